@@ -1,0 +1,46 @@
+# The short front of the CMake build. See README.md for what each target does.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE      ?= cmake
+
+.PHONY: all build demo deps test bench fuzz packetdrill format clean
+
+all: build
+
+build:
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+# The in-process demo: two stacks over the simulated link, no root, no network.
+demo: build
+	@./$(BUILD)/synack demo
+
+# Debian packages the tests and tools use; installed only when run as root.
+deps:
+	@sh scripts/deps.sh
+
+# Sanitizer build, every test through ctest; root-only tests are skipped when not root.
+test: deps
+	@$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@sh scripts/bench.sh $(BUILD)
+
+fuzz:
+	@CC=clang $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_FUZZ=ON -DSYNACK_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS)
+	@sh scripts/fuzz.sh $(FUZZ_BUILD)
+
+# Runs tests/packetdrill/*.pkt when PACKETDRILL=/path/to/packetdrill is given.
+packetdrill: build
+	@sh scripts/packetdrill.sh $(BUILD) "$(PACKETDRILL)"
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,241 @@
+/*
+ * synack/synack.h - the stack instance and its non-blocking socket API.
+ *
+ * Call order, for an application that drives one stack:
+ *
+ *   synack_stack *s = synack_stack_new(&cfg, &err);
+ *   loop:
+ *     synack_input(s, now, pkt, len)         for each datagram the device received
+ *     synack_poll(s, now)                    runs expired timers
+ *     while ((n = synack_output(s, now, buf, sizeof buf)) > 0) device_send(buf, n)
+ *     sockets: synack_accept / synack_send / synack_recv / synack_next_event ...
+ *     sleep until min(synack_next_deadline(s), the device has input)
+ *
+ * Time: every entry point takes `now` in microseconds on a clock the caller chooses
+ * (virtual in tests, monotonic in tools). The stack never reads a clock itself, never
+ * sleeps and does no I/O: it queues datagrams and the caller drains them.
+ *
+ * Errors: functions return a negative SYNACK_E* code on failure; synack_strerror() names it.
+ */
+#ifndef SYNACK_SYNACK_H
+#define SYNACK_SYNACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synack/packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors: one table, negative codes ---------------------------------------------- */
+#define SYNACK_ERRORS(X)                                                                     \
+    X(EINVAL, -1, "invalid argument")                                                       \
+    X(ENOMEM, -2, "out of memory")                                                          \
+    X(EAGAIN, -3, "operation would block")                                                  \
+    X(EBADF, -4, "not an open socket")                                                      \
+    X(EADDRINUSE, -5, "address already in use")                                             \
+    X(ECONNREFUSED, -6, "connection refused")                                               \
+    X(ECONNRESET, -7, "connection reset by peer")                                           \
+    X(ETIMEDOUT, -8, "connection timed out")                                                \
+    X(ENOTCONN, -9, "socket is not connected")                                              \
+    X(EISCONN, -10, "socket is already connected")                                          \
+    X(EALREADY, -11, "operation already in progress")                                       \
+    X(EPIPE, -12, "socket is shut down for sending")                                        \
+    X(EMFILE, -13, "socket table is full")                                                  \
+    X(ENOBUFS, -14, "no buffer space available")                                            \
+    X(EMSGSIZE, -15, "buffer too small for the datagram")                                   \
+    X(ENOPROTOOPT, -16, "option not supported")                                             \
+    X(EHOSTUNREACH, -17, "host unreachable")                                                \
+    X(ENETUNREACH, -18, "network unreachable")                                              \
+    X(EADDRNOTAVAIL, -19, "address not available")                                          \
+    X(ECONNABORTED, -20, "connection aborted")                                              \
+    X(EINPROGRESS, -21, "connection in progress")                                           \
+    X(EOPNOTSUPP, -22, "operation not supported in this state")                             \
+    X(ESYS, -23, "an operating-system call failed (see errno)")                             \
+    X(EPROTO, -24, "protocol error")
+
+enum synack_error {
+#define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = code,
+    SYNACK_OK = 0,
+    SYNACK_ERRORS(SYNACK_ERR_ENUM)
+#undef SYNACK_ERR_ENUM
+};
+
+/* A short English sentence for any value a synack function returned. */
+const char *synack_strerror(int err);
+
+/* ---- TCP states, named as in RFC 9293 §3.3.2 -------------------------------------------- */
+enum synack_state {
+    SYNACK_CLOSED = 0,
+    SYNACK_LISTEN,
+    SYNACK_SYN_SENT,
+    SYNACK_SYN_RECEIVED,
+    SYNACK_ESTABLISHED,
+    SYNACK_FIN_WAIT_1,
+    SYNACK_FIN_WAIT_2,
+    SYNACK_CLOSE_WAIT,
+    SYNACK_CLOSING,
+    SYNACK_LAST_ACK,
+    SYNACK_TIME_WAIT,
+};
+/* "SYN-SENT", "TIME-WAIT", ... as the RFC writes them. */
+const char *synack_state_name(int state);
+
+/* ---- configuration -------------------------------------------------------------------- */
+typedef struct synack_stack synack_stack;
+struct synack_trace_event;
+typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
+
+struct synack_config {
+    uint32_t addr;          /* our IPv4 address, host byte order (10.0.0.1 = 0x0a000001) */
+    uint8_t prefix_len;     /* the on-link network; other destinations are unreachable */
+    uint16_t mtu;           /* IP datagram size limit of the device, 68..65535 */
+    uint32_t max_sockets;   /* socket table size, TIME-WAIT entries included */
+    uint32_t sndbuf;        /* default send ring size per socket, bytes */
+    uint32_t rcvbuf;        /* default receive ring size per socket, bytes */
+    uint32_t max_backlog;   /* upper bound on any listen backlog (SYN + accept queues) */
+    uint32_t max_time_wait; /* at most this many TIME-WAIT entries; the oldest is reused */
+    uint32_t out_queue;     /* datagrams the stack may hold for the device */
+    uint64_t msl_us;        /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2) */
+    uint64_t rto_initial_us, rto_min_us, rto_max_us; /* RFC 6298 */
+    uint32_t syn_retries;   /* SYN / SYN-ACK retransmissions before giving up */
+    uint32_t data_retries;  /* data/FIN retransmissions before "timed out" */
+    uint64_t delack_us;     /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
+    uint32_t challenge_ack_limit; /* challenge ACKs per second, per stack (RFC 5961 §7) */
+    uint16_t ephemeral_lo, ephemeral_hi; /* local ports for connect() without bind() */
+    bool isn_secret_set;    /* use isn_secret rather than one drawn from getrandom() */
+    uint8_t isn_secret[16]; /* RFC 6528 secret key, for reproducible tests */
+    uint64_t seed;          /* seeds ephemeral-port choice; 0 draws one from getrandom() */
+    const char *cc;         /* congestion control: "newreno" (default) */
+    synack_trace_fn trace;  /* the event stream (synack/trace.h); NULL for none */
+    void *trace_ctx;
+};
+
+/* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
+ * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
+ * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno. */
+void synack_config_default(struct synack_config *cfg);
+
+/* Returns a stack, or NULL with *err set (SYNACK_EINVAL, SYNACK_ENOMEM, SYNACK_ESYS). */
+synack_stack *synack_stack_new(const struct synack_config *cfg, int *err);
+void synack_stack_free(synack_stack *s);
+
+/* ---- the device side -------------------------------------------------------------------- */
+
+/* One IPv4 datagram from the device. Returns 0, or a negative code for a datagram that was
+ * dropped (it is also counted and traced with its reason). Never keeps a pointer to pkt. */
+int synack_input(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len);
+
+/* Copies the next datagram the stack wants sent into buf. Returns its length, 0 when there
+ * is none, SYNACK_EMSGSIZE when cap is smaller than the datagram (it stays queued). */
+int synack_output(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap);
+
+/* Runs the timers due at or before now. Returns 0. */
+int synack_poll(synack_stack *s, uint64_t now);
+
+/* When the stack next needs synack_poll(); UINT64_MAX when no timer is armed. */
+uint64_t synack_next_deadline(const synack_stack *s);
+
+/* ---- sockets -------------------------------------------------------------------------- */
+struct synack_endpoint {
+    uint32_t addr; /* host byte order */
+    uint16_t port;
+};
+
+/* Returns a socket descriptor >= 0, or SYNACK_EMFILE / SYNACK_ENOMEM. */
+int synack_socket(synack_stack *s);
+/* addr 0 = the stack's address; port 0 = an ephemeral port. EADDRINUSE, EINVAL, EBADF. */
+int synack_bind(synack_stack *s, int sd, uint32_t addr, uint16_t port);
+/* backlog is clamped to the config's max_backlog. EINVAL, EBADF, EADDRINUSE. */
+int synack_listen(synack_stack *s, int sd, int backlog);
+/* A new connected socket, or EAGAIN when none is ready; peer may be NULL. */
+int synack_accept(synack_stack *s, int sd, struct synack_endpoint *peer);
+/* Starts the active open (sends the SYN) and returns SYNACK_EINPROGRESS; the socket becomes
+ * SYNACK_EV_CONNECTED, or SYNACK_EV_ERROR with ECONNREFUSED/ETIMEDOUT/EHOSTUNREACH.
+ * EISCONN, EALREADY, EADDRINUSE, ENETUNREACH, EBADF. */
+int synack_connect(synack_stack *s, int sd, uint64_t now, uint32_t addr, uint16_t port);
+/* Queues up to len bytes; returns how many were taken (maybe fewer), EAGAIN when the send
+ * ring is full, EPIPE after shutdown/close, ENOTCONN before the handshake, or the error
+ * that ended the connection (ECONNRESET, ETIMEDOUT). */
+long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len);
+/* Copies in-order data; returns the count, 0 at end of stream (the peer's FIN), EAGAIN when
+ * nothing is ready, or the error that ended the connection. */
+long synack_recv(synack_stack *s, int sd, uint64_t now, void *buf, size_t len);
+#define SYNACK_SHUT_RD   1
+#define SYNACK_SHUT_WR   2
+#define SYNACK_SHUT_RDWR 3
+/* Half-close: SHUT_WR sends a FIN once queued data is out (RFC 9293 §3.10.4). */
+int synack_shutdown(synack_stack *s, int sd, uint64_t now, int how);
+/* Releases the descriptor. The connection closes gracefully in the background (FIN, and
+ * TIME-WAIT where it applies); unread received data makes it an abort, as Linux does. */
+int synack_close(synack_stack *s, int sd, uint64_t now);
+/* Sends an RST and frees the connection at once (RFC 9293 §3.10.5 ABORT). */
+int synack_abort(synack_stack *s, int sd, uint64_t now);
+
+/* Readiness. */
+#define SYNACK_EV_READABLE  0x01u /* data, end of stream, or a connection to accept */
+#define SYNACK_EV_WRITABLE  0x02u /* send ring has room */
+#define SYNACK_EV_CONNECTED 0x04u /* the handshake completed */
+#define SYNACK_EV_CLOSED    0x08u /* the connection is over (fully closed, reset or failed) */
+#define SYNACK_EV_ERROR     0x10u /* synack_socket_error() has the reason */
+/* The socket's current readiness (a level, not an edge). */
+unsigned synack_events(const synack_stack *s, int sd);
+/* Takes the next socket whose readiness changed since it was last reported (an edge queue,
+ * each socket at most once). Returns 1 with *sd and *events set, 0 when none changed. */
+int synack_next_event(synack_stack *s, int *sd, unsigned *events);
+/* The error that ended or failed the connection (negative), or 0; reading clears it. */
+int synack_socket_error(synack_stack *s, int sd);
+
+/* Socket options. */
+enum synack_opt {
+    SYNACK_OPT_NODELAY = 1,  /* 1 = Nagle off */
+    SYNACK_OPT_SNDBUF,       /* ring size, before connect/listen */
+    SYNACK_OPT_RCVBUF,
+    SYNACK_OPT_REUSEADDR,    /* bind over a TIME-WAIT entry */
+    SYNACK_OPT_LINGER,       /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
+    SYNACK_OPT_MAXSEG,       /* clamp our MSS */
+    SYNACK_OPT_KEEPALIVE,    /* 1 = on (RFC 1122 §4.2.3.6) */
+    SYNACK_OPT_KEEPIDLE,     /* seconds */
+    SYNACK_OPT_KEEPINTVL,    /* seconds */
+    SYNACK_OPT_KEEPCNT,
+};
+int synack_setopt(synack_stack *s, int sd, int opt, long value);
+int synack_getopt(synack_stack *s, int sd, int opt, long *value);
+
+/* What one socket knows, for tools and tests (the RFC's names). */
+struct synack_sockinfo {
+    int state;
+    struct synack_endpoint local, remote;
+    uint32_t iss, irs;
+    uint32_t snd_una, snd_nxt, snd_wnd, snd_mss;
+    uint32_t rcv_nxt, rcv_wnd, rcv_mss;
+    uint32_t cwnd, ssthresh;
+    uint64_t srtt_us, rttvar_us, rto_us;
+    uint64_t bytes_sent, bytes_acked, bytes_received;
+    uint64_t segs_out, segs_in, retransmits;
+    uint32_t snd_queued, rcv_queued; /* bytes in the rings */
+    uint8_t snd_wscale, rcv_wscale;
+    bool sack_ok, ts_ok;
+};
+int synack_getinfo(const synack_stack *s, int sd, struct synack_sockinfo *info);
+
+/* Stack-wide counters. */
+struct synack_stats {
+    uint64_t ip_in, ip_out, tcp_in, tcp_out, icmp_in, icmp_out;
+    uint64_t retransmits, fast_retransmits, rto_timeouts;
+    uint64_t rst_out, rst_in, challenge_acks;
+    uint64_t conn_opened_active, conn_opened_passive, conn_established, conn_reset;
+    uint64_t out_queue_full;
+    uint64_t drops;            /* all drops; drop_by_reason has the split */
+    uint64_t drop_by_reason[64];
+    uint32_t sockets_by_state[11];
+};
+void synack_get_stats(const synack_stack *s, struct synack_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
