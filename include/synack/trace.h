@@ -155,6 +155,9 @@ synack_pcap_writer *synack_pcap_open(const char *path, int *err);
  * ctx is the writer. */
 void synack_pcap_event(void *writer, const struct synack_trace_event *ev);
 int synack_pcap_write(synack_pcap_writer *w, uint64_t now, const uint8_t *pkt, uint32_t len);
+/* Pushes buffered records to the file (a long-running `serve --pcap` calls it now and then).
+ * Returns 0, or SYNACK_ESYS when a write failed since the file was opened. */
+int synack_pcap_flush(synack_pcap_writer *w);
 void synack_pcap_close(synack_pcap_writer *w);
 
 /* ---- `synack trace`: read a capture and draw its connections (issue 6) ----------------- */
