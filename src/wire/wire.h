@@ -52,7 +52,7 @@ uint32_t wire_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len
  * Checks: buffer holds 20 bytes, version 4, IHL >= 5 and within the buffer, total length
  * >= IHL*4 and <= the buffer (trailing link padding is ignored), header checksum. Options
  * are skipped. A fragment (MF set or offset != 0) is refused with SYNACK_DROP_IP_FRAGMENT:
- * synack does not reassemble. On success *payload/*plen are the bytes after the header,
+ * synack does not reassemble. On success *payload and *plen are the bytes after the header,
  * up to total length. */
 int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
                     const uint8_t **payload, size_t *plen);
@@ -74,6 +74,10 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
 int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o);
 /* Bytes the options in o take on the wire, padded to a multiple of 4. */
 size_t wire_tcp_opts_len(const struct synack_tcp_opts *o);
+/* Writes the options in o (the layout of wire_tcp_opts_len: MSS, SACK-permitted + TS,
+ * SACK blocks, WS, NOP-aligned; SACK blocks that do not fit in 40 bytes are left off from
+ * the end). Returns the bytes written (0 for none, or when cap is too small). */
+size_t wire_tcp_emit_opts(uint8_t *buf, size_t cap, const struct synack_tcp_opts *o);
 /* Writes header, options (those whose flags are set in h->opts, padded with NOP/EOL to a
  * multiple of 4) and payload; computes the checksum with the pseudo-header. h->hdr_len and
  * h->checksum are ignored. Returns the segment length. */

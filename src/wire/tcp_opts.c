@@ -1,0 +1,192 @@
+/*
+ * wire/tcp_opts.c - parse and emit the TCP options block (RFC 9293 §3.2): MSS (RFC 9293
+ * §3.7.1), window scale and timestamps (RFC 7323 §2, §3), SACK-permitted and SACK blocks
+ * (RFC 2018 §2, §3).
+ *
+ * The wire layer reports what the peer sent; it does not judge whether an option belongs
+ * on this segment (WS or MSS on a non-SYN) or whether a value is sane (WS > 14): those are
+ * the TCP machine's decisions (RFC 7323 §2.2, §2.3), made where the state is known.
+ */
+#include <string.h>
+
+#include "wire/wire.h"
+
+enum {
+    OPT_EOL = 0,
+    OPT_NOP = 1,
+    OPT_MSS = 2,
+    OPT_WS = 3,
+    OPT_SACK_PERM = 4,
+    OPT_SACK = 5,
+    OPT_TS = 8,
+};
+
+enum {
+    OPT_MSS_LEN = 4,
+    OPT_WS_LEN = 3,
+    OPT_SACK_PERM_LEN = 2,
+    OPT_TS_LEN = 10,
+    OPT_SACK_BASE = 2,
+    OPT_SACK_BLOCK = 8,
+};
+
+/*
+ * RFC 9293 §3.2: an option is either a single kind byte (EOL, NOP) or kind, length (which
+ * counts the kind and length bytes) and data. RFC 1122 §4.2.2.5 (MUST-68) asks us to skip
+ * options we do not know by their length, which only works if the length is sane: a length
+ * of 0 or 1 would loop or step backwards, and a length past the end would read beyond the
+ * header, so both drop the segment. A known option with the wrong length is also dropped
+ * rather than half-read (RFC 9293 §3.2 "MSS ... length 4", RFC 7323 §2.2/§3.2, RFC 2018
+ * §3: SACK is 8*n+2 with n >= 1). When an option repeats, the last one wins.
+ * Returns 0 or SYNACK_DROP_TCP_OPTION; o is cleared first.
+ */
+int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = p[i];
+        if (kind == OPT_EOL) break; /* the rest is padding, whatever it holds */
+        if (kind == OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (len - i < 2) return SYNACK_DROP_TCP_OPTION; /* no room for the length byte */
+        size_t olen = p[i + 1];
+        if (olen < 2 || olen > len - i) return SYNACK_DROP_TCP_OPTION;
+        const uint8_t *d = p + i + 2;
+        switch (kind) {
+        case OPT_MSS:
+            if (olen != OPT_MSS_LEN) return SYNACK_DROP_TCP_OPTION;
+            o->has_mss = true;
+            o->mss = wire_get16(d);
+            break;
+        case OPT_WS:
+            if (olen != OPT_WS_LEN) return SYNACK_DROP_TCP_OPTION;
+            /* Kept as received: RFC 7323 §2.3 has the receiver log and clamp a shift
+             * above 14, which is the TCP layer's business. */
+            o->has_wscale = true;
+            o->wscale = d[0];
+            break;
+        case OPT_SACK_PERM:
+            if (olen != OPT_SACK_PERM_LEN) return SYNACK_DROP_TCP_OPTION;
+            o->sack_permitted = true;
+            break;
+        case OPT_TS:
+            if (olen != OPT_TS_LEN) return SYNACK_DROP_TCP_OPTION;
+            o->has_ts = true;
+            o->ts_val = wire_get32(d);
+            o->ts_ecr = wire_get32(d + 4);
+            break;
+        case OPT_SACK: {
+            if (olen < OPT_SACK_BASE + OPT_SACK_BLOCK ||
+                (olen - OPT_SACK_BASE) % OPT_SACK_BLOCK != 0)
+                return SYNACK_DROP_TCP_OPTION;
+            /* 40 option bytes hold at most 4 blocks (RFC 2018 §3); a longer block list
+             * can only come from a caller parsing a longer buffer: keep the first 4. */
+            size_t n = (olen - OPT_SACK_BASE) / OPT_SACK_BLOCK;
+            if (n > SYNACK_TCP_MAX_SACK) n = SYNACK_TCP_MAX_SACK;
+            for (size_t b = 0; b < n; b++) {
+                o->sack[b].left = wire_get32(d + b * OPT_SACK_BLOCK);
+                o->sack[b].right = wire_get32(d + b * OPT_SACK_BLOCK + 4);
+            }
+            o->sack_count = (uint8_t)n;
+            break;
+        }
+        default: /* unknown: skipped by its length (RFC 1122 §4.2.2.5) */
+            break;
+        }
+        i += olen;
+    }
+    return 0;
+}
+
+/* The layout, 4-byte aligned word by word so that no padding is needed at the end:
+ *   MSS                      4
+ *   SACK_PERM + TS           12   (or NOP NOP TS = 12, or NOP NOP SACK_PERM = 4)
+ *   NOP NOP SACK 8n+2        4+8n
+ *   NOP WS                   4
+ * This is Linux's order for a SYN (MSS, SACK_PERM, TS, NOP, WS, with the SACK blocks
+ * between), and RFC 7323 Appendix A's recommended NOP-aligned TS for data segments. */
+static size_t opts_base_len(const struct synack_tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss) n += 4;
+    if (o->has_ts)
+        n += 12;
+    else if (o->sack_permitted)
+        n += 4;
+    if (o->has_wscale) n += 4;
+    return n;
+}
+
+/* SACK blocks that fit after the other options in 40 bytes, dropping from the end: the
+ * first block is the most recent one (RFC 2018 §4), the one worth keeping. */
+static size_t opts_sack_fit(const struct synack_tcp_opts *o)
+{
+    size_t n = o->sack_count;
+    if (n > SYNACK_TCP_MAX_SACK) n = SYNACK_TCP_MAX_SACK;
+    size_t room = WIRE_TCP_MAX_OPTS - opts_base_len(o);
+    while (n > 0 && 4 + OPT_SACK_BLOCK * n > room) n--;
+    return n;
+}
+
+size_t wire_tcp_opts_len(const struct synack_tcp_opts *o)
+{
+    size_t n = opts_sack_fit(o);
+    return opts_base_len(o) + (n ? 4 + OPT_SACK_BLOCK * n : 0);
+}
+
+size_t wire_tcp_emit_opts(uint8_t *buf, size_t cap, const struct synack_tcp_opts *o)
+{
+    size_t need = wire_tcp_opts_len(o);
+    if (cap < need) return 0;
+    uint8_t *p = buf;
+    if (o->has_mss) {
+        p[0] = OPT_MSS;
+        p[1] = OPT_MSS_LEN;
+        wire_put16(p + 2, o->mss);
+        p += 4;
+    }
+    if (o->has_ts) {
+        if (o->sack_permitted) {
+            p[0] = OPT_SACK_PERM;
+            p[1] = OPT_SACK_PERM_LEN;
+        } else {
+            p[0] = OPT_NOP;
+            p[1] = OPT_NOP;
+        }
+        p[2] = OPT_TS;
+        p[3] = OPT_TS_LEN;
+        wire_put32(p + 4, o->ts_val);
+        wire_put32(p + 8, o->ts_ecr);
+        p += 12;
+    } else if (o->sack_permitted) {
+        p[0] = OPT_NOP;
+        p[1] = OPT_NOP;
+        p[2] = OPT_SACK_PERM;
+        p[3] = OPT_SACK_PERM_LEN;
+        p += 4;
+    }
+    size_t nsack = opts_sack_fit(o);
+    if (nsack) {
+        p[0] = OPT_NOP;
+        p[1] = OPT_NOP;
+        p[2] = OPT_SACK;
+        p[3] = (uint8_t)(OPT_SACK_BASE + OPT_SACK_BLOCK * nsack);
+        p += 4;
+        for (size_t b = 0; b < nsack; b++) {
+            wire_put32(p, o->sack[b].left);
+            wire_put32(p + 4, o->sack[b].right);
+            p += OPT_SACK_BLOCK;
+        }
+    }
+    if (o->has_wscale) {
+        p[0] = OPT_NOP;
+        p[1] = OPT_WS;
+        p[2] = OPT_WS_LEN;
+        p[3] = o->wscale;
+        p += 4;
+    }
+    return (size_t)(p - buf);
+}
