@@ -60,11 +60,11 @@ void synack_dev_free(synack_dev *d);
 
 /* ---- faults --------------------------------------------------------------------------- */
 struct synack_faults_config {
-    double loss;       /* probability a datagram is dropped */
-    double dup;        /* ... is delivered twice */
-    double reorder;    /* ... is held back by reorder_us so that later ones pass it */
-    double corrupt;    /* ... has one random bit flipped */
-    uint64_t delay_us; /* fixed extra delay for every datagram */
+    double loss;         /* probability a datagram is dropped */
+    double dup;          /* ... is delivered twice */
+    double reorder;      /* ... is held back by reorder_us so that later ones pass it */
+    double corrupt;      /* ... has one random bit flipped */
+    uint64_t delay_us;   /* fixed extra delay for every datagram */
     uint64_t jitter_us;  /* uniform extra delay 0..jitter_us (may reorder too) */
     uint64_t reorder_us; /* hold-back for reordered datagrams; 0 = 2 ms + delay */
     uint64_t seed;
@@ -80,12 +80,12 @@ synack_dev *synack_faults_wrap(synack_dev *inner, const struct synack_faults_con
 
 /* ---- sim ------------------------------------------------------------------------------ */
 struct synack_sim_config {
-    uint16_t mtu;           /* larger datagrams are dropped (LINK_MTU) */
-    uint64_t delay_us;      /* one-way propagation delay */
-    uint64_t bandwidth_bps; /* serialization rate, 0 = infinite */
-    uint32_t queue_limit;   /* bottleneck queue, datagrams per direction; 0 = 1000 */
+    uint16_t mtu;                       /* larger datagrams are dropped (LINK_MTU) */
+    uint64_t delay_us;                  /* one-way propagation delay */
+    uint64_t bandwidth_bps;             /* serialization rate, 0 = infinite */
+    uint32_t queue_limit;               /* bottleneck queue, datagrams per direction; 0 = 1000 */
     struct synack_faults_config faults; /* applied to both directions, seeded */
-    const char *name[2];    /* names of the two ends, for trace events */
+    const char *name[2];                /* names of the two ends, for trace events */
 };
 void synack_sim_config_default(struct synack_sim_config *cfg);
 

@@ -46,23 +46,23 @@ struct synack_tcp_opts {
 };
 
 struct synack_ipv4_hdr {
-    uint8_t hdr_len;    /* bytes, IHL*4 */
+    uint8_t hdr_len; /* bytes, IHL*4 */
     uint8_t tos;
     uint8_t ttl;
     uint8_t proto;
     uint16_t total_len; /* bytes, header included */
     uint16_t id;
-    uint16_t frag;      /* flags (DF 0x4000, MF 0x2000) and offset in 8-byte units */
+    uint16_t frag; /* flags (DF 0x4000, MF 0x2000) and offset in 8-byte units */
     uint16_t checksum;
-    uint32_t src, dst;  /* host byte order: 10.0.0.1 is 0x0a000001 */
+    uint32_t src, dst; /* host byte order: 10.0.0.1 is 0x0a000001 */
 };
 
 struct synack_tcp_hdr {
     uint16_t sport, dport;
     uint32_t seq, ack;
-    uint8_t hdr_len;    /* bytes, data offset*4 */
-    uint16_t flags;     /* SYNACK_TCP_* */
-    uint16_t window;    /* as on the wire, before window scaling */
+    uint8_t hdr_len; /* bytes, data offset*4 */
+    uint16_t flags;  /* SYNACK_TCP_* */
+    uint16_t window; /* as on the wire, before window scaling */
     uint16_t checksum;
     uint16_t urg;
     struct synack_tcp_opts opts;
@@ -77,17 +77,17 @@ struct synack_segment {
 };
 
 /* ICMP (RFC 792): echo request/reply, and errors that quote the offending datagram. */
-#define SYNACK_ICMP_ECHO_REPLY   0
-#define SYNACK_ICMP_UNREACH      3
-#define SYNACK_ICMP_ECHO_REQUEST 8
+#define SYNACK_ICMP_ECHO_REPLY    0
+#define SYNACK_ICMP_UNREACH       3
+#define SYNACK_ICMP_ECHO_REQUEST  8
 #define SYNACK_ICMP_TIME_EXCEEDED 11
 
 struct synack_icmp {
     uint8_t type, code;
     uint16_t checksum;
-    uint16_t id, seq;          /* echo request/reply */
-    uint16_t mtu;              /* unreachable, code 4 (fragmentation needed) */
-    const uint8_t *data;       /* echo: the data; errors: the quoted datagram */
+    uint16_t id, seq;    /* echo request/reply */
+    uint16_t mtu;        /* unreachable, code 4 (fragmentation needed) */
+    const uint8_t *data; /* echo: the data; errors: the quoted datagram */
     size_t data_len;
     /* Errors: the quoted IPv4 header and the first 8 bytes of its TCP header, when present. */
     bool has_quote;

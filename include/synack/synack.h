@@ -31,30 +31,30 @@ extern "C" {
 #endif
 
 /* ---- errors: one table, negative codes ---------------------------------------------- */
-#define SYNACK_ERRORS(X)                                                                     \
-    X(EINVAL, -1, "invalid argument")                                                       \
-    X(ENOMEM, -2, "out of memory")                                                          \
-    X(EAGAIN, -3, "operation would block")                                                  \
-    X(EBADF, -4, "not an open socket")                                                      \
-    X(EADDRINUSE, -5, "address already in use")                                             \
-    X(ECONNREFUSED, -6, "connection refused")                                               \
-    X(ECONNRESET, -7, "connection reset by peer")                                           \
-    X(ETIMEDOUT, -8, "connection timed out")                                                \
-    X(ENOTCONN, -9, "socket is not connected")                                              \
-    X(EISCONN, -10, "socket is already connected")                                          \
-    X(EALREADY, -11, "operation already in progress")                                       \
-    X(EPIPE, -12, "socket is shut down for sending")                                        \
-    X(EMFILE, -13, "socket table is full")                                                  \
-    X(ENOBUFS, -14, "no buffer space available")                                            \
-    X(EMSGSIZE, -15, "buffer too small for the datagram")                                   \
-    X(ENOPROTOOPT, -16, "option not supported")                                             \
-    X(EHOSTUNREACH, -17, "host unreachable")                                                \
-    X(ENETUNREACH, -18, "network unreachable")                                              \
-    X(EADDRNOTAVAIL, -19, "address not available")                                          \
-    X(ECONNABORTED, -20, "connection aborted")                                              \
-    X(EINPROGRESS, -21, "connection in progress")                                           \
-    X(EOPNOTSUPP, -22, "operation not supported in this state")                             \
-    X(ESYS, -23, "an operating-system call failed (see errno)")                             \
+#define SYNACK_ERRORS(X)                                                                           \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(ENOMEM, -2, "out of memory")                                                                 \
+    X(EAGAIN, -3, "operation would block")                                                         \
+    X(EBADF, -4, "not an open socket")                                                             \
+    X(EADDRINUSE, -5, "address already in use")                                                    \
+    X(ECONNREFUSED, -6, "connection refused")                                                      \
+    X(ECONNRESET, -7, "connection reset by peer")                                                  \
+    X(ETIMEDOUT, -8, "connection timed out")                                                       \
+    X(ENOTCONN, -9, "socket is not connected")                                                     \
+    X(EISCONN, -10, "socket is already connected")                                                 \
+    X(EALREADY, -11, "operation already in progress")                                              \
+    X(EPIPE, -12, "socket is shut down for sending")                                               \
+    X(EMFILE, -13, "socket table is full")                                                         \
+    X(ENOBUFS, -14, "no buffer space available")                                                   \
+    X(EMSGSIZE, -15, "buffer too small for the datagram")                                          \
+    X(ENOPROTOOPT, -16, "option not supported")                                                    \
+    X(EHOSTUNREACH, -17, "host unreachable")                                                       \
+    X(ENETUNREACH, -18, "network unreachable")                                                     \
+    X(EADDRNOTAVAIL, -19, "address not available")                                                 \
+    X(ECONNABORTED, -20, "connection aborted")                                                     \
+    X(EINPROGRESS, -21, "connection in progress")                                                  \
+    X(EOPNOTSUPP, -22, "operation not supported in this state")                                    \
+    X(ESYS, -23, "an operating-system call failed (see errno)")                                    \
     X(EPROTO, -24, "protocol error")
 
 enum synack_error {
@@ -90,6 +90,7 @@ struct synack_trace_event;
 typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
 
 struct synack_config {
+    const char *name;       /* this stack's name in trace events ("client", "server") */
     uint32_t addr;          /* our IPv4 address, host byte order (10.0.0.1 = 0x0a000001) */
     uint8_t prefix_len;     /* the on-link network; other destinations are unreachable */
     uint16_t mtu;           /* IP datagram size limit of the device, 68..65535 */
@@ -101,16 +102,16 @@ struct synack_config {
     uint32_t out_queue;     /* datagrams the stack may hold for the device */
     uint64_t msl_us;        /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2) */
     uint64_t rto_initial_us, rto_min_us, rto_max_us; /* RFC 6298 */
-    uint32_t syn_retries;   /* SYN / SYN-ACK retransmissions before giving up */
-    uint32_t data_retries;  /* data/FIN retransmissions before "timed out" */
-    uint64_t delack_us;     /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
-    uint32_t challenge_ack_limit; /* challenge ACKs per second, per stack (RFC 5961 §7) */
+    uint32_t syn_retries;                /* SYN / SYN-ACK retransmissions before giving up */
+    uint32_t data_retries;               /* data/FIN retransmissions before "timed out" */
+    uint64_t delack_us;                  /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
+    uint32_t challenge_ack_limit;        /* challenge ACKs per second, per stack (RFC 5961 §7) */
     uint16_t ephemeral_lo, ephemeral_hi; /* local ports for connect() without bind() */
-    bool isn_secret_set;    /* use isn_secret rather than one drawn from getrandom() */
-    uint8_t isn_secret[16]; /* RFC 6528 secret key, for reproducible tests */
-    uint64_t seed;          /* seeds ephemeral-port choice; 0 draws one from getrandom() */
-    const char *cc;         /* congestion control: "newreno" (default) */
-    synack_trace_fn trace;  /* the event stream (synack/trace.h); NULL for none */
+    bool isn_secret_set;                 /* use isn_secret rather than one drawn from getrandom() */
+    uint8_t isn_secret[16];              /* RFC 6528 secret key, for reproducible tests */
+    uint64_t seed;         /* seeds ephemeral-port choice; 0 draws one from getrandom() */
+    const char *cc;        /* congestion control: "newreno" (default) */
+    synack_trace_fn trace; /* the event stream (synack/trace.h); NULL for none */
     void *trace_ctx;
 };
 
@@ -191,15 +192,15 @@ int synack_socket_error(synack_stack *s, int sd);
 
 /* Socket options. */
 enum synack_opt {
-    SYNACK_OPT_NODELAY = 1,  /* 1 = Nagle off */
-    SYNACK_OPT_SNDBUF,       /* ring size, before connect/listen */
+    SYNACK_OPT_NODELAY = 1, /* 1 = Nagle off */
+    SYNACK_OPT_SNDBUF,      /* ring size, before connect/listen */
     SYNACK_OPT_RCVBUF,
-    SYNACK_OPT_REUSEADDR,    /* bind over a TIME-WAIT entry */
-    SYNACK_OPT_LINGER,       /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
-    SYNACK_OPT_MAXSEG,       /* clamp our MSS */
-    SYNACK_OPT_KEEPALIVE,    /* 1 = on (RFC 1122 §4.2.3.6) */
-    SYNACK_OPT_KEEPIDLE,     /* seconds */
-    SYNACK_OPT_KEEPINTVL,    /* seconds */
+    SYNACK_OPT_REUSEADDR, /* bind over a TIME-WAIT entry */
+    SYNACK_OPT_LINGER,    /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
+    SYNACK_OPT_MAXSEG,    /* clamp our MSS */
+    SYNACK_OPT_KEEPALIVE, /* 1 = on (RFC 1122 §4.2.3.6) */
+    SYNACK_OPT_KEEPIDLE,  /* seconds */
+    SYNACK_OPT_KEEPINTVL, /* seconds */
     SYNACK_OPT_KEEPCNT,
 };
 int synack_setopt(synack_stack *s, int sd, int opt, long value);
@@ -229,7 +230,7 @@ struct synack_stats {
     uint64_t rst_out, rst_in, challenge_acks;
     uint64_t conn_opened_active, conn_opened_passive, conn_established, conn_reset;
     uint64_t out_queue_full;
-    uint64_t drops;            /* all drops; drop_by_reason has the split */
+    uint64_t drops; /* all drops; drop_by_reason has the split */
     uint64_t drop_by_reason[64];
     uint32_t sockets_by_state[11];
 };

@@ -7,9 +7,11 @@
 const char *synack_strerror(int err)
 {
     switch (err) {
-    case SYNACK_OK: return "success";
-#define SYNACK_ERR_CASE(name, code, text)                                                    \
-    case code: return text;
+    case SYNACK_OK:
+        return "success";
+#define SYNACK_ERR_CASE(name, code, text)                                                          \
+    case code:                                                                                     \
+        return text;
         SYNACK_ERRORS(SYNACK_ERR_CASE)
 #undef SYNACK_ERR_CASE
     }

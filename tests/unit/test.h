@@ -1,5 +1,5 @@
 /*
- * test.h - the tiny test harness every tests/unit/*_test.c uses.
+ * test.h - the tiny test harness every unit test program (tests/unit/NAME_test.c) uses.
  *
  *   TEST(listen_syn_sends_syn_ack) { ...; ASSERT_EQ(a, b); }
  *   int main(void) { return test_main(); }   -- or TEST_MAIN()
@@ -117,8 +117,9 @@ static inline void test_fail_at(const char *file, int line)
 static inline int test_main(void)
 {
     const char *filter = getenv("TEST_FILTER");
-    int failed = 0, passed = 0, skipped = 0;
-    for (int i = 0; i < test_reg.count; i++) {
+    /* volatile: they live across setjmp/longjmp. */
+    volatile int failed = 0, passed = 0, skipped = 0;
+    for (volatile int i = 0; i < test_reg.count; i++) {
         struct test_case *t = &test_reg.cases[i];
         if (filter && !strstr(t->name, filter)) continue;
         test_reg.has_seed = 0;

@@ -1,0 +1,355 @@
+/*
+ * dev/faults.c - a seeded fault injector that wraps any device: loss, duplication,
+ * reordering, corruption, fixed delay and jitter, each drawn from one PRNG stream, so
+ * that a seed names one exact run. Outbound faults apply to what is sent through the
+ * wrapper, inbound ones to what the inner device receives. Delayed datagrams wait in a
+ * heap ordered by due time (then by arrival, so equal delays keep their order), sized
+ * once: when it is full a datagram passes without delay rather than be held.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synack/dev.h"
+#include "wire/wire.h"
+
+struct held {
+    uint64_t due, order;
+    uint32_t len;
+    bool inbound;
+    uint8_t *data;
+};
+
+struct faults_dev {
+    struct synack_dev dev;
+    synack_dev *inner;
+    struct synack_faults_config cfg;
+    uint64_t rng;
+    struct held *heap;
+    uint32_t n, max;
+    uint64_t order;
+    uint8_t *slots; /* max slots of slot_size bytes */
+    uint32_t *free_slots;
+    uint32_t n_free;
+    uint32_t slot_size;
+    /* A received datagram chosen for duplication is returned twice. */
+    uint8_t *dup_buf;
+    uint32_t dup_len;
+};
+
+static uint64_t next_rand(struct faults_dev *f)
+{
+    uint64_t z = (f->rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A uniform double in [0, 1). */
+static double uniform(struct faults_dev *f)
+{
+    return (double)(next_rand(f) >> 11) * 0x1.0p-53;
+}
+
+static void event(struct faults_dev *f, uint64_t now, int what, const uint8_t *pkt, size_t len)
+{
+    if (!f->dev.trace) return;
+    struct synack_trace_event ev = {.kind = SYNACK_TRACE_LINK,
+                                    .now = now,
+                                    .sd = -1,
+                                    .who = f->dev.name,
+                                    .link_event = what,
+                                    .pkt = pkt,
+                                    .pkt_len = (uint32_t)len};
+    if (wire_segment_parse(pkt, len, false, &ev.seg) == 0) {
+        ev.has_seg = true;
+        ev.local_addr = ev.seg.ip.src;
+        ev.local_port = ev.seg.tcp.sport;
+        ev.remote_addr = ev.seg.ip.dst;
+        ev.remote_port = ev.seg.tcp.dport;
+    }
+    f->dev.trace(f->dev.trace_ctx, &ev);
+}
+
+static bool held_before(const struct held *a, const struct held *b)
+{
+    return a->due < b->due || (a->due == b->due && a->order < b->order);
+}
+
+static void heap_push(struct faults_dev *f, struct held h)
+{
+    uint32_t i = f->n++;
+    f->heap[i] = h;
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!held_before(&f->heap[i], &f->heap[p])) break;
+        struct held t = f->heap[i];
+        f->heap[i] = f->heap[p];
+        f->heap[p] = t;
+        i = p;
+    }
+}
+
+static struct held heap_pop(struct faults_dev *f)
+{
+    struct held top = f->heap[0];
+    f->heap[0] = f->heap[--f->n];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < f->n && held_before(&f->heap[l], &f->heap[m])) m = l;
+        if (r < f->n && held_before(&f->heap[r], &f->heap[m])) m = r;
+        if (m == i) break;
+        struct held t = f->heap[i];
+        f->heap[i] = f->heap[m];
+        f->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+/* Extra delay for one datagram: the fixed delay, jitter, and the reorder hold-back. */
+static uint64_t draw_delay(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    uint64_t d = f->cfg.delay_us;
+    if (f->cfg.jitter_us) d += next_rand(f) % (f->cfg.jitter_us + 1);
+    if (f->cfg.reorder > 0 && uniform(f) < f->cfg.reorder) {
+        d += f->cfg.reorder_us ? f->cfg.reorder_us : 2000 + f->cfg.delay_us;
+        event(f, now, SYNACK_LINK_REORDERED, pkt, len);
+    }
+    return d;
+}
+
+/* Holds a copy for delay us; false when there is no room (then it goes at once). */
+static bool hold(struct faults_dev *f, uint64_t now, uint64_t delay, const uint8_t *pkt, size_t len,
+                 bool inbound)
+{
+    if (f->n_free == 0 || len > f->slot_size) return false;
+    uint32_t slot = f->free_slots[--f->n_free];
+    uint8_t *data = f->slots + (size_t)slot * f->slot_size;
+    memcpy(data, pkt, len);
+    heap_push(f, (struct held){.due = now + delay,
+                               .order = f->order++,
+                               .len = (uint32_t)len,
+                               .inbound = inbound,
+                               .data = data});
+    return true;
+}
+
+static void release_slot(struct faults_dev *f, uint8_t *data)
+{
+    f->free_slots[f->n_free++] = (uint32_t)((size_t)(data - f->slots) / f->slot_size);
+}
+
+/* One datagram through the fault stages; deliver() is where it ends up. */
+static void apply(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t len, bool inbound)
+{
+    if (f->cfg.loss > 0 && uniform(f) < f->cfg.loss) {
+        event(f, now, SYNACK_LINK_LOST, pkt, len);
+        return;
+    }
+    uint8_t copy[65535];
+    if (f->cfg.corrupt > 0 && uniform(f) < f->cfg.corrupt && len > 0) {
+        memcpy(copy, pkt, len);
+        uint64_t bit = next_rand(f) % (len * 8);
+        copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        event(f, now, SYNACK_LINK_CORRUPTED, pkt, len);
+        pkt = copy;
+    }
+    int copies = 1;
+    if (f->cfg.dup > 0 && uniform(f) < f->cfg.dup) {
+        copies = 2;
+        event(f, now, SYNACK_LINK_DUPLICATED, pkt, len);
+    }
+    for (int c = 0; c < copies; c++) {
+        uint64_t d = draw_delay(f, now, pkt, len);
+        if (d > 0 && hold(f, now, d, pkt, len, inbound)) continue;
+        if (!inbound)
+            synack_dev_send(f->inner, now, pkt, len);
+        else if (!f->dup_len && len <= f->slot_size) {
+            /* Inbound with no delay: only the duplicate needs keeping. */
+            if (c == 1) {
+                memcpy(f->dup_buf, pkt, len);
+                f->dup_len = (uint32_t)len;
+            }
+        }
+    }
+}
+
+static void flush_due(struct faults_dev *f, uint64_t now)
+{
+    while (f->n > 0 && f->heap[0].due <= now && !f->heap[0].inbound) {
+        struct held h = heap_pop(f);
+        synack_dev_send(f->inner, now, h.data, h.len);
+        release_slot(f, h.data);
+    }
+}
+
+static int faults_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    struct faults_dev *f = (struct faults_dev *)d;
+    flush_due(f, now);
+    if (!f->cfg.outbound) return synack_dev_send(f->inner, now, pkt, len);
+    apply(f, now, pkt, len, false);
+    return 0;
+}
+
+static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
+{
+    struct faults_dev *f = (struct faults_dev *)d;
+    flush_due(f, now);
+    if (f->dup_len) {
+        uint32_t n = f->dup_len;
+        if (n > cap) return SYNACK_EMSGSIZE;
+        memcpy(buf, f->dup_buf, n);
+        f->dup_len = 0;
+        return (int)n;
+    }
+    if (f->n > 0 && f->heap[0].due <= now && f->heap[0].inbound) {
+        struct held h = heap_pop(f);
+        if (h.len > cap) return SYNACK_EMSGSIZE;
+        memcpy(buf, h.data, h.len);
+        release_slot(f, h.data);
+        return (int)h.len;
+    }
+    for (int tries = 0; tries < 64; tries++) {
+        int n = synack_dev_recv(f->inner, now, buf, cap);
+        if (n <= 0 || !f->cfg.inbound) return n;
+        /* Run it through the stages; if it comes out undelayed, hand it over now. */
+        uint32_t before = f->n;
+        uint64_t order = f->order;
+        bool lost_or_held = false;
+        if (f->cfg.loss > 0 && uniform(f) < f->cfg.loss) {
+            event(f, now, SYNACK_LINK_LOST, buf, (size_t)n);
+            continue;
+        }
+        if (f->cfg.corrupt > 0 && uniform(f) < f->cfg.corrupt) {
+            uint64_t bit = next_rand(f) % ((uint64_t)n * 8);
+            event(f, now, SYNACK_LINK_CORRUPTED, buf, (size_t)n);
+            buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        if (f->cfg.dup > 0 && uniform(f) < f->cfg.dup && (uint32_t)n <= f->slot_size) {
+            event(f, now, SYNACK_LINK_DUPLICATED, buf, (size_t)n);
+            memcpy(f->dup_buf, buf, (size_t)n);
+            f->dup_len = (uint32_t)n;
+        }
+        uint64_t delay = draw_delay(f, now, buf, (size_t)n);
+        if (delay > 0 && hold(f, now, delay, buf, (size_t)n, true)) lost_or_held = true;
+        (void)before;
+        (void)order;
+        if (lost_or_held) continue;
+        return n;
+    }
+    return 0;
+}
+
+static uint64_t faults_next_deadline(const synack_dev *d)
+{
+    const struct faults_dev *f = (const struct faults_dev *)d;
+    uint64_t a = synack_dev_next_deadline(f->inner);
+    if (f->dup_len) return 0;
+    if (f->n > 0 && f->heap[0].due < a) a = f->heap[0].due;
+    return a;
+}
+
+static void faults_free(synack_dev *d)
+{
+    struct faults_dev *f = (struct faults_dev *)d;
+    if (f->inner && f->inner->ops->free) synack_dev_free(f->inner);
+    free(f->heap);
+    free(f->slots);
+    free(f->free_slots);
+    free(f->dup_buf);
+    free(f);
+}
+
+static const struct synack_dev_ops faults_ops = {.send = faults_send,
+                                                 .recv = faults_recv,
+                                                 .next_deadline = faults_next_deadline,
+                                                 .free = faults_free};
+
+synack_dev *synack_faults_wrap(synack_dev *inner, const struct synack_faults_config *cfg)
+{
+    struct faults_dev *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->dev.ops = &faults_ops;
+    f->dev.mtu = inner->mtu;
+    f->dev.name = inner->name;
+    f->inner = inner;
+    f->cfg = *cfg;
+    f->rng = cfg->seed ? cfg->seed : 1;
+    f->max = cfg->max_held ? cfg->max_held : 4096;
+    f->slot_size = inner->mtu ? inner->mtu : 65535;
+    f->heap = calloc(f->max, sizeof *f->heap);
+    f->slots = malloc((size_t)f->max * f->slot_size);
+    f->free_slots = malloc(f->max * sizeof *f->free_slots);
+    f->dup_buf = malloc(f->slot_size);
+    if (!f->heap || !f->slots || !f->free_slots || !f->dup_buf) {
+        f->inner = NULL;
+        faults_free(&f->dev);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < f->max; i++) f->free_slots[i] = f->max - 1 - i;
+    f->n_free = f->max;
+    return &f->dev;
+}
+
+static int parse_duration(const char *v, uint64_t *us)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || x < 0) return -1;
+    if (*end == 0 || strcmp(end, "ms") == 0)
+        *us = (uint64_t)(x * 1000);
+    else if (strcmp(end, "us") == 0)
+        *us = (uint64_t)x;
+    else if (strcmp(end, "s") == 0)
+        *us = (uint64_t)(x * 1000000);
+    else
+        return -1;
+    return 0;
+}
+
+int synack_faults_parse(const char *spec, struct synack_faults_config *cfg, const char **bad)
+{
+    char buf[256];
+    if (!spec || strlen(spec) >= sizeof buf) return SYNACK_EINVAL;
+    strcpy(buf, spec);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) goto fail;
+        *eq = 0;
+        const char *k = tok, *v = eq + 1;
+        char *end;
+        if (!strcmp(k, "loss") || !strcmp(k, "dup") || !strcmp(k, "reorder") ||
+            !strcmp(k, "corrupt")) {
+            double p = strtod(v, &end);
+            if (end == v || *end || p < 0 || p > 1) goto fail;
+            if (!strcmp(k, "loss"))
+                cfg->loss = p;
+            else if (!strcmp(k, "dup"))
+                cfg->dup = p;
+            else if (!strcmp(k, "reorder"))
+                cfg->reorder = p;
+            else
+                cfg->corrupt = p;
+        } else if (!strcmp(k, "delay")) {
+            if (parse_duration(v, &cfg->delay_us) < 0) goto fail;
+        } else if (!strcmp(k, "jitter")) {
+            if (parse_duration(v, &cfg->jitter_us) < 0) goto fail;
+        } else if (!strcmp(k, "reorder_delay")) {
+            if (parse_duration(v, &cfg->reorder_us) < 0) goto fail;
+        } else if (!strcmp(k, "seed")) {
+            cfg->seed = strtoull(v, &end, 10);
+            if (end == v || *end) goto fail;
+        } else {
+            goto fail;
+        }
+        continue;
+    fail:
+        if (bad) *bad = spec + (tok - buf);
+        return SYNACK_EINVAL;
+    }
+    return 0;
+}

@@ -1,0 +1,13 @@
+/*
+ * tcp/siphash.h - SipHash-2-4 (Aumasson and Bernstein, 2012), the keyed PRF behind the
+ * initial sequence numbers (RFC 6528) and the connection hash table's bucket choice.
+ */
+#ifndef SYNACK_TCP_SIPHASH_H
+#define SYNACK_TCP_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+
+#endif

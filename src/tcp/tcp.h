@@ -1,0 +1,171 @@
+/*
+ * tcp/tcp.h - the TCP connection machine (RFC 9293 §3.10): the transmission control
+ * block and the functions core/ calls.
+ *
+ * Call order: core/ demultiplexes an arriving segment to a socket and calls
+ * tcp_input_listen() (LISTEN), tcp_input() (every other state) or tcp_input_closed() (no
+ * socket). User calls go through tcp_user_*(). Timers: core/ calls tcp_timers() when the
+ * socket's deadline (tcb_next_deadline) has passed. Every path ends in tcp_output(), which
+ * decides what to send now and queues it through ip_output(). Nothing here does I/O.
+ */
+#ifndef SYNACK_TCP_TCP_H
+#define SYNACK_TCP_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synack/synack.h"
+#include "tcp/reass.h"
+#include "tcp/ring.h"
+#include "tcp/seq.h"
+
+struct synack_stack;
+struct sock;
+
+/* Congestion control behind a small interface (RFC 5681 today, CUBIC RFC 9438 next). The
+ * loss-recovery logic (fast retransmit, NewReno partial ACKs, RFC 6582) stays in the
+ * machine; an algorithm only decides how cwnd grows and what ssthresh becomes on loss. */
+struct tcb;
+struct tcp_cc_ops {
+    const char *name;
+    void (*init)(struct tcb *t);
+    /* acked bytes newly acknowledged, outside recovery. */
+    void (*on_ack)(struct tcb *t, uint32_t acked, uint64_t now);
+    /* A loss was detected: returns the new ssthresh. */
+    uint32_t (*ssthresh)(struct tcb *t);
+};
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
+
+struct tcb {
+    int state;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    bool passive; /* born from a listener (RFC 9293 §3.10.7.4, SYN-RECEIVED RST) */
+
+    /* Send sequence space (RFC 9293 §3.3.1). snd_max is the highest ever sent: after a
+     * retransmission timeout snd_nxt goes back to snd_una and climbs again. */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t max_snd_wnd;
+    uint32_t snd_buf_seq; /* sequence number of the send ring's first byte */
+    uint16_t snd_mss;     /* largest payload we put in one segment */
+    uint8_t snd_wscale, rcv_wscale;
+    bool wscale_ok, sack_ok, ts_ok;
+    bool fin_queued; /* the user closed the write side: a FIN follows the data */
+    bool force_push; /* the persist timer fired: send a short segment once */
+    uint32_t ts_recent, ts_offset;
+
+    /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves
+     * left (RFC 9293 §3.8.6: the window must not shrink). */
+    uint32_t irs, rcv_nxt, rcv_adv;
+    uint16_t rcv_mss; /* what we advertised */
+    bool fin_rcvd;    /* the peer's FIN was processed: end of stream */
+    bool ooo_fin;     /* a FIN arrived beyond a hole, at ooo_fin_seq */
+    uint32_t ooo_fin_seq;
+    struct reass reass;
+
+    struct ring snd, rcv;
+
+    /* Timers: absolute deadlines in microseconds, 0 when off (one enum, one place). */
+    uint64_t t_rtx, t_persist, t_delack, t_tw, t_keep;
+    uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
+    uint32_t persist_shift;
+    uint32_t keep_probes;
+    uint64_t last_rcv_time; /* for keepalive idleness */
+
+    /* RTT estimation (RFC 6298). */
+    uint64_t srtt, rttvar, rto;
+    bool rtt_valid;
+    bool rtt_timing; /* rtt_seq/rtt_start time one segment (Karn's rule) */
+    uint32_t rtt_seq;
+    uint64_t rtt_start;
+    bool syn_retransmitted; /* RFC 6298 §5.7: a 3 s RTO after a lost SYN */
+
+    /* Congestion control (RFC 5681) and NewReno recovery (RFC 6582). */
+    const struct tcp_cc_ops *cc;
+    uint32_t cwnd, ssthresh, bytes_acked_ca;
+    uint32_t dupacks, recover;
+    bool in_recovery;
+    uint32_t cc_state[8]; /* private to the algorithm */
+
+    /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
+    bool ack_now;
+    uint32_t segs_unacked;
+
+    /* Options set by the user. */
+    bool nodelay, keepalive;
+    uint64_t keep_idle_us, keep_intvl_us;
+    uint32_t keep_cnt;
+    uint16_t user_mss;
+
+    /* Counters for synack_getinfo. */
+    uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+};
+
+/* The machine's view of one arriving segment, after parsing. */
+struct tcp_seg {
+    const struct synack_segment *s;
+    uint32_t seq, ack, len; /* len counts SYN and FIN, as SEG.LEN does */
+    uint16_t flags;
+    const uint8_t *data;
+    uint32_t dlen;
+};
+
+uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
+                 uint16_t rport, uint64_t now_us);
+
+/* Arrival (tcp_in.c). */
+void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
+void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                      const struct tcp_seg *seg);
+void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const struct tcp_seg *seg);
+/* TIME-WAIT may let a new SYN reopen the pair (RFC 9293 §3.10.7.4 note, RFC 6191): true
+ * when the TIME-WAIT entry was released and the SYN should go to a listener. */
+bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_t now,
+                               const struct tcp_seg *seg);
+/* An ICMP error quoted one of our segments (RFC 1122 §4.2.3.9). */
+void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int err);
+
+/* Output (tcp_out.c). */
+void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now);
+void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now);
+void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* An ACK whose seq is SND.UNA - 1: answers nothing, makes the peer state its window
+ * (zero-window probe, keepalive). */
+void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
+void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
+void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
+void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                     uint32_t len, uint16_t flags, bool retransmit);
+uint32_t tcp_rcv_window(const struct tcb *t);
+uint32_t tcp_flight(const struct tcb *t);
+
+/* Timers (tcp_timer.c). */
+void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
+uint64_t tcb_next_deadline(const struct tcb *t);
+void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
+void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
+
+/* RTT (rtt.c, RFC 6298). */
+void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);
+void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t rto_max);
+uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
+
+/* User calls (tcp_user.c, RFC 9293 §3.10.1-6). */
+int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now);
+long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
+                   size_t len);
+long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len);
+int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);
+int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);
+void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now);
+
+/* Shared by the machine: change state (traced, counted, readiness updated). */
+void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int state);
+/* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
+ * and the socket is freed if the user no longer holds it. */
+void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
+/* Initialise a TCB's buffers and defaults for a new connection. */
+int tcb_setup(struct synack_stack *st, struct sock *sk);
+
+#endif

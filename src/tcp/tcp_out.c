@@ -1,0 +1,307 @@
+/*
+ * tcp/tcp_out.c - what the machine sends and when: segment building (header, options,
+ * window), the send decision (peer window, congestion window, Nagle and sender-side silly
+ * window avoidance), pure ACKs, probes and resets.
+ *
+ * tcp_output() is the one place that decides to send data; everything else (arrival,
+ * timers, user calls) changes state and calls it.
+ */
+#include <string.h>
+
+#include "core/stack.h"
+#include "ip/ip.h"
+#include "tcp/tcp.h"
+#include "wire/wire.h"
+
+uint32_t tcp_flight(const struct tcb *t)
+{
+    return t->snd_nxt - t->snd_una;
+}
+
+static uint32_t u32min(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
+
+uint32_t tcp_rcv_window(const struct tcb *t)
+{
+    if (!t->rcv.buf) return 0;
+    uint32_t space = t->rcv.cap - t->rcv.len;
+    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    if (space > max) space = max;
+    /* Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2): move the right edge
+     * only by at least min(buffer/2, MSS); the edge never moves left (§3.8.6). */
+    uint32_t step = u32min(t->rcv.cap / 2, t->rcv_mss);
+    if (space > cur && space - cur >= step) return space;
+    return cur;
+}
+
+/* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
+static uint32_t ts_now(const struct tcb *t, uint64_t now)
+{
+    return (uint32_t)(now / 1000) + t->ts_offset;
+}
+
+int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                     uint32_t len, uint16_t flags, bool retransmit)
+{
+    struct tcb *t = &sk->tcb;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = t->lport;
+    h.dport = t->rport;
+    h.seq = seq;
+    h.flags = flags;
+    if (flags & SYNACK_TCP_ACK) h.ack = t->rcv_nxt;
+
+    uint32_t wnd = tcp_rcv_window(t);
+    if (flags & SYNACK_TCP_SYN) {
+        /* RFC 7323 §2.2: the window in a SYN is never scaled. */
+        h.window = (uint16_t)u32min(wnd, 65535);
+        h.opts.has_mss = true;
+        h.opts.mss = t->rcv_mss;
+        bool active = t->state == SYNACK_SYN_SENT;
+        /* On a SYN-ACK, offer only what the peer's SYN offered (RFC 7323 §1.3, RFC 2018). */
+        if (active || t->wscale_ok) {
+            h.opts.has_wscale = true;
+            h.opts.wscale = t->rcv_wscale;
+        }
+        if (active || t->sack_ok) h.opts.sack_permitted = true;
+        if (active || t->ts_ok) {
+            h.opts.has_ts = true;
+            h.opts.ts_val = ts_now(t, now);
+            h.opts.ts_ecr = active ? 0 : t->ts_recent;
+        }
+        if (!(flags & SYNACK_TCP_ACK)) h.ack = 0;
+    } else {
+        uint32_t field = (wnd + ((1u << t->rcv_wscale) - 1)) >> t->rcv_wscale;
+        if (field > 65535) field = 65535;
+        h.window = (uint16_t)field;
+        if (t->ts_ok && !(flags & SYNACK_TCP_RST)) {
+            h.opts.has_ts = true;
+            h.opts.ts_val = ts_now(t, now);
+            h.opts.ts_ecr = t->ts_recent;
+        }
+        if (t->sack_ok && t->reass.n > 0 && !(flags & SYNACK_TCP_RST)) {
+            uint32_t l[SYNACK_TCP_MAX_SACK], r[SYNACK_TCP_MAX_SACK];
+            /* With timestamps there is room for 3 blocks in 40 bytes of options. */
+            int k = reass_sack_blocks(&t->reass, l, r, t->ts_ok ? 3 : 4);
+            for (int i = 0; i < k; i++) {
+                h.opts.sack[i].left = l[i];
+                h.opts.sack[i].right = r[i];
+            }
+            h.opts.sack_count = (uint8_t)k;
+        }
+    }
+    uint32_t off = len ? seq - t->snd_buf_seq : 0;
+    int r = ip_output_tcp(st, now, sk->idx, &h, t->laddr, t->raddr, &t->snd, off, len, retransmit);
+    if (r < 0) return r;
+    t->segs_out++;
+    if (len) t->bytes_sent += len;
+    if (flags & SYNACK_TCP_ACK) {
+        /* Any segment carrying an ACK satisfies a pending or delayed one. */
+        t->ack_now = false;
+        t->segs_unacked = 0;
+        t->t_delack = 0;
+        if (!(flags & SYNACK_TCP_SYN)) {
+            uint32_t edge = t->rcv_nxt + ((uint32_t)h.window << t->rcv_wscale);
+            if (seq_gt(edge, t->rcv_adv)) t->rcv_adv = edge;
+        }
+    }
+    if (flags & SYNACK_TCP_SYN) {
+        uint32_t edge = t->rcv_nxt + h.window;
+        if (seq_gt(edge, t->rcv_adv) || t->rcv_adv == 0) t->rcv_adv = edge;
+    }
+    return 0;
+}
+
+void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint16_t flags = SYNACK_TCP_SYN;
+    if (t->state == SYNACK_SYN_RECEIVED) flags |= SYNACK_TCP_ACK;
+    bool again = t->snd_max == t->iss + 1;
+    if (!again) t->rtt_start = now; /* the handshake's round trip is the first sample */
+    if (tcp_send_segment(st, sk, now, t->iss, 0, flags, again) < 0) {
+        /* No room in the output queue: the retransmission timer sends it again. */
+    }
+    t->snd_nxt = t->iss + 1;
+    t->snd_max = t->iss + 1;
+    if (!t->t_rtx) tcp_rtx_arm(st, t, now);
+    timer_update(st, sk);
+}
+
+void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    /* A pure ACK carries SND.MAX, not SND.NXT: while retransmitting after a timeout
+     * SND.NXT is back in the old sequence space, and a receiver that already has those
+     * bytes would find the ACK "not acceptable" (RFC 9293 §3.10.7.4), drop it and answer
+     * with an ACK of its own, which might meet the same fate (the BSD rule). */
+    if (tcp_send_segment(st, sk, now, t->snd_max, 0, SYNACK_TCP_ACK, false) < 0) {
+        t->ack_now = true;
+        sock_want_output(st, sk);
+    }
+}
+
+void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    /* SEG.SEQ = SND.UNA - 1 is outside the receiver's window, so it answers with an ACK
+     * stating its current window (RFC 9293 §3.8.6.1; the keepalive form, RFC 1122
+     * §4.2.3.6). It carries no data and so cannot be taken as new data. */
+    tcp_send_segment(st, sk, now, t->snd_una - 1, 0, SYNACK_TCP_ACK, false);
+}
+
+void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    /* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK lets the peer's RFC 5961
+     * check place it exactly. */
+    tcp_send_segment(st, sk, now, t->snd_nxt, 0, SYNACK_TCP_RST | SYNACK_TCP_ACK, false);
+}
+
+void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg)
+{
+    /* RFC 9293 §3.10.7.1: never answer a reset with a reset. If the offending segment
+     * has an ACK, the reset takes its sequence number from the ACK field:
+     *   <SEQ=SEG.ACK><CTL=RST>
+     * otherwise the reset has sequence number zero and acknowledges the segment:
+     *   <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+    if (seg->flags & SYNACK_TCP_RST) return;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = seg->s->tcp.dport;
+    h.dport = seg->s->tcp.sport;
+    if (seg->flags & SYNACK_TCP_ACK) {
+        h.seq = seg->ack;
+        h.flags = SYNACK_TCP_RST;
+    } else {
+        h.seq = 0;
+        h.ack = seg->seq + seg->len;
+        h.flags = SYNACK_TCP_RST | SYNACK_TCP_ACK;
+    }
+    ip_output_tcp(st, now, -1, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false);
+}
+
+/* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
+void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t avail = seq_lt(t->snd_una, data_end) ? data_end - t->snd_una : 0;
+    uint32_t len = u32min(avail, t->snd_mss);
+    if (t->sack_ok && t->reass.n > 0 && len > 40) len -= 28; /* room for SACK blocks */
+    uint16_t flags = SYNACK_TCP_ACK;
+    if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
+        flags |= SYNACK_TCP_FIN;
+    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return;
+    if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) == 0) {
+        t->retransmits++;
+        st->stats.retransmits++;
+        t->rtt_timing = false; /* Karn: no sample from retransmitted data */
+    }
+}
+
+void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    switch (t->state) {
+    case SYNACK_CLOSED:
+    case SYNACK_LISTEN:
+    case SYNACK_SYN_SENT:
+        return;
+    case SYNACK_SYN_RECEIVED:
+        if (t->ack_now) {
+            t->ack_now = false;
+            tcp_send_syn(st, sk, now);
+        }
+        return;
+    case SYNACK_TIME_WAIT:
+        if (t->ack_now) tcp_send_ack(st, sk, now);
+        return;
+    default:
+        break;
+    }
+
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    /* SACK blocks we report take option space from the payload (RFC 2018 §3: the MSS
+     * counts data only, so the segment must shrink). snd_mss already allows for the
+     * timestamp option. */
+    uint32_t seg_max = t->snd_mss;
+    if (t->sack_ok && t->reass.n > 0) {
+        uint32_t k = t->reass.n < (t->ts_ok ? 3u : 4u) ? t->reass.n : (t->ts_ok ? 3u : 4u);
+        uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u;
+        seg_max = seg_max > sack_bytes + 64 ? seg_max - sack_bytes : 64;
+    }
+    for (int guard = 0; guard < 100000; guard++) {
+        if (outq_full(st)) {
+            sock_want_output(st, sk);
+            break;
+        }
+        uint32_t avail = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+        uint32_t wnd = u32min(t->snd_wnd, t->cwnd);
+        uint32_t flight = tcp_flight(t);
+        uint32_t usable = wnd > flight ? wnd - flight : 0;
+        uint32_t len = u32min(u32min(avail, seg_max), usable);
+        /* The FIN goes with (or after) the last byte of data, once the peer's window has
+         * room for that last byte's sequence number. */
+        bool fin = false;
+        if (t->fin_queued && len == avail && seq_leq(t->snd_nxt, data_end)) {
+            /* The FIN goes with (or after) the last byte of data, once the peer's window
+             * covers its sequence number too; a zero window holds it (persist probes). */
+            uint32_t end = t->snd_nxt + len + 1;
+            fin = end - t->snd_una <= t->snd_wnd;
+        }
+        if (len == 0 && !fin) break;
+        if (len > 0 && len < seg_max && !fin && !t->force_push) {
+            /* Nagle (RFC 896, RFC 9293 §3.7.4) and sender-side SWS avoidance
+             * (§3.8.6.2.1): a short segment goes only when it empties the queue and
+             * nothing is unacknowledged (or Nagle is off), or when it fills at least
+             * half the largest window the peer has offered. */
+            bool empties = t->snd_nxt + len == data_end;
+            bool nagle_ok = t->nodelay || flight == 0;
+            bool half_wnd = t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
+            if (!(empties && nagle_ok) && !half_wnd) break;
+        }
+        uint16_t flags = SYNACK_TCP_ACK;
+        if (len > 0 && t->snd_nxt + len == data_end) flags |= SYNACK_TCP_PSH;
+        if (fin) flags |= SYNACK_TCP_FIN;
+        bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
+        int r = tcp_send_segment(st, sk, now, t->snd_nxt, len, flags, rexmit);
+        if (r < 0) {
+            /* Only a full output queue is worth retrying when it drains. */
+            if (r == SYNACK_ENOBUFS) sock_want_output(st, sk);
+            break;
+        }
+        t->force_push = false;
+        if (rexmit) {
+            t->retransmits++;
+            st->stats.retransmits++;
+        } else if (!t->rtt_timing && len > 0) {
+            /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
+             * one). */
+            t->rtt_timing = true;
+            t->rtt_seq = t->snd_nxt;
+            t->rtt_start = now;
+        }
+        t->snd_nxt += len + (fin ? 1 : 0);
+        if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
+        if (!t->t_rtx) tcp_rtx_arm(st, t, now);
+        t->t_persist = 0;
+        if (fin) break;
+    }
+
+    /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the
+     * window (RFC 9293 §3.8.6.1) or, for a small usable window, pushes after a while. */
+    uint32_t pending = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+    bool fin_waits =
+        t->fin_queued && seq_leq(t->snd_nxt, data_end) && !seq_gt(t->snd_max, data_end);
+    if ((pending > 0 || fin_waits) && t->snd_una == t->snd_max && !t->t_persist) {
+        t->t_persist = now + tcp_rto_backed_off(t, st->cfg.rto_max_us) *
+                                 ((uint64_t)1 << (t->persist_shift < 6 ? t->persist_shift : 6));
+    }
+    if (t->ack_now) tcp_send_ack(st, sk, now);
+    timer_update(st, sk);
+}

@@ -1,0 +1,167 @@
+/*
+ * tcp/tcp_timer.c - what happens when a connection's time comes: retransmission (RFC 6298
+ * §5), persist (zero-window probes, RFC 9293 §3.8.6.1), delayed ACK (§3.8.6.3), keepalive
+ * (RFC 1122 §4.2.3.6) and the end of TIME-WAIT.
+ *
+ * Why TIME-WAIT exists (RFC 9293 §3.4.2, §3.6): the side that closes first waits 2*MSL
+ * before the port pair may be used again. One reason is its last ACK: if that ACK is lost
+ * the peer retransmits its FIN, and only a TCB still in TIME-WAIT can answer it; without
+ * one the answer would be a reset and the peer would see an error for a clean close. The
+ * other reason is old duplicates: a segment of this connection still wandering in the
+ * network must die (MSL) before a new connection on the same four numbers could take it
+ * for its own. TIME-WAIT is the price of reliability at the end, and the ISN clock
+ * (isn.c) is its partner at the start.
+ */
+#include "core/stack.h"
+#include "tcp/tcp.h"
+
+uint64_t tcb_next_deadline(const struct tcb *t)
+{
+    uint64_t d = 0;
+    const uint64_t ts[] = {t->t_rtx, t->t_persist, t->t_delack, t->t_tw, t->t_keep};
+    for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        if (ts[i] && (d == 0 || ts[i] < d)) d = ts[i];
+    return d;
+}
+
+void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
+{
+    t->t_rtx = now + tcp_rto_backed_off(t, st->cfg.rto_max_us);
+}
+
+static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, int kind)
+{
+    if (!stack_tracing(st)) return;
+    struct synack_trace_event ev = {.kind = SYNACK_TRACE_TIMER,
+                                    .now = now,
+                                    .sd = sk->idx,
+                                    .timer = kind,
+                                    .local_addr = sk->tcb.laddr,
+                                    .local_port = sk->tcb.lport,
+                                    .remote_addr = sk->tcb.raddr,
+                                    .remote_port = sk->tcb.rport};
+    stack_trace(st, &ev);
+}
+
+void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    tcp_set_state(st, sk, now, SYNACK_TIME_WAIT);
+    t->t_rtx = t->t_persist = t->t_keep = 0;
+    t->t_tw = now + 2 * st->cfg.msl_us;
+    ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
+    tw_add(st, sk);
+    timer_update(st, sk);
+}
+
+static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_rtx = 0;
+    t->rtx_count++;
+    st->stats.rto_timeouts++;
+    if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED) {
+        if (t->rtx_count > st->cfg.syn_retries) {
+            /* The handshake gives up: connect() fails with "timed out"; a half-open
+             * passive child simply goes away. */
+            tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ETIMEDOUT);
+            return;
+        }
+        t->syn_retransmitted = true;
+        t->rtt_start = 0;
+        st->stats.retransmits++;
+        t->retransmits++;
+        tcp_rtx_arm(st, t, now);
+        tcp_send_syn(st, sk, now);
+        return;
+    }
+    if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
+    if (t->rtx_count > st->cfg.data_retries) {
+        tcp_send_rst(st, sk, now);
+        tcp_done(st, sk, now, SYNACK_ETIMEDOUT);
+        return;
+    }
+    /* RFC 5681 §3.1: on the first timeout of this data, ssthresh = max(FlightSize/2,
+     * 2*SMSS) (equation 4); cwnd is the loss window, one segment. RFC 6582 §4: recovery
+     * ends and recover remembers the highest sequence number sent. */
+    if (t->rtx_count == 1) t->ssthresh = t->cc->ssthresh(t);
+    t->cwnd = t->snd_mss;
+    t->in_recovery = false;
+    t->dupacks = 0;
+    t->recover = t->snd_max;
+    t->rtt_timing = false; /* Karn */
+    /* Go back: resend from the first unacknowledged byte (§5.4). */
+    t->snd_nxt = t->snd_una;
+    tcp_rtx_arm(st, t, now); /* §5.5, §5.6: backed off */
+    tcp_output(st, sk, now);
+}
+
+static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_persist = 0;
+    uint32_t flight = tcp_flight(t);
+    uint32_t usable = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
+    if (usable > 0) {
+        /* The window is open but too small for the sender-side SWS rule: after a while
+         * send what fits (the "override timeout" of RFC 9293 §3.8.6.2.1). */
+        t->force_push = true;
+    } else {
+        tcp_send_probe(st, sk, now);
+        if (t->persist_shift < 16) t->persist_shift++;
+    }
+    tcp_output(st, sk, now);
+}
+
+static void keepalive_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_keep = 0;
+    if (!t->keepalive || (t->state != SYNACK_ESTABLISHED && t->state != SYNACK_CLOSE_WAIT)) return;
+    uint64_t idle_until = t->last_rcv_time + t->keep_idle_us;
+    if (t->keep_probes == 0 && now < idle_until) {
+        t->t_keep = idle_until;
+        return;
+    }
+    if (t->keep_probes >= t->keep_cnt) {
+        tcp_send_rst(st, sk, now);
+        tcp_done(st, sk, now, SYNACK_ETIMEDOUT);
+        return;
+    }
+    t->keep_probes++;
+    tcp_send_probe(st, sk, now);
+    t->t_keep = now + t->keep_intvl_us;
+}
+
+void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    if (t->t_tw && t->t_tw <= now) {
+        t->t_tw = 0;
+        trace_timer(st, sk, now, SYNACK_TIMER_TIME_WAIT);
+        /* TIME-WAIT over (or an orphaned FIN-WAIT-2 gave up): CLOSED. */
+        tcp_done(st, sk, now, 0);
+        return;
+    }
+    if (t->t_rtx && t->t_rtx <= now) {
+        trace_timer(st, sk, now,
+                    t->state <= SYNACK_SYN_RECEIVED ? SYNACK_TIMER_CONN : SYNACK_TIMER_RTX);
+        rtx_timeout(st, sk, now);
+        if (!sk->in_use || t->state == SYNACK_CLOSED) return;
+    }
+    if (t->t_persist && t->t_persist <= now) {
+        trace_timer(st, sk, now, SYNACK_TIMER_PERSIST);
+        persist_timeout(st, sk, now);
+        if (!sk->in_use || t->state == SYNACK_CLOSED) return;
+    }
+    if (t->t_delack && t->t_delack <= now) {
+        t->t_delack = 0;
+        trace_timer(st, sk, now, SYNACK_TIMER_DELACK);
+        t->ack_now = true;
+        tcp_output(st, sk, now);
+    }
+    if (t->t_keep && t->t_keep <= now) {
+        trace_timer(st, sk, now, SYNACK_TIMER_KEEPALIVE);
+        keepalive_timeout(st, sk, now);
+    }
+}
