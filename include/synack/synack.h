@@ -109,7 +109,11 @@ struct synack_config {
     uint16_t ephemeral_lo, ephemeral_hi; /* local ports for connect() without bind() */
     bool isn_secret_set;                 /* use isn_secret rather than one drawn from getrandom() */
     uint8_t isn_secret[16];              /* RFC 6528 secret key, for reproducible tests */
-    uint64_t seed;         /* seeds ephemeral-port choice; 0 draws one from getrandom() */
+    uint64_t seed; /* seeds ephemeral-port choice; 0 draws one from getrandom() */
+    /* Tests only: every connection starts at isn_fixed_value (e.g. just below 2^32, to
+     * cross the wraparound) instead of the RFC 6528 ISN. */
+    bool isn_fixed;
+    uint32_t isn_fixed_value;
     const char *cc;        /* congestion control: "newreno" (default) */
     synack_trace_fn trace; /* the event stream (synack/trace.h); NULL for none */
     void *trace_ctx;

@@ -13,6 +13,7 @@
  */
 #include "tcp/tcp.h"
 
+#include "core/stack.h"
 #include "tcp/siphash.h"
 #include "wire/wire.h"
 
@@ -27,4 +28,10 @@ uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint3
     uint32_t f = (uint32_t)siphash24(secret, msg, sizeof msg);
     uint32_t m = (uint32_t)(now_us / 4);
     return m + f;
+}
+
+uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us)
+{
+    if (st->cfg.isn_fixed) return st->cfg.isn_fixed_value; /* tests: wraparound */
+    return tcp_isn(st->secret, t->laddr, t->lport, t->raddr, t->rport, now_us);
 }

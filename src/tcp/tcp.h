@@ -112,6 +112,8 @@ struct tcp_seg {
 
 uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                  uint16_t rport, uint64_t now_us);
+/* The ISN for a new connection of this stack: tcp_isn() with the stack's secret. */
+uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us);
 
 /* Arrival (tcp_in.c). */
 void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);

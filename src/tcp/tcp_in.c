@@ -129,8 +129,7 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
     syn_options(st, t, seg, true);
-    t->iss =
-        tw_reuse ? st->tw_isn : tcp_isn(st->secret, t->laddr, t->lport, t->raddr, t->rport, now);
+    t->iss = tw_reuse ? st->tw_isn : tcp_choose_isn(st, t, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
     t->recover = t->iss;

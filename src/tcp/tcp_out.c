@@ -185,14 +185,31 @@ void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_se
     ip_output_tcp(st, now, -1, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false);
 }
 
-/* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK). */
+/* The most payload one segment may carry now: the send MSS (which already allows for the
+ * timestamp option) less the room the SACK blocks we report take (RFC 2018 §3: the MSS
+ * counts data only, so the segment must shrink). */
+static uint32_t tcp_seg_max(const struct tcb *t)
+{
+    uint32_t m = t->snd_mss;
+    if (t->sack_ok && t->reass.n > 0) {
+        uint32_t max_blocks = t->ts_ok ? 3u : 4u;
+        uint32_t k = t->reass.n < max_blocks ? t->reass.n : max_blocks;
+        uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
+        m = m > sack_bytes + 64 ? m - sack_bytes : 64;
+    }
+    return m;
+}
+
+/* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK): never
+ * more than was sent before, since bytes beyond SND.MAX are new data, not a
+ * retransmission, and SND.MAX does not move here. */
 void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
-    uint32_t avail = seq_lt(t->snd_una, data_end) ? data_end - t->snd_una : 0;
-    uint32_t len = u32min(avail, t->snd_mss);
-    if (t->sack_ok && t->reass.n > 0 && len > 40) len -= 28; /* room for SACK blocks */
+    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
+    uint32_t avail = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
+    uint32_t len = u32min(avail, tcp_seg_max(t));
     uint16_t flags = SYNACK_TCP_ACK;
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
@@ -226,15 +243,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
 
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
-    /* SACK blocks we report take option space from the payload (RFC 2018 §3: the MSS
-     * counts data only, so the segment must shrink). snd_mss already allows for the
-     * timestamp option. */
-    uint32_t seg_max = t->snd_mss;
-    if (t->sack_ok && t->reass.n > 0) {
-        uint32_t k = t->reass.n < (t->ts_ok ? 3u : 4u) ? t->reass.n : (t->ts_ok ? 3u : 4u);
-        uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u;
-        seg_max = seg_max > sack_bytes + 64 ? seg_max - sack_bytes : 64;
-    }
+    uint32_t seg_max = tcp_seg_max(t);
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(st)) {
             sock_want_output(st, sk);

@@ -87,7 +87,7 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     int r = tcb_setup(st, sk);
     if (r < 0) return r;
-    t->iss = tcp_isn(st->secret, t->laddr, t->lport, t->raddr, t->rport, now);
+    t->iss = tcp_choose_isn(st, t, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
     t->recover = t->iss;
