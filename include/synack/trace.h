@@ -121,6 +121,9 @@ struct synack_trace_event {
     int reason;
     /* LINK */
     int link_event;
+    /* SEG_OUT made from a capture by `synack trace`: its analysis marks, drawn with the
+     * arrow ("dup ack #2", "zero window"); NULL otherwise. */
+    const char *annotation;
 };
 
 /* ---- the ladder renderer ----------------------------------------------------------------
@@ -135,6 +138,10 @@ struct synack_ladder_opts {
     int width;              /* total width in columns; 0 = 100 */
     const char *left_name;  /* headings, e.g. "client" */
     const char *right_name;
+    /* A state entered by the receiver of a segment at the same instant shares the segment's
+     * line (captures: the receiver's change is inferred at the time its input was seen).
+     * Off: such a state gets a line of its own. */
+    bool receiver_states_inline;
 };
 typedef struct synack_ladder synack_ladder;
 /* left/right: the endpoints drawn in the left and right columns (host byte order). */
@@ -144,6 +151,9 @@ synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opt
 /* Feed every event (a synack_trace_fn: ctx is the ladder). Events of other connections are
  * ignored. */
 void synack_ladder_event(void *ladder, const struct synack_trace_event *ev);
+/* A line of text across the middle at time now, in order with the events around it, e.g. a
+ * phase: "3-way handshake". */
+void synack_ladder_note(synack_ladder *l, uint64_t now, const char *text);
 /* Flushes what is pending. */
 void synack_ladder_finish(synack_ladder *l);
 void synack_ladder_free(synack_ladder *l);
@@ -168,7 +178,11 @@ struct synack_trace_opts {
     const char *html_path;  /* write a self-contained HTML report */
     const char *svg_seq_path;    /* time-sequence graph */
     const char *svg_ladder_path; /* ladder as SVG */
-    uint32_t max_ladder_segments; /* per connection in the terminal ladder; 0 = default */
+    uint32_t max_ladder_segments; /* per connection in the terminal ladder; 0 = default
+                                   * (100 for each connection; all with conn set) */
+    bool tsv;          /* instead of ladders: one line per TCP packet, "frame<TAB>connection<TAB>
+                        * annotations" with tshark's tcp.analysis field names, for comparison */
+    bool quiet;        /* no terminal output but the summary (with html/svg outputs) */
 };
 /* Returns 0, or a negative SYNACK_E* code with a message printed to err. */
 int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FILE *out,

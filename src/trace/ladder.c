@@ -50,8 +50,8 @@ enum {
 
 struct ladder_line {
     uint64_t now;
-    int side;
-    int state; /* the state entered, or -1 */
+    int side;     /* the sender of the segment, or the side of a note or state */
+    int state[2]; /* the state each side entered, or -1 */
     bool has_seg;
     bool note; /* text is a note (timer, drop, unmatched link event), not a segment */
     unsigned marks;
@@ -171,19 +171,22 @@ static int wrap_tokens(const char *text, int cap, char lines[][LADDER_TEXT], int
     return n < max_lines ? n + 1 : max_lines;
 }
 
-/* Writes one label line's tokens: marks, "(...)", in the mark colour, the rest in col. */
+/* Writes one label line's words: marks, "(...)" possibly of several words, in the mark
+ * colour, the rest in col. */
 static void put_label(struct ladder_buf *b, const char *line, const char *col, bool color)
 {
     const char *p = line;
+    bool in_mark = false;
     while (*p) {
         const char *sp = strchr(p, ' ');
         size_t n = sp ? (size_t)(sp - p) : strlen(p);
-        char tok[LADDER_TEXT];
-        if (n >= sizeof tok) n = sizeof tok - 1;
-        memcpy(tok, p, n);
-        tok[n] = 0;
-        bool mark = tok[0] == '(';
-        ladder_buf_put(b, tok, color ? (mark ? C_MARK : col) : NULL);
+        char word[LADDER_TEXT];
+        if (n >= sizeof word) n = sizeof word - 1;
+        memcpy(word, p, n);
+        word[n] = 0;
+        if (word[0] == '(') in_mark = true;
+        ladder_buf_put(b, word, color ? (in_mark ? C_MARK : col) : NULL);
+        if (n && word[n - 1] == ')') in_mark = false;
         if (sp) ladder_buf_put(b, " ", NULL);
         p = sp ? sp + 1 : p + n;
     }
@@ -201,8 +204,8 @@ static void put_left(synack_ladder *l, struct ladder_buf *b, const struct ladder
     } else {
         ladder_buf_pad(b, LADDER_TIME);
     }
-    if (first && ln->side == SIDE_LEFT && ln->state >= 0) {
-        const char *name = synack_state_name(ln->state);
+    if (first && ln->state[SIDE_LEFT] >= 0) {
+        const char *name = synack_state_name(ln->state[SIDE_LEFT]);
         ladder_buf_pad(b, LADDER_TIME + LADDER_COL - 1 - (int)strlen(name));
         ladder_buf_put(b, name, l->opts.color ? C_STATE : NULL);
     }
@@ -215,9 +218,9 @@ static void put_right(synack_ladder *l, struct ladder_buf *b, const struct ladde
 {
     ladder_buf_pad(b, LADDER_TIME + LADDER_COL + 1 + l->mid);
     ladder_buf_put(b, "│", NULL);
-    if (first && ln->side == SIDE_RIGHT && ln->state >= 0) {
+    if (first && ln->state[SIDE_RIGHT] >= 0) {
         ladder_buf_put(b, " ", NULL);
-        ladder_buf_put(b, synack_state_name(ln->state), l->opts.color ? C_STATE : NULL);
+        ladder_buf_put(b, synack_state_name(ln->state[SIDE_RIGHT]), l->opts.color ? C_STATE : NULL);
     }
 }
 
@@ -260,7 +263,17 @@ static void print_line(synack_ladder *l, const struct ladder_line *ln)
         put_left(l, &b, ln, i == 0);
         int tcols = ladder_text_cols(lines[i]);
         const char *col = color ? seg_color(ln->flags) : NULL;
-        if (ln->note) {
+        if (ln->note && ln->side < 0) {
+            /* a phase: centred, between dots */
+            int dots = (l->mid - tcols - 2) / 2;
+            int pairs = dots / 2;
+            ladder_buf_pad(&b, mid0 + (dots - pairs * 2));
+            ladder_buf_repeat(&b, " ·", pairs, color ? C_DIM : NULL);
+            ladder_buf_put(&b, " ", NULL);
+            ladder_buf_put(&b, lines[i], color ? C_STATE : NULL);
+            ladder_buf_put(&b, " ", NULL);
+            ladder_buf_repeat(&b, "· ", pairs, color ? C_DIM : NULL);
+        } else if (ln->note) {
             /* a note sits against its side's line, dimmed */
             if (ln->side == SIDE_LEFT) {
                 ladder_buf_pad(&b, mid0 + 1);
@@ -330,7 +343,7 @@ static struct ladder_line *push(synack_ladder *l, uint64_t now, int side)
     memset(ln, 0, sizeof *ln);
     ln->now = now;
     ln->side = side;
-    ln->state = -1;
+    ln->state[0] = ln->state[1] = -1;
     if (!l->have_t0) {
         l->have_t0 = true;
         l->t0 = now;
@@ -475,12 +488,15 @@ static void on_state(synack_ladder *l, const struct synack_trace_event *ev)
     int s = local_side(l, ev);
     if (s < 0) return;
     struct ladder_line *n = newest(l);
-    if (n && n->now == ev->now && n->side == s && n->state < 0 && !n->note) {
-        n->state = ev->new_state;
+    /* the same side at the same instant shares the line; the other side only when asked
+     * (a capture infers the receiver's change at the capture time of what it received) */
+    if (n && n->now == ev->now && n->state[s] < 0 && !n->note &&
+        (n->side == s || (l->opts.receiver_states_inline && n->has_seg))) {
+        n->state[s] = ev->new_state;
         return;
     }
     struct ladder_line *ln = push(l, ev->now, s);
-    ln->state = ev->new_state;
+    ln->state[s] = ev->new_state;
 }
 
 static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
@@ -489,7 +505,8 @@ static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
     int s = seg_side(l, seg->ip.src, seg->tcp.sport, seg->ip.dst, seg->tcp.dport, ev->who);
     if (s < 0) return;
     struct ladder_line *ln = newest(l);
-    if (!(ln && ln->now == ev->now && ln->side == s && !ln->has_seg && !ln->note))
+    if (!(ln && ln->now == ev->now && ln->side == s && !ln->has_seg && !ln->note &&
+          ln->state[1 - s] < 0))
         ln = push(l, ev->now, s);
     ln->has_seg = true;
     ln->flags = seg->tcp.flags;
@@ -499,6 +516,7 @@ static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
     ln->sport = seg->tcp.sport;
     ln->dport = seg->tcp.dport;
     seg_label(l, s, seg, ev->retransmit, ln->text);
+    if (ev->annotation && ev->annotation[0]) tok_add(ln->text, "(%s)", ev->annotation);
 }
 
 static void on_link(synack_ladder *l, const struct synack_trace_event *ev)
@@ -599,6 +617,15 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
     default:
         break; /* SEG_IN: drawn at its SEG_OUT; PKT_*: not TCP */
     }
+}
+
+void synack_ladder_note(synack_ladder *l, uint64_t now, const char *text)
+{
+    if (!l || !text) return;
+    struct ladder_line *ln = push(l, now, -1);
+    ln->note = true;
+    /* one token: a phase name is not wrapped */
+    snprintf(ln->text, sizeof ln->text, "%s", text);
 }
 
 void synack_ladder_finish(synack_ladder *l)

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# trace_netns.sh - `synack trace` on captures this test makes itself: Linux talking to Linux
+# over a veth pair between two network namespaces that the test creates (and deletes on exit,
+# also on failure), tcpdump capturing on one end. Four connections:
+#   normal      a transfer and the 4-way close
+#   reset       the client aborts with SO_LINGER 0: the close is an RST
+#   simul       both ends close while the path drops everything, so their FINs cross when it
+#               heals: a simultaneous close (RFC 9293 §3.6, CLOSING on both sides)
+#   lossy       2 MB while the receiver's INPUT drops every 25th segment (iptables statistic,
+#               nth mode, so the count is the same each run): retransmissions, dup ACKs, SACK
+# synack's reconstruction (connections, how each ended) and its annotations are compared
+# with tshark's own analysis (tcp.analysis.*) of the same capture.
+#
+# Only addresses inside the namespaces (10.99.0.0/24 on the veth pair) are ever used.
+# Skips (exit 77) when not root or a tool is missing. KEEP=dir keeps the captures there.
+set -u
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+for t in ip iptables tcpdump tshark socat timeout; do
+    command -v "$t" >/dev/null 2>&1 || skip "$t not installed"
+done
+SYNACK=${SYNACK:-}
+[ -x "$SYNACK" ] || skip "SYNACK (the synack binary) not set"
+"$SYNACK" trace --help >/dev/null 2>&1 || skip "this synack has no trace subcommand"
+
+NS_A="synack-tr-a-$$"
+NS_B="synack-tr-b-$$"
+A=10.99.0.1
+B=10.99.0.2
+WORK=$(mktemp -d /tmp/synack-trace-netns.XXXXXX)
+TCPDUMP_PID=""
+
+cleanup() {
+    [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null
+    # every process left inside our namespaces (servers), by namespace, then the namespaces
+    for ns in "$NS_A" "$NS_B"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    done
+    sleep 0.2
+    ip netns del "$NS_A" 2>/dev/null
+    ip netns del "$NS_B" 2>/dev/null
+    if [ -n "${KEEP:-}" ]; then
+        mkdir -p "$KEEP" && cp "$WORK"/*.pcap "$WORK"/*.txt "$KEEP"/ 2>/dev/null
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$NS_A" || skip "cannot create a network namespace"
+ip netns add "$NS_B" || exit 1
+inA() { ip netns exec "$NS_A" "$@"; }
+inB() { ip netns exec "$NS_B" "$@"; }
+inA ip link add veth-a type veth peer name veth-b || skip "no veth support"
+inA ip link set veth-b netns "$NS_B"
+inA ip addr add $A/24 dev veth-a
+inB ip addr add $B/24 dev veth-b
+inA ip link set lo up
+inB ip link set lo up
+inA ip link set veth-a up
+inB ip link set veth-b up
+# Segments as on a real link rather than 64 KB GSO super-packets, when ethtool is here.
+if command -v ethtool >/dev/null 2>&1; then
+    inA ethtool -K veth-a tso off gso off gro off >/dev/null 2>&1
+    inB ethtool -K veth-b tso off gso off gro off >/dev/null 2>&1
+fi
+# the pair passes TCP (ping may not be installed): a listener on B, one connection from A
+inB timeout 10 socat -u TCP-LISTEN:5000,reuseaddr OPEN:/dev/null &
+ok=0
+for _ in $(seq 1 50); do
+    if inA timeout 2 socat -u OPEN:/dev/null TCP:$B:5000 2>/dev/null; then ok=1; break; fi
+    sleep 0.1
+done
+[ $ok = 1 ] || { echo "FAIL: the veth pair does not pass TCP"; exit 1; }
+
+# Starts tcpdump on A's end; waits until it listens.
+capture_start() { # file
+    # not through inA: $! must be tcpdump itself (ip netns exec execs it), not a subshell.
+    # --immediate-mode: else packets wait in the kernel's ring for a block timeout and a
+    # tcpdump stopped before it never sees them.
+    ip netns exec "$NS_A" tcpdump -i veth-a --immediate-mode -B 16384 -U -Z root -s 0 -w "$1" tcp 2>"$WORK/tcpdump.err" &
+    TCPDUMP_PID=$!
+    for _ in $(seq 1 50); do
+        grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "FAIL: tcpdump did not start"
+    cat "$WORK/tcpdump.err"
+    exit 1
+}
+capture_stop() {
+    sleep 0.5
+    kill -TERM "$TCPDUMP_PID" 2>/dev/null # background jobs ignore SIGINT
+    wait "$TCPDUMP_PID" 2>/dev/null
+    TCPDUMP_PID=""
+}
+
+# Waits until something listens on B's port.
+wait_listen() { # port
+    for _ in $(seq 1 50); do
+        inB ss -ltn 2>/dev/null | grep -q ":$1 " && return 0
+        sleep 0.1
+    done
+    echo "FAIL: server on port $1 did not start"
+    exit 1
+}
+
+# ---- the captures ---------------------------------------------------------------------------
+make_normal() {
+    inB timeout 20 socat -u TCP-LISTEN:5001,reuseaddr OPEN:/dev/null &
+    wait_listen 5001
+    capture_start "$WORK/normal.pcap"
+    head -c 20000 /dev/zero | inA timeout 20 socat -u - TCP:$B:5001
+    sleep 0.3
+    capture_stop
+}
+
+make_reset() {
+    # the server closes at once; the client, which does not read, sends data 0.3 s later
+    # to a socket that no longer exists: the server's kernel answers with an RST
+    # (RFC 9293 §3.10.7.1 for the closed socket, Linux's tcp_rcv_state_process)
+    inB timeout 20 socat -t 0 TCP-LISTEN:5002,reuseaddr SYSTEM:"exit 0" &
+    wait_listen 5002
+    capture_start "$WORK/reset.pcap"
+    (sleep 0.3; printf 'hello\n'; sleep 0.3) | inA timeout 20 socat -u - TCP:$B:5002
+    sleep 0.3
+    capture_stop
+}
+
+make_simul() {
+    # both sides close at about 1 s; from 0.5 s to 2 s each side's INPUT drops the other's
+    # segments, so both FINs are sent before either arrives, and cross on retransmission
+    inB timeout 20 socat TCP-LISTEN:5003,reuseaddr SYSTEM:"sleep 1" &
+    wait_listen 5003
+    capture_start "$WORK/simul.pcap"
+    (sleep 1) | inA timeout 20 socat -t 5 - TCP:$B:5003 >/dev/null &
+    local client=$!
+    sleep 0.5
+    inA iptables -A INPUT -p tcp -s $B -j DROP
+    inB iptables -A INPUT -p tcp -s $A -j DROP
+    sleep 1.5
+    inA iptables -D INPUT -p tcp -s $B -j DROP
+    inB iptables -D INPUT -p tcp -s $A -j DROP
+    wait "$client"
+    sleep 1
+    capture_stop
+}
+
+make_lossy() {
+    inB timeout 30 socat -u TCP-LISTEN:5004,reuseaddr OPEN:/dev/null &
+    wait_listen 5004
+    inB iptables -A INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP
+    capture_start "$WORK/lossy.pcap"
+    head -c 2000000 /dev/zero | inA timeout 30 socat -u - TCP:$B:5004
+    sleep 0.5
+    capture_stop
+    inB iptables -D INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP
+}
+
+make_normal
+make_reset
+make_simul
+make_lossy
+
+# ---- checks ------------------------------------------------------------------------------------
+fail=0
+check() { # description, command...
+    local what=$1
+    shift
+    if "$@"; then
+        echo "ok   $what"
+    else
+        echo "FAIL $what"
+        fail=1
+    fi
+}
+
+# synack's annotations against tshark's, packet by packet, for each tcp.analysis field
+FIELDS="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment
+ack_lost_segment duplicate_ack zero_window zero_window_probe window_full window_update
+keep_alive keep_alive_ack"
+compare() { # capture -> prints agreement lines, returns 1 when below the bar
+    local cap=$1 name
+    name=$(basename "$cap" .pcap)
+    local targs=()
+    for f in $FIELDS; do targs+=(-e "tcp.analysis.$f"); done
+    # tshark: frame number, then 1 or empty per field
+    tshark -r "$cap" -Y tcp -T fields -E separator=/t -e frame.number "${targs[@]}" \
+        2>/dev/null >"$WORK/$name.tshark.txt"
+    "$SYNACK" trace "$cap" --tsv >"$WORK/$name.synack.txt" || return 1
+    awk -F'\t' -v fields="$FIELDS" -v name="$name" '
+        BEGIN { n = split(fields, F, /[ \n]+/) }
+        FNR == NR {                 # tshark
+            for (i = 1; i <= n; i++) if ($(i + 1) != "") T[$1, F[i]] = 1
+            frames[$1] = 1
+            next
+        }
+        {                           # synack: frame, connection, comma-separated fields
+            split($3, a, ",")
+            for (k in a) if (a[k] != "") S[$1, a[k]] = 1
+        }
+        END {
+            bad = 0
+            for (i = 1; i <= n; i++) {
+                f = F[i]; both = 0; only_t = 0; only_s = 0
+                for (fr in frames) {
+                    t = ((fr, f) in T); s = ((fr, f) in S)
+                    if (t && s) both++; else if (t) only_t++; else if (s) only_s++
+                }
+                if (both + only_t + only_s == 0) continue
+                printf "  %-8s %-24s agree %4d  tshark only %3d  synack only %3d\n", name, f, both, only_t, only_s
+                total_both += both; total_diff += only_t + only_s
+            }
+            printf "  %-8s %-24s agree %4d  differ %d\n", name, "(all fields)", total_both, total_diff
+            # at least 90% of the flagged (packet, field) pairs agree
+            if (total_both + total_diff > 0 && total_both * 10 < 9 * (total_both + total_diff)) exit 1
+        }' "$WORK/$name.tshark.txt" "$WORK/$name.synack.txt"
+}
+
+for c in normal reset simul lossy; do
+    "$SYNACK" trace "$WORK/$c.pcap" --no-color >"$WORK/$c.txt" 2>&1
+done
+echo "--- normal"; cat "$WORK/normal.txt" | head -30
+echo "--- simul"; cat "$WORK/simul.txt" | head -60
+
+check "normal: one connection, 4-way close" \
+    grep -q "4-way close (client first)" "$WORK/normal.txt"
+check "normal: phases" \
+    sh -c "grep -q '3-way handshake' '$WORK/normal.txt' && grep -q 'TIME-WAIT: client waits' '$WORK/normal.txt'"
+check "reset: closed by RST" grep -q "reset by server" "$WORK/reset.txt"
+check "simul: simultaneous close, CLOSING inferred" \
+    sh -c "grep -q 'simultaneous close' '$WORK/simul.txt' && grep -q 'CLOSING' '$WORK/simul.txt'"
+check "lossy: retransmissions seen" grep -q "retransmission" "$WORK/lossy.txt"
+
+# the same connections as tshark's tcp.stream
+for c in normal reset simul lossy; do
+    n_tshark=$(tshark -r "$WORK/$c.pcap" -T fields -e tcp.stream 2>/dev/null | sort -u | grep -c .)
+    n_synack=$("$SYNACK" trace "$WORK/$c.pcap" --tsv | cut -f2 | sort -u | grep -c .)
+    check "$c: $n_synack connection(s), tshark $n_tshark" [ "$n_tshark" = "$n_synack" -a "$n_synack" -ge 1 ]
+done
+
+echo "annotations, synack against tshark (packet, field) pairs:"
+for c in normal reset simul lossy; do
+    check "$c: annotations agree with tshark" compare "$WORK/$c.pcap"
+done
+exit $fail
