@@ -2,7 +2,7 @@
  * tcp/cc_newreno.c - congestion control algorithms behind struct tcp_cc_ops.
  *
  * NewReno's window growth is RFC 5681's: slow start adds up to one SMSS per ACK while
- * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 1 SMSS), congestion
+ * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 2 SMSS), congestion
  * avoidance adds one SMSS per window's worth of acknowledged bytes. On loss ssthresh is
  * max(FlightSize / 2, 2 * SMSS) (equation 4). The initial window is 10 segments, RFC 6928.
  * Fast retransmit and recovery live in tcp_in.c (they are loss recovery, not growth), so
@@ -25,7 +25,9 @@ static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     (void)now;
     uint32_t mss = t->snd_mss;
     if (t->cwnd < t->ssthresh) {
-        t->cwnd += acked < mss ? acked : mss;
+        /* Appropriate byte counting with L = 2 SMSS (RFC 3465 §2.2): a receiver that
+         * delays its ACKs (one per two segments) does not halve slow start's growth. */
+        t->cwnd += acked < 2 * mss ? acked : 2 * mss;
         return;
     }
     t->bytes_acked_ca += acked;

@@ -50,8 +50,9 @@ struct tcb {
     uint16_t snd_mss;     /* largest payload we put in one segment */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_ok, sack_ok, ts_ok;
-    bool fin_queued; /* the user closed the write side: a FIN follows the data */
-    bool force_push; /* the persist timer fired: send a short segment once */
+    bool fin_queued;        /* the user closed the write side: a FIN follows the data */
+    bool force_push;        /* the persist timer fired: send a short segment once */
+    uint32_t snd_small_end; /* end of the last short segment sent (Nagle, Minshall) */
     uint32_t ts_recent, ts_offset;
 
     /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves

@@ -132,6 +132,7 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
     t->iss = tw_reuse ? st->tw_isn : tcp_choose_isn(st, t, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
+    t->snd_small_end = t->iss;
     t->recover = t->iss;
     t->snd_wnd = seg->s->tcp.window; /* never scaled in a SYN (RFC 7323 §2.2) */
     t->max_snd_wnd = t->snd_wnd;
@@ -218,7 +219,7 @@ static void establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->snd_wl1 = seg->seq;
     t->snd_wl2 = seg->ack;
     /* The handshake's round trip is a sample, unless the SYN was sent twice (Karn). */
-    if (!t->syn_retransmitted && t->rtt_start) {
+    if (!t->syn_retransmitted && t->rtt_timing) {
         tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us);
     } else if (t->syn_retransmitted && !t->rtt_valid) {
         /* RFC 6298 §5.7: after a lost SYN, data starts with a 3-second RTO. */

@@ -122,7 +122,14 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint16_t flags = SYNACK_TCP_SYN;
     if (t->state == SYNACK_SYN_RECEIVED) flags |= SYNACK_TCP_ACK;
     bool again = t->snd_max == t->iss + 1;
-    if (!again) t->rtt_start = now; /* the handshake's round trip is the first sample */
+    if (!again) {
+        /* The handshake's round trip is the first RTT sample (RFC 6298 §2.2). */
+        t->rtt_timing = true;
+        t->rtt_seq = t->iss;
+        t->rtt_start = now;
+    } else {
+        t->rtt_timing = false; /* Karn: a SYN sent twice gives no sample */
+    }
     if (tcp_send_segment(st, sk, now, t->iss, 0, flags, again) < 0) {
         /* No room in the output queue: the retransmission timer sends it again. */
     }
@@ -266,11 +273,12 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (len == 0 && !fin) break;
         if (len > 0 && len < seg_max && !fin && !t->force_push) {
             /* Nagle (RFC 896, RFC 9293 §3.7.4) and sender-side SWS avoidance
-             * (§3.8.6.2.1): a short segment goes only when it empties the queue and
-             * nothing is unacknowledged (or Nagle is off), or when it fills at least
-             * half the largest window the peer has offered. */
+             * (§3.8.6.2.1): a short segment goes only when it empties the queue and no
+             * other short segment is unacknowledged (Minshall's variant, as Linux does:
+             * the tail of a bulk write is not held for a round trip), or Nagle is off, or
+             * when it fills at least half the largest window the peer has offered. */
             bool empties = t->snd_nxt + len == data_end;
-            bool nagle_ok = t->nodelay || flight == 0;
+            bool nagle_ok = t->nodelay || flight == 0 || seq_leq(t->snd_small_end, t->snd_una);
             bool half_wnd = t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
             if (!(empties && nagle_ok) && !half_wnd) break;
         }
@@ -285,6 +293,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             break;
         }
         t->force_push = false;
+        if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (rexmit) {
             t->retransmits++;
             st->stats.retransmits++;

@@ -68,7 +68,6 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
             return;
         }
         t->syn_retransmitted = true;
-        t->rtt_start = 0;
         st->stats.retransmits++;
         t->retransmits++;
         tcp_rtx_arm(st, t, now);

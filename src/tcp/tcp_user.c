@@ -90,6 +90,7 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->iss = tcp_choose_isn(st, t, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->snd_buf_seq = t->iss + 1;
+    t->snd_small_end = t->iss;
     t->recover = t->iss;
     t->passive = false;
     t->last_rcv_time = now;

@@ -40,6 +40,16 @@ struct simnet_state {
     uint16_t lport;
 };
 
+struct simnet_seg {
+    uint64_t t;
+    int side; /* who sent it */
+    uint32_t seq, ack, len;
+    uint16_t flags, win;
+    bool retransmit;
+};
+
+#define SIMNET_MAX_SEGS 4096
+
 struct simnet {
     synack_stack *st[2];
     synack_sim_link *link;
@@ -51,6 +61,8 @@ struct simnet {
     int nsent[2];
     struct simnet_state states[512];
     int nstates;
+    struct simnet_seg segs[SIMNET_MAX_SEGS]; /* segments the stacks sent (the first ones) */
+    int nsegs;
     uint64_t user; /* for the test's drop function */
     int user_n;
 };
@@ -90,6 +102,17 @@ static const struct synack_dev_ops simnet_filter_ops = {.send = simnet_filter_se
 static void simnet_trace(void *ctx, const struct synack_trace_event *ev)
 {
     struct simnet *n = ctx;
+    if (ev->kind == SYNACK_TRACE_SEG_OUT && ev->has_seg && n->nsegs < SIMNET_MAX_SEGS) {
+        n->segs[n->nsegs++] = (struct simnet_seg){.t = ev->now,
+                                                  .side = strcmp(ev->who, "A") == 0 ? 0 : 1,
+                                                  .seq = ev->seg.tcp.seq,
+                                                  .ack = ev->seg.tcp.ack,
+                                                  .len = ev->seg.payload_len,
+                                                  .flags = ev->seg.tcp.flags,
+                                                  .win = ev->seg.tcp.window,
+                                                  .retransmit = ev->retransmit};
+        return;
+    }
     if (ev->kind != SYNACK_TRACE_STATE || n->nstates >= 512) return;
     n->states[n->nstates++] = (struct simnet_state){.side = strcmp(ev->who, "A") == 0 ? 0 : 1,
                                                     .old_state = ev->old_state,

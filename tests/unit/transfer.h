@@ -14,6 +14,8 @@ struct transfer_result {
     uint64_t received[2];   /* bytes each side received */
     uint64_t first_data_us; /* when the first byte was handed to the stack */
     uint64_t done_us;       /* when the last byte was read */
+    uint64_t fifth_us;      /* when B had read a fifth of what A sent (past slow start) */
+    uint64_t fifth_bytes;   /* how many bytes that was exactly */
     uint64_t end_us;        /* when both sockets were gone */
     uint64_t mismatch_at;   /* the offset of the first wrong byte, if any */
     int state[2];           /* each socket's last state, for the failure message */
@@ -100,6 +102,10 @@ static inline struct transfer_result transfer_run(struct simnet *n, uint64_t see
                     }
                 }
                 r.received[s] += (uint64_t)got;
+                if (s == 1 && !r.fifth_us && r.received[1] * 5 >= bytes[0]) {
+                    r.fifth_us = n->now;
+                    r.fifth_bytes = r.received[1];
+                }
                 progress = true;
             }
             if (got == 0) eof[s] = true;
