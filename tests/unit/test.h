@@ -39,13 +39,13 @@ struct test_registry {
  * writable globals" rule is for libsynack. */
 static struct test_registry test_reg;
 
-#define TEST(name)                                                                           \
-    static void test_##name(void);                                                          \
-    __attribute__((constructor)) static void test_register_##name(void)                     \
-    {                                                                                       \
-        if (test_reg.count < TEST_MAX)                                                      \
-            test_reg.cases[test_reg.count++] = (struct test_case){#name, test_##name};      \
-    }                                                                                       \
+#define TEST(name)                                                                                 \
+    static void test_##name(void);                                                                 \
+    __attribute__((constructor)) static void test_register_##name(void)                            \
+    {                                                                                              \
+        if (test_reg.count < TEST_MAX)                                                             \
+            test_reg.cases[test_reg.count++] = (struct test_case){#name, test_##name};             \
+    }                                                                                              \
     static void test_##name(void)
 
 static inline void test_seed(uint64_t seed)
@@ -61,57 +61,56 @@ static inline void test_fail_at(const char *file, int line)
     longjmp(test_reg.jmp, 1);
 }
 
-#define TEST_SKIP(why)                                                                       \
-    do {                                                                                    \
-        fprintf(stderr, "    skipped: %s\n", why);                                         \
-        test_reg.skipped_now = 1;                                                           \
-        longjmp(test_reg.jmp, 2);                                                           \
+#define TEST_SKIP(why)                                                                             \
+    do {                                                                                           \
+        fprintf(stderr, "    skipped: %s\n", why);                                                 \
+        test_reg.skipped_now = 1;                                                                  \
+        longjmp(test_reg.jmp, 2);                                                                  \
     } while (0)
 
-#define ASSERT(cond)                                                                         \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            fprintf(stderr, "    ASSERT(%s) failed\n", #cond);                             \
-            test_fail_at(__FILE__, __LINE__);                                              \
-        }                                                                                   \
+#define ASSERT(cond)                                                                               \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "    ASSERT(%s) failed\n", #cond);                                     \
+            test_fail_at(__FILE__, __LINE__);                                                      \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_EQ(a, b)                                                                      \
-    do {                                                                                    \
-        long long test_a_ = (long long)(a), test_b_ = (long long)(b);                       \
-        if (test_a_ != test_b_) {                                                           \
-            fprintf(stderr, "    ASSERT_EQ(%s, %s): %lld != %lld (0x%llx != 0x%llx)\n", #a,    \
-                    #b, test_a_, test_b_, (unsigned long long)test_a_,                     \
-                    (unsigned long long)test_b_);                                           \
-            test_fail_at(__FILE__, __LINE__);                                              \
-        }                                                                                   \
+#define ASSERT_EQ(a, b)                                                                            \
+    do {                                                                                           \
+        long long test_a_ = (long long)(a), test_b_ = (long long)(b);                              \
+        if (test_a_ != test_b_) {                                                                  \
+            fprintf(stderr, "    ASSERT_EQ(%s, %s): %lld != %lld (0x%llx != 0x%llx)\n", #a, #b,    \
+                    test_a_, test_b_, (unsigned long long)test_a_, (unsigned long long)test_b_);   \
+            test_fail_at(__FILE__, __LINE__);                                                      \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_NE(a, b)                                                                      \
-    do {                                                                                    \
-        long long test_a_ = (long long)(a), test_b_ = (long long)(b);                       \
-        if (test_a_ == test_b_) {                                                           \
-            fprintf(stderr, "    ASSERT_NE(%s, %s): both %lld\n", #a, #b, test_a_);        \
-            test_fail_at(__FILE__, __LINE__);                                              \
-        }                                                                                   \
+#define ASSERT_NE(a, b)                                                                            \
+    do {                                                                                           \
+        long long test_a_ = (long long)(a), test_b_ = (long long)(b);                              \
+        if (test_a_ == test_b_) {                                                                  \
+            fprintf(stderr, "    ASSERT_NE(%s, %s): both %lld\n", #a, #b, test_a_);                \
+            test_fail_at(__FILE__, __LINE__);                                                      \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_STR_EQ(a, b)                                                                  \
-    do {                                                                                    \
-        const char *test_a_ = (a), *test_b_ = (b);                                          \
-        if (strcmp(test_a_, test_b_) != 0) {                                                \
-            fprintf(stderr, "    ASSERT_STR_EQ(%s, %s):\n      \"%s\"\n   != \"%s\"\n", #a, #b, \
-                    test_a_, test_b_);                                                      \
-            test_fail_at(__FILE__, __LINE__);                                              \
-        }                                                                                   \
+#define ASSERT_STR_EQ(a, b)                                                                        \
+    do {                                                                                           \
+        const char *test_a_ = (a), *test_b_ = (b);                                                 \
+        if (strcmp(test_a_, test_b_) != 0) {                                                       \
+            fprintf(stderr, "    ASSERT_STR_EQ(%s, %s):\n      \"%s\"\n   != \"%s\"\n", #a, #b,    \
+                    test_a_, test_b_);                                                             \
+            test_fail_at(__FILE__, __LINE__);                                                      \
+        }                                                                                          \
     } while (0)
 
-#define ASSERT_MEM_EQ(a, b, n)                                                               \
-    do {                                                                                    \
-        if (memcmp((a), (b), (n)) != 0) {                                                   \
-            fprintf(stderr, "    ASSERT_MEM_EQ(%s, %s, %s) failed\n", #a, #b, #n);         \
-            test_fail_at(__FILE__, __LINE__);                                              \
-        }                                                                                   \
+#define ASSERT_MEM_EQ(a, b, n)                                                                     \
+    do {                                                                                           \
+        if (memcmp((a), (b), (n)) != 0) {                                                          \
+            fprintf(stderr, "    ASSERT_MEM_EQ(%s, %s, %s) failed\n", #a, #b, #n);                 \
+            test_fail_at(__FILE__, __LINE__);                                                      \
+        }                                                                                          \
     } while (0)
 
 static inline int test_main(void)
@@ -144,7 +143,10 @@ static inline int test_main(void)
     return 0;
 }
 
-#define TEST_MAIN()                                                                          \
-    int main(void) { return test_main(); }
+#define TEST_MAIN()                                                                                \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        return test_main();                                                                        \
+    }
 
 #endif
