@@ -17,6 +17,16 @@ static struct sock *user_sock(struct synack_stack *st, int sd)
     return sk->in_use && sk->user_open ? sk : NULL;
 }
 
+/* The application just looked at this socket (recv, send, accept): what it saw counts as
+ * reported. Otherwise a level it consumed and that rose again before the next
+ * synack_next_event() (the ring emptied by recv, then new data) would equal the last report
+ * and be skipped: a lost wakeup. Edge semantics as epoll's EPOLLET: an event means "changed
+ * since you last looked". */
+static void sock_seen(struct synack_stack *st, struct sock *sk)
+{
+    if (sk->in_use && sk->user_open) sk->ev_reported = sock_events(st, sk);
+}
+
 int synack_socket(synack_stack *st)
 {
     if (!st) return SYNACK_EINVAL;
@@ -96,7 +106,7 @@ int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
         peer->addr = c->tcb.raddr;
         peer->port = c->tcb.rport;
     }
-    sock_notify(st, l);
+    sock_seen(st, l);
     sock_notify(st, c);
     return c->idx;
 }
@@ -144,7 +154,9 @@ long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
-    return tcp_user_send(st, sk, now, buf, len);
+    long r = tcp_user_send(st, sk, now, buf, len);
+    sock_seen(st, sk);
+    return r;
 }
 
 long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
@@ -152,7 +164,9 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
-    return tcp_user_recv(st, sk, now, buf, len);
+    long r = tcp_user_recv(st, sk, now, buf, len);
+    sock_seen(st, sk);
+    return r;
 }
 
 int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
