@@ -1,0 +1,67 @@
+/*
+ * synack/tun.h - a Linux TUN device as a synack device (synack/dev.h), and the rtnetlink
+ * calls that give the kernel's side of it an address and bring it up.
+ *
+ *   int err;
+ *   synack_dev *d = synack_tun_open("tun0", &err);   creates the device, or attaches to an
+ *                                                     existing (persistent) one
+ *   synack_tun_configure("tun0", host_addr, 24, &err) the kernel's address, link up
+ *   epoll on synack_tun_fd(d); synack_pump(stack, d, now) when it is readable
+ *
+ * The device is IFF_TUN | IFF_NO_PI: each read or write is exactly one IP datagram, with no
+ * packet-information header. The descriptor is non-blocking: recv() returns 0 when nothing is
+ * waiting, so the caller sleeps in epoll, not in read(). The device's MTU is read once at
+ * open time and stored in dev->mtu, so the stack's MSS matches what the link carries.
+ *
+ * Creating a device needs CAP_NET_ADMIN; attaching to a persistent device made with
+ * `ip tuntap add dev tun0 mode tun user U` does not, for user U. Configuring it (address,
+ * link up) needs CAP_NET_ADMIN too; synack_tun_configure() reports SYNACK_ESYS with errno
+ * EPERM then, and a caller may go on when an administrator configured the device already.
+ */
+#ifndef SYNACK_TUN_H
+#define SYNACK_TUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "synack/dev.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opens the TUN device `name` (at most 15 characters; "" lets the kernel pick tunN).
+ * Returns the device, or NULL with *err set: SYNACK_EINVAL (bad name), SYNACK_ENOMEM,
+ * SYNACK_ESYS (errno says why: ENOENT no /dev/net/tun, EPERM not allowed to create it,
+ * EBUSY in use by another process, EINVAL a TAP device of that name). */
+synack_dev *synack_tun_open(const char *name, int *err);
+
+/* The device's file descriptor, for epoll/poll; -1 when d is not a TUN device. */
+int synack_tun_fd(const synack_dev *d);
+/* The interface name the kernel gave it. */
+const char *synack_tun_name(const synack_dev *d);
+/* True when synack_tun_open() created the device (it disappears when closed, unless
+ * persistent), false when it attached to one that existed. */
+bool synack_tun_created(const synack_dev *d);
+
+struct synack_tun_stats {
+    uint64_t rx_packets, rx_bytes; /* datagrams read from the kernel */
+    uint64_t tx_packets, tx_bytes; /* datagrams written to the kernel */
+    uint64_t tx_dropped;           /* writes the kernel refused (full, link down) */
+    uint64_t rx_errors;            /* reads that failed other than EAGAIN */
+};
+void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
+
+/* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix
+ * (host byte order) for the kernel's side, replacing it if present, and sets the link up.
+ * host_addr 0 only sets the link up. Returns 0, or a negative code with *sys_errno set to
+ * the errno the kernel answered (EPERM without CAP_NET_ADMIN, ENODEV no such interface). */
+int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix, int *sys_errno);
+
+/* The interface's MTU (SIOCGIFMTU), or a negative code. */
+int synack_tun_mtu(const char *ifname);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

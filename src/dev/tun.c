@@ -1,0 +1,276 @@
+/*
+ * dev/tun.c - a Linux TUN device behind the synack device ops: open or create it
+ * (IFF_TUN | IFF_NO_PI, non-blocking), read and write one IPv4 datagram per call, and
+ * configure the kernel's side of it (address, link up) over rtnetlink (RFC 3549), so that no
+ * `ip` command is run. Only this file and tools/ touch the operating system (DESIGN.md).
+ */
+#include "synack/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct tun_dev {
+    struct synack_dev dev;
+    int fd;
+    bool created;
+    char name[IFNAMSIZ];
+    struct synack_tun_stats stats;
+};
+
+static const struct synack_dev_ops tun_ops;
+
+static struct tun_dev *as_tun(const synack_dev *d)
+{
+    return d && d->ops == &tun_ops ? (struct tun_dev *)d : NULL;
+}
+
+/* The interface's index, 0 when there is none (ioctl, so that it works without root). */
+static int if_index(const char *name)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return 0;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    int r = ioctl(s, SIOCGIFINDEX, &ifr);
+    close(s);
+    return r < 0 ? 0 : ifr.ifr_ifindex;
+}
+
+int synack_tun_mtu(const char *ifname)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return SYNACK_ESYS;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    int r = ioctl(s, SIOCGIFMTU, &ifr);
+    int e = errno;
+    close(s);
+    errno = e;
+    return r < 0 ? SYNACK_ESYS : ifr.ifr_mtu;
+}
+
+synack_dev *synack_tun_open(const char *name, int *err)
+{
+    int dummy;
+    if (!err) err = &dummy;
+    if (!name || strlen(name) >= IFNAMSIZ) {
+        *err = SYNACK_EINVAL;
+        return NULL;
+    }
+    struct tun_dev *t = calloc(1, sizeof *t);
+    if (!t) {
+        *err = SYNACK_ENOMEM;
+        return NULL;
+    }
+    bool existed = name[0] && if_index(name) > 0;
+    t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (t->fd < 0) goto fail;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    /* IFF_NO_PI: no 4-byte protocol header before each datagram; the stack speaks IPv4
+     * only, and the kernel tells versions apart by the first nibble. */
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) goto fail;
+    memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
+    t->name[IFNAMSIZ - 1] = 0;
+    t->created = !existed;
+    int mtu = synack_tun_mtu(t->name);
+    /* A TUN device starts at 1500; anything outside IPv4's range means a broken ioctl. */
+    t->dev.mtu = (uint16_t)(mtu >= 68 && mtu <= 65535 ? mtu : 1500);
+    t->dev.ops = &tun_ops;
+    t->dev.name = t->name;
+    return &t->dev;
+fail:;
+    int e = errno;
+    if (t->fd >= 0) close(t->fd);
+    free(t);
+    errno = e;
+    *err = SYNACK_ESYS;
+    return NULL;
+}
+
+static int tun_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    (void)now;
+    struct tun_dev *t = (struct tun_dev *)d;
+    ssize_t n = write(t->fd, pkt, len);
+    if (n < 0) {
+        /* A full queue or a link that is down loses the datagram, as a wire would; TCP
+         * retransmits. The caller sees the code, the counter keeps it. */
+        t->stats.tx_dropped++;
+        return errno == EAGAIN || errno == ENOBUFS ? SYNACK_ENOBUFS : SYNACK_ESYS;
+    }
+    t->stats.tx_packets++;
+    t->stats.tx_bytes += (uint64_t)n;
+    return 0;
+}
+
+static int tun_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
+{
+    (void)now;
+    struct tun_dev *t = (struct tun_dev *)d;
+    for (;;) {
+        ssize_t n = read(t->fd, buf, cap);
+        if (n > 0) {
+            t->stats.rx_packets++;
+            t->stats.rx_bytes += (uint64_t)n;
+            return (int)n;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN) t->stats.rx_errors++;
+        return 0;
+    }
+}
+
+static void tun_free(synack_dev *d)
+{
+    struct tun_dev *t = (struct tun_dev *)d;
+    if (t->fd >= 0) close(t->fd);
+    free(t);
+}
+
+static const struct synack_dev_ops tun_ops = {
+    .send = tun_send, .recv = tun_recv, .next_deadline = NULL, .free = tun_free};
+
+int synack_tun_fd(const synack_dev *d)
+{
+    struct tun_dev *t = as_tun(d);
+    return t ? t->fd : -1;
+}
+
+const char *synack_tun_name(const synack_dev *d)
+{
+    struct tun_dev *t = as_tun(d);
+    return t ? t->name : NULL;
+}
+
+bool synack_tun_created(const synack_dev *d)
+{
+    struct tun_dev *t = as_tun(d);
+    return t && t->created;
+}
+
+void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st)
+{
+    struct tun_dev *t = as_tun(d);
+    if (!st) return;
+    if (t)
+        *st = t->stats;
+    else
+        memset(st, 0, sizeof *st);
+}
+
+/* ---- rtnetlink ---------------------------------------------------------------------------- */
+
+struct nl_req {
+    struct nlmsghdr nh;
+    union {
+        struct ifinfomsg ifi;
+        struct ifaddrmsg ifa;
+    } u;
+    char attrs[64];
+};
+
+static void nl_attr(struct nl_req *r, uint16_t type, const void *data, uint16_t len)
+{
+    struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    memcpy(RTA_DATA(a), data, len);
+    r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/* Sends one request and waits for its acknowledgement: 0 or -errno. */
+static int nl_talk(int fd, struct nl_req *r, uint32_t seq)
+{
+    r->nh.nlmsg_seq = seq;
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(fd, r, r->nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+        return -errno;
+    char buf[4096];
+    for (int tries = 0; tries < 16; tries++) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
+             h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_seq != seq) continue;
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                return e->error; /* 0 is the acknowledgement */
+            }
+        }
+    }
+    return -EIO;
+}
+
+int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix, int *sys_errno)
+{
+    int dummy;
+    if (!sys_errno) sys_errno = &dummy;
+    *sys_errno = 0;
+    if (!ifname || prefix > 32) return SYNACK_EINVAL;
+    int index = if_index(ifname);
+    if (index <= 0) {
+        *sys_errno = ENODEV;
+        return SYNACK_ESYS;
+    }
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) {
+        *sys_errno = errno;
+        return SYNACK_ESYS;
+    }
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int r = 0;
+    struct nl_req req;
+    if (host_addr) {
+        /* RTM_NEWADDR with NLM_F_REPLACE: an address already there is not an error. The
+         * kernel adds the on-link route for the prefix, so the stack's address is reached
+         * through this interface. */
+        memset(&req, 0, sizeof req);
+        req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+        req.nh.nlmsg_type = RTM_NEWADDR;
+        req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+        req.u.ifa.ifa_family = AF_INET;
+        req.u.ifa.ifa_prefixlen = prefix;
+        req.u.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+        req.u.ifa.ifa_index = (unsigned)index;
+        uint32_t be = htonl(host_addr);
+        nl_attr(&req, IFA_LOCAL, &be, sizeof be);
+        nl_attr(&req, IFA_ADDRESS, &be, sizeof be);
+        r = nl_talk(fd, &req, 1);
+    }
+    if (r == 0) {
+        memset(&req, 0, sizeof req);
+        req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+        req.nh.nlmsg_type = RTM_NEWLINK;
+        req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+        req.u.ifi.ifi_family = AF_UNSPEC;
+        req.u.ifi.ifi_index = index;
+        req.u.ifi.ifi_flags = IFF_UP;
+        req.u.ifi.ifi_change = IFF_UP;
+        r = nl_talk(fd, &req, 2);
+    }
+    close(fd);
+    if (r < 0) {
+        *sys_errno = -r;
+        return SYNACK_ESYS;
+    }
+    return 0;
+}

@@ -1,0 +1,409 @@
+/*
+ * tools/synack/cmd_connect.c - `synack connect`: synack as a TCP client through a TUN device,
+ * like nc. stdin goes to the connection, the connection to stdout; at the end of stdin synack
+ * half-closes (SHUT_WR, its FIN: RFC 9293 §3.10.4) and goes on reading until the peer's FIN.
+ * Exit status 0 after a clean close in both directions; 1 with a message when the connection
+ * is refused, reset or times out; 2 for a usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "loop.h"
+#include "synack/dev.h"
+#include "synack/synack.h"
+#include "synack/tun.h"
+
+#define CONNECT_BUF       65536
+#define CONNECT_SIGINT_US 2000000ull /* after ^C: how long our FIN exchange may take */
+
+struct client {
+    const char *tun_name;
+    uint32_t addr, host_addr, peer;
+    uint8_t prefix, host_prefix;
+    uint16_t port;
+    uint64_t timeout_us; /* 0: the stack's own SYN retries decide */
+    const char *pcap_path;
+    bool trace, verbose;
+
+    synack_stack *stack;
+    synack_dev *tun, *dev;
+    synack_pcap_writer *pcap;
+    struct live_trace *live;
+    struct loop loop;
+    int sd;
+    bool connected, stdin_eof, stdin_ready, stdin_watched, stdin_pollable, shut_sent;
+    bool peer_eof, finished;
+    int exit_code;
+    uint64_t started, deadline;
+    uint8_t pending[CONNECT_BUF];
+    size_t pending_len, pending_off;
+    uint8_t rbuf[CONNECT_BUF];
+    uint64_t sent, received;
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: synack connect --tun IF [--addr A/N] [--host-addr A/N] [--timeout S]\n"
+          "                      [--pcap FILE] [--trace] [-v] HOST PORT\n"
+          "\n"
+          "Opens a TCP connection from a synack stack on the TUN device IF (created when missing,\n"
+          "brought up, given the kernel-side address) to HOST:PORT, like nc: stdin is sent,\n"
+          "what arrives is written to stdout. At the end of stdin synack sends its FIN and keeps\n"
+          "reading until the peer's. Exit 0 after a clean close; 1 on refused/reset/timeout.\n"
+          "  --addr A/N       the stack's address (10.7.0.2/24)\n"
+          "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
+          "  --timeout S      give up connecting after S seconds\n"
+          "  --pcap FILE      write every datagram to FILE;  --trace  the ladder on stderr\n"
+          "  -v               say when connected and closed, with byte counts\n",
+          f);
+}
+
+static int parse(int argc, char **argv, struct client *c)
+{
+    c->addr = 0x0a070002u;
+    c->prefix = 24;
+    c->host_addr = 0x0a070001u;
+    c->host_prefix = 24;
+    const char *pos[2];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--trace")) {
+            c->trace = true;
+        } else if (!strcmp(a, "-v")) {
+            c->verbose = true;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!v) goto bad;
+            i++;
+            if (!strcmp(a, "--tun")) {
+                c->tun_name = v;
+            } else if (!strcmp(a, "--addr")) {
+                if (parse_addr_prefix(v, &c->addr, &c->prefix) < 0) goto bad;
+            } else if (!strcmp(a, "--host-addr")) {
+                if (parse_addr_prefix(v, &c->host_addr, &c->host_prefix) < 0) goto bad;
+            } else if (!strcmp(a, "--pcap")) {
+                c->pcap_path = v;
+            } else if (!strcmp(a, "--timeout")) {
+                char *end;
+                double s = strtod(v, &end);
+                if (*end || s <= 0) goto bad;
+                c->timeout_us = (uint64_t)(s * 1e6);
+            } else {
+                fprintf(stderr, "synack connect: unknown option '%s'\n", a);
+                usage(stderr);
+                return 2;
+            }
+        } else if (npos < 2) {
+            pos[npos++] = a;
+        } else {
+            fprintf(stderr, "synack connect: too many arguments\n");
+            usage(stderr);
+            return 2;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "synack connect: bad value for %s: '%s'\n", a, v ? v : "");
+        return 2;
+    }
+    if (!c->tun_name || npos != 2) {
+        usage(stderr);
+        return 2;
+    }
+    char *end;
+    unsigned long p = strtoul(pos[1], &end, 10);
+    if (parse_addr_prefix(pos[0], &c->peer, NULL) < 0 || strchr(pos[0], '/') || *end || p == 0 ||
+        p > 65535) {
+        fprintf(stderr, "synack connect: HOST must be an IPv4 address and PORT 1-65535\n");
+        return 2;
+    }
+    c->port = (uint16_t)p;
+    return 0;
+}
+
+static void fail(struct client *c, const char *what, int err)
+{
+    char a[16];
+    fprintf(stderr, "synack connect: %s:%u: %s%s%s\n", ip_str(c->peer, a), c->port, what,
+            err ? ": " : "", err ? synack_strerror(err) : "");
+    c->exit_code = 1;
+    c->finished = true;
+}
+
+/* Writes all of buf to stdout, waiting when it is a full non-blocking pipe. */
+static int write_all(const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(STDOUT_FILENO, buf, n);
+        if (w > 0) {
+            buf += w;
+            n -= (size_t)w;
+        } else if (w < 0 && errno == EAGAIN) {
+            struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+            poll(&p, 1, 1000);
+        } else if (!(w < 0 && errno == EINTR)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void watch_stdin(struct client *c, bool on)
+{
+    if (!c->stdin_pollable || c->stdin_watched == on) return;
+    if (on)
+        loop_watch(&c->loop, STDIN_FILENO, EPOLLIN);
+    else
+        loop_unwatch(&c->loop, STDIN_FILENO);
+    c->stdin_watched = on;
+}
+
+static void client_app(void *ctx, uint64_t now)
+{
+    struct client *c = ctx;
+    if (c->live) live_trace_flush(c->live);
+    if (c->finished) return;
+    unsigned ev = synack_events(c->stack, c->sd);
+    if (!c->connected) {
+        if (ev & SYNACK_EV_ERROR) {
+            fail(c, "cannot connect", synack_socket_error(c->stack, c->sd));
+            return;
+        }
+        if (!(ev & SYNACK_EV_CONNECTED)) {
+            if (c->deadline && now >= c->deadline) fail(c, "cannot connect", SYNACK_ETIMEDOUT);
+            return;
+        }
+        c->connected = true;
+        c->deadline = 0;
+        if (c->verbose) {
+            char a[16];
+            fprintf(stderr, "synack connect: connected to %s:%u\n", ip_str(c->peer, a), c->port);
+        }
+        watch_stdin(c, true);
+    }
+    /* The connection to stdout. */
+    while (!c->peer_eof) {
+        long r = synack_recv(c->stack, c->sd, now, c->rbuf, sizeof c->rbuf);
+        if (r > 0) {
+            c->received += (uint64_t)r;
+            if (write_all(c->rbuf, (size_t)r) < 0) {
+                fprintf(stderr, "synack connect: stdout: %s\n", strerror(errno));
+                synack_abort(c->stack, c->sd, now);
+                c->exit_code = 1;
+                c->finished = true;
+                return;
+            }
+        } else if (r == 0) {
+            c->peer_eof = true;
+        } else if (r == SYNACK_EAGAIN) {
+            break;
+        } else {
+            fail(c, "connection failed", (int)r);
+            return;
+        }
+    }
+    /* stdin to the connection: one read per readiness, sent before the next. */
+    for (int rounds = 0; rounds < 16; rounds++) {
+        if (c->pending_off < c->pending_len) {
+            long w = synack_send(c->stack, c->sd, now, c->pending + c->pending_off,
+                                 c->pending_len - c->pending_off);
+            if (w == SYNACK_EAGAIN) break;
+            if (w < 0) {
+                fail(c, "connection failed", (int)w);
+                return;
+            }
+            c->pending_off += (size_t)w;
+            c->sent += (uint64_t)w;
+            continue;
+        }
+        if (c->stdin_eof || !c->stdin_ready) break;
+        ssize_t n = read(STDIN_FILENO, c->pending, sizeof c->pending);
+        if (n > 0) {
+            c->pending_len = (size_t)n;
+            c->pending_off = 0;
+        } else if (n == 0) {
+            c->stdin_eof = true;
+        } else if (errno == EAGAIN) {
+            c->stdin_ready = false;
+        } else if (errno != EINTR) {
+            fprintf(stderr, "synack connect: stdin: %s\n", strerror(errno));
+            c->stdin_eof = true;
+        }
+        if (c->stdin_pollable) c->stdin_ready = false; /* epoll says when there is more */
+    }
+    bool drained = c->pending_off >= c->pending_len;
+    watch_stdin(c, drained && !c->stdin_eof);
+    if (c->stdin_eof && drained && !c->shut_sent) {
+        synack_shutdown(c->stack, c->sd, now, SYNACK_SHUT_WR);
+        c->shut_sent = true;
+    }
+    if (ev & SYNACK_EV_ERROR) {
+        int e = synack_socket_error(c->stack, c->sd);
+        if (e) {
+            fail(c, "connection failed", e);
+            return;
+        }
+    }
+    /* Done when both FINs are through: TIME-WAIT (we closed first) or CLOSED after
+     * LAST-ACK (the peer did), so our FIN was acknowledged either way. */
+    struct synack_sockinfo si;
+    if (c->shut_sent && c->peer_eof && synack_getinfo(c->stack, c->sd, &si) == 0 &&
+        (si.state == SYNACK_TIME_WAIT || si.state == SYNACK_CLOSED)) {
+        if (c->verbose)
+            fprintf(stderr,
+                    "synack connect: closed (%s first); %" PRIu64 " bytes sent, %" PRIu64
+                    " received\n",
+                    si.state == SYNACK_TIME_WAIT ? "synack" : "peer", c->sent, c->received);
+        c->exit_code = 0;
+        c->finished = true;
+    }
+}
+
+static void client_fd(void *ctx, int fd, uint32_t events, uint64_t now)
+{
+    struct client *c = ctx;
+    (void)now;
+    (void)events;
+    if (fd == STDIN_FILENO) c->stdin_ready = true;
+}
+
+static void client_signal(void *ctx, int signo, uint64_t now)
+{
+    struct client *c = ctx;
+    (void)signo;
+    if (c->deadline && c->shut_sent) {
+        c->deadline = now; /* a second ^C */
+        return;
+    }
+    fprintf(stderr, "synack connect: interrupted; closing\n");
+    c->stdin_eof = true;
+    c->pending_len = c->pending_off = 0;
+    c->exit_code = 1;
+    if (!c->connected) {
+        c->finished = true;
+        return;
+    }
+    if (!c->shut_sent) synack_shutdown(c->stack, c->sd, now, SYNACK_SHUT_WR);
+    c->shut_sent = true;
+    c->deadline = now + CONNECT_SIGINT_US;
+}
+
+static uint64_t client_deadline(void *ctx)
+{
+    struct client *c = ctx;
+    return c->deadline ? c->deadline : UINT64_MAX;
+}
+
+static bool client_done(void *ctx)
+{
+    struct client *c = ctx;
+    if (c->connected && c->deadline && loop_now() >= c->deadline) {
+        c->exit_code = 1;
+        return true;
+    }
+    return c->finished;
+}
+
+int synack_cmd_connect(int argc, char **argv)
+{
+    struct client *c = calloc(1, sizeof *c);
+    if (!c) return 1;
+    c->sd = -1;
+    int pr = parse(argc, argv, c);
+    if (pr) {
+        free(c);
+        return pr == 1 ? 0 : pr;
+    }
+    int rc = 1, err;
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error we report, not a death */
+    if (c->trace) c->live = live_trace_new(stderr, "peer", true);
+    c->tun = synack_tun_open(c->tun_name, &err);
+    if (!c->tun) {
+        fprintf(stderr, "synack connect: cannot open TUN device %s: %s\n", c->tun_name,
+                err == SYNACK_ESYS ? strerror(errno) : synack_strerror(err));
+        goto out;
+    }
+    int sys = 0;
+    if (synack_tun_configure(synack_tun_name(c->tun), c->host_addr, c->host_prefix, &sys) < 0 &&
+        !(sys == EPERM && !synack_tun_created(c->tun))) {
+        fprintf(stderr, "synack connect: cannot configure %s: %s\n", synack_tun_name(c->tun),
+                strerror(sys));
+        goto out;
+    }
+    c->dev = c->tun;
+    if (c->pcap_path) {
+        c->pcap = synack_pcap_open(c->pcap_path, &err);
+        if (!c->pcap) {
+            fprintf(stderr, "synack connect: %s: %s\n", c->pcap_path, synack_strerror(err));
+            goto out;
+        }
+        synack_dev *t = tap_wrap(c->dev, c->pcap);
+        if (!t) goto out;
+        c->dev = t;
+    }
+    struct synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.name = "synack";
+    cfg.addr = c->addr;
+    cfg.prefix_len = c->prefix;
+    cfg.mtu = c->dev->mtu;
+    cfg.max_sockets = 16;
+    if (c->live) {
+        cfg.trace = live_trace_event;
+        cfg.trace_ctx = c->live;
+    }
+    c->stack = synack_stack_new(&cfg, &err);
+    if (!c->stack) {
+        fprintf(stderr, "synack connect: %s\n", synack_strerror(err));
+        goto out;
+    }
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, 0};
+    if (loop_open(&c->loop, c->stack, c->dev, synack_tun_fd(c->tun), sigs) < 0) goto out;
+    /* epoll refuses regular files (always readable anyway): then stdin is read when the
+     * connection can take more. */
+    c->stdin_pollable = loop_watch(&c->loop, STDIN_FILENO, EPOLLIN) == 0;
+    if (c->stdin_pollable) loop_unwatch(&c->loop, STDIN_FILENO);
+    c->stdin_ready = !c->stdin_pollable;
+    uint64_t now = loop_now();
+    c->sd = synack_socket(c->stack);
+    int r = c->sd < 0 ? c->sd : synack_connect(c->stack, c->sd, now, c->peer, c->port);
+    if (r < 0 && r != SYNACK_EINPROGRESS) {
+        fail(c, "cannot connect", r);
+        goto out;
+    }
+    if (c->timeout_us) c->deadline = now + c->timeout_us;
+    static const struct loop_ops ops = {.app = client_app,
+                                        .on_signal = client_signal,
+                                        .on_fd = client_fd,
+                                        .deadline = client_deadline,
+                                        .done = client_done};
+    if (loop_run(&c->loop, &ops, c) == 0) rc = c->exit_code;
+    if (c->connected && c->deadline && !c->finished)
+        fprintf(stderr, "synack connect: the close did not complete in time\n");
+    /* Flush what is still queued (the last ACK of our close) before the device goes. */
+    int n;
+    while ((n = synack_output(c->stack, loop_now(), c->rbuf, sizeof c->rbuf)) > 0)
+        synack_dev_send(c->dev, loop_now(), c->rbuf, (size_t)n);
+out:
+    if (c->stack && c->sd >= 0) synack_close(c->stack, c->sd, loop_now());
+    loop_close(&c->loop);
+    live_trace_free(c->live);
+    if (c->stack) synack_stack_free(c->stack);
+    if (c->dev)
+        synack_dev_free(c->dev);
+    else if (c->tun)
+        synack_dev_free(c->tun);
+    if (c->pcap) synack_pcap_close(c->pcap);
+    free(c);
+    return rc;
+}

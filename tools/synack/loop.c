@@ -1,0 +1,423 @@
+/*
+ * tools/synack/loop.c - the event loop of `serve` and `connect` (see loop.h): epoll over the
+ * device, a signalfd and the tool's descriptors, with the stack's next deadline as the timeout;
+ * the capture tap; the live ladder trace; counters and address helpers they share.
+ *
+ * Why batches: every wakeup costs a system call or two, and a burst from the kernel's TCP
+ * (a window's worth of segments) is best fed to the stack as a whole, so its ACKs can be
+ * coalesced by the delayed-ACK rule (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2) and its output
+ * flushed once.
+ */
+#include "loop.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Datagrams read per wakeup before the stack's output is flushed and timers run. The stack
+ * queues at most cfg.out_queue (512) datagrams, and a batch of input makes at most one ACK
+ * each, so this cannot overflow it. */
+#define LOOP_BATCH 64
+#define LOOP_BUF   65536
+
+uint64_t loop_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int loop_open(struct loop *l, synack_stack *s, synack_dev *dev, int dev_fd, const int *signals)
+{
+    memset(l, 0, sizeof *l);
+    l->stack = s;
+    l->dev = dev;
+    l->dev_fd = dev_fd;
+    l->sig_fd = -1;
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (l->ep < 0) {
+        perror("epoll_create1");
+        return -1;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; signals && signals[i]; i++) sigaddset(&set, signals[i]);
+    /* Blocked, the signals wait in the signalfd: handled in the loop like any input, so no
+     * handler runs in the middle of the stack and no global flag is needed. */
+    if (sigprocmask(SIG_BLOCK, &set, &l->old_mask) < 0) {
+        perror("sigprocmask");
+        return -1;
+    }
+    l->mask_set = true;
+    l->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (l->sig_fd < 0) {
+        perror("signalfd");
+        return -1;
+    }
+    if (loop_watch(l, l->sig_fd, EPOLLIN) < 0 || loop_watch(l, dev_fd, EPOLLIN) < 0) return -1;
+    return 0;
+}
+
+int loop_watch(struct loop *l, int fd, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.fd = fd};
+    if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) return -1;
+    return 0;
+}
+
+int loop_unwatch(struct loop *l, int fd)
+{
+    return epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void loop_close(struct loop *l)
+{
+    if (!l->stack) return; /* never opened */
+    if (l->sig_fd >= 0) close(l->sig_fd);
+    if (l->ep >= 0) close(l->ep);
+    if (l->mask_set) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+    l->sig_fd = l->ep = -1;
+    l->mask_set = false;
+}
+
+static void flush_output(struct loop *l, uint64_t now, uint8_t *buf)
+{
+    int n;
+    while ((n = synack_output(l->stack, now, buf, LOOP_BUF)) > 0) {
+        if (synack_dev_send(l->dev, now, buf, (size_t)n) < 0) l->out_errors++;
+        l->out_packets++;
+    }
+}
+
+int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
+{
+    uint8_t *buf = malloc(LOOP_BUF);
+    if (!buf) return -1;
+    int rc = 0;
+    for (;;) {
+        uint64_t now = loop_now();
+        int got = 0;
+        for (; got < LOOP_BATCH; got++) {
+            int n = synack_dev_recv(l->dev, now, buf, LOOP_BUF);
+            if (n <= 0) break;
+            synack_input(l->stack, now, buf, (size_t)n);
+        }
+        l->in_packets += (uint64_t)got;
+        if (got == LOOP_BATCH) l->batches_full++;
+        synack_poll(l->stack, now);
+        if (ops->app) ops->app(ctx, now);
+        flush_output(l, now, buf);
+        if (ops->done && ops->done(ctx)) break;
+
+        uint64_t deadline = synack_next_deadline(l->stack);
+        uint64_t d = synack_dev_next_deadline(l->dev);
+        if (d < deadline) deadline = d;
+        if (ops->deadline) {
+            d = ops->deadline(ctx);
+            if (d < deadline) deadline = d;
+        }
+        int timeout;
+        if (got == LOOP_BATCH || deadline <= now)
+            timeout = 0; /* more input is waiting, or a timer is due */
+        else if (deadline == UINT64_MAX)
+            timeout = -1;
+        else {
+            /* Rounded up: waking a little late costs nothing; early would spin. */
+            uint64_t ms = (deadline - now + 999) / 1000;
+            timeout = ms > 60000 ? 60000 : (int)ms;
+        }
+        struct epoll_event evs[16];
+        int n = epoll_wait(l->ep, evs, 16, timeout);
+        l->wakeups++;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            perror("epoll_wait");
+            rc = -1;
+            break;
+        }
+        now = loop_now();
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == l->sig_fd) {
+                struct signalfd_siginfo si;
+                while (read(l->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+                    if (ops->on_signal) ops->on_signal(ctx, (int)si.ssi_signo, now);
+            } else if (fd != l->dev_fd && ops->on_fd) {
+                ops->on_fd(ctx, fd, evs[i].events, now);
+            }
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---- the capture tap ------------------------------------------------------------------------ */
+
+struct tap_dev {
+    struct synack_dev dev;
+    synack_dev *inner;
+    synack_pcap_writer *w;
+};
+
+static int tap_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    struct tap_dev *t = (struct tap_dev *)d;
+    synack_pcap_write(t->w, now, pkt, (uint32_t)len);
+    return synack_dev_send(t->inner, now, pkt, len);
+}
+
+static int tap_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
+{
+    struct tap_dev *t = (struct tap_dev *)d;
+    int n = synack_dev_recv(t->inner, now, buf, cap);
+    if (n > 0) synack_pcap_write(t->w, now, buf, (uint32_t)n);
+    return n;
+}
+
+static uint64_t tap_next_deadline(const synack_dev *d)
+{
+    return synack_dev_next_deadline(((const struct tap_dev *)d)->inner);
+}
+
+static void tap_free(synack_dev *d)
+{
+    struct tap_dev *t = (struct tap_dev *)d;
+    synack_dev_free(t->inner);
+    free(t);
+}
+
+static const struct synack_dev_ops tap_ops = {
+    .send = tap_send, .recv = tap_recv, .next_deadline = tap_next_deadline, .free = tap_free};
+
+synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w)
+{
+    struct tap_dev *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->dev.ops = &tap_ops;
+    t->dev.mtu = inner->mtu;
+    t->dev.name = inner->name;
+    t->inner = inner;
+    t->w = w;
+    return &t->dev;
+}
+
+/* ---- the live trace -------------------------------------------------------------------------- */
+
+#define LIVE_MAX 256 /* connections drawn at once; more are not traced */
+
+struct live_conn {
+    bool used;
+    uint32_t raddr;
+    uint16_t rport, lport;
+    synack_ladder *ladder;
+};
+
+struct live_trace {
+    FILE *out;
+    const char *peer_name;
+    bool synack_left;
+    struct live_conn conns[LIVE_MAX];
+};
+
+struct live_trace *live_trace_new(FILE *out, const char *peer_name, bool synack_left)
+{
+    struct live_trace *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->out = out;
+    t->peer_name = peer_name;
+    t->synack_left = synack_left;
+    return t;
+}
+
+static struct live_conn *live_find(struct live_trace *t, uint32_t raddr, uint16_t rport,
+                                   uint16_t lport)
+{
+    for (int i = 0; i < LIVE_MAX; i++) {
+        struct live_conn *c = &t->conns[i];
+        if (c->used && c->raddr == raddr && c->rport == rport && c->lport == lport) return c;
+    }
+    return NULL;
+}
+
+static struct live_conn *live_add(struct live_trace *t, uint32_t laddr, uint16_t lport,
+                                  uint32_t raddr, uint16_t rport)
+{
+    for (int i = 0; i < LIVE_MAX; i++) {
+        struct live_conn *c = &t->conns[i];
+        if (c->used) continue;
+        struct synack_ladder_opts o = {.left_name = t->synack_left ? "synack" : t->peer_name,
+                                       .right_name = t->synack_left ? t->peer_name : "synack",
+                                       .show_drops = true};
+        c->ladder = t->synack_left ? synack_ladder_new(t->out, &o, laddr, lport, raddr, rport)
+                                   : synack_ladder_new(t->out, &o, raddr, rport, laddr, lport);
+        if (!c->ladder) return NULL;
+        c->used = true;
+        c->raddr = raddr;
+        c->rport = rport;
+        c->lport = lport;
+        return c;
+    }
+    return NULL;
+}
+
+static void live_end(struct live_conn *c)
+{
+    synack_ladder_finish(c->ladder);
+    synack_ladder_free(c->ladder);
+    memset(c, 0, sizeof *c);
+}
+
+void live_trace_event(void *ctx, const struct synack_trace_event *ev)
+{
+    struct live_trace *t = ctx;
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    if (ev->has_seg && (ev->kind == SYNACK_TRACE_SEG_IN || ev->kind == SYNACK_TRACE_DROP)) {
+        laddr = ev->seg.ip.dst, lport = ev->seg.tcp.dport;
+        raddr = ev->seg.ip.src, rport = ev->seg.tcp.sport;
+    } else if (ev->has_seg) { /* SEG_OUT, LINK of what we sent */
+        laddr = ev->seg.ip.src, lport = ev->seg.tcp.sport;
+        raddr = ev->seg.ip.dst, rport = ev->seg.tcp.dport;
+    } else if (ev->kind == SYNACK_TRACE_STATE || ev->kind == SYNACK_TRACE_TIMER) {
+        laddr = ev->local_addr, lport = ev->local_port;
+        raddr = ev->remote_addr, rport = ev->remote_port;
+    } else {
+        return; /* ICMP and the like: not a connection */
+    }
+    struct live_conn *c = live_find(t, raddr, rport, lport);
+    if (!c && ev->kind == SYNACK_TRACE_LINK) { /* inbound faults: the far end sent it */
+        c = live_find(t, laddr, lport, rport);
+        if (c) {
+            synack_ladder_event(c->ladder, ev);
+            return;
+        }
+    }
+    if (!c) {
+        /* A new connection starts with a SYN (ours or the peer's) or its first state. */
+        bool syn = ev->has_seg && (ev->seg.tcp.flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK |
+                                                        SYNACK_TCP_RST)) == SYNACK_TCP_SYN;
+        bool first_state =
+            ev->kind == SYNACK_TRACE_STATE && raddr &&
+            (ev->new_state == SYNACK_SYN_SENT || ev->new_state == SYNACK_SYN_RECEIVED);
+        if (!(syn && ev->kind != SYNACK_TRACE_DROP) && !first_state) return;
+        c = live_add(t, laddr, lport, raddr, rport);
+        if (!c) return;
+    }
+    if (ev->kind == SYNACK_TRACE_SEG_IN) {
+        /* The ladder draws a segment at its sender's SEG_OUT; the kernel's segments are only
+         * ever seen arriving here, so draw them as sent by the peer. */
+        struct synack_trace_event e = *ev;
+        e.kind = SYNACK_TRACE_SEG_OUT;
+        e.who = t->peer_name;
+        e.retransmit = false;
+        synack_ladder_event(c->ladder, &e);
+        return;
+    }
+    synack_ladder_event(c->ladder, ev);
+    if (ev->kind == SYNACK_TRACE_STATE && ev->new_state == SYNACK_CLOSED) live_end(c);
+}
+
+void live_trace_flush(struct live_trace *t)
+{
+    if (!t) return;
+    for (int i = 0; i < LIVE_MAX; i++)
+        if (t->conns[i].used) synack_ladder_finish(t->conns[i].ladder);
+}
+
+void live_trace_free(struct live_trace *t)
+{
+    if (!t) return;
+    for (int i = 0; i < LIVE_MAX; i++)
+        if (t->conns[i].used) live_end(&t->conns[i]);
+    free(t);
+}
+
+/* ---- helpers ----------------------------------------------------------------------------------
+ */
+
+const char *ip_str(uint32_t a, char *buf)
+{
+    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+    return buf;
+}
+
+int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
+{
+    unsigned b[4], p = 0;
+    char tail;
+    int n = sscanf(s, "%u.%u.%u.%u/%u%c", &b[0], &b[1], &b[2], &b[3], &p, &tail);
+    if (n != 4 && n != 5) return -1;
+    if (n == 4 && strchr(s, '/')) return -1;
+    for (int i = 0; i < 4; i++)
+        if (b[i] > 255) return -1;
+    if (n == 5) {
+        if (p > 32) return -1;
+        if (prefix) *prefix = (uint8_t)p;
+    }
+    *addr = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+    return 0;
+}
+
+void print_stats(FILE *f, const synack_stack *s, bool json)
+{
+    struct synack_stats st;
+    synack_get_stats(s, &st);
+    struct {
+        const char *name;
+        uint64_t v;
+    } c[] = {
+        {"ip_in", st.ip_in},
+        {"ip_out", st.ip_out},
+        {"segments_in", st.tcp_in},
+        {"segments_out", st.tcp_out},
+        {"icmp_in", st.icmp_in},
+        {"icmp_out", st.icmp_out},
+        {"retransmits", st.retransmits},
+        {"fast_retransmits", st.fast_retransmits},
+        {"rto_timeouts", st.rto_timeouts},
+        {"rst_in", st.rst_in},
+        {"rst_out", st.rst_out},
+        {"challenge_acks", st.challenge_acks},
+        {"conn_opened_active", st.conn_opened_active},
+        {"conn_opened_passive", st.conn_opened_passive},
+        {"conn_established", st.conn_established},
+        {"conn_reset", st.conn_reset},
+        {"out_queue_full", st.out_queue_full},
+        {"drops", st.drops},
+    };
+    size_t nc = sizeof c / sizeof c[0];
+    if (json) fputs("{", f);
+    for (size_t i = 0; i < nc; i++) {
+        if (json)
+            fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name, c[i].v);
+        else
+            fprintf(f, "%-22s %" PRIu64 "\n", c[i].name, c[i].v);
+    }
+    if (json) fputs(",\"drops_by_reason\":{", f);
+    bool first = true;
+    for (int r = 1; r < SYNACK_DROP_COUNT && r < 64; r++) {
+        if (!st.drop_by_reason[r]) continue;
+        if (json)
+            fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", synack_drop_name(r),
+                    st.drop_by_reason[r]);
+        else
+            fprintf(f, "drop %-17s %" PRIu64 "\n", synack_drop_name(r), st.drop_by_reason[r]);
+        first = false;
+    }
+    if (json) fputs("},\"sockets_by_state\":{", f);
+    first = true;
+    for (int i = 0; i <= SYNACK_TIME_WAIT; i++) {
+        if (json)
+            fprintf(f, "%s\"%s\":%" PRIu32, first ? "" : ",", synack_state_name(i),
+                    st.sockets_by_state[i]);
+        else if (st.sockets_by_state[i])
+            fprintf(f, "state %-16s %" PRIu32 "\n", synack_state_name(i), st.sockets_by_state[i]);
+        first = false;
+    }
+    if (json) fputs("}}\n", f);
+}

@@ -1,0 +1,53 @@
+/*
+ * tools/synack/svc.h - the services `synack serve` offers on synack sockets: echo (RFC 862),
+ * discard (RFC 863), chargen (RFC 864) and a small HTTP/1.1 server. Each is a set of
+ * callbacks over one accepted connection; cmd_serve.c accepts, calls them when the socket's
+ * readiness changes (or every loop iteration while they have output waiting), and closes.
+ */
+#ifndef SYNACK_TOOLS_SVC_H
+#define SYNACK_TOOLS_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "synack/synack.h"
+
+/* What a service sees of the server. */
+struct svc_host {
+    synack_stack *stack;
+    /* Writes the status page (text) or the same counters as JSON into f. */
+    void (*status)(void *ctx, FILE *f, bool json);
+    void *status_ctx;
+};
+
+struct svc_conn {
+    int sd;
+    const struct svc_ops *ops;
+    bool busy;     /* output is waiting for room in the send ring: call io every iteration */
+    bool peer_eof; /* the peer's FIN was read */
+    uint64_t bytes_in, bytes_out;
+    void *priv;
+};
+
+enum svc_result {
+    SVC_MORE = 0,   /* call again when the socket is ready */
+    SVC_DONE = 1,   /* finished: the server closes gracefully (FIN after queued data) */
+    SVC_ABORT = -1, /* the connection failed (reset, timed out): release it */
+};
+
+struct svc_ops {
+    const char *name;
+    /* 0, or -1 when out of memory (the connection is then refused with a close). */
+    int (*open)(struct svc_conn *c);
+    enum svc_result (*io)(const struct svc_host *h, struct svc_conn *c, uint64_t now);
+    void (*free)(struct svc_conn *c);
+};
+
+extern const struct svc_ops svc_echo, svc_discard, svc_chargen, svc_http;
+
+/* Reads and drops everything that is waiting; SVC_DONE at the peer's FIN, SVC_ABORT on an
+ * error, else SVC_MORE. Shared by discard, chargen and the lingering close. */
+enum svc_result svc_drain(const struct svc_host *h, struct svc_conn *c, uint64_t now);
+
+#endif

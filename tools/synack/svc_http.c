@@ -1,0 +1,209 @@
+/*
+ * tools/synack/svc_http.c - the small HTTP/1.1 server of `serve` (RFC 9110, RFC 9112):
+ *
+ *   GET /          a status page: the stack's counters, as text
+ *   GET /stats     the same counters as one JSON object
+ *   GET /bytes/N   N bytes of the deterministic pattern of http_parse.h
+ *   HEAD           any of these without the body
+ *
+ * Persistent connections are the default in HTTP/1.1 (RFC 9112 §9.3), and requests may be
+ * pipelined: they are answered one at a time, in order. An HTTP/1.0 request, or one with
+ * `Connection: close`, is answered and then the server closes first (RFC 9112 §9.6), so synack
+ * does the active close and holds TIME-WAIT. A malformed request gets 400 (or 414, 431, 501,
+ * 505) and the connection closes: after a framing error nothing later on it can be trusted.
+ * Request heads are limited to HTTP_MAX_REQUEST bytes; request bodies are not accepted.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_parse.h"
+#include "svc.h"
+
+#define BODY_CHUNK 16384
+#define BYTES_MAX  (1ull << 40) /* /bytes/N above this is refused with 400 */
+
+struct http_state {
+    char req[HTTP_MAX_REQUEST];
+    size_t req_len;
+    /* the response in progress: head (and small body) in memory, then a pattern body */
+    char *head;
+    size_t head_len, head_off;
+    uint64_t body_off, body_len; /* pattern bytes still to send */
+    bool responding, close_after;
+    uint32_t requests;
+    uint8_t chunk[BODY_CHUNK];
+};
+
+static int http_open(struct svc_conn *c)
+{
+    c->priv = calloc(1, sizeof(struct http_state));
+    return c->priv ? 0 : -1;
+}
+
+static void http_free(struct svc_conn *c)
+{
+    struct http_state *s = c->priv;
+    if (s) free(s->head);
+    free(s);
+    c->priv = NULL;
+}
+
+/* Builds the response to one request (or to a parse error, status > 0 then). */
+static void respond(const struct svc_host *h, struct http_state *s, const struct http_request *rq,
+                    int status)
+{
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *b = open_memstream(&body, &body_len);
+    const char *type = "text/plain; charset=utf-8";
+    uint64_t pattern_len = 0;
+    bool head_only = rq && rq->method == HTTP_HEAD;
+    if (status == 0) {
+        const char *t = rq->target;
+        size_t path_len = strcspn(t, "?#");
+        status = 200;
+        if (path_len == 1) {
+            h->status(h->status_ctx, b, false);
+        } else if (path_len == 6 && !strncmp(t, "/stats", 6)) {
+            type = "application/json";
+            h->status(h->status_ctx, b, true);
+        } else if (path_len > 7 && !strncmp(t, "/bytes/", 7)) {
+            uint64_t n = 0;
+            bool ok = path_len - 7 <= 13;
+            for (size_t i = 7; i < path_len && ok; i++) {
+                if (t[i] < '0' || t[i] > '9')
+                    ok = false;
+                else
+                    n = n * 10 + (uint64_t)(t[i] - '0');
+            }
+            if (!ok || n > BYTES_MAX) {
+                status = 400;
+                fprintf(b, "/bytes/N takes a decimal N up to %llu\n", BYTES_MAX);
+            } else {
+                type = "application/octet-stream";
+                pattern_len = n;
+            }
+        } else {
+            status = 404;
+            fprintf(b, "not found: try /, /stats or /bytes/N\n");
+        }
+    } else {
+        fprintf(b, "%d %s\n", status, http_reason(status));
+    }
+    fclose(b);
+    uint64_t content_length = pattern_len ? pattern_len : body_len;
+    bool close_after = !rq || status >= 400 || rq->conn_close || rq->minor == 0;
+    /* A 404 on a well-formed request keeps the connection: nothing is wrong with its framing. */
+    if (rq && status == 404 && !rq->conn_close && rq->minor == 1) close_after = false;
+    char *head = NULL;
+    size_t head_len = 0;
+    FILE *f = open_memstream(&head, &head_len);
+    fprintf(f,
+            "HTTP/1.1 %d %s\r\n"
+            "Server: synack\r\n"
+            "Content-Type: %s\r\n"
+            "Content-Length: %" PRIu64 "\r\n"
+            "%s"
+            "\r\n",
+            status, http_reason(status), type, content_length,
+            close_after ? "Connection: close\r\n" : "");
+    if (!head_only && !pattern_len) fwrite(body, 1, body_len, f);
+    fclose(f);
+    free(body);
+    free(s->head);
+    s->head = head;
+    s->head_len = head_len;
+    s->head_off = 0;
+    s->body_off = 0;
+    s->body_len = head_only ? 0 : pattern_len;
+    s->close_after = close_after;
+    s->responding = true;
+    s->requests++;
+}
+
+/* Sends what it can of the response; true when all of it is queued. */
+static bool send_response(const struct svc_host *h, struct svc_conn *c, struct http_state *s,
+                          uint64_t now, bool *failed)
+{
+    while (s->head_off < s->head_len) {
+        long w =
+            synack_send(h->stack, c->sd, now, s->head + s->head_off, s->head_len - s->head_off);
+        if (w == SYNACK_EAGAIN) return false;
+        if (w < 0) {
+            *failed = true;
+            return false;
+        }
+        s->head_off += (size_t)w;
+        c->bytes_out += (uint64_t)w;
+    }
+    while (s->body_off < s->body_len) {
+        uint64_t left = s->body_len - s->body_off;
+        size_t n = left < BODY_CHUNK ? (size_t)left : BODY_CHUNK;
+        http_bytes_pattern(s->body_off, s->chunk, n);
+        long w = synack_send(h->stack, c->sd, now, s->chunk, n);
+        if (w == SYNACK_EAGAIN) return false;
+        if (w < 0) {
+            *failed = true;
+            return false;
+        }
+        s->body_off += (uint64_t)w;
+        c->bytes_out += (uint64_t)w;
+        if ((size_t)w < n) return false;
+    }
+    return true;
+}
+
+static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uint64_t now)
+{
+    struct http_state *s = c->priv;
+    for (int guard = 0; guard < 4096; guard++) {
+        if (s->responding) {
+            bool failed = false;
+            if (!send_response(h, c, s, now, &failed)) {
+                if (failed) return SVC_ABORT;
+                c->busy = true;
+                return SVC_MORE;
+            }
+            s->responding = false;
+            free(s->head);
+            s->head = NULL;
+            if (s->close_after) {
+                c->busy = false;
+                return SVC_DONE; /* the server closes first: FIN after the last byte */
+            }
+        }
+        c->busy = false;
+        struct http_request rq;
+        int n = http_parse_request(s->req, s->req_len, &rq);
+        if (n > 0) {
+            /* We read no bodies; a request announcing one cannot be framed, so 400 + close. */
+            respond(h, s, &rq, rq.has_body ? 400 : 0);
+            memmove(s->req, s->req + n, s->req_len - (size_t)n);
+            s->req_len -= (size_t)n;
+            continue;
+        }
+        if (n < 0) {
+            respond(h, s, NULL, -n);
+            s->req_len = 0;
+            continue;
+        }
+        if (c->peer_eof) return SVC_DONE; /* the client closed between requests */
+        long r = synack_recv(h->stack, c->sd, now, s->req + s->req_len, sizeof s->req - s->req_len);
+        if (r > 0) {
+            s->req_len += (size_t)r;
+            c->bytes_in += (uint64_t)r;
+            continue;
+        }
+        if (r == 0) {
+            c->peer_eof = true;
+            continue;
+        }
+        return r == SYNACK_EAGAIN ? SVC_MORE : SVC_ABORT;
+    }
+    c->busy = true; /* a long pipeline: come back next iteration */
+    return SVC_MORE;
+}
+
+const struct svc_ops svc_http = {
+    .name = "http", .open = http_open, .io = http_io, .free = http_free};
