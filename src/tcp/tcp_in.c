@@ -590,7 +590,8 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
         }
     }
     /* RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. An ACK for
-     * data never sent draws an ACK (challenge, rate-limited); one too old is dropped. */
+     * data never sent draws an ACK (challenge, rate-limited); so does one too old: "MUST
+     * be discarded and an ACK sent back" (RFC 9293 §3.10.7.4 Fifth). */
     if (seq_gt(seg->ack, t->snd_max)) {
         drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
         challenge_ack(st, sk, now);
@@ -598,6 +599,7 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
     }
     if (seq_lt(seg->ack, t->snd_una - t->max_snd_wnd)) {
         drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+        challenge_ack(st, sk, now);
         return;
     }
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
