@@ -47,9 +47,13 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
                                         .remote_port = h->sport};
         stack_trace(st, &ev);
     }
+    struct sock *l = ctab_lookup(st, s->ip.dst, h->dport, 0, 0);
+    if (!l) l = ctab_lookup(st, 0, h->dport, 0, 0);
     if (sk) {
+        /* Only a listener can take the SYN that reopens a TIME-WAIT pair; without one,
+         * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */
         bool reopen =
-            sk->tcb.state == SYNACK_TIME_WAIT &&
+            sk->tcb.state == SYNACK_TIME_WAIT && l && l->tcb.state == SYNACK_LISTEN &&
             (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN &&
             tcp_time_wait_accepts_syn(st, sk, now, &seg);
         if (!reopen) {
@@ -58,8 +62,6 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
             return 0;
         }
     }
-    struct sock *l = ctab_lookup(st, s->ip.dst, h->dport, 0, 0);
-    if (!l) l = ctab_lookup(st, 0, h->dport, 0, 0);
     if (l && l->tcb.state == SYNACK_LISTEN) {
         tcp_input_listen(st, l, now, &seg);
         return 0;
