@@ -359,7 +359,6 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
     rec->raw_win = h->window;
     rec->dir = (uint8_t)dir;
     rec->state_tx = rec->state_rx = -1;
-    rec->time_wait_side = -1;
     rec->truncated = p->truncated;
     if (syn) {
         rec->has_mss = h->opts.has_mss;
@@ -446,10 +445,8 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
         f->next_time = t;
     }
     if (ackf && !rst) {
-        if (!f->have_ack || f->ack != h->ack) {
-            f->ack_time = t;
-            f->dupacks = 0;
-        }
+        if (!f->have_ack || f->ack != h->ack) f->dupacks = 0;
+        f->ack_time = t; /* the last ACK seen, for the fast-retransmission window */
         f->ack = h->ack;
         f->have_ack = true;
     }
@@ -552,7 +549,7 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
     }
     if (c->state[me] == SYNACK_TIME_WAIT && !c->time_wait[me]) {
         c->time_wait[me] = true;
-        rec->time_wait_side = (int8_t)me;
+        rec->time_wait |= (uint8_t)(1u << me);
     }
     /* the receiver's changes: by receiving an ACK of its SYN or FIN, or an RST */
     if (rst) {
@@ -574,7 +571,7 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
         }
         if (c->state[peer] == SYNACK_TIME_WAIT && !c->time_wait[peer]) {
             c->time_wait[peer] = true;
-            rec->time_wait_side = (int8_t)peer;
+            rec->time_wait |= (uint8_t)(1u << peer);
         }
         if (c->d[0].fin_acked && c->d[1].fin_acked) c->closed = true;
     }

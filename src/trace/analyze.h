@@ -71,11 +71,11 @@ struct tr_rec {
     uint32_t dup_num;       /* with DUP_ACK: the how-manyth duplicate */
     uint16_t flags;
     uint16_t raw_win;
-    uint8_t dir;           /* 0: sent by endpoint 0 (the client), 1: by endpoint 1 */
-    int8_t state_tx;       /* state the sender entered by sending this, or -1 */
-    int8_t state_rx;       /* state the receiver entered on receiving it, or -1 */
-    uint8_t phase;         /* tr_phase starting with this segment */
-    int8_t time_wait_side; /* the side that entered TIME-WAIT with it, or -1 */
+    uint8_t dir;       /* 0: sent by endpoint 0 (the client), 1: by endpoint 1 */
+    int8_t state_tx;   /* state the sender entered by sending this, or -1 */
+    int8_t state_rx;   /* state the receiver entered on receiving it, or -1 */
+    uint8_t phase;     /* tr_phase starting with this segment */
+    uint8_t time_wait; /* bit 0/1: the client/server entered TIME-WAIT with it */
     bool truncated;
     /* options worth drawing (SYN: mss, sackOK, ts, ws; any: SACK blocks) */
     bool has_mss, sack_ok, has_ts, has_ws;
@@ -95,7 +95,7 @@ struct tr_dir {
     uint64_t next_time; /* when next last advanced */
     bool have_ack;      /* last-seen acknowledgment number */
     uint32_t ack;
-    uint64_t ack_time; /* when ack last changed */
+    uint64_t ack_time; /* when the last ACK from this side was seen */
     bool have_win;
     uint32_t win;     /* last window, bytes */
     uint32_t dupacks; /* duplicate ACKs in a row */

@@ -297,7 +297,7 @@ static void print_line(synack_ladder *l, const struct ladder_line *ln)
                 }
             } else {
                 if (lost) {
-                    ladder_buf_pad(&b, mid0 + 4);
+                    ladder_buf_pad(&b, mid0 + 5);
                     ladder_buf_put(&b, lost_word, color ? C_MARK : NULL);
                     ladder_buf_put(&b, " ✗", color ? C_MARK : NULL);
                 } else {

@@ -99,7 +99,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
     /* rows: one per record, one more per phase and TIME-WAIT note */
     uint32_t rows = 0;
     for (uint32_t i = 0; i < n; i++)
-        rows += 1u + (c->recs[i].phase ? 1u : 0u) + (c->recs[i].time_wait_side >= 0 ? 1u : 0u);
+        rows += 1u + (c->recs[i].phase ? 1u : 0u) + (c->recs[i].time_wait ? 1u : 0u);
     bool more = c->pkts > n;
     int H = TOP + (int)(rows + (more ? 2 : 1)) * ROW;
     uint32_t base[2];
@@ -182,15 +182,16 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
         }
         fputs("</g>\n", f);
         y += ROW;
-        if (r->time_wait_side >= 0) {
-            int x = r->time_wait_side == 0 ? L - 8 : R + 8;
+        for (int side = 0; side < 2; side++) {
+            if (!(r->time_wait & (1u << side))) continue;
+            int x = side == 0 ? L - 8 : R + 8;
             fprintf(f,
                     "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"#6e7781\" "
                     "font-style=\"italic\" font-family=\"sans-serif\">2×MSL later: "
                     "CLOSED</text>\n",
-                    x, y, r->time_wait_side == 0 ? "end" : "start");
-            y += ROW;
+                    x, y, side == 0 ? "end" : "start");
         }
+        if (r->time_wait) y += ROW;
     }
     if (more)
         fprintf(f,

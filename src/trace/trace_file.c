@@ -100,10 +100,13 @@ void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_re
         st.new_state = r->state_rx;
         synack_ladder_event(l, &st);
     }
-    if (r->time_wait_side >= 0) {
+    if (r->time_wait) {
         char note[96];
-        snprintf(note, sizeof note, "TIME-WAIT: %s waits 2×MSL (RFC 9293 §3.4.2)",
-                 tr_side_name(c, r->time_wait_side));
+        if (r->time_wait == 3)
+            snprintf(note, sizeof note, "TIME-WAIT: both wait 2×MSL (RFC 9293 §3.4.2)");
+        else
+            snprintf(note, sizeof note, "TIME-WAIT: %s waits 2×MSL (RFC 9293 §3.4.2)",
+                     tr_side_name(c, r->time_wait == 1 ? 0 : 1));
         synack_ladder_note(l, r->t, note);
     }
 }

@@ -178,47 +178,8 @@ check() { # description, command...
     fi
 }
 
-# synack's annotations against tshark's, packet by packet, for each tcp.analysis field
-FIELDS="retransmission fast_retransmission spurious_retransmission out_of_order lost_segment
-ack_lost_segment duplicate_ack zero_window zero_window_probe window_full window_update
-keep_alive keep_alive_ack"
-compare() { # capture -> prints agreement lines, returns 1 when below the bar
-    local cap=$1 name
-    name=$(basename "$cap" .pcap)
-    local targs=()
-    for f in $FIELDS; do targs+=(-e "tcp.analysis.$f"); done
-    # tshark: frame number, then 1 or empty per field
-    tshark -r "$cap" -Y tcp -T fields -E separator=/t -e frame.number "${targs[@]}" \
-        2>/dev/null >"$WORK/$name.tshark.txt"
-    "$SYNACK" trace "$cap" --tsv >"$WORK/$name.synack.txt" || return 1
-    awk -F'\t' -v fields="$FIELDS" -v name="$name" '
-        BEGIN { n = split(fields, F, /[ \n]+/) }
-        FNR == NR {                 # tshark
-            for (i = 1; i <= n; i++) if ($(i + 1) != "") T[$1, F[i]] = 1
-            frames[$1] = 1
-            next
-        }
-        {                           # synack: frame, connection, comma-separated fields
-            split($3, a, ",")
-            for (k in a) if (a[k] != "") S[$1, a[k]] = 1
-        }
-        END {
-            bad = 0
-            for (i = 1; i <= n; i++) {
-                f = F[i]; both = 0; only_t = 0; only_s = 0
-                for (fr in frames) {
-                    t = ((fr, f) in T); s = ((fr, f) in S)
-                    if (t && s) both++; else if (t) only_t++; else if (s) only_s++
-                }
-                if (both + only_t + only_s == 0) continue
-                printf "  %-8s %-24s agree %4d  tshark only %3d  synack only %3d\n", name, f, both, only_t, only_s
-                total_both += both; total_diff += only_t + only_s
-            }
-            printf "  %-8s %-24s agree %4d  differ %d\n", name, "(all fields)", total_both, total_diff
-            # at least 90% of the flagged (packet, field) pairs agree
-            if (total_both + total_diff > 0 && total_both * 10 < 9 * (total_both + total_diff)) exit 1
-        }' "$WORK/$name.tshark.txt" "$WORK/$name.synack.txt"
-}
+# the comparison with tshark: trace_compare
+. "$(dirname "$0")/lib/trace_compare.sh"
 
 for c in normal reset simul lossy; do
     "$SYNACK" trace "$WORK/$c.pcap" --no-color >"$WORK/$c.txt" 2>&1
@@ -244,6 +205,6 @@ done
 
 echo "annotations, synack against tshark (packet, field) pairs:"
 for c in normal reset simul lossy; do
-    check "$c: annotations agree with tshark" compare "$WORK/$c.pcap"
+    check "$c: annotations agree with tshark" trace_compare "$WORK/$c.pcap" "$c" "$WORK"
 done
 exit $fail
