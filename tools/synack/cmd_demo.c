@@ -243,7 +243,9 @@ int synack_cmd_demo(int argc, char **argv)
     synack_stack *stacks[2] = {client, server};
     synack_dev *devs[2] = {synack_sim_end(link, 0), synack_sim_end(link, 1)};
     uint64_t now = 0;
+    if (sink.ladder) synack_ladder_note(sink.ladder, now, "3-way handshake: SYN, SYN-ACK, ACK");
     synack_connect(client, cl.sd, now, SERVER_ADDR, ECHO_PORT);
+    bool noted_data = false, noted_tw = false;
     uint8_t buf[65536];
     uint8_t echo[65536];
     size_t echo_len = 0;
@@ -265,6 +267,12 @@ int synack_cmd_demo(int argc, char **argv)
                 synack_close(client, cl.sd, now);
                 cl.closed = true;
             } else if (ev & SYNACK_EV_CONNECTED) {
+                if (!noted_data && sink.ladder) {
+                    char note[96];
+                    snprintf(note, sizeof note, "data: %" PRIu64 " bytes to the echo port and back", total);
+                    synack_ladder_note(sink.ladder, now, note);
+                    noted_data = true;
+                }
                 while (cl.sent < total) {
                     size_t n =
                         total - cl.sent < sizeof buf ? (size_t)(total - cl.sent) : sizeof buf;
@@ -289,6 +297,8 @@ int synack_cmd_demo(int argc, char **argv)
                 synack_getinfo(client, cl.sd, &last_ci);
                 if (cl.received >= total) {
                     /* Active close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT. */
+                    if (sink.ladder)
+                        synack_ladder_note(sink.ladder, now, "4-way close: FIN, ACK, FIN, ACK");
                     synack_close(client, cl.sd, now);
                     cl.closed = true;
                     progress = true;
@@ -336,6 +346,16 @@ int synack_cmd_demo(int argc, char **argv)
             }
         }
         if (cl.closed && sv.closed && !done_at && cl.received >= total) done_at = now;
+        if (cl.closed && !noted_tw && sink.ladder) {
+            struct synack_sockinfo tw;
+            if (synack_getinfo(client, cl.sd, &tw) == 0 && tw.state == SYNACK_TIME_WAIT) {
+                char note[128];
+                snprintf(note, sizeof note,
+                         "TIME-WAIT: the client holds the port pair for 2*MSL = %.0f s", 2 * o.msl_us / 1e6);
+                synack_ladder_note(sink.ladder, now, note);
+                noted_tw = true;
+            }
+        }
         if (progress) continue; /* the apps queued something: run the stacks at the same now */
         if (next == UINT64_MAX) break;
         now = next;
