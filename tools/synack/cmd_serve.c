@@ -47,6 +47,7 @@ struct serve {
     bool trace;
     const char *faults_spec;
     uint64_t seed;
+    uint64_t msl_us; /* 0: the stack's default (30 s) */
     struct listener ls[4];
     int nls;
 
@@ -84,6 +85,7 @@ static void usage(FILE *f)
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
+          "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
           "It answers ping. SIGUSR1 prints the counters on stderr; SIGINT/SIGTERM closes every\n"
           "connection with a FIN exchange (at most 5 s) and exits 0.\n",
           f);
@@ -137,6 +139,11 @@ static int parse(int argc, char **argv, struct serve *o)
             char *end;
             o->seed = strtoull(v, &end, 10);
             if (!*v || *end) goto bad;
+        } else if (!strcmp(a, "--msl")) {
+            char *end;
+            double x = strtod(v, &end);
+            if (!*v || *end || x < 0.001 || x > 3600) goto bad;
+            o->msl_us = (uint64_t)(x * 1e6);
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -463,6 +470,7 @@ int synack_cmd_serve(int argc, char **argv)
     cfg.prefix_len = sv->prefix;
     cfg.mtu = sv->dev->mtu;
     cfg.max_sockets = SERVE_SOCKETS;
+    if (sv->msl_us) cfg.msl_us = sv->msl_us;
     if (sv->live) {
         cfg.trace = live_trace_event;
         cfg.trace_ctx = sv->live;

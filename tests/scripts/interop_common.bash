@@ -1,0 +1,123 @@
+# interop_common.bash - what every interop_*.sh test shares (sourced, not a test itself:
+# ctest runs tests/scripts/*.sh only). Each test gets its own network namespace,
+# synack-<test>-<pid>, where synack runs on a TUN device (tun0: kernel 10.7.0.1/24, synack
+# 10.7.0.2/24) and the kernel's tools run beside it. Only addresses inside that namespace are
+# used. On exit (success, failure or a signal) the processes the test started are ended by
+# their PID and the namespace is deleted by name.
+#
+# Skips (exit 77) when not root, a tool is missing, or namespaces/TUN are unavailable.
+# KEEP=dir keeps the work directory (logs, captures) there.
+set -u
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+fail() {
+    echo "FAIL: $*"
+    if [ -n "${WORK:-}" ] && [ -f "$WORK/serve.log" ]; then
+        echo "--- serve.log (last 40 lines)"
+        tail -40 "$WORK/serve.log"
+    fi
+    exit 1
+}
+need() {
+    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "$t not installed"; done
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, TUN devices)"
+need ip timeout sha256sum awk cmp
+SYNACK=${SYNACK:-}
+[ -x "$SYNACK" ] || skip "SYNACK (the synack binary) not set"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+
+TEST=${TEST:-$(basename "$0" .sh)}
+NS="synack-${TEST#interop_}-$$"
+HOST=10.7.0.1
+STACK=10.7.0.2
+WORK=$(mktemp -d "/tmp/synack-$TEST.XXXXXX")
+PIDS=()
+SERVE_PID=""
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        # bounded: a process that ignores SIGTERM gets SIGKILL after 3 s
+        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+    done
+    ip netns del "$NS" 2>/dev/null
+    if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$WORK"/. "$KEEP"/ 2>/dev/null; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+inns() { ip netns exec "$NS" "$@"; }
+inns ip link set lo up
+# No IPv6 on the TUN device: the kernel's router solicitations would only be dropped.
+inns sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+inns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+
+# start_serve ARGS...: synack serve on tun0 in the namespace, waiting until it is up.
+start_serve() {
+    # Not through inns: $! must be synack's own PID (ip netns exec execs it).
+    ip netns exec "$NS" "$SYNACK" serve --tun tun0 "$@" >"$WORK/serve.log" 2>&1 &
+    SERVE_PID=$!
+    PIDS+=("$SERVE_PID")
+    for _ in $(seq 100); do
+        grep -q "^synack serve: created\|^synack serve: attached" "$WORK/serve.log" && return 0
+        kill -0 "$SERVE_PID" 2>/dev/null || fail "serve exited: $(cat "$WORK/serve.log")"
+        sleep 0.1
+    done
+    fail "serve did not come up"
+}
+
+# stop_serve: SIGTERM, and serve must close its connections and exit 0 within 10 s.
+stop_serve() {
+    [ -n "$SERVE_PID" ] || return 0
+    kill -TERM "$SERVE_PID"
+    local rc=""
+    for _ in $(seq 100); do
+        if ! kill -0 "$SERVE_PID" 2>/dev/null; then
+            wait "$SERVE_PID"
+            rc=$?
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$rc" ] || fail "serve did not exit within 10 s of SIGTERM"
+    [ "$rc" = 0 ] || fail "serve exited with $rc after SIGTERM"
+    grep -q "synack serve: stopped" "$WORK/serve.log" || fail "serve did not say it stopped"
+    SERVE_PID=""
+}
+
+# stats_field NAME: a number from the server's /stats JSON (needs curl).
+stats_json() { inns timeout 10 curl -s "http://$STACK:${HTTP_PORT:-80}/stats"; }
+
+# The /bytes/N pattern (tools/synack/http_parse.h), for comparison.
+bytes_pattern() {
+    awk -v n="$1" 'BEGIN { for (o = 0; o < n; o += 64)
+        printf "%016x abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST\n", o }' | head -c "$1"
+}
+
+# check_capture FILE: tshark reads it all, finds no malformed packet and no bad checksum.
+check_capture() {
+    local f=$1
+    command -v tshark >/dev/null 2>&1 || { echo "note: no tshark, capture not checked"; return 0; }
+    [ -s "$f" ] || fail "capture $f is empty"
+    local out total bad
+    # One pass: every frame's number, then its malformed mark and checksum verdicts.
+    out=$(tshark -r "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+        -T fields -e frame.number -e _ws.malformed -e ip.checksum.status \
+        -e tcp.checksum.status -e icmp.checksum.status 2>"$WORK/tshark.err") ||
+        fail "tshark cannot read $f: $(cat "$WORK/tshark.err")"
+    total=$(echo "$out" | grep -c .)
+    [ "$total" -gt 0 ] || fail "tshark read no packets from $f"
+    # Status fields print 0 for "Bad" (1 good, 2 unverified); a malformed frame has the field.
+    bad=$(echo "$out" | awk -F'\t' '$2 != "" || $3 == "0" || $4 == "0" || $5 == "0"' | wc -l)
+    [ "$bad" = 0 ] || fail "$bad of $total packets in $f are malformed or have a bad checksum"
+    echo "capture: $total packets, none malformed, no bad checksum"
+}
