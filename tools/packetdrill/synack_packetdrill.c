@@ -1,0 +1,1497 @@
+/*
+ * tools/packetdrill/synack_packetdrill.c - libsynack_packetdrill.so: lets packetdrill
+ * (github.com/google/packetdrill) script a synack stack.
+ *
+ * packetdrill dlopen()s this object when run with --so_filename and calls
+ * packetdrill_interface_init(flags, ifc), which fills its table of function pointers
+ * (gtests/net/packetdrill/packetdrill.h). From then on packetdrill plays the remote host:
+ * it hands us the datagrams the script injects (netdev_send), takes the datagrams the stack
+ * sends (netdev_receive) and makes the script's system calls through the table.
+ *
+ * What this file adds to synack's non-blocking, clockless API:
+ *   - a clock: the stack's `now` is CLOCK_MONOTONIC in microseconds, and gettimeofday()
+ *     hands packetdrill the same clock, so the send times of sniffed packets and the
+ *     script's timeline agree;
+ *   - a timer thread that sleeps until synack_next_deadline() and runs synack_poll(), so
+ *     retransmissions, delayed ACKs and TIME-WAIT happen in real time;
+ *   - an in-memory link: what the stack outputs is stamped with its send time and queued
+ *     for netdev_receive();
+ *   - blocking system calls: one mutex guards the stack, and a call that would block waits
+ *     on one condition variable that every change of the stack broadcasts. packetdrill
+ *     calls us from two threads (its main thread injects and sniffs packets, its system
+ *     call thread makes the calls) and checks that a blocked call really sleeps (thread
+ *     state S), which pthread_cond_wait() does;
+ *   - real file descriptors: each socket is an eventfd, because packetdrill numbers its
+ *     descriptors by what socket() returns and closes leftover ones with the real close();
+ *   - Linux's errno values for synack's SYNACK_E* codes, and Linux's socket-option names.
+ *
+ * Flags (--so_flags, comma- or space-separated key=value):
+ *   addr=A[/N]      the stack's address and on-link prefix (192.168.0.1/0: run packetdrill
+ *                   with --local_ip=192.168.0.1; prefix 0 puts every remote on-link)
+ *   mtu=N rcvbuf=N sndbuf=N msl=MS rto_min=MS rto_initial=MS delack=MS
+ *   syn_retries=N data_retries=N
+ *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
+ *                   then it reports an empty read, which fails the script rather than
+ *                   hanging it (packetdrill has no time-out of its own in this mode)
+ *   trace=1|FILE    one text line per stack event (segments, states, timers, drops) on
+ *                   stderr or in FILE
+ *   pcap=FILE       every datagram in and out, for tshark/wireshark
+ * A script may carry its own --so_flags="..." line; packetdrill lets the command line's
+ * replace it. The environment variable SYNACK_PACKETDRILL_TRACE=1|FILE turns tracing on
+ * whatever the flags.
+ */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synack/synack.h"
+#include "synack/trace.h"
+
+/* ---- packetdrill's interface (packetdrill.h), declared here so that no code of
+ * packetdrill's is part of this repository. The layout must match it field for field. */
+struct packetdrill_interface {
+    void *userdata;
+    void (*free)(void *userdata);
+    int (*socket)(void *userdata, int domain, int type, int protocol);
+    int (*bind)(void *userdata, int sockfd, const struct sockaddr *addr, socklen_t addrlen);
+    int (*listen)(void *userdata, int sockfd, int backlog);
+    int (*accept)(void *userdata, int sockfd, struct sockaddr *addr, socklen_t *addrlen);
+    int (*connect)(void *userdata, int sockfd, const struct sockaddr *addr, socklen_t addrlen);
+    ssize_t (*read)(void *userdata, int fd, void *buf, size_t count);
+    ssize_t (*readv)(void *userdata, int fd, const struct iovec *iov, int iovcnt);
+    ssize_t (*recv)(void *userdata, int sockfd, void *buf, size_t len, int flags);
+    ssize_t (*recvfrom)(void *userdata, int sockfd, void *buf, size_t len, int flags,
+                        struct sockaddr *src_addr, socklen_t *addrlen);
+    ssize_t (*recvmsg)(void *userdata, int sockfd, struct msghdr *msg, int flags);
+    ssize_t (*write)(void *userdata, int fd, const void *buf, size_t count);
+    ssize_t (*writev)(void *userdata, int fd, const struct iovec *iov, int iovcnt);
+    ssize_t (*send)(void *userdata, int sockfd, const void *buf, size_t len, int flags);
+    ssize_t (*sendto)(void *userdata, int sockfd, const void *buf, size_t len, int flags,
+                      const struct sockaddr *dest_addr, socklen_t addrlen);
+    ssize_t (*sendmsg)(void *userdata, int sockfd, const struct msghdr *msg, int flags);
+    int (*fcntl)(void *userdata, int fd, int cmd, ...);
+    int (*ioctl)(void *userdata, int fd, unsigned long request, ...);
+    int (*close)(void *userdata, int fd);
+    int (*shutdown)(void *userdata, int sockfd, int how);
+    int (*getsockopt)(void *userdata, int sockfd, int level, int optname, void *optval,
+                      socklen_t *optlen);
+    int (*setsockopt)(void *userdata, int sockfd, int level, int optname, const void *optval,
+                      socklen_t optlen);
+    int (*poll)(void *userdata, struct pollfd *fds, nfds_t nfds, int timeout);
+    int (*netdev_send)(void *userdata, const void *buf, size_t count);
+    int (*netdev_receive)(void *userdata, void *buf, size_t *count, long long *time_usecs);
+    int (*usleep)(void *userdata, useconds_t usec);
+    int (*gettimeofday)(void *userdata, struct timeval *tv, struct timezone *tz);
+    int (*epoll_create)(void *userdata, int size);
+    int (*epoll_ctl)(void *userdata, int epfd, int op, int fd, struct epoll_event *event);
+    int (*epoll_wait)(void *userdata, int epfd, struct epoll_event *events, int maxevents,
+                      int timeout);
+    int (*pipe)(void *userdata, int pipefd[2]);
+    int (*splice)(void *userdata, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
+                  size_t len, unsigned int flags);
+};
+
+/* The one symbol packetdrill looks up. */
+void packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc);
+
+/* ---- state ------------------------------------------------------------------------------ */
+#define PD_MAX_FDS   4096 /* descriptors are small numbers in a packetdrill run */
+#define PD_OUT_SLOTS 4096 /* datagrams sent but not yet sniffed */
+
+enum pd_kind { PD_FREE = 0, PD_SOCKET, PD_EPOLL };
+
+struct pd_epitem {
+    int fd;
+    uint32_t events; /* what the application asked for, EPOLLET/ONESHOT included */
+    epoll_data_t data;
+    uint32_t last;    /* EPOLLET: the readiness last reported */
+    uint64_t last_rx; /* EPOLLET: bytes received when last reported (new data = edge) */
+    bool disarmed;    /* EPOLLONESHOT fired */
+};
+
+struct pd_epoll {
+    struct pd_epitem *items;
+    int n, cap;
+};
+
+struct pd_fd {
+    enum pd_kind kind;
+    int sd;          /* PD_SOCKET: the synack descriptor */
+    bool nonblock;   /* O_NONBLOCK */
+    bool connecting; /* a non-blocking connect() is under way (Linux's SS_CONNECTING) */
+    bool listening;
+    bool shut_rd, shut_wr;
+    bool err_taken;      /* the error that ended the connection was reported once already */
+    struct pd_epoll *ep; /* PD_EPOLL */
+};
+
+struct pd_pkt {
+    uint64_t t;
+    uint32_t len;
+    uint8_t *data;
+};
+
+struct pd {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* broadcast on every change of the stack; CLOCK_MONOTONIC */
+    synack_stack *st;
+    struct synack_config cfg;
+    struct pd_fd fds[PD_MAX_FDS];
+    struct pd_pkt out[PD_OUT_SLOTS];
+    unsigned out_head, out_n;
+    uint8_t *scratch; /* one datagram, for synack_output */
+    pthread_t timer;
+    bool timer_running, stop;
+    uint64_t wait_us;
+    FILE *trace;
+    bool trace_close;
+    synack_pcap_writer *pcap;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static struct timespec abs_time(uint64_t us)
+{
+    struct timespec ts = {.tv_sec = (time_t)(us / 1000000u),
+                          .tv_nsec = (long)(us % 1000000u) * 1000};
+    return ts;
+}
+
+/* synack's codes to Linux's errno values (this file is only built on Linux, so the host's
+ * <errno.h> has them). */
+static int to_errno(int err)
+{
+    switch (err) {
+    case SYNACK_EINVAL:
+        return EINVAL;
+    case SYNACK_ENOMEM:
+        return ENOMEM;
+    case SYNACK_EAGAIN:
+        return EAGAIN;
+    case SYNACK_EBADF:
+        return EBADF;
+    case SYNACK_EADDRINUSE:
+        return EADDRINUSE;
+    case SYNACK_ECONNREFUSED:
+        return ECONNREFUSED;
+    case SYNACK_ECONNRESET:
+        return ECONNRESET;
+    case SYNACK_ETIMEDOUT:
+        return ETIMEDOUT;
+    case SYNACK_ENOTCONN:
+        return ENOTCONN;
+    case SYNACK_EISCONN:
+        return EISCONN;
+    case SYNACK_EALREADY:
+        return EALREADY;
+    case SYNACK_EPIPE:
+        return EPIPE;
+    case SYNACK_EMFILE:
+        return EMFILE;
+    case SYNACK_ENOBUFS:
+        return ENOBUFS;
+    case SYNACK_EMSGSIZE:
+        return EMSGSIZE;
+    case SYNACK_ENOPROTOOPT:
+        return ENOPROTOOPT;
+    case SYNACK_EHOSTUNREACH:
+        return EHOSTUNREACH;
+    case SYNACK_ENETUNREACH:
+        return ENETUNREACH;
+    case SYNACK_EADDRNOTAVAIL:
+        return EADDRNOTAVAIL;
+    case SYNACK_ECONNABORTED:
+        return ECONNABORTED;
+    case SYNACK_EINPROGRESS:
+        return EINPROGRESS;
+    case SYNACK_EOPNOTSUPP:
+        return EOPNOTSUPP;
+    case SYNACK_EPROTO:
+        return EPROTO;
+    default:
+        return EIO;
+    }
+}
+
+static int to_errno_or_0(int err)
+{
+    return err ? to_errno(err) : 0;
+}
+
+static int fail(int e)
+{
+    errno = e;
+    return -1;
+}
+
+/* Moves what the stack wants sent into the link queue, stamped with the time it left, and
+ * wakes everyone who waits: the sniffer, blocked calls and the timer thread (whose next
+ * deadline may have moved). Called with the mutex held after anything that touched the
+ * stack. */
+static void settle(struct pd *p)
+{
+    uint64_t now = now_us();
+    while (p->out_n < PD_OUT_SLOTS) {
+        int n = synack_output(p->st, now, p->scratch, p->cfg.mtu);
+        if (n <= 0) break;
+        struct pd_pkt *k = &p->out[(p->out_head + p->out_n) % PD_OUT_SLOTS];
+        memcpy(k->data, p->scratch, (size_t)n);
+        k->len = (uint32_t)n;
+        k->t = now;
+        p->out_n++;
+    }
+    pthread_cond_broadcast(&p->cv);
+}
+
+/* Sleeps until the stack changes, or until deadline (µs, 0 = no limit). */
+static void wait_change(struct pd *p, uint64_t deadline)
+{
+    if (deadline) {
+        struct timespec ts = abs_time(deadline);
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    } else {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+}
+
+static void *timer_main(void *arg)
+{
+    struct pd *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        uint64_t now = now_us();
+        uint64_t dl = synack_next_deadline(p->st);
+        if (dl <= now) {
+            synack_poll(p->st, now);
+            settle(p);
+            /* A timer the stack keeps due would spin us; give it a millisecond. */
+            if (synack_next_deadline(p->st) <= now) wait_change(p, now + 1000);
+            continue;
+        }
+        wait_change(p, dl == UINT64_MAX ? 0 : dl);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* The socket behind fd, or NULL with errno set (EBADF for a descriptor that is not ours,
+ * ENOTSOCK for an epoll descriptor). */
+static struct pd_fd *sock_fd(struct pd *p, int fd)
+{
+    if (fd < 0 || fd >= PD_MAX_FDS || p->fds[fd].kind == PD_FREE) {
+        errno = EBADF;
+        return NULL;
+    }
+    if (p->fds[fd].kind != PD_SOCKET) {
+        errno = ENOTSOCK;
+        return NULL;
+    }
+    return &p->fds[fd];
+}
+
+static bool is_ours(struct pd *p, int fd)
+{
+    return fd >= 0 && fd < PD_MAX_FDS && p->fds[fd].kind != PD_FREE;
+}
+
+/* A new eventfd-backed descriptor for synack descriptor sd. */
+static int new_sock_fd(struct pd *p, int sd)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) return -1;
+    if (fd >= PD_MAX_FDS) {
+        close(fd);
+        return fail(EMFILE);
+    }
+    /* packetdrill closes leftover descriptors with the real close(), so the kernel may hand
+     * the number out again while we still remember it: what we remembered is gone. */
+    if (p->fds[fd].kind == PD_SOCKET) synack_abort(p->st, p->fds[fd].sd, now_us());
+    if (p->fds[fd].kind == PD_EPOLL) {
+        free(p->fds[fd].ep->items);
+        free(p->fds[fd].ep);
+    }
+    memset(&p->fds[fd], 0, sizeof p->fds[fd]);
+    p->fds[fd].kind = PD_SOCKET;
+    p->fds[fd].sd = sd;
+    return fd;
+}
+
+static int parse_sin(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
+{
+    if (!addr || len < (socklen_t)sizeof(struct sockaddr_in)) return EINVAL;
+    if (addr->sa_family != AF_INET) return EAFNOSUPPORT;
+    struct sockaddr_in sin;
+    memcpy(&sin, addr, sizeof sin);
+    *a = ntohl(sin.sin_addr.s_addr);
+    *port = ntohs(sin.sin_port);
+    return 0;
+}
+
+static void fill_sin(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
+{
+    if (!addr || !len) return;
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(a);
+    sin.sin_port = htons(port);
+    size_t n = *len < sizeof sin ? *len : sizeof sin;
+    memcpy(addr, &sin, n);
+    *len = sizeof sin;
+}
+
+/* Linux's tcp_poll() mask for a socket, from synack's readiness and state. */
+static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
+{
+    struct synack_sockinfo info;
+    if (synack_getinfo(p->st, f->sd, &info) < 0) return POLLNVAL;
+    unsigned ev = synack_events(p->st, f->sd);
+    int s = info.state;
+    if (s == SYNACK_LISTEN) return (ev & SYNACK_EV_READABLE) ? POLLIN | POLLRDNORM : 0;
+    uint32_t m = 0;
+    if ((ev & SYNACK_EV_ERROR) && !f->err_taken) m |= POLLERR;
+    bool peer_fin = s == SYNACK_CLOSE_WAIT || s == SYNACK_CLOSING || s == SYNACK_LAST_ACK ||
+                    s == SYNACK_TIME_WAIT;
+    bool our_fin = f->shut_wr || s == SYNACK_FIN_WAIT_1 || s == SYNACK_FIN_WAIT_2 ||
+                   s == SYNACK_CLOSING || s == SYNACK_LAST_ACK || s == SYNACK_TIME_WAIT;
+    /* Linux: HUP when both directions are shut down or the socket is closed (a fresh
+     * socket included); RDHUP once the peer's FIN is in. */
+    if (s == SYNACK_CLOSED || (peer_fin && our_fin)) m |= POLLHUP;
+    if (peer_fin || (s == SYNACK_CLOSED && (ev & SYNACK_EV_CLOSED)) || f->shut_rd)
+        m |= POLLIN | POLLRDNORM | POLLRDHUP;
+    if (ev & SYNACK_EV_READABLE) m |= POLLIN | POLLRDNORM;
+    if (s != SYNACK_SYN_SENT && s != SYNACK_SYN_RECEIVED) {
+        /* After our FIN (or a reset) writing fails at once, so Linux calls it writable. */
+        if (our_fin || s == SYNACK_CLOSED || (ev & SYNACK_EV_WRITABLE)) m |= POLLOUT | POLLWRNORM;
+    }
+    return m;
+}
+
+/* ---- sockets ---------------------------------------------------------------------------- */
+static int pd_socket(void *ud, int domain, int type, int protocol)
+{
+    struct pd *p = ud;
+    if (domain != AF_INET) return fail(EAFNOSUPPORT);
+    int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (base != SOCK_STREAM) return fail(ESOCKTNOSUPPORT);
+    if (protocol != 0 && protocol != IPPROTO_TCP) return fail(EPROTONOSUPPORT);
+    pthread_mutex_lock(&p->mu);
+    int sd = synack_socket(p->st);
+    int fd = -1;
+    if (sd < 0) {
+        errno = sd == SYNACK_EMFILE ? ENFILE : to_errno(sd);
+    } else {
+        fd = new_sock_fd(p, sd);
+        if (fd < 0) {
+            int e = errno;
+            synack_close(p->st, sd, now_us());
+            errno = e;
+        } else {
+            p->fds[fd].nonblock = (type & SOCK_NONBLOCK) != 0;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return fd;
+}
+
+static int pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct pd *p = ud;
+    uint32_t a;
+    uint16_t port;
+    int e = parse_sin(addr, len, &a, &port);
+    if (e) return fail(e);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = f ? synack_bind(p->st, f->sd, a, port) : -1;
+    if (f && r < 0) errno = to_errno(r);
+    pthread_mutex_unlock(&p->mu);
+    return r < 0 ? -1 : 0;
+}
+
+static int pd_listen(void *ud, int fd, int backlog)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    if (f) {
+        /* Linux binds an unbound socket to an ephemeral port on listen(). */
+        struct synack_sockinfo info;
+        if (synack_getinfo(p->st, f->sd, &info) == 0 && info.local.port == 0)
+            synack_bind(p->st, f->sd, 0, 0);
+        r = synack_listen(p->st, f->sd, backlog);
+        if (r < 0)
+            errno = to_errno(r);
+        else
+            f->listening = true;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r < 0 ? -1 : 0;
+}
+
+static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    while (f) {
+        struct synack_endpoint peer;
+        int sd = synack_accept(p->st, f->sd, &peer);
+        if (sd >= 0) {
+            r = new_sock_fd(p, sd);
+            if (r < 0) {
+                int e = errno;
+                synack_abort(p->st, sd, now_us());
+                errno = e;
+            } else {
+                fill_sin(addr, addrlen, peer.addr, peer.port);
+            }
+            settle(p);
+            break;
+        }
+        if (sd != SYNACK_EAGAIN || f->nonblock) {
+            errno = to_errno(sd);
+            break;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd); /* closed from another thread meanwhile? */
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct pd *p = ud;
+    uint32_t a;
+    uint16_t port;
+    int e = parse_sin(addr, len, &a, &port);
+    if (e) return fail(e);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    if (!f) goto out;
+    if (f->connecting) {
+        /* A later connect() on a non-blocking socket reports how the first one went, as
+         * Linux's inet_stream_connect() does: EALREADY while under way, 0 once connected,
+         * the error if it failed. */
+        unsigned ev = synack_events(p->st, f->sd);
+        if (ev & SYNACK_EV_ERROR) {
+            f->connecting = false;
+            f->err_taken = true;
+            errno = to_errno(synack_socket_error(p->st, f->sd));
+        } else if (ev & SYNACK_EV_CONNECTED) {
+            f->connecting = false;
+            r = 0;
+        } else {
+            errno = EALREADY;
+        }
+        goto out;
+    }
+    r = synack_connect(p->st, f->sd, now_us(), a, port);
+    settle(p);
+    if (r != SYNACK_EINPROGRESS) {
+        errno = to_errno(r);
+        r = -1;
+        goto out;
+    }
+    r = -1;
+    if (f->nonblock) {
+        f->connecting = true;
+        errno = EINPROGRESS;
+        goto out;
+    }
+    for (;;) {
+        unsigned ev = synack_events(p->st, f->sd);
+        if (ev & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED)) {
+            int se = synack_socket_error(p->st, f->sd);
+            errno = se ? to_errno(se) : ECONNREFUSED;
+            f->err_taken = true;
+            break;
+        }
+        if (ev & SYNACK_EV_CONNECTED) {
+            r = 0;
+            break;
+        }
+        wait_change(p, 0);
+        if (!sock_fd(p, fd)) break;
+    }
+out:
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+/* Linux hands a connection's error (sk_err) out once, to whichever call sees it first:
+ * read, write, SO_ERROR or connect. synack keeps reporting it, so we remember it went. */
+static void take_error(struct pd *p, struct pd_fd *f)
+{
+    f->err_taken = true;
+    synack_socket_error(p->st, f->sd);
+}
+
+/* recv() with Linux's flags: MSG_DONTWAIT, MSG_WAITALL; MSG_PEEK and the rest are not
+ * offered by synack. */
+static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
+{
+    if (flags & ~(MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    ssize_t done = 0, r = -1;
+    while (f) {
+        if (f->listening) {
+            errno = ENOTCONN;
+            break;
+        }
+        long n = synack_recv(p->st, f->sd, now_us(), (char *)buf + done, len - (size_t)done);
+        settle(p); /* reading may open the window: a window update goes out */
+        if (n > 0) {
+            done += n;
+            if ((flags & MSG_WAITALL) && (size_t)done < len) continue;
+            r = done;
+            break;
+        }
+        if (n == 0) { /* end of stream */
+            r = done;
+            break;
+        }
+        bool nb = f->nonblock || (flags & MSG_DONTWAIT);
+        if (n != SYNACK_EAGAIN || nb) {
+            if (done > 0) {
+                r = done;
+            } else if (n != SYNACK_EAGAIN && f->err_taken) {
+                r = 0; /* Linux reports a connection's error once, then end of stream */
+            } else {
+                errno = to_errno((int)n);
+                if (n != SYNACK_EAGAIN && n != SYNACK_ENOTCONN) take_error(p, f);
+            }
+            break;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+/* send() the way Linux does for a blocking socket: every byte is queued before it returns
+ * (or an error ends it); a non-blocking one takes what fits. */
+static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
+{
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    ssize_t done = 0, r = -1;
+    while (f) {
+        long n = synack_send(p->st, f->sd, now_us(), (const char *)buf + done, len - (size_t)done);
+        settle(p);
+        if (n >= 0) {
+            done += n;
+            if ((size_t)done >= len) {
+                r = done;
+                break;
+            }
+            if (n > 0) continue;
+            n = SYNACK_EAGAIN;
+        }
+        bool nb = f->nonblock || (flags & MSG_DONTWAIT);
+        if (n != SYNACK_EAGAIN || nb) {
+            if (done > 0) {
+                r = done;
+            } else if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && f->err_taken) {
+                errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
+            } else {
+                errno = to_errno((int)n);
+                if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && n != SYNACK_ENOTCONN)
+                    take_error(p, f);
+            }
+            break;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static ssize_t pd_read(void *ud, int fd, void *buf, size_t count)
+{
+    struct pd *p = ud;
+    if (!is_ours(p, fd)) return read(fd, buf, count);
+    return do_recv(p, fd, buf, count, 0);
+}
+
+static ssize_t pd_recv(void *ud, int fd, void *buf, size_t len, int flags)
+{
+    return do_recv(ud, fd, buf, len, flags);
+}
+
+static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+                           socklen_t *srclen)
+{
+    ssize_t r = do_recv(ud, fd, buf, len, flags);
+    /* TCP does not report a source address (Linux leaves msg_namelen 0). */
+    if (r >= 0 && src && srclen) *srclen = 0;
+    return r;
+}
+
+static size_t iov_total(const struct iovec *iov, int n)
+{
+    size_t t = 0;
+    for (int i = 0; i < n; i++) t += iov[i].iov_len;
+    return t;
+}
+
+static ssize_t recv_iov(struct pd *p, int fd, const struct iovec *iov, int n, int flags)
+{
+    if (n < 0) return fail(EINVAL);
+    size_t total = iov_total(iov, n);
+    char *tmp = malloc(total ? total : 1);
+    if (!tmp) return fail(ENOMEM);
+    ssize_t r = do_recv(p, fd, tmp, total, flags);
+    for (ssize_t off = 0, i = 0; r > 0 && off < r && i < n; i++) {
+        size_t k = iov[i].iov_len < (size_t)(r - off) ? iov[i].iov_len : (size_t)(r - off);
+        memcpy(iov[i].iov_base, tmp + off, k);
+        off += (ssize_t)k;
+    }
+    free(tmp);
+    return r;
+}
+
+static ssize_t send_iov(struct pd *p, int fd, const struct iovec *iov, int n, int flags)
+{
+    if (n < 0) return fail(EINVAL);
+    size_t total = iov_total(iov, n);
+    char *tmp = malloc(total ? total : 1);
+    if (!tmp) return fail(ENOMEM);
+    for (size_t off = 0, i = 0; i < (size_t)n; i++) {
+        memcpy(tmp + off, iov[i].iov_base, iov[i].iov_len);
+        off += iov[i].iov_len;
+    }
+    ssize_t r = do_send(p, fd, tmp, total, flags);
+    free(tmp);
+    return r;
+}
+
+static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int n)
+{
+    struct pd *p = ud;
+    if (!is_ours(p, fd)) return readv(fd, iov, n);
+    return recv_iov(p, fd, iov, n, 0);
+}
+
+static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
+{
+    if (!msg) return fail(EFAULT);
+    ssize_t r = recv_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+    if (r >= 0) {
+        msg->msg_namelen = 0;
+        msg->msg_controllen = 0;
+        msg->msg_flags = 0;
+    }
+    return r;
+}
+
+static ssize_t pd_write(void *ud, int fd, const void *buf, size_t count)
+{
+    struct pd *p = ud;
+    if (!is_ours(p, fd)) return write(fd, buf, count);
+    return do_send(p, fd, buf, count, 0);
+}
+
+static ssize_t pd_writev(void *ud, int fd, const struct iovec *iov, int n)
+{
+    struct pd *p = ud;
+    if (!is_ours(p, fd)) return writev(fd, iov, n);
+    return send_iov(p, fd, iov, n, 0);
+}
+
+static ssize_t pd_send(void *ud, int fd, const void *buf, size_t len, int flags)
+{
+    return do_send(ud, fd, buf, len, flags);
+}
+
+static ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t len, int flags,
+                         const struct sockaddr *dest, socklen_t destlen)
+{
+    /* Linux's tcp_sendmsg() ignores the address on a connected TCP socket. */
+    return do_send(ud, fd, buf, len, flags);
+}
+
+static ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags)
+{
+    if (!msg) return fail(EFAULT);
+    if (msg->msg_controllen) return fail(EOPNOTSUPP);
+    return send_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+}
+
+/* Whether fcntl's cmd takes an int argument (reading one that was not passed is undefined). */
+static bool fcntl_has_arg(int cmd)
+{
+    return cmd == F_SETFL || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC ||
+           cmd == F_SETOWN || cmd == F_SETSIG;
+}
+
+static int pd_fcntl(void *ud, int fd, int cmd, ...)
+{
+    struct pd *p = ud;
+    int arg = 0;
+    if (fcntl_has_arg(cmd)) {
+        va_list ap;
+        va_start(ap, cmd);
+        arg = va_arg(ap, int);
+        va_end(ap);
+    }
+    pthread_mutex_lock(&p->mu);
+    int r;
+    if (!is_ours(p, fd)) {
+        pthread_mutex_unlock(&p->mu);
+        return fcntl_has_arg(cmd) ? fcntl(fd, cmd, arg) : fcntl(fd, cmd);
+    }
+    struct pd_fd *f = &p->fds[fd];
+    switch (cmd) {
+    case F_GETFL:
+        r = O_RDWR | (f->nonblock ? O_NONBLOCK : 0);
+        break;
+    case F_SETFL:
+        f->nonblock = (arg & O_NONBLOCK) != 0;
+        r = 0;
+        break;
+    default:
+        /* F_GETFD/F_SETFD and the like: the eventfd has them. */
+        r = fcntl_has_arg(cmd) ? fcntl(fd, cmd, arg) : fcntl(fd, cmd);
+        break;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
+{
+    struct pd *p = ud;
+    /* Every request we know takes an int pointer; packetdrill passes one for those. */
+    bool known = request == FIONBIO || request == SIOCINQ || request == SIOCOUTQ;
+    int *argp = NULL;
+    if (known) {
+        va_list ap;
+        va_start(ap, request);
+        argp = va_arg(ap, int *);
+        va_end(ap);
+    }
+    if (!is_ours(p, fd)) {
+        if (known) return ioctl(fd, request, argp);
+        return fail(ENOTTY); /* an unknown request's argument cannot be passed on */
+    }
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    struct synack_sockinfo info;
+    if (f) {
+        switch (request) {
+        case FIONBIO:
+            f->nonblock = argp && *argp;
+            r = 0;
+            break;
+        case SIOCINQ:  /* = FIONREAD: bytes ready to read */
+        case SIOCOUTQ: /* bytes not yet acknowledged, as Linux counts them */
+            if (!argp) {
+                errno = EFAULT;
+            } else if (f->listening) {
+                errno = EINVAL;
+            } else if (synack_getinfo(p->st, f->sd, &info) == 0) {
+                *argp = (int)(request == SIOCINQ ? info.rcv_queued : info.snd_queued);
+                r = 0;
+            } else {
+                errno = EBADF;
+            }
+            break;
+        default:
+            errno = ENOTTY;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static void forget_fd(struct pd *p, int fd)
+{
+    if (p->fds[fd].kind == PD_EPOLL) {
+        free(p->fds[fd].ep->items);
+        free(p->fds[fd].ep);
+    }
+    memset(&p->fds[fd], 0, sizeof p->fds[fd]);
+    /* Linux takes a closed descriptor out of every epoll set. */
+    for (int i = 0; i < PD_MAX_FDS; i++) {
+        struct pd_epoll *ep = p->fds[i].kind == PD_EPOLL ? p->fds[i].ep : NULL;
+        for (int j = 0; ep && j < ep->n; j++) {
+            if (ep->items[j].fd == fd) ep->items[j--] = ep->items[--ep->n];
+        }
+    }
+}
+
+static int pd_close(void *ud, int fd)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    int r = 0;
+    if (is_ours(p, fd)) {
+        if (p->fds[fd].kind == PD_SOCKET) {
+            r = synack_close(p->st, p->fds[fd].sd, now_us());
+            settle(p);
+        }
+        forget_fd(p, fd);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (close(fd) < 0) return -1;
+    return r < 0 ? fail(to_errno(r)) : 0;
+}
+
+static int pd_shutdown(void *ud, int fd, int how)
+{
+    struct pd *p = ud;
+    int h = how == SHUT_RD     ? SYNACK_SHUT_RD
+            : how == SHUT_WR   ? SYNACK_SHUT_WR
+            : how == SHUT_RDWR ? SYNACK_SHUT_RDWR
+                               : 0;
+    if (!h) return fail(EINVAL);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    if (f) {
+        r = synack_shutdown(p->st, f->sd, now_us(), h);
+        settle(p);
+        if (r < 0) {
+            errno = to_errno(r);
+        } else {
+            f->shut_rd |= (h & SYNACK_SHUT_RD) != 0;
+            f->shut_wr |= (h & SYNACK_SHUT_WR) != 0;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r < 0 ? -1 : 0;
+}
+
+/* ---- socket options ------------------------------------------------------------------ */
+/* The synack option for a Linux (level, name), or 0. */
+static int map_opt(int level, int name)
+{
+    if (level == SOL_SOCKET) {
+        switch (name) {
+        case SO_REUSEADDR:
+            return SYNACK_OPT_REUSEADDR;
+        case SO_RCVBUF:
+            return SYNACK_OPT_RCVBUF;
+        case SO_SNDBUF:
+            return SYNACK_OPT_SNDBUF;
+        case SO_LINGER:
+            return SYNACK_OPT_LINGER;
+        case SO_KEEPALIVE:
+            return SYNACK_OPT_KEEPALIVE;
+        }
+    } else if (level == IPPROTO_TCP) {
+        switch (name) {
+        case TCP_NODELAY:
+            return SYNACK_OPT_NODELAY;
+        case TCP_MAXSEG:
+            return SYNACK_OPT_MAXSEG;
+        case TCP_KEEPIDLE:
+            return SYNACK_OPT_KEEPIDLE;
+        case TCP_KEEPINTVL:
+            return SYNACK_OPT_KEEPINTVL;
+        case TCP_KEEPCNT:
+            return SYNACK_OPT_KEEPCNT;
+        }
+    }
+    return 0;
+}
+
+static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val, socklen_t len)
+{
+    struct pd *p = ud;
+    int opt = map_opt(level, name);
+    long v;
+    if (opt == SYNACK_OPT_LINGER) {
+        struct linger l;
+        if (!val || len < (socklen_t)sizeof l) return fail(EINVAL);
+        memcpy(&l, val, sizeof l);
+        v = l.l_onoff ? l.l_linger : -1;
+    } else {
+        int i;
+        if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
+        memcpy(&i, val, sizeof i);
+        v = i;
+    }
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    if (f) {
+        r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
+        settle(p); /* TCP_NODELAY may let held data go */
+        if (r < 0) errno = to_errno(r);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return r < 0 ? -1 : 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v)
+{
+    if (!val || !len || *len < (socklen_t)sizeof v) return fail(EINVAL);
+    memcpy(val, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = -1;
+    if (!f) goto out;
+    if (level == SOL_SOCKET && name == SO_ERROR) {
+        int se = synack_socket_error(p->st, f->sd);
+        r = put_int(val, len, f->err_taken ? 0 : to_errno_or_0(se));
+        if (se) f->err_taken = true;
+        goto out;
+    }
+    if (level == SOL_SOCKET && name == SO_TYPE) {
+        r = put_int(val, len, SOCK_STREAM);
+        goto out;
+    }
+    int opt = map_opt(level, name);
+    long v = 0;
+    int e = opt ? synack_getopt(p->st, f->sd, opt, &v) : SYNACK_ENOPROTOOPT;
+    if (e < 0) {
+        errno = to_errno(e);
+    } else if (opt == SYNACK_OPT_LINGER) {
+        struct linger l = {.l_onoff = v >= 0, .l_linger = v >= 0 ? (int)v : 0};
+        if (!val || !len || *len < (socklen_t)sizeof l) {
+            errno = EINVAL;
+        } else {
+            memcpy(val, &l, sizeof l);
+            *len = sizeof l;
+            r = 0;
+        }
+    } else {
+        r = put_int(val, len, (int)v);
+    }
+out:
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+/* ---- poll and epoll ------------------------------------------------------------------- */
+/* A deadline in µs for a poll-style timeout in ms: 0 = none (wait forever). */
+static uint64_t ms_deadline(int timeout_ms)
+{
+    return timeout_ms < 0 ? 0 : now_us() + (uint64_t)timeout_ms * 1000u;
+}
+
+static int pd_poll(void *ud, struct pollfd *fds, nfds_t nfds, int timeout)
+{
+    struct pd *p = ud;
+    uint64_t deadline = ms_deadline(timeout);
+    pthread_mutex_lock(&p->mu);
+    int ready;
+    for (;;) {
+        ready = 0;
+        for (nfds_t i = 0; i < nfds; i++) {
+            fds[i].revents = 0;
+            if (fds[i].fd < 0) continue;
+            if (!is_ours(p, fds[i].fd)) {
+                /* A pipe or another real descriptor: ask the kernel, without waiting. */
+                struct pollfd one = fds[i];
+                fds[i].revents = poll(&one, 1, 0) > 0 ? one.revents : 0;
+            } else if (p->fds[fds[i].fd].kind == PD_SOCKET) {
+                uint32_t m = poll_mask(p, &p->fds[fds[i].fd]);
+                fds[i].revents =
+                    (short)(m & ((uint32_t)(uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+            }
+            if (fds[i].revents) ready++;
+        }
+        if (ready || timeout == 0) break;
+        if (deadline && now_us() >= deadline) break;
+        wait_change(p, deadline);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return ready;
+}
+
+static int pd_epoll_create(void *ud, int size)
+{
+    struct pd *p = ud;
+    if (size <= 0) return fail(EINVAL);
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) return -1;
+    if (fd >= PD_MAX_FDS) {
+        close(fd);
+        return fail(EMFILE);
+    }
+    struct pd_epoll *ep = calloc(1, sizeof *ep);
+    if (!ep) {
+        close(fd);
+        return fail(ENOMEM);
+    }
+    pthread_mutex_lock(&p->mu);
+    if (p->fds[fd].kind != PD_FREE) forget_fd(p, fd); /* a stale number, see new_sock_fd */
+    p->fds[fd].kind = PD_EPOLL;
+    p->fds[fd].ep = ep;
+    pthread_mutex_unlock(&p->mu);
+    return fd;
+}
+
+static int pd_epoll_ctl(void *ud, int epfd, int op, int fd, struct epoll_event *event)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    int r = -1;
+    if (!is_ours(p, epfd) || p->fds[epfd].kind != PD_EPOLL) {
+        errno = is_ours(p, epfd) ? EINVAL : EBADF;
+        goto out;
+    }
+    if (fd == epfd) {
+        errno = EINVAL;
+        goto out;
+    }
+    if (!is_ours(p, fd) || p->fds[fd].kind != PD_SOCKET) {
+        errno = is_ours(p, fd) ? EINVAL : EPERM; /* only our sockets can be watched */
+        goto out;
+    }
+    struct pd_epoll *ep = p->fds[epfd].ep;
+    int at = -1;
+    for (int i = 0; i < ep->n; i++)
+        if (ep->items[i].fd == fd) at = i;
+    if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && !event) {
+        errno = EFAULT;
+        goto out;
+    }
+    switch (op) {
+    case EPOLL_CTL_ADD:
+        if (at >= 0) {
+            errno = EEXIST;
+            goto out;
+        }
+        if (ep->n == ep->cap) {
+            int cap = ep->cap ? ep->cap * 2 : 8;
+            struct pd_epitem *n = realloc(ep->items, (size_t)cap * sizeof *n);
+            if (!n) {
+                errno = ENOMEM;
+                goto out;
+            }
+            ep->items = n;
+            ep->cap = cap;
+        }
+        at = ep->n++;
+        memset(&ep->items[at], 0, sizeof ep->items[at]);
+        ep->items[at].fd = fd;
+        /* fall through */
+    case EPOLL_CTL_MOD:
+        if (at < 0) {
+            errno = ENOENT;
+            goto out;
+        }
+        ep->items[at].events = event->events;
+        ep->items[at].data = event->data;
+        ep->items[at].last = 0;
+        ep->items[at].disarmed = false;
+        break;
+    case EPOLL_CTL_DEL:
+        if (at < 0) {
+            errno = ENOENT;
+            goto out;
+        }
+        ep->items[at] = ep->items[--ep->n];
+        break;
+    default:
+        errno = EINVAL;
+        goto out;
+    }
+    r = 0;
+    pthread_cond_broadcast(&p->cv); /* an epoll_wait() may have a new socket to see */
+out:
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static int pd_epoll_wait(void *ud, int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+    struct pd *p = ud;
+    if (maxevents <= 0 || !events) return fail(EINVAL);
+    uint64_t deadline = ms_deadline(timeout);
+    pthread_mutex_lock(&p->mu);
+    int n = -1;
+    if (!is_ours(p, epfd) || p->fds[epfd].kind != PD_EPOLL) {
+        errno = is_ours(p, epfd) ? EINVAL : EBADF;
+        goto out;
+    }
+    for (;;) {
+        struct pd_epoll *ep = p->fds[epfd].ep;
+        n = 0;
+        for (int i = 0; i < ep->n && n < maxevents; i++) {
+            struct pd_epitem *it = &ep->items[i];
+            if (it->disarmed) continue;
+            struct pd_fd *f = &p->fds[it->fd];
+            uint32_t want = it->events & ~(uint32_t)(EPOLLET | EPOLLONESHOT);
+            uint32_t m = poll_mask(p, f) & (want | EPOLLERR | EPOLLHUP);
+            if (it->events & EPOLLET) {
+                /* Edge-triggered: report a bit that came up since the last report, or
+                 * newly arrived data (Linux wakes ET waiters on every arrival). */
+                struct synack_sockinfo info;
+                uint64_t rx = synack_getinfo(p->st, f->sd, &info) == 0 ? info.bytes_received : 0;
+                bool edge = (m & ~it->last) || ((m & EPOLLIN) && rx != it->last_rx);
+                it->last = m;
+                it->last_rx = rx;
+                if (!edge) continue;
+            }
+            if (!m) continue;
+            events[n].events = m;
+            events[n].data = it->data;
+            n++;
+            if (it->events & EPOLLONESHOT) it->disarmed = true;
+        }
+        if (n || timeout == 0) break;
+        if (deadline && now_us() >= deadline) break;
+        wait_change(p, deadline);
+        if (!is_ours(p, epfd) || p->fds[epfd].kind != PD_EPOLL) {
+            errno = EBADF;
+            n = -1;
+            break;
+        }
+    }
+out:
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+static int pd_pipe(void *ud, int pipefd[2])
+{
+    return pipe(pipefd);
+}
+
+static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
+                     unsigned int flags)
+{
+    struct pd *p = ud;
+    /* synack sockets have no kernel pipe buffers to splice through. */
+    if (is_ours(p, fd_in) || is_ours(p, fd_out)) return fail(EINVAL);
+    return (int)splice(fd_in, off_in, fd_out, off_out, len, flags);
+}
+
+/* ---- the link, the clock ----------------------------------------------------------------- */
+static int pd_netdev_send(void *ud, const void *buf, size_t count)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    /* A datagram the stack drops (and traces with its reason) was still delivered. */
+    synack_input(p->st, now_us(), buf, count);
+    settle(p);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+static int pd_netdev_receive(void *ud, void *buf, size_t *count, long long *time_usecs)
+{
+    struct pd *p = ud;
+    uint64_t deadline = now_us() + p->wait_us;
+    pthread_mutex_lock(&p->mu);
+    while (p->out_n == 0 && now_us() < deadline) wait_change(p, deadline);
+    if (p->out_n == 0) {
+        pthread_mutex_unlock(&p->mu);
+        /* An empty read fails the script ("packet too short"), which beats a hang. */
+        fprintf(stderr, "synack_packetdrill: the stack sent nothing for %" PRIu64 " s\n",
+                p->wait_us / 1000000u);
+        *count = 0;
+        return 0;
+    }
+    struct pd_pkt *k = &p->out[p->out_head];
+    size_t n = k->len < *count ? k->len : *count;
+    memcpy(buf, k->data, n);
+    *count = n;
+    *time_usecs = (long long)k->t;
+    p->out_head = (p->out_head + 1) % PD_OUT_SLOTS;
+    p->out_n--;
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+static int pd_usleep(void *ud, useconds_t usec)
+{
+    return usleep(usec);
+}
+
+static int pd_gettimeofday(void *ud, struct timeval *tv, struct timezone *tz)
+{
+    /* The stack's clock, so that packetdrill's timeline and the send times agree. */
+    uint64_t t = now_us();
+    tv->tv_sec = (time_t)(t / 1000000u);
+    tv->tv_usec = (suseconds_t)(t % 1000000u);
+    return 0;
+}
+
+/* ---- tracing ----------------------------------------------------------------------- */
+static void trace_seg(FILE *o, const struct synack_segment *s)
+{
+    char fl[16];
+    int k = 0;
+    static const char names[] = "FSRPAUEC";
+    for (int i = 0; i < 8; i++)
+        if (s->tcp.flags & (1u << i)) fl[k++] = names[i];
+    fl[k] = 0;
+    fprintf(o, "%u > %u %s seq %u ack %u win %u len %u", s->tcp.sport, s->tcp.dport, fl, s->tcp.seq,
+            s->tcp.ack, s->tcp.window, (unsigned)s->payload_len);
+}
+
+static void trace_event(void *ctx, const struct synack_trace_event *ev)
+{
+    struct pd *p = ctx;
+    if (p->pcap) synack_pcap_event(p->pcap, ev);
+    FILE *o = p->trace;
+    if (!o) return;
+    fprintf(o, "[synack %" PRIu64 ".%06" PRIu64 "] ", ev->now / 1000000u, ev->now % 1000000u);
+    switch (ev->kind) {
+    case SYNACK_TRACE_SEG_OUT:
+    case SYNACK_TRACE_SEG_IN:
+        fputs(ev->kind == SYNACK_TRACE_SEG_OUT ? "out " : "in  ", o);
+        trace_seg(o, &ev->seg);
+        if (ev->retransmit) fputs(" (retransmit)", o);
+        break;
+    case SYNACK_TRACE_STATE:
+        fprintf(o, "sd %d %s -> %s", ev->sd, synack_state_name(ev->old_state),
+                synack_state_name(ev->new_state));
+        break;
+    case SYNACK_TRACE_TIMER:
+        fprintf(o, "sd %d timer %s", ev->sd, synack_timer_name(ev->timer));
+        break;
+    case SYNACK_TRACE_DROP:
+        fprintf(o, "drop %s", synack_drop_name(ev->reason));
+        if (ev->has_seg) {
+            fputc(' ', o);
+            trace_seg(o, &ev->seg);
+        }
+        break;
+    default:
+        fprintf(o, "event %d", (int)ev->kind);
+        break;
+    }
+    fputc('\n', o);
+    fflush(o);
+}
+
+/* ---- setup ------------------------------------------------------------------------- */
+static void pd_free(void *ud)
+{
+    struct pd *p = ud;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (p->timer_running) pthread_join(p->timer, NULL);
+    /* packetdrill has already closed every descriptor it knew with the real close(); the
+     * numbers we still hold may belong to someone else by now, so they are not closed. */
+    for (int i = 0; i < PD_MAX_FDS; i++)
+        if (p->fds[i].kind == PD_EPOLL) {
+            free(p->fds[i].ep->items);
+            free(p->fds[i].ep);
+        }
+    synack_stack_free(p->st);
+    for (unsigned i = 0; i < PD_OUT_SLOTS; i++) free(p->out[i].data);
+    free(p->scratch);
+    if (p->pcap) synack_pcap_close(p->pcap);
+    if (p->trace && p->trace_close) fclose(p->trace);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "synack_packetdrill: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(EXIT_FAILURE);
+}
+
+static bool parse_u64(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v || *end) return false;
+    *out = x;
+    return true;
+}
+
+static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
+{
+    struct synack_config *c = &p->cfg;
+    char *copy = strdup(flags ? flags : "");
+    if (!copy) die("out of memory", NULL);
+    char *save = NULL;
+    for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+        char *v = strchr(w, '=');
+        if (!v) die("flag without a value (key=value expected)", w);
+        *v++ = 0;
+        uint64_t x = 0;
+        if (!strcmp(w, "addr")) {
+            char *slash = strchr(v, '/');
+            if (slash) {
+                *slash++ = 0;
+                if (!parse_u64(slash, &x) || x > 32) die("bad prefix length", slash);
+                c->prefix_len = (uint8_t)x;
+            }
+            struct in_addr a;
+            if (inet_pton(AF_INET, v, &a) != 1) die("bad IPv4 address", v);
+            c->addr = ntohl(a.s_addr);
+        } else if (!strcmp(w, "trace")) {
+            if (!strcmp(v, "1") || !strcmp(v, "stderr")) {
+                p->trace = stderr;
+            } else if (strcmp(v, "0") != 0) {
+                p->trace = fopen(v, "w");
+                if (!p->trace) die("cannot open trace file", v);
+                p->trace_close = true;
+            }
+        } else if (!strcmp(w, "pcap")) {
+            *pcap_path = flags + (v - copy); /* the same text inside the caller's string */
+        } else if (!parse_u64(v, &x)) {
+            die("bad number", v);
+        } else if (!strcmp(w, "mtu")) {
+            c->mtu = (uint16_t)(x > 65535 ? 65535 : x);
+        } else if (!strcmp(w, "rcvbuf")) {
+            c->rcvbuf = (uint32_t)x;
+        } else if (!strcmp(w, "sndbuf")) {
+            c->sndbuf = (uint32_t)x;
+        } else if (!strcmp(w, "msl")) {
+            c->msl_us = x * 1000;
+        } else if (!strcmp(w, "rto_min")) {
+            c->rto_min_us = x * 1000;
+        } else if (!strcmp(w, "rto_initial")) {
+            c->rto_initial_us = x * 1000;
+        } else if (!strcmp(w, "delack")) {
+            c->delack_us = x * 1000;
+        } else if (!strcmp(w, "syn_retries")) {
+            c->syn_retries = (uint32_t)x;
+        } else if (!strcmp(w, "data_retries")) {
+            c->data_retries = (uint32_t)x;
+        } else if (!strcmp(w, "wait")) {
+            p->wait_us = x * 1000000u;
+        } else {
+            die("unknown flag", w);
+        }
+    }
+    free(copy);
+}
+
+void packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
+{
+    struct pd *p = calloc(1, sizeof *p);
+    if (!p) die("out of memory", NULL);
+    synack_config_default(&p->cfg);
+    p->cfg.name = "synack";
+    p->cfg.addr = 0xc0a80001u; /* 192.168.0.1: run packetdrill with --local_ip=192.168.0.1 */
+    p->cfg.prefix_len = 0;     /* every remote is on-link: packetdrill's 192.0.2.1 too */
+    p->wait_us = 30u * 1000000u;
+    const char *pcap_path = NULL;
+    parse_flags(p, flags, &pcap_path);
+    /* A script's own --so_flags replace the command line's, so tracing has its own
+     * switch that works with any script. */
+    const char *env = getenv("SYNACK_PACKETDRILL_TRACE");
+    if (env && *env && !p->trace) {
+        if (!strcmp(env, "1") || !strcmp(env, "stderr")) {
+            p->trace = stderr;
+        } else if (strcmp(env, "0") != 0) {
+            p->trace = fopen(env, "w");
+            if (!p->trace) die("cannot open trace file", env);
+            p->trace_close = true;
+        }
+    }
+    char *pcap_copy = NULL;
+    if (pcap_path) {
+        pcap_copy = strndup(pcap_path, strcspn(pcap_path, ", \t"));
+        int err = 0;
+        p->pcap = pcap_copy ? synack_pcap_open(pcap_copy, &err) : NULL;
+        if (!p->pcap) die("cannot open pcap file", pcap_copy ? pcap_copy : pcap_path);
+        free(pcap_copy);
+    }
+    if (p->trace || p->pcap) {
+        p->cfg.trace = trace_event;
+        p->cfg.trace_ctx = p;
+    }
+    int err = 0;
+    p->st = synack_stack_new(&p->cfg, &err);
+    if (!p->st) die("cannot create the stack", synack_strerror(err));
+    p->scratch = malloc(p->cfg.mtu);
+    if (!p->scratch) die("out of memory", NULL);
+    for (unsigned i = 0; i < PD_OUT_SLOTS; i++) {
+        p->out[i].data = malloc(p->cfg.mtu);
+        if (!p->out[i].data) die("out of memory", NULL);
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&p->mu, NULL);
+    if (pthread_create(&p->timer, NULL, timer_main, p) != 0)
+        die("cannot start the timer thread", NULL);
+    p->timer_running = true;
+
+    memset(ifc, 0, sizeof *ifc);
+    ifc->userdata = p;
+    ifc->free = pd_free;
+    ifc->socket = pd_socket;
+    ifc->bind = pd_bind;
+    ifc->listen = pd_listen;
+    ifc->accept = pd_accept;
+    ifc->connect = pd_connect;
+    ifc->read = pd_read;
+    ifc->readv = pd_readv;
+    ifc->recv = pd_recv;
+    ifc->recvfrom = pd_recvfrom;
+    ifc->recvmsg = pd_recvmsg;
+    ifc->write = pd_write;
+    ifc->writev = pd_writev;
+    ifc->send = pd_send;
+    ifc->sendto = pd_sendto;
+    ifc->sendmsg = pd_sendmsg;
+    ifc->fcntl = pd_fcntl;
+    ifc->ioctl = pd_ioctl;
+    ifc->close = pd_close;
+    ifc->shutdown = pd_shutdown;
+    ifc->getsockopt = pd_getsockopt;
+    ifc->setsockopt = pd_setsockopt;
+    ifc->poll = pd_poll;
+    ifc->netdev_send = pd_netdev_send;
+    ifc->netdev_receive = pd_netdev_receive;
+    ifc->usleep = pd_usleep;
+    ifc->gettimeofday = pd_gettimeofday;
+    ifc->epoll_create = pd_epoll_create;
+    ifc->epoll_ctl = pd_epoll_ctl;
+    ifc->epoll_wait = pd_epoll_wait;
+    ifc->pipe = pd_pipe;
+    ifc->splice = pd_splice;
+}
