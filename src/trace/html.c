@@ -172,7 +172,8 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
     esc(f, s->path);
     fprintf(f, "</code>: %" PRIu64 " packets (link type ", s->frames);
     esc(f, s->link);
-    fprintf(f, "), %" PRIu64 " TCP/IPv4 in %zu connections", s->tcp4, tr_conn_count(a));
+    fprintf(f, "), %" PRIu64 " TCP/IPv4 in %zu connection%s", s->tcp4, tr_conn_count(a),
+            tr_conn_count(a) == 1 ? "" : "s");
     if (s->ipv6) fprintf(f, ", %" PRIu64 " IPv6 (not analysed yet)", s->ipv6);
     if (s->ipv4_other + s->not_ip) fprintf(f, ", %" PRIu64 " not TCP", s->ipv4_other + s->not_ip);
     if (s->snapped) fprintf(f, ", %" PRIu64 " cut by the snaplen", s->snapped);

@@ -96,12 +96,17 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
 {
     const int W = 960, L = 250, R = 710, ROW = 34, TOP = 70;
     uint32_t n = c->nrecs < max_rows ? c->nrecs : max_rows;
-    /* rows: one per record, one more per phase and TIME-WAIT note */
-    uint32_t rows = 0;
-    for (uint32_t i = 0; i < n; i++)
-        rows += 1u + (c->recs[i].phase ? 1u : 0u) + (c->recs[i].time_wait ? 1u : 0u);
+    /* rows: one per record (taller with an annotation under the arrow), one more per phase
+     * and TIME-WAIT note */
+    const int ANN = 14;
+    int H = TOP;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct tr_rec *r = &c->recs[i];
+        H += ROW + (r->ann & ~TR_ANN(RST) ? ANN : 0) + (r->phase ? ROW : 0) +
+             (r->time_wait ? ROW : 0);
+    }
     bool more = c->pkts > n;
-    int H = TOP + (int)(rows + (more ? 2 : 1)) * ROW;
+    H += (more ? 2 : 1) * ROW;
     uint32_t base[2];
     tr_rel_bases(c, absolute, base);
     char ea[24], eb[24];
@@ -181,7 +186,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
                     x, y + 18, r->dir == 0 ? "start" : "end", synack_state_name(r->state_rx));
         }
         fputs("</g>\n", f);
-        y += ROW;
+        y += ROW + (r->ann & ~TR_ANN(RST) ? ANN : 0);
         for (int side = 0; side < 2; side++) {
             if (!(r->time_wait & (1u << side))) continue;
             int x = side == 0 ? L - 8 : R + 8;

@@ -320,8 +320,9 @@ int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FI
                 fprintf(out, "\n(ladders of the first %u connections; --conn N draws any)\n",
                         (unsigned)ao.keep_conns);
         }
-        fprintf(out, "\n%s: %" PRIu64 " packets (%s), %" PRIu64 " TCP/IPv4 in %zu connections",
-                path, sum.frames, sum.link, sum.tcp4, tr_conn_count(a));
+        fprintf(out, "\n%s: %" PRIu64 " packets (%s), %" PRIu64 " TCP/IPv4 in %zu connection%s",
+                path, sum.frames, sum.link, sum.tcp4, tr_conn_count(a),
+                tr_conn_count(a) == 1 ? "" : "s");
         if (sum.ipv4_other) fprintf(out, ", %" PRIu64 " other IPv4", sum.ipv4_other);
         if (sum.ipv6) fprintf(out, ", %" PRIu64 " IPv6 (not analysed yet)", sum.ipv6);
         if (sum.not_ip) fprintf(out, ", %" PRIu64 " not IP", sum.not_ip);

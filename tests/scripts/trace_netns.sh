@@ -3,11 +3,12 @@
 # over a veth pair between two network namespaces that the test creates (and deletes on exit,
 # also on failure), tcpdump capturing on one end. Four connections:
 #   normal      a transfer and the 4-way close
-#   reset       the client aborts with SO_LINGER 0: the close is an RST
+#   reset       the server closes at once; data the client sends later draws an RST
 #   simul       both ends close while the path drops everything, so their FINs cross when it
-#               heals: a simultaneous close (RFC 9293 §3.6, CLOSING on both sides)
+#               heals: a simultaneous close (RFC 9293 §3.6, CLOSING)
 #   lossy       2 MB while the receiver's INPUT drops every 25th segment (iptables statistic,
 #               nth mode, so the count is the same each run): retransmissions, dup ACKs, SACK
+#               (LOSSY_BYTES sets another size)
 # synack's reconstruction (connections, how each ended) and its annotations are compared
 # with tshark's own analysis (tcp.analysis.*) of the same capture.
 #
@@ -154,7 +155,7 @@ make_lossy() {
     wait_listen 5004
     inB iptables -A INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP
     capture_start "$WORK/lossy.pcap"
-    head -c 2000000 /dev/zero | inA timeout 30 socat -u - TCP:$B:5004
+    head -c "${LOSSY_BYTES:-2000000}" /dev/zero | inA timeout 30 socat -u - TCP:$B:5004
     sleep 0.5
     capture_stop
     inB iptables -D INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP

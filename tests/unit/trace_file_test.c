@@ -300,6 +300,36 @@ TEST(trace_file_svg_and_html)
     leave_tmpdir();
 }
 
+/* Captures of Linux talking to Linux (tcpdump on a veth pair, Ethernet link type): an echo
+ * with the 4-way close, a simultaneous close, a close by RST. Their drawings are golden. */
+TEST(trace_file_golden_linux_captures)
+{
+    const char *src = getenv("SYNACK_SRC");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tests/data", src ? src : ".");
+    static const char *const names[] = {"linux_echo", "linux_simul_close", "linux_reset"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char cwd[1024];
+        ASSERT(getcwd(cwd, sizeof cwd) != NULL);
+        ASSERT_EQ(chdir(dir), 0);
+        char pcap[128], golden[128];
+        snprintf(pcap, sizeof pcap, "%s.pcap", names[i]);
+        snprintf(golden, sizeof golden, "%s.txt", names[i]);
+        char *buf = NULL, *ebuf = NULL;
+        size_t len = 0, elen = 0;
+        FILE *out = open_memstream(&buf, &len), *err = open_memstream(&ebuf, &elen);
+        int rc = synack_trace_file(pcap, NULL, out, err);
+        fclose(out);
+        fclose(err);
+        ASSERT_EQ(chdir(cwd), 0);
+        if (rc != 0 && strstr(ebuf, "without libpcap")) TEST_SKIP("built without libpcap");
+        ASSERT_EQ(rc, 0);
+        check_golden(golden, buf);
+        free(buf);
+        free(ebuf);
+    }
+}
+
 TEST(trace_file_errors)
 {
     char *ebuf = NULL;
