@@ -272,7 +272,9 @@ static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
         if (wnd == 0) return seq == t->rcv_nxt;
         return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd);
     }
-    if (wnd == 0) return false;
+    /* RCV.WND = 0: no text is acceptable, "but special allowance should be made to accept
+     * valid ACKs, URGs, and RSTs": at RCV.NXT the segment goes on with its text trimmed. */
+    if (wnd == 0) return seq == t->rcv_nxt;
     return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
            seq_in(seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
 }
@@ -523,6 +525,7 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
     if (seq_gt(seq + dlen, right)) {
         dlen = seq_gt(right, seq) ? right - seq : 0;
         fin = false;
+        t->ack_now = true; /* text beyond the window was dropped: say where we are */
     }
 
     /* Second: RST (RFC 5961 §3.2). Exactly RCV.NXT resets; anywhere else in the window
