@@ -204,6 +204,26 @@ for c in normal reset simul lossy; do
     check "$c: $n_synack connection(s), tshark $n_tshark" [ "$n_tshark" = "$n_synack" -a "$n_synack" -ge 1 ]
 done
 
+# the phases synack names, against tshark's tcp.completeness (1 SYN, 2 SYN-ACK, 4 ACK, 8 data,
+# 16 FIN, 32 RST) of the same connection
+phases_agree() { # name
+    local txt="$WORK/$1.txt" c hs fin rst
+    c=$(tshark -2 -r "$WORK/$1.pcap" -T fields -e tcp.completeness 2>/dev/null | tail -1)
+    c=${c//[^0-9]/}
+    [ -n "$c" ] || return 1
+    hs=$((c & 7)) fin=$((c & 16)) rst=$((c & 32))
+    echo "  $1: tcp.completeness $c"
+    { [ "$hs" = 7 ] && grep -q "3-way handshake" "$txt"; } ||
+        { [ "$hs" != 7 ] && ! grep -q "3-way handshake" "$txt"; } || return 1
+    { [ "$fin" != 0 ] && grep -qE "4-way close|simultaneous close" "$txt"; } ||
+        { [ "$fin" = 0 ] && ! grep -qE "4-way close|simultaneous close" "$txt"; } || return 1
+    { [ "$rst" != 0 ] && grep -q "· reset ·" "$txt"; } ||
+        { [ "$rst" = 0 ] && ! grep -q "· reset ·" "$txt"; } || return 1
+}
+for c in normal reset simul lossy; do
+    check "$c: phases (handshake, close, reset) as tshark's tcp.completeness" phases_agree "$c"
+done
+
 echo "annotations, synack against tshark (packet, field) pairs:"
 for c in normal reset simul lossy; do
     check "$c: annotations agree with tshark" trace_compare "$WORK/$c.pcap" "$c" "$WORK"
