@@ -70,3 +70,16 @@ int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, in
     }
     return k;
 }
+
+void reass_trim_below(struct reass *q, uint32_t seq)
+{
+    while (q->n > 0 && seq_leq(q->right[0], seq)) reass_remove(q, 0);
+    if (q->n > 0 && seq_lt(q->left[0], seq)) q->left[0] = seq;
+}
+
+uint32_t reass_bytes(const struct reass *q)
+{
+    uint32_t b = 0;
+    for (int i = 0; i < q->n; i++) b += q->right[i] - q->left[i];
+    return b;
+}

@@ -86,6 +86,11 @@ struct tcb {
     uint32_t cwnd, ssthresh, bytes_acked_ca;
     uint32_t dupacks, recover;
     bool in_recovery;
+    /* SACK-based recovery (RFC 6675, tcp_sack.c): what the peer reported holding beyond
+     * SND.UNA, and the highest byte retransmitted in this recovery. */
+    bool sack_recovery;
+    struct reass sacked;
+    uint32_t high_rxt;
     uint32_t cc_state[8]; /* private to the algorithm */
 
     /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
@@ -142,6 +147,12 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);
 uint32_t tcp_flight(const struct tcb *t);
+
+/* SACK-based recovery (tcp_sack.c, RFC 6675). */
+void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
+bool tcp_sack_should_recover(const struct tcb *t);
+uint32_t tcp_sack_pipe(const struct tcb *t);
+bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);

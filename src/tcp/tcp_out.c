@@ -251,15 +251,35 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
 
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
     uint32_t seg_max = tcp_seg_max(t);
+    bool sack_rec = t->in_recovery && t->sack_recovery;
+    /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
+     * retransmit the next lost hole; when none is left, send new data below. */
+    for (int guard = 0; sack_rec && guard < 100000; guard++) {
+        uint32_t hole, hole_len;
+        if (outq_full(st)) {
+            sock_want_output(st, sk);
+            break;
+        }
+        if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
+        uint32_t len = u32min(hole_len, seg_max);
+        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
+        t->high_rxt = hole + len;
+        t->retransmits++;
+        st->stats.retransmits++;
+    }
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(st)) {
             sock_want_output(st, sk);
             break;
         }
         uint32_t avail = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
-        uint32_t wnd = u32min(t->snd_wnd, t->cwnd);
+        /* The peer's window limits sequence space in flight; cwnd limits what is in the
+         * network, which in SACK recovery is the pipe (RFC 6675 §4). */
         uint32_t flight = tcp_flight(t);
-        uint32_t usable = wnd > flight ? wnd - flight : 0;
+        uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
+        uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
+        uint32_t cwnd_room = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
          * room for that last byte's sequence number. */

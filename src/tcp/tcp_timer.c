@@ -85,8 +85,11 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
      * ends and recover remembers the highest sequence number sent. */
     if (t->rtx_count == 1) t->ssthresh = t->cc->ssthresh(t);
     t->cwnd = t->snd_mss;
-    t->in_recovery = false;
+    t->in_recovery = t->sack_recovery = false;
     t->dupacks = 0;
+    /* The scoreboard is dropped: go-back-N resends from SND.UNA (RFC 6675 §5.1 allows
+     * keeping it; after a timeout the peer may have reneged anyway, RFC 2018 §8). */
+    t->sacked.n = 0;
     t->recover = t->snd_max;
     t->rtt_timing = false; /* Karn */
     /* Go back: resend from the first unacknowledged byte (§5.4). */

@@ -1,0 +1,84 @@
+/*
+ * tcp/tcp_sack.c - SACK-based loss recovery, RFC 6675 (conservative), on top of the
+ * NewReno machinery of tcp_in.c.
+ *
+ * When the peer reports what it holds beyond SND.UNA (RFC 2018 SACK blocks), the sender
+ * keeps those ranges (the scoreboard), and during recovery it sends as long as the data it
+ * believes is still in the network (the "pipe") is below cwnd, choosing first the holes
+ * that are lost (at least DupThresh segments' worth of SACKed data above them), then new
+ * data. NewReno repairs one hole per round trip; this repairs all of them in one, which is
+ * what a window that overshot a bottleneck queue in slow start needs.
+ */
+#include "core/stack.h"
+#include "tcp/tcp.h"
+
+#define DUP_THRESH 3 /* RFC 6675 §2 / RFC 5681 §3.2 */
+
+void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack)
+{
+    /* Only blocks inside what we sent and did not yet have acknowledged count; the rest
+     * is stale or forged (the peer is not trusted) and is ignored. */
+    for (int i = 0; i < o->sack_count; i++) {
+        uint32_t l = o->sack[i].left, r = o->sack[i].right;
+        if (!seq_lt(l, r) || seq_leq(r, ack) || seq_gt(r, t->snd_max)) continue;
+        if (seq_lt(l, ack)) l = ack;
+        reass_add(&t->sacked, l, r); /* a full board simply forgets the new block */
+    }
+    reass_trim_below(&t->sacked, ack);
+}
+
+/* SACKed bytes at or above seq. */
+static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
+{
+    uint32_t b = 0;
+    for (int i = 0; i < t->sacked.n; i++)
+        if (seq_geq(t->sacked.left[i], seq)) b += t->sacked.right[i] - t->sacked.left[i];
+    return b;
+}
+
+static bool is_lost(const struct tcb *t, uint32_t seq)
+{
+    return sacked_above(t, seq) >= DUP_THRESH * (uint32_t)t->snd_mss;
+}
+
+bool tcp_sack_should_recover(const struct tcb *t)
+{
+    /* RFC 6675 §5 (b): enough SACKed data above SND.UNA means its first segment is lost,
+     * even before three duplicate ACKs were counted. */
+    return t->sack_ok && t->sacked.n > 0 && is_lost(t, t->snd_una);
+}
+
+uint32_t tcp_sack_pipe(const struct tcb *t)
+{
+    /* RFC 6675 §4 SetPipe: every unSACKed byte between SND.UNA and SND.MAX that is not
+     * deemed lost is in the network, and so is every byte retransmitted in this recovery. */
+    uint32_t pipe = 0, seq = t->snd_una;
+    for (int i = 0; i <= t->sacked.n; i++) {
+        uint32_t end = i < t->sacked.n ? t->sacked.left[i] : t->snd_max;
+        if (seq_lt(seq, end)) {
+            uint32_t hole = end - seq;
+            if (!is_lost(t, seq))
+                pipe += hole;
+            else if (seq_gt(t->high_rxt, seq))
+                pipe += seq_lt(t->high_rxt, end) ? t->high_rxt - seq : hole;
+        }
+        if (i < t->sacked.n) seq = seq_max(seq, t->sacked.right[i]);
+    }
+    return pipe;
+}
+
+bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len)
+{
+    /* RFC 6675 §4 NextSeg (1): the first unSACKed byte above HighRxt that is lost. */
+    uint32_t from = seq_max(t->snd_una, t->high_rxt);
+    for (int i = 0; i < t->sacked.n; i++) {
+        uint32_t hs = from, he = t->sacked.left[i];
+        if (seq_lt(hs, he) && is_lost(t, hs)) {
+            *seq = hs;
+            *len = he - hs;
+            return true;
+        }
+        from = seq_max(from, t->sacked.right[i]);
+    }
+    return false;
+}
