@@ -252,7 +252,8 @@ static void print_line(synack_ladder *l, const struct ladder_line *ln)
         }
     }
     char lines[6][LADDER_TEXT];
-    int nlines = text[0] ? wrap_tokens(text, ln->note ? l->mid - 4 : cap, lines, 6) : 0;
+    int wrap = !ln->note ? cap : ln->side < 0 ? l->mid - 8 : l->mid - 4;
+    int nlines = text[0] ? wrap_tokens(text, wrap, lines, 6) : 0;
     if (nlines == 0) {
         lines[0][0] = 0;
         nlines = 1;
@@ -624,8 +625,11 @@ void synack_ladder_note(synack_ladder *l, uint64_t now, const char *text)
     if (!l || !text) return;
     struct ladder_line *ln = push(l, now, -1);
     ln->note = true;
-    /* one token: a phase name is not wrapped */
     snprintf(ln->text, sizeof ln->text, "%s", text);
+    /* one line when it fits between the dots; else words, wrapped like a label */
+    if (ladder_text_cols(ln->text) > l->mid - 8)
+        for (char *p = ln->text; *p; p++)
+            if (*p == ' ') *p = LADDER_TOK;
 }
 
 void synack_ladder_finish(synack_ladder *l)

@@ -307,9 +307,8 @@ int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FI
                 if (more) {
                     char note[128];
                     snprintf(note, sizeof note,
-                             "… %" PRIu64 " more segments not drawn (--conn %" PRIu32
-                             " draws them all)",
-                             more, c->id);
+                             "… %" PRIu64 " more segments (--conn %" PRIu32 " draws all)", more,
+                             c->id);
                     synack_ladder_note(l, c->last_t, note);
                 }
                 synack_ladder_finish(l);

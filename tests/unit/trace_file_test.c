@@ -231,7 +231,7 @@ TEST(trace_file_segment_limit_says_how_many_were_left_out)
     int rc;
     char *text = run(&o, &rc);
     ASSERT_EQ(rc, 0);
-    ASSERT(strstr(text, "… 15 more segments not drawn (--conn 1 draws them all)") != NULL);
+    ASSERT(strstr(text, "… 15 more segments (--conn 1 draws all)") != NULL);
     free(text);
     leave_tmpdir();
 }

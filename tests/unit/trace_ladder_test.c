@@ -397,6 +397,35 @@ TEST(ladder_link_event_after_the_line_is_out_gets_its_own_line)
     free(buf);
 }
 
+TEST(ladder_long_notes_wrap_inside_the_width)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    synack_ladder *l = synack_ladder_new(out, &plain_opts, CLI_ADDR, CLI_PORT, SRV_ADDR, SRV_PORT);
+    synack_ladder_note(l, 0, "3-way handshake");
+    synack_ladder_note(l, 5,
+                       "TIME-WAIT: the client holds the port pair for 2*MSL = 60 s, and a "
+                       "little longer than one line can hold");
+    synack_ladder_finish(l);
+    synack_ladder_free(l);
+    fclose(out);
+    int cols = 0, lines = 0;
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        if (*p == '\n') {
+            ASSERT(cols <= 100);
+            cols = 0;
+            lines++;
+        } else if ((*p & 0xc0) != 0x80) {
+            cols++;
+        }
+    }
+    ASSERT_EQ(lines, 1 + 1 + 3); /* heading, the phase, the long note on three lines */
+    ASSERT(strstr(buf, "· 3-way handshake ·") != NULL);
+    ASSERT(strstr(buf, "TIME-WAIT: the client holds") != NULL);
+    free(buf);
+}
+
 TEST(ladder_null_and_empty_are_harmless)
 {
     synack_ladder_event(NULL, NULL);
