@@ -154,6 +154,9 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
 
 static void establish(struct synack_stack *st, struct sock *sk, uint64_t now,
                       const struct tcp_seg *seg, bool syn_seg);
+static void process_fin(struct synack_stack *st, struct sock *sk, uint64_t now);
+static void take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                      const uint8_t *data, uint32_t n, const struct tcp_seg *seg);
 
 static void input_syn_sent(struct synack_stack *st, struct sock *sk, uint64_t now,
                            const struct tcp_seg *seg)
@@ -191,6 +194,11 @@ static void input_syn_sent(struct synack_stack *st, struct sock *sk, uint64_t no
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
          * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
         establish(st, sk, now, seg, true);
+        /* "If there are other controls or text in the segment, then continue processing
+         * at the sixth step": text and a FIN riding on the SYN,ACK are taken. */
+        if (seg->dlen > 0) take_data(st, sk, now, seg->seq + 1, seg->data, seg->dlen, seg);
+        if ((seg->flags & SYNACK_TCP_FIN) && t->rcv_nxt == seg->seq + 1 + seg->dlen)
+            process_fin(st, sk, now);
         t->ack_now = true;
         tcp_output(st, sk, now);
     } else {
@@ -309,7 +317,16 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->persist_shift = 0;
     t->t_persist = 0;
 
-    if (t->in_recovery) {
+    if (t->in_recovery && t->sack_recovery) {
+        /* RFC 6675: the pipe, not cwnd inflation, paces recovery; it ends when everything
+         * outstanding at its start is acknowledged, with cwnd = ssthresh. */
+        if (seq_geq(seg->ack, t->recover)) {
+            t->in_recovery = t->sack_recovery = false;
+            t->cwnd = t->ssthresh;
+            t->dupacks = 0;
+        }
+        if (seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
+    } else if (t->in_recovery) {
         if (seq_geq(seg->ack, t->recover)) {
             /* Full acknowledgment (RFC 6582 §3.2 step 3): leave recovery with
              * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
@@ -338,6 +355,8 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     sock_notify(st, sk);
 }
 
+static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now);
+
 /* RFC 5681 §2 duplicate ACK: nothing new acknowledged, data outstanding, no data, no
  * SYN/FIN, same window. Three start fast retransmit and NewReno recovery (RFC 6582). */
 static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -345,7 +364,8 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     t->dupacks++;
     if (t->in_recovery) {
-        t->cwnd += t->snd_mss; /* each dup ACK: a segment has left the network */
+        /* NewReno: each dup ACK means a segment has left the network. */
+        if (!t->sack_recovery) t->cwnd += t->snd_mss;
         return;
     }
     if (t->dupacks != 3) return;
@@ -353,10 +373,29 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
     if (!seq_gt(t->snd_una, t->recover) && t->recover != t->iss) {
         return;
     }
+    enter_recovery(st, sk, now);
+}
+
+/* Fast retransmit: the first unacknowledged segment is lost. With SACK information the
+ * recovery of RFC 6675 repairs every lost hole within a round trip (tcp_sack.c); without,
+ * NewReno (RFC 6582) one per round trip. */
+static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
     t->ssthresh = t->cc->ssthresh(t);
+    st->stats.fast_retransmits++;
+    t->dupacks = 0;
+    if (t->sack_ok && t->sacked.n > 0) {
+        t->recover = t->snd_max;
+        t->in_recovery = t->sack_recovery = true;
+        t->high_rxt = t->snd_una;
+        t->cwnd = t->ssthresh;
+        tcp_rtx_arm(st, t, now);
+        tcp_output(st, sk, now);
+        return;
+    }
     t->recover = t->snd_max;
     t->in_recovery = true;
-    st->stats.fast_retransmits++;
     tcp_retransmit_head(st, sk, now);
     t->cwnd = t->ssthresh + 3 * (uint32_t)t->snd_mss;
     tcp_rtx_arm(st, t, now);
@@ -606,12 +645,20 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
         return;
     }
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
+    if (t->sack_ok && o->sack_count > 0)
+        tcp_sack_on_ack(t, o, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
+    else if (t->sacked.n > 0)
+        reass_trim_below(&t->sacked, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
     if (seq_gt(seg->ack, t->snd_una)) {
         ack_advance(st, sk, now, seg);
     } else if (seg->ack == t->snd_una && t->snd_una != t->snd_max && seg->dlen == 0 &&
                !(flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && new_wnd == t->snd_wnd) {
         dup_ack(st, sk, now);
     }
+    /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
+    if (!t->in_recovery && tcp_sack_should_recover(t) &&
+        (seq_gt(t->snd_una, t->recover) || t->recover == t->iss))
+        enter_recovery(st, sk, now);
     /* Window update, only from a segment newer than the last one used (RFC 9293
      * §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). */
     if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
