@@ -406,6 +406,55 @@ TEST(analyze_connection_limit_counts_the_rest)
     tr_analyzer_free(a);
 }
 
+TEST(analyze_survives_any_segment_sequence)
+{
+    /* random flags, numbers, windows and options on a few 4-tuples, as a hostile or broken
+     * capture could hold: no crash, no undefined behaviour (UBSan), consistent counts */
+    uint64_t x = 42;
+    test_seed(x);
+    struct tr_analyzer_opts o = {.keep_recs = 64, .keep_conns = 4, .max_conns = 50};
+    tr_analyzer *a = tr_analyzer_new(&o);
+    uint64_t tracked = 0;
+    for (int i = 0; i < 200000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t r = x >> 11;
+        struct tr_packet k;
+        memset(&k, 0, sizeof k);
+        k.frame = (uint64_t)i + 1;
+        k.ts_us = (uint64_t)i * (r % 3 ? 10 : 100000);
+        k.kind = TR_PKT_TCP4;
+        bool fwd = r & 1;
+        uint16_t port = (uint16_t)(1000 + (r >> 1) % 8);
+        k.seg.ip.src = fwd ? 1 : 2;
+        k.seg.ip.dst = fwd ? 2 : 1;
+        k.seg.tcp.sport = fwd ? port : 80;
+        k.seg.tcp.dport = fwd ? 80 : port;
+        k.seg.tcp.flags = (uint16_t)((r >> 4) & 0x1ff);
+        /* numbers near each other often, anywhere sometimes (wrap-around included) */
+        uint32_t base = (r >> 13) % 4 ? 0xfffff000u : (uint32_t)(r >> 20);
+        k.seg.tcp.seq = base + (uint32_t)((r >> 24) % 9000);
+        k.seg.tcp.ack = base + (uint32_t)((r >> 36) % 9000);
+        k.seg.tcp.window = (uint16_t)((r >> 40) % 3 ? 1000 : 0);
+        k.seg.payload_len = (uint32_t)((r >> 44) % 3 ? (r >> 46) % 1500 : 0);
+        k.seg.tcp.opts.has_wscale = (r >> 50) & 1;
+        k.seg.tcp.opts.wscale = (uint8_t)((r >> 51) % 20); /* beyond RFC 7323's 14 too */
+        k.seg.tcp.opts.sack_count = (uint8_t)((r >> 56) % 5);
+        struct tr_rec rec;
+        if (tr_analyze(a, &k, &rec)) tracked++;
+    }
+    uint64_t sum = 0;
+    for (size_t i = 0; i < tr_conn_count(a); i++) {
+        const struct tr_conn *c = tr_conn_get(a, i);
+        sum += c->pkts;
+        ASSERT(c->nrecs <= 64);
+        char buf[64];
+        tr_conn_close_str(c, buf, sizeof buf);
+    }
+    ASSERT_EQ(sum, tracked);
+    ASSERT_EQ(tracked + tr_untracked_packets(a), 200000);
+    tr_analyzer_free(a);
+}
+
 TEST(analyze_names)
 {
     ASSERT_STR_EQ(tr_ann_field(TR_ANN_BIT_DUP_ACK), "duplicate_ack");
