@@ -57,6 +57,8 @@ struct tcpf {
     uint32_t snd_nxt; /* our SND.NXT */
     uint32_t rcv_nxt; /* our RCV.NXT (the peer's next sequence number) */
     uint16_t peer_mss;
+    bool peer_ts;        /* the peer's SYNs carry a timestamp option (RFC 7323) */
+    uint32_t peer_tsval; /* its TSval */
     uint64_t now;
     uint8_t rx[2048]; /* the last datagram received from the stack; seg points into it */
     struct synack_segment seg;
@@ -160,6 +162,10 @@ static inline int send_syn(struct tcpf *f, uint16_t flags, uint32_t seq, uint32_
     memset(&o, 0, sizeof o);
     o.has_mss = true;
     o.mss = f->peer_mss;
+    if (f->peer_ts) {
+        o.has_ts = true;
+        o.ts_val = f->peer_tsval;
+    }
     return send_seg(f, f->now, flags, seq, ack, TCPF_PEER_WIN, NULL, 0, &o);
 }
 

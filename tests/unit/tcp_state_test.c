@@ -2177,4 +2177,225 @@ TEST(fin_wait_2_orphan_times_out)
     tcpf_free(&f);
 }
 
+/* =========================================================================================
+ * RCV.WND = 0 (RFC 9293 §3.10.7.4 First, the acceptability table): "If the RCV.WND is zero,
+ * no segments will be acceptable, but special allowance should be made to accept valid
+ * ACKs, URGs, and RSTs." A zero-length segment at RCV.NXT is acceptable; text is not.
+ * ========================================================================================= */
+
+/* ESTABLISHED with the receive ring full (nobody reads): our last ACK offered window 0. */
+static void conn_in_established_zero_window(struct tcpf *f)
+{
+    conn_in_established(f);
+    for (uint32_t sent = 0; sent < W; sent += 1024) {
+        f->now += TCPF_STEP;
+        send_data(f, ACK, f->rcv_nxt, f->snd_nxt, 1024);
+        f->rcv_nxt += 1024;
+    }
+    f->now += f->cfg.delack_us;
+    struct synack_segment last;
+    bool any = false;
+    while (recv_seg(f, f->now, &last)) any = true;
+    ASSERT(any);
+    ASSERT_EQ(last.tcp.flags, ACK);
+    ASSERT_EQ(last.tcp.ack, f->rcv_nxt);
+    ASSERT_EQ(last.tcp.window, 0);
+    ASSERT_EQ(tcpf_info(f).rcv_wnd, 0);
+    EXPECT_STATE(f, SYNACK_ESTABLISHED);
+}
+
+/* SEG.LEN = 0, RCV.WND = 0: acceptable only at SEG.SEQ = RCV.NXT; its ACK is processed. */
+TEST(established_zero_window_ack)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established_zero_window(&f);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, "0123456789", 10), 10);
+    EXPECT_SEG(&f, PSH | ACK, f.snd_nxt, f.rcv_nxt, 10);
+    EXPECT_NOTHING(&f);
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt + 10);
+    f.snd_nxt += 10;
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(tcpf_info(&f).snd_una, f.snd_nxt);
+    /* Anywhere else it is not acceptable: an ACK in reply. */
+    send_ctl(&f, ACK, f.rcv_nxt + 1, f.snd_nxt);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT_EQ(f.seg.tcp.window, 0);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* SEG.LEN > 0, RCV.WND = 0: not acceptable: the text is dropped and an ACK (window 0) is
+ * sent; the "special allowance" for valid ACKs means the ACK field of that segment (a
+ * zero-window probe carrying an acknowledgment) is still taken, as Linux does. */
+TEST(established_zero_window_data)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established_zero_window(&f);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, "0123456789", 10), 10);
+    EXPECT_SEG(&f, PSH | ACK, f.snd_nxt, f.rcv_nxt, 10);
+    f.now += TCPF_STEP;
+    send_data(&f, ACK, f.rcv_nxt, f.snd_nxt + 10, 1);
+    f.snd_nxt += 10;
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT_EQ(f.seg.tcp.window, 0);
+    EXPECT_NOTHING(&f);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.rcv_nxt, f.rcv_nxt);
+    ASSERT_EQ(in.snd_una, f.snd_nxt);
+    tcpf_free(&f);
+}
+
+/* RST with RCV.WND = 0: exactly RCV.NXT resets (RFC 5961 §3.2); any other is outside the
+ * (empty) window and silently dropped. */
+TEST(established_zero_window_rst)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established_zero_window(&f);
+    send_ctl(&f, RST, f.rcv_nxt + 1, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    send_ctl(&f, RST, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    tcpf_free(&f);
+}
+
+/* Reading opens the window again and the stack says so (window update, §3.8.6.2.2). */
+TEST(established_zero_window_reopens)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established_zero_window(&f);
+    uint8_t b[W];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), (long)W);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT_EQ(f.seg.tcp.window, W);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* RFC 9293 §3.10.4 CLOSE in LISTEN deletes the listener; its half-open children are
+ * aborted (§3.10.5 ABORT in SYN-RECEIVED: <SEQ=SND.NXT><CTL=RST>). */
+TEST(listen_close_aborts_syn_received)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0);
+    EXPECT_SEG(&f, RST | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(tcpf_find_conn(&f), -1);
+    send_syn(&f, SYN, f.irs + 5000, 0); /* the port is closed now */
+    EXPECT_SEG(&f, RST | ACK, 0, f.irs + 5001, 0);
+    tcpf_free(&f);
+}
+
+/* RFC 9293 §3.10.2 SEND in SYN-SENT: "Queue the data for transmission after entering
+ * ESTABLISHED state"; it leaves with (or right after) the handshake's ACK. */
+TEST(syn_sent_send_is_queued)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, "early", 5), 5);
+    EXPECT_NOTHING(&f);
+    f.now += TCPF_STEP;
+    send_syn(&f, SYN | ACK, f.irs, f.snd_nxt);
+    f.rcv_nxt = f.irs + 1;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    if (f.seg.payload_len == 0) { /* a bare ACK first, then the data */
+        ASSERT_EQ(f.seg.tcp.flags, ACK);
+        ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+        ASSERT(recv_seg(&f, f.now, NULL));
+    }
+    ASSERT_EQ(f.seg.tcp.flags, PSH | ACK);
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    ASSERT_EQ(f.seg.payload_len, 5);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+/* RFC 9293 §3.10.7.3 Fourth: "If there are other controls or text in the segment, then
+ * continue processing at the sixth step": text on a SYN,ACK is for the user. */
+TEST(syn_sent_syn_ack_with_data)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    send_seg(&f, f.now, SYN | ACK, f.irs, f.snd_nxt, TCPF_PEER_WIN, (const uint8_t *)"hi", 2, &o);
+    f.rcv_nxt = f.irs + 1;
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt + 2, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    uint8_t b[8];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 2);
+    tcpf_free(&f);
+}
+
+/* The same with a FIN: the text, then end of stream: CLOSE-WAIT at once (§3.10.7.3 Fourth,
+ * then §3.10.7.4 Eighth). */
+TEST(syn_sent_syn_ack_with_fin)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    send_seg(&f, f.now, SYN | ACK | FIN, f.irs, f.snd_nxt, TCPF_PEER_WIN, (const uint8_t *)"bye", 3,
+             &o);
+    f.rcv_nxt = f.irs + 1;
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt + 4, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_CLOSE_WAIT);
+    uint8_t b[8];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 3);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 0);
+    tcpf_free(&f);
+}
+
+/* RFC 6191 §2 (MAY-2 with timestamps): when the old connection used timestamps, a SYN
+ * reopens TIME-WAIT if its timestamp is newer than the last one seen, whatever its
+ * sequence number; an older timestamp marks an old duplicate: TIME-WAIT stays, and the SYN
+ * gets an ACK (PAWS, RFC 7323 §5.3). */
+TEST(time_wait_syn_timestamps)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.peer_ts = true;
+    f.peer_tsval = 1000;
+    conn_in_time_wait(&f);
+    ASSERT(tcpf_info(&f).ts_ok);
+    int old_sd = f.sd;
+    f.peer_tsval = 500; /* older: an old duplicate, even with a higher sequence number */
+    send_syn(&f, SYN, f.rcv_nxt + 100000, 0);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    f.peer_tsval = 2000; /* newer: a new incarnation, even with a lower sequence number */
+    send_syn(&f, SYN, f.irs - 5000, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYN | ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs - 5000 + 1);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    ASSERT_EQ(f.seg.tcp.opts.ts_ecr, 2000);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE_SD(&f, old_sd, SYNACK_CLOSED);
+    f.sd = tcpf_find_conn(&f);
+    EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
