@@ -277,8 +277,13 @@ static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
 {
     uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     if (len == 0) {
-        if (wnd == 0) return seq == t->rcv_nxt;
-        return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd);
+        /* A segment without text at the window's right edge is taken too: it carries an
+         * ACK and a window we must not ignore. A peer that filled our window sends its
+         * pure ACKs with SEG.SEQ = RCV.NXT + RCV.WND; dropping them would stop our sender
+         * until our reader drained, and our reader may be waiting for our sender (an echo):
+         * a deadlock. RFC 9293 asks for "special allowance ... to accept valid ACKs" at a
+         * zero window; Linux's tcp_sequence() accepts the edge likewise. */
+        return seq_leq(t->rcv_nxt, seq) && seq_leq(seq, t->rcv_nxt + wnd);
     }
     /* RCV.WND = 0: no text is acceptable, "but special allowance should be made to accept
      * valid ACKs, URGs, and RSTs": at RCV.NXT the segment goes on with its text trimmed. */

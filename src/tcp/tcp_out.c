@@ -26,13 +26,16 @@ static uint32_t u32min(uint32_t a, uint32_t b)
 uint32_t tcp_rcv_window(const struct tcb *t)
 {
     if (!t->rcv.buf) return 0;
-    uint32_t space = t->rcv.cap - t->rcv.len;
+    /* The ring's last 2^scale bytes are slack for the rounding of the window field. */
+    uint32_t slack = 1u << t->rcv_wscale;
+    uint32_t free = t->rcv.cap - t->rcv.len;
+    uint32_t space = free > slack ? free - slack : 0;
     uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
     uint32_t max = (uint32_t)65535 << t->rcv_wscale;
     if (space > max) space = max;
     /* Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2): move the right edge
      * only by at least min(buffer/2, MSS); the edge never moves left (§3.8.6). */
-    uint32_t step = u32min(t->rcv.cap / 2, t->rcv_mss);
+    uint32_t step = u32min((t->rcv.cap - slack) / 2, t->rcv_mss);
     if (space > cur && space - cur >= step) return space;
     return cur;
 }

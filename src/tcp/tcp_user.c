@@ -12,7 +12,14 @@ int tcb_setup(struct synack_stack *st, struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
     if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
-    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf) < 0) {
+    /* The smallest window scale that lets the whole receive ring be advertised
+     * (RFC 7323 §2.3, at most 14). */
+    t->rcv_wscale = 0;
+    while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
+    /* The ring has 2^scale bytes more than the window it offers: a scaled window field
+     * rounds the right edge up (so that it never moves left), and what that rounding
+     * promises must still fit (RFC 7323 §2.4). */
+    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + (1u << t->rcv_wscale)) < 0) {
         ring_free(&t->snd);
         return SYNACK_ENOMEM;
     }
@@ -20,10 +27,6 @@ int tcb_setup(struct synack_stack *st, struct sock *sk)
     uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
     t->rcv_mss = (uint16_t)(t->user_mss && t->user_mss < link_mss ? t->user_mss : link_mss);
     t->snd_mss = 536;
-    /* The smallest window scale that lets the whole receive ring be advertised
-     * (RFC 7323 §2.3, at most 14). */
-    t->rcv_wscale = 0;
-    while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
     t->ts_offset = (uint32_t)stack_random(st);
     tcp_rtt_init(t, st->cfg.rto_initial_us);
     t->cc->init(t);
