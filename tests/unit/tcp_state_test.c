@@ -2194,6 +2194,7 @@ static void conn_in_established_zero_window(struct tcpf *f)
     }
     f->now += f->cfg.delack_us;
     struct synack_segment last;
+    memset(&last, 0, sizeof last);
     bool any = false;
     while (recv_seg(f, f->now, &last)) any = true;
     ASSERT(any);
