@@ -15,9 +15,11 @@ skip() {
 }
 fail() {
     echo "FAIL: $*"
+    # the server's counters and connections, for the diagnosis
+    if [ -n "${SERVE_PID:-}" ] && kill -USR1 "$SERVE_PID" 2>/dev/null; then sleep 0.5; fi
     if [ -n "${WORK:-}" ] && [ -f "$WORK/serve.log" ]; then
         echo "--- serve.log (last 40 lines)"
-        tail -40 "$WORK/serve.log"
+        grep -v "^drop \|^state " "$WORK/serve.log" | tail -40
     fi
     exit 1
 }

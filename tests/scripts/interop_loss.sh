@@ -13,7 +13,7 @@ inns iptables -A INPUT -i tun0 -p tcp -m statistic --mode random --probability 0
 start_serve --echo 7 --http 80
 head -c $((16 << 20)) /dev/urandom >"$WORK/data"
 t0=$(date +%s.%N)
-inns timeout 120 socat -b 65536 -t 30 - "TCP:$STACK:7" <"$WORK/data" >"$WORK/echoed" ||
+inns timeout 60 socat -b 65536 -t 30 - "TCP:$STACK:7" <"$WORK/data" >"$WORK/echoed" ||
     fail "echo: socat failed"
 t1=$(date +%s.%N)
 cmp "$WORK/data" "$WORK/echoed" || fail "16 MiB did not come back byte-exact under 3% loss"
