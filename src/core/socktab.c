@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "tcp/siphash.h"
-#include "wire/wire.h"
 
 struct sock *sock_alloc(struct synack_stack *st)
 {
@@ -67,12 +66,7 @@ void sock_maybe_free(struct synack_stack *st, struct sock *sk)
 static uint32_t tuple_hash(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
                            uint32_t raddr, uint16_t rport)
 {
-    uint8_t msg[12];
-    wire_put32(msg, laddr);
-    wire_put16(msg + 4, lport);
-    wire_put32(msg + 6, raddr);
-    wire_put16(msg + 10, rport);
-    return (uint32_t)siphash24(st->hash_key, msg, sizeof msg) & st->bucket_mask;
+    return (uint32_t)siphash_tuple(st->hash_key, laddr, lport, raddr, rport) & st->bucket_mask;
 }
 
 void ctab_insert(struct synack_stack *st, struct sock *sk)

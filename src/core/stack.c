@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/splitmix.h"
 #include "ip/ip.h"
 
 void synack_config_default(struct synack_config *cfg)
@@ -54,12 +55,7 @@ static int get_random(void *buf, size_t len)
 
 uint64_t stack_random(struct synack_stack *st)
 {
-    /* splitmix64: enough for port choice and timestamp offsets, which need spread, not
-     * secrecy; ISNs use the keyed hash instead. */
-    uint64_t z = (st->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return splitmix64(&st->rng);
 }
 
 synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)

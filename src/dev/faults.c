@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/splitmix.h"
+#include "dev/link_trace.h"
 #include "synack/dev.h"
-#include "wire/wire.h"
 
 struct held {
     uint64_t due, order;
@@ -39,10 +40,7 @@ struct faults_dev {
 
 static uint64_t next_rand(struct faults_dev *f)
 {
-    uint64_t z = (f->rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return splitmix64(&f->rng);
 }
 
 /* A uniform double in [0, 1). */
@@ -53,22 +51,7 @@ static double uniform(struct faults_dev *f)
 
 static void event(struct faults_dev *f, uint64_t now, int what, const uint8_t *pkt, size_t len)
 {
-    if (!f->dev.trace) return;
-    struct synack_trace_event ev = {.kind = SYNACK_TRACE_LINK,
-                                    .now = now,
-                                    .sd = -1,
-                                    .who = f->dev.name,
-                                    .link_event = what,
-                                    .pkt = pkt,
-                                    .pkt_len = (uint32_t)len};
-    if (wire_segment_parse(pkt, len, false, &ev.seg) == 0) {
-        ev.has_seg = true;
-        ev.local_addr = ev.seg.ip.src;
-        ev.local_port = ev.seg.tcp.sport;
-        ev.remote_addr = ev.seg.ip.dst;
-        ev.remote_port = ev.seg.tcp.dport;
-    }
-    f->dev.trace(f->dev.trace_ctx, &ev);
+    dev_link_event(f->dev.trace, f->dev.trace_ctx, f->dev.name, now, what, pkt, len);
 }
 
 static bool held_before(const struct held *a, const struct held *b)
@@ -141,15 +124,16 @@ static void release_slot(struct faults_dev *f, uint8_t *data)
     f->free_slots[f->n_free++] = (uint32_t)((size_t)(data - f->slots) / f->slot_size);
 }
 
-/* One datagram through the fault stages; deliver() is where it ends up. */
-static void apply(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t len, bool inbound)
+/* One outbound datagram through the fault stages: dropped, or sent (now or later) once or
+ * twice, maybe with a bit flipped. */
+static void apply_outbound(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t len)
 {
     if (f->cfg.loss > 0 && uniform(f) < f->cfg.loss) {
         event(f, now, SYNACK_LINK_LOST, pkt, len);
         return;
     }
     uint8_t copy[65535];
-    if (f->cfg.corrupt > 0 && uniform(f) < f->cfg.corrupt && len > 0) {
+    if (f->cfg.corrupt > 0 && uniform(f) < f->cfg.corrupt && len > 0 && len <= sizeof copy) {
         memcpy(copy, pkt, len);
         uint64_t bit = next_rand(f) % (len * 8);
         copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -163,16 +147,8 @@ static void apply(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t
     }
     for (int c = 0; c < copies; c++) {
         uint64_t d = draw_delay(f, now, pkt, len);
-        if (d > 0 && hold(f, now, d, pkt, len, inbound)) continue;
-        if (!inbound)
-            synack_dev_send(f->inner, now, pkt, len);
-        else if (!f->dup_len && len <= f->slot_size) {
-            /* Inbound with no delay: only the duplicate needs keeping. */
-            if (c == 1) {
-                memcpy(f->dup_buf, pkt, len);
-                f->dup_len = (uint32_t)len;
-            }
-        }
+        if (d > 0 && hold(f, now, d, pkt, len, false)) continue;
+        synack_dev_send(f->inner, now, pkt, len);
     }
 }
 
@@ -190,7 +166,7 @@ static int faults_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t l
     struct faults_dev *f = (struct faults_dev *)d;
     flush_due(f, now);
     if (!f->cfg.outbound) return synack_dev_send(f->inner, now, pkt, len);
-    apply(f, now, pkt, len, false);
+    apply_outbound(f, now, pkt, len);
     return 0;
 }
 
@@ -216,9 +192,6 @@ static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
         int n = synack_dev_recv(f->inner, now, buf, cap);
         if (n <= 0 || !f->cfg.inbound) return n;
         /* Run it through the stages; if it comes out undelayed, hand it over now. */
-        uint32_t before = f->n;
-        uint64_t order = f->order;
-        bool lost_or_held = false;
         if (f->cfg.loss > 0 && uniform(f) < f->cfg.loss) {
             event(f, now, SYNACK_LINK_LOST, buf, (size_t)n);
             continue;
@@ -234,10 +207,7 @@ static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
             f->dup_len = (uint32_t)n;
         }
         uint64_t delay = draw_delay(f, now, buf, (size_t)n);
-        if (delay > 0 && hold(f, now, delay, buf, (size_t)n, true)) lost_or_held = true;
-        (void)before;
-        (void)order;
-        if (lost_or_held) continue;
+        if (delay > 0 && hold(f, now, delay, buf, (size_t)n, true)) continue;
         return n;
     }
     return 0;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev/link_trace.h"
 #include "synack/dev.h"
-#include "wire/wire.h"
 
 struct sim_dir {
     uint8_t *ring;
@@ -74,22 +74,7 @@ static void ring_get(const struct sim_dir *d, size_t off, void *dst, size_t n)
 static void link_event(struct synack_sim_link *l, int end, uint64_t now, int what,
                        const uint8_t *pkt, size_t len)
 {
-    if (!l->trace) return;
-    struct synack_trace_event ev = {.kind = SYNACK_TRACE_LINK,
-                                    .now = now,
-                                    .sd = -1,
-                                    .who = l->cfg.name[end],
-                                    .link_event = what,
-                                    .pkt = pkt,
-                                    .pkt_len = (uint32_t)len};
-    if (wire_segment_parse(pkt, len, false, &ev.seg) == 0) {
-        ev.has_seg = true;
-        ev.local_addr = ev.seg.ip.src;
-        ev.local_port = ev.seg.tcp.sport;
-        ev.remote_addr = ev.seg.ip.dst;
-        ev.remote_port = ev.seg.tcp.dport;
-    }
-    l->trace(l->trace_ctx, &ev);
+    dev_link_event(l->trace, l->trace_ctx, l->cfg.name[end], now, what, pkt, len);
 }
 
 static int sim_send(synack_dev *dev, uint64_t now, const uint8_t *pkt, size_t len)

@@ -15,17 +15,11 @@
 
 #include "core/stack.h"
 #include "tcp/siphash.h"
-#include "wire/wire.h"
 
 uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                  uint16_t rport, uint64_t now_us)
 {
-    uint8_t msg[12];
-    wire_put32(msg, laddr);
-    wire_put16(msg + 4, lport);
-    wire_put32(msg + 6, raddr);
-    wire_put16(msg + 10, rport);
-    uint32_t f = (uint32_t)siphash24(secret, msg, sizeof msg);
+    uint32_t f = (uint32_t)siphash_tuple(secret, laddr, lport, raddr, rport);
     uint32_t m = (uint32_t)(now_us / 4);
     return m + f;
 }

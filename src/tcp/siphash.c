@@ -4,6 +4,8 @@
  */
 #include "tcp/siphash.h"
 
+#include "wire/wire.h"
+
 static uint64_t rotl(uint64_t x, int b)
 {
     return (x << b) | (x >> (64 - b));
@@ -63,4 +65,15 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     SIPROUND;
     SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
+                       uint16_t rport)
+{
+    uint8_t msg[12];
+    wire_put32(msg, laddr);
+    wire_put16(msg + 4, lport);
+    wire_put32(msg + 6, raddr);
+    wire_put16(msg + 10, rport);
+    return siphash24(key, msg, sizeof msg);
 }

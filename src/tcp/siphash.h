@@ -9,5 +9,8 @@
 #include <stdint.h>
 
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+/* SipHash-2-4 of a connection's 4-tuple, in network byte order. */
+uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
+                       uint16_t rport);
 
 #endif
