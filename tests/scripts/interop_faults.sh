@@ -5,10 +5,9 @@
 # of what synack sends, and synack from those of what the kernel sends. Random data through
 # echo stays byte-exact both ways. In a network namespace of its own (interop_common.bash).
 #
-# Size: 16 MiB each way by default (MIB=N for less, to iterate faster). synack's NewReno sender has no
-# SACK-based recovery nor reordering detection yet (RFC 6675, RFC 8985), so 10% reordering
-# makes it halve its window often: about 0.2-0.3 MB/s here, and 16 MiB takes minutes, which
-# would dominate the suite's time.
+# Size: 16 MiB each way by default (MIB=N for less, to iterate faster). It takes about a
+# minute: synack's sender has no reordering detection yet (RFC 8985 RACK, RFC 3708 DSACK
+# undo), so 10% reordering makes it halve its window often (~0.25 MB/s here).
 source "$(dirname "$0")/interop_common.bash"
 need socat
 
