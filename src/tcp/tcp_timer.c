@@ -109,6 +109,16 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
          * send what fits (the "override timeout" of RFC 9293 §3.8.6.2.1). */
         t->force_push = true;
     } else {
+        /* RFC 1122 §4.2.2.17: probe a zero window for as long as the peer answers. But
+         * a connection the application has closed is held only by the peer's refusal to
+         * open its window: after as many probes as data retries it is aborted, so that a
+         * peer cannot pin closed connections for ever (Linux: tcp_orphan_retries). */
+        uint32_t limit = st->cfg.data_retries < 16 ? st->cfg.data_retries : 16;
+        if (!sk->user_open && sk->parent < 0 && t->persist_shift >= limit) {
+            tcp_send_rst(st, sk, now);
+            tcp_done(st, sk, now, SYNACK_ETIMEDOUT);
+            return;
+        }
         tcp_send_probe(st, sk, now);
         if (t->persist_shift < 16) t->persist_shift++;
     }

@@ -382,4 +382,35 @@ TEST(clean_link_goodput_within_10_percent_of_bandwidth)
     ASSERT(steady >= 0.9 * 100000000);
 }
 
+TEST(closed_connection_behind_a_zero_window_is_aborted)
+{
+    /* The peer never opens its window after we close: the orphaned connection probes
+     * data_retries times, then gives up with a reset instead of living for ever. */
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 32);
+    simnet_config(&c[1], 1, 32);
+    c[1].rcvbuf = 4096;
+    c[0].data_retries = 5;
+    struct simnet n;
+    simnet_init_with(&n, c, NULL, 32);
+    struct est e;
+    connect_pair(&n, &e);
+    static uint8_t data[20000];
+    memset(data, 'z', sizeof data);
+    ASSERT(synack_send(n.st[0], e.csd, n.now, data, sizeof data) > 4096);
+    simnet_run_to(&n, n.now + 2 * SEC);
+    struct synack_sockinfo ci;
+    synack_getinfo(n.st[0], e.csd, &ci);
+    ASSERT_EQ(ci.snd_wnd, 0);
+    ASSERT_EQ(synack_close(n.st[0], e.csd, n.now), 0);
+    simnet_run_to(&n, n.now + 3600 * SEC);
+    struct synack_stats s0;
+    synack_get_stats(n.st[0], &s0);
+    uint32_t left = 0;
+    for (int i = 0; i <= SYNACK_TIME_WAIT; i++) left += s0.sockets_by_state[i];
+    ASSERT_EQ(left, 0);
+    ASSERT(s0.rst_out >= 1);
+    simnet_free(&n);
+}
+
 TEST_MAIN()
