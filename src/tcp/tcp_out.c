@@ -340,8 +340,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     bool fin_waits =
         t->fin_queued && seq_leq(t->snd_nxt, data_end) && !seq_gt(t->snd_max, data_end);
     if ((pending > 0 || fin_waits) && t->snd_una == t->snd_max && !t->t_persist) {
-        t->t_persist = now + tcp_rto_backed_off(t, st->cfg.rto_max_us) *
-                                 ((uint64_t)1 << (t->persist_shift < 6 ? t->persist_shift : 6));
+        /* Backed off like the retransmission timer, and bounded by the same maximum. */
+        uint64_t d = tcp_rto_backed_off(t, st->cfg.rto_max_us)
+                     << (t->persist_shift < 16 ? t->persist_shift : 16);
+        t->t_persist = now + (d < st->cfg.rto_max_us ? d : st->cfg.rto_max_us);
     }
     if (t->ack_now) tcp_send_ack(st, sk, now);
     timer_update(st, sk);
