@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <arpa/inet.h>
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -256,16 +257,36 @@ int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix,
         nl_attr(&req, IFA_ADDRESS, &be, sizeof be);
         r = nl_talk(fd, &req, 1);
     }
-    if (r == 0) {
+    /* First no IPv6 link-local address (IN6_ADDR_GEN_MODE_NONE), so that the kernel sends
+     * no router solicitations and MLD reports down an IPv4-only link; then the link up, in
+     * a second message, since the kernel applies IFLA_AF_SPEC after a flags change, when
+     * the address would already exist. A kernel without IPv6 refuses the first: ignored. */
+    for (int step = 0; r == 0 && step < 2; step++) {
         memset(&req, 0, sizeof req);
         req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
         req.nh.nlmsg_type = RTM_NEWLINK;
         req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
         req.u.ifi.ifi_family = AF_UNSPEC;
         req.u.ifi.ifi_index = index;
-        req.u.ifi.ifi_flags = IFF_UP;
-        req.u.ifi.ifi_change = IFF_UP;
-        r = nl_talk(fd, &req, 2);
+        if (step == 0) {
+            /* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE: u8 } } */
+            struct rtattr *spec = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+            spec->rta_type = IFLA_AF_SPEC;
+            struct rtattr *inet6 = (struct rtattr *)RTA_DATA(spec);
+            inet6->rta_type = AF_INET6;
+            struct rtattr *mode = (struct rtattr *)RTA_DATA(inet6);
+            mode->rta_type = IFLA_INET6_ADDR_GEN_MODE;
+            mode->rta_len = (unsigned short)RTA_LENGTH(1);
+            *(uint8_t *)RTA_DATA(mode) = IN6_ADDR_GEN_MODE_NONE;
+            inet6->rta_len = (unsigned short)RTA_LENGTH(RTA_ALIGN(mode->rta_len));
+            spec->rta_len = (unsigned short)RTA_LENGTH(inet6->rta_len);
+            req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(spec->rta_len);
+        } else {
+            req.u.ifi.ifi_flags = IFF_UP;
+            req.u.ifi.ifi_change = IFF_UP;
+        }
+        r = nl_talk(fd, &req, 2 + (uint32_t)step);
+        if (step == 0 && r != -EPERM && r != -ENODEV) r = 0;
     }
     close(fd);
     if (r < 0) {
