@@ -15,28 +15,6 @@
 
 #define MAX_ANNOTATED_ROWS 300 /* annotated segments listed per connection */
 
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static const char *const CSS =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;"
     "color:#24292f;background:#fff;max-width:1100px}"
@@ -89,16 +67,16 @@ static void table(FILE *f, const tr_analyzer *a)
         else
             fprintf(f, "%" PRIu32, c->id);
         fprintf(f, "</td><td class=\"mono\">");
-        esc(f, ends);
+        text_xml_escape(f, ends);
         fprintf(f,
                 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
                 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%.3f s</td><td>",
                 c->pkts, c->d[0].bytes, c->d[1].bytes, (double)(c->last_t - c->first_t) / 1e6);
-        esc(f, rtt);
+        text_xml_escape(f, rtt);
         fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"ann\">", rtx);
-        esc(f, tr_ann_counts_str(c, anns, sizeof anns));
+        text_xml_escape(f, tr_ann_counts_str(c, anns, sizeof anns));
         fputs("</td><td>", f);
-        esc(f, tr_conn_close_str(c, how, sizeof how));
+        text_xml_escape(f, tr_conn_close_str(c, how, sizeof how));
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -149,7 +127,7 @@ static void annotated(FILE *f, const struct tr_conn *c)
                 "</td><td class=\"ann\">",
                 r->frame, (double)(r->t - t0) / 1000.0, tr_side_name(c, r->dir),
                 r->seq - base[r->dir], r->len);
-        esc(f, ann);
+        text_xml_escape(f, ann);
         fputs("</td></tr>\n", f);
         rows++;
     }
@@ -166,12 +144,12 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
           "synack trace: ",
           f);
-    esc(f, s->path);
+    text_xml_escape(f, s->path);
     fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>synack trace</h1>\n", CSS);
     fputs("<p><code>", f);
-    esc(f, s->path);
+    text_xml_escape(f, s->path);
     fprintf(f, "</code>: %" PRIu64 " packets (link type ", s->frames);
-    esc(f, s->link);
+    text_xml_escape(f, s->link);
     fprintf(f, "), %" PRIu64 " TCP/IPv4 in %zu connection%s", s->tcp4, tr_conn_count(a),
             tr_conn_count(a) == 1 ? "" : "s");
     if (s->ipv6) fprintf(f, ", %" PRIu64 " IPv6 (not analysed yet)", s->ipv6);
@@ -180,7 +158,7 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
     fputs(".", f);
     if (s->read_error) {
         fputs(" The capture ends early: ", f);
-        esc(f, s->read_error);
+        text_xml_escape(f, s->read_error);
     }
     fputs("</p>\n<h2>Connections</h2>\n", f);
     table(f, a);
@@ -190,7 +168,7 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
         char ends[96], rtt[64], how[64], anns[512];
         conn_endpoints(c, ends, sizeof ends);
         fprintf(f, "<section id=\"c%" PRIu32 "\">\n<h2>Connection %" PRIu32 ": ", c->id, c->id);
-        esc(f, ends);
+        text_xml_escape(f, ends);
         fputs("</h2>\n<p>", f);
         rtt_str(c, rtt, sizeof rtt);
         fprintf(f,
@@ -198,11 +176,11 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
                 " from the %s; RTT ",
                 c->pkts, (double)(c->last_t - c->first_t) / 1e6, c->d[0].bytes, tr_side_name(c, 0),
                 c->d[1].bytes, tr_side_name(c, 1));
-        esc(f, rtt);
+        text_xml_escape(f, rtt);
         fputs("; ended: ", f);
-        esc(f, tr_conn_close_str(c, how, sizeof how));
+        text_xml_escape(f, tr_conn_close_str(c, how, sizeof how));
         fputs(".<br><span class=\"ann\">Annotations: ", f);
-        esc(f, tr_ann_counts_str(c, anns, sizeof anns));
+        text_xml_escape(f, tr_ann_counts_str(c, anns, sizeof anns));
         fputs("</span></p>\n", f);
         fputs("<details open><summary>Ladder</summary><div class=\"svg\">\n", f);
         tr_svg_ladder(f, c, absolute, max_rows);

@@ -25,32 +25,6 @@
 #define COL_ACK  "#57606a"
 #define COL_MARK "#bc4c00"
 
-/* Writes s with the five XML special characters escaped. */
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static const char *flag_color(uint16_t flags, uint32_t len)
 {
     if (flags & SYNACK_TCP_RST) return COL_RST;
@@ -155,7 +129,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
         /* above the arrow, which runs from y to y + 14 */
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">", (L + R) / 2,
                 y - 2, col);
-        xml_text(f, label);
+        text_xml_escape(f, label);
         fputs("</text>", f);
         char ann[160];
         tr_ann_str(r->ann, r->dup_num, false, ann, sizeof ann);
@@ -164,7 +138,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
                     "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" "
                     "font-size=\"11\">",
                     (L + R) / 2, y + 23, COL_MARK);
-            xml_text(f, ann);
+            text_xml_escape(f, ann);
             fputs("</text>", f);
         }
         uint64_t dt = r->t - t0;

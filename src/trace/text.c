@@ -130,3 +130,28 @@ const char *ladder_opts_str(const struct synack_tcp_opts *o, bool syn, uint32_t 
     if (n >= cap && cap) buf[cap - 1] = 0;
     return buf;
 }
+
+void text_xml_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}

@@ -7,6 +7,7 @@
 #define SYNACK_TRACE_TEXT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,10 @@ void ladder_buf_printf(struct ladder_buf *b, const char *color, const char *fmt,
 
 /* Display columns of a UTF-8 string without escape sequences: one per code point. */
 int ladder_text_cols(const char *s);
+
+/* Writes s with XML's special characters escaped (&lt; &gt; &amp; &quot; &#39;): for the
+ * SVG and HTML outputs. */
+void text_xml_escape(FILE *f, const char *s);
 
 /* "10.0.0.1:49152" (addr in host byte order). Returns buf. */
 const char *ladder_endpoint_str(uint32_t addr, uint16_t port, char *buf, size_t cap);
