@@ -8,6 +8,15 @@
 #include "core/stack.h"
 #include "tcp/tcp.h"
 
+/* A listener on the port: bound to the address, or to any (the hash keys it with a zero
+ * remote end). Only looked up when no connection matched: not on the data path. */
+static struct sock *find_listener(struct synack_stack *st, uint32_t addr, uint16_t port)
+{
+    struct sock *l = ctab_lookup(st, addr, port, 0, 0);
+    if (!l) l = ctab_lookup(st, 0, port, 0, 0);
+    return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
+}
+
 int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment *s,
               const uint8_t *pkt, uint32_t len)
 {
@@ -47,22 +56,24 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
                                         .remote_port = h->sport};
         stack_trace(st, &ev);
     }
-    struct sock *l = ctab_lookup(st, s->ip.dst, h->dport, 0, 0);
-    if (!l) l = ctab_lookup(st, 0, h->dport, 0, 0);
+    struct sock *l = NULL;
     if (sk) {
         /* Only a listener can take the SYN that reopens a TIME-WAIT pair; without one,
          * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */
-        bool reopen =
-            sk->tcb.state == SYNACK_TIME_WAIT && l && l->tcb.state == SYNACK_LISTEN &&
-            (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN &&
-            tcp_time_wait_accepts_syn(st, sk, now, &seg);
+        bool reopen = false;
+        if (sk->tcb.state == SYNACK_TIME_WAIT &&
+            (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
+            l = find_listener(st, s->ip.dst, h->dport);
+            reopen = l && tcp_time_wait_accepts_syn(st, sk, now, &seg);
+        }
         if (!reopen) {
             sk->tcb.segs_in++;
             tcp_input(st, sk, now, &seg);
             return 0;
         }
     }
-    if (l && l->tcb.state == SYNACK_LISTEN) {
+    if (!l) l = find_listener(st, s->ip.dst, h->dport);
+    if (l) {
         tcp_input_listen(st, l, now, &seg);
         return 0;
     }
