@@ -95,7 +95,10 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     }
     /* The hash key is derived, so a seeded stack is reproducible, yet unknown to peers
      * that do not know the secret (hash flooding, the peer is not trusted). */
-    for (int i = 0; i < 16; i++) st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
+    for (int i = 0; i < 16; i++) {
+        st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
+        st->cookie_key[i] = (uint8_t)(st->secret[i] ^ 0x36);
+    }
 
     st->nsocks = cfg->max_sockets;
     st->socks = calloc(st->nsocks, sizeof *st->socks);

@@ -53,6 +53,7 @@ struct synack_stack {
     struct synack_config cfg;
     uint8_t secret[16];
     uint8_t hash_key[16];
+    uint8_t cookie_key[16]; /* SYN cookies (tcp/syncookie.c) */
     uint64_t rng;
 
     struct sock *socks;

@@ -148,6 +148,13 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
 uint32_t tcp_rcv_window(const struct tcb *t);
 uint32_t tcp_flight(const struct tcb *t);
 
+/* SYN cookies (syncookie.c, RFC 4987 §3.6): the ISN for a stateless SYN-ACK, and the check
+ * of the ACK that returns it; both give the MSS the cookie carries. */
+uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
+                            uint16_t *mss);
+bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
+                         uint16_t *mss);
+
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
 bool tcp_sack_should_recover(const struct tcb *t);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/stack.h"
+#include "ip/ip.h"
 #include "tcp/tcp.h"
 
 static uint32_t u32min(uint32_t a, uint32_t b)
@@ -70,38 +71,15 @@ static void syn_options(struct synack_stack *st, struct tcb *t, const struct tcp
 
 /* ---- §3.10.7.2 LISTEN ------------------------------------------------------------------ */
 
-void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                      const struct tcp_seg *seg)
+/* A connection born from listener lsk for segment seg, with the listener's options, its
+ * rings set up and the ISNs and windows left to the caller. NULL (dropped) when full. */
+static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                              const struct tcp_seg *seg)
 {
-    bool tw_reuse = st->tw_isn_valid;
-    st->tw_isn_valid = false;
-    /* First: "An incoming RST segment could not be valid ... ignore it." */
-    if (seg->flags & SYNACK_TCP_RST) {
-        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
-        return;
-    }
-    /* Second: an ACK to a listener is from some old or forged connection:
-     * <SEQ=SEG.ACK><CTL=RST>. */
-    if (seg->flags & SYNACK_TCP_ACK) {
-        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
-        tcp_send_rst_for(st, now, seg);
-        return;
-    }
-    if (!(seg->flags & SYNACK_TCP_SYN)) {
-        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
-        return;
-    }
-    /* Third: a SYN. Flags are tested by masking, so ECE/CWR (an ECN-setup SYN, RFC 3168
-     * §6.1.1), PSH or URG beside it change nothing: we answer without ECN. */
-    if (lsk->n_syn + lsk->n_acc >= lsk->backlog) {
-        /* No reset: the client's SYN retransmission tries again when there is room. */
-        drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
-        return;
-    }
     struct sock *c = sock_alloc(st);
     if (!c) {
         drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
-        return;
+        return NULL;
     }
     struct tcb *t = &c->tcb;
     t->laddr = seg->s->ip.dst;
@@ -123,30 +101,127 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
     if (tcb_setup(st, c) < 0) {
         sock_release(st, c);
         drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
-        return;
+        return NULL;
     }
-    t->irs = seg->seq;
-    t->rcv_nxt = seg->seq + 1;
-    t->rcv_adv = t->rcv_nxt;
-    syn_options(st, t, seg, true);
-    t->iss = tw_reuse ? st->tw_isn : tcp_choose_isn(st, t, now);
-    t->snd_una = t->snd_nxt = t->snd_max = t->iss;
-    t->snd_buf_seq = t->iss + 1;
-    t->snd_small_end = t->iss;
-    t->recover = t->iss;
-    t->snd_wnd = seg->s->tcp.window; /* never scaled in a SYN (RFC 7323 §2.2) */
-    t->max_snd_wnd = t->snd_wnd;
-    t->snd_wl1 = seg->seq;
-    t->snd_wl2 = t->iss;
     t->last_rcv_time = now;
+    return c;
+}
+
+/* Sequence state of a new child: our ISN iss, the peer's irs (RCV.NXT = irs + 1), the
+ * peer's window from its SYN (never scaled there, RFC 7323 §2.2); then SYN-RECEIVED. */
+static void child_start(struct synack_stack *st, struct sock *lsk, struct sock *c, uint64_t now,
+                        uint32_t iss, uint32_t irs, uint16_t wnd)
+{
+    struct tcb *t = &c->tcb;
+    t->irs = irs;
+    t->rcv_nxt = irs + 1;
+    t->rcv_adv = t->rcv_nxt;
+    t->iss = iss;
+    t->snd_una = t->snd_nxt = t->snd_max = iss;
+    t->snd_buf_seq = iss + 1;
+    t->snd_small_end = iss;
+    t->recover = iss;
+    t->snd_wnd = wnd;
+    t->max_snd_wnd = wnd;
+    t->snd_wl1 = irs;
+    t->snd_wl2 = iss;
     ctab_insert(st, c);
     lsk->n_syn++;
     st->stats.conn_opened_passive++;
+    t->state = SYNACK_LISTEN;
+    tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
+}
+
+/* The listener's queue is full: answer with a SYN cookie and keep nothing. */
+static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                        const struct tcp_seg *seg)
+{
+    uint16_t mss;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = seg->s->tcp.dport;
+    h.dport = seg->s->tcp.sport;
+    h.seq = tcp_syncookie_make(st, seg, now, &mss);
+    h.ack = seg->seq + 1;
+    h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK;
+    h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
+    h.opts.has_mss = true;
+    h.opts.mss = mss;
+    if (ip_output_tcp(st, now, lsk->idx, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false) ==
+        0)
+        st->stats.syn_cookies_sent++;
+}
+
+/* An ACK that returns a valid cookie: the connection is rebuilt and the ACK processed as
+ * in SYN-RECEIVED (it completes the handshake and may carry data). */
+static bool accept_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                          const struct tcp_seg *seg)
+{
+    uint16_t mss;
+    if ((seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN)) ||
+        lsk->n_acc >= lsk->backlog || !tcp_syncookie_check(st, seg, now, &mss))
+        return false;
+    struct sock *c = new_child(st, lsk, now, seg);
+    if (!c) return true;
+    struct tcb *t = &c->tcb;
+    /* Only the MSS was remembered; no window scaling, SACK or timestamps. */
+    uint32_t link = (uint32_t)st->cfg.mtu - 40;
+    t->snd_mss = (uint16_t)(mss < link ? mss : link);
+    if (t->user_mss && t->snd_mss > t->user_mss) t->snd_mss = t->user_mss;
+    t->wscale_ok = t->sack_ok = t->ts_ok = false;
+    t->snd_wscale = t->rcv_wscale = 0;
+    t->cc->init(t);
+    child_start(st, lsk, c, now, seg->ack - 1, seg->seq - 1, seg->s->tcp.window);
+    t->snd_nxt = t->snd_max = t->iss + 1; /* the SYN-ACK that carried the cookie */
+    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535); /* and its window */
+    st->stats.syn_cookies_accepted++;
+    tcp_input(st, c, now, seg);
+    return true;
+}
+
+void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                      const struct tcp_seg *seg)
+{
+    bool tw_reuse = st->tw_isn_valid;
+    st->tw_isn_valid = false;
+    /* First: "An incoming RST segment could not be valid ... ignore it." */
+    if (seg->flags & SYNACK_TCP_RST) {
+        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        return;
+    }
+    /* Second: an ACK to a listener is from some old or forged connection:
+     * <SEQ=SEG.ACK><CTL=RST>; unless it returns one of our SYN cookies. */
+    if (seg->flags & SYNACK_TCP_ACK) {
+        if (accept_cookie(st, lsk, now, seg)) return;
+        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        tcp_send_rst_for(st, now, seg);
+        return;
+    }
+    if (!(seg->flags & SYNACK_TCP_SYN)) {
+        drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        return;
+    }
+    /* Third: a SYN. Flags are tested by masking, so ECE/CWR (an ECN-setup SYN, RFC 3168
+     * §6.1.1), PSH or URG beside it change nothing: we answer without ECN. */
+    if (lsk->n_syn + lsk->n_acc >= lsk->backlog) {
+        /* Half-open connections fill the queue (a SYN flood, or a burst): a cookie keeps
+         * real clients coming in. With the accept queue itself full there is no room
+         * for them either; no reset: the client's retransmission tries again. */
+        if (lsk->n_acc < lsk->backlog)
+            send_cookie(st, lsk, now, seg);
+        else
+            drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+        return;
+    }
+    struct sock *c = new_child(st, lsk, now, seg);
+    if (!c) return;
+    struct tcb *t = &c->tcb;
+    syn_options(st, t, seg, true);
     /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends
      * it again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
      * half-open connection can hold). */
-    t->state = SYNACK_LISTEN;
-    tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
+    child_start(st, lsk, c, now, tw_reuse ? st->tw_isn : tcp_choose_isn(st, t, now), seg->seq,
+                seg->s->tcp.window);
     tcp_send_syn(st, c, now);
 }
 
