@@ -114,7 +114,7 @@ struct synack_config {
      * cross the wraparound) instead of the RFC 6528 ISN. */
     bool isn_fixed;
     uint32_t isn_fixed_value;
-    const char *cc;        /* congestion control: "newreno" (default) */
+    const char *cc;        /* congestion control: "newreno" (default) or "cubic" */
     synack_trace_fn trace; /* the event stream (synack/trace.h); NULL for none */
     void *trace_ctx;
 };

@@ -56,5 +56,6 @@ static const struct tcp_cc_ops newreno = {
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
     if (!name || strcmp(name, "newreno") == 0 || strcmp(name, "reno") == 0) return &newreno;
+    if (strcmp(name, "cubic") == 0) return &tcp_cc_cubic;
     return NULL;
 }

@@ -35,6 +35,9 @@ struct tcp_cc_ops {
     uint32_t (*ssthresh)(struct tcb *t);
 };
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
+extern const struct tcp_cc_ops tcp_cc_cubic;
+/* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
+double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
 
 struct tcb {
     int state;
@@ -91,7 +94,7 @@ struct tcb {
     bool sack_recovery;
     struct reass sacked;
     uint32_t high_rxt;
-    uint32_t cc_state[8]; /* private to the algorithm */
+    uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
 
     /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
     bool ack_now;

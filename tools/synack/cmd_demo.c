@@ -28,6 +28,7 @@ struct demo_opts {
     bool absolute, ladder_forced, timers, drops;
     int color; /* -1 auto */
     const char *pcap;
+    const char *cc;
     uint64_t delay_us, bandwidth_bps, msl_us;
 };
 
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 {
     fputs("usage: synack demo [--seed N] [--loss P] [--bytes N] [--absolute] [--pcap FILE]\n"
           "                   [--ladder] [--timers] [--drops] [--color|--no-color]\n"
-          "                   [--delay MS] [--bandwidth MBIT] [--msl S]\n"
+          "                   [--delay MS] [--bandwidth MBIT] [--msl S] [--cc newreno|cubic]\n"
           "\n"
           "Two synack stacks in this process, client 10.0.0.1 and server 10.0.0.2, joined by a\n"
           "simulated link. The client connects to the server's echo port (7), sends N bytes,\n"
@@ -67,7 +68,8 @@ static void usage(FILE *f)
           "  --timers        show timer events;  --drops  show segments the stacks dropped\n"
           "  --delay MS      one-way delay of the link (5)\n"
           "  --bandwidth M   link rate in Mbit/s (100)\n"
-          "  --msl S         Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n",
+          "  --msl S         Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
+          "  --cc NAME       congestion control: newreno (default) or cubic\n",
           f);
 }
 
@@ -108,6 +110,11 @@ static int parse(int argc, char **argv, struct demo_opts *o)
             i++;
         } else if (v && !strcmp(a, "--bytes")) {
             o->bytes = strtoull(v, &end, 10);
+            i++;
+        } else if (v && !strcmp(a, "--cc")) {
+            o->cc = v;
+            end = strcmp(v, "newreno") && strcmp(v, "reno") && strcmp(v, "cubic") ? (char *)v
+                                                                                  : (char *)"";
             i++;
         } else if (v && !strcmp(a, "--pcap")) {
             o->pcap = v;
@@ -171,6 +178,7 @@ int synack_cmd_demo(int argc, char **argv)
     cc.addr = CLIENT_ADDR;
     sc.addr = SERVER_ADDR;
     cc.msl_us = sc.msl_us = o.msl_us;
+    if (o.cc) cc.cc = sc.cc = o.cc;
     cc.isn_secret_set = sc.isn_secret_set = true;
     for (int i = 0; i < 16; i++) {
         cc.isn_secret[i] = pattern(o.seed, (uint64_t)i);
@@ -269,7 +277,8 @@ int synack_cmd_demo(int argc, char **argv)
             } else if (ev & SYNACK_EV_CONNECTED) {
                 if (!noted_data && sink.ladder) {
                     char note[96];
-                    snprintf(note, sizeof note, "data: %" PRIu64 " bytes to the echo port and back", total);
+                    snprintf(note, sizeof note, "data: %" PRIu64 " bytes to the echo port and back",
+                             total);
                     synack_ladder_note(sink.ladder, now, note);
                     noted_data = true;
                 }
@@ -351,7 +360,8 @@ int synack_cmd_demo(int argc, char **argv)
             if (synack_getinfo(client, cl.sd, &tw) == 0 && tw.state == SYNACK_TIME_WAIT) {
                 char note[128];
                 snprintf(note, sizeof note,
-                         "TIME-WAIT: the client holds the port pair for 2*MSL = %.0f s", 2 * o.msl_us / 1e6);
+                         "TIME-WAIT: the client holds the port pair for 2*MSL = %.0f s",
+                         2 * o.msl_us / 1e6);
                 synack_ladder_note(sink.ladder, now, note);
                 noted_tw = true;
             }
