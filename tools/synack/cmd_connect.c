@@ -24,17 +24,13 @@
 #define CONNECT_SIGINT_US 2000000ull /* after ^C: how long our FIN exchange may take */
 
 struct client {
-    const char *tun_name;
-    uint32_t addr, host_addr, peer;
-    uint8_t prefix, host_prefix;
+    struct tun_side side;
+    uint32_t peer;
     uint16_t port;
     uint64_t timeout_us; /* 0: the stack's own SYN retries decide */
-    const char *pcap_path;
     bool trace, verbose;
 
     synack_stack *stack;
-    synack_dev *tun, *dev;
-    synack_pcap_writer *pcap;
     struct live_trace *live;
     struct loop loop;
     int sd;
@@ -67,10 +63,7 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, struct client *c)
 {
-    c->addr = 0x0a070002u;
-    c->prefix = 24;
-    c->host_addr = 0x0a070001u;
-    c->host_prefix = 24;
+    tun_side_defaults(&c->side);
     const char *pos[2];
     int npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -86,15 +79,10 @@ static int parse(int argc, char **argv, struct client *c)
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) goto bad;
             i++;
-            if (!strcmp(a, "--tun")) {
-                c->tun_name = v;
-            } else if (!strcmp(a, "--addr")) {
-                if (parse_addr_prefix(v, &c->addr, &c->prefix) < 0) goto bad;
-            } else if (!strcmp(a, "--host-addr")) {
-                if (parse_addr_prefix(v, &c->host_addr, &c->host_prefix) < 0) goto bad;
-            } else if (!strcmp(a, "--pcap")) {
-                c->pcap_path = v;
-            } else if (!strcmp(a, "--timeout")) {
+            int t = tun_side_option(&c->side, a, v); /* --tun, --addr, --host-addr, --pcap */
+            if (t < 0) goto bad;
+            if (t > 0) continue;
+            if (!strcmp(a, "--timeout")) {
                 char *end;
                 double s = strtod(v, &end);
                 if (*end || s <= 0) goto bad;
@@ -116,7 +104,7 @@ static int parse(int argc, char **argv, struct client *c)
         fprintf(stderr, "synack connect: bad value for %s: '%s'\n", a, v ? v : "");
         return 2;
     }
-    if (!c->tun_name || npos != 2) {
+    if (!c->side.tun_name || npos != 2) {
         usage(stderr);
         return 2;
     }
@@ -327,36 +315,13 @@ int synack_cmd_connect(int argc, char **argv)
     int rc = 1, err;
     signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error we report, not a death */
     if (c->trace) c->live = live_trace_new(stderr, "peer", true);
-    c->tun = synack_tun_open(c->tun_name, &err);
-    if (!c->tun) {
-        fprintf(stderr, "synack connect: cannot open TUN device %s: %s\n", c->tun_name,
-                err == SYNACK_ESYS ? strerror(errno) : synack_strerror(err));
-        goto out;
-    }
-    int sys = 0;
-    if (synack_tun_configure(synack_tun_name(c->tun), c->host_addr, c->host_prefix, &sys) < 0 &&
-        !(sys == EPERM && !synack_tun_created(c->tun))) {
-        fprintf(stderr, "synack connect: cannot configure %s: %s\n", synack_tun_name(c->tun),
-                strerror(sys));
-        goto out;
-    }
-    c->dev = c->tun;
-    if (c->pcap_path) {
-        c->pcap = synack_pcap_open(c->pcap_path, &err);
-        if (!c->pcap) {
-            fprintf(stderr, "synack connect: %s: %s\n", c->pcap_path, synack_strerror(err));
-            goto out;
-        }
-        synack_dev *t = tap_wrap(c->dev, c->pcap);
-        if (!t) goto out;
-        c->dev = t;
-    }
+    if (tun_side_open(&c->side, "synack connect") < 0) goto out;
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = c->addr;
-    cfg.prefix_len = c->prefix;
-    cfg.mtu = c->dev->mtu;
+    cfg.addr = c->side.addr;
+    cfg.prefix_len = c->side.prefix;
+    cfg.mtu = c->side.dev->mtu;
     cfg.max_sockets = 16;
     if (c->live) {
         cfg.trace = live_trace_event;
@@ -368,7 +333,7 @@ int synack_cmd_connect(int argc, char **argv)
         goto out;
     }
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, 0};
-    if (loop_open(&c->loop, c->stack, c->dev, synack_tun_fd(c->tun), sigs) < 0) goto out;
+    if (loop_open(&c->loop, c->stack, c->side.dev, synack_tun_fd(c->side.tun), sigs) < 0) goto out;
     /* epoll refuses regular files (always readable anyway): then stdin is read when the
      * connection can take more. */
     c->stdin_pollable = loop_watch(&c->loop, STDIN_FILENO, EPOLLIN) == 0;
@@ -393,17 +358,17 @@ int synack_cmd_connect(int argc, char **argv)
     /* Flush what is still queued (the last ACK of our close) before the device goes. */
     int n;
     while ((n = synack_output(c->stack, loop_now(), c->rbuf, sizeof c->rbuf)) > 0)
-        synack_dev_send(c->dev, loop_now(), c->rbuf, (size_t)n);
+        synack_dev_send(c->side.dev, loop_now(), c->rbuf, (size_t)n);
 out:
     if (c->stack && c->sd >= 0) synack_close(c->stack, c->sd, loop_now());
     loop_close(&c->loop);
     live_trace_free(c->live);
     if (c->stack) synack_stack_free(c->stack);
-    if (c->dev)
-        synack_dev_free(c->dev);
-    else if (c->tun)
-        synack_dev_free(c->tun);
-    if (c->pcap) synack_pcap_close(c->pcap);
+    if (c->side.dev)
+        synack_dev_free(c->side.dev);
+    else if (c->side.tun)
+        synack_dev_free(c->side.tun);
+    if (c->side.pcap) synack_pcap_close(c->side.pcap);
     free(c);
     return rc;
 }

@@ -40,10 +40,7 @@ struct listener {
 };
 
 struct serve {
-    const char *tun_name;
-    uint32_t addr, host_addr;
-    uint8_t prefix, host_prefix;
-    const char *pcap_path;
+    struct tun_side side;
     bool trace;
     const char *faults_spec;
     uint64_t seed;
@@ -52,8 +49,6 @@ struct serve {
     int nls;
 
     synack_stack *stack;
-    synack_dev *tun, *dev;
-    synack_pcap_writer *pcap;
     struct live_trace *live;
     struct loop loop;
     struct svc_host host;
@@ -102,10 +97,7 @@ static int parse_port(const char *v, uint16_t *p)
 
 static int parse(int argc, char **argv, struct serve *o)
 {
-    o->addr = 0x0a070002u; /* 10.7.0.2 */
-    o->prefix = 24;
-    o->host_addr = 0x0a070001u; /* 10.7.0.1 */
-    o->host_prefix = 24;
+    tun_side_defaults(&o->side);
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -125,15 +117,10 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         i++;
         const struct svc_ops *svc = NULL;
-        if (!strcmp(a, "--tun")) {
-            o->tun_name = v;
-        } else if (!strcmp(a, "--addr")) {
-            if (parse_addr_prefix(v, &o->addr, &o->prefix) < 0) goto bad;
-        } else if (!strcmp(a, "--host-addr")) {
-            if (parse_addr_prefix(v, &o->host_addr, &o->host_prefix) < 0) goto bad;
-        } else if (!strcmp(a, "--pcap")) {
-            o->pcap_path = v;
-        } else if (!strcmp(a, "--faults")) {
+        int t = tun_side_option(&o->side, a, v); /* --tun, --addr, --host-addr, --pcap */
+        if (t < 0) goto bad;
+        if (t > 0) continue;
+        if (!strcmp(a, "--faults")) {
             o->faults_spec = v;
         } else if (!strcmp(a, "--seed")) {
             char *end;
@@ -167,7 +154,7 @@ static int parse(int argc, char **argv, struct serve *o)
         fprintf(stderr, "synack serve: bad value for %s: '%s'\n", a, v);
         return 2;
     }
-    if (!o->tun_name) {
+    if (!o->side.tun_name) {
         fprintf(stderr, "synack serve: --tun IF is required\n");
         usage(stderr);
         return 2;
@@ -186,16 +173,16 @@ static void status(void *ctx, FILE *f, bool json)
         return;
     }
     char a[16], h[16];
-    fprintf(f, "synack serve on %s: stack %s/%u, kernel %s/%u, MTU %u\n", sv->tun_name,
-            ip_str(sv->addr, a), sv->prefix, ip_str(sv->host_addr, h), sv->host_prefix,
-            sv->dev->mtu);
+    fprintf(f, "synack serve on %s: stack %s/%u, kernel %s/%u, MTU %u\n", sv->side.tun_name,
+            ip_str(sv->side.addr, a), sv->side.prefix, ip_str(sv->side.host_addr, h),
+            sv->side.host_prefix, sv->side.dev->mtu);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %d)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, SERVE_MAX_CONNS);
     for (int i = 0; i < sv->nls; i++)
         fprintf(f, "service %-8s port %-5u accepted %" PRIu64 "\n", sv->ls[i].ops->name,
                 sv->ls[i].port, sv->ls[i].accepted);
     struct synack_tun_stats ts;
-    synack_tun_get_stats(sv->tun, &ts);
+    synack_tun_get_stats(sv->side.tun, &ts);
     fprintf(f,
             "tun rx %" PRIu64 " packets %" PRIu64 " bytes, tx %" PRIu64 " packets %" PRIu64
             " bytes, tx dropped %" PRIu64 "\n",
@@ -315,8 +302,8 @@ static void serve_app(void *ctx, uint64_t now)
         }
     }
     if (sv->live) live_trace_flush(sv->live);
-    if (sv->pcap && now - sv->last_pcap_flush >= SERVE_PCAP_FLUSH) {
-        synack_pcap_flush(sv->pcap);
+    if (sv->side.pcap && now - sv->last_pcap_flush >= SERVE_PCAP_FLUSH) {
+        synack_pcap_flush(sv->side.pcap);
         sv->last_pcap_flush = now;
     }
 }
@@ -370,7 +357,7 @@ static uint64_t serve_deadline(void *ctx)
     for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++)
         if (sv->conns[i] && sv->conns[i]->draining && sv->conns[i]->linger_until < d)
             d = sv->conns[i]->linger_until;
-    if (sv->pcap) {
+    if (sv->side.pcap) {
         uint64_t p = sv->last_pcap_flush + SERVE_PCAP_FLUSH;
         if (p < d) d = p;
     }
@@ -394,39 +381,7 @@ static bool serve_done(void *ctx)
 
 static int setup_device(struct serve *sv)
 {
-    int err;
-    sv->tun = synack_tun_open(sv->tun_name, &err);
-    if (!sv->tun) {
-        int e = errno;
-        fprintf(stderr, "synack serve: cannot open TUN device %s: %s%s\n", sv->tun_name,
-                err == SYNACK_ESYS ? strerror(e) : synack_strerror(err),
-                e == EPERM ? " (creating one needs CAP_NET_ADMIN; or make a persistent one with "
-                             "`ip tuntap add dev IF mode tun user $USER`)"
-                           : "");
-        return -1;
-    }
-    int sys = 0;
-    if (synack_tun_configure(synack_tun_name(sv->tun), sv->host_addr, sv->host_prefix, &sys) < 0) {
-        if (sys == EPERM && !synack_tun_created(sv->tun))
-            fprintf(stderr, "synack serve: not allowed to configure %s (%s); using it as it is\n",
-                    synack_tun_name(sv->tun), strerror(sys));
-        else {
-            fprintf(stderr, "synack serve: cannot configure %s: %s\n", synack_tun_name(sv->tun),
-                    strerror(sys));
-            return -1;
-        }
-    }
-    sv->dev = sv->tun;
-    if (sv->pcap_path) {
-        sv->pcap = synack_pcap_open(sv->pcap_path, &err);
-        if (!sv->pcap) {
-            fprintf(stderr, "synack serve: %s: %s\n", sv->pcap_path, synack_strerror(err));
-            return -1;
-        }
-        synack_dev *t = tap_wrap(sv->dev, sv->pcap);
-        if (!t) return -1;
-        sv->dev = t;
-    }
+    if (tun_side_open(&sv->side, "synack serve") < 0) return -1;
     if (sv->faults_spec) {
         struct synack_faults_config fc;
         memset(&fc, 0, sizeof fc);
@@ -437,13 +392,13 @@ static int setup_device(struct serve *sv)
         }
         fc.seed = sv->seed;
         fc.inbound = fc.outbound = true;
-        synack_dev *f = synack_faults_wrap(sv->dev, &fc);
+        synack_dev *f = synack_faults_wrap(sv->side.dev, &fc);
         if (!f) return -1;
         if (sv->live) {
             f->trace = live_trace_event;
             f->trace_ctx = sv->live;
         }
-        sv->dev = f;
+        sv->side.dev = f;
     }
     return 0;
 }
@@ -466,9 +421,9 @@ int synack_cmd_serve(int argc, char **argv)
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = sv->addr;
-    cfg.prefix_len = sv->prefix;
-    cfg.mtu = sv->dev->mtu;
+    cfg.addr = sv->side.addr;
+    cfg.prefix_len = sv->side.prefix;
+    cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
     if (sv->live) {
@@ -494,14 +449,15 @@ int synack_cmd_serve(int argc, char **argv)
         }
     }
     static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1, SIGHUP, 0};
-    if (loop_open(&sv->loop, sv->stack, sv->dev, synack_tun_fd(sv->tun), sigs) < 0) goto out;
+    if (loop_open(&sv->loop, sv->stack, sv->side.dev, synack_tun_fd(sv->side.tun), sigs) < 0)
+        goto out;
     sv->started_at = sv->last_pcap_flush = loop_now();
 
     char a[16], h[16];
     fprintf(stderr, "synack serve: %s %s (MTU %u); kernel %s/%u, synack %s/%u;",
-            synack_tun_created(sv->tun) ? "created" : "attached to", synack_tun_name(sv->tun),
-            sv->dev->mtu, ip_str(sv->host_addr, h), sv->host_prefix, ip_str(sv->addr, a),
-            sv->prefix);
+            synack_tun_created(sv->side.tun) ? "created" : "attached to",
+            synack_tun_name(sv->side.tun), sv->side.dev->mtu, ip_str(sv->side.host_addr, h),
+            sv->side.host_prefix, ip_str(sv->side.addr, a), sv->side.prefix);
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");
@@ -526,11 +482,11 @@ out:
     free(sv->conns);
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
-    if (sv->dev)
-        synack_dev_free(sv->dev);
-    else if (sv->tun)
-        synack_dev_free(sv->tun);
-    if (sv->pcap) synack_pcap_close(sv->pcap);
+    if (sv->side.dev)
+        synack_dev_free(sv->side.dev);
+    else if (sv->side.tun)
+        synack_dev_free(sv->side.tun);
+    if (sv->side.pcap) synack_pcap_close(sv->side.pcap);
     free(sv);
     return rc;
 }

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "synack/tun.h"
+
 /* Datagrams read per wakeup before the stack's output is flushed and timers run. The stack
  * queues at most cfg.out_queue (512) datagrams, and a batch of input makes at most one ACK
  * each, so this cannot overflow it. */
@@ -420,4 +422,67 @@ void print_stats(FILE *f, const synack_stack *s, bool json)
         first = false;
     }
     if (json) fputs("}}\n", f);
+}
+
+void tun_side_defaults(struct tun_side *s)
+{
+    memset(s, 0, sizeof *s);
+    s->addr = 0x0a070002u; /* 10.7.0.2 */
+    s->prefix = 24;
+    s->host_addr = 0x0a070001u; /* 10.7.0.1 */
+    s->host_prefix = 24;
+}
+
+int tun_side_option(struct tun_side *s, const char *opt, const char *val)
+{
+    if (!strcmp(opt, "--tun")) {
+        s->tun_name = val;
+    } else if (!strcmp(opt, "--addr")) {
+        if (parse_addr_prefix(val, &s->addr, &s->prefix) < 0) return -1;
+    } else if (!strcmp(opt, "--host-addr")) {
+        if (parse_addr_prefix(val, &s->host_addr, &s->host_prefix) < 0) return -1;
+    } else if (!strcmp(opt, "--pcap")) {
+        s->pcap_path = val;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int tun_side_open(struct tun_side *s, const char *who)
+{
+    int err;
+    s->tun = synack_tun_open(s->tun_name, &err);
+    if (!s->tun) {
+        int e = errno;
+        fprintf(stderr, "%s: cannot open TUN device %s: %s%s\n", who, s->tun_name,
+                err == SYNACK_ESYS ? strerror(e) : synack_strerror(err),
+                e == EPERM ? " (creating one needs CAP_NET_ADMIN; or make a persistent one with "
+                             "`ip tuntap add dev IF mode tun user $USER`)"
+                           : "");
+        return -1;
+    }
+    int sys = 0;
+    if (synack_tun_configure(synack_tun_name(s->tun), s->host_addr, s->host_prefix, &sys) < 0) {
+        if (sys == EPERM && !synack_tun_created(s->tun)) {
+            fprintf(stderr, "%s: not allowed to configure %s (%s); using it as it is\n", who,
+                    synack_tun_name(s->tun), strerror(sys));
+        } else {
+            fprintf(stderr, "%s: cannot configure %s: %s\n", who, synack_tun_name(s->tun),
+                    strerror(sys));
+            return -1;
+        }
+    }
+    s->dev = s->tun;
+    if (s->pcap_path) {
+        s->pcap = synack_pcap_open(s->pcap_path, &err);
+        if (!s->pcap) {
+            fprintf(stderr, "%s: %s: %s\n", who, s->pcap_path, synack_strerror(err));
+            return -1;
+        }
+        synack_dev *t = tap_wrap(s->dev, s->pcap);
+        if (!t) return -1;
+        s->dev = t;
+    }
+    return 0;
 }

@@ -55,6 +55,24 @@ void loop_close(struct loop *l);
 /* ---- the capture tap: a device that writes every datagram both ways into a pcap file ---- */
 synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w);
 
+/* The TUN side that `serve` and `connect` share: the device, the stack's and the kernel's
+ * addresses, and the capture tap. */
+struct tun_side {
+    const char *tun_name, *pcap_path;
+    uint32_t addr, host_addr; /* defaults 10.7.0.2/24 and 10.7.0.1/24 */
+    uint8_t prefix, host_prefix;
+    synack_dev *tun; /* the TUN device itself */
+    synack_dev *dev; /* what the stack talks to: tun, in the tap with --pcap */
+    synack_pcap_writer *pcap;
+};
+void tun_side_defaults(struct tun_side *s);
+/* --tun, --addr, --host-addr, --pcap: 1 when opt is one of them with a good value, 0 when
+ * it is none of them, -1 when its value is bad. */
+int tun_side_option(struct tun_side *s, const char *opt, const char *val);
+/* Opens or creates the device, configures the kernel's side (a device we may not configure
+ * is used as it is, with a note), opens the capture. Messages start with who. 0 or -1. */
+int tun_side_open(struct tun_side *s, const char *who);
+
 /* ---- the live trace: one ladder per connection, on out ------------------------------------ */
 struct live_trace;
 /* peer_name: the column of the far end ("kernel"); the stack's own column is "synack". */
