@@ -133,9 +133,8 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
     } else {
         t->rtt_timing = false; /* Karn: a SYN sent twice gives no sample */
     }
-    if (tcp_send_segment(st, sk, now, t->iss, 0, flags, again) < 0) {
-        /* No room in the output queue: the retransmission timer sends it again. */
-    }
+    /* If the output queue has no room, the retransmission timer sends it again. */
+    (void)tcp_send_segment(st, sk, now, t->iss, 0, flags, again);
     t->snd_nxt = t->iss + 1;
     t->snd_max = t->iss + 1;
     if (!t->t_rtx) tcp_rtx_arm(st, t, now);
