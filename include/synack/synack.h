@@ -238,6 +238,7 @@ struct synack_stats {
     uint64_t drop_by_reason[64];
     uint32_t sockets_by_state[11];
     uint64_t syn_cookies_sent, syn_cookies_accepted; /* SYN flood defence, RFC 4987 §3.6 */
+    uint64_t spurious_retransmits; /* fast retransmissions undone (Eifel, RFC 3522) */
 };
 void synack_get_stats(const synack_stack *s, struct synack_stats *st);
 

@@ -89,6 +89,10 @@ struct tcb {
     uint32_t cwnd, ssthresh, bytes_acked_ca;
     uint32_t dupacks, recover;
     bool in_recovery;
+    /* Eifel (RFC 3522, RFC 4015): the window before a fast retransmission's reduction and
+     * the timestamp it went out with, to undo the reduction if it proves spurious. */
+    bool undo_ok;
+    uint32_t undo_cwnd, undo_ssthresh, undo_ts;
     /* SACK-based recovery (RFC 6675, tcp_sack.c): what the peer reported holding beyond
      * SND.UNA, and the highest byte retransmitted in this recovery. */
     bool sack_recovery;
@@ -123,6 +127,12 @@ uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint3
                  uint16_t rport, uint64_t now_us);
 /* The ISN for a new connection of this stack: tcp_isn() with the stack's secret. */
 uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us);
+
+/* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
+static inline uint32_t tcp_ts_now(const struct tcb *t, uint64_t now)
+{
+    return (uint32_t)(now / 1000) + t->ts_offset;
+}
 
 /* Arrival (tcp_in.c). */
 void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);

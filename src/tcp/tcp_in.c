@@ -397,6 +397,18 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->persist_shift = 0;
     t->t_persist = 0;
 
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    if (t->in_recovery && t->undo_ok && o->has_ts && (int32_t)(o->ts_ecr - t->undo_ts) < 0) {
+        /* Eifel detection (RFC 3522 §2): the first ACK of the retransmitted data echoes a
+         * timestamp older than the retransmission, so the original arrived: it was
+         * reordered, not lost. Response (RFC 4015): restore the window and leave recovery. */
+        t->cwnd = t->cwnd > t->undo_cwnd ? t->cwnd : t->undo_cwnd;
+        t->ssthresh = t->ssthresh > t->undo_ssthresh ? t->ssthresh : t->undo_ssthresh;
+        t->in_recovery = t->sack_recovery = false;
+        t->dupacks = 0;
+        st->stats.spurious_retransmits++;
+    }
+    t->undo_ok = false;
     if (t->in_recovery && t->sack_recovery) {
         /* RFC 6675: the pipe, not cwnd inflation, paces recovery; it ends when everything
          * outstanding at its start is acknowledged, with cwnd = ssthresh. */
@@ -462,6 +474,10 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
+    t->undo_ok = t->ts_ok;
+    t->undo_cwnd = t->cwnd;
+    t->undo_ssthresh = t->ssthresh;
+    t->undo_ts = tcp_ts_now(t, now);
     t->ssthresh = t->cc->ssthresh(t);
     st->stats.fast_retransmits++;
     t->dupacks = 0;

@@ -40,12 +40,6 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return cur;
 }
 
-/* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
-static uint32_t ts_now(const struct tcb *t, uint64_t now)
-{
-    return (uint32_t)(now / 1000) + t->ts_offset;
-}
-
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit)
 {
@@ -73,7 +67,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         if (active || t->sack_ok) h.opts.sack_permitted = true;
         if (active || t->ts_ok) {
             h.opts.has_ts = true;
-            h.opts.ts_val = ts_now(t, now);
+            h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = active ? 0 : t->ts_recent;
         }
         if (!(flags & SYNACK_TCP_ACK)) h.ack = 0;
@@ -83,7 +77,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         h.window = (uint16_t)field;
         if (t->ts_ok && !(flags & SYNACK_TCP_RST)) {
             h.opts.has_ts = true;
-            h.opts.ts_val = ts_now(t, now);
+            h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = t->ts_recent;
         }
         if (t->sack_ok && t->reass.n > 0 && !(flags & SYNACK_TCP_RST)) {
