@@ -76,11 +76,6 @@ struct synack_stack {
     uint32_t *out_len;
     uint32_t out_first, out_count, out_cap, slot_size;
 
-    /* A SYN that reopened a TIME-WAIT pair: the new ISN must start above the old
-     * connection's sequence space (RFC 6191 §3). Consumed by the listener. */
-    bool tw_isn_valid;
-    uint32_t tw_isn;
-
     uint64_t chal_window_start;
     uint32_t chal_count;
     uint16_t next_ephemeral;

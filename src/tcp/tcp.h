@@ -136,13 +136,14 @@ static inline uint32_t tcp_ts_now(const struct tcb *t, uint64_t now)
 
 /* Arrival (tcp_in.c). */
 void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
+/* isn: NULL for a fresh ISN (RFC 6528), or the one a reopened TIME-WAIT pair must use. */
 void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                      const struct tcp_seg *seg);
+                      const struct tcp_seg *seg, const uint32_t *isn);
 void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const struct tcp_seg *seg);
 /* TIME-WAIT may let a new SYN reopen the pair (RFC 9293 §3.10.7.4 note, RFC 6191): true
  * when the TIME-WAIT entry was released and the SYN should go to a listener. */
 bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_t now,
-                               const struct tcp_seg *seg);
+                               const struct tcp_seg *seg, uint32_t *isn);
 /* An ICMP error quoted one of our segments (RFC 1122 §4.2.3.9). */
 void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int err);
 

@@ -57,14 +57,15 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
         stack_trace(st, &ev);
     }
     struct sock *l = NULL;
+    uint32_t reopen_isn;
+    bool reopen = false;
     if (sk) {
         /* Only a listener can take the SYN that reopens a TIME-WAIT pair; without one,
          * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */
-        bool reopen = false;
         if (sk->tcb.state == SYNACK_TIME_WAIT &&
             (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
             l = find_listener(st, s->ip.dst, h->dport);
-            reopen = l && tcp_time_wait_accepts_syn(st, sk, now, &seg);
+            reopen = l && tcp_time_wait_accepts_syn(st, sk, now, &seg, &reopen_isn);
         }
         if (!reopen) {
             sk->tcb.segs_in++;
@@ -74,10 +75,9 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
     }
     if (!l) l = find_listener(st, s->ip.dst, h->dport);
     if (l) {
-        tcp_input_listen(st, l, now, &seg);
+        tcp_input_listen(st, l, now, &seg, reopen ? &reopen_isn : NULL);
         return 0;
     }
-    st->tw_isn_valid = false;
     tcp_input_closed(st, now, &seg);
     return 0;
 }

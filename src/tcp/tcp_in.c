@@ -180,10 +180,8 @@ static bool accept_cookie(struct synack_stack *st, struct sock *lsk, uint64_t no
 }
 
 void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                      const struct tcp_seg *seg)
+                      const struct tcp_seg *seg, const uint32_t *isn)
 {
-    bool tw_reuse = st->tw_isn_valid;
-    st->tw_isn_valid = false;
     /* First: "An incoming RST segment could not be valid ... ignore it." */
     if (seg->flags & SYNACK_TCP_RST) {
         drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
@@ -220,7 +218,7 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
     /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends
      * it again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
      * half-open connection can hold). */
-    child_start(st, lsk, c, now, tw_reuse ? st->tw_isn : tcp_choose_isn(st, t, now), seg->seq,
+    child_start(st, lsk, c, now, isn ? *isn : tcp_choose_isn(st, t, now), seg->seq,
                 seg->s->tcp.window);
     tcp_send_syn(st, c, now);
 }
@@ -842,7 +840,7 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
 /* ---- TIME-WAIT and a new SYN ------------------------------------------------------------ */
 
 bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_t now,
-                               const struct tcp_seg *seg)
+                               const struct tcp_seg *seg, uint32_t *isn)
 {
     struct tcb *t = &sk->tcb;
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
@@ -853,8 +851,7 @@ bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_
     if (t->ts_ok && o->has_ts) ok = (int32_t)(o->ts_val - t->ts_recent) > 0;
     if (!ok) return false;
     /* The new ISN starts beyond anything the old connection may still have in flight. */
-    st->tw_isn = t->snd_nxt + 65535 + 2;
-    st->tw_isn_valid = true;
+    *isn = t->snd_nxt + 65535 + 2;
     tcp_done(st, sk, now, 0); /* frees the entry, or unhashes it if the user holds it */
     return true;
 }
