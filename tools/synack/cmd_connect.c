@@ -364,11 +364,7 @@ out:
     loop_close(&c->loop);
     live_trace_free(c->live);
     if (c->stack) synack_stack_free(c->stack);
-    if (c->side.dev)
-        synack_dev_free(c->side.dev);
-    else if (c->side.tun)
-        synack_dev_free(c->side.tun);
-    if (c->side.pcap) synack_pcap_close(c->side.pcap);
+    tun_side_close(&c->side);
     free(c);
     return rc;
 }

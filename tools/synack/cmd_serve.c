@@ -482,11 +482,7 @@ out:
     free(sv->conns);
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
-    if (sv->side.dev)
-        synack_dev_free(sv->side.dev);
-    else if (sv->side.tun)
-        synack_dev_free(sv->side.tun);
-    if (sv->side.pcap) synack_pcap_close(sv->side.pcap);
+    tun_side_close(&sv->side);
     free(sv);
     return rc;
 }

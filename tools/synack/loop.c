@@ -486,3 +486,15 @@ int tun_side_open(struct tun_side *s, const char *who)
     }
     return 0;
 }
+
+void tun_side_close(struct tun_side *s)
+{
+    /* Each wrapper owns what it wraps, so freeing the outermost frees the TUN too. */
+    if (s->dev)
+        synack_dev_free(s->dev);
+    else if (s->tun)
+        synack_dev_free(s->tun);
+    if (s->pcap) synack_pcap_close(s->pcap);
+    s->dev = s->tun = NULL;
+    s->pcap = NULL;
+}

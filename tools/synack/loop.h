@@ -72,6 +72,8 @@ int tun_side_option(struct tun_side *s, const char *opt, const char *val);
 /* Opens or creates the device, configures the kernel's side (a device we may not configure
  * is used as it is, with a note), opens the capture. Messages start with who. 0 or -1. */
 int tun_side_open(struct tun_side *s, const char *who);
+/* Frees the device chain (s->dev and what it wraps, or the bare TUN) and closes the capture. */
+void tun_side_close(struct tun_side *s);
 
 /* ---- the live trace: one ladder per connection, on out ------------------------------------ */
 struct live_trace;
