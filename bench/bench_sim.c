@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "core/stack.h"
+#include "tcp/stack.h"
 #include "transfer.h"
 
 static double wall(void)

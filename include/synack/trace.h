@@ -14,59 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "synack/drop.h"
 #include "synack/packet.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Why a datagram or segment was dropped. Names are stable: counters and tests use them. */
-#define SYNACK_DROP_REASONS(X)                                                               \
-    X(NONE, "none")                                                                         \
-    X(IP_TRUNCATED, "ip-truncated")                                                         \
-    X(IP_VERSION, "ip-version")                                                             \
-    X(IP_HDR_LEN, "ip-header-length")                                                       \
-    X(IP_TOTAL_LEN, "ip-total-length")                                                      \
-    X(IP_CHECKSUM, "ip-checksum")                                                           \
-    X(IP_FRAGMENT, "ip-fragment")                                                           \
-    X(IP_NOT_FOR_US, "ip-not-for-us")                                                       \
-    X(IP_SRC_INVALID, "ip-source-invalid")                                                  \
-    X(IP_PROTO, "ip-protocol-unsupported")                                                  \
-    X(TCP_TRUNCATED, "tcp-truncated")                                                       \
-    X(TCP_HDR_LEN, "tcp-header-length")                                                     \
-    X(TCP_OPTION, "tcp-bad-option")                                                         \
-    X(TCP_CHECKSUM, "tcp-checksum")                                                         \
-    X(TCP_BAD_FLAGS, "tcp-bad-flags")                                                       \
-    X(TCP_BAD_PORT, "tcp-port-zero")                                                        \
-    X(TCP_NO_SOCKET, "tcp-no-socket")                                                       \
-    X(TCP_NOT_ACCEPTABLE, "tcp-not-acceptable")                                             \
-    X(TCP_RST_INVALID, "tcp-rst-not-acceptable")                                            \
-    X(TCP_RST_CHALLENGED, "tcp-rst-in-window-challenged")                                   \
-    X(TCP_SYN_CHALLENGED, "tcp-syn-challenged")                                             \
-    X(TCP_ACK_INVALID, "tcp-ack-not-acceptable")                                            \
-    X(TCP_NO_ACK, "tcp-no-ack-flag")                                                        \
-    X(TCP_BACKLOG_FULL, "tcp-backlog-full")                                                 \
-    X(TCP_TIME_WAIT, "tcp-time-wait")                                                       \
-    X(TCP_REASS_FULL, "tcp-reassembly-full")                                                \
-    X(TCP_AFTER_CLOSE, "tcp-data-after-close")                                              \
-    X(TCP_CHALLENGE_LIMIT, "tcp-challenge-ack-limit")                                       \
-    X(TCP_LISTEN_BAD, "tcp-listen-unexpected")                                              \
-    X(ICMP_TRUNCATED, "icmp-truncated")                                                     \
-    X(ICMP_CHECKSUM, "icmp-checksum")                                                       \
-    X(ICMP_TYPE, "icmp-type-ignored")                                                       \
-    X(OUT_QUEUE_FULL, "out-queue-full")                                                     \
-    X(LINK_LOSS, "link-loss")                                                               \
-    X(LINK_QUEUE_FULL, "link-queue-full")                                                   \
-    X(LINK_MTU, "link-mtu")
-
-enum synack_drop_reason {
-#define SYNACK_DROP_ENUM(name, text) SYNACK_DROP_##name,
-    SYNACK_DROP_REASONS(SYNACK_DROP_ENUM)
-#undef SYNACK_DROP_ENUM
-        SYNACK_DROP_COUNT
-};
-/* "tcp-checksum", ... */
-const char *synack_drop_name(int reason);
 
 enum synack_trace_kind {
     SYNACK_TRACE_SEG_OUT = 1, /* the stack queued a datagram (seg parsed, pkt the bytes) */
@@ -100,9 +53,9 @@ enum synack_link_event {
 
 struct synack_trace_event {
     enum synack_trace_kind kind;
-    uint64_t now;           /* microseconds, the caller's clock */
-    const char *who;        /* the stack's or link's name for renderers ("client", ...) */
-    int sd;                 /* socket descriptor, -1 when none */
+    uint64_t now;    /* microseconds, the caller's clock */
+    const char *who; /* the stack's or link's name for renderers ("client", ...) */
+    int sd;          /* socket descriptor, -1 when none */
     /* The connection the event belongs to, from this stack's side (STATE, TIMER, and
      * SEG_* too); remote is 0.0.0.0:0 for a listening socket. */
     uint32_t local_addr, remote_addr;
@@ -110,8 +63,8 @@ struct synack_trace_event {
     /* SEG_IN / SEG_OUT / DROP (when it parsed) */
     bool has_seg;
     struct synack_segment seg;
-    bool retransmit;        /* SEG_OUT: this sequence space was sent before */
-    const uint8_t *pkt;     /* the whole IPv4 datagram, for pcap writers */
+    bool retransmit;    /* SEG_OUT: this sequence space was sent before */
+    const uint8_t *pkt; /* the whole IPv4 datagram, for pcap writers */
     uint32_t pkt_len;
     /* STATE */
     int old_state, new_state;
@@ -131,12 +84,12 @@ struct synack_trace_event {
  * flags, seq/ack (relative to each side's ISN unless absolute), length and window, states
  * entered in each column, times on the left. Lost segments and retransmissions are marked. */
 struct synack_ladder_opts {
-    bool absolute;          /* real sequence numbers rather than relative */
-    bool color;             /* ANSI colour */
-    bool show_timers;       /* timer events as lines of their own */
-    bool show_drops;        /* drops inside the stacks as lines of their own */
-    int width;              /* total width in columns; 0 = 100 */
-    const char *left_name;  /* headings, e.g. "client" */
+    bool absolute;         /* real sequence numbers rather than relative */
+    bool color;            /* ANSI colour */
+    bool show_timers;      /* timer events as lines of their own */
+    bool show_drops;       /* drops inside the stacks as lines of their own */
+    int width;             /* total width in columns; 0 = 100 */
+    const char *left_name; /* headings, e.g. "client" */
     const char *right_name;
     /* A state entered by the receiver of a segment at the same instant shares the segment's
      * line (captures: the receiver's change is inferred at the time its input was seen).
@@ -172,21 +125,20 @@ void synack_pcap_close(synack_pcap_writer *w);
 
 /* ---- `synack trace`: read a capture and draw its connections (issue 6) ----------------- */
 struct synack_trace_opts {
-    int conn;               /* 0 = all, else the 1-based connection number */
+    int conn; /* 0 = all, else the 1-based connection number */
     bool absolute;
     bool color;
-    const char *html_path;  /* write a self-contained HTML report */
-    const char *svg_seq_path;    /* time-sequence graph */
-    const char *svg_ladder_path; /* ladder as SVG */
+    const char *html_path;        /* write a self-contained HTML report */
+    const char *svg_seq_path;     /* time-sequence graph */
+    const char *svg_ladder_path;  /* ladder as SVG */
     uint32_t max_ladder_segments; /* per connection in the terminal ladder; 0 = default
                                    * (100 for each connection; all with conn set) */
-    bool tsv;          /* instead of ladders: one line per TCP packet, "frame<TAB>connection<TAB>
-                        * annotations" with tshark's tcp.analysis field names, for comparison */
-    bool quiet;        /* no terminal output but the summary (with html/svg outputs) */
+    bool tsv;   /* instead of ladders: one line per TCP packet, "frame<TAB>connection<TAB>
+                 * annotations" with tshark's tcp.analysis field names, for comparison */
+    bool quiet; /* no terminal output but the summary (with html/svg outputs) */
 };
 /* Returns 0, or a negative SYNACK_E* code with a message printed to err. */
-int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FILE *out,
-                      FILE *err);
+int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FILE *out, FILE *err);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/splitmix.h"
+#include "base/splitmix.h"
 #include "dev/link_trace.h"
 #include "synack/dev.h"
 

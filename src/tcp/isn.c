@@ -13,8 +13,8 @@
  */
 #include "tcp/tcp.h"
 
-#include "core/stack.h"
-#include "tcp/siphash.h"
+#include "tcp/stack.h"
+#include "base/siphash.h"
 
 uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                  uint16_t rport, uint64_t now_us)

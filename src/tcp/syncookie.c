@@ -18,8 +18,8 @@
  */
 #include <string.h>
 
-#include "core/stack.h"
-#include "tcp/siphash.h"
+#include "tcp/stack.h"
+#include "base/siphash.h"
 #include "tcp/tcp.h"
 #include "wire/wire.h"
 

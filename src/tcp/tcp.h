@@ -1,12 +1,14 @@
 /*
  * tcp/tcp.h - the TCP connection machine (RFC 9293 §3.10): the transmission control
- * block and the functions core/ calls.
+ * block and the functions the entry points (src/entry/) call.
  *
- * Call order: core/ demultiplexes an arriving segment to a socket and calls
+ * Call order: entry/demux.c demultiplexes an arriving segment to a socket and calls
  * tcp_input_listen() (LISTEN), tcp_input() (every other state) or tcp_input_closed() (no
- * socket). User calls go through tcp_user_*(). Timers: core/ calls tcp_timers() when the
- * socket's deadline (tcb_next_deadline) has passed. Every path ends in tcp_output(), which
- * decides what to send now and queues it through ip_output(). Nothing here does I/O.
+ * socket). User calls go through tcp_user_*(): they change state and mark the socket as
+ * wanting output, never build a segment. Timers: entry/stack.c calls tcp_timers() when the
+ * socket's deadline (tcb_next_deadline) has passed. Segments are built by tcp_output(),
+ * which decides what to send now and queues it through ip_output_tcp(), only from the
+ * calls that carry a clock. Nothing here does I/O.
  */
 #ifndef SYNACK_TCP_TCP_H
 #define SYNACK_TCP_TCP_H
@@ -15,9 +17,9 @@
 #include <stdint.h>
 
 #include "synack/synack.h"
-#include "tcp/reass.h"
-#include "tcp/ring.h"
-#include "tcp/seq.h"
+#include "base/reass.h"
+#include "base/ring.h"
+#include "base/seq.h"
 
 struct synack_stack;
 struct sock;
@@ -175,11 +177,12 @@ bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
 bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
+void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
+
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint64_t tcb_next_deadline(const struct tcb *t);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
-void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);
@@ -195,12 +198,19 @@ int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now)
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now);
 
-/* Shared by the machine: change state (traced, counted, readiness updated). */
+/* The doors of a connection's life (tcp_conn.c). Change state (traced, readiness
+ * updated): the only way a state changes after birth. */
 void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int state);
 /* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
  * and the socket is freed if the user no longer holds it. */
 void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
 /* Initialise a TCB's buffers and defaults for a new connection. */
 int tcb_setup(struct synack_stack *st, struct sock *sk);
+/* A passive child is established: it joins its listener's accept queue. */
+void accept_queue_push(struct synack_stack *st, struct sock *child);
+/* The oldest established child (now the application's), or NULL. */
+struct sock *accept_queue_pop(struct synack_stack *st, struct sock *listener);
+/* A FIN-WAIT-2 nobody holds waits at most 2*MSL for the peer's FIN. */
+void tcp_orphan_fin_wait_2(struct synack_stack *st, struct sock *sk, uint64_t now);
 
 #endif

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "core/stack.h"
-#include "ip/ip.h"
+#include "tcp/stack.h"
+#include "tcp/ip_out.h"
 #include "tcp/tcp.h"
 #include "wire/wire.h"
 
@@ -230,7 +230,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     switch (t->state) {
     case SYNACK_CLOSED:
     case SYNACK_LISTEN:
+        return;
     case SYNACK_SYN_SENT:
+        /* The SYN of a connect() that no call carrying a clock has built yet. */
+        if (t->snd_max == t->iss) tcp_send_syn(st, sk, now);
         return;
     case SYNACK_SYN_RECEIVED:
         if (t->ack_now) {
@@ -252,7 +255,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
      * retransmit the next lost hole; when none is left, send new data below. */
     for (int guard = 0; sack_rec && guard < 100000; guard++) {
         uint32_t hole, hole_len;
-        if (outq_full(st)) {
+        if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
             break;
         }
@@ -264,7 +267,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         st->stats.retransmits++;
     }
     for (int guard = 0; guard < 100000; guard++) {
-        if (outq_full(st)) {
+        if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
             break;
         }

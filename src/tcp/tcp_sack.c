@@ -9,7 +9,7 @@
  * data. NewReno repairs one hole per round trip; this repairs all of them in one, which is
  * what a window that overshot a bottleneck queue in slow start needs.
  */
-#include "core/stack.h"
+#include "tcp/stack.h"
 #include "tcp/tcp.h"
 
 #define DUP_THRESH 3 /* RFC 6675 §2 / RFC 5681 §3.2 */

@@ -1,19 +1,9 @@
 /*
  * tcp/tcp_timer.c - what happens when a connection's time comes: retransmission (RFC 6298
  * §5), persist (zero-window probes, RFC 9293 §3.8.6.1), delayed ACK (§3.8.6.3), keepalive
- * (RFC 1122 §4.2.3.6) and the end of TIME-WAIT.
- *
- * Why TIME-WAIT exists (RFC 9293 §3.4.2, §3.6): the side that closes first waits 2*MSL
- * before the port pair may be used again. One reason is its last ACK: if that ACK is lost
- * the peer retransmits its FIN, and only a TCB still in TIME-WAIT can answer it; without
- * one the answer would be a reset and the peer would see an error for a clean close. The
- * other reason is old duplicates: a segment of this connection still wandering in the
- * network must die (MSL) before a new connection on the same four numbers could take it
- * for its own. TIME-WAIT is the price of reliability at the end, and the ISN clock
- * (isn.c) is its partner at the start.
+ * (RFC 1122 §4.2.3.6) and the end of TIME-WAIT (why it exists: tcp/tcp_conn.c).
  */
-#include "core/stack.h"
-#include "tcp/tcp.h"
+#include "tcp/stack.h"
 
 uint64_t tcb_next_deadline(const struct tcb *t)
 {
@@ -41,17 +31,6 @@ static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, 
                                     .remote_addr = sk->tcb.raddr,
                                     .remote_port = sk->tcb.rport};
     stack_trace(st, &ev);
-}
-
-void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
-{
-    struct tcb *t = &sk->tcb;
-    tcp_set_state(st, sk, now, SYNACK_TIME_WAIT);
-    t->t_rtx = t->t_persist = t->t_keep = 0;
-    t->t_tw = now + 2 * st->cfg.msl_us;
-    ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
-    tw_add(st, sk);
-    timer_update(st, sk);
 }
 
 static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)

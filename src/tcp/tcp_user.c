@@ -1,89 +1,15 @@
 /*
  * tcp/tcp_user.c - the user calls of RFC 9293 §3.10.1-6 (OPEN, SEND, RECEIVE, CLOSE,
- * ABORT) as the machine sees them, and the bookkeeping every path shares: setting up a
- * TCB, changing state, and ending a connection.
+ * ABORT) as the machine sees them. A user call changes state and marks the socket as
+ * wanting output (sock_want_output); it never builds a segment, because it carries no
+ * clock a segment could be stamped with: the next call that carries `now` (synack_output,
+ * synack_poll, synack_input) builds it. The one exception is ABORT's reset, which carries
+ * no timestamp and starts no RTT measurement, so it goes out at once.
  */
 #include <string.h>
 
-#include "core/stack.h"
+#include "tcp/stack.h"
 #include "tcp/tcp.h"
-
-int tcb_setup(struct synack_stack *st, struct sock *sk)
-{
-    struct tcb *t = &sk->tcb;
-    if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
-    /* The smallest window scale that lets the whole receive ring be advertised
-     * (RFC 7323 §2.3, at most 14). */
-    t->rcv_wscale = 0;
-    while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
-    /* The ring has 2^scale bytes more than the window it offers: a scaled window field
-     * rounds the right edge up (so that it never moves left), and what that rounding
-     * promises must still fit (RFC 7323 §2.4). */
-    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + (1u << t->rcv_wscale)) < 0) {
-        ring_free(&t->snd);
-        return SYNACK_ENOMEM;
-    }
-    t->cc = st->cc;
-    uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
-    t->rcv_mss = (uint16_t)(t->user_mss && t->user_mss < link_mss ? t->user_mss : link_mss);
-    t->snd_mss = 536;
-    t->ts_offset = (uint32_t)stack_random(st);
-    tcp_rtt_init(t, st->cfg.rto_initial_us);
-    t->cc->init(t);
-    memset(&t->reass, 0, sizeof t->reass);
-    return 0;
-}
-
-void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int state)
-{
-    int old = sk->tcb.state;
-    if (old == state) return;
-    sk->tcb.state = state;
-    if (state == SYNACK_ESTABLISHED || (old < SYNACK_ESTABLISHED && state > SYNACK_ESTABLISHED))
-        sk->connected_reported = true;
-    if (state == SYNACK_ESTABLISHED && sk->tcb.keepalive)
-        sk->tcb.t_keep = now + sk->tcb.keep_idle_us;
-    stack_trace_state(st, sk, now, old, state);
-    sock_notify(st, sk);
-}
-
-static void unlink_from_listener(struct synack_stack *st, struct sock *sk)
-{
-    struct sock *l = sock_of(st, sk->parent);
-    sk->parent = -1;
-    if (!l || !l->in_use) return;
-    /* In the accept queue? Unlink it; otherwise it was counted as a SYN-queue entry. */
-    int32_t prev = -1;
-    for (int32_t i = l->acc_head; i >= 0; prev = i, i = st->socks[i].acc_next) {
-        if (i != sk->idx) continue;
-        if (prev >= 0)
-            st->socks[prev].acc_next = sk->acc_next;
-        else
-            l->acc_head = sk->acc_next;
-        if (l->acc_tail == sk->idx) l->acc_tail = prev;
-        l->n_acc--;
-        sk->acc_next = -1;
-        return;
-    }
-    if (l->n_syn > 0) l->n_syn--;
-}
-
-void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
-{
-    struct tcb *t = &sk->tcb;
-    if (error) sk->error = error;
-    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = 0;
-    tcp_set_state(st, sk, now, SYNACK_CLOSED);
-    if (sk->hashed) ctab_remove(st, sk);
-    if (sk->in_tw) tw_remove(st, sk);
-    if (sk->parent >= 0) unlink_from_listener(st, sk);
-    ring_free(&t->snd);
-    /* Unread data stays readable after a clean close; after an error it is gone. */
-    if (error || !sk->user_open) ring_free(&t->rcv);
-    timer_update(st, sk);
-    sock_notify(st, sk);
-    sock_maybe_free(st, sk);
-}
 
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
@@ -97,10 +23,10 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->recover = t->iss;
     t->passive = false;
     t->last_rcv_time = now;
-    ctab_insert(st, sk);
+    sock_hash(st, sk);
     st->stats.conn_opened_active++;
     tcp_set_state(st, sk, now, SYNACK_SYN_SENT);
-    tcp_send_syn(st, sk, now);
+    sock_want_output(st, sk); /* SYN-SENT output is the SYN (tcp_output) */
     return SYNACK_EINPROGRESS;
 }
 
@@ -126,7 +52,7 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
     if (len > UINT32_MAX) len = UINT32_MAX;
     uint32_t n = ring_write(&t->snd, buf, (uint32_t)len);
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
-    tcp_output(st, sk, now);
+    sock_want_output(st, sk);
     return (long)n;
 }
 
@@ -147,7 +73,7 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
         bool low = adv < 2u * t->rcv_mss || adv < t->rcv.cap / 8;
         if (synced && !t->fin_rcvd && low && after > adv && after - adv >= step) {
             t->ack_now = true;
-            tcp_output(st, sk, now);
+            sock_want_output(st, sk);
         }
         sock_notify(st, sk);
         return (long)n;
@@ -186,7 +112,7 @@ int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now)
     default:
         return 0; /* already closing: "error: connection closing" is not an error here */
     }
-    tcp_output(st, sk, now);
+    sock_want_output(st, sk);
     return 0;
 }
 
@@ -201,6 +127,7 @@ void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now)
     case SYNACK_FIN_WAIT_1:
     case SYNACK_FIN_WAIT_2:
     case SYNACK_CLOSE_WAIT:
+        /* At once: a reset carries no timestamp and starts no RTT measurement. */
         tcp_send_rst(st, sk, now);
         break;
     default:
@@ -212,11 +139,29 @@ void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now)
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
-    /* Closing with unread data loses it: tell the peer with a reset (RFC 2525 §2.17,
-     * as Linux does), and an SO_LINGER of 0 asks for exactly that. */
-    if ((t->rcv.buf && t->rcv.len > 0 && t->state != SYNACK_TIME_WAIT) || sk->linger == 0) {
-        tcp_user_abort(st, sk, now);
+    int r = 0;
+    if (t->state == SYNACK_LISTEN) {
+        /* Children not yet accepted are aborted with the listener. */
+        sk->user_open = false;
+        for (uint32_t i = 0; i < st->nsocks; i++) {
+            struct sock *c = &st->socks[i];
+            if (c->in_use && c->parent == sk->idx) tcp_user_abort(st, c, now);
+        }
+        tcp_done(st, sk, now, 0);
         return 0;
     }
-    return tcp_user_shutdown_wr(st, sk, now);
+    /* Closing with unread data loses it: tell the peer with a reset (RFC 2525 §2.17,
+     * as Linux does), and an SO_LINGER of 0 asks for exactly that. */
+    if ((t->rcv.buf && t->rcv.len > 0 && t->state != SYNACK_TIME_WAIT) || sk->linger == 0)
+        tcp_user_abort(st, sk, now);
+    else if (t->state != SYNACK_CLOSED)
+        r = tcp_user_shutdown_wr(st, sk, now);
+    /* From here on the connection is an orphan: nobody reads what arrives. */
+    sk->user_open = false;
+    if (!sk->in_use) return r;
+    if (t->state == SYNACK_TIME_WAIT || t->state == SYNACK_CLOSED) ring_free(&t->rcv);
+    tcp_orphan_fin_wait_2(st, sk, now);
+    timer_update(st, sk);
+    sock_maybe_free(st, sk);
+    return r;
 }

@@ -3,7 +3,7 @@
  *
  * No state, no allocation, no I/O. Parsers check every length once and then fill a plain
  * struct (synack/packet.h), so nothing after a successful parse can read out of bounds.
- * They return 0 or a SYNACK_DROP_* reason (synack/trace.h): the caller counts and traces
+ * They return 0 or a SYNACK_DROP_* reason (synack/drop.h): the caller counts and traces
  * the drop by that name. Emitters return the bytes written, or 0 when cap is too small.
  * Multi-byte fields are big-endian on the wire and host order in the structs.
  */
@@ -15,14 +15,17 @@
 #include <stdint.h>
 
 #include "synack/packet.h"
-#include "synack/trace.h"
+#include "synack/drop.h"
 
 #define WIRE_IPV4_HDR_LEN 20
 #define WIRE_TCP_HDR_LEN  20
 #define WIRE_TCP_MAX_OPTS 40
 
 /* ---- byte order helpers (unaligned-safe) ---- */
-static inline uint16_t wire_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t wire_get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t wire_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -87,8 +90,7 @@ size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 /* A whole IPv4+TCP datagram in one call: ip fields used are tos, ttl, id, frag, src, dst. */
 int wire_segment_parse(const uint8_t *pkt, size_t len, bool verify, struct synack_segment *out);
 size_t wire_segment_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *ip,
-                         const struct synack_tcp_hdr *tcp, const uint8_t *payload,
-                         size_t plen);
+                         const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen);
 
 /* ---- ICMP (RFC 792) ----
  * Checks length >= 8 and the checksum. Echo: id, seq, data. Destination unreachable and
@@ -101,8 +103,8 @@ size_t wire_icmp_emit_echo(uint8_t *buf, size_t cap, uint8_t type, uint16_t id, 
                            const uint8_t *data, size_t data_len);
 /* An error (e.g. type 3 code 3 port unreachable) quoting up to the first 28 bytes... as
  * RFC 1122 §3.2.2 asks: the IP header plus at least 8 bytes of the offending datagram. */
-size_t wire_icmp_emit_error(uint8_t *buf, size_t cap, uint8_t type, uint8_t code,
-                            uint16_t mtu, const uint8_t *quote, size_t quote_len);
+size_t wire_icmp_emit_error(uint8_t *buf, size_t cap, uint8_t type, uint8_t code, uint16_t mtu,
+                            const uint8_t *quote, size_t quote_len);
 
 /* "SYN,ACK", "FIN,PSH,ACK", ... into buf (at least 40 bytes); returns buf. */
 const char *wire_flags_str(uint16_t flags, char *buf, size_t cap);

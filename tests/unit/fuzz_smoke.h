@@ -7,7 +7,7 @@
 #ifndef SYNACK_FUZZ_SMOKE_H
 #define SYNACK_FUZZ_SMOKE_H
 
-#include "core/splitmix.h"
+#include "base/splitmix.h"
 #include "test.h"
 
 TEST(fuzz_target_random_inputs)

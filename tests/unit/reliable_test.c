@@ -302,15 +302,23 @@ TEST(nagle_coalesces_small_writes_and_nodelay_does_not)
     connect_pair(&n, &e);
     simnet_run_to(&n, n.now + 100 * MS);
     /* Nagle (RFC 896, RFC 9293 §3.7.4): ten 1-byte writes while the first is unacked
-     * make two segments: the first byte, then the other nine together. */
+     * make two segments: the first byte, then the other nine together.
+     * Each write is followed by the application's loop running the stack for 10 us (user
+     * calls only mark the socket; the next call that carries a clock sends). */
     int before = n.nsegs;
-    for (int i = 0; i < 10; i++) ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, "n", 1), 1);
+    for (int i = 0; i < 10; i++) {
+        ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, "n", 1), 1);
+        simnet_run_to(&n, n.now + 10);
+    }
     simnet_run_to(&n, n.now + 500 * MS);
     ASSERT_EQ(data_segments(&n, 0, before), 2);
-    /* TCP_NODELAY: each write goes at once. */
+    /* TCP_NODELAY: each write goes at the next output. */
     ASSERT_EQ(synack_setopt(n.st[0], e.csd, SYNACK_OPT_NODELAY, 1), 0);
     before = n.nsegs;
-    for (int i = 0; i < 10; i++) ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, "d", 1), 1);
+    for (int i = 0; i < 10; i++) {
+        ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, "d", 1), 1);
+        simnet_run_to(&n, n.now + 10);
+    }
     simnet_run_to(&n, n.now + 500 * MS);
     ASSERT_EQ(data_segments(&n, 0, before), 10);
     simnet_free(&n);

@@ -5,7 +5,7 @@
  * length, refusal, and the ISN's properties (RFC 6528).
  */
 #include "simnet.h"
-#include "tcp/siphash.h"
+#include "base/siphash.h"
 #include "tcp/tcp.h"
 #include "test.h"
 

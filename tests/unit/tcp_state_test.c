@@ -13,7 +13,7 @@
  * receive window (TCPF_RCVBUF, the peer never offers window scaling).
  */
 #include "tcp_fixture.h"
-#include "tcp/seq.h"
+#include "base/seq.h"
 
 #define SYN SYNACK_TCP_SYN
 #define ACK SYNACK_TCP_ACK

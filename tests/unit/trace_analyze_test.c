@@ -10,7 +10,7 @@
 
 #include "synack/synack.h"
 #include "test.h"
-#include "trace/analyze.h"
+#include "capture/analyze.h"
 
 #define C   0 /* the client sends */
 #define S   1 /* the server sends */

@@ -17,8 +17,8 @@
 #include "synack/synack.h"
 #include "synack/trace.h"
 #include "test.h"
-#include "trace/analyze.h"
-#include "trace/capture.h"
+#include "capture/analyze.h"
+#include "capture/capture.h"
 #include "wire/wire.h"
 
 #define CONNS 100u

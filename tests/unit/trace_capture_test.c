@@ -12,7 +12,7 @@
 
 #include "synack/synack.h"
 #include "test.h"
-#include "trace/capture.h"
+#include "capture/capture.h"
 #include "wire/wire.h"
 
 #define CLI 0x0a630001u /* 10.99.0.1 */

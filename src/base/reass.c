@@ -1,0 +1,85 @@
+/*
+ * base/reass.c - the sorted, bounded list of out-of-order sequence ranges (see reass.h).
+ */
+#include "base/reass.h"
+
+#include "base/seq.h"
+
+static void reass_remove(struct reass *q, int i)
+{
+    for (int j = i; j + 1 < q->n; j++) {
+        q->left[j] = q->left[j + 1];
+        q->right[j] = q->right[j + 1];
+    }
+    q->n--;
+    if (q->recent > i && q->recent > 0)
+        q->recent--;
+    else if (q->recent == i)
+        q->recent = 0;
+}
+
+int reass_add(struct reass *q, uint32_t l, uint32_t r)
+{
+    if (!seq_lt(l, r)) return 0;
+    int i = 0;
+    while (i < q->n && seq_lt(q->right[i], l)) i++;
+    /* i is the first range that ends at or after l: overlap or adjacency merges. */
+    if (i < q->n && seq_leq(q->left[i], r)) {
+        q->left[i] = seq_min(q->left[i], l);
+        q->right[i] = seq_max(q->right[i], r);
+        while (i + 1 < q->n && seq_leq(q->left[i + 1], q->right[i])) {
+            q->right[i] = seq_max(q->right[i], q->right[i + 1]);
+            reass_remove(q, i + 1);
+        }
+        q->recent = (uint8_t)i;
+        return 0;
+    }
+    if (q->n == REASS_MAX) return -1;
+    for (int j = q->n; j > i; j--) {
+        q->left[j] = q->left[j - 1];
+        q->right[j] = q->right[j - 1];
+    }
+    q->left[i] = l;
+    q->right[i] = r;
+    q->n++;
+    q->recent = (uint8_t)i;
+    return 0;
+}
+
+uint32_t reass_advance(struct reass *q, uint32_t rcv_nxt)
+{
+    while (q->n > 0 && seq_leq(q->left[0], rcv_nxt)) {
+        rcv_nxt = seq_max(rcv_nxt, q->right[0]);
+        reass_remove(q, 0);
+    }
+    return rcv_nxt;
+}
+
+int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, int max)
+{
+    int k = 0;
+    if (q->n == 0 || max <= 0) return 0;
+    left[k] = q->left[q->recent];
+    right[k] = q->right[q->recent];
+    k++;
+    for (int i = 0; i < q->n && k < max; i++) {
+        if (i == q->recent) continue;
+        left[k] = q->left[i];
+        right[k] = q->right[i];
+        k++;
+    }
+    return k;
+}
+
+void reass_trim_below(struct reass *q, uint32_t seq)
+{
+    while (q->n > 0 && seq_leq(q->right[0], seq)) reass_remove(q, 0);
+    if (q->n > 0 && seq_lt(q->left[0], seq)) q->left[0] = seq;
+}
+
+uint32_t reass_bytes(const struct reass *q)
+{
+    uint32_t b = 0;
+    for (int i = 0; i < q->n; i++) b += q->right[i] - q->left[i];
+    return b;
+}

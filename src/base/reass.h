@@ -1,0 +1,38 @@
+/*
+ * base/reass.h - out-of-order reassembly bookkeeping (RFC 9293 §3.10.7.4, seventh step:
+ * segments beyond RCV.NXT are kept and delivered when the hole fills).
+ *
+ * The same structure keeps a sender's SACK scoreboard (tcp_sack.c): the ranges the peer
+ * reported holding beyond SND.UNA (RFC 2018, RFC 6675).
+ *
+ * The bytes themselves are parked in the receive ring at their offset from RCV.NXT; this
+ * structure only remembers which sequence ranges beyond RCV.NXT are filled, as at most
+ * REASS_MAX disjoint, sorted [left, right) ranges. A segment that would need one more range
+ * is dropped (bounded memory whatever the peer sends); the peer retransmits it.
+ */
+#ifndef SYNACK_BASE_REASS_H
+#define SYNACK_BASE_REASS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define REASS_MAX 16
+
+struct reass {
+    uint32_t left[REASS_MAX], right[REASS_MAX];
+    uint8_t n;
+    uint8_t recent; /* index of the range the latest segment touched (first SACK block) */
+};
+
+/* Records [l, r) as held. Returns 0, or -1 when it needs a new range and all are taken. */
+int reass_add(struct reass *q, uint32_t l, uint32_t r);
+/* Removes the ranges that now start at or before rcv_nxt and returns the new RCV.NXT. */
+uint32_t reass_advance(struct reass *q, uint32_t rcv_nxt);
+/* Forgets everything below seq (a range straddling it is cut at seq). */
+void reass_trim_below(struct reass *q, uint32_t seq);
+/* Bytes held in all ranges. */
+uint32_t reass_bytes(const struct reass *q);
+/* Up to max SACK blocks (RFC 2018 §4: the most recent first). Returns the count. */
+int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, int max);
+
+#endif

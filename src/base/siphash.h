@@ -1,0 +1,16 @@
+/*
+ * base/siphash.h - SipHash-2-4 (Aumasson and Bernstein, 2012), the keyed PRF behind the
+ * initial sequence numbers (RFC 6528) and the connection hash table's bucket choice.
+ */
+#ifndef SYNACK_BASE_SIPHASH_H
+#define SYNACK_BASE_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+/* SipHash-2-4 of a connection's 4-tuple, in network byte order. */
+uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
+                       uint16_t rport);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * entry/demux.c - where every arriving TCP segment starts: sanity checks that do not
+ * need a connection, the 4-tuple lookup, TIME-WAIT reuse by a new SYN, then the listener
+ * or the CLOSED-state reply (RFC 9293 §3.10.7.1).
+ */
+#include "entry/demux.h"
+
+#include "tcp/stack.h"
+
+/* A listener on the port: bound to the address, or to any (the hash keys it with a zero
+ * remote end). Only looked up when no connection matched: not on the data path. */
+static struct sock *find_listener(struct synack_stack *st, uint32_t addr, uint16_t port)
+{
+    struct sock *l = sock_lookup(st, addr, port, 0, 0);
+    if (!l) l = sock_lookup(st, 0, port, 0, 0);
+    return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
+}
+
+int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment *s,
+              const uint8_t *pkt, uint32_t len)
+{
+    const struct synack_tcp_hdr *h = &s->tcp;
+    struct tcp_seg seg = {.s = s,
+                          .seq = h->seq,
+                          .ack = h->ack,
+                          .flags = h->flags,
+                          .data = s->payload,
+                          .dlen = s->payload_len};
+    seg.len =
+        seg.dlen + ((h->flags & SYNACK_TCP_SYN) ? 1 : 0) + ((h->flags & SYNACK_TCP_FIN) ? 1 : 0);
+
+    if (h->sport == 0 || h->dport == 0) {
+        stack_drop(st, now, SYNACK_DROP_TCP_BAD_PORT, pkt, len, s, -1);
+        return SYNACK_EPROTO;
+    }
+    /* SYN and RST together ask for two opposite things; no stack sends it, scanners do. */
+    if ((h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)) == (SYNACK_TCP_SYN | SYNACK_TCP_RST)) {
+        stack_drop(st, now, SYNACK_DROP_TCP_BAD_FLAGS, pkt, len, s, -1);
+        return SYNACK_EPROTO;
+    }
+    if (h->flags & SYNACK_TCP_RST) st->stats.rst_in++;
+
+    struct sock *sk = sock_lookup(st, s->ip.dst, h->dport, s->ip.src, h->sport);
+    if (stack_tracing(st)) {
+        struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_IN,
+                                        .now = now,
+                                        .sd = sk ? sk->idx : -1,
+                                        .has_seg = true,
+                                        .seg = *s,
+                                        .pkt = pkt,
+                                        .pkt_len = len,
+                                        .local_addr = s->ip.dst,
+                                        .local_port = h->dport,
+                                        .remote_addr = s->ip.src,
+                                        .remote_port = h->sport};
+        stack_trace(st, &ev);
+    }
+    struct sock *l = NULL;
+    uint32_t reopen_isn;
+    bool reopen = false;
+    if (sk) {
+        /* Only a listener can take the SYN that reopens a TIME-WAIT pair; without one,
+         * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */
+        if (sk->tcb.state == SYNACK_TIME_WAIT &&
+            (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
+            l = find_listener(st, s->ip.dst, h->dport);
+            reopen = l && tcp_time_wait_accepts_syn(st, sk, now, &seg, &reopen_isn);
+        }
+        if (!reopen) {
+            sk->tcb.segs_in++;
+            tcp_input(st, sk, now, &seg);
+            return 0;
+        }
+    }
+    if (!l) l = find_listener(st, s->ip.dst, h->dport);
+    if (l) {
+        tcp_input_listen(st, l, now, &seg, reopen ? &reopen_isn : NULL);
+        return 0;
+    }
+    tcp_input_closed(st, now, &seg);
+    return 0;
+}

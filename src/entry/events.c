@@ -1,0 +1,55 @@
+/*
+ * entry/events.c - readiness: what a socket is ready for (a level computed from its
+ * state), and the reports of the sockets whose readiness may have changed since last
+ * reported (the machine queues them, tcp/sock.c), so that an application with many
+ * sockets does not scan them all.
+ */
+#include "tcp/stack.h"
+#include "entry/events.h"
+
+unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
+{
+    (void)st;
+    unsigned ev = 0;
+    const struct tcb *t = &sk->tcb;
+    if (!sk->in_use) return 0;
+    if (t->state == SYNACK_LISTEN) {
+        if (sk->acceptq.n > 0) ev |= SYNACK_EV_READABLE;
+        return ev;
+    }
+    if (sk->error) ev |= SYNACK_EV_ERROR | SYNACK_EV_CLOSED | SYNACK_EV_READABLE;
+    bool synced = t->state >= SYNACK_ESTABLISHED && t->state != SYNACK_TIME_WAIT;
+    if (sk->connected_reported || synced) ev |= SYNACK_EV_CONNECTED;
+    if (t->rcv.buf && t->rcv.len > 0) ev |= SYNACK_EV_READABLE;
+    if (t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
+    bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
+                    !t->fin_queued && !sk->shut_wr;
+    if (can_send && t->snd.buf && ring_free_space(&t->snd) > 0) ev |= SYNACK_EV_WRITABLE;
+    if (t->state == SYNACK_CLOSED && sk->connected_reported) ev |= SYNACK_EV_CLOSED;
+    if (t->state == SYNACK_TIME_WAIT) ev |= SYNACK_EV_CLOSED;
+    return ev;
+}
+
+int synack_next_event(synack_stack *st, int *sd, unsigned *events)
+{
+    struct fifo_node *x;
+    while ((x = fifo_pop(&st->evq)) != NULL) {
+        struct sock *sk = container_of(x, struct sock, evq);
+        if (!sk->in_use || !sk->user_open) continue;
+        unsigned ev = sock_events(st, sk);
+        if (ev == sk->ev_reported) continue;
+        sk->ev_reported = ev;
+        if (sd) *sd = sk->idx;
+        if (events) *events = ev;
+        return 1;
+    }
+    return 0;
+}
+
+unsigned synack_events(const synack_stack *st, int sd)
+{
+    if (!st || sd < 0 || (uint32_t)sd >= st->nsocks) return 0;
+    const struct sock *sk = &st->socks[sd];
+    if (!sk->in_use || !sk->user_open) return 0;
+    return sock_events(st, sk);
+}

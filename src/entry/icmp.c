@@ -1,0 +1,82 @@
+/*
+ * entry/icmp.c - ICMP (RFC 792): answer echo requests (ping), and pass destination
+ * unreachable errors that quote one of our TCP segments to its connection (RFC 1122
+ * §4.2.3.9). Other types are counted and ignored.
+ */
+#include <string.h>
+
+#include "tcp/stack.h"
+#include "entry/ip.h"
+#include "tcp/ip_out.h"
+#include "wire/wire.h"
+
+int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_hdr *ip,
+               const uint8_t *payload, size_t plen, const uint8_t *pkt, size_t len)
+{
+    struct synack_icmp m;
+    st->stats.icmp_in++;
+    if (stack_tracing(st)) {
+        struct synack_trace_event ev = {.kind = SYNACK_TRACE_PKT_IN,
+                                        .now = now,
+                                        .sd = -1,
+                                        .pkt = pkt,
+                                        .pkt_len = (uint32_t)len};
+        stack_trace(st, &ev);
+    }
+    int r = wire_icmp_parse(payload, plen, &m);
+    if (r != 0) {
+        stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+    if (m.type == SYNACK_ICMP_ECHO_REQUEST) {
+        /* The reply carries the request's identifier, sequence and data (RFC 792). */
+        uint8_t *slot = outq_reserve(&st->outq);
+        if (!slot) {
+            st->stats.out_queue_full++;
+            return SYNACK_ENOBUFS;
+        }
+        if (WIRE_IPV4_HDR_LEN + 8 + m.data_len > st->outq.slot_size) return SYNACK_EMSGSIZE;
+        size_t n =
+            wire_icmp_emit_echo(slot + WIRE_IPV4_HDR_LEN, st->outq.slot_size - WIRE_IPV4_HDR_LEN,
+                                SYNACK_ICMP_ECHO_REPLY, m.id, m.seq, m.data, m.data_len);
+        struct synack_ipv4_hdr oh = {.ttl = 64,
+                                     .proto = SYNACK_IPPROTO_ICMP,
+                                     .src = st->cfg.addr,
+                                     .dst = ip->src,
+                                     .id = st->ip_id++};
+        wire_ipv4_emit(slot, st->outq.slot_size, &oh, n);
+        outq_commit(&st->outq, (uint32_t)(n + WIRE_IPV4_HDR_LEN));
+        st->stats.ip_out++;
+        st->stats.icmp_out++;
+        if (stack_tracing(st)) {
+            struct synack_trace_event ev = {.kind = SYNACK_TRACE_PKT_OUT,
+                                            .now = now,
+                                            .sd = -1,
+                                            .pkt = slot,
+                                            .pkt_len = (uint32_t)(n + WIRE_IPV4_HDR_LEN)};
+            stack_trace(st, &ev);
+        }
+        return 0;
+    }
+    if (m.type == SYNACK_ICMP_UNREACH && m.has_quote && m.quote_ip.proto == SYNACK_IPPROTO_TCP &&
+        m.quote_ip.src == st->cfg.addr) {
+        struct sock *sk =
+            sock_lookup(st, m.quote_ip.src, m.quote_sport, m.quote_ip.dst, m.quote_dport);
+        if (!sk) return 0;
+        /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have
+         * sent and not had acknowledged, which an off-path attacker must guess. */
+        struct tcb *t = &sk->tcb;
+        if (!seq_in(m.quote_seq, t->snd_una, t->snd_max + 1)) {
+            stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
+            return 0;
+        }
+        /* Codes 2 and 3 (protocol, port unreachable) mean nobody is there; 0, 1 and the
+         * rest mean the host or network cannot be reached. */
+        int err = (m.code == 2 || m.code == 3) ? SYNACK_ECONNREFUSED : SYNACK_EHOSTUNREACH;
+        if (m.code == 0) err = SYNACK_ENETUNREACH;
+        tcp_icmp_error(st, sk, now, err);
+        return 0;
+    }
+    stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, -1);
+    return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * entry/ip.c - IPv4 input (RFC 791, RFC 1122 §3.2.1): parse and verify (wire/), accept only
+ * datagrams addressed to us from a sane source, then hand TCP to the demultiplexer
+ * (entry/demux.c) and ICMP to entry/icmp.c. Fragments are dropped with a named reason:
+ * synack does not reassemble, and advertises an MSS that keeps peers from needing to
+ * fragment. Output is the machine's (tcp/ip_out.c).
+ */
+#include "entry/ip.h"
+
+#include <string.h>
+
+#include "tcp/stack.h"
+#include "entry/demux.h"
+#include "wire/wire.h"
+
+static bool source_invalid(const struct synack_stack *st, uint32_t src)
+{
+    /* RFC 1122 §3.2.1.3: a source that is 0, broadcast, multicast (224/4), class E, or
+     * loopback from outside is not a host that can be answered. Our own address as
+     * source would be a spoof from outside (or a loop). */
+    if (src == 0 || src == 0xffffffffu) return true;
+    if ((src >> 28) == 0xe || (src >> 28) == 0xf) return true;
+    if ((src >> 24) == 127) return true;
+    if (src == st->cfg.addr) return true;
+    return false;
+}
+
+int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    struct synack_ipv4_hdr ip;
+    const uint8_t *payload;
+    size_t plen;
+    st->stats.ip_in++;
+    int r = wire_ipv4_parse(pkt, len, &ip, &payload, &plen);
+    if (r != 0) {
+        stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+    if (ip.dst != st->cfg.addr) {
+        stack_drop(st, now, SYNACK_DROP_IP_NOT_FOR_US, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+    if (source_invalid(st, ip.src)) {
+        stack_drop(st, now, SYNACK_DROP_IP_SRC_INVALID, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+    switch (ip.proto) {
+    case SYNACK_IPPROTO_TCP: {
+        struct synack_segment seg;
+        seg.ip = ip;
+        const uint8_t *data;
+        size_t dlen;
+        r = wire_tcp_parse(payload, plen, ip.src, ip.dst, true, &seg.tcp, &data, &dlen);
+        if (r != 0) {
+            stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
+            return SYNACK_EPROTO;
+        }
+        seg.payload = data;
+        seg.payload_len = (uint32_t)dlen;
+        st->stats.tcp_in++;
+        return tcp_demux(st, now, &seg, pkt, (uint32_t)len);
+    }
+    case SYNACK_IPPROTO_ICMP:
+        return icmp_input(st, now, &ip, payload, plen, pkt, len);
+    default:
+        stack_drop(st, now, SYNACK_DROP_IP_PROTO, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+}

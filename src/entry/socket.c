@@ -1,0 +1,358 @@
+/*
+ * entry/socket.c - the non-blocking socket API of synack/synack.h: descriptors, binding
+ * and port choice, listen/accept queues, and the checks that precede the TCP user calls
+ * (tcp/tcp_user.c), which do the protocol work.
+ */
+#include <string.h>
+
+#include "tcp/stack.h"
+#include "entry/events.h"
+#include "entry/ip.h"
+#include "tcp/ip_out.h"
+
+/* A descriptor the application holds, or NULL. */
+static struct sock *user_sock(struct synack_stack *st, int sd)
+{
+    if (!st || sd < 0 || (uint32_t)sd >= st->nsocks) return NULL;
+    struct sock *sk = &st->socks[sd];
+    return sk->in_use && sk->user_open ? sk : NULL;
+}
+
+/* The application just looked at this socket (recv, send, accept): what it saw counts as
+ * reported. Otherwise a level it consumed and that rose again before the next
+ * synack_next_event() (the ring emptied by recv, then new data) would equal the last report
+ * and be skipped: a lost wakeup. Edge semantics as epoll's EPOLLET: an event means "changed
+ * since you last looked". */
+static void sock_seen(struct synack_stack *st, struct sock *sk)
+{
+    if (sk->in_use && sk->user_open) sk->ev_reported = sock_events(st, sk);
+}
+
+int synack_socket(synack_stack *st)
+{
+    if (!st) return SYNACK_EINVAL;
+    struct sock *sk = sock_alloc(st);
+    if (!sk) return SYNACK_EMFILE;
+    sk->user_open = true;
+    return sk->idx;
+}
+
+static int pick_ephemeral(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t rport,
+                          uint16_t *port)
+{
+    uint32_t span = (uint32_t)st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
+    for (uint32_t tries = 0; tries < span; tries++) {
+        uint16_t p = st->next_ephemeral;
+        st->next_ephemeral = p >= st->cfg.ephemeral_hi ? st->cfg.ephemeral_lo : (uint16_t)(p + 1);
+        /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
+        if (raddr ? !sock_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, 0, 0)
+                  : !port_in_use(st, laddr, p, false)) {
+            *port = p;
+            return 0;
+        }
+    }
+    return SYNACK_EADDRINUSE;
+}
+
+int synack_bind(synack_stack *st, int sd, uint32_t addr, uint16_t port)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (sk->bound || sk->tcb.state != SYNACK_CLOSED) return SYNACK_EINVAL;
+    if (addr != 0 && addr != st->cfg.addr) return SYNACK_EADDRNOTAVAIL;
+    if (port == 0) {
+        int r = pick_ephemeral(st, addr, 0, 0, &port);
+        if (r < 0) return r;
+    } else if (port_in_use(st, addr, port, sk->reuseaddr)) {
+        return SYNACK_EADDRINUSE;
+    }
+    sk->tcb.laddr = addr;
+    sk->tcb.lport = port;
+    sk->bound = true;
+    return 0;
+}
+
+int synack_listen(synack_stack *st, int sd, int backlog)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (sk->tcb.state == SYNACK_LISTEN) return 0;
+    if (sk->tcb.state != SYNACK_CLOSED || !sk->bound) return SYNACK_EINVAL;
+    if (sock_lookup(st, sk->tcb.laddr, sk->tcb.lport, 0, 0)) return SYNACK_EADDRINUSE;
+    if (backlog <= 0) backlog = 1;
+    if ((uint32_t)backlog > st->cfg.max_backlog) backlog = (int)st->cfg.max_backlog;
+    sk->backlog = (uint32_t)backlog;
+    sk->tcb.raddr = 0;
+    sk->tcb.rport = 0;
+    sock_hash(st, sk);
+    /* listen() carries no clock: the state change is stamped with the latest one seen. */
+    tcp_set_state(st, sk, st->now, SYNACK_LISTEN);
+    return 0;
+}
+
+int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
+{
+    struct sock *l = user_sock(st, sd);
+    if (!l) return SYNACK_EBADF;
+    if (l->tcb.state != SYNACK_LISTEN) return SYNACK_EINVAL;
+    struct sock *c = accept_queue_pop(st, l);
+    if (!c) return SYNACK_EAGAIN;
+    c->user_open = true;
+    c->ev_reported = 0;
+    if (peer) {
+        peer->addr = c->tcb.raddr;
+        peer->port = c->tcb.rport;
+    }
+    sock_seen(st, l);
+    sock_notify(st, c);
+    return c->idx;
+}
+
+int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16_t port)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    switch (sk->tcb.state) {
+    case SYNACK_CLOSED:
+        break;
+    case SYNACK_SYN_SENT:
+    case SYNACK_SYN_RECEIVED:
+        return SYNACK_EALREADY;
+    case SYNACK_LISTEN:
+        return SYNACK_EINVAL;
+    default:
+        return SYNACK_EISCONN;
+    }
+    if (sk->connected_reported || sk->error) return SYNACK_EISCONN;
+    if (addr == 0 || port == 0) return SYNACK_EINVAL;
+    if (!ip_on_link(st, addr) || addr == st->cfg.addr) return SYNACK_ENETUNREACH;
+    uint32_t laddr = st->cfg.addr;
+    if (!sk->bound) {
+        uint16_t p;
+        int r = pick_ephemeral(st, laddr, addr, port, &p);
+        if (r < 0) return r;
+        sk->tcb.lport = p;
+        sk->bound = true;
+    } else if (sock_lookup(st, laddr, sk->tcb.lport, addr, port)) {
+        struct sock *old = sock_lookup(st, laddr, sk->tcb.lport, addr, port);
+        /* Reusing a pair still in TIME-WAIT needs SO_REUSEADDR; then the old entry goes
+         * (our ISN clock has moved on since, RFC 6528). */
+        if (old->tcb.state != SYNACK_TIME_WAIT || !sk->reuseaddr) return SYNACK_EADDRINUSE;
+        tcp_done(st, old, now, 0);
+    }
+    sk->tcb.laddr = laddr;
+    sk->tcb.raddr = addr;
+    sk->tcb.rport = port;
+    return tcp_user_connect(st, sk, now);
+}
+
+long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (!buf && len) return SYNACK_EINVAL;
+    long r = tcp_user_send(st, sk, now, buf, len);
+    sock_seen(st, sk);
+    return r;
+}
+
+long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (!buf && len) return SYNACK_EINVAL;
+    long r = tcp_user_recv(st, sk, now, buf, len);
+    sock_seen(st, sk);
+    return r;
+}
+
+int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (how < SYNACK_SHUT_RD || how > SYNACK_SHUT_RDWR) return SYNACK_EINVAL;
+    int s = sk->tcb.state;
+    if (s == SYNACK_CLOSED || s == SYNACK_LISTEN) return SYNACK_ENOTCONN;
+    if (how & SYNACK_SHUT_RD) {
+        sk->shut_rd = true;
+        if (sk->tcb.rcv.buf) ring_consume(&sk->tcb.rcv, sk->tcb.rcv.len);
+    }
+    int r = 0;
+    if (how & SYNACK_SHUT_WR) {
+        sk->shut_wr = true;
+        r = tcp_user_shutdown_wr(st, sk, now);
+    }
+    sock_notify(st, sk);
+    return r;
+}
+
+int synack_close(synack_stack *st, int sd, uint64_t now)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (sk->tcb.state == SYNACK_CLOSED) {
+        sk->user_open = false;
+        sock_release(st, sk);
+        return 0;
+    }
+    return tcp_user_close(st, sk, now);
+}
+
+int synack_abort(synack_stack *st, int sd, uint64_t now)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (sk->tcb.state == SYNACK_LISTEN) return synack_close(st, sd, now);
+    sk->user_open = false;
+    tcp_user_abort(st, sk, now);
+    if (sk->in_use) sock_release(st, sk);
+    return 0;
+}
+
+int synack_socket_error(synack_stack *st, int sd)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    int e = sk->error;
+    sk->error = 0;
+    return e;
+}
+
+int synack_setopt(synack_stack *st, int sd, int opt, long v)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    struct tcb *t = &sk->tcb;
+    bool fresh = t->state == SYNACK_CLOSED && !t->snd.buf;
+    switch (opt) {
+    case SYNACK_OPT_NODELAY:
+        t->nodelay = v != 0;
+        /* Data Nagle held may go now: the next call that carries a clock sends it. */
+        if (t->nodelay) sock_want_output(st, sk);
+        return 0;
+    case SYNACK_OPT_SNDBUF:
+    case SYNACK_OPT_RCVBUF:
+        if (!fresh) return SYNACK_EINVAL;
+        if (v < 1024 || v > (1l << 30)) return SYNACK_EINVAL;
+        if (opt == SYNACK_OPT_SNDBUF)
+            sk->sndbuf = (uint32_t)v;
+        else
+            sk->rcvbuf = (uint32_t)v;
+        return 0;
+    case SYNACK_OPT_REUSEADDR:
+        sk->reuseaddr = v != 0;
+        return 0;
+    case SYNACK_OPT_LINGER:
+        sk->linger = v < 0 ? -1 : (int32_t)(v > 100000 ? 100000 : v);
+        return 0;
+    case SYNACK_OPT_MAXSEG:
+        if (v < 64 || v > 65495) return SYNACK_EINVAL;
+        t->user_mss = (uint16_t)v;
+        return 0;
+    case SYNACK_OPT_KEEPALIVE:
+        t->keepalive = v != 0;
+        if (!t->keep_idle_us) t->keep_idle_us = 7200ull * 1000000; /* RFC 1122: 2 hours */
+        if (!t->keep_intvl_us) t->keep_intvl_us = 75ull * 1000000;
+        if (!t->keep_cnt) t->keep_cnt = 9;
+        if (t->keepalive && t->state == SYNACK_ESTABLISHED)
+            t->t_keep = t->last_rcv_time + t->keep_idle_us;
+        if (!t->keepalive) t->t_keep = 0;
+        timer_update(st, sk);
+        return 0;
+    case SYNACK_OPT_KEEPIDLE:
+    case SYNACK_OPT_KEEPINTVL:
+        if (v < 1 || v > 32767) return SYNACK_EINVAL;
+        if (opt == SYNACK_OPT_KEEPIDLE)
+            t->keep_idle_us = (uint64_t)v * 1000000;
+        else
+            t->keep_intvl_us = (uint64_t)v * 1000000;
+        return 0;
+    case SYNACK_OPT_KEEPCNT:
+        if (v < 1 || v > 127) return SYNACK_EINVAL;
+        t->keep_cnt = (uint32_t)v;
+        return 0;
+    }
+    return SYNACK_ENOPROTOOPT;
+}
+
+int synack_getopt(synack_stack *st, int sd, int opt, long *v)
+{
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (!v) return SYNACK_EINVAL;
+    const struct tcb *t = &sk->tcb;
+    switch (opt) {
+    case SYNACK_OPT_NODELAY:
+        *v = t->nodelay;
+        return 0;
+    case SYNACK_OPT_SNDBUF:
+        *v = sk->sndbuf;
+        return 0;
+    case SYNACK_OPT_RCVBUF:
+        *v = sk->rcvbuf;
+        return 0;
+    case SYNACK_OPT_REUSEADDR:
+        *v = sk->reuseaddr;
+        return 0;
+    case SYNACK_OPT_LINGER:
+        *v = sk->linger;
+        return 0;
+    case SYNACK_OPT_MAXSEG:
+        *v = t->snd.buf ? t->snd_mss : (t->user_mss ? t->user_mss : st->cfg.mtu - 40);
+        return 0;
+    case SYNACK_OPT_KEEPALIVE:
+        *v = t->keepalive;
+        return 0;
+    case SYNACK_OPT_KEEPIDLE:
+        *v = (long)(t->keep_idle_us / 1000000);
+        return 0;
+    case SYNACK_OPT_KEEPINTVL:
+        *v = (long)(t->keep_intvl_us / 1000000);
+        return 0;
+    case SYNACK_OPT_KEEPCNT:
+        *v = t->keep_cnt;
+        return 0;
+    }
+    return SYNACK_ENOPROTOOPT;
+}
+
+int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
+{
+    if (!st || sd < 0 || (uint32_t)sd >= st->nsocks || !info) return SYNACK_EINVAL;
+    const struct sock *sk = &st->socks[sd];
+    if (!sk->in_use) return SYNACK_EBADF;
+    const struct tcb *t = &sk->tcb;
+    memset(info, 0, sizeof *info);
+    info->state = t->state;
+    info->local.addr = t->laddr ? t->laddr : st->cfg.addr;
+    info->local.port = t->lport;
+    info->remote.addr = t->raddr;
+    info->remote.port = t->rport;
+    info->iss = t->iss;
+    info->irs = t->irs;
+    info->snd_una = t->snd_una;
+    info->snd_nxt = t->snd_nxt;
+    info->snd_wnd = t->snd_wnd;
+    info->snd_mss = t->snd_mss;
+    info->rcv_nxt = t->rcv_nxt;
+    info->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    info->rcv_mss = t->rcv_mss;
+    info->cwnd = t->cwnd;
+    info->ssthresh = t->ssthresh;
+    info->srtt_us = t->srtt;
+    info->rttvar_us = t->rttvar;
+    info->rto_us = t->rto;
+    info->bytes_sent = t->bytes_sent;
+    info->bytes_acked = t->bytes_acked;
+    info->bytes_received = t->bytes_received;
+    info->segs_out = t->segs_out;
+    info->segs_in = t->segs_in;
+    info->retransmits = t->retransmits;
+    info->snd_queued = t->snd.len;
+    info->rcv_queued = t->rcv.len;
+    info->snd_wscale = t->snd_wscale;
+    info->rcv_wscale = t->rcv_wscale;
+    info->sack_ok = t->sack_ok;
+    info->ts_ok = t->ts_ok;
+    return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * entry/stack.c - the stack instance: config defaults, creation, the device-side entry
+ * points (input, output, poll, next deadline) and counters.
+ *
+ * These are the calls that carry `now`, and so the only ones that build segments: user
+ * calls (entry/socket.c) change state and mark a socket as wanting output; the marks are
+ * served here, with this call's clock, before anything else (docs/architecture.md).
+ */
+#include "tcp/stack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "entry/ip.h"
+
+void synack_config_default(struct synack_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->name = "synack";
+    cfg->addr = 0x0a000001; /* 10.0.0.1 */
+    cfg->prefix_len = 24;
+    cfg->mtu = 1500;
+    cfg->max_sockets = 1024;
+    cfg->sndbuf = 256 * 1024;
+    cfg->rcvbuf = 256 * 1024;
+    cfg->max_backlog = 128;
+    cfg->max_time_wait = 512;
+    cfg->out_queue = 512;
+    cfg->msl_us = 30ull * 1000000; /* 2*MSL = 60 s, like Linux's TCP_TIMEWAIT_LEN */
+    cfg->rto_initial_us = 1000000; /* RFC 6298 §2.1 */
+    cfg->rto_min_us = 200000;      /* Linux's TCP_RTO_MIN; RFC 6298 §2.4 says 1 s SHOULD */
+    cfg->rto_max_us = 60ull * 1000000;
+    cfg->syn_retries = 6;
+    cfg->data_retries = 15;
+    cfg->delack_us = 40000;
+    cfg->challenge_ack_limit = 1000;
+    cfg->ephemeral_lo = 49152; /* RFC 6335 §6 dynamic ports */
+    cfg->ephemeral_hi = 65535;
+    cfg->cc = "newreno";
+}
+
+static int get_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return SYNACK_ESYS;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
+{
+    int e = 0;
+    if (err) *err = 0;
+    if (!cfg || cfg->mtu < 68 || cfg->max_sockets == 0 || cfg->max_sockets > (1u << 24) ||
+        cfg->sndbuf == 0 || cfg->rcvbuf == 0 || cfg->prefix_len > 32 || cfg->ephemeral_lo == 0 ||
+        cfg->ephemeral_lo > cfg->ephemeral_hi || cfg->rto_min_us == 0 ||
+        cfg->rto_min_us > cfg->rto_max_us || cfg->out_queue == 0 || cfg->sndbuf > (1u << 30) ||
+        cfg->rcvbuf > (1u << 30)) {
+        if (err) *err = SYNACK_EINVAL;
+        return NULL;
+    }
+    const struct tcp_cc_ops *cc = tcp_cc_find(cfg->cc ? cfg->cc : "newreno");
+    if (!cc) {
+        if (err) *err = SYNACK_EINVAL;
+        return NULL;
+    }
+    struct synack_stack *st = calloc(1, sizeof *st);
+    if (!st) goto nomem;
+    st->cfg = *cfg;
+    st->cc = cc;
+    if (cfg->isn_secret_set) {
+        memcpy(st->secret, cfg->isn_secret, 16);
+    } else if ((e = get_random(st->secret, 16)) != 0) {
+        free(st);
+        if (err) *err = e;
+        return NULL;
+    }
+    if (cfg->seed) {
+        st->rng = cfg->seed;
+    } else if ((e = get_random(&st->rng, sizeof st->rng)) != 0) {
+        free(st);
+        if (err) *err = e;
+        return NULL;
+    }
+    /* The hash key is derived, so a seeded stack is reproducible, yet unknown to peers
+     * that do not know the secret (hash flooding, the peer is not trusted). */
+    for (int i = 0; i < 16; i++) {
+        st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
+        st->cookie_key[i] = (uint8_t)(st->secret[i] ^ 0x36);
+    }
+
+    st->nsocks = cfg->max_sockets;
+    st->socks = calloc(st->nsocks, sizeof *st->socks);
+    if (!st->socks || conntab_init(&st->ct, st->nsocks, st->hash_key) < 0 ||
+        timer_heap_init(&st->timers, st->nsocks) < 0 ||
+        outq_init(&st->outq, cfg->out_queue, cfg->mtu) < 0) {
+        synack_stack_free(st);
+        goto nomem;
+    }
+    fifo_init(&st->free_socks);
+    fifo_init(&st->evq);
+    fifo_init(&st->want_out);
+    fifo_init(&st->tw);
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        st->socks[i].idx = (int32_t)i;
+        timer_node_init(&st->socks[i].timer);
+        fifo_push(&st->free_socks, &st->socks[i].slot);
+    }
+    st->sink = (struct sink){
+        .fn = cfg->trace, .ctx = cfg->trace_ctx, .name = cfg->name, .stats = &st->stats};
+    uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
+    st->next_ephemeral = (uint16_t)(cfg->ephemeral_lo + stack_random(st) % span);
+    st->ip_id = (uint16_t)stack_random(st);
+    return st;
+nomem:
+    if (err) *err = SYNACK_ENOMEM;
+    return NULL;
+}
+
+void synack_stack_free(synack_stack *st)
+{
+    if (!st) return;
+    if (st->socks) {
+        for (uint32_t i = 0; i < st->nsocks; i++) {
+            ring_free(&st->socks[i].tcb.snd);
+            ring_free(&st->socks[i].tcb.rcv);
+        }
+    }
+    free(st->socks);
+    conntab_free(&st->ct);
+    timer_heap_free(&st->timers);
+    outq_free(&st->outq);
+    free(st);
+}
+
+/* Builds what user calls asked for since the last call that carried a clock. A socket
+ * that stops because the output queue is full stays marked (tcp_output marks it again). */
+static void build_wanted_output(struct synack_stack *st, uint64_t now)
+{
+    st->now = now;
+    uint32_t n = st->want_out.n;
+    while (n-- > 0 && !outq_full(&st->outq)) {
+        struct fifo_node *x = fifo_pop(&st->want_out);
+        if (!x) break;
+        struct sock *sk = container_of(x, struct sock, outw);
+        if (sk->in_use) tcp_output(st, sk, now);
+    }
+}
+
+int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    if (!st || (!pkt && len)) return SYNACK_EINVAL;
+    build_wanted_output(st, now);
+    return ip_input(st, now, pkt, len);
+}
+
+int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
+{
+    if (!st || !buf) return SYNACK_EINVAL;
+    build_wanted_output(st, now);
+    return outq_pop(&st->outq, buf, cap);
+}
+
+int synack_poll(synack_stack *st, uint64_t now)
+{
+    if (!st) return SYNACK_EINVAL;
+    build_wanted_output(st, now);
+    /* Each expired socket runs its timers; its deadline is recomputed afterwards, so a
+     * bounded number of iterations per expired entry. */
+    uint32_t guard = st->nsocks * 4 + 16;
+    struct timer_node *x;
+    while ((x = timer_heap_first(&st->timers)) != NULL && guard-- > 0) {
+        if (x->deadline > now) break;
+        struct sock *sk = container_of(x, struct sock, timer);
+        timer_heap_remove(&st->timers, x);
+        tcp_timers(st, sk, now);
+        if (sk->in_use) timer_update(st, sk);
+    }
+    return 0;
+}
+
+uint64_t synack_next_deadline(const synack_stack *st)
+{
+    if (!st) return UINT64_MAX;
+    /* Output a user call asked for is due at once: an event loop that sleeps until this
+     * deadline then builds it with the clock of its next call. */
+    if (st->want_out.n > 0) return 0;
+    const struct timer_node *x = timer_heap_first(&st->timers);
+    return x ? x->deadline : UINT64_MAX;
+}
+
+void synack_get_stats(const synack_stack *st, struct synack_stats *out)
+{
+    *out = st->stats;
+    memset(out->sockets_by_state, 0, sizeof out->sockets_by_state);
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        const struct sock *sk = &st->socks[i];
+        if (sk->in_use && sk->tcb.state >= 0 && sk->tcb.state <= SYNACK_TIME_WAIT)
+            out->sockets_by_state[sk->tcb.state]++;
+    }
+}

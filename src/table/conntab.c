@@ -1,0 +1,70 @@
+/*
+ * table/conntab.c - the 4-tuple hash of table/conntab.h.
+ */
+#include "table/conntab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/siphash.h"
+#include "synack/synack.h"
+
+int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
+{
+    uint32_t nb = 16;
+    while (nb < 2 * entries) nb <<= 1;
+    ct->buckets = calloc(nb, sizeof *ct->buckets);
+    if (!ct->buckets) return SYNACK_ENOMEM;
+    ct->mask = nb - 1;
+    memcpy(ct->key, key, sizeof ct->key);
+    return 0;
+}
+
+void conntab_free(struct conntab *ct)
+{
+    free(ct->buckets);
+    ct->buckets = NULL;
+}
+
+static uint32_t bucket(const struct conntab *ct, const struct ct_key *k)
+{
+    return (uint32_t)siphash_tuple(ct->key, k->laddr, k->lport, k->raddr, k->rport) & ct->mask;
+}
+
+static bool same(const struct ct_key *a, const struct ct_key *b)
+{
+    return a->lport == b->lport && a->rport == b->rport && a->laddr == b->laddr &&
+           a->raddr == b->raddr;
+}
+
+void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k)
+{
+    if (node->hashed) return;
+    node->key = *k;
+    uint32_t b = bucket(ct, k);
+    node->next = ct->buckets[b];
+    ct->buckets[b] = node;
+    node->hashed = true;
+}
+
+void conntab_remove(struct conntab *ct, struct ct_node *node)
+{
+    if (!node->hashed) return;
+    struct ct_node **pp = &ct->buckets[bucket(ct, &node->key)];
+    while (*pp) {
+        if (*pp == node) {
+            *pp = node->next;
+            break;
+        }
+        pp = &(*pp)->next;
+    }
+    node->next = NULL;
+    node->hashed = false;
+}
+
+struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k)
+{
+    for (struct ct_node *n = ct->buckets[bucket(ct, k)]; n; n = n->next)
+        if (same(&n->key, k)) return n;
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/*
+ * table/conntab.h - the connection table: the 4-tuple hash that finds the connection of an
+ * arriving segment in O(1). The hash is keyed (SipHash with a per-stack key), so a peer
+ * cannot aim many tuples at one bucket. A listener is entered with a zero remote end.
+ * Nodes live inside the sockets; the table holds only bucket heads.
+ */
+#ifndef SYNACK_TABLE_CONNTAB_H
+#define SYNACK_TABLE_CONNTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ct_key {
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+};
+
+struct ct_node {
+    struct ct_key key;
+    struct ct_node *next;
+    bool hashed;
+};
+
+struct conntab {
+    struct ct_node **buckets;
+    uint32_t mask;
+    uint8_t key[16];
+};
+
+/* Room for about `entries` connections (twice as many buckets, a power of two). 0 or
+ * SYNACK_ENOMEM. */
+int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16]);
+void conntab_free(struct conntab *ct);
+/* Enters node under key k; nothing when it is already hashed. */
+void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k);
+void conntab_remove(struct conntab *ct, struct ct_node *node);
+struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k);
+
+#endif

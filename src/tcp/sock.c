@@ -1,0 +1,105 @@
+/*
+ * tcp/sock.c - the sockets in the tables: slots from the free list, the 4-tuple hash, the
+ * port checks of bind() and connect(), and the marks a socket leaves for the entry points
+ * (readiness changed, output to build, next deadline). The tables themselves (src/table/)
+ * know nothing of sockets; this file is where a socket meets them.
+ */
+#include <string.h>
+
+#include "tcp/stack.h"
+
+struct sock *sock_alloc(struct synack_stack *st)
+{
+    struct fifo_node *n = fifo_pop(&st->free_socks);
+    if (!n) return NULL;
+    struct sock *sk = container_of(n, struct sock, slot);
+    int32_t idx = sk->idx;
+    /* A released slot is in no table (sock_release took it out of each): start afresh. */
+    memset(sk, 0, sizeof *sk);
+    sk->idx = idx;
+    sk->in_use = true;
+    sk->parent = -1;
+    fifo_init(&sk->acceptq);
+    timer_node_init(&sk->timer);
+    sk->linger = -1;
+    sk->sndbuf = st->cfg.sndbuf;
+    sk->rcvbuf = st->cfg.rcvbuf;
+    sk->tcb.state = SYNACK_CLOSED;
+    return sk;
+}
+
+void sock_release(struct synack_stack *st, struct sock *sk)
+{
+    if (!sk->in_use) return;
+    sock_unhash(st, sk);
+    fifo_unlink(&st->tw, &sk->tw);
+    fifo_unlink(&st->evq, &sk->evq);
+    fifo_unlink(&st->want_out, &sk->outw);
+    timer_heap_remove(&st->timers, &sk->timer);
+    ring_free(&sk->tcb.snd);
+    ring_free(&sk->tcb.rcv);
+    sk->in_use = false;
+    sk->user_open = false;
+    fifo_push(&st->free_socks, &sk->slot);
+}
+
+void sock_maybe_free(struct synack_stack *st, struct sock *sk)
+{
+    if (!sk->in_use || sk->user_open || sk->parent >= 0) return;
+    if (sk->tcb.state != SYNACK_CLOSED) return;
+    sock_release(st, sk);
+}
+
+void sock_hash(struct synack_stack *st, struct sock *sk)
+{
+    const struct tcb *t = &sk->tcb;
+    struct ct_key k = {.laddr = t->laddr, .raddr = t->raddr, .lport = t->lport, .rport = t->rport};
+    conntab_insert(&st->ct, &sk->ct, &k);
+}
+
+void sock_unhash(struct synack_stack *st, struct sock *sk)
+{
+    conntab_remove(&st->ct, &sk->ct);
+}
+
+struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                         uint16_t rport)
+{
+    struct ct_key k = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
+    struct ct_node *n = conntab_lookup(&st->ct, &k);
+    return n ? container_of(n, struct sock, ct) : NULL;
+}
+
+bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse)
+{
+    /* A bind() conflicts with any socket on the port, except TIME-WAIT entries when the
+     * caller asked for SO_REUSEADDR (RFC 9293 §3.4.2 leaves reuse to the implementation;
+     * this is the Berkeley rule). Linear, but bind() is not on the packet path. */
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        const struct sock *sk = &st->socks[i];
+        if (!sk->in_use || !sk->bound || sk->tcb.lport != lport) continue;
+        if (sk->tcb.laddr != laddr && sk->tcb.laddr != 0 && laddr != 0) continue;
+        if (reuse && sk->tcb.state == SYNACK_TIME_WAIT) continue;
+        return true;
+    }
+    return false;
+}
+
+void timer_update(struct synack_stack *st, struct sock *sk)
+{
+    timer_heap_set(&st->timers, &sk->timer, sk->in_use ? tcb_next_deadline(&sk->tcb) : 0);
+}
+
+void sock_notify(struct synack_stack *st, struct sock *sk)
+{
+    if (!sk->in_use) return;
+    /* A listener's child is reported through its listener until accepted. */
+    if (sk->parent >= 0) sk = sock_of(st, sk->parent);
+    if (!sk || !sk->user_open) return;
+    fifo_push(&st->evq, &sk->evq);
+}
+
+void sock_want_output(struct synack_stack *st, struct sock *sk)
+{
+    if (sk->in_use) fifo_push(&st->want_out, &sk->outw);
+}

@@ -1,0 +1,229 @@
+/*
+ * tcp/tcp_ack.c - SEGMENT ARRIVES, fifth step (RFC 9293 §3.10.7.4): the ACK field. An
+ * acceptable ACK advances SND.UNA, frees the send ring, samples the RTT (RFC 6298) and
+ * grows the congestion window; duplicate ACKs and SACK information drive loss recovery
+ * (RFC 5681, RFC 6582 NewReno, RFC 6675 SACK, Eifel undo RFC 3522/4015); the send window
+ * is updated by the SND.WL1/WL2 rule; our FIN being acknowledged moves the closing states.
+ * RFC 5961 §5 hardens it against blind injection.
+ */
+#include "base/util.h"
+#include "tcp/stack.h"
+#include "tcp/tcp_in.h"
+
+bool tcp_our_fin_acked(const struct tcb *t)
+{
+    return t->fin_queued && seq_gt(t->snd_una, t->snd_buf_seq + t->snd.len);
+}
+
+/* New data acknowledged: SND.UNA advances, the send ring gives back space, RTT is sampled
+ * and the congestion window grows or recovery progresses. */
+static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
+                        const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t acked = seg->ack - t->snd_una;
+    uint32_t data_acked = 0;
+    if (seq_gt(seg->ack, t->snd_buf_seq)) {
+        data_acked = u32_min(seg->ack - t->snd_buf_seq, t->snd.len);
+        ring_consume(&t->snd, data_acked);
+        t->snd_buf_seq += data_acked;
+    }
+    t->snd_una = seg->ack;
+    if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    t->bytes_acked += data_acked;
+
+    if (t->rtt_timing && seq_gt(seg->ack, t->rtt_seq)) {
+        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us);
+        t->rtt_timing = false;
+    }
+    t->rtx_count = 0;
+    t->persist_shift = 0;
+    t->t_persist = 0;
+
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    if (t->in_recovery && t->undo_ok && o->has_ts && (int32_t)(o->ts_ecr - t->undo_ts) < 0) {
+        /* Eifel detection (RFC 3522 §2): the first ACK of the retransmitted data echoes a
+         * timestamp older than the retransmission, so the original arrived: it was
+         * reordered, not lost. Response (RFC 4015): restore the window and leave recovery. */
+        t->cwnd = t->cwnd > t->undo_cwnd ? t->cwnd : t->undo_cwnd;
+        t->ssthresh = t->ssthresh > t->undo_ssthresh ? t->ssthresh : t->undo_ssthresh;
+        t->in_recovery = t->sack_recovery = false;
+        t->dupacks = 0;
+        st->stats.spurious_retransmits++;
+    }
+    t->undo_ok = false;
+    if (t->in_recovery && t->sack_recovery) {
+        /* RFC 6675: the pipe, not cwnd inflation, paces recovery; it ends when everything
+         * outstanding at its start is acknowledged, with cwnd = ssthresh. */
+        if (seq_geq(seg->ack, t->recover)) {
+            t->in_recovery = t->sack_recovery = false;
+            t->cwnd = t->ssthresh;
+            t->dupacks = 0;
+        }
+        if (seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
+    } else if (t->in_recovery) {
+        if (seq_geq(seg->ack, t->recover)) {
+            /* Full acknowledgment (RFC 6582 §3.2 step 3): leave recovery with
+             * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS). */
+            uint32_t flight = tcp_flight(t);
+            uint32_t w = (flight > t->snd_mss ? flight : t->snd_mss) + t->snd_mss;
+            t->cwnd = u32_min(t->ssthresh, w);
+            t->in_recovery = false;
+            t->dupacks = 0;
+        } else {
+            /* Partial acknowledgment (step 4): retransmit the next hole, deflate cwnd by
+             * what was acknowledged, add one SMSS back if at least one was. */
+            tcp_retransmit_head(st, sk, now);
+            t->cwnd = t->cwnd > acked ? t->cwnd - acked : t->snd_mss;
+            if (acked >= t->snd_mss) t->cwnd += t->snd_mss;
+            tcp_rtx_arm(st, t, now);
+        }
+    } else {
+        t->dupacks = 0;
+        t->cc->on_ack(t, acked, now);
+    }
+    /* RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged, else restart it. */
+    if (t->snd_una == t->snd_max)
+        t->t_rtx = 0;
+    else
+        tcp_rtx_arm(st, t, now);
+}
+
+static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now);
+
+/* RFC 5681 §2 duplicate ACK: nothing new acknowledged, data outstanding, no data, no
+ * SYN/FIN, same window. Three start fast retransmit and NewReno recovery (RFC 6582). */
+static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->dupacks++;
+    if (t->in_recovery) {
+        /* NewReno: each dup ACK means a segment has left the network. */
+        if (!t->sack_recovery) t->cwnd += t->snd_mss;
+        return;
+    }
+    if (t->dupacks != 3) return;
+    /* RFC 6582 §3.2 step 1: only if this loss is past the last recovery point. */
+    if (!seq_gt(t->snd_una, t->recover) && t->recover != t->iss) {
+        return;
+    }
+    enter_recovery(st, sk, now);
+}
+
+/* Fast retransmit: the first unacknowledged segment is lost. With SACK information the
+ * recovery of RFC 6675 repairs every lost hole within a round trip (tcp_sack.c); without,
+ * NewReno (RFC 6582) one per round trip. */
+static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->undo_ok = t->ts_ok;
+    t->undo_cwnd = t->cwnd;
+    t->undo_ssthresh = t->ssthresh;
+    t->undo_ts = tcp_ts_now(t, now);
+    t->ssthresh = t->cc->ssthresh(t);
+    st->stats.fast_retransmits++;
+    t->dupacks = 0;
+    if (t->sack_ok && t->sacked.n > 0) {
+        t->recover = t->snd_max;
+        t->in_recovery = t->sack_recovery = true;
+        t->high_rxt = t->snd_una;
+        t->cwnd = t->ssthresh;
+        tcp_rtx_arm(st, t, now);
+        tcp_output(st, sk, now);
+        return;
+    }
+    t->recover = t->snd_max;
+    t->in_recovery = true;
+    tcp_retransmit_head(st, sk, now);
+    t->cwnd = t->ssthresh + 3 * (uint32_t)t->snd_mss;
+    tcp_rtx_arm(st, t, now);
+}
+
+enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t now,
+                              const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    uint16_t flags = seg->flags;
+    /* Fifth: the ACK field. */
+    if (!(flags & SYNACK_TCP_ACK)) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_NO_ACK, seg);
+        return TCP_STOP;
+    }
+    if (t->state == SYNACK_SYN_RECEIVED) {
+        if (seq_gt(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max)) {
+            tcp_establish(st, sk, now, seg, false);
+        } else {
+            /* <SEQ=SEG.ACK><CTL=RST> */
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+            tcp_send_rst_for(st, now, seg);
+            return TCP_STOP;
+        }
+    }
+    /* RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. An ACK for
+     * data never sent draws an ACK (challenge, rate-limited); so does one too old: "MUST
+     * be discarded and an ACK sent back" (RFC 9293 §3.10.7.4 Fifth). */
+    if (seq_gt(seg->ack, t->snd_max)) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+    if (seq_lt(seg->ack, t->snd_una - t->max_snd_wnd)) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+    uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
+    if (t->sack_ok && o->sack_count > 0)
+        tcp_sack_on_ack(t, o, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
+    else if (t->sacked.n > 0)
+        reass_trim_below(&t->sacked, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
+    if (seq_gt(seg->ack, t->snd_una)) {
+        ack_advance(st, sk, now, seg);
+    } else if (seg->ack == t->snd_una && t->snd_una != t->snd_max && seg->dlen == 0 &&
+               !(flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && new_wnd == t->snd_wnd) {
+        dup_ack(st, sk, now);
+    }
+    /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
+    if (!t->in_recovery && tcp_sack_should_recover(t) &&
+        (seq_gt(t->snd_una, t->recover) || t->recover == t->iss))
+        enter_recovery(st, sk, now);
+    /* Window update, only from a segment newer than the last one used (RFC 9293
+     * §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). */
+    if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+        if (new_wnd > t->snd_wnd) {
+            t->t_persist = 0;
+            t->persist_shift = 0;
+        }
+        t->snd_wnd = new_wnd;
+        if (new_wnd > t->max_snd_wnd) t->max_snd_wnd = new_wnd;
+        t->snd_wl1 = seg->seq;
+        t->snd_wl2 = seg->ack;
+    }
+    /* Timestamps (RFC 7323 §4.3): remember the peer's clock from in-order segments. */
+    if (t->ts_ok && o->has_ts && seq_leq(seg->seq, t->rcv_nxt)) t->ts_recent = o->ts_val;
+
+    switch (t->state) {
+    case SYNACK_FIN_WAIT_1:
+        if (tcp_our_fin_acked(t)) {
+            tcp_set_state(st, sk, now, SYNACK_FIN_WAIT_2);
+            tcp_orphan_fin_wait_2(st, sk, now);
+        }
+        break;
+    case SYNACK_CLOSING:
+        if (tcp_our_fin_acked(t)) {
+            tcp_enter_time_wait(st, sk, now);
+            return TCP_STOP;
+        }
+        break;
+    case SYNACK_LAST_ACK:
+        if (tcp_our_fin_acked(t)) {
+            tcp_done(st, sk, now, 0);
+            return TCP_GONE;
+        }
+        break;
+    default:
+        break;
+    }
+    return TCP_GO;
+}

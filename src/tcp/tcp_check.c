@@ -1,0 +1,187 @@
+/*
+ * tcp/tcp_check.c - SEGMENT ARRIVES, first to fourth steps (RFC 9293 §3.10.7.4) in a
+ * synchronized state: is the segment acceptable (sequence number, PAWS of RFC 7323 §5), is
+ * it a reset (RFC 5961 §3; RFC 1337 in TIME-WAIT), a SYN (RFC 5961 §4)? What passes is
+ * trimmed to the receive window for the steps after it.
+ */
+#include "tcp/stack.h"
+#include "tcp/tcp_in.h"
+
+void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    /* RFC 5961 §7: limit challenge ACKs per second, stack-wide, so that they cannot be
+     * used to amplify or to probe. */
+    if (now - st->chal_window_start >= 1000000 || st->chal_window_start == 0) {
+        st->chal_window_start = now ? now : 1;
+        st->chal_count = 0;
+    }
+    if (st->chal_count >= st->cfg.challenge_ack_limit) {
+        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sk->idx);
+        return;
+    }
+    st->chal_count++;
+    st->stats.challenge_acks++;
+    tcp_send_ack(st, sk, now);
+}
+
+/* RFC 9293 §3.10.7.4 First: the four cases of segment acceptability. */
+static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
+{
+    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    if (len == 0) {
+        /* A segment without text at the window's right edge is taken too: it carries an
+         * ACK and a window we must not ignore. A peer that filled our window sends its
+         * pure ACKs with SEG.SEQ = RCV.NXT + RCV.WND; dropping them would stop our sender
+         * until our reader drained, and our reader may be waiting for our sender (an echo):
+         * a deadlock. RFC 9293 asks for "special allowance ... to accept valid ACKs" at a
+         * zero window; Linux's tcp_sequence() accepts the edge likewise. */
+        return seq_leq(t->rcv_nxt, seq) && seq_leq(seq, t->rcv_nxt + wnd);
+    }
+    /* RCV.WND = 0: no text is acceptable, "but special allowance should be made to accept
+     * valid ACKs, URGs, and RSTs": at RCV.NXT the segment goes on with its text trimmed. */
+    if (wnd == 0) return seq == t->rcv_nxt;
+    return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+           seq_in(seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+}
+
+enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uint64_t now,
+                                   const struct tcp_seg *seg, struct tcp_rx *rx)
+{
+    struct tcb *t = &sk->tcb;
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    uint16_t flags = seg->flags;
+
+    t->last_rcv_time = now;
+    t->keep_probes = 0;
+
+    /* SYN-RECEIVED and the peer's SYN again: either its retransmission (our SYN-ACK was
+     * lost: send it again) or, in a simultaneous open, the peer's SYN,ACK that
+     * acknowledges ours (RFC 9293 Figure 8, line 6: we are ESTABLISHED). */
+    if (t->state == SYNACK_SYN_RECEIVED && (flags & SYNACK_TCP_SYN) && seg->seq == t->irs &&
+        !(flags & SYNACK_TCP_RST)) {
+        if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) &&
+            seq_leq(seg->ack, t->snd_max)) {
+            tcp_establish(st, sk, now, seg, true);
+            t->ack_now = true;
+            return TCP_REPLY;
+        }
+        if (!(flags & SYNACK_TCP_ACK)) {
+            t->ack_now = true; /* SYN-RECEIVED output is the SYN,ACK */
+            return TCP_REPLY;
+        }
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+        tcp_send_rst_for(st, now, seg);
+        return TCP_STOP;
+    }
+
+    /* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an
+     * old duplicate; treat the segment as not acceptable. */
+    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) &&
+        (int32_t)(o->ts_val - t->ts_recent) < 0) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
+        tcp_send_ack(st, sk, now);
+        return TCP_STOP;
+    }
+
+    /* First: is the segment in the window? If not, an ACK says where we are (unless it
+     * is a reset), and it is dropped. In TIME-WAIT this is how a retransmitted FIN is
+     * answered, and it restarts the 2*MSL wait (RFC 9293 §3.10.7.4, Eighth). */
+    if (!seq_acceptable(t, seg->seq, seg->len)) {
+        tcp_drop(st, sk, now,
+                 (flags & SYNACK_TCP_RST) ? SYNACK_DROP_TCP_RST_INVALID
+                                          : SYNACK_DROP_TCP_NOT_ACCEPTABLE,
+                 seg);
+        if (!(flags & SYNACK_TCP_RST)) {
+            if (t->state == SYNACK_TIME_WAIT && (flags & SYNACK_TCP_FIN))
+                t->t_tw = now + 2 * st->cfg.msl_us;
+            tcp_send_ack(st, sk, now);
+        }
+        return TCP_STOP;
+    }
+    /* Trim to the window: what precedes RCV.NXT was received already; what lies beyond
+     * the right edge is not taken. */
+    uint32_t seq = seg->seq;
+    const uint8_t *data = seg->data;
+    uint32_t dlen = seg->dlen;
+    bool syn = flags & SYNACK_TCP_SYN, fin = flags & SYNACK_TCP_FIN;
+    if (seq_lt(seq, t->rcv_nxt)) {
+        uint32_t d = t->rcv_nxt - seq;
+        if (syn) {
+            syn = false;
+            seq++;
+            d--;
+        }
+        if (d >= dlen) {
+            if (d > dlen && fin) fin = false; /* the FIN was received before */
+            seq += dlen;
+            data += dlen;
+            dlen = 0;
+        } else {
+            data += d;
+            dlen -= d;
+            seq += d;
+        }
+    }
+    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t right = t->rcv_nxt + wnd;
+    if (seq_gt(seq + dlen, right)) {
+        dlen = seq_gt(right, seq) ? right - seq : 0;
+        fin = false;
+        t->ack_now = true; /* text beyond the window was dropped: say where we are */
+    }
+
+    /* Second: RST (RFC 5961 §3.2). Exactly RCV.NXT resets; anywhere else in the window
+     * draws a challenge ACK, since a blind attacker has to guess the exact number. */
+    if (flags & SYNACK_TCP_RST) {
+        if (t->state == SYNACK_TIME_WAIT) {
+            /* RFC 1337: a reset must not cut TIME-WAIT short ("TIME-WAIT assassination"),
+             * or an old duplicate could be accepted by a new incarnation. */
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_TIME_WAIT, seg);
+            return TCP_STOP;
+        }
+        if (seg->seq != t->rcv_nxt) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_RST_CHALLENGED, seg);
+            tcp_challenge_ack(st, sk, now);
+            return TCP_STOP;
+        }
+        st->stats.conn_reset++;
+        switch (t->state) {
+        case SYNACK_SYN_RECEIVED:
+            /* Passive: the child goes away and the listener stays (back to LISTEN);
+             * active (simultaneous open): "connection refused". */
+            tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ECONNREFUSED);
+            break;
+        case SYNACK_ESTABLISHED:
+        case SYNACK_FIN_WAIT_1:
+        case SYNACK_FIN_WAIT_2:
+        case SYNACK_CLOSE_WAIT:
+            tcp_done(st, sk, now, SYNACK_ECONNRESET);
+            break;
+        default: /* CLOSING, LAST-ACK: the connection was ending anyway */
+            tcp_done(st, sk, now, 0);
+            break;
+        }
+        return TCP_GONE;
+    }
+
+    /* Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK, whatever its
+     * sequence number. The peer, if it really restarted, answers with a reset that has
+     * the exact sequence number. */
+    if (syn) {
+        if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
+            /* "return this connection to the LISTEN state" */
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
+            tcp_done(st, sk, now, 0);
+            return TCP_GONE;
+        }
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+    rx->seq = seq;
+    rx->data = data;
+    rx->dlen = dlen;
+    rx->syn = syn;
+    rx->fin = fin;
+    return TCP_GO;
+}

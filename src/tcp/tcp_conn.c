@@ -1,0 +1,157 @@
+/*
+ * tcp/tcp_conn.c - the doors of a connection's life. Every connection is set up by
+ * tcb_setup(), changes state only through tcp_set_state() (which traces and notifies),
+ * enters TIME-WAIT through tcp_enter_time_wait(), and ends only through tcp_done(), which
+ * unhooks it from the demux, the timer heap, the TIME-WAIT list and its listener's queues.
+ * A listener's accept queue is kept here too: pushed when a child is established, popped
+ * by accept, unlinked when a child ends first.
+ *
+ * Why TIME-WAIT exists (RFC 9293 §3.4.2, §3.6): the side that closes first waits 2*MSL
+ * before the port pair may be used again. One reason is its last ACK: if that ACK is lost
+ * the peer retransmits its FIN, and only a TCB still in TIME-WAIT can answer it; without
+ * one the answer would be a reset and the peer would see an error for a clean close. The
+ * other reason is old duplicates: a segment of this connection still wandering in the
+ * network must die (MSL) before a new connection on the same four numbers could take it
+ * for its own. TIME-WAIT is the price of reliability at the end, and the ISN clock
+ * (isn.c) is its partner at the start.
+ */
+#include <string.h>
+
+#include "tcp/stack.h"
+
+int tcb_setup(struct synack_stack *st, struct sock *sk)
+{
+    struct tcb *t = &sk->tcb;
+    if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
+    /* The smallest window scale that lets the whole receive ring be advertised
+     * (RFC 7323 §2.3, at most 14). */
+    t->rcv_wscale = 0;
+    while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
+    /* The ring has 2^scale bytes more than the window it offers: a scaled window field
+     * rounds the right edge up (so that it never moves left), and what that rounding
+     * promises must still fit (RFC 7323 §2.4). */
+    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + (1u << t->rcv_wscale)) < 0) {
+        ring_free(&t->snd);
+        return SYNACK_ENOMEM;
+    }
+    t->cc = st->cc;
+    uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
+    t->rcv_mss = (uint16_t)(t->user_mss && t->user_mss < link_mss ? t->user_mss : link_mss);
+    t->snd_mss = 536;
+    t->ts_offset = (uint32_t)stack_random(st);
+    tcp_rtt_init(t, st->cfg.rto_initial_us);
+    t->cc->init(t);
+    memset(&t->reass, 0, sizeof t->reass);
+    return 0;
+}
+
+static void trace_state(struct synack_stack *st, struct sock *sk, uint64_t now, int old_state,
+                        int new_state)
+{
+    if (!stack_tracing(st)) return;
+    struct synack_trace_event ev = {.kind = SYNACK_TRACE_STATE,
+                                    .now = now,
+                                    .sd = sk->idx,
+                                    .old_state = old_state,
+                                    .new_state = new_state,
+                                    .local_addr = sk->tcb.laddr,
+                                    .local_port = sk->tcb.lport,
+                                    .remote_addr = sk->tcb.raddr,
+                                    .remote_port = sk->tcb.rport};
+    stack_trace(st, &ev);
+}
+
+void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int state)
+{
+    int old = sk->tcb.state;
+    if (old == state) return;
+    sk->tcb.state = state;
+    if (state == SYNACK_ESTABLISHED || (old < SYNACK_ESTABLISHED && state > SYNACK_ESTABLISHED))
+        sk->connected_reported = true;
+    if (state == SYNACK_ESTABLISHED && sk->tcb.keepalive)
+        sk->tcb.t_keep = now + sk->tcb.keep_idle_us;
+    trace_state(st, sk, now, old, state);
+    sock_notify(st, sk);
+}
+
+/* ---- the accept queue ------------------------------------------------------------------ */
+
+void accept_queue_push(struct synack_stack *st, struct sock *c)
+{
+    struct sock *l = sock_of(st, c->parent);
+    if (!l) return;
+    /* The child moves from the SYN queue to the accept queue. */
+    if (l->n_syn > 0) l->n_syn--;
+    fifo_push(&l->acceptq, &c->acc);
+    sock_notify(st, l);
+}
+
+struct sock *accept_queue_pop(struct synack_stack *st, struct sock *l)
+{
+    struct fifo_node *x = fifo_pop(&l->acceptq);
+    if (!x) return NULL;
+    struct sock *c = container_of(x, struct sock, acc);
+    c->parent = -1;
+    return c;
+}
+
+/* The child ends before it is accepted: out of its listener's queues. */
+static void accept_queue_unlink(struct synack_stack *st, struct sock *c)
+{
+    struct sock *l = sock_of(st, c->parent);
+    c->parent = -1;
+    if (!l || !l->in_use) return;
+    if (c->acc.linked)
+        fifo_unlink(&l->acceptq, &c->acc);
+    else if (l->n_syn > 0)
+        l->n_syn--;
+}
+
+/* ---- TIME-WAIT and the end ------------------------------------------------------------- */
+
+void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    tcp_set_state(st, sk, now, SYNACK_TIME_WAIT);
+    t->t_rtx = t->t_persist = t->t_keep = 0;
+    t->t_tw = now + 2 * st->cfg.msl_us;
+    ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
+    /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
+     * tcp_max_tw_buckets is reached. It ends through the one door, so that it leaves the
+     * demux too and cannot answer its 4-tuple as a CLOSED entry. */
+    while (st->tw.n >= st->cfg.max_time_wait && st->tw.head) {
+        struct sock *old = container_of(st->tw.head, struct sock, tw);
+        tcp_done(st, old, now, 0);
+    }
+    fifo_push(&st->tw, &sk->tw);
+    timer_update(st, sk);
+}
+
+void tcp_orphan_fin_wait_2(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    /* An orphaned FIN-WAIT-2 waits at most 2*MSL for the peer's FIN, so a peer that never
+     * closes cannot hold the entry for ever (Linux: tcp_fin_timeout). */
+    struct tcb *t = &sk->tcb;
+    if (t->state == SYNACK_FIN_WAIT_2 && !sk->user_open && !t->t_tw) {
+        t->t_tw = now + 2 * st->cfg.msl_us;
+        timer_update(st, sk);
+    }
+}
+
+void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
+{
+    struct tcb *t = &sk->tcb;
+    if (error) sk->error = error;
+    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = 0;
+    tcp_set_state(st, sk, now, SYNACK_CLOSED);
+    sock_unhash(st, sk);
+    fifo_unlink(&st->tw, &sk->tw);
+    fifo_unlink(&st->want_out, &sk->outw);
+    if (sk->parent >= 0) accept_queue_unlink(st, sk);
+    ring_free(&t->snd);
+    /* Unread data stays readable after a clean close; after an error it is gone. */
+    if (error || !sk->user_open) ring_free(&t->rcv);
+    timer_update(st, sk);
+    sock_notify(st, sk);
+    sock_maybe_free(st, sk);
+}

@@ -1,0 +1,326 @@
+/*
+ * tcp/tcp_open.c - how connections begin: SEGMENT ARRIVES in CLOSED (§3.10.7.1), LISTEN
+ * (§3.10.7.2, with SYN cookies when the queue is full, RFC 4987 §3.6) and SYN-SENT
+ * (§3.10.7.3); the options of a SYN; the move to ESTABLISHED; a new SYN reopening a
+ * TIME-WAIT pair (RFC 6191); ICMP errors during the handshake (RFC 1122 §4.2.3.9).
+ */
+#include <string.h>
+
+#include "tcp/ip_out.h"
+#include "tcp/stack.h"
+#include "tcp/tcp_in.h"
+
+/* ---- §3.10.7.1 CLOSED ------------------------------------------------------------------ */
+
+void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg)
+{
+    /* "An incoming segment containing a RST is discarded. An incoming segment not
+     * containing a RST causes a RST to be sent in response." */
+    tcp_drop(st, NULL, now, SYNACK_DROP_TCP_NO_SOCKET, seg);
+    tcp_send_rst_for(st, now, seg);
+}
+
+/* ---- options of a SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018) --------------------------- */
+
+static void tcp_syn_options(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg,
+                            bool we_offered)
+{
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). A tiny MSS would make
+     * us send a flood of tiny segments; 64 is the floor (Linux uses 48). */
+    uint32_t mss = o->has_mss ? o->mss : 536;
+    uint32_t link = (uint32_t)st->cfg.mtu - 40;
+    if (mss > link) mss = link;
+    if (t->user_mss && mss > t->user_mss) mss = t->user_mss;
+    if (mss < 64) mss = 64;
+    t->wscale_ok = o->has_wscale && we_offered;
+    if (t->wscale_ok) {
+        /* RFC 7323 §2.3: a shift above 14 is treated as 14. */
+        t->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+    } else {
+        t->snd_wscale = 0;
+        t->rcv_wscale = 0;
+    }
+    t->sack_ok = o->sack_permitted && we_offered;
+    t->ts_ok = o->has_ts && we_offered;
+    if (t->ts_ok) {
+        t->ts_recent = o->ts_val;
+        /* Every segment will carry the 12-byte timestamp option (10 + 2 NOPs). */
+        mss -= 12;
+    }
+    t->snd_mss = (uint16_t)mss;
+    t->cc->init(t);
+}
+
+/* ---- §3.10.7.2 LISTEN ------------------------------------------------------------------ */
+
+/* A connection born from listener lsk for segment seg, with the listener's options, its
+ * rings set up and the ISNs and windows left to the caller. NULL (dropped) when full. */
+static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                              const struct tcp_seg *seg)
+{
+    struct sock *c = sock_alloc(st);
+    if (!c) {
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+        return NULL;
+    }
+    struct tcb *t = &c->tcb;
+    t->laddr = seg->s->ip.dst;
+    t->lport = seg->s->tcp.dport;
+    t->raddr = seg->s->ip.src;
+    t->rport = seg->s->tcp.sport;
+    t->passive = true;
+    c->bound = true;
+    c->parent = lsk->idx;
+    c->sndbuf = lsk->sndbuf;
+    c->rcvbuf = lsk->rcvbuf;
+    c->linger = lsk->linger;
+    t->nodelay = lsk->tcb.nodelay;
+    t->keepalive = lsk->tcb.keepalive;
+    t->keep_idle_us = lsk->tcb.keep_idle_us;
+    t->keep_intvl_us = lsk->tcb.keep_intvl_us;
+    t->keep_cnt = lsk->tcb.keep_cnt;
+    t->user_mss = lsk->tcb.user_mss;
+    if (tcb_setup(st, c) < 0) {
+        sock_release(st, c);
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+        return NULL;
+    }
+    t->last_rcv_time = now;
+    /* A child is born a copy of its listener, in LISTEN: its first state change is the
+     * listener's own LISTEN -> SYN-RECEIVED of RFC 9293 (child_start). Birth is not a
+     * change of state, so it is not traced. */
+    t->state = SYNACK_LISTEN;
+    return c;
+}
+
+/* Sequence state of a new child: our ISN iss, the peer's irs (RCV.NXT = irs + 1), the
+ * peer's window from its SYN (never scaled there, RFC 7323 §2.2); then SYN-RECEIVED. */
+static void child_start(struct synack_stack *st, struct sock *lsk, struct sock *c, uint64_t now,
+                        uint32_t iss, uint32_t irs, uint16_t wnd)
+{
+    struct tcb *t = &c->tcb;
+    t->irs = irs;
+    t->rcv_nxt = irs + 1;
+    t->rcv_adv = t->rcv_nxt;
+    t->iss = iss;
+    t->snd_una = t->snd_nxt = t->snd_max = iss;
+    t->snd_buf_seq = iss + 1;
+    t->snd_small_end = iss;
+    t->recover = iss;
+    t->snd_wnd = wnd;
+    t->max_snd_wnd = wnd;
+    t->snd_wl1 = irs;
+    t->snd_wl2 = iss;
+    sock_hash(st, c);
+    lsk->n_syn++;
+    st->stats.conn_opened_passive++;
+    tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
+}
+
+/* The listener's queue is full: answer with a SYN cookie and keep nothing. */
+static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                        const struct tcp_seg *seg)
+{
+    uint16_t mss;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = seg->s->tcp.dport;
+    h.dport = seg->s->tcp.sport;
+    h.seq = tcp_syncookie_make(st, seg, now, &mss);
+    h.ack = seg->seq + 1;
+    h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK;
+    h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
+    h.opts.has_mss = true;
+    h.opts.mss = mss;
+    if (ip_output_tcp(st, now, lsk->idx, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false) ==
+        0)
+        st->stats.syn_cookies_sent++;
+}
+
+/* An ACK that returns a valid cookie: the connection is rebuilt and the ACK processed as
+ * in SYN-RECEIVED (it completes the handshake and may carry data). */
+static bool accept_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                          const struct tcp_seg *seg)
+{
+    uint16_t mss;
+    if ((seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN)) ||
+        lsk->acceptq.n >= lsk->backlog || !tcp_syncookie_check(st, seg, now, &mss))
+        return false;
+    struct sock *c = new_child(st, lsk, now, seg);
+    if (!c) return true;
+    struct tcb *t = &c->tcb;
+    /* Only the MSS was remembered; no window scaling, SACK or timestamps. */
+    uint32_t link = (uint32_t)st->cfg.mtu - 40;
+    t->snd_mss = (uint16_t)(mss < link ? mss : link);
+    if (t->user_mss && t->snd_mss > t->user_mss) t->snd_mss = t->user_mss;
+    t->wscale_ok = t->sack_ok = t->ts_ok = false;
+    t->snd_wscale = t->rcv_wscale = 0;
+    t->cc->init(t);
+    child_start(st, lsk, c, now, seg->ack - 1, seg->seq - 1, seg->s->tcp.window);
+    t->snd_nxt = t->snd_max = t->iss + 1; /* the SYN-ACK that carried the cookie */
+    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535); /* and its window */
+    st->stats.syn_cookies_accepted++;
+    tcp_input(st, c, now, seg);
+    return true;
+}
+
+void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                      const struct tcp_seg *seg, const uint32_t *isn)
+{
+    /* First: "An incoming RST segment could not be valid ... ignore it." */
+    if (seg->flags & SYNACK_TCP_RST) {
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        return;
+    }
+    /* Second: an ACK to a listener is from some old or forged connection:
+     * <SEQ=SEG.ACK><CTL=RST>; unless it returns one of our SYN cookies. */
+    if (seg->flags & SYNACK_TCP_ACK) {
+        if (accept_cookie(st, lsk, now, seg)) return;
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        tcp_send_rst_for(st, now, seg);
+        return;
+    }
+    if (!(seg->flags & SYNACK_TCP_SYN)) {
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
+        return;
+    }
+    /* Third: a SYN. Flags are tested by masking, so ECE/CWR (an ECN-setup SYN, RFC 3168
+     * §6.1.1), PSH or URG beside it change nothing: we answer without ECN. */
+    if (lsk->n_syn + lsk->acceptq.n >= lsk->backlog) {
+        /* Half-open connections fill the queue (a SYN flood, or a burst): a cookie keeps
+         * real clients coming in. With the accept queue itself full there is no room
+         * for them either; no reset: the client's retransmission tries again. */
+        if (lsk->acceptq.n < lsk->backlog)
+            send_cookie(st, lsk, now, seg);
+        else
+            tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+        return;
+    }
+    struct sock *c = new_child(st, lsk, now, seg);
+    if (!c) return;
+    struct tcb *t = &c->tcb;
+    tcp_syn_options(st, t, seg, true);
+    /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends
+     * it again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
+     * half-open connection can hold). */
+    child_start(st, lsk, c, now, isn ? *isn : tcp_choose_isn(st, t, now), seg->seq,
+                seg->s->tcp.window);
+    tcp_send_syn(st, c, now);
+}
+
+/* ---- §3.10.7.3 SYN-SENT ---------------------------------------------------------------- */
+
+enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, uint64_t now,
+                                    const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    bool ack_ok = false;
+    /* First: the ACK, if any, must acknowledge our SYN: ISS < SEG.ACK =< SND.NXT. */
+    if (seg->flags & SYNACK_TCP_ACK) {
+        if (seq_leq(seg->ack, t->iss) || seq_gt(seg->ack, t->snd_max)) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+            if (!(seg->flags & SYNACK_TCP_RST)) tcp_send_rst_for(st, now, seg);
+            return TCP_STOP;
+        }
+        ack_ok = true;
+    }
+    /* Second: a reset is believed only with an acceptable ACK: "connection refused". */
+    if (seg->flags & SYNACK_TCP_RST) {
+        if (ack_ok) {
+            tcp_done(st, sk, now, SYNACK_ECONNREFUSED);
+            return TCP_GONE;
+        }
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_RST_INVALID, seg);
+        return TCP_STOP;
+    }
+    /* Fourth: the SYN. */
+    if (!(seg->flags & SYNACK_TCP_SYN)) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
+        return TCP_STOP;
+    }
+    t->irs = seg->seq;
+    t->rcv_nxt = seg->seq + 1;
+    t->rcv_adv = t->rcv_nxt;
+    tcp_syn_options(st, t, seg, true);
+    if (ack_ok) {
+        /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
+         * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+        tcp_establish(st, sk, now, seg, true);
+        /* "If there are other controls or text in the segment, then continue processing
+         * at the sixth step": text and a FIN riding on the SYN,ACK are taken. */
+        if (seg->dlen > 0) tcp_take_data(st, sk, now, seg->seq + 1, seg->data, seg->dlen, seg);
+        if ((seg->flags & SYNACK_TCP_FIN) && t->rcv_nxt == seg->seq + 1 + seg->dlen)
+            tcp_process_fin(st, sk, now);
+        t->ack_now = true;
+        return TCP_REPLY; /* the one exit sends the ACK */
+    }
+    /* A SYN without ACK: simultaneous open (RFC 9293 Figure 8). Answer
+     * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> from SYN-RECEIVED. */
+    t->snd_wnd = seg->s->tcp.window;
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = seg->seq;
+    t->snd_wl2 = t->iss;
+    t->passive = false;
+    tcp_set_state(st, sk, now, SYNACK_SYN_RECEIVED);
+    tcp_send_syn(st, sk, now);
+    return TCP_STOP;
+}
+
+/* Our SYN is acknowledged by seg: the connection is ESTABLISHED. */
+void tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
+                   const struct tcp_seg *seg, bool syn_seg)
+{
+    struct tcb *t = &sk->tcb;
+    t->snd_una = seg->ack;
+    if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
+    /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
+    t->snd_wnd = (uint32_t)seg->s->tcp.window << (syn_seg ? 0 : t->snd_wscale);
+    if (t->snd_wnd > t->max_snd_wnd) t->max_snd_wnd = t->snd_wnd;
+    t->snd_wl1 = seg->seq;
+    t->snd_wl2 = seg->ack;
+    /* The handshake's round trip is a sample, unless the SYN was sent twice (Karn). */
+    if (!t->syn_retransmitted && t->rtt_timing) {
+        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us);
+    } else if (t->syn_retransmitted && !t->rtt_valid) {
+        /* RFC 6298 §5.7: after a lost SYN, data starts with a 3-second RTO. */
+        if (t->rto < 3000000) t->rto = 3000000;
+    }
+    t->rtt_timing = false;
+    t->rtx_count = 0;
+    t->t_rtx = 0;
+    st->stats.conn_established++;
+    if (sk->parent >= 0) accept_queue_push(st, sk);
+    /* The user closed the write side during the handshake: the FIN now follows. */
+    tcp_set_state(st, sk, now, t->fin_queued ? SYNACK_FIN_WAIT_1 : SYNACK_ESTABLISHED);
+}
+
+/* ---- TIME-WAIT and a new SYN; ICMP ------------------------------------------------------ */
+
+bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_t now,
+                               const struct tcp_seg *seg, uint32_t *isn)
+{
+    struct tcb *t = &sk->tcb;
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    /* RFC 9293 §3.10.7.4 (note on TIME-WAIT) and RFC 6191: a new SYN may reopen the pair
+     * when it cannot be confused with the old connection: its sequence number is above
+     * the old RCV.NXT, or, with timestamps, its timestamp is newer than the last seen. */
+    bool ok = seq_gt(seg->seq, t->rcv_nxt);
+    if (t->ts_ok && o->has_ts) ok = (int32_t)(o->ts_val - t->ts_recent) > 0;
+    if (!ok) return false;
+    /* The new ISN starts beyond anything the old connection may still have in flight. */
+    *isn = t->snd_nxt + 65535 + 2;
+    tcp_done(st, sk, now, 0); /* frees the entry, or unhashes it if the user holds it */
+    return true;
+}
+
+void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int err)
+{
+    struct tcb *t = &sk->tcb;
+    /* RFC 1122 §4.2.3.9 and RFC 5461: a hard error during the handshake fails the
+     * connection attempt; once synchronized, ICMP errors are only reported, never fatal. */
+    if (t->state == SYNACK_SYN_SENT)
+        tcp_done(st, sk, now, err);
+    else if (t->state == SYNACK_SYN_RECEIVED && t->passive)
+        tcp_done(st, sk, now, 0);
+}

@@ -1,0 +1,117 @@
+/*
+ * tcp/tcp_text.c - SEGMENT ARRIVES, sixth to eighth steps (RFC 9293 §3.10.7.4): URG (the
+ * pointer is ignored and urgent bytes stay in the stream, RFC 6093), the segment text (in
+ * order into the receive ring, or parked at its offset for reassembly), and the FIN.
+ * Acknowledgment generation follows RFC 9293 §3.8.6.3 and RFC 5681 §4.2.
+ */
+#include "tcp/stack.h"
+#include "tcp/tcp_in.h"
+
+void tcp_process_fin(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->rcv_nxt++;
+    t->fin_rcvd = true;
+    t->ooo_fin = false;
+    t->ack_now = true; /* a FIN is acknowledged at once */
+    switch (t->state) {
+    case SYNACK_SYN_RECEIVED:
+    case SYNACK_ESTABLISHED:
+        tcp_set_state(st, sk, now, SYNACK_CLOSE_WAIT);
+        break;
+    case SYNACK_FIN_WAIT_1:
+        if (tcp_our_fin_acked(t))
+            tcp_enter_time_wait(st, sk, now);
+        else
+            tcp_set_state(st, sk, now, SYNACK_CLOSING);
+        break;
+    case SYNACK_FIN_WAIT_2:
+        tcp_enter_time_wait(st, sk, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Seventh step: segment text, in order or parked for reassembly. */
+void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                   const uint8_t *data, uint32_t n, const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t space = t->rcv.cap - t->rcv.len;
+    uint32_t off = seq - t->rcv_nxt;
+    if (off >= space) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
+        t->ack_now = true;
+        return;
+    }
+    if (n > space - off) n = space - off; /* never beyond the ring, whatever was advertised */
+    if (off == 0) {
+        ring_write_at(&t->rcv, t->rcv.len, data, n);
+        bool had_holes = t->reass.n > 0;
+        uint32_t nxt = reass_advance(&t->reass, t->rcv_nxt + n);
+        t->rcv.len += nxt - t->rcv_nxt;
+        t->bytes_received += n;
+        t->rcv_nxt = nxt;
+        /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise at least every
+         * second full-sized segment, or within the delayed-ACK time (RFC 9293 §3.8.6.3). */
+        if (had_holes) {
+            t->ack_now = true;
+        } else if (++t->segs_unacked >= 2) {
+            t->ack_now = true;
+        } else if (!t->t_delack) {
+            t->t_delack = now + st->cfg.delack_us;
+        }
+    } else {
+        if (reass_add(&t->reass, seq, seq + n) < 0) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_REASS_FULL, seg);
+        } else {
+            ring_write_at(&t->rcv, t->rcv.len + off, data, n);
+        }
+        /* An out-of-order segment draws an immediate duplicate ACK (RFC 5681 §4.2). */
+        t->ack_now = true;
+    }
+}
+
+enum tcp_verdict tcp_text_step(struct synack_stack *st, struct sock *sk, uint64_t now,
+                               const struct tcp_seg *seg, const struct tcp_rx *rx)
+{
+    struct tcb *t = &sk->tcb;
+    /* Sixth: URG. The urgent pointer is ignored; urgent bytes are ordinary data here
+     * (RFC 6093 recommends against using urgent data). */
+
+    /* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
+    if (rx->dlen > 0) {
+        bool open_rcv = t->state == SYNACK_ESTABLISHED || t->state == SYNACK_FIN_WAIT_1 ||
+                        t->state == SYNACK_FIN_WAIT_2;
+        if (!open_rcv || t->fin_rcvd) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_AFTER_CLOSE, seg);
+        } else if ((!sk->user_open && sk->parent < 0) || sk->shut_rd) {
+            /* Nobody will read this: tell the peer at once with a reset rather than
+             * acknowledge data that is thrown away (RFC 1122 §4.2.2.13, as Linux does). */
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_AFTER_CLOSE, seg);
+            tcp_send_rst(st, sk, now);
+            tcp_done(st, sk, now, SYNACK_ECONNABORTED);
+            return TCP_GONE;
+        } else {
+            tcp_take_data(st, sk, now, rx->seq, rx->data, rx->dlen, seg);
+        }
+    }
+
+    /* Eighth: FIN. In order, it ends the peer's stream; beyond a hole it waits. */
+    if (rx->fin && t->state != SYNACK_TIME_WAIT && !t->fin_rcvd) {
+        uint32_t fin_seq = rx->seq + rx->dlen;
+        if (fin_seq == t->rcv_nxt) {
+            tcp_process_fin(st, sk, now);
+        } else if (seq_gt(fin_seq, t->rcv_nxt)) {
+            t->ooo_fin = true;
+            t->ooo_fin_seq = fin_seq;
+            t->ack_now = true;
+        }
+    } else if (rx->fin && t->state == SYNACK_TIME_WAIT) {
+        t->ack_now = true;
+        t->t_tw = now + 2 * st->cfg.msl_us;
+    }
+    if (t->ooo_fin && t->ooo_fin_seq == t->rcv_nxt && !t->fin_rcvd) tcp_process_fin(st, sk, now);
+    return TCP_GO;
+}
