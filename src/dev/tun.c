@@ -2,7 +2,7 @@
  * dev/tun.c - a Linux TUN device behind the synack device ops: open or create it
  * (IFF_TUN | IFF_NO_PI, non-blocking), read and write one IPv4 datagram per call, and
  * configure the kernel's side of it (address, link up) over rtnetlink (RFC 3549), so that no
- * `ip` command is run. Only this file and tools/ touch the operating system (DESIGN.md).
+ * `ip` command is run. Only this file and tools/ touch the operating system (docs/architecture.md).
  */
 #include "synack/tun.h"
 

@@ -1,6 +1,6 @@
 /*
  * wire/segment.c - one IPv4 datagram carrying one TCP segment, parsed or emitted in one
- * call: the path every segment in and out of the stack takes (DESIGN.md: dev -> ip -> wire).
+ * call: the path every segment in and out of the stack takes (docs/architecture.md: dev -> entry -> wire).
  */
 #include <string.h>
 

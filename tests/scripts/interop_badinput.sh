@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # interop_badinput.sh - bad datagrams on the wire are dropped, counted with their reason, and
-# never crash `serve` (DESIGN.md: the peer is not trusted). In a network namespace of its own
+# never crash `serve` (docs/architecture.md: the peer is not trusted). In a network namespace of its own
 # (interop_common.bash), a packet socket on the kernel's side of tun0 writes raw IPv4 datagrams
 # that the kernel's own stack would never send: truncated, a wrong version, a bad header
 # checksum, a fragment, a wrong destination, IP options, a bad TCP checksum, a TCP header

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# No writable global or static state in libsynack (DESIGN.md: "No global mutable state",
+# No writable global or static state in libsynack (docs/architecture.md: "No global mutable state",
 # so any number of stacks live in one process). Checks the library's symbol table for any
 # object in a writable data section (.data, .bss, their .rel/.local variants, TLS); the
 # read-only-after-relocation .data.rel.ro (const tables of function pointers) is allowed.

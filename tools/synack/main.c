@@ -1,6 +1,6 @@
 /*
  * tools/synack/main.c - the synack command: dispatches to a subcommand. The words here
- * are a contract (DESIGN.md): scripts outside the repository rely on them.
+ * are a contract (docs/architecture.md): scripts outside the repository rely on them.
  */
 #include <stdio.h>
 #include <string.h>
