@@ -56,16 +56,7 @@ enum tr_pkt_kind tr_decode_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t ori
     if (ip[0] >> 4 != 4) return p->kind = TR_PKT_BAD;
     struct synack_ipv4_hdr *h = &p->seg.ip;
     memset(&p->seg, 0, sizeof p->seg);
-    h->hdr_len = (uint8_t)((ip[0] & 0x0f) * 4);
-    h->tos = ip[1];
-    h->total_len = wire_get16(ip + 2);
-    h->id = wire_get16(ip + 4);
-    h->frag = wire_get16(ip + 6);
-    h->ttl = ip[8];
-    h->proto = ip[9];
-    h->checksum = wire_get16(ip + 10);
-    h->src = wire_get32(ip + 12);
-    h->dst = wire_get32(ip + 16);
+    wire_ipv4_fields(ip, h);
     if (h->hdr_len < WIRE_IPV4_HDR_LEN) return p->kind = TR_PKT_BAD;
     if (caplen < h->hdr_len) return p->kind = TR_PKT_TRUNCATED;
     /* the datagram's length: the header says it, unless it is a TSO capture's 0 */

@@ -27,16 +27,7 @@ static void icmp_parse_quote(const uint8_t *q, size_t len, struct synack_icmp *o
     size_t hlen = (size_t)(q[0] & 0x0f) * 4;
     if (hlen < WIRE_IPV4_HDR_LEN || hlen > len) return;
     struct synack_ipv4_hdr *ip = &out->quote_ip;
-    ip->hdr_len = (uint8_t)hlen;
-    ip->tos = q[1];
-    ip->total_len = wire_get16(q + 2);
-    ip->id = wire_get16(q + 4);
-    ip->frag = wire_get16(q + 6);
-    ip->ttl = q[8];
-    ip->proto = q[9];
-    ip->checksum = wire_get16(q + 10);
-    ip->src = wire_get32(q + 12);
-    ip->dst = wire_get32(q + 16);
+    wire_ipv4_fields(q, ip);
     /* A non-first fragment's data is not the start of a transport header. */
     if (ip->frag & IPV4_OFFSET_MASK) return;
     if (len - hlen < QUOTE_TRANSPORT) return;

@@ -12,6 +12,20 @@
 #define IPV4_MF          0x2000u
 #define IPV4_OFFSET_MASK 0x1fffu
 
+void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
+{
+    out->hdr_len = (uint8_t)((buf[0] & 0x0f) * 4);
+    out->tos = buf[1];
+    out->total_len = wire_get16(buf + 2);
+    out->id = wire_get16(buf + 4);
+    out->frag = wire_get16(buf + 6);
+    out->ttl = buf[8];
+    out->proto = buf[9];
+    out->checksum = wire_get16(buf + 10);
+    out->src = wire_get32(buf + 12);
+    out->dst = wire_get32(buf + 16);
+}
+
 /*
  * Checks, in this order (the first that fails names the drop):
  *   fewer than 20 bytes                      SYNACK_DROP_IP_TRUNCATED
@@ -41,16 +55,7 @@ int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
     uint16_t frag = wire_get16(buf + 6);
     if ((frag & IPV4_MF) || (frag & IPV4_OFFSET_MASK)) return SYNACK_DROP_IP_FRAGMENT;
 
-    out->hdr_len = (uint8_t)hlen;
-    out->tos = buf[1];
-    out->total_len = (uint16_t)total;
-    out->id = wire_get16(buf + 4);
-    out->frag = frag;
-    out->ttl = buf[8];
-    out->proto = buf[9];
-    out->checksum = wire_get16(buf + 10);
-    out->src = wire_get32(buf + 12);
-    out->dst = wire_get32(buf + 16);
+    wire_ipv4_fields(buf, out);
     *payload = buf + hlen;
     *plen = total - hlen;
     return 0;

@@ -51,6 +51,10 @@ uint16_t wire_csum_fold(uint32_t sum);
 /* The TCP/UDP pseudo-header sum (RFC 9293 §3.1): src, dst, zero, proto, length. */
 uint32_t wire_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
+/* The fields of the 20-byte fixed IPv4 header at buf (at least 20 bytes), decoded as they
+ * are, without any check: the one decode that the parser, the ICMP quote reader and the
+ * capture reader share. */
+void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out);
 /* ---- IPv4 (RFC 791) ----
  * Checks: buffer holds 20 bytes, version 4, IHL >= 5 and within the buffer, total length
  * >= IHL*4 and <= the buffer (trailing link padding is ignored), header checksum. Options
