@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "dev/link_trace.h"
+#include "base/ring.h"
 #include "synack/dev.h"
 
 struct sim_dir {
-    uint8_t *ring;
-    size_t cap, head, used; /* bytes */
-    uint64_t tx_free_at;    /* when the transmitter finishes what it has */
+    struct ring q;       /* entries: due (8 bytes), length (4), the datagram */
+    uint64_t tx_free_at; /* when the transmitter finishes what it has */
     uint32_t count;
 };
 
@@ -48,27 +48,11 @@ void synack_sim_config_default(struct synack_sim_config *cfg)
     cfg->name[1] = "link1";
 }
 
-#define ENTRY_HDR 16 /* due (8), length (4), padding */
+#define ENTRY_HDR 12 /* due (8), length (4) */
 
 static size_t entry_size(size_t len)
 {
-    return ENTRY_HDR + ((len + 7) & ~(size_t)7);
-}
-
-static void ring_put(struct sim_dir *d, size_t off, const void *src, size_t n)
-{
-    size_t pos = (d->head + off) % d->cap;
-    size_t first = d->cap - pos < n ? d->cap - pos : n;
-    memcpy(d->ring + pos, src, first);
-    memcpy(d->ring, (const uint8_t *)src + first, n - first);
-}
-
-static void ring_get(const struct sim_dir *d, size_t off, void *dst, size_t n)
-{
-    size_t pos = (d->head + off) % d->cap;
-    size_t first = d->cap - pos < n ? d->cap - pos : n;
-    memcpy(dst, d->ring + pos, first);
-    memcpy((uint8_t *)dst + first, d->ring, n - first);
+    return ENTRY_HDR + len;
 }
 
 static void link_event(struct synack_sim_link *l, int end, uint64_t now, int what,
@@ -98,19 +82,18 @@ static int sim_send(synack_dev *dev, uint64_t now, const uint8_t *pkt, size_t le
         }
     }
     size_t need = entry_size(len);
-    if (d->used + need > d->cap) {
+    if (need > ring_free_space(&d->q)) {
         link_event(l, e->idx, now, SYNACK_LINK_QUEUE_DROP, pkt, len);
         return 0;
     }
     d->tx_free_at = start + tx;
     uint64_t due = d->tx_free_at + l->cfg.delay_us;
-    uint8_t hdr[ENTRY_HDR] = {0};
+    uint8_t hdr[ENTRY_HDR];
     memcpy(hdr, &due, 8);
     uint32_t len32 = (uint32_t)len;
     memcpy(hdr + 8, &len32, 4);
-    ring_put(d, d->used, hdr, ENTRY_HDR);
-    ring_put(d, d->used + ENTRY_HDR, pkt, len);
-    d->used += need;
+    ring_write(&d->q, hdr, ENTRY_HDR);
+    ring_write(&d->q, pkt, len32);
     d->count++;
     return 0;
 }
@@ -119,7 +102,7 @@ static uint64_t head_due(const struct sim_dir *d)
 {
     if (d->count == 0) return UINT64_MAX;
     uint64_t due;
-    ring_get(d, 0, &due, 8);
+    ring_peek(&d->q, 0, &due, 8);
     return due;
 }
 
@@ -129,14 +112,12 @@ static int sim_recv(synack_dev *dev, uint64_t now, uint8_t *buf, size_t cap)
     struct sim_dir *d = &e->link->dir[1 - e->idx];
     if (head_due(d) > now) return 0;
     uint8_t hdr[ENTRY_HDR];
-    ring_get(d, 0, hdr, ENTRY_HDR);
+    ring_peek(&d->q, 0, hdr, ENTRY_HDR);
     uint32_t len;
     memcpy(&len, hdr + 8, 4);
     if (len > cap) return SYNACK_EMSGSIZE;
-    ring_get(d, ENTRY_HDR, buf, len);
-    size_t sz = entry_size(len);
-    d->head = (d->head + sz) % d->cap;
-    d->used -= sz;
+    ring_peek(&d->q, ENTRY_HDR, buf, len);
+    ring_consume(&d->q, (uint32_t)entry_size(len));
     d->count--;
     return (int)len;
 }
@@ -164,15 +145,15 @@ synack_sim_link *synack_sim_link_new(const struct synack_sim_config *cfg)
     size_t bdp =
         cfg->bandwidth_bps ? (size_t)(cfg->delay_us * cfg->bandwidth_bps / 8000000) * 2 : 0;
     size_t cap = (size_t)l->cfg.queue_limit * entry_size(l->cfg.mtu) + bdp + (8u << 20);
+    if (cap > (1u << 31)) cap = 1u << 31; /* a ring is at most 2 GiB */
     for (int i = 0; i < 2; i++) {
-        l->dir[i].cap = cap;
-        l->dir[i].ring = malloc(cap);
+        int r = ring_init(&l->dir[i].q, (uint32_t)cap);
         l->end[i].dev.ops = &sim_ops;
         l->end[i].dev.mtu = l->cfg.mtu;
         l->end[i].dev.name = l->cfg.name[i];
         l->end[i].link = l;
         l->end[i].idx = i;
-        if (!l->dir[i].ring) {
+        if (r < 0) {
             synack_sim_link_free(l);
             return NULL;
         }
@@ -221,7 +202,7 @@ void synack_sim_link_free(synack_sim_link *l)
     if (!l) return;
     for (int i = 0; i < 2; i++) {
         if (l->outer[i] && l->outer[i] != &l->end[i].dev) synack_dev_free(l->outer[i]);
-        free(l->dir[i].ring);
+        ring_free(&l->dir[i].q);
     }
     free(l);
 }

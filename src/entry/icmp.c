@@ -30,11 +30,8 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
     }
     if (m.type == SYNACK_ICMP_ECHO_REQUEST) {
         /* The reply carries the request's identifier, sequence and data (RFC 792). */
-        uint8_t *slot = outq_reserve(&st->outq);
-        if (!slot) {
-            st->stats.out_queue_full++;
-            return SYNACK_ENOBUFS;
-        }
+        uint8_t *slot = ip_output_slot(st);
+        if (!slot) return SYNACK_ENOBUFS;
         if (WIRE_IPV4_HDR_LEN + 8 + m.data_len > st->outq.slot_size) return SYNACK_EMSGSIZE;
         size_t n =
             wire_icmp_emit_echo(slot + WIRE_IPV4_HDR_LEN, st->outq.slot_size - WIRE_IPV4_HDR_LEN,
@@ -45,17 +42,8 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
                                      .dst = ip->src,
                                      .id = st->ip_id++};
         wire_ipv4_emit(slot, st->outq.slot_size, &oh, n);
-        outq_commit(&st->outq, (uint32_t)(n + WIRE_IPV4_HDR_LEN));
-        st->stats.ip_out++;
         st->stats.icmp_out++;
-        if (stack_tracing(st)) {
-            struct synack_trace_event ev = {.kind = SYNACK_TRACE_PKT_OUT,
-                                            .now = now,
-                                            .sd = -1,
-                                            .pkt = slot,
-                                            .pkt_len = (uint32_t)(n + WIRE_IPV4_HDR_LEN)};
-            stack_trace(st, &ev);
-        }
+        ip_output_built(st, now, slot, n + WIRE_IPV4_HDR_LEN);
         return 0;
     }
     if (m.type == SYNACK_ICMP_UNREACH && m.has_quote && m.quote_ip.proto == SYNACK_IPPROTO_TCP &&

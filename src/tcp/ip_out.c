@@ -58,15 +58,15 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     return 0;
 }
 
-int ip_output_raw(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
+uint8_t *ip_output_slot(struct synack_stack *st)
 {
     uint8_t *slot = outq_reserve(&st->outq);
-    if (!slot) {
-        st->stats.out_queue_full++;
-        return SYNACK_ENOBUFS;
-    }
-    if (len > st->outq.slot_size) return SYNACK_EMSGSIZE;
-    memcpy(slot, pkt, len);
+    if (!slot) st->stats.out_queue_full++;
+    return slot;
+}
+
+void ip_output_built(struct synack_stack *st, uint64_t now, uint8_t *slot, size_t len)
+{
     outq_commit(&st->outq, (uint32_t)len);
     st->stats.ip_out++;
     if (stack_tracing(st)) {
@@ -77,5 +77,4 @@ int ip_output_raw(struct synack_stack *st, uint64_t now, const uint8_t *pkt, siz
                                         .pkt_len = (uint32_t)len};
         stack_trace(st, &ev);
     }
-    return 0;
 }

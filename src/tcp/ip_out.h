@@ -19,8 +19,11 @@ struct ring;
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
                   uint32_t src, uint32_t dst, const struct ring *r, uint32_t off, uint32_t plen,
                   bool retransmit);
-/* Queues an already-built datagram (ICMP). 0 or SYNACK_ENOBUFS. */
-int ip_output_raw(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len);
+/* A datagram built in place: the next output-queue slot (outq.slot_size bytes), or NULL
+ * when the queue is full (counted); then ip_output_built() queues and traces its len
+ * bytes. */
+uint8_t *ip_output_slot(struct synack_stack *st);
+void ip_output_built(struct synack_stack *st, uint64_t now, uint8_t *slot, size_t len);
 /* true when addr is on our network (a destination we can reach on the link). */
 bool ip_on_link(const struct synack_stack *st, uint32_t addr);
 
