@@ -117,7 +117,20 @@ void sock_notify(struct synack_stack *st, struct sock *sk);
 /* The socket has output to build: the next call that carries now builds it. */
 void sock_want_output(struct synack_stack *st, struct sock *sk);
 
-/* Trace and drops, through the sink (table/sink.h). */
+/* Trace and drops, through the sink (table/sink.h). An event about a socket names it and
+ * its 4-tuple; the caller fills in the kind's own fields. */
+static inline struct synack_trace_event sock_trace_event(const struct sock *sk, int kind,
+                                                         uint64_t now)
+{
+    struct synack_trace_event ev = {.kind = kind,
+                                    .now = now,
+                                    .sd = sk->idx,
+                                    .local_addr = sk->tcb.laddr,
+                                    .local_port = sk->tcb.lport,
+                                    .remote_addr = sk->tcb.raddr,
+                                    .remote_port = sk->tcb.rport};
+    return ev;
+}
 static inline bool stack_tracing(const struct synack_stack *st)
 {
     return sink_on(&st->sink);

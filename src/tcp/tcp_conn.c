@@ -49,15 +49,9 @@ static void trace_state(struct synack_stack *st, struct sock *sk, uint64_t now, 
                         int new_state)
 {
     if (!stack_tracing(st)) return;
-    struct synack_trace_event ev = {.kind = SYNACK_TRACE_STATE,
-                                    .now = now,
-                                    .sd = sk->idx,
-                                    .old_state = old_state,
-                                    .new_state = new_state,
-                                    .local_addr = sk->tcb.laddr,
-                                    .local_port = sk->tcb.lport,
-                                    .remote_addr = sk->tcb.raddr,
-                                    .remote_port = sk->tcb.rport};
+    struct synack_trace_event ev = sock_trace_event(sk, SYNACK_TRACE_STATE, now);
+    ev.old_state = old_state;
+    ev.new_state = new_state;
     stack_trace(st, &ev);
 }
 

@@ -22,14 +22,8 @@ void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
 static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, int kind)
 {
     if (!stack_tracing(st)) return;
-    struct synack_trace_event ev = {.kind = SYNACK_TRACE_TIMER,
-                                    .now = now,
-                                    .sd = sk->idx,
-                                    .timer = kind,
-                                    .local_addr = sk->tcb.laddr,
-                                    .local_port = sk->tcb.lport,
-                                    .remote_addr = sk->tcb.raddr,
-                                    .remote_port = sk->tcb.rport};
+    struct synack_trace_event ev = sock_trace_event(sk, SYNACK_TRACE_TIMER, now);
+    ev.timer = kind;
     stack_trace(st, &ev);
 }
 
