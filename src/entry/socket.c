@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "base/siphash.h"
 #include "tcp/stack.h"
 #include "entry/events.h"
 #include "entry/ip.h"
@@ -37,16 +38,27 @@ int synack_socket(synack_stack *st)
     return sk->idx;
 }
 
+/* RFC 6056 §3.3.4, double-hash port selection: the search for a free port starts at an
+ * offset that is a keyed hash of (local address, remote address, remote port), so the ports
+ * a host uses towards one destination say nothing of those it uses towards another; a
+ * small table of counters, indexed by a second keyed hash, moves the start on after each
+ * use. Each use moves it by a random 1 to 8 (the random increments of §3.3.5, as Linux
+ * does since 2022), so that even towards one destination the next port cannot be
+ * extrapolated from the last. For bind() with port 0 the remote end is zero. */
 static int pick_ephemeral(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t rport,
                           uint16_t *port)
 {
     uint32_t span = (uint32_t)st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
+    uint32_t offset = (uint32_t)siphash_tuple(st->port_key, laddr, 0, raddr, rport);
+    uint32_t index =
+        (uint32_t)siphash_tuple(st->port_key2, laddr, 0, raddr, rport) % SYNACK_PORT_TABLE;
+    uint32_t start = offset + st->port_table[index];
     for (uint32_t tries = 0; tries < span; tries++) {
-        uint16_t p = st->next_ephemeral;
-        st->next_ephemeral = p >= st->cfg.ephemeral_hi ? st->cfg.ephemeral_lo : (uint16_t)(p + 1);
+        uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
         /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
         if (raddr ? !sock_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, 0, 0)
                   : !port_in_use(st, laddr, p, false)) {
+            st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;
             return 0;
         }

@@ -117,8 +117,10 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     }
     st->sink = (struct sink){
         .fn = cfg->trace, .ctx = cfg->trace_ctx, .name = cfg->name, .stats = &st->stats};
-    uint32_t span = (uint32_t)cfg->ephemeral_hi - cfg->ephemeral_lo + 1;
-    st->next_ephemeral = (uint16_t)(cfg->ephemeral_lo + stack_random(st) % span);
+    for (int i = 0; i < 16; i++) {
+        st->port_key[i] = (uint8_t)stack_random(st);
+        st->port_key2[i] = (uint8_t)stack_random(st);
+    }
     st->ip_id = (uint16_t)stack_random(st);
     return st;
 nomem:

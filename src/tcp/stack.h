@@ -25,6 +25,8 @@
 #include "table/timer_heap.h"
 #include "tcp/tcp.h"
 
+#define SYNACK_PORT_TABLE 256
+
 struct sock {
     struct tcb tcb;
     int32_t idx;
@@ -79,7 +81,10 @@ struct synack_stack {
 
     uint64_t chal_window_start;
     uint32_t chal_count;
-    uint16_t next_ephemeral;
+    /* Ephemeral ports (RFC 6056 §3.3.4, entry/socket.c): two hash keys and the table of
+     * per-bucket counters. */
+    uint8_t port_key[16], port_key2[16];
+    uint32_t port_table[SYNACK_PORT_TABLE];
     uint16_t ip_id;
     const struct tcp_cc_ops *cc;
     struct synack_stats stats;
