@@ -87,11 +87,13 @@ foreach(t synack::trace synack::synack_shared synack::trace_shared)
   endif()
 endforeach()
 EOF
-cmake -S "$tmp/proj" -B "$tmp/proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
+if ! { cmake -S "$tmp/proj" -B "$tmp/proj/build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_C_COMPILER="$cc_bin" -DCMAKE_C_FLAGS="$san_flags" \
-    -DCMAKE_EXE_LINKER_FLAGS="$san_flags" >"$tmp/proj.log" 2>&1 &&
-    cmake --build "$tmp/proj/build" >>"$tmp/proj.log" 2>&1 ||
-    { cat "$tmp/proj.log"; fail "find_package project"; }
+    -DCMAKE_EXE_LINKER_FLAGS="$san_flags" && cmake --build "$tmp/proj/build"; } \
+    >"$tmp/proj.log" 2>&1; then
+    cat "$tmp/proj.log"
+    fail "find_package project"
+fi
 run find_package "$tmp/proj/build/echo_over_sim"
 
 echo "PASS"
