@@ -4,8 +4,10 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all build demo deps test bench fuzz packetdrill format clean
+.PHONY: all build demo deps test bench fuzz packetdrill install format clean
 
 all: build
 
@@ -38,6 +40,15 @@ fuzz:
 # Runs tests/packetdrill/*.pkt when PACKETDRILL=/path/to/packetdrill is given.
 packetdrill: build
 	@sh scripts/packetdrill.sh $(BUILD) "$(PACKETDRILL)"
+
+# A release build in $(BUILD), installed under $(PREFIX) (staged under $(DESTDIR) if given):
+# libsynack and libsynack-trace (static and shared), include/synack/*.h, pkg-config files,
+# the CMake package (find_package(synack)), bin/synack and its man page.
+install:
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSYNACK_SANITIZE=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS)
+	@DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
