@@ -224,6 +224,12 @@ struct synack_sockinfo {
     uint32_t snd_queued, rcv_queued; /* bytes in the rings */
     uint8_t snd_wscale, rcv_wscale;
     bool sack_ok, ts_ok;
+    /* The last ICMP error reported for the connection while synchronized (RFC 1122
+     * §4.2.3.9: a soft error, never fatal), e.g. SYNACK_EHOSTUNREACH; 0 when none, or once
+     * data it concerned has since been acknowledged. It becomes the connection's error if
+     * the connection then times out (as Linux's sk_err_soft). */
+    int soft_error;
+    uint32_t pmtu; /* the path MTU the connection uses (RFC 1191, RFC 4821) */
 };
 int synack_getinfo(const synack_stack *s, int sd, struct synack_sockinfo *info);
 
@@ -239,6 +245,11 @@ struct synack_stats {
     uint32_t sockets_by_state[11];
     uint64_t syn_cookies_sent, syn_cookies_accepted; /* SYN flood defence, RFC 4987 §3.6 */
     uint64_t spurious_retransmits; /* fast retransmissions undone (Eifel, RFC 3522) */
+    /* Path MTU (RFC 1191, RFC 5927, RFC 4821): fragmentation-needed errors that lowered a
+     * connection's path MTU, those ignored (an MTU not below the current one), and
+     * fallbacks to a smaller MSS after repeated timeouts of full-size segments. */
+    uint64_t pmtu_lowered, pmtu_ignored, pmtu_blackholes;
+    uint64_t icmp_soft_errors; /* ICMP errors recorded as soft errors (RFC 1122 §4.2.3.9) */
 };
 void synack_get_stats(const synack_stack *s, struct synack_stats *st);
 

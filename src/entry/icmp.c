@@ -10,6 +10,8 @@
 #include "tcp/ip_out.h"
 #include "wire/wire.h"
 
+#define ICMP_CODE_FRAG_NEEDED 4 /* unreachable: fragmentation needed and DF set */
+
 int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_hdr *ip,
                const uint8_t *payload, size_t plen, const uint8_t *pkt, size_t len)
 {
@@ -56,6 +58,12 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
         struct tcb *t = &sk->tcb;
         if (!seq_in(m.quote_seq, t->snd_una, t->snd_max + 1)) {
             stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
+            return 0;
+        }
+        /* Code 4, fragmentation needed and DF set: Path MTU discovery (RFC 1191), never an
+         * error of the connection, not even during the handshake. */
+        if (m.code == ICMP_CODE_FRAG_NEEDED) {
+            tcp_pmtu_frag_needed(st, sk, now, m.mtu, m.quote_ip.total_len);
             return 0;
         }
         /* Codes 2 and 3 (protocol, port unreachable) mean nobody is there; 0, 1 and the

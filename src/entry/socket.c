@@ -360,6 +360,8 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->segs_out = t->segs_out;
     info->segs_in = t->segs_in;
     info->retransmits = t->retransmits;
+    info->soft_error = tcp_soft_error(t);
+    info->pmtu = tcp_pmtu(st, t);
     info->snd_queued = t->snd.len;
     info->rcv_queued = t->rcv.len;
     info->snd_wscale = t->snd_wscale;

@@ -114,6 +114,13 @@ struct tcb {
 
     /* Counters for synack_getinfo. */
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+
+    /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
+     * (0: the device's MTU until something lowers it), and the last ICMP soft error
+     * (RFC 1122 §4.2.3.9), current while SND.UNA is still soft_error_una. */
+    uint16_t pmtu;
+    int soft_error;
+    uint32_t soft_error_una;
 };
 
 /* The machine's view of one arriving segment, after parsing. */
@@ -148,6 +155,24 @@ bool tcp_time_wait_accepts_syn(struct synack_stack *st, struct sock *sk, uint64_
                                const struct tcp_seg *seg, uint32_t *isn);
 /* An ICMP error quoted one of our segments (RFC 1122 §4.2.3.9). */
 void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int err);
+
+/* Path MTU (tcp_pmtu.c): RFC 1191 discovery with RFC 5927's checks, RFC 4821 black-hole
+ * detection, and ICMP soft errors. */
+uint16_t tcp_pmtu(const struct synack_stack *st, const struct tcb *t);
+/* The largest MSS the path allows, before options: the path MTU less 40 bytes of headers. */
+uint32_t tcp_pmtu_mss(const struct synack_stack *st, const struct tcb *t);
+/* A fragmentation-needed error (ICMP type 3 code 4) quoted a segment in flight; mtu is the
+ * next-hop MTU it reported (0 from an old router), quoted_len the quoted datagram's total
+ * length. */
+void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t mtu,
+                          uint32_t quoted_len);
+/* A retransmission timeout of data is being handled: after repeated timeouts of full-size
+ * segments, fall back to a smaller MSS (black-hole detection). */
+void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t);
+/* The current soft error (0 when none), and the error a connection that timed out reports:
+ * the soft error if there is one, else SYNACK_ETIMEDOUT. */
+int tcp_soft_error(const struct tcb *t);
+int tcp_timeout_error(const struct tcb *t);
 
 /* Output (tcp_out.c). */
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now);

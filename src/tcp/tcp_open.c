@@ -29,7 +29,7 @@ static void tcp_syn_options(struct synack_stack *st, struct tcb *t, const struct
     /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). A tiny MSS would make
      * us send a flood of tiny segments; 64 is the floor (Linux uses 48). */
     uint32_t mss = o->has_mss ? o->mss : 536;
-    uint32_t link = (uint32_t)st->cfg.mtu - 40;
+    uint32_t link = tcp_pmtu_mss(st, t); /* the device's MTU, or a path's found smaller */
     if (mss > link) mss = link;
     if (t->user_mss && mss > t->user_mss) mss = t->user_mss;
     if (mss < 64) mss = 64;
@@ -318,9 +318,16 @@ void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int 
 {
     struct tcb *t = &sk->tcb;
     /* RFC 1122 §4.2.3.9 and RFC 5461: a hard error during the handshake fails the
-     * connection attempt; once synchronized, ICMP errors are only reported, never fatal. */
-    if (t->state == SYNACK_SYN_SENT)
+     * connection attempt; once synchronized, ICMP errors are soft: recorded for the user
+     * (synack_getinfo, and the error a later timeout reports, as Linux's sk_err_soft),
+     * never fatal. */
+    if (t->state == SYNACK_SYN_SENT) {
         tcp_done(st, sk, now, err);
-    else if (t->state == SYNACK_SYN_RECEIVED && t->passive)
+    } else if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
         tcp_done(st, sk, now, 0);
+    } else {
+        t->soft_error = err;
+        t->soft_error_una = t->snd_una;
+        st->stats.icmp_soft_errors++;
+    }
 }

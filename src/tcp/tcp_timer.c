@@ -37,7 +37,7 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (t->rtx_count > st->cfg.syn_retries) {
             /* The handshake gives up: connect() fails with "timed out"; a half-open
              * passive child simply goes away. */
-            tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ETIMEDOUT);
+            tcp_done(st, sk, now, t->passive ? 0 : tcp_timeout_error(t));
             return;
         }
         t->syn_retransmitted = true;
@@ -50,9 +50,11 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
     if (t->rtx_count > st->cfg.data_retries) {
         tcp_send_rst(st, sk, now);
-        tcp_done(st, sk, now, SYNACK_ETIMEDOUT);
+        tcp_done(st, sk, now, tcp_timeout_error(t));
         return;
     }
+    /* Full-size segments lost again and again: maybe a Path MTU black hole (tcp_pmtu.c). */
+    tcp_pmtu_on_rto(st, t);
     /* RFC 5681 §3.1: on the first timeout of this data, ssthresh = max(FlightSize/2,
      * 2*SMSS) (equation 4); cwnd is the loss window, one segment. RFC 6582 §4: recovery
      * ends and recover remembers the highest sequence number sent. */

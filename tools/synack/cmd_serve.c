@@ -196,11 +196,12 @@ static void status(void *ctx, FILE *f, bool json)
         fprintf(f,
                 "conn %s %s:%u %s snd_una=%" PRIu32 " snd_nxt=%" PRIu32 " snd_wnd=%" PRIu32
                 " cwnd=%" PRIu32 " rcv_nxt=%" PRIu32 " rcv_wnd=%" PRIu32 " queued=%" PRIu32
-                "/%" PRIu32 " rto=%" PRIu64 "ms retx=%" PRIu64 "\n",
+                "/%" PRIu32 " rto=%" PRIu64 "ms retx=%" PRIu64 " mss=%" PRIu32 " pmtu=%" PRIu32
+                "\n",
                 sv->conns[i]->c.ops->name, ip_str(si.remote.addr, a), si.remote.port,
                 synack_state_name(si.state), si.snd_una - si.iss, si.snd_nxt - si.iss, si.snd_wnd,
                 si.cwnd, si.rcv_nxt - si.irs, si.rcv_wnd, si.snd_queued, si.rcv_queued,
-                si.rto_us / 1000, si.retransmits);
+                si.rto_us / 1000, si.retransmits, si.snd_mss, si.pmtu);
     }
 }
 

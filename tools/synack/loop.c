@@ -391,6 +391,10 @@ void print_stats(FILE *f, const synack_stack *s, bool json)
         {"conn_reset", st.conn_reset},
         {"out_queue_full", st.out_queue_full},
         {"drops", st.drops},
+        {"pmtu_lowered", st.pmtu_lowered},
+        {"pmtu_ignored", st.pmtu_ignored},
+        {"pmtu_blackholes", st.pmtu_blackholes},
+        {"icmp_soft_errors", st.icmp_soft_errors},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json) fputs("{", f);

@@ -1,0 +1,128 @@
+/*
+ * tcp/tcp_pmtu.c - Path MTU: every datagram leaves with DF set (ip_out.c), so a router
+ * whose next hop is narrower drops it and says so with an ICMP "fragmentation needed"
+ * carrying that hop's MTU (RFC 1191). The connection believes the report only when it
+ * quotes a sequence number in flight (RFC 5927 §4.1, checked in entry/icmp.c) and the MTU
+ * is below the one in use (§7.2); it is then clamped to a floor, the MSS shrinks to fit
+ * (keeping room for the timestamp option), and what was in flight, sent at the old size
+ * and so dropped, is sent again at once. That is not congestion: cwnd and ssthresh stay
+ * (RFC 1191 §6.5; Linux's tcp_simple_retransmit).
+ *
+ * A path that drops large datagrams without a word (a filtered ICMP: a black hole) shows
+ * as repeated timeouts of full-size segments. As Linux does with tcp_mtu_probing=1 (RFC
+ * 4821 §7.7 fallback, not its probing), the MSS then falls back: first to Linux's
+ * tcp_base_mss of 1024 bytes, then by halves, never below the floor. The choices:
+ *   - the floor is Linux's min_pmtu, 552 bytes (an MSS of 512): RFC 1191's 68 would let a
+ *     forged error force 28-byte segments (RFC 5927 §7.1);
+ *   - the fallback happens at every second consecutive timeout (Linux waits for
+ *     tcp_retries1, 3): a segment lost twice in a row is rare on a working path, and the
+ *     fallback costs little if wrong;
+ *   - nothing raises the path MTU again (Linux probes upwards every 10 minutes): a
+ *     connection keeps the smaller size until it ends.
+ */
+#include "tcp/stack.h"
+
+#define PMTU_FLOOR    552  /* Linux: net.ipv4.route.min_pmtu */
+#define BLACKHOLE_MSS 1024 /* Linux: net.ipv4.tcp_base_mss */
+#define BLACKHOLE_RTO 2    /* consecutive timeouts of full-size segments before a fallback */
+#define IP_TCP_HDRS   40
+
+uint16_t tcp_pmtu(const struct synack_stack *st, const struct tcb *t)
+{
+    return t->pmtu ? t->pmtu : st->cfg.mtu;
+}
+
+uint32_t tcp_pmtu_mss(const struct synack_stack *st, const struct tcb *t)
+{
+    return (uint32_t)tcp_pmtu(st, t) - IP_TCP_HDRS;
+}
+
+/* Bytes of TCP options every data segment carries (RFC 7323: 10 + 2 NOPs). */
+static uint32_t opt_room(const struct tcb *t)
+{
+    return t->ts_ok ? 12u : 0u;
+}
+
+static bool synchronized(const struct tcb *t)
+{
+    return t->state != SYNACK_SYN_SENT && t->state != SYNACK_LISTEN && t->state != SYNACK_CLOSED;
+}
+
+/* RFC 1191 §7: the plateaus, for a router that reports no MTU: the largest one below the
+ * quoted datagram's length. */
+static uint32_t plateau_below(uint32_t len)
+{
+    static const uint16_t plateaus[] = {65535, 32000, 17914, 8166, 4352, 2002,
+                                        1492,  1006,  508,   296,  68};
+    for (unsigned i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)
+        if (plateaus[i] < len) return plateaus[i];
+    return 68;
+}
+
+/* Sets the path MTU and fits the MSS under it (it never grows here: the peer's MSS option
+ * and the user's limit still hold). Returns true when the MSS shrank. Before the
+ * handshake's options are known (SYN-SENT) only the MTU is kept: tcp_open.c takes it into
+ * the MSS when the SYN,ACK arrives. */
+static bool set_pmtu(struct synack_stack *st, struct tcb *t, uint32_t mtu)
+{
+    t->pmtu = (uint16_t)mtu;
+    if (!synchronized(t) && t->state != SYNACK_SYN_RECEIVED) return false;
+    uint32_t mss = mtu - IP_TCP_HDRS - opt_room(t);
+    if (mss >= t->snd_mss) return false;
+    t->snd_mss = (uint16_t)mss;
+    return true;
+}
+
+/* Everything in flight was sent at the old size: send it again now, from SND.UNA. */
+static void resend_flight(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    if (!synchronized(t) || t->snd_una == t->snd_max) return;
+    t->snd_nxt = t->snd_una;
+    t->rtt_timing = false; /* Karn: the resent data gives no sample */
+    tcp_output(st, sk, now);
+}
+
+void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t mtu,
+                          uint32_t quoted_len)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t cur = tcp_pmtu(st, t);
+    if (mtu == 0) mtu = plateau_below(quoted_len ? quoted_len : cur);
+    if (mtu < PMTU_FLOOR) mtu = PMTU_FLOOR;
+    /* RFC 5927 §7.2: a report not below the MTU in use says nothing new (or is forged). */
+    if (mtu >= cur) {
+        st->stats.pmtu_ignored++;
+        return;
+    }
+    st->stats.pmtu_lowered++;
+    if (set_pmtu(st, t, mtu)) resend_flight(st, sk, now);
+}
+
+void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
+{
+    if (t->rtx_count < BLACKHOLE_RTO || t->rtx_count % BLACKHOLE_RTO != 0) return;
+    /* Only full-size segments can be the victims of a black hole. */
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
+    uint32_t head = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
+    if (head < t->snd_mss) return;
+    uint32_t opts = opt_room(t);
+    uint32_t floor_mss = PMTU_FLOOR - IP_TCP_HDRS - opts;
+    if (t->snd_mss <= floor_mss) return;
+    uint32_t mss = t->snd_mss > BLACKHOLE_MSS ? BLACKHOLE_MSS : t->snd_mss / 2;
+    if (mss < floor_mss) mss = floor_mss;
+    st->stats.pmtu_blackholes++;
+    set_pmtu(st, t, mss + IP_TCP_HDRS + opts);
+}
+
+int tcp_soft_error(const struct tcb *t)
+{
+    return t->soft_error && t->snd_una == t->soft_error_una ? t->soft_error : 0;
+}
+
+int tcp_timeout_error(const struct tcb *t)
+{
+    int e = tcp_soft_error(t);
+    return e ? e : SYNACK_ETIMEDOUT;
+}
