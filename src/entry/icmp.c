@@ -42,7 +42,8 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
                                      .proto = SYNACK_IPPROTO_ICMP,
                                      .src = st->cfg.addr,
                                      .dst = ip->src,
-                                     .id = st->ip_id++};
+                                     .frag = 0x4000, /* DF: atomic, ID 0 (tcp/ip_out.c) */
+                                     .id = 0};
         wire_ipv4_emit(slot, st->outq.slot_size, &oh, n);
         st->stats.icmp_out++;
         ip_output_built(st, now, slot, n + WIRE_IPV4_HDR_LEN);

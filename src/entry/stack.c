@@ -121,7 +121,6 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         st->port_key[i] = (uint8_t)stack_random(st);
         st->port_key2[i] = (uint8_t)stack_random(st);
     }
-    st->ip_id = (uint16_t)stack_random(st);
     return st;
 nomem:
     if (err) *err = SYNACK_ENOMEM;

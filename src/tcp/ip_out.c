@@ -2,6 +2,15 @@
  * tcp/ip_out.c - IPv4 output: the datagram around a segment the machine built, or around
  * an ICMP message, placed straight into the output queue (table/outq.h) and traced. A
  * 20-byte header with DF set, TTL 64.
+ *
+ * Every datagram synack sends is atomic (DF set, never fragmented: path MTU discovery,
+ * tcp_pmtu.c, keeps segments small enough) and carries IP ID 0. RFC 6864 §4.1 gives the ID
+ * of an atomic datagram no meaning, and any counter behind it would leak: a stack-wide
+ * counter tells an off-path observer how many datagrams went to others, which is how
+ * CVE-2016-5696's kind of attack learns whether a spoofed guess drew a reply (RFC 7739
+ * §3). Zero leaks nothing and costs nothing; a per-connection random start would do too,
+ * but it buys nothing for atomic datagrams. Linux sends ID 0 in the same case for
+ * datagrams without a connected socket.
  */
 #include <string.h>
 
@@ -33,7 +42,7 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
                                  .proto = SYNACK_IPPROTO_TCP,
                                  .src = src,
                                  .dst = dst,
-                                 .id = st->ip_id++,
+                                 .id = 0, /* atomic: see below */
                                  .frag = 0x4000};
     size_t n = wire_segment_emit(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
     if (n == 0) return SYNACK_EMSGSIZE;

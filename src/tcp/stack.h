@@ -85,7 +85,6 @@ struct synack_stack {
      * per-bucket counters. */
     uint8_t port_key[16], port_key2[16];
     uint32_t port_table[SYNACK_PORT_TABLE];
-    uint16_t ip_id;
     const struct tcp_cc_ops *cc;
     struct synack_stats stats;
 };
