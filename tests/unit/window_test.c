@@ -147,6 +147,95 @@ TEST(receive_window_closes_when_the_reader_stops_odd_segments)
     tcpf_free(&f);
 }
 
+/* ---- the send side at a closed window, and resets ---------------------------------------- */
+
+/* Sends n bytes (win_pat) from the stack and takes the segments it sends at once; returns
+ * how many bytes they carried. */
+static uint32_t tcpf_send_and_take(struct tcpf *f, uint32_t n)
+{
+    static uint8_t data[8192];
+    for (uint32_t i = 0; i < n && i < sizeof data; i++) data[i] = win_pat(i);
+    ASSERT_EQ(synack_send(f->st, f->sd, f->now, data, n), (long)n);
+    uint32_t sent = 0;
+    while (recv_seg(f, f->now, NULL)) {
+        ASSERT_EQ(f->seg.tcp.seq, f->snd_nxt + sent);
+        sent += f->seg.payload_len;
+    }
+    return sent;
+}
+
+/* The next segment the stack sends on its own (timers only), at most limit after now. */
+static bool tcpf_next_timed(struct tcpf *f, uint64_t limit)
+{
+    uint64_t end = f->now + limit;
+    for (int i = 0; i < 64; i++) {
+        uint64_t d = synack_next_deadline(f->st);
+        if (d == UINT64_MAX || d > end) return false;
+        if (recv_seg(f, d > f->now ? d : f->now, NULL)) return true;
+    }
+    return false;
+}
+
+/* Item 15: data in flight and the peer's window closes (it acknowledges part of the data
+ * with window 0). The retransmission timer must send something when it fires - the head
+ * of the queue again, which at a zero window serves as the probe (RFC 9293 §3.8.6.1,
+ * RFC 1122 §4.2.2.17, as Linux does) - and keep doing so, backed off, for as long as the
+ * peer answers: more timeouts than data_retries do not abort a connection whose peer keeps
+ * saying "window zero". When the window opens, the transfer completes. */
+TEST(zero_window_with_data_outstanding_is_probed_by_the_rto)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(tcpf_send_and_take(&f, 3000), 3000);
+    uint32_t una = f.snd_nxt + 1460, end = f.snd_nxt + 3000;
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.rcv_nxt, una, 0, NULL, 0, NULL);
+    EXPECT_NOTHING(&f);
+
+    uint64_t last = f.now, gap = 0;
+    int rounds = (int)f.cfg.data_retries + 3;
+    for (int i = 0; i < rounds; i++) {
+        ASSERT(tcpf_next_timed(&f, 2 * f.cfg.rto_max_us));
+        /* The head again (with data) or a window probe (SND.UNA - 1). */
+        bool head = f.seg.tcp.seq == una && f.seg.payload_len > 0;
+        bool probe = f.seg.tcp.seq == una - 1 && f.seg.payload_len == 0;
+        ASSERT(head || probe);
+        ASSERT(!(f.seg.tcp.flags & SYNACK_TCP_RST));
+        uint64_t g = f.now - last;
+        /* Backed off: each wait at least as long as the last, doubling up to the maximum. */
+        if (gap) ASSERT(g >= gap && (g >= 2 * gap - 1000 || g >= f.cfg.rto_max_us));
+        gap = g;
+        last = f.now;
+        EXPECT_NOTHING(&f);
+        /* The peer, its window still closed, answers with what it has. */
+        send_seg(&f, f.now, SYNACK_TCP_ACK, f.rcv_nxt, una, 0, NULL, 0, NULL);
+        EXPECT_NOTHING(&f);
+        EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    }
+    ASSERT(gap >= f.cfg.rto_max_us);
+
+    /* The window opens: the rest goes (a loss window at a time, after the timeouts),
+     * the peer acknowledges what arrives, and the transfer completes. */
+    for (int i = 0; i < 10 && una != end; i++) {
+        f.now += TCPF_STEP;
+        send_seg(&f, f.now, SYNACK_TCP_ACK, f.rcv_nxt, una, TCPF_PEER_WIN, NULL, 0, NULL);
+        while (recv_seg(&f, f.now, NULL)) {
+            ASSERT_EQ(f.seg.tcp.seq, una);
+            una += f.seg.payload_len;
+        }
+    }
+    ASSERT_EQ(una, end);
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.rcv_nxt, end, TCPF_PEER_WIN, NULL, 0, NULL);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.snd_una, end);
+    ASSERT_EQ(in.snd_nxt, end);
+    ASSERT_EQ(in.snd_queued, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 /* ---- the sweep on the simulated link ------------------------------------------------------ */
 
 struct wsim {
