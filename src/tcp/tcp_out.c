@@ -190,8 +190,12 @@ void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     /* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK lets the peer's RFC 5961
-     * check place it exactly. */
-    tcp_send_segment(st, sk, now, t->snd_nxt, 0, SYNACK_TCP_RST | SYNACK_TCP_ACK, false);
+     * check place it exactly. SND.NXT is taken as the highest sequence number sent
+     * (SND.MAX): after a timeout SND.NXT is rolled back into sequence space the peer may
+     * already have received, and a reset there is not at its RCV.NXT, so the peer drops
+     * it or at best answers with a challenge ACK (RFC 5961 §3.2). Linux never rolls
+     * SND.NXT back, so its resets carry the same number. */
+    tcp_send_segment(st, sk, now, t->snd_max, 0, SYNACK_TCP_RST | SYNACK_TCP_ACK, false);
 }
 
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg)

@@ -236,6 +236,33 @@ TEST(zero_window_with_data_outstanding_is_probed_by_the_rto)
     tcpf_free(&f);
 }
 
+/* A reset sent after a timeout rolled SND.NXT back carries SND.MAX, the highest sequence
+ * number sent: the peer has seen that far, and an RST below it may draw a challenge ACK
+ * before it is believed (RFC 5961 §3.2). */
+TEST(rst_after_rto_rollback_carries_snd_max)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(tcpf_send_and_take(&f, 3000), 3000);
+    uint32_t snd_max = f.snd_nxt + 3000;
+    /* No ACK: the timer resends the first segment only (the loss window, one segment),
+     * so SND.NXT is back in the middle of what was sent. */
+    ASSERT(tcpf_next_timed(&f, 2 * f.cfg.rto_max_us));
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    ASSERT_EQ(f.seg.payload_len, 1460);
+    EXPECT_NOTHING(&f);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.snd_nxt, f.snd_nxt + 1460);
+    /* The user aborts: SO_LINGER 0 and close. */
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_LINGER, 0), 0);
+    synack_close(f.st, f.sd, f.now);
+    EXPECT_SEG(&f, SYNACK_TCP_RST | SYNACK_TCP_ACK, snd_max, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
 /* ---- the sweep on the simulated link ------------------------------------------------------ */
 
 struct wsim {
