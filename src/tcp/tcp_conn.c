@@ -27,9 +27,10 @@ int tcb_setup(struct synack_stack *st, struct sock *sk)
      * (RFC 7323 §2.3, at most 14). */
     t->rcv_wscale = 0;
     while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
-    /* The ring has 2^scale bytes more than the window it offers: a scaled window field
-     * rounds the right edge up (so that it never moves left), and what that rounding
-     * promises must still fit (RFC 7323 §2.4). */
+    /* The ring has 2^scale bytes more than the window it offers: when rounding the
+     * scaled window field down would move the right edge left, tcp_out.c rounds it up,
+     * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never
+     * passes the ring's end. */
     if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + (1u << t->rcv_wscale)) < 0) {
         ring_free(&t->snd);
         return SYNACK_ENOMEM;

@@ -23,21 +23,52 @@ static uint32_t u32min(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
-uint32_t tcp_rcv_window(const struct tcb *t)
+/* The window to advertise, in bytes, as a window field with this shift carries it: a
+ * multiple of 2^shift, so that the edge the peer computes is exactly the edge we mean.
+ *
+ * The receive ring (tcb_setup) holds the receive buffer plus 2^rcv_wscale bytes of slack,
+ * and everything in [RCV.NXT, RCV.NXT + free) fits in it, free being the ring's space
+ * behind the unread bytes. Three rules, in this order of strength:
+ *   - never promise space the ring does not have: the edge stays within RCV.NXT + free,
+ *     so that whatever arrives inside an advertised window can be kept;
+ *   - never move the right edge left (RFC 9293 §3.8.6);
+ *   - the window itself is the buffer's free space rounded DOWN to the scale's unit (RFC
+ *     7323 §2.3: SEG.WND = RCV.WND >> Rcv.Wind.Shift), and moves only by receiver-side
+ *     silly window avoidance steps (RFC 9293 §3.8.6.2.2).
+ * When rounding down would move the edge left, the field is rounded up instead, which
+ * keeps the old edge and goes past it by less than one unit: the slack holds that. But
+ * each such rounding lands past the edge by up to a unit, and with segments that are no
+ * multiple of the unit the next one does again, so the edge could creep without bound
+ * while the reader is stopped. Where rounding up would pass the ring's end, the window is
+ * rounded down after all: the edge retracts by less than one unit, the case RFC 7323 §2.4
+ * foresees ("a retracted window can be offered", which senders must accept). Bytes the
+ * peer sent up to the old edge still fit, since that edge was within the ring, and
+ * rcv_adv keeps the highest edge ever advertised, so they are still taken. With the
+ * reader stopped the window thus reaches exactly zero when the peer fills it. */
+static uint32_t rcv_window_shifted(const struct tcb *t, unsigned shift)
 {
     if (!t->rcv.buf) return 0;
-    /* The ring's last 2^scale bytes are slack for the rounding of the window field. */
+    uint32_t unit = 1u << shift;
     uint32_t slack = 1u << t->rcv_wscale;
     uint32_t free = t->rcv.cap - t->rcv.len;
     uint32_t space = free > slack ? free - slack : 0;
     uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    uint32_t max = (uint32_t)65535 << t->rcv_wscale;
+    uint32_t max = (uint32_t)65535 << shift;
     if (space > max) space = max;
     /* Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2): move the right edge
-     * only by at least min(buffer/2, MSS); the edge never moves left (§3.8.6). */
+     * only by at least min(buffer/2, MSS). */
     uint32_t step = u32min((t->rcv.cap - slack) / 2, t->rcv_mss);
-    if (space > cur && space - cur >= step) return space;
-    return cur;
+    uint32_t want = space > cur && space - cur >= step ? space : cur;
+    uint32_t wnd = want & ~(unit - 1);
+    if (wnd >= cur) return wnd;
+    uint32_t up = (uint32_t)(((uint64_t)cur + unit - 1) & ~(uint64_t)(unit - 1));
+    if (up <= free && up <= max) return up;
+    return u32min(free, max) & ~(unit - 1);
+}
+
+uint32_t tcp_rcv_window(const struct tcb *t)
+{
+    return rcv_window_shifted(t, t->rcv_wscale);
 }
 
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
@@ -52,10 +83,9 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     h.flags = flags;
     if (flags & SYNACK_TCP_ACK) h.ack = t->rcv_nxt;
 
-    uint32_t wnd = tcp_rcv_window(t);
     if (flags & SYNACK_TCP_SYN) {
         /* RFC 7323 §2.2: the window in a SYN is never scaled. */
-        h.window = (uint16_t)u32min(wnd, 65535);
+        h.window = (uint16_t)u32min(rcv_window_shifted(t, 0), 65535);
         h.opts.has_mss = true;
         h.opts.mss = t->rcv_mss;
         bool active = t->state == SYNACK_SYN_SENT;
@@ -72,9 +102,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         }
         if (!(flags & SYNACK_TCP_ACK)) h.ack = 0;
     } else {
-        uint32_t field = (wnd + ((1u << t->rcv_wscale) - 1)) >> t->rcv_wscale;
-        if (field > 65535) field = 65535;
-        h.window = (uint16_t)field;
+        /* Exact: the window is a multiple of the unit and at most 65535 units. */
+        h.window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale);
         if (t->ts_ok && !(flags & SYNACK_TCP_RST)) {
             h.opts.has_ts = true;
             h.opts.ts_val = tcp_ts_now(t, now);
@@ -161,8 +190,12 @@ void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     /* RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK lets the peer's RFC 5961
-     * check place it exactly. */
-    tcp_send_segment(st, sk, now, t->snd_nxt, 0, SYNACK_TCP_RST | SYNACK_TCP_ACK, false);
+     * check place it exactly. SND.NXT is taken as the highest sequence number sent
+     * (SND.MAX): after a timeout SND.NXT is rolled back into sequence space the peer may
+     * already have received, and a reset there is not at its RCV.NXT, so the peer drops
+     * it or at best answers with a challenge ACK (RFC 5961 §3.2). Linux never rolls
+     * SND.NXT back, so its resets carry the same number. */
+    tcp_send_segment(st, sk, now, t->snd_max, 0, SYNACK_TCP_RST | SYNACK_TCP_ACK, false);
 }
 
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg)

@@ -30,6 +30,9 @@ static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, 
 static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
+    /* How long this timeout waited (before the backoff moves on): whether the peer was
+     * heard from meanwhile. */
+    uint64_t waited = tcp_rto_backed_off(t, st->cfg.rto_max_us);
     t->t_rtx = 0;
     t->rtx_count++;
     st->stats.rto_timeouts++;
@@ -48,7 +51,14 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
         return;
     }
     if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
-    if (t->rtx_count > st->cfg.data_retries) {
+    /* A zero window with data outstanding: the retransmission is the window probe, and
+     * RFC 1122 §4.2.2.17 keeps probing for as long as the peer answers. So, as Linux does,
+     * the connection is given up only when the peer fell silent for this timeout, or
+     * when nobody holds it any more (the persist timer's rule for orphans). */
+    bool zero_wnd = t->snd_wnd == 0;
+    bool orphan = !sk->user_open && sk->parent < 0;
+    bool heard = now - t->last_rcv_time <= waited;
+    if (t->rtx_count > st->cfg.data_retries && (!zero_wnd || orphan || !heard)) {
         tcp_send_rst(st, sk, now);
         tcp_done(st, sk, now, tcp_timeout_error(t));
         return;
@@ -71,6 +81,12 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->snd_nxt = t->snd_una;
     tcp_rtx_arm(st, t, now); /* §5.5, §5.6: backed off */
     tcp_output(st, sk, now);
+    /* The peer's window is closed (or shrank under the first segment): tcp_output sends
+     * nothing, the persist timer waits for an empty flight, and the connection would
+     * stall until the peer happens to update its window. Resend the head of the queue
+     * regardless: at a zero window it is the probe RFC 9293 §3.8.6.1 asks for, and its
+     * ACK brings the window back. */
+    if (t->snd_nxt == t->snd_una) tcp_retransmit_head(st, sk, now);
 }
 
 static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
