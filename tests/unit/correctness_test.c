@@ -66,4 +66,39 @@ TEST(established_syn_with_data_at_rcv_nxt_minus_1_delivers_nothing)
     tcpf_free(&f);
 }
 
+/* ---- item 9: the send window is updated only by ACKs in [SND.UNA, SND.NXT] ------------- */
+
+/* RFC 9293 §3.10.7.4 Fifth: "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
+ * updated" (with the SND.WL1/WL2 rule). A reordered segment that acknowledges less than
+ * SND.UNA carries a window older than the one we have, even when its sequence number is
+ * newer: it must not shrink our view of the peer's window. Linux agrees (tcp_ack: an old
+ * ACK goes to old_ack, which skips tcp_ack_update_window). */
+TEST(established_old_ack_does_not_update_send_window)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, "hello, peer", 11), 11);
+    EXPECT_SEG(&f, PSH | ACK, f.snd_nxt, f.rcv_nxt, 11);
+    uint32_t old_una = f.snd_nxt;
+    f.snd_nxt += 11;
+    f.now += TCPF_STEP;
+    /* The peer acknowledges our data with 10 bytes of its own (SND.WL1 = RCV.NXT). */
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    ASSERT_EQ(tcpf_info(&f).snd_una, f.snd_nxt);
+    ASSERT_EQ(tcpf_info(&f).snd_wnd, TCPF_PEER_WIN);
+    /* Then a segment with a newer sequence number but an ACK below SND.UNA, and a zero
+     * window: its data is taken, its window is not. */
+    uint8_t d[10] = "abcdefghij";
+    send_seg(&f, f.now, PSH | ACK, f.rcv_nxt, old_una, 0, d, sizeof d, NULL);
+    f.rcv_nxt += 10;
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.rcv_nxt, f.rcv_nxt);
+    ASSERT_EQ(in.snd_una, f.snd_nxt);
+    ASSERT_EQ(in.snd_wnd, TCPF_PEER_WIN);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
