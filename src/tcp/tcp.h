@@ -59,6 +59,7 @@ struct tcb {
     bool force_push;        /* the persist timer fired: send a short segment once */
     uint32_t snd_small_end; /* end of the last short segment sent (Nagle, Minshall) */
     uint32_t ts_recent, ts_offset;
+    uint64_t ts_recent_time; /* when TS.Recent was last set (RFC 7323 §5.5: it expires) */
 
     /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves
      * left (RFC 9293 §3.8.6: the window must not shrink). */

@@ -207,7 +207,10 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         t->snd_wl2 = seg->ack;
     }
     /* Timestamps (RFC 7323 §4.3): remember the peer's clock from in-order segments. */
-    if (t->ts_ok && o->has_ts && seq_leq(seg->seq, t->rcv_nxt)) t->ts_recent = o->ts_val;
+    if (t->ts_ok && o->has_ts && seq_leq(seg->seq, t->rcv_nxt)) {
+        t->ts_recent = o->ts_val;
+        t->ts_recent_time = now;
+    }
 
     switch (t->state) {
     case SYNACK_FIN_WAIT_1:

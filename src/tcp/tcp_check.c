@@ -7,6 +7,9 @@
 #include "tcp/stack.h"
 #include "tcp/tcp_in.h"
 
+/* RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
+#define TCP_PAWS_IDLE_US (24ull * 86400 * 1000000)
+
 void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     /* RFC 5961 §7: limit challenge ACKs per second, stack-wide, so that they cannot be
@@ -89,8 +92,12 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
     }
 
     /* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an
-     * old duplicate; treat the segment as not acceptable. */
-    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) &&
+     * old duplicate; treat the segment as not acceptable. Unless TS.Recent is more than 24
+     * days old (§5.5): the peer's clock (at most 1 ms a tick) may have wrapped since, and
+     * the test would refuse a live segment; TS.Recent is then invalid, and the segment's
+     * timestamp becomes the new one (fifth step). Linux: tcp_paws_check, TCP_PAWS_24DAYS. */
+    bool ts_recent_valid = now - t->ts_recent_time <= TCP_PAWS_IDLE_US;
+    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) && ts_recent_valid &&
         (int32_t)(o->ts_val - t->ts_recent) < 0) {
         tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
         tcp_send_ack(st, sk, now);

@@ -101,4 +101,53 @@ TEST(established_old_ack_does_not_update_send_window)
     tcpf_free(&f);
 }
 
+/* ---- item 10: TS.Recent expires after 24 days idle (RFC 7323 §5.5) --------------------- */
+
+/* One data segment from the peer with a timestamp option. */
+static int send_data_ts(struct tcpf *f, uint32_t seq, uint32_t tsval, size_t n)
+{
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = true;
+    o.ts_val = tsval;
+    uint8_t d[64];
+    if (n > sizeof d) n = sizeof d;
+    for (size_t i = 0; i < n; i++) d[i] = (uint8_t)('a' + i);
+    return send_seg(f, f->now, PSH | ACK, seq, f->snd_nxt, TCPF_PEER_WIN, d, n, &o);
+}
+
+/* RFC 7323 §5.5: "If a connection remains idle for more than 24 days, the TS.Recent value
+ * must be invalidated": the peer's timestamp clock may have wrapped, and a live segment
+ * would otherwise be refused by PAWS for ever. Linux: tcp_paws_check's TCP_PAWS_24DAYS. */
+TEST(paws_stops_after_24_days_idle)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.peer_ts = true;
+    f.peer_tsval = 0x80001000u;
+    conn_in_established(&f);
+    ASSERT(tcpf_info(&f).ts_ok);
+    /* A day later an older timestamp is an old duplicate: ACK, dropped. */
+    f.now += 86400 * SEC;
+    send_data_ts(&f, f.rcv_nxt, 0x1000u, 10);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(tcpf_info(&f).rcv_nxt, f.rcv_nxt);
+    /* 25 days after TS.Recent was last set, PAWS no longer applies: the data is taken and
+     * TS.Recent follows the peer's (wrapped) clock. */
+    f.now += 24 * 86400 * SEC;
+    send_data_ts(&f, f.rcv_nxt, 0x1000u, 10);
+    EXPECT_NOTHING(&f);
+    f.rcv_nxt += 10;
+    ASSERT_EQ(tcpf_info(&f).rcv_nxt, f.rcv_nxt);
+    EXPECT_SEG_AT(&f, f.now + f.cfg.delack_us, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    ASSERT_EQ(f.seg.tcp.opts.ts_ecr, 0x1000u);
+    /* And PAWS is back, against the new TS.Recent. */
+    send_data_ts(&f, f.rcv_nxt, 0x0800u, 10);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT_EQ(tcpf_info(&f).rcv_nxt, f.rcv_nxt);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
