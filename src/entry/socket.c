@@ -254,7 +254,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (!t->keep_idle_us) t->keep_idle_us = 7200ull * 1000000; /* RFC 1122: 2 hours */
         if (!t->keep_intvl_us) t->keep_intvl_us = 75ull * 1000000;
         if (!t->keep_cnt) t->keep_cnt = 9;
-        if (t->keepalive && t->state == SYNACK_ESTABLISHED)
+        if (t->keepalive && tcp_keepalive_state(t->state))
             t->t_keep = t->last_rcv_time + t->keep_idle_us;
         if (!t->keepalive) t->t_keep = 0;
         timer_update(st, sk);

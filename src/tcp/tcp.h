@@ -183,6 +183,8 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint64_t tcb_next_deadline(const struct tcb *t);
+/* Keepalive runs in this state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2). */
+bool tcp_keepalive_state(int state);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */

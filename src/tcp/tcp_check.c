@@ -54,9 +54,6 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint16_t flags = seg->flags;
 
-    t->last_rcv_time = now;
-    t->keep_probes = 0;
-
     /* SYN-RECEIVED and the peer's SYN again: either its retransmission (our SYN-ACK was
      * lost: send it again) or, in a simultaneous open, the peer's SYN,ACK that
      * acknowledges ours (RFC 9293 Figure 8, line 6: we are ESTABLISHED). */
@@ -200,6 +197,11 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         tcp_challenge_ack(st, sk, now);
         return TCP_STOP;
     }
+    /* The segment is acceptable: the peer is alive. Only now, not on arrival: an
+     * unacceptable or spoofed segment must not postpone keepalive (Linux likewise counts
+     * idleness from the last segment its checks let through, tcp_ack's rcv_tstamp). */
+    t->last_rcv_time = now;
+    t->keep_probes = 0;
     rx->seq = seq;
     rx->data = data;
     rx->dlen = dlen;

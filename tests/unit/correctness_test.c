@@ -150,4 +150,68 @@ TEST(paws_stops_after_24_days_idle)
     tcpf_free(&f);
 }
 
+/* ---- item 11: keepalive idleness and states ------------------------------------------- */
+
+static void keepalive_on(struct tcpf *f, long idle, long intvl, long cnt)
+{
+    ASSERT_EQ(synack_setopt(f->st, f->sd, SYNACK_OPT_KEEPIDLE, idle), 0);
+    ASSERT_EQ(synack_setopt(f->st, f->sd, SYNACK_OPT_KEEPINTVL, intvl), 0);
+    ASSERT_EQ(synack_setopt(f->st, f->sd, SYNACK_OPT_KEEPCNT, cnt), 0);
+    ASSERT_EQ(synack_setopt(f->st, f->sd, SYNACK_OPT_KEEPALIVE, 1), 0);
+}
+
+/* Only an acceptable segment says the peer is alive. An unacceptable one (outside the
+ * window, or a blind attacker's) must not postpone the keepalive probe: else anyone who
+ * knows the 4-tuple keeps a dead connection open for ever. */
+TEST(keepalive_idle_not_reset_by_unacceptable_segment)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    uint64_t t0 = f.now; /* the last acceptable segment: the handshake's ACK */
+    keepalive_on(&f, 10, 1, 3);
+    f.now = t0 + 5 * SEC;
+    send_ctl(&f, ACK, f.rcv_nxt + W + 10, f.snd_nxt); /* outside the window */
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_NOTHING(&f);
+    recv_nothing(&f, t0 + 10 * SEC - 1);
+    EXPECT_SEG_AT(&f, t0 + 10 * SEC, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    /* The peer answers: an acceptable segment, idleness starts again. */
+    f.now = t0 + 10 * SEC + 500;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    EXPECT_NOTHING(&f);
+    recv_nothing(&f, f.now + 10 * SEC - 1);
+    EXPECT_SEG_AT(&f, t0 + 20 * SEC + 500, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+/* Linux runs keepalive in every synchronized state its socket lives in (not in TIME-WAIT,
+ * a separate minisocket): in FIN-WAIT-2 too, where a peer that vanished without its FIN
+ * would otherwise hold a half-closed connection the user still owns for ever. */
+TEST(keepalive_runs_in_fin_wait_2)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    keepalive_on(&f, 10, 1, 2);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(&f, FIN | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    f.snd_nxt++;
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_FIN_WAIT_2);
+    uint64_t t0 = f.now;
+    recv_nothing(&f, t0 + 10 * SEC - 1);
+    EXPECT_SEG_AT(&f, t0 + 10 * SEC, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    EXPECT_SEG_AT(&f, t0 + 11 * SEC, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    /* No answer to keep_cnt probes: the connection is dead. */
+    EXPECT_SEG_AT(&f, t0 + 12 * SEC, RST | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    ASSERT_EQ(synack_socket_error(f.st, f.sd), SYNACK_ETIMEDOUT);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
