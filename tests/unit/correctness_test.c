@@ -214,4 +214,36 @@ TEST(keepalive_runs_in_fin_wait_2)
     tcpf_free(&f);
 }
 
+/* ---- item 16: KEEPIDLE on a live keepalive takes effect at once ----------------------- */
+
+/* Linux (tcp_sock_set_keepidle_locked) re-arms the keepalive timer when TCP_KEEPIDLE
+ * changes on a socket with SO_KEEPALIVE on: the new idle time counts from the last
+ * segment received. Without it the 2-hour default set by KEEPALIVE stays. */
+TEST(keepidle_after_keepalive_rearms_timer)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    uint64_t t0 = f.now;
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_KEEPALIVE, 1), 0);
+    f.now += 3 * SEC;
+    ASSERT_EQ(synack_poll(f.st, f.now), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_KEEPIDLE, 10), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_KEEPINTVL, 2), 0);
+    ASSERT(synack_next_deadline(f.st) <= t0 + 10 * SEC);
+    recv_nothing(&f, t0 + 10 * SEC - 1);
+    EXPECT_SEG_AT(&f, t0 + 10 * SEC, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    EXPECT_SEG_AT(&f, t0 + 12 * SEC, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    /* An idle time shorter than the time already idle: the probe goes at once. */
+    f.now = t0 + 12 * SEC + 500;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    EXPECT_NOTHING(&f);
+    f.now += 5 * SEC;
+    ASSERT_EQ(synack_poll(f.st, f.now), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_KEEPIDLE, 3), 0);
+    EXPECT_SEG(&f, ACK, f.snd_nxt - 1, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
