@@ -246,4 +246,54 @@ TEST(keepidle_after_keepalive_rearms_timer)
     tcpf_free(&f);
 }
 
+/* ---- item 12: a malformed option does not drop the segment ---------------------------- */
+
+/* Linux's tcp_parse_options stops at a bad length and ignores a wrong-length known option,
+ * and the segment goes on; dropping it instead lets a middlebox that mangles one option
+ * (or a sender's bug) stall a connection for ever, each retransmission dropped again. */
+TEST(malformed_option_keeps_segment)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    /* Header with 8 option bytes: a kind-30 option of length 0, then padding. */
+    struct synack_ipv4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ip.src = TCPF_PEER;
+    ip.dst = TCPF_LOCAL;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = f.pport;
+    h.dport = f.lport;
+    h.seq = f.rcv_nxt;
+    h.ack = f.snd_nxt;
+    h.flags = PSH | ACK;
+    h.window = TCPF_PEER_WIN;
+    h.opts.has_mss = true; /* 4 option bytes, rewritten below */
+    h.opts.mss = 0;
+    uint8_t buf[256];
+    size_t n = wire_segment_emit(buf, sizeof buf, &ip, &h, (const uint8_t *)"hello", 5);
+    ASSERT(n == 20 + 24 + 5);
+    uint8_t *opt = buf + 20 + 20;
+    opt[0] = 30; /* unknown kind, length 0 */
+    opt[1] = 0;
+    opt[2] = 0;
+    opt[3] = 0;
+    /* Fix the TCP checksum for the new bytes. */
+    buf[20 + 16] = buf[20 + 17] = 0;
+    uint32_t sum = wire_pseudo_sum(TCPF_PEER, TCPF_LOCAL, SYNACK_IPPROTO_TCP, (uint16_t)(n - 20));
+    wire_put16(buf + 20 + 16, wire_csum_fold(wire_csum_add(sum, buf + 20, n - 20)));
+    ASSERT_EQ(synack_input(f.st, f.now, buf, n), 0);
+    f.rcv_nxt += 5;
+    ASSERT_EQ(tcpf_info(&f).rcv_nxt, f.rcv_nxt);
+    EXPECT_SEG_AT(&f, f.now + f.cfg.delack_us, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    uint8_t b[16];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 5);
+    ASSERT(memcmp(b, "hello", 5) == 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
