@@ -77,7 +77,8 @@ struct tcb {
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
     uint32_t keep_probes;
-    uint64_t last_rcv_time; /* for keepalive idleness */
+    uint64_t last_rcv_time;     /* for keepalive idleness */
+    uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
 
     /* RTT estimation (RFC 6298). */
     uint64_t srtt, rttvar, rto;

@@ -27,6 +27,26 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
     tcp_send_ack(st, sk, now);
 }
 
+/* The ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 First; PAWS, RFC 7323
+ * §5.3), at most one per cfg.oow_ack_interval_us per connection when the segment has no
+ * data: otherwise two stacks that each find the other's ACKs unacceptable answer each
+ * other for ever (an ACK war), and a flood of bad segments draws a flood of ACKs. The
+ * first is always sent. A segment that occupies sequence space (data, or a FIN: TIME-WAIT
+ * re-ACKs each retransmitted FIN) is always answered: it cannot be part of an ACK war, and
+ * a sender retransmitting what we have needs our ACK. RFC 9293 has no limit; this is
+ * Linux's tcp_oow_rate_limited (tcp_invalid_ratelimit, 500 ms). */
+static void oow_ack(struct synack_stack *st, struct sock *sk, uint64_t now,
+                    const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    if (seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) {
+        if (t->last_oow_ack_time && now - t->last_oow_ack_time < st->cfg.oow_ack_interval_us)
+            return;
+        t->last_oow_ack_time = now ? now : 1;
+    }
+    tcp_send_ack(st, sk, now);
+}
+
 /* RFC 9293 §3.10.7.4 First: the four cases of segment acceptability. */
 static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
 {
@@ -97,7 +117,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
     if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) && ts_recent_valid &&
         (int32_t)(o->ts_val - t->ts_recent) < 0) {
         tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
-        tcp_send_ack(st, sk, now);
+        oow_ack(st, sk, now, seg);
         return TCP_STOP;
     }
 
@@ -112,7 +132,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         if (!(flags & SYNACK_TCP_RST)) {
             if (t->state == SYNACK_TIME_WAIT && (flags & SYNACK_TCP_FIN))
                 t->t_tw = now + 2 * st->cfg.msl_us;
-            tcp_send_ack(st, sk, now);
+            oow_ack(st, sk, now, seg);
         }
         return TCP_STOP;
     }

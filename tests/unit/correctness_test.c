@@ -296,4 +296,80 @@ TEST(malformed_option_keeps_segment)
     tcpf_free(&f);
 }
 
+/* ---- item 13: ACKs to out-of-window and PAWS-rejected segments are rate-limited -------- */
+
+/* Counts the segments the stack sends now. */
+static int drain(struct tcpf *f)
+{
+    int n = 0;
+    while (recv_seg(f, f->now, NULL)) n++;
+    return n;
+}
+
+/* RFC 9293 answers every unacceptable segment with an ACK; two stacks that each find the
+ * other's ACKs out of window would answer each other for ever (an ACK war), and a flood of
+ * bad segments draws a flood of ACKs. Linux (tcp_oow_rate_limited, tcp_invalid_ratelimit)
+ * sends at most one such ACK per 500 ms per connection; the first is still sent. Segments
+ * with data (and no SYN) are not limited: they cannot be part of an ACK war, and a sender
+ * retransmitting data we already have needs each of our ACKs. */
+TEST(out_of_window_acks_rate_limited)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    ASSERT_EQ(f.cfg.oow_ack_interval_us, 500000);
+    f.peer_ts = true;
+    f.peer_tsval = 1000;
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    uint64_t t0 = f.now;
+    int acks = 0;
+    for (int i = 0; i < 10000; i++) {
+        f.now = t0 + (uint64_t)i * 100; /* 10,000 segments in one second */
+        send_ctl(&f, ACK, f.rcv_nxt + W + 10 + (uint32_t)i, f.snd_nxt);
+        acks += drain(&f);
+    }
+    ASSERT_EQ(acks, 2); /* at t0 and t0 + 500 ms */
+    /* PAWS-rejected segments share the same limit. */
+    f.now = t0 + 2 * SEC;
+    acks = 0;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = true;
+    o.ts_val = 10; /* older than TS.Recent */
+    for (int i = 0; i < 1000; i++) {
+        send_seg(&f, f.now, ACK, f.rcv_nxt, f.snd_nxt, TCPF_PEER_WIN, NULL, 0, &o);
+        acks += drain(&f);
+    }
+    ASSERT_EQ(acks, 1);
+    /* Data below RCV.NXT (a retransmission whose ACK was lost) is always answered. */
+    f.now += TCPF_STEP;
+    for (int i = 0; i < 3; i++) {
+        send_data(&f, PSH | ACK, f.rcv_nxt - 20, f.snd_nxt, 10);
+        EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    }
+    /* After the interval, a pure out-of-window ACK is answered again. */
+    f.now += 500000;
+    send_ctl(&f, ACK, f.rcv_nxt + W + 10, f.snd_nxt);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+/* TIME-WAIT answers each retransmission of the peer's FIN (RFC 9293 §3.10.7.4), even many
+ * within 500 ms: a FIN occupies sequence space, so it is not a pure ACK and not limited. */
+TEST(time_wait_fin_retransmissions_still_acked)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_time_wait(&f);
+    for (int i = 0; i < 3; i++) {
+        f.now += 1000;
+        send_ctl(&f, FIN | ACK, f.rcv_nxt - 1, f.snd_nxt);
+        EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+        EXPECT_NOTHING(&f);
+    }
+    EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
