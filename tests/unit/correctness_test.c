@@ -372,4 +372,56 @@ TEST(time_wait_fin_retransmissions_still_acked)
     tcpf_free(&f);
 }
 
+/* ---- item 14: an evicted TIME-WAIT entry leaves the demux ----------------------------- */
+
+/* With max_time_wait entries in TIME-WAIT, a new one evicts the oldest (Linux:
+ * tcp_max_tw_buckets). When the user still holds the evicted socket it must not stay in
+ * the 4-tuple hash as CLOSED, answering its 4-tuple with resets until the user closes it:
+ * a new SYN from the same peer port must reach the listener. The eviction ends the entry
+ * through tcp_done (tcp_conn.c). */
+TEST(time_wait_evicted_entry_leaves_demux)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.max_time_wait = 1;
+    conn_in_time_wait(&f); /* A: peer port 40000; the user holds the socket (shutdown) */
+    int a_sd = f.sd;
+    uint32_t a_rcv_nxt = f.rcv_nxt;
+    /* B, from peer port 40001, to TIME-WAIT too: A is evicted. */
+    f.pport = TCPF_PEER_PORT + 1;
+    f.irs = 3000000;
+    f.now += TCPF_STEP;
+    send_syn(&f, SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYN | ACK);
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0 && f.sd != a_sd);
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(&f, FIN | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    f.snd_nxt++;
+    send_ctl(&f, FIN | ACK, f.rcv_nxt, f.snd_nxt);
+    f.rcv_nxt++;
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    EXPECT_STATE_SD(&f, a_sd, SYNACK_CLOSED); /* evicted, still held by the user */
+    /* A new SYN from A's peer port, at a sequence number A's TIME-WAIT would not have
+     * taken (below its RCV.NXT): no entry answers it, the listener does. */
+    f.pport = TCPF_PEER_PORT;
+    f.now += TCPF_STEP;
+    send_syn(&f, SYN, a_rcv_nxt - 5000, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYN | ACK);
+    ASSERT_EQ(f.seg.tcp.ack, a_rcv_nxt - 5000 + 1);
+    EXPECT_NOTHING(&f);
+    int c_sd = tcpf_find_conn(&f);
+    ASSERT(c_sd >= 0 && c_sd != a_sd);
+    EXPECT_STATE_SD(&f, c_sd, SYNACK_SYN_RECEIVED);
+    ASSERT_EQ(synack_close(f.st, a_sd, f.now), 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
