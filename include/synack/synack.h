@@ -117,11 +117,16 @@ struct synack_config {
     const char *cc;        /* congestion control: "newreno" (default) or "cubic" */
     synack_trace_fn trace; /* the event stream (synack/trace.h); NULL for none */
     void *trace_ctx;
+    /* At most one ACK per this interval, per connection, answers out-of-window or
+     * PAWS-rejected segments without data (Linux's tcp_invalid_ratelimit); 0: no limit.
+     * Keeps two stacks out of an ACK war. */
+    uint64_t oow_ack_interval_us;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
- * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno. */
+ * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno, one ACK per
+ * 500 ms to unacceptable segments. */
 void synack_config_default(struct synack_config *cfg);
 
 /* Returns a stack, or NULL with *err set (SYNACK_EINVAL, SYNACK_ENOMEM, SYNACK_ESYS). */

@@ -266,7 +266,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (!t->keep_idle_us) t->keep_idle_us = 7200ull * 1000000; /* RFC 1122: 2 hours */
         if (!t->keep_intvl_us) t->keep_intvl_us = 75ull * 1000000;
         if (!t->keep_cnt) t->keep_cnt = 9;
-        if (t->keepalive && t->state == SYNACK_ESTABLISHED)
+        if (t->keepalive && tcp_keepalive_state(t->state))
             t->t_keep = t->last_rcv_time + t->keep_idle_us;
         if (!t->keepalive) t->t_keep = 0;
         timer_update(st, sk);
@@ -274,10 +274,20 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
     case SYNACK_OPT_KEEPIDLE:
     case SYNACK_OPT_KEEPINTVL:
         if (v < 1 || v > 32767) return SYNACK_EINVAL;
-        if (opt == SYNACK_OPT_KEEPIDLE)
-            t->keep_idle_us = (uint64_t)v * 1000000;
-        else
+        if (opt == SYNACK_OPT_KEEPINTVL) {
+            /* As Linux: the next interval uses it; a probe already timed keeps its time. */
             t->keep_intvl_us = (uint64_t)v * 1000000;
+            return 0;
+        }
+        t->keep_idle_us = (uint64_t)v * 1000000;
+        /* On a live keepalive the new idle time applies at once, counted from the last
+         * acceptable segment (Linux: tcp_sock_set_keepidle_locked); a deadline already
+         * past fires at the next call that carries a clock. While probes are out, their
+         * interval governs. */
+        if (t->keepalive && tcp_keepalive_state(t->state) && t->keep_probes == 0) {
+            t->t_keep = t->last_rcv_time + t->keep_idle_us;
+            timer_update(st, sk);
+        }
         return 0;
     case SYNACK_OPT_KEEPCNT:
         if (v < 1 || v > 127) return SYNACK_EINVAL;

@@ -39,6 +39,8 @@ void synack_config_default(struct synack_config *cfg)
     cfg->ephemeral_lo = 49152; /* RFC 6335 §6 dynamic ports */
     cfg->ephemeral_hi = 65535;
     cfg->cc = "newreno";
+    /* Linux's tcp_invalid_ratelimit, HZ/2 */
+    cfg->oow_ack_interval_us = 500000;
 }
 
 static int get_random(void *buf, size_t len)

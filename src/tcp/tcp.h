@@ -59,6 +59,7 @@ struct tcb {
     bool force_push;        /* the persist timer fired: send a short segment once */
     uint32_t snd_small_end; /* end of the last short segment sent (Nagle, Minshall) */
     uint32_t ts_recent, ts_offset;
+    uint64_t ts_recent_time; /* when TS.Recent was last set (RFC 7323 §5.5: it expires) */
 
     /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves
      * left (RFC 9293 §3.8.6: the window must not shrink). */
@@ -76,7 +77,8 @@ struct tcb {
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
     uint32_t keep_probes;
-    uint64_t last_rcv_time; /* for keepalive idleness */
+    uint64_t last_rcv_time;     /* for keepalive idleness */
+    uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
 
     /* RTT estimation (RFC 6298). */
     uint64_t srtt, rttvar, rto;
@@ -207,6 +209,8 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint64_t tcb_next_deadline(const struct tcb *t);
+/* Keepalive runs in this state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2). */
+bool tcp_keepalive_state(int state);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */

@@ -188,9 +188,15 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     if (!t->in_recovery && tcp_sack_should_recover(t) &&
         (seq_gt(t->snd_una, t->recover) || t->recover == t->iss))
         enter_recovery(st, sk, now);
-    /* Window update, only from a segment newer than the last one used (RFC 9293
-     * §3.10.7.4: SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). */
-    if (seq_lt(t->snd_wl1, seg->seq) || (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack))) {
+    /* Window update (RFC 9293 §3.10.7.4): "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+     * window should be updated", and only from a segment newer than the last one used
+     * (SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). An ACK below SND.UNA (here,
+     * after ack_advance, SND.UNA is SEG.ACK for a new one) carries an older window, even
+     * with a newer SEG.SEQ; Linux skips it too (tcp_ack's old_ack path). SEG.ACK above
+     * SND.MAX was refused above. */
+    if (seq_geq(seg->ack, t->snd_una) &&
+        (seq_lt(t->snd_wl1, seg->seq) ||
+         (t->snd_wl1 == seg->seq && seq_leq(t->snd_wl2, seg->ack)))) {
         if (new_wnd > t->snd_wnd) {
             t->t_persist = 0;
             t->persist_shift = 0;
@@ -201,7 +207,10 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         t->snd_wl2 = seg->ack;
     }
     /* Timestamps (RFC 7323 §4.3): remember the peer's clock from in-order segments. */
-    if (t->ts_ok && o->has_ts && seq_leq(seg->seq, t->rcv_nxt)) t->ts_recent = o->ts_val;
+    if (t->ts_ok && o->has_ts && seq_leq(seg->seq, t->rcv_nxt)) {
+        t->ts_recent = o->ts_val;
+        t->ts_recent_time = now;
+    }
 
     switch (t->state) {
     case SYNACK_FIN_WAIT_1:

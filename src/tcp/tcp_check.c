@@ -7,6 +7,9 @@
 #include "tcp/stack.h"
 #include "tcp/tcp_in.h"
 
+/* RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
+#define TCP_PAWS_IDLE_US (24ull * 86400 * 1000000)
+
 void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     /* RFC 5961 §7: limit challenge ACKs per second, stack-wide, so that they cannot be
@@ -21,6 +24,26 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
     st->chal_count++;
     st->stats.challenge_acks++;
+    tcp_send_ack(st, sk, now);
+}
+
+/* The ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 First; PAWS, RFC 7323
+ * §5.3), at most one per cfg.oow_ack_interval_us per connection when the segment has no
+ * data: otherwise two stacks that each find the other's ACKs unacceptable answer each
+ * other for ever (an ACK war), and a flood of bad segments draws a flood of ACKs. The
+ * first is always sent. A segment that occupies sequence space (data, or a FIN: TIME-WAIT
+ * re-ACKs each retransmitted FIN) is always answered: it cannot be part of an ACK war, and
+ * a sender retransmitting what we have needs our ACK. RFC 9293 has no limit; this is
+ * Linux's tcp_oow_rate_limited (tcp_invalid_ratelimit, 500 ms). */
+static void oow_ack(struct synack_stack *st, struct sock *sk, uint64_t now,
+                    const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    if (seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) {
+        if (t->last_oow_ack_time && now - t->last_oow_ack_time < st->cfg.oow_ack_interval_us)
+            return;
+        t->last_oow_ack_time = now ? now : 1;
+    }
     tcp_send_ack(st, sk, now);
 }
 
@@ -51,9 +74,6 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint16_t flags = seg->flags;
 
-    t->last_rcv_time = now;
-    t->keep_probes = 0;
-
     /* SYN-RECEIVED and the peer's SYN again: either its retransmission (our SYN-ACK was
      * lost: send it again) or, in a simultaneous open, the peer's SYN,ACK that
      * acknowledges ours (RFC 9293 Figure 8, line 6: we are ESTABLISHED). */
@@ -74,12 +94,30 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         return TCP_STOP;
     }
 
+    /* The fourth step, brought forward for the synchronized states (RFC 5961 §4.2): "If
+     * the SYN bit is set, irrespective of the sequence number, TCP MUST send an ACK" (a
+     * challenge ACK), and the segment goes no further. Checking it after acceptability and
+     * trimming would let a SYN at RCV.NXT - 1 lose its SYN to the trim: its data would be
+     * delivered, or without the ACK bit the fifth step would drop it silently. An old or
+     * PAWS-rejected SYN gets the same challenge ACK, as Linux's tcp_validate_incoming
+     * ("syn_challenge") does. SYN-RECEIVED keeps the RFC 9293 order below: a passive child
+     * returns to LISTEN. (SYN with RST never gets here: demux drops it.) */
+    if ((flags & SYNACK_TCP_SYN) && t->state != SYNACK_SYN_RECEIVED) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+
     /* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an
-     * old duplicate; treat the segment as not acceptable. */
-    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) &&
+     * old duplicate; treat the segment as not acceptable. Unless TS.Recent is more than 24
+     * days old (§5.5): the peer's clock (at most 1 ms a tick) may have wrapped since, and
+     * the test would refuse a live segment; TS.Recent is then invalid, and the segment's
+     * timestamp becomes the new one (fifth step). Linux: tcp_paws_check, TCP_PAWS_24DAYS. */
+    bool ts_recent_valid = now - t->ts_recent_time <= TCP_PAWS_IDLE_US;
+    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) && ts_recent_valid &&
         (int32_t)(o->ts_val - t->ts_recent) < 0) {
         tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
-        tcp_send_ack(st, sk, now);
+        oow_ack(st, sk, now, seg);
         return TCP_STOP;
     }
 
@@ -94,7 +132,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         if (!(flags & SYNACK_TCP_RST)) {
             if (t->state == SYNACK_TIME_WAIT && (flags & SYNACK_TCP_FIN))
                 t->t_tw = now + 2 * st->cfg.msl_us;
-            tcp_send_ack(st, sk, now);
+            oow_ack(st, sk, now, seg);
         }
         return TCP_STOP;
     }
@@ -164,9 +202,10 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         return TCP_GONE;
     }
 
-    /* Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK, whatever its
-     * sequence number. The peer, if it really restarted, answers with a reset that has
-     * the exact sequence number. */
+    /* Fourth: a SYN in SYN-RECEIVED (the synchronized states answered it above, RFC 5961
+     * §4): a passive child returns to LISTEN; an active one draws a challenge ACK. The
+     * peer, if it really restarted, answers with a reset that has the exact sequence
+     * number. */
     if (syn) {
         if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
             /* "return this connection to the LISTEN state" */
@@ -178,6 +217,11 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         tcp_challenge_ack(st, sk, now);
         return TCP_STOP;
     }
+    /* The segment is acceptable: the peer is alive. Only now, not on arrival: an
+     * unacceptable or spoofed segment must not postpone keepalive (Linux likewise counts
+     * idleness from the last segment its checks let through, tcp_ack's rcv_tstamp). */
+    t->last_rcv_time = now;
+    t->keep_probes = 0;
     rx->seq = seq;
     rx->data = data;
     rx->dlen = dlen;

@@ -22,8 +22,8 @@ void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_se
 
 /* ---- options of a SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018) --------------------------- */
 
-static void tcp_syn_options(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg,
-                            bool we_offered)
+static void tcp_syn_options(struct synack_stack *st, struct tcb *t, uint64_t now,
+                            const struct tcp_seg *seg, bool we_offered)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). A tiny MSS would make
@@ -45,6 +45,7 @@ static void tcp_syn_options(struct synack_stack *st, struct tcb *t, const struct
     t->ts_ok = o->has_ts && we_offered;
     if (t->ts_ok) {
         t->ts_recent = o->ts_val;
+        t->ts_recent_time = now;
         /* Every segment will carry the 12-byte timestamp option (10 + 2 NOPs). */
         mss -= 12;
     }
@@ -200,7 +201,7 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
     struct sock *c = new_child(st, lsk, now, seg);
     if (!c) return;
     struct tcb *t = &c->tcb;
-    tcp_syn_options(st, t, seg, true);
+    tcp_syn_options(st, t, now, seg, true);
     /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends
      * it again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
      * half-open connection can hold). */
@@ -242,7 +243,7 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     t->irs = seg->seq;
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
-    tcp_syn_options(st, t, seg, true);
+    tcp_syn_options(st, t, now, seg, true);
     if (ack_ok) {
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
          * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */

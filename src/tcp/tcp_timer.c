@@ -116,11 +116,28 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
     tcp_output(st, sk, now);
 }
 
+/* The states keepalive runs in: Linux's tcp_keepalive_timer runs in every state but
+ * CLOSE, LISTEN and SYN-SENT (TIME-WAIT is a separate minisocket there, and SYN-RECEIVED a
+ * request sock); with our FIN outstanding (FIN-WAIT-1, CLOSING, LAST-ACK) it only re-arms,
+ * by the rule below, so these are the states where it probes. FIN-WAIT-2 matters most: a
+ * peer that vanished before its FIN would hold a half-closed connection for ever. */
+bool tcp_keepalive_state(int state)
+{
+    return state == SYNACK_ESTABLISHED || state == SYNACK_CLOSE_WAIT ||
+           state == SYNACK_FIN_WAIT_1 || state == SYNACK_FIN_WAIT_2;
+}
+
 static void keepalive_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     t->t_keep = 0;
-    if (!t->keepalive || (t->state != SYNACK_ESTABLISHED && t->state != SYNACK_CLOSE_WAIT)) return;
+    if (!t->keepalive || !tcp_keepalive_state(t->state)) return;
+    if (t->snd_una != t->snd_max) {
+        /* Data (or our FIN) outstanding: the retransmission timer watches the peer, not
+         * keepalive; look again an idle time later (Linux: packets_out, "resched"). */
+        t->t_keep = now + t->keep_idle_us;
+        return;
+    }
     uint64_t idle_until = t->last_rcv_time + t->keep_idle_us;
     if (t->keep_probes == 0 && now < idle_until) {
         t->t_keep = idle_until;

@@ -11,9 +11,8 @@
  *   fewer than 20 bytes                          SYNACK_DROP_TCP_TRUNCATED
  *   data offset < 5, or beyond len               SYNACK_DROP_TCP_HDR_LEN
  *   checksum (only when verify is set)           SYNACK_DROP_TCP_CHECKSUM
- *   an option malformed                          SYNACK_DROP_TCP_OPTION
- * The checksum comes before the options, as in Linux, so that a corrupted segment is
- * reported as corrupted rather than by the option its damage happened to break.
+ * Malformed options never drop the segment (tcp_opts.c: one is ignored, or it ends the
+ * parsing, as in Linux's tcp_parse_options).
  * verify is off for bytes the stack made itself and for captures taken where checksum
  * offload left the field unfinished (Linux on lo stores only the pseudo-header sum).
  */

@@ -33,12 +33,24 @@ enum {
 /*
  * RFC 9293 §3.2: an option is either a single kind byte (EOL, NOP) or kind, length (which
  * counts the kind and length bytes) and data. RFC 1122 §4.2.2.5 (MUST-68) asks us to skip
- * options we do not know by their length, which only works if the length is sane: a length
- * of 0 or 1 would loop or step backwards, and a length past the end would read beyond the
- * header, so both drop the segment. A known option with the wrong length is also dropped
- * rather than half-read (RFC 9293 §3.2 "MSS ... length 4", RFC 7323 §2.2/§3.2, RFC 2018
- * §3: SACK is 8*n+2 with n >= 1). When an option repeats, the last one wins.
- * Returns 0 or SYNACK_DROP_TCP_OPTION; o is cleared first.
+ * options we do not know by their length. For a malformed option RFC 9293 §3.1 (MUST-7)
+ * only asks that we "be prepared to handle an illegal option length", suggesting a reset;
+ * the procedure is left to us, and we do what Linux's tcp_parse_options does: the segment
+ * is never dropped for its options (a reset or a drop would let one mangled option, from a
+ * middlebox or a buggy sender, kill or stall a connection for ever). Case by case:
+ *   - unknown kind: skipped by its length;
+ *   - known kind with the wrong length (MSS not 4, WS not 3, SACK-permitted not 2, TS not
+ *     10, SACK not 8*n+2 with n >= 1): that option is ignored, skipped by its length, and
+ *     parsing goes on (RFC 9293 §3.2, RFC 7323 §2.2/§3.2, RFC 2018 §2/§3 fix the lengths);
+ *   - length byte 0 or 1 (would loop or step backwards), length past the end of the
+ *     block, or no room for the length byte: parsing stops; what was read before stays;
+ *   - EOL: the rest is padding, whatever it holds.
+ * On a SYN, the one place where options change the connection, an ignored option means
+ * "not offered": MSS falls back to 536 (MUST-15), and WS, SACK-permitted and TS are not
+ * echoed in our SYN,ACK, so neither side uses them (each takes effect only when both
+ * SYNs carry it, RFC 7323 §1.3, RFC 2018 §2). The connection is slower, not confused.
+ * When an option repeats, the last one wins. o is cleared first. Returns 0 (the int is
+ * kept so that callers need not change should a check ever drop again).
  */
 int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
 {
@@ -51,29 +63,29 @@ int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
             i++;
             continue;
         }
-        if (len - i < 2) return SYNACK_DROP_TCP_OPTION; /* no room for the length byte */
+        if (len - i < 2) break; /* no room for the length byte */
         size_t olen = p[i + 1];
-        if (olen < 2 || olen > len - i) return SYNACK_DROP_TCP_OPTION;
+        if (olen < 2 || olen > len - i) break; /* "silly" or partial: stop here */
         const uint8_t *d = p + i + 2;
         switch (kind) {
         case OPT_MSS:
-            if (olen != OPT_MSS_LEN) return SYNACK_DROP_TCP_OPTION;
+            if (olen != OPT_MSS_LEN) break;
             o->has_mss = true;
             o->mss = wire_get16(d);
             break;
         case OPT_WS:
-            if (olen != OPT_WS_LEN) return SYNACK_DROP_TCP_OPTION;
+            if (olen != OPT_WS_LEN) break;
             /* Kept as received: RFC 7323 §2.3 has the receiver log and clamp a shift
              * above 14, which is the TCP layer's business. */
             o->has_wscale = true;
             o->wscale = d[0];
             break;
         case OPT_SACK_PERM:
-            if (olen != OPT_SACK_PERM_LEN) return SYNACK_DROP_TCP_OPTION;
+            if (olen != OPT_SACK_PERM_LEN) break;
             o->sack_permitted = true;
             break;
         case OPT_TS:
-            if (olen != OPT_TS_LEN) return SYNACK_DROP_TCP_OPTION;
+            if (olen != OPT_TS_LEN) break;
             o->has_ts = true;
             o->ts_val = wire_get32(d);
             o->ts_ecr = wire_get32(d + 4);
@@ -81,7 +93,7 @@ int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
         case OPT_SACK: {
             if (olen < OPT_SACK_BASE + OPT_SACK_BLOCK ||
                 (olen - OPT_SACK_BASE) % OPT_SACK_BLOCK != 0)
-                return SYNACK_DROP_TCP_OPTION;
+                break;
             /* 40 option bytes hold at most 4 blocks (RFC 2018 §3); a longer block list
              * can only come from a caller parsing a longer buffer: keep the first 4. */
             size_t n = (olen - OPT_SACK_BASE) / OPT_SACK_BLOCK;

@@ -70,11 +70,11 @@ size_t wire_ipv4_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *h,
 
 /* ---- TCP (RFC 9293 §3.1, options RFC 9293 §3.2, RFC 7323, RFC 2018) ----
  * seg/len is the TCP segment (the IPv4 payload). Checks: 20 bytes, data offset >= 5 and
- * within len, options well-formed (EOL ends them, NOP is one byte, every other option has
- * a length >= 2 that fits; MSS must be 4 long, WS 3, SACK-permitted 2, TS 10, SACK 2+8n;
- * a wrong length drops the segment with SYNACK_DROP_TCP_OPTION; unknown options are
- * skipped by their length), and, when verify is set, the checksum with the pseudo-header
- * of src/dst. */
+ * within len, and, when verify is set, the checksum with the pseudo-header of src/dst.
+ * Options never drop the segment (as Linux): a known option with the wrong length (MSS
+ * must be 4 long, WS 3, SACK-permitted 2, TS 10, SACK 2+8n) is ignored, a length byte
+ * below 2 or past the end stops the parsing, unknown options are skipped by their length
+ * (tcp_opts.c has the cases). */
 int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, bool verify,
                    struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen);
 /* Parses only an options block (used by wire_tcp_parse). */
