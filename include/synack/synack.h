@@ -255,6 +255,11 @@ struct synack_stats {
      * fallbacks to a smaller MSS after repeated timeouts of full-size segments. */
     uint64_t pmtu_lowered, pmtu_ignored, pmtu_blackholes;
     uint64_t icmp_soft_errors; /* ICMP errors recorded as soft errors (RFC 1122 §4.2.3.9) */
+    /* SYN cookies that were checked and failed (checked only shortly after an overflow);
+     * SYNs answered by a cookie because the socket table was full; cookie ACKs that could
+     * not be given a socket (reset when they carry nothing, dropped when the client will
+     * send again). */
+    uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
 };
 void synack_get_stats(const synack_stack *s, struct synack_stats *st);
 

@@ -45,6 +45,7 @@ struct sock {
     int32_t parent;
     struct fifo acceptq;
     uint32_t backlog, n_syn;
+    uint64_t cookies_until; /* ACKs may return a SYN cookie of this listener until then */
 
     /* This socket's places in the tables (src/table/). */
     struct ct_node ct;       /* the 4-tuple hash */

@@ -1,7 +1,8 @@
 /*
- * tcp/syncookie.c - SYN cookies (RFC 4987 §3.6): when a listener's queue is full, answer a
- * SYN without keeping any state, encoding what the connection needs into our ISN, and
- * rebuild the connection from the peer's ACK if it returns the cookie.
+ * tcp/syncookie.c - SYN cookies (RFC 4987 §3.6): when a listener's queue is full (or the
+ * socket table is), answer a SYN without keeping any state, encoding what the connection
+ * needs into our ISN and timestamp, and rebuild the connection from the peer's ACK if it
+ * returns the cookie.
  *
  * Why: a SYN flood fills the SYN queue with half-open connections from forged sources,
  * and real clients find no room. With cookies the queue can be full and a real client (one
@@ -9,42 +10,67 @@
  *
  * The cookie is the ISN of the SYN-ACK:
  *
- *     ISN = (SipHash(key, 4-tuple, time slot, peer's ISN) & ~7) | MSS index
+ *     ISN = (SipHash(key, 4-tuple, time slot, peer's ISN, MSS index) & ~7) | MSS index
  *
  * with a time slot of 2^26 µs (about 67 s); the ACK is accepted for the current and the
- * previous slot. Only the MSS survives (3 bits, the largest table entry not above the
- * peer's); window scaling, SACK and timestamps are not offered on a cookie SYN-ACK, as
- * their negotiation cannot be remembered without state.
+ * previous slot. The MSS index is inside the MAC: a forger who changes it changes the hash.
+ *
+ * When the peer offers timestamps, the other options survive too, as Linux keeps them: the
+ * low 6 bits of our SYN-ACK's TSval say the peer's window shift (4 bits, 15 = none), SACK
+ * permitted (1 bit) and ECN (1 bit, reserved until synack negotiates ECN); the peer echoes
+ * the TSval in every ACK (RFC 7323 §3), so the ACK that returns the cookie brings them back.
+ * The TSval's clock is the connection's own: now in ms plus an offset hashed from the
+ * 4-tuple, rounded down so that it is never ahead of the clock the connection continues
+ * with (the peer's PAWS check would otherwise drop our next segments).
  */
 #include <string.h>
 
-#include "tcp/stack.h"
 #include "base/siphash.h"
+#include "tcp/stack.h"
 #include "tcp/tcp.h"
 #include "wire/wire.h"
 
 static const uint16_t cookie_mss[8] = {216, 536, 1024, 1200, 1360, 1400, 1440, 1460};
 
+#define TS_BITS    6
+#define TS_MASK    ((1u << TS_BITS) - 1)
+#define TS_WS_NONE 0xfu
+#define TS_SACK    0x10u
+#define TS_ECN     0x20u
+#define SLOT_SHIFT 26
+
 static uint32_t cookie_hash(const struct synack_stack *st, const struct tcp_seg *seg, uint32_t slot,
-                            uint32_t irs)
+                            uint32_t irs, uint32_t idx)
 {
-    uint8_t msg[20];
+    uint8_t msg[21];
     wire_put32(msg, seg->s->ip.dst);
     wire_put16(msg + 4, seg->s->tcp.dport);
     wire_put32(msg + 6, seg->s->ip.src);
     wire_put16(msg + 10, seg->s->tcp.sport);
     wire_put32(msg + 12, slot);
     wire_put32(msg + 16, irs);
+    msg[20] = (uint8_t)idx;
     return (uint32_t)siphash24(st->cookie_key, msg, sizeof msg);
 }
 
 static uint32_t time_slot(uint64_t now)
 {
-    return (uint32_t)(now >> 26);
+    return (uint32_t)(now >> SLOT_SHIFT);
+}
+
+uint64_t tcp_syncookie_lifetime(void)
+{
+    return 2ull << SLOT_SHIFT; /* the current and the previous slot */
+}
+
+uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp_seg *seg)
+{
+    return (uint32_t)siphash_tuple(st->cookie_key, seg->s->ip.dst, seg->s->tcp.dport,
+                                   seg->s->ip.src, seg->s->tcp.sport);
 }
 
 uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                            uint16_t *mss)
+                            struct tcp_syncookie *c)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint32_t peer = o->has_mss ? o->mss : 536;
@@ -53,20 +79,43 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
     uint32_t idx = 0;
     for (uint32_t i = 0; i < 8; i++)
         if (cookie_mss[i] <= peer) idx = i;
-    *mss = cookie_mss[idx];
-    return (cookie_hash(st, seg, time_slot(now), seg->seq) & ~7u) | idx;
+    memset(c, 0, sizeof *c);
+    c->mss = cookie_mss[idx];
+    c->ts_ok = o->has_ts;
+    if (c->ts_ok) {
+        /* Without timestamps there is nowhere to keep the other options: not offered. */
+        c->sack_ok = o->sack_permitted;
+        c->wscale_ok = o->has_wscale;
+        c->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+        uint32_t bits = (c->wscale_ok ? c->snd_wscale : TS_WS_NONE) | (c->sack_ok ? TS_SACK : 0);
+        uint32_t clock = (uint32_t)(now / 1000) + tcp_syncookie_ts_offset(st, seg);
+        uint32_t ts = (clock & ~TS_MASK) | bits;
+        if ((int32_t)(ts - clock) > 0) ts -= TS_MASK + 1;
+        c->tsval = ts;
+    }
+    return (cookie_hash(st, seg, time_slot(now), seg->seq, idx) & ~7u) | idx;
 }
 
 bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                         uint16_t *mss)
+                         struct tcp_syncookie *c)
 {
-    uint32_t cookie = seg->ack - 1, irs = seg->seq - 1;
+    uint32_t cookie = seg->ack - 1, irs = seg->seq - 1, idx = cookie & 7;
     uint32_t slot = time_slot(now);
-    for (uint32_t age = 0; age < 2; age++) {
-        if ((cookie_hash(st, seg, slot - age, irs) & ~7u) == (cookie & ~7u)) {
-            *mss = cookie_mss[cookie & 7];
-            return true;
-        }
+    bool ok = false;
+    for (uint32_t age = 0; age < 2 && !ok; age++)
+        ok = (cookie_hash(st, seg, slot - age, irs, idx) & ~7u) == (cookie & ~7u);
+    if (!ok) return false;
+    memset(c, 0, sizeof *c);
+    c->mss = cookie_mss[idx];
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    if (o->has_ts) {
+        /* The options come back in the echo of our SYN-ACK's TSval. */
+        uint32_t bits = o->ts_ecr & TS_MASK;
+        c->ts_ok = true;
+        c->tsval = o->ts_ecr;
+        c->sack_ok = (bits & TS_SACK) != 0;
+        c->wscale_ok = (bits & 0xf) != TS_WS_NONE;
+        c->snd_wscale = c->wscale_ok ? (uint8_t)((bits & 0xf) > 14 ? 14 : (bits & 0xf)) : 0;
     }
-    return false;
+    return true;
 }

@@ -191,12 +191,29 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
 uint32_t tcp_rcv_window(const struct tcb *t);
 uint32_t tcp_flight(const struct tcb *t);
 
-/* SYN cookies (syncookie.c, RFC 4987 §3.6): the ISN for a stateless SYN-ACK, and the check
- * of the ACK that returns it; both give the MSS the cookie carries. */
+/* SYN cookies (syncookie.c, RFC 4987 §3.6): what a cookie remembers of the peer's SYN.
+ * The MSS always; window scaling and SACK permitted when the peer offered timestamps (they
+ * ride in the low bits of our TSval). */
+struct tcp_syncookie {
+    uint16_t mss;
+    bool ts_ok, sack_ok, wscale_ok;
+    uint8_t snd_wscale;
+    uint32_t tsval; /* our SYN-ACK's TSval (made), or its echo (checked) */
+};
+/* The ISN for a stateless SYN-ACK, and what it carries. */
 uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                            uint16_t *mss);
+                            struct tcp_syncookie *c);
+/* The check of the ACK that returns one; true with what it carried. */
 bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                         uint16_t *mss);
+                         struct tcp_syncookie *c);
+/* How long after the last cookie sent an ACK may still return one (µs). */
+uint64_t tcp_syncookie_lifetime(void);
+/* The timestamp offset of a cookie connection: hashed from its 4-tuple, so that the ACK's
+ * check finds the same one without state. */
+uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp_seg *seg);
+/* The smallest window shift that lets a receive buffer of rcvbuf bytes be advertised
+ * (RFC 7323 §2.3, at most 14). */
+uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf);
 
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);

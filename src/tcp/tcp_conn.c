@@ -19,14 +19,20 @@
 
 #include "tcp/stack.h"
 
+uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf)
+{
+    uint8_t ws = 0;
+    while (ws < 14 && (rcvbuf >> ws) > 65535) ws++;
+    return ws;
+}
+
 int tcb_setup(struct synack_stack *st, struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
     if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
     /* The smallest window scale that lets the whole receive ring be advertised
      * (RFC 7323 §2.3, at most 14). */
-    t->rcv_wscale = 0;
-    while (t->rcv_wscale < 14 && (sk->rcvbuf >> t->rcv_wscale) > 65535) t->rcv_wscale++;
+    t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
     /* The ring has 2^scale bytes more than the window it offers: when rounding the
      * scaled window field down would move the right edge left, tcp_out.c rounds it up,
      * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never

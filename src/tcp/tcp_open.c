@@ -56,15 +56,13 @@ static void tcp_syn_options(struct synack_stack *st, struct tcb *t, uint64_t now
 /* ---- §3.10.7.2 LISTEN ------------------------------------------------------------------ */
 
 /* A connection born from listener lsk for segment seg, with the listener's options, its
- * rings set up and the ISNs and windows left to the caller. NULL (dropped) when full. */
+ * rings set up and the ISNs and windows left to the caller. NULL when the socket table is
+ * full or the rings cannot be had (the caller decides what that segment gets). */
 static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
                               const struct tcp_seg *seg)
 {
     struct sock *c = sock_alloc(st);
-    if (!c) {
-        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
-        return NULL;
-    }
+    if (!c) return NULL;
     struct tcb *t = &c->tcb;
     t->laddr = seg->s->ip.dst;
     t->lport = seg->s->tcp.dport;
@@ -84,7 +82,6 @@ static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_
     t->user_mss = lsk->tcb.user_mss;
     if (tcb_setup(st, c) < 0) {
         sock_release(st, c);
-        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
         return NULL;
     }
     t->last_rcv_time = now;
@@ -119,48 +116,98 @@ static void child_start(struct synack_stack *st, struct sock *lsk, struct sock *
     tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
 }
 
-/* The listener's queue is full: answer with a SYN cookie and keep nothing. */
+/* No room for a half-open connection (the listener's queue or the socket table is full):
+ * answer with a SYN cookie and keep nothing. The listener remembers that it did, so that
+ * ACKs are checked for cookies only for as long as one may come back. */
 static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
                         const struct tcp_seg *seg)
 {
-    uint16_t mss;
+    struct tcp_syncookie ck;
     struct synack_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = seg->s->tcp.dport;
     h.dport = seg->s->tcp.sport;
-    h.seq = tcp_syncookie_make(st, seg, now, &mss);
+    h.seq = tcp_syncookie_make(st, seg, now, &ck);
     h.ack = seg->seq + 1;
     h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK;
+    /* The window of a SYN is never scaled (RFC 7323 §2.2). */
     h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
     h.opts.has_mss = true;
-    h.opts.mss = mss;
+    h.opts.mss = ck.mss;
+    if (ck.wscale_ok) {
+        h.opts.has_wscale = true;
+        h.opts.wscale = tcp_rcv_wscale_for(lsk->rcvbuf);
+    }
+    h.opts.sack_permitted = ck.sack_ok;
+    if (ck.ts_ok) {
+        h.opts.has_ts = true;
+        h.opts.ts_val = ck.tsval;
+        h.opts.ts_ecr = seg->s->tcp.opts.ts_val;
+    }
+    lsk->cookies_until = now + tcp_syncookie_lifetime();
     if (ip_output_tcp(st, now, lsk->idx, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false) ==
         0)
         st->stats.syn_cookies_sent++;
 }
 
-/* An ACK that returns a valid cookie: the connection is rebuilt and the ACK processed as
- * in SYN-RECEIVED (it completes the handshake and may carry data). */
+/* The connection a valid cookie describes: options from the cookie, sequence numbers from
+ * the ACK, and the SYN-ACK that carried the cookie counted as sent. */
+static void cookie_child_start(struct synack_stack *st, struct sock *lsk, struct sock *c,
+                               uint64_t now, const struct tcp_seg *seg,
+                               const struct tcp_syncookie *ck)
+{
+    struct tcb *t = &c->tcb;
+    uint32_t mss = ck->mss;
+    uint32_t link = tcp_pmtu_mss(st, t);
+    if (mss > link) mss = link;
+    if (t->user_mss && mss > t->user_mss) mss = t->user_mss;
+    t->wscale_ok = ck->wscale_ok;
+    t->snd_wscale = ck->wscale_ok ? ck->snd_wscale : 0;
+    if (!t->wscale_ok) t->rcv_wscale = 0;
+    t->sack_ok = ck->sack_ok;
+    t->ts_ok = ck->ts_ok;
+    if (t->ts_ok) {
+        /* The clock the cookie's TSval was read from goes on (syncookie.c). */
+        t->ts_offset = tcp_syncookie_ts_offset(st, seg);
+        t->ts_recent = seg->s->tcp.opts.ts_val;
+        t->ts_recent_time = now;
+        mss -= 12;
+    }
+    t->snd_mss = (uint16_t)mss;
+    t->cc->init(t);
+    /* The ACK's window is scaled already: child_start takes a SYN's unscaled one. */
+    child_start(st, lsk, c, now, seg->ack - 1, seg->seq - 1, 0);
+    t->snd_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
+    t->max_snd_wnd = t->snd_wnd;
+    t->snd_nxt = t->snd_max = t->iss + 1; /* the SYN-ACK that carried the cookie */
+    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535); /* and its window */
+}
+
+/* An ACK to a listener that may return one of our cookies. True when it was taken care of
+ * here; false when it is no cookie (the caller resets it, as any stray ACK). */
 static bool accept_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
                           const struct tcp_seg *seg)
 {
-    uint16_t mss;
-    if ((seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN)) ||
-        lsk->acceptq.n >= lsk->backlog || !tcp_syncookie_check(st, seg, now, &mss))
+    /* Only for as long as a cookie sent may come back: otherwise a flood of ACKs would
+     * each cost a hash, and a forger would have the whole time to guess. */
+    if ((seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)) || now >= lsk->cookies_until) return false;
+    struct tcp_syncookie ck;
+    if (!tcp_syncookie_check(st, seg, now, &ck)) {
+        st->stats.syn_cookies_failed++;
         return false;
-    struct sock *c = new_child(st, lsk, now, seg);
-    if (!c) return true;
-    struct tcb *t = &c->tcb;
-    /* Only the MSS was remembered; no window scaling, SACK or timestamps. */
-    uint32_t link = (uint32_t)st->cfg.mtu - 40;
-    t->snd_mss = (uint16_t)(mss < link ? mss : link);
-    if (t->user_mss && t->snd_mss > t->user_mss) t->snd_mss = t->user_mss;
-    t->wscale_ok = t->sack_ok = t->ts_ok = false;
-    t->snd_wscale = t->rcv_wscale = 0;
-    t->cc->init(t);
-    child_start(st, lsk, c, now, seg->ack - 1, seg->seq - 1, seg->s->tcp.window);
-    t->snd_nxt = t->snd_max = t->iss + 1; /* the SYN-ACK that carried the cookie */
-    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535); /* and its window */
+    }
+    struct sock *c = lsk->acceptq.n < lsk->backlog ? new_child(st, lsk, now, seg) : NULL;
+    if (!c) {
+        /* A real client, and no room for it. With data (or a FIN) in this ACK, it will send
+         * again and this same ACK may find room then: drop it silently, as Linux does. A
+         * bare ACK is never sent again, and its client would believe in a connection that
+         * does not exist: tell it at once. */
+        st->stats.syn_cookies_no_room++;
+        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+        if (seg->dlen == 0 && !(seg->flags & SYNACK_TCP_FIN)) tcp_send_rst_for(st, now, seg);
+        return true;
+    }
+    cookie_child_start(st, lsk, c, now, seg, &ck);
     st->stats.syn_cookies_accepted++;
     tcp_input(st, c, now, seg);
     return true;
@@ -199,7 +246,13 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
         return;
     }
     struct sock *c = new_child(st, lsk, now, seg);
-    if (!c) return;
+    if (!c) {
+        /* The socket table is full: a cookie answers without taking a slot, and the
+         * client gets in as soon as one is free (RFC 4987 §3.6). */
+        st->stats.syn_cookies_table_full++;
+        send_cookie(st, lsk, now, seg);
+        return;
+    }
     struct tcb *t = &c->tcb;
     tcp_syn_options(st, t, now, seg, true);
     /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends

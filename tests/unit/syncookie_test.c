@@ -113,4 +113,238 @@ TEST(syn_flood_fills_the_queue_and_a_real_client_still_gets_in)
     synack_stack_free(st);
 }
 
+/* ---- SYN cookies done fully (the security issue) ------------------------------------------ */
+
+static synack_stack *cookie_stack(uint32_t max_sockets)
+{
+    struct synack_config cfg;
+    synack_config_default(&cfg);
+    cfg.addr = US;
+    cfg.isn_secret_set = true;
+    cfg.seed = 5;
+    cfg.rcvbuf = 1 << 20; /* window scale 5 */
+    if (max_sockets) cfg.max_sockets = max_sockets;
+    int err;
+    synack_stack *st = synack_stack_new(&cfg, &err);
+    ASSERT(st != NULL);
+    return st;
+}
+
+static int listener(synack_stack *st, int backlog)
+{
+    int l = synack_socket(st);
+    ASSERT_EQ(synack_bind(st, l, 0, 80), 0);
+    ASSERT_EQ(synack_listen(st, l, backlog), 0);
+    return l;
+}
+
+static void send_with(synack_stack *st, uint64_t now, uint16_t sport, uint16_t flags, uint32_t seq,
+                      uint32_t ack, const char *data, const struct synack_tcp_opts *o)
+{
+    uint8_t pkt[2048];
+    struct synack_ipv4_hdr ip = {.ttl = 64, .src = PEER, .dst = US};
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = sport;
+    h.dport = 80;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.window = 1000;
+    if (o) h.opts = *o;
+    size_t dl = data ? strlen(data) : 0;
+    size_t n = wire_segment_emit(pkt, sizeof pkt, &ip, &h, (const uint8_t *)data, dl);
+    ASSERT(n > 0);
+    synack_input(st, now, pkt, n);
+}
+
+static void drain(synack_stack *st, uint64_t now)
+{
+    struct seg_out o;
+    while (recv_tcp(st, now, &o)) {
+    }
+}
+
+/* Overflows a backlog-1 listener: one half-open connection that never answers fills its
+ * SYN queue, and the next SYN is answered by a cookie. */
+static void overflow(synack_stack *st, uint64_t now)
+{
+    send_tcp(st, now, 20000, SYNACK_TCP_SYN, 1, 0, NULL, 1460);
+    send_tcp(st, now, 20001, SYNACK_TCP_SYN, 1, 0, NULL, 1460);
+    drain(st, now);
+}
+
+static struct synack_tcp_opts full_syn_opts(uint32_t tsval)
+{
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.has_wscale = true;
+    o.wscale = 7;
+    o.sack_permitted = true;
+    o.has_ts = true;
+    o.ts_val = tsval;
+    return o;
+}
+
+TEST(cookie_connection_keeps_window_scale_sack_and_timestamps)
+{
+    synack_stack *st = cookie_stack(0);
+    int l = listener(st, 1);
+    uint64_t now = 5000000;
+    overflow(st, now);
+    struct synack_tcp_opts o = full_syn_opts(777);
+    send_with(st, now, 41000, SYNACK_TCP_SYN, 9000, 0, NULL, &o);
+    struct seg_out sa;
+    ASSERT(recv_tcp(st, now, &sa));
+    ASSERT_EQ(sa.s.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    /* The cookie SYN-ACK offers what a normal one does (as Linux encodes it). */
+    ASSERT(sa.s.tcp.opts.has_wscale);
+    ASSERT(sa.s.tcp.opts.sack_permitted);
+    ASSERT(sa.s.tcp.opts.has_ts);
+    ASSERT_EQ(sa.s.tcp.opts.ts_ecr, 777u);
+    struct synack_stats s;
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.syn_cookies_sent, 2); /* the overflow's and this one */
+    /* The client's ACK echoes our timestamp: the options come back out of it. */
+    now += 20000;
+    struct synack_tcp_opts a;
+    memset(&a, 0, sizeof a);
+    a.has_ts = true;
+    a.ts_val = 778;
+    a.ts_ecr = sa.s.tcp.opts.ts_val;
+    send_with(st, now, 41000, SYNACK_TCP_ACK, 9001, sa.s.tcp.seq + 1, NULL, &a);
+    int c = synack_accept(st, l, NULL);
+    ASSERT(c >= 0);
+    struct synack_sockinfo si;
+    ASSERT_EQ(synack_getinfo(st, c, &si), 0);
+    ASSERT_EQ(si.state, SYNACK_ESTABLISHED);
+    ASSERT(si.sack_ok);
+    ASSERT(si.ts_ok);
+    ASSERT_EQ(si.snd_wscale, 7);
+    ASSERT_EQ(si.rcv_wscale, sa.s.tcp.opts.wscale);
+    /* The first data segment's timestamp is not older than the cookie's (the peer's PAWS). */
+    ASSERT_EQ(synack_send(st, c, now, "x", 1), 1);
+    struct seg_out d;
+    ASSERT(recv_tcp(st, now, &d));
+    ASSERT(d.s.tcp.opts.has_ts);
+    ASSERT((int32_t)(d.s.tcp.opts.ts_val - sa.s.tcp.opts.ts_val) >= 0);
+    synack_stack_free(st);
+}
+
+TEST(cookie_mss_index_is_inside_the_mac)
+{
+    synack_stack *st = cookie_stack(0);
+    int l = listener(st, 1);
+    uint64_t now = 5000000;
+    overflow(st, now);
+    send_tcp(st, now, 41001, SYNACK_TCP_SYN, 9000, 0, NULL, 536);
+    struct seg_out sa;
+    ASSERT(recv_tcp(st, now, &sa));
+    uint32_t cookie = sa.s.tcp.seq;
+    /* The same cookie with another MSS index in its low bits: refused, and reset. */
+    for (uint32_t idx = 0; idx < 8; idx++) {
+        uint32_t forged = (cookie & ~7u) | idx;
+        if (forged == cookie) continue;
+        send_tcp(st, now, 41001, SYNACK_TCP_ACK, 9001, forged + 1, NULL, 0);
+        struct seg_out r;
+        ASSERT(recv_tcp(st, now, &r));
+        ASSERT_EQ(r.s.tcp.flags, SYNACK_TCP_RST);
+        ASSERT(synack_accept(st, l, NULL) < 0);
+    }
+    /* The true one works. */
+    send_tcp(st, now, 41001, SYNACK_TCP_ACK, 9001, cookie + 1, NULL, 0);
+    ASSERT(synack_accept(st, l, NULL) >= 0);
+    synack_stack_free(st);
+}
+
+TEST(cookie_ack_with_data_and_fin_opens_the_connection)
+{
+    synack_stack *st = cookie_stack(0);
+    int l = listener(st, 1);
+    uint64_t now = 5000000;
+    overflow(st, now);
+    send_tcp(st, now, 41002, SYNACK_TCP_SYN, 9000, 0, NULL, 1460);
+    struct seg_out sa;
+    ASSERT(recv_tcp(st, now, &sa));
+    send_tcp(st, now, 41002, SYNACK_TCP_ACK | SYNACK_TCP_FIN, 9001, sa.s.tcp.seq + 1, "bye", 0);
+    int c = synack_accept(st, l, NULL);
+    ASSERT(c >= 0);
+    char buf[16];
+    ASSERT_EQ(synack_recv(st, c, now, buf, sizeof buf), 3);
+    ASSERT_EQ(synack_recv(st, c, now, buf, sizeof buf), 0); /* and the FIN */
+    struct synack_sockinfo si;
+    ASSERT_EQ(synack_getinfo(st, c, &si), 0);
+    ASSERT_EQ(si.state, SYNACK_CLOSE_WAIT);
+    synack_stack_free(st);
+}
+
+TEST(cookies_are_checked_only_after_a_recent_overflow)
+{
+    synack_stack *st = cookie_stack(0);
+    listener(st, 1);
+    uint64_t now = 5000000;
+    struct synack_stats s;
+    /* No overflow yet: an ACK to the listener is reset without checking a cookie. */
+    send_tcp(st, now, 41003, SYNACK_TCP_ACK, 1, 12345, NULL, 0);
+    drain(st, now);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.syn_cookies_failed, 0);
+    /* After an overflow, a bad cookie is checked (and fails). */
+    overflow(st, now);
+    send_tcp(st, now, 41003, SYNACK_TCP_ACK, 1, 12345, NULL, 0);
+    drain(st, now);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.syn_cookies_failed, 1);
+    /* Three minutes without an overflow: no check again. */
+    now += 180000000;
+    send_tcp(st, now, 41003, SYNACK_TCP_ACK, 1, 12345, NULL, 0);
+    drain(st, now);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.syn_cookies_failed, 1);
+    synack_stack_free(st);
+}
+
+TEST(full_socket_table_answers_a_syn_with_a_cookie)
+{
+    /* 4 slots: the listener and 3 half-open children; the 4th SYN finds no slot. */
+    synack_stack *st = cookie_stack(4);
+    int l = listener(st, 16);
+    uint64_t now = 5000000;
+    for (uint16_t p = 0; p < 3; p++) {
+        send_tcp(st, now, (uint16_t)(30000 + p), SYNACK_TCP_SYN, 100u * p, 0, NULL, 1460);
+        drain(st, now);
+    }
+    send_tcp(st, now, 41004, SYNACK_TCP_SYN, 7000, 0, NULL, 1460);
+    struct seg_out sa;
+    ASSERT(recv_tcp(st, now, &sa));
+    ASSERT_EQ(sa.s.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    struct synack_stats s;
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.syn_cookies_sent, 1);
+    /* Its pure ACK cannot be given a socket either: the client must not believe in a
+     * connection that does not exist, so it is reset at once. */
+    send_tcp(st, now, 41004, SYNACK_TCP_ACK, 7001, sa.s.tcp.seq + 1, NULL, 0);
+    struct seg_out r;
+    ASSERT(recv_tcp(st, now, &r));
+    ASSERT_EQ(r.s.tcp.flags, SYNACK_TCP_RST);
+    /* An ACK carrying data is dropped silently instead: the client sends the data again,
+     * and once a slot is free the same cookie ACK opens the connection. */
+    send_tcp(st, now, 41005, SYNACK_TCP_SYN, 8000, 0, NULL, 1460);
+    ASSERT(recv_tcp(st, now, &sa));
+    send_tcp(st, now, 41005, SYNACK_TCP_ACK | SYNACK_TCP_PSH, 8001, sa.s.tcp.seq + 1, "hi", 0);
+    ASSERT(!recv_tcp(st, now, &r));
+    /* A half-open child gives up (its peer never answered): a slot is free. */
+    send_tcp(st, now, 30000, SYNACK_TCP_RST, 1, 0, NULL, 0);
+    drain(st, now);
+    send_tcp(st, now + 1000, 41005, SYNACK_TCP_ACK | SYNACK_TCP_PSH, 8001, sa.s.tcp.seq + 1, "hi",
+             0);
+    int c = synack_accept(st, l, NULL);
+    ASSERT(c >= 0);
+    char buf[8];
+    ASSERT_EQ(synack_recv(st, c, now, buf, sizeof buf), 2);
+    synack_stack_free(st);
+}
+
 TEST_MAIN()
