@@ -81,7 +81,7 @@ struct synack_stack {
     struct sink sink;
 
     uint64_t chal_window_start;
-    uint32_t chal_count;
+    uint32_t chal_count, chal_budget; /* challenge ACKs this second, and its random budget */
     /* Ephemeral ports (RFC 6056 §3.3.4, entry/socket.c): two hash keys and the table of
      * per-bucket counters. */
     uint8_t port_key[16], port_key2[16];

@@ -12,16 +12,30 @@
 
 void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
-    /* RFC 5961 §7: limit challenge ACKs per second, stack-wide, so that they cannot be
-     * used to amplify or to probe. */
-    if (now - st->chal_window_start >= 1000000 || st->chal_window_start == 0) {
-        st->chal_window_start = now ? now : 1;
-        st->chal_count = 0;
-    }
-    if (st->chal_count >= st->cfg.challenge_ack_limit) {
+    struct tcb *t = &sk->tcb;
+    /* RFC 5961 §7 asks for a limit on challenge ACKs, so that they cannot be used to
+     * amplify or to probe. A single stack-wide budget is itself a probe (CVE-2016-5696):
+     * an attacker that spends it on its own connection sees one ACK fewer when its spoofed
+     * guess fell in a victim's window. So, as Linux since 4.7: first a limit per
+     * connection (one per oow_ack_interval_us, shared with the other out-of-window ACKs),
+     * which keeps any one connection from draining the stack's budget; then the stack-wide
+     * budget, drawn at random each second between half and one and a half times
+     * challenge_ack_limit, so that what is left of it says nothing. */
+    if (t->last_oow_ack_time && now - t->last_oow_ack_time < st->cfg.oow_ack_interval_us) {
         stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sk->idx);
         return;
     }
+    if (now - st->chal_window_start >= 1000000 || st->chal_window_start == 0) {
+        uint32_t limit = st->cfg.challenge_ack_limit;
+        st->chal_window_start = now ? now : 1;
+        st->chal_count = 0;
+        st->chal_budget = limit / 2 + (limit ? (uint32_t)(stack_random(st) % limit) : 0);
+    }
+    if (st->chal_count >= st->chal_budget) {
+        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sk->idx);
+        return;
+    }
+    t->last_oow_ack_time = now ? now : 1;
     st->chal_count++;
     st->stats.challenge_acks++;
     tcp_send_ack(st, sk, now);

@@ -58,4 +58,74 @@ TEST(ping_replies_are_atomic_with_id_zero)
     tcpf_free(&f);
 }
 
+/* ---- challenge ACKs as a side channel ------------------------------------------------ */
+
+struct conn {
+    uint16_t pport;
+    uint32_t iss, rcv_nxt; /* our ISS and RCV.NXT for this connection */
+};
+
+/* A second (or third) connection from the peer, from port pport, accepted. */
+static struct conn open_conn(struct tcpf *f, uint16_t pport, uint32_t irs)
+{
+    struct conn c = {.pport = pport, .rcv_nxt = irs + 1};
+    f->pport = pport;
+    send_syn(f, SYNACK_TCP_SYN, irs, 0);
+    ASSERT(recv_seg(f, f->now, NULL));
+    c.iss = f->seg.tcp.seq;
+    f->now += 1000;
+    send_ctl(f, SYNACK_TCP_ACK, irs + 1, c.iss + 1);
+    ASSERT(synack_accept(f->st, f->lsd, NULL) >= 0);
+    while (recv_seg(f, f->now, NULL)) {
+    }
+    return c;
+}
+
+static void spoof_rst(struct tcpf *f, const struct conn *c, uint32_t seq)
+{
+    f->pport = c->pport;
+    send_seg(f, f->now, SYNACK_TCP_RST, seq, 0, TCPF_PEER_WIN, NULL, 0, NULL);
+}
+
+/* What the attacker sees in one probe: it spoofs a RST at `guess` into the victim's
+ * connection, then sends `n` in-window (not exact) RSTs on its own and counts the
+ * challenge ACKs that come back on its own connection. */
+static int probe(struct tcpf *f, const struct conn *victim, const struct conn *mine, uint32_t guess,
+                 int n)
+{
+    spoof_rst(f, victim, guess);
+    for (int i = 0; i < n; i++) spoof_rst(f, mine, mine->rcv_nxt + 1 + (uint32_t)i);
+    int mine_acks = 0;
+    while (recv_seg(f, f->now, NULL))
+        if (f->seg.tcp.dport == mine->pport) mine_acks++;
+    return mine_acks;
+}
+
+TEST(challenge_acks_tell_an_off_path_attacker_nothing)
+{
+    /* CVE-2016-5696: with one stack-wide budget of challenge ACKs per second, an attacker
+     * that spends the whole budget on its own connection receives one fewer when its
+     * spoofed guess fell in the victim's window (the victim's challenge ACK used one). A
+     * limit per connection and a global budget drawn at random each second make the two
+     * cases look the same (RFC 5961 §10, Linux since 4.7). */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.challenge_ack_limit = 100;
+    conn_in_established(&f);
+    struct conn victim = {.pport = TCPF_PEER_PORT, .iss = f.iss, .rcv_nxt = f.rcv_nxt};
+    struct conn mine = open_conn(&f, 40001, 5000000);
+    int in_window[20], outside[20];
+    for (int r = 0; r < 20; r++) {
+        f.now += 1100000; /* a fresh second, and past every per-connection interval */
+        in_window[r] = probe(&f, &victim, &mine, victim.rcv_nxt + 100, 100);
+        f.now += 1100000;
+        outside[r] = probe(&f, &victim, &mine, victim.rcv_nxt + 0x40000000u, 100);
+    }
+    for (int r = 0; r < 20; r++) ASSERT_EQ(in_window[r], outside[r]);
+    /* And the victim is alive. */
+    f.pport = TCPF_PEER_PORT;
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

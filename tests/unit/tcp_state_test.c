@@ -731,6 +731,9 @@ static void check_syn_challenge(fixture_fn fx, int state)
 {
     struct tcpf f;
     tcpf_config(&f);
+    /* A short per-connection limit, so that the second probe below needs only a step of
+     * the clock that no retransmission timer reaches. */
+    f.cfg.oow_ack_interval_us = 1000;
     fx(&f);
     f.now += TCPF_STEP;
     send_syn(&f, SYN, IN_WINDOW(&f), 0);
@@ -739,6 +742,7 @@ static void check_syn_challenge(fixture_fn fx, int state)
     EXPECT_STATE(&f, state);
     /* An old SYN (the peer's first one) is outside the window: the same ACK, by the
      * First step. */
+    f.now += f.cfg.oow_ack_interval_us; /* past the per-connection limit (RFC 5961 §7) */
     send_syn(&f, SYN, f.irs, 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
@@ -752,11 +756,15 @@ static void check_syn_ack(fixture_fn fx, int state)
 {
     struct tcpf f;
     tcpf_config(&f);
+    /* A short per-connection limit, so that the second probe below needs only a step of
+     * the clock that no retransmission timer reaches. */
+    f.cfg.oow_ack_interval_us = 1000;
     fx(&f);
     f.now += TCPF_STEP;
     send_syn(&f, SYN | ACK, f.irs, f.iss + 1);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
+    f.now += f.cfg.oow_ack_interval_us; /* past the per-connection limit (RFC 5961 §7) */
     send_syn(&f, SYN | ACK, f.rcv_nxt, f.snd_nxt);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
@@ -786,11 +794,15 @@ static void check_rst_in_window(fixture_fn fx, int state)
 {
     struct tcpf f;
     tcpf_config(&f);
+    /* A short per-connection limit, so that the second probe below needs only a step of
+     * the clock that no retransmission timer reaches. */
+    f.cfg.oow_ack_interval_us = 1000;
     fx(&f);
     f.now += TCPF_STEP;
     send_ctl(&f, RST, IN_WINDOW(&f), 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
+    f.now += f.cfg.oow_ack_interval_us; /* past the per-connection limit (RFC 5961 §7) */
     send_ctl(&f, RST | ACK, f.rcv_nxt + 1, f.snd_nxt);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
@@ -1670,10 +1682,14 @@ TEST(time_wait_syn_old)
 {
     struct tcpf f;
     tcpf_config(&f);
+    /* A short per-connection limit, so that the second probe below needs only a step of
+     * the clock that no retransmission timer reaches. */
+    f.cfg.oow_ack_interval_us = 1000;
     conn_in_time_wait(&f);
     send_syn(&f, SYN, f.irs, 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
+    f.now += f.cfg.oow_ack_interval_us; /* past the per-connection limit (RFC 5961 §7) */
     send_syn(&f, SYN, f.rcv_nxt, 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
@@ -1688,11 +1704,15 @@ TEST(time_wait_syn_no_listener)
 {
     struct tcpf f;
     tcpf_config(&f);
+    /* A short per-connection limit, so that the second probe below needs only a step of
+     * the clock that no retransmission timer reaches. */
+    f.cfg.oow_ack_interval_us = 1000;
     conn_in_time_wait_active(&f);
     send_syn(&f, SYN, f.rcv_nxt + 100000, 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_NOTHING(&f);
     EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    f.now += f.cfg.oow_ack_interval_us; /* past the per-connection limit (RFC 5961 §7) */
     send_syn(&f, SYN, f.rcv_nxt + 10, 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_STATE(&f, SYNACK_TIME_WAIT);
@@ -2104,30 +2124,67 @@ TEST(established_close_with_unread_data_sends_rst)
  * wide); the budget comes back after one second. */
 TEST(established_challenge_ack_rate_limit)
 {
+    /* RFC 5961 §7 and CVE-2016-5696: challenge ACKs are limited per connection (one per
+     * oow_ack_interval_us, shared with the other out-of-window ACKs, as Linux's
+     * tcp_oow_rate_limited) and stack-wide (a budget drawn each second between half and
+     * one and a half times challenge_ack_limit: blind_test shows why it is random). */
     struct tcpf f;
     tcpf_config(&f);
-    f.cfg.challenge_ack_limit = 3;
     conn_in_established(&f);
     uint64_t t0 = f.now;
-    for (int i = 0; i < 3; i++) {
-        send_ctl(&f, RST, IN_WINDOW(&f) + (uint32_t)i, 0);
-        EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
-    }
     send_ctl(&f, RST, IN_WINDOW(&f), 0);
+    EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
+    /* Within the interval: RSTs, SYNs and too-new ACKs draw nothing more. */
+    send_ctl(&f, RST, IN_WINDOW(&f) + 1, 0);
     EXPECT_NOTHING(&f);
-    send_syn(&f, SYN, IN_WINDOW(&f), 0); /* SYNs and too-new ACKs share the budget */
+    send_syn(&f, SYN, IN_WINDOW(&f), 0);
     EXPECT_NOTHING(&f);
     send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt + 100);
     EXPECT_NOTHING(&f);
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
     struct synack_stats stats;
     synack_get_stats(f.st, &stats);
-    ASSERT_EQ(stats.challenge_acks, 3);
+    ASSERT_EQ(stats.challenge_acks, 1);
     ASSERT_EQ(stats.drop_by_reason[SYNACK_DROP_TCP_CHALLENGE_LIMIT], 3);
-    f.now = t0 + 1000000;
+    /* After it, the next one is answered. */
+    f.now = t0 + f.cfg.oow_ack_interval_us;
     send_ctl(&f, RST, IN_WINDOW(&f), 0);
     EXPECT_SEG(&f, ACK, f.snd_nxt, f.rcv_nxt, 0);
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+TEST(challenge_ack_budget_is_stack_wide_and_random)
+{
+    /* 40 connections each provoke one challenge ACK in the same second; with a limit of 10
+     * the stack answers between 5 and 14 of them, and the number varies by second. */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.challenge_ack_limit = 10;
+    conn_in_established(&f);
+    uint32_t base = f.rcv_nxt;
+    for (uint16_t p = 1; p < 40; p++) {
+        f.pport = (uint16_t)(TCPF_PEER_PORT + p);
+        send_syn(&f, SYN, TCPF_PEER_ISS, 0);
+        ASSERT(recv_seg(&f, f.now, NULL));
+        send_ctl(&f, ACK, TCPF_PEER_ISS + 1, f.seg.tcp.seq + 1);
+        ASSERT(synack_accept(f.st, f.lsd, NULL) >= 0);
+    }
+    int counts[6];
+    bool varies = false;
+    for (int r = 0; r < 6; r++) {
+        f.now += 1000000;
+        int n = 0;
+        for (uint16_t p = 0; p < 40; p++) {
+            f.pport = (uint16_t)(TCPF_PEER_PORT + p);
+            send_ctl(&f, RST, base + 100, 0);
+        }
+        while (recv_seg(&f, f.now, NULL)) n++;
+        counts[r] = n;
+        ASSERT(n >= 5 && n <= 14);
+        if (r > 0 && counts[r] != counts[0]) varies = true;
+    }
+    ASSERT(varies);
     tcpf_free(&f);
 }
 
