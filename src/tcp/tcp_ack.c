@@ -82,6 +82,12 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         t->dupacks = 0;
         t->cc->on_ack(t, acked, now);
     }
+    /* RFC 6582 §3.2 step 1 asks whether SND.UNA is beyond recover, a comparison that holds
+     * only within 2^31 (RFC 9293 §3.4): left alone, recover would fall more than 2^31
+     * behind after 2 GiB without a loss and look ahead again, switching fast retransmit
+     * off for the next 2 GiB. Once SND.UNA has passed it, recover has done its work and is
+     * dragged along just below SND.UNA, where "SND.UNA > recover" keeps holding. */
+    if (!t->in_recovery && seq_gt(t->snd_una, t->recover)) t->recover = t->snd_una - 1;
     /* RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged, else restart it. */
     if (t->snd_una == t->snd_max)
         t->t_rtx = 0;
