@@ -158,7 +158,7 @@ void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
 void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
-void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);

@@ -132,8 +132,16 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     if (t->sack_ok && t->sacked.n > 0) {
         t->recover = t->snd_max;
         t->in_recovery = t->sack_recovery = true;
-        t->high_rxt = t->snd_una;
         t->cwnd = t->ssthresh;
+        /* RFC 6675 §5 (4.3): the first segment presumed lost is retransmitted at once,
+         * whatever the pipe: just after cwnd was halved the pipe is usually above it
+         * (more so when the tail of the flight is lost too), and the loop of tcp_output,
+         * which waits for pipe < cwnd, would leave the repair to the RTO. */
+        uint32_t first_hole = t->sacked.left[0];
+        uint32_t len = tcp_retransmit_head(st, sk, now);
+        t->high_rxt = t->snd_una + len;
+        if (len > 0 && seq_gt(t->high_rxt, first_hole) && seq_gt(first_hole, t->snd_una))
+            t->high_rxt = first_hole;
         tcp_rtx_arm(st, t, now);
         tcp_output(st, sk, now);
         return;

@@ -205,8 +205,8 @@ static uint32_t tcp_seg_max(const struct tcb *t)
 
 /* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK): never
  * more than was sent before, since bytes beyond SND.MAX are new data, not a
- * retransmission, and SND.MAX does not move here. */
-void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
+ * retransmission, and SND.MAX does not move here. Returns the bytes of data resent. */
+uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
@@ -216,12 +216,12 @@ void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint16_t flags = SYNACK_TCP_ACK;
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
-    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return;
-    if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) == 0) {
-        t->retransmits++;
-        st->stats.retransmits++;
-        t->rtt_timing = false; /* Karn: no sample from retransmitted data */
-    }
+    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return 0;
+    if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) < 0) return 0;
+    t->retransmits++;
+    st->stats.retransmits++;
+    t->rtt_timing = false; /* Karn: no sample from retransmitted data */
+    return len;
 }
 
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)

@@ -1,0 +1,169 @@
+/*
+ * recovery_test.c - loss recovery and congestion control against a scripted peer on an
+ * integer clock: SACK recovery's first retransmission (RFC 6675 §5 step 4.3), recover
+ * after an Eifel undo, Karn's rule for SACK retransmissions (RFC 6298 §3), and the
+ * congestion window's validation and restart after idle (RFC 5681 §4.1, RFC 7661).
+ *
+ * The peer keeps a map of the segments it holds (every segment is one full MSS, so a
+ * segment is an index) and answers with a cumulative ACK and SACK blocks built from it.
+ */
+#include "tcp_fixture.h"
+
+#define MS  1000ull
+#define SEC 1000000ull
+
+#define NSEG 256
+
+struct peer {
+    struct tcpf f;
+    bool ts;         /* timestamps negotiated */
+    uint32_t tsval;  /* the peer's clock, always moving on (PAWS) */
+    uint32_t ecr;    /* what the next ACK echoes */
+    uint32_t base;   /* the sequence number of segment 0 */
+    uint32_t mss;    /* the stack's SND.MSS: every segment is this long */
+    bool have[NSEG]; /* segments the peer holds */
+    int sent[4096];  /* segment indices the stack sent, in order */
+    uint32_t sent_ts[4096];
+    int nsent;
+};
+
+/* The handshake, with SACK permitted (and timestamps when ts) in the peer's SYN. */
+static void peer_open(struct peer *p, bool ts, const char *cc)
+{
+    struct tcpf *f = &p->f;
+    tcpf_config(f);
+    f->cfg.cc = cc;
+    conn_in_listen(f);
+    p->ts = ts;
+    p->tsval = 100;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    o.has_ts = ts;
+    o.ts_val = p->tsval++;
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT(f->seg.tcp.opts.sack_permitted);
+    f->iss = f->seg.tcp.seq;
+    p->ecr = f->seg.tcp.opts.ts_val;
+    f->snd_nxt = f->iss + 1;
+    f->rcv_nxt = f->irs + 1;
+    f->sd = tcpf_find_conn(f);
+    f->now += 1 * MS;
+    memset(&o, 0, sizeof o);
+    o.has_ts = ts;
+    o.ts_val = p->tsval++;
+    o.ts_ecr = p->ecr;
+    send_seg(f, f->now, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_NOTHING(f);
+    ASSERT_EQ(synack_accept(f->st, f->lsd, NULL), f->sd);
+    struct synack_sockinfo in = tcpf_info(f);
+    ASSERT(in.sack_ok);
+    ASSERT_EQ(in.ts_ok, ts);
+    p->base = f->iss + 1;
+    p->mss = in.snd_mss;
+    memset(p->have, 0, sizeof p->have);
+    p->nsent = 0;
+}
+
+/* Takes every segment the stack sends at f->now; returns how many. */
+static int peer_take(struct peer *p)
+{
+    int n = 0;
+    while (recv_seg(&p->f, p->f.now, NULL)) {
+        if (p->f.seg.payload_len == 0) continue;
+        uint32_t off = p->f.seg.tcp.seq - p->base;
+        ASSERT_EQ(off % p->mss, 0);
+        ASSERT(p->nsent < 4096);
+        p->sent_ts[p->nsent] = p->f.seg.tcp.opts.ts_val;
+        p->sent[p->nsent++] = (int)(off / p->mss);
+        n++;
+    }
+    return n;
+}
+
+static uint32_t seg_seq(const struct peer *p, int i)
+{
+    return p->base + (uint32_t)i * p->mss;
+}
+
+/* The peer's ACK for what it holds: cumulative, and up to 4 (3 with timestamps) SACK
+ * blocks, the highest first. */
+static void peer_ack(struct peer *p)
+{
+    int cum = 0;
+    while (cum < NSEG && p->have[cum]) cum++;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = p->ts;
+    o.ts_val = p->tsval++;
+    o.ts_ecr = p->ecr;
+    int maxb = p->ts ? 3 : 4;
+    for (int i = NSEG - 1; i > cum && o.sack_count < maxb; i--) {
+        if (!p->have[i]) continue;
+        int r = i + 1, l = i;
+        while (l - 1 > cum && p->have[l - 1]) l--;
+        o.sack[o.sack_count].left = seg_seq(p, l);
+        o.sack[o.sack_count].right = seg_seq(p, r);
+        o.sack_count++;
+        i = l;
+    }
+    send_seg(&p->f, p->f.now, SYNACK_TCP_ACK, p->f.rcv_nxt, seg_seq(p, cum), TCPF_PEER_WIN, NULL, 0,
+             &o);
+}
+
+/* The segment arrives and the peer acknowledges it; the stack's answer is taken. */
+static int deliver(struct peer *p, int i)
+{
+    p->have[i] = true;
+    peer_ack(p);
+    return peer_take(p);
+}
+
+static bool sent_after(const struct peer *p, int from, int idx)
+{
+    for (int k = from; k < p->nsent; k++)
+        if (p->sent[k] == idx) return true;
+    return false;
+}
+
+static struct synack_stats stats(struct peer *p)
+{
+    struct synack_stats s;
+    synack_get_stats(p->f.st, &s);
+    return s;
+}
+
+static void write_segs(struct peer *p, int n)
+{
+    static uint8_t buf[65536];
+    memset(buf, 'd', sizeof buf);
+    ASSERT_EQ(synack_send(p->f.st, p->f.sd, p->f.now, buf, (size_t)n * p->mss), (long)n * p->mss);
+}
+
+/* ---- item 3 -------------------------------------------------------------------------- */
+
+TEST(sack_recovery_sends_first_retransmission_at_once)
+{
+    /* Ten segments; the first and the tail (4..9) are lost, 1..3 arrive. At the third
+     * duplicate ACK cwnd is halved to 5 segments while 6 are still thought in the
+     * network, but RFC 6675 §5 (4.3) retransmits the first lost segment regardless. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    ASSERT_EQ(deliver(&p, 1), 0);
+    ASSERT_EQ(deliver(&p, 2), 0);
+    int from = p.nsent;
+    deliver(&p, 3);
+    ASSERT(sent_after(&p, from, 0));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST_MAIN()
