@@ -49,6 +49,11 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         t->ssthresh = t->ssthresh > t->undo_ssthresh ? t->ssthresh : t->undo_ssthresh;
         t->in_recovery = t->sack_recovery = false;
         t->dupacks = 0;
+        /* There was no loss, so recover (SND.MAX when recovery began) marks nothing: left
+         * there, a real loss later in the same flight (this ACK may be partial) could not
+         * start fast retransmit (RFC 6582 §3.2 step 1) and would wait for the RTO. RFC 4015
+         * does not say; Linux returns to the Open state, where any loss is repaired. */
+        t->recover = t->snd_una - 1;
         st->stats.spurious_retransmits++;
     }
     t->undo_ok = false;

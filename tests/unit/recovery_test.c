@@ -166,4 +166,38 @@ TEST(sack_recovery_sends_first_retransmission_at_once)
     tcpf_free(&p.f);
 }
 
+/* ---- item 4 -------------------------------------------------------------------------- */
+
+TEST(eifel_undo_on_partial_ack_lets_a_later_loss_fast_retransmit)
+{
+    /* Segment 0 is late (reordered), segment 5 is lost. Three duplicate ACKs start
+     * recovery; then the original 0 arrives, and the ACK (up to 5, short of recover: a
+     * partial ACK) echoes its timestamp: Eifel undoes the reduction and leaves recovery.
+     * The loss of 5 must then be repaired by fast retransmit, not wait for the RTO. */
+    static struct peer p;
+    peer_open(&p, true, NULL);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    uint32_t ts0 = p.sent_ts[0];
+    p.f.now += 2 * MS;
+    deliver(&p, 1);
+    deliver(&p, 2);
+    deliver(&p, 3);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    p.f.now += 1 * MS;
+    p.have[4] = true;
+    p.ecr = ts0; /* the original 0 arrives: its ACK echoes its timestamp */
+    deliver(&p, 0);
+    ASSERT_EQ(stats(&p).spurious_retransmits, 1);
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT(sent_after(&p, from, 5));
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
 TEST_MAIN()
