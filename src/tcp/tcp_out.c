@@ -265,6 +265,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->high_rxt = hole + len;
         t->retransmits++;
         st->stats.retransmits++;
+        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
+         * (or waited for) a retransmission, so it is no sample. */
+        t->rtt_timing = false;
     }
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
@@ -316,9 +319,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (rexmit) {
             t->retransmits++;
             st->stats.retransmits++;
-        } else if (!t->rtt_timing && len > 0) {
+        } else if (!t->rtt_timing && len > 0 && !t->in_recovery) {
             /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
-             * one). */
+             * one). Not during recovery: the ACK covering new data sent now also covers
+             * the holes being retransmitted below it, and Linux takes no sample from an
+             * ACK of retransmitted data (FLAG_RETRANS_DATA_ACKED). */
             t->rtt_timing = true;
             t->rtt_seq = t->snd_nxt;
             t->rtt_start = now;

@@ -200,4 +200,48 @@ TEST(eifel_undo_on_partial_ack_lets_a_later_loss_fast_retransmit)
     tcpf_free(&p.f);
 }
 
+/* ---- item 5 -------------------------------------------------------------------------- */
+
+TEST(karn_no_rtt_sample_across_a_sack_retransmission)
+{
+    /* Every round trip is 1 ms. Segment 5 is lost, and so is segment 17, the first new
+     * segment sent during recovery. The peer's reports of what it holds above 17 (and the
+     * resent 5) are held up for 35 ms; then 17 is retransmitted by the SACK recovery loop
+     * and everything is acknowledged 1 ms later. That ACK answers the retransmission, not the
+     * original sent 36 ms earlier (and the hole at 5, whose repair arrives with it): it is no RTT
+     * sample (RFC 6298 §3), and SRTT stays about 1 ms. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 40);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 5; i++) p.have[i] = true;
+    peer_ack(&p);
+    ASSERT_EQ(peer_take(&p), 7); /* 10..16 */
+    p.f.now += 1 * MS;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8); /* recovery: 5 is resent */
+    ASSERT(sent_after(&p, 0, 5));
+    for (int i = 9; i <= 16; i++) deliver(&p, i); /* new data goes out: 17, 18, ... */
+    ASSERT(sent_after(&p, 0, 17));
+    int hi = p.sent[p.nsent - 1];
+    p.f.now += 35 * MS;
+    int from = p.nsent;
+    for (int i = 18; i <= hi; i++) deliver(&p, i); /* the resent 5 is still on its way */
+    ASSERT(sent_after(&p, from, 17));              /* the SACK loop resent 17 */
+    for (int round = 0; round < 10; round++) {
+        p.f.now += 1 * MS;
+        for (int k = 0; k < p.nsent; k++) p.have[p.sent[k]] = true;
+        peer_ack(&p);
+        peer_take(&p);
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    printf("     SRTT %llu us\n", (unsigned long long)in.srtt_us);
+    ASSERT(in.srtt_us < 2 * MS);
+    tcpf_free(&p.f);
+}
+
 TEST_MAIN()
