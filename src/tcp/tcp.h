@@ -35,8 +35,14 @@ struct tcp_cc_ops {
     void (*on_ack)(struct tcb *t, uint32_t acked, uint64_t now);
     /* A loss was detected: returns the new ssthresh. */
     uint32_t (*ssthresh)(struct tcb *t);
+    /* Optional: the window restarts after an idle period (tcp_cwnd_restart). */
+    void (*restart)(struct tcb *t);
 };
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
+/* Congestion window validation and restart, for every algorithm (cc_newreno.c). */
+void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
+void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
+bool tcp_cwnd_limited(const struct tcb *t);
 extern const struct tcp_cc_ops tcp_cc_cubic;
 /* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
@@ -101,6 +107,13 @@ struct tcb {
     struct reass sacked;
     uint32_t high_rxt;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
+    /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
+     * flight of the current window of data, whether cwnd was what limited it, and the
+     * sequence number ending that window (Linux: lsndtime, max_packets_out,
+     * is_cwnd_limited, cwnd_usage_seq). */
+    uint64_t lsndtime;
+    uint32_t max_flight, cwnd_usage_seq;
+    bool cwnd_limited;
 
     /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
     bool ack_now;

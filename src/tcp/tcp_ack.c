@@ -85,7 +85,8 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         }
     } else {
         t->dupacks = 0;
-        t->cc->on_ack(t, acked, now);
+        /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
+        if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
     }
     /* RFC 6582 §3.2 step 1 asks whether SND.UNA is beyond recover, a comparison that holds
      * only within 2^31 (RFC 9293 §3.4): left alone, recover would fall more than 2^31

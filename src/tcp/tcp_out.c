@@ -251,6 +251,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
     uint32_t seg_max = tcp_seg_max(t);
     bool sack_rec = t->in_recovery && t->sack_recovery;
+    uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
      * retransmit the next lost hole; when none is left, send new data below. */
     for (int guard = 0; sack_rec && guard < 100000; guard++) {
@@ -269,6 +270,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
          * (or waited for) a retransmission, so it is no sample. */
         t->rtt_timing = false;
     }
+    if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
+    bool cwnd_full = false;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -281,6 +284,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         uint32_t cwnd_room = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
@@ -334,6 +338,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->t_persist = 0;
         if (fin) break;
     }
+
+    if (t->segs_out != segs_before) t->lsndtime = now;
+    tcp_cwnd_validate(t, cwnd_full);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the
      * window (RFC 9293 §3.8.6.1) or, for a small usable window, pushes after a while. */

@@ -244,4 +244,95 @@ TEST(karn_no_rtt_sample_across_a_sack_retransmission)
     tcpf_free(&p.f);
 }
 
+/* ---- item 6 -------------------------------------------------------------------------- */
+
+static void app_limited(const char *cc)
+{
+    /* 2,000 request/response exchanges of 100 bytes: one small segment in flight at a
+     * time. The window was never the limit, so it must not grow (RFC 7661; Linux's
+     * tcp_is_cwnd_limited): it stays the initial window. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    uint8_t req[100];
+    memset(req, 'q', sizeof req);
+    uint32_t nxt = p.base;
+    for (int i = 0; i < 2000; i++) {
+        ASSERT_EQ(synack_send(p.f.st, p.f.sd, p.f.now, req, sizeof req), 100);
+        ASSERT(recv_seg(&p.f, p.f.now, NULL));
+        ASSERT_EQ(p.f.seg.payload_len, 100);
+        nxt += 100;
+        p.f.now += 1 * MS;
+        send_ctl(&p.f, SYNACK_TCP_ACK, p.f.rcv_nxt, nxt);
+        EXPECT_NOTHING(&p.f);
+        p.f.now += 1 * MS;
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    printf("     %s: cwnd %u bytes (%u segments) after 2000 exchanges\n", cc, in.cwnd,
+           in.cwnd / in.snd_mss);
+    ASSERT(in.cwnd <= 10 * in.snd_mss);
+    tcpf_free(&p.f);
+}
+
+static void idle_restart(const char *cc)
+{
+    /* A bulk transfer opens the window; after an hour of silence (far more than an RTO)
+     * the next 64 KiB write must start again from the restart window, min(IW, cwnd)
+     * (RFC 5681 §4.1), not leave as one burst. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    for (int round = 0; round < 6; round++) {
+        write_segs(&p, 40);
+        for (int k = 0; k < 20; k++) {
+            peer_take(&p);
+            p.f.now += 1 * MS;
+            for (int j = 0; j < p.nsent; j++) p.have[p.sent[j] % NSEG] = true;
+            /* an ACK every other segment, cumulative */
+            struct synack_sockinfo in = tcpf_info(&p.f);
+            uint32_t una = in.snd_una;
+            while (una != in.snd_nxt) {
+                uint32_t step = in.snd_nxt - una > 2 * p.mss ? 2 * p.mss : in.snd_nxt - una;
+                una += step;
+                send_ctl(&p.f, SYNACK_TCP_ACK, p.f.rcv_nxt, una);
+            }
+        }
+        peer_take(&p);
+        struct synack_sockinfo in = tcpf_info(&p.f);
+        ASSERT_EQ(in.snd_una, in.snd_nxt);
+        p.base = in.snd_nxt;
+        p.nsent = 0;
+        memset(p.have, 0, sizeof p.have);
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    uint32_t before = in.cwnd;
+    ASSERT(before > 10 * in.snd_mss);
+    p.f.now += 3600 * SEC;
+    write_segs(&p, 44);
+    int burst = peer_take(&p);
+    in = tcpf_info(&p.f);
+    printf("     %s: cwnd %u segments before an hour idle, burst after it %d segments, cwnd %u\n",
+           cc, before / in.snd_mss, burst, in.cwnd / in.snd_mss);
+    ASSERT(burst <= 10);
+    tcpf_free(&p.f);
+}
+
+TEST(cwnd_not_grown_when_application_limited_newreno)
+{
+    app_limited("newreno");
+}
+
+TEST(cwnd_not_grown_when_application_limited_cubic)
+{
+    app_limited("cubic");
+}
+
+TEST(cwnd_restarts_after_idle_newreno)
+{
+    idle_restart("newreno");
+}
+
+TEST(cwnd_restarts_after_idle_cubic)
+{
+    idle_restart("cubic");
+}
+
 TEST_MAIN()
