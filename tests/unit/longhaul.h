@@ -150,4 +150,36 @@ static inline void longhaul_run(struct simnet *n, struct longhaul *h, uint64_t l
     h->ok = !bad && h->received == h->bytes;
 }
 
+/* The link of the long tests: 40 Gbit/s, 1 ms each way, jumbo frames (so that a few GB
+ * take few segments: the tests run under ASan), 4 MiB windows. */
+static inline void longhaul_net(struct simnet *n, uint64_t seed, uint16_t mtu)
+{
+    struct synack_config c[2];
+    for (int i = 0; i < 2; i++) {
+        simnet_config(&c[i], i, seed);
+        c[i].mtu = mtu;
+        c[i].sndbuf = c[i].rcvbuf = 4u << 20;
+    }
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.mtu = mtu;
+    lc.delay_us = 1000;
+    lc.bandwidth_bps = 40000000000ull; /* 40 Gbit/s: BDP 10 MB > the 4 MiB window */
+    simnet_init_with(n, c, &lc, seed);
+}
+
+static inline void longhaul_report(struct simnet *n, struct longhaul *h)
+{
+    struct synack_stats s;
+    synack_get_stats(n->st[0], &s);
+    printf("     %llu bytes (%.2f GiB), %d losses, %llu fast retransmits, %llu RTOs, "
+           "%llu retransmitted segments, virtual time %.3f s\n",
+           (unsigned long long)h->received, (double)h->received / (1u << 30), h->dropped,
+           (unsigned long long)s.fast_retransmits, (unsigned long long)s.rto_timeouts,
+           (unsigned long long)s.retransmits, (double)(h->done_us - h->start_us) / 1e6);
+    if (!h->ok)
+        printf("     NOT byte-exact: first wrong byte at %llu\n",
+               (unsigned long long)h->mismatch_at);
+}
+
 #endif
