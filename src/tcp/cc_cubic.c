@@ -105,9 +105,20 @@ static uint32_t cubic_ssthresh(struct tcb *t)
     return ss > floor ? ss : floor;
 }
 
+/* After idle the window starts again from the restart window (tcp_cwnd_restart_check):
+ * the cubic curve of the old epoch no longer applies, a new one starts at the next ACK
+ * in congestion avoidance. */
+static void cubic_restart(struct tcb *t)
+{
+    struct cubic *c = state(t);
+    c->epoch_start = 0;
+    c->acked = 0;
+}
+
 const struct tcp_cc_ops tcp_cc_cubic = {
     .name = "cubic",
     .init = cubic_init,
     .on_ack = cubic_on_ack,
     .ssthresh = cubic_ssthresh,
+    .restart = cubic_restart,
 };

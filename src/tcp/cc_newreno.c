@@ -46,6 +46,50 @@ static uint32_t newreno_ssthresh(struct tcb *t)
     return half > floor ? half : floor;
 }
 
+/* ---- congestion window validation, for every algorithm --------------------------------- */
+
+/* RFC 5681 §4.1: a connection that has sent nothing for longer than an RTO no longer
+ * knows the path, and starts again from the restart window RW = min(IW, cwnd) rather than
+ * sending a whole old window as one burst. Linux (tcp_cwnd_restart) instead halves cwnd
+ * once per RTO of idleness down to RW; this follows the RFC. Where the RFC is silent,
+ * ssthresh keeps the memory of the old window as Linux does: max(ssthresh, 3/4 cwnd). */
+void tcp_cwnd_restart_check(struct tcb *t, uint64_t now)
+{
+    if (t->snd_una != t->snd_max || t->lsndtime == 0 || now - t->lsndtime <= t->rto) return;
+    uint32_t iw = 10 * (uint32_t)t->snd_mss; /* RFC 6928, as init */
+    if (t->cwnd <= iw) return;
+    uint32_t three_q = t->cwnd / 4 * 3;
+    if (t->ssthresh < three_q) t->ssthresh = three_q;
+    t->cwnd = iw;
+    t->bytes_acked_ca = 0;
+    if (t->cc->restart) t->cc->restart(t);
+}
+
+/* After each round of sending: remembers the largest flight of the current window of data
+ * and whether cwnd (not the application or the peer's window) was what stopped it, the
+ * bookkeeping of Linux's tcp_cwnd_validate. cwnd_full: another full segment would not fit
+ * in cwnd. */
+void tcp_cwnd_validate(struct tcb *t, bool cwnd_full)
+{
+    uint32_t flight = t->snd_nxt - t->snd_una;
+    if (!seq_lt(t->snd_una, t->cwnd_usage_seq) || cwnd_full ||
+        (!t->cwnd_limited && flight > t->max_flight)) {
+        t->cwnd_limited = cwnd_full;
+        t->max_flight = flight;
+        t->cwnd_usage_seq = t->snd_nxt;
+    }
+}
+
+/* Whether an ACK may grow cwnd (RFC 7661 §4.3's idea, Linux's tcp_is_cwnd_limited): a
+ * window the sender did not use was never tested against the path. In slow start up to
+ * twice the largest recent flight (cwnd doubles per round trip anyway); in congestion
+ * avoidance only when cwnd was the limit. */
+bool tcp_cwnd_limited(const struct tcb *t)
+{
+    if (t->cwnd < t->ssthresh) return (uint64_t)t->cwnd < 2 * (uint64_t)t->max_flight;
+    return t->cwnd_limited;
+}
+
 static const struct tcp_cc_ops newreno = {
     .name = "newreno",
     .init = newreno_init,

@@ -35,8 +35,14 @@ struct tcp_cc_ops {
     void (*on_ack)(struct tcb *t, uint32_t acked, uint64_t now);
     /* A loss was detected: returns the new ssthresh. */
     uint32_t (*ssthresh)(struct tcb *t);
+    /* Optional: the window restarts after an idle period (tcp_cwnd_restart). */
+    void (*restart)(struct tcb *t);
 };
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
+/* Congestion window validation and restart, for every algorithm (cc_newreno.c). */
+void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
+void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
+bool tcp_cwnd_limited(const struct tcb *t);
 extern const struct tcp_cc_ops tcp_cc_cubic;
 /* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
@@ -103,6 +109,13 @@ struct tcb {
     struct reass sacked;
     uint32_t high_rxt;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
+    /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
+     * flight of the current window of data, whether cwnd was what limited it, and the
+     * sequence number ending that window (Linux: lsndtime, max_packets_out,
+     * is_cwnd_limited, cwnd_usage_seq). */
+    uint64_t lsndtime;
+    uint32_t max_flight, cwnd_usage_seq;
+    bool cwnd_limited;
 
     /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
     bool ack_now;
@@ -185,7 +198,7 @@ void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
 void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
-void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);

@@ -49,6 +49,11 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         t->ssthresh = t->ssthresh > t->undo_ssthresh ? t->ssthresh : t->undo_ssthresh;
         t->in_recovery = t->sack_recovery = false;
         t->dupacks = 0;
+        /* There was no loss, so recover (SND.MAX when recovery began) marks nothing: left
+         * there, a real loss later in the same flight (this ACK may be partial) could not
+         * start fast retransmit (RFC 6582 §3.2 step 1) and would wait for the RTO. RFC 4015
+         * does not say; Linux returns to the Open state, where any loss is repaired. */
+        t->recover = t->snd_una - 1;
         st->stats.spurious_retransmits++;
     }
     t->undo_ok = false;
@@ -80,8 +85,15 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         }
     } else {
         t->dupacks = 0;
-        t->cc->on_ack(t, acked, now);
+        /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
+        if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
     }
+    /* RFC 6582 §3.2 step 1 asks whether SND.UNA is beyond recover, a comparison that holds
+     * only within 2^31 (RFC 9293 §3.4): left alone, recover would fall more than 2^31
+     * behind after 2 GiB without a loss and look ahead again, switching fast retransmit
+     * off for the next 2 GiB. Once SND.UNA has passed it, recover has done its work and is
+     * dragged along just below SND.UNA, where "SND.UNA > recover" keeps holding. */
+    if (!t->in_recovery && seq_gt(t->snd_una, t->recover)) t->recover = t->snd_una - 1;
     /* RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged, else restart it. */
     if (t->snd_una == t->snd_max)
         t->t_rtx = 0;
@@ -126,8 +138,16 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     if (t->sack_ok && t->sacked.n > 0) {
         t->recover = t->snd_max;
         t->in_recovery = t->sack_recovery = true;
-        t->high_rxt = t->snd_una;
         t->cwnd = t->ssthresh;
+        /* RFC 6675 §5 (4.3): the first segment presumed lost is retransmitted at once,
+         * whatever the pipe: just after cwnd was halved the pipe is usually above it
+         * (more so when the tail of the flight is lost too), and the loop of tcp_output,
+         * which waits for pipe < cwnd, would leave the repair to the RTO. */
+        uint32_t first_hole = t->sacked.left[0];
+        uint32_t len = tcp_retransmit_head(st, sk, now);
+        t->high_rxt = t->snd_una + len;
+        if (len > 0 && seq_gt(t->high_rxt, first_hole) && seq_gt(first_hole, t->snd_una))
+            t->high_rxt = first_hole;
         tcp_rtx_arm(st, t, now);
         tcp_output(st, sk, now);
         return;

@@ -238,8 +238,8 @@ static uint32_t tcp_seg_max(const struct tcb *t)
 
 /* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK): never
  * more than was sent before, since bytes beyond SND.MAX are new data, not a
- * retransmission, and SND.MAX does not move here. */
-void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
+ * retransmission, and SND.MAX does not move here. Returns the bytes of data resent. */
+uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
@@ -249,12 +249,12 @@ void tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint16_t flags = SYNACK_TCP_ACK;
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
-    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return;
-    if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) == 0) {
-        t->retransmits++;
-        st->stats.retransmits++;
-        t->rtt_timing = false; /* Karn: no sample from retransmitted data */
-    }
+    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return 0;
+    if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) < 0) return 0;
+    t->retransmits++;
+    st->stats.retransmits++;
+    t->rtt_timing = false; /* Karn: no sample from retransmitted data */
+    return len;
 }
 
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -284,6 +284,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
     uint32_t seg_max = tcp_seg_max(t);
     bool sack_rec = t->in_recovery && t->sack_recovery;
+    uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
      * retransmit the next lost hole; when none is left, send new data below. */
     for (int guard = 0; sack_rec && guard < 100000; guard++) {
@@ -298,7 +299,12 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->high_rxt = hole + len;
         t->retransmits++;
         st->stats.retransmits++;
+        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
+         * (or waited for) a retransmission, so it is no sample. */
+        t->rtt_timing = false;
     }
+    if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
+    bool cwnd_full = false;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -311,6 +317,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         uint32_t cwnd_room = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
@@ -349,9 +356,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (rexmit) {
             t->retransmits++;
             st->stats.retransmits++;
-        } else if (!t->rtt_timing && len > 0) {
+        } else if (!t->rtt_timing && len > 0 && !t->in_recovery) {
             /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
-             * one). */
+             * one). Not during recovery: the ACK covering new data sent now also covers
+             * the holes being retransmitted below it, and Linux takes no sample from an
+             * ACK of retransmitted data (FLAG_RETRANS_DATA_ACKED). */
             t->rtt_timing = true;
             t->rtt_seq = t->snd_nxt;
             t->rtt_start = now;
@@ -362,6 +371,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->t_persist = 0;
         if (fin) break;
     }
+
+    if (t->segs_out != segs_before) t->lsndtime = now;
+    tcp_cwnd_validate(t, cwnd_full);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the
      * window (RFC 9293 §3.8.6.1) or, for a small usable window, pushes after a while. */

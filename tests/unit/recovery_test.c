@@ -1,0 +1,338 @@
+/*
+ * recovery_test.c - loss recovery and congestion control against a scripted peer on an
+ * integer clock: SACK recovery's first retransmission (RFC 6675 §5 step 4.3), recover
+ * after an Eifel undo, Karn's rule for SACK retransmissions (RFC 6298 §3), and the
+ * congestion window's validation and restart after idle (RFC 5681 §4.1, RFC 7661).
+ *
+ * The peer keeps a map of the segments it holds (every segment is one full MSS, so a
+ * segment is an index) and answers with a cumulative ACK and SACK blocks built from it.
+ */
+#include "tcp_fixture.h"
+
+#define MS  1000ull
+#define SEC 1000000ull
+
+#define NSEG 256
+
+struct peer {
+    struct tcpf f;
+    bool ts;         /* timestamps negotiated */
+    uint32_t tsval;  /* the peer's clock, always moving on (PAWS) */
+    uint32_t ecr;    /* what the next ACK echoes */
+    uint32_t base;   /* the sequence number of segment 0 */
+    uint32_t mss;    /* the stack's SND.MSS: every segment is this long */
+    bool have[NSEG]; /* segments the peer holds */
+    int sent[4096];  /* segment indices the stack sent, in order */
+    uint32_t sent_ts[4096];
+    int nsent;
+};
+
+/* The handshake, with SACK permitted (and timestamps when ts) in the peer's SYN. */
+static void peer_open(struct peer *p, bool ts, const char *cc)
+{
+    struct tcpf *f = &p->f;
+    tcpf_config(f);
+    f->cfg.cc = cc;
+    conn_in_listen(f);
+    p->ts = ts;
+    p->tsval = 100;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    o.has_ts = ts;
+    o.ts_val = p->tsval++;
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT(f->seg.tcp.opts.sack_permitted);
+    f->iss = f->seg.tcp.seq;
+    p->ecr = f->seg.tcp.opts.ts_val;
+    f->snd_nxt = f->iss + 1;
+    f->rcv_nxt = f->irs + 1;
+    f->sd = tcpf_find_conn(f);
+    f->now += 1 * MS;
+    memset(&o, 0, sizeof o);
+    o.has_ts = ts;
+    o.ts_val = p->tsval++;
+    o.ts_ecr = p->ecr;
+    send_seg(f, f->now, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_NOTHING(f);
+    ASSERT_EQ(synack_accept(f->st, f->lsd, NULL), f->sd);
+    struct synack_sockinfo in = tcpf_info(f);
+    ASSERT(in.sack_ok);
+    ASSERT_EQ(in.ts_ok, ts);
+    p->base = f->iss + 1;
+    p->mss = in.snd_mss;
+    memset(p->have, 0, sizeof p->have);
+    p->nsent = 0;
+}
+
+/* Takes every segment the stack sends at f->now; returns how many. */
+static int peer_take(struct peer *p)
+{
+    int n = 0;
+    while (recv_seg(&p->f, p->f.now, NULL)) {
+        if (p->f.seg.payload_len == 0) continue;
+        uint32_t off = p->f.seg.tcp.seq - p->base;
+        ASSERT_EQ(off % p->mss, 0);
+        ASSERT(p->nsent < 4096);
+        p->sent_ts[p->nsent] = p->f.seg.tcp.opts.ts_val;
+        p->sent[p->nsent++] = (int)(off / p->mss);
+        n++;
+    }
+    return n;
+}
+
+static uint32_t seg_seq(const struct peer *p, int i)
+{
+    return p->base + (uint32_t)i * p->mss;
+}
+
+/* The peer's ACK for what it holds: cumulative, and up to 4 (3 with timestamps) SACK
+ * blocks, the highest first. */
+static void peer_ack(struct peer *p)
+{
+    int cum = 0;
+    while (cum < NSEG && p->have[cum]) cum++;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = p->ts;
+    o.ts_val = p->tsval++;
+    o.ts_ecr = p->ecr;
+    int maxb = p->ts ? 3 : 4;
+    for (int i = NSEG - 1; i > cum && o.sack_count < maxb; i--) {
+        if (!p->have[i]) continue;
+        int r = i + 1, l = i;
+        while (l - 1 > cum && p->have[l - 1]) l--;
+        o.sack[o.sack_count].left = seg_seq(p, l);
+        o.sack[o.sack_count].right = seg_seq(p, r);
+        o.sack_count++;
+        i = l;
+    }
+    send_seg(&p->f, p->f.now, SYNACK_TCP_ACK, p->f.rcv_nxt, seg_seq(p, cum), TCPF_PEER_WIN, NULL, 0,
+             &o);
+}
+
+/* The segment arrives and the peer acknowledges it; the stack's answer is taken. */
+static int deliver(struct peer *p, int i)
+{
+    p->have[i] = true;
+    peer_ack(p);
+    return peer_take(p);
+}
+
+static bool sent_after(const struct peer *p, int from, int idx)
+{
+    for (int k = from; k < p->nsent; k++)
+        if (p->sent[k] == idx) return true;
+    return false;
+}
+
+static struct synack_stats stats(struct peer *p)
+{
+    struct synack_stats s;
+    synack_get_stats(p->f.st, &s);
+    return s;
+}
+
+static void write_segs(struct peer *p, int n)
+{
+    static uint8_t buf[65536];
+    memset(buf, 'd', sizeof buf);
+    ASSERT_EQ(synack_send(p->f.st, p->f.sd, p->f.now, buf, (size_t)n * p->mss), (long)n * p->mss);
+}
+
+/* ---- item 3 -------------------------------------------------------------------------- */
+
+TEST(sack_recovery_sends_first_retransmission_at_once)
+{
+    /* Ten segments; the first and the tail (4..9) are lost, 1..3 arrive. At the third
+     * duplicate ACK cwnd is halved to 5 segments while 6 are still thought in the
+     * network, but RFC 6675 §5 (4.3) retransmits the first lost segment regardless. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    ASSERT_EQ(deliver(&p, 1), 0);
+    ASSERT_EQ(deliver(&p, 2), 0);
+    int from = p.nsent;
+    deliver(&p, 3);
+    ASSERT(sent_after(&p, from, 0));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* ---- item 4 -------------------------------------------------------------------------- */
+
+TEST(eifel_undo_on_partial_ack_lets_a_later_loss_fast_retransmit)
+{
+    /* Segment 0 is late (reordered), segment 5 is lost. Three duplicate ACKs start
+     * recovery; then the original 0 arrives, and the ACK (up to 5, short of recover: a
+     * partial ACK) echoes its timestamp: Eifel undoes the reduction and leaves recovery.
+     * The loss of 5 must then be repaired by fast retransmit, not wait for the RTO. */
+    static struct peer p;
+    peer_open(&p, true, NULL);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    uint32_t ts0 = p.sent_ts[0];
+    p.f.now += 2 * MS;
+    deliver(&p, 1);
+    deliver(&p, 2);
+    deliver(&p, 3);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    p.f.now += 1 * MS;
+    p.have[4] = true;
+    p.ecr = ts0; /* the original 0 arrives: its ACK echoes its timestamp */
+    deliver(&p, 0);
+    ASSERT_EQ(stats(&p).spurious_retransmits, 1);
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT(sent_after(&p, from, 5));
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* ---- item 5 -------------------------------------------------------------------------- */
+
+TEST(karn_no_rtt_sample_across_a_sack_retransmission)
+{
+    /* Every round trip is 1 ms. Segment 5 is lost, and so is segment 17, the first new
+     * segment sent during recovery. The peer's reports of what it holds above 17 (and the
+     * resent 5) are held up for 35 ms; then 17 is retransmitted by the SACK recovery loop
+     * and everything is acknowledged 1 ms later. That ACK answers the retransmission, not the
+     * original sent 36 ms earlier (and the hole at 5, whose repair arrives with it): it is no RTT
+     * sample (RFC 6298 §3), and SRTT stays about 1 ms. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 40);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 5; i++) p.have[i] = true;
+    peer_ack(&p);
+    ASSERT_EQ(peer_take(&p), 7); /* 10..16 */
+    p.f.now += 1 * MS;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8); /* recovery: 5 is resent */
+    ASSERT(sent_after(&p, 0, 5));
+    for (int i = 9; i <= 16; i++) deliver(&p, i); /* new data goes out: 17, 18, ... */
+    ASSERT(sent_after(&p, 0, 17));
+    int hi = p.sent[p.nsent - 1];
+    p.f.now += 35 * MS;
+    int from = p.nsent;
+    for (int i = 18; i <= hi; i++) deliver(&p, i); /* the resent 5 is still on its way */
+    ASSERT(sent_after(&p, from, 17));              /* the SACK loop resent 17 */
+    for (int round = 0; round < 10; round++) {
+        p.f.now += 1 * MS;
+        for (int k = 0; k < p.nsent; k++) p.have[p.sent[k]] = true;
+        peer_ack(&p);
+        peer_take(&p);
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    printf("     SRTT %llu us\n", (unsigned long long)in.srtt_us);
+    ASSERT(in.srtt_us < 2 * MS);
+    tcpf_free(&p.f);
+}
+
+/* ---- item 6 -------------------------------------------------------------------------- */
+
+static void app_limited(const char *cc)
+{
+    /* 2,000 request/response exchanges of 100 bytes: one small segment in flight at a
+     * time. The window was never the limit, so it must not grow (RFC 7661; Linux's
+     * tcp_is_cwnd_limited): it stays the initial window. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    uint8_t req[100];
+    memset(req, 'q', sizeof req);
+    uint32_t nxt = p.base;
+    for (int i = 0; i < 2000; i++) {
+        ASSERT_EQ(synack_send(p.f.st, p.f.sd, p.f.now, req, sizeof req), 100);
+        ASSERT(recv_seg(&p.f, p.f.now, NULL));
+        ASSERT_EQ(p.f.seg.payload_len, 100);
+        nxt += 100;
+        p.f.now += 1 * MS;
+        send_ctl(&p.f, SYNACK_TCP_ACK, p.f.rcv_nxt, nxt);
+        EXPECT_NOTHING(&p.f);
+        p.f.now += 1 * MS;
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    printf("     %s: cwnd %u bytes (%u segments) after 2000 exchanges\n", cc, in.cwnd,
+           in.cwnd / in.snd_mss);
+    ASSERT(in.cwnd <= 10 * in.snd_mss);
+    tcpf_free(&p.f);
+}
+
+static void idle_restart(const char *cc)
+{
+    /* A bulk transfer opens the window; after an hour of silence (far more than an RTO)
+     * the next 64 KiB write must start again from the restart window, min(IW, cwnd)
+     * (RFC 5681 §4.1), not leave as one burst. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    for (int round = 0; round < 6; round++) {
+        write_segs(&p, 40);
+        for (int k = 0; k < 20; k++) {
+            peer_take(&p);
+            p.f.now += 1 * MS;
+            for (int j = 0; j < p.nsent; j++) p.have[p.sent[j] % NSEG] = true;
+            /* an ACK every other segment, cumulative */
+            struct synack_sockinfo in = tcpf_info(&p.f);
+            uint32_t una = in.snd_una;
+            while (una != in.snd_nxt) {
+                uint32_t step = in.snd_nxt - una > 2 * p.mss ? 2 * p.mss : in.snd_nxt - una;
+                una += step;
+                send_ctl(&p.f, SYNACK_TCP_ACK, p.f.rcv_nxt, una);
+            }
+        }
+        peer_take(&p);
+        struct synack_sockinfo in = tcpf_info(&p.f);
+        ASSERT_EQ(in.snd_una, in.snd_nxt);
+        p.base = in.snd_nxt;
+        p.nsent = 0;
+        memset(p.have, 0, sizeof p.have);
+    }
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    uint32_t before = in.cwnd;
+    ASSERT(before > 10 * in.snd_mss);
+    p.f.now += 3600 * SEC;
+    write_segs(&p, 44);
+    int burst = peer_take(&p);
+    in = tcpf_info(&p.f);
+    printf("     %s: cwnd %u segments before an hour idle, burst after it %d segments, cwnd %u\n",
+           cc, before / in.snd_mss, burst, in.cwnd / in.snd_mss);
+    ASSERT(burst <= 10);
+    tcpf_free(&p.f);
+}
+
+TEST(cwnd_not_grown_when_application_limited_newreno)
+{
+    app_limited("newreno");
+}
+
+TEST(cwnd_not_grown_when_application_limited_cubic)
+{
+    app_limited("cubic");
+}
+
+TEST(cwnd_restarts_after_idle_newreno)
+{
+    idle_restart("newreno");
+}
+
+TEST(cwnd_restarts_after_idle_cubic)
+{
+    idle_restart("cubic");
+}
+
+TEST_MAIN()
