@@ -7,6 +7,7 @@
  * may change with whether a spoofed guess fell in the victim's window.
  */
 #include "tcp_fixture.h"
+#include "transfer.h"
 
 /* The IPv4 header of the last datagram the fixture received (f->rx). */
 static uint16_t rx_ip_id(const struct tcpf *f)
@@ -126,6 +127,73 @@ TEST(challenge_acks_tell_an_off_path_attacker_nothing)
     f.pport = TCPF_PEER_PORT;
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
     tcpf_free(&f);
+}
+
+/* ---- blind injection into a live transfer ------------------------------------------- */
+
+#define INJECTIONS 10000
+
+static uint64_t inject_rng(struct simnet *n)
+{
+    n->user = n->user * 6364136223846793005ull + 1442695040888963407ull;
+    return n->user >> 17;
+}
+
+/* Called for every segment a stack sends: an off-path attacker who knows the 4-tuple (not
+ * the sequence numbers) forges segments as if from that sender, at random sequence and
+ * acknowledgment numbers: resets, SYNs, SYN,ACKs, FINs and data. */
+static bool inject(struct simnet *n, int from, const struct synack_segment *seg)
+{
+    /* The transfer is live once data flows (a SYN to a connection in SYN-SENT would be a
+     * simultaneous open, RFC 9293 Figure 8: a different test). */
+    if (seg->payload_len == 0) return false;
+    for (int k = 0; k < 3 && n->user_n < INJECTIONS; k++) {
+        static const uint16_t kinds[] = {SYNACK_TCP_RST,
+                                         SYNACK_TCP_RST | SYNACK_TCP_ACK,
+                                         SYNACK_TCP_SYN,
+                                         SYNACK_TCP_SYN | SYNACK_TCP_ACK,
+                                         SYNACK_TCP_FIN | SYNACK_TCP_ACK,
+                                         SYNACK_TCP_ACK | SYNACK_TCP_PSH};
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = seg->ip.src, .dst = seg->ip.dst};
+        struct synack_tcp_hdr h;
+        memset(&h, 0, sizeof h);
+        h.sport = seg->tcp.sport;
+        h.dport = seg->tcp.dport;
+        h.flags = kinds[inject_rng(n) % 6];
+        h.seq = (uint32_t)inject_rng(n);
+        h.ack = (uint32_t)inject_rng(n);
+        h.window = (uint16_t)inject_rng(n);
+        uint8_t data[64], pkt[256];
+        size_t dl = (h.flags & SYNACK_TCP_PSH) ? 1 + inject_rng(n) % sizeof data : 0;
+        for (size_t i = 0; i < dl; i++) data[i] = (uint8_t)inject_rng(n);
+        size_t len = wire_segment_emit(pkt, sizeof pkt, &ip, &h, data, dl);
+        if (len) synack_input(n->st[1 - from], n->now, pkt, len);
+        n->user_n++;
+    }
+    return false; /* the real segment goes on */
+}
+
+TEST(ten_thousand_blind_injections_leave_a_transfer_byte_exact)
+{
+    struct simnet n;
+    uint64_t seed = 11;
+    simnet_init(&n, seed);
+    n.user = seed;
+    n.drop = inject;
+    const uint64_t bytes[2] = {3u << 20, 3u << 20};
+    struct transfer_result r = transfer_run(&n, seed, bytes, 600ull * 1000000);
+    printf("    %d injections; %llu and %llu bytes received, byte-exact %s, closed %s\n", n.user_n,
+           (unsigned long long)r.received[1], (unsigned long long)r.received[0],
+           r.ok ? "yes" : "no", r.closed ? "yes" : "no");
+    ASSERT_EQ(n.user_n, INJECTIONS);
+    ASSERT(r.ok);
+    ASSERT(r.closed);
+    struct synack_stats st[2];
+    synack_get_stats(n.st[0], &st[0]);
+    synack_get_stats(n.st[1], &st[1]);
+    ASSERT_EQ(st[0].conn_reset + st[1].conn_reset, 0);
+    simnet_free(&n);
 }
 
 TEST_MAIN()
