@@ -211,6 +211,10 @@ enum synack_opt {
     SYNACK_OPT_KEEPIDLE,  /* seconds */
     SYNACK_OPT_KEEPINTVL, /* seconds */
     SYNACK_OPT_KEEPCNT,
+    /* RFC 5482, Linux's TCP_USER_TIMEOUT: milliseconds that sent data (or a zero-window
+     * probe) may go without progress before the connection is given up with ETIMEDOUT;
+     * 0 (the default) leaves it to the retry counts. */
+    SYNACK_OPT_USER_TIMEOUT,
 };
 int synack_setopt(synack_stack *s, int sd, int opt, long value);
 int synack_getopt(synack_stack *s, int sd, int opt, long *value);

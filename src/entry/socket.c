@@ -289,6 +289,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
             timer_update(st, sk);
         }
         return 0;
+    case SYNACK_OPT_USER_TIMEOUT:
+        if (v < 0 || v > 86400000l) return SYNACK_EINVAL;
+        t->user_timeout_us = (uint64_t)v * 1000;
+        return 0;
     case SYNACK_OPT_KEEPCNT:
         if (v < 1 || v > 127) return SYNACK_EINVAL;
         t->keep_cnt = (uint32_t)v;
@@ -333,6 +337,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_KEEPCNT:
         *v = t->keep_cnt;
+        return 0;
+    case SYNACK_OPT_USER_TIMEOUT:
+        *v = (long)(t->user_timeout_us / 1000);
         return 0;
     }
     return SYNACK_ENOPROTOOPT;

@@ -125,6 +125,13 @@ struct tcb {
     bool nodelay, keepalive;
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
+    uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
+    /* Since when data or a FIN has waited without progress (nothing newly acknowledged,
+     * the window not opened); 0 when nothing waits. The user timeout counts from it. */
+    uint64_t stall_since;
+    /* Zero-window probes: when the last one went, and how many in a row went unanswered. */
+    uint64_t last_probe_time;
+    uint32_t probes_unanswered;
     uint16_t user_mss;
 
     /* Counters for synack_getinfo. */

@@ -39,6 +39,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->rtx_count = 0;
     t->persist_shift = 0;
     t->t_persist = 0;
+    t->stall_since = now; /* progress: tcp_output clears it when nothing waits */
 
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     if (t->in_recovery && t->undo_ok && o->has_ts && (int32_t)(o->ts_ecr - t->undo_ts) < 0) {
@@ -220,6 +221,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         if (new_wnd > t->snd_wnd) {
             t->t_persist = 0;
             t->persist_shift = 0;
+            if (t->stall_since) t->stall_since = now; /* the window opened: progress */
         }
         t->snd_wnd = new_wnd;
         if (new_wnd > t->max_snd_wnd) t->max_snd_wnd = new_wnd;

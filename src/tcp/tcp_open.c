@@ -79,6 +79,7 @@ static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_
     t->keep_idle_us = lsk->tcb.keep_idle_us;
     t->keep_intvl_us = lsk->tcb.keep_intvl_us;
     t->keep_cnt = lsk->tcb.keep_cnt;
+    t->user_timeout_us = lsk->tcb.user_timeout_us;
     t->user_mss = lsk->tcb.user_mss;
     if (tcb_setup(st, c) < 0) {
         sock_release(st, c);

@@ -380,6 +380,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint32_t pending = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
     bool fin_waits =
         t->fin_queued && seq_leq(t->snd_nxt, data_end) && !seq_gt(t->snd_max, data_end);
+    /* What waits for the peer, for the user timeout (RFC 5482). */
+    if (pending == 0 && !fin_waits && t->snd_una == t->snd_max)
+        t->stall_since = 0;
+    else if (!t->stall_since)
+        t->stall_since = now;
     if ((pending > 0 || fin_waits) && t->snd_una == t->snd_max && !t->t_persist) {
         /* Backed off like the retransmission timer, and bounded by the same maximum. */
         uint64_t d = tcp_rto_backed_off(t, st->cfg.rto_max_us)

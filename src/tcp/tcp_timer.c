@@ -27,6 +27,19 @@ static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, 
     stack_trace(st, &ev);
 }
 
+/* RFC 5482: data, or a zero-window probe, that has made no progress for longer than the
+ * user timeout ends the connection, whoever holds it. */
+static bool user_timed_out(const struct tcb *t, uint64_t now)
+{
+    return t->user_timeout_us && t->stall_since && now - t->stall_since >= t->user_timeout_us;
+}
+
+static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    tcp_send_rst(st, sk, now);
+    tcp_done(st, sk, now, tcp_timeout_error(&sk->tcb));
+}
+
 static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
@@ -51,6 +64,10 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
         return;
     }
     if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
+    if (user_timed_out(t, now)) {
+        give_up(st, sk, now);
+        return;
+    }
     /* A zero window with data outstanding: the retransmission is the window probe, and
      * RFC 1122 §4.2.2.17 keeps probing for as long as the peer answers. So, as Linux does,
      * the connection is given up only when the peer fell silent for this timeout, or
@@ -59,8 +76,7 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     bool orphan = !sk->user_open && sk->parent < 0;
     bool heard = now - t->last_rcv_time <= waited;
     if (t->rtx_count > st->cfg.data_retries && (!zero_wnd || orphan || !heard)) {
-        tcp_send_rst(st, sk, now);
-        tcp_done(st, sk, now, tcp_timeout_error(t));
+        give_up(st, sk, now);
         return;
     }
     /* Full-size segments lost again and again: maybe a Path MTU black hole (tcp_pmtu.c). */
@@ -106,10 +122,21 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
          * peer cannot pin closed connections for ever (Linux: tcp_orphan_retries). */
         uint32_t limit = st->cfg.data_retries < 16 ? st->cfg.data_retries : 16;
         if (!sk->user_open && sk->parent < 0 && t->persist_shift >= limit) {
-            tcp_send_rst(st, sk, now);
-            tcp_done(st, sk, now, SYNACK_ETIMEDOUT);
+            give_up(st, sk, now);
             return;
         }
+        /* And whoever holds it: a peer that stopped answering the probes is gone (as
+         * Linux counts icsk_probes_out, reset by any ACK), and the user timeout bounds a
+         * peer that answers but never opens its window (RFC 5482). */
+        if (t->last_probe_time && t->last_rcv_time < t->last_probe_time)
+            t->probes_unanswered++;
+        else
+            t->probes_unanswered = 0;
+        if (t->probes_unanswered >= limit || user_timed_out(t, now)) {
+            give_up(st, sk, now);
+            return;
+        }
+        t->last_probe_time = now;
         tcp_send_probe(st, sk, now);
         if (t->persist_shift < 16) t->persist_shift++;
     }
