@@ -4,6 +4,6 @@
  */
 #include "../../fuzz/fuzz_stack.c"
 #define FUZZ_TARGET          "fuzz_stack"
-#define FUZZ_SMOKE_MUTATIONS 300
-#define FUZZ_SMOKE_RANDOM    30
+#define FUZZ_SMOKE_MUTATIONS 1000
+#define FUZZ_SMOKE_RANDOM    100
 #include "fuzz_smoke.h"
