@@ -32,9 +32,11 @@ test: deps
 bench: build
 	@sh scripts/bench.sh $(BUILD)
 
+# clang, the library instrumented for coverage (-fsanitize=fuzzer-no-link) and ASan+UBSan;
+# each fuzz/*.c target runs FUZZ_SECONDS (600) from its seed corpus fuzz/corpus/<target>/.
 fuzz:
 	@CC=clang $(CMAKE) -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_FUZZ=ON -DSYNACK_SANITIZE=ON >/dev/null
-	@$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS)
+	@$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz-targets
 	@sh scripts/fuzz.sh $(FUZZ_BUILD)
 
 # Runs tests/packetdrill/*.pkt when PACKETDRILL=/path/to/packetdrill is given.
