@@ -395,6 +395,12 @@ void print_stats(FILE *f, const synack_stack *s, bool json)
         {"pmtu_ignored", st.pmtu_ignored},
         {"pmtu_blackholes", st.pmtu_blackholes},
         {"icmp_soft_errors", st.icmp_soft_errors},
+        {"syn_cookies_sent", st.syn_cookies_sent},
+        {"syn_cookies_accepted", st.syn_cookies_accepted},
+        {"syn_cookies_failed", st.syn_cookies_failed},
+        {"syn_cookies_table_full", st.syn_cookies_table_full},
+        {"syn_cookies_no_room", st.syn_cookies_no_room},
+        {"spurious_retransmits", st.spurious_retransmits},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json) fputs("{", f);
