@@ -13,6 +13,7 @@
 #      20 silent echo connections after theirs (5 s); a client that stops reading a
 #      large response is reset after 4 s without progress
 #   3. the counters (evictions, each timeout) in /stats and in SIGUSR1's dump
+#   4. (with tshark) TCP keepalive: a silent echo connection under keepalive=1 is probed
 # The whole test takes about 30 s.
 # SLOWLORIS_LIMITS replaces serve's limit options (to watch a server without them fail).
 source "$(dirname "$0")/interop_common.bash"
@@ -114,4 +115,16 @@ grep -q "^service http .*evicted [1-9].*timeouts: header [1-9]" "$WORK/serve.log
     fail "SIGUSR1's dump has no limit counters"
 
 stop_serve
+
+# --- 4. TCP keepalive on a service --------------------------------------------------------------
+# A silent echo connection under keepalive=1: synack probes it after 1 s (seen in a capture).
+if command -v tshark >/dev/null 2>&1; then
+    start_serve --echo 7,keepalive=1 --pcap "$WORK/ka.pcap"
+    (sleep 2.5) | inns timeout 5 nc -q 1 "$STACK" 7 >/dev/null
+    stop_serve
+    probes=$(tshark -r "$WORK/ka.pcap" -Y 'tcp.analysis.keep_alive && ip.src == 10.7.0.2' \
+        2>/dev/null | wc -l)
+    [ "$probes" -ge 1 ] || fail "no keepalive probe from synack within 2.5 s of silence"
+    echo "keepalive=1: $probes probe(s) in 2.5 s of silence"
+fi
 echo "PASS"

@@ -536,10 +536,12 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
             continue;
         }
         if (l->p.keepalive) {
-            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
+            /* The parameters first: turning keepalive on arms its timer with the idle time
+             * set then (a later KEEPIDLE does not re-arm it). */
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPIDLE, l->p.keepalive);
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPINTVL, SERVE_KA_INTVL_S);
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPCNT, SERVE_KA_CNT);
+            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
         }
         sv->conns[sd] = k;
         sv->nconns++;
