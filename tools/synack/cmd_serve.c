@@ -15,28 +15,51 @@
 #include "cli.h"
 #include "loop.h"
 #include "svc.h"
+#include "svc_limits.h"
 #include "synack/dev.h"
 #include "synack/synack.h"
 #include "synack/trace.h"
 #include "synack/tun.h"
 
-#define SERVE_MAX_CONNS   512         /* concurrent connections; more are closed at once */
 #define SERVE_SOCKETS     2048        /* socket table: connections, listeners, TIME-WAIT */
+#define SERVE_MAX_CONNS   1024        /* default --max-conns: all services together */
+#define SERVE_SVC_CONNS   256         /* default --max-conns-per-service */
+#define SERVE_HEADER_S    10          /* default --header-timeout (HTTP) */
+#define SERVE_HTTP_IDLE_S 30          /* default --http-idle-timeout */
+#define SERVE_IDLE_S      300         /* default --idle-timeout (echo, discard, chargen) */
+#define SERVE_KA_IDLE_S   10          /* --keepalive: first probe after this much silence, */
+#define SERVE_KA_INTVL_S  5           /* then one every this often, */
+#define SERVE_KA_CNT      3           /* and the connection fails after this many unanswered */
 #define SERVE_LINGER_US   10000000ull /* after our FIN, how long we read what still comes */
 #define SERVE_SHUTDOWN_US 5000000ull  /* SIGINT/SIGTERM: bound on the FIN exchanges */
 #define SERVE_PCAP_FLUSH  1000000ull  /* push the capture to its file every second */
 
+struct listener;
+
 struct conn {
     struct svc_conn c;
+    struct listener *l;
     bool draining; /* our FIN is out; reading (and dropping) until the peer's */
     uint64_t linger_until;
+};
+
+/* A service's limits: given per service (--http 80,max-conns=64,...) or from the defaults. */
+struct policy {
+    long max_conns;          /* -1: not given */
+    double header_s, idle_s; /* -1: not given; 0: none */
+    int keepalive;           /* -1: not given; 0 off; else the keepalive idle, seconds */
 };
 
 struct listener {
     const struct svc_ops *ops;
     uint16_t port;
     int sd;
-    uint64_t accepted;
+    struct policy p;
+    uint32_t max_conns, nconns;
+    struct svc_timeouts to;
+    /* counters */
+    uint64_t accepted, refused_service, refused_global, evicted;
+    uint64_t header_timeouts, idle_timeouts, stall_timeouts, linger_timeouts;
 };
 
 struct serve {
@@ -47,6 +70,9 @@ struct serve {
     uint64_t msl_us; /* 0: the stack's default (30 s) */
     struct listener ls[4];
     int nls;
+    struct policy defaults; /* --max-conns-per-service, --header-timeout, ... */
+    double http_idle_s;     /* --http-idle-timeout */
+    long max_conns;         /* --max-conns */
 
     synack_stack *stack;
     struct live_trace *live;
@@ -55,6 +81,7 @@ struct serve {
     struct conn **conns; /* by socket descriptor */
     uint32_t nconns, busy_hint;
     uint64_t refused, started_at, last_pcap_flush;
+    uint64_t next_timeout; /* the earliest connection deadline, recomputed each iteration */
     bool stopping;
     uint64_t stop_deadline;
     bool finished;
@@ -64,7 +91,9 @@ static void usage(FILE *f)
 {
     fputs("usage: synack serve --tun IF [--addr A/N] [--host-addr A/N] [--echo P] [--discard P]\n"
           "                    [--chargen P] [--http P] [--pcap FILE] [--trace]\n"
-          "                    [--faults SPEC] [--seed N]\n"
+          "                    [--faults SPEC] [--seed N] [--msl S] [--max-conns N]\n"
+          "                    [--max-conns-per-service N] [--header-timeout S]\n"
+          "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side address), serving to the kernel's own TCP:\n"
@@ -81,6 +110,22 @@ static void usage(FILE *f)
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
+          "Limits and timeouts (S in seconds, 0 = none):\n"
+          "  --max-conns N  connections of all services together (1024, at most 2000)\n"
+          "  --max-conns-per-service N  connections of each service (256)\n"
+          "  --header-timeout S  HTTP: the whole request head must come within S of the accept\n"
+          "                 (or of its first byte on a kept-alive connection); else 408 (10)\n"
+          "  --http-idle-timeout S  HTTP: a kept-alive connection without a request, or a\n"
+          "                 response the peer stopped reading, is closed after S (30)\n"
+          "  --idle-timeout S  echo, discard, chargen: closed after S without progress (300)\n"
+          "  --keepalive    TCP keepalive on accepted connections (probe after 10 s of\n"
+          "                 silence, every 5 s, give up after 3)\n"
+          "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
+          "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
+          "At its limit a service evicts (resets) a connection that is closing or has waited\n"
+          "longest for a request head, or one idle for 1 s; with none to evict, the new\n"
+          "connection is closed at once. The counters (refused by which limit, evicted, each\n"
+          "timeout) are in the status page, /stats and SIGUSR1's dump.\n"
           "It answers ping. SIGUSR1 prints the counters on stderr; SIGINT/SIGTERM closes every\n"
           "connection with a FIN exchange (at most 5 s) and exits 0.\n",
           f);
@@ -95,10 +140,59 @@ static int parse_port(const char *v, uint16_t *p)
     return 0;
 }
 
+/* Seconds, 0 (none) to a day. */
+static int parse_seconds(const char *v, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (!*v || *end || !(x >= 0 && x <= 86400)) return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_count(const char *v, long lo, long hi, long *out)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+/* "P[,max-conns=N][,header-timeout=S][,idle-timeout=S][,keepalive[=S]]" */
+static int parse_service(char *v, struct listener *l)
+{
+    char *save = NULL;
+    char *tok = strtok_r(v, ",", &save);
+    if (!tok || parse_port(tok, &l->port) < 0) return -1;
+    while ((tok = strtok_r(NULL, ",", &save))) {
+        char *val = strchr(tok, '=');
+        if (val) *val++ = 0;
+        double secs;
+        if (!strcmp(tok, "max-conns") && val) {
+            if (parse_count(val, 1, SERVE_SOCKETS, &l->p.max_conns) < 0) return -1;
+        } else if (!strcmp(tok, "header-timeout") && val) {
+            if (parse_seconds(val, &l->p.header_s) < 0) return -1;
+        } else if (!strcmp(tok, "idle-timeout") && val) {
+            if (parse_seconds(val, &l->p.idle_s) < 0) return -1;
+        } else if (!strcmp(tok, "keepalive")) {
+            secs = SERVE_KA_IDLE_S;
+            if (val && (parse_seconds(val, &secs) < 0 || secs < 1 || secs > 7200)) return -1;
+            l->p.keepalive = (int)secs;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct serve *o)
 {
     tun_side_defaults(&o->side);
     o->seed = 1;
+    o->defaults = (struct policy){.max_conns = -1, .header_s = -1, .idle_s = -1, .keepalive = -1};
+    o->http_idle_s = -1;
+    o->max_conns = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -108,6 +202,10 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         if (!strcmp(a, "--trace")) {
             o->trace = true;
+            continue;
+        }
+        if (!strcmp(a, "--keepalive")) {
+            o->defaults.keepalive = SERVE_KA_IDLE_S;
             continue;
         }
         if (!v) {
@@ -131,6 +229,16 @@ static int parse(int argc, char **argv, struct serve *o)
             double x = strtod(v, &end);
             if (!*v || *end || x < 0.001 || x > 3600) goto bad;
             o->msl_us = (uint64_t)(x * 1e6);
+        } else if (!strcmp(a, "--max-conns")) {
+            if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->max_conns) < 0) goto bad;
+        } else if (!strcmp(a, "--max-conns-per-service")) {
+            if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->defaults.max_conns) < 0) goto bad;
+        } else if (!strcmp(a, "--header-timeout")) {
+            if (parse_seconds(v, &o->defaults.header_s) < 0) goto bad;
+        } else if (!strcmp(a, "--http-idle-timeout")) {
+            if (parse_seconds(v, &o->http_idle_s) < 0) goto bad;
+        } else if (!strcmp(a, "--idle-timeout")) {
+            if (parse_seconds(v, &o->defaults.idle_s) < 0) goto bad;
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -145,9 +253,17 @@ static int parse(int argc, char **argv, struct serve *o)
             return 2;
         }
         if (svc) {
-            uint16_t port;
-            if (parse_port(v, &port) < 0 || o->nls == 4) goto bad;
-            o->ls[o->nls++] = (struct listener){.ops = svc, .port = port, .sd = -1};
+            if (o->nls == 4) goto bad;
+            struct listener *l = &o->ls[o->nls];
+            *l = (struct listener){
+                .ops = svc,
+                .sd = -1,
+                .p = {.max_conns = -1, .header_s = -1, .idle_s = -1, .keepalive = -1}};
+            char spec[128];
+            if (strlen(v) >= sizeof spec) goto bad;
+            strcpy(spec, v);
+            if (parse_service(spec, l) < 0) goto bad;
+            o->nls++;
         }
         continue;
     bad:
@@ -160,27 +276,85 @@ static int parse(int argc, char **argv, struct serve *o)
         return 2;
     }
     if (o->nls == 0) fprintf(stderr, "synack serve: no service given; only ping is answered\n");
+    /* Each service's values: its own, else the options', else the defaults. */
+    if (o->max_conns < 0) o->max_conns = SERVE_MAX_CONNS;
+    for (int i = 0; i < o->nls; i++) {
+        struct listener *l = &o->ls[i];
+        bool http = l->ops == &svc_http;
+        long m = l->p.max_conns >= 0          ? l->p.max_conns
+                 : o->defaults.max_conns >= 0 ? o->defaults.max_conns
+                                              : SERVE_SVC_CONNS;
+        double hs = l->p.header_s >= 0          ? l->p.header_s
+                    : o->defaults.header_s >= 0 ? o->defaults.header_s
+                                                : SERVE_HEADER_S;
+        double is = l->p.idle_s >= 0 ? l->p.idle_s
+                    : http           ? (o->http_idle_s >= 0 ? o->http_idle_s : SERVE_HTTP_IDLE_S)
+                    : o->defaults.idle_s >= 0 ? o->defaults.idle_s
+                                              : SERVE_IDLE_S;
+        int ka = l->p.keepalive >= 0 ? l->p.keepalive : o->defaults.keepalive;
+        l->max_conns = (uint32_t)(m < o->max_conns ? m : o->max_conns);
+        l->to.header_us = http ? (uint64_t)(hs * 1e6) : 0;
+        l->to.idle_us = (uint64_t)(is * 1e6);
+        l->p.keepalive = ka > 0 ? ka : 0;
+    }
     return 0;
 }
 
 /* ---- status, for SIGUSR1 and the HTTP pages ----------------------------------------------- */
 
+/* The server's own counters as the JSON member "serve". */
+static void status_json(const struct serve *sv, FILE *f)
+{
+    fprintf(f,
+            "\"serve\":{\"conns\":%" PRIu32 ",\"max_conns\":%ld,\"refused\":%" PRIu64
+            ",\"services\":{",
+            sv->nconns, sv->max_conns, sv->refused);
+    for (int i = 0; i < sv->nls; i++) {
+        const struct listener *l = &sv->ls[i];
+        fprintf(f,
+                "%s\"%s:%u\":{\"conns\":%" PRIu32 ",\"max_conns\":%" PRIu32
+                ",\"header_timeout_ms\":%" PRIu64 ",\"idle_timeout_ms\":%" PRIu64
+                ",\"keepalive\":%d,\"accepted\":%" PRIu64 ",\"refused_service_limit\":%" PRIu64
+                ",\"refused_global_limit\":%" PRIu64 ",\"evicted\":%" PRIu64
+                ",\"header_timeouts\":%" PRIu64 ",\"idle_timeouts\":%" PRIu64
+                ",\"stall_timeouts\":%" PRIu64 ",\"linger_timeouts\":%" PRIu64 "}",
+                i ? "," : "", l->ops->name, l->port, l->nconns, l->max_conns,
+                l->to.header_us / 1000, l->to.idle_us / 1000, l->p.keepalive, l->accepted,
+                l->refused_service, l->refused_global, l->evicted, l->header_timeouts,
+                l->idle_timeouts, l->stall_timeouts, l->linger_timeouts);
+    }
+    fputs("}}", f);
+}
+
 static void status(void *ctx, FILE *f, bool json)
 {
     struct serve *sv = ctx;
     if (json) {
-        print_stats(f, sv->stack, true);
+        /* the server's member first: the stack's end with sockets_by_state, as before */
+        fputc('{', f);
+        status_json(sv, f);
+        fputc(',', f);
+        print_stats_members(f, sv->stack);
+        fputs("}\n", f);
         return;
     }
     char a[16], h[16];
     fprintf(f, "synack serve on %s: stack %s/%u, kernel %s/%u, MTU %u\n", sv->side.tun_name,
             ip_str(sv->side.addr, a), sv->side.prefix, ip_str(sv->side.host_addr, h),
             sv->side.host_prefix, sv->side.dev->mtu);
-    fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %d)\n",
-            (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, SERVE_MAX_CONNS);
-    for (int i = 0; i < sv->nls; i++)
-        fprintf(f, "service %-8s port %-5u accepted %" PRIu64 "\n", sv->ls[i].ops->name,
-                sv->ls[i].port, sv->ls[i].accepted);
+    fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
+            (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
+    for (int i = 0; i < sv->nls; i++) {
+        const struct listener *l = &sv->ls[i];
+        fprintf(f,
+                "service %-8s port %-5u accepted %" PRIu64 ", open %" PRIu32 "/%" PRIu32
+                "; refused by the service limit %" PRIu64 ", by the global limit %" PRIu64
+                "; evicted %" PRIu64 "; timeouts: header %" PRIu64 ", idle %" PRIu64
+                ", stall %" PRIu64 ", linger %" PRIu64 "\n",
+                l->ops->name, l->port, l->accepted, l->nconns, l->max_conns, l->refused_service,
+                l->refused_global, l->evicted, l->header_timeouts, l->idle_timeouts,
+                l->stall_timeouts, l->linger_timeouts);
+    }
     struct synack_tun_stats ts;
     synack_tun_get_stats(sv->side.tun, &ts);
     fprintf(f,
@@ -217,7 +391,27 @@ static void conn_release(struct serve *sv, struct conn *k, uint64_t now, bool ab
     k->c.ops->free(&k->c);
     sv->conns[sd] = NULL;
     sv->nconns--;
+    k->l->nconns--;
     free(k);
+}
+
+/* The service is done with the connection (or it timed out idle): close gracefully. */
+static void conn_finish(struct serve *sv, struct conn *k, uint64_t now)
+{
+    k->c.busy = false;
+    if (k->c.peer_eof) {
+        /* Both directions are done: the passive close (CLOSE-WAIT, LAST-ACK). */
+        conn_release(sv, k, now, false);
+        return;
+    }
+    /* We close first: our FIN goes after the queued data (FIN-WAIT-1...TIME-WAIT); what the
+     * peer still sends is read and dropped, so that an unread byte does not turn the close
+     * into a reset (RFC 9112 §9.6's lingering close). */
+    synack_shutdown(sv->stack, k->c.sd, now, SYNACK_SHUT_WR);
+    k->draining = true;
+    k->linger_until = now + SERVE_LINGER_US;
+    svc_set_phase(&k->c, SVC_PHASE_CLOSING, now);
+    if (svc_drain(&sv->host, &k->c, now) != SVC_MORE) conn_release(sv, k, now, false);
 }
 
 static void conn_handle(struct serve *sv, struct conn *k, uint64_t now)
@@ -225,30 +419,95 @@ static void conn_handle(struct serve *sv, struct conn *k, uint64_t now)
     enum svc_result r;
     if (k->draining) {
         r = svc_drain(&sv->host, &k->c, now);
+        if (r == SVC_MORE && now >= k->linger_until) k->l->linger_timeouts++;
         if (r != SVC_MORE || now >= k->linger_until) conn_release(sv, k, now, false);
         return;
     }
+    uint64_t moved = k->c.bytes_in + k->c.bytes_out;
     r = k->c.ops->io(&sv->host, &k->c, now);
+    if (k->c.bytes_in + k->c.bytes_out != moved) k->c.last_progress = now;
     if (r == SVC_ABORT) {
         /* The connection failed (reset, timed out): only the descriptor is left. */
         synack_socket_error(sv->stack, k->c.sd);
         conn_release(sv, k, now, false);
     } else if (r == SVC_DONE) {
-        k->c.busy = false;
-        if (k->c.peer_eof) {
-            /* Both directions are done: the passive close (CLOSE-WAIT, LAST-ACK). */
-            conn_release(sv, k, now, false);
+        conn_finish(sv, k, now);
+    }
+}
+
+/* A timeout of svc_limits.h fired. */
+static void conn_expire(struct serve *sv, struct conn *k, enum svc_expiry why, uint64_t now)
+{
+    switch (why) {
+    case SVC_EXPIRE_HEADER:
+        k->l->header_timeouts++;
+        if (k->c.ops->header_timeout) {
+            k->c.ops->header_timeout(&sv->host, &k->c, now); /* 408 */
+            k->c.last_progress = now;
+            conn_handle(sv, k, now);
         } else {
-            /* We close first: our FIN goes after the queued data (FIN-WAIT-1...TIME-WAIT);
-             * what the peer still sends is read and dropped, so that an unread byte does
-             * not turn the close into a reset (RFC 9112 §9.6's lingering close). */
-            synack_shutdown(sv->stack, k->c.sd, now, SYNACK_SHUT_WR);
-            k->draining = true;
-            k->linger_until = now + SERVE_LINGER_US;
-            r = svc_drain(&sv->host, &k->c, now);
-            if (r != SVC_MORE) conn_release(sv, k, now, false);
+            conn_finish(sv, k, now);
+        }
+        break;
+    case SVC_EXPIRE_IDLE:
+        k->l->idle_timeouts++;
+        conn_finish(sv, k, now);
+        break;
+    case SVC_EXPIRE_STALL:
+        /* The peer reads nothing: a FIN would wait behind the unsent data (and the stack
+         * would probe its zero window forever), so reset. */
+        k->l->stall_timeouts++;
+        conn_release(sv, k, now, true);
+        break;
+    case SVC_EXPIRE_NONE:
+        break;
+    }
+}
+
+/* The best victim for eviction (svc_limits.h), among the service's connections when only is
+ * set, else among all; NULL when none may be evicted. */
+static struct conn *pick_victim(struct serve *sv, const struct listener *only, uint64_t now)
+{
+    struct conn *best = NULL;
+    int best_rank = -1;
+    uint64_t best_key = 0;
+    for (int i = 0; i < SERVE_SOCKETS; i++) {
+        struct conn *k = sv->conns[i];
+        if (!k || (only && k->l != only)) continue;
+        uint64_t key;
+        int rank = svc_evict_rank(&k->c, now, &key);
+        if (svc_evict_better(rank, key, best_rank, best_key)) {
+            best = k;
+            best_rank = rank;
+            best_key = key;
         }
     }
+    return best;
+}
+
+/* Room for one more connection of l: true, maybe after evicting one; false when it must be
+ * refused (counted by the limit that refused it). */
+static bool make_room(struct serve *sv, struct listener *l, uint64_t now)
+{
+    if (l->nconns >= l->max_conns) {
+        struct conn *v = pick_victim(sv, l, now);
+        if (!v) {
+            l->refused_service++;
+            return false;
+        }
+        v->l->evicted++;
+        conn_release(sv, v, now, true);
+    }
+    if (sv->nconns >= (uint32_t)sv->max_conns) {
+        struct conn *v = pick_victim(sv, NULL, now);
+        if (!v) {
+            l->refused_global++;
+            return false;
+        }
+        v->l->evicted++;
+        conn_release(sv, v, now, true);
+    }
+    return true;
 }
 
 static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
@@ -258,24 +517,36 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
         int sd = synack_accept(sv->stack, l->sd, &peer);
         if (sd < 0) return;
         l->accepted++;
-        struct conn *k = sv->nconns < SERVE_MAX_CONNS ? calloc(1, sizeof *k) : NULL;
+        struct conn *k = NULL;
+        if (sd < SERVE_SOCKETS && make_room(sv, l, now)) k = calloc(1, sizeof *k);
         if (k) {
             k->c.sd = sd;
             k->c.ops = l->ops;
+            k->c.phase_since = k->c.last_progress = now;
+            k->l = l;
             if (l->ops->open(&k->c) < 0) {
                 free(k);
                 k = NULL;
             }
         }
         if (!k) {
-            /* Over the limit: the connection is closed at once, which the peer sees as an
+            /* Over a limit: the connection is closed at once, which the peer sees as an
              * immediate FIN (or a reset once it sends), not as a hang. */
             sv->refused++;
             synack_close(sv->stack, sd, now);
             continue;
         }
+        if (l->p.keepalive) {
+            /* The parameters first: turning keepalive on arms its timer with the idle time
+             * set then (a later KEEPIDLE does not re-arm it). */
+            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPIDLE, l->p.keepalive);
+            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPINTVL, SERVE_KA_INTVL_S);
+            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPCNT, SERVE_KA_CNT);
+            synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
+        }
         sv->conns[sd] = k;
         sv->nconns++;
+        l->nconns++;
         conn_handle(sv, k, now);
     }
 }
@@ -294,13 +565,23 @@ static void serve_app(void *ctx, uint64_t now)
     }
     for (int i = 0; i < sv->nls; i++)
         if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
-    /* Connections with output waiting for room, or a lingering close running out. */
-    if (sv->nconns) {
-        for (int i = 0; i < SERVE_SOCKETS; i++) {
-            struct conn *k = sv->conns[i];
-            if (k && (k->c.busy || (k->draining && now >= k->linger_until)))
-                conn_handle(sv, k, now);
+    /* Connections with output waiting for room, or a lingering close running out; then the
+     * timeouts, and the earliest of those still ahead for the loop's wait. */
+    sv->next_timeout = UINT64_MAX;
+    for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++) {
+        struct conn *k = sv->conns[i];
+        if (k && (k->c.busy || (k->draining && now >= k->linger_until))) conn_handle(sv, k, now);
+        k = sv->conns[i];
+        if (!k || k->draining) continue;
+        enum svc_expiry why;
+        uint64_t d = svc_deadline(&k->l->to, &k->c, &why);
+        if (d <= now) {
+            conn_expire(sv, k, why, now);
+            k = sv->conns[i];
+            if (!k || k->draining) continue;
+            d = svc_deadline(&k->l->to, &k->c, &why);
         }
+        if (d < sv->next_timeout) sv->next_timeout = d;
     }
     if (sv->live) live_trace_flush(sv->live);
     if (sv->side.pcap && now - sv->last_pcap_flush >= SERVE_PCAP_FLUSH) {
@@ -355,6 +636,7 @@ static uint64_t serve_deadline(void *ctx)
     struct serve *sv = ctx;
     uint64_t d = UINT64_MAX;
     if (sv->stopping) d = sv->stop_deadline;
+    if (sv->next_timeout < d) d = sv->next_timeout;
     for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++)
         if (sv->conns[i] && sv->conns[i]->draining && sv->conns[i]->linger_until < d)
             d = sv->conns[i]->linger_until;
@@ -453,6 +735,7 @@ int synack_cmd_serve(int argc, char **argv)
     if (loop_open(&sv->loop, sv->stack, sv->side.dev, synack_tun_fd(sv->side.tun), sigs) < 0)
         goto out;
     sv->started_at = sv->last_pcap_flush = loop_now();
+    sv->next_timeout = UINT64_MAX;
 
     char a[16], h[16];
     fprintf(stderr, "synack serve: %s %s (MTU %u); kernel %s/%u, synack %s/%u;",

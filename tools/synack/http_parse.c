@@ -178,6 +178,8 @@ const char *http_reason(int status)
         return "Bad Request";
     case 404:
         return "Not Found";
+    case 408:
+        return "Request Timeout";
     case 414:
         return "URI Too Long";
     case 431:

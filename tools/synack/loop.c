@@ -365,7 +365,7 @@ int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
     return 0;
 }
 
-void print_stats(FILE *f, const synack_stack *s, bool json)
+static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
 {
     struct synack_stats st;
     synack_get_stats(s, &st);
@@ -403,7 +403,7 @@ void print_stats(FILE *f, const synack_stack *s, bool json)
         {"spurious_retransmits", st.spurious_retransmits},
     };
     size_t nc = sizeof c / sizeof c[0];
-    if (json) fputs("{", f);
+    if (json && braces) fputs("{", f);
     for (size_t i = 0; i < nc; i++) {
         if (json)
             fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name, c[i].v);
@@ -431,7 +431,17 @@ void print_stats(FILE *f, const synack_stack *s, bool json)
             fprintf(f, "state %-16s %" PRIu32 "\n", synack_state_name(i), st.sockets_by_state[i]);
         first = false;
     }
-    if (json) fputs("}}\n", f);
+    if (json) fputs(braces ? "}}\n" : "}", f);
+}
+
+void print_stats(FILE *f, const synack_stack *s, bool json)
+{
+    stats_out(f, s, json, true);
+}
+
+void print_stats_members(FILE *f, const synack_stack *s)
+{
+    stats_out(f, s, true, false);
 }
 
 void tun_side_defaults(struct tun_side *s)

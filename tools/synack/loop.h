@@ -93,5 +93,7 @@ int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix);
 /* Prints the stack's counters (segments, retransmissions, drops by reason, sockets by state)
  * as "name value" lines, or as one JSON object when json. */
 void print_stats(FILE *f, const synack_stack *s, bool json);
+/* The same JSON object's members without its braces, for a caller that adds its own. */
+void print_stats_members(FILE *f, const synack_stack *s);
 
 #endif

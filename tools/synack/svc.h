@@ -21,14 +21,36 @@ struct svc_host {
     void *status_ctx;
 };
 
+/* Where a connection is, for its timeouts and for eviction (svc_limits.c). */
+enum svc_phase {
+    SVC_PHASE_STREAM = 0, /* echo, discard, chargen: idle timeout on no progress */
+    SVC_PHASE_HEAD,       /* HTTP: waiting for a (whole) request head: header timeout */
+    SVC_PHASE_IDLE,       /* HTTP: kept alive between requests: idle timeout */
+    SVC_PHASE_RESPONSE,   /* HTTP: sending a response: times out when it makes no progress */
+    SVC_PHASE_CLOSING,    /* our FIN is out, the lingering close is reading the rest */
+};
+
 struct svc_conn {
     int sd;
     const struct svc_ops *ops;
     bool busy;     /* output is waiting for room in the send ring: call io every iteration */
     bool peer_eof; /* the peer's FIN was read */
     uint64_t bytes_in, bytes_out;
+    enum svc_phase phase;
+    uint64_t phase_since;   /* when the phase began (svc_set_phase) */
+    uint64_t last_progress; /* when a byte was last read or queued (set by the server) */
     void *priv;
 };
+
+/* Enters phase p; phase_since moves only when the phase changes, so that a request head
+ * trickling in byte by byte keeps the time its first byte came (or the connection opened). */
+static inline void svc_set_phase(struct svc_conn *c, enum svc_phase p, uint64_t now)
+{
+    if (c->phase != p) {
+        c->phase = p;
+        c->phase_since = now;
+    }
+}
 
 enum svc_result {
     SVC_MORE = 0,   /* call again when the socket is ready */
@@ -42,6 +64,9 @@ struct svc_ops {
     int (*open)(struct svc_conn *c);
     enum svc_result (*io)(const struct svc_host *h, struct svc_conn *c, uint64_t now);
     void (*free)(struct svc_conn *c);
+    /* The header timeout fired (SVC_PHASE_HEAD): queue a final answer (HTTP's 408) that the
+     * next io call sends before it returns SVC_DONE. NULL: the server just closes. */
+    void (*header_timeout)(const struct svc_host *h, struct svc_conn *c, uint64_t now);
 };
 
 extern const struct svc_ops svc_echo, svc_discard, svc_chargen, svc_http;

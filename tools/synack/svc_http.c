@@ -38,6 +38,7 @@ struct http_state {
 static int http_open(struct svc_conn *c)
 {
     c->priv = calloc(1, sizeof(struct http_state));
+    c->phase = SVC_PHASE_HEAD; /* the first request head is due from the accept on */
     return c->priv ? 0 : -1;
 }
 
@@ -169,6 +170,7 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
     for (int guard = 0; guard < 4096; guard++) {
         if (s->responding) {
             bool failed = false;
+            svc_set_phase(c, SVC_PHASE_RESPONSE, now);
             if (!send_response(h, c, s, now, &failed)) {
                 if (failed) return SVC_ABORT;
                 c->busy = true;
@@ -197,6 +199,9 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
             s->req_len = 0;
             continue;
         }
+        /* Waiting for a head: kept alive with nothing yet (idle timeout), or a head begun,
+         * or the first one (header timeout, counted from its first byte or the accept). */
+        svc_set_phase(c, s->req_len || !s->requests ? SVC_PHASE_HEAD : SVC_PHASE_IDLE, now);
         if (c->peer_eof) return SVC_DONE; /* the client closed between requests */
         long r = synack_recv(h->stack, c->sd, now, s->req + s->req_len, sizeof s->req - s->req_len);
         if (r > 0) {
@@ -214,5 +219,19 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
     return SVC_MORE;
 }
 
-const struct svc_ops svc_http = {
-    .name = "http", .open = http_open, .io = http_io, .free = http_free};
+/* The whole head did not come in time: 408 (RFC 9110 §15.5.9) and close; what was read of
+ * the head is dropped. The next io call sends it. */
+static void http_header_timeout(const struct svc_host *h, struct svc_conn *c, uint64_t now)
+{
+    struct http_state *s = c->priv;
+    respond(h, s, NULL, 408);
+    s->req_len = 0;
+    svc_set_phase(c, SVC_PHASE_RESPONSE, now);
+    c->busy = true;
+}
+
+const struct svc_ops svc_http = {.name = "http",
+                                 .open = http_open,
+                                 .io = http_io,
+                                 .free = http_free,
+                                 .header_timeout = http_header_timeout};
