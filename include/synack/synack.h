@@ -102,7 +102,7 @@ struct synack_config {
     uint32_t out_queue;     /* datagrams the stack may hold for the device */
     uint64_t msl_us;        /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2) */
     uint64_t rto_initial_us, rto_min_us, rto_max_us; /* RFC 6298 */
-    uint32_t syn_retries;                /* SYN / SYN-ACK retransmissions before giving up */
+    uint32_t syn_retries;                /* SYN retransmissions before connect() gives up */
     uint32_t data_retries;               /* data/FIN retransmissions before "timed out" */
     uint64_t delack_us;                  /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
     uint32_t challenge_ack_limit;        /* challenge ACKs per second, per stack (RFC 5961 §7) */
@@ -121,6 +121,9 @@ struct synack_config {
      * PAWS-rejected segments without data (Linux's tcp_invalid_ratelimit); 0: no limit.
      * Keeps two stacks out of an ACK war. */
     uint64_t oow_ack_interval_us;
+    /* SYN-ACK retransmissions before a half-open connection is given up (Linux's
+     * tcp_synack_retries: 5, about 63 s with the 1 s initial RTO). */
+    uint32_t synack_retries;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
@@ -264,6 +267,7 @@ struct synack_stats {
      * not be given a socket (reset when they carry nothing, dropped when the client will
      * send again). */
     uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
+    uint64_t ring_bytes; /* send and receive rings allocated now, all connections */
 };
 void synack_get_stats(const synack_stack *s, struct synack_stats *st);
 

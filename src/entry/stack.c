@@ -33,6 +33,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->rto_min_us = 200000;      /* Linux's TCP_RTO_MIN; RFC 6298 §2.4 says 1 s SHOULD */
     cfg->rto_max_us = 60ull * 1000000;
     cfg->syn_retries = 6;
+    cfg->synack_retries = 5;
     cfg->data_retries = 15;
     cfg->delack_us = 40000;
     cfg->challenge_ack_limit = 1000;
@@ -209,5 +210,7 @@ void synack_get_stats(const synack_stack *st, struct synack_stats *out)
         const struct sock *sk = &st->socks[i];
         if (sk->in_use && sk->tcb.state >= 0 && sk->tcb.state <= SYNACK_TIME_WAIT)
             out->sockets_by_state[sk->tcb.state]++;
+        out->ring_bytes += (uint64_t)(sk->tcb.snd.buf ? sk->tcb.snd.cap : 0) +
+                           (sk->tcb.rcv.buf ? sk->tcb.rcv.cap : 0);
     }
 }

@@ -270,8 +270,12 @@ void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int s
 /* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
  * and the socket is freed if the user no longer holds it. */
 void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
-/* Initialise a TCB's buffers and defaults for a new connection. */
+/* Initialise a TCB's defaults for a new connection (no memory is allocated). */
 int tcb_setup(struct synack_stack *st, struct sock *sk);
+/* Allocate its send and receive rings (once): at connect(), and for a passive connection
+ * only when it is established, so that a half-open one costs its slot and nothing more.
+ * 0 or SYNACK_ENOMEM. */
+int tcb_rings(struct synack_stack *st, struct sock *sk);
 /* A passive child is established: it joins its listener's accept queue. */
 void accept_queue_push(struct synack_stack *st, struct sock *child);
 /* The oldest established child (now the application's), or NULL. */

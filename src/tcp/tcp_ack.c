@@ -173,7 +173,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     }
     if (t->state == SYNACK_SYN_RECEIVED) {
         if (seq_gt(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max)) {
-            tcp_establish(st, sk, now, seg, false);
+            if (!tcp_establish(st, sk, now, seg, false)) return TCP_GONE;
         } else {
             /* <SEQ=SEG.ACK><CTL=RST> */
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);

@@ -95,7 +95,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         !(flags & SYNACK_TCP_RST)) {
         if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) &&
             seq_leq(seg->ack, t->snd_max)) {
-            tcp_establish(st, sk, now, seg, true);
+            if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
             t->ack_now = true;
             return TCP_REPLY;
         }

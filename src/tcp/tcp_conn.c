@@ -26,21 +26,30 @@ uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf)
     return ws;
 }
 
-int tcb_setup(struct synack_stack *st, struct sock *sk)
+int tcb_rings(struct synack_stack *st, struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
+    (void)st;
     if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
-    /* The smallest window scale that lets the whole receive ring be advertised
-     * (RFC 7323 §2.3, at most 14). */
-    t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
     /* The ring has 2^scale bytes more than the window it offers: when rounding the
      * scaled window field down would move the right edge left, tcp_out.c rounds it up,
      * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never
-     * passes the ring's end. */
-    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + (1u << t->rcv_wscale)) < 0) {
+     * passes the ring's end. The scale is the one tcb_setup chose from the buffer size,
+     * whether or not the peer agreed to scaling. */
+    uint32_t slack = 1u << tcp_rcv_wscale_for(sk->rcvbuf);
+    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + slack) < 0) {
         ring_free(&t->snd);
         return SYNACK_ENOMEM;
     }
+    return 0;
+}
+
+int tcb_setup(struct synack_stack *st, struct sock *sk)
+{
+    struct tcb *t = &sk->tcb;
+    /* The smallest window scale that lets the whole receive buffer be advertised
+     * (RFC 7323 §2.3, at most 14). */
+    t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
     t->cc = st->cc;
     uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
     t->rcv_mss = (uint16_t)(t->user_mss && t->user_mss < link_mss ? t->user_mss : link_mss);

@@ -29,7 +29,8 @@ struct tcp_rx {
 /* tcp_open.c: CLOSED, LISTEN, SYN-SENT (§3.10.7.1-3) and the move to ESTABLISHED. */
 enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, uint64_t now,
                                     const struct tcp_seg *seg);
-void tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
+/* false when the connection could not be given its rings and was reset (tcp_done ran). */
+bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
                    const struct tcp_seg *seg, bool syn_seg);
 
 /* tcp_check.c: first to fourth steps (sequence number, RST, security, SYN). */

@@ -301,7 +301,7 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     if (ack_ok) {
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
          * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
-        tcp_establish(st, sk, now, seg, true);
+        if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
         /* "If there are other controls or text in the segment, then continue processing
          * at the sixth step": text and a FIN riding on the SYN,ACK are taken. */
         if (seg->dlen > 0) tcp_take_data(st, sk, now, seg->seq + 1, seg->data, seg->dlen, seg);
@@ -323,10 +323,17 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
 }
 
 /* Our SYN is acknowledged by seg: the connection is ESTABLISHED. */
-void tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
+bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
                    const struct tcp_seg *seg, bool syn_seg)
 {
     struct tcb *t = &sk->tcb;
+    /* A passive connection gets its rings now (tcb_rings): without memory for them it
+     * cannot carry data, and the peer is told at once. */
+    if (tcb_rings(st, sk) < 0) {
+        tcp_send_rst(st, sk, now);
+        tcp_done(st, sk, now, SYNACK_ENOMEM);
+        return false;
+    }
     t->snd_una = seg->ack;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
@@ -348,6 +355,7 @@ void tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     if (sk->parent >= 0) accept_queue_push(st, sk);
     /* The user closed the write side during the handshake: the FIN now follows. */
     tcp_set_state(st, sk, now, t->fin_queued ? SYNACK_FIN_WAIT_1 : SYNACK_ESTABLISHED);
+    return true;
 }
 
 /* ---- TIME-WAIT and a new SYN; ICMP ------------------------------------------------------ */

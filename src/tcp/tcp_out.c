@@ -85,7 +85,9 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
 
     if (flags & SYNACK_TCP_SYN) {
         /* RFC 7323 §2.2: the window in a SYN is never scaled. */
-        h.window = (uint16_t)u32min(rcv_window_shifted(t, 0), 65535);
+        /* A passive connection has no rings before it is established (tcb_rings): its
+         * SYN-ACK offers the buffer it will get. */
+        h.window = (uint16_t)u32min(t->rcv.buf ? rcv_window_shifted(t, 0) : sk->rcvbuf, 65535);
         h.opts.has_mss = true;
         h.opts.mss = t->rcv_mss;
         bool active = t->state == SYNACK_SYN_SENT;

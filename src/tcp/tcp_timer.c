@@ -50,7 +50,8 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->rtx_count++;
     st->stats.rto_timeouts++;
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED) {
-        if (t->rtx_count > st->cfg.syn_retries) {
+        uint32_t retries = t->passive ? st->cfg.synack_retries : st->cfg.syn_retries;
+        if (t->rtx_count > retries) {
             /* The handshake gives up: connect() fails with "timed out"; a half-open
              * passive child simply goes away. */
             tcp_done(st, sk, now, t->passive ? 0 : tcp_timeout_error(t));

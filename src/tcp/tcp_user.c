@@ -15,6 +15,7 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     int r = tcb_setup(st, sk);
+    if (r == 0) r = tcb_rings(st, sk);
     if (r < 0) return r;
     t->iss = tcp_choose_isn(st, t, now);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;

@@ -347,4 +347,47 @@ TEST(full_socket_table_answers_a_syn_with_a_cookie)
     synack_stack_free(st);
 }
 
+TEST(half_open_entries_hold_no_rings_and_expire_with_the_syn_ack_retries)
+{
+    /* A flood of half-open connections costs their slots and nothing more: the rings are
+     * allocated when the connection is established; and a half-open entry goes when its
+     * SYN-ACK retransmissions run out (synack_retries, 5: about 63 s, as Linux). */
+    synack_stack *st = cookie_stack(0);
+    int l = listener(st, 64);
+    uint64_t now = 5000000;
+    for (uint16_t p = 0; p < 50; p++) {
+        send_tcp(st, now, (uint16_t)(30000 + p), SYNACK_TCP_SYN, 100u * p, 0, NULL, 1460);
+        drain(st, now);
+    }
+    struct synack_stats s;
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_SYN_RECEIVED], 50);
+    ASSERT_EQ(s.ring_bytes, 0);
+    /* One completes: its rings now exist. */
+    struct seg_out sa;
+    send_tcp(st, now, 41010, SYNACK_TCP_SYN, 500, 0, NULL, 1460);
+    ASSERT(recv_tcp(st, now, &sa));
+    ASSERT(sa.s.tcp.window > 0);
+    send_tcp(st, now, 41010, SYNACK_TCP_ACK, 501, sa.s.tcp.seq + 1, NULL, 0);
+    ASSERT(synack_accept(st, l, NULL) >= 0);
+    synack_get_stats(st, &s);
+    ASSERT(s.ring_bytes > 0);
+    /* The others: SYN-ACKs at +1, +3, +7, +15, +31 s, then gone at +63 s. */
+    int synacks = 0;
+    for (uint64_t t = now; t <= now + 62000000; t += 100000) {
+        synack_poll(st, t);
+        struct seg_out o;
+        while (recv_tcp(st, t, &o))
+            if (o.s.tcp.dport == 30000) synacks++;
+    }
+    ASSERT_EQ(synacks, 5);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_SYN_RECEIVED], 50);
+    synack_poll(st, now + 64000000);
+    drain(st, now + 64000000);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_SYN_RECEIVED], 0);
+    synack_stack_free(st);
+}
+
 TEST_MAIN()

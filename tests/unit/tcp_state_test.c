@@ -2023,13 +2023,13 @@ TEST(syn_sent_retransmit_backoff_and_give_up)
     tcpf_free(&f);
 }
 
-/* The passive side too: the SYN,ACK is repeated with backoff; after syn_retries the
+/* The passive side too: the SYN,ACK is repeated with backoff; after synack_retries the
  * half-open child goes silently and the listener stays. */
 TEST(syn_received_retransmit_backoff_and_give_up)
 {
     struct tcpf f;
     tcpf_config(&f);
-    f.cfg.syn_retries = 2;
+    f.cfg.synack_retries = 2;
     conn_in_syn_received(&f);
     uint64_t t = f.now;
     recv_nothing(&f, t + 1000000 - 1);
