@@ -45,6 +45,7 @@ struct serve {
     const char *faults_spec;
     uint64_t seed;
     uint64_t msl_us; /* 0: the stack's default (30 s) */
+    uint32_t max_sockets; /* 0: SERVE_SOCKETS */
     struct listener ls[4];
     int nls;
 
@@ -81,6 +82,8 @@ static void usage(FILE *f)
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
+          "  --max-sockets N  the stack's socket table: listeners, connections, TIME-WAIT\n"
+          "                 (2..2048, 2048); SYNs beyond it are answered with SYN cookies\n"
           "It answers ping. SIGUSR1 prints the counters on stderr; SIGINT/SIGTERM closes every\n"
           "connection with a FIN exchange (at most 5 s) and exits 0.\n",
           f);
@@ -131,6 +134,11 @@ static int parse(int argc, char **argv, struct serve *o)
             double x = strtod(v, &end);
             if (!*v || *end || x < 0.001 || x > 3600) goto bad;
             o->msl_us = (uint64_t)(x * 1e6);
+        } else if (!strcmp(a, "--max-sockets")) {
+            char *end;
+            unsigned long x = strtoul(v, &end, 10);
+            if (!*v || *end || x < 2 || x > SERVE_SOCKETS) goto bad;
+            o->max_sockets = (uint32_t)x;
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -425,7 +433,7 @@ int synack_cmd_serve(int argc, char **argv)
     cfg.addr = sv->side.addr;
     cfg.prefix_len = sv->side.prefix;
     cfg.mtu = sv->side.dev->mtu;
-    cfg.max_sockets = SERVE_SOCKETS;
+    cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
     if (sv->live) {
         cfg.trace = live_trace_event;
