@@ -68,6 +68,7 @@ struct serve {
     const char *faults_spec;
     uint64_t seed;
     uint64_t msl_us; /* 0: the stack's default (30 s) */
+    uint32_t max_sockets; /* 0: SERVE_SOCKETS */
     struct listener ls[4];
     int nls;
     struct policy defaults; /* --max-conns-per-service, --header-timeout, ... */
@@ -110,6 +111,8 @@ static void usage(FILE *f)
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
+          "  --max-sockets N  the stack's socket table: listeners, connections, TIME-WAIT\n"
+          "                 (2..2048, 2048); SYNs beyond it are answered with SYN cookies\n"
           "Limits and timeouts (S in seconds, 0 = none):\n"
           "  --max-conns N  connections of all services together (1024, at most 2000)\n"
           "  --max-conns-per-service N  connections of each service (256)\n"
@@ -239,6 +242,11 @@ static int parse(int argc, char **argv, struct serve *o)
             if (parse_seconds(v, &o->http_idle_s) < 0) goto bad;
         } else if (!strcmp(a, "--idle-timeout")) {
             if (parse_seconds(v, &o->defaults.idle_s) < 0) goto bad;
+        } else if (!strcmp(a, "--max-sockets")) {
+            char *end;
+            unsigned long x = strtoul(v, &end, 10);
+            if (!*v || *end || x < 2 || x > SERVE_SOCKETS) goto bad;
+            o->max_sockets = (uint32_t)x;
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -707,7 +715,7 @@ int synack_cmd_serve(int argc, char **argv)
     cfg.addr = sv->side.addr;
     cfg.prefix_len = sv->side.prefix;
     cfg.mtu = sv->side.dev->mtu;
-    cfg.max_sockets = SERVE_SOCKETS;
+    cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
     if (sv->live) {
         cfg.trace = live_trace_event;
