@@ -67,7 +67,7 @@ struct serve {
     bool trace;
     const char *faults_spec;
     uint64_t seed;
-    uint64_t msl_us; /* 0: the stack's default (30 s) */
+    uint64_t msl_us;      /* 0: the stack's default (30 s) */
     uint32_t max_sockets; /* 0: SERVE_SOCKETS */
     struct listener ls[4];
     int nls;
@@ -92,7 +92,8 @@ static void usage(FILE *f)
 {
     fputs("usage: synack serve --tun IF [--addr A/N] [--host-addr A/N] [--echo P] [--discard P]\n"
           "                    [--chargen P] [--http P] [--pcap FILE] [--trace]\n"
-          "                    [--faults SPEC] [--seed N] [--msl S] [--max-conns N]\n"
+          "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N] [--max-conns "
+          "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "\n"
