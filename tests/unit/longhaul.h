@@ -152,13 +152,18 @@ static inline void longhaul_run(struct simnet *n, struct longhaul *h, uint64_t l
 
 /* The link of the long tests: 40 Gbit/s, 1 ms each way, jumbo frames (so that a few GB
  * take few segments: the tests run under ASan), 4 MiB windows. */
-static inline void longhaul_net(struct simnet *n, uint64_t seed, uint16_t mtu)
+/* iss: the sender's initial sequence number (0: the stack's own, RFC 6528). */
+static inline void longhaul_net(struct simnet *n, uint64_t seed, uint16_t mtu, uint32_t iss)
 {
     struct synack_config c[2];
     for (int i = 0; i < 2; i++) {
         simnet_config(&c[i], i, seed);
         c[i].mtu = mtu;
         c[i].sndbuf = c[i].rcvbuf = 4u << 20;
+    }
+    if (iss) {
+        c[0].isn_fixed = true;
+        c[0].isn_fixed_value = iss;
     }
     struct synack_sim_config lc;
     synack_sim_config_default(&lc);

@@ -16,7 +16,7 @@ TEST(fast_retransmit_after_2gib_without_loss)
      * (RFC 6582) was set at the first; compared with SND.UNA 2.3 GB later the sequence
      * arithmetic flips, and fast retransmit must start all the same. */
     struct simnet n;
-    longhaul_net(&n, 72, 9000);
+    longhaul_net(&n, 72, 9000, 0);
     static struct longhaul h;
     memset(&h, 0, sizeof h);
     h.bytes = 2600 * MB;
