@@ -10,13 +10,13 @@
  *
  * A path that drops large datagrams without a word (a filtered ICMP: a black hole) shows
  * as repeated timeouts of full-size segments. As Linux does with tcp_mtu_probing=1 (RFC
- * 4821 §7.7 fallback, not its probing), the MSS then falls back: first to Linux's
- * tcp_base_mss of 1024 bytes, then by halves, never below the floor. The choices:
+ * 4821 §7.7 fallback, not its probing), the MSS then falls back: at the third
+ * consecutive timeout (Linux's tcp_retries1) to at most Linux's tcp_base_mss of 1024 bytes,
+ * then by halves at each further timeout, never below the floor. The choices:
  *   - the floor is Linux's min_pmtu, 552 bytes (an MSS of 512): RFC 1191's 68 would let a
  *     forged error force 28-byte segments (RFC 5927 §7.1);
- *   - the fallback happens at every second consecutive timeout (Linux waits for
- *     tcp_retries1, 3): a segment lost twice in a row is rare on a working path, and the
- *     fallback costs little if wrong;
+ *   - three timeouts in a row before the first step, as Linux: a segment lost twice on a
+ *     working path is not rare enough to shrink every segment after it;
  *   - nothing raises the path MTU again (Linux probes upwards every 10 minutes): a
  *     connection keeps the smaller size until it ends.
  */
@@ -24,7 +24,7 @@
 
 #define PMTU_FLOOR    552  /* Linux: net.ipv4.route.min_pmtu */
 #define BLACKHOLE_MSS 1024 /* Linux: net.ipv4.tcp_base_mss */
-#define BLACKHOLE_RTO 2    /* consecutive timeouts of full-size segments before a fallback */
+#define BLACKHOLE_RTO 3    /* consecutive timeouts before a fallback (tcp_retries1) */
 #define IP_TCP_HDRS   40
 
 uint16_t tcp_pmtu(const struct synack_stack *st, const struct tcb *t)
@@ -101,7 +101,7 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
 
 void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
 {
-    if (t->rtx_count < BLACKHOLE_RTO || t->rtx_count % BLACKHOLE_RTO != 0) return;
+    if (t->rtx_count < BLACKHOLE_RTO) return;
     /* Only full-size segments can be the victims of a black hole. */
     uint32_t data_end = t->snd_buf_seq + t->snd.len;
     uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
@@ -110,7 +110,10 @@ void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
     uint32_t opts = opt_room(t);
     uint32_t floor_mss = PMTU_FLOOR - IP_TCP_HDRS - opts;
     if (t->snd_mss <= floor_mss) return;
-    uint32_t mss = t->snd_mss > BLACKHOLE_MSS ? BLACKHOLE_MSS : t->snd_mss / 2;
+    /* The first step caps the MSS at the base (Linux enables its search there); each
+     * later one halves it. */
+    uint32_t mss = t->rtx_count == BLACKHOLE_RTO ? BLACKHOLE_MSS : t->snd_mss / 2;
+    if (mss >= t->snd_mss) return;
     if (mss < floor_mss) mss = floor_mss;
     st->stats.pmtu_blackholes++;
     set_pmtu(st, t, mss + IP_TCP_HDRS + opts);
