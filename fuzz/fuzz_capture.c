@@ -31,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_packet(const struct tr_packet *p, const uint8_t *rec, uint32_t caplen)
 {
     CHECK(p->kind >= TR_PKT_TCP4 && p->kind <= TR_PKT_BAD);
-    if (p->kind != TR_PKT_TCP4) return;
+    if (p->kind != TR_PKT_TCP4 && p->kind != TR_PKT_TCP6) return;
     const struct synack_segment *s = &p->seg;
-    CHECK(s->ip.hdr_len >= 20 && s->tcp.hdr_len >= 20);
+    CHECK((p->kind == TR_PKT_TCP6 || s->ip.hdr_len >= 20) && s->tcp.hdr_len >= 20);
     CHECK(p->payload_captured <= s->payload_len);
     CHECK(s->payload >= rec && s->payload + p->payload_captured <= rec + caplen);
     CHECK(p->opts_cut ? p->payload_captured == 0 : 1);
@@ -79,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(p.frame == ++frames);
             /* the record's bytes are libpcap's; only relations between fields are checked */
             CHECK(p.kind >= TR_PKT_TCP4 && p.kind <= TR_PKT_BAD);
-            if (p.kind == TR_PKT_TCP4) CHECK(p.payload_captured <= p.seg.payload_len);
+            if (p.kind == TR_PKT_TCP4 || p.kind == TR_PKT_TCP6)
+                CHECK(p.payload_captured <= p.seg.payload_len);
             CHECK(p.truncated == (p.caplen < p.origlen));
         }
         tr_capture_close(c);

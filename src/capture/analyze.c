@@ -20,6 +20,7 @@
 #include "synack/synack.h"
 #include "base/seq.h"
 #include "capture/analyze.h"
+#include "trace/text.h"
 
 #define OOO_DEFAULT_US 3000u  /* Wireshark's out-of-order threshold without an RTT */
 #define FAST_RTX_US    20000u /* a fast retransmission follows the dup ACKs within 20 ms */
@@ -171,33 +172,118 @@ size_t tr_analyzer_mem(const tr_analyzer *a)
     return a->mem;
 }
 
-/* FNV-1a over the 4-tuple, the same for both directions. */
-static size_t tuple_hash(uint32_t a1, uint16_t p1, uint32_t a2, uint16_t p2)
+void tr_packet_addrs(const struct tr_packet *p, struct tr_addr *src, struct tr_addr *dst)
 {
-    if (a1 > a2 || (a1 == a2 && p1 > p2)) {
-        uint32_t ta = a1;
+    memset(src, 0, sizeof *src);
+    memset(dst, 0, sizeof *dst);
+    if (p->kind == TR_PKT_TCP6) {
+        src->family = dst->family = 6;
+        memcpy(src->b, p->src6, 16);
+        memcpy(dst->b, p->dst6, 16);
+        return;
+    }
+    src->family = dst->family = 4;
+    for (int i = 0; i < 4; i++) {
+        src->b[i] = (uint8_t)(p->seg.ip.src >> (24 - 8 * i));
+        dst->b[i] = (uint8_t)(p->seg.ip.dst >> (24 - 8 * i));
+    }
+}
+
+uint32_t tr_addr_v4(const struct tr_addr *a)
+{
+    if (a->family != 4) return 0;
+    return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
+}
+
+const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t cap)
+{
+    if (a->family != 6) return ladder_addr_str(tr_addr_v4(a), buf, cap);
+    uint16_t w[8];
+    for (int i = 0; i < 8; i++) w[i] = (uint16_t)(a->b[2 * i] << 8 | a->b[2 * i + 1]);
+    /* the longest run of zero groups, two at least (RFC 5952 §4.2.2, §4.2.3) */
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (w[i]) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && !w[j]) j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len < 2) best = -1;
+    /* IPv4-mapped (::ffff:a.b.c.d) and the old IPv4-compatible (::a.b.c.d) in dotted form */
+    bool dotted = best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff));
+    size_t n = 0;
+    if (cap) buf[0] = 0;
+    for (int i = 0; i < 8 && n < cap; i++) {
+        int k;
+        if (i == best) {
+            k = snprintf(buf + n, cap - n, "::");
+            i += best_len - 1;
+        } else if (dotted && i == 6) {
+            k = snprintf(buf + n, cap - n, "%s%u.%u.%u.%u", i != best + best_len ? ":" : "",
+                         a->b[12], a->b[13], a->b[14], a->b[15]);
+            i = 7;
+        } else {
+            bool sep = i > 0 && i != best + best_len;
+            k = snprintf(buf + n, cap - n, "%s%x", sep ? ":" : "", (unsigned)w[i]);
+        }
+        if (k < 0) break;
+        n += (size_t)k;
+    }
+    return buf;
+}
+
+const char *tr_endpoint_str(const struct tr_addr *a, uint16_t port, char *buf, size_t cap)
+{
+    char s[TR_ENDPOINT_STRLEN];
+    if (a->family != 6) return ladder_endpoint_str(tr_addr_v4(a), port, buf, cap);
+    snprintf(buf, cap, "[%s]:%u", tr_addr_str(a, s, sizeof s), (unsigned)port);
+    return buf;
+}
+
+static bool addr_eq(const struct tr_addr *x, const struct tr_addr *y)
+{
+    return x->family == y->family && memcmp(x->b, y->b, sizeof x->b) == 0;
+}
+
+/* FNV-1a over the 4-tuple, the same for both directions. */
+static size_t tuple_hash(const struct tr_addr *a1, uint16_t p1, const struct tr_addr *a2,
+                         uint16_t p2)
+{
+    int c = memcmp(a1->b, a2->b, sizeof a1->b);
+    if (c > 0 || (c == 0 && p1 > p2)) {
+        const struct tr_addr *ta = a1;
         a1 = a2;
         a2 = ta;
         uint16_t tp = p1;
         p1 = p2;
         p2 = tp;
     }
-    uint8_t k[12];
-    memcpy(k, &a1, 4);
-    memcpy(k + 4, &a2, 4);
-    memcpy(k + 8, &p1, 2);
-    memcpy(k + 10, &p2, 2);
+    uint8_t k[37];
+    k[0] = a1->family;
+    memcpy(k + 1, a1->b, 16);
+    memcpy(k + 17, a2->b, 16);
+    memcpy(k + 33, &p1, 2);
+    memcpy(k + 35, &p2, 2);
     uint64_t h = 1469598103934665603ull;
-    for (int i = 0; i < 12; i++) h = (h ^ k[i]) * 1099511628211ull;
+    for (size_t i = 0; i < sizeof k; i++) h = (h ^ k[i]) * 1099511628211ull;
     return (size_t)(h ^ h >> 29);
 }
 
-static int conn_dir(const struct tr_conn *c, uint32_t src, uint16_t sport, uint32_t dst,
-                    uint16_t dport)
+static int conn_dir(const struct tr_conn *c, const struct tr_addr *src, uint16_t sport,
+                    const struct tr_addr *dst, uint16_t dport)
 {
-    if (c->addr[0] == src && c->port[0] == sport && c->addr[1] == dst && c->port[1] == dport)
+    if (addr_eq(&c->addr[0], src) && c->port[0] == sport && addr_eq(&c->addr[1], dst) &&
+        c->port[1] == dport)
         return 0;
-    if (c->addr[1] == src && c->port[1] == sport && c->addr[0] == dst && c->port[0] == dport)
+    if (addr_eq(&c->addr[1], src) && c->port[1] == sport && addr_eq(&c->addr[0], dst) &&
+        c->port[0] == dport)
         return 1;
     return -1;
 }
@@ -210,7 +296,7 @@ static void rehash(tr_analyzer *a)
     for (size_t i = 0; i < a->nbuckets; i++) {
         for (struct tr_conn *c = a->hash[i], *next; c; c = next) {
             next = c->hnext;
-            size_t b = tuple_hash(c->addr[0], c->port[0], c->addr[1], c->port[1]) & (nb - 1);
+            size_t b = tuple_hash(&c->addr[0], c->port[0], &c->addr[1], c->port[1]) & (nb - 1);
             c->hnext = h[b];
             h[b] = c;
         }
@@ -224,7 +310,7 @@ static void rehash(tr_analyzer *a)
 /* Takes the connection out of the hash (a newer one of the same 4-tuple replaces it). */
 static void unhash(tr_analyzer *a, struct tr_conn *c)
 {
-    size_t b = tuple_hash(c->addr[0], c->port[0], c->addr[1], c->port[1]) & (a->nbuckets - 1);
+    size_t b = tuple_hash(&c->addr[0], c->port[0], &c->addr[1], c->port[1]) & (a->nbuckets - 1);
     for (struct tr_conn **pp = &a->hash[b]; *pp; pp = &(*pp)->hnext) {
         if (*pp == c) {
             *pp = c->hnext;
@@ -234,7 +320,8 @@ static void unhash(tr_analyzer *a, struct tr_conn *c)
     }
 }
 
-static struct tr_conn *new_conn(tr_analyzer *a, const struct synack_segment *s, uint64_t t)
+static struct tr_conn *new_conn(tr_analyzer *a, const struct synack_segment *s,
+                                const struct tr_addr *src, const struct tr_addr *dst, uint64_t t)
 {
     if (a->nconns >= a->o.max_conns) return NULL;
     if (a->nconns == a->capconns) {
@@ -253,9 +340,9 @@ static struct tr_conn *new_conn(tr_analyzer *a, const struct synack_segment *s, 
      * otherwise the first packet's sender */
     bool swap =
         (s->tcp.flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) == (SYNACK_TCP_SYN | SYNACK_TCP_ACK);
-    c->addr[swap] = s->ip.src;
+    c->addr[swap] = *src;
     c->port[swap] = s->tcp.sport;
-    c->addr[!swap] = s->ip.dst;
+    c->addr[!swap] = *dst;
     c->port[!swap] = s->tcp.dport;
     c->state[0] = c->state[1] = -1;
     c->first_fin = c->rst_by = -1;
@@ -265,17 +352,18 @@ static struct tr_conn *new_conn(tr_analyzer *a, const struct synack_segment *s, 
         a->o.keep_recs && (a->o.keep_conn ? c->id == a->o.keep_conn : c->id <= a->o.keep_conns);
     a->conns[a->nconns++] = c;
     if (a->nconns > a->nbuckets) rehash(a);
-    size_t b = tuple_hash(c->addr[0], c->port[0], c->addr[1], c->port[1]) & (a->nbuckets - 1);
+    size_t b = tuple_hash(&c->addr[0], c->port[0], &c->addr[1], c->port[1]) & (a->nbuckets - 1);
     c->hnext = a->hash[b];
     a->hash[b] = c;
     return c;
 }
 
-static struct tr_conn *find_conn(tr_analyzer *a, const struct synack_segment *s)
+static struct tr_conn *find_conn(tr_analyzer *a, const struct synack_segment *s,
+                                 const struct tr_addr *src, const struct tr_addr *dst)
 {
-    size_t b = tuple_hash(s->ip.src, s->tcp.sport, s->ip.dst, s->tcp.dport) & (a->nbuckets - 1);
+    size_t b = tuple_hash(src, s->tcp.sport, dst, s->tcp.dport) & (a->nbuckets - 1);
     for (struct tr_conn *c = a->hash[b]; c; c = c->hnext)
-        if (conn_dir(c, s->ip.src, s->tcp.sport, s->ip.dst, s->tcp.dport) >= 0) return c;
+        if (conn_dir(c, src, s->tcp.sport, dst, s->tcp.dport) >= 0) return c;
     return NULL;
 }
 
@@ -327,12 +415,14 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
     const bool ackf = fl & SYNACK_TCP_ACK;
     const uint64_t t = p->ts_us;
     uint32_t reused = 0;
+    struct tr_addr src, dst;
+    tr_packet_addrs(p, &src, &dst);
 
-    struct tr_conn *c = find_conn(a, s);
+    struct tr_conn *c = find_conn(a, s, &src, &dst);
     if (c && syn) {
         /* A new SYN on a finished 4-tuple, or with another ISN than the one this side
          * used, is a new connection (the reuse TIME-WAIT allows, RFC 9293 §3.6.1). */
-        int d = conn_dir(c, s->ip.src, h->sport, s->ip.dst, h->dport);
+        int d = conn_dir(c, &src, h->sport, &dst, h->dport);
         bool other_isn = c->d[d].syn && c->d[d].isn != h->seq;
         if (c->closed || (other_isn && !ackf) || (other_isn && c->d[d].fin)) {
             unhash(a, c);
@@ -340,12 +430,12 @@ struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_
             reused = TR_ANN(REUSED_PORTS);
         }
     }
-    if (!c) c = new_conn(a, s, t);
+    if (!c) c = new_conn(a, s, &src, &dst, t);
     if (!c) {
         a->untracked++;
         return NULL;
     }
-    const int dir = conn_dir(c, s->ip.src, h->sport, s->ip.dst, h->dport);
+    const int dir = conn_dir(c, &src, h->sport, &dst, h->dport);
     struct tr_dir *f = &c->d[dir], *r = &c->d[1 - dir];
     if (dir == 0 && syn && !ackf) c->handshake_seen = true;
 

@@ -1,8 +1,9 @@
 /*
  * capture/analyze.h - reconstructs TCP connections from captured segments: groups them by
- * 4-tuple (a new SYN after the close starts a new connection), infers the RFC 9293 state of
- * each endpoint from what it sent and received, names the phases, and annotates segments the
- * way Wireshark's expert info does (retransmission, dup ack, zero window, ...), computed here.
+ * 4-tuple, IPv4 or IPv6 (a new SYN after the close starts a new connection), infers the RFC
+ * 9293 state of each endpoint from what it sent and received, names the phases, and annotates
+ * segments the way Wireshark's expert info does (retransmission, dup ack, zero window, ...),
+ * computed here.
  *
  * Streaming: one call per packet, in capture order; memory grows with the connections, not
  * with the packets (each connection keeps at most `keep` packet records for drawing).
@@ -113,10 +114,28 @@ struct tr_dir {
     uint64_t timed_t;
 };
 
+/* An address of either family. IPv4's is in b[0..3], network byte order, the rest 0. */
+struct tr_addr {
+    uint8_t family; /* 4 or 6 */
+    uint8_t b[16];
+};
+/* The longest endpoint string, "[ffff:...:255.255.255.255]:65535" and its 0. */
+#define TR_ENDPOINT_STRLEN 56
+/* The source and destination addresses of an analysable packet (TR_PKT_TCP4 or _TCP6). */
+void tr_packet_addrs(const struct tr_packet *p, struct tr_addr *src, struct tr_addr *dst);
+/* An IPv4 address in host byte order (0 for IPv6). */
+uint32_t tr_addr_v4(const struct tr_addr *a);
+/* "10.0.0.1" or "fd00:7::1" (RFC 5952: lower case, the longest run of two or more zero
+ * groups compressed, the first of equals; ::ffff:0:0/96 and ::/96 as dotted quads, as
+ * inet_ntop and tshark write them). Returns buf. */
+const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t cap);
+/* "10.0.0.1:80" or "[fd00:7::1]:8080" (RFC 5952 §6). Returns buf. */
+const char *tr_endpoint_str(const struct tr_addr *a, uint16_t port, char *buf, size_t cap);
+
 struct tr_conn {
-    uint32_t id;      /* 1-based, in order of first packet */
-    uint32_t addr[2]; /* endpoint 0: the client (sent the first SYN), else the first
-                       * packet's sender */
+    uint32_t id;            /* 1-based, in order of first packet */
+    struct tr_addr addr[2]; /* endpoint 0: the client (sent the first SYN), else the first
+                             * packet's sender */
     uint16_t port[2];
     bool handshake_seen; /* SYN from endpoint 0 */
     struct tr_dir d[2];
@@ -155,8 +174,8 @@ struct tr_analyzer_opts {
 typedef struct tr_analyzer tr_analyzer;
 tr_analyzer *tr_analyzer_new(const struct tr_analyzer_opts *o);
 void tr_analyzer_free(tr_analyzer *a);
-/* Analyses one TCP packet (p->kind == TR_PKT_TCP4). Returns its connection and fills rec,
- * or NULL when the connection table is full. */
+/* Analyses one TCP packet (p->kind == TR_PKT_TCP4 or TR_PKT_TCP6). Returns its connection and fills
+ * rec, or NULL when the connection table is full. */
 struct tr_conn *tr_analyze(tr_analyzer *a, const struct tr_packet *p, struct tr_rec *rec);
 /* Connections in order of id (valid until tr_analyzer_free). */
 size_t tr_conn_count(const tr_analyzer *a);

@@ -1,13 +1,14 @@
 /*
  * capture/capture.c - capture files to TCP segments: libpcap reads the records (pcap and
- * pcapng alike), we peel the link layer and parse IPv4 and TCP leniently.
+ * pcapng alike), we peel the link layer and parse IPv4 or IPv6 (its extension headers walked)
+ * and TCP leniently.
  *
  * Lenient because a capture is evidence, not input to a stack: checksums are not verified
  * (senders offload them, so a capture on the sending host shows garbage there), a record cut
  * by the snaplen keeps whatever headers it has, and the payload length comes from the IP
- * header's total length (RFC 791), not from the bytes captured. A total length of 0 is what
- * Linux shows for a TSO/GSO super-segment captured before segmentation: then the length on the
- * wire is used.
+ * header's total length (RFC 791) or payload length (RFC 8200 §3), not from the bytes
+ * captured. A length of 0 is what Linux shows for a TSO/GSO super-segment captured before
+ * segmentation: then the length on the wire is used.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,41 @@ const char *tr_link_name(enum tr_link link)
     return "unknown";
 }
 
+/* The TCP segment at t: tcap bytes of it captured (the IP layer's padding already cut), tlen
+ * bytes long by the IP header. Fills p->seg.tcp and the payload; returns p's kind (ok). */
+static enum tr_pkt_kind decode_tcp(const uint8_t *t, uint32_t tcap, uint32_t tlen,
+                                   struct tr_packet *p, enum tr_pkt_kind ok)
+{
+    if (tcap < WIRE_TCP_HDR_LEN) return p->kind = TR_PKT_TRUNCATED;
+    struct synack_tcp_hdr *th = &p->seg.tcp;
+    th->sport = wire_get16(t);
+    th->dport = wire_get16(t + 2);
+    th->seq = wire_get32(t + 4);
+    th->ack = wire_get32(t + 8);
+    th->hdr_len = (uint8_t)((t[12] >> 4) * 4);
+    th->flags = (uint16_t)(((t[12] & 1u) << 8) | t[13]);
+    th->window = wire_get16(t + 14);
+    th->checksum = wire_get16(t + 16);
+    th->urg = wire_get16(t + 18);
+    if (th->hdr_len < WIRE_TCP_HDR_LEN || tlen < th->hdr_len) return p->kind = TR_PKT_BAD;
+    p->opts_cut = false;
+    if (tcap >= th->hdr_len) {
+        /* options that do not parse are shown as none, the segment still counts */
+        if (wire_tcp_parse_opts(t + WIRE_TCP_HDR_LEN, th->hdr_len - WIRE_TCP_HDR_LEN, &th->opts) !=
+            0)
+            memset(&th->opts, 0, sizeof th->opts);
+        p->seg.payload = t + th->hdr_len;
+        p->payload_captured = tcap - th->hdr_len;
+    } else {
+        p->opts_cut = true;
+        p->seg.payload = t + tcap;
+        p->payload_captured = 0;
+    }
+    p->seg.payload_len = tlen - th->hdr_len;
+    if (p->payload_captured > p->seg.payload_len) p->payload_captured = p->seg.payload_len;
+    return p->kind = ok;
+}
+
 enum tr_pkt_kind tr_decode_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t origlen,
                                 struct tr_packet *p)
 {
@@ -64,38 +100,92 @@ enum tr_pkt_kind tr_decode_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t ori
     if (total < h->hdr_len) return p->kind = TR_PKT_BAD;
     if (h->proto != SYNACK_IPPROTO_TCP || (h->frag & 0x1fff) != 0)
         return p->kind = TR_PKT_IPV4_OTHER; /* a later fragment holds no TCP header */
-    const uint8_t *t = ip + h->hdr_len;
     uint32_t tcap = caplen - h->hdr_len;
     if (tcap > total - h->hdr_len) tcap = total - h->hdr_len; /* link padding is not TCP */
-    if (tcap < WIRE_TCP_HDR_LEN) return p->kind = TR_PKT_TRUNCATED;
-    struct synack_tcp_hdr *th = &p->seg.tcp;
-    th->sport = wire_get16(t);
-    th->dport = wire_get16(t + 2);
-    th->seq = wire_get32(t + 4);
-    th->ack = wire_get32(t + 8);
-    th->hdr_len = (uint8_t)((t[12] >> 4) * 4);
-    th->flags = (uint16_t)(((t[12] & 1u) << 8) | t[13]);
-    th->window = wire_get16(t + 14);
-    th->checksum = wire_get16(t + 16);
-    th->urg = wire_get16(t + 18);
-    if (th->hdr_len < WIRE_TCP_HDR_LEN || total - h->hdr_len < th->hdr_len)
-        return p->kind = TR_PKT_BAD;
-    p->opts_cut = false;
-    if (tcap >= th->hdr_len) {
-        /* options that do not parse are shown as none, the segment still counts */
-        if (wire_tcp_parse_opts(t + WIRE_TCP_HDR_LEN, th->hdr_len - WIRE_TCP_HDR_LEN, &th->opts) !=
-            0)
-            memset(&th->opts, 0, sizeof th->opts);
-        p->seg.payload = t + th->hdr_len;
-        p->payload_captured = tcap - th->hdr_len;
-    } else {
-        p->opts_cut = true;
-        p->seg.payload = t + tcap;
-        p->payload_captured = 0;
+    return decode_tcp(ip + h->hdr_len, tcap, total - h->hdr_len, p, TR_PKT_TCP4);
+}
+
+/* IPv6's next-header values (IANA "Assigned Internet Protocol Numbers") for the extension
+ * headers (RFC 8200 §4, RFC 7045) */
+enum {
+    V6_HOP_BY_HOP = 0,
+    V6_ROUTING = 43,
+    V6_FRAGMENT = 44,
+    V6_ESP = 50,
+    V6_AH = 51,
+    V6_DEST_OPTS = 60,
+    V6_MOBILITY = 135,
+    V6_HIP = 139,
+    V6_SHIM6 = 140,
+};
+#define IPV6_HDR_LEN 40u
+
+enum tr_pkt_kind tr_decode_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t origlen,
+                                struct tr_packet *p)
+{
+    p->truncated = caplen < origlen;
+    if (caplen < IPV6_HDR_LEN) return p->kind = TR_PKT_TRUNCATED;
+    if (ip[0] >> 4 != 6) return p->kind = TR_PKT_BAD;
+    memset(&p->seg, 0, sizeof p->seg);
+    memcpy(p->src6, ip + 8, 16);
+    memcpy(p->dst6, ip + 24, 16);
+    p->seg.ip.ttl = ip[7]; /* the hop limit */
+    /* the datagram's length: the payload length says it, unless it is 0: a jumbogram (RFC
+     * 2675) or a TSO capture, and then the wire says it */
+    uint32_t plen = wire_get16(ip + 4);
+    uint32_t total = plen ? IPV6_HDR_LEN + plen : origlen;
+    if (total < IPV6_HDR_LEN) return p->kind = TR_PKT_BAD;
+    uint8_t nh = ip[6];
+    uint32_t off = IPV6_HDR_LEN;
+    for (int n = 0;; n++) {
+        if (nh == SYNACK_IPPROTO_TCP) break;
+        uint32_t len;
+        uint8_t next;
+        switch (nh) {
+        case V6_HOP_BY_HOP:
+        case V6_ROUTING:
+        case V6_DEST_OPTS:
+        case V6_MOBILITY:
+        case V6_HIP:
+        case V6_SHIM6:
+            /* next header, length in 8-octet units not counting the first 8 (RFC 8200 §4.3) */
+            if (total - off < 8) return p->kind = TR_PKT_BAD;
+            if (caplen - off < 2) return p->kind = TR_PKT_TRUNCATED;
+            next = ip[off];
+            len = ((uint32_t)ip[off + 1] + 1) * 8;
+            break;
+        case V6_AH:
+            /* length in 4-octet units, minus 2 (RFC 4302 §2.2) */
+            if (total - off < 12) return p->kind = TR_PKT_BAD;
+            if (caplen - off < 2) return p->kind = TR_PKT_TRUNCATED;
+            next = ip[off];
+            len = ((uint32_t)ip[off + 1] + 2) * 4;
+            break;
+        case V6_FRAGMENT: {
+            /* 8 octets: next header, reserved, offset (13 bits), M (RFC 8200 §4.5) */
+            if (total - off < 8) return p->kind = TR_PKT_BAD;
+            if (caplen - off < 4) return p->kind = TR_PKT_TRUNCATED;
+            uint16_t fo = wire_get16(ip + off + 2);
+            /* a fragment holds part of the segment: a later one no TCP header, the first
+             * not all of it; an atomic fragment (offset 0, M 0: RFC 6946) is whole */
+            if ((fo & 0xfff9) != 0) return p->kind = TR_PKT_IPV6_OTHER;
+            next = ip[off];
+            len = 8;
+            break;
+        }
+        default: /* UDP, ICMPv6, ESP (encrypted), no next header (59), ... */
+            return p->kind = TR_PKT_IPV6_OTHER;
+        }
+        if (len > total - off) return p->kind = TR_PKT_BAD;
+        if (n >= TR_IPV6_MAX_EXT) return p->kind = TR_PKT_IPV6_OTHER; /* too many to follow */
+        off += len;
+        if (caplen < off) return p->kind = TR_PKT_TRUNCATED;
+        nh = next;
     }
-    p->seg.payload_len = total - h->hdr_len - th->hdr_len;
-    if (p->payload_captured > p->seg.payload_len) p->payload_captured = p->seg.payload_len;
-    return p->kind = TR_PKT_TCP4;
+    p->seg.ip.proto = SYNACK_IPPROTO_TCP;
+    uint32_t tcap = caplen - off;
+    if (tcap > total - off) tcap = total - off; /* link padding is not TCP */
+    return decode_tcp(ip + off, tcap, total - off, p, TR_PKT_TCP6);
 }
 
 /* The network-layer protocol after a link header: IPv4, IPv6 or something else. */
@@ -105,7 +195,8 @@ static enum tr_pkt_kind by_ethertype(uint16_t type, const uint8_t *data, uint32_
     if (caplen < off) return p->kind = TR_PKT_TRUNCATED;
     if (type == ETHERTYPE_IPV4)
         return tr_decode_ipv4(data + off, caplen - off, origlen > off ? origlen - off : 0, p);
-    if (type == ETHERTYPE_IPV6) return p->kind = TR_PKT_IPV6;
+    if (type == ETHERTYPE_IPV6)
+        return tr_decode_ipv6(data + off, caplen - off, origlen > off ? origlen - off : 0, p);
     return p->kind = TR_PKT_NOT_IP;
 }
 
@@ -129,7 +220,7 @@ enum tr_pkt_kind tr_decode(enum tr_link link, const uint8_t *data, uint32_t capl
     }
     case TR_LINK_RAW:
         if (caplen < 1) return p->kind = TR_PKT_TRUNCATED;
-        if (data[0] >> 4 == 6) return p->kind = TR_PKT_IPV6;
+        if (data[0] >> 4 == 6) return tr_decode_ipv6(data, caplen, origlen, p);
         return tr_decode_ipv4(data, caplen, origlen, p);
     case TR_LINK_IPV4:
         return tr_decode_ipv4(data, caplen, origlen, p);
@@ -148,7 +239,8 @@ enum tr_pkt_kind tr_decode(enum tr_link link, const uint8_t *data, uint32_t capl
                       (uint32_t)data[3] << 24;
         uint32_t fam = link == TR_LINK_LOOP ? be : (be < 256 ? be : le);
         if (fam == 2) return tr_decode_ipv4(data + 4, caplen - 4, origlen > 4 ? origlen - 4 : 0, p);
-        if (fam == 10 || fam == 24 || fam == 28 || fam == 30) return p->kind = TR_PKT_IPV6;
+        if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+            return tr_decode_ipv6(data + 4, caplen - 4, origlen > 4 ? origlen - 4 : 0, p);
         return p->kind = TR_PKT_NOT_IP;
     }
     case TR_LINK_UNKNOWN:

@@ -1,8 +1,8 @@
 /*
  * capture/capture.h - reads capture files (pcap, pcapng through libpcap) and turns each record
- * into an IPv4 TCP segment, whatever the link layer: Ethernet (with VLAN tags), raw IP, Linux
- * cooked (SLL, SLL2), BSD loopback. Truncated records (a snaplen) keep their headers; payload
- * lengths come from the IP header.
+ * into a TCP segment over IPv4 or IPv6, whatever the link layer: Ethernet (with VLAN tags), raw
+ * IP, Linux cooked (SLL, SLL2), BSD loopback. Truncated records (a snaplen) keep their headers;
+ * payload lengths come from the IP header.
  */
 #ifndef SYNACK_CAPTURE_CAPTURE_H
 #define SYNACK_CAPTURE_CAPTURE_H
@@ -29,7 +29,8 @@ const char *tr_link_name(enum tr_link link);
 enum tr_pkt_kind {
     TR_PKT_TCP4 = 1,   /* seg is valid */
     TR_PKT_IPV4_OTHER, /* IPv4 but not TCP (or a non-first fragment) */
-    TR_PKT_IPV6,       /* IPv6: counted, not analysed yet */
+    TR_PKT_TCP6,       /* seg is valid, its addresses in src6/dst6 (seg.ip's are 0) */
+    TR_PKT_IPV6_OTHER, /* IPv6 but not TCP, or a fragment, or ESP */
     TR_PKT_NOT_IP,     /* ARP, LLDP, ... */
     TR_PKT_TRUNCATED,  /* too short to hold the IP and TCP headers */
     TR_PKT_BAD,        /* headers that cannot be right (version, lengths) */
@@ -46,6 +47,7 @@ struct tr_packet {
     struct synack_segment seg; /* payload points to payload_captured bytes (maybe fewer
                                 * than seg.payload_len) */
     uint32_t payload_captured;
+    uint8_t src6[16], dst6[16]; /* TR_PKT_TCP6: the addresses, network byte order */
 };
 
 /* Decodes one record of a link type into p (frame, ts_us, caplen and origlen are set by the
@@ -54,6 +56,12 @@ enum tr_pkt_kind tr_decode(enum tr_link link, const uint8_t *data, uint32_t capl
                            uint32_t origlen, struct tr_packet *p);
 /* The same for a bare IPv4 datagram of which caplen bytes were captured and origlen sent. */
 enum tr_pkt_kind tr_decode_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t origlen,
+                                struct tr_packet *p);
+/* The same for a bare IPv6 datagram: the extension headers (hop-by-hop, routing, destination
+ * options, fragment, AH, ...) are walked, at most TR_IPV6_MAX_EXT of them. A fragment (other
+ * than an atomic one, RFC 6946) holds no TCP segment whole: it counts as other IPv6. */
+#define TR_IPV6_MAX_EXT 8
+enum tr_pkt_kind tr_decode_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t origlen,
                                 struct tr_packet *p);
 
 typedef struct tr_capture tr_capture;

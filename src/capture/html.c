@@ -30,10 +30,10 @@ static const char *const CSS =
 
 static void conn_endpoints(const struct tr_conn *c, char *buf, size_t cap)
 {
-    char a[24], b[24];
+    char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
     snprintf(buf, cap, "%s %s → %s %s", tr_side_name(c, 0),
-             ladder_endpoint_str(c->addr[0], c->port[0], a, sizeof a), tr_side_name(c, 1),
-             ladder_endpoint_str(c->addr[1], c->port[1], b, sizeof b));
+             tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a), tr_side_name(c, 1),
+             tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
 }
 
 static void rtt_str(const struct tr_conn *c, char *buf, size_t cap)
@@ -55,7 +55,7 @@ static void table(FILE *f, const tr_analyzer *a)
           f);
     for (size_t i = 0; i < tr_conn_count(a); i++) {
         const struct tr_conn *c = tr_conn_get(a, i);
-        char ends[96], rtt[64], how[64], anns[512];
+        char ends[2 * TR_ENDPOINT_STRLEN + 48], rtt[64], how[64], anns[512];
         conn_endpoints(c, ends, sizeof ends);
         rtt_str(c, rtt, sizeof rtt);
         uint64_t rtx = c->ann_count[TR_ANN_BIT_RETRANSMISSION] +
@@ -150,10 +150,11 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
     text_xml_escape(f, s->path);
     fprintf(f, "</code>: %" PRIu64 " packets (link type ", s->frames);
     text_xml_escape(f, s->link);
-    fprintf(f, "), %" PRIu64 " TCP/IPv4 in %zu connection%s", s->tcp4, tr_conn_count(a),
-            tr_conn_count(a) == 1 ? "" : "s");
-    if (s->ipv6) fprintf(f, ", %" PRIu64 " IPv6 (not analysed yet)", s->ipv6);
-    if (s->ipv4_other + s->not_ip) fprintf(f, ", %" PRIu64 " not TCP", s->ipv4_other + s->not_ip);
+    char tcp[64];
+    fprintf(f, "), %s in %zu connection%s", tr_summary_tcp_str(s, tcp, sizeof tcp),
+            tr_conn_count(a), tr_conn_count(a) == 1 ? "" : "s");
+    if (s->ipv4_other + s->ipv6_other + s->not_ip)
+        fprintf(f, ", %" PRIu64 " not TCP", s->ipv4_other + s->ipv6_other + s->not_ip);
     if (s->snapped) fprintf(f, ", %" PRIu64 " cut by the snaplen", s->snapped);
     fputs(".", f);
     if (s->read_error) {
@@ -165,7 +166,7 @@ int tr_html(FILE *f, const struct tr_summary *s, const tr_analyzer *a, bool abso
     for (size_t i = 0; i < tr_conn_count(a); i++) {
         const struct tr_conn *c = tr_conn_get(a, i);
         if (!c->nrecs) continue;
-        char ends[96], rtt[64], how[64], anns[512];
+        char ends[2 * TR_ENDPOINT_STRLEN + 48], rtt[64], how[64], anns[512];
         conn_endpoints(c, ends, sizeof ends);
         fprintf(f, "<section id=\"c%" PRIu32 "\">\n<h2>Connection %" PRIu32 ": ", c->id, c->id);
         text_xml_escape(f, ends);

@@ -17,10 +17,13 @@
 struct tr_summary {
     const char *path;
     const char *link;
-    uint64_t frames, tcp4, ipv4_other, ipv6, not_ip, truncated_hdr, bad, snapped;
+    uint64_t frames, tcp4, tcp6, ipv4_other, ipv6_other, not_ip, truncated_hdr, bad, snapped;
     uint64_t untracked;
     const char *read_error; /* the capture ended early with this error, or NULL */
 };
+
+/* "12 TCP/IPv4", "9 TCP/IPv6" or "12 TCP/IPv4, 9 TCP/IPv6". Returns buf. */
+const char *tr_summary_tcp_str(const struct tr_summary *s, char *buf, size_t cap);
 
 /* A terminal ladder for connection c, its heading printed. */
 synack_ladder *tr_ladder_open(FILE *out, const struct tr_conn *c, bool absolute, bool color);

@@ -83,7 +83,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
     H += (more ? 2 : 1) * ROW;
     uint32_t base[2];
     tr_rel_bases(c, absolute, base);
-    char ea[24], eb[24];
+    char ea[TR_ENDPOINT_STRLEN], eb[TR_ENDPOINT_STRLEN];
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"12\">\n",
@@ -95,9 +95,9 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
           f);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
     fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\">%s %s</text>\n",
-            L, tr_side_name(c, 0), ladder_endpoint_str(c->addr[0], c->port[0], ea, sizeof ea));
+            L, tr_side_name(c, 0), tr_endpoint_str(&c->addr[0], c->port[0], ea, sizeof ea));
     fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\">%s %s</text>\n",
-            R, tr_side_name(c, 1), ladder_endpoint_str(c->addr[1], c->port[1], eb, sizeof eb));
+            R, tr_side_name(c, 1), tr_endpoint_str(&c->addr[1], c->port[1], eb, sizeof eb));
     fprintf(f, "<text x=\"10\" y=\"48\" fill=\"#57606a\">time ms</text>\n");
     for (int x = L; x <= R; x += R - L)
         fprintf(f,
@@ -229,7 +229,7 @@ int tr_svg_seq(FILE *f, const struct tr_conn *c)
     ymax *= 1.05;
 #define X(t) (ML + (double)((t)-t0) / 1e6 / tspan * PW)
 #define Y(v) (MT + PH - (double)(v) / ymax * PH)
-    char ea[24], eb[24];
+    char ea[TR_ENDPOINT_STRLEN], eb[TR_ENDPOINT_STRLEN];
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
@@ -238,8 +238,8 @@ int tr_svg_seq(FILE *f, const struct tr_conn *c)
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
     fprintf(f, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-weight=\"bold\">", W / 2);
     fprintf(f, "sequence numbers sent by %s %s to %s %s</text>\n", tr_side_name(c, d),
-            ladder_endpoint_str(c->addr[d], c->port[d], ea, sizeof ea), tr_side_name(c, 1 - d),
-            ladder_endpoint_str(c->addr[1 - d], c->port[1 - d], eb, sizeof eb));
+            tr_endpoint_str(&c->addr[d], c->port[d], ea, sizeof ea), tr_side_name(c, 1 - d),
+            tr_endpoint_str(&c->addr[1 - d], c->port[1 - d], eb, sizeof eb));
     /* axes and grid */
     fprintf(f,
             "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "

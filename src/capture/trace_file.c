@@ -22,19 +22,29 @@
 #define PICTURE_RECS        5000u /* records kept for the SVG/HTML pictures */
 #define HTML_CONNS          100u  /* connections with pictures in the HTML page */
 
+/* The address a ladder (whose events carry IPv4 addresses) knows a side by: its own for IPv4,
+ * a stand-in for IPv6 (only telling the sides apart; the headings show the real ones). */
+static uint32_t ladder_addr(const struct tr_conn *c, int side)
+{
+    return c->addr[side].family == 6 ? (uint32_t)side + 1 : tr_addr_v4(&c->addr[side]);
+}
+
 synack_ladder *tr_ladder_open(FILE *out, const struct tr_conn *c, bool absolute, bool color)
 {
-    char a[24], b[24];
+    char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
     fprintf(out, "\n%sconnection %" PRIu32 "%s: %s → %s  (states inferred from the capture)\n",
             color ? "\033[1m" : "", c->id, color ? "\033[0m" : "",
-            ladder_endpoint_str(c->addr[0], c->port[0], a, sizeof a),
-            ladder_endpoint_str(c->addr[1], c->port[1], b, sizeof b));
+            tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a),
+            tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
     struct synack_ladder_opts o = {.absolute = absolute,
                                    .color = color,
                                    .left_name = tr_side_name(c, 0),
                                    .right_name = tr_side_name(c, 1),
                                    .receiver_states_inline = true};
-    return synack_ladder_new(out, &o, c->addr[0], c->port[0], c->addr[1], c->port[1]);
+    synack_ladder *l =
+        synack_ladder_new(out, &o, ladder_addr(c, 0), c->port[0], ladder_addr(c, 1), c->port[1]);
+    if (l && c->addr[0].family == 6) ladder_set_endpoint_text(l, a, b);
+    return l;
 }
 
 void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_rec *r)
@@ -45,9 +55,9 @@ void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_re
     ev.now = r->t;
     ev.sd = -1;
     ev.who = tr_side_name(c, s);
-    ev.local_addr = c->addr[s];
+    ev.local_addr = ladder_addr(c, s);
     ev.local_port = c->port[s];
-    ev.remote_addr = c->addr[d];
+    ev.remote_addr = ladder_addr(c, d);
     ev.remote_port = c->port[d];
     if (r->state_tx >= 0) {
         ev.kind = SYNACK_TRACE_STATE;
@@ -57,8 +67,8 @@ void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_re
     ev.kind = SYNACK_TRACE_SEG_OUT;
     ev.has_seg = true;
     struct synack_segment *g = &ev.seg;
-    g->ip.src = c->addr[s];
-    g->ip.dst = c->addr[d];
+    g->ip.src = ladder_addr(c, s);
+    g->ip.dst = ladder_addr(c, d);
     g->ip.proto = SYNACK_IPPROTO_TCP;
     g->tcp.sport = c->port[s];
     g->tcp.dport = c->port[d];
@@ -93,9 +103,9 @@ void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_re
         st.now = r->t;
         st.sd = -1;
         st.who = tr_side_name(c, d);
-        st.local_addr = c->addr[d];
+        st.local_addr = ladder_addr(c, d);
         st.local_port = c->port[d];
-        st.remote_addr = c->addr[s];
+        st.remote_addr = ladder_addr(c, s);
         st.remote_port = c->port[s];
         st.new_state = r->state_rx;
         synack_ladder_event(l, &st);
@@ -143,10 +153,11 @@ void tr_print_table(FILE *out, const tr_analyzer *a, uint32_t only)
     for (size_t i = 0; i < tr_conn_count(a); i++) {
         const struct tr_conn *c = tr_conn_get(a, i);
         if (only && c->id != only) continue;
-        char ea[24], eb[24], ends[48], rtt[24], closing[64];
+        char ea[TR_ENDPOINT_STRLEN], eb[TR_ENDPOINT_STRLEN], ends[2 * TR_ENDPOINT_STRLEN + 8];
+        char rtt[24], closing[64];
         snprintf(ends, sizeof ends, "%s → %s",
-                 ladder_endpoint_str(c->addr[0], c->port[0], ea, sizeof ea),
-                 ladder_endpoint_str(c->addr[1], c->port[1], eb, sizeof eb));
+                 tr_endpoint_str(&c->addr[0], c->port[0], ea, sizeof ea),
+                 tr_endpoint_str(&c->addr[1], c->port[1], eb, sizeof eb));
         fmt_rtt(c, rtt, sizeof rtt);
         uint64_t rtx = c->ann_count[TR_ANN_BIT_RETRANSMISSION] +
                        c->ann_count[TR_ANN_BIT_FAST_RETRANSMISSION] +
@@ -160,6 +171,17 @@ void tr_print_table(FILE *out, const tr_analyzer *a, uint32_t only)
                 (double)(c->last_t - c->first_t) / 1e6, rtt, rtx,
                 tr_conn_close_str(c, closing, sizeof closing));
     }
+}
+
+const char *tr_summary_tcp_str(const struct tr_summary *s, char *buf, size_t cap)
+{
+    if (s->tcp6 && s->tcp4)
+        snprintf(buf, cap, "%" PRIu64 " TCP/IPv4, %" PRIu64 " TCP/IPv6", s->tcp4, s->tcp6);
+    else if (s->tcp6)
+        snprintf(buf, cap, "%" PRIu64 " TCP/IPv6", s->tcp6);
+    else
+        snprintf(buf, cap, "%" PRIu64 " TCP/IPv4", s->tcp4);
+    return buf;
 }
 
 static void print_conn_footer(FILE *out, const struct tr_conn *c)
@@ -232,11 +254,14 @@ int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FI
         case TR_PKT_TCP4:
             sum.tcp4++;
             break;
+        case TR_PKT_TCP6:
+            sum.tcp6++;
+            break;
         case TR_PKT_IPV4_OTHER:
             sum.ipv4_other++;
             continue;
-        case TR_PKT_IPV6:
-            sum.ipv6++;
+        case TR_PKT_IPV6_OTHER:
+            sum.ipv6_other++;
             continue;
         case TR_PKT_NOT_IP:
             sum.not_ip++;
@@ -319,11 +344,12 @@ int synack_trace_file(const char *path, const struct synack_trace_opts *opts, FI
                 fprintf(out, "\n(ladders of the first %u connections; --conn N draws any)\n",
                         (unsigned)ao.keep_conns);
         }
-        fprintf(out, "\n%s: %" PRIu64 " packets (%s), %" PRIu64 " TCP/IPv4 in %zu connection%s",
-                path, sum.frames, sum.link, sum.tcp4, tr_conn_count(a),
-                tr_conn_count(a) == 1 ? "" : "s");
+        char tcp[64];
+        tr_summary_tcp_str(&sum, tcp, sizeof tcp);
+        fprintf(out, "\n%s: %" PRIu64 " packets (%s), %s in %zu connection%s", path, sum.frames,
+                sum.link, tcp, tr_conn_count(a), tr_conn_count(a) == 1 ? "" : "s");
         if (sum.ipv4_other) fprintf(out, ", %" PRIu64 " other IPv4", sum.ipv4_other);
-        if (sum.ipv6) fprintf(out, ", %" PRIu64 " IPv6 (not analysed yet)", sum.ipv6);
+        if (sum.ipv6_other) fprintf(out, ", %" PRIu64 " other IPv6", sum.ipv6_other);
         if (sum.not_ip) fprintf(out, ", %" PRIu64 " not IP", sum.not_ip);
         if (sum.snapped) fprintf(out, ", %" PRIu64 " cut by the snaplen", sum.snapped);
         if (sum.truncated_hdr + sum.bad)

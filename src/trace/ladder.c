@@ -70,6 +70,7 @@ struct synack_ladder {
     uint16_t port[2];
     bool known[2];
     char who[2][32];
+    char ep_text[2][64]; /* the endpoints' headings, when not from addr and port */
     bool header_done;
     bool have_t0;
     uint64_t t0;
@@ -109,6 +110,12 @@ synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opt
     return l;
 }
 
+void ladder_set_endpoint_text(synack_ladder *l, const char *left, const char *right)
+{
+    snprintf(l->ep_text[SIDE_LEFT], sizeof l->ep_text[0], "%s", left ? left : "");
+    snprintf(l->ep_text[SIDE_RIGHT], sizeof l->ep_text[0], "%s", right ? right : "");
+}
+
 /* ---- output ------------------------------------------------------------------------------ */
 
 static const char *const C_STATE = "\033[1m";
@@ -120,13 +127,16 @@ static const char *const C_DIM = "\033[2m";
 
 static void emit_header(synack_ladder *l)
 {
-    char left[80], right[80];
+    char left[112], right[112];
     for (int s = 0; s < 2; s++) {
         char *dst = s == SIDE_LEFT ? left : right;
-        char ep[24];
-        ladder_endpoint_str(l->addr[s], l->port[s], ep, sizeof ep);
+        char ep[64];
+        if (l->ep_text[s][0])
+            snprintf(ep, sizeof ep, "%s", l->ep_text[s]);
+        else
+            ladder_endpoint_str(l->addr[s], l->port[s], ep, sizeof ep);
         const char *name = l->who[s][0] ? l->who[s] : (s == SIDE_LEFT ? "left" : "right");
-        snprintf(dst, 80, "%s %s", name, ep);
+        snprintf(dst, sizeof left, "%s %s", name, ep);
     }
     int pad = l->width - LADDER_TIME - (int)strlen(left) - (int)strlen(right);
     if (pad < 1) pad = 1;

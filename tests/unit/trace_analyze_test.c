@@ -24,6 +24,7 @@ struct play {
     tr_analyzer *a;
     uint64_t frame;
     uint16_t cport;
+    bool v6; /* the packets are TCP/IPv6 between fd00:7::1 and fd00:7::2 */
     struct tr_rec last;
     struct tr_conn *conn;
 };
@@ -48,6 +49,14 @@ static struct tr_rec *pkt_us(struct play *p, uint64_t t_us, int from, uint16_t f
     k.kind = TR_PKT_TCP4;
     k.seg.ip.src = from == C ? 0x0a630001u : 0x0a630002u;
     k.seg.ip.dst = from == C ? 0x0a630002u : 0x0a630001u;
+    if (p->v6) {
+        /* the IPv4 addresses' bytes at the start, so that only the family tells them apart */
+        static const uint8_t a6[2][16] = {{0x0a, 0x63, 0, 1}, {0x0a, 0x63, 0, 2}};
+        k.kind = TR_PKT_TCP6;
+        k.seg.ip.src = k.seg.ip.dst = 0;
+        memcpy(k.src6, a6[from == C ? 0 : 1], 16);
+        memcpy(k.dst6, a6[from == C ? 1 : 0], 16);
+    }
     k.seg.tcp.sport = from == C ? p->cport : 80;
     k.seg.tcp.dport = from == C ? 80 : p->cport;
     k.seg.tcp.flags = flags;
@@ -465,6 +474,119 @@ TEST(analyze_names)
     ASSERT_STR_EQ(buf, "dup ack #2, window full");
     ASSERT_STR_EQ(tr_phase_name(TR_PHASE_CLOSE), "4-way close");
     ASSERT_STR_EQ(tr_phase_name(TR_PHASE_HANDSHAKE), "3-way handshake");
+}
+
+/* A transfer with every kind of event, as a script to play over either family. */
+static void play_script(struct play *p)
+{
+    handshake(p);
+    for (uint32_t i = 0; i < 5; i++) pkt(p, 30, C, ACK, 101 + i * 100, 501, 100, 8192);
+    pkt(p, 40, S, ACK, 501, 201, 0, 8192);
+    for (int i = 0; i < 3; i++) pkt(p, 41, S, ACK, 501, 201, 0, 8192); /* dup acks */
+    pkt(p, 42, C, ACK, 201, 501, 100, 8192);                           /* fast rtx */
+    pkt(p, 50, S, ACK, 501, 601, 0, 0);                                /* zero window */
+    pkt(p, 60, S, ACK, 501, 601, 0, 8192);                             /* window update */
+    pkt(p, 900, C, ACK, 600, 501, 0, 8192);                            /* keep-alive */
+    pkt(p, 910, S, ACK, 501, 601, 0, 8192);                            /* its ack */
+    pkt(p, 1000, C, ACK, 801, 501, 100, 8192);                         /* a gap */
+    pkt(p, 1500, C, ACK, 601, 501, 100, 8192);                         /* retransmission */
+    pkt(p, 1600, S, RST | ACK, 501, 901, 0, 0);
+}
+
+TEST(analyze_ipv6_is_analysed_as_ipv4)
+{
+    struct play p4, p6;
+    play_init(&p4, 100);
+    play_init(&p6, 100);
+    p6.v6 = true;
+    play_script(&p4);
+    play_script(&p6);
+    struct tr_conn *c4 = tr_conn_get(p4.a, 0), *c6 = tr_conn_get(p6.a, 0);
+    ASSERT_EQ(tr_conn_count(p6.a), 1);
+    ASSERT_EQ(c6->addr[0].family, 6);
+    ASSERT_EQ(c4->addr[0].family, 4);
+    ASSERT_EQ(tr_addr_v4(&c4->addr[0]), 0x0a630001u);
+    ASSERT_EQ(tr_addr_v4(&c6->addr[0]), 0);
+    ASSERT_EQ(c6->port[0], 40000);
+    ASSERT_EQ(c6->nrecs, c4->nrecs);
+    for (uint32_t i = 0; i < c4->nrecs; i++)
+        ASSERT(memcmp(&c4->recs[i], &c6->recs[i], sizeof c4->recs[i]) == 0);
+    ASSERT(memcmp(c4->ann_count, c6->ann_count, sizeof c4->ann_count) == 0);
+    ASSERT(c6->ann_count[TR_ANN_BIT_FAST_RETRANSMISSION] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_DUP_ACK] == 3);
+    ASSERT(c6->ann_count[TR_ANN_BIT_ZERO_WINDOW] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_WINDOW_UPDATE] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_KEEP_ALIVE] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_KEEP_ALIVE_ACK] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_LOST_SEGMENT] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_RETRANSMISSION] == 1);
+    ASSERT(c6->ann_count[TR_ANN_BIT_RST] == 1);
+    ASSERT_EQ(c6->rst_by, 1);
+    ASSERT(c6->have_hs_rtt && c6->hs_rtt == c4->hs_rtt);
+    tr_analyzer_free(p4.a);
+    tr_analyzer_free(p6.a);
+}
+
+TEST(analyze_families_are_never_one_connection)
+{
+    /* the same ports, and addresses whose first bytes are the same: two connections */
+    struct play p;
+    play_init(&p, 10);
+    pkt(&p, 0, C, SYN, 100, 0, 0, 8192);
+    p.v6 = true;
+    pkt(&p, 1, C, SYN, 100, 0, 0, 8192);
+    pkt(&p, 2, S, SYN | ACK, 500, 101, 0, 8192);
+    p.v6 = false;
+    pkt(&p, 3, S, SYN | ACK, 700, 101, 0, 8192);
+    ASSERT_EQ(tr_conn_count(p.a), 2);
+    ASSERT_EQ(tr_conn_get(p.a, 0)->pkts, 2);
+    ASSERT_EQ(tr_conn_get(p.a, 1)->pkts, 2);
+    ASSERT_EQ(tr_conn_get(p.a, 1)->addr[1].family, 6);
+    tr_analyzer_free(p.a);
+}
+
+static const char *addr6_str(const char *hex, char *buf, size_t cap, uint16_t port)
+{
+    struct tr_addr a = {.family = 6};
+    for (int i = 0; i < 16; i++) {
+        unsigned v;
+        ASSERT(sscanf(hex + 2 * i, "%2x", &v) == 1);
+        a.b[i] = (uint8_t)v;
+    }
+    return port ? tr_endpoint_str(&a, port, buf, cap) : tr_addr_str(&a, buf, cap);
+}
+
+TEST(analyze_ipv6_addresses_are_written_as_rfc_5952_says)
+{
+    static const char *const cases[][2] = {
+        {"fd000007000000000000000000000001", "fd00:7::1"},
+        {"00000000000000000000000000000001", "::1"},
+        {"00000000000000000000000000000000", "::"},
+        {"fe800000000000000000000000000000", "fe80::"},
+        {"20010db8000000000001000000000001", "2001:db8::1:0:0:1"},    /* the first of equals */
+        {"20010db8000100000001000100010001", "2001:db8:1:0:1:1:1:1"}, /* one 0: not :: */
+        {"20010db800000000000100000000abcd", "2001:db8::1:0:0:abcd"},
+        {"20010db8000000010000000000000001", "2001:db8:0:1::1"},  /* the longest run */
+        {"00000000000000000000ffff0a630001", "::ffff:10.99.0.1"}, /* IPv4-mapped */
+        {"fd00abcdef0123450000000000000000", "fd00:abcd:ef01:2345::"},
+    };
+    char buf[TR_ENDPOINT_STRLEN];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        addr6_str(cases[i][0], buf, sizeof buf, 0);
+        if (strcmp(buf, cases[i][1]) != 0) fprintf(stderr, "    %s: got %s\n", cases[i][1], buf);
+        ASSERT(strcmp(buf, cases[i][1]) == 0);
+    }
+    ASSERT(strcmp(addr6_str("fd000007000000000000000000000001", buf, sizeof buf, 8080),
+                  "[fd00:7::1]:8080") == 0);
+    /* the longest string there is fits */
+    addr6_str("ffffffffffffffffffffffffffffffff", buf, sizeof buf, 65535);
+    ASSERT(strcmp(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535") == 0);
+    struct tr_addr v4 = {.family = 4, .b = {10, 99, 0, 1}};
+    ASSERT(strcmp(tr_endpoint_str(&v4, 80, buf, sizeof buf), "10.99.0.1:80") == 0);
+    /* cut short, never overflowing */
+    char tiny[8];
+    addr6_str("20010db8000000000001000000000001", tiny, sizeof tiny, 0);
+    ASSERT(strlen(tiny) < sizeof tiny);
 }
 
 TEST_MAIN()

@@ -301,13 +301,16 @@ TEST(trace_file_svg_and_html)
 }
 
 /* Captures of Linux talking to Linux (tcpdump on a veth pair, Ethernet link type): an echo
- * with the 4-way close, a simultaneous close, a close by RST. Their drawings are golden. */
+ * with the 4-way close, a simultaneous close, a close by RST; and over IPv6 (linux6: made by
+ * trace_netns6.sh, a close by RST and a transfer whose client sends a destination-options
+ * header on each segment, cut by a 104-byte snaplen, and neighbour discovery between them).
+ * Their drawings are golden. */
 TEST(trace_file_golden_linux_captures)
 {
     const char *src = getenv("SYNACK_SRC");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/tests/data", src ? src : ".");
-    static const char *const names[] = {"linux_echo", "linux_simul_close", "linux_reset"};
+    static const char *const names[] = {"linux_echo", "linux_simul_close", "linux_reset", "linux6"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char cwd[1024];
         ASSERT(getcwd(cwd, sizeof cwd) != NULL);
@@ -328,6 +331,77 @@ TEST(trace_file_golden_linux_captures)
         free(buf);
         free(ebuf);
     }
+}
+
+/* linux6.pcap through every output: the IPv6 endpoints as tshark writes them, annotations. */
+TEST(trace_file_ipv6_capture_every_output)
+{
+    const char *src = getenv("SYNACK_SRC");
+    char pcap[1024];
+    snprintf(pcap, sizeof pcap, "%s/tests/data/linux6.pcap", src ? src : ".");
+    enter_tmpdir();
+    struct synack_trace_opts o = {0};
+    char *buf = NULL, *ebuf = NULL;
+    size_t len = 0, elen = 0;
+    FILE *out = open_memstream(&buf, &len), *err = open_memstream(&ebuf, &elen);
+    int rc = synack_trace_file(pcap, &o, out, err);
+    fclose(out);
+    fclose(err);
+    if (rc != 0 && strstr(ebuf, "without libpcap")) {
+        leave_tmpdir();
+        TEST_SKIP("built without libpcap");
+    }
+    ASSERT_EQ(rc, 0);
+    ASSERT(strstr(buf, "connection 2: [fd00:99::1]:33376 → [fd00:99::2]:5005") != NULL);
+    ASSERT(strstr(buf, "client [fd00:99::1]:33376") != NULL);
+    ASSERT(strstr(buf, "58 TCP/IPv6 in 2 connections, 5 other IPv6") != NULL);
+    ASSERT(strstr(buf, "reset by server") != NULL);
+    ASSERT(strstr(buf, "4-way close (client first)") != NULL);
+    ASSERT(strstr(buf, "(retransmission)") != NULL);
+    free(buf);
+    free(ebuf);
+    /* --tsv: tshark's frame numbers, the other IPv6 packets counted among them */
+    o.tsv = true;
+    out = open_memstream(&buf, &len);
+    err = open_memstream(&ebuf, &elen);
+    ASSERT_EQ(synack_trace_file(pcap, &o, out, err), 0);
+    fclose(out);
+    fclose(err);
+    ASSERT(strstr(buf, "\n7\t1\treset\n") != NULL);
+    ASSERT(strstr(buf, "\n8\t") == NULL); /* neighbour discovery: not TCP */
+    ASSERT(strstr(buf, "\n60\t2\tretransmission\n") != NULL);
+    free(buf);
+    free(ebuf);
+    struct synack_trace_opts p = {.quiet = true,
+                                  .conn = 2,
+                                  .html_path = "out.html",
+                                  .svg_seq_path = "seq.svg",
+                                  .svg_ladder_path = "ladder.svg"};
+    out = open_memstream(&buf, &len);
+    err = open_memstream(&ebuf, &elen);
+    ASSERT_EQ(synack_trace_file(pcap, &p, out, err), 0);
+    fclose(out);
+    fclose(err);
+    free(buf);
+    free(ebuf);
+    check_self_contained("seq.svg", "<svg", "</svg>");
+    check_self_contained("ladder.svg", "<svg", "</svg>");
+    check_self_contained("out.html", "<!DOCTYPE html>", "</html>");
+    char *svg = read_all("ladder.svg");
+    ASSERT(strstr(svg, "client [fd00:99::1]:33376") != NULL);
+    ASSERT(strstr(svg, "server [fd00:99::2]:5005") != NULL);
+    free(svg);
+    svg = read_all("seq.svg");
+    ASSERT(strstr(svg, "[fd00:99::1]:33376") != NULL);
+    ASSERT(strstr(svg, "retransmitted</title>") != NULL);
+    free(svg);
+    char *html = read_all("out.html");
+    ASSERT(strstr(html, "58 TCP/IPv6 in 2 connections") != NULL);
+    ASSERT(strstr(html, "Connection 2:") != NULL);
+    ASSERT(strstr(html, "[fd00:99::2]:5005") != NULL);
+    ASSERT(strstr(html, "State timeline") != NULL);
+    free(html);
+    leave_tmpdir();
 }
 
 TEST(trace_file_draws_any_capture)
