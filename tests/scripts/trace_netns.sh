@@ -28,35 +28,11 @@ SYNACK=${SYNACK:-}
 [ -x "$SYNACK" ] || skip "SYNACK (the synack binary) not set"
 "$SYNACK" trace --help >/dev/null 2>&1 || skip "this synack has no trace subcommand"
 
-NS_A="synack-tr-a-$$"
-NS_B="synack-tr-b-$$"
+# shellcheck source=tests/scripts/lib/netns_pair.sh
+. "$(dirname "$0")/lib/netns_pair.sh"
+netns_pair tr
 A=10.99.0.1
 B=10.99.0.2
-WORK=$(mktemp -d /tmp/synack-trace-netns.XXXXXX)
-TCPDUMP_PID=""
-
-cleanup() {
-    [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null
-    # every process left inside our namespaces (servers), by namespace, then the namespaces
-    for ns in "$NS_A" "$NS_B"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
-    done
-    sleep 0.2
-    ip netns del "$NS_A" 2>/dev/null
-    ip netns del "$NS_B" 2>/dev/null
-    if [ -n "${KEEP:-}" ]; then
-        mkdir -p "$KEEP" && cp "$WORK"/*.pcap "$WORK"/*.txt "$KEEP"/ 2>/dev/null
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-ip netns add "$NS_A" || skip "cannot create a network namespace"
-ip netns add "$NS_B" || exit 1
-inA() { ip netns exec "$NS_A" "$@"; }
-inB() { ip netns exec "$NS_B" "$@"; }
-inA ip link add veth-a type veth peer name veth-b || skip "no veth support"
-inA ip link set veth-b netns "$NS_B"
 inA ip addr add $A/24 dev veth-a
 inB ip addr add $B/24 dev veth-b
 inA ip link set lo up

@@ -1,0 +1,38 @@
+# netns_pair.sh - two network namespaces joined by a veth pair, for the trace tests that
+# capture Linux talking to Linux: veth-a in the first, veth-b in the second, no address yet.
+# Everything is removed by name when the script exits, also on failure: the processes left
+# inside the namespaces, the namespaces, the work directory. KEEP=dir keeps the captures.
+# The sourcing script defines skip() and sets nothing else; it gets NS_A, NS_B, WORK, inA,
+# inB, and sets TCPDUMP_PID when it starts a capture.
+# shellcheck shell=bash disable=SC2317 # netns_pair_cleanup runs from the trap
+
+netns_pair_cleanup() {
+    [ -n "$TCPDUMP_PID" ] && kill "$TCPDUMP_PID" 2>/dev/null
+    # every process left inside our namespaces (servers), by namespace, then the namespaces
+    for ns in "$NS_A" "$NS_B"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    done
+    sleep 0.2
+    ip netns del "$NS_A" 2>/dev/null
+    ip netns del "$NS_B" 2>/dev/null
+    if [ -n "${KEEP:-}" ]; then
+        mkdir -p "$KEEP" && cp "$WORK"/*.pcap "$WORK"/*.txt "$KEEP"/ 2>/dev/null
+    fi
+    rm -rf "$WORK"
+}
+
+inA() { ip netns exec "$NS_A" "$@"; }
+inB() { ip netns exec "$NS_B" "$@"; }
+
+# netns_pair TAG: creates synack-TAG-a-PID and synack-TAG-b-PID and the veth between them.
+netns_pair() {
+    NS_A="synack-$1-a-$$"
+    NS_B="synack-$1-b-$$"
+    WORK=$(mktemp -d "/tmp/synack-$1.XXXXXX")
+    TCPDUMP_PID=""
+    trap netns_pair_cleanup EXIT INT TERM
+    ip netns add "$NS_A" || skip "cannot create a network namespace"
+    ip netns add "$NS_B" || exit 1
+    inA ip link add veth-a type veth peer name veth-b || skip "no veth support"
+    inA ip link set veth-b netns "$NS_B"
+}
