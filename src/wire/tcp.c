@@ -11,6 +11,15 @@
 
 #include "wire/wire.h"
 
+/* Adds a segment length to a pseudo-header sum as RFC 8200 §8.1 does (two 16-bit words);
+ * under 65536 that is IPv4's single word too. The 64-bit fold keeps every carry. */
+static uint32_t add_len(uint32_t pseudo, size_t len)
+{
+    uint64_t acc = (uint64_t)pseudo + (len >> 16 & 0xffffu) + (len & 0xffffu);
+    while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
+    return (uint32_t)acc;
+}
+
 /*
  * Checks, in this order:
  *   fewer than 20 bytes                          SYNACK_DROP_TCP_TRUNCATED
@@ -21,15 +30,6 @@
  * verify is off for bytes the stack made itself and for captures taken where checksum
  * offload left the field unfinished (Linux on lo stores only the pseudo-header sum).
  */
-/* Adds a segment length to a pseudo-header sum as RFC 8200 §8.1 does (two 16-bit words);
- * under 65536 that is IPv4's single word too. The 64-bit fold keeps every carry. */
-static uint32_t add_len(uint32_t pseudo, size_t len)
-{
-    uint64_t acc = (uint64_t)pseudo + (len >> 16 & 0xffffu) + (len & 0xffffu);
-    while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
-    return (uint32_t)acc;
-}
-
 int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool verify,
                       struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen)
 {
