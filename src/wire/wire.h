@@ -90,8 +90,10 @@ void wire_ipv6_fields(const uint8_t *buf, struct synack_ipv6_hdr *out);
  * *plen are the upper-layer bytes (from out->upper_offset to the end of the payload
  * length), and out->next_header their protocol. Whenever the fixed header was read, out
  * holds it, and on a drop out->pp_* say whether and how to answer with a Parameter
- * Problem. A non-atomic fragment returns IP6_FRAGMENT with the fragment fields filled; an
- * atomic fragment (offset 0, M clear, RFC 6946) parses like an unfragmented datagram. */
+ * Problem. A non-atomic fragment returns IP6_FRAGMENT with the fragment fields filled and
+ * next_header/upper_offset naming what follows the Fragment header; an atomic fragment
+ * (offset 0, M clear, RFC 6946) parses like an unfragmented datagram. After any other
+ * drop, next_header is still the fixed header's own. */
 int wire_ipv6_parse(const uint8_t *buf, size_t len, struct synack_ipv6_hdr *out,
                     const uint8_t **payload, size_t *plen);
 /* The extension-header walk of wire_ipv6_parse on the datagram at pkt, end >= 40 bytes
