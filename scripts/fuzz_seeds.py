@@ -77,6 +77,63 @@ def wire_seeds():
     write("fuzz_wire", "icmp_echo", icmp(B, A, 8, 0, 0x12340001, b"ping"))
 
 
+# IPv6 (RFC 8200): fd00:7:1::1 and fd00:7:2::1, as in tests/unit/wire6_test.c.
+A6 = bytes.fromhex("fd000007000100000000000000000001")
+B6 = bytes.fromhex("fd000007000200000000000000000001")
+R6 = bytes.fromhex("fd000007000100000000000000000002")
+
+
+def ipv6(src, dst, exts, proto, upper, hlim=64, flow=0x12345):
+    """exts: a list of (next-header value naming it, bytes whose first byte is patched)."""
+    body, types = b"", [t for t, _ in exts] + [proto]
+    for i, (_, h) in enumerate(exts):
+        body += bytes([types[i + 1]]) + h[1:]
+    payload = body + upper
+    return struct.pack("!IHBB", 6 << 28 | flow, len(payload), types[0], hlim) + src + dst + payload
+
+
+def pseudo6(src, dst, proto, n):
+    return src + dst + struct.pack("!IxxxB", n, proto)
+
+
+def tcp6(src, dst, sport, dport, seq, ack, flags, win=65535, opts=b"", data=b"", exts=()):
+    while len(opts) % 4:
+        opts += b"\1"
+    off = (20 + len(opts)) // 4
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, 0) + opts
+    c = csum(pseudo6(src, dst, 6, len(hdr) + len(data)) + hdr + data)
+    hdr = hdr[:16] + struct.pack("!H", c) + hdr[18:]
+    return ipv6(src, dst, list(exts), 6, hdr + data)
+
+
+def icmp6(src, dst, typ, code, word, body, hlim=64):
+    msg = struct.pack("!BBHI", typ, code, 0, word) + body
+    msg = msg[:2] + struct.pack("!H", csum(pseudo6(src, dst, 58, len(msg)) + msg)) + msg[4:]
+    return ipv6(src, dst, [], 58, msg, hlim)
+
+
+def wire6_seeds():
+    t = "fuzz_wire6"
+    syn = tcp6(A6, B6, 40000, 80, 1000, 0, SYN, 64800, b"\x02\x04\x04\xc4" + SACKOK_TS + NOP_WS)
+    write(t, "syn", syn)
+    write(t, "data_ts", tcp6(A6, B6, 40000, 80, 1001, 5001, PSH | ACK, 502, NOP_TS, b"hello, world\n"))
+    write(t, "ack_sack", tcp6(B6, A6, 80, 40000, 5001, 1014, ACK, 509, NOP_TS + sack((3000, 4000))))
+    padn = b"\0\0\x01\x04\0\0\0\0"
+    ra = b"\0\0\x05\x02\0\0\x01\0"
+    write(t, "hbh_router_alert", tcp6(A6, B6, 40000, 80, 1000, 0, SYN, exts=[(0, ra)]))
+    write(t, "dst_unknown_skip", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(0, padn), (60, b"\0\0\x1e\x04abcd")]))
+    write(t, "dst_unknown_icmp", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(60, b"\0\0\x9e\x04abcd")]))
+    write(t, "routing0_segleft", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(43, b"\0\x02\0\x01\0\0\0\0" + R6)]))
+    write(t, "frag_first", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(44, b"\0\0\0\x01\0\0\0\x09")]))
+    write(t, "frag_atomic", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(44, b"\0\0\0\0\0\0\0\x07")]))
+    write(t, "chain_too_long", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(60, padn)] * 9))
+    write(t, "hbh_not_first", tcp6(A6, B6, 40000, 80, 1, 2, ACK, exts=[(60, padn), (0, padn)]))
+    write(t, "icmp6_echo", icmp6(A6, B6, 128, 0, 0x7AFD0001, b"0123456789abcdef"))
+    write(t, "icmp6_too_big", icmp6(R6, A6, 2, 0, 1280, syn))
+    write(t, "icmp6_param_problem", icmp6(B6, A6, 4, 2, 50, syn[:48]))
+    write(t, "icmp6_time_exceeded", icmp6(R6, A6, 3, 0, 0, syn, hlim=255))
+
+
 def opts_seeds():
     write("fuzz_opts", "linux_syn", MSS + SACKOK_TS + NOP_WS)
     write("fuzz_opts", "nop_ts", NOP_TS)
@@ -187,6 +244,7 @@ def stack_seeds():
 
 if __name__ == "__main__":
     wire_seeds()
+    wire6_seeds()
     opts_seeds()
     http_seeds()
     os.makedirs(os.path.join(SRC, "fuzz", "corpus", "fuzz_capture"), exist_ok=True)

@@ -47,7 +47,20 @@ extern "C" {
     X(OUT_QUEUE_FULL, "out-queue-full")                                                            \
     X(LINK_LOSS, "link-loss")                                                                      \
     X(LINK_QUEUE_FULL, "link-queue-full")                                                          \
-    X(LINK_MTU, "link-mtu")
+    X(LINK_MTU, "link-mtu")                                                                        \
+    X(IP6_TRUNCATED, "ip6-truncated")                                                              \
+    X(IP6_VERSION, "ip6-version")                                                                  \
+    X(IP6_PAYLOAD_LEN, "ip6-payload-length")                                                       \
+    X(IP6_EXT_CHAIN, "ip6-ext-chain-too-long")                                                     \
+    X(IP6_EXT_TRUNCATED, "ip6-ext-truncated")                                                      \
+    X(IP6_EXT_ORDER, "ip6-hop-by-hop-not-first")                                                   \
+    X(IP6_OPTION, "ip6-option-unknown")                                                            \
+    X(IP6_OPTION_LEN, "ip6-option-length")                                                         \
+    X(IP6_ROUTING, "ip6-routing-header")                                                           \
+    X(IP6_FRAGMENT, "ip6-fragment")                                                                \
+    X(ICMP6_TRUNCATED, "icmp6-truncated")                                                          \
+    X(ICMP6_CHECKSUM, "icmp6-checksum")                                                            \
+    X(ICMP6_TYPE, "icmp6-type-ignored")
 
 enum synack_drop_reason {
 #define SYNACK_DROP_ENUM(name, text) SYNACK_DROP_##name,

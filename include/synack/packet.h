@@ -1,6 +1,6 @@
 /*
- * synack/packet.h - parsed IPv4, TCP and ICMP headers, as the wire layer produces them
- * and as the trace stream shows them. Plain structs in host byte order; no behaviour.
+ * synack/packet.h - parsed IPv4, IPv6, TCP, ICMP and ICMPv6 headers, as the wire layer produces
+ * them and as the trace stream shows them. Plain structs in host byte order; no behaviour.
  */
 #ifndef SYNACK_PACKET_H
 #define SYNACK_PACKET_H
@@ -26,6 +26,18 @@ extern "C" {
 
 #define SYNACK_IPPROTO_ICMP 1
 #define SYNACK_IPPROTO_TCP  6
+
+/* IPv6 Next Header values (RFC 8200 §4): the extension headers the parser walks, the
+ * ones it stops at (AH 51, ESP 50 and No Next Header 59 end the walk like any upper layer),
+ * and ICMPv6 (RFC 4443). */
+#define SYNACK_IPPROTO_HOPOPTS  0
+#define SYNACK_IPPROTO_ROUTING  43
+#define SYNACK_IPPROTO_FRAGMENT 44
+#define SYNACK_IPPROTO_ESP      50
+#define SYNACK_IPPROTO_AH       51
+#define SYNACK_IPPROTO_ICMPV6   58
+#define SYNACK_IPPROTO_NONE     59
+#define SYNACK_IPPROTO_DSTOPTS  60
 
 #define SYNACK_TCP_MAX_SACK 4
 
@@ -55,6 +67,34 @@ struct synack_ipv4_hdr {
     uint16_t frag; /* flags (DF 0x4000, MF 0x2000) and offset in 8-byte units */
     uint16_t checksum;
     uint32_t src, dst; /* host byte order: 10.0.0.1 is 0x0a000001 */
+};
+
+/* IPv6 (RFC 8200 §3) and what the walk over its extension headers (§4) found. */
+struct synack_ipv6_hdr {
+    uint8_t traffic_class;
+    uint32_t flow_label;  /* 20 bits */
+    uint16_t payload_len; /* bytes after the fixed 40-byte header, extension headers included */
+    uint8_t next_header;  /* the upper-layer protocol after the extension headers (TCP 6,
+                           * ICMPv6 58, or where the walk stopped: AH, ESP, 59, unknown);
+                           * emitting writes it into the fixed header */
+    uint8_t hop_limit;
+    uint8_t src[16], dst[16]; /* network byte order, as on the wire */
+    /* What the walk found. */
+    uint32_t upper_offset; /* bytes from the IPv6 header to the upper-layer header */
+    uint32_t nh_pointer;   /* offset of the Next Header byte that named next_header (6 with
+                            * no extension headers): a Parameter Problem code 1 points here */
+    uint8_t ext_count;     /* extension headers walked */
+    bool has_fragment;     /* a Fragment header (§4.5) was present */
+    bool frag_more;        /* its M flag */
+    uint16_t frag_offset;  /* its offset, in 8-byte units */
+    uint32_t frag_id;      /* its Identification */
+    /* When the parse refused the datagram and RFC 8200 asks the receiver to answer with an
+     * ICMPv6 Parameter Problem (RFC 4443 §3.4): pp_send is set, pp_code is its code (0
+     * erroneous header field, 1 unrecognized Next Header, 2 unrecognized option) and
+     * pp_pointer the offset in the datagram of the byte at fault. */
+    bool pp_send;
+    uint8_t pp_code;
+    uint32_t pp_pointer;
 };
 
 struct synack_tcp_hdr {
@@ -92,6 +132,30 @@ struct synack_icmp {
     /* Errors: the quoted IPv4 header and the first 8 bytes of its TCP header, when present. */
     bool has_quote;
     struct synack_ipv4_hdr quote_ip;
+    uint16_t quote_sport, quote_dport;
+    uint32_t quote_seq;
+};
+
+/* ICMPv6 (RFC 4443): echo request/reply, and the errors that quote the offending datagram. */
+#define SYNACK_ICMP6_UNREACH        1
+#define SYNACK_ICMP6_PACKET_TOO_BIG 2
+#define SYNACK_ICMP6_TIME_EXCEEDED  3
+#define SYNACK_ICMP6_PARAM_PROBLEM  4
+#define SYNACK_ICMP6_ECHO_REQUEST   128
+#define SYNACK_ICMP6_ECHO_REPLY     129
+
+struct synack_icmp6 {
+    uint8_t type, code;
+    uint16_t checksum;
+    uint16_t id, seq;    /* echo request/reply */
+    uint32_t mtu;        /* packet too big (RFC 4443 §3.2) */
+    uint32_t pointer;    /* parameter problem (RFC 4443 §3.4) */
+    const uint8_t *data; /* echo: the data; errors: the quoted datagram */
+    size_t data_len;
+    /* Errors: the quoted IPv6 header (with quote_ip.next_header and upper_offset found by
+     * walking its extension headers) and the first 8 bytes of its TCP header, when present. */
+    bool has_quote;
+    struct synack_ipv6_hdr quote_ip;
     uint16_t quote_sport, quote_dport;
     uint32_t quote_seq;
 };

@@ -1,7 +1,8 @@
 /*
- * wire/checksum.c - the Internet checksum (RFC 1071) and the TCP pseudo-header sum
- * (RFC 9293 §3.1). Every other wire file computes and verifies checksums through these
- * three functions, so there is one implementation of the one's-complement arithmetic.
+ * wire/checksum.c - the Internet checksum (RFC 1071) and the pseudo-header sums of IPv4
+ * (RFC 9293 §3.1) and IPv6 (RFC 8200 §8.1). Every other wire file computes and verifies
+ * checksums through these four functions, so there is one implementation of the one's-complement
+ * arithmetic.
  */
 #include "wire/wire.h"
 
@@ -48,4 +49,19 @@ uint32_t wire_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len
     sum += proto; /* the zero byte and proto form one 16-bit word */
     sum += len;
     return sum;
+}
+
+/* RFC 8200 §8.1: the IPv6 pseudo-header is the source and destination addresses (the final
+ * destination, should a Routing header name one, which synack never sends nor follows),
+ * the upper-layer packet length as 32 bits, three zero bytes and the Next Header value of
+ * the upper-layer protocol. The zero bytes and the protocol form one 32-bit word whose
+ * only non-zero 16-bit half is the protocol. The result is folded to 16 bits (not
+ * complemented), so that a caller may add a length to it without overflow. */
+uint32_t wire_pseudo_sum6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t len)
+{
+    uint32_t sum = wire_csum_add(0, src, 16);
+    sum = wire_csum_add(sum, dst, 16);
+    uint64_t acc = (uint64_t)sum + (len >> 16) + (len & 0xffffu) + proto;
+    while (acc >> 16) acc = (acc & 0xffffu) + (acc >> 16);
+    return (uint32_t)acc;
 }

@@ -1,10 +1,24 @@
 /*
  * wire/tcp.c - parse and emit the TCP header (RFC 9293 §3.1), with its checksum over the
  * pseudo-header; the options block itself is tcp_opts.c's job.
+ *
+ * The _ph functions do the work for any network layer: they take the pseudo-header sum
+ * with a zero length (IPv4's, RFC 9293 §3.1, or IPv6's, RFC 8200 §8.1) and add the
+ * segment's length themselves, which is the one field the two pseudo-headers share in
+ * meaning. wire_tcp_parse and wire_tcp_emit are their IPv4 forms.
  */
 #include <string.h>
 
 #include "wire/wire.h"
+
+/* Adds a segment length to a pseudo-header sum as RFC 8200 §8.1 does (two 16-bit words);
+ * under 65536 that is IPv4's single word too. The 64-bit fold keeps every carry. */
+static uint32_t add_len(uint32_t pseudo, size_t len)
+{
+    uint64_t acc = (uint64_t)pseudo + (len >> 16 & 0xffffu) + (len & 0xffffu);
+    while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
+    return (uint32_t)acc;
+}
 
 /*
  * Checks, in this order:
@@ -16,8 +30,8 @@
  * verify is off for bytes the stack made itself and for captures taken where checksum
  * offload left the field unfinished (Linux on lo stores only the pseudo-header sum).
  */
-int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, bool verify,
-                   struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen)
+int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool verify,
+                      struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen)
 {
     if (len < WIRE_TCP_HDR_LEN) return SYNACK_DROP_TCP_TRUNCATED;
     size_t hlen = (size_t)(seg[12] >> 4) * 4;
@@ -26,9 +40,9 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
     if (hlen < WIRE_TCP_HDR_LEN || hlen > len) return SYNACK_DROP_TCP_HDR_LEN;
     if (verify) {
         /* RFC 9293 §3.1 "Checksum" (MUST-2, MUST-3): over the pseudo-header, header and
-         * data. A TCP length beyond 16 bits cannot come from IPv4 and simply fails. */
-        uint32_t sum = wire_pseudo_sum(src, dst, SYNACK_IPPROTO_TCP, (uint16_t)len);
-        if (len > 0xffffu || wire_csum_fold(wire_csum_add(sum, seg, len)) != 0)
+         * data. A TCP length beyond 16 bits cannot come from IPv4 nor from IPv6 without
+         * jumbograms, which synack does not take, and simply fails. */
+        if (len > 0xffffu || wire_csum_fold(wire_csum_add(add_len(pseudo, len), seg, len)) != 0)
             return SYNACK_DROP_TCP_CHECKSUM;
     }
     int r = wire_tcp_parse_opts(seg + WIRE_TCP_HDR_LEN, hlen - WIRE_TCP_HDR_LEN, &out->opts);
@@ -50,10 +64,18 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
     return 0;
 }
 
-/* Returns 0 when cap is too small or the segment would not fit IPv4's 16-bit length.
- * payload may already sit in buf (it is moved, not copied), or be NULL when plen is 0. */
-size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
-                     const struct synack_tcp_hdr *h, const uint8_t *payload, size_t plen)
+int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, bool verify,
+                   struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen)
+{
+    uint32_t pseudo = wire_pseudo_sum(src, dst, SYNACK_IPPROTO_TCP, 0);
+    return wire_tcp_parse_ph(seg, len, pseudo, verify, out, payload, plen);
+}
+
+/* Returns 0 when cap is too small or the segment would not fit a 16-bit length (IPv4's
+ * total length, IPv6's payload length). payload may already sit in buf (it is moved, not
+ * copied), or be NULL when plen is 0. */
+size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
+                        const uint8_t *payload, size_t plen)
 {
     size_t hlen = WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
     if (cap < hlen || plen > cap - hlen || plen > 0xffffu - hlen) return 0;
@@ -69,7 +91,13 @@ size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
     wire_put16(buf + 18, h->urg);
     wire_tcp_emit_opts(buf + WIRE_TCP_HDR_LEN, hlen - WIRE_TCP_HDR_LEN, &h->opts);
     size_t len = hlen + plen;
-    uint32_t sum = wire_pseudo_sum(src, dst, SYNACK_IPPROTO_TCP, (uint16_t)len);
-    wire_put16(buf + 16, wire_csum_fold(wire_csum_add(sum, buf, len)));
+    wire_put16(buf + 16, wire_csum_fold(wire_csum_add(add_len(pseudo, len), buf, len)));
     return len;
+}
+
+size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
+                     const struct synack_tcp_hdr *h, const uint8_t *payload, size_t plen)
+{
+    uint32_t pseudo = wire_pseudo_sum(src, dst, SYNACK_IPPROTO_TCP, 0);
+    return wire_tcp_emit_ph(buf, cap, pseudo, h, payload, plen);
 }

@@ -1,5 +1,6 @@
 /*
- * wire/wire.h - pure parse and emit of IPv4, TCP and ICMP headers, options and checksums.
+ * wire/wire.h - pure parse and emit of IPv4, IPv6, TCP, ICMP and ICMPv6 headers, options
+ * and checksums.
  *
  * No state, no allocation, no I/O. Parsers check every length once and then fill a plain
  * struct (synack/packet.h), so nothing after a successful parse can read out of bounds.
@@ -20,6 +21,13 @@
 #define WIRE_IPV4_HDR_LEN 20
 #define WIRE_TCP_HDR_LEN  20
 #define WIRE_TCP_MAX_OPTS 40
+#define WIRE_IPV6_HDR_LEN 40
+/* The longest extension-header chain the IPv6 parser walks (RFC 8200 §4.1 allows each
+ * header once, Destination Options twice: 6 in a legal order; 8 leaves room for AH-less
+ * oddities and refuses the chains built only to exhaust a receiver, RFC 7112). */
+#define WIRE_IPV6_MAX_EXT 8
+/* IPv6's minimum link MTU (RFC 8200 §5): no ICMPv6 error may exceed it (RFC 4443 §2.4(c)). */
+#define WIRE_IPV6_MIN_MTU 1280
 
 /* ---- byte order helpers (unaligned-safe) ---- */
 static inline uint16_t wire_get16(const uint8_t *p)
@@ -50,6 +58,10 @@ uint32_t wire_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t wire_csum_fold(uint32_t sum);
 /* The TCP/UDP pseudo-header sum (RFC 9293 §3.1): src, dst, zero, proto, length. */
 uint32_t wire_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+/* The IPv6 pseudo-header sum (RFC 8200 §8.1): src, dst, the 32-bit upper-layer length,
+ * three zero bytes and the Next Header value. */
+uint32_t wire_pseudo_sum6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+                          uint32_t len);
 
 /* The fields of the 20-byte fixed IPv4 header at buf (at least 20 bytes), decoded as they
  * are, without any check: the one decode that the parser, the ICMP quote reader and the
@@ -68,6 +80,34 @@ int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
 size_t wire_ipv4_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *h,
                       size_t payload_len);
 
+/* ---- IPv6 (RFC 8200) ----
+ * The fields of the fixed 40-byte header at buf (at least 40 bytes), decoded without any
+ * check; next_header is the fixed header's own, and the walk results are zeroed. */
+void wire_ipv6_fields(const uint8_t *buf, struct synack_ipv6_hdr *out);
+/* Checks: 40 bytes (IP6_TRUNCATED), version 6 (IP6_VERSION), payload length within the
+ * buffer (IP6_PAYLOAD_LEN; trailing link padding is ignored); then walks the extension
+ * headers (ipv6.c lists the reasons and the RFC 8200 §4 rules). On success *payload and
+ * *plen are the upper-layer bytes (from out->upper_offset to the end of the payload
+ * length), and out->next_header their protocol. Whenever the fixed header was read, out
+ * holds it, and on a drop out->pp_* say whether and how to answer with a Parameter
+ * Problem. A non-atomic fragment returns IP6_FRAGMENT with the fragment fields filled and
+ * next_header/upper_offset naming what follows the Fragment header; an atomic fragment
+ * (offset 0, M clear, RFC 6946) parses like an unfragmented datagram. After any other
+ * drop, next_header is still the fixed header's own. */
+int wire_ipv6_parse(const uint8_t *buf, size_t len, struct synack_ipv6_hdr *out,
+                    const uint8_t **payload, size_t *plen);
+/* The extension-header walk of wire_ipv6_parse on the datagram at pkt, end >= 40 bytes
+ * long, from the fixed header's Next Header: fills h->next_header, nh_pointer,
+ * upper_offset, ext_count, the fragment fields and on a drop pp_*. strict judges options
+ * and Routing headers (RFC 8200 §4.2, §4.4); without it (an ICMPv6 quote) headers are only
+ * skipped and just a non-first fragment stops the walk. */
+int wire_ipv6_walk(const uint8_t *pkt, size_t end, bool strict, struct synack_ipv6_hdr *h);
+/* Writes the 40-byte header without extension headers: version 6, traffic class, flow
+ * label, payload_len, h->next_header, hop limit, src, dst. Returns 0 when cap is under 40
+ * bytes or payload_len does not fit the 16-bit field (synack sends no jumbograms). */
+size_t wire_ipv6_emit(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *h,
+                      size_t payload_len);
+
 /* ---- TCP (RFC 9293 §3.1, options RFC 9293 §3.2, RFC 7323, RFC 2018) ----
  * seg/len is the TCP segment (the IPv4 payload). Checks: 20 bytes, data offset >= 5 and
  * within len, and, when verify is set, the checksum with the pseudo-header of src/dst.
@@ -77,6 +117,12 @@ size_t wire_ipv4_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *h,
  * (tcp_opts.c has the cases). */
 int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, bool verify,
                    struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen);
+/* The same, for any network layer: pseudo is the pseudo-header sum with a length of zero,
+ * wire_pseudo_sum(src, dst, SYNACK_IPPROTO_TCP, 0) or wire_pseudo_sum6(src, dst,
+ * SYNACK_IPPROTO_TCP, 0), to which the segment's own length is added. A connection can
+ * compute it once. Segments longer than 65535 bytes fail the checksum (no jumbograms). */
+int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool verify,
+                      struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen);
 /* Parses only an options block (used by wire_tcp_parse). */
 int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o);
 /* Bytes the options in o take on the wire, padded to a multiple of 4. */
@@ -90,6 +136,9 @@ size_t wire_tcp_emit_opts(uint8_t *buf, size_t cap, const struct synack_tcp_opts
  * h->checksum are ignored. Returns the segment length. */
 size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
                      const struct synack_tcp_hdr *h, const uint8_t *payload, size_t plen);
+/* The same with pseudo as for wire_tcp_parse_ph (the length is added here). */
+size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
+                        const uint8_t *payload, size_t plen);
 
 /* A whole IPv4+TCP datagram in one call: ip fields used are tos, ttl, id, frag, src, dst. */
 int wire_segment_parse(const uint8_t *pkt, size_t len, bool verify, struct synack_segment *out);
@@ -109,6 +158,29 @@ size_t wire_icmp_emit_echo(uint8_t *buf, size_t cap, uint8_t type, uint16_t id, 
  * RFC 1122 §3.2.2 asks: the IP header plus at least 8 bytes of the offending datagram. */
 size_t wire_icmp_emit_error(uint8_t *buf, size_t cap, uint8_t type, uint8_t code, uint16_t mtu,
                             const uint8_t *quote, size_t quote_len);
+
+/* ---- ICMPv6 (RFC 4443) ----
+ * buf/len is the ICMPv6 message (the IPv6 upper-layer bytes), src/dst the addresses of the
+ * IPv6 header that carried it. Checks length >= 8 (ICMP6_TRUNCATED) and the checksum over
+ * the pseudo-header (RFC 4443 §2.3, ICMP6_CHECKSUM). Any type parses; the caller decides
+ * which it handles (RFC 4443 §2.4(a)/(b)). Echo: id, seq, data. Packet too big: mtu.
+ * Parameter problem: pointer. Errors (types below 128): the quoted IPv6 header, its
+ * extension headers walked without judging their options, and, if at least 8 bytes of the
+ * upper layer follow, the TCP ports and sequence number. */
+int wire_icmp6_parse(const uint8_t *buf, size_t len, const uint8_t src[16], const uint8_t dst[16],
+                     struct synack_icmp6 *out);
+/* Echo request or reply (RFC 4443 §4.1/§4.2): type, id, seq, data/data_len (may already
+ * sit at buf + 8). The checksum covers the pseudo-header of src/dst. */
+size_t wire_icmp6_emit_echo(uint8_t *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],
+                            uint8_t type, uint16_t id, uint16_t seq, const uint8_t *data,
+                            size_t data_len);
+/* An error message: type, code, param (the MTU of a packet too big, the pointer of a
+ * parameter problem, 0 otherwise) and as much of the invoking datagram as fits in an
+ * IPv6 datagram of 1280 bytes (RFC 4443 §2.4(c)): at most 1280 - 40 - 8 = 1232 bytes of
+ * quote, fewer when cap is smaller. Returns the message length, 0 when cap < 8. */
+size_t wire_icmp6_emit_error(uint8_t *buf, size_t cap, const uint8_t src[16], const uint8_t dst[16],
+                             uint8_t type, uint8_t code, uint32_t param, const uint8_t *quote,
+                             size_t quote_len);
 
 /* "SYN,ACK", "FIN,PSH,ACK", ... into buf (at least 40 bytes); returns buf. */
 const char *wire_flags_str(uint16_t flags, char *buf, size_t cap);
