@@ -96,13 +96,14 @@ make_normal() {
 }
 
 make_reset() {
-    # the server closes at once; the client, which does not read, sends data 0.3 s later
-    # to a socket that no longer exists: the server's kernel answers with an RST
+    # the server closes at once; the client, which does not read, sends data 1 s later (time
+    # enough for the server's close on a loaded machine) to a socket that no longer exists:
+    # the server's kernel answers with an RST
     # (RFC 9293 §3.10.7.1 for the closed socket, Linux's tcp_rcv_state_process)
     inB timeout 20 socat -t 0 TCP-LISTEN:5002,reuseaddr SYSTEM:"exit 0" &
     wait_listen 5002
     capture_start "$WORK/reset.pcap"
-    (sleep 0.3; printf 'hello\n'; sleep 0.3) | inA timeout 20 socat -u - TCP:$B:5002
+    (sleep 1; printf 'hello\n'; sleep 0.3) | inA timeout 20 socat -u - TCP:$B:5002
     sleep 0.3
     capture_stop
 }

@@ -111,13 +111,14 @@ make_normal() {
 }
 
 make_reset() {
-    # the server closes at once; the client, which does not read, sends data 0.3 s later
-    # to a socket that no longer exists: the server's kernel answers with an RST
+    # the server closes at once; the client, which does not read, sends data 1 s later (time
+    # enough for the server's close on a loaded machine) to a socket that no longer exists:
+    # the server's kernel answers with an RST
     inB timeout 20 socat -t 0 TCP6-LISTEN:5002,reuseaddr SYSTEM:"exit 0" &
     wait_listen 5002
     capture_start "$WORK/reset.pcap"
     (
-        sleep 0.3
+        sleep 1
         printf 'hello\n'
         sleep 0.3
     ) | inA timeout 20 socat -u - "TCP6:[$B]:5002"
