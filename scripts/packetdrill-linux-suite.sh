@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# scripts/packetdrill-linux-suite.sh - runs Linux's own packetdrill suite (gtests/net/tcp of
+# a packetdrill source tree you built by hand) through synack's plug-in, each script in a
+# network namespace of its own, and prints PASS/FAIL per script and "N passed, M failed".
+#
+#   bash scripts/packetdrill-linux-suite.sh /path/to/packetdrill-src [BUILD_DIR]
+#
+# The suite's scripts run `../common/defaults.sh`, which sets sysctls: inside the script's
+# own namespace those change only that namespace (and tcp_metrics), never the host. The
+# plug-in gets only addr=<packetdrill's local address>/0 and rcvbuf=12000000 (so that synack
+# offers window scale 8, as Linux with those defaults does); no script is edited.
+#
+# Environment:
+#   MODE=kernel     run the same scripts against the Linux kernel instead (packetdrill's
+#                   own TUN device inside each namespace), to compare
+#   SUITE_FILTER=RE only the scripts whose path matches RE (grep -E)
+#   JOBS=N          scripts run side by side (2)
+#   TIMEOUT=S       seconds per script (120)
+#   RESULTS=FILE    where the per-script results go (a temporary file otherwise); each line
+#                   "PASS|FAIL path first-error-line"
+# Needs root (namespaces). Namespaces are named pdsuite-PID-N and removed by name, also when
+# the script is interrupted.
+set -u
+
+src=${1:?usage: packetdrill-linux-suite.sh /path/to/packetdrill-src [BUILD_DIR]}
+build=${2:-build}
+pd="$src/gtests/net/packetdrill/packetdrill"
+suite="$src/gtests/net/tcp"
+mode=${MODE:-plugin}
+jobs=${JOBS:-2}
+tmo=${TIMEOUT:-120}
+[ -x "$pd" ] || { echo "no packetdrill binary at $pd (build it first)" >&2; exit 2; }
+[ -d "$suite" ] || { echo "no suite at $suite" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "needs root for network namespaces" >&2; exit 2; }
+so=""
+if [ "$mode" = plugin ]; then
+    so=$(cd "$build" 2>/dev/null && pwd)/libsynack_packetdrill.so
+    [ -f "$so" ] || { echo "$so is missing (make build)" >&2; exit 2; }
+fi
+work=$(mktemp -d /tmp/pdsuite.XXXXXX)
+results=${RESULTS:-$work/results}
+: >"$results"
+
+cleanup() {
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^pdsuite-$$-"); do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# One script in its own namespace; appends one line to the results.
+run_one() {
+    local n=$1 f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
+    ip netns add "$ns" || return
+    ip netns exec "$ns" ip link set lo up
+    local args=()
+    if [ "$mode" = plugin ]; then
+        # One fixed local address (packetdrill draws a random one otherwise): the plug-in
+        # is that host.
+        args=(--local_ip=192.168.0.1 --so_filename="$so"
+              --so_flags="addr=192.168.0.1/0 rcvbuf=12000000")
+        # defaults.sh puts a qdisc on tun0, which only packetdrill's kernel mode creates:
+        # an idle one in the namespace lets the suite's init script run unchanged.
+        ip netns exec "$ns" ip tuntap add dev tun0 mode tun 2>/dev/null
+        ip netns exec "$ns" ip link set tun0 up 2>/dev/null
+    fi
+    (cd "$(dirname "$f")" && timeout "$tmo" ip netns exec "$ns" "$pd" "${args[@]}" \
+        "$(basename "$f")") >"$log" 2>&1
+    rc=$?
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+    local rel=${f#"$suite"/}
+    if [ "$rc" -eq 0 ]; then
+        echo "PASS $rel" >>"$results"
+    else
+        local why
+        why=$(grep -m1 -E "error|Error|timed out|assert" "$log" | tr -s ' ' | cut -c1-200)
+        [ "$rc" -eq 124 ] && why="timed out after ${tmo}s"
+        echo "FAIL $rel ${why:-exit $rc}" >>"$results"
+    fi
+}
+
+mapfile -t scripts < <(find "$suite" -name '*.pkt' | sort | grep -E "${SUITE_FILTER:-.}")
+i=0
+for f in "${scripts[@]}"; do
+    i=$((i + 1))
+    run_one "$i" "$f" &
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+done
+wait
+sort -k2 "$results" | cut -c1-240
+pass=$(grep -c '^PASS' "$results")
+fail=$(grep -c '^FAIL' "$results")
+echo "$mode: $pass passed, $fail failed"
