@@ -52,7 +52,7 @@ trap cleanup EXIT INT TERM
 
 # One script in its own namespace; appends one line to the results.
 run_one() {
-    local n=$1 f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
+    local f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
     ip netns add "$ns" || return
     ip netns exec "$ns" ip link set lo up
     local args=()
