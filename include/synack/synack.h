@@ -268,6 +268,9 @@ struct synack_stats {
      * send again). */
     uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
     uint64_t ring_bytes; /* send and receive rings allocated now, all connections */
+    /* Segments that arrived with URG set: the urgent pointer is ignored and the bytes stay
+     * in the stream, in order (RFC 6093 §6: new applications should not use it). */
+    uint64_t urgent_in;
 };
 void synack_get_stats(const synack_stack *s, struct synack_stats *st);
 

@@ -1990,6 +1990,10 @@ TEST(established_urg_psh_tolerated)
     ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 8);
     ASSERT_MEM_EQ(b, "urgent!!", 8);
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    /* Counted, so that an application that relies on urgent data can see it arrive. */
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.urgent_in, 1);
     tcpf_free(&f);
 }
 
