@@ -14,7 +14,6 @@
  * Windows here are in bytes and times in microseconds; slow start is Reno's (RFC 5681),
  * and loss recovery is the machine's (NewReno or SACK), as for every algorithm.
  */
-#include <math.h>
 #include <string.h>
 
 #include "tcp/tcp.h"
@@ -47,11 +46,26 @@ static void cubic_init(struct tcb *t)
     memset(t->cc_state, 0, sizeof t->cc_state);
 }
 
+/* The cube root of x >= 0 by Newton's method: libsynack needs nothing but libc, and K is
+ * computed once per congestion event, so a few dozen iterations cost nothing. */
+static double cube_root(double x)
+{
+    if (x <= 0) return 0;
+    double r = x > 1 ? x / 3 + 1 : 1;
+    for (int i = 0; i < 200; i++) {
+        double next = r - (r * r * r - x) / (3 * r * r);
+        double d = next - r;
+        r = next;
+        if (d < 1e-12 * r && d > -1e-12 * r) break;
+    }
+    return r;
+}
+
 /* W_cubic(t) in bytes, t in µs since the epoch started (RFC 9438 eq. 1). */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us)
 {
     double wmax = (double)w_max / mss; /* segments */
-    double k = cbrt(wmax * (1 - CUBIC_BETA) / CUBIC_C);
+    double k = cube_root(wmax * (1 - CUBIC_BETA) / CUBIC_C);
     double t = (double)t_us / 1e6 - k;
     return (CUBIC_C * t * t * t + wmax) * mss;
 }

@@ -49,6 +49,15 @@ done
 extra="$(find "$prefix/include" -type f ! -path "$prefix/include/synack/*.h")"
 [ -z "$extra" ] || fail "installed headers outside include/synack/*.h: $extra"
 echo "installed: $(cd "$prefix" && find . -type f -o -type l | sort | tr '\n' ' ')"
+# libsynack (the stack and its devices) needs nothing but libc; only libsynack-trace may
+# bring libpcap and libm (readelf comes with binutils, like the compiler).
+if command -v readelf >/dev/null 2>&1; then
+    needed="$(readelf -d "$libdir/libsynack.so.0" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+        tr '\n' ' ')"
+    echo "libsynack.so.0 needs: $needed"
+    [ "$(echo "$needed" | tr ' ' '\n' | grep -cv '^libc\.so\|^$')" = 0 ] ||
+        fail "libsynack.so.0 needs more than libc: $needed"
+fi
 
 run() { # name binary: runs it, requires exit 0
     local out rc
