@@ -58,7 +58,7 @@ extern "C" {
     X(EPROTO, -24, "protocol error")
 
 enum synack_error {
-#define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = code,
+#define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),
     SYNACK_OK = 0,
     SYNACK_ERRORS(SYNACK_ERR_ENUM)
 #undef SYNACK_ERR_ENUM
@@ -265,7 +265,7 @@ struct synack_stats {
      * send again). */
     uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
 };
-void synack_get_stats(const synack_stack *s, struct synack_stats *st);
+void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 
 #ifdef __cplusplus
 }
