@@ -140,7 +140,7 @@ for t in "${tools[@]}"; do
             report clang-tidy "$out/clang-tidy"
             ;;
         scan-build)
-            scan-build --help 2>/dev/null | head -1
+            echo "scan-build with $(clang --version | head -1)"
             excludes=()
             for e in "${PENDING_FIXES[@]}"; do
                 [[ "${e#*:}" == clang-analyzer-* ]] && excludes+=(--exclude "$src/${e%%:*}")
