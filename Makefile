@@ -2,14 +2,29 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+LINT_BUILD ?= build-lint
+LINT_JOBS  ?= 2
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all build demo deps test bench fuzz packetdrill install format clean
+.PHONY: all help build demo deps test lint bench fuzz packetdrill install format clean
 
 all: build
+
+help:
+	@echo "make build        RelWithDebInfo build in $(BUILD)"
+	@echo "make demo         the in-process demo"
+	@echo "make deps         the Debian packages of the tests and tools (as root)"
+	@echo "make test         ASan+UBSan build, every test through ctest (lint_quick included)"
+	@echo "make lint         cppcheck, clang-tidy and scan-build; zero findings (README.md)"
+	@echo "make bench        the benchmarks"
+	@echo "make fuzz         the libFuzzer targets for FUZZ_SECONDS each"
+	@echo "make packetdrill  tests/packetdrill/*.pkt with PACKETDRILL=/path/to/packetdrill"
+	@echo "make install      a release build installed under PREFIX"
+	@echo "make format       clang-format -i over the tree"
+	@echo "make clean        remove the build directories"
 
 build:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -28,6 +43,12 @@ test: deps
 	@$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Static analysis, zero findings: cppcheck, clang-tidy (.clang-tidy) and scan-build, over the
+# compile_commands.json of $(LINT_BUILD) (scan-build: a fresh $(LINT_BUILD)-scan). make test
+# runs the quick part (cppcheck over src/, tests/scripts/lint_quick.sh).
+lint: deps
+	@JOBS=$(LINT_JOBS) bash scripts/lint.sh $(LINT_BUILD)
 
 bench: build
 	@sh scripts/bench.sh $(BUILD)
@@ -56,4 +77,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(LINT_BUILD) $(LINT_BUILD)-scan

@@ -53,8 +53,9 @@ int main(void)
     bool sent = false, closed = false;
 
     for (int step = 0; step < 100000 && !closed; step++) {
-        /* Run both stacks and the link up to `now`; learn when anything is next due. */
-        uint64_t next = synack_sim_step(stacks, devs, 2, now);
+        /* Run both stacks and the link up to `now` (when anything is next due is learnt
+         * below, once the applications have acted). */
+        synack_sim_step(stacks, devs, 2, now);
 
         /* Server side: every readiness change, in order. */
         int sd;
@@ -98,7 +99,7 @@ int main(void)
             break;
         }
         /* What the applications just queued goes out at this same instant. */
-        next = synack_sim_step(stacks, devs, 2, now);
+        uint64_t next = synack_sim_step(stacks, devs, 2, now);
         if (next == UINT64_MAX) break;
         if (next > now) now = next;
     }

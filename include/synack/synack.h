@@ -58,7 +58,7 @@ extern "C" {
     X(EPROTO, -24, "protocol error")
 
 enum synack_error {
-#define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = code,
+#define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),
     SYNACK_OK = 0,
     SYNACK_ERRORS(SYNACK_ERR_ENUM)
 #undef SYNACK_ERR_ENUM
@@ -272,7 +272,7 @@ struct synack_stats {
      * in the stream, in order (RFC 6093 §6: new applications should not use it). */
     uint64_t urgent_in;
 };
-void synack_get_stats(const synack_stack *s, struct synack_stats *st);
+void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 
 #ifdef __cplusplus
 }

@@ -72,7 +72,7 @@ uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, ui
     /* Network byte order, so that the hash of a tuple is the same on every host. */
     const uint32_t words[2] = {laddr, raddr};
     const uint16_t ports[2] = {lport, rport};
-    for (int w = 0; w < 2; w++) {
+    for (size_t w = 0; w < 2; w++) {
         uint8_t *p = msg + 6 * w;
         p[0] = (uint8_t)(words[w] >> 24);
         p[1] = (uint8_t)(words[w] >> 16);

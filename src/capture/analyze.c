@@ -134,12 +134,12 @@ tr_analyzer *tr_analyzer_new(const struct tr_analyzer_opts *o)
     if (o) a->o = *o;
     if (!a->o.max_conns) a->o.max_conns = 1000000;
     a->nbuckets = 1024;
-    a->hash = calloc(a->nbuckets, sizeof *a->hash);
+    a->hash = calloc(a->nbuckets, sizeof(struct tr_conn *));
     if (!a->hash) {
         free(a);
         return NULL;
     }
-    a->mem = sizeof *a + a->nbuckets * sizeof *a->hash;
+    a->mem = sizeof *a + a->nbuckets * sizeof(struct tr_conn *);
     return a;
 }
 
@@ -291,7 +291,8 @@ static int conn_dir(const struct tr_conn *c, const struct tr_addr *src, uint16_t
 static void rehash(tr_analyzer *a)
 {
     size_t nb = a->nbuckets * 2;
-    struct tr_conn **h = calloc(nb, sizeof *h);
+    if (nb <= a->nbuckets) return; /* it would overflow: chains just get longer */
+    struct tr_conn **h = calloc(nb, sizeof(struct tr_conn *));
     if (!h) return; /* chains just get longer */
     for (size_t i = 0; i < a->nbuckets; i++) {
         for (struct tr_conn *c = a->hash[i], *next; c; c = next) {
@@ -301,7 +302,7 @@ static void rehash(tr_analyzer *a)
             h[b] = c;
         }
     }
-    a->mem += (nb - a->nbuckets) * sizeof *h;
+    a->mem += (nb - a->nbuckets) * sizeof(struct tr_conn *);
     free(a->hash);
     a->hash = h;
     a->nbuckets = nb;
@@ -326,9 +327,9 @@ static struct tr_conn *new_conn(tr_analyzer *a, const struct synack_segment *s,
     if (a->nconns >= a->o.max_conns) return NULL;
     if (a->nconns == a->capconns) {
         size_t nc = a->capconns ? a->capconns * 2 : 64;
-        struct tr_conn **v = realloc(a->conns, nc * sizeof *v);
+        struct tr_conn **v = realloc(a->conns, nc * sizeof(struct tr_conn *));
         if (!v) return NULL;
-        a->mem += (nc - a->capconns) * sizeof *v;
+        a->mem += (nc - a->capconns) * sizeof(struct tr_conn *);
         a->conns = v;
         a->capconns = nc;
     }

@@ -349,9 +349,7 @@ void tr_capture_close(tr_capture *c)
 
 #else /* no libpcap: the decoders still work, reading files does not */
 
-struct tr_capture {
-    int unused;
-};
+/* struct tr_capture stays incomplete: no tr_capture is ever made without libpcap. */
 
 tr_capture *tr_capture_open(const char *path, char *err, size_t errcap)
 {

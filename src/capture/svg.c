@@ -76,7 +76,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
     int H = TOP;
     for (uint32_t i = 0; i < n; i++) {
         const struct tr_rec *r = &c->recs[i];
-        H += ROW + (r->ann & ~TR_ANN(RST) ? ANN : 0) + (r->phase ? ROW : 0) +
+        H += ROW + ((r->ann & ~TR_ANN(RST)) ? ANN : 0) + (r->phase ? ROW : 0) +
              (r->time_wait ? ROW : 0);
     }
     bool more = c->pkts > n;
@@ -160,7 +160,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
                     x, y + 18, r->dir == 0 ? "start" : "end", synack_state_name(r->state_rx));
         }
         fputs("</g>\n", f);
-        y += ROW + (r->ann & ~TR_ANN(RST) ? ANN : 0);
+        y += ROW + ((r->ann & ~TR_ANN(RST)) ? ANN : 0);
         for (int side = 0; side < 2; side++) {
             if (!(r->time_wait & (1u << side))) continue;
             int x = side == 0 ? L - 8 : R + 8;
@@ -246,7 +246,10 @@ int tr_svg_seq(FILE *f, const struct tr_conn *c)
             "stroke=\"#8c959f\"/>\n",
             ML, MT, PW, PH);
     double ts = tick_step(tspan, 8);
-    for (double v = 0; v <= tspan * 1.0001; v += ts) {
+    /* Integer tick counters (CERT FLP30-C): a double stepped by += drifts and may miss
+     * or repeat the last tick. */
+    for (int i = 0; i * ts <= tspan * 1.0001; i++) {
+        double v = i * ts;
         double x = ML + v / tspan * PW;
         fprintf(f,
                 "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eaeef2\"/>"
@@ -256,7 +259,8 @@ int tr_svg_seq(FILE *f, const struct tr_conn *c)
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#57606a\">time (%s)</text>\n",
             ML + PW / 2, H - 18, tspan < 1 ? "ms" : "s");
     double ys = tick_step(ymax, 8);
-    for (double v = 0; v <= ymax; v += ys) {
+    for (int i = 0; i * ys <= ymax; i++) {
+        double v = i * ys;
         char lab[32];
         fmt_bytes(v, lab, sizeof lab);
         double y = Y(v);

@@ -119,7 +119,7 @@ static bool hold(struct faults_dev *f, uint64_t now, uint64_t delay, const uint8
     return true;
 }
 
-static void release_slot(struct faults_dev *f, uint8_t *data)
+static void release_slot(struct faults_dev *f, const uint8_t *data)
 {
     f->free_slots[f->n_free++] = (uint32_t)((size_t)(data - f->slots) / f->slot_size);
 }
@@ -283,8 +283,9 @@ static int parse_duration(const char *v, uint64_t *us)
 int synack_faults_parse(const char *spec, struct synack_faults_config *cfg, const char **bad)
 {
     char buf[256];
-    if (!spec || strlen(spec) >= sizeof buf) return SYNACK_EINVAL;
-    strcpy(buf, spec);
+    size_t len = spec ? strlen(spec) : sizeof buf;
+    if (len >= sizeof buf) return SYNACK_EINVAL;
+    memcpy(buf, spec, len + 1);
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');

@@ -245,7 +245,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
     case SYNACK_OPT_SNDBUF:
     case SYNACK_OPT_RCVBUF:
         if (!fresh) return SYNACK_EINVAL;
-        if (v < 1024 || v > (1l << 30)) return SYNACK_EINVAL;
+        if (v < 1024 || v > (1L << 30)) return SYNACK_EINVAL;
         if (opt == SYNACK_OPT_SNDBUF)
             sk->sndbuf = (uint32_t)v;
         else
@@ -290,7 +290,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         }
         return 0;
     case SYNACK_OPT_USER_TIMEOUT:
-        if (v < 0 || v > 86400000l) return SYNACK_EINVAL;
+        if (v < 0 || v > 86400000L) return SYNACK_EINVAL;
         t->user_timeout_us = (uint64_t)v * 1000;
         return 0;
     case SYNACK_OPT_KEEPCNT:

@@ -13,7 +13,7 @@ int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
 {
     uint32_t nb = 16;
     while (nb < 2 * entries) nb <<= 1;
-    ct->buckets = calloc(nb, sizeof *ct->buckets);
+    ct->buckets = calloc(nb, sizeof(struct ct_node *));
     if (!ct->buckets) return SYNACK_ENOMEM;
     ct->mask = nb - 1;
     memcpy(ct->key, key, sizeof ct->key);

@@ -9,7 +9,7 @@
 
 int timer_heap_init(struct timer_heap *h, uint32_t cap)
 {
-    h->a = malloc((size_t)(cap ? cap : 1) * sizeof *h->a);
+    h->a = malloc((size_t)(cap ? cap : 1) * sizeof(struct timer_node *));
     h->n = 0;
     h->cap = cap;
     return h->a ? 0 : SYNACK_ENOMEM;

@@ -55,9 +55,7 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         t->rcv_nxt = nxt;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise at least every
          * second full-sized segment, or within the delayed-ACK time (RFC 9293 §3.8.6.3). */
-        if (had_holes) {
-            t->ack_now = true;
-        } else if (++t->segs_unacked >= 2) {
+        if (had_holes || ++t->segs_unacked >= 2) {
             t->ack_now = true;
         } else if (!t->t_delack) {
             t->t_delack = now + st->cfg.delack_us;

@@ -121,7 +121,8 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
          * a connection the application has closed is held only by the peer's refusal to
          * open its window: after as many probes as data retries it is aborted, so that a
          * peer cannot pin closed connections for ever (Linux: tcp_orphan_retries). */
-        uint32_t limit = st->cfg.data_retries < 16 ? st->cfg.data_retries : 16;
+        uint32_t limit = st->cfg.data_retries;
+        if (limit > 16) limit = 16;
         if (!sk->user_open && sk->parent < 0 && t->persist_shift >= limit) {
             give_up(st, sk, now);
             return;

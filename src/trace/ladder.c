@@ -127,7 +127,7 @@ static const char *const C_DIM = "\033[2m";
 
 static void emit_header(synack_ladder *l)
 {
-    char left[112], right[112];
+    char left[112] = "", right[112] = ""; /* both filled below, through dst */
     for (int s = 0; s < 2; s++) {
         char *dst = s == SIDE_LEFT ? left : right;
         char ep[64];
@@ -206,8 +206,8 @@ static void put_label(struct ladder_buf *b, const char *line, const char *col, b
 static void put_left(synack_ladder *l, struct ladder_buf *b, const struct ladder_line *ln,
                      bool first)
 {
-    char t[32];
     if (first) {
+        char t[32];
         uint64_t dt = ln->now - l->t0;
         snprintf(t, sizeof t, "%6" PRIu64 ".%03" PRIu64, dt / 1000, dt % 1000);
         ladder_buf_printf(b, NULL, "%*s  ", LADDER_TIME - 2, t);
@@ -646,7 +646,7 @@ void synack_ladder_finish(synack_ladder *l)
 {
     if (!l) return;
     while (l->count) flush_one(l);
-    fflush(l->out);
+    (void)fflush(l->out); /* void by API: the caller owns l->out and may check ferror() */
 }
 
 void synack_ladder_free(synack_ladder *l)

@@ -66,7 +66,7 @@ synack_pcap_writer *synack_pcap_open(const char *path, int *err)
     put32le(h + 16, PCAP_SNAPLEN);
     put32le(h + 20, LINKTYPE_RAW);
     if (fwrite(h, sizeof h, 1, w->f) != 1) {
-        fclose(w->f);
+        (void)fclose(w->f); /* failing already: ESYS is reported either way */
         free(w);
         *err = SYNACK_ESYS;
         return NULL;
@@ -78,7 +78,8 @@ synack_pcap_writer *synack_pcap_open(const char *path, int *err)
 int synack_pcap_write(synack_pcap_writer *w, uint64_t now, const uint8_t *pkt, uint32_t len)
 {
     if (!w || (!pkt && len)) return SYNACK_EINVAL;
-    uint32_t incl = len > PCAP_SNAPLEN ? PCAP_SNAPLEN : len;
+    uint32_t incl = len;
+    if (incl > PCAP_SNAPLEN) incl = PCAP_SNAPLEN;
     uint8_t h[16];
     put32le(h, (uint32_t)(now / 1000000u));
     put32le(h + 4, (uint32_t)(now % 1000000u));
@@ -103,7 +104,9 @@ void synack_pcap_event(void *ctx, const struct synack_trace_event *ev)
 void synack_pcap_close(synack_pcap_writer *w)
 {
     if (!w) return;
-    fclose(w->f);
+    /* void by API: whoever needs to know that all was written calls synack_pcap_flush
+     * first, which reports write errors. */
+    (void)fclose(w->f);
     free(w);
 }
 

@@ -96,7 +96,7 @@ TEST(zero_means_none_and_closing_has_none)
 static int victim(const struct svc_conn *cs, int n, uint64_t now)
 {
     int best = -1, best_rank = -1;
-    uint64_t best_key = 0, key;
+    uint64_t best_key = 0, key = 0;
     for (int i = 0; i < n; i++) {
         int r = svc_evict_rank(&cs[i], now, &key);
         if (svc_evict_better(r, key, best_rank, best_key)) best = i, best_rank = r, best_key = key;

@@ -651,8 +651,10 @@ static ssize_t pd_recv(void *ud, int fd, void *buf, size_t len, int flags)
     return do_recv(ud, fd, buf, len, flags);
 }
 
-static ssize_t pd_recvfrom(void *ud, int fd, void *buf, size_t len, int flags, struct sockaddr *src,
-                           socklen_t *srclen)
+static ssize_t
+pd_recvfrom(void *ud, int fd, void *buf, size_t len, int flags,
+            // cppcheck-suppress constParameter ; the type of packetdrill's recvfrom hook
+            struct sockaddr *src, socklen_t *srclen)
 {
     ssize_t r = do_recv(ud, fd, buf, len, flags);
     /* TCP does not report a source address (Linux leaves msg_namelen 0). */
@@ -1027,7 +1029,7 @@ static int pd_poll(void *ud, struct pollfd *fds, nfds_t nfds, int timeout)
             if (!is_ours(p, fds[i].fd)) {
                 /* A pipe or another real descriptor: ask the kernel, without waiting. */
                 struct pollfd one = fds[i];
-                fds[i].revents = poll(&one, 1, 0) > 0 ? one.revents : 0;
+                fds[i].revents = (short)(poll(&one, 1, 0) > 0 ? one.revents : 0);
             } else if (p->fds[fds[i].fd].kind == PD_SOCKET) {
                 uint32_t m = poll_mask(p, &p->fds[fds[i].fd]);
                 fds[i].revents =
@@ -1242,7 +1244,10 @@ static int pd_netdev_receive(void *ud, void *buf, size_t *count, long long *time
 
 static int pd_usleep(void *ud, useconds_t usec)
 {
-    return usleep(usec);
+    /* nanosleep: usleep is obsolescent in POSIX.1-2008. */
+    struct timespec ts = {.tv_sec = (time_t)(usec / 1000000),
+                          .tv_nsec = (long)(usec % 1000000) * 1000};
+    return nanosleep(&ts, NULL);
 }
 
 static int pd_gettimeofday(void *ud, struct timeval *tv, struct timezone *tz)
@@ -1300,7 +1305,7 @@ static void trace_event(void *ctx, const struct synack_trace_event *ev)
         break;
     }
     fputc('\n', o);
-    fflush(o);
+    (void)fflush(o); /* a debugging trace: a lost line must not fail the script */
 }
 
 /* ---- setup ------------------------------------------------------------------------- */
@@ -1324,7 +1329,7 @@ static void pd_free(void *ud)
     for (unsigned i = 0; i < PD_OUT_SLOTS; i++) free(p->out[i].data);
     free(p->scratch);
     if (p->pcap) synack_pcap_close(p->pcap);
-    if (p->trace && p->trace_close) fclose(p->trace);
+    if (p->trace && p->trace_close) (void)fclose(p->trace); /* the debugging trace, at exit */
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p);
@@ -1414,7 +1419,7 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     p->cfg.name = "synack";
     p->cfg.addr = 0xc0a80001u; /* 192.168.0.1: run packetdrill with --local_ip=192.168.0.1 */
     p->cfg.prefix_len = 0;     /* every remote is on-link: packetdrill's 192.0.2.1 too */
-    p->wait_us = 30u * 1000000u;
+    p->wait_us = UINT64_C(30) * 1000000u;
     const char *pcap_path = NULL;
     parse_flags(p, flags, &pcap_path);
     /* A script's own --so_flags replace the command line's, so tracing has its own

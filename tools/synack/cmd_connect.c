@@ -37,7 +37,7 @@ struct client {
     bool connected, stdin_eof, stdin_ready, stdin_watched, stdin_pollable, shut_sent;
     bool peer_eof, finished;
     int exit_code;
-    uint64_t started, deadline;
+    uint64_t deadline;
     uint8_t pending[CONNECT_BUF];
     size_t pending_len, pending_off;
     uint8_t rbuf[CONNECT_BUF];
@@ -313,7 +313,9 @@ int synack_cmd_connect(int argc, char **argv)
         return pr == 1 ? 0 : pr;
     }
     int rc = 1, err;
-    signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error we report, not a death */
+    (void)signal(SIGPIPE, SIG_IGN);
+        /* fails only for an invalid signal number */ /* a closed stdout is an error we report, not
+                                                         a death */
     if (c->trace) c->live = live_trace_new(stderr, "peer", true);
     if (tun_side_open(&c->side, "synack connect") < 0) goto out;
     struct synack_config cfg;

@@ -113,8 +113,9 @@ static int parse(int argc, char **argv, struct demo_opts *o)
             i++;
         } else if (v && !strcmp(a, "--cc")) {
             o->cc = v;
-            end = strcmp(v, "newreno") && strcmp(v, "reno") && strcmp(v, "cubic") ? (char *)v
-                                                                                  : (char *)"";
+            end = strcmp(v, "newreno") != 0 && strcmp(v, "reno") != 0 && strcmp(v, "cubic") != 0
+                      ? (char *)v
+                      : (char *)"";
             i++;
         } else if (v && !strcmp(a, "--pcap")) {
             o->pcap = v;
@@ -340,10 +341,7 @@ int synack_cmd_demo(int argc, char **argv)
                     progress = true;
                     continue;
                 }
-                if (r == 0)
-                    sv.eof = true;
-                else if (r != SYNACK_EAGAIN)
-                    sv.eof = true;
+                if (r != SYNACK_EAGAIN) sv.eof = true; /* 0: the peer's FIN; < 0: an error */
                 break;
             }
             synack_getinfo(server, sv.sd, &last_si);

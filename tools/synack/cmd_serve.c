@@ -80,12 +80,11 @@ struct serve {
     struct loop loop;
     struct svc_host host;
     struct conn **conns; /* by socket descriptor */
-    uint32_t nconns, busy_hint;
+    uint32_t nconns;
     uint64_t refused, started_at, last_pcap_flush;
     uint64_t next_timeout; /* the earliest connection deadline, recomputed each iteration */
     bool stopping;
     uint64_t stop_deadline;
-    bool finished;
 };
 
 static void usage(FILE *f)
@@ -269,8 +268,9 @@ static int parse(int argc, char **argv, struct serve *o)
                 .sd = -1,
                 .p = {.max_conns = -1, .header_s = -1, .idle_s = -1, .keepalive = -1}};
             char spec[128];
-            if (strlen(v) >= sizeof spec) goto bad;
-            strcpy(spec, v);
+            size_t vlen = strlen(v);
+            if (vlen >= sizeof spec) goto bad;
+            memcpy(spec, v, vlen + 1);
             if (parse_service(spec, l) < 0) goto bad;
             o->nls++;
         }
@@ -483,7 +483,7 @@ static struct conn *pick_victim(struct serve *sv, const struct listener *only, u
     for (int i = 0; i < SERVE_SOCKETS; i++) {
         struct conn *k = sv->conns[i];
         if (!k || (only && k->l != only)) continue;
-        uint64_t key;
+        uint64_t key = 0; /* left unset when the rank is -1 */
         int rank = svc_evict_rank(&k->c, now, &key);
         if (svc_evict_better(rank, key, best_rank, best_key)) {
             best = k;
@@ -632,7 +632,7 @@ static void serve_signal(void *ctx, int signo, uint64_t now)
     struct serve *sv = ctx;
     if (signo == SIGUSR1) {
         status(sv, stderr, false);
-        fflush(stderr);
+        (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
     } else if (!sv->stopping) {
         start_shutdown(sv, now);
     } else {
@@ -705,7 +705,7 @@ int synack_cmd_serve(int argc, char **argv)
         free(sv);
         return pr == 1 ? 0 : pr;
     }
-    sv->conns = calloc(SERVE_SOCKETS, sizeof *sv->conns);
+    sv->conns = calloc(SERVE_SOCKETS, sizeof(struct conn *));
     if (!sv->conns) goto out;
     if (sv->trace) sv->live = live_trace_new(stderr, "kernel", false);
     if (setup_device(sv) < 0) goto out;
@@ -754,7 +754,7 @@ int synack_cmd_serve(int argc, char **argv)
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");
-    fflush(stderr);
+    (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
 
     static const struct loop_ops ops = {.app = serve_app,
                                         .on_signal = serve_signal,

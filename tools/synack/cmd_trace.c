@@ -115,6 +115,6 @@ int synack_cmd_trace(int argc, char **argv)
         return 2;
     }
     int r = synack_trace_file(file, &o, stdout, stderr);
-    fflush(stdout);
-    return r == 0 ? 0 : 1;
+    bool flushed = fflush(stdout) == 0; /* a full disk under `> file` is a failure too */
+    return r == 0 && flushed ? 0 : 1;
 }

@@ -150,7 +150,8 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     }
 }
 
-static const char pattern_tail[] = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST\n";
+/* 48 bytes of a pattern line, not a C string: no NUL. */
+static const uint8_t pattern_tail[48] = " abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST\n";
 
 void http_bytes_pattern(uint64_t offset, uint8_t *out, size_t n)
 {
@@ -160,6 +161,7 @@ void http_bytes_pattern(uint64_t offset, uint8_t *out, size_t n)
         unsigned col = (unsigned)(offset % 64);
         uint8_t l[64];
         for (int i = 0; i < 16; i++) l[i] = (uint8_t)hex[(line >> (60 - 4 * i)) & 15];
+        // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes of a line, not a C string
         memcpy(l + 16, pattern_tail, 48);
         size_t take = 64 - col < n ? 64 - col : n;
         memcpy(out, l + col, take);

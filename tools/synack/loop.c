@@ -350,18 +350,29 @@ const char *ip_str(uint32_t a, char *buf)
 
 int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
 {
-    unsigned b[4], p = 0;
-    char tail;
-    int n = sscanf(s, "%u.%u.%u.%u/%u%c", &b[0], &b[1], &b[2], &b[3], &p, &tail);
-    if (n != 4 && n != 5) return -1;
-    if (n == 4 && strchr(s, '/')) return -1;
-    for (int i = 0; i < 4; i++)
-        if (b[i] > 255) return -1;
-    if (n == 5) {
-        if (p > 32) return -1;
-        if (prefix) *prefix = (uint8_t)p;
+    /* Decimal fields by strtoul, not sscanf("%u"): that one cannot report an overflowing
+     * field (CERT ERR34-C) and let "1.2.3.4junk" through. Nothing may follow. */
+    uint32_t a = 0;
+    const char *p = s;
+    char *end;
+    for (int i = 0; i < 4; i++) {
+        if (i > 0 && *p++ != '.') return -1;
+        if (*p < '0' || *p > '9') return -1;
+        unsigned long b = strtoul(p, &end, 10); /* ULONG_MAX on overflow: > 255 too */
+        if (b > 255) return -1;
+        a = a << 8 | (uint32_t)b;
+        p = end;
     }
-    *addr = b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+    if (*p == '/') {
+        p++;
+        if (*p < '0' || *p > '9') return -1;
+        unsigned long n = strtoul(p, &end, 10);
+        if (n > 32 || *end) return -1;
+        if (prefix) *prefix = (uint8_t)n;
+    } else if (*p) {
+        return -1;
+    }
+    *addr = a;
     return 0;
 }
 
@@ -413,7 +424,9 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
     }
     if (json) fputs(",\"drops_by_reason\":{", f);
     bool first = true;
-    for (int r = 1; r < SYNACK_DROP_COUNT && r < 64; r++) {
+    _Static_assert(SYNACK_DROP_COUNT <= sizeof st.drop_by_reason / sizeof st.drop_by_reason[0],
+                   "drop_by_reason has a slot for every reason");
+    for (int r = 1; r < SYNACK_DROP_COUNT; r++) {
         if (!st.drop_by_reason[r]) continue;
         if (json)
             fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", synack_drop_name(r),

@@ -50,6 +50,19 @@ static void http_free(struct svc_conn *c)
     c->priv = NULL;
 }
 
+/* Out of memory while building a response: none is sent, and the connection closes as if
+ * it had been answered with close_after. */
+static void respond_failed(struct http_state *s)
+{
+    free(s->head);
+    s->head = NULL;
+    s->head_len = s->head_off = 0;
+    s->body_off = s->body_len = 0;
+    s->close_after = true;
+    s->responding = true;
+    s->requests++;
+}
+
 /* Builds the response to one request (or to a parse error, status > 0 then). */
 static void respond(const struct svc_host *h, struct http_state *s, const struct http_request *rq,
                     int status)
@@ -57,9 +70,14 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
     char *body = NULL;
     size_t body_len = 0;
     FILE *b = open_memstream(&body, &body_len);
+    if (!b) {
+        respond_failed(s);
+        return;
+    }
     const char *type = "text/plain; charset=utf-8";
     uint64_t pattern_len = 0;
     bool head_only = rq && rq->method == HTTP_HEAD;
+    if (!rq && status == 0) status = 500; /* without a request the caller gives a status */
     if (status == 0) {
         const char *t = rq->target;
         size_t path_len = strcspn(t, "?#");
@@ -92,7 +110,13 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
     } else {
         fprintf(b, "%d %s\n", status, http_reason(status));
     }
-    fclose(b);
+    /* A failed write to a memory stream (ENOMEM) sets its error indicator. */
+    bool b_failed = ferror(b) != 0;
+    if (fclose(b) != 0 || b_failed) {
+        free(body);
+        respond_failed(s);
+        return;
+    }
     uint64_t content_length = pattern_len ? pattern_len : body_len;
     bool close_after = !rq || status >= 400 || rq->conn_close || rq->minor == 0;
     /* A 404 on a well-formed request keeps the connection: nothing is wrong with its framing. */
@@ -100,6 +124,11 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
     char *head = NULL;
     size_t head_len = 0;
     FILE *f = open_memstream(&head, &head_len);
+    if (!f) {
+        free(body);
+        respond_failed(s);
+        return;
+    }
     fprintf(f,
             "HTTP/1.1 %d %s\r\n"
             "Server: synack\r\n"
@@ -109,7 +138,8 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
             "\r\n",
             status, http_reason(status), type, content_length,
             close_after ? "Connection: close\r\n" : "");
-    if (!head_only && !pattern_len) fwrite(body, 1, body_len, f);
+    /* Short writes are seen by ferror() below. */
+    if (!head_only && !pattern_len) (void)fwrite(body, 1, body_len, f);
     /* The head and the start of the body go in one send, so that a small response is one
      * segment: a head sent alone would make Nagle's algorithm (RFC 1122 §4.2.3.4) hold the
      * body until the head's ACK, which the client's delayed ACK holds back ~40 ms. */
@@ -117,10 +147,15 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
     if (!head_only && pattern_len) {
         first = pattern_len < BODY_CHUNK ? pattern_len : BODY_CHUNK;
         http_bytes_pattern(0, s->chunk, (size_t)first);
-        fwrite(s->chunk, 1, (size_t)first, f);
+        (void)fwrite(s->chunk, 1, (size_t)first, f);
     }
-    fclose(f);
+    bool f_failed = ferror(f) != 0;
     free(body);
+    if (fclose(f) != 0 || f_failed) {
+        free(head);
+        respond_failed(s);
+        return;
+    }
     free(s->head);
     s->head = head;
     s->head_len = head_len;

@@ -103,7 +103,7 @@ const struct svc_ops svc_discard = {
 /* ---- chargen ---------------------------------------------------------------------------- */
 
 #define CHARGEN_LINE  74 /* 72 characters and CR LF (RFC 864) */
-#define CHARGEN_CHUNK (CHARGEN_LINE * 200)
+#define CHARGEN_CHUNK ((size_t)CHARGEN_LINE * 200)
 
 struct chargen_state {
     uint64_t pos; /* offset in the endless stream */
