@@ -127,6 +127,6 @@ size_t wire_icmp6_emit_error(uint8_t *buf, size_t cap, const uint8_t src[16], co
     if (cap < ICMP6_HDR_LEN) return 0;
     size_t n = quote_len < ICMP6_MAX_QUOTE ? quote_len : ICMP6_MAX_QUOTE;
     if (n > cap - ICMP6_HDR_LEN) n = cap - ICMP6_HDR_LEN;
-    if (n) memmove(buf + ICMP6_HDR_LEN, quote, n);
+    if (quote) memmove(buf + ICMP6_HDR_LEN, quote, n); /* n may be 0 */
     return icmp6_finish(buf, ICMP6_HDR_LEN + n, src, dst, type, code, param);
 }
