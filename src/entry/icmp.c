@@ -57,7 +57,7 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
         /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have
          * sent and not had acknowledged, which an off-path attacker must guess. */
         struct tcb *t = &sk->tcb;
-        if (!seq_in(m.quote_seq, t->snd_una, t->snd_max + 1)) {
+        if (!seq_in(m.quote_seq, t->snd_una, t->snd_max)) {
             stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
             return 0;
         }

@@ -54,7 +54,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
          * there, a real loss later in the same flight (this ACK may be partial) could not
          * start fast retransmit (RFC 6582 §3.2 step 1) and would wait for the RTO. RFC 4015
          * does not say; Linux returns to the Open state, where any loss is repaired. */
-        t->recover = t->snd_una - 1;
+        t->recover = t->snd_una;
         st->stats.spurious_retransmits++;
     }
     t->undo_ok = false;
@@ -89,12 +89,16 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
         if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
     }
-    /* RFC 6582 §3.2 step 1 asks whether SND.UNA is beyond recover, a comparison that holds
-     * only within 2^31 (RFC 9293 §3.4): left alone, recover would fall more than 2^31
-     * behind after 2 GiB without a loss and look ahead again, switching fast retransmit
-     * off for the next 2 GiB. Once SND.UNA has passed it, recover has done its work and is
-     * dragged along just below SND.UNA, where "SND.UNA > recover" keeps holding. */
-    if (!t->in_recovery && seq_gt(t->snd_una, t->recover)) t->recover = t->snd_una - 1;
+    /* RFC 6582 §3.2 step 1 asks whether the cumulative ACK covers recover (here SND.MAX
+     * at the loss, an exclusive edge: covered once SND.UNA reaches it), a comparison that
+     * holds only within 2^31 (RFC 9293 §3.4): left alone, recover would fall more than
+     * 2^31 behind after 2 GiB without a loss and look ahead again, switching fast
+     * retransmit off for the next 2 GiB. Once SND.UNA has reached it, recover has done its
+     * work and is dragged along with SND.UNA, where "SND.UNA >= recover" keeps holding. */
+    if (!t->in_recovery && seq_geq(t->snd_una, t->recover)) t->recover = t->snd_una;
+    /* Nagle's "a short segment is unacknowledged" (tcp_out.c) compares snd_small_end with
+     * SND.UNA: dragged likewise, so that 2 GiB of full-size segments cannot turn it round. */
+    if (seq_lt(t->snd_small_end, t->snd_una)) t->snd_small_end = t->snd_una;
     /* RFC 6298 §5.2 and §5.3: stop the timer when all is acknowledged, else restart it. */
     if (t->snd_una == t->snd_max)
         t->t_rtx = 0;
@@ -111,15 +115,16 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     t->dupacks++;
     if (t->in_recovery) {
-        /* NewReno: each dup ACK means a segment has left the network. */
-        if (!t->sack_recovery) t->cwnd += t->snd_mss;
+        /* NewReno: each dup ACK means a segment has left the network (RFC 6582 §3.2 step
+         * 3). Bounded by what could be in flight (ssthresh of new data beside the flight):
+         * a peer repeating duplicate ACKs cannot grow, or wrap, the window without end. */
+        uint32_t cap = t->ssthresh + tcp_flight(t);
+        if (!t->sack_recovery && t->cwnd < cap) t->cwnd += t->snd_mss;
         return;
     }
     if (t->dupacks != 3) return;
-    /* RFC 6582 §3.2 step 1: only if this loss is past the last recovery point. */
-    if (!seq_gt(t->snd_una, t->recover) && t->recover != t->iss) {
-        return;
-    }
+    /* RFC 6582 §3.2 step 1: only if the cumulative ACK covers the last recovery point. */
+    if (seq_lt(t->snd_una, t->recover)) return;
     enter_recovery(st, sk, now);
 }
 
@@ -206,8 +211,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         dup_ack(st, sk, now);
     }
     /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
-    if (!t->in_recovery && tcp_sack_should_recover(t) &&
-        (seq_gt(t->snd_una, t->recover) || t->recover == t->iss))
+    if (!t->in_recovery && tcp_sack_should_recover(t) && seq_geq(t->snd_una, t->recover))
         enter_recovery(st, sk, now);
     /* Window update (RFC 9293 §3.10.7.4): "If SND.UNA =< SEG.ACK =< SND.NXT, the send
      * window should be updated", and only from a segment newer than the last one used

@@ -120,6 +120,11 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                 h.opts.sack[i].right = r[i];
             }
             h.opts.sack_count = (uint8_t)k;
+            /* On a tiny MTU the blocks may not all fit beside the data: report fewer. */
+            while (h.opts.sack_count > 0 &&
+                   WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h.opts) + len >
+                       st->outq.slot_size)
+                h.opts.sack_count--;
         }
     }
     uint32_t off = len ? seq - t->snd_buf_seq : 0;
@@ -173,7 +178,9 @@ void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
      * SND.NXT is back in the old sequence space, and a receiver that already has those
      * bytes would find the ACK "not acceptable" (RFC 9293 §3.10.7.4), drop it and answer
      * with an ACK of its own, which might meet the same fate (the BSD rule). */
-    if (tcp_send_segment(st, sk, now, t->snd_max, 0, SYNACK_TCP_ACK, false) < 0) {
+    /* Only a full output queue is worth trying again when it drains; any other failure
+     * would be marked again at every call and keep synack_next_deadline() at 0. */
+    if (tcp_send_segment(st, sk, now, t->snd_max, 0, SYNACK_TCP_ACK, false) == SYNACK_ENOBUFS) {
         t->ack_now = true;
         sock_want_output(st, sk);
     }
@@ -233,7 +240,10 @@ static uint32_t tcp_seg_max(const struct tcb *t)
         uint32_t max_blocks = t->ts_ok ? 3u : 4u;
         uint32_t k = t->reass.n < max_blocks ? t->reass.n : max_blocks;
         uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
-        m = m > sack_bytes + 64 ? m - sack_bytes : 64;
+        /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving
+         * the payload of a large MSS. */
+        uint32_t floor = m < 64 ? m : 64;
+        m = m > sack_bytes + floor ? m - sack_bytes : floor;
     }
     return m;
 }

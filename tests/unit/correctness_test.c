@@ -425,4 +425,71 @@ TEST(time_wait_evicted_entry_leaves_demux)
     tcpf_free(&f);
 }
 
+/* On a tiny MTU (68 is legal, RFC 791) the ACK with timestamps and SACK blocks for three
+ * holes would not fit the output slot: it goes with fewer blocks, and a send that cannot
+ * succeed is never retried at every call (synack_next_deadline() stuck at 0). */
+TEST(tiny_mtu_ack_with_sack_blocks_fits_and_never_spins)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.mtu = 76;
+    f.peer_ts = true;
+    f.peer_tsval = 500;
+    conn_in_listen(&f);
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    o.has_ts = true;
+    o.ts_val = f.peer_tsval;
+    send_seg(&f, f.now, SYN, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    memset(&o, 0, sizeof o);
+    o.has_ts = true;
+    o.ts_val = ++f.peer_tsval;
+    o.ts_ecr = f.seg.tcp.opts.ts_val;
+    send_seg(&f, f.now, ACK, f.rcv_nxt, f.snd_nxt, TCPF_PEER_WIN, NULL, 0, &o);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT(tcpf_info(&f).sack_ok && tcpf_info(&f).ts_ok);
+    /* Three holes: bytes 10-19, 30-39, 50-59 arrive, 0-9, 20-29, 40-49 do not. */
+    uint8_t d[10] = "abcdefghij";
+    int acks = 0;
+    for (uint32_t off = 10; off <= 50; off += 20) {
+        o.ts_val = ++f.peer_tsval;
+        send_seg(&f, f.now, ACK, f.rcv_nxt + off, f.snd_nxt, TCPF_PEER_WIN, d, sizeof d, &o);
+        while (recv_seg(&f, f.now, NULL)) {
+            ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+            acks++;
+        }
+    }
+    ASSERT_EQ(acks, 3); /* every out-of-order segment drew its duplicate ACK */
+    ASSERT(synack_next_deadline(f.st) != 0);
+    tcpf_free(&f);
+}
+
+/* NewReno's window inflation (RFC 6582 §3.2 step 3: one SMSS per duplicate ACK) is bounded
+ * by what could be in flight: a peer that repeats duplicate ACKs for ever cannot grow the
+ * window without end, nor wrap it. */
+TEST(duplicate_ack_flood_cannot_inflate_cwnd_without_bound)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    static uint8_t data[8 * 1460];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, sizeof data), (long)sizeof data);
+    uint32_t una = f.snd_nxt;
+    int segs = 0;
+    while (recv_seg(&f, f.now, NULL)) segs++;
+    ASSERT(segs >= 4);
+    for (int i = 0; i < 20000; i++) send_ctl(&f, ACK, f.rcv_nxt, una);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT(in.cwnd <= in.ssthresh + sizeof data + 1460);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

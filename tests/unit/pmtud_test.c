@@ -126,6 +126,8 @@ TEST(frag_needed_quoting_a_sequence_number_not_in_flight_is_ignored)
     /* RFC 5927 §4.1: beyond SND.MAX, or already acknowledged. */
     ASSERT_EQ(icmp_unreach(&f, first, 4, 1280, 100000), 0);
     ASSERT_EQ(icmp_unreach(&f, first, 4, 1280, (uint32_t)-5000), 0);
+    /* SND.MAX itself was never sent as data (a pure ACK carries it): not in flight. */
+    ASSERT_EQ(icmp_unreach(&f, first, 4, 1280, 2 * 1460), 0);
     EXPECT_NOTHING(&f);
     ASSERT_EQ(tcpf_info(&f).snd_mss, 1460);
     ASSERT_EQ(tcpf_info(&f).pmtu, 1500);

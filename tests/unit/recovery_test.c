@@ -335,4 +335,35 @@ TEST(cwnd_restarts_after_idle_cubic)
     idle_restart("cubic");
 }
 
+/* A loss right at the recovery point: recovery ended with SEG.ACK == recover (everything
+ * outstanding at its start acknowledged), and the first segment sent after it is lost.
+ * RFC 6582 §3.2 step 1 asks SND.UNA to be *past* the previous recovery's end only for
+ * acknowledgments that cover it; once SND.UNA has reached recover the next loss is a new
+ * one, and RFC 6675 holds SACK recovery back for nothing. It must fast retransmit, not
+ * wait for the RTO. */
+TEST(loss_right_after_recovery_ends_fast_retransmits)
+{
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 44);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    deliver(&p, 1);
+    deliver(&p, 2);
+    deliver(&p, 3);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    for (int i = 4; i < 10; i++) deliver(&p, i);
+    p.f.now += 1 * MS;
+    /* The retransmitted segment 0 arrives: the ACK reaches recover (segment 10). */
+    deliver(&p, 0);
+    /* Segment 10, the first after it, is lost; 11..16 arrive (SACKed). */
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    for (int i = 11; i < 17; i++) deliver(&p, i);
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT(sent_after(&p, from, 10));
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
 TEST_MAIN()
