@@ -88,43 +88,70 @@ static void spoof_rst(struct tcpf *f, const struct conn *c, uint32_t seq)
     send_seg(f, f->now, SYNACK_TCP_RST, seq, 0, TCPF_PEER_WIN, NULL, 0, NULL);
 }
 
-/* What the attacker sees in one probe: it spoofs a RST at `guess` into the victim's
- * connection, then sends `n` in-window (not exact) RSTs on its own and counts the
- * challenge ACKs that come back on its own connection. */
-static int probe(struct tcpf *f, const struct conn *victim, const struct conn *mine, uint32_t guess,
-                 int n)
-{
-    spoof_rst(f, victim, guess);
-    for (int i = 0; i < n; i++) spoof_rst(f, mine, mine->rcv_nxt + 1 + (uint32_t)i);
-    int mine_acks = 0;
-    while (recv_seg(f, f->now, NULL))
-        if (f->seg.tcp.dport == mine->pport) mine_acks++;
-    return mine_acks;
-}
-
 TEST(challenge_acks_tell_an_off_path_attacker_nothing)
 {
     /* CVE-2016-5696: with one stack-wide budget of challenge ACKs per second, an attacker
-     * that spends the whole budget on its own connection receives one fewer when its
-     * spoofed guess fell in the victim's window (the victim's challenge ACK used one). A
-     * limit per connection and a global budget drawn at random each second make the two
-     * cases look the same (RFC 5961 §10, Linux since 4.7). */
+     * that spends the whole budget on connections of its own receives one ACK fewer when
+     * its spoofed RST fell in the victim's window (the victim's challenge ACK used one).
+     * Here the attacker holds 80 connections, more than the stack-wide budget (limit 40:
+     * 20 to 59 a second), so that the per-connection limit (one per 500 ms) is not what
+     * stops it: it probes one RST on each and counts the challenge ACKs. With a fixed
+     * budget the count would be 40 after a miss and 39 after a hit, every time; drawn at
+     * random each second (RFC 5961 §10, Linux since 4.7) it varies by far more than the one
+     * ACK a hit costs, and hits and misses give the same range of counts. */
     struct tcpf f;
     tcpf_config(&f);
-    f.cfg.challenge_ack_limit = 100;
+    f.cfg.challenge_ack_limit = 40;
+    f.cfg.max_sockets = 256;
     conn_in_established(&f);
     struct conn victim = {.pport = TCPF_PEER_PORT, .iss = f.iss, .rcv_nxt = f.rcv_nxt};
-    struct conn mine = open_conn(&f, 40001, 5000000);
-    int in_window[20], outside[20];
-    for (int r = 0; r < 20; r++) {
+    static struct conn mine[80];
+    for (int i = 0; i < 80; i++) mine[i] = open_conn(&f, (uint16_t)(41000 + i), 5000000);
+    enum { ROUNDS = 30 };
+    int hit[ROUNDS], miss[ROUNDS];
+    for (int r = 0; r < 2 * ROUNDS; r++) {
         f.now += 1100000; /* a fresh second, and past every per-connection interval */
-        in_window[r] = probe(&f, &victim, &mine, victim.rcv_nxt + 100, 100);
-        f.now += 1100000;
-        outside[r] = probe(&f, &victim, &mine, victim.rcv_nxt + 0x40000000u, 100);
+        bool in_window = r % 2 == 0;
+        spoof_rst(&f, &victim, victim.rcv_nxt + (in_window ? 100 : 0x40000000u));
+        for (int i = 0; i < 80; i++) spoof_rst(&f, &mine[i], mine[i].rcv_nxt + 1);
+        int acks = 0;
+        while (recv_seg(&f, f.now, NULL))
+            if (f.seg.tcp.dport != TCPF_PEER_PORT) acks++;
+        ASSERT(acks >= 19 && acks <= 59);
+        (in_window ? hit : miss)[r / 2] = acks;
     }
-    for (int r = 0; r < 20; r++) ASSERT_EQ(in_window[r], outside[r]);
-    /* And the victim is alive. */
+    int hit_lo = 99, hit_hi = 0, miss_lo = 99, miss_hi = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        if (hit[r] < hit_lo) hit_lo = hit[r];
+        if (hit[r] > hit_hi) hit_hi = hit[r];
+        if (miss[r] < miss_lo) miss_lo = miss[r];
+        if (miss[r] > miss_hi) miss_hi = miss[r];
+    }
+    printf("    challenge ACKs seen after a hit: %d..%d, after a miss: %d..%d\n", hit_lo, hit_hi,
+           miss_lo, miss_hi);
+    /* The count varies by much more than one, and the two ranges overlap. */
+    ASSERT(hit_hi - hit_lo >= 10 && miss_hi - miss_lo >= 10);
+    ASSERT(hit_lo < miss_hi && miss_lo < hit_hi);
     f.pport = TCPF_PEER_PORT;
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+TEST(challenge_acks_are_limited_per_connection)
+{
+    /* One connection cannot drain the stack's budget: at most one challenge ACK per
+     * oow_ack_interval_us, however many in-window RSTs it receives. */
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    struct conn c = {.pport = TCPF_PEER_PORT, .iss = f.iss, .rcv_nxt = f.rcv_nxt};
+    for (int r = 0; r < 5; r++) {
+        f.now += f.cfg.oow_ack_interval_us;
+        for (int i = 0; i < 100; i++) spoof_rst(&f, &c, c.rcv_nxt + 1 + (uint32_t)i);
+        int acks = 0;
+        while (recv_seg(&f, f.now, NULL)) acks++;
+        ASSERT_EQ(acks, 1);
+    }
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
     tcpf_free(&f);
 }
