@@ -55,7 +55,8 @@ extern "C" {
     X(EINPROGRESS, -21, "connection in progress")                                                  \
     X(EOPNOTSUPP, -22, "operation not supported in this state")                                    \
     X(ESYS, -23, "an operating-system call failed (see errno)")                                    \
-    X(EPROTO, -24, "protocol error")
+    X(EPROTO, -24, "protocol error")                                                               \
+    X(EBUSY, -25, "called from the stack's own trace callback")
 
 enum synack_error {
 #define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),

@@ -5,7 +5,9 @@
  * A stack (and a simulated link) calls the configured synack_trace_fn with one event for
  * every segment in and out, every state change, every timer that fires and every drop,
  * with a named reason. Consumers only read events; nothing in an event stays valid after
- * the callback returns.
+ * the callback returns. The callback runs in the middle of the stack's work: it may read
+ * (synack_getinfo, synack_events, synack_get_stats) but a call that would change the stack
+ * (input, output, poll, the socket calls, synack_next_event) returns SYNACK_EBUSY.
  */
 #ifndef SYNACK_TRACE_H
 #define SYNACK_TRACE_H

@@ -32,6 +32,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 
 int synack_next_event(synack_stack *st, int *sd, unsigned *events)
 {
+    if (stack_busy(st)) return SYNACK_EBUSY;
     struct fifo_node *x;
     while ((x = fifo_pop(&st->evq)) != NULL) {
         struct sock *sk = container_of(x, struct sock, evq);

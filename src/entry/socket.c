@@ -31,6 +31,7 @@ static void sock_seen(struct synack_stack *st, struct sock *sk)
 
 int synack_socket(synack_stack *st)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     if (!st) return SYNACK_EINVAL;
     struct sock *sk = sock_alloc(st);
     if (!sk) return SYNACK_EMFILE;
@@ -68,6 +69,7 @@ static int pick_ephemeral(struct synack_stack *st, uint32_t laddr, uint32_t radd
 
 int synack_bind(synack_stack *st, int sd, uint32_t addr, uint16_t port)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (sk->bound || sk->tcb.state != SYNACK_CLOSED) return SYNACK_EINVAL;
@@ -86,6 +88,7 @@ int synack_bind(synack_stack *st, int sd, uint32_t addr, uint16_t port)
 
 int synack_listen(synack_stack *st, int sd, int backlog)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return 0;
@@ -104,6 +107,7 @@ int synack_listen(synack_stack *st, int sd, int backlog)
 
 int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *l = user_sock(st, sd);
     if (!l) return SYNACK_EBADF;
     if (l->tcb.state != SYNACK_LISTEN) return SYNACK_EINVAL;
@@ -122,6 +126,7 @@ int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
 
 int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16_t port)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     switch (sk->tcb.state) {
@@ -160,6 +165,7 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16
 
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
@@ -170,6 +176,7 @@ long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t
 
 long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
@@ -180,6 +187,7 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
 
 int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (how < SYNACK_SHUT_RD || how > SYNACK_SHUT_RDWR) return SYNACK_EINVAL;
@@ -200,6 +208,7 @@ int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
 
 int synack_close(synack_stack *st, int sd, uint64_t now)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_CLOSED) {
@@ -212,6 +221,7 @@ int synack_close(synack_stack *st, int sd, uint64_t now)
 
 int synack_abort(synack_stack *st, int sd, uint64_t now)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return synack_close(st, sd, now);
@@ -232,6 +242,7 @@ int synack_socket_error(synack_stack *st, int sd)
 
 int synack_setopt(synack_stack *st, int sd, int opt, long v)
 {
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     struct tcb *t = &sk->tcb;

@@ -163,6 +163,7 @@ static void build_wanted_output(struct synack_stack *st, uint64_t now)
 int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
 {
     if (!st || (!pkt && len)) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
     return ip_input(st, now, pkt, len);
 }
@@ -170,6 +171,7 @@ int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
 int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
 {
     if (!st || !buf) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
     return outq_pop(&st->outq, buf, cap);
 }
@@ -177,6 +179,7 @@ int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
 int synack_poll(synack_stack *st, uint64_t now)
 {
     if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
     /* Each expired socket runs its timers; its deadline is recomputed afterwards, so a
      * bounded number of iterations per expired entry. */

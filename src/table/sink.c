@@ -3,14 +3,19 @@
  */
 #include "table/sink.h"
 
-void sink_emit(const struct sink *s, struct synack_trace_event *ev)
+void sink_emit(struct sink *s, struct synack_trace_event *ev)
 {
     if (!s->fn) return;
     ev->who = s->name;
+    /* The callback runs in the middle of protocol processing: while it does, the entry
+     * points refuse calls (SYNACK_EBUSY) rather than change the tables under the code that
+     * called it (entry/stack.c, entry/socket.c). */
+    s->depth++;
     s->fn(s->ctx, ev);
+    s->depth--;
 }
 
-void sink_drop(const struct sink *s, uint64_t now, int reason, const uint8_t *pkt, uint32_t len,
+void sink_drop(struct sink *s, uint64_t now, int reason, const uint8_t *pkt, uint32_t len,
                const struct synack_segment *seg, int sd)
 {
     s->stats->drops++;

@@ -17,6 +17,7 @@ struct sink {
     void *ctx;
     const char *name;           /* the stack's name, stamped on every event */
     struct synack_stats *stats; /* drop counters */
+    int depth;                  /* > 0 while the callback runs (the stack refuses calls) */
 };
 
 static inline bool sink_on(const struct sink *s)
@@ -24,10 +25,10 @@ static inline bool sink_on(const struct sink *s)
     return s->fn != 0;
 }
 /* Delivers ev (its `who` is set here). */
-void sink_emit(const struct sink *s, struct synack_trace_event *ev);
+void sink_emit(struct sink *s, struct synack_trace_event *ev);
 /* Counts a drop by reason and traces it; seg (when the datagram parsed) names the 4-tuple,
  * sd the socket (-1 for none). */
-void sink_drop(const struct sink *s, uint64_t now, int reason, const uint8_t *pkt, uint32_t len,
+void sink_drop(struct sink *s, uint64_t now, int reason, const uint8_t *pkt, uint32_t len,
                const struct synack_segment *seg, int sd);
 
 #endif

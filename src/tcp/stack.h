@@ -136,6 +136,11 @@ static inline struct synack_trace_event sock_trace_event(const struct sock *sk, 
                                     .remote_port = sk->tcb.rport};
     return ev;
 }
+/* True while the trace callback runs: entry points refuse calls with SYNACK_EBUSY. */
+static inline bool stack_busy(const struct synack_stack *st)
+{
+    return st->sink.depth > 0;
+}
 static inline bool stack_tracing(const struct synack_stack *st)
 {
     return sink_on(&st->sink);
