@@ -199,7 +199,7 @@ const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t cap)
 {
     if (a->family != 6) return ladder_addr_str(tr_addr_v4(a), buf, cap);
     uint16_t w[8];
-    for (int i = 0; i < 8; i++) w[i] = (uint16_t)(a->b[2 * i] << 8 | a->b[2 * i + 1]);
+    for (size_t i = 0; i < 8; i++) w[i] = (uint16_t)(a->b[2 * i] << 8 | a->b[2 * i + 1]);
     /* the longest run of zero groups, two at least (RFC 5952 §4.2.2, §4.2.3) */
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {
