@@ -125,12 +125,17 @@ struct synack_config {
     /* SYN-ACK retransmissions before a half-open connection is given up (Linux's
      * tcp_synack_retries: 5, about 63 s with the 1 s initial RTO). */
     uint32_t synack_retries;
+    /* Half-open connections (SYN-RECEIVED) the stack remembers, over all listeners: each is
+     * a small request record (at most 256 bytes, no socket slot, no rings), allocated with
+     * the stack. When none is free, or a listener's backlog is full, a SYN is answered by
+     * a SYN cookie and nothing is kept. Default 1024; 0 keeps none (cookies only). */
+    uint32_t max_half_open;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
  * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno, one ACK per
- * 500 ms to unacceptable segments. */
+ * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections. */
 void synack_config_default(struct synack_config *cfg);
 
 /* Returns a stack, or NULL with *err set (SYNACK_EINVAL, SYNACK_ENOMEM, SYNACK_ESYS). */
@@ -244,6 +249,10 @@ struct synack_sockinfo {
     int soft_error;
     uint32_t pmtu; /* the path MTU the connection uses (RFC 1191, RFC 4821) */
 };
+/* sd may also name a half-open connection, which holds no socket: a request descriptor,
+ * max_sockets + the index of its record (the sd of its trace events). It reports state
+ * SYN-RECEIVED, the endpoints, ISS/IRS, windows and options; it stops being valid when the
+ * connection is established (accept returns a socket's own sd) or goes. */
 int synack_getinfo(const synack_stack *s, int sd, struct synack_sockinfo *info);
 
 /* Stack-wide counters. */
@@ -264,7 +273,8 @@ struct synack_stats {
     uint64_t pmtu_lowered, pmtu_ignored, pmtu_blackholes;
     uint64_t icmp_soft_errors; /* ICMP errors recorded as soft errors (RFC 1122 §4.2.3.9) */
     /* SYN cookies that were checked and failed (checked only shortly after an overflow);
-     * SYNs answered by a cookie because the socket table was full; cookie ACKs that could
+     * SYNs answered by a cookie because no request record was free (max_half_open); cookie
+     * ACKs that could
      * not be given a socket (reset when they carry nothing, dropped when the client will
      * send again). */
     uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
@@ -272,6 +282,9 @@ struct synack_stats {
     /* Segments that arrived with URG set: the urgent pointer is ignored and the bytes stay
      * in the stream, in order (RFC 6093 §6: new applications should not use it). */
     uint64_t urgent_in;
+    /* Half-open connections now (request records in use; also counted in
+     * sockets_by_state[SYNACK_SYN_RECEIVED]) and the size of one record in bytes. */
+    uint32_t half_open, half_open_record;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

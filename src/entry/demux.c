@@ -1,7 +1,8 @@
 /*
  * entry/demux.c - where every arriving TCP segment starts: sanity checks that do not
- * need a connection, the 4-tuple lookup, TIME-WAIT reuse by a new SYN, then the listener
- * or the CLOSED-state reply (RFC 9293 §3.10.7.1).
+ * need a connection, the 4-tuple lookup (a socket, or the request record of a half-open
+ * connection: the hash node's owner byte says which), TIME-WAIT reuse by a new SYN, then
+ * the listener or the CLOSED-state reply (RFC 9293 §3.10.7.1).
  */
 #include "entry/demux.h"
 
@@ -40,11 +41,15 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
     }
     if (h->flags & SYNACK_TCP_RST) st->stats.rst_in++;
 
-    struct sock *sk = sock_lookup(st, s->ip.dst, h->dport, s->ip.src, h->sport);
+    struct ct_node *n = conn_lookup(st, s->ip.dst, h->dport, s->ip.src, h->sport);
+    struct tcp_req *rq = n && n->owner == OWNER_REQ ? container_of(n, struct tcp_req, ct) : NULL;
+    struct sock *sk = n && n->owner == OWNER_SOCK ? container_of(n, struct sock, ct) : NULL;
     if (stack_tracing(st)) {
         struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_IN,
                                         .now = now,
-                                        .sd = sk ? sk->idx : -1,
+                                        .sd = sk   ? sk->idx
+                                              : rq ? tcp_req_sd(st, rq)
+                                                   : -1,
                                         .has_seg = true,
                                         .seg = *s,
                                         .pkt = pkt,
@@ -54,6 +59,11 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
                                         .remote_addr = s->ip.src,
                                         .remote_port = h->sport};
         stack_trace(st, &ev);
+    }
+    if (rq) {
+        /* A half-open connection: its request record answers (tcp/tcp_req.c). */
+        tcp_req_input(st, rq, now, &seg);
+        return 0;
     }
     struct sock *l = NULL;
     uint32_t reopen_isn;

@@ -51,8 +51,21 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
     }
     if (m.type == SYNACK_ICMP_UNREACH && m.has_quote && m.quote_ip.proto == SYNACK_IPPROTO_TCP &&
         m.quote_ip.src == st->cfg.addr) {
-        struct sock *sk =
-            sock_lookup(st, m.quote_ip.src, m.quote_sport, m.quote_ip.dst, m.quote_dport);
+        struct ct_node *n =
+            conn_lookup(st, m.quote_ip.src, m.quote_sport, m.quote_ip.dst, m.quote_dport);
+        if (n && n->owner == OWNER_REQ) {
+            /* A half-open connection: the quote must be our SYN-ACK (RFC 5927 §4.1); a
+             * fragmentation-needed error changes nothing before there is data to send. */
+            struct tcp_req *rq = container_of(n, struct tcp_req, ct);
+            if (m.quote_seq != rq->iss && m.quote_seq != rq->iss + 1) {
+                stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL,
+                           tcp_req_sd(st, rq));
+                return 0;
+            }
+            if (m.code != ICMP_CODE_FRAG_NEEDED) tcp_req_icmp_error(st, rq, now);
+            return 0;
+        }
+        struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
         if (!sk) return 0;
         /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have
          * sent and not had acknowledged, which an off-path attacker must guess. */

@@ -358,7 +358,15 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
 
 int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
 {
-    if (!st || sd < 0 || (uint32_t)sd >= st->nsocks || !info) return SYNACK_EINVAL;
+    if (!st || sd < 0 || !info) return SYNACK_EINVAL;
+    if ((uint32_t)sd >= st->nsocks) {
+        /* A request descriptor: a half-open connection (tcp/tcp_req.c). */
+        if ((uint32_t)sd - st->nsocks >= st->nreqs) return SYNACK_EINVAL;
+        const struct tcp_req *rq = tcp_req_of_sd(st, sd);
+        if (!rq) return SYNACK_EBADF;
+        tcp_req_info(st, rq, info);
+        return 0;
+    }
     const struct sock *sk = &st->socks[sd];
     if (!sk->in_use) return SYNACK_EBADF;
     const struct tcb *t = &sk->tcb;

@@ -34,6 +34,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->rto_max_us = 60ull * 1000000;
     cfg->syn_retries = 6;
     cfg->synack_retries = 5;
+    cfg->max_half_open = 1024;
     cfg->data_retries = 15;
     cfg->delack_us = 40000;
     cfg->challenge_ack_limit = 1000;
@@ -103,8 +104,13 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
 
     st->nsocks = cfg->max_sockets;
     st->socks = calloc(st->nsocks, sizeof *st->socks);
-    if (!st->socks || conntab_init(&st->ct, st->nsocks, st->hash_key) < 0 ||
-        timer_heap_init(&st->timers, st->nsocks) < 0 ||
+    /* Half-open connections are request records (tcp/tcp_req.c), each with its places in
+     * the 4-tuple hash and the timer heap. */
+    st->nreqs = cfg->max_half_open;
+    st->reqs = calloc(st->nreqs ? st->nreqs : 1, sizeof *st->reqs);
+    uint32_t entries = st->nsocks + st->nreqs;
+    if (!st->socks || !st->reqs || conntab_init(&st->ct, entries, st->hash_key) < 0 ||
+        timer_heap_init(&st->timers, entries) < 0 ||
         outq_init(&st->outq, cfg->out_queue, cfg->mtu) < 0) {
         synack_stack_free(st);
         goto nomem;
@@ -117,6 +123,15 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         st->socks[i].idx = (int32_t)i;
         timer_node_init(&st->socks[i].timer);
         fifo_push(&st->free_socks, &st->socks[i].slot);
+    }
+    fifo_init(&st->free_reqs);
+    for (uint32_t i = 0; i < st->nreqs; i++) {
+        struct tcp_req *rq = &st->reqs[i];
+        rq->idx = (int32_t)i;
+        rq->ct.owner = OWNER_REQ;
+        timer_node_init(&rq->timer);
+        rq->timer.owner = OWNER_REQ;
+        fifo_push(&st->free_reqs, &rq->node);
     }
     st->sink = (struct sink){
         .fn = cfg->trace, .ctx = cfg->trace_ctx, .name = cfg->name, .stats = &st->stats};
@@ -140,6 +155,7 @@ void synack_stack_free(synack_stack *st)
         }
     }
     free(st->socks);
+    free(st->reqs);
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);
@@ -182,13 +198,18 @@ int synack_poll(synack_stack *st, uint64_t now)
     if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
     /* Each expired socket runs its timers; its deadline is recomputed afterwards, so a
-     * bounded number of iterations per expired entry. */
-    uint32_t guard = st->nsocks * 4 + 16;
+     * bounded number of iterations per expired entry. A half-open connection's request
+     * (the node's owner byte) repeats its SYN-ACK or ends (tcp/tcp_req.c). */
+    uint32_t guard = (st->nsocks + st->nreqs) * 4 + 16;
     struct timer_node *x;
     while ((x = timer_heap_first(&st->timers)) != NULL && guard-- > 0) {
         if (x->deadline > now) break;
-        struct sock *sk = container_of(x, struct sock, timer);
         timer_heap_remove(&st->timers, x);
+        if (x->owner == OWNER_REQ) {
+            tcp_req_timer(st, container_of(x, struct tcp_req, timer), now);
+            continue;
+        }
+        struct sock *sk = container_of(x, struct sock, timer);
         tcp_timers(st, sk, now);
         if (sk->in_use) timer_update(st, sk);
     }
@@ -216,4 +237,8 @@ void synack_get_stats(const synack_stack *st, struct synack_stats *out)
         out->ring_bytes += (uint64_t)(sk->tcb.snd.buf ? sk->tcb.snd.cap : 0) +
                            (sk->tcb.rcv.buf ? sk->tcb.rcv.cap : 0);
     }
+    /* Half-open connections are SYN-RECEIVED, though no socket holds them. */
+    out->half_open = st->nreqs - st->free_reqs.n;
+    out->sockets_by_state[SYNACK_SYN_RECEIVED] += out->half_open;
+    out->half_open_record = (uint32_t)sizeof(struct tcp_req);
 }

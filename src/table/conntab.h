@@ -2,7 +2,9 @@
  * table/conntab.h - the connection table: the 4-tuple hash that finds the connection of an
  * arriving segment in O(1). The hash is keyed (SipHash with a per-stack key), so a peer
  * cannot aim many tuples at one bucket. A listener is entered with a zero remote end.
- * Nodes live inside the sockets; the table holds only bucket heads.
+ * Nodes live inside the sockets (and the request records of half-open connections); the
+ * table holds only bucket heads. A node carries a small owner-kind byte that its owner sets
+ * and the table never reads, so that whoever finds a node knows what holds it.
  */
 #ifndef SYNACK_TABLE_CONNTAB_H
 #define SYNACK_TABLE_CONNTAB_H
@@ -19,6 +21,7 @@ struct ct_node {
     struct ct_key key;
     struct ct_node *next;
     bool hashed;
+    uint8_t owner; /* what holds this node, set by the owner; the table only carries it */
 };
 
 struct conntab {

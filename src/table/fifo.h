@@ -1,8 +1,9 @@
 /*
  * table/fifo.h - an intrusive first-in first-out queue with O(1) unlink: the accept queue
- * of a listener, the TIME-WAIT list (oldest first), the readiness queue, the sockets that
- * want output and the free socket slots are each one of these. The node lives inside the
- * queued object; the queue never allocates and knows nothing of what it queues.
+ * of a listener, its list of half-open requests, the TIME-WAIT list (oldest first), the
+ * readiness queue, the sockets that want output, the free socket slots and the free
+ * request records are each one of these. The node lives inside the queued object; the
+ * queue never allocates and knows nothing of what it queues.
  */
 #ifndef SYNACK_TABLE_FIFO_H
 #define SYNACK_TABLE_FIFO_H

@@ -2,7 +2,8 @@
  * table/timer_heap.h - every connection's timers in one binary min-heap keyed by its
  * earliest deadline: O(log n) to arm, move or cancel, O(1) to find the next deadline. A
  * connection holds at most one entry however many timers it runs; the machine computes
- * that deadline and hands it over (the heap never asks a connection anything).
+ * that deadline and hands it over (the heap never asks a connection anything). A node's
+ * owner-kind byte says what holds it (a socket, a half-open request), for whoever pops it.
  */
 #ifndef SYNACK_TABLE_TIMER_HEAP_H
 #define SYNACK_TABLE_TIMER_HEAP_H
@@ -11,7 +12,8 @@
 
 struct timer_node {
     uint64_t deadline;
-    int32_t pos; /* index in the heap, -1 when not in it */
+    int32_t pos;   /* index in the heap, -1 when not in it */
+    uint8_t owner; /* what holds this node, set by the owner; the heap only carries it */
 };
 
 struct timer_heap {

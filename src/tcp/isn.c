@@ -24,8 +24,14 @@ uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint3
     return m + f;
 }
 
-uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us)
+uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+                            uint32_t raddr, uint16_t rport, uint64_t now_us)
 {
     if (st->cfg.isn_fixed) return st->cfg.isn_fixed_value; /* tests: wraparound */
-    return tcp_isn(st->secret, t->laddr, t->lport, t->raddr, t->rport, now_us);
+    return tcp_isn(st->secret, laddr, lport, raddr, rport, now_us);
+}
+
+uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us)
+{
+    return tcp_choose_isn_for(st, t->laddr, t->lport, t->raddr, t->rport, now_us);
 }

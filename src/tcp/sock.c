@@ -20,6 +20,7 @@ struct sock *sock_alloc(struct synack_stack *st)
     sk->in_use = true;
     sk->parent = -1;
     fifo_init(&sk->acceptq);
+    fifo_init(&sk->reqs);
     timer_node_init(&sk->timer);
     sk->linger = -1;
     sk->sndbuf = st->cfg.sndbuf;
@@ -62,12 +63,19 @@ void sock_unhash(struct synack_stack *st, struct sock *sk)
     conntab_remove(&st->ct, &sk->ct);
 }
 
+struct ct_node *conn_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                            uint16_t rport)
+{
+    struct ct_key k = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
+    return conntab_lookup(&st->ct, &k);
+}
+
 struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
                          uint16_t rport)
 {
-    struct ct_key k = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
-    struct ct_node *n = conntab_lookup(&st->ct, &k);
-    return n ? container_of(n, struct sock, ct) : NULL;
+    struct ct_node *n = conn_lookup(st, laddr, lport, raddr, rport);
+    /* A half-open connection's request is no socket. */
+    return n && n->owner == OWNER_SOCK ? container_of(n, struct sock, ct) : NULL;
 }
 
 bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse)

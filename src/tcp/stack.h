@@ -6,8 +6,9 @@
  * number of stacks live in one process. Memory is sized once, from the config, when the
  * stack is made: the socket slots, the connection hash, the timer heap and the output
  * queue (the tables of src/table/, which know nothing of sockets: each socket carries its
- * own nodes for them); each connection's rings when it is set up. No allocation per
- * packet. See docs/architecture.md for the layers.
+ * own nodes for them), the pool of request records for half-open connections; each
+ * connection's rings when it is established. No allocation per packet. See
+ * docs/architecture.md for the layers.
  */
 #ifndef SYNACK_TCP_STACK_H
 #define SYNACK_TCP_STACK_H
@@ -27,6 +28,39 @@
 
 #define SYNACK_PORT_TABLE 256
 
+/* What holds a node of the 4-tuple hash or of the timer heap (their owner byte): the
+ * tables carry it, demux and synack_poll read it. */
+enum { OWNER_SOCK = 0, OWNER_REQ = 1 };
+
+/* A half-open passive connection (SYN-RECEIVED), as Linux's request_sock: what the
+ * handshake needs and nothing more, at most 256 bytes (checked below), from a pool sized
+ * by cfg.max_half_open. It answers segments as RFC 9293 §3.10.7.4 says a passive
+ * SYN-RECEIVED connection does (tcp/tcp_req.c) and, when the handshake's ACK arrives,
+ * becomes a socket (promotion); it never holds a socket slot or rings. Its 4-tuple is
+ * its ct node's key. */
+struct tcp_req {
+    struct ct_node ct;       /* the 4-tuple hash (owner OWNER_REQ) */
+    struct timer_node timer; /* the timer heap: the SYN-ACK's retransmission (OWNER_REQ) */
+    struct fifo_node node;   /* its listener's list of requests, or the free list */
+    int32_t idx;             /* in the pool; its descriptor is max_sockets + idx */
+    int32_t listener;        /* the listener's sd */
+    uint32_t iss, irs;
+    uint32_t ts_recent, ts_offset; /* the peer's last TSval; our clock's offset */
+    uint64_t ts_recent_time;
+    uint64_t rtt_start;         /* the first SYN-ACK went then: the handshake's RTT sample */
+    uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
+    uint16_t peer_mss;          /* the MSS option of the peer's SYN (536 when none) */
+    uint16_t peer_wnd;          /* the window of the peer's SYN (never scaled) */
+    uint8_t snd_wscale, rcv_wscale;
+    bool wscale_ok, sack_ok, ts_ok;
+    bool rtt_timing;        /* no SYN-ACK was sent twice yet (Karn) */
+    bool syn_retransmitted; /* the timer sent the SYN-ACK again (RFC 6298 §5.7) */
+    bool in_use;
+    uint8_t synacks;  /* SYN-ACKs sent */
+    uint16_t backoff; /* timeouts so far: the RTO is cfg.rto_initial_us << backoff */
+};
+_Static_assert(sizeof(struct tcp_req) <= 256, "a half-open connection must stay small");
+
 struct sock {
     struct tcb tcb;
     int32_t idx;
@@ -40,10 +74,12 @@ struct sock {
     int32_t linger; /* -1 off, else seconds (0 = close aborts) */
     uint32_t sndbuf, rcvbuf;
 
-    /* Listener: SYN-RECEIVED children count against the backlog (n_syn), established ones
-     * wait in the accept queue. Children point back through parent (-1: none). */
+    /* Listener: half-open connections (its requests, and a child between its birth and its
+     * establishment) count against the backlog (n_syn), established ones wait in the
+     * accept queue. Children point back through parent (-1: none). */
     int32_t parent;
     struct fifo acceptq;
+    struct fifo reqs; /* its half-open connections (struct tcp_req), oldest first */
     uint32_t backlog, n_syn;
     uint64_t cookies_until; /* ACKs may return a SYN cookie of this listener until then */
 
@@ -71,6 +107,9 @@ struct synack_stack {
     struct sock *socks;
     uint32_t nsocks;
     struct fifo free_socks;
+    struct tcp_req *reqs; /* half-open connections (cfg.max_half_open records) */
+    uint32_t nreqs;
+    struct fifo free_reqs;
 
     struct conntab ct;
     struct timer_heap timers;
@@ -121,6 +160,33 @@ void timer_update(struct synack_stack *st, struct sock *sk);
 void sock_notify(struct synack_stack *st, struct sock *sk);
 /* The socket has output to build: the next call that carries now builds it. */
 void sock_want_output(struct synack_stack *st, struct sock *sk);
+
+/* Half-open connections (tcp/tcp_req.c). */
+/* LISTEN and a SYN, with room in the listener's queue: a request record and its SYN-ACK.
+ * false when no record is free (the caller answers with a cookie). isn as for
+ * tcp_input_listen. */
+bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                  const struct tcp_seg *seg, const uint32_t *isn);
+/* SEGMENT ARRIVES for a request (RFC 9293 §3.10.7.4, passive SYN-RECEIVED). */
+void tcp_req_input(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
+                   const struct tcp_seg *seg);
+/* Its timer expired: the SYN-ACK again, or the end after cfg.synack_retries. */
+void tcp_req_timer(struct synack_stack *st, struct tcp_req *rq, uint64_t now);
+/* A hard ICMP error quoted our SYN-ACK (entry/icmp.c checked it): the request goes. */
+void tcp_req_icmp_error(struct synack_stack *st, struct tcp_req *rq, uint64_t now);
+/* The listener closes: each request is reset and freed (ABORT in SYN-RECEIVED). */
+void tcp_req_abort_all(struct synack_stack *st, struct sock *lsk, uint64_t now);
+/* The request of a descriptor (max_sockets + idx), or NULL; and what getinfo reports. */
+const struct tcp_req *tcp_req_of_sd(const struct synack_stack *st, int sd);
+void tcp_req_info(const struct synack_stack *st, const struct tcp_req *rq,
+                  struct synack_sockinfo *info);
+static inline int tcp_req_sd(const struct synack_stack *st, const struct tcp_req *rq)
+{
+    return (int)st->nsocks + rq->idx;
+}
+/* The request or socket the 4-tuple hash holds for these endpoints. */
+struct ct_node *conn_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                            uint16_t rport);
 
 /* Trace and drops, through the sink (table/sink.h). An event about a socket names it and
  * its 4-tuple; the caller fills in the kind's own fields. */

@@ -4,11 +4,11 @@
  *
  * Call order: entry/demux.c demultiplexes an arriving segment to a socket and calls
  * tcp_input_listen() (LISTEN), tcp_input() (every other state) or tcp_input_closed() (no
- * socket). User calls go through tcp_user_*(): they change state and mark the socket as
- * wanting output, never build a segment. Timers: entry/stack.c calls tcp_timers() when the
- * socket's deadline (tcb_next_deadline) has passed. Segments are built by tcp_output(),
- * which decides what to send now and queues it through ip_output_tcp(), only from the
- * calls that carry a clock. Nothing here does I/O.
+ * socket); a half-open connection is a request record (tcp_req_input(), stack.h). User calls go
+ * through tcp_user_*(): they change state and mark the socket as wanting output, never build a
+ * segment. Timers: entry/stack.c calls tcp_timers() when the socket's deadline (tcb_next_deadline)
+ * has passed. Segments are built by tcp_output(), which decides what to send now and queues it
+ * through ip_output_tcp(), only from the calls that carry a clock. Nothing here does I/O.
  */
 #ifndef SYNACK_TCP_TCP_H
 #define SYNACK_TCP_TCP_H
@@ -158,6 +158,8 @@ uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint3
                  uint16_t rport, uint64_t now_us);
 /* The ISN for a new connection of this stack: tcp_isn() with the stack's secret. */
 uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us);
+uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
+                            uint32_t raddr, uint16_t rport, uint64_t now_us);
 
 /* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
 static inline uint32_t tcp_ts_now(const struct tcb *t, uint64_t now)
@@ -270,8 +272,10 @@ void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int s
 /* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
  * and the socket is freed if the user no longer holds it. */
 void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
-/* Initialise a TCB's defaults for a new connection (no memory is allocated). */
+/* Initialise a TCB's defaults for a new connection (no memory is allocated), with a random
+ * timestamp offset; tcb_defaults leaves the offset to the caller. */
 int tcb_setup(struct synack_stack *st, struct sock *sk);
+void tcb_defaults(struct synack_stack *st, struct sock *sk);
 /* Allocate its send and receive rings (once): at connect(), and for a passive connection
  * only when it is established, so that a half-open one costs its slot and nothing more.
  * 0 or SYNACK_ENOMEM. */

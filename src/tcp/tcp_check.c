@@ -12,7 +12,12 @@
 
 void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
-    struct tcb *t = &sk->tcb;
+    if (tcp_challenge_allowed(st, &sk->tcb.last_oow_ack_time, now, sk->idx))
+        tcp_send_ack(st, sk, now);
+}
+
+bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t now, int sd)
+{
     /* RFC 5961 §7 asks for a limit on challenge ACKs, so that they cannot be used to
      * amplify or to probe. A single stack-wide budget is itself a probe (CVE-2016-5696):
      * an attacker that spends it on its own connection sees one ACK fewer when its spoofed
@@ -21,9 +26,9 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
      * which keeps any one connection from draining the stack's budget; then the stack-wide
      * budget, drawn at random each second between half and one and a half times
      * challenge_ack_limit, so that what is left of it says nothing. */
-    if (t->last_oow_ack_time && now - t->last_oow_ack_time < st->cfg.oow_ack_interval_us) {
-        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sk->idx);
-        return;
+    if (*last_oow && now - *last_oow < st->cfg.oow_ack_interval_us) {
+        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sd);
+        return false;
     }
     if (now - st->chal_window_start >= 1000000 || st->chal_window_start == 0) {
         uint32_t limit = st->cfg.challenge_ack_limit;
@@ -32,13 +37,13 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
         st->chal_budget = limit / 2 + (limit ? (uint32_t)(stack_random(st) % limit) : 0);
     }
     if (st->chal_count >= st->chal_budget) {
-        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sk->idx);
-        return;
+        stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sd);
+        return false;
     }
-    t->last_oow_ack_time = now ? now : 1;
+    *last_oow = now ? now : 1;
     st->chal_count++;
     st->stats.challenge_acks++;
-    tcp_send_ack(st, sk, now);
+    return true;
 }
 
 /* The ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4 First; PAWS, RFC 7323
@@ -62,9 +67,9 @@ static void oow_ack(struct synack_stack *st, struct sock *sk, uint64_t now,
 }
 
 /* RFC 9293 §3.10.7.4 First: the four cases of segment acceptability. */
-static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
+bool tcp_seq_acceptable(uint32_t rcv_nxt, uint32_t rcv_adv, uint32_t seq, uint32_t len)
 {
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t wnd = seq_gt(rcv_adv, rcv_nxt) ? rcv_adv - rcv_nxt : 0;
     if (len == 0) {
         /* A segment without text at the window's right edge is taken too: it carries an
          * ACK and a window we must not ignore. A peer that filled our window sends its
@@ -72,13 +77,12 @@ static bool seq_acceptable(const struct tcb *t, uint32_t seq, uint32_t len)
          * until our reader drained, and our reader may be waiting for our sender (an echo):
          * a deadlock. RFC 9293 asks for "special allowance ... to accept valid ACKs" at a
          * zero window; Linux's tcp_sequence() accepts the edge likewise. */
-        return seq_leq(t->rcv_nxt, seq) && seq_leq(seq, t->rcv_nxt + wnd);
+        return seq_leq(rcv_nxt, seq) && seq_leq(seq, rcv_nxt + wnd);
     }
     /* RCV.WND = 0: no text is acceptable, "but special allowance should be made to accept
      * valid ACKs, URGs, and RSTs": at RCV.NXT the segment goes on with its text trimmed. */
-    if (wnd == 0) return seq == t->rcv_nxt;
-    return seq_in(seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
-           seq_in(seq + len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+    if (wnd == 0) return seq == rcv_nxt;
+    return seq_in(seq, rcv_nxt, rcv_nxt + wnd) || seq_in(seq + len - 1, rcv_nxt, rcv_nxt + wnd);
 }
 
 enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uint64_t now,
@@ -138,7 +142,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
     /* First: is the segment in the window? If not, an ACK says where we are (unless it
      * is a reset), and it is dropped. In TIME-WAIT this is how a retransmitted FIN is
      * answered, and it restarts the 2*MSL wait (RFC 9293 §3.10.7.4, Eighth). */
-    if (!seq_acceptable(t, seg->seq, seg->len)) {
+    if (!tcp_seq_acceptable(t->rcv_nxt, t->rcv_adv, seg->seq, seg->len)) {
         tcp_drop(st, sk, now,
                  (flags & SYNACK_TCP_RST) ? SYNACK_DROP_TCP_RST_INVALID
                                           : SYNACK_DROP_TCP_NOT_ACCEPTABLE,

@@ -46,6 +46,13 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
 
 int tcb_setup(struct synack_stack *st, struct sock *sk)
 {
+    tcb_defaults(st, sk);
+    sk->tcb.ts_offset = (uint32_t)stack_random(st);
+    return 0;
+}
+
+void tcb_defaults(struct synack_stack *st, struct sock *sk)
+{
     struct tcb *t = &sk->tcb;
     /* The smallest window scale that lets the whole receive buffer be advertised
      * (RFC 7323 §2.3, at most 14). */
@@ -54,11 +61,9 @@ int tcb_setup(struct synack_stack *st, struct sock *sk)
     uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
     t->rcv_mss = (uint16_t)(t->user_mss && t->user_mss < link_mss ? t->user_mss : link_mss);
     t->snd_mss = 536;
-    t->ts_offset = (uint32_t)stack_random(st);
     tcp_rtt_init(t, st->cfg.rto_initial_us);
     t->cc->init(t);
     memset(&t->reass, 0, sizeof t->reass);
-    return 0;
 }
 
 static void trace_state(struct synack_stack *st, struct sock *sk, uint64_t now, int old_state,

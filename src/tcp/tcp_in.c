@@ -4,7 +4,8 @@
  *
  * Call order: entry/demux.c finds the socket, then one of
  *   tcp_input_closed()  §3.10.7.1  no connection: answer with a reset      (tcp_open.c)
- *   tcp_input_listen()  §3.10.7.2  a SYN makes a child in SYN-RECEIVED      (tcp_open.c)
+ *   tcp_input_listen()  §3.10.7.2  a SYN makes a request in SYN-RECEIVED    (tcp_open.c)
+ *   tcp_req_input()     §3.10.7.4  a half-open connection's request record   (tcp_req.c)
  *   tcp_input()         §3.10.7.3  SYN-SENT                                 (tcp_open.c)
  *                       §3.10.7.4  every other state, in the RFC's order:
  *                         first-fourth  sequence, RST, security, SYN     (tcp_check.c)

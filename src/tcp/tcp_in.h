@@ -33,11 +33,51 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
 bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
                    const struct tcp_seg *seg, bool syn_seg);
 
+/* What a peer's SYN offered, as a connection keeps it (RFC 9293 §3.7.1, RFC 7323, RFC
+ * 2018): only what we offered too counts. */
+struct tcp_peer_opts {
+    uint16_t mss; /* its MSS option, 536 when none (MUST-15) */
+    bool wscale_ok, sack_ok, ts_ok;
+    uint8_t wscale;  /* its window shift (at most 14) */
+    uint32_t ts_val; /* its TSval */
+};
+struct tcp_peer_opts tcp_peer_opts_of(const struct tcp_seg *seg, bool we_offered);
+/* The MSS we send with: the peer's, bounded by the path's and the user's, at least 64, less
+ * the timestamp option's 12 bytes when every segment carries it. */
+uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_mss, bool ts_ok);
+
+/* Everything a passive connection is born with: its endpoints, sequence numbers and the
+ * options its handshake agreed, whether they come from a request record (tcp_req.c) or
+ * from a SYN cookie. */
+struct tcp_child {
+    uint32_t laddr, raddr;
+    uint16_t lport, rport;
+    uint32_t iss, irs;
+    uint32_t snd_wnd; /* the peer's window, in bytes */
+    struct tcp_peer_opts opts;
+    uint8_t rcv_wscale; /* the shift our SYN-ACK offered */
+    bool has_ts_offset; /* else a random one is drawn */
+    uint32_t ts_offset;
+    uint64_t ts_recent_time;
+};
+struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                           const struct tcp_child *p);
+/* The handshake's last ACK finds no socket for its connection: a bare ACK is reset, one
+ * with data or a FIN dropped (the client sends it again). */
+void tcp_no_room_for(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                     const struct tcp_seg *seg);
+
 /* tcp_check.c: first to fourth steps (sequence number, RST, security, SYN). */
 enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uint64_t now,
                                    const struct tcp_seg *seg, struct tcp_rx *rx);
 /* An ACK that says where we are, rate-limited (RFC 5961 §7). */
 void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* The rate limits of a challenge ACK: true when one may be sent now (and it is counted);
+ * *last_oow is the connection's last out-of-window ACK time, sd names it in drops. */
+bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t now, int sd);
+/* RFC 9293 §3.10.7.4 First: is a segment (seq, SEG.LEN len) acceptable in the receive
+ * window [rcv_nxt, rcv_adv)? */
+bool tcp_seq_acceptable(uint32_t rcv_nxt, uint32_t rcv_adv, uint32_t seq, uint32_t len);
 
 /* tcp_ack.c: the fifth step, the ACK field. */
 enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t now,

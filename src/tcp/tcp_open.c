@@ -22,52 +22,77 @@ void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_se
 
 /* ---- options of a SYN (RFC 9293 §3.7.1, RFC 7323, RFC 2018) --------------------------- */
 
-static void tcp_syn_options(struct synack_stack *st, struct tcb *t, uint64_t now,
-                            const struct tcp_seg *seg, bool we_offered)
+uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_mss, bool ts_ok)
+{
+    /* A tiny MSS would make us send a flood of tiny segments; 64 is the floor (Linux uses
+     * 48). */
+    uint32_t mss = peer_mss;
+    if (mss > link_mss) mss = link_mss;
+    if (user_mss && mss > user_mss) mss = user_mss;
+    if (mss < 64) mss = 64;
+    /* Every segment will carry the 12-byte timestamp option (10 + 2 NOPs). */
+    if (ts_ok) mss -= 12;
+    return (uint16_t)mss;
+}
+
+struct tcp_peer_opts tcp_peer_opts_of(const struct tcp_seg *seg, bool we_offered)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
-    /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). A tiny MSS would make
-     * us send a flood of tiny segments; 64 is the floor (Linux uses 48). */
-    uint32_t mss = o->has_mss ? o->mss : 536;
-    uint32_t link = tcp_pmtu_mss(st, t); /* the device's MTU, or a path's found smaller */
-    if (mss > link) mss = link;
-    if (t->user_mss && mss > t->user_mss) mss = t->user_mss;
-    if (mss < 64) mss = 64;
-    t->wscale_ok = o->has_wscale && we_offered;
+    struct tcp_peer_opts p;
+    memset(&p, 0, sizeof p);
+    /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). */
+    p.mss = o->has_mss ? o->mss : 536;
+    p.wscale_ok = o->has_wscale && we_offered;
+    /* RFC 7323 §2.3: a shift above 14 is treated as 14. */
+    p.wscale = p.wscale_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;
+    p.sack_ok = o->sack_permitted && we_offered;
+    p.ts_ok = o->has_ts && we_offered;
+    p.ts_val = o->ts_val;
+    return p;
+}
+
+/* The TCB takes what the peer's SYN offered (and we agreed to). */
+static void tcb_take_options(struct synack_stack *st, struct tcb *t, uint64_t now,
+                             const struct tcp_peer_opts *p)
+{
+    t->wscale_ok = p->wscale_ok;
     if (t->wscale_ok) {
-        /* RFC 7323 §2.3: a shift above 14 is treated as 14. */
-        t->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+        t->snd_wscale = p->wscale;
     } else {
         t->snd_wscale = 0;
         t->rcv_wscale = 0;
     }
-    t->sack_ok = o->sack_permitted && we_offered;
-    t->ts_ok = o->has_ts && we_offered;
+    t->sack_ok = p->sack_ok;
+    t->ts_ok = p->ts_ok;
     if (t->ts_ok) {
-        t->ts_recent = o->ts_val;
+        t->ts_recent = p->ts_val;
         t->ts_recent_time = now;
-        /* Every segment will carry the 12-byte timestamp option (10 + 2 NOPs). */
-        mss -= 12;
     }
-    t->snd_mss = (uint16_t)mss;
+    /* The device's MTU, or a path's found smaller. */
+    t->snd_mss = tcp_mss_from_peer(p->mss, tcp_pmtu_mss(st, t), t->user_mss, t->ts_ok);
     t->cc->init(t);
 }
 
 /* ---- §3.10.7.2 LISTEN ------------------------------------------------------------------ */
 
-/* A connection born from listener lsk for segment seg, with the listener's options, its
- * rings set up and the ISNs and windows left to the caller. NULL when the socket table is
- * full or the rings cannot be had (the caller decides what that segment gets). */
-static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                              const struct tcp_seg *seg)
+/* A passive connection born from listener lsk with what its handshake agreed (p): from a
+ * half-open request's ACK (tcp_req.c, promotion) or from a SYN cookie's ACK. The one
+ * place a passive socket is made. It is a copy of its listener, in LISTEN (its first
+ * change of state is the listener's own LISTEN -> SYN-RECEIVED of RFC 9293; birth is not
+ * a change of state, so it is not traced: the caller moves it on), with its SYN-ACK
+ * counted as sent (SND.NXT = ISS + 1, and the window that SYN-ACK offered), hashed, and
+ * counted in the listener's backlog until it is established. NULL when the socket table
+ * is full (the caller decides what that segment gets). No rings yet: tcp_establish. */
+struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                           const struct tcp_child *p)
 {
     struct sock *c = sock_alloc(st);
     if (!c) return NULL;
     struct tcb *t = &c->tcb;
-    t->laddr = seg->s->ip.dst;
-    t->lport = seg->s->tcp.dport;
-    t->raddr = seg->s->ip.src;
-    t->rport = seg->s->tcp.sport;
+    t->laddr = p->laddr;
+    t->lport = p->lport;
+    t->raddr = p->raddr;
+    t->rport = p->rport;
     t->passive = true;
     c->bound = true;
     c->parent = lsk->idx;
@@ -81,45 +106,36 @@ static struct sock *new_child(struct synack_stack *st, struct sock *lsk, uint64_
     t->keep_cnt = lsk->tcb.keep_cnt;
     t->user_timeout_us = lsk->tcb.user_timeout_us;
     t->user_mss = lsk->tcb.user_mss;
-    if (tcb_setup(st, c) < 0) {
-        sock_release(st, c);
-        return NULL;
-    }
+    tcb_defaults(st, c);
+    t->ts_offset = p->has_ts_offset ? p->ts_offset : (uint32_t)stack_random(st);
+    t->rcv_wscale = p->rcv_wscale;
     t->last_rcv_time = now;
-    /* A child is born a copy of its listener, in LISTEN: its first state change is the
-     * listener's own LISTEN -> SYN-RECEIVED of RFC 9293 (child_start). Birth is not a
-     * change of state, so it is not traced. */
+    tcb_take_options(st, t, now, &p->opts);
+    if (t->ts_ok) t->ts_recent_time = p->ts_recent_time;
     t->state = SYNACK_LISTEN;
+    /* Sequence state: our ISN iss, the peer's irs (RCV.NXT = irs + 1). */
+    t->irs = p->irs;
+    t->rcv_nxt = p->irs + 1;
+    t->iss = p->iss;
+    t->snd_una = p->iss;
+    t->snd_nxt = t->snd_max = p->iss + 1; /* the SYN-ACK */
+    t->snd_buf_seq = p->iss + 1;
+    t->snd_small_end = p->iss;
+    t->recover = p->iss;
+    t->snd_wnd = p->snd_wnd;
+    t->max_snd_wnd = p->snd_wnd;
+    t->snd_wl1 = p->irs;
+    t->snd_wl2 = p->iss;
+    /* The SYN-ACK's window: min(rcvbuf, 65535), never scaled (RFC 7323 §2.2). */
+    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535);
+    sock_hash(st, c);
+    lsk->n_syn++;
     return c;
 }
 
-/* Sequence state of a new child: our ISN iss, the peer's irs (RCV.NXT = irs + 1), the
- * peer's window from its SYN (never scaled there, RFC 7323 §2.2); then SYN-RECEIVED. */
-static void child_start(struct synack_stack *st, struct sock *lsk, struct sock *c, uint64_t now,
-                        uint32_t iss, uint32_t irs, uint16_t wnd)
-{
-    struct tcb *t = &c->tcb;
-    t->irs = irs;
-    t->rcv_nxt = irs + 1;
-    t->rcv_adv = t->rcv_nxt;
-    t->iss = iss;
-    t->snd_una = t->snd_nxt = t->snd_max = iss;
-    t->snd_buf_seq = iss + 1;
-    t->snd_small_end = iss;
-    t->recover = iss;
-    t->snd_wnd = wnd;
-    t->max_snd_wnd = wnd;
-    t->snd_wl1 = irs;
-    t->snd_wl2 = iss;
-    sock_hash(st, c);
-    lsk->n_syn++;
-    st->stats.conn_opened_passive++;
-    tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
-}
-
-/* No room for a half-open connection (the listener's queue or the socket table is full):
- * answer with a SYN cookie and keep nothing. The listener remembers that it did, so that
- * ACKs are checked for cookies only for as long as one may come back. */
+/* No room for a half-open connection (the listener's queue is full, or no request record
+ * is free): answer with a SYN cookie and keep nothing. The listener remembers that it did,
+ * so that ACKs are checked for cookies only for as long as one may come back. */
 static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
                         const struct tcp_seg *seg)
 {
@@ -152,36 +168,35 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
 }
 
 /* The connection a valid cookie describes: options from the cookie, sequence numbers from
- * the ACK, and the SYN-ACK that carried the cookie counted as sent. */
-static void cookie_child_start(struct synack_stack *st, struct sock *lsk, struct sock *c,
-                               uint64_t now, const struct tcp_seg *seg,
-                               const struct tcp_syncookie *ck)
+ * the ACK, and the SYN-ACK that carried the cookie counted as sent. NULL without a socket. */
+static struct sock *cookie_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                                 const struct tcp_seg *seg, const struct tcp_syncookie *ck)
 {
-    struct tcb *t = &c->tcb;
-    uint32_t mss = ck->mss;
-    uint32_t link = tcp_pmtu_mss(st, t);
-    if (mss > link) mss = link;
-    if (t->user_mss && mss > t->user_mss) mss = t->user_mss;
-    t->wscale_ok = ck->wscale_ok;
-    t->snd_wscale = ck->wscale_ok ? ck->snd_wscale : 0;
-    if (!t->wscale_ok) t->rcv_wscale = 0;
-    t->sack_ok = ck->sack_ok;
-    t->ts_ok = ck->ts_ok;
-    if (t->ts_ok) {
-        /* The clock the cookie's TSval was read from goes on (syncookie.c). */
-        t->ts_offset = tcp_syncookie_ts_offset(st, seg);
-        t->ts_recent = seg->s->tcp.opts.ts_val;
-        t->ts_recent_time = now;
-        mss -= 12;
-    }
-    t->snd_mss = (uint16_t)mss;
-    t->cc->init(t);
-    /* The ACK's window is scaled already: child_start takes a SYN's unscaled one. */
-    child_start(st, lsk, c, now, seg->ack - 1, seg->seq - 1, 0);
-    t->snd_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
-    t->max_snd_wnd = t->snd_wnd;
-    t->snd_nxt = t->snd_max = t->iss + 1; /* the SYN-ACK that carried the cookie */
-    t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535); /* and its window */
+    struct tcp_child p;
+    memset(&p, 0, sizeof p);
+    p.laddr = seg->s->ip.dst;
+    p.lport = seg->s->tcp.dport;
+    p.raddr = seg->s->ip.src;
+    p.rport = seg->s->tcp.sport;
+    p.iss = seg->ack - 1;
+    p.irs = seg->seq - 1;
+    p.opts.mss = ck->mss;
+    p.opts.wscale_ok = ck->wscale_ok;
+    p.opts.wscale = ck->wscale_ok ? ck->snd_wscale : 0;
+    p.opts.sack_ok = ck->sack_ok;
+    p.opts.ts_ok = ck->ts_ok;
+    p.opts.ts_val = seg->s->tcp.opts.ts_val;
+    p.ts_recent_time = now;
+    p.rcv_wscale = tcp_rcv_wscale_for(lsk->rcvbuf);
+    /* The ACK's window is scaled already. */
+    p.snd_wnd = (uint32_t)seg->s->tcp.window << p.opts.wscale;
+    struct sock *c = tcp_child_new(st, lsk, now, &p);
+    if (!c) return NULL;
+    /* The clock the cookie's TSval was read from goes on (syncookie.c). */
+    if (ck->ts_ok) c->tcb.ts_offset = tcp_syncookie_ts_offset(st, seg);
+    st->stats.conn_opened_passive++;
+    tcp_set_state(st, c, now, SYNACK_SYN_RECEIVED);
+    return c;
 }
 
 /* An ACK to a listener that may return one of our cookies. True when it was taken care of
@@ -197,21 +212,26 @@ static bool accept_cookie(struct synack_stack *st, struct sock *lsk, uint64_t no
         st->stats.syn_cookies_failed++;
         return false;
     }
-    struct sock *c = lsk->acceptq.n < lsk->backlog ? new_child(st, lsk, now, seg) : NULL;
+    struct sock *c = lsk->acceptq.n < lsk->backlog ? cookie_child(st, lsk, now, seg, &ck) : NULL;
     if (!c) {
-        /* A real client, and no room for it. With data (or a FIN) in this ACK, it will send
-         * again and this same ACK may find room then: drop it silently, as Linux does. A
-         * bare ACK is never sent again, and its client would believe in a connection that
-         * does not exist: tell it at once. */
         st->stats.syn_cookies_no_room++;
-        tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
-        if (seg->dlen == 0 && !(seg->flags & SYNACK_TCP_FIN)) tcp_send_rst_for(st, now, seg);
+        tcp_no_room_for(st, lsk, now, seg);
         return true;
     }
-    cookie_child_start(st, lsk, c, now, seg, &ck);
     st->stats.syn_cookies_accepted++;
     tcp_input(st, c, now, seg);
     return true;
+}
+
+void tcp_no_room_for(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                     const struct tcp_seg *seg)
+{
+    /* A real client, and no room for it. With data (or a FIN) in this ACK, it will send
+     * again and this same ACK may find room then: drop it silently, as Linux does. A bare
+     * ACK is never sent again, and its client would believe in a connection that does
+     * not exist: tell it at once. */
+    tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
+    if (seg->dlen == 0 && !(seg->flags & SYNACK_TCP_FIN)) tcp_send_rst_for(st, now, seg);
 }
 
 void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
@@ -246,22 +266,12 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
             tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
         return;
     }
-    struct sock *c = new_child(st, lsk, now, seg);
-    if (!c) {
-        /* The socket table is full: a cookie answers without taking a slot, and the
-         * client gets in as soon as one is free (RFC 4987 §3.6). */
-        st->stats.syn_cookies_table_full++;
-        send_cookie(st, lsk, now, seg);
-        return;
-    }
-    struct tcb *t = &c->tcb;
-    tcp_syn_options(st, t, now, seg, true);
-    /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends
-     * it again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
-     * half-open connection can hold). */
-    child_start(st, lsk, c, now, isn ? *isn : tcp_choose_isn(st, t, now), seg->seq,
-                seg->s->tcp.window);
-    tcp_send_syn(st, c, now);
+    /* Room: a small request record remembers the half-open connection (tcp_req.c). */
+    if (tcp_req_open(st, lsk, now, seg, isn)) return;
+    /* No record free: a cookie answers without keeping anything, and the client gets in
+     * as soon as its ACK finds a socket (RFC 4987 §3.6). */
+    st->stats.syn_cookies_table_full++;
+    send_cookie(st, lsk, now, seg);
 }
 
 /* ---- §3.10.7.3 SYN-SENT ---------------------------------------------------------------- */
@@ -297,7 +307,8 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     t->irs = seg->seq;
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
-    tcp_syn_options(st, t, now, seg, true);
+    struct tcp_peer_opts po = tcp_peer_opts_of(seg, true);
+    tcb_take_options(st, t, now, &po);
     if (ack_ok) {
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
          * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */

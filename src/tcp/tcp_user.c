@@ -142,12 +142,14 @@ int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     int r = 0;
     if (t->state == SYNACK_LISTEN) {
-        /* Children not yet accepted are aborted with the listener. */
+        /* Children not yet accepted, and its half-open requests, are aborted with the
+         * listener. */
         sk->user_open = false;
         for (uint32_t i = 0; i < st->nsocks; i++) {
             struct sock *c = &st->socks[i];
             if (c->in_use && c->parent == sk->idx) tcp_user_abort(st, c, now);
         }
+        tcp_req_abort_all(st, sk, now);
         tcp_done(st, sk, now, 0);
         return 0;
     }

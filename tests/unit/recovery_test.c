@@ -59,6 +59,9 @@ static void peer_open(struct peer *p, bool ts, const char *cc)
     o.ts_ecr = p->ecr;
     send_seg(f, f->now, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt, TCPF_PEER_WIN, NULL, 0, &o);
     EXPECT_NOTHING(f);
+    /* f->sd named the half-open connection's request record; the ACK made it a socket
+     * with an sd of its own (tcp/tcp_req.c): follow it. */
+    tcpf_follow(f);
     ASSERT_EQ(synack_accept(f->st, f->lsd, NULL), f->sd);
     struct synack_sockinfo in = tcpf_info(f);
     ASSERT(in.sack_ok);
