@@ -236,6 +236,9 @@ uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp
 /* The smallest window shift that lets a receive buffer of rcvbuf bytes be advertised
  * (RFC 7323 §2.3, at most 14). */
 uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf);
+/* The MSS we advertise (RFC 9293 §3.7.1): what the device's MTU carries, or the user's
+ * smaller SYNACK_OPT_MAXSEG. */
+uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss);
 
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);

@@ -16,6 +16,13 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
         tcp_send_ack(st, sk, now);
 }
 
+bool tcp_oow_rate_limited(const struct synack_stack *st, uint64_t *last, uint64_t now, bool take)
+{
+    if (*last && now - *last < st->cfg.oow_ack_interval_us) return true;
+    if (take) *last = now ? now : 1;
+    return false;
+}
+
 bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t now, int sd)
 {
     /* RFC 5961 §7 asks for a limit on challenge ACKs, so that they cannot be used to
@@ -26,7 +33,7 @@ bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t
      * which keeps any one connection from draining the stack's budget; then the stack-wide
      * budget, drawn at random each second between half and one and a half times
      * challenge_ack_limit, so that what is left of it says nothing. */
-    if (*last_oow && now - *last_oow < st->cfg.oow_ack_interval_us) {
+    if (tcp_oow_rate_limited(st, last_oow, now, false)) {
         stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sd);
         return false;
     }
@@ -40,7 +47,7 @@ bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t
         stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sd);
         return false;
     }
-    *last_oow = now ? now : 1;
+    tcp_oow_rate_limited(st, last_oow, now, true);
     st->chal_count++;
     st->stats.challenge_acks++;
     return true;
@@ -57,12 +64,9 @@ bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t
 static void oow_ack(struct synack_stack *st, struct sock *sk, uint64_t now,
                     const struct tcp_seg *seg)
 {
-    struct tcb *t = &sk->tcb;
-    if (seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) {
-        if (t->last_oow_ack_time && now - t->last_oow_ack_time < st->cfg.oow_ack_interval_us)
-            return;
-        t->last_oow_ack_time = now ? now : 1;
-    }
+    if ((seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) &&
+        tcp_oow_rate_limited(st, &sk->tcb.last_oow_ack_time, now, true))
+        return;
     tcp_send_ack(st, sk, now);
 }
 

@@ -75,6 +75,10 @@ void tcp_challenge_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* The rate limits of a challenge ACK: true when one may be sent now (and it is counted);
  * *last_oow is the connection's last out-of-window ACK time, sd names it in drops. */
 bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t now, int sd);
+/* The per-connection limit on ACKs that answer unacceptable segments, challenge ACKs and
+ * repeated SYN-ACKs (cfg.oow_ack_interval_us; Linux's tcp_oow_rate_limited): true when one
+ * went less than an interval ago; otherwise false, and with take the interval starts. */
+bool tcp_oow_rate_limited(const struct synack_stack *st, uint64_t *last, uint64_t now, bool take);
 /* RFC 9293 §3.10.7.4 First: is a segment (seq, SEG.LEN len) acceptable in the receive
  * window [rcv_nxt, rcv_adv)? */
 bool tcp_seq_acceptable(uint32_t rcv_nxt, uint32_t rcv_adv, uint32_t seq, uint32_t len);

@@ -149,8 +149,9 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
     h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK;
     /* The window of a SYN is never scaled (RFC 7323 §2.2). */
     h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
+    /* Our MSS: the peer's (bucketed) rides in the cookie, for our own sending. */
     h.opts.has_mss = true;
-    h.opts.mss = ck.mss;
+    h.opts.mss = tcp_rcv_mss_for(st, lsk->tcb.user_mss);
     if (ck.wscale_ok) {
         h.opts.has_wscale = true;
         h.opts.wscale = tcp_rcv_wscale_for(lsk->rcvbuf);

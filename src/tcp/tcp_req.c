@@ -70,9 +70,7 @@ static uint32_t req_window(const struct synack_stack *st, const struct tcp_req *
 static uint16_t req_rcv_mss(const struct synack_stack *st, const struct tcp_req *rq)
 {
     const struct sock *l = listener_of(st, rq);
-    uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
-    uint16_t user = l ? l->tcb.user_mss : 0;
-    return (uint16_t)(user && user < link_mss ? user : link_mss);
+    return tcp_rcv_mss_for(st, l ? l->tcb.user_mss : 0);
 }
 
 /* The retransmission timeout after `backoff` timeouts (RFC 6298 §5.5), as
@@ -148,11 +146,9 @@ static void send_ack(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
 static void oow_ack(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
                     const struct tcp_seg *seg)
 {
-    if (seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) {
-        if (rq->last_oow_ack_time && now - rq->last_oow_ack_time < st->cfg.oow_ack_interval_us)
-            return;
-        rq->last_oow_ack_time = now ? now : 1;
-    }
+    if ((seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) &&
+        tcp_oow_rate_limited(st, &rq->last_oow_ack_time, now, true))
+        return;
     send_ack(st, rq, now);
 }
 
@@ -279,7 +275,11 @@ void tcp_req_input(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
      * ours goes on as in a socket (tcp_check.c), which establishes it. */
     if ((flags & SYNACK_TCP_SYN) && seg->seq == rq->irs && !(flags & SYNACK_TCP_RST)) {
         if (!(flags & SYNACK_TCP_ACK)) {
-            send_synack(st, rq, now);
+            /* Rate-limited like any answer to a repeated segment: a spoofer that knows the
+             * SYN it sent cannot make us send SYN-ACKs to its victim at line rate (Linux's
+             * tcp_check_req). Our own retransmission timer still sends them. */
+            if (!tcp_oow_rate_limited(st, &rq->last_oow_ack_time, now, true))
+                send_synack(st, rq, now);
         } else if (seg->ack == rq->iss + 1) {
             promote(st, rq, now, seg);
         } else {

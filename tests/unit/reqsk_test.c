@@ -317,4 +317,23 @@ TEST(icmp_error_removes_the_request)
     tcpf_free(&f);
 }
 
+/* A spoofer that knows the SYN it sent could replay it at line rate and have the stack
+ * send a SYN-ACK to its victim for each copy: repeated SYNs are answered at most once per
+ * oow_ack_interval_us (Linux's tcp_check_req), the retransmission timer aside. */
+TEST(repeated_syns_to_a_half_open_entry_are_answered_at_a_bounded_rate)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    int synacks = 0;
+    for (int i = 0; i < 100; i++) {
+        f.now += 1000; /* 100 copies in 100 ms */
+        send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+        while (recv_seg(&f, f.now, NULL))
+            if (f.seg.tcp.flags == (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) synacks++;
+    }
+    ASSERT_EQ(synacks, 1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

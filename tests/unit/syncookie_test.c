@@ -77,8 +77,9 @@ TEST(syn_flood_fills_the_queue_and_a_real_client_still_gets_in)
     send_tcp(st, now, 40000, SYNACK_TCP_SYN, 5555, 0, NULL, 1400);
     ASSERT(recv_tcp(st, now, &o));
     ASSERT_EQ(o.s.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    /* The MSS option is ours (the link's 1460): the peer's 1400 rides in the cookie. */
     ASSERT(o.s.tcp.opts.has_mss);
-    ASSERT_EQ(o.s.tcp.opts.mss, 1400);
+    ASSERT_EQ(o.s.tcp.opts.mss, 1460);
     ASSERT(!o.s.tcp.opts.has_wscale && !o.s.tcp.opts.sack_permitted && !o.s.tcp.opts.has_ts);
     uint32_t cookie = o.s.tcp.seq;
     /* It completes the handshake (with data, 30 s later: still within the cookie's life). */
