@@ -383,7 +383,7 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->snd_wnd = t->snd_wnd;
     info->snd_mss = t->snd_mss;
     info->rcv_nxt = t->rcv_nxt;
-    info->rcv_wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    info->rcv_wnd = tcp_rcv_wnd_offered(t);
     info->rcv_mss = t->rcv_mss;
     info->cwnd = t->cwnd;
     info->ssthresh = t->ssthresh;

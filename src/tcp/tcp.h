@@ -161,6 +161,12 @@ uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint
 uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
                             uint32_t raddr, uint16_t rport, uint64_t now_us);
 
+/* RCV.WND as the peer was last told it: from RCV.NXT to the right edge we advertised. */
+static inline uint32_t tcp_rcv_wnd_offered(const struct tcb *t)
+{
+    return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
 /* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
 static inline uint32_t tcp_ts_now(const struct tcb *t, uint64_t now)
 {

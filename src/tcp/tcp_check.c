@@ -182,7 +182,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
             seq += d;
         }
     }
-    uint32_t wnd = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t wnd = tcp_rcv_wnd_offered(t);
     uint32_t right = t->rcv_nxt + wnd;
     if (seq_gt(seq + dlen, right)) {
         dlen = seq_gt(right, seq) ? right - seq : 0;

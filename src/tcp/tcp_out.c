@@ -52,7 +52,7 @@ static uint32_t rcv_window_shifted(const struct tcb *t, unsigned shift)
     uint32_t slack = 1u << t->rcv_wscale;
     uint32_t free = t->rcv.cap - t->rcv.len;
     uint32_t space = free > slack ? free - slack : 0;
-    uint32_t cur = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+    uint32_t cur = tcp_rcv_wnd_offered(t);
     uint32_t max = (uint32_t)65535 << shift;
     if (space > max) space = max;
     /* Receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2): move the right edge

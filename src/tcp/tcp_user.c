@@ -61,7 +61,7 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
 {
     struct tcb *t = &sk->tcb;
     if (t->rcv.buf && t->rcv.len > 0) {
-        uint32_t adv = seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+        uint32_t adv = tcp_rcv_wnd_offered(t);
         uint32_t n = ring_read(&t->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
         /* Window update (RFC 9293 §3.8.6.2.2 with §3.8.6.3): when the window the peer was
          * last told has run low (under two segments, or an eighth of the ring) and reading
