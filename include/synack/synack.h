@@ -278,6 +278,9 @@ struct synack_stats {
      * not be given a socket (reset when they carry nothing, dropped when the client will
      * send again). */
     uint64_t syn_cookies_failed, syn_cookies_table_full, syn_cookies_no_room;
+    /* Handshakes completed (a half-open entry's ACK, or a cookie's) that found no socket
+     * free: reset when the ACK was bare, dropped when it carried data (the client resends). */
+    uint64_t handshakes_no_room;
     uint64_t ring_bytes; /* send and receive rings allocated now, all connections */
     /* Segments that arrived with URG set: the urgent pointer is ignored and the bytes stay
      * in the stream, in order (RFC 6093 §6: new applications should not use it). */

@@ -231,6 +231,7 @@ void tcp_no_room_for(struct synack_stack *st, struct sock *lsk, uint64_t now,
      * again and this same ACK may find room then: drop it silently, as Linux does. A bare
      * ACK is never sent again, and its client would believe in a connection that does
      * not exist: tell it at once. */
+    st->stats.handshakes_no_room++;
     tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
     if (seg->dlen == 0 && !(seg->flags & SYNACK_TCP_FIN)) tcp_send_rst_for(st, now, seg);
 }

@@ -55,7 +55,8 @@ if command -v readelf >/dev/null 2>&1; then
     needed="$(readelf -d "$libdir/libsynack.so.0" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
         tr '\n' ' ')"
     echo "libsynack.so.0 needs: $needed"
-    [ "$(echo "$needed" | tr ' ' '\n' | grep -cv '^libc\.so\|^$')" = 0 ] ||
+    # A sanitizer build also needs the sanitizers' runtimes.
+    [ "$(echo "$needed" | tr ' ' '\n' | grep -cv '^libc\.so\|^libasan\.so\|^libubsan\.so\|^$')" = 0 ] ||
         fail "libsynack.so.0 needs more than libc: $needed"
 fi
 

@@ -411,6 +411,7 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"syn_cookies_failed", st.syn_cookies_failed},
         {"syn_cookies_table_full", st.syn_cookies_table_full},
         {"syn_cookies_no_room", st.syn_cookies_no_room},
+        {"handshakes_no_room", st.handshakes_no_room},
         {"spurious_retransmits", st.spurious_retransmits},
         {"urgent_in", st.urgent_in},
     };
