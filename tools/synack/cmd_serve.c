@@ -112,7 +112,7 @@ static void usage(FILE *f)
           "  --seed N       the faults' seed (1)\n"
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
           "  --max-sockets N  the stack's socket table: listeners, connections, TIME-WAIT\n"
-          "                 (2..2048, 2048); SYNs beyond it are answered with SYN cookies\n"
+          "                 (2..2048, 2048); a handshake that finds it full is reset\n"
           "Limits and timeouts (S in seconds, 0 = none):\n"
           "  --max-conns N  connections of all services together (1024, at most 2000)\n"
           "  --max-conns-per-service N  connections of each service (256)\n"
