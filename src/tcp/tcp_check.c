@@ -89,32 +89,122 @@ bool tcp_seq_acceptable(uint32_t rcv_nxt, uint32_t rcv_adv, uint32_t seq, uint32
     return seq_in(seq, rcv_nxt, rcv_nxt + wnd) || seq_in(seq + len - 1, rcv_nxt, rcv_nxt + wnd);
 }
 
+/* SYN-RECEIVED and the peer's SYN again: either its retransmission (our SYN-ACK was lost:
+ * send it again) or, in a simultaneous open, the peer's SYN,ACK that acknowledges ours
+ * (RFC 9293 Figure 8, line 6: we are ESTABLISHED). */
+static enum tcp_verdict syn_received_syn(struct synack_stack *st, struct sock *sk, uint64_t now,
+                                         const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    uint16_t flags = seg->flags;
+    if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max)) {
+        if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
+        t->ack_now = true;
+        return TCP_REPLY;
+    }
+    if (!(flags & SYNACK_TCP_ACK)) {
+        t->ack_now = true; /* SYN-RECEIVED output is the SYN,ACK */
+        return TCP_REPLY;
+    }
+    tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+    tcp_send_rst_for(st, now, seg);
+    return TCP_STOP;
+}
+
+/* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an old
+ * duplicate; the segment is not acceptable. Unless TS.Recent is more than 24 days old
+ * (§5.5): the peer's clock (at most 1 ms a tick) may have wrapped since, and the test would
+ * refuse a live segment; TS.Recent is then invalid, and the segment's timestamp becomes the
+ * new one (fifth step). Linux: tcp_paws_check, TCP_PAWS_24DAYS. */
+static bool paws_rejects(const struct tcb *t, uint64_t now, const struct tcp_seg *seg)
+{
+    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+    bool ts_recent_valid = now - t->ts_recent_time <= TCP_PAWS_IDLE_US;
+    return t->ts_ok && o->has_ts && !(seg->flags & SYNACK_TCP_RST) && ts_recent_valid &&
+           (int32_t)(o->ts_val - t->ts_recent) < 0;
+}
+
+/* Trims an acceptable segment to the window: what precedes RCV.NXT was received already;
+ * what lies beyond the right edge is not taken. */
+static void trim_to_window(struct tcb *t, const struct tcp_seg *seg, struct tcp_rx *rx)
+{
+    uint32_t seq = seg->seq;
+    const uint8_t *data = seg->data;
+    uint32_t dlen = seg->dlen;
+    bool syn = seg->flags & SYNACK_TCP_SYN, fin = seg->flags & SYNACK_TCP_FIN;
+    if (seq_lt(seq, t->rcv_nxt)) {
+        uint32_t d = t->rcv_nxt - seq;
+        if (syn) {
+            syn = false;
+            seq++;
+            d--;
+        }
+        if (d >= dlen) {
+            if (d > dlen && fin) fin = false; /* the FIN was received before */
+            seq += dlen;
+            data += dlen;
+            dlen = 0;
+        } else {
+            data += d;
+            dlen -= d;
+            seq += d;
+        }
+    }
+    uint32_t right = t->rcv_nxt + tcp_rcv_wnd_offered(t);
+    if (seq_gt(seq + dlen, right)) {
+        dlen = seq_gt(right, seq) ? right - seq : 0;
+        fin = false;
+        t->ack_now = true; /* text beyond the window was dropped: say where we are */
+    }
+    *rx = (struct tcp_rx){.seq = seq, .data = data, .dlen = dlen, .syn = syn, .fin = fin};
+}
+
+/* Second: RST (RFC 5961 §3.2). Exactly RCV.NXT resets; anywhere else in the window draws a
+ * challenge ACK, since a blind attacker has to guess the exact number. */
+static enum tcp_verdict rst_step(struct synack_stack *st, struct sock *sk, uint64_t now,
+                                 const struct tcp_seg *seg)
+{
+    struct tcb *t = &sk->tcb;
+    if (t->state == SYNACK_TIME_WAIT) {
+        /* RFC 1337: a reset must not cut TIME-WAIT short ("TIME-WAIT assassination"), or
+         * an old duplicate could be accepted by a new incarnation. */
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_TIME_WAIT, seg);
+        return TCP_STOP;
+    }
+    if (seg->seq != t->rcv_nxt) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_RST_CHALLENGED, seg);
+        tcp_challenge_ack(st, sk, now);
+        return TCP_STOP;
+    }
+    st->stats.conn_reset++;
+    switch (t->state) {
+    case SYNACK_SYN_RECEIVED:
+        /* Passive: the child goes away and the listener stays (back to LISTEN); active
+         * (simultaneous open): "connection refused". */
+        tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ECONNREFUSED);
+        break;
+    case SYNACK_ESTABLISHED:
+    case SYNACK_FIN_WAIT_1:
+    case SYNACK_FIN_WAIT_2:
+    case SYNACK_CLOSE_WAIT:
+        tcp_done(st, sk, now, SYNACK_ECONNRESET);
+        break;
+    default: /* CLOSING, LAST-ACK: the connection was ending anyway */
+        tcp_done(st, sk, now, 0);
+        break;
+    }
+    return TCP_GONE;
+}
+
 enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uint64_t now,
                                    const struct tcp_seg *seg, struct tcp_rx *rx)
 {
     struct tcb *t = &sk->tcb;
-    const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint16_t flags = seg->flags;
 
-    /* SYN-RECEIVED and the peer's SYN again: either its retransmission (our SYN-ACK was
-     * lost: send it again) or, in a simultaneous open, the peer's SYN,ACK that
-     * acknowledges ours (RFC 9293 Figure 8, line 6: we are ESTABLISHED). */
     if (t->state == SYNACK_SYN_RECEIVED && (flags & SYNACK_TCP_SYN) && seg->seq == t->irs &&
-        !(flags & SYNACK_TCP_RST)) {
-        if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) &&
-            seq_leq(seg->ack, t->snd_max)) {
-            if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
-            t->ack_now = true;
-            return TCP_REPLY;
-        }
-        if (!(flags & SYNACK_TCP_ACK)) {
-            t->ack_now = true; /* SYN-RECEIVED output is the SYN,ACK */
-            return TCP_REPLY;
-        }
-        tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
-        tcp_send_rst_for(st, now, seg);
-        return TCP_STOP;
-    }
+        !(flags & SYNACK_TCP_RST))
+        return syn_received_syn(st, sk, now, seg);
 
     /* The fourth step, brought forward for the synchronized states (RFC 5961 §4.2): "If
      * the SYN bit is set, irrespective of the sequence number, TCP MUST send an ACK" (a
@@ -130,14 +220,7 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         return TCP_STOP;
     }
 
-    /* PAWS (RFC 7323 §5.3): a timestamp older than the last one seen in order is from an
-     * old duplicate; treat the segment as not acceptable. Unless TS.Recent is more than 24
-     * days old (§5.5): the peer's clock (at most 1 ms a tick) may have wrapped since, and
-     * the test would refuse a live segment; TS.Recent is then invalid, and the segment's
-     * timestamp becomes the new one (fifth step). Linux: tcp_paws_check, TCP_PAWS_24DAYS. */
-    bool ts_recent_valid = now - t->ts_recent_time <= TCP_PAWS_IDLE_US;
-    if (t->ts_ok && o->has_ts && !(flags & SYNACK_TCP_RST) && ts_recent_valid &&
-        (int32_t)(o->ts_val - t->ts_recent) < 0) {
+    if (paws_rejects(t, now, seg)) {
         tcp_drop(st, sk, now, SYNACK_DROP_TCP_NOT_ACCEPTABLE, seg);
         oow_ack(st, sk, now, seg);
         return TCP_STOP;
@@ -158,84 +241,21 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
         }
         return TCP_STOP;
     }
-    /* Trim to the window: what precedes RCV.NXT was received already; what lies beyond
-     * the right edge is not taken. */
-    uint32_t seq = seg->seq;
-    const uint8_t *data = seg->data;
-    uint32_t dlen = seg->dlen;
-    bool syn = flags & SYNACK_TCP_SYN, fin = flags & SYNACK_TCP_FIN;
-    if (seq_lt(seq, t->rcv_nxt)) {
-        uint32_t d = t->rcv_nxt - seq;
-        if (syn) {
-            syn = false;
-            seq++;
-            d--;
-        }
-        if (d >= dlen) {
-            if (d > dlen && fin) fin = false; /* the FIN was received before */
-            seq += dlen;
-            data += dlen;
-            dlen = 0;
-        } else {
-            data += d;
-            dlen -= d;
-            seq += d;
-        }
-    }
-    uint32_t wnd = tcp_rcv_wnd_offered(t);
-    uint32_t right = t->rcv_nxt + wnd;
-    if (seq_gt(seq + dlen, right)) {
-        dlen = seq_gt(right, seq) ? right - seq : 0;
-        fin = false;
-        t->ack_now = true; /* text beyond the window was dropped: say where we are */
-    }
+    trim_to_window(t, seg, rx);
 
-    /* Second: RST (RFC 5961 §3.2). Exactly RCV.NXT resets; anywhere else in the window
-     * draws a challenge ACK, since a blind attacker has to guess the exact number. */
-    if (flags & SYNACK_TCP_RST) {
-        if (t->state == SYNACK_TIME_WAIT) {
-            /* RFC 1337: a reset must not cut TIME-WAIT short ("TIME-WAIT assassination"),
-             * or an old duplicate could be accepted by a new incarnation. */
-            tcp_drop(st, sk, now, SYNACK_DROP_TCP_TIME_WAIT, seg);
-            return TCP_STOP;
-        }
-        if (seg->seq != t->rcv_nxt) {
-            tcp_drop(st, sk, now, SYNACK_DROP_TCP_RST_CHALLENGED, seg);
-            tcp_challenge_ack(st, sk, now);
-            return TCP_STOP;
-        }
-        st->stats.conn_reset++;
-        switch (t->state) {
-        case SYNACK_SYN_RECEIVED:
-            /* Passive: the child goes away and the listener stays (back to LISTEN);
-             * active (simultaneous open): "connection refused". */
-            tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ECONNREFUSED);
-            break;
-        case SYNACK_ESTABLISHED:
-        case SYNACK_FIN_WAIT_1:
-        case SYNACK_FIN_WAIT_2:
-        case SYNACK_CLOSE_WAIT:
-            tcp_done(st, sk, now, SYNACK_ECONNRESET);
-            break;
-        default: /* CLOSING, LAST-ACK: the connection was ending anyway */
-            tcp_done(st, sk, now, 0);
-            break;
-        }
-        return TCP_GONE;
-    }
+    if (flags & SYNACK_TCP_RST) return rst_step(st, sk, now, seg);
 
     /* Fourth: a SYN in SYN-RECEIVED (the synchronized states answered it above, RFC 5961
      * §4): a passive child returns to LISTEN; an active one draws a challenge ACK. The
      * peer, if it really restarted, answers with a reset that has the exact sequence
      * number. */
-    if (syn) {
+    if (rx->syn) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
         if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
             /* "return this connection to the LISTEN state" */
-            tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
             tcp_done(st, sk, now, 0);
             return TCP_GONE;
         }
-        tcp_drop(st, sk, now, SYNACK_DROP_TCP_SYN_CHALLENGED, seg);
         tcp_challenge_ack(st, sk, now);
         return TCP_STOP;
     }
@@ -244,10 +264,5 @@ enum tcp_verdict tcp_check_segment(struct synack_stack *st, struct sock *sk, uin
      * idleness from the last segment its checks let through, tcp_ack's rcv_tstamp). */
     t->last_rcv_time = now;
     t->keep_probes = 0;
-    rx->seq = seq;
-    rx->data = data;
-    rx->dlen = dlen;
-    rx->syn = syn;
-    rx->fin = fin;
     return TCP_GO;
 }
