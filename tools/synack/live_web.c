@@ -462,19 +462,24 @@ void live_viewer_close(struct live_web *w, int v)
     if (v >= 0 && (uint32_t)v < w->o.max_viewers) w->viewers[v].used = false;
 }
 
+/* A viewer that fell behind the ring loses what it missed: counted at once, also while its
+ * window is closed, so that the counter moves while it does not read. */
+static void catch_up(struct live_web *w, struct lw_viewer *v)
+{
+    uint64_t oldest = w->head > LIVE_RING ? w->head - LIVE_RING : 0;
+    if (v->cursor < oldest) {
+        v->dropped += oldest - v->cursor;
+        w->dropped += oldest - v->cursor;
+        v->cursor = oldest;
+    }
+}
+
 /* Formats the viewer's next event into its buffer; false when there is none. */
 static bool next_event(struct live_web *w, struct lw_viewer *v, uint64_t now)
 {
     FILE *f = fmemopen(v->buf, sizeof v->buf, "w");
     if (!f) return false;
     bool any = true;
-    uint64_t oldest = w->head > LIVE_RING ? w->head - LIVE_RING : 0;
-    if (v->cursor < oldest) {
-        /* fell behind the ring: what it missed is lost to it */
-        v->dropped += oldest - v->cursor;
-        w->dropped += oldest - v->cursor;
-        v->cursor = oldest;
-    }
     if (!v->hello) {
         v->hello = true;
         fprintf(f, "retry: 2000\nevent: hello\ndata: {\"ring\":%d,\"conns\":[", LIVE_RING);
@@ -525,6 +530,7 @@ long live_viewer_io(struct live_web *w, int vi, synack_stack *s, uint64_t now)
     struct lw_viewer *v = &w->viewers[vi];
     long sent = 0;
     for (int guard = 0; guard < 4096; guard++) {
+        catch_up(w, v);
         if (v->off < v->len) {
             long r = synack_send(s, v->sd, now, v->buf + v->off, v->len - v->off);
             if (r == SYNACK_EAGAIN) return sent; /* its window is full: it will lose events */
