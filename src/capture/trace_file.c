@@ -33,7 +33,6 @@ static uint32_t ladder_addr(const struct tr_conn *c, int side)
 synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, bool color,
                              ladder_row_fn fn, void *ctx)
 {
-    char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
     struct synack_ladder_opts o = {.absolute = absolute,
                                    .color = color,
                                    .left_name = tr_side_name(c, 0),
@@ -43,9 +42,11 @@ synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, 
                                             c->port[1], fn, ctx)
                           : synack_ladder_new(out, &o, ladder_addr(c, 0), c->port[0],
                                               ladder_addr(c, 1), c->port[1]);
-    if (l && c->addr[0].family == 6)
+    if (l && c->addr[0].family == 6) {
+        char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
         ladder_set_endpoint_text(l, tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a),
                                  tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
+    }
     return l;
 }
 
