@@ -82,6 +82,45 @@ static uint32_t query_conn(const char *t)
     return v > UINT32_MAX ? 0 : (uint32_t)v;
 }
 
+/* GET /live, /live/rows, /live/seq.svg and /events (live_web.h) into b, with status and type;
+ * false when the path is none of them (or the live view is off). /events makes the
+ * connection a viewer (s->viewer): its body is then the event stream. */
+static bool live_route(const struct svc_host *h, const struct svc_conn *c, struct http_state *s,
+                       const char *t, size_t path_len, bool head_only, FILE *b, int *status,
+                       const char **type, uint64_t now)
+{
+    if (!h->live) return false;
+    if (path_len == 5 && !strncmp(t, "/live", 5)) {
+        *type = "text/html; charset=utf-8";
+        live_page(b, "live", NULL);
+    } else if (path_len == 10 && !strncmp(t, "/live/rows", 10)) {
+        *type = "application/json";
+        if (live_web_rows_json(h->live, query_conn(t), b) < 0) {
+            *status = 404;
+            fputs("{\"error\":\"no such connection kept\"}\n", b);
+        }
+    } else if (path_len == 13 && !strncmp(t, "/live/seq.svg", 13)) {
+        *type = "image/svg+xml";
+        if (live_web_seq_svg(h->live, query_conn(t), b) < 0) {
+            *status = 404;
+            *type = "text/plain; charset=utf-8";
+            fputs("no such connection kept\n", b);
+        }
+    } else if (path_len == 7 && !strncmp(t, "/events", 7) && !head_only) {
+        s->live = h->live;
+        s->viewer = live_viewer_open(h->live, h->stack, c->sd, query_conn(t), now);
+        if (s->viewer < 0) {
+            *status = 503;
+            fputs("too many viewers of /events (--live-viewers)\n", b);
+        } else {
+            *type = "text/event-stream";
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* Builds the response to one request (or to a parse error, status > 0 then). */
 static void respond(const struct svc_host *h, struct svc_conn *c, struct http_state *s,
                     const struct http_request *rq, int status, uint64_t now)
@@ -107,32 +146,8 @@ static void respond(const struct svc_host *h, struct svc_conn *c, struct http_st
         } else if (path_len == 6 && !strncmp(t, "/stats", 6)) {
             type = "application/json";
             h->status(h->status_ctx, b, true);
-        } else if (h->live && path_len == 5 && !strncmp(t, "/live", 5)) {
-            type = "text/html; charset=utf-8";
-            live_page(b, "live", NULL);
-        } else if (h->live && path_len == 10 && !strncmp(t, "/live/rows", 10)) {
-            type = "application/json";
-            if (live_web_rows_json(h->live, query_conn(t), b) < 0) {
-                status = 404;
-                fputs("{\"error\":\"no such connection kept\"}\n", b);
-            }
-        } else if (h->live && path_len == 13 && !strncmp(t, "/live/seq.svg", 13)) {
-            type = "image/svg+xml";
-            if (live_web_seq_svg(h->live, query_conn(t), b) < 0) {
-                status = 404;
-                type = "text/plain; charset=utf-8";
-                fputs("no such connection kept\n", b);
-            }
-        } else if (h->live && path_len == 7 && !strncmp(t, "/events", 7) && !head_only) {
-            s->live = h->live;
-            s->viewer = live_viewer_open(h->live, h->stack, c->sd, query_conn(t), now);
-            if (s->viewer < 0) {
-                status = 503;
-                fputs("too many viewers of /events (--live-viewers)\n", b);
-            } else {
-                type = "text/event-stream";
-                stream = true;
-            }
+        } else if (live_route(h, c, s, t, path_len, head_only, b, &status, &type, now)) {
+            stream = s->viewer >= 0;
         } else if (path_len > 7 && !strncmp(t, "/bytes/", 7)) {
             uint64_t n = 0;
             bool ok = path_len - 7 <= 13;
