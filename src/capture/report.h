@@ -12,6 +12,7 @@
 
 #include "synack/trace.h"
 #include "capture/analyze.h"
+#include "trace/ladder_row.h"
 
 /* What the capture held, for headings. */
 struct tr_summary {
@@ -25,6 +26,9 @@ struct tr_summary {
 /* "12 TCP/IPv4", "9 TCP/IPv6" or "12 TCP/IPv4, 9 TCP/IPv6". Returns buf. */
 const char *tr_summary_tcp_str(const struct tr_summary *s, char *buf, size_t cap);
 
+/* A ladder for connection c printing on out, or with fn its rows go to fn (ladder_row.h). */
+synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, bool color,
+                             ladder_row_fn fn, void *ctx);
 /* A terminal ladder for connection c, its heading printed. */
 synack_ladder *tr_ladder_open(FILE *out, const struct tr_conn *c, bool absolute, bool color);
 /* Draws one record: its phase, the sender's state, the arrow, the receiver's state. */

@@ -1,6 +1,7 @@
 /*
- * capture/svg.c - one connection's kept records as SVG pictures: the ladder (two lanes, a
- * slanted arrow per segment, states at the sides) and the time-sequence graph in the style of
+ * capture/svg.c - one connection's kept records as SVG pictures: the ladder (the rows the
+ * terminal ladder lays out, drawn by its SVG output, trace/ladder_svg.c: two lanes, a slanted
+ * arrow per segment, states at the sides) and the time-sequence graph in the style of
  * Stevens' and tcptrace's (data segments as vertical bars of their sequence range against
  * time, the ACK line, the line of ACK + receive window, retransmissions in red, SACK blocks).
  *
@@ -10,11 +11,13 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synack/synack.h"
 #include "capture/analyze.h"
 #include "capture/report.h"
+#include "trace/ladder_row.h"
 #include "trace/text.h"
 #include "wire/wire.h"
 
@@ -22,16 +25,6 @@
 #define COL_FIN  "#0550ae"
 #define COL_RST  "#cf222e"
 #define COL_DATA "#24292f"
-#define COL_ACK  "#57606a"
-#define COL_MARK "#bc4c00"
-
-static const char *flag_color(uint16_t flags, uint32_t len)
-{
-    if (flags & SYNACK_TCP_RST) return COL_RST;
-    if (flags & SYNACK_TCP_SYN) return COL_SYN;
-    if (flags & SYNACK_TCP_FIN) return COL_FIN;
-    return len ? COL_DATA : COL_ACK;
-}
 
 /* Relative-number bases per direction, as the terminal ladder computes them: each side's
  * first sequence number seen (its ISN when the SYN is there). */
@@ -53,130 +46,59 @@ void tr_rel_bases(const struct tr_conn *c, bool absolute, uint32_t base[2])
     }
 }
 
-/* "SYN,ACK seq=0 ack=1 len=0 win=65535" */
-static void rec_label(const struct tr_rec *r, const uint32_t base[2], char *buf, size_t cap)
+/* The ladder: the rows the terminal ladder lays out (tr_ladder_rec into a synack_ladder),
+ * drawn by the ladder's SVG output (trace/ladder_svg.c), stacked under the headings. */
+struct svg_rows {
+    FILE *m;
+    int y;
+};
+
+static void svg_row(void *ctx, const struct ladder_row *r, uint64_t t0)
 {
-    char fl[48];
-    wire_flags_str(r->flags, fl, sizeof fl);
-    int n = snprintf(buf, cap, "%s seq=%" PRIu32, fl[0] ? fl : "none", r->seq - base[r->dir]);
-    if (n < 0 || (size_t)n >= cap) return;
-    if (r->flags & SYNACK_TCP_ACK)
-        n += snprintf(buf + n, cap - (size_t)n, " ack=%" PRIu32, r->ack - base[1 - r->dir]);
-    if ((size_t)n >= cap) return;
-    snprintf(buf + n, cap - (size_t)n, " len=%" PRIu32 " win=%" PRIu32, r->len, r->win);
+    struct svg_rows *s = ctx;
+    fprintf(s->m, "<g transform=\"translate(0 %d)\">", s->y);
+    s->y += ladder_svg_row(s->m, r, t0);
+    fputs("</g>\n", s->m);
 }
 
 int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_rows)
 {
-    const int W = 960, L = 250, R = 710, ROW = 34, TOP = 70;
     uint32_t n = c->nrecs < max_rows ? c->nrecs : max_rows;
-    /* rows: one per record (taller with an annotation under the arrow), one more per phase
-     * and TIME-WAIT note */
-    const int ANN = 14;
-    int H = TOP;
-    for (uint32_t i = 0; i < n; i++) {
-        const struct tr_rec *r = &c->recs[i];
-        H += ROW + ((r->ann & ~TR_ANN(RST)) ? ANN : 0) + (r->phase ? ROW : 0) +
-             (r->time_wait ? ROW : 0);
+    char *buf = NULL;
+    size_t len = 0;
+    struct svg_rows s = {.m = open_memstream(&buf, &len), .y = LADDER_SVG_HEAD};
+    if (!s.m) return -1;
+    synack_ladder *l = tr_ladder_new(NULL, c, absolute, false, svg_row, &s);
+    if (!l) {
+        fclose(s.m);
+        free(buf);
+        return -1;
     }
-    bool more = c->pkts > n;
-    H += (more ? 2 : 1) * ROW;
-    uint32_t base[2];
-    tr_rel_bases(c, absolute, base);
-    char ea[TR_ENDPOINT_STRLEN], eb[TR_ENDPOINT_STRLEN];
+    for (uint32_t i = 0; i < n; i++) tr_ladder_rec(l, c, &c->recs[i]);
+    if (c->pkts > n) {
+        char note[96];
+        snprintf(note, sizeof note, "… %" PRIu64 " more segments not drawn", c->pkts - n);
+        synack_ladder_note(l, n ? c->recs[n - 1].t : 0, note);
+    }
+    synack_ladder_finish(l);
+    char left[112], right[112];
+    ladder_headings(l, left, right, sizeof left);
+    synack_ladder_free(l);
+    bool failed = ferror(s.m) != 0;
+    if (fclose(s.m) != 0 || failed) {
+        free(buf);
+        return -1;
+    }
+    const int H = s.y + 10;
     fprintf(f,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" font-family=\"monospace\" font-size=\"12\">\n",
-            W, H, W, H);
+            LADDER_SVG_W, H, LADDER_SVG_W, H);
     fprintf(f, "<title>ladder of connection %" PRIu32 "</title>\n", c->id);
-    fputs("<defs><marker id=\"ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
-          "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
-          "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"context-stroke\"/></marker></defs>\n",
-          f);
-    fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
-    fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\">%s %s</text>\n",
-            L, tr_side_name(c, 0), tr_endpoint_str(&c->addr[0], c->port[0], ea, sizeof ea));
-    fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-weight=\"bold\">%s %s</text>\n",
-            R, tr_side_name(c, 1), tr_endpoint_str(&c->addr[1], c->port[1], eb, sizeof eb));
-    fprintf(f, "<text x=\"10\" y=\"48\" fill=\"#57606a\">time ms</text>\n");
-    for (int x = L; x <= R; x += R - L)
-        fprintf(f,
-                "<line x1=\"%d\" y1=\"34\" x2=\"%d\" y2=\"%d\" stroke=\"#8c959f\" "
-                "stroke-width=\"2\"/>\n",
-                x, x, H - 10);
-    int y = TOP;
-    uint64_t t0 = n ? c->recs[0].t : 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const struct tr_rec *r = &c->recs[i];
-        if (r->phase) {
-            fprintf(f,
-                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\" "
-                    "stroke-dasharray=\"4 4\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-                    "font-style=\"italic\" fill=\"#6e7781\" font-family=\"sans-serif\">%s</text>\n",
-                    L, y - 4, R, y - 4, (L + R) / 2, y - 8, tr_phase_name(r->phase));
-            y += ROW;
-        }
-        int xs = r->dir == 0 ? L : R, xd = r->dir == 0 ? R : L;
-        const char *col = flag_color(r->flags, r->len);
-        bool rtx = r->ann & (TR_ANN_ANY_RTX | TR_ANN(OUT_OF_ORDER));
-        fprintf(f, "<g><title>frame %" PRIu64 "</title>", r->frame);
-        fprintf(f,
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                "stroke-width=\"1.6\"%s marker-end=\"url(#ah)\"/>",
-                xs, y, xd, y + 14, col, rtx ? " stroke-dasharray=\"6 3\"" : "");
-        char label[160];
-        rec_label(r, base, label, sizeof label);
-        /* above the arrow, which runs from y to y + 14 */
-        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">", (L + R) / 2,
-                y - 2, col);
-        text_xml_escape(f, label);
-        fputs("</text>", f);
-        char ann[160];
-        tr_ann_str(r->ann, r->dup_num, false, ann, sizeof ann);
-        if (ann[0]) {
-            fprintf(f,
-                    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" "
-                    "font-size=\"11\">",
-                    (L + R) / 2, y + 23, COL_MARK);
-            text_xml_escape(f, ann);
-            fputs("</text>", f);
-        }
-        uint64_t dt = r->t - t0;
-        fprintf(f, "<text x=\"10\" y=\"%d\" fill=\"#57606a\">%" PRIu64 ".%03" PRIu64 "</text>",
-                y + 4, dt / 1000, dt % 1000);
-        /* states: the sender's at its lane, the receiver's where the arrow lands */
-        if (r->state_tx >= 0) {
-            int x = r->dir == 0 ? L - 8 : R + 8;
-            fprintf(f,
-                    "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" font-weight=\"bold\" "
-                    "font-family=\"sans-serif\">%s</text>",
-                    x, y + 4, r->dir == 0 ? "end" : "start", synack_state_name(r->state_tx));
-        }
-        if (r->state_rx >= 0) {
-            int x = r->dir == 0 ? R + 8 : L - 8;
-            fprintf(f,
-                    "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" font-weight=\"bold\" "
-                    "font-family=\"sans-serif\">%s</text>",
-                    x, y + 18, r->dir == 0 ? "start" : "end", synack_state_name(r->state_rx));
-        }
-        fputs("</g>\n", f);
-        y += ROW + ((r->ann & ~TR_ANN(RST)) ? ANN : 0);
-        for (int side = 0; side < 2; side++) {
-            if (!(r->time_wait & (1u << side))) continue;
-            int x = side == 0 ? L - 8 : R + 8;
-            fprintf(f,
-                    "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"#6e7781\" "
-                    "font-style=\"italic\" font-family=\"sans-serif\">2×MSL later: "
-                    "CLOSED</text>\n",
-                    x, y, side == 0 ? "end" : "start");
-        }
-        if (r->time_wait) y += ROW;
-    }
-    if (more)
-        fprintf(f,
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#6e7781\">… %" PRIu64
-                " more segments not drawn</text>\n",
-                (L + R) / 2, y, c->pkts - n);
+    fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", LADDER_SVG_W, H);
+    ladder_svg_head(f, left, right);
+    fwrite(buf, 1, len, f);
+    free(buf);
     fputs("</svg>\n", f);
     return ferror(f) ? -1 : 0;
 }

@@ -15,6 +15,7 @@
 #include "capture/analyze.h"
 #include "capture/capture.h"
 #include "capture/report.h"
+#include "trace/ladder_row.h"
 #include "trace/text.h"
 
 #define DEFAULT_LADDER_SEGS 100u  /* per connection when all are drawn */
@@ -29,6 +30,26 @@ static uint32_t ladder_addr(const struct tr_conn *c, int side)
     return c->addr[side].family == 6 ? (uint32_t)side + 1 : tr_addr_v4(&c->addr[side]);
 }
 
+synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, bool color,
+                             ladder_row_fn fn, void *ctx)
+{
+    struct synack_ladder_opts o = {.absolute = absolute,
+                                   .color = color,
+                                   .left_name = tr_side_name(c, 0),
+                                   .right_name = tr_side_name(c, 1),
+                                   .receiver_states_inline = true};
+    synack_ladder *l = fn ? ladder_new_rows(&o, ladder_addr(c, 0), c->port[0], ladder_addr(c, 1),
+                                            c->port[1], fn, ctx)
+                          : synack_ladder_new(out, &o, ladder_addr(c, 0), c->port[0],
+                                              ladder_addr(c, 1), c->port[1]);
+    if (l && c->addr[0].family == 6) {
+        char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
+        ladder_set_endpoint_text(l, tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a),
+                                 tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
+    }
+    return l;
+}
+
 synack_ladder *tr_ladder_open(FILE *out, const struct tr_conn *c, bool absolute, bool color)
 {
     char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
@@ -36,15 +57,7 @@ synack_ladder *tr_ladder_open(FILE *out, const struct tr_conn *c, bool absolute,
             color ? "\033[1m" : "", c->id, color ? "\033[0m" : "",
             tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a),
             tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
-    struct synack_ladder_opts o = {.absolute = absolute,
-                                   .color = color,
-                                   .left_name = tr_side_name(c, 0),
-                                   .right_name = tr_side_name(c, 1),
-                                   .receiver_states_inline = true};
-    synack_ladder *l =
-        synack_ladder_new(out, &o, ladder_addr(c, 0), c->port[0], ladder_addr(c, 1), c->port[1]);
-    if (l && c->addr[0].family == 6) ladder_set_endpoint_text(l, a, b);
-    return l;
+    return tr_ladder_new(out, c, absolute, color, NULL, NULL);
 }
 
 void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_rec *r)

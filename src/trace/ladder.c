@@ -29,37 +29,22 @@
 
 #include "synack/synack.h"
 #include "synack/trace.h"
+#include "trace/ladder_row.h"
 #include "trace/text.h"
 #include "wire/wire.h"
 
-#define LADDER_HOLD 64     /* lines held for LINK marks: more than a burst of queued segments */
-#define LADDER_TEXT 240    /* label tokens of one line */
-#define LADDER_TIME 12     /* "%10.3f" and two spaces */
-#define LADDER_COL  14     /* each state column: "SYN-RECEIVED" and a margin */
-#define LADDER_TOK  '\x1f' /* separates the tokens of a label, which may contain spaces */
+#define LADDER_HOLD 64 /* lines held for LINK marks: more than a burst of queued segments */
+#define LADDER_TIME 12 /* "%10.3f" and two spaces */
+#define LADDER_COL  14 /* each state column: "SYN-RECEIVED" and a margin */
 
 enum { SIDE_LEFT = 0, SIDE_RIGHT = 1 };
 
 enum {
-    MARK_LOST = 1u << 0,
-    MARK_QDROP = 1u << 1,
-    MARK_DUP = 1u << 2,
-    MARK_REORDER = 1u << 3,
-    MARK_CORRUPT = 1u << 4,
-};
-
-struct ladder_line {
-    uint64_t now;
-    int side;     /* the sender of the segment, or the side of a note or state */
-    int state[2]; /* the state each side entered, or -1 */
-    bool has_seg;
-    bool note; /* text is a note (timer, drop, unmatched link event), not a segment */
-    unsigned marks;
-    uint16_t flags;
-    /* the segment's identity, to match a later LINK event */
-    uint32_t seq, ack, len;
-    uint16_t sport, dport;
-    char text[LADDER_TEXT]; /* tokens separated by LADDER_TOK */
+    MARK_LOST = LADDER_MARK_LOST,
+    MARK_QDROP = LADDER_MARK_QDROP,
+    MARK_DUP = LADDER_MARK_DUP,
+    MARK_REORDER = LADDER_MARK_REORDER,
+    MARK_CORRUPT = LADDER_MARK_CORRUPT,
 };
 
 struct synack_ladder {
@@ -80,15 +65,16 @@ struct synack_ladder {
     bool syn_seen[2];
     bool has_ws[2];
     uint8_t ws[2];
-    struct ladder_line hold[LADDER_HOLD];
+    struct ladder_row hold[LADDER_HOLD];
     int head, count;
+    ladder_row_fn row_fn; /* rows go there instead of out */
+    void *row_ctx;
 };
 
-synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opts,
-                                 uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
-                                 uint16_t right_port)
+static synack_ladder *ladder_alloc(FILE *out, const struct synack_ladder_opts *opts,
+                                   uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
+                                   uint16_t right_port)
 {
-    if (!out) return NULL;
     synack_ladder *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->out = out;
@@ -110,6 +96,29 @@ synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opt
     return l;
 }
 
+synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opts,
+                                 uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
+                                 uint16_t right_port)
+{
+    if (!out) return NULL;
+    return ladder_alloc(out, opts, left_addr, left_port, right_addr, right_port);
+}
+
+synack_ladder *ladder_new_rows(const struct synack_ladder_opts *opts, uint32_t left_addr,
+                               uint16_t left_port, uint32_t right_addr, uint16_t right_port,
+                               ladder_row_fn fn, void *ctx)
+{
+    synack_ladder *l = ladder_alloc(NULL, opts, left_addr, left_port, right_addr, right_port);
+    if (l) ladder_set_row_sink(l, fn, ctx);
+    return l;
+}
+
+void ladder_set_row_sink(synack_ladder *l, ladder_row_fn fn, void *ctx)
+{
+    l->row_fn = fn;
+    l->row_ctx = ctx;
+}
+
 void ladder_set_endpoint_text(synack_ladder *l, const char *left, const char *right)
 {
     snprintf(l->ep_text[SIDE_LEFT], sizeof l->ep_text[0], "%s", left ? left : "");
@@ -125,9 +134,8 @@ static const char *const C_RST = "\033[31m";
 static const char *const C_MARK = "\033[33m";
 static const char *const C_DIM = "\033[2m";
 
-static void emit_header(synack_ladder *l)
+void ladder_headings(synack_ladder *l, char *left, char *right, size_t cap)
 {
-    char left[112] = "", right[112] = ""; /* both filled below, through dst */
     for (int s = 0; s < 2; s++) {
         char *dst = s == SIDE_LEFT ? left : right;
         char ep[64];
@@ -136,8 +144,14 @@ static void emit_header(synack_ladder *l)
         else
             ladder_endpoint_str(l->addr[s], l->port[s], ep, sizeof ep);
         const char *name = l->who[s][0] ? l->who[s] : (s == SIDE_LEFT ? "left" : "right");
-        snprintf(dst, sizeof left, "%s %s", name, ep);
+        snprintf(dst, cap, "%s %s", name, ep);
     }
+}
+
+static void emit_header(synack_ladder *l)
+{
+    char left[112] = "", right[112] = ""; /* both filled by ladder_headings */
+    ladder_headings(l, left, right, sizeof left);
     int pad = l->width - LADDER_TIME - (int)strlen(left) - (int)strlen(right);
     if (pad < 1) pad = 1;
     fprintf(l->out, "%*s  %s%*s%s\n", LADDER_TIME - 2, "time ms", left, pad, "", right);
@@ -203,7 +217,7 @@ static void put_label(struct ladder_buf *b, const char *line, const char *col, b
 }
 
 /* The columns left of the middle: time (or blanks) and the left state. */
-static void put_left(synack_ladder *l, struct ladder_buf *b, const struct ladder_line *ln,
+static void put_left(synack_ladder *l, struct ladder_buf *b, const struct ladder_row *ln,
                      bool first)
 {
     if (first) {
@@ -223,7 +237,7 @@ static void put_left(synack_ladder *l, struct ladder_buf *b, const struct ladder
     ladder_buf_put(b, "│", NULL);
 }
 
-static void put_right(synack_ladder *l, struct ladder_buf *b, const struct ladder_line *ln,
+static void put_right(synack_ladder *l, struct ladder_buf *b, const struct ladder_row *ln,
                       bool first)
 {
     ladder_buf_pad(b, LADDER_TIME + LADDER_COL + 1 + l->mid);
@@ -234,7 +248,7 @@ static void put_right(synack_ladder *l, struct ladder_buf *b, const struct ladde
     }
 }
 
-static void print_line(synack_ladder *l, const struct ladder_line *ln)
+static void print_line(synack_ladder *l, const struct ladder_row *ln)
 {
     if (!l->header_done) emit_header(l);
     bool color = l->opts.color;
@@ -335,21 +349,24 @@ static void print_line(synack_ladder *l, const struct ladder_line *ln)
 static void flush_one(synack_ladder *l)
 {
     if (l->count == 0) return;
-    print_line(l, &l->hold[l->head]);
+    if (l->row_fn)
+        l->row_fn(l->row_ctx, &l->hold[l->head], l->t0);
+    else if (l->out)
+        print_line(l, &l->hold[l->head]);
     l->head = (l->head + 1) % LADDER_HOLD;
     l->count--;
 }
 
-static struct ladder_line *newest(synack_ladder *l)
+static struct ladder_row *newest(synack_ladder *l)
 {
     if (l->count == 0) return NULL;
     return &l->hold[(l->head + l->count - 1) % LADDER_HOLD];
 }
 
-static struct ladder_line *push(synack_ladder *l, uint64_t now, int side)
+static struct ladder_row *push(synack_ladder *l, uint64_t now, int side)
 {
     if (l->count == LADDER_HOLD) flush_one(l);
-    struct ladder_line *ln = &l->hold[(l->head + l->count) % LADDER_HOLD];
+    struct ladder_row *ln = &l->hold[(l->head + l->count) % LADDER_HOLD];
     l->count++;
     memset(ln, 0, sizeof *ln);
     ln->now = now;
@@ -498,7 +515,7 @@ static void on_state(synack_ladder *l, const struct synack_trace_event *ev)
 {
     int s = local_side(l, ev);
     if (s < 0) return;
-    struct ladder_line *n = newest(l);
+    struct ladder_row *n = newest(l);
     /* the same side at the same instant shares the line; the other side only when asked
      * (a capture infers the receiver's change at the capture time of what it received) */
     if (n && n->now == ev->now && n->state[s] < 0 && !n->note &&
@@ -506,7 +523,7 @@ static void on_state(synack_ladder *l, const struct synack_trace_event *ev)
         n->state[s] = ev->new_state;
         return;
     }
-    struct ladder_line *ln = push(l, ev->now, s);
+    struct ladder_row *ln = push(l, ev->now, s);
     ln->state[s] = ev->new_state;
 }
 
@@ -515,7 +532,7 @@ static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
     const struct synack_segment *seg = &ev->seg;
     int s = seg_side(l, seg->ip.src, seg->tcp.sport, seg->ip.dst, seg->tcp.dport, ev->who);
     if (s < 0) return;
-    struct ladder_line *ln = newest(l);
+    struct ladder_row *ln = newest(l);
     if (!(ln && ln->now == ev->now && ln->side == s && !ln->has_seg && !ln->note &&
           ln->state[1 - s] < 0))
         ln = push(l, ev->now, s);
@@ -557,7 +574,7 @@ static void on_link(synack_ladder *l, const struct synack_trace_event *ev)
         return;
     }
     for (int i = l->count - 1; i >= 0; i--) {
-        struct ladder_line *ln = &l->hold[(l->head + i) % LADDER_HOLD];
+        struct ladder_row *ln = &l->hold[(l->head + i) % LADDER_HOLD];
         if (ln->has_seg && ln->side == s && ln->seq == seg->tcp.seq && ln->ack == seg->tcp.ack &&
             ln->flags == seg->tcp.flags && ln->len == seg->payload_len &&
             ln->sport == seg->tcp.sport && ln->dport == seg->tcp.dport) {
@@ -568,7 +585,7 @@ static void on_link(synack_ladder *l, const struct synack_trace_event *ev)
     /* the segment's line is out already: say it on a line of its own */
     char fl[48];
     wire_flags_str(seg->tcp.flags, fl, sizeof fl);
-    struct ladder_line *ln = push(l, ev->now, s);
+    struct ladder_row *ln = push(l, ev->now, s);
     ln->note = true;
     snprintf(ln->text, sizeof ln->text, "link:%c%s%c%s%cseq=%" PRIu32, LADDER_TOK, word, LADDER_TOK,
              fl, LADDER_TOK, rel(l, s, seg->tcp.seq));
@@ -592,7 +609,7 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
         if (l->opts.show_timers) {
             int s = local_side(l, ev);
             if (s < 0) return;
-            struct ladder_line *ln = push(l, ev->now, s);
+            struct ladder_row *ln = push(l, ev->now, s);
             ln->note = true;
             snprintf(ln->text, sizeof ln->text, "timer:%c%s", LADDER_TOK,
                      synack_timer_name(ev->timer));
@@ -619,7 +636,7 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
                     if (l->known[i] && l->addr[i] == ev->local_addr) s = i;
                 if (s < 0) return;
             }
-            struct ladder_line *ln = push(l, ev->now, s);
+            struct ladder_row *ln = push(l, ev->now, s);
             ln->note = true;
             snprintf(ln->text, sizeof ln->text, "dropped:%c%s%s", LADDER_TOK,
                      synack_drop_name(ev->reason), what);
@@ -633,7 +650,7 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
 void synack_ladder_note(synack_ladder *l, uint64_t now, const char *text)
 {
     if (!l || !text) return;
-    struct ladder_line *ln = push(l, now, -1);
+    struct ladder_row *ln = push(l, now, -1);
     ln->note = true;
     snprintf(ln->text, sizeof ln->text, "%s", text);
     /* one line when it fits between the dots; else words, wrapped like a label */
@@ -646,7 +663,8 @@ void synack_ladder_finish(synack_ladder *l)
 {
     if (!l) return;
     while (l->count) flush_one(l);
-    (void)fflush(l->out); /* void by API: the caller owns l->out and may check ferror() */
+    if (l->out)
+        (void)fflush(l->out); /* void by API: the caller owns l->out and may check ferror() */
 }
 
 void synack_ladder_free(synack_ladder *l)

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "live_web.h"
+#include "trace/ladder_row.h"
 #include "synack/dev.h"
 #include "synack/synack.h"
 #include "synack/trace.h"
@@ -28,20 +30,78 @@ struct demo_opts {
     bool absolute, ladder_forced, timers, drops;
     int color; /* -1 auto */
     const char *pcap;
+    const char *html;
     const char *cc;
     uint64_t delay_us, bandwidth_bps, msl_us;
 };
 
+#define HTML_ROWS 5000 /* rows in the --html page at most */
+
 struct demo_sink {
     synack_ladder *ladder;
+    synack_ladder *rows; /* --html: the same ladder, its rows kept for the page */
+    FILE *rows_json;     /* the rows as JSON, one after another */
+    uint32_t nrows;
+    uint64_t rows_cut;
     synack_pcap_writer *pcap;
     uint64_t link_lost;
 };
+
+/* --html: each row the ladder lays out, as the page steps through it (live_page.c) */
+static void html_row(void *ctx, const struct ladder_row *r, uint64_t t0)
+{
+    struct demo_sink *s = ctx;
+    if (s->nrows >= HTML_ROWS) {
+        s->rows_cut++;
+        return;
+    }
+    char svg[4096] = "";
+    FILE *m = fmemopen(svg, sizeof svg, "w");
+    int h = 0;
+    if (m) {
+        h = ladder_svg_row(m, r, t0);
+        if (fclose(m) != 0) svg[0] = 0;
+    }
+    svg[sizeof svg - 1] = 0;
+    /* the row in words, for the step's caption */
+    char text[LADDER_TEXT + 64];
+    size_t n = 0;
+    text[0] = 0;
+    for (int side = 0; side < 2; side++)
+        if (r->state[side] >= 0)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s %s; ",
+                                  side ? "server enters" : "client enters",
+                                  synack_state_name(r->state[side]));
+    if (r->has_seg && n < sizeof text)
+        n +=
+            (size_t)snprintf(text + n, sizeof text - n, "%s sends ", r->side ? "server" : "client");
+    for (const char *p = r->text; *p && n + 1 < sizeof text; p++)
+        text[n++] = *p == LADDER_TOK ? ' ' : *p;
+    if (n >= sizeof text) n = sizeof text - 1;
+    while (n && (text[n - 1] == ' ' || text[n - 1] == ';')) n--; /* a state alone */
+    text[n] = 0;
+    if (r->marks & (LADDER_MARK_LOST | LADDER_MARK_QDROP) && n + 12 < sizeof text)
+        strcat(text, " — lost");
+    fprintf(s->rows_json, "%s{\"i\":%" PRIu32 ",\"h\":%d,\"svg\":\"", s->nrows ? ",\n" : "",
+            s->nrows, h);
+    ladder_json_escape(s->rows_json, svg);
+    fputs("\",\"text\":\"", s->rows_json);
+    ladder_json_escape(s->rows_json, text);
+    fputs("\"}", s->rows_json);
+    s->nrows++;
+}
+
+static void note(struct demo_sink *s, uint64_t now, const char *text)
+{
+    if (s->ladder) synack_ladder_note(s->ladder, now, text);
+    if (s->rows) synack_ladder_note(s->rows, now, text);
+}
 
 static void sink_event(void *ctx, const struct synack_trace_event *ev)
 {
     struct demo_sink *s = ctx;
     if (s->ladder) synack_ladder_event(s->ladder, ev);
+    if (s->rows) synack_ladder_event(s->rows, ev);
     if (s->pcap) synack_pcap_event(s->pcap, ev);
     if (ev->kind == SYNACK_TRACE_LINK && ev->link_event == SYNACK_LINK_LOST) s->link_lost++;
 }
@@ -49,7 +109,7 @@ static void sink_event(void *ctx, const struct synack_trace_event *ev)
 static void usage(FILE *f)
 {
     fputs("usage: synack demo [--seed N] [--loss P] [--bytes N] [--absolute] [--pcap FILE]\n"
-          "                   [--ladder] [--timers] [--drops] [--color|--no-color]\n"
+          "                   [--html FILE] [--ladder] [--timers] [--drops] [--color|--no-color]\n"
           "                   [--delay MS] [--bandwidth MBIT] [--msl S] [--cc newreno|cubic]\n"
           "\n"
           "Two synack stacks in this process, client 10.0.0.1 and server 10.0.0.2, joined by a\n"
@@ -65,6 +125,9 @@ static void usage(FILE *f)
           "  --ladder        draw the ladder whatever the size\n"
           "  --absolute      real sequence numbers instead of relative ones\n"
           "  --pcap FILE     also write every datagram to FILE (raw IPv4, for tshark/wireshark)\n"
+          "  --html FILE     also write the demo as one page (no external resources) that plays\n"
+          "                  the connection step by step: play/pause, next/previous (the arrow\n"
+          "                  keys), with the same ladder\n"
           "  --timers        show timer events;  --drops  show segments the stacks dropped\n"
           "  --delay MS      one-way delay of the link (5)\n"
           "  --bandwidth M   link rate in Mbit/s (100)\n"
@@ -121,6 +184,10 @@ static int parse(int argc, char **argv, struct demo_opts *o)
             o->pcap = v;
             end = (char *)"";
             i++;
+        } else if (v && !strcmp(a, "--html")) {
+            o->html = v;
+            end = (char *)"";
+            i++;
         } else if (v && !strcmp(a, "--delay")) {
             o->delay_us = (uint64_t)(strtod(v, &end) * 1000);
             i++;
@@ -159,6 +226,75 @@ struct endpoint_app {
     uint64_t sent, received;
     bool closed, eof;
 };
+
+/* --html: the page of live_page.c in its demo mode, the rows in it. */
+static int write_html(const struct demo_opts *o, struct demo_sink *sink, char **rows_buf,
+                      uint64_t total, uint64_t received, bool data_ok, uint64_t rtx)
+{
+    synack_ladder_finish(sink->rows);
+    char left[112], right[112];
+    ladder_headings(sink->rows, left, right, sizeof left);
+    synack_ladder_free(sink->rows);
+    sink->rows = NULL;
+    bool failed = ferror(sink->rows_json) != 0;
+    if (fclose(sink->rows_json) != 0) failed = true;
+    sink->rows_json = NULL;
+    char *data = NULL, head[2048] = "";
+    size_t data_len = 0;
+    FILE *m = fmemopen(head, sizeof head, "w");
+    if (m) {
+        ladder_svg_head(m, left, right);
+        if (fclose(m) != 0) head[0] = 0;
+    }
+    head[sizeof head - 1] = 0;
+    FILE *d = open_memstream(&data, &data_len);
+    if (!d || failed) {
+        free(*rows_buf);
+        if (d) fclose(d);
+        free(data);
+        return -1;
+    }
+    char loss[32] = "";
+    if (o->loss > 0) snprintf(loss, sizeof loss, ", loss %.3g%%", o->loss * 100);
+    fprintf(
+        d,
+        "{\"about\":\"two synack stacks over a simulated link (%.1f ms each way%s, seed %" PRIu64
+        ")\",\"title\":\"the client connects to the echo port, sends %" PRIu64
+        " bytes, reads them back, and closes first\",",
+        o->delay_us / 1000.0, loss, o->seed, total);
+    fprintf(d,
+            "\"summary\":\"%" PRIu64 " bytes echoed back%s; %" PRIu64
+            " datagrams lost on the link, %" PRIu64
+            " segments retransmitted; the client held TIME-WAIT for 2*MSL = %.0f s.%s\",",
+            received, data_ok ? " intact" : " CORRUPTED", sink->link_lost, rtx, 2 * o->msl_us / 1e6,
+            sink->rows_cut ? " (the first rows only)" : "");
+    fputs("\"head\":\"", d);
+    ladder_json_escape(d, head);
+    fputs("\",\"rows\":[", d);
+    fputs(*rows_buf ? *rows_buf : "", d);
+    fputs("]}", d);
+    free(*rows_buf);
+    *rows_buf = NULL;
+    failed = ferror(d) != 0;
+    if (fclose(d) != 0 || failed) {
+        free(data);
+        return -1;
+    }
+    FILE *f = fopen(o->html, "w");
+    if (!f) {
+        fprintf(stderr, "synack demo: %s: cannot write\n", o->html);
+        free(data);
+        return -1;
+    }
+    live_page(f, "demo", data);
+    free(data);
+    failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed) {
+        fprintf(stderr, "synack demo: %s: write failed\n", o->html);
+        return -1;
+    }
+    return 0;
+}
 
 int synack_cmd_demo(int argc, char **argv)
 {
@@ -247,12 +383,30 @@ int synack_cmd_demo(int argc, char **argv)
         sink.ladder =
             synack_ladder_new(stdout, &lo, CLIENT_ADDR, ci.local.port, SERVER_ADDR, ECHO_PORT);
     }
+    char *rows_buf = NULL;
+    size_t rows_len = 0;
+    if (o.html) {
+        /* the same layout as the terminal's ladder, its rows drawn by the SVG output */
+        struct synack_ladder_opts lo = {.absolute = o.absolute,
+                                        .show_timers = o.timers,
+                                        .show_drops = o.drops,
+                                        .left_name = "client",
+                                        .right_name = "server"};
+        sink.rows_json = open_memstream(&rows_buf, &rows_len);
+        if (sink.rows_json)
+            sink.rows = ladder_new_rows(&lo, CLIENT_ADDR, ci.local.port, SERVER_ADDR, ECHO_PORT,
+                                        html_row, &sink);
+        if (!sink.rows) {
+            fprintf(stderr, "synack demo: out of memory\n");
+            return 1;
+        }
+    }
     synack_listen(server, lsd, 16);
 
     synack_stack *stacks[2] = {client, server};
     synack_dev *devs[2] = {synack_sim_end(link, 0), synack_sim_end(link, 1)};
     uint64_t now = 0;
-    if (sink.ladder) synack_ladder_note(sink.ladder, now, "3-way handshake: SYN, SYN-ACK, ACK");
+    note(&sink, now, "3-way handshake: SYN, SYN-ACK, ACK");
     synack_connect(client, cl.sd, now, SERVER_ADDR, ECHO_PORT);
     bool noted_data = false, noted_tw = false;
     uint8_t buf[65536];
@@ -276,11 +430,11 @@ int synack_cmd_demo(int argc, char **argv)
                 synack_close(client, cl.sd, now);
                 cl.closed = true;
             } else if (ev & SYNACK_EV_CONNECTED) {
-                if (!noted_data && sink.ladder) {
-                    char note[96];
-                    snprintf(note, sizeof note, "data: %" PRIu64 " bytes to the echo port and back",
+                if (!noted_data && (sink.ladder || sink.rows)) {
+                    char text[96];
+                    snprintf(text, sizeof text, "data: %" PRIu64 " bytes to the echo port and back",
                              total);
-                    synack_ladder_note(sink.ladder, now, note);
+                    note(&sink, now, text);
                     noted_data = true;
                 }
                 while (cl.sent < total) {
@@ -307,8 +461,7 @@ int synack_cmd_demo(int argc, char **argv)
                 synack_getinfo(client, cl.sd, &last_ci);
                 if (cl.received >= total) {
                     /* Active close: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT. */
-                    if (sink.ladder)
-                        synack_ladder_note(sink.ladder, now, "4-way close: FIN, ACK, FIN, ACK");
+                    note(&sink, now, "4-way close: FIN, ACK, FIN, ACK");
                     synack_close(client, cl.sd, now);
                     cl.closed = true;
                     progress = true;
@@ -353,14 +506,14 @@ int synack_cmd_demo(int argc, char **argv)
             }
         }
         if (cl.closed && sv.closed && !done_at && cl.received >= total) done_at = now;
-        if (cl.closed && !noted_tw && sink.ladder) {
+        if (cl.closed && !noted_tw && (sink.ladder || sink.rows)) {
             struct synack_sockinfo tw;
             if (synack_getinfo(client, cl.sd, &tw) == 0 && tw.state == SYNACK_TIME_WAIT) {
-                char note[128];
-                snprintf(note, sizeof note,
+                char text[128];
+                snprintf(text, sizeof text,
                          "TIME-WAIT: the client holds the port pair for 2*MSL = %.0f s",
                          2 * o.msl_us / 1e6);
-                synack_ladder_note(sink.ladder, now, note);
+                note(&sink, now, text);
                 noted_tw = true;
             }
         }
@@ -404,6 +557,9 @@ int synack_cmd_demo(int argc, char **argv)
     }
     if (client_error) printf("client: %s\n", synack_strerror(client_error));
     printf("  data check        %s\n", complete ? "OK, byte for byte" : "FAILED");
+    if (sink.rows && write_html(&o, &sink, &rows_buf, total, cl.received, data_ok,
+                                cs.retransmits + ss.retransmits) < 0)
+        complete = false;
     if (sink.pcap) synack_pcap_close(sink.pcap);
     synack_sim_link_free(link);
     synack_stack_free(client);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "live_web.h"
 #include "loop.h"
 #include "svc.h"
 #include "svc_limits.h"
@@ -75,8 +76,10 @@ struct serve {
     double http_idle_s;     /* --http-idle-timeout */
     long max_conns;         /* --max-conns */
 
+    long live_viewers, live_conns; /* --live-viewers, --live-conns */
     synack_stack *stack;
     struct live_trace *live;
+    struct live_web *web; /* /live and /events, with an HTTP service */
     struct loop loop;
     struct svc_host host;
     struct conn **conns; /* by socket descriptor */
@@ -95,6 +98,7 @@ static void usage(FILE *f)
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
+          "                    [--live-viewers N] [--live-conns N]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side address), serving to the kernel's own TCP:\n"
@@ -102,7 +106,9 @@ static void usage(FILE *f)
           "  --discard P    discard (RFC 863)\n"
           "  --chargen P    chargen (RFC 864)\n"
           "  --http P       HTTP/1.1: / status page, /stats JSON, /bytes/N N bytes of a pattern\n"
-          "                 (64-byte lines: the offset in 16 hex digits, a space, a-zA-T, LF)\n"
+          "                 (64-byte lines: the offset in 16 hex digits, a space, a-zA-T, LF),\n"
+          "                 /live: every connection drawn as a ladder while it runs, in a browser\n"
+          "                 (/events: the same as Server-Sent Events; ?conn=N one connection)\n"
           "  --addr A/N     the stack's address (10.7.0.2/24)\n"
           "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
           "  --pcap FILE    write every datagram, both ways, to FILE (raw IPv4)\n"
@@ -123,6 +129,11 @@ static void usage(FILE *f)
           "  --idle-timeout S  echo, discard, chargen: closed after S without progress (300)\n"
           "  --keepalive    TCP keepalive on accepted connections (probe after 10 s of\n"
           "                 silence, every 5 s, give up after 3)\n"
+          "Watching TCP live (/live, /events):\n"
+          "  --live-viewers N  viewers of /events at once (0..64, 4; 0: none); a viewer that\n"
+          "                 reads too slowly loses events (counted, and said on its page)\n"
+          "  --live-conns N  connections kept for display, open and recently closed\n"
+          "                 (1..1024, 64); the oldest closed one is forgotten first\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -196,6 +207,8 @@ static int parse(int argc, char **argv, struct serve *o)
     o->defaults = (struct policy){.max_conns = -1, .header_s = -1, .idle_s = -1, .keepalive = -1};
     o->http_idle_s = -1;
     o->max_conns = -1;
+    o->live_viewers = LIVE_DEFAULT_VIEWERS;
+    o->live_conns = LIVE_DEFAULT_CONNS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -234,6 +247,10 @@ static int parse(int argc, char **argv, struct serve *o)
             o->msl_us = (uint64_t)(x * 1e6);
         } else if (!strcmp(a, "--max-conns")) {
             if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->max_conns) < 0) goto bad;
+        } else if (!strcmp(a, "--live-viewers")) {
+            if (parse_count(v, 0, LIVE_MAX_VIEWERS, &o->live_viewers) < 0) goto bad;
+        } else if (!strcmp(a, "--live-conns")) {
+            if (parse_count(v, 1, LIVE_MAX_CONNS, &o->live_conns) < 0) goto bad;
         } else if (!strcmp(a, "--max-conns-per-service")) {
             if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->defaults.max_conns) < 0) goto bad;
         } else if (!strcmp(a, "--header-timeout")) {
@@ -343,6 +360,10 @@ static void status(void *ctx, FILE *f, bool json)
         fputc('{', f);
         status_json(sv, f);
         fputc(',', f);
+        if (sv->web) {
+            live_web_stats_json(sv->web, f);
+            fputc(',', f);
+        }
         print_stats_members(f, sv->stack);
         fputs("}\n", f);
         return;
@@ -363,6 +384,11 @@ static void status(void *ctx, FILE *f, bool json)
                 l->ops->name, l->port, l->accepted, l->nconns, l->max_conns, l->refused_service,
                 l->refused_global, l->evicted, l->header_timeouts, l->idle_timeouts,
                 l->stall_timeouts, l->linger_timeouts);
+    }
+    if (sv->web) {
+        fputs("live ", f);
+        live_web_stats_json(sv->web, f);
+        fputc('\n', f);
     }
     struct synack_tun_stats ts;
     synack_tun_get_stats(sv->side.tun, &ts);
@@ -560,11 +586,21 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
     }
 }
 
+/* The trace callback: the terminal ladders (--trace) and the live page. Both only read. */
+static void serve_trace(void *ctx, const struct synack_trace_event *ev)
+{
+    struct serve *sv = ctx;
+    if (sv->live) live_trace_event(sv->live, ev);
+    if (sv->web) live_web_event(sv->web, ev);
+}
+
 static void serve_app(void *ctx, uint64_t now)
 {
     struct serve *sv = ctx;
     int sd;
     unsigned ev;
+    /* the rows of what the input and the timers did, for the viewers below */
+    if (sv->web) live_web_flush(sv->web, now);
     for (int i = 0; i < sv->nls; i++)
         if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
     while (synack_next_event(sv->stack, &sd, &ev)) {
@@ -686,9 +722,9 @@ static int setup_device(struct serve *sv)
         fc.inbound = fc.outbound = true;
         synack_dev *f = synack_faults_wrap(sv->side.dev, &fc);
         if (!f) return -1;
-        if (sv->live) {
-            f->trace = live_trace_event;
-            f->trace_ctx = sv->live;
+        if (sv->live || sv->web) {
+            f->trace = serve_trace;
+            f->trace_ctx = sv;
         }
         sv->side.dev = f;
     }
@@ -708,6 +744,15 @@ int synack_cmd_serve(int argc, char **argv)
     sv->conns = calloc(SERVE_SOCKETS, sizeof(struct conn *));
     if (!sv->conns) goto out;
     if (sv->trace) sv->live = live_trace_new(stderr, "kernel", false);
+    for (int i = 0; i < sv->nls; i++) {
+        if (sv->ls[i].ops != &svc_http || sv->web) continue;
+        struct live_web_opts lo = {.max_viewers = (uint32_t)sv->live_viewers,
+                                   .max_conns = (uint32_t)sv->live_conns,
+                                   .msl_us = sv->msl_us ? sv->msl_us : 30000000ull,
+                                   .addr = sv->side.addr};
+        sv->web = live_web_new(&lo);
+        if (!sv->web) goto out;
+    }
     if (setup_device(sv) < 0) goto out;
 
     struct synack_config cfg;
@@ -718,9 +763,9 @@ int synack_cmd_serve(int argc, char **argv)
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
-    if (sv->live) {
-        cfg.trace = live_trace_event;
-        cfg.trace_ctx = sv->live;
+    if (sv->live || sv->web) {
+        cfg.trace = serve_trace;
+        cfg.trace_ctx = sv;
     }
     int err;
     sv->stack = synack_stack_new(&cfg, &err);
@@ -728,7 +773,8 @@ int synack_cmd_serve(int argc, char **argv)
         fprintf(stderr, "synack serve: %s\n", synack_strerror(err));
         goto out;
     }
-    sv->host = (struct svc_host){.stack = sv->stack, .status = status, .status_ctx = sv};
+    sv->host =
+        (struct svc_host){.stack = sv->stack, .status = status, .status_ctx = sv, .live = sv->web};
     for (int i = 0; i < sv->nls; i++) {
         struct listener *l = &sv->ls[i];
         l->sd = synack_socket(sv->stack);
@@ -776,6 +822,7 @@ out:
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
     tun_side_close(&sv->side);
+    live_web_free(sv->web);
     free(sv);
     return rc;
 }

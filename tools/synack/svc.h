@@ -19,6 +19,8 @@ struct svc_host {
     /* Writes the status page (text) or the same counters as JSON into f. */
     void (*status)(void *ctx, FILE *f, bool json);
     void *status_ctx;
+    /* GET /live, /events, /live/rows, /live/seq.svg (live_web.h); NULL: not offered */
+    struct live_web *live;
 };
 
 /* Where a connection is, for its timeouts and for eviction (svc_limits.c). */

@@ -4,6 +4,10 @@
  *   GET /          a status page: the stack's counters, as text
  *   GET /stats     the same counters as one JSON object
  *   GET /bytes/N   N bytes of the deterministic pattern of http_parse.h
+ *   GET /live      the live page (live_page.c): each connection drawn as a ladder as it runs
+ *   GET /events    the events behind it (Server-Sent Events; ?conn=N: one connection), sent
+ *                  without blocking from a ring a slow reader falls behind (live_web.h)
+ *   GET /live/rows?conn=N, /live/seq.svg?conn=N  a connection's kept rows, its graph
  *   HEAD           any of these without the body
  *
  * Persistent connections are the default in HTTP/1.1 (RFC 9112 §9.3), and requests may be
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #include "http_parse.h"
+#include "live_web.h"
 #include "svc.h"
 
 #define BODY_CHUNK 16384
@@ -31,20 +36,25 @@ struct http_state {
     size_t head_len, head_off;
     uint64_t body_off, body_len; /* pattern bytes still to send */
     bool responding, close_after;
+    int viewer; /* after the head, the response is the event stream of this viewer; or -1 */
+    struct live_web *live;
     uint32_t requests;
     uint8_t chunk[BODY_CHUNK];
 };
 
 static int http_open(struct svc_conn *c)
 {
-    c->priv = calloc(1, sizeof(struct http_state));
+    struct http_state *s = calloc(1, sizeof(struct http_state));
+    c->priv = s;
     c->phase = SVC_PHASE_HEAD; /* the first request head is due from the accept on */
-    return c->priv ? 0 : -1;
+    if (s) s->viewer = -1;
+    return s ? 0 : -1;
 }
 
 static void http_free(struct svc_conn *c)
 {
     struct http_state *s = c->priv;
+    if (s && s->viewer >= 0) live_viewer_close(s->live, s->viewer);
     if (s) free(s->head);
     free(s);
     c->priv = NULL;
@@ -63,10 +73,59 @@ static void respond_failed(struct http_state *s)
     s->requests++;
 }
 
-/* Builds the response to one request (or to a parse error, status > 0 then). */
-static void respond(const struct svc_host *h, struct http_state *s, const struct http_request *rq,
-                    int status)
+/* conn=N of a query, 0 when absent */
+static uint32_t query_conn(const char *t)
 {
+    const char *q = strstr(t, "conn=");
+    if (!q || (q[-1] != '?' && q[-1] != '&')) return 0;
+    unsigned long v = strtoul(q + 5, NULL, 10);
+    return v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+/* GET /live, /live/rows, /live/seq.svg and /events (live_web.h) into b, with status and type;
+ * false when the path is none of them (or the live view is off). /events makes the
+ * connection a viewer (s->viewer): its body is then the event stream. */
+static bool live_route(const struct svc_host *h, const struct svc_conn *c, struct http_state *s,
+                       const char *t, size_t path_len, bool head_only, FILE *b, int *status,
+                       const char **type, uint64_t now)
+{
+    if (!h->live) return false;
+    if (path_len == 5 && !strncmp(t, "/live", 5)) {
+        *type = "text/html; charset=utf-8";
+        live_page(b, "live", NULL);
+    } else if (path_len == 10 && !strncmp(t, "/live/rows", 10)) {
+        *type = "application/json";
+        if (live_web_rows_json(h->live, query_conn(t), b) < 0) {
+            *status = 404;
+            fputs("{\"error\":\"no such connection kept\"}\n", b);
+        }
+    } else if (path_len == 13 && !strncmp(t, "/live/seq.svg", 13)) {
+        *type = "image/svg+xml";
+        if (live_web_seq_svg(h->live, query_conn(t), b) < 0) {
+            *status = 404;
+            *type = "text/plain; charset=utf-8";
+            fputs("no such connection kept\n", b);
+        }
+    } else if (path_len == 7 && !strncmp(t, "/events", 7) && !head_only) {
+        s->live = h->live;
+        s->viewer = live_viewer_open(h->live, h->stack, c->sd, query_conn(t), now);
+        if (s->viewer < 0) {
+            *status = 503;
+            fputs("too many viewers of /events (--live-viewers)\n", b);
+        } else {
+            *type = "text/event-stream";
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Builds the response to one request (or to a parse error, status > 0 then). */
+static void respond(const struct svc_host *h, struct svc_conn *c, struct http_state *s,
+                    const struct http_request *rq, int status, uint64_t now)
+{
+    bool stream = false;
     char *body = NULL;
     size_t body_len = 0;
     FILE *b = open_memstream(&body, &body_len);
@@ -87,6 +146,8 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
         } else if (path_len == 6 && !strncmp(t, "/stats", 6)) {
             type = "application/json";
             h->status(h->status_ctx, b, true);
+        } else if (live_route(h, c, s, t, path_len, head_only, b, &status, &type, now)) {
+            stream = s->viewer >= 0;
         } else if (path_len > 7 && !strncmp(t, "/bytes/", 7)) {
             uint64_t n = 0;
             bool ok = path_len - 7 <= 13;
@@ -105,7 +166,8 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
             }
         } else {
             status = 404;
-            fprintf(b, "not found: try /, /stats or /bytes/N\n");
+            fprintf(b, "not found: try /, /stats, /bytes/N%s\n",
+                    h->live ? ", /live or /events" : "");
         }
     } else {
         fprintf(b, "%d %s\n", status, http_reason(status));
@@ -118,7 +180,7 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
         return;
     }
     uint64_t content_length = pattern_len ? pattern_len : body_len;
-    bool close_after = !rq || status >= 400 || rq->conn_close || rq->minor == 0;
+    bool close_after = !rq || status >= 400 || rq->conn_close || rq->minor == 0 || stream;
     /* A 404 on a well-formed request keeps the connection: nothing is wrong with its framing. */
     if (rq && status == 404 && !rq->conn_close && rq->minor == 1) close_after = false;
     char *head = NULL;
@@ -129,17 +191,25 @@ static void respond(const struct svc_host *h, struct http_state *s, const struct
         respond_failed(s);
         return;
     }
-    fprintf(f,
-            "HTTP/1.1 %d %s\r\n"
-            "Server: synack\r\n"
-            "Content-Type: %s\r\n"
-            "Content-Length: %" PRIu64 "\r\n"
-            "%s"
-            "\r\n",
-            status, http_reason(status), type, content_length,
-            close_after ? "Connection: close\r\n" : "");
+    if (stream) /* no length: the body ends when the connection does (RFC 9112 §6.3) */
+        fprintf(f, "HTTP/1.1 200 OK\r\n"
+                   "Server: synack\r\n"
+                   "Content-Type: text/event-stream\r\n"
+                   "Cache-Control: no-store\r\n"
+                   "Connection: close\r\n"
+                   "\r\n");
+    else
+        fprintf(f,
+                "HTTP/1.1 %d %s\r\n"
+                "Server: synack\r\n"
+                "Content-Type: %s\r\n"
+                "Content-Length: %" PRIu64 "\r\n"
+                "%s"
+                "\r\n",
+                status, http_reason(status), type, content_length,
+                close_after ? "Connection: close\r\n" : "");
     /* Short writes are seen by ferror() below. */
-    if (!head_only && !pattern_len) (void)fwrite(body, 1, body_len, f);
+    if (!head_only && !pattern_len && !stream) (void)fwrite(body, 1, body_len, f);
     /* The head and the start of the body go in one send, so that a small response is one
      * segment: a head sent alone would make Nagle's algorithm (RFC 1122 §4.2.3.4) hold the
      * body until the head's ACK, which the client's delayed ACK holds back ~40 ms. */
@@ -199,6 +269,26 @@ static bool send_response(const struct svc_host *h, struct svc_conn *c, struct h
     return true;
 }
 
+/* The body of GET /events: whatever the viewer's window takes now; the rest of the request
+ * side is read and dropped, and the client's FIN ends it. Called every loop iteration. */
+static enum svc_result event_stream(const struct svc_host *h, struct svc_conn *c,
+                                    struct http_state *s, uint64_t now)
+{
+    uint8_t junk[512];
+    for (int i = 0; i < 64; i++) {
+        long r = synack_recv(h->stack, c->sd, now, junk, sizeof junk);
+        if (r == 0) return SVC_DONE;
+        if (r == SYNACK_EAGAIN) break;
+        if (r < 0) return SVC_ABORT;
+        c->bytes_in += (uint64_t)r;
+    }
+    long w = live_viewer_io(h->live, s->viewer, h->stack, now);
+    if (w < 0) return SVC_ABORT;
+    c->bytes_out += (uint64_t)w;
+    c->busy = true;
+    return SVC_MORE;
+}
+
 static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uint64_t now)
 {
     struct http_state *s = c->priv;
@@ -211,6 +301,7 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
                 c->busy = true;
                 return SVC_MORE;
             }
+            if (s->viewer >= 0) return event_stream(h, c, s, now);
             s->responding = false;
             free(s->head);
             s->head = NULL;
@@ -224,13 +315,13 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
         int n = http_parse_request(s->req, s->req_len, &rq);
         if (n > 0) {
             /* We read no bodies; a request announcing one cannot be framed, so 400 + close. */
-            respond(h, s, &rq, rq.has_body ? 400 : 0);
+            respond(h, c, s, &rq, rq.has_body ? 400 : 0, now);
             memmove(s->req, s->req + n, s->req_len - (size_t)n);
             s->req_len -= (size_t)n;
             continue;
         }
         if (n < 0) {
-            respond(h, s, NULL, -n);
+            respond(h, c, s, NULL, -n, now);
             s->req_len = 0;
             continue;
         }
@@ -259,7 +350,7 @@ static enum svc_result http_io(const struct svc_host *h, struct svc_conn *c, uin
 static void http_header_timeout(const struct svc_host *h, struct svc_conn *c, uint64_t now)
 {
     struct http_state *s = c->priv;
-    respond(h, s, NULL, 408);
+    respond(h, c, s, NULL, 408, now);
     s->req_len = 0;
     svc_set_phase(c, SVC_PHASE_RESPONSE, now);
     c->busy = true;
