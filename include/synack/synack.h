@@ -211,7 +211,12 @@ int synack_socket_error(synack_stack *s, int sd);
 /* Socket options. */
 enum synack_opt {
     SYNACK_OPT_NODELAY = 1, /* 1 = Nagle off */
-    SYNACK_OPT_SNDBUF,      /* ring size, before connect/listen */
+    /* Buffer sizes in bytes, at any time: on a connection the ring grows at once (data
+     * kept) and shrinks no further than what it holds, the rest as it drains; a listener's
+     * are its children's. Values below SYNACK_SNDBUF_MIN / SYNACK_RCVBUF_MIN are raised
+     * to them. The window scale is fixed by the SYN (RFC 7323 §2.2): a receive buffer
+     * beyond its reach is advertised as 65535 << scale at most. */
+    SYNACK_OPT_SNDBUF,
     SYNACK_OPT_RCVBUF,
     SYNACK_OPT_REUSEADDR, /* bind over a TIME-WAIT entry */
     SYNACK_OPT_LINGER,    /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
@@ -225,6 +230,10 @@ enum synack_opt {
      * 0 (the default) leaves it to the retry counts. */
     SYNACK_OPT_USER_TIMEOUT,
 };
+/* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
+ * value it is given for its bookkeeping, synack takes the bytes themselves. */
+#define SYNACK_SNDBUF_MIN 2304
+#define SYNACK_RCVBUF_MIN 1152
 int synack_setopt(synack_stack *s, int sd, int opt, long value);
 int synack_getopt(synack_stack *s, int sd, int opt, long *value);
 

@@ -246,7 +246,6 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     struct tcb *t = &sk->tcb;
-    bool fresh = t->state == SYNACK_CLOSED && !t->snd.buf;
     switch (opt) {
     case SYNACK_OPT_NODELAY:
         t->nodelay = v != 0;
@@ -254,14 +253,14 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (t->nodelay) sock_want_output(st, sk);
         return 0;
     case SYNACK_OPT_SNDBUF:
-    case SYNACK_OPT_RCVBUF:
-        if (!fresh) return SYNACK_EINVAL;
-        if (v < 1024 || v > (1L << 30)) return SYNACK_EINVAL;
-        if (opt == SYNACK_OPT_SNDBUF)
-            sk->sndbuf = (uint32_t)v;
-        else
-            sk->rcvbuf = (uint32_t)v;
-        return 0;
+    case SYNACK_OPT_RCVBUF: {
+        /* At any time. Below the minimum is raised to it, as Linux does (its SOCK_MIN_SNDBUF
+         * and SOCK_MIN_RCVBUF, halved: Linux doubles what it is given, synack takes bytes). */
+        if (v < 0 || v > (1L << 30)) return SYNACK_EINVAL;
+        bool snd = opt == SYNACK_OPT_SNDBUF;
+        long min = snd ? SYNACK_SNDBUF_MIN : SYNACK_RCVBUF_MIN;
+        return tcp_user_set_buf(st, sk, snd, (uint32_t)(v < min ? min : v));
+    }
     case SYNACK_OPT_REUSEADDR:
         sk->reuseaddr = v != 0;
         return 0;

@@ -274,6 +274,11 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
 int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* SO_SNDBUF (snd) or SO_RCVBUF at any time: the size, and the ring resized when the
+ * connection has one. 0 or SYNACK_ENOMEM. */
+int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes);
+/* Bytes the application may still queue for sending. */
+uint32_t tcp_snd_room(const struct sock *sk);
 
 /* The doors of a connection's life (tcp_conn.c). Change state (traced, readiness
  * updated): the only way a state changes after birth. */

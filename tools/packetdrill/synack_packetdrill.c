@@ -948,6 +948,9 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
         memcpy(&i, val, sizeof i);
         v = i;
+        /* Linux keeps twice what SO_SNDBUF/SO_RCVBUF ask for (the other half pays for its
+         * bookkeeping) and reports that: synack takes the bytes themselves, and raises
+         * values below Linux's minimum (4608 and 2304, doubled) itself. */
     }
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
@@ -1001,6 +1004,8 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             r = 0;
         }
     } else {
+        if (opt == SYNACK_OPT_SNDBUF || opt == SYNACK_OPT_RCVBUF)
+            v = v > INT32_MAX / 2 ? INT32_MAX : v * 2;
         r = put_int(val, len, (int)v);
     }
 out:

@@ -1,0 +1,192 @@
+/*
+ * sockopt_test.c - the socket options real programs use, with Linux's semantics: buffer
+ * sizes at any time, SO_REUSEADDR's rule, corking (TCP_CORK, MSG_MORE) and record
+ * boundaries (MSG_EOR), TCP_NOTSENT_LOWAT, TCP_INQ and the connection's tcp_info, each on
+ * the tcp fixture (a scripted peer, an integer clock).
+ */
+#include "tcp_fixture.h"
+
+#define MS 1000ull
+
+static long getopt_of(struct tcpf *f, int sd, int opt)
+{
+    long v = -12345;
+    ASSERT_EQ(synack_getopt(f->st, sd, opt, &v), 0);
+    return v;
+}
+
+/* Queues n bytes of a known pattern (byte i of the stream is (off + i) % 251). */
+static long send_pattern(struct tcpf *f, uint32_t off, uint32_t n)
+{
+    static uint8_t buf[1 << 17];
+    if (n > sizeof buf) n = sizeof buf;
+    for (uint32_t i = 0; i < n; i++) buf[i] = (uint8_t)((off + i) % 251);
+    return synack_send(f->st, f->sd, f->now, buf, n);
+}
+
+static void expect_pattern(const struct tcpf *f, uint32_t off)
+{
+    for (uint32_t i = 0; i < f->seg.payload_len; i++) {
+        if (f->seg.payload[i] != (uint8_t)((off + i) % 251)) {
+            fprintf(stderr, "    byte %u of the segment: %u, expected %u\n", i, f->seg.payload[i],
+                    (off + i) % 251);
+            test_fail_at(__FILE__, __LINE__);
+        }
+    }
+}
+
+/* ---- SO_SNDBUF / SO_RCVBUF at any time ------------------------------------------------ */
+
+TEST(sndbuf_grows_on_a_live_connection_and_keeps_the_queued_data)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf = 16384;
+    conn_in_established(&f);
+    ASSERT_EQ(send_pattern(&f, 0, 20000), 16384);
+    ASSERT_EQ(send_pattern(&f, 16384, 100), SYNACK_EAGAIN);
+    ASSERT(!(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE));
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 32768), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_SNDBUF), 32768);
+    ASSERT(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE);
+    ASSERT_EQ(send_pattern(&f, 16384, 20000), 16384);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.snd_queued, 32768);
+    /* The stream is intact across the resize: the peer gets bytes 0.. in order. */
+    uint32_t off = 0;
+    while (recv_seg(&f, f.now, NULL)) {
+        ASSERT_EQ(f.seg.tcp.seq, f.iss + 1 + off);
+        expect_pattern(&f, off);
+        off += (uint32_t)f.seg.payload_len;
+    }
+    ASSERT(off >= 10 * 1000); /* the initial window's worth, at least */
+    tcpf_free(&f);
+}
+
+TEST(sndbuf_shrinks_only_down_to_what_is_queued)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf = 32768;
+    conn_in_established(&f);
+    ASSERT_EQ(send_pattern(&f, 0, 10000), 10000);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 4096), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_SNDBUF), 4096);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.snd_queued, 10000);
+    /* Nothing more is taken until what is queued is below the new size. */
+    ASSERT_EQ(send_pattern(&f, 10000, 100), SYNACK_EAGAIN);
+    ASSERT(!(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE));
+    uint32_t off = 0;
+    while (recv_seg(&f, f.now, NULL)) {
+        expect_pattern(&f, off);
+        off += (uint32_t)f.seg.payload_len;
+    }
+    ASSERT_EQ(off, 10000);
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.iss + 1 + 10000);
+    ASSERT(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE);
+    ASSERT_EQ(send_pattern(&f, 10000, 10000), 4096);
+    tcpf_free(&f);
+}
+
+TEST(buffer_sizes_below_linux_minimum_are_raised_to_it)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    int sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, sd, SYNACK_OPT_SNDBUF, 100), 0);
+    ASSERT_EQ(getopt_of(&f, sd, SYNACK_OPT_SNDBUF), SYNACK_SNDBUF_MIN);
+    ASSERT_EQ(synack_setopt(f.st, sd, SYNACK_OPT_RCVBUF, 0), 0);
+    ASSERT_EQ(getopt_of(&f, sd, SYNACK_OPT_RCVBUF), SYNACK_RCVBUF_MIN);
+    ASSERT_EQ(synack_setopt(f.st, sd, SYNACK_OPT_RCVBUF, -1), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, sd, SYNACK_OPT_SNDBUF, 1L << 31), SYNACK_EINVAL);
+    tcpf_free(&f);
+}
+
+TEST(rcvbuf_grown_on_a_live_connection_opens_the_window_up_to_the_scale_reach)
+{
+    /* 8 KiB: the SYN offered no scaling worth having (shift 0), so however large the
+     * buffer becomes, the window stays at most 65535 (RFC 7323 §2.2: fixed at the SYN). */
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_RCVBUF, 200000), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_RCVBUF), 200000);
+    f.now += MS;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 1000);
+    f.rcv_nxt += 1000;
+    f.now += 100 * MS;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+    ASSERT_EQ(f.seg.tcp.window, 65535);
+    /* And the peer may fill it: 60000 more bytes are all taken. */
+    for (int i = 0; i < 40; i++) {
+        send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, 1500);
+        f.rcv_nxt += 1500;
+    }
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.rcv_nxt, f.rcv_nxt);
+    ASSERT_EQ(in.rcv_queued, 61000);
+    tcpf_free(&f);
+}
+
+TEST(rcvbuf_shrunk_on_a_live_connection_keeps_the_window_already_offered)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    uint32_t offered = tcpf_info(&f).rcv_wnd;
+    ASSERT_EQ(offered, TCPF_RCVBUF);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_RCVBUF, 2000), 0);
+    /* The peer sends all it was offered: every byte is kept (a window is not taken back). */
+    uint32_t sent = 0;
+    while (sent < offered) {
+        uint32_t n = offered - sent < 1000 ? offered - sent : 1000;
+        send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, n);
+        f.rcv_nxt += n;
+        sent += n;
+    }
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.rcv_nxt, f.rcv_nxt);
+    ASSERT_EQ(in.rcv_queued, offered);
+    /* Once read, the window offered is the new, smaller buffer's. */
+    static uint8_t buf[16384];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), (long)offered);
+    f.now += 100 * MS;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    f.now += 100 * MS;
+    /* The ACK of all this; the window it states is within the new buffer. */
+    struct synack_segment s;
+    uint16_t win = 0;
+    while (recv_seg(&f, f.now, &s)) win = s.tcp.window;
+    ASSERT(win > 0 && win <= 2000);
+    tcpf_free(&f);
+}
+
+TEST(listener_buffer_sizes_set_after_listen_are_its_childrens)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_RCVBUF, 4000), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_SNDBUF, 5000), 0);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.window, 4000);
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_RCVBUF), 4000);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_SNDBUF), 5000);
+    ASSERT_EQ(send_pattern(&f, 0, 10000), 5000);
+    tcpf_free(&f);
+}
+
+TEST_MAIN()
