@@ -218,7 +218,10 @@ enum synack_opt {
      * beyond its reach is advertised as 65535 << scale at most. */
     SYNACK_OPT_SNDBUF,
     SYNACK_OPT_RCVBUF,
-    SYNACK_OPT_REUSEADDR, /* bind over a TIME-WAIT entry */
+    /* Linux's rule: bind over TIME-WAIT entries and over sockets that are not listening and
+     * set it too (a restarted server's old connections, which inherit it from their
+     * listener); a LISTEN socket on the port still conflicts. */
+    SYNACK_OPT_REUSEADDR,
     SYNACK_OPT_LINGER,    /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
     SYNACK_OPT_MAXSEG,    /* clamp our MSS */
     SYNACK_OPT_KEEPALIVE, /* 1 = on (RFC 1122 §4.2.3.6) */

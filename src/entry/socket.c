@@ -93,7 +93,7 @@ int synack_listen(synack_stack *st, int sd, int backlog)
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return 0;
     if (sk->tcb.state != SYNACK_CLOSED || !sk->bound) return SYNACK_EINVAL;
-    if (sock_lookup(st, sk->tcb.laddr, sk->tcb.lport, 0, 0)) return SYNACK_EADDRINUSE;
+    if (port_has_listener(st, sk->tcb.laddr, sk->tcb.lport)) return SYNACK_EADDRINUSE;
     if (backlog <= 0) backlog = 1;
     if ((uint32_t)backlog > st->cfg.max_backlog) backlog = (int)st->cfg.max_backlog;
     sk->backlog = (uint32_t)backlog;

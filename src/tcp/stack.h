@@ -153,6 +153,9 @@ void sock_unhash(struct synack_stack *st, struct sock *sk);
 struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
                          uint16_t rport);
 bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse);
+/* A LISTEN socket holds this port (on this address or the wildcard): two sockets bound
+ * with SO_REUSEADDR may not both listen. */
+bool port_has_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
 /* Keeps the socket's heap entry at tcb_next_deadline() (out of the heap when none). */
 void timer_update(struct synack_stack *st, struct sock *sk);
 /* The socket's readiness may have changed: queue it (its listener, for a child not yet

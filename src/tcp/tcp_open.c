@@ -99,6 +99,7 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->sndbuf = lsk->sndbuf;
     c->rcvbuf = lsk->rcvbuf;
     c->linger = lsk->linger;
+    c->reuseaddr = lsk->reuseaddr;
     t->nodelay = lsk->tcb.nodelay;
     t->keepalive = lsk->tcb.keepalive;
     t->keep_idle_us = lsk->tcb.keep_idle_us;

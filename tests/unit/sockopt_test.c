@@ -189,4 +189,64 @@ TEST(listener_buffer_sizes_set_after_listen_are_its_childrens)
     tcpf_free(&f);
 }
 
+/* ---- SO_REUSEADDR --------------------------------------------------------------------- */
+
+TEST(reuseaddr_binds_while_a_connection_of_a_closed_listener_holds_the_port)
+{
+    /* Linux's rule: with SO_REUSEADDR on both, only a LISTEN socket on the port conflicts
+     * (a server restarted while its old connections live on). */
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.lport = TCPF_SRV_PORT;
+    f.pport = TCPF_PEER_PORT;
+    f.lsd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_listen(f.st, f.lsd, 8), 0);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_REUSEADDR), 1); /* inherited */
+
+    /* While the listener lives, a second one cannot bind, with or without the option. */
+    int a = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, a, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_bind(f.st, a, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    /* Listener gone, the connection lives: with the option the port is free again... */
+    ASSERT_EQ(synack_bind(f.st, a, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_listen(f.st, a, 8), 0);
+    /* ...without it, not. */
+    int b = synack_socket(f.st);
+    ASSERT_EQ(synack_bind(f.st, b, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    /* And a third with the option conflicts with the new listener. */
+    int c = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, c, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_bind(f.st, c, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    tcpf_free(&f);
+}
+
+TEST(reuseaddr_bound_sockets_conflict_again_when_both_listen)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    int a = synack_socket(f.st), b = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, a, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_setopt(f.st, b, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_bind(f.st, a, 0, 8080), 0);
+    ASSERT_EQ(synack_bind(f.st, b, 0, 8080), 0);
+    ASSERT_EQ(synack_listen(f.st, a, 8), 0);
+    ASSERT_EQ(synack_listen(f.st, b, 8), SYNACK_EADDRINUSE);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
