@@ -180,6 +180,20 @@ int synack_connect(synack_stack *s, int sd, uint64_t now, uint32_t addr, uint16_
  * ring is full, EPIPE after shutdown/close, ENOTCONN before the handshake, or the error
  * that ended the connection (ECONNRESET, ETIMEDOUT). */
 long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len);
+/* synack_send with flags (Linux's send() flags):
+ *   SYNACK_SEND_MORE  more data follows at once (MSG_MORE): a partial segment waits for it,
+ *                     as under SYNACK_OPT_CORK, until a send without the flag, an ACK of
+ *                     new data, or about an RTO (at least 200 ms) later; full segments go.
+ *   SYNACK_SEND_EOR   the data ends a record (MSG_EOR): nothing sent after it shares a
+ *                     segment with it. It takes effect when the whole buffer was taken
+ *                     (a partial take ends no record: send the rest with the flag again);
+ *                     at most SYNACK_EOR_MAX records may be waiting for their ACK, beyond
+ *                     that the call returns EAGAIN and takes nothing. */
+#define SYNACK_SEND_MORE 0x1u
+#define SYNACK_SEND_EOR  0x2u
+#define SYNACK_EOR_MAX   16
+long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
+                       unsigned flags);
 /* Copies in-order data; returns the count, 0 at end of stream (the peer's FIN), EAGAIN when
  * nothing is ready, or the error that ended the connection. */
 long synack_recv(synack_stack *s, int sd, uint64_t now, void *buf, size_t len);
@@ -232,6 +246,10 @@ enum synack_opt {
      * probe) may go without progress before the connection is given up with ETIMEDOUT;
      * 0 (the default) leaves it to the retry counts. */
     SYNACK_OPT_USER_TIMEOUT,
+    /* Linux's TCP_CORK: 1 holds partial segments (full ones go) until it is set to 0,
+     * or about an RTO (at least 200 ms, Linux's ceiling) has passed with nothing in
+     * flight. Setting SYNACK_OPT_NODELAY to 1 pushes what is held once. */
+    SYNACK_OPT_CORK,
 };
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */

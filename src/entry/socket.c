@@ -165,11 +165,18 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16
 
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
 {
+    return synack_send_flags(st, sd, now, buf, len, 0);
+}
+
+long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len,
+                       unsigned flags)
+{
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
-    long r = tcp_user_send(st, sk, now, buf, len);
+    if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR)) return SYNACK_EINVAL;
+    long r = tcp_user_send(st, sk, now, buf, len, flags);
     sock_seen(st, sk);
     return r;
 }
@@ -249,8 +256,18 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
     switch (opt) {
     case SYNACK_OPT_NODELAY:
         t->nodelay = v != 0;
-        /* Data Nagle held may go now: the next call that carries a clock sends it. */
-        if (t->nodelay) sock_want_output(st, sk);
+        /* Data Nagle held may go now: the next call that carries a clock sends it. As
+         * Linux (TCP_NAGLE_PUSH), that pushes what a cork or SYNACK_SEND_MORE holds, once. */
+        if (t->nodelay) {
+            t->more = false;
+            if (t->cork) t->force_push = true;
+            sock_want_output(st, sk);
+        }
+        return 0;
+    case SYNACK_OPT_CORK:
+        t->cork = v != 0;
+        /* Uncorked: what waited goes, as Nagle allows. */
+        if (!t->cork) sock_want_output(st, sk);
         return 0;
     case SYNACK_OPT_SNDBUF:
     case SYNACK_OPT_RCVBUF: {
@@ -320,6 +337,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     switch (opt) {
     case SYNACK_OPT_NODELAY:
         *v = t->nodelay;
+        return 0;
+    case SYNACK_OPT_CORK:
+        *v = t->cork;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;

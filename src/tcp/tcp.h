@@ -123,6 +123,13 @@ struct tcb {
 
     /* Options set by the user. */
     bool nodelay, keepalive;
+    /* Corking (TCP_CORK, and a send with SYNACK_SEND_MORE that nothing was acknowledged
+     * since: more_una was SND.UNA then) and record ends (SYNACK_SEND_EOR): the sequence
+     * numbers where records end, oldest first, until acknowledged. */
+    bool cork, more;
+    uint32_t more_una;
+    uint8_t eor_n;
+    uint32_t eor[SYNACK_EOR_MAX];
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
     uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
@@ -269,7 +276,14 @@ uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
 /* User calls (tcp_user.c, RFC 9293 §3.10.1-6). */
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
-                   size_t len);
+                   size_t len, unsigned flags);
+/* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */
+bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
+/* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */
+static inline bool tcp_corked(const struct tcb *t)
+{
+    return t->cork || (t->more && t->snd_una == t->more_una);
+}
 long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len);
 int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);

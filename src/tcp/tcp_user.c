@@ -94,8 +94,30 @@ uint32_t tcp_snd_room(const struct sock *sk)
     return lim > t->snd.len ? lim - t->snd.len : 0;
 }
 
+/* Forgets the record ends the peer has acknowledged. */
+static void eor_prune(struct tcb *t)
+{
+    uint8_t k = 0;
+    while (k < t->eor_n && seq_leq(t->eor[k], t->snd_una)) k++;
+    if (k == 0) return;
+    memmove(t->eor, t->eor + k, (size_t)(t->eor_n - k) * sizeof t->eor[0]);
+    t->eor_n = (uint8_t)(t->eor_n - k);
+}
+
+bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end)
+{
+    eor_prune(t);
+    for (uint8_t i = 0; i < t->eor_n; i++) {
+        if (seq_gt(t->eor[i], seq)) {
+            *end = t->eor[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
-                   size_t len)
+                   size_t len, unsigned flags)
 {
     struct tcb *t = &sk->tcb;
     if (sk->error) return sk->error;
@@ -115,9 +137,22 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
     }
     if (len > UINT32_MAX) len = UINT32_MAX;
     rings_settle(sk);
+    bool eor = (flags & SYNACK_SEND_EOR) != 0;
+    if (eor) {
+        eor_prune(t);
+        if (t->eor_n == SYNACK_EOR_MAX) return SYNACK_EAGAIN;
+    }
     uint32_t room = tcp_snd_room(sk);
     uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
+    /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:
+     * tcp_push with TCP_NAGLE_CORK for this push only). */
+    t->more = (flags & SYNACK_SEND_MORE) != 0;
+    t->more_una = t->snd_una;
+    if (eor && n == len) {
+        uint32_t end = t->snd_buf_seq + t->snd.len;
+        if (t->eor_n == 0 || t->eor[t->eor_n - 1] != end) t->eor[t->eor_n++] = end;
+    }
     sock_want_output(st, sk);
     return (long)n;
 }

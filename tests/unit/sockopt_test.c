@@ -249,4 +249,168 @@ TEST(reuseaddr_bound_sockets_conflict_again_when_both_listen)
     tcpf_free(&f);
 }
 
+/* ---- TCP_CORK, SYNACK_SEND_MORE, SYNACK_SEND_EOR ------------------------------------------ */
+
+#define PEER_MSS 1460u
+
+static void send_bytes(struct tcpf *f, uint32_t n, unsigned flags, long expect)
+{
+    static uint8_t buf[8192];
+    memset(buf, 'x', sizeof buf);
+    ASSERT_EQ(synack_send_flags(f->st, f->sd, f->now, buf, n, flags), expect);
+}
+
+TEST(cork_holds_partial_segments_until_uncorked)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_CORK), 1);
+    send_bytes(&f, 40, 0, 40);
+    EXPECT_NOTHING(&f);
+    f.now += 50 * MS;
+    send_bytes(&f, 40, 0, 40);
+    EXPECT_NOTHING(&f);
+    f.now += 10 * MS;
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 0), 0);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 80);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+TEST(cork_lets_full_segments_go_and_holds_the_tail)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
+    send_bytes(&f, 3000, 0, 3000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    EXPECT_NOTHING(&f);
+    /* The ACK of both does not lift the cork. */
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 2 * PEER_MSS);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 0), 0);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + 2 * PEER_MSS, f.rcv_nxt, 80);
+    tcpf_free(&f);
+}
+
+TEST(cork_lets_a_partial_segment_go_after_200_ms)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
+    send_bytes(&f, 40, 0, 40);
+    uint64_t t0 = f.now;
+    EXPECT_NOTHING(&f);
+    recv_nothing(&f, t0 + 199 * MS);
+    EXPECT_SEG_AT(&f, t0 + 200 * MS, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 40);
+    tcpf_free(&f);
+}
+
+TEST(nodelay_pushes_what_a_cork_holds)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
+    send_bytes(&f, 40, 0, 40);
+    send_bytes(&f, 40, 0, 40);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 80);
+    tcpf_free(&f);
+}
+
+TEST(send_more_holds_until_a_send_without_it)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0); /* MORE wins over it */
+    send_bytes(&f, 40, SYNACK_SEND_MORE, 40);
+    EXPECT_NOTHING(&f);
+    f.now += 5 * MS;
+    send_bytes(&f, 100, SYNACK_SEND_MORE, 100);
+    EXPECT_NOTHING(&f);
+    f.now += 5 * MS;
+    send_bytes(&f, 20, 0, 20);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 160);
+    ASSERT_EQ(synack_send_flags(f.st, f.sd, f.now, "x", 1, 0x80), SYNACK_EINVAL);
+    tcpf_free(&f);
+}
+
+TEST(send_more_tail_goes_when_new_data_is_acknowledged_without_psh)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    send_bytes(&f, 3000, SYNACK_SEND_MORE, 3000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    EXPECT_NOTHING(&f);
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + PEER_MSS);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + 2 * PEER_MSS, f.rcv_nxt, 80);
+    tcpf_free(&f);
+}
+
+TEST(send_more_with_nothing_in_flight_goes_after_200_ms)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    send_bytes(&f, 40, SYNACK_SEND_MORE, 40);
+    uint64_t t0 = f.now;
+    EXPECT_NOTHING(&f);
+    recv_nothing(&f, t0 + 199 * MS);
+    EXPECT_SEG_AT(&f, t0 + 200 * MS, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 40);
+    tcpf_free(&f);
+}
+
+TEST(eor_ends_a_record_that_later_data_never_joins)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    send_bytes(&f, 1000, SYNACK_SEND_EOR, 1000);
+    send_bytes(&f, 3000, 0, 3000);
+    uint32_t s = f.snd_nxt;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s, f.rcv_nxt, 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000, f.rcv_nxt, PEER_MSS);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000 + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The short tail waits for the ACK of the short record end, as Nagle (Minshall) says. */
+    EXPECT_NOTHING(&f);
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, s + 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + 1000 + 2 * PEER_MSS, f.rcv_nxt, 80);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+TEST(eor_records_wait_for_their_ack_at_most_eor_max_at_a_time)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    for (int i = 0; i < SYNACK_EOR_MAX; i++) send_bytes(&f, 1, SYNACK_SEND_EOR, 1);
+    send_bytes(&f, 1, SYNACK_SEND_EOR, SYNACK_EAGAIN);
+    send_bytes(&f, 1, 0, 1); /* without the flag there is room */
+    uint32_t s = f.snd_nxt;
+    /* Every record its own segment; the last one (with the unflagged byte) waits for
+     * Nagle, the segment before it... each record end goes at once. */
+    for (uint32_t i = 0; i < SYNACK_EOR_MAX; i++)
+        EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + i, f.rcv_nxt, 1);
+    EXPECT_NOTHING(&f);
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, s + SYNACK_EOR_MAX);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + SYNACK_EOR_MAX, f.rcv_nxt, 1);
+    send_bytes(&f, 1, SYNACK_SEND_EOR, 1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -604,11 +604,16 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
+    /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
+     * queued (synack takes the flag on the call that queues the last byte). */
+    unsigned sflags =
+        ((flags & MSG_MORE) ? SYNACK_SEND_MORE : 0u) | ((flags & MSG_EOR) ? SYNACK_SEND_EOR : 0u);
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
     while (f) {
-        long n = synack_send(p->st, f->sd, now_us(), (const char *)buf + done, len - (size_t)done);
+        long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
+                                   len - (size_t)done, sflags);
         settle(p);
         if (n >= 0) {
             done += n;
@@ -920,6 +925,8 @@ static int map_opt(int level, int name)
         switch (name) {
         case TCP_NODELAY:
             return SYNACK_OPT_NODELAY;
+        case TCP_CORK:
+            return SYNACK_OPT_CORK;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
