@@ -250,6 +250,12 @@ enum synack_opt {
      * or about an RTO (at least 200 ms, Linux's ceiling) has passed with nothing in
      * flight. Setting SYNACK_OPT_NODELAY to 1 pushes what is held once. */
     SYNACK_OPT_CORK,
+    /* Linux's TCP_NOTSENT_LOWAT, bytes: the socket takes data (and is SYNACK_EV_WRITABLE)
+     * only while fewer than this many queued bytes are not yet sent; 0 (the default):
+     * no limit but the buffer. */
+    SYNACK_OPT_NOTSENT_LOWAT,
+    /* Read only: the bytes ready to be read now (Linux's TCP_INQ hint, SIOCINQ). */
+    SYNACK_OPT_INQ,
 };
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */

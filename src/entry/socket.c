@@ -264,6 +264,13 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
             sock_want_output(st, sk);
         }
         return 0;
+    case SYNACK_OPT_NOTSENT_LOWAT:
+        if (v < 0 || v > (long)UINT32_MAX) return SYNACK_EINVAL;
+        t->notsent_lowat = (uint32_t)v;
+        sock_notify(st, sk); /* writable may have changed either way */
+        return 0;
+    case SYNACK_OPT_INQ:
+        return SYNACK_EINVAL; /* read only */
     case SYNACK_OPT_CORK:
         t->cork = v != 0;
         /* Uncorked: what waited goes, as Nagle allows. */
@@ -340,6 +347,12 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_CORK:
         *v = t->cork;
+        return 0;
+    case SYNACK_OPT_NOTSENT_LOWAT:
+        *v = t->notsent_lowat;
+        return 0;
+    case SYNACK_OPT_INQ:
+        *v = t->rcv.buf && !sk->shut_rd ? t->rcv.len : 0;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;

@@ -128,6 +128,7 @@ struct tcb {
      * numbers where records end, oldest first, until acknowledged. */
     bool cork, more;
     uint32_t more_una;
+    uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT (SYNACK_OPT_NOTSENT_LOWAT); 0 = off */
     uint8_t eor_n;
     uint32_t eor[SYNACK_EOR_MAX];
     uint64_t keep_idle_us, keep_intvl_us;
@@ -291,8 +292,11 @@ void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* SO_SNDBUF (snd) or SO_RCVBUF at any time: the size, and the ring resized when the
  * connection has one. 0 or SYNACK_ENOMEM. */
 int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes);
-/* Bytes the application may still queue for sending. */
+/* Bytes the application may still queue for sending: the buffer's room, none while the
+ * unsent bytes reach TCP_NOTSENT_LOWAT. */
 uint32_t tcp_snd_room(const struct sock *sk);
+/* Bytes queued and never sent (beyond SND.MAX: Linux's write_seq - snd_nxt). */
+uint32_t tcp_notsent(const struct tcb *t);
 
 /* The doors of a connection's life (tcp_conn.c). Change state (traced, readiness
  * updated): the only way a state changes after birth. */

@@ -102,6 +102,7 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->reuseaddr = lsk->reuseaddr;
     t->nodelay = lsk->tcb.nodelay;
     t->cork = lsk->tcb.cork;
+    t->notsent_lowat = lsk->tcb.notsent_lowat;
     t->keepalive = lsk->tcb.keepalive;
     t->keep_idle_us = lsk->tcb.keep_idle_us;
     t->keep_intvl_us = lsk->tcb.keep_intvl_us;

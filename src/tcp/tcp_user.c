@@ -86,10 +86,17 @@ int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_
 }
 
 /* Bytes the application may still queue: the buffer's size less what it holds. */
+uint32_t tcp_notsent(const struct tcb *t)
+{
+    uint32_t end = t->snd_buf_seq + t->snd.len;
+    return t->snd.buf && seq_gt(end, t->snd_max) ? end - t->snd_max : 0;
+}
+
 uint32_t tcp_snd_room(const struct sock *sk)
 {
     const struct tcb *t = &sk->tcb;
     if (!t->snd.buf) return 0;
+    if (t->notsent_lowat && tcp_notsent(t) >= t->notsent_lowat) return 0;
     uint32_t lim = sk->sndbuf < t->snd.cap ? sk->sndbuf : t->snd.cap;
     return lim > t->snd.len ? lim - t->snd.len : 0;
 }

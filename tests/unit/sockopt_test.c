@@ -413,4 +413,96 @@ TEST(eor_records_wait_for_their_ack_at_most_eor_max_at_a_time)
     tcpf_free(&f);
 }
 
+/* ---- TCP_NOTSENT_LOWAT, TCP_INQ ------------------------------------------------------- */
+
+/* Takes every segment the stack sends now; returns the bytes of data. */
+static uint32_t drain(struct tcpf *f)
+{
+    uint32_t n = 0;
+    while (recv_seg(f, f->now, NULL)) n += f->seg.payload_len;
+    return n;
+}
+
+static bool writable_reported(struct tcpf *f)
+{
+    int sd;
+    unsigned ev;
+    bool w = false;
+    while (synack_next_event(f->st, &sd, &ev) == 1)
+        if (sd == f->sd) w = (ev & SYNACK_EV_WRITABLE) != 0;
+    return w;
+}
+
+TEST(notsent_lowat_bounds_the_unsent_bytes_and_writable_follows_it)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_NOTSENT_LOWAT), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NOTSENT_LOWAT, 4000), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_NOTSENT_LOWAT), 4000);
+    ASSERT_EQ(send_pattern(&f, 0, 30000), 30000); /* under the mark: all of it is taken */
+    uint32_t sent = drain(&f);
+    ASSERT(30000 - sent >= 4000);
+    ASSERT(!(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE));
+    ASSERT_EQ(send_pattern(&f, 0, 100), SYNACK_EAGAIN);
+    (void)writable_reported(&f);
+    /* ACKs let more go; once fewer than 4000 bytes are unsent the socket is writable. */
+    bool became = false;
+    for (int i = 0; i < 20 && !became; i++) {
+        f.now += 10 * MS;
+        send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + sent);
+        sent += drain(&f);
+        bool w = (synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE) != 0;
+        ASSERT_EQ(w, 30000 - sent < 4000);
+        became = w;
+    }
+    ASSERT(became);
+    ASSERT(writable_reported(&f));
+    ASSERT(send_pattern(&f, 0, 100) > 0);
+    /* 0 turns it off. */
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NOTSENT_LOWAT, 0), 0);
+    ASSERT(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE);
+    tcpf_free(&f);
+}
+
+TEST(notsent_lowat_of_a_listener_is_its_childrens)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.lport = TCPF_SRV_PORT;
+    f.pport = TCPF_PEER_PORT;
+    f.lsd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_NOTSENT_LOWAT, 1234), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_listen(f.st, f.lsd, 8), 0);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.seg.tcp.seq + 1);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_NOTSENT_LOWAT), 1234);
+    tcpf_free(&f);
+}
+
+TEST(inq_is_the_bytes_ready_to_read)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_INQ), 0);
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 1000);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_INQ), 1000);
+    char buf[300];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 300);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_INQ), 700);
+    /* Out-of-order data is not ready. */
+    send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt + 2000, f.snd_nxt, 500);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_INQ), 700);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_INQ, 1), SYNACK_EINVAL);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

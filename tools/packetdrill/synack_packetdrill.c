@@ -141,6 +141,7 @@ struct pd_fd {
     bool listening;
     bool shut_rd, shut_wr;
     bool err_taken;      /* the error that ended the connection was reported once already */
+    bool inq;            /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
     struct pd_epoll *ep; /* PD_EPOLL */
 };
 
@@ -712,14 +713,47 @@ static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int n)
     return recv_iov(p, fd, iov, n, 0);
 }
 
+/* Linux's tcp_inq_hint(): the bytes left to read, and 1 at the end of the stream when
+ * none are (so that a reader knows to read once more and see it). */
+static int inq_hint(struct pd *p, struct pd_fd *f)
+{
+    long v = 0;
+    struct synack_sockinfo info;
+    if (synack_getopt(p->st, f->sd, SYNACK_OPT_INQ, &v) < 0) return 0;
+    if (v == 0 && synack_getinfo(p->st, f->sd, &info) == 0) {
+        int s = info.state;
+        if (s == SYNACK_CLOSE_WAIT || s == SYNACK_CLOSING || s == SYNACK_LAST_ACK ||
+            s == SYNACK_TIME_WAIT || s == SYNACK_CLOSED)
+            v = 1;
+    }
+    return (int)v;
+}
+
 static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
 {
+    struct pd *p = ud;
     if (!msg) return fail(EFAULT);
     ssize_t r = recv_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
     if (r >= 0) {
+        size_t room = msg->msg_controllen;
         msg->msg_namelen = 0;
         msg->msg_controllen = 0;
         msg->msg_flags = 0;
+        pthread_mutex_lock(&p->mu);
+        struct pd_fd *f = sock_fd(p, fd);
+        if (f && f->inq && msg->msg_control && room >= CMSG_SPACE(sizeof(int))) {
+            /* TCP_INQ: one control message, TCP_CM_INQ, with the bytes left. */
+            struct cmsghdr *c = (struct cmsghdr *)msg->msg_control;
+            int inq = inq_hint(p, f);
+            c->cmsg_level = SOL_TCP;
+            c->cmsg_type = TCP_CM_INQ;
+            c->cmsg_len = CMSG_LEN(sizeof inq);
+            memcpy(CMSG_DATA(c), &inq, sizeof inq);
+            msg->msg_controllen = CMSG_SPACE(sizeof inq);
+        } else if (f && f->inq && msg->msg_control && room > 0) {
+            msg->msg_flags |= MSG_CTRUNC;
+        }
+        pthread_mutex_unlock(&p->mu);
     }
     return r;
 }
@@ -927,6 +961,8 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_NODELAY;
         case TCP_CORK:
             return SYNACK_OPT_CORK;
+        case TCP_NOTSENT_LOWAT:
+            return SYNACK_OPT_NOTSENT_LOWAT;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
@@ -962,7 +998,11 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     int r = -1;
-    if (f) {
+    if (f && level == IPPROTO_TCP && name == TCP_INQ) {
+        /* Linux: a flag for recvmsg()'s control message (the hint itself is SIOCINQ's). */
+        f->inq = v != 0;
+        r = 0;
+    } else if (f) {
         r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
         settle(p); /* TCP_NODELAY may let held data go */
         if (r < 0) errno = to_errno(r);
@@ -994,6 +1034,10 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     if (level == SOL_SOCKET && name == SO_TYPE) {
         r = put_int(val, len, SOCK_STREAM);
+        goto out;
+    }
+    if (level == IPPROTO_TCP && name == TCP_INQ) {
+        r = put_int(val, len, f->inq);
         goto out;
     }
     int opt = map_opt(level, name);
