@@ -259,8 +259,8 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         /* Data Nagle held may go now: the next call that carries a clock sends it. As
          * Linux (TCP_NAGLE_PUSH), that pushes what a cork or SYNACK_SEND_MORE holds, once. */
         if (t->nodelay) {
-            t->more = false;
-            if (t->cork) t->force_push = true;
+            t->more_una = t->snd_una - 1; /* the hold of SYNACK_SEND_MORE lapses */
+            t->cork_pushed = t->cork;
             sock_want_output(st, sk);
         }
         return 0;
@@ -273,6 +273,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         return SYNACK_EINVAL; /* read only */
     case SYNACK_OPT_CORK:
         t->cork = v != 0;
+        t->cork_pushed = false;
         /* Uncorked: what waited goes, as Nagle allows. */
         if (!t->cork) sock_want_output(st, sk);
         return 0;

@@ -127,6 +127,8 @@ struct tcb {
      * since: more_una was SND.UNA then) and record ends (SYNACK_SEND_EOR): the sequence
      * numbers where records end, oldest first, until acknowledged. */
     bool cork, more;
+    bool cork_pushed; /* TCP_NODELAY set while corked: the cork holds nothing (Linux's
+                       * sticky TCP_NAGLE_PUSH) until set again */
     uint32_t more_una;
     uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT (SYNACK_OPT_NOTSENT_LOWAT); 0 = off */
     uint8_t eor_n;
@@ -283,7 +285,7 @@ bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
 /* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */
 static inline bool tcp_corked(const struct tcb *t)
 {
-    return t->cork || (t->more && t->snd_una == t->more_una);
+    return (t->cork && !t->cork_pushed) || (t->more && t->snd_una == t->more_una);
 }
 long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len);
 int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);

@@ -367,8 +367,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         uint16_t flags = SYNACK_TCP_ACK;
         /* PSH on the segment that empties the queue (unless more was announced,
-         * SYNACK_SEND_MORE) and on the end of a record. */
-        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor))
+         * SYNACK_SEND_MORE), on the end of a record, and on what the persist timer forces
+         * out (as Linux's tcp_write_wakeup). */
+        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || t->force_push))
             flags |= SYNACK_TCP_PSH;
         if (fin) flags |= SYNACK_TCP_FIN;
         bool rexmit = seq_lt(t->snd_nxt, t->snd_max);

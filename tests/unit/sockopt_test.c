@@ -368,7 +368,21 @@ TEST(send_more_with_nothing_in_flight_goes_after_200_ms)
     uint64_t t0 = f.now;
     EXPECT_NOTHING(&f);
     recv_nothing(&f, t0 + 199 * MS);
-    EXPECT_SEG_AT(&f, t0 + 200 * MS, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 40);
+    /* Forced out by the timer, with PSH (Linux: tcp_write_wakeup). */
+    EXPECT_SEG_AT(&f, t0 + 200 * MS, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 40);
+    tcpf_free(&f);
+}
+
+TEST(nodelay_pushes_what_send_more_holds_without_psh)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    send_bytes(&f, 40, SYNACK_SEND_MORE, 40);
+    send_bytes(&f, 40, SYNACK_SEND_MORE, 40);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 80);
     tcpf_free(&f);
 }
 
