@@ -284,7 +284,35 @@ struct synack_sockinfo {
      * the connection then times out (as Linux's sk_err_soft). */
     int soft_error;
     uint32_t pmtu; /* the path MTU the connection uses (RFC 1191, RFC 4821) */
+
+    /* What Linux's struct tcp_info reports, as far as synack knows it (0 where it does not
+     * track a quantity yet, marked so). Segment counts are in send MSS units. */
+    uint8_t ca_state;           /* SYNACK_CA_*: Linux's tcpi_ca_state */
+    uint8_t backoff;            /* consecutive retransmission timeouts (RTO exponent) */
+    uint8_t probes;             /* zero-window or keepalive probes unanswered */
+    uint32_t ato_us;            /* the delayed-ACK timeout */
+    uint32_t unacked;           /* segments in flight (SND.NXT - SND.UNA) */
+    uint32_t sacked;            /* segments the peer reported holding beyond SND.UNA (SACK) */
+    uint32_t lost;              /* not tracked yet: 0 */
+    uint32_t retrans;           /* not tracked yet (segments retransmitted and unacked): 0 */
+    uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t rcv_space;         /* the receive buffer (SYNACK_OPT_RCVBUF) */
+    uint32_t advmss;            /* the MSS we advertised */
+    uint64_t min_rtt_us;        /* the smallest RTT sample; 0 before the first */
+    uint64_t bytes_retrans;     /* bytes of data sent again */
+    uint32_t notsent_bytes;     /* queued and never sent */
+    uint64_t delivery_rate;     /* not tracked yet: 0 (bytes per second) */
+    uint64_t busy_time_us;      /* not tracked yet: 0 */
+    uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
+    uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
+    uint32_t dsack_dups;        /* not tracked yet: 0 (D-SACK blocks received) */
+    uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
 };
+/* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
+#define SYNACK_CA_OPEN     0
+#define SYNACK_CA_DISORDER 1 /* duplicate ACKs seen, not yet in recovery */
+#define SYNACK_CA_RECOVERY 3 /* fast recovery (NewReno or SACK) */
+#define SYNACK_CA_LOSS     4 /* after a retransmission timeout */
 /* sd may also name a half-open connection, which holds no socket: a request descriptor,
  * max_sockets + the index of its record (the sd of its trace events). It reports state
  * SYN-RECEIVED, the endpoints, ISS/IRS, windows and options; it stops being valid when the

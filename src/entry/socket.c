@@ -437,5 +437,26 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->rcv_wscale = t->rcv_wscale;
     info->sack_ok = t->sack_ok;
     info->ts_ok = t->ts_ok;
+    /* Linux's tcp_info. */
+    info->ca_state = t->in_recovery   ? SYNACK_CA_RECOVERY
+                     : t->rtx_count   ? SYNACK_CA_LOSS
+                     : t->dupacks > 0 ? SYNACK_CA_DISORDER
+                                      : SYNACK_CA_OPEN;
+    info->backoff = (uint8_t)(t->rtx_count < 255 ? t->rtx_count : 255);
+    uint32_t probes = t->probes_unanswered > t->keep_probes ? t->probes_unanswered : t->keep_probes;
+    info->probes = (uint8_t)(probes < 255 ? probes : 255);
+    info->ato_us = (uint32_t)st->cfg.delack_us;
+    uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+    info->unacked = (tcp_flight(t) + mss - 1) / mss;
+    info->sacked = (reass_bytes(&t->sacked) + mss - 1) / mss;
+    info->reordering = 3;
+    info->rcv_space = sk->rcvbuf;
+    info->advmss = t->rcv_mss;
+    info->min_rtt_us = t->min_rtt;
+    info->bytes_retrans = t->bytes_retrans;
+    info->notsent_bytes = tcp_notsent(t);
+    info->rto_timeouts = t->rto_timeouts;
+    /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
+     * delivery_rate, busy/rwnd-limited/sndbuf-limited time, dsack_dups. */
     return 0;
 }

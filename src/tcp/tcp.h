@@ -146,6 +146,8 @@ struct tcb {
 
     /* Counters for synack_getinfo. */
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+    uint64_t bytes_retrans, min_rtt;
+    uint32_t rto_timeouts;
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error

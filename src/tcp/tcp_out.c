@@ -132,6 +132,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
+    if (len && retransmit) t->bytes_retrans += len;
     if (flags & SYNACK_TCP_ACK) {
         /* Any segment carrying an ACK satisfies a pending or delayed one. */
         t->ack_now = false;

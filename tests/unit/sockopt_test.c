@@ -519,4 +519,46 @@ TEST(inq_is_the_bytes_ready_to_read)
     tcpf_free(&f);
 }
 
+/* ---- tcp_info ------------------------------------------------------------------------- */
+
+TEST(getinfo_reports_linux_tcp_info_fields)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.ca_state, SYNACK_CA_OPEN);
+    ASSERT_EQ(in.ato_us, 40000);
+    ASSERT_EQ(in.reordering, 3);
+    ASSERT_EQ(in.rcv_space, TCPF_RCVBUF);
+    ASSERT_EQ(in.advmss, 1460);
+    ASSERT_EQ(in.min_rtt_us, 1000); /* the handshake's round trip: one fixture step */
+    ASSERT_EQ(in.unacked, 0);
+    ASSERT_EQ(send_pattern(&f, 0, 3000), 3000);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.notsent_bytes, 3000);
+    ASSERT_EQ(drain(&f), 3000);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.unacked, 3);
+    ASSERT_EQ(in.notsent_bytes, 0);
+    ASSERT_EQ(in.bytes_retrans, 0);
+    /* Nothing comes back: the retransmission timer (200 ms after a 1 ms RTT) resends. */
+    uint64_t t0 = f.now;
+    EXPECT_SEG_AT(&f, t0 + 200 * MS, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.ca_state, SYNACK_CA_LOSS);
+    ASSERT_EQ(in.backoff, 1);
+    ASSERT_EQ(in.rto_timeouts, 1);
+    ASSERT_EQ(in.bytes_retrans, PEER_MSS);
+    ASSERT_EQ(in.retransmits, 1);
+    /* The ACK of everything: the connection is open again. */
+    f.now += 5 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 3000);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.ca_state, SYNACK_CA_OPEN);
+    ASSERT_EQ(in.unacked, 0);
+    ASSERT_EQ(in.backoff, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -938,6 +938,99 @@ static int pd_shutdown(void *ud, int fd, int how)
     return r < 0 ? -1 : 0;
 }
 
+/* ---- TCP_INFO ---------------------------------------------------------------------------- */
+/* Linux's struct tcp_info (include/uapi/linux/tcp.h), field for field up to
+ * tcpi_total_rto_time; getsockopt copies as much as the caller's buffer takes, as Linux
+ * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
+struct pd_tcp_info {
+    uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
+    uint8_t tcpi_wscale; /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
+    uint8_t tcpi_app_limited;
+    uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+    uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
+    uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv, tcpi_last_ack_recv;
+    uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar, tcpi_snd_ssthresh;
+    uint32_t tcpi_snd_cwnd, tcpi_advmss, tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
+    uint32_t tcpi_total_retrans;
+    uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked, tcpi_bytes_received;
+    uint32_t tcpi_segs_out, tcpi_segs_in, tcpi_notsent_bytes, tcpi_min_rtt;
+    uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
+    uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
+    uint32_t tcpi_delivered, tcpi_delivered_ce;
+    uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+    uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd, tcpi_rcv_wnd;
+    uint32_t tcpi_rehash;
+    uint16_t tcpi_total_rto, tcpi_total_rto_recoveries;
+    uint32_t tcpi_total_rto_time;
+};
+
+/* Linux's TCP state numbers (include/net/tcp_states.h). */
+static uint8_t linux_state(int s)
+{
+    static const uint8_t map[] = {
+        [SYNACK_CLOSED] = 7,       [SYNACK_LISTEN] = 10,     [SYNACK_SYN_SENT] = 2,
+        [SYNACK_SYN_RECEIVED] = 3, [SYNACK_ESTABLISHED] = 1, [SYNACK_FIN_WAIT_1] = 4,
+        [SYNACK_FIN_WAIT_2] = 5,   [SYNACK_CLOSE_WAIT] = 8,  [SYNACK_CLOSING] = 11,
+        [SYNACK_LAST_ACK] = 9,     [SYNACK_TIME_WAIT] = 6,
+    };
+    return s >= 0 && (size_t)s < sizeof map ? map[s] : 7;
+}
+
+static uint32_t clamp_u32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *ti)
+{
+    memset(ti, 0, sizeof *ti);
+    uint32_t mss = in->snd_mss ? in->snd_mss : 1;
+    ti->tcpi_state = linux_state(in->state);
+    ti->tcpi_ca_state = in->ca_state;
+    ti->tcpi_retransmits = in->backoff;
+    ti->tcpi_probes = in->probes;
+    ti->tcpi_backoff = in->backoff;
+    ti->tcpi_options = (uint8_t)((in->ts_ok ? 1 : 0) | (in->sack_ok ? 2 : 0) |
+                                 (in->snd_wscale || in->rcv_wscale ? 4 : 0));
+    ti->tcpi_wscale = (uint8_t)((in->snd_wscale & 0xf) | (in->rcv_wscale & 0xf) << 4);
+    ti->tcpi_rto = clamp_u32(in->rto_us);
+    ti->tcpi_ato = in->ato_us;
+    ti->tcpi_snd_mss = in->snd_mss;
+    ti->tcpi_rcv_mss = in->rcv_mss;
+    ti->tcpi_unacked = in->unacked;
+    ti->tcpi_sacked = in->sacked;
+    ti->tcpi_lost = in->lost;
+    ti->tcpi_retrans = in->retrans;
+    ti->tcpi_pmtu = in->pmtu;
+    ti->tcpi_rcv_ssthresh = in->rcv_wnd;
+    ti->tcpi_rtt = clamp_u32(in->srtt_us);
+    ti->tcpi_rttvar = clamp_u32(in->rttvar_us);
+    /* Linux counts both windows in segments; an unset ssthresh is TCP_INFINITE_SSTHRESH. */
+    ti->tcpi_snd_ssthresh =
+        in->ssthresh / mss >= 0x7fffffffu / 1460 ? 0x7fffffffu : in->ssthresh / mss;
+    ti->tcpi_snd_cwnd = in->cwnd / mss;
+    ti->tcpi_advmss = in->advmss;
+    ti->tcpi_reordering = in->reordering;
+    ti->tcpi_rcv_space = in->rcv_space;
+    ti->tcpi_total_retrans = clamp_u32(in->retransmits);
+    ti->tcpi_bytes_acked = in->bytes_acked;
+    ti->tcpi_bytes_received = in->bytes_received;
+    ti->tcpi_segs_out = clamp_u32(in->segs_out);
+    ti->tcpi_segs_in = clamp_u32(in->segs_in);
+    ti->tcpi_notsent_bytes = in->notsent_bytes;
+    ti->tcpi_min_rtt = in->min_rtt_us ? clamp_u32(in->min_rtt_us) : UINT32_MAX;
+    ti->tcpi_delivery_rate = in->delivery_rate;
+    ti->tcpi_busy_time = in->busy_time_us;
+    ti->tcpi_rwnd_limited = in->rwnd_limited_us;
+    ti->tcpi_sndbuf_limited = in->sndbuf_limited_us;
+    ti->tcpi_bytes_sent = in->bytes_sent;
+    ti->tcpi_bytes_retrans = in->bytes_retrans;
+    ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_snd_wnd = in->snd_wnd;
+    ti->tcpi_rcv_wnd = in->rcv_wnd;
+    ti->tcpi_total_rto = (uint16_t)(in->rto_timeouts > 65535 ? 65535 : in->rto_timeouts);
+}
+
 /* ---- socket options ------------------------------------------------------------------ */
 /* The synack option for a Linux (level, name), or 0. */
 static int map_opt(int level, int name)
@@ -1040,6 +1133,24 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     if (level == IPPROTO_TCP && name == TCP_INQ) {
         r = put_int(val, len, f->inq);
+        goto out;
+    }
+    if (level == IPPROTO_TCP && name == TCP_INFO) {
+        struct synack_sockinfo in;
+        struct pd_tcp_info ti;
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        if (synack_getinfo(p->st, f->sd, &in) < 0) {
+            errno = EBADF;
+            goto out;
+        }
+        fill_tcp_info(&in, &ti);
+        size_t n = (size_t)*len < sizeof ti ? (size_t)*len : sizeof ti;
+        memcpy(val, &ti, n);
+        *len = (socklen_t)n;
+        r = 0;
         goto out;
     }
     int opt = map_opt(level, name);
