@@ -130,6 +130,9 @@ struct synack_config {
      * the stack. When none is free, or a listener's backlog is full, a SYN is answered by
      * a SYN cookie and nothing is kept. Default 1024; 0 keeps none (cookies only). */
     uint32_t max_half_open;
+    /* Offer and accept no timestamp option (RFC 7323), as Linux's tcp_timestamps=0: SYNs and
+     * SYN-ACKs go without it, and a peer's is ignored. SYN cookies then keep only the MSS. */
+    bool no_timestamps;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
@@ -256,7 +259,13 @@ enum synack_opt {
     SYNACK_OPT_NOTSENT_LOWAT,
     /* Read only: the bytes ready to be read now (Linux's TCP_INQ hint, SIOCINQ). */
     SYNACK_OPT_INQ,
+    /* Congestion control of this socket (Linux's TCP_CONGESTION): SYNACK_CC_NEWRENO or
+     * SYNACK_CC_CUBIC; the default is the config's. On a live connection the algorithm's
+     * own state starts afresh, the window and threshold stay. Inherited from a listener. */
+    SYNACK_OPT_CONGESTION,
 };
+#define SYNACK_CC_NEWRENO 0
+#define SYNACK_CC_CUBIC   1
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */
 #define SYNACK_SNDBUF_MIN 2304

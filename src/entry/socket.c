@@ -271,6 +271,24 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         return 0;
     case SYNACK_OPT_INQ:
         return SYNACK_EINVAL; /* read only */
+    case SYNACK_OPT_CONGESTION: {
+        if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
+        const struct tcp_cc_ops *cc = tcp_cc_find(v == SYNACK_CC_CUBIC ? "cubic" : "newreno");
+        if (!cc) return SYNACK_EINVAL;
+        sk->cc = cc;
+        if (t->cc && t->cc != cc && t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) {
+            /* As Linux's tcp_reinit_congestion_control: the new algorithm starts its own
+             * state, the connection keeps its window. */
+            uint32_t cwnd = t->cwnd, ssthresh = t->ssthresh;
+            t->cc = cc;
+            cc->init(t);
+            t->cwnd = cwnd;
+            t->ssthresh = ssthresh;
+        } else {
+            t->cc = cc;
+        }
+        return 0;
+    }
     case SYNACK_OPT_CORK:
         t->cork = v != 0;
         t->cork_pushed = false;
@@ -352,6 +370,11 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     case SYNACK_OPT_NOTSENT_LOWAT:
         *v = t->notsent_lowat;
         return 0;
+    case SYNACK_OPT_CONGESTION: {
+        const struct tcp_cc_ops *cc = sk->cc ? sk->cc : (t->cc ? t->cc : st->cc);
+        *v = cc == tcp_cc_find("cubic") ? SYNACK_CC_CUBIC : SYNACK_CC_NEWRENO;
+        return 0;
+    }
     case SYNACK_OPT_INQ:
         *v = t->rcv.buf && !sk->shut_rd ? t->rcv.len : 0;
         return 0;

@@ -65,7 +65,7 @@ void tcb_defaults(struct synack_stack *st, struct sock *sk)
     /* The smallest window scale that lets the whole receive buffer be advertised
      * (RFC 7323 §2.3, at most 14). */
     t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
-    t->cc = st->cc;
+    t->cc = sk->cc ? sk->cc : st->cc;
     t->rcv_mss = tcp_rcv_mss_for(st, t->user_mss);
     t->snd_mss = 536;
     tcp_rtt_init(t, st->cfg.rto_initial_us);

@@ -97,7 +97,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             h.opts.wscale = t->rcv_wscale;
         }
         if (active || t->sack_ok) h.opts.sack_permitted = true;
-        if (active || t->ts_ok) {
+        if ((active && !st->cfg.no_timestamps) || t->ts_ok) {
             h.opts.has_ts = true;
             h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = active ? 0 : t->ts_recent;

@@ -561,4 +561,79 @@ TEST(getinfo_reports_linux_tcp_info_fields)
     tcpf_free(&f);
 }
 
+/* ---- timestamps off, congestion control per socket ------------------------------------ */
+
+TEST(no_timestamps_config_offers_none_and_ignores_the_peers)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_timestamps = true;
+    f.peer_ts = true;
+    f.peer_tsval = 777;
+    conn_in_listen(&f);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT(!f.seg.tcp.opts.has_ts);
+    ASSERT(f.seg.tcp.opts.has_mss);
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.seg.tcp.seq + 1);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(tcpf_info(&f).ts_ok, false);
+    tcpf_free(&f);
+
+    /* And the default offers them. */
+    tcpf_config(&f);
+    tcpf_start(&f);
+    int sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, TCPF_PEER, 80), SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT(f.seg.tcp.opts.has_ts);
+    tcpf_free(&f);
+}
+
+TEST(no_timestamps_active_syn_has_no_timestamp_option)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_timestamps = true;
+    tcpf_start(&f);
+    int sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, TCPF_PEER, 80), SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT(!f.seg.tcp.opts.has_ts);
+    ASSERT(f.seg.tcp.opts.sack_permitted);
+    tcpf_free(&f);
+}
+
+TEST(congestion_control_per_socket_inherited_and_switched_live)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_CONGESTION), SYNACK_CC_NEWRENO);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_CONGESTION, 7), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_CONGESTION, SYNACK_CC_CUBIC), 0);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_CONGESTION), SYNACK_CC_CUBIC);
+    uint32_t cwnd = tcpf_info(&f).cwnd;
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CONGESTION, SYNACK_CC_NEWRENO), 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_CONGESTION), SYNACK_CC_NEWRENO);
+    ASSERT_EQ(tcpf_info(&f).cwnd, cwnd);
+    /* It still sends. */
+    ASSERT_EQ(send_pattern(&f, 0, 100), 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

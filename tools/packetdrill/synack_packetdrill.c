@@ -30,6 +30,8 @@
  *                   with --local_ip=192.168.0.1; prefix 0 puts every remote on-link)
  *   mtu=N rcvbuf=N sndbuf=N msl=MS rto_min=MS rto_initial=MS delack=MS
  *   syn_retries=N data_retries=N
+ *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
+ *   ts=0            no timestamp option (Linux's tcp_timestamps=0)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
  *                   hanging it (packetdrill has no time-out of its own in this mode)
@@ -140,8 +142,10 @@ struct pd_fd {
     bool connecting; /* a non-blocking connect() is under way (Linux's SS_CONNECTING) */
     bool listening;
     bool shut_rd, shut_wr;
-    bool err_taken;      /* the error that ended the connection was reported once already */
-    bool inq;            /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
+    bool err_taken; /* the error that ended the connection was reported once already */
+    bool inq;       /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
+    /* IP-level options synack has no use for, accepted and read back as Linux does. */
+    int ip_tos, ip_mtu_discover, ip_freebind;
     struct pd_epoll *ep; /* PD_EPOLL */
 };
 
@@ -561,6 +565,7 @@ static void take_error(struct pd *p, struct pd_fd *f)
 static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
@@ -605,6 +610,7 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
+    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
      * queued (synack takes the flag on the call that queues the last byte). */
     unsigned sflags =
@@ -1056,6 +1062,8 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_CORK;
         case TCP_NOTSENT_LOWAT:
             return SYNACK_OPT_NOTSENT_LOWAT;
+        case TCP_USER_TIMEOUT:
+            return SYNACK_OPT_USER_TIMEOUT;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
@@ -1069,11 +1077,50 @@ static int map_opt(int level, int name)
     return 0;
 }
 
+/* The IP-level options the plug-in keeps itself (synack has nothing to do with them), or
+ * NULL. */
+static int *ip_opt(struct pd_fd *f, int level, int name)
+{
+    if (level != IPPROTO_IP) return NULL;
+    switch (name) {
+    case IP_TOS:
+        return &f->ip_tos;
+    case IP_MTU_DISCOVER:
+        return &f->ip_mtu_discover;
+    case IP_FREEBIND:
+        return &f->ip_freebind;
+    }
+    return NULL;
+}
+
+/* TCP_CONGESTION: Linux's names for synack's algorithms. */
+static int cc_of_name(const char *name, size_t n)
+{
+    char b[16];
+    if (n >= sizeof b) n = sizeof b - 1;
+    memcpy(b, name, n);
+    b[n] = 0;
+    if (!strcmp(b, "reno") || !strcmp(b, "newreno")) return SYNACK_CC_NEWRENO;
+    if (!strcmp(b, "cubic")) return SYNACK_CC_CUBIC;
+    return -1;
+}
+
 static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val, socklen_t len)
 {
     struct pd *p = ud;
     int opt = map_opt(level, name);
     long v;
+    if (!val && len > 0) return fail(EFAULT);
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+        int cc = val && len > 0 ? cc_of_name(val, (size_t)len) : -1;
+        if (cc < 0) return fail(ENOENT); /* Linux: no such algorithm */
+        pthread_mutex_lock(&p->mu);
+        struct pd_fd *f = sock_fd(p, fd);
+        int r = f ? synack_setopt(p->st, f->sd, SYNACK_OPT_CONGESTION, cc) : -1;
+        if (f && r < 0) errno = to_errno(r);
+        pthread_mutex_unlock(&p->mu);
+        return r < 0 ? -1 : 0;
+    }
     if (opt == SYNACK_OPT_LINGER) {
         struct linger l;
         if (!val || len < (socklen_t)sizeof l) return fail(EINVAL);
@@ -1093,10 +1140,20 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     int r = -1;
+    int *ip = f ? ip_opt(f, level, name) : NULL;
     if (f && level == IPPROTO_TCP && name == TCP_INQ) {
         /* Linux: a flag for recvmsg()'s control message (the hint itself is SIOCINQ's). */
         f->inq = v != 0;
         r = 0;
+    } else if (ip) {
+        /* Accepted and remembered: IP_TOS keeps its DSCP bits (Linux leaves TCP's ECN bits
+         * to the stack), IP_MTU_DISCOVER takes IP_PMTUDISC_DONT..OMIT. */
+        if (name == IP_MTU_DISCOVER && (v < 0 || v > 5)) {
+            errno = EINVAL;
+        } else {
+            *ip = name == IP_TOS ? (int)(v & 0xfc) : name == IP_FREEBIND ? v != 0 : (int)v;
+            r = 0;
+        }
     } else if (f) {
         r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
         settle(p); /* TCP_NODELAY may let held data go */
@@ -1108,7 +1165,8 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
 
 static int put_int(void *val, socklen_t *len, int v)
 {
-    if (!val || !len || *len < (socklen_t)sizeof v) return fail(EINVAL);
+    if (!val || !len) return fail(EFAULT);
+    if (*len < (socklen_t)sizeof v) return fail(EINVAL);
     memcpy(val, &v, sizeof v);
     *len = sizeof v;
     return 0;
@@ -1133,6 +1191,27 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     if (level == IPPROTO_TCP && name == TCP_INQ) {
         r = put_int(val, len, f->inq);
+        goto out;
+    }
+    if (ip_opt(f, level, name)) {
+        r = put_int(val, len, *ip_opt(f, level, name));
+        goto out;
+    }
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+        long cc = 0;
+        synack_getopt(p->st, f->sd, SYNACK_OPT_CONGESTION, &cc);
+        const char *nm = cc == SYNACK_CC_CUBIC ? "cubic" : "reno";
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        /* Linux copies at most TCP_CA_NAME_MAX (16) bytes, NUL-padded. */
+        char b[16] = {0};
+        memcpy(b, nm, strlen(nm));
+        size_t n = (size_t)*len < sizeof b ? (size_t)*len : sizeof b;
+        memcpy(val, b, n);
+        *len = (socklen_t)n;
+        r = 0;
         goto out;
     }
     if (level == IPPROTO_TCP && name == TCP_INFO) {
@@ -1160,7 +1239,9 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         errno = to_errno(e);
     } else if (opt == SYNACK_OPT_LINGER) {
         struct linger l = {.l_onoff = v >= 0, .l_linger = v >= 0 ? (int)v : 0};
-        if (!val || !len || *len < (socklen_t)sizeof l) {
+        if (!val || !len) {
+            errno = EFAULT;
+        } else if (*len < (socklen_t)sizeof l) {
             errno = EINVAL;
         } else {
             memcpy(val, &l, sizeof l);
@@ -1549,6 +1630,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
                 if (!p->trace) die("cannot open trace file", v);
                 p->trace_close = true;
             }
+        } else if (!strcmp(w, "cc")) {
+            if (strcmp(v, "cubic") != 0 && strcmp(v, "newreno") != 0 && strcmp(v, "reno") != 0)
+                die("unknown congestion control (cubic or newreno)", v);
+            c->cc = !strcmp(v, "cubic") ? "cubic" : "newreno";
         } else if (!strcmp(w, "pcap")) {
             *pcap_path = flags + (v - copy); /* the same text inside the caller's string */
         } else if (!parse_u64(v, &x)) {
@@ -1571,6 +1656,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->syn_retries = (uint32_t)x;
         } else if (!strcmp(w, "data_retries")) {
             c->data_retries = (uint32_t)x;
+        } else if (!strcmp(w, "ts")) {
+            c->no_timestamps = x == 0;
         } else if (!strcmp(w, "wait")) {
             p->wait_us = x * 1000000u;
         } else {
