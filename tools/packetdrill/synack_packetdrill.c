@@ -1128,11 +1128,15 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         v = l.l_onoff ? l.l_linger : -1;
     } else {
         int i;
-        if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
-        memcpy(&i, val, sizeof i);
-        v = i;
+        if (level == IPPROTO_IP && len >= 1 && len < (socklen_t)sizeof i) {
+            v = *(const unsigned char *)val; /* Linux's IP options also take one byte */
+        } else {
+            if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
+            memcpy(&i, val, sizeof i);
+            v = i;
+        }
         /* Linux reads TCP_NOTSENT_LOWAT as unsigned (0xffffffff: no limit). */
-        if (opt == SYNACK_OPT_NOTSENT_LOWAT) v = (long)(uint32_t)i;
+        if (opt == SYNACK_OPT_NOTSENT_LOWAT) v = (long)(uint32_t)v;
         /* Linux keeps twice what SO_SNDBUF/SO_RCVBUF ask for (the other half pays for its
          * bookkeeping) and reports that: synack takes the bytes themselves, and raises
          * values below Linux's minimum (4608 and 2304, doubled) itself. */
