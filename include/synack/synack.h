@@ -130,6 +130,9 @@ struct synack_config {
      * the stack. When none is free, or a listener's backlog is full, a SYN is answered by
      * a SYN cookie and nothing is kept. Default 1024; 0 keeps none (cookies only). */
     uint32_t max_half_open;
+    /* Offer and accept no timestamp option (RFC 7323), as Linux's tcp_timestamps=0: SYNs and
+     * SYN-ACKs go without it, and a peer's is ignored. SYN cookies then keep only the MSS. */
+    bool no_timestamps;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
@@ -180,6 +183,20 @@ int synack_connect(synack_stack *s, int sd, uint64_t now, uint32_t addr, uint16_
  * ring is full, EPIPE after shutdown/close, ENOTCONN before the handshake, or the error
  * that ended the connection (ECONNRESET, ETIMEDOUT). */
 long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len);
+/* synack_send with flags (Linux's send() flags):
+ *   SYNACK_SEND_MORE  more data follows at once (MSG_MORE): a partial segment waits for it,
+ *                     as under SYNACK_OPT_CORK, until a send without the flag, an ACK of
+ *                     new data, or about an RTO (at least 200 ms) later; full segments go.
+ *   SYNACK_SEND_EOR   the data ends a record (MSG_EOR): nothing sent after it shares a
+ *                     segment with it. It takes effect when the whole buffer was taken
+ *                     (a partial take ends no record: send the rest with the flag again);
+ *                     at most SYNACK_EOR_MAX records may be waiting for their ACK, beyond
+ *                     that the call returns EAGAIN and takes nothing. */
+#define SYNACK_SEND_MORE 0x1u
+#define SYNACK_SEND_EOR  0x2u
+#define SYNACK_EOR_MAX   16
+long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
+                       unsigned flags);
 /* Copies in-order data; returns the count, 0 at end of stream (the peer's FIN), EAGAIN when
  * nothing is ready, or the error that ended the connection. */
 long synack_recv(synack_stack *s, int sd, uint64_t now, void *buf, size_t len);
@@ -211,9 +228,17 @@ int synack_socket_error(synack_stack *s, int sd);
 /* Socket options. */
 enum synack_opt {
     SYNACK_OPT_NODELAY = 1, /* 1 = Nagle off */
-    SYNACK_OPT_SNDBUF,      /* ring size, before connect/listen */
+    /* Buffer sizes in bytes, at any time: on a connection the ring grows at once (data
+     * kept) and shrinks no further than what it holds, the rest as it drains; a listener's
+     * are its children's. Values below SYNACK_SNDBUF_MIN / SYNACK_RCVBUF_MIN are raised
+     * to them. The window scale is fixed by the SYN (RFC 7323 §2.2): a receive buffer
+     * beyond its reach is advertised as 65535 << scale at most. */
+    SYNACK_OPT_SNDBUF,
     SYNACK_OPT_RCVBUF,
-    SYNACK_OPT_REUSEADDR, /* bind over a TIME-WAIT entry */
+    /* Linux's rule: bind over TIME-WAIT entries and over sockets that are not listening and
+     * set it too (a restarted server's old connections, which inherit it from their
+     * listener); a LISTEN socket on the port still conflicts. */
+    SYNACK_OPT_REUSEADDR,
     SYNACK_OPT_LINGER,    /* -1 off; 0 close() aborts; >0 accepted, as Linux (seconds) */
     SYNACK_OPT_MAXSEG,    /* clamp our MSS */
     SYNACK_OPT_KEEPALIVE, /* 1 = on (RFC 1122 §4.2.3.6) */
@@ -224,7 +249,27 @@ enum synack_opt {
      * probe) may go without progress before the connection is given up with ETIMEDOUT;
      * 0 (the default) leaves it to the retry counts. */
     SYNACK_OPT_USER_TIMEOUT,
+    /* Linux's TCP_CORK: 1 holds partial segments (full ones go) until it is set to 0,
+     * or about an RTO (at least 200 ms, Linux's ceiling) has passed with nothing in
+     * flight. Setting SYNACK_OPT_NODELAY to 1 pushes what is held once. */
+    SYNACK_OPT_CORK,
+    /* Linux's TCP_NOTSENT_LOWAT, bytes: the socket takes data (and is SYNACK_EV_WRITABLE)
+     * only while fewer than this many queued bytes are not yet sent; 0 (the default):
+     * no limit but the buffer. */
+    SYNACK_OPT_NOTSENT_LOWAT,
+    /* Read only: the bytes ready to be read now (Linux's TCP_INQ hint, SIOCINQ). */
+    SYNACK_OPT_INQ,
+    /* Congestion control of this socket (Linux's TCP_CONGESTION): SYNACK_CC_NEWRENO or
+     * SYNACK_CC_CUBIC; the default is the config's. On a live connection the algorithm's
+     * own state starts afresh, the window and threshold stay. Inherited from a listener. */
+    SYNACK_OPT_CONGESTION,
 };
+#define SYNACK_CC_NEWRENO 0
+#define SYNACK_CC_CUBIC   1
+/* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
+ * value it is given for its bookkeeping, synack takes the bytes themselves. */
+#define SYNACK_SNDBUF_MIN 2304
+#define SYNACK_RCVBUF_MIN 1152
 int synack_setopt(synack_stack *s, int sd, int opt, long value);
 int synack_getopt(synack_stack *s, int sd, int opt, long *value);
 
@@ -248,7 +293,35 @@ struct synack_sockinfo {
      * the connection then times out (as Linux's sk_err_soft). */
     int soft_error;
     uint32_t pmtu; /* the path MTU the connection uses (RFC 1191, RFC 4821) */
+
+    /* What Linux's struct tcp_info reports, as far as synack knows it (0 where it does not
+     * track a quantity yet, marked so). Segment counts are in send MSS units. */
+    uint8_t ca_state;           /* SYNACK_CA_*: Linux's tcpi_ca_state */
+    uint8_t backoff;            /* consecutive retransmission timeouts (RTO exponent) */
+    uint8_t probes;             /* zero-window or keepalive probes unanswered */
+    uint32_t ato_us;            /* the delayed-ACK timeout */
+    uint32_t unacked;           /* segments in flight (SND.NXT - SND.UNA) */
+    uint32_t sacked;            /* segments the peer reported holding beyond SND.UNA (SACK) */
+    uint32_t lost;              /* not tracked yet: 0 */
+    uint32_t retrans;           /* not tracked yet (segments retransmitted and unacked): 0 */
+    uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t rcv_space;         /* the receive buffer (SYNACK_OPT_RCVBUF) */
+    uint32_t advmss;            /* the MSS we advertised */
+    uint64_t min_rtt_us;        /* the smallest RTT sample; 0 before the first */
+    uint64_t bytes_retrans;     /* bytes of data sent again */
+    uint32_t notsent_bytes;     /* queued and never sent */
+    uint64_t delivery_rate;     /* not tracked yet: 0 (bytes per second) */
+    uint64_t busy_time_us;      /* not tracked yet: 0 */
+    uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
+    uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
+    uint32_t dsack_dups;        /* not tracked yet: 0 (D-SACK blocks received) */
+    uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
 };
+/* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
+#define SYNACK_CA_OPEN     0
+#define SYNACK_CA_DISORDER 1 /* duplicate ACKs seen, not yet in recovery */
+#define SYNACK_CA_RECOVERY 3 /* fast recovery (NewReno or SACK) */
+#define SYNACK_CA_LOSS     4 /* after a retransmission timeout */
 /* sd may also name a half-open connection, which holds no socket: a request descriptor,
  * max_sockets + the index of its record (the sd of its trace events). It reports state
  * SYN-RECEIVED, the endpoints, ISS/IRS, windows and options; it stops being valid when the

@@ -25,6 +25,20 @@ void ring_free(struct ring *r)
     r->cap = r->head = r->len = 0;
 }
 
+int ring_resize(struct ring *r, uint32_t cap)
+{
+    if (cap < r->len) return SYNACK_EINVAL;
+    if (cap == r->cap) return 0;
+    uint8_t *nb = malloc(cap ? cap : 1);
+    if (!nb) return SYNACK_ENOMEM;
+    if (r->buf) ring_peek(r, 0, nb, r->cap < cap ? r->cap : cap);
+    free(r->buf);
+    r->buf = nb;
+    r->cap = cap;
+    r->head = 0;
+    return 0;
+}
+
 void ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
 {
     uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);

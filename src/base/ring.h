@@ -1,7 +1,8 @@
 /*
  * base/ring.h - a fixed-size byte ring: the send buffer (unacknowledged + unsent data) and
  * the receive buffer (in-order data not yet read, with out-of-order data parked beyond it
- * at its offset, see reass.h). Sized once when the connection is set up; never grows.
+ * at its offset, see reass.h). Sized when the connection is set up; SO_SNDBUF/SO_RCVBUF on a
+ * live connection resize it (ring_resize), never below what it holds.
  */
 #ifndef SYNACK_BASE_RING_H
 #define SYNACK_BASE_RING_H
@@ -18,6 +19,10 @@ struct ring {
 
 int ring_init(struct ring *r, uint32_t cap); /* 0 or SYNACK_ENOMEM */
 void ring_free(struct ring *r);
+/* Moves the ring to a buffer of cap bytes, keeping its first min(old cap, cap) bytes from
+ * head (the bytes held and, for a receive ring, data parked beyond them): the caller
+ * makes sure nothing it needs lies past the new end. 0, or SYNACK_ENOMEM (unchanged). */
+int ring_resize(struct ring *r, uint32_t cap);
 static inline uint32_t ring_free_space(const struct ring *r)
 {
     return r->cap - r->len;

@@ -24,7 +24,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
     if (t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
     bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
                     !t->fin_queued && !sk->shut_wr;
-    if (can_send && t->snd.buf && ring_free_space(&t->snd) > 0) ev |= SYNACK_EV_WRITABLE;
+    if (can_send && tcp_snd_room(sk) > 0) ev |= SYNACK_EV_WRITABLE;
     if (t->state == SYNACK_CLOSED && sk->connected_reported) ev |= SYNACK_EV_CLOSED;
     if (t->state == SYNACK_TIME_WAIT) ev |= SYNACK_EV_CLOSED;
     return ev;

@@ -93,7 +93,7 @@ int synack_listen(synack_stack *st, int sd, int backlog)
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return 0;
     if (sk->tcb.state != SYNACK_CLOSED || !sk->bound) return SYNACK_EINVAL;
-    if (sock_lookup(st, sk->tcb.laddr, sk->tcb.lport, 0, 0)) return SYNACK_EADDRINUSE;
+    if (port_has_listener(st, sk->tcb.laddr, sk->tcb.lport)) return SYNACK_EADDRINUSE;
     if (backlog <= 0) backlog = 1;
     if ((uint32_t)backlog > st->cfg.max_backlog) backlog = (int)st->cfg.max_backlog;
     sk->backlog = (uint32_t)backlog;
@@ -165,11 +165,18 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16
 
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
 {
+    return synack_send_flags(st, sd, now, buf, len, 0);
+}
+
+long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len,
+                       unsigned flags)
+{
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
-    long r = tcp_user_send(st, sk, now, buf, len);
+    if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR)) return SYNACK_EINVAL;
+    long r = tcp_user_send(st, sk, now, buf, len, flags);
     sock_seen(st, sk);
     return r;
 }
@@ -246,22 +253,57 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     struct tcb *t = &sk->tcb;
-    bool fresh = t->state == SYNACK_CLOSED && !t->snd.buf;
     switch (opt) {
     case SYNACK_OPT_NODELAY:
         t->nodelay = v != 0;
-        /* Data Nagle held may go now: the next call that carries a clock sends it. */
-        if (t->nodelay) sock_want_output(st, sk);
+        /* Data Nagle held may go now: the next call that carries a clock sends it. As
+         * Linux (TCP_NAGLE_PUSH), that pushes what a cork or SYNACK_SEND_MORE holds, once. */
+        if (t->nodelay) {
+            t->more_una = t->snd_una - 1; /* the hold of SYNACK_SEND_MORE lapses */
+            t->cork_pushed = t->cork;
+            sock_want_output(st, sk);
+        }
+        return 0;
+    case SYNACK_OPT_NOTSENT_LOWAT:
+        if (v < 0 || v > (long)UINT32_MAX) return SYNACK_EINVAL;
+        t->notsent_lowat = (uint32_t)v;
+        sock_notify(st, sk); /* writable may have changed either way */
+        return 0;
+    case SYNACK_OPT_INQ:
+        return SYNACK_EINVAL; /* read only */
+    case SYNACK_OPT_CONGESTION: {
+        if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
+        const struct tcp_cc_ops *cc = tcp_cc_find(v == SYNACK_CC_CUBIC ? "cubic" : "newreno");
+        if (!cc) return SYNACK_EINVAL;
+        sk->cc = cc;
+        if (t->cc && t->cc != cc && t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) {
+            /* As Linux's tcp_reinit_congestion_control: the new algorithm starts its own
+             * state, the connection keeps its window. */
+            uint32_t cwnd = t->cwnd, ssthresh = t->ssthresh;
+            t->cc = cc;
+            cc->init(t);
+            t->cwnd = cwnd;
+            t->ssthresh = ssthresh;
+        } else {
+            t->cc = cc;
+        }
+        return 0;
+    }
+    case SYNACK_OPT_CORK:
+        t->cork = v != 0;
+        t->cork_pushed = false;
+        /* Uncorked: what waited goes, as Nagle allows. */
+        if (!t->cork) sock_want_output(st, sk);
         return 0;
     case SYNACK_OPT_SNDBUF:
-    case SYNACK_OPT_RCVBUF:
-        if (!fresh) return SYNACK_EINVAL;
-        if (v < 1024 || v > (1L << 30)) return SYNACK_EINVAL;
-        if (opt == SYNACK_OPT_SNDBUF)
-            sk->sndbuf = (uint32_t)v;
-        else
-            sk->rcvbuf = (uint32_t)v;
-        return 0;
+    case SYNACK_OPT_RCVBUF: {
+        /* At any time. Below the minimum is raised to it, as Linux does (its SOCK_MIN_SNDBUF
+         * and SOCK_MIN_RCVBUF, halved: Linux doubles what it is given, synack takes bytes). */
+        if (v < 0 || v > (1L << 30)) return SYNACK_EINVAL;
+        bool snd = opt == SYNACK_OPT_SNDBUF;
+        long min = snd ? SYNACK_SNDBUF_MIN : SYNACK_RCVBUF_MIN;
+        return tcp_user_set_buf(st, sk, snd, (uint32_t)(v < min ? min : v));
+    }
     case SYNACK_OPT_REUSEADDR:
         sk->reuseaddr = v != 0;
         return 0;
@@ -321,6 +363,20 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     switch (opt) {
     case SYNACK_OPT_NODELAY:
         *v = t->nodelay;
+        return 0;
+    case SYNACK_OPT_CORK:
+        *v = t->cork;
+        return 0;
+    case SYNACK_OPT_NOTSENT_LOWAT:
+        *v = t->notsent_lowat;
+        return 0;
+    case SYNACK_OPT_CONGESTION: {
+        const struct tcp_cc_ops *cc = sk->cc ? sk->cc : (t->cc ? t->cc : st->cc);
+        *v = cc == tcp_cc_find("cubic") ? SYNACK_CC_CUBIC : SYNACK_CC_NEWRENO;
+        return 0;
+    }
+    case SYNACK_OPT_INQ:
+        *v = t->rcv.buf && !sk->shut_rd ? t->rcv.len : 0;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;
@@ -404,5 +460,26 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->rcv_wscale = t->rcv_wscale;
     info->sack_ok = t->sack_ok;
     info->ts_ok = t->ts_ok;
+    /* Linux's tcp_info. */
+    info->ca_state = t->in_recovery   ? SYNACK_CA_RECOVERY
+                     : t->rtx_count   ? SYNACK_CA_LOSS
+                     : t->dupacks > 0 ? SYNACK_CA_DISORDER
+                                      : SYNACK_CA_OPEN;
+    info->backoff = (uint8_t)(t->rtx_count < 255 ? t->rtx_count : 255);
+    uint32_t probes = t->probes_unanswered > t->keep_probes ? t->probes_unanswered : t->keep_probes;
+    info->probes = (uint8_t)(probes < 255 ? probes : 255);
+    info->ato_us = (uint32_t)st->cfg.delack_us;
+    uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+    info->unacked = (tcp_flight(t) + mss - 1) / mss;
+    info->sacked = (reass_bytes(&t->sacked) + mss - 1) / mss;
+    info->reordering = 3;
+    info->rcv_space = sk->rcvbuf;
+    info->advmss = t->rcv_mss;
+    info->min_rtt_us = t->min_rtt;
+    info->bytes_retrans = t->bytes_retrans;
+    info->notsent_bytes = tcp_notsent(t);
+    info->rto_timeouts = t->rto_timeouts;
+    /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
+     * delivery_rate, busy/rwnd-limited/sndbuf-limited time, dsack_dups. */
     return 0;
 }

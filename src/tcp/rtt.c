@@ -22,6 +22,7 @@ void tcp_rtt_init(struct tcb *t, uint64_t initial_rto)
 void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_max)
 {
     if (r == 0) r = 1;
+    if (!t->min_rtt || r < t->min_rtt) t->min_rtt = r;
     if (!t->rtt_valid) {
         t->srtt = r;
         t->rttvar = r / 2;

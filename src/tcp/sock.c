@@ -80,15 +80,28 @@ struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport
 
 bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse)
 {
-    /* A bind() conflicts with any socket on the port, except TIME-WAIT entries when the
-     * caller asked for SO_REUSEADDR (RFC 9293 §3.4.2 leaves reuse to the implementation;
-     * this is the Berkeley rule). Linear, but bind() is not on the packet path. */
+    /* A bind() conflicts with any socket on the port. With SO_REUSEADDR (RFC 9293 §3.4.2
+     * leaves reuse to the implementation) Linux's rule: no conflict with a TIME-WAIT
+     * entry, nor with any socket that is not listening and asked for the option too (the
+     * connections of a server's earlier listener, which inherit it): only a LISTEN socket
+     * holds the port. Linear, but bind() is not on the packet path. */
     for (uint32_t i = 0; i < st->nsocks; i++) {
         const struct sock *sk = &st->socks[i];
         if (!sk->in_use || !sk->bound || sk->tcb.lport != lport) continue;
         if (sk->tcb.laddr != laddr && sk->tcb.laddr != 0 && laddr != 0) continue;
         if (reuse && sk->tcb.state == SYNACK_TIME_WAIT) continue;
+        if (reuse && sk->reuseaddr && sk->tcb.state != SYNACK_LISTEN) continue;
         return true;
+    }
+    return false;
+}
+
+bool port_has_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport)
+{
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        const struct sock *sk = &st->socks[i];
+        if (!sk->in_use || sk->tcb.state != SYNACK_LISTEN || sk->tcb.lport != lport) continue;
+        if (sk->tcb.laddr == laddr || sk->tcb.laddr == 0 || laddr == 0) return true;
     }
     return false;
 }

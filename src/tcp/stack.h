@@ -73,6 +73,7 @@ struct sock {
     int error;      /* the error that ended the connection, until read */
     int32_t linger; /* -1 off, else seconds (0 = close aborts) */
     uint32_t sndbuf, rcvbuf;
+    const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
 
     /* Listener: half-open connections (its requests, and a child between its birth and its
      * establishment) count against the backlog (n_syn), established ones wait in the
@@ -153,6 +154,9 @@ void sock_unhash(struct synack_stack *st, struct sock *sk);
 struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
                          uint16_t rport);
 bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse);
+/* A LISTEN socket holds this port (on this address or the wildcard): two sockets bound
+ * with SO_REUSEADDR may not both listen. */
+bool port_has_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
 /* Keeps the socket's heap entry at tcb_next_deadline() (out of the heap when none). */
 void timer_update(struct synack_stack *st, struct sock *sk);
 /* The socket's readiness may have changed: queue it (its listener, for a child not yet

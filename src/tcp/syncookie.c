@@ -81,7 +81,7 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
         if (cookie_mss[i] <= peer) idx = i;
     memset(c, 0, sizeof *c);
     c->mss = cookie_mss[idx];
-    c->ts_ok = o->has_ts;
+    c->ts_ok = o->has_ts && !st->cfg.no_timestamps;
     if (c->ts_ok) {
         /* Without timestamps there is nowhere to keep the other options: not offered. */
         c->sack_ok = o->sack_permitted;
@@ -108,7 +108,7 @@ bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *se
     memset(c, 0, sizeof *c);
     c->mss = cookie_mss[idx];
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
-    if (o->has_ts) {
+    if (o->has_ts && !st->cfg.no_timestamps) {
         /* The options come back in the echo of our SYN-ACK's TSval. */
         uint32_t bits = o->ts_ecr & TS_MASK;
         c->ts_ok = true;

@@ -123,6 +123,16 @@ struct tcb {
 
     /* Options set by the user. */
     bool nodelay, keepalive;
+    /* Corking (TCP_CORK, and a send with SYNACK_SEND_MORE that nothing was acknowledged
+     * since: more_una was SND.UNA then) and record ends (SYNACK_SEND_EOR): the sequence
+     * numbers where records end, oldest first, until acknowledged. */
+    bool cork, more;
+    bool cork_pushed; /* TCP_NODELAY set while corked: the cork holds nothing (Linux's
+                       * sticky TCP_NAGLE_PUSH) until set again */
+    uint32_t more_una;
+    uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT (SYNACK_OPT_NOTSENT_LOWAT); 0 = off */
+    uint8_t eor_n;
+    uint32_t eor[SYNACK_EOR_MAX];
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
     uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
@@ -136,6 +146,8 @@ struct tcb {
 
     /* Counters for synack_getinfo. */
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+    uint64_t bytes_retrans, min_rtt;
+    uint32_t rto_timeouts;
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error
@@ -269,11 +281,26 @@ uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
 /* User calls (tcp_user.c, RFC 9293 §3.10.1-6). */
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
-                   size_t len);
+                   size_t len, unsigned flags);
+/* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */
+bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
+/* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */
+static inline bool tcp_corked(const struct tcb *t)
+{
+    return (t->cork && !t->cork_pushed) || (t->more && t->snd_una == t->more_una);
+}
 long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len);
 int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_user_abort(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* SO_SNDBUF (snd) or SO_RCVBUF at any time: the size, and the ring resized when the
+ * connection has one. 0 or SYNACK_ENOMEM. */
+int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes);
+/* Bytes the application may still queue for sending: the buffer's room, none while the
+ * unsent bytes reach TCP_NOTSENT_LOWAT. */
+uint32_t tcp_snd_room(const struct sock *sk);
+/* Bytes queued and never sent (beyond SND.MAX: Linux's write_seq - snd_nxt). */
+uint32_t tcp_notsent(const struct tcb *t);
 
 /* The doors of a connection's life (tcp_conn.c). Change state (traced, readiness
  * updated): the only way a state changes after birth. */

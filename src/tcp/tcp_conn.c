@@ -41,8 +41,10 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
      * scaled window field down would move the right edge left, tcp_out.c rounds it up,
      * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never
      * passes the ring's end. The scale is the one tcb_setup chose from the buffer size,
-     * whether or not the peer agreed to scaling. */
-    uint32_t slack = 1u << tcp_rcv_wscale_for(sk->rcvbuf);
+     * whether or not the peer agreed to scaling (or the one a listener's SYN-ACK offered,
+     * if its buffer has shrunk since). */
+    uint8_t ws = tcp_rcv_wscale_for(sk->rcvbuf);
+    uint32_t slack = 1u << (t->rcv_wscale > ws ? t->rcv_wscale : ws);
     if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + slack) < 0) {
         ring_free(&t->snd);
         return SYNACK_ENOMEM;
@@ -63,7 +65,7 @@ void tcb_defaults(struct synack_stack *st, struct sock *sk)
     /* The smallest window scale that lets the whole receive buffer be advertised
      * (RFC 7323 §2.3, at most 14). */
     t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
-    t->cc = st->cc;
+    t->cc = sk->cc ? sk->cc : st->cc;
     t->rcv_mss = tcp_rcv_mss_for(st, t->user_mss);
     t->snd_mss = 536;
     tcp_rtt_init(t, st->cfg.rto_initial_us);

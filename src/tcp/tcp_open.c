@@ -99,7 +99,11 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->sndbuf = lsk->sndbuf;
     c->rcvbuf = lsk->rcvbuf;
     c->linger = lsk->linger;
+    c->reuseaddr = lsk->reuseaddr;
+    c->cc = lsk->cc;
     t->nodelay = lsk->tcb.nodelay;
+    t->cork = lsk->tcb.cork;
+    t->notsent_lowat = lsk->tcb.notsent_lowat;
     t->keepalive = lsk->tcb.keepalive;
     t->keep_idle_us = lsk->tcb.keep_idle_us;
     t->keep_intvl_us = lsk->tcb.keep_intvl_us;
@@ -310,6 +314,7 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
     struct tcp_peer_opts po = tcp_peer_opts_of(seg, true);
+    if (st->cfg.no_timestamps) po.ts_ok = false; /* our SYN offered none */
     tcb_take_options(st, t, now, &po);
     if (ack_ok) {
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third

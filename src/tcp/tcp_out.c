@@ -97,7 +97,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             h.opts.wscale = t->rcv_wscale;
         }
         if (active || t->sack_ok) h.opts.sack_permitted = true;
-        if (active || t->ts_ok) {
+        if ((active && !st->cfg.no_timestamps) || t->ts_ok) {
             h.opts.has_ts = true;
             h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = active ? 0 : t->ts_recent;
@@ -132,6 +132,7 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
+    if (len && retransmit) t->bytes_retrans += len;
     if (flags & SYNACK_TCP_ACK) {
         /* Any segment carrying an ACK satisfies a pending or delayed one. */
         t->ack_now = false;
@@ -332,6 +333,14 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
+        /* No segment crosses the end of a record (SYNACK_SEND_EOR, Linux's MSG_EOR). */
+        uint32_t rec_end;
+        bool at_eor = false;
+        if (len > 0 && tcp_eor_after(t, t->snd_nxt, &rec_end) &&
+            seq_leq(rec_end, t->snd_nxt + len)) {
+            len = rec_end - t->snd_nxt;
+            at_eor = true;
+        }
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
          * room for that last byte's sequence number. */
         bool fin = false;
@@ -351,10 +360,18 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             bool empties = t->snd_nxt + len == data_end;
             bool nagle_ok = t->nodelay || flight == 0 || seq_leq(t->snd_small_end, t->snd_una);
             bool half_wnd = t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2;
-            if (!(empties && nagle_ok) && !half_wnd) break;
+            /* The end of a record with more queued behind it goes (Linux pushes every
+             * skb but the last). A cork (TCP_CORK, SYNACK_SEND_MORE) holds the rest until
+             * it is lifted or the persist timer forces it out (Linux's 200 ms ceiling). */
+            bool record_done = at_eor && !empties;
+            if (!record_done && (tcp_corked(t) || (!(empties && nagle_ok) && !half_wnd))) break;
         }
         uint16_t flags = SYNACK_TCP_ACK;
-        if (len > 0 && t->snd_nxt + len == data_end) flags |= SYNACK_TCP_PSH;
+        /* PSH on the segment that empties the queue (unless more was announced,
+         * SYNACK_SEND_MORE), on the end of a record, and on what the persist timer forces
+         * out (as Linux's tcp_write_wakeup). */
+        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || t->force_push))
+            flags |= SYNACK_TCP_PSH;
         if (fin) flags |= SYNACK_TCP_FIN;
         bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
         int r = tcp_send_segment(st, sk, now, t->snd_nxt, len, flags, rexmit);

@@ -187,6 +187,7 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
                        .lport = seg->s->tcp.dport,
                        .rport = seg->s->tcp.sport};
     struct tcp_peer_opts o = tcp_peer_opts_of(seg, true);
+    if (st->cfg.no_timestamps) o.ts_ok = false;
     rq->peer_mss = o.mss;
     rq->wscale_ok = o.wscale_ok;
     rq->snd_wscale = o.wscale;

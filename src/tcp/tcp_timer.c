@@ -49,6 +49,7 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->t_rtx = 0;
     t->rtx_count++;
     st->stats.rto_timeouts++;
+    t->rto_timeouts++;
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED) {
         uint32_t retries = t->passive ? st->cfg.synack_retries : st->cfg.syn_retries;
         if (t->rtx_count > retries) {

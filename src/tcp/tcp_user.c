@@ -31,8 +31,100 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     return SYNACK_EINPROGRESS;
 }
 
+/* The receive ring a connection needs: its buffer plus the slack of its window scale, and
+ * never less than what it holds and was promised (the bytes unread and the window last
+ * advertised, RFC 9293 §3.8.6: a window is not taken back). */
+static uint32_t rcv_ring_need(const struct sock *sk)
+{
+    const struct tcb *t = &sk->tcb;
+    uint8_t ws = tcp_rcv_wscale_for(sk->rcvbuf);
+    uint32_t slack = 1u << (t->rcv_wscale > ws ? t->rcv_wscale : ws);
+    uint32_t want = sk->rcvbuf + slack;
+    uint32_t held = t->rcv.len + tcp_rcv_wnd_offered(t);
+    return want > held ? want : held;
+}
+
+/* A ring bigger than its buffer asks for (SO_SNDBUF/SO_RCVBUF lowered on a live
+ * connection, and more was held then) shrinks once what it holds allows. */
+static void rings_settle(struct sock *sk)
+{
+    struct tcb *t = &sk->tcb;
+    if (t->snd.buf && t->snd.cap > sk->sndbuf && t->snd.len <= sk->sndbuf)
+        (void)ring_resize(&t->snd, sk->sndbuf); /* no memory: stays as it was */
+    if (t->rcv.buf && t->rcv.cap > rcv_ring_need(sk)) (void)ring_resize(&t->rcv, rcv_ring_need(sk));
+}
+
+int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t old = snd ? sk->sndbuf : sk->rcvbuf;
+    if (snd)
+        sk->sndbuf = bytes;
+    else
+        sk->rcvbuf = bytes;
+    /* Before the rings exist (a fresh socket, a listener, whose children inherit the size)
+     * the size is all there is; the window scale a SYN offers is chosen from it. */
+    struct ring *r = snd ? &t->snd : &t->rcv;
+    if (!r->buf) return 0;
+    /* A live connection: grow now (what is queued stays), shrink down to what is held;
+     * the rest of a shrink waits for the ring to drain (rings_settle). The window scale
+     * stays the one the SYN carried (RFC 7323 §2.2): a receive buffer beyond its reach is
+     * advertised as 65535 << scale at most (tcp_out.c). */
+    uint32_t cap = snd ? (bytes > t->snd.len ? bytes : t->snd.len) : rcv_ring_need(sk);
+    if (cap > r->cap || cap < r->cap) {
+        if (ring_resize(r, cap) < 0) {
+            if (snd)
+                sk->sndbuf = old;
+            else
+                sk->rcvbuf = old;
+            return SYNACK_ENOMEM;
+        }
+    }
+    /* More room may make the socket writable, or open the window: a later ACK says so. */
+    sock_notify(st, sk);
+    return 0;
+}
+
+/* Bytes the application may still queue: the buffer's size less what it holds. */
+uint32_t tcp_notsent(const struct tcb *t)
+{
+    uint32_t end = t->snd_buf_seq + t->snd.len;
+    return t->snd.buf && seq_gt(end, t->snd_max) ? end - t->snd_max : 0;
+}
+
+uint32_t tcp_snd_room(const struct sock *sk)
+{
+    const struct tcb *t = &sk->tcb;
+    if (!t->snd.buf) return 0;
+    if (t->notsent_lowat && tcp_notsent(t) >= t->notsent_lowat) return 0;
+    uint32_t lim = sk->sndbuf < t->snd.cap ? sk->sndbuf : t->snd.cap;
+    return lim > t->snd.len ? lim - t->snd.len : 0;
+}
+
+/* Forgets the record ends the peer has acknowledged. */
+static void eor_prune(struct tcb *t)
+{
+    uint8_t k = 0;
+    while (k < t->eor_n && seq_leq(t->eor[k], t->snd_una)) k++;
+    if (k == 0) return;
+    memmove(t->eor, t->eor + k, (size_t)(t->eor_n - k) * sizeof t->eor[0]);
+    t->eor_n = (uint8_t)(t->eor_n - k);
+}
+
+bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end)
+{
+    eor_prune(t);
+    for (uint8_t i = 0; i < t->eor_n; i++) {
+        if (seq_gt(t->eor[i], seq)) {
+            *end = t->eor[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
-                   size_t len)
+                   size_t len, unsigned flags)
 {
     struct tcb *t = &sk->tcb;
     if (sk->error) return sk->error;
@@ -51,8 +143,23 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
         return SYNACK_EPIPE;
     }
     if (len > UINT32_MAX) len = UINT32_MAX;
-    uint32_t n = ring_write(&t->snd, buf, (uint32_t)len);
+    rings_settle(sk);
+    bool eor = (flags & SYNACK_SEND_EOR) != 0;
+    if (eor) {
+        eor_prune(t);
+        if (t->eor_n == SYNACK_EOR_MAX) return SYNACK_EAGAIN;
+    }
+    uint32_t room = tcp_snd_room(sk);
+    uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
+    /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:
+     * tcp_push with TCP_NAGLE_CORK for this push only). */
+    t->more = (flags & SYNACK_SEND_MORE) != 0;
+    t->more_una = t->snd_una;
+    if (eor && n == len) {
+        uint32_t end = t->snd_buf_seq + t->snd.len;
+        if (t->eor_n == 0 || t->eor[t->eor_n - 1] != end) t->eor[t->eor_n++] = end;
+    }
     sock_want_output(st, sk);
     return (long)n;
 }
@@ -63,6 +170,7 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
     if (t->rcv.buf && t->rcv.len > 0) {
         uint32_t adv = tcp_rcv_wnd_offered(t);
         uint32_t n = ring_read(&t->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+        rings_settle(sk);
         /* Window update (RFC 9293 §3.8.6.2.2 with §3.8.6.3): when the window the peer was
          * last told has run low (under two segments, or an eighth of the ring) and reading
          * opens it by at least min(half the ring, two segments), say so at once rather than

@@ -30,6 +30,8 @@
  *                   with --local_ip=192.168.0.1; prefix 0 puts every remote on-link)
  *   mtu=N rcvbuf=N sndbuf=N msl=MS rto_min=MS rto_initial=MS delack=MS
  *   syn_retries=N data_retries=N
+ *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
+ *   ts=0            no timestamp option (Linux's tcp_timestamps=0)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
  *                   hanging it (packetdrill has no time-out of its own in this mode)
@@ -140,7 +142,10 @@ struct pd_fd {
     bool connecting; /* a non-blocking connect() is under way (Linux's SS_CONNECTING) */
     bool listening;
     bool shut_rd, shut_wr;
-    bool err_taken;      /* the error that ended the connection was reported once already */
+    bool err_taken; /* the error that ended the connection was reported once already */
+    bool inq;       /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
+    /* IP-level options synack has no use for, accepted and read back as Linux does. */
+    int ip_tos, ip_mtu_discover, ip_freebind;
     struct pd_epoll *ep; /* PD_EPOLL */
 };
 
@@ -560,6 +565,7 @@ static void take_error(struct pd *p, struct pd_fd *f)
 static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
@@ -604,11 +610,17 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
+    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
+    /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
+     * queued (synack takes the flag on the call that queues the last byte). */
+    unsigned sflags =
+        ((flags & MSG_MORE) ? SYNACK_SEND_MORE : 0u) | ((flags & MSG_EOR) ? SYNACK_SEND_EOR : 0u);
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
     while (f) {
-        long n = synack_send(p->st, f->sd, now_us(), (const char *)buf + done, len - (size_t)done);
+        long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
+                                   len - (size_t)done, sflags);
         settle(p);
         if (n >= 0) {
             done += n;
@@ -707,14 +719,47 @@ static ssize_t pd_readv(void *ud, int fd, const struct iovec *iov, int n)
     return recv_iov(p, fd, iov, n, 0);
 }
 
+/* Linux's tcp_inq_hint(): the bytes left to read, and 1 at the end of the stream when
+ * none are (so that a reader knows to read once more and see it). */
+static int inq_hint(struct pd *p, struct pd_fd *f)
+{
+    long v = 0;
+    struct synack_sockinfo info;
+    if (synack_getopt(p->st, f->sd, SYNACK_OPT_INQ, &v) < 0) return 0;
+    if (v == 0 && synack_getinfo(p->st, f->sd, &info) == 0) {
+        int s = info.state;
+        if (s == SYNACK_CLOSE_WAIT || s == SYNACK_CLOSING || s == SYNACK_LAST_ACK ||
+            s == SYNACK_TIME_WAIT || s == SYNACK_CLOSED)
+            v = 1;
+    }
+    return (int)v;
+}
+
 static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
 {
+    struct pd *p = ud;
     if (!msg) return fail(EFAULT);
     ssize_t r = recv_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
     if (r >= 0) {
+        size_t room = msg->msg_controllen;
         msg->msg_namelen = 0;
         msg->msg_controllen = 0;
         msg->msg_flags = 0;
+        pthread_mutex_lock(&p->mu);
+        struct pd_fd *f = sock_fd(p, fd);
+        if (f && f->inq && msg->msg_control && room >= CMSG_SPACE(sizeof(int))) {
+            /* TCP_INQ: one control message, TCP_CM_INQ, with the bytes left. */
+            struct cmsghdr *c = (struct cmsghdr *)msg->msg_control;
+            int inq = inq_hint(p, f);
+            c->cmsg_level = SOL_TCP;
+            c->cmsg_type = TCP_CM_INQ;
+            c->cmsg_len = CMSG_LEN(sizeof inq);
+            memcpy(CMSG_DATA(c), &inq, sizeof inq);
+            msg->msg_controllen = CMSG_SPACE(sizeof inq);
+        } else if (f && f->inq && msg->msg_control && room > 0) {
+            msg->msg_flags |= MSG_CTRUNC;
+        }
+        pthread_mutex_unlock(&p->mu);
     }
     return r;
 }
@@ -899,6 +944,99 @@ static int pd_shutdown(void *ud, int fd, int how)
     return r < 0 ? -1 : 0;
 }
 
+/* ---- TCP_INFO ---------------------------------------------------------------------------- */
+/* Linux's struct tcp_info (include/uapi/linux/tcp.h), field for field up to
+ * tcpi_total_rto_time; getsockopt copies as much as the caller's buffer takes, as Linux
+ * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
+struct pd_tcp_info {
+    uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
+    uint8_t tcpi_wscale; /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
+    uint8_t tcpi_app_limited;
+    uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+    uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
+    uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv, tcpi_last_ack_recv;
+    uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar, tcpi_snd_ssthresh;
+    uint32_t tcpi_snd_cwnd, tcpi_advmss, tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
+    uint32_t tcpi_total_retrans;
+    uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked, tcpi_bytes_received;
+    uint32_t tcpi_segs_out, tcpi_segs_in, tcpi_notsent_bytes, tcpi_min_rtt;
+    uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
+    uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
+    uint32_t tcpi_delivered, tcpi_delivered_ce;
+    uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+    uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd, tcpi_rcv_wnd;
+    uint32_t tcpi_rehash;
+    uint16_t tcpi_total_rto, tcpi_total_rto_recoveries;
+    uint32_t tcpi_total_rto_time;
+};
+
+/* Linux's TCP state numbers (include/net/tcp_states.h). */
+static uint8_t linux_state(int s)
+{
+    static const uint8_t map[] = {
+        [SYNACK_CLOSED] = 7,       [SYNACK_LISTEN] = 10,     [SYNACK_SYN_SENT] = 2,
+        [SYNACK_SYN_RECEIVED] = 3, [SYNACK_ESTABLISHED] = 1, [SYNACK_FIN_WAIT_1] = 4,
+        [SYNACK_FIN_WAIT_2] = 5,   [SYNACK_CLOSE_WAIT] = 8,  [SYNACK_CLOSING] = 11,
+        [SYNACK_LAST_ACK] = 9,     [SYNACK_TIME_WAIT] = 6,
+    };
+    return s >= 0 && (size_t)s < sizeof map ? map[s] : 7;
+}
+
+static uint32_t clamp_u32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *ti)
+{
+    memset(ti, 0, sizeof *ti);
+    uint32_t mss = in->snd_mss ? in->snd_mss : 1;
+    ti->tcpi_state = linux_state(in->state);
+    ti->tcpi_ca_state = in->ca_state;
+    ti->tcpi_retransmits = in->backoff;
+    ti->tcpi_probes = in->probes;
+    ti->tcpi_backoff = in->backoff;
+    ti->tcpi_options = (uint8_t)((in->ts_ok ? 1 : 0) | (in->sack_ok ? 2 : 0) |
+                                 (in->snd_wscale || in->rcv_wscale ? 4 : 0));
+    ti->tcpi_wscale = (uint8_t)((in->snd_wscale & 0xf) | (in->rcv_wscale & 0xf) << 4);
+    ti->tcpi_rto = clamp_u32(in->rto_us);
+    ti->tcpi_ato = in->ato_us;
+    ti->tcpi_snd_mss = in->snd_mss;
+    ti->tcpi_rcv_mss = in->rcv_mss;
+    ti->tcpi_unacked = in->unacked;
+    ti->tcpi_sacked = in->sacked;
+    ti->tcpi_lost = in->lost;
+    ti->tcpi_retrans = in->retrans;
+    ti->tcpi_pmtu = in->pmtu;
+    ti->tcpi_rcv_ssthresh = in->rcv_wnd;
+    ti->tcpi_rtt = clamp_u32(in->srtt_us);
+    ti->tcpi_rttvar = clamp_u32(in->rttvar_us);
+    /* Linux counts both windows in segments; an unset ssthresh is TCP_INFINITE_SSTHRESH. */
+    ti->tcpi_snd_ssthresh =
+        in->ssthresh / mss >= 0x7fffffffu / 1460 ? 0x7fffffffu : in->ssthresh / mss;
+    ti->tcpi_snd_cwnd = in->cwnd / mss;
+    ti->tcpi_advmss = in->advmss;
+    ti->tcpi_reordering = in->reordering;
+    ti->tcpi_rcv_space = in->rcv_space;
+    ti->tcpi_total_retrans = clamp_u32(in->retransmits);
+    ti->tcpi_bytes_acked = in->bytes_acked;
+    ti->tcpi_bytes_received = in->bytes_received;
+    ti->tcpi_segs_out = clamp_u32(in->segs_out);
+    ti->tcpi_segs_in = clamp_u32(in->segs_in);
+    ti->tcpi_notsent_bytes = in->notsent_bytes;
+    ti->tcpi_min_rtt = in->min_rtt_us ? clamp_u32(in->min_rtt_us) : UINT32_MAX;
+    ti->tcpi_delivery_rate = in->delivery_rate;
+    ti->tcpi_busy_time = in->busy_time_us;
+    ti->tcpi_rwnd_limited = in->rwnd_limited_us;
+    ti->tcpi_sndbuf_limited = in->sndbuf_limited_us;
+    ti->tcpi_bytes_sent = in->bytes_sent;
+    ti->tcpi_bytes_retrans = in->bytes_retrans;
+    ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_snd_wnd = in->snd_wnd;
+    ti->tcpi_rcv_wnd = in->rcv_wnd;
+    ti->tcpi_total_rto = (uint16_t)(in->rto_timeouts > 65535 ? 65535 : in->rto_timeouts);
+}
+
 /* ---- socket options ------------------------------------------------------------------ */
 /* The synack option for a Linux (level, name), or 0. */
 static int map_opt(int level, int name)
@@ -920,6 +1058,12 @@ static int map_opt(int level, int name)
         switch (name) {
         case TCP_NODELAY:
             return SYNACK_OPT_NODELAY;
+        case TCP_CORK:
+            return SYNACK_OPT_CORK;
+        case TCP_NOTSENT_LOWAT:
+            return SYNACK_OPT_NOTSENT_LOWAT;
+        case TCP_USER_TIMEOUT:
+            return SYNACK_OPT_USER_TIMEOUT;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
@@ -933,11 +1077,50 @@ static int map_opt(int level, int name)
     return 0;
 }
 
+/* The IP-level options the plug-in keeps itself (synack has nothing to do with them), or
+ * NULL. */
+static int *ip_opt(struct pd_fd *f, int level, int name)
+{
+    if (level != IPPROTO_IP) return NULL;
+    switch (name) {
+    case IP_TOS:
+        return &f->ip_tos;
+    case IP_MTU_DISCOVER:
+        return &f->ip_mtu_discover;
+    case IP_FREEBIND:
+        return &f->ip_freebind;
+    }
+    return NULL;
+}
+
+/* TCP_CONGESTION: Linux's names for synack's algorithms. */
+static int cc_of_name(const char *name, size_t n)
+{
+    char b[16];
+    if (n >= sizeof b) n = sizeof b - 1;
+    memcpy(b, name, n);
+    b[n] = 0;
+    if (!strcmp(b, "reno") || !strcmp(b, "newreno")) return SYNACK_CC_NEWRENO;
+    if (!strcmp(b, "cubic")) return SYNACK_CC_CUBIC;
+    return -1;
+}
+
 static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val, socklen_t len)
 {
     struct pd *p = ud;
     int opt = map_opt(level, name);
     long v;
+    if (!val && len > 0) return fail(EFAULT);
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+        int cc = val && len > 0 ? cc_of_name(val, (size_t)len) : -1;
+        if (cc < 0) return fail(ENOENT); /* Linux: no such algorithm */
+        pthread_mutex_lock(&p->mu);
+        struct pd_fd *f = sock_fd(p, fd);
+        int r = f ? synack_setopt(p->st, f->sd, SYNACK_OPT_CONGESTION, cc) : -1;
+        if (f && r < 0) errno = to_errno(r);
+        pthread_mutex_unlock(&p->mu);
+        return r < 0 ? -1 : 0;
+    }
     if (opt == SYNACK_OPT_LINGER) {
         struct linger l;
         if (!val || len < (socklen_t)sizeof l) return fail(EINVAL);
@@ -945,14 +1128,37 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         v = l.l_onoff ? l.l_linger : -1;
     } else {
         int i;
-        if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
-        memcpy(&i, val, sizeof i);
-        v = i;
+        if (level == IPPROTO_IP && len >= 1 && len < (socklen_t)sizeof i) {
+            v = *(const unsigned char *)val; /* Linux's IP options also take one byte */
+        } else {
+            if (!val || len < (socklen_t)sizeof i) return fail(EINVAL);
+            memcpy(&i, val, sizeof i);
+            v = i;
+        }
+        /* Linux reads TCP_NOTSENT_LOWAT as unsigned (0xffffffff: no limit). */
+        if (opt == SYNACK_OPT_NOTSENT_LOWAT) v = (long)(uint32_t)v;
+        /* Linux keeps twice what SO_SNDBUF/SO_RCVBUF ask for (the other half pays for its
+         * bookkeeping) and reports that: synack takes the bytes themselves, and raises
+         * values below Linux's minimum (4608 and 2304, doubled) itself. */
     }
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     int r = -1;
-    if (f) {
+    int *ip = f ? ip_opt(f, level, name) : NULL;
+    if (f && level == IPPROTO_TCP && name == TCP_INQ) {
+        /* Linux: a flag for recvmsg()'s control message (the hint itself is SIOCINQ's). */
+        f->inq = v != 0;
+        r = 0;
+    } else if (ip) {
+        /* Accepted and remembered: IP_TOS keeps its DSCP bits (Linux leaves TCP's ECN bits
+         * to the stack), IP_MTU_DISCOVER takes IP_PMTUDISC_DONT..OMIT. */
+        if (name == IP_MTU_DISCOVER && (v < 0 || v > 5)) {
+            errno = EINVAL;
+        } else {
+            *ip = name == IP_TOS ? (int)(v & 0xfc) : name == IP_FREEBIND ? v != 0 : (int)v;
+            r = 0;
+        }
+    } else if (f) {
         r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
         settle(p); /* TCP_NODELAY may let held data go */
         if (r < 0) errno = to_errno(r);
@@ -963,7 +1169,8 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
 
 static int put_int(void *val, socklen_t *len, int v)
 {
-    if (!val || !len || *len < (socklen_t)sizeof v) return fail(EINVAL);
+    if (!val || !len) return fail(EFAULT);
+    if (*len < (socklen_t)sizeof v) return fail(EINVAL);
     memcpy(val, &v, sizeof v);
     *len = sizeof v;
     return 0;
@@ -986,6 +1193,49 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         r = put_int(val, len, SOCK_STREAM);
         goto out;
     }
+    if (level == IPPROTO_TCP && name == TCP_INQ) {
+        r = put_int(val, len, f->inq);
+        goto out;
+    }
+    if (ip_opt(f, level, name)) {
+        r = put_int(val, len, *ip_opt(f, level, name));
+        goto out;
+    }
+    if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+        long cc = 0;
+        synack_getopt(p->st, f->sd, SYNACK_OPT_CONGESTION, &cc);
+        const char *nm = cc == SYNACK_CC_CUBIC ? "cubic" : "reno";
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        /* Linux copies at most TCP_CA_NAME_MAX (16) bytes, NUL-padded. */
+        char b[16] = {0};
+        memcpy(b, nm, strlen(nm));
+        size_t n = (size_t)*len < sizeof b ? (size_t)*len : sizeof b;
+        memcpy(val, b, n);
+        *len = (socklen_t)n;
+        r = 0;
+        goto out;
+    }
+    if (level == IPPROTO_TCP && name == TCP_INFO) {
+        struct synack_sockinfo in;
+        struct pd_tcp_info ti;
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        if (synack_getinfo(p->st, f->sd, &in) < 0) {
+            errno = EBADF;
+            goto out;
+        }
+        fill_tcp_info(&in, &ti);
+        size_t n = (size_t)*len < sizeof ti ? (size_t)*len : sizeof ti;
+        memcpy(val, &ti, n);
+        *len = (socklen_t)n;
+        r = 0;
+        goto out;
+    }
     int opt = map_opt(level, name);
     long v = 0;
     int e = opt ? synack_getopt(p->st, f->sd, opt, &v) : SYNACK_ENOPROTOOPT;
@@ -993,7 +1243,9 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         errno = to_errno(e);
     } else if (opt == SYNACK_OPT_LINGER) {
         struct linger l = {.l_onoff = v >= 0, .l_linger = v >= 0 ? (int)v : 0};
-        if (!val || !len || *len < (socklen_t)sizeof l) {
+        if (!val || !len) {
+            errno = EFAULT;
+        } else if (*len < (socklen_t)sizeof l) {
             errno = EINVAL;
         } else {
             memcpy(val, &l, sizeof l);
@@ -1001,6 +1253,8 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             r = 0;
         }
     } else {
+        if (opt == SYNACK_OPT_SNDBUF || opt == SYNACK_OPT_RCVBUF)
+            v = v > INT32_MAX / 2 ? INT32_MAX : v * 2;
         r = put_int(val, len, (int)v);
     }
 out:
@@ -1380,6 +1634,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
                 if (!p->trace) die("cannot open trace file", v);
                 p->trace_close = true;
             }
+        } else if (!strcmp(w, "cc")) {
+            if (strcmp(v, "cubic") != 0 && strcmp(v, "newreno") != 0 && strcmp(v, "reno") != 0)
+                die("unknown congestion control (cubic or newreno)", v);
+            c->cc = !strcmp(v, "cubic") ? "cubic" : "newreno";
         } else if (!strcmp(w, "pcap")) {
             *pcap_path = flags + (v - copy); /* the same text inside the caller's string */
         } else if (!parse_u64(v, &x)) {
@@ -1402,6 +1660,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->syn_retries = (uint32_t)x;
         } else if (!strcmp(w, "data_retries")) {
             c->data_retries = (uint32_t)x;
+        } else if (!strcmp(w, "ts")) {
+            c->no_timestamps = x == 0;
         } else if (!strcmp(w, "wait")) {
             p->wait_us = x * 1000000u;
         } else {
