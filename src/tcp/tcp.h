@@ -99,6 +99,9 @@ struct tcb {
     uint32_t cwnd, ssthresh, bytes_acked_ca;
     uint32_t dupacks, recover;
     bool in_recovery;
+    /* Limited transmit (RFC 3042): bytes sent beyond cwnd on the first two duplicate ACKs
+     * of this episode, left out of ssthresh's FlightSize (RFC 5681 §3.2 step 2). */
+    uint32_t lt_sent;
     /* Eifel (RFC 3522, RFC 4015): the window before a fast retransmission's reduction and
      * the timestamp it went out with, to undo the reduction if it proves spurious. */
     bool undo_ok;

@@ -86,6 +86,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         }
     } else {
         t->dupacks = 0;
+        t->lt_sent = 0;
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
         if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
     }
@@ -114,6 +115,7 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     t->dupacks++;
+    if (t->dupacks == 1) t->lt_sent = 0; /* a new episode: limited transmit starts afresh */
     if (t->in_recovery) {
         /* NewReno: each dup ACK means a segment has left the network (RFC 6582 §3.2 step
          * 3). Bounded by what could be in flight (ssthresh of new data beside the flight):
@@ -139,6 +141,7 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     t->undo_ssthresh = t->ssthresh;
     t->undo_ts = tcp_ts_now(t, now);
     t->ssthresh = t->cc->ssthresh(t);
+    t->lt_sent = 0;
     st->stats.fast_retransmits++;
     t->dupacks = 0;
     if (t->sack_ok && t->sacked.n > 0) {

@@ -328,7 +328,14 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t flight = tcp_flight(t);
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
-        uint32_t cwnd_room = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        uint32_t cwnd = t->cwnd;
+        /* Limited transmit (RFC 3042 §2): the first and second duplicate ACKs each let one
+         * new segment go beyond cwnd (FlightSize at most cwnd + 2 SMSS), cwnd unchanged,
+         * so that a small window still gets the three duplicate ACKs fast retransmit
+         * needs. Only new data: not while going back after a timeout. */
+        bool lt = !t->in_recovery && t->dupacks > 0 && t->dupacks < 3 && t->snd_nxt == t->snd_max;
+        if (lt) cwnd += t->dupacks * (uint32_t)t->snd_mss;
+        uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
@@ -364,6 +371,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             break;
         }
         t->force_push = false;
+        if (lt && flight + len > t->cwnd) t->lt_sent += len;
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (rexmit) {
             t->retransmits++;

@@ -355,16 +355,66 @@ TEST(loss_right_after_recovery_ends_fast_retransmits)
     deliver(&p, 2);
     deliver(&p, 3);
     ASSERT_EQ(stats(&p).fast_retransmits, 1);
-    for (int i = 4; i < 10; i++) deliver(&p, i);
+    /* Limited transmit sent 10 and 11 on the first two duplicate ACKs: recover is 12. */
+    for (int i = 4; i < 12; i++) deliver(&p, i);
     p.f.now += 1 * MS;
-    /* The retransmitted segment 0 arrives: the ACK reaches recover (segment 10). */
+    /* The retransmitted segment 0 arrives: the ACK reaches recover (segment 12). */
     deliver(&p, 0);
-    /* Segment 10, the first after it, is lost; 11..16 arrive (SACKed). */
+    /* Segment 12, the first after it, is lost; 13..18 arrive (SACKed). */
     p.f.now += 1 * MS;
     int from = p.nsent;
-    for (int i = 11; i < 17; i++) deliver(&p, i);
+    for (int i = 13; i < 19; i++) deliver(&p, i);
     ASSERT_EQ(stats(&p).fast_retransmits, 2);
-    ASSERT(sent_after(&p, from, 10));
+    ASSERT(sent_after(&p, from, 12));
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* ---- limited transmit (RFC 3042) ------------------------------------------------------ */
+
+/* A first recovery leaves cwnd = ssthresh = 4 segments (8 in flight, halved). */
+static void shrink_cwnd_to_4(struct peer *p)
+{
+    write_segs(p, 8);
+    ASSERT_EQ(peer_take(p), 8);
+    p->f.now += 1 * MS;
+    for (int i = 1; i < 8; i++) deliver(p, i);
+    ASSERT_EQ(stats(p).fast_retransmits, 1);
+    p->f.now += 1 * MS;
+    deliver(p, 0);
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(in.cwnd, 4 * in.snd_mss);
+}
+
+TEST(limited_transmit_sends_one_new_segment_per_early_dup_ack)
+{
+    /* Four segments in flight (cwnd 4), the first lost, the peer's window open and more
+     * data queued: the first and second duplicate ACKs each release one new segment (RFC
+     * 3042 §2) without changing cwnd; the third starts fast retransmit. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    shrink_cwnd_to_4(&p);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 4); /* 8..11 */
+    uint32_t cwnd = tcpf_info(&p.f).cwnd;
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    ASSERT_EQ(deliver(&p, 9), 1);
+    ASSERT_EQ(p.sent[from], 12);
+    ASSERT_EQ(tcpf_info(&p.f).cwnd, cwnd);
+    ASSERT_EQ(deliver(&p, 10), 1);
+    ASSERT_EQ(p.sent[from + 1], 13);
+    ASSERT_EQ(tcpf_info(&p.f).cwnd, cwnd);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    from = p.nsent;
+    deliver(&p, 11);
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT(p.nsent > from);
+    ASSERT_EQ(p.sent[from], 8);
+    /* RFC 5681 §3.2 step 2: ssthresh comes from the flight before limited transmit (4
+     * segments: ssthresh 2), not from the 6 in flight after it. */
+    ASSERT_EQ(tcpf_info(&p.f).ssthresh, 2 * p.mss);
     ASSERT_EQ(stats(&p).rto_timeouts, 0);
     tcpf_free(&p.f);
 }
