@@ -253,7 +253,8 @@ uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss);
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
 bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
-bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
+/* NextSeg's retransmission (RFC 6675 §4): rule (1) with lost_only, else rule (3). */
+bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len);
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
 

@@ -269,6 +269,32 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     return len;
 }
 
+/* SACK recovery's retransmissions (RFC 6675 §5 step C) while the pipe leaves room for a
+ * segment: the holes NextSeg returns, by rule (1) when lost_only, else by rule (3). */
+static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, bool sack_rec,
+                        bool lost_only, uint32_t seg_max)
+{
+    struct tcb *t = &sk->tcb;
+    for (int guard = 0; sack_rec && guard < 100000; guard++) {
+        uint32_t hole, hole_len;
+        if (outq_full(&st->outq)) {
+            sock_want_output(st, sk);
+            break;
+        }
+        if (tcp_sack_pipe(t) + seg_max > t->cwnd ||
+            !tcp_sack_next_hole(t, lost_only, &hole, &hole_len))
+            break;
+        uint32_t len = u32min(hole_len, seg_max);
+        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
+        t->high_rxt = hole + len; /* (C.2) */
+        t->retransmits++;
+        st->stats.retransmits++;
+        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
+         * (or waited for) a retransmission, so it is no sample. */
+        t->rtt_timing = false;
+    }
+}
+
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
@@ -298,23 +324,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     bool sack_rec = t->in_recovery && t->sack_recovery;
     uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
-     * retransmit the next lost hole; when none is left, send new data below. */
-    for (int guard = 0; sack_rec && guard < 100000; guard++) {
-        uint32_t hole, hole_len;
-        if (outq_full(&st->outq)) {
-            sock_want_output(st, sk);
-            break;
-        }
-        if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
-        uint32_t len = u32min(hole_len, seg_max);
-        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
-        t->high_rxt = hole + len;
-        t->retransmits++;
-        st->stats.retransmits++;
-        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
-         * (or waited for) a retransmission, so it is no sample. */
-        t->rtt_timing = false;
-    }
+     * retransmit the next lost hole (NextSeg rule 1); when none is left, send new data
+     * below (rule 2), and then holes not yet deemed lost (rule 3, after the loop). */
+    sack_rexmit(st, sk, now, sack_rec, true, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false;
     for (int guard = 0; guard < 100000; guard++) {
@@ -392,6 +404,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (fin) break;
     }
 
+    /* RFC 6675 NextSeg (3): no lost hole and no new data could go, yet the pipe has
+     * room: the first unSACKed segment above HighRxt below the highest SACKed byte goes.
+     * Without it, holes with fewer than DupThresh segments SACKed above them (a partial
+     * ACK near the tail, an application-limited flight) wait for the RTO. */
+    sack_rexmit(st, sk, now, sack_rec, false, seg_max);
     if (t->segs_out != segs_before) t->lsndtime = now;
     tcp_cwnd_validate(t, cwnd_full);
 

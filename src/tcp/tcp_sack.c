@@ -50,16 +50,16 @@ bool tcp_sack_should_recover(const struct tcb *t)
 
 uint32_t tcp_sack_pipe(const struct tcb *t)
 {
-    /* RFC 6675 §4 SetPipe: every unSACKed byte between SND.UNA and SND.MAX that is not
-     * deemed lost is in the network, and so is every byte retransmitted in this recovery. */
+    /* RFC 6675 §4 SetPipe: for each unSACKed byte between SND.UNA and SND.MAX, one if it
+     * is not deemed lost (a) and one more if it was retransmitted in this recovery (b):
+     * a hole resent by NextSeg rule (3), not yet lost, is in the network twice. */
     uint32_t pipe = 0, seq = t->snd_una;
     for (int i = 0; i <= t->sacked.n; i++) {
         uint32_t end = i < t->sacked.n ? t->sacked.left[i] : t->snd_max;
         if (seq_lt(seq, end)) {
             uint32_t hole = end - seq;
-            if (!is_lost(t, seq))
-                pipe += hole;
-            else if (seq_gt(t->high_rxt, seq))
+            if (!is_lost(t, seq)) pipe += hole;
+            if (seq_gt(t->high_rxt, seq))
                 pipe += seq_lt(t->high_rxt, end) ? t->high_rxt - seq : hole;
         }
         if (i < t->sacked.n) seq = seq_max(seq, t->sacked.right[i]);
@@ -67,13 +67,14 @@ uint32_t tcp_sack_pipe(const struct tcb *t)
     return pipe;
 }
 
-bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len)
+bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len)
 {
-    /* RFC 6675 §4 NextSeg (1): the first unSACKed byte above HighRxt that is lost. */
+    /* RFC 6675 §4 NextSeg: the first unSACKed byte S above HighRxt and below the highest
+     * SACKed byte (1.a, 1.b), lost (1.c) for rule (1); rule (3) drops (1.c). */
     uint32_t from = seq_max(t->snd_una, t->high_rxt);
     for (int i = 0; i < t->sacked.n; i++) {
         uint32_t hs = from, he = t->sacked.left[i];
-        if (seq_lt(hs, he) && is_lost(t, hs)) {
+        if (seq_lt(hs, he) && (!lost_only || is_lost(t, hs))) {
             *seq = hs;
             *len = he - hs;
             return true;

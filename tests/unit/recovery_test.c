@@ -419,4 +419,46 @@ TEST(limited_transmit_sends_one_new_segment_per_early_dup_ack)
     tcpf_free(&p.f);
 }
 
+/* ---- RFC 6675 NextSeg rule (3) -------------------------------------------------------- */
+
+static void rule3_partial_ack(const char *cc)
+{
+    /* Ten segments and no more data; 0 and 8 are lost. Recovery resends 0. The hole at
+     * 8 has one SACKed segment above it, too few for IsLost (rule 1), and there is no new
+     * data (rule 2): once the SACK of 9 leaves the pipe (the resent 0 and the hole at 8)
+     * below cwnd, rule (3) retransmits the first unSACKed segment above HighRxt below the
+     * highest SACKed byte. Without it, the ACK of the resent 0 is partial, nothing more
+     * comes back and the hole at 8 waits for the RTO. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 1; i < 8; i++) deliver(&p, i);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT(sent_after(&p, 10, 0));
+    ASSERT(!sent_after(&p, 10, 8));
+    int from = p.nsent;
+    deliver(&p, 9);
+    ASSERT(sent_after(&p, from, 8));
+    p.f.now += 1 * MS;
+    deliver(&p, 0); /* partial: up to 8 */
+    p.f.now += 1 * MS;
+    deliver(&p, 8);
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST(nextseg_rule3_repairs_a_hole_after_a_partial_ack_cubic)
+{
+    rule3_partial_ack("cubic");
+}
+
+TEST(nextseg_rule3_repairs_a_hole_after_a_partial_ack_newreno)
+{
+    rule3_partial_ack("newreno");
+}
+
 TEST_MAIN()
