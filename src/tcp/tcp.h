@@ -111,6 +111,9 @@ struct tcb {
     bool sack_recovery;
     struct reass sacked;
     uint32_t high_rxt;
+    /* Proportional Rate Reduction (RFC 6937, tcp_sack.c): bytes delivered to the peer and
+     * bytes sent since SACK recovery began, and the flight when it began. */
+    uint32_t prr_delivered, prr_out, recover_fs;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
@@ -253,6 +256,15 @@ uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss);
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
 bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
+/* SACKed bytes on the scoreboard (RFC 6937's SACKd). */
+uint32_t tcp_sack_bytes(const struct tcb *t);
+/* The left edge of the lowest SACKed block with DupThresh segments SACKed at or above it:
+ * every hole below it is lost (IsLost); SND.UNA when none is. It only moves right as SACK
+ * information grows, so its moving tells that an ACK marked data newly lost. */
+uint32_t tcp_sack_lost_edge(const struct tcb *t);
+/* PRR (RFC 6937) on an ACK during SACK recovery: delivered bytes, and whether this ACK
+ * advanced SND.UNA without marking anything newly lost. Sets cwnd = pipe + sndcnt. */
+void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack);
 /* NextSeg's retransmission (RFC 6675 §4): rule (1) with lost_only, else rule (3). */
 bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len);
 

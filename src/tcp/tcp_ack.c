@@ -147,18 +147,21 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     if (t->sack_ok && t->sacked.n > 0) {
         t->recover = t->snd_max;
         t->in_recovery = t->sack_recovery = true;
-        t->cwnd = t->ssthresh;
+        /* PRR (RFC 6937 §3), not cwnd = ssthresh, takes the window down: tcp_ack_step
+         * runs it on this ACK too, after this, and tcp_input's exit sends what it allows. */
+        t->prr_delivered = 0;
+        t->recover_fs = t->snd_max - t->snd_una;
         /* RFC 6675 §5 (4.3): the first segment presumed lost is retransmitted at once,
-         * whatever the pipe: just after cwnd was halved the pipe is usually above it
-         * (more so when the tail of the flight is lost too), and the loop of tcp_output,
-         * which waits for pipe < cwnd, would leave the repair to the RTO. */
+         * whatever the pipe (Linux likewise forces it past PRR's sndcnt): just after the
+         * loss the pipe is usually above ssthresh (more so when the tail of the flight is
+         * lost too), and waiting for room could leave the repair to the RTO. */
         uint32_t first_hole = t->sacked.left[0];
         uint32_t len = tcp_retransmit_head(st, sk, now);
+        t->prr_out = len;
         t->high_rxt = t->snd_una + len;
         if (len > 0 && seq_gt(t->high_rxt, first_hole) && seq_gt(first_hole, t->snd_una))
             t->high_rxt = first_hole;
         tcp_rtx_arm(st, t, now);
-        tcp_output(st, sk, now);
         return;
     }
     t->recover = t->snd_max;
@@ -203,6 +206,9 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         return TCP_STOP;
     }
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
+    /* For PRR (RFC 6937): what this ACK delivers (the change in SND.UNA plus the change in
+     * SACKed bytes) and whether it marks data newly lost. */
+    uint32_t una0 = t->snd_una, sacked0 = tcp_sack_bytes(t), lost_edge0 = tcp_sack_lost_edge(t);
     if (t->sack_ok && o->sack_count > 0)
         tcp_sack_on_ack(t, o, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
     else if (t->sacked.n > 0)
@@ -216,6 +222,12 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
     if (!t->in_recovery && tcp_sack_should_recover(t) && seq_geq(t->snd_una, t->recover))
         enter_recovery(st, sk, now);
+    if (t->in_recovery && t->sack_recovery) {
+        int64_t delivered = (int64_t)(t->snd_una - una0) + tcp_sack_bytes(t) - sacked0;
+        bool newly_lost = seq_gt(tcp_sack_lost_edge(t), seq_max(lost_edge0, t->snd_una));
+        tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
+                       t->snd_una != una0 && !newly_lost);
+    }
     /* Window update (RFC 9293 §3.10.7.4): "If SND.UNA =< SEG.ACK =< SND.NXT, the send
      * window should be updated", and only from a segment newer than the last one used
      * (SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). An ACK below SND.UNA (here,

@@ -287,6 +287,7 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
         uint32_t len = u32min(hole_len, seg_max);
         if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
         t->high_rxt = hole + len; /* (C.2) */
+        t->prr_out += len;
         t->retransmits++;
         st->stats.retransmits++;
         /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
@@ -384,6 +385,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         t->force_push = false;
         if (lt && flight + len > t->cwnd) t->lt_sent += len;
+        if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (rexmit) {
             t->retransmits++;

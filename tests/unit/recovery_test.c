@@ -461,4 +461,121 @@ TEST(nextseg_rule3_repairs_a_hole_after_a_partial_ack_newreno)
     rule3_partial_ack("newreno");
 }
 
+/* ---- PRR (RFC 6937) --------------------------------------------------------------------- */
+
+/* RFC 6937 §3.1's starting point: bulk data, cwnd = FlightSize = 20 segments (slow start
+ * from IW 10, each of 10 ACKs adding one), segments 10..29 in flight, NewReno (ssthresh
+ * will be 10 at the loss). Returns the index of the first segment of the flight. */
+static int prr_flight_of_20(struct peer *p)
+{
+    peer_open(p, false, NULL);
+    write_segs(p, 44);
+    ASSERT_EQ(peer_take(p), 10);
+    p->f.now += 1 * MS;
+    for (int i = 0; i < 10; i++) ASSERT_EQ(deliver(p, i), 2);
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    ASSERT_EQ(in.cwnd, 20 * p->mss);
+    ASSERT_EQ(in.snd_nxt - in.snd_una, 20 * p->mss);
+    return 10;
+}
+
+/* What the stack sent on the ACK for segment i: 'N' new data, 'R' retransmission, '.'
+ * nothing, or a count followed by the kind ("2R"). */
+static void per_ack(struct peer *p, int i, char *out, size_t cap)
+{
+    int from = p->nsent;
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    int snd_max_seg = (int)((in.snd_nxt - p->base) / p->mss);
+    int n = deliver(p, i);
+    bool rexmit = n > 0 && p->sent[from] < snd_max_seg;
+    if (n == 0)
+        snprintf(out, cap, ".");
+    else if (n == 1)
+        snprintf(out, cap, "%c", rexmit ? 'R' : 'N');
+    else
+        snprintf(out, cap, "%d%c", n, rexmit ? 'R' : 'N');
+}
+
+TEST(prr_single_loss_spreads_the_reduction_over_the_round_trip)
+{
+    /* RFC 6937 §3.1, first example: segment 0 of the flight lost, ACKs 1..19 return
+     * SACKs of the rest, then 20 and 21 those of the two limited-transmit segments.
+     * Limited transmit sends N N, the third ACK the fast retransmit R; then PRR sends
+     * on about every other ACK, sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) -
+     * prr_out, with ssthresh 10 and RecoverFS = snd.nxt - snd.una = 22 (the flight
+     * includes the two limited-transmit segments), counted in whole segments as the
+     * RFC's examples count: a send where CEIL(k * 10/22) grows, k the segments delivered
+     * since recovery began (k = 1 on ACK 3). At ACK 18 pipe (22 + 6 sent - 18 SACKed)
+     * is down to ssthresh and the reduction bound takes over: sndcnt = ssthresh - pipe,
+     * nothing at 18, one segment on each later ACK.
+     *
+     * The RFC's printed table (sends on 5, 7, ..., 15, 18, 19) does not follow from its
+     * own pseudocode with either RecoverFS: 20 (Linux's prior cwnd) sends on 5, 7, ...,
+     * 17, 20, 21; 22 (this) on 5, 7, 9, 11, 14, 16, 19, 20, 21. Both send 9 segments by
+     * ACK 21 and end with pipe = ssthresh. RFC 6675 (before this change) sent nothing
+     * from ACK 3 until pipe fell below cwnd = 10, then one per ACK: the "half-silent
+     * window". */
+    static struct peer p;
+    int b = prr_flight_of_20(&p);
+    char row[22][8], line[256] = "";
+    for (int k = 1; k <= 19; k++) per_ack(&p, b + k, row[k], sizeof row[k]);
+    per_ack(&p, b + 20, row[20], sizeof row[20]);
+    per_ack(&p, b + 21, row[21], sizeof row[21]);
+    for (int k = 1; k <= 21; k++) {
+        strcat(line, row[k]);
+        strcat(line, " ");
+    }
+    printf("     ack 1..21: %s\n", line);
+    ASSERT(strcmp(line, "N N R . N . N . N . N . . N . N . . N N N ") == 0);
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.ssthresh, 10 * p.mss);
+    /* The repaired segment arrives: recovery ends with cwnd = ssthresh, and the flight
+     * is what PRR built up: ssthresh. */
+    p.f.now += 1 * MS;
+    deliver(&p, b);
+    in = tcpf_info(&p.f);
+    ASSERT_EQ(in.cwnd, 10 * p.mss);
+    ASSERT_EQ(in.snd_nxt - in.snd_una, 10 * p.mss);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST(prr_burst_loss_conservative_then_slow_start_bound)
+{
+    /* RFC 6937 §3.1, second example: segments 0..14 of the flight lost, only 15..19
+     * return. Limited transmit sends N N; at ACK 17 three SACKed segments mark all 15
+     * lost and pipe (4) is far below ssthresh (10). RFC 6675 would send 7 retransmissions
+     * at once; PRR's reduction bound sends as much as was delivered: with duplicate ACKs
+     * the conservative bound (PRR-CRB, prr_delivered - prr_out), one R per ACK, as the
+     * RFC's PRR-CRB row. Linux takes the slow-start bound (PRR-SSRB, DeliveredData +
+     * SMSS) only on an ACK that advances SND.UNA and marks nothing newly lost (RFC 6937
+     * leaves the choice): the ACK of the first retransmission sends two. */
+    static struct peer p;
+    int b = prr_flight_of_20(&p);
+    char row[8];
+    per_ack(&p, b + 15, row, sizeof row);
+    ASSERT(strcmp(row, "N") == 0);
+    per_ack(&p, b + 16, row, sizeof row);
+    ASSERT(strcmp(row, "N") == 0);
+    int from = p.nsent;
+    per_ack(&p, b + 17, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    ASSERT_EQ(p.sent[from], b);
+    per_ack(&p, b + 18, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    per_ack(&p, b + 19, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    ASSERT_EQ(tcpf_info(&p.f).ssthresh, 10 * p.mss);
+    /* The first retransmission arrives: SND.UNA advances, nothing newly lost: PRR-SSRB,
+     * DeliveredData (1) + 1 segment. */
+    p.f.now += 1 * MS;
+    from = p.nsent;
+    per_ack(&p, b, row, sizeof row);
+    ASSERT(strcmp(row, "2R") == 0);
+    ASSERT_EQ(p.sent[from], b + 3);
+    ASSERT_EQ(p.sent[from + 1], b + 4);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
 TEST_MAIN()
