@@ -80,6 +80,7 @@ struct tcb {
 
     /* Timers: absolute deadlines in microseconds, 0 when off (one enum, one place). */
     uint64_t t_rtx, t_persist, t_delack, t_tw, t_keep;
+    uint64_t t_tlp;     /* the tail loss probe's timeout, PTO (RFC 8985 §7.2) */
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
     uint32_t keep_probes;
@@ -114,6 +115,16 @@ struct tcb {
     /* Proportional Rate Reduction (RFC 6937, tcp_sack.c): bytes delivered to the peer and
      * bytes sent since SACK recovery began, and the flight when it began. */
     uint32_t prr_delivered, prr_out, recover_fs;
+    /* Every unSACKed byte below lost_below is lost whatever IsLost says: a segment sent
+     * later than it, the tail loss probe, was delivered (RFC 8985 §6.2's rule); valid
+     * while has_lost_below, until SND.UNA passes it or a timeout drops the scoreboard. */
+    bool has_lost_below;
+    uint32_t lost_below;
+    /* Tail loss probe (RFC 8985 §7): an episode runs from a probe until SEG.ACK reaches
+     * tlp_high (TLP.end_seq, SND.MAX after the probe); the probe began at tlp_seq. */
+    bool tlp_active, tlp_retrans, tlp_loss_seen;
+    bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
+    uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
@@ -220,6 +231,8 @@ void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
 void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* Resends the last segment sent (the tail loss probe's second choice); false if none. */
+bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);
@@ -276,6 +289,9 @@ uint64_t tcb_next_deadline(const struct tcb *t);
 /* Keepalive runs in this state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2). */
 bool tcp_keepalive_state(int state);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
+/* Starts (or restarts) the tail loss probe's timer when RFC 8985 §7.2 allows a probe,
+ * else stops it. */
+void tcp_tlp_arm(struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);

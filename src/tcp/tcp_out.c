@@ -269,6 +269,27 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     return len;
 }
 
+bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
+    uint32_t avail = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
+    uint32_t len = u32min(avail, tcp_seg_max(t));
+    uint32_t seq = sent_end - len;
+    uint16_t flags = SYNACK_TCP_ACK;
+    if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
+    if (t->fin_queued && seq + len == data_end && seq_gt(t->snd_max, data_end))
+        flags |= SYNACK_TCP_FIN;
+    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return false;
+    if (tcp_send_segment(st, sk, now, seq, len, flags, true) < 0) return false;
+    t->tlp_seq = seq;
+    t->retransmits++;
+    st->stats.retransmits++;
+    t->rtt_timing = false; /* Karn */
+    return true;
+}
+
 /* SACK recovery's retransmissions (RFC 6675 §5 step C) while the pipe leaves room for a
  * segment: the holes NextSeg returns, by rule (1) when lost_only, else by rule (3). */
 static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, bool sack_rec,
@@ -329,7 +350,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
      * below (rule 2), and then holes not yet deemed lost (rule 3, after the loop). */
     sack_rexmit(st, sk, now, sack_rec, true, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
-    bool cwnd_full = false;
+    bool cwnd_full = false, new_data = false;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -348,6 +369,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
          * needs. Only new data: not while going back after a timeout. */
         bool lt = !t->in_recovery && t->dupacks > 0 && t->dupacks < 3 && t->snd_nxt == t->snd_max;
         if (lt) cwnd += t->dupacks * (uint32_t)t->snd_mss;
+        /* The tail loss probe (tcp_timer.c) goes whatever cwnd says (RFC 8985 §7.3). */
+        if (t->tlp_probe && cwnd < in_net + seg_max) cwnd = in_net + seg_max;
         uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
@@ -386,6 +409,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->force_push = false;
         if (lt && flight + len > t->cwnd) t->lt_sent += len;
         if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
+        if (!rexmit && !t->tlp_probe) new_data = true;
+        t->tlp_probe = false;
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (rexmit) {
             t->retransmits++;
@@ -412,6 +437,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
      * ACK near the tail, an application-limited flight) wait for the RTO. */
     sack_rexmit(st, sk, now, sack_rec, false, seg_max);
     if (t->segs_out != segs_before) t->lsndtime = now;
+    /* RFC 8985 §7.2: (re)start the probe timer after sending new data. */
+    if (new_data) tcp_tlp_arm(t, now);
     tcp_cwnd_validate(t, cwnd_full);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the

@@ -39,6 +39,7 @@ static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
 
 static bool is_lost(const struct tcb *t, uint32_t seq)
 {
+    if (t->has_lost_below && seq_lt(seq, t->lost_below)) return true; /* tcp_ack.c */
     return sacked_above(t, seq) >= DUP_THRESH * (uint32_t)t->snd_mss;
 }
 
@@ -51,12 +52,13 @@ uint32_t tcp_sack_bytes(const struct tcb *t)
 
 uint32_t tcp_sack_lost_edge(const struct tcb *t)
 {
+    uint32_t lb = t->has_lost_below ? seq_max(t->snd_una, t->lost_below) : t->snd_una;
     uint32_t b = 0;
     for (int i = t->sacked.n - 1; i >= 0; i--) {
         b += t->sacked.right[i] - t->sacked.left[i];
-        if (b >= DUP_THRESH * (uint32_t)t->snd_mss) return t->sacked.left[i];
+        if (b >= DUP_THRESH * (uint32_t)t->snd_mss) return seq_max(t->sacked.left[i], lb);
     }
-    return t->snd_una;
+    return lb;
 }
 
 /* Proportional Rate Reduction, RFC 6937 §3. While pipe is above ssthresh, the sending

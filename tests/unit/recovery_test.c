@@ -578,4 +578,51 @@ TEST(prr_burst_loss_conservative_then_slow_start_bound)
     tcpf_free(&p.f);
 }
 
+/* ---- tail loss probe (RFC 8985 §7) ------------------------------------------------------ */
+
+TEST(tlp_repairs_a_tail_loss_before_the_rto)
+{
+    /* Ten segments and no more data; the last two (8, 9) are lost, so no duplicate ACK
+     * ever comes: only the cumulative ACK of 0..7. Without a probe the repair waits for
+     * the RTO (200 ms here, the minimum). With TLP, PTO = max(2 SRTT, 10 ms) after that
+     * ACK (two segments in flight: no delayed-ACK allowance) the last segment is resent;
+     * its SACK shows 8, sent well before it, lost (RFC 8985 §6: a segment sent later was
+     * delivered), and SACK recovery repairs it at once. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 8; i++) p.have[i] = true;
+    peer_ack(&p);
+    ASSERT_EQ(peer_take(&p), 0);
+    uint64_t acked_at = p.f.now;
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT(in.srtt_us < 5 * MS);
+    int from = p.nsent;
+    while (p.nsent == from && p.f.now < acked_at + 150 * MS) {
+        p.f.now += 1 * MS;
+        peer_take(&p);
+    }
+    printf("     probe %llu ms after the last ACK\n",
+           (unsigned long long)((p.f.now - acked_at) / MS));
+    ASSERT_EQ(p.nsent, from + 1);
+    ASSERT_EQ(p.sent[from], 9);
+    ASSERT(p.f.now - acked_at <= 11 * MS);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    p.f.now += 1 * MS;
+    from = p.nsent;
+    deliver(&p, 9);
+    ASSERT(sent_after(&p, from, 8));
+    p.f.now += 1 * MS;
+    deliver(&p, 8);
+    in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    ASSERT(p.f.now - acked_at < 200 * MS);
+    /* A loss was repaired: the window is reduced once (RFC 8985 §7.4, RFC 5681). */
+    ASSERT(in.cwnd < 10 * in.snd_mss);
+    tcpf_free(&p.f);
+}
+
 TEST_MAIN()
