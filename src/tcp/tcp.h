@@ -70,6 +70,10 @@ struct tcb {
     /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves
      * left (RFC 9293 §3.8.6: the window must not shrink). */
     uint32_t irs, rcv_nxt, rcv_adv;
+    /* D-SACK (RFC 2883): a duplicate range received, reported once, as the first SACK
+     * block of the next segment we send. */
+    bool dsack_pending;
+    uint32_t dsack_l, dsack_r;
     uint16_t rcv_mss; /* what we advertised */
     bool fin_rcvd;    /* the peer's FIN was processed: end of stream */
     bool ooo_fin;     /* a FIN arrived beyond a hole, at ooo_fin_seq */
@@ -182,6 +186,17 @@ uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint1
 static inline uint32_t tcp_rcv_wnd_offered(const struct tcb *t)
 {
     return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
+/* D-SACK (RFC 2883 §4): [l, r) arrived again; the next ACK says so (the latest
+ * duplicate wins: each is reported at most once, none need be). */
+static inline void tcp_dsack_set(struct tcb *t, uint32_t l, uint32_t r)
+{
+    if (!t->sack_ok || !seq_lt(l, r)) return;
+    t->dsack_pending = true;
+    t->dsack_l = l;
+    t->dsack_r = r;
+    t->ack_now = true; /* a duplicate is answered at once (Linux: quick ACK) */
 }
 
 /* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */

@@ -111,10 +111,18 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = t->ts_recent;
         }
-        if (t->sack_ok && t->reass.n > 0 && !(flags & SYNACK_TCP_RST)) {
+        bool dsack = t->dsack_pending;
+        if (t->sack_ok && (t->reass.n > 0 || dsack) && !(flags & SYNACK_TCP_RST)) {
             uint32_t l[SYNACK_TCP_MAX_SACK], r[SYNACK_TCP_MAX_SACK];
-            /* With timestamps there is room for 3 blocks in 40 bytes of options. */
-            int k = reass_sack_blocks(&t->reass, l, r, t->ts_ok ? 3 : 4);
+            /* With timestamps there is room for 3 blocks in 40 bytes of options. A D-SACK
+             * goes first (RFC 2883 §4); the block holding it, if any, is the reassembly's
+             * most recent and so comes second. */
+            int d = dsack ? 1 : 0;
+            if (dsack) {
+                l[0] = t->dsack_l;
+                r[0] = t->dsack_r;
+            }
+            int k = d + reass_sack_blocks(&t->reass, l + d, r + d, (t->ts_ok ? 3 : 4) - d);
             for (int i = 0; i < k; i++) {
                 h.opts.sack[i].left = l[i];
                 h.opts.sack[i].right = r[i];
@@ -133,8 +141,10 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     t->segs_out++;
     if (len) t->bytes_sent += len;
     if (flags & SYNACK_TCP_ACK) {
-        /* Any segment carrying an ACK satisfies a pending or delayed one. */
+        /* Any segment carrying an ACK satisfies a pending or delayed one, and reported
+         * the D-SACK (once: if the options had no room for it, it is forgotten). */
         t->ack_now = false;
+        if (!(flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST))) t->dsack_pending = false;
         t->segs_unacked = 0;
         t->t_delack = 0;
         if (!(flags & SYNACK_TCP_SYN)) {
@@ -236,9 +246,10 @@ void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_se
 static uint32_t tcp_seg_max(const struct tcb *t)
 {
     uint32_t m = t->snd_mss;
-    if (t->sack_ok && t->reass.n > 0) {
+    if (t->sack_ok && (t->reass.n > 0 || t->dsack_pending)) {
         uint32_t max_blocks = t->ts_ok ? 3u : 4u;
-        uint32_t k = t->reass.n < max_blocks ? t->reass.n : max_blocks;
+        uint32_t n = t->reass.n + (t->dsack_pending ? 1u : 0u);
+        uint32_t k = n < max_blocks ? n : max_blocks;
         uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
         /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving
          * the payload of a large MSS. */

@@ -625,4 +625,65 @@ TEST(tlp_repairs_a_tail_loss_before_the_rto)
     tcpf_free(&p.f);
 }
 
+/* ---- D-SACK as a receiver (RFC 2883) ---------------------------------------------------- */
+
+/* The stack's answer to what the peer sends now: the last segment it sends at f->now. */
+static bool last_ack(struct peer *p)
+{
+    bool any = false;
+    while (recv_seg(&p->f, p->f.now, NULL)) any = true;
+    return any;
+}
+
+static void expect_blocks(struct peer *p, int n, const uint32_t *lr)
+{
+    const struct synack_tcp_opts *o = &p->f.seg.tcp.opts;
+    ASSERT_EQ(o->sack_count, n);
+    for (int i = 0; i < n; i++) {
+        ASSERT_EQ(o->sack[i].left - p->f.rcv_nxt, lr[2 * i]);
+        ASSERT_EQ(o->sack[i].right - p->f.rcv_nxt, lr[2 * i + 1]);
+    }
+}
+
+TEST(dsack_reports_duplicate_data_received)
+{
+    /* The peer's data, offsets from its first byte: the ACK answering a duplicate carries
+     * a D-SACK block first (RFC 2883 §4): the duplicated range, below the cumulative ACK
+     * for data received before, or inside the out-of-order block, which then follows as
+     * the second block (§4 (2)). Each duplicate is reported once. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    struct tcpf *f = &p.f;
+    uint32_t a = f->snd_nxt, r0 = f->rcv_nxt;
+    send_data(f, SYNACK_TCP_ACK, r0, a, 100); /* [0,100) in order */
+    f->now += 50 * MS;
+    ASSERT(last_ack(&p)); /* the delayed ACK */
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 100);
+    ASSERT_EQ(f->seg.tcp.opts.sack_count, 0);
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0, a, 100); /* all of it again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 100);
+    expect_blocks(&p, 1, (const uint32_t[]){0, 100});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 50, a, 100); /* [50,150): half of it again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 150);
+    expect_blocks(&p, 1, (const uint32_t[]){50, 100});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 300, a, 100); /* [300,400) out of order */
+    ASSERT(last_ack(&p));
+    expect_blocks(&p, 1, (const uint32_t[]){300, 400});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 250, a, 100); /* [250,350): [300,350) again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 150);
+    expect_blocks(&p, 2, (const uint32_t[]){300, 350, 250, 400});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 500, a, 100); /* new out-of-order data: no D-SACK */
+    ASSERT(last_ack(&p));
+    expect_blocks(&p, 2, (const uint32_t[]){500, 600, 250, 400});
+    tcpf_free(f);
+}
+
 TEST_MAIN()
