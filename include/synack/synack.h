@@ -361,6 +361,7 @@ struct synack_stats {
     /* Half-open connections now (request records in use; also counted in
      * sockets_by_state[SYNACK_SYN_RECEIVED]) and the size of one record in bytes. */
     uint32_t half_open, half_open_record;
+    uint64_t tlp_probes; /* tail loss probes sent (RFC 8985 §7) */
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

@@ -42,6 +42,7 @@ enum synack_timer_kind {
     SYNACK_TIMER_TIME_WAIT, /* 2*MSL (RFC 9293 §3.4.2) */
     SYNACK_TIMER_KEEPALIVE, /* RFC 1122 §4.2.3.6 */
     SYNACK_TIMER_CONN,      /* handshake give-up */
+    SYNACK_TIMER_TLP,       /* tail loss probe (RFC 8985 §7) */
 };
 const char *synack_timer_name(int timer);
 

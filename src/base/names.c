@@ -58,6 +58,8 @@ const char *synack_timer_name(int timer)
         return "keepalive";
     case SYNACK_TIMER_CONN:
         return "connect";
+    case SYNACK_TIMER_TLP:
+        return "loss-probe";
     }
     return "unknown";
 }

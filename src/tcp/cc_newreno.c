@@ -39,7 +39,9 @@ static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
 
 static uint32_t newreno_ssthresh(struct tcb *t)
 {
+    /* RFC 5681 §3.2 step 2: data sent by limited transmit is not counted. */
     uint32_t flight = t->snd_max - t->snd_una;
+    flight -= flight > t->lt_sent ? t->lt_sent : flight;
     uint32_t half = flight / 2;
     uint32_t floor = 2 * (uint32_t)t->snd_mss;
     t->bytes_acked_ca = 0;

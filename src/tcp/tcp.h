@@ -70,6 +70,10 @@ struct tcb {
     /* Receive sequence space. rcv_adv is the right edge we last advertised: it never moves
      * left (RFC 9293 §3.8.6: the window must not shrink). */
     uint32_t irs, rcv_nxt, rcv_adv;
+    /* D-SACK (RFC 2883): a duplicate range received, reported once, as the first SACK
+     * block of the next segment we send. */
+    bool dsack_pending;
+    uint32_t dsack_l, dsack_r;
     uint16_t rcv_mss; /* what we advertised */
     bool fin_rcvd;    /* the peer's FIN was processed: end of stream */
     bool ooo_fin;     /* a FIN arrived beyond a hole, at ooo_fin_seq */
@@ -80,6 +84,7 @@ struct tcb {
 
     /* Timers: absolute deadlines in microseconds, 0 when off (one enum, one place). */
     uint64_t t_rtx, t_persist, t_delack, t_tw, t_keep;
+    uint64_t t_tlp;     /* the tail loss probe's timeout, PTO (RFC 8985 §7.2) */
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
     uint32_t keep_probes;
@@ -99,6 +104,9 @@ struct tcb {
     uint32_t cwnd, ssthresh, bytes_acked_ca;
     uint32_t dupacks, recover;
     bool in_recovery;
+    /* Limited transmit (RFC 3042): bytes sent beyond cwnd on the first two duplicate ACKs
+     * of this episode, left out of ssthresh's FlightSize (RFC 5681 §3.2 step 2). */
+    uint32_t lt_sent;
     /* Eifel (RFC 3522, RFC 4015): the window before a fast retransmission's reduction and
      * the timestamp it went out with, to undo the reduction if it proves spurious. */
     bool undo_ok;
@@ -108,6 +116,19 @@ struct tcb {
     bool sack_recovery;
     struct reass sacked;
     uint32_t high_rxt;
+    /* Proportional Rate Reduction (RFC 6937, tcp_sack.c): bytes delivered to the peer and
+     * bytes sent since SACK recovery began, and the flight when it began. */
+    uint32_t prr_delivered, prr_out, recover_fs;
+    /* Every unSACKed byte below lost_below is lost whatever IsLost says: a segment sent
+     * later than it, the tail loss probe, was delivered (RFC 8985 §6.2's rule); valid
+     * while has_lost_below, until SND.UNA passes it or a timeout drops the scoreboard. */
+    bool has_lost_below;
+    uint32_t lost_below;
+    /* Tail loss probe (RFC 8985 §7): an episode runs from a probe until SEG.ACK reaches
+     * tlp_high (TLP.end_seq, SND.MAX after the probe); the probe began at tlp_seq. */
+    bool tlp_active, tlp_retrans, tlp_loss_seen;
+    bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
+    uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
@@ -179,6 +200,17 @@ static inline uint32_t tcp_rcv_wnd_offered(const struct tcb *t)
     return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
 }
 
+/* D-SACK (RFC 2883 §4): [l, r) arrived again; the next ACK says so (the latest
+ * duplicate wins: each is reported at most once, none need be). */
+static inline void tcp_dsack_set(struct tcb *t, uint32_t l, uint32_t r)
+{
+    if (!t->sack_ok || !seq_lt(l, r)) return;
+    t->dsack_pending = true;
+    t->dsack_l = l;
+    t->dsack_r = r;
+    t->ack_now = true; /* a duplicate is answered at once (Linux: quick ACK) */
+}
+
 /* The timestamp clock (RFC 7323 §5.4): milliseconds plus a per-connection offset. */
 static inline uint32_t tcp_ts_now(const struct tcb *t, uint64_t now)
 {
@@ -226,6 +258,8 @@ void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
 void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* Resends the last segment sent (the tail loss probe's second choice); false if none. */
+bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);
@@ -262,7 +296,17 @@ uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss);
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
 bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
-bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
+/* SACKed bytes on the scoreboard (RFC 6937's SACKd). */
+uint32_t tcp_sack_bytes(const struct tcb *t);
+/* The left edge of the lowest SACKed block with DupThresh segments SACKed at or above it:
+ * every hole below it is lost (IsLost); SND.UNA when none is. It only moves right as SACK
+ * information grows, so its moving tells that an ACK marked data newly lost. */
+uint32_t tcp_sack_lost_edge(const struct tcb *t);
+/* PRR (RFC 6937) on an ACK during SACK recovery: delivered bytes, and whether this ACK
+ * advanced SND.UNA without marking anything newly lost. Sets cwnd = pipe + sndcnt. */
+void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack);
+/* NextSeg's retransmission (RFC 6675 §4): rule (1) with lost_only, else rule (3). */
+bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len);
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
 
@@ -272,6 +316,9 @@ uint64_t tcb_next_deadline(const struct tcb *t);
 /* Keepalive runs in this state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2). */
 bool tcp_keepalive_state(int state);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);
+/* Starts (or restarts) the tail loss probe's timer when RFC 8985 §7.2 allows a probe,
+ * else stops it. */
+void tcp_tlp_arm(struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);

@@ -86,6 +86,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         }
     } else {
         t->dupacks = 0;
+        t->lt_sent = 0;
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
         if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
     }
@@ -96,6 +97,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
      * retransmit off for the next 2 GiB. Once SND.UNA has reached it, recover has done its
      * work and is dragged along with SND.UNA, where "SND.UNA >= recover" keeps holding. */
     if (!t->in_recovery && seq_geq(t->snd_una, t->recover)) t->recover = t->snd_una;
+    if (!t->in_recovery || seq_leq(t->lost_below, t->snd_una)) t->has_lost_below = false;
     /* Nagle's "a short segment is unacknowledged" (tcp_out.c) compares snd_small_end with
      * SND.UNA: dragged likewise, so that 2 GiB of full-size segments cannot turn it round. */
     if (seq_lt(t->snd_small_end, t->snd_una)) t->snd_small_end = t->snd_una;
@@ -114,6 +116,7 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     t->dupacks++;
+    if (t->dupacks == 1) t->lt_sent = 0; /* a new episode: limited transmit starts afresh */
     if (t->in_recovery) {
         /* NewReno: each dup ACK means a segment has left the network (RFC 6582 §3.2 step
          * 3). Bounded by what could be in flight (ssthresh of new data beside the flight):
@@ -139,23 +142,29 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     t->undo_ssthresh = t->ssthresh;
     t->undo_ts = tcp_ts_now(t, now);
     t->ssthresh = t->cc->ssthresh(t);
+    t->lt_sent = 0;
+    t->t_tlp = 0;
+    if (t->tlp_active) t->tlp_loss_seen = true; /* the episode's loss gets this response */
     st->stats.fast_retransmits++;
     t->dupacks = 0;
     if (t->sack_ok && t->sacked.n > 0) {
         t->recover = t->snd_max;
         t->in_recovery = t->sack_recovery = true;
-        t->cwnd = t->ssthresh;
+        /* PRR (RFC 6937 §3), not cwnd = ssthresh, takes the window down: tcp_ack_step
+         * runs it on this ACK too, after this, and tcp_input's exit sends what it allows. */
+        t->prr_delivered = 0;
+        t->recover_fs = t->snd_max - t->snd_una;
         /* RFC 6675 §5 (4.3): the first segment presumed lost is retransmitted at once,
-         * whatever the pipe: just after cwnd was halved the pipe is usually above it
-         * (more so when the tail of the flight is lost too), and the loop of tcp_output,
-         * which waits for pipe < cwnd, would leave the repair to the RTO. */
+         * whatever the pipe (Linux likewise forces it past PRR's sndcnt): just after the
+         * loss the pipe is usually above ssthresh (more so when the tail of the flight is
+         * lost too), and waiting for room could leave the repair to the RTO. */
         uint32_t first_hole = t->sacked.left[0];
         uint32_t len = tcp_retransmit_head(st, sk, now);
+        t->prr_out = len;
         t->high_rxt = t->snd_una + len;
         if (len > 0 && seq_gt(t->high_rxt, first_hole) && seq_gt(first_hole, t->snd_una))
             t->high_rxt = first_hole;
         tcp_rtx_arm(st, t, now);
-        tcp_output(st, sk, now);
         return;
     }
     t->recover = t->snd_max;
@@ -163,6 +172,33 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     tcp_retransmit_head(st, sk, now);
     t->cwnd = t->ssthresh + 3 * (uint32_t)t->snd_mss;
     tcp_rtx_arm(st, t, now);
+}
+
+/* The ACK of a tail loss probe (RFC 8985 §7.4). The probe was sent at least a PTO after
+ * everything below it: once it is SACKed, the holes below it are lost (RACK's rule, RFC
+ * 8985 §6.2: a segment sent later, by more than the reordering window, was delivered),
+ * and SACK recovery starts at once. The episode ends when SEG.ACK covers the probe: if
+ * the probe was a retransmission, no D-SACK said the original had arrived, and no
+ * recovery already answered the loss, the probe repaired a loss, and the window is
+ * reduced as for any loss (§7.4.2; Linux: tcp_process_tlp_ack, CWR). */
+static void tlp_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack)
+{
+    if (!t->tlp_active) return;
+    for (int i = 0; i < t->sacked.n; i++)
+        if (seq_leq(t->sacked.left[i], t->tlp_seq) && seq_lt(t->tlp_seq, t->sacked.right[i]) &&
+            (!t->has_lost_below || seq_gt(t->tlp_seq, t->lost_below))) {
+            t->has_lost_below = true;
+            t->lost_below = t->tlp_seq;
+        }
+    if (seq_lt(ack, t->tlp_high)) return;
+    /* D-SACK (RFC 2883): a first block at or below the cumulative ACK reports a duplicate. */
+    bool dsack =
+        o->sack_count > 0 && seq_leq(o->sack[0].right, ack) && seq_gt(o->sack[0].right, t->tlp_seq);
+    if (t->tlp_retrans && !dsack && !t->tlp_loss_seen && !t->in_recovery) {
+        t->ssthresh = t->cc->ssthresh(t);
+        if (t->cwnd > t->ssthresh) t->cwnd = t->ssthresh;
+    }
+    t->tlp_active = false;
 }
 
 enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t now,
@@ -200,6 +236,9 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         return TCP_STOP;
     }
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
+    /* For PRR (RFC 6937): what this ACK delivers (the change in SND.UNA plus the change in
+     * SACKed bytes) and whether it marks data newly lost. */
+    uint32_t una0 = t->snd_una, sacked0 = tcp_sack_bytes(t), lost_edge0 = tcp_sack_lost_edge(t);
     if (t->sack_ok && o->sack_count > 0)
         tcp_sack_on_ack(t, o, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
     else if (t->sacked.n > 0)
@@ -210,9 +249,19 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
                !(flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && new_wnd == t->snd_wnd) {
         dup_ack(st, sk, now);
     }
+    tlp_on_ack(t, o, seg->ack);
     /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
     if (!t->in_recovery && tcp_sack_should_recover(t) && seq_geq(t->snd_una, t->recover))
         enter_recovery(st, sk, now);
+    if (t->in_recovery && t->sack_recovery) {
+        int64_t delivered = (int64_t)(t->snd_una - una0) + tcp_sack_bytes(t) - sacked0;
+        bool newly_lost = seq_gt(tcp_sack_lost_edge(t), seq_max(lost_edge0, t->snd_una));
+        tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
+                       t->snd_una != una0 && !newly_lost);
+    }
+    /* RFC 8985 §7.2: restart the probe timer on an ACK of new data; stop it once a probe
+     * is no longer allowed (SACKs, duplicate ACKs, recovery, all acknowledged). */
+    if (t->snd_una != una0 || t->t_tlp) tcp_tlp_arm(t, now);
     /* Window update (RFC 9293 §3.10.7.4): "If SND.UNA =< SEG.ACK =< SND.NXT, the send
      * window should be updated", and only from a segment newer than the last one used
      * (SND.WL1 < SEG.SEQ, or equal and SND.WL2 =< SEG.ACK). An ACK below SND.UNA (here,

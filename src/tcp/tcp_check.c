@@ -61,12 +61,22 @@ bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t
  * re-ACKs each retransmitted FIN) is always answered: it cannot be part of an ACK war, and
  * a sender retransmitting what we have needs our ACK. RFC 9293 has no limit; this is
  * Linux's tcp_oow_rate_limited (tcp_invalid_ratelimit, 500 ms). */
+/* Text of the segment below RCV.NXT was received before: a D-SACK (RFC 2883) reports it. */
+static void dsack_old(struct tcb *t, const struct tcp_seg *seg)
+{
+    uint32_t l = seg->seq + ((seg->flags & SYNACK_TCP_SYN) ? 1 : 0);
+    if (seg->dlen == 0 || !seq_lt(l, t->rcv_nxt)) return;
+    uint32_t r = l + seg->dlen;
+    tcp_dsack_set(t, l, seq_lt(r, t->rcv_nxt) ? r : t->rcv_nxt);
+}
+
 static void oow_ack(struct synack_stack *st, struct sock *sk, uint64_t now,
                     const struct tcp_seg *seg)
 {
     if ((seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) &&
         tcp_oow_rate_limited(st, &sk->tcb.last_oow_ack_time, now, true))
         return;
+    dsack_old(&sk->tcb, seg);
     tcp_send_ack(st, sk, now);
 }
 
@@ -133,6 +143,7 @@ static void trim_to_window(struct tcb *t, const struct tcp_seg *seg, struct tcp_
     uint32_t dlen = seg->dlen;
     bool syn = seg->flags & SYNACK_TCP_SYN, fin = seg->flags & SYNACK_TCP_FIN;
     if (seq_lt(seq, t->rcv_nxt)) {
+        dsack_old(t, seg);
         uint32_t d = t->rcv_nxt - seq;
         if (syn) {
             syn = false;

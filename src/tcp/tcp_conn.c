@@ -135,7 +135,7 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     tcp_set_state(st, sk, now, SYNACK_TIME_WAIT);
-    t->t_rtx = t->t_persist = t->t_keep = 0;
+    t->t_rtx = t->t_persist = t->t_keep = t->t_tlp = 0;
     t->t_tw = now + 2 * st->cfg.msl_us;
     ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
     /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
@@ -164,7 +164,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
 {
     struct tcb *t = &sk->tcb;
     if (error) sk->error = error;
-    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = 0;
+    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = t->t_tlp = 0;
     tcp_set_state(st, sk, now, SYNACK_CLOSED);
     sock_unhash(st, sk);
     fifo_unlink(&st->tw, &sk->tw);

@@ -111,10 +111,18 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = t->ts_recent;
         }
-        if (t->sack_ok && t->reass.n > 0 && !(flags & SYNACK_TCP_RST)) {
+        bool dsack = t->dsack_pending;
+        if (t->sack_ok && (t->reass.n > 0 || dsack) && !(flags & SYNACK_TCP_RST)) {
             uint32_t l[SYNACK_TCP_MAX_SACK], r[SYNACK_TCP_MAX_SACK];
-            /* With timestamps there is room for 3 blocks in 40 bytes of options. */
-            int k = reass_sack_blocks(&t->reass, l, r, t->ts_ok ? 3 : 4);
+            /* With timestamps there is room for 3 blocks in 40 bytes of options. A D-SACK
+             * goes first (RFC 2883 §4); the block holding it, if any, is the reassembly's
+             * most recent and so comes second. */
+            int d = dsack ? 1 : 0;
+            if (dsack) {
+                l[0] = t->dsack_l;
+                r[0] = t->dsack_r;
+            }
+            int k = d + reass_sack_blocks(&t->reass, l + d, r + d, (t->ts_ok ? 3 : 4) - d);
             for (int i = 0; i < k; i++) {
                 h.opts.sack[i].left = l[i];
                 h.opts.sack[i].right = r[i];
@@ -134,8 +142,10 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (len) t->bytes_sent += len;
     if (len && retransmit) t->bytes_retrans += len;
     if (flags & SYNACK_TCP_ACK) {
-        /* Any segment carrying an ACK satisfies a pending or delayed one. */
+        /* Any segment carrying an ACK satisfies a pending or delayed one, and reported
+         * the D-SACK (once: if the options had no room for it, it is forgotten). */
         t->ack_now = false;
+        if (!(flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST))) t->dsack_pending = false;
         t->segs_unacked = 0;
         t->t_delack = 0;
         if (!(flags & SYNACK_TCP_SYN)) {
@@ -237,9 +247,10 @@ void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_se
 static uint32_t tcp_seg_max(const struct tcb *t)
 {
     uint32_t m = t->snd_mss;
-    if (t->sack_ok && t->reass.n > 0) {
+    if (t->sack_ok && (t->reass.n > 0 || t->dsack_pending)) {
         uint32_t max_blocks = t->ts_ok ? 3u : 4u;
-        uint32_t k = t->reass.n < max_blocks ? t->reass.n : max_blocks;
+        uint32_t n = t->reass.n + (t->dsack_pending ? 1u : 0u);
+        uint32_t k = n < max_blocks ? n : max_blocks;
         uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
         /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving
          * the payload of a large MSS. */
@@ -268,6 +279,54 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     st->stats.retransmits++;
     t->rtt_timing = false; /* Karn: no sample from retransmitted data */
     return len;
+}
+
+bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
+    uint32_t avail = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
+    uint32_t len = u32min(avail, tcp_seg_max(t));
+    uint32_t seq = sent_end - len;
+    uint16_t flags = SYNACK_TCP_ACK;
+    if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
+    if (t->fin_queued && seq + len == data_end && seq_gt(t->snd_max, data_end))
+        flags |= SYNACK_TCP_FIN;
+    if (len == 0 && !(flags & SYNACK_TCP_FIN)) return false;
+    if (tcp_send_segment(st, sk, now, seq, len, flags, true) < 0) return false;
+    t->tlp_seq = seq;
+    t->retransmits++;
+    st->stats.retransmits++;
+    t->rtt_timing = false; /* Karn */
+    return true;
+}
+
+/* SACK recovery's retransmissions (RFC 6675 §5 step C) while the pipe leaves room for a
+ * segment: the holes NextSeg returns, by rule (1) when lost_only, else by rule (3). */
+static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, bool sack_rec,
+                        bool lost_only, uint32_t seg_max)
+{
+    struct tcb *t = &sk->tcb;
+    for (int guard = 0; sack_rec && guard < 100000; guard++) {
+        uint32_t hole, hole_len;
+        if (outq_full(&st->outq)) {
+            sock_want_output(st, sk);
+            break;
+        }
+        if (tcp_sack_pipe(t) + seg_max > t->cwnd ||
+            !tcp_sack_next_hole(t, lost_only, &hole, &hole_len))
+            break;
+        uint32_t len = u32min(hole_len, seg_max);
+        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
+        t->high_rxt = hole + len; /* (C.2) */
+        t->prr_out += len;
+        t->retransmits++;
+        st->stats.retransmits++;
+        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
+         * (or waited for) a retransmission, so it is no sample. */
+        t->rtt_timing = false;
+    }
 }
 
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -299,25 +358,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     bool sack_rec = t->in_recovery && t->sack_recovery;
     uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
-     * retransmit the next lost hole; when none is left, send new data below. */
-    for (int guard = 0; sack_rec && guard < 100000; guard++) {
-        uint32_t hole, hole_len;
-        if (outq_full(&st->outq)) {
-            sock_want_output(st, sk);
-            break;
-        }
-        if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
-        uint32_t len = u32min(hole_len, seg_max);
-        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
-        t->high_rxt = hole + len;
-        t->retransmits++;
-        st->stats.retransmits++;
-        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
-         * (or waited for) a retransmission, so it is no sample. */
-        t->rtt_timing = false;
-    }
+     * retransmit the next lost hole (NextSeg rule 1); when none is left, send new data
+     * below (rule 2), and then holes not yet deemed lost (rule 3, after the loop). */
+    sack_rexmit(st, sk, now, sack_rec, true, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
-    bool cwnd_full = false;
+    bool cwnd_full = false, new_data = false;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -329,7 +374,16 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t flight = tcp_flight(t);
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
-        uint32_t cwnd_room = t->cwnd > in_net ? t->cwnd - in_net : 0;
+        uint32_t cwnd = t->cwnd;
+        /* Limited transmit (RFC 3042 §2): the first and second duplicate ACKs each let one
+         * new segment go beyond cwnd (FlightSize at most cwnd + 2 SMSS), cwnd unchanged,
+         * so that a small window still gets the three duplicate ACKs fast retransmit
+         * needs. Only new data: not while going back after a timeout. */
+        bool lt = !t->in_recovery && t->dupacks > 0 && t->dupacks < 3 && t->snd_nxt == t->snd_max;
+        if (lt) cwnd += t->dupacks * (uint32_t)t->snd_mss;
+        /* The tail loss probe (tcp_timer.c) goes whatever cwnd says (RFC 8985 §7.3). */
+        if (t->tlp_probe && cwnd < in_net + seg_max) cwnd = in_net + seg_max;
+        uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         uint32_t len = u32min(u32min(avail, seg_max), usable);
@@ -381,6 +435,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             break;
         }
         t->force_push = false;
+        if (lt && flight + len > t->cwnd) t->lt_sent += len;
+        if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
+        if (!rexmit && !t->tlp_probe) new_data = true;
+        t->tlp_probe = false;
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (rexmit) {
             t->retransmits++;
@@ -401,7 +459,14 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (fin) break;
     }
 
+    /* RFC 6675 NextSeg (3): no lost hole and no new data could go, yet the pipe has
+     * room: the first unSACKed segment above HighRxt below the highest SACKed byte goes.
+     * Without it, holes with fewer than DupThresh segments SACKed above them (a partial
+     * ACK near the tail, an application-limited flight) wait for the RTO. */
+    sack_rexmit(st, sk, now, sack_rec, false, seg_max);
     if (t->segs_out != segs_before) t->lsndtime = now;
+    /* RFC 8985 §7.2: (re)start the probe timer after sending new data. */
+    if (new_data) tcp_tlp_arm(t, now);
     tcp_cwnd_validate(t, cwnd_full);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the

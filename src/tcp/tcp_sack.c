@@ -9,6 +9,7 @@
  * data. NewReno repairs one hole per round trip; this repairs all of them in one, which is
  * what a window that overshot a bottleneck queue in slow start needs.
  */
+#include "base/util.h"
 #include "tcp/stack.h"
 #include "tcp/tcp.h"
 
@@ -38,7 +39,61 @@ static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
 
 static bool is_lost(const struct tcb *t, uint32_t seq)
 {
+    if (t->has_lost_below && seq_lt(seq, t->lost_below)) return true; /* tcp_ack.c */
     return sacked_above(t, seq) >= DUP_THRESH * (uint32_t)t->snd_mss;
+}
+
+uint32_t tcp_sack_bytes(const struct tcb *t)
+{
+    uint32_t b = 0;
+    for (int i = 0; i < t->sacked.n; i++) b += t->sacked.right[i] - t->sacked.left[i];
+    return b;
+}
+
+uint32_t tcp_sack_lost_edge(const struct tcb *t)
+{
+    uint32_t lb = t->has_lost_below ? seq_max(t->snd_una, t->lost_below) : t->snd_una;
+    uint32_t b = 0;
+    for (int i = t->sacked.n - 1; i >= 0; i--) {
+        b += t->sacked.right[i] - t->sacked.left[i];
+        if (b >= DUP_THRESH * (uint32_t)t->snd_mss) return seq_max(t->sacked.left[i], lb);
+    }
+    return lb;
+}
+
+/* Proportional Rate Reduction, RFC 6937 §3. While pipe is above ssthresh, the sending
+ * follows the deliveries in the proportion ssthresh / RecoverFS, so that the reduction is
+ * spread over the round trip and the flight arrives at ssthresh when it ends; below
+ * ssthresh (heavy loss), a reduction bound lets the flight climb back towards it:
+ *   - PRR-CRB, the conservative bound: no more than was delivered (packet conservation);
+ *   - PRR-SSRB, the slow-start bound: DeliveredData + 1 SMSS per ACK.
+ * RFC 6937 leaves the choice; as Linux (tcp_cwnd_reduction) does since 2015, and as RFC
+ * 9937 specifies, SSRB only on an ACK that advances SND.UNA and marks nothing newly lost,
+ * CRB on any other. RecoverFS is the RFC's snd.nxt - snd.una at the start (Linux uses the
+ * cwnd before the loss). sndcnt is counted in whole segments, as the RFC's examples count
+ * (and Linux, in packets): a segment goes when CEIL(prr_delivered * ssthresh / RecoverFS)
+ * reaches one more segment than prr_out; bytes would hold each send back by up to one
+ * segment's worth of deliveries. The window that results is cwnd = pipe + sndcnt, which
+ * tcp_output's RFC 6675 loop then fills (NextSeg chooses what: holes, new data). */
+void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack)
+{
+    uint32_t mss = t->snd_mss;
+    t->prr_delivered += delivered;
+    uint32_t pipe = tcp_sack_pipe(t);
+    uint32_t sndcnt;
+    if (pipe > t->ssthresh) {
+        uint64_t fs = t->recover_fs ? t->recover_fs : 1;
+        uint64_t unit = (uint64_t)mss * fs;
+        uint64_t segs = ((uint64_t)t->prr_delivered * t->ssthresh + unit - 1) / unit;
+        uint64_t target = segs * mss;
+        sndcnt = target > t->prr_out ? (uint32_t)u64_min(target - t->prr_out, UINT32_MAX / 2) : 0;
+    } else {
+        uint32_t banked = t->prr_delivered > t->prr_out ? t->prr_delivered - t->prr_out : 0;
+        uint32_t limit = banked;
+        if (safe_ack) limit = (banked > delivered ? banked : delivered) + mss;
+        sndcnt = u32_min(t->ssthresh - pipe, limit);
+    }
+    t->cwnd = pipe + sndcnt;
 }
 
 bool tcp_sack_should_recover(const struct tcb *t)
@@ -50,16 +105,16 @@ bool tcp_sack_should_recover(const struct tcb *t)
 
 uint32_t tcp_sack_pipe(const struct tcb *t)
 {
-    /* RFC 6675 §4 SetPipe: every unSACKed byte between SND.UNA and SND.MAX that is not
-     * deemed lost is in the network, and so is every byte retransmitted in this recovery. */
+    /* RFC 6675 §4 SetPipe: for each unSACKed byte between SND.UNA and SND.MAX, one if it
+     * is not deemed lost (a) and one more if it was retransmitted in this recovery (b):
+     * a hole resent by NextSeg rule (3), not yet lost, is in the network twice. */
     uint32_t pipe = 0, seq = t->snd_una;
     for (int i = 0; i <= t->sacked.n; i++) {
         uint32_t end = i < t->sacked.n ? t->sacked.left[i] : t->snd_max;
         if (seq_lt(seq, end)) {
             uint32_t hole = end - seq;
-            if (!is_lost(t, seq))
-                pipe += hole;
-            else if (seq_gt(t->high_rxt, seq))
+            if (!is_lost(t, seq)) pipe += hole;
+            if (seq_gt(t->high_rxt, seq))
                 pipe += seq_lt(t->high_rxt, end) ? t->high_rxt - seq : hole;
         }
         if (i < t->sacked.n) seq = seq_max(seq, t->sacked.right[i]);
@@ -67,13 +122,14 @@ uint32_t tcp_sack_pipe(const struct tcb *t)
     return pipe;
 }
 
-bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len)
+bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len)
 {
-    /* RFC 6675 §4 NextSeg (1): the first unSACKed byte above HighRxt that is lost. */
+    /* RFC 6675 §4 NextSeg: the first unSACKed byte S above HighRxt and below the highest
+     * SACKed byte (1.a, 1.b), lost (1.c) for rule (1); rule (3) drops (1.c). */
     uint32_t from = seq_max(t->snd_una, t->high_rxt);
     for (int i = 0; i < t->sacked.n; i++) {
         uint32_t hs = from, he = t->sacked.left[i];
-        if (seq_lt(hs, he) && is_lost(t, hs)) {
+        if (seq_lt(hs, he) && (!lost_only || is_lost(t, hs))) {
             *seq = hs;
             *len = he - hs;
             return true;

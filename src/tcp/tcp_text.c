@@ -61,6 +61,15 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
             t->t_delack = now + st->cfg.delack_us;
         }
     } else {
+        /* Out-of-order text held already: the first overlap is reported (RFC 2883 §4). */
+        for (int i = 0; i < t->reass.n; i++) {
+            uint32_t l = seq_max(seq, t->reass.left[i]);
+            uint32_t r = seq_lt(seq + n, t->reass.right[i]) ? seq + n : t->reass.right[i];
+            if (seq_lt(l, r)) {
+                tcp_dsack_set(t, l, r);
+                break;
+            }
+        }
         if (reass_add(&t->reass, seq, seq + n) < 0) {
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_REASS_FULL, seg);
         } else {

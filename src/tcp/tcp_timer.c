@@ -8,7 +8,7 @@
 uint64_t tcb_next_deadline(const struct tcb *t)
 {
     uint64_t d = 0;
-    const uint64_t ts[] = {t->t_rtx, t->t_persist, t->t_delack, t->t_tw, t->t_keep};
+    const uint64_t ts[] = {t->t_rtx, t->t_persist, t->t_delack, t->t_tw, t->t_keep, t->t_tlp};
     for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++)
         if (ts[i] && (d == 0 || ts[i] < d)) d = ts[i];
     return d;
@@ -17,6 +17,37 @@ uint64_t tcb_next_deadline(const struct tcb *t)
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
 {
     t->t_rtx = now + tcp_rto_backed_off(t, st->cfg.rto_max_us);
+}
+
+/* RFC 8985 §7.2: a probe may be scheduled with data (or our FIN) outstanding in a
+ * synchronized state, SACK in use, outside fast recovery and RTO recovery, with nothing
+ * SACKed or duplicate-ACKed yet, and no probe already in flight. */
+static bool tlp_allowed(const struct tcb *t)
+{
+    bool state = t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT ||
+                 t->state == SYNACK_FIN_WAIT_1 || t->state == SYNACK_CLOSING ||
+                 t->state == SYNACK_LAST_ACK;
+    return state && t->sack_ok && t->snd_una != t->snd_max && t->snd_nxt == t->snd_max &&
+           !t->in_recovery && seq_geq(t->snd_una, t->recover) && t->rtx_count == 0 &&
+           t->sacked.n == 0 && t->dupacks == 0 && !t->tlp_active;
+}
+
+#define TLP_MIN_PTO_US   10000u  /* 10 ms */
+#define TLP_WC_DELACK_US 200000u /* WCDelAckT, RFC 8985 §7.2: the peer's longest ACK delay */
+
+void tcp_tlp_arm(struct tcb *t, uint64_t now)
+{
+    t->t_tlp = 0;
+    if (!tlp_allowed(t)) return;
+    /* PTO = max(2 SRTT, 10 ms), 1 s without a sample; one segment in flight may wait for
+     * the peer's delayed ACK: WCDelAckT more. Never later than the RTO would fire (the
+     * probe then goes in its place, and the RTO is armed again after it). */
+    uint64_t pto = 1000000;
+    if (t->rtt_valid) pto = 2 * t->srtt > TLP_MIN_PTO_US ? 2 * t->srtt : TLP_MIN_PTO_US;
+    if (tcp_flight(t) <= t->snd_mss) pto += TLP_WC_DELACK_US;
+    uint64_t at = now + pto;
+    if (t->t_rtx && at > t->t_rtx) at = t->t_rtx;
+    t->t_tlp = at;
 }
 
 static void trace_timer(struct synack_stack *st, struct sock *sk, uint64_t now, int kind)
@@ -90,9 +121,12 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->cwnd = t->snd_mss;
     t->in_recovery = t->sack_recovery = false;
     t->dupacks = 0;
+    t->tlp_active = false;
+    t->t_tlp = 0;
     /* The scoreboard is dropped: go-back-N resends from SND.UNA (RFC 6675 §5.1 allows
      * keeping it; after a timeout the peer may have reneged anyway, RFC 2018 §8). */
     t->sacked.n = 0;
+    t->has_lost_below = false;
     t->recover = t->snd_max;
     t->rtt_timing = false; /* Karn */
     /* Go back: resend from the first unacknowledged byte (§5.4). */
@@ -105,6 +139,42 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
      * regardless: at a zero window it is the probe RFC 9293 §3.8.6.1 asks for, and its
      * ACK brings the window back. */
     if (t->snd_nxt == t->snd_una) tcp_retransmit_head(st, sk, now);
+}
+
+/* RFC 8985 §7.3: the probe. New data if there is some and the peer's window takes it,
+ * sent whatever cwnd says; else the last segment sent again. Either way the RTO, not the
+ * PTO, is armed again, and one probe is all an episode gets: its ACK (tcp_ack.c) either
+ * repairs a lone tail loss or SACKs the probe, which shows the holes below it lost. */
+static void tlp_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_tlp = 0;
+    if (!tlp_allowed(t)) return;
+    uint32_t max0 = t->snd_max;
+    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t flight = tcp_flight(t);
+    bool sent = false, retrans = false;
+    if (seq_lt(t->snd_nxt, data_end) && t->snd_wnd > flight) {
+        bool push0 = t->force_push;
+        t->tlp_probe = true;
+        t->force_push = true; /* Nagle would hold a short probe */
+        tcp_output(st, sk, now);
+        t->tlp_probe = false;
+        sent = t->snd_max != max0;
+        if (!sent) t->force_push = push0;
+    }
+    if (!sent) {
+        sent = tcp_retransmit_last(st, sk, now);
+        retrans = true;
+    }
+    if (!sent) return;
+    t->tlp_active = true;
+    t->tlp_retrans = retrans;
+    t->tlp_loss_seen = false;
+    t->tlp_high = t->snd_max;
+    t->tlp_seq = retrans ? t->tlp_seq : max0; /* tcp_retransmit_last sets it */
+    st->stats.tlp_probes++;
+    tcp_rtx_arm(st, t, now);
 }
 
 static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -192,6 +262,10 @@ void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* TIME-WAIT over (or an orphaned FIN-WAIT-2 gave up): CLOSED. */
         tcp_done(st, sk, now, 0);
         return;
+    }
+    if (t->t_tlp && t->t_tlp <= now) {
+        trace_timer(st, sk, now, SYNACK_TIMER_TLP);
+        tlp_timeout(st, sk, now);
     }
     if (t->t_rtx && t->t_rtx <= now) {
         trace_timer(st, sk, now,

@@ -355,18 +355,335 @@ TEST(loss_right_after_recovery_ends_fast_retransmits)
     deliver(&p, 2);
     deliver(&p, 3);
     ASSERT_EQ(stats(&p).fast_retransmits, 1);
-    for (int i = 4; i < 10; i++) deliver(&p, i);
+    /* Limited transmit sent 10 and 11 on the first two duplicate ACKs: recover is 12. */
+    for (int i = 4; i < 12; i++) deliver(&p, i);
     p.f.now += 1 * MS;
-    /* The retransmitted segment 0 arrives: the ACK reaches recover (segment 10). */
+    /* The retransmitted segment 0 arrives: the ACK reaches recover (segment 12). */
     deliver(&p, 0);
-    /* Segment 10, the first after it, is lost; 11..16 arrive (SACKed). */
+    /* Segment 12, the first after it, is lost; 13..18 arrive (SACKed). */
     p.f.now += 1 * MS;
     int from = p.nsent;
-    for (int i = 11; i < 17; i++) deliver(&p, i);
+    for (int i = 13; i < 19; i++) deliver(&p, i);
     ASSERT_EQ(stats(&p).fast_retransmits, 2);
-    ASSERT(sent_after(&p, from, 10));
+    ASSERT(sent_after(&p, from, 12));
     ASSERT_EQ(stats(&p).rto_timeouts, 0);
     tcpf_free(&p.f);
+}
+
+/* ---- limited transmit (RFC 3042) ------------------------------------------------------ */
+
+/* A first recovery leaves cwnd = ssthresh = 4 segments (8 in flight, halved). */
+static void shrink_cwnd_to_4(struct peer *p)
+{
+    write_segs(p, 8);
+    ASSERT_EQ(peer_take(p), 8);
+    p->f.now += 1 * MS;
+    for (int i = 1; i < 8; i++) deliver(p, i);
+    ASSERT_EQ(stats(p).fast_retransmits, 1);
+    p->f.now += 1 * MS;
+    deliver(p, 0);
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(in.cwnd, 4 * in.snd_mss);
+}
+
+TEST(limited_transmit_sends_one_new_segment_per_early_dup_ack)
+{
+    /* Four segments in flight (cwnd 4), the first lost, the peer's window open and more
+     * data queued: the first and second duplicate ACKs each release one new segment (RFC
+     * 3042 §2) without changing cwnd; the third starts fast retransmit. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    shrink_cwnd_to_4(&p);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 4); /* 8..11 */
+    uint32_t cwnd = tcpf_info(&p.f).cwnd;
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    ASSERT_EQ(deliver(&p, 9), 1);
+    ASSERT_EQ(p.sent[from], 12);
+    ASSERT_EQ(tcpf_info(&p.f).cwnd, cwnd);
+    ASSERT_EQ(deliver(&p, 10), 1);
+    ASSERT_EQ(p.sent[from + 1], 13);
+    ASSERT_EQ(tcpf_info(&p.f).cwnd, cwnd);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    from = p.nsent;
+    deliver(&p, 11);
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT(p.nsent > from);
+    ASSERT_EQ(p.sent[from], 8);
+    /* RFC 5681 §3.2 step 2: ssthresh comes from the flight before limited transmit (4
+     * segments: ssthresh 2), not from the 6 in flight after it. */
+    ASSERT_EQ(tcpf_info(&p.f).ssthresh, 2 * p.mss);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* ---- RFC 6675 NextSeg rule (3) -------------------------------------------------------- */
+
+static void rule3_partial_ack(const char *cc)
+{
+    /* Ten segments and no more data; 0 and 8 are lost. Recovery resends 0. The hole at
+     * 8 has one SACKed segment above it, too few for IsLost (rule 1), and there is no new
+     * data (rule 2): once the SACK of 9 leaves the pipe (the resent 0 and the hole at 8)
+     * below cwnd, rule (3) retransmits the first unSACKed segment above HighRxt below the
+     * highest SACKed byte. Without it, the ACK of the resent 0 is partial, nothing more
+     * comes back and the hole at 8 waits for the RTO. */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 1; i < 8; i++) deliver(&p, i);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT(sent_after(&p, 10, 0));
+    ASSERT(!sent_after(&p, 10, 8));
+    int from = p.nsent;
+    deliver(&p, 9);
+    ASSERT(sent_after(&p, from, 8));
+    p.f.now += 1 * MS;
+    deliver(&p, 0); /* partial: up to 8 */
+    p.f.now += 1 * MS;
+    deliver(&p, 8);
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST(nextseg_rule3_repairs_a_hole_after_a_partial_ack_cubic)
+{
+    rule3_partial_ack("cubic");
+}
+
+TEST(nextseg_rule3_repairs_a_hole_after_a_partial_ack_newreno)
+{
+    rule3_partial_ack("newreno");
+}
+
+/* ---- PRR (RFC 6937) --------------------------------------------------------------------- */
+
+/* RFC 6937 §3.1's starting point: bulk data, cwnd = FlightSize = 20 segments (slow start
+ * from IW 10, each of 10 ACKs adding one), segments 10..29 in flight, NewReno (ssthresh
+ * will be 10 at the loss). Returns the index of the first segment of the flight. */
+static int prr_flight_of_20(struct peer *p)
+{
+    peer_open(p, false, NULL);
+    write_segs(p, 44);
+    ASSERT_EQ(peer_take(p), 10);
+    p->f.now += 1 * MS;
+    for (int i = 0; i < 10; i++) ASSERT_EQ(deliver(p, i), 2);
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    ASSERT_EQ(in.cwnd, 20 * p->mss);
+    ASSERT_EQ(in.snd_nxt - in.snd_una, 20 * p->mss);
+    return 10;
+}
+
+/* What the stack sent on the ACK for segment i: 'N' new data, 'R' retransmission, '.'
+ * nothing, or a count followed by the kind ("2R"). */
+static void per_ack(struct peer *p, int i, char *out, size_t cap)
+{
+    int from = p->nsent;
+    struct synack_sockinfo in = tcpf_info(&p->f);
+    int snd_max_seg = (int)((in.snd_nxt - p->base) / p->mss);
+    int n = deliver(p, i);
+    bool rexmit = n > 0 && p->sent[from] < snd_max_seg;
+    if (n == 0)
+        snprintf(out, cap, ".");
+    else if (n == 1)
+        snprintf(out, cap, "%c", rexmit ? 'R' : 'N');
+    else
+        snprintf(out, cap, "%d%c", n, rexmit ? 'R' : 'N');
+}
+
+TEST(prr_single_loss_spreads_the_reduction_over_the_round_trip)
+{
+    /* RFC 6937 §3.1, first example: segment 0 of the flight lost, ACKs 1..19 return
+     * SACKs of the rest, then 20 and 21 those of the two limited-transmit segments.
+     * Limited transmit sends N N, the third ACK the fast retransmit R; then PRR sends
+     * on about every other ACK, sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) -
+     * prr_out, with ssthresh 10 and RecoverFS = snd.nxt - snd.una = 22 (the flight
+     * includes the two limited-transmit segments), counted in whole segments as the
+     * RFC's examples count: a send where CEIL(k * 10/22) grows, k the segments delivered
+     * since recovery began (k = 1 on ACK 3). At ACK 18 pipe (22 + 6 sent - 18 SACKed)
+     * is down to ssthresh and the reduction bound takes over: sndcnt = ssthresh - pipe,
+     * nothing at 18, one segment on each later ACK.
+     *
+     * The RFC's printed table (sends on 5, 7, ..., 15, 18, 19) does not follow from its
+     * own pseudocode with either RecoverFS: 20 (Linux's prior cwnd) sends on 5, 7, ...,
+     * 17, 20, 21; 22 (this) on 5, 7, 9, 11, 14, 16, 19, 20, 21. Both send 9 segments by
+     * ACK 21 and end with pipe = ssthresh. RFC 6675 (before this change) sent nothing
+     * from ACK 3 until pipe fell below cwnd = 10, then one per ACK: the "half-silent
+     * window". */
+    static struct peer p;
+    int b = prr_flight_of_20(&p);
+    char row[22][8], line[256] = "";
+    for (int k = 1; k <= 19; k++) per_ack(&p, b + k, row[k], sizeof row[k]);
+    per_ack(&p, b + 20, row[20], sizeof row[20]);
+    per_ack(&p, b + 21, row[21], sizeof row[21]);
+    for (int k = 1; k <= 21; k++) {
+        strcat(line, row[k]);
+        strcat(line, " ");
+    }
+    printf("     ack 1..21: %s\n", line);
+    ASSERT(strcmp(line, "N N R . N . N . N . N . . N . N . . N N N ") == 0);
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT_EQ(in.ssthresh, 10 * p.mss);
+    /* The repaired segment arrives: recovery ends with cwnd = ssthresh, and the flight
+     * is what PRR built up: ssthresh. */
+    p.f.now += 1 * MS;
+    deliver(&p, b);
+    in = tcpf_info(&p.f);
+    ASSERT_EQ(in.cwnd, 10 * p.mss);
+    ASSERT_EQ(in.snd_nxt - in.snd_una, 10 * p.mss);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST(prr_burst_loss_conservative_then_slow_start_bound)
+{
+    /* RFC 6937 §3.1, second example: segments 0..14 of the flight lost, only 15..19
+     * return. Limited transmit sends N N; at ACK 17 three SACKed segments mark all 15
+     * lost and pipe (4) is far below ssthresh (10). RFC 6675 would send 7 retransmissions
+     * at once; PRR's reduction bound sends as much as was delivered: with duplicate ACKs
+     * the conservative bound (PRR-CRB, prr_delivered - prr_out), one R per ACK, as the
+     * RFC's PRR-CRB row. Linux takes the slow-start bound (PRR-SSRB, DeliveredData +
+     * SMSS) only on an ACK that advances SND.UNA and marks nothing newly lost (RFC 6937
+     * leaves the choice): the ACK of the first retransmission sends two. */
+    static struct peer p;
+    int b = prr_flight_of_20(&p);
+    char row[8];
+    per_ack(&p, b + 15, row, sizeof row);
+    ASSERT(strcmp(row, "N") == 0);
+    per_ack(&p, b + 16, row, sizeof row);
+    ASSERT(strcmp(row, "N") == 0);
+    int from = p.nsent;
+    per_ack(&p, b + 17, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    ASSERT_EQ(p.sent[from], b);
+    per_ack(&p, b + 18, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    per_ack(&p, b + 19, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    ASSERT_EQ(tcpf_info(&p.f).ssthresh, 10 * p.mss);
+    /* The first retransmission arrives: SND.UNA advances, nothing newly lost: PRR-SSRB,
+     * DeliveredData (1) + 1 segment. */
+    p.f.now += 1 * MS;
+    from = p.nsent;
+    per_ack(&p, b, row, sizeof row);
+    ASSERT(strcmp(row, "2R") == 0);
+    ASSERT_EQ(p.sent[from], b + 3);
+    ASSERT_EQ(p.sent[from + 1], b + 4);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* ---- tail loss probe (RFC 8985 §7) ------------------------------------------------------ */
+
+TEST(tlp_repairs_a_tail_loss_before_the_rto)
+{
+    /* Ten segments and no more data; the last two (8, 9) are lost, so no duplicate ACK
+     * ever comes: only the cumulative ACK of 0..7. Without a probe the repair waits for
+     * the RTO (200 ms here, the minimum). With TLP, PTO = max(2 SRTT, 10 ms) after that
+     * ACK (two segments in flight: no delayed-ACK allowance) the last segment is resent;
+     * its SACK shows 8, sent well before it, lost (RFC 8985 §6: a segment sent later was
+     * delivered), and SACK recovery repairs it at once. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 10);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 8; i++) p.have[i] = true;
+    peer_ack(&p);
+    ASSERT_EQ(peer_take(&p), 0);
+    uint64_t acked_at = p.f.now;
+    struct synack_sockinfo in = tcpf_info(&p.f);
+    ASSERT(in.srtt_us < 5 * MS);
+    int from = p.nsent;
+    while (p.nsent == from && p.f.now < acked_at + 150 * MS) {
+        p.f.now += 1 * MS;
+        peer_take(&p);
+    }
+    printf("     probe %llu ms after the last ACK\n",
+           (unsigned long long)((p.f.now - acked_at) / MS));
+    ASSERT_EQ(p.nsent, from + 1);
+    ASSERT_EQ(p.sent[from], 9);
+    ASSERT(p.f.now - acked_at <= 11 * MS);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    p.f.now += 1 * MS;
+    from = p.nsent;
+    deliver(&p, 9);
+    ASSERT(sent_after(&p, from, 8));
+    p.f.now += 1 * MS;
+    deliver(&p, 8);
+    in = tcpf_info(&p.f);
+    ASSERT_EQ(in.snd_una, in.snd_nxt);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    ASSERT(p.f.now - acked_at < 200 * MS);
+    /* A loss was repaired: the window is reduced once (RFC 8985 §7.4, RFC 5681). */
+    ASSERT(in.cwnd < 10 * in.snd_mss);
+    tcpf_free(&p.f);
+}
+
+/* ---- D-SACK as a receiver (RFC 2883) ---------------------------------------------------- */
+
+/* The stack's answer to what the peer sends now: the last segment it sends at f->now. */
+static bool last_ack(struct peer *p)
+{
+    bool any = false;
+    while (recv_seg(&p->f, p->f.now, NULL)) any = true;
+    return any;
+}
+
+static void expect_blocks(struct peer *p, int n, const uint32_t *lr)
+{
+    const struct synack_tcp_opts *o = &p->f.seg.tcp.opts;
+    ASSERT_EQ(o->sack_count, n);
+    for (int i = 0; i < n; i++) {
+        ASSERT_EQ(o->sack[i].left - p->f.rcv_nxt, lr[2 * i]);
+        ASSERT_EQ(o->sack[i].right - p->f.rcv_nxt, lr[2 * i + 1]);
+    }
+}
+
+TEST(dsack_reports_duplicate_data_received)
+{
+    /* The peer's data, offsets from its first byte: the ACK answering a duplicate carries
+     * a D-SACK block first (RFC 2883 §4): the duplicated range, below the cumulative ACK
+     * for data received before, or inside the out-of-order block, which then follows as
+     * the second block (§4 (2)). Each duplicate is reported once. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    struct tcpf *f = &p.f;
+    uint32_t a = f->snd_nxt, r0 = f->rcv_nxt;
+    send_data(f, SYNACK_TCP_ACK, r0, a, 100); /* [0,100) in order */
+    f->now += 50 * MS;
+    ASSERT(last_ack(&p)); /* the delayed ACK */
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 100);
+    ASSERT_EQ(f->seg.tcp.opts.sack_count, 0);
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0, a, 100); /* all of it again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 100);
+    expect_blocks(&p, 1, (const uint32_t[]){0, 100});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 50, a, 100); /* [50,150): half of it again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 150);
+    expect_blocks(&p, 1, (const uint32_t[]){50, 100});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 300, a, 100); /* [300,400) out of order */
+    ASSERT(last_ack(&p));
+    expect_blocks(&p, 1, (const uint32_t[]){300, 400});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 250, a, 100); /* [250,350): [300,350) again */
+    ASSERT(last_ack(&p));
+    ASSERT_EQ(f->seg.tcp.ack, r0 + 150);
+    expect_blocks(&p, 2, (const uint32_t[]){300, 350, 250, 400});
+    f->now += 1 * MS;
+    send_data(f, SYNACK_TCP_ACK, r0 + 500, a, 100); /* new out-of-order data: no D-SACK */
+    ASSERT(last_ack(&p));
+    expect_blocks(&p, 2, (const uint32_t[]){500, 600, 250, 400});
+    tcpf_free(f);
 }
 
 TEST_MAIN()

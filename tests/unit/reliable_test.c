@@ -128,17 +128,25 @@ TEST(retry_limit_aborts_with_timed_out)
     simnet_run_to(&n, n.now + 60 * SEC);
     ASSERT(synack_events(n.st[0], e.csd) & SYNACK_EV_ERROR);
     ASSERT_EQ(synack_socket_error(n.st[0], e.csd), SYNACK_ETIMEDOUT);
-    /* Four retransmissions at RTO 200, 400, 800, 1600 ms, the give-up at 3200 ms later. */
+    /* First the tail loss probe (RFC 8985 §7.2): with one segment in flight its PTO (2
+     * SRTT + 200 ms for the peer's delayed ACK) is past the RTO, so it goes at the RTO's
+     * time, 200 ms, in the RTO's place, and the RTO is armed again from it. Then four
+     * retransmissions at RTO 200, 400, 800, 1600 ms, the give-up at 3200 ms later. */
     int rtx = 0;
     uint64_t last = 0;
     for (int i = 0; i < n.nsegs; i++)
         if (n.segs[i].side == 0 && n.segs[i].retransmit) {
-            if (rtx > 0) ASSERT_EQ(n.segs[i].t - last, (200 * MS) << rtx);
+            if (rtx == 0) ASSERT_EQ(n.segs[i].t - t0, 200 * MS);
+            if (rtx > 0) ASSERT_EQ(n.segs[i].t - last, (200 * MS) << (rtx - 1));
             last = n.segs[i].t;
             rtx++;
         }
-    ASSERT_EQ(rtx, 4);
-    ASSERT(last - t0 == 200 * MS + 400 * MS + 800 * MS + 1600 * MS);
+    ASSERT_EQ(rtx, 5);
+    ASSERT(last - t0 == 200 * MS + 200 * MS + 400 * MS + 800 * MS + 1600 * MS);
+    struct synack_stats s;
+    synack_get_stats(n.st[0], &s);
+    ASSERT_EQ(s.tlp_probes, 1);
+    ASSERT_EQ(s.rto_timeouts, 5);
     simnet_free(&n);
 }
 

@@ -414,6 +414,7 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"handshakes_no_room", st.handshakes_no_room},
         {"spurious_retransmits", st.spurious_retransmits},
         {"urgent_in", st.urgent_in},
+        {"tlp_probes", st.tlp_probes},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json && braces) fputs("{", f);
