@@ -48,50 +48,7 @@ fi
 
 # Not blank: decode the PNG (zlib, filters) and count the pixels that are not the background.
 if command -v python3 >/dev/null 2>&1; then
-    python3 - "$WORK/report.png" <<'PY' || fail=1
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-pos, idat, w = 8, b"", 0
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b"IHDR":
-        w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-        bpp = {2: 3, 6: 4}[ctype]
-    elif kind == b"IDAT":
-        idat += body
-    pos += 12 + n
-raw = zlib.decompress(idat)
-stride = w * bpp
-prev = bytearray(stride)
-inked = 0
-colors = set()
-for y in range(h):
-    f = raw[y * (stride + 1)]
-    line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0
-        b = prev[i]
-        c = prev[i - bpp] if i >= bpp else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + b) & 255
-        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif f == 4:
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp * 4):  # every 4th pixel is plenty
-        px = bytes(line[x:x + 3])
-        colors.add(px)
-        if px != b"\xff\xff\xff":
-            inked += 1
-    prev = line
-total = (h * w) // 4
-print("ok   screenshot %dx%d: %.1f%% not background, %d colours" % (w, h, 100.0 * inked / total, len(colors)))
-assert inked > total // 50, "blank screenshot"
-assert len(colors) > 8, "too few colours for a page with text and pictures"
-PY
+    python3 "$(dirname "$0")/lib/png_inked.py" "$WORK/report.png" || fail=1
 else
     size=$(stat -c %s "$WORK/report.png")
     [ "$size" -gt 30000 ] && echo "ok   screenshot of $size bytes (no python3 to look inside)" ||
