@@ -55,13 +55,17 @@ echo "synack: path MTU lowered $lowered time(s), $ignored later report(s) ignore
 sleep 0.5
 kill "${PIDS[-1]}" 2>/dev/null
 wait "${PIDS[-1]}" 2>/dev/null
-# Per frame: ICMP type/code/MTU, IP source, IP total length, TCP payload length.
+# Per frame: ICMP type/code/MTU, IP source, IP total length, TCP payload length, and the
+# client's port: only the transfer's connection counts (the /stats fetches after it are
+# new connections, which learn the path afresh).
 tshark -r "$WORK/tun.pcap" -T fields -e icmp.type -e icmp.code -e icmp.mtu -e ip.src \
-    -e ip.len -e tcp.len -Y "icmp or (ip.src == $STACK and tcp.len > 0)" \
+    -e ip.len -e tcp.len -e tcp.dstport -Y "icmp or (ip.src == $STACK and tcp.len > 0)" \
     >"$WORK/frames" 2>"$WORK/tshark.err" || fail "tshark: $(cat "$WORK/tshark.err")"
-awk -F'\t' '
+port=$(awk -F'\t' '$1 == "" { n[$7] += $6 } END { for (p in n) if (n[p] > m) { m = n[p]; b = p } print b }' \
+    "$WORK/frames")
+awk -F'\t' -v port="$port" '
     $1 == 3 && $2 == 4 { if (!n_icmp) { mtu = $3; first = data } n_icmp++ }
-    $1 == "" { len[++data] = $6; if ($5 > 1280) { big++; if (n_icmp) big_after++ } }
+    $1 == "" && $7 == port { len[++data] = $6; if ($5 > 1280) { big++; if (n_icmp) big_after++ } }
     END {
         for (i = 1; i <= first; i++) if (len[i] > before) before = len[i]
         for (i = int(data / 2); i <= data; i++) if (len[i] > tail) tail = len[i]
