@@ -39,12 +39,15 @@ void tcp_tlp_arm(struct tcb *t, uint64_t now)
 {
     t->t_tlp = 0;
     if (!tlp_allowed(t)) return;
-    /* PTO = max(2 SRTT, 10 ms), 1 s without a sample; one segment in flight may wait for
-     * the peer's delayed ACK: WCDelAckT more. Never later than the RTO would fire (the
-     * probe then goes in its place, and the RTO is armed again after it). */
+    /* PTO = max(2 SRTT, 10 ms), and one segment in flight may wait for the peer's delayed
+     * ACK: WCDelAckT more (RFC 8985 §7.2). Without an RTT sample, 1 s flat (as Linux's
+     * TCP_TIMEOUT_INIT). Never later than the RTO would fire (the probe then goes in its
+     * place, and the RTO is armed again after it). */
     uint64_t pto = 1000000;
-    if (t->rtt_valid) pto = 2 * t->srtt > TLP_MIN_PTO_US ? 2 * t->srtt : TLP_MIN_PTO_US;
-    if (tcp_flight(t) <= t->snd_mss) pto += TLP_WC_DELACK_US;
+    if (t->rtt_valid) {
+        pto = 2 * t->srtt > TLP_MIN_PTO_US ? 2 * t->srtt : TLP_MIN_PTO_US;
+        if (tcp_flight(t) <= t->snd_mss) pto += TLP_WC_DELACK_US;
+    }
     uint64_t at = now + pto;
     if (t->t_rtx && at > t->t_rtx) at = t->t_rtx;
     t->t_tlp = at;
