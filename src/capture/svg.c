@@ -70,7 +70,7 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
     if (!s.m) return -1;
     synack_ladder *l = tr_ladder_new(NULL, c, absolute, false, svg_row, &s);
     if (!l) {
-        fclose(s.m);
+        (void)fclose(s.m); /* failing anyway: nothing more to report */
         free(buf);
         return -1;
     }
@@ -97,8 +97,9 @@ int tr_svg_ladder(FILE *f, const struct tr_conn *c, bool absolute, uint32_t max_
     fprintf(f, "<title>ladder of connection %" PRIu32 "</title>\n", c->id);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", LADDER_SVG_W, H);
     ladder_svg_head(f, left, right);
-    fwrite(buf, 1, len, f);
+    size_t put = fwrite(buf, 1, len, f);
     free(buf);
+    if (put != len) return -1;
     fputs("</svg>\n", f);
     return ferror(f) ? -1 : 0;
 }

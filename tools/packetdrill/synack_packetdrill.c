@@ -1211,7 +1211,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         }
         /* Linux copies at most TCP_CA_NAME_MAX (16) bytes, NUL-padded. */
         char b[16] = {0};
-        memcpy(b, nm, strlen(nm));
+        snprintf(b, sizeof b, "%s", nm);
         size_t n = (size_t)*len < sizeof b ? (size_t)*len : sizeof b;
         memcpy(val, b, n);
         *len = (socklen_t)n;

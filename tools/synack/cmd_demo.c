@@ -76,12 +76,12 @@ static void html_row(void *ctx, const struct ladder_row *r, uint64_t t0)
         n +=
             (size_t)snprintf(text + n, sizeof text - n, "%s sends ", r->side ? "server" : "client");
     for (const char *p = r->text; *p && n + 1 < sizeof text; p++)
-        text[n++] = *p == LADDER_TOK ? ' ' : *p;
+        text[n++] = (char)(*p == LADDER_TOK ? ' ' : *p);
     if (n >= sizeof text) n = sizeof text - 1;
     while (n && (text[n - 1] == ' ' || text[n - 1] == ';')) n--; /* a state alone */
     text[n] = 0;
     if (r->marks & (LADDER_MARK_LOST | LADDER_MARK_QDROP) && n + 12 < sizeof text)
-        strcat(text, " — lost");
+        memcpy(text + n, " — lost", sizeof " — lost"); /* fits: n + 12 < sizeof text */
     fprintf(s->rows_json, "%s{\"i\":%" PRIu32 ",\"h\":%d,\"svg\":\"", s->nrows ? ",\n" : "",
             s->nrows, h);
     ladder_json_escape(s->rows_json, svg);
@@ -250,7 +250,7 @@ static int write_html(const struct demo_opts *o, struct demo_sink *sink, char **
     FILE *d = open_memstream(&data, &data_len);
     if (!d || failed) {
         free(*rows_buf);
-        if (d) fclose(d);
+        if (d) (void)fclose(d); /* failing anyway */
         free(data);
         return -1;
     }

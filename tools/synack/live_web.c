@@ -236,7 +236,7 @@ static void seg(struct live_web *w, struct lw_conn *c, const struct synack_trace
     }
     if (c->ladder) tr_ladder_rec(c->ladder, tc, &rec);
     /* the kernel's TIME-WAIT (inferred): Linux holds it 60 s */
-    int k = 1 - c->us;
+    int k = c->us == 0 ? 1 : 0; /* the kernel's side (c->us is 0 or 1 once tc is set) */
     if (tc->state[k] == SYNACK_TIME_WAIT && before[k] != SYNACK_TIME_WAIT) {
         c->tw_until = ev->now + LINUX_TW_US;
         c->tw_side = k;
