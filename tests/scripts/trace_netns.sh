@@ -30,6 +30,7 @@ SYNACK=${SYNACK:-}
 
 # shellcheck source=tests/scripts/lib/netns_pair.sh
 . "$(dirname "$0")/lib/netns_pair.sh"
+CAPTURE_FILTER=tcp # the IPv4 captures: TCP only
 netns_pair tr
 A=10.99.0.1
 B=10.99.0.2
@@ -52,38 +53,6 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 [ $ok = 1 ] || { echo "FAIL: the veth pair does not pass TCP"; exit 1; }
-
-# Starts tcpdump on A's end; waits until it listens.
-capture_start() { # file
-    # not through inA: $! must be tcpdump itself (ip netns exec execs it), not a subshell.
-    # --immediate-mode: else packets wait in the kernel's ring for a block timeout and a
-    # tcpdump stopped before it never sees them.
-    ip netns exec "$NS_A" tcpdump -i veth-a --immediate-mode -B 16384 -U -Z root -s 0 -w "$1" tcp 2>"$WORK/tcpdump.err" &
-    TCPDUMP_PID=$!
-    for _ in $(seq 1 50); do
-        grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "FAIL: tcpdump did not start"
-    cat "$WORK/tcpdump.err"
-    exit 1
-}
-capture_stop() {
-    sleep 0.5
-    kill -TERM "$TCPDUMP_PID" 2>/dev/null # background jobs ignore SIGINT
-    wait "$TCPDUMP_PID" 2>/dev/null
-    TCPDUMP_PID=""
-}
-
-# Waits until something listens on B's port.
-wait_listen() { # port
-    for _ in $(seq 1 50); do
-        inB ss -ltn 2>/dev/null | grep -q ":$1 " && return 0
-        sleep 0.1
-    done
-    echo "FAIL: server on port $1 did not start"
-    exit 1
-}
 
 # ---- the captures ---------------------------------------------------------------------------
 make_normal() {

@@ -32,6 +32,10 @@ SYNACK=${SYNACK:-}
 
 # shellcheck source=tests/scripts/lib/netns_pair.sh
 . "$(dirname "$0")/lib/netns_pair.sh"
+# All of IPv6: the filter "tcp" looks at the fixed header's next header only and would miss
+# TCP behind extension headers (and "protochain" compiles to a loop the kernel refuses);
+# neighbour discovery and the like are counted by synack as other IPv6.
+CAPTURE_FILTER=ip6
 netns_pair tr6
 A=fd00:99::1
 B=fd00:99::2
@@ -61,42 +65,6 @@ for _ in $(seq 1 50); do
 done
 [ $ok = 1 ] || {
     echo "FAIL: the veth pair does not pass TCP over IPv6"
-    exit 1
-}
-
-# Starts tcpdump on A's end; waits until it listens.
-capture_start() { # file
-    # not through inA: $! must be tcpdump itself (ip netns exec execs it), not a subshell.
-    # --immediate-mode: else packets wait in the kernel's ring for a block timeout and a
-    # tcpdump stopped before it never sees them. All of IPv6: the filter "tcp" looks at the
-    # fixed header's next header only and would miss TCP behind extension headers (and
-    # "protochain" compiles to a loop the kernel refuses); neighbour discovery and the like
-    # are counted by synack as other IPv6.
-    ip netns exec "$NS_A" tcpdump -i veth-a --immediate-mode -B 16384 -U -Z root -s 0 -w "$1" \
-        ip6 2>"$WORK/tcpdump.err" &
-    TCPDUMP_PID=$!
-    for _ in $(seq 1 50); do
-        grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "FAIL: tcpdump did not start"
-    cat "$WORK/tcpdump.err"
-    exit 1
-}
-capture_stop() {
-    sleep 0.5
-    kill -TERM "$TCPDUMP_PID" 2>/dev/null # background jobs ignore SIGINT
-    wait "$TCPDUMP_PID" 2>/dev/null
-    TCPDUMP_PID=""
-}
-
-# Waits until something listens on B's port.
-wait_listen() { # port
-    for _ in $(seq 1 50); do
-        inB ss -6ltn 2>/dev/null | grep -q ":$1 " && return 0
-        sleep 0.1
-    done
-    echo "FAIL: server on port $1 did not start"
     exit 1
 }
 

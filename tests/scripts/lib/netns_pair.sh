@@ -2,8 +2,8 @@
 # capture Linux talking to Linux: veth-a in the first, veth-b in the second, no address yet.
 # Everything is removed by name when the script exits, also on failure: the processes left
 # inside the namespaces, the namespaces, the work directory. KEEP=dir keeps the captures.
-# The sourcing script defines skip() and sets nothing else; it gets NS_A, NS_B, WORK, inA,
-# inB, and sets TCPDUMP_PID when it starts a capture.
+# The sourcing script defines skip() and CAPTURE_FILTER (tcpdump's filter: tcp, ip6); it gets
+# NS_A, NS_B, WORK, inA, inB, capture_start/capture_stop (tcpdump on A's end) and wait_listen.
 # shellcheck shell=bash disable=SC2317 # netns_pair_cleanup runs from the trap
 
 netns_pair_cleanup() {
@@ -35,4 +35,37 @@ netns_pair() {
     ip netns add "$NS_B" || exit 1
     inA ip link add veth-a type veth peer name veth-b || skip "no veth support"
     inA ip link set veth-b netns "$NS_B"
+}
+
+# Starts tcpdump on A's end with CAPTURE_FILTER; waits until it listens.
+capture_start() { # file
+    # not through inA: $! must be tcpdump itself (ip netns exec execs it), not a subshell.
+    # --immediate-mode: else packets wait in the kernel's ring for a block timeout and a
+    # tcpdump stopped before it never sees them.
+    ip netns exec "$NS_A" tcpdump -i veth-a --immediate-mode -B 16384 -U -Z root -s 0 -w "$1" \
+        "$CAPTURE_FILTER" 2>"$WORK/tcpdump.err" &
+    TCPDUMP_PID=$!
+    for _ in $(seq 1 50); do
+        grep -q "listening on" "$WORK/tcpdump.err" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "FAIL: tcpdump did not start"
+    cat "$WORK/tcpdump.err"
+    exit 1
+}
+capture_stop() {
+    sleep 0.5
+    kill -TERM "$TCPDUMP_PID" 2>/dev/null # background jobs ignore SIGINT
+    wait "$TCPDUMP_PID" 2>/dev/null
+    TCPDUMP_PID=""
+}
+
+# Waits until something listens on B's port (either family).
+wait_listen() { # port
+    for _ in $(seq 1 50); do
+        inB ss -ltn 2>/dev/null | grep -q ":$1 " && return 0
+        sleep 0.1
+    done
+    echo "FAIL: server on port $1 did not start"
+    exit 1
 }
