@@ -58,6 +58,19 @@ done
 echo "ok   the ladder of the curl connection is in the DOM: segments, both sides' states, phases"
 echo "ok   no console message"
 python3 "$(dirname "$0")/lib/png_inked.py" "$WORK/live.png" || fail "blank screenshot"
+# Clicking another connection in the list shows its ladder and graph; clicking the curl
+# connection again brings its own back.
+other="Array.from(document.querySelectorAll('#conns li')).find(e => !e.textContent.includes(':$port '))"
+mine="Array.from(document.querySelectorAll('#conns li')).find(e => e.textContent.includes(':$port '))"
+inns timeout 60 "${CDP[@]}" \
+    eval "($other).click(), 'clicked'" \
+    wait "!document.getElementById('title').textContent.includes(':$port ') && document.querySelectorAll('#ladder .lbl').length >= 1" 10 \
+    wait "document.querySelector('#seq svg') !== null" 10 \
+    eval "($mine).click(), 'clicked'" \
+    wait "document.getElementById('title').textContent.includes(':$port ') && document.querySelectorAll('#ladder .lbl').length >= 12" 10 \
+    >"$WORK/cdp3.log" 2>&1 || fail "clicking a connection in the list: $(cat "$WORK/cdp3.log")"
+grep -q "console:" "$WORK/cdp3.log" && fail "console messages: $(grep console: "$WORK/cdp3.log")"
+echo "ok   a click on a listed connection shows its ladder and graph, and back"
 [ -n "${SHOTS:-}" ] && mkdir -p "$SHOTS" && cp "$WORK/live.png" "$SHOTS/"
 stop_serve
 echo "PASS"
