@@ -30,8 +30,15 @@ build:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
-# The in-process demo: two stacks over the simulated link, no root, no network.
-demo: build
+# The in-process demo: two stacks over the simulated link, no root, no network. The build's
+# own output goes to $(BUILD)/build.log (shown only if the build fails), so that the ladder
+# is what the reader sees.
+demo:
+	@echo "building synack (log: $(BUILD)/build.log) ..."
+	@mkdir -p $(BUILD)
+	@{ $(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo && \
+	   $(CMAKE) --build $(BUILD) -j $(JOBS); } >$(BUILD)/build.log 2>&1 || \
+	   { cat $(BUILD)/build.log; exit 1; }
 	@./$(BUILD)/synack demo
 
 # Debian packages the tests and tools use; installed only when run as root.
