@@ -105,26 +105,20 @@ enum tr_pkt_kind tr_decode_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t ori
     return decode_tcp(ip + h->hdr_len, tcap, total - h->hdr_len, p, TR_PKT_TCP4);
 }
 
-/* IPv6's next-header values (IANA "Assigned Internet Protocol Numbers") for the extension
- * headers (RFC 8200 §4, RFC 7045) */
+/* IPv6 extension headers beyond those synack/packet.h names (SYNACK_IPPROTO_HOPOPTS,
+ * _ROUTING, _FRAGMENT, _AH, _DSTOPTS): mobility, HIP and shim6 have the same generic form
+ * (IANA "Assigned Internet Protocol Numbers", RFC 7045). */
 enum {
-    V6_HOP_BY_HOP = 0,
-    V6_ROUTING = 43,
-    V6_FRAGMENT = 44,
-    V6_ESP = 50,
-    V6_AH = 51,
-    V6_DEST_OPTS = 60,
     V6_MOBILITY = 135,
     V6_HIP = 139,
     V6_SHIM6 = 140,
 };
-#define IPV6_HDR_LEN 40u
 
 enum tr_pkt_kind tr_decode_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t origlen,
                                 struct tr_packet *p)
 {
     p->truncated = caplen < origlen;
-    if (caplen < IPV6_HDR_LEN) return p->kind = TR_PKT_TRUNCATED;
+    if (caplen < WIRE_IPV6_HDR_LEN) return p->kind = TR_PKT_TRUNCATED;
     if (ip[0] >> 4 != 6) return p->kind = TR_PKT_BAD;
     memset(&p->seg, 0, sizeof p->seg);
     memcpy(p->src6, ip + 8, 16);
@@ -133,18 +127,18 @@ enum tr_pkt_kind tr_decode_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t ori
     /* the datagram's length: the payload length says it, unless it is 0: a jumbogram (RFC
      * 2675) or a TSO capture, and then the wire says it */
     uint32_t plen = wire_get16(ip + 4);
-    uint32_t total = plen ? IPV6_HDR_LEN + plen : origlen;
-    if (total < IPV6_HDR_LEN) return p->kind = TR_PKT_BAD;
+    uint32_t total = plen ? WIRE_IPV6_HDR_LEN + plen : origlen;
+    if (total < WIRE_IPV6_HDR_LEN) return p->kind = TR_PKT_BAD;
     uint8_t nh = ip[6];
-    uint32_t off = IPV6_HDR_LEN;
+    uint32_t off = WIRE_IPV6_HDR_LEN;
     for (int n = 0;; n++) {
         if (nh == SYNACK_IPPROTO_TCP) break;
         uint32_t len;
         uint8_t next;
         switch (nh) {
-        case V6_HOP_BY_HOP:
-        case V6_ROUTING:
-        case V6_DEST_OPTS:
+        case SYNACK_IPPROTO_HOPOPTS:
+        case SYNACK_IPPROTO_ROUTING:
+        case SYNACK_IPPROTO_DSTOPTS:
         case V6_MOBILITY:
         case V6_HIP:
         case V6_SHIM6:
@@ -154,14 +148,14 @@ enum tr_pkt_kind tr_decode_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t ori
             next = ip[off];
             len = ((uint32_t)ip[off + 1] + 1) * 8;
             break;
-        case V6_AH:
+        case SYNACK_IPPROTO_AH:
             /* length in 4-octet units, minus 2 (RFC 4302 §2.2) */
             if (total - off < 12) return p->kind = TR_PKT_BAD;
             if (caplen - off < 2) return p->kind = TR_PKT_TRUNCATED;
             next = ip[off];
             len = ((uint32_t)ip[off + 1] + 2) * 4;
             break;
-        case V6_FRAGMENT: {
+        case SYNACK_IPPROTO_FRAGMENT: {
             /* 8 octets: next header, reserved, offset (13 bits), M (RFC 8200 §4.5) */
             if (total - off < 8) return p->kind = TR_PKT_BAD;
             if (caplen - off < 4) return p->kind = TR_PKT_TRUNCATED;
