@@ -194,6 +194,20 @@ uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint
 uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
                             uint32_t raddr, uint16_t rport, uint64_t now_us);
 
+/* The sequence number after the last byte the application has queued. */
+static inline uint32_t tcp_data_end(const struct tcb *t)
+{
+    return t->snd_buf_seq + t->snd.len;
+}
+/* The data sent and not yet acknowledged, [SND.UNA, *end) (the FIN left out): its length. */
+static inline uint32_t tcp_sent_unacked(const struct tcb *t, uint32_t *end)
+{
+    uint32_t data_end = tcp_data_end(t);
+    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
+    if (end) *end = sent_end;
+    return seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
+}
+
 /* RCV.WND as the peer was last told it: from RCV.NXT to the right edge we advertised. */
 static inline uint32_t tcp_rcv_wnd_offered(const struct tcb *t)
 {

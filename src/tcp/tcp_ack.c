@@ -12,7 +12,7 @@
 
 bool tcp_our_fin_acked(const struct tcb *t)
 {
-    return t->fin_queued && seq_gt(t->snd_una, t->snd_buf_seq + t->snd.len);
+    return t->fin_queued && seq_gt(t->snd_una, tcp_data_end(t));
 }
 
 /* New data acknowledged: SND.UNA advances, the send ring gives back space, RTT is sampled

@@ -266,10 +266,8 @@ static uint32_t tcp_seg_max(const struct tcb *t)
 uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
-    uint32_t data_end = t->snd_buf_seq + t->snd.len;
-    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
-    uint32_t avail = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
-    uint32_t len = u32min(avail, tcp_seg_max(t));
+    uint32_t data_end = tcp_data_end(t);
+    uint32_t len = u32min(tcp_sent_unacked(t, NULL), tcp_seg_max(t));
     uint16_t flags = SYNACK_TCP_ACK;
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
@@ -284,10 +282,8 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
 bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
-    uint32_t data_end = t->snd_buf_seq + t->snd.len;
-    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
-    uint32_t avail = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
-    uint32_t len = u32min(avail, tcp_seg_max(t));
+    uint32_t data_end = tcp_data_end(t), sent_end;
+    uint32_t len = u32min(tcp_sent_unacked(t, &sent_end), tcp_seg_max(t));
     uint32_t seq = sent_end - len;
     uint16_t flags = SYNACK_TCP_ACK;
     if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
@@ -353,7 +349,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         break;
     }
 
-    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t data_end = tcp_data_end(t);
     uint32_t seg_max = tcp_seg_max(t);
     bool sack_rec = t->in_recovery && t->sack_recovery;
     uint64_t segs_before = t->segs_out;

@@ -103,10 +103,7 @@ void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
 {
     if (t->rtx_count < BLACKHOLE_RTO) return;
     /* Only full-size segments can be the victims of a black hole. */
-    uint32_t data_end = t->snd_buf_seq + t->snd.len;
-    uint32_t sent_end = seq_lt(t->snd_max, data_end) ? t->snd_max : data_end;
-    uint32_t head = seq_lt(t->snd_una, sent_end) ? sent_end - t->snd_una : 0;
-    if (head < t->snd_mss) return;
+    if (tcp_sent_unacked(t, NULL) < t->snd_mss) return;
     uint32_t opts = opt_room(t);
     uint32_t floor_mss = PMTU_FLOOR - IP_TCP_HDRS - opts;
     if (t->snd_mss <= floor_mss) return;

@@ -154,7 +154,7 @@ static void tlp_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->t_tlp = 0;
     if (!tlp_allowed(t)) return;
     uint32_t max0 = t->snd_max;
-    uint32_t data_end = t->snd_buf_seq + t->snd.len;
+    uint32_t data_end = tcp_data_end(t);
     uint32_t flight = tcp_flight(t);
     bool sent = false, retrans = false;
     if (seq_lt(t->snd_nxt, data_end) && t->snd_wnd > flight) {

@@ -88,7 +88,7 @@ int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_
 /* Bytes the application may still queue: the buffer's size less what it holds. */
 uint32_t tcp_notsent(const struct tcb *t)
 {
-    uint32_t end = t->snd_buf_seq + t->snd.len;
+    uint32_t end = tcp_data_end(t);
     return t->snd.buf && seq_gt(end, t->snd_max) ? end - t->snd_max : 0;
 }
 
@@ -157,7 +157,7 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
     t->more = (flags & SYNACK_SEND_MORE) != 0;
     t->more_una = t->snd_una;
     if (eor && n == len) {
-        uint32_t end = t->snd_buf_seq + t->snd.len;
+        uint32_t end = tcp_data_end(t);
         if (t->eor_n == 0 || t->eor[t->eor_n - 1] != end) t->eor[t->eor_n++] = end;
     }
     sock_want_output(st, sk);
