@@ -140,7 +140,15 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
-    if (len && retransmit) t->bytes_retrans += len;
+    if (retransmit && !(flags & SYNACK_TCP_SYN)) {
+        /* Every retransmission of data or a FIN is counted here, once, and ends the RTT
+         * measurement: an ACK that covers it is no sample (Karn, RFC 6298 §3). A SYN's
+         * repetitions are counted by its timer. */
+        t->bytes_retrans += len;
+        t->retransmits++;
+        st->stats.retransmits++;
+        t->rtt_timing = false;
+    }
     if (flags & SYNACK_TCP_ACK) {
         /* Any segment carrying an ACK satisfies a pending or delayed one, and reported
          * the D-SACK (once: if the options had no room for it, it is forgotten). */
@@ -273,9 +281,6 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
         flags |= SYNACK_TCP_FIN;
     if (len == 0 && !(flags & SYNACK_TCP_FIN)) return 0;
     if (tcp_send_segment(st, sk, now, t->snd_una, len, flags, true) < 0) return 0;
-    t->retransmits++;
-    st->stats.retransmits++;
-    t->rtt_timing = false; /* Karn: no sample from retransmitted data */
     return len;
 }
 
@@ -292,9 +297,6 @@ bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
     if (len == 0 && !(flags & SYNACK_TCP_FIN)) return false;
     if (tcp_send_segment(st, sk, now, seq, len, flags, true) < 0) return false;
     t->tlp_seq = seq;
-    t->retransmits++;
-    st->stats.retransmits++;
-    t->rtt_timing = false; /* Karn */
     return true;
 }
 
@@ -317,11 +319,6 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
         if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
         t->high_rxt = hole + len; /* (C.2) */
         t->prr_out += len;
-        t->retransmits++;
-        st->stats.retransmits++;
-        /* Karn (RFC 6298 §3): the ACK that covers the segment being timed now also answers
-         * (or waited for) a retransmission, so it is no sample. */
-        t->rtt_timing = false;
     }
 }
 
@@ -436,10 +433,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (!rexmit && !t->tlp_probe) new_data = true;
         t->tlp_probe = false;
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
-        if (rexmit) {
-            t->retransmits++;
-            st->stats.retransmits++;
-        } else if (!t->rtt_timing && len > 0 && !t->in_recovery) {
+        if (!rexmit && !t->rtt_timing && len > 0 && !t->in_recovery) {
             /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
              * one). Not during recovery: the ACK covering new data sent now also covers
              * the holes being retransmitted below it, and Linux takes no sample from an
