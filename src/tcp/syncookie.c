@@ -74,7 +74,7 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint32_t peer = o->has_mss ? o->mss : 536;
-    uint32_t link = (uint32_t)st->cfg.mtu - 40;
+    uint32_t link = tcp_rcv_mss_for(st, 0); /* what the link carries */
     if (peer > link) peer = link;
     uint32_t idx = 0;
     for (uint32_t i = 0; i < 8; i++)

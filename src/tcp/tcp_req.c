@@ -404,8 +404,8 @@ void tcp_req_info(const struct synack_stack *st, const struct tcp_req *rq,
     info->snd_nxt = rq->iss + 1;
     info->snd_wnd = rq->peer_wnd;
     const struct sock *l = listener_of(st, rq);
-    info->snd_mss = tcp_mss_from_peer(rq->peer_mss, (uint32_t)st->cfg.mtu - 40,
-                                      l ? l->tcb.user_mss : 0, rq->ts_ok);
+    info->snd_mss =
+        tcp_mss_from_peer(rq->peer_mss, tcp_rcv_mss_for(st, 0), l ? l->tcb.user_mss : 0, rq->ts_ok);
     info->rcv_nxt = rq->irs + 1;
     info->rcv_wnd = req_window(st, rq);
     info->rcv_mss = req_rcv_mss(st, rq);
