@@ -83,7 +83,7 @@ static void connections_case(void)
     struct simnet n;
     simnet_init_with(&n, c, &lc, 1);
     int lsd = synack_socket(n.st[1]);
-    synack_bind(n.st[1], lsd, 0, 80);
+    synack_bind(n.st[1], lsd, SYNACK_ADDR_ANY, 80);
     synack_listen(n.st[1], lsd, 128);
     const int count = 20000;
     int done = 0;

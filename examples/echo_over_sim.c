@@ -13,12 +13,12 @@
 #include "synack/dev.h"
 #include "synack/synack.h"
 
-static synack_stack *make_stack(const char *name, uint32_t addr)
+static synack_stack *make_stack(const char *name, const char *addr)
 {
     struct synack_config cfg;
     synack_config_default(&cfg); /* MTU 1500, 256 KiB rings, MSL 30 s, NewReno ... */
     cfg.name = name;
-    cfg.addr = addr; /* host byte order: 10.0.0.1 is 0x0a000001 */
+    synack_addr_parse(addr, &cfg.addr); /* or synack_addr_v4(0x0a000001) */
     int err;
     synack_stack *s = synack_stack_new(&cfg, &err);
     if (!s) fprintf(stderr, "%s: %s\n", name, synack_strerror(err));
@@ -27,8 +27,8 @@ static synack_stack *make_stack(const char *name, uint32_t addr)
 
 int main(void)
 {
-    synack_stack *client = make_stack("client", 0x0a000001);
-    synack_stack *server = make_stack("server", 0x0a000002);
+    synack_stack *client = make_stack("client", "10.0.0.1");
+    synack_stack *server = make_stack("server", "10.0.0.2");
     struct synack_sim_config lc;
     synack_sim_config_default(&lc);
     lc.delay_us = 2000; /* 2 ms each way */
@@ -39,13 +39,13 @@ int main(void)
 
     /* The server: listen on the echo port (RFC 862). */
     int lsd = synack_socket(server);
-    synack_bind(server, lsd, 0, 7);
+    synack_bind(server, lsd, SYNACK_ADDR_ANY, 7);
     synack_listen(server, lsd, 8);
 
     /* The client: connect, and once connected send a line and wait for it to come back. */
     uint64_t now = 0;
     int csd = synack_socket(client);
-    int r = synack_connect(client, csd, now, 0x0a000002, 7);
+    int r = synack_connect(client, csd, now, synack_addr_v4(0x0a000002), 7);
     printf("connect: %s\n", synack_strerror(r)); /* "connection in progress" */
     const char msg[] = "hello from an embedded TCP stack\n";
     char got[128];
@@ -64,9 +64,9 @@ int main(void)
             if (sd == lsd && (ev & SYNACK_EV_READABLE)) {
                 struct synack_endpoint peer;
                 int c = synack_accept(server, lsd, &peer);
+                char a[SYNACK_ADDR_STRLEN];
                 if (c >= 0)
-                    printf("server: accepted %u.%u.%u.%u:%u\n", peer.addr >> 24,
-                           (peer.addr >> 16) & 255, (peer.addr >> 8) & 255, peer.addr & 255,
+                    printf("server: accepted %s:%u\n", synack_addr_str(&peer.addr, a, sizeof a),
                            peer.port);
             } else if (ev & SYNACK_EV_READABLE) {
                 char buf[4096];

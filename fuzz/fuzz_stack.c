@@ -267,7 +267,7 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
         struct synack_config cfg;
         synack_config_default(&cfg);
         cfg.name = side ? "B" : "A";
-        cfg.addr = fs_addr(side);
+        cfg.addr = synack_addr_v4(fs_addr(side));
         cfg.max_sockets = FS_SOCKETS;
         cfg.sndbuf = cfg.rcvbuf = FS_RING;
         cfg.max_backlog = 4;
@@ -287,13 +287,16 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
             (struct fs_dev){.inner = synack_sim_end(w->link, side), .w = w, .side = side};
         w->dev[side].dev = (struct synack_dev){.ops = &fs_dev_ops, .mtu = 1500, .name = cfg.name};
         w->listener[side] = synack_socket(w->st[side]);
-        if (synack_bind(w->st[side], w->listener[side], 0, FS_PORT) != 0) return false;
+        if (synack_bind(w->st[side], w->listener[side], SYNACK_ADDR_ANY, FS_PORT) != 0)
+            return false;
         if (synack_listen(w->st[side], w->listener[side], 4) != 0) return false;
     }
     w->now = 1000000;
     int c = synack_socket(w->st[0]);
     if (setup & 8) synack_setopt(w->st[0], c, SYNACK_OPT_NODELAY, 1);
-    if (synack_connect(w->st[0], c, w->now, FS_ADDR_B, FS_PORT) != SYNACK_EINPROGRESS) return false;
+    if (synack_connect(w->st[0], c, w->now, synack_addr_v4(FS_ADDR_B), FS_PORT) !=
+        SYNACK_EINPROGRESS)
+        return false;
     fs_add_sd(w, 0, c);
     fs_run(w, w->now + 100000);
     int a = synack_accept(w->st[1], w->listener[1], NULL);
@@ -314,7 +317,7 @@ static void fs_inject(struct fs_world *w, int side, int sd, uint16_t flags9, str
     struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_TCP, .frag = 0x4000};
     struct synack_tcp_hdr th = {0};
     if (sd >= 0 && synack_getinfo(w->st[side], sd, &si) == 0 && si.remote.port) {
-        ip.src = si.remote.addr;
+        ip.src = synack_addr_to_v4(&si.remote.addr);
         th.sport = si.remote.port;
         th.dport = si.local.port;
         th.seq = si.rcv_nxt + (uint32_t)(int32_t)ds;
@@ -359,8 +362,8 @@ static void fs_icmp(struct fs_world *w, int side, int sd, uint8_t x, uint8_t t)
     const uint8_t *k = kinds[x % 4];
     uint8_t quote[40], pkt[128];
     struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_TCP, .frag = 0x4000};
-    ip.src = si.local.addr;
-    ip.dst = si.remote.addr;
+    ip.src = synack_addr_to_v4(&si.local.addr);
+    ip.dst = synack_addr_to_v4(&si.remote.addr);
     struct synack_tcp_hdr th = {0};
     th.sport = si.local.port;
     th.dport = si.remote.port;
@@ -373,8 +376,8 @@ static void fs_icmp(struct fs_world *w, int side, int sd, uint8_t x, uint8_t t)
                                        (uint16_t)(576 + t * 4), quote, qlen);
     if (!ilen) return;
     struct synack_ipv4_hdr oip = {.ttl = 64, .proto = SYNACK_IPPROTO_ICMP};
-    oip.src = si.remote.addr; /* as if from the peer, or a router on the way */
-    oip.dst = si.local.addr;
+    oip.src = synack_addr_to_v4(&si.remote.addr); /* as if from the peer, or a router */
+    oip.dst = synack_addr_to_v4(&si.local.addr);
     oip.total_len = (uint16_t)(20 + ilen);
     size_t hl = wire_ipv4_emit(pkt, sizeof pkt, &oip, ilen);
     if (hl == 20) synack_input(w->st[side], w->now, pkt, 20 + ilen);
@@ -450,7 +453,8 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
         uint8_t p = fs_u8(in);
         int c = synack_socket(s);
         if (c >= 0) {
-            synack_connect(s, c, w->now, fs_addr(!side), (uint16_t)(FS_PORT + p % 3));
+            synack_connect(s, c, w->now, synack_addr_v4(fs_addr(!side)),
+                           (uint16_t)(FS_PORT + p % 3));
             fs_add_sd(w, side, c);
         }
         break;

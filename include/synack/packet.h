@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/addr.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -108,9 +110,14 @@ struct synack_tcp_hdr {
     struct synack_tcp_opts opts;
 };
 
-/* One IPv4 + TCP packet, parsed. payload points into the packet it was parsed from. */
+/* One IPv4 or IPv6 + TCP packet, parsed. payload points into the packet it was parsed
+ * from. family says which header is filled: ip (SYNACK_AF_INET) or ip6 (SYNACK_AF_INET6);
+ * src and dst are its addresses in the one form of both (synack/addr.h). */
 struct synack_segment {
+    uint8_t family;
+    struct synack_addr src, dst;
     struct synack_ipv4_hdr ip;
+    struct synack_ipv6_hdr ip6;
     struct synack_tcp_hdr tcp;
     const uint8_t *payload;
     uint32_t payload_len;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/addr.h"
 #include "synack/packet.h"
 
 #ifdef __cplusplus
@@ -56,7 +57,8 @@ extern "C" {
     X(EOPNOTSUPP, -22, "operation not supported in this state")                                    \
     X(ESYS, -23, "an operating-system call failed (see errno)")                                    \
     X(EPROTO, -24, "protocol error")                                                               \
-    X(EBUSY, -25, "called from the stack's own trace callback")
+    X(EBUSY, -25, "called from the stack's own trace callback")                                    \
+    X(EAFNOSUPPORT, -26, "address family not configured on this stack")
 
 enum synack_error {
 #define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),
@@ -91,14 +93,21 @@ struct synack_trace_event;
 typedef void (*synack_trace_fn)(void *ctx, const struct synack_trace_event *ev);
 
 struct synack_config {
-    const char *name;       /* this stack's name in trace events ("client", "server") */
-    uint32_t addr;          /* our IPv4 address, host byte order (10.0.0.1 = 0x0a000001) */
-    uint8_t prefix_len;     /* the on-link network; other destinations are unreachable */
-    uint16_t mtu;           /* IP datagram size limit of the device, 68..65535 */
-    uint32_t max_sockets;   /* socket table size, TIME-WAIT entries included */
-    uint32_t sndbuf;        /* default send ring size per socket, bytes */
-    uint32_t rcvbuf;        /* default receive ring size per socket, bytes */
-    uint32_t max_backlog;   /* upper bound on any listen backlog (SYN + accept queues) */
+    const char *name; /* this stack's name in trace events ("client", "server") */
+    /* Our IPv4 address (synack_addr_v4(0x0a000001) is 10.0.0.1) and its on-link network;
+     * other destinations are unreachable. family SYNACK_AF_UNSPEC: no IPv4. */
+    struct synack_addr addr;
+    uint8_t prefix_len;
+    /* Our IPv6 address and on-link prefix (RFC 8200), beside or instead of the IPv4 one;
+     * family SYNACK_AF_UNSPEC (the default): no IPv6. Needs an MTU of at least 1280
+     * (RFC 8200 §5). */
+    struct synack_addr addr6;
+    uint8_t prefix6_len;
+    uint16_t mtu;         /* IP datagram size limit of the device, 68..65535 (IPv6: 1280..65535) */
+    uint32_t max_sockets; /* socket table size, TIME-WAIT entries included */
+    uint32_t sndbuf;      /* default send ring size per socket, bytes */
+    uint32_t rcvbuf;      /* default receive ring size per socket, bytes */
+    uint32_t max_backlog; /* upper bound on any listen backlog (SYN + accept queues) */
     uint32_t max_time_wait; /* at most this many TIME-WAIT entries; the oldest is reused */
     uint32_t out_queue;     /* datagrams the stack may hold for the device */
     uint64_t msl_us;        /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2) */
@@ -135,7 +144,7 @@ struct synack_config {
     bool no_timestamps;
 };
 
-/* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,
+/* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
  * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno, one ACK per
  * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections. */
@@ -147,8 +156,9 @@ void synack_stack_free(synack_stack *s);
 
 /* ---- the device side -------------------------------------------------------------------- */
 
-/* One IPv4 datagram from the device. Returns 0, or a negative code for a datagram that was
- * dropped (it is also counted and traced with its reason). Never keeps a pointer to pkt. */
+/* One IPv4 or IPv6 datagram from the device (the version nibble says which). Returns 0, or a
+ * negative code for a datagram that was dropped (it is also counted and traced with its reason).
+ * Never keeps a pointer to pkt. */
 int synack_input(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len);
 
 /* Copies the next datagram the stack wants sent into buf. Returns its length, 0 when there
@@ -163,22 +173,26 @@ uint64_t synack_next_deadline(const synack_stack *s);
 
 /* ---- sockets -------------------------------------------------------------------------- */
 struct synack_endpoint {
-    uint32_t addr; /* host byte order */
+    struct synack_addr addr; /* synack/addr.h: either family */
     uint16_t port;
 };
 
 /* Returns a socket descriptor >= 0, or SYNACK_EMFILE / SYNACK_ENOMEM. */
 int synack_socket(synack_stack *s);
-/* addr 0 = the stack's address; port 0 = an ephemeral port. EADDRINUSE, EINVAL, EBADF. */
-int synack_bind(synack_stack *s, int sd, uint32_t addr, uint16_t port);
+/* addr: one of the stack's addresses, or an unspecified one: SYNACK_AF_UNSPEC (a zeroed
+ * struct) or :: takes both families, synack_addr_v4(0) IPv4 only. port 0 = an ephemeral
+ * port. EADDRINUSE, EADDRNOTAVAIL, EINVAL, EBADF. */
+int synack_bind(synack_stack *s, int sd, struct synack_addr addr, uint16_t port);
 /* backlog is clamped to the config's max_backlog. EINVAL, EBADF, EADDRINUSE. */
 int synack_listen(synack_stack *s, int sd, int backlog);
 /* A new connected socket, or EAGAIN when none is ready; peer may be NULL. */
 int synack_accept(synack_stack *s, int sd, struct synack_endpoint *peer);
 /* Starts the active open (sends the SYN) and returns SYNACK_EINPROGRESS; the socket becomes
  * SYNACK_EV_CONNECTED, or SYNACK_EV_ERROR with ECONNREFUSED/ETIMEDOUT/EHOSTUNREACH.
- * EISCONN, EALREADY, EADDRINUSE, ENETUNREACH, EBADF. */
-int synack_connect(synack_stack *s, int sd, uint64_t now, uint32_t addr, uint16_t port);
+ * The local address is the stack's address of addr's family (or the bound one).
+ * EISCONN, EALREADY, EADDRINUSE, ENETUNREACH, EAFNOSUPPORT (no address of that family),
+ * EINVAL (bound to the other family), EBADF. */
+int synack_connect(synack_stack *s, int sd, uint64_t now, struct synack_addr addr, uint16_t port);
 /* Queues up to len bytes; returns how many were taken (maybe fewer), EAGAIN when the send
  * ring is full, EPIPE after shutdown/close, ENOTCONN before the handshake, or the error
  * that ended the connection (ECONNRESET, ETIMEDOUT). */
@@ -362,6 +376,9 @@ struct synack_stats {
      * sockets_by_state[SYNACK_SYN_RECEIVED]) and the size of one record in bytes. */
     uint32_t half_open, half_open_record;
     uint64_t tlp_probes; /* tail loss probes sent (RFC 8985 §7) */
+    /* ICMPv6 errors sent (parameter problem, RFC 8200 §4) and those the rate limit held
+     * back (RFC 4443 §2.4(f)). */
+    uint64_t icmp_errors_out, icmp_errors_limited;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

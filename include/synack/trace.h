@@ -60,14 +60,14 @@ struct synack_trace_event {
     const char *who; /* the stack's or link's name for renderers ("client", ...) */
     int sd;          /* socket descriptor, -1 when none */
     /* The connection the event belongs to, from this stack's side (STATE, TIMER, and
-     * SEG_* too); remote is 0.0.0.0:0 for a listening socket. */
-    uint32_t local_addr, remote_addr;
+     * SEG_* too); remote is the unspecified address, port 0, for a listening socket. */
+    struct synack_addr local_addr, remote_addr;
     uint16_t local_port, remote_port;
     /* SEG_IN / SEG_OUT / DROP (when it parsed) */
     bool has_seg;
     struct synack_segment seg;
     bool retransmit;    /* SEG_OUT: this sequence space was sent before */
-    const uint8_t *pkt; /* the whole IPv4 datagram, for pcap writers */
+    const uint8_t *pkt; /* the whole IPv4 or IPv6 datagram, for pcap writers */
     uint32_t pkt_len;
     /* STATE */
     int old_state, new_state;
@@ -100,10 +100,11 @@ struct synack_ladder_opts {
     bool receiver_states_inline;
 };
 typedef struct synack_ladder synack_ladder;
-/* left/right: the endpoints drawn in the left and right columns (host byte order). */
+/* left/right: the endpoints drawn in the left and right columns, either family;
+ * SYNACK_ADDR_ANY with port 0: learnt from the first event of a connection. */
 synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opts,
-                                 uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
-                                 uint16_t right_port);
+                                 struct synack_addr left_addr, uint16_t left_port,
+                                 struct synack_addr right_addr, uint16_t right_port);
 /* Feed every event (a synack_trace_fn: ctx is the ladder). Events of other connections are
  * ignored. */
 void synack_ladder_event(void *ladder, const struct synack_trace_event *ev);
@@ -114,7 +115,7 @@ void synack_ladder_note(synack_ladder *l, uint64_t now, const char *text);
 void synack_ladder_finish(synack_ladder *l);
 void synack_ladder_free(synack_ladder *l);
 
-/* ---- the pcap writer (DLT_RAW: each record is one IPv4 datagram) ------------------------ */
+/* ---- the pcap writer (DLT_RAW: each record is one IPv4 or IPv6 datagram) ---------------- */
 typedef struct synack_pcap_writer synack_pcap_writer;
 synack_pcap_writer *synack_pcap_open(const char *path, int *err);
 /* A synack_trace_fn: writes SEG_OUT and PKT_OUT datagrams (each packet once, as sent);

@@ -4,6 +4,8 @@
  */
 #include "base/siphash.h"
 
+#include <string.h>
+
 static uint64_t rotl(uint64_t x, int b)
 {
     return (x << b) | (x >> (64 - b));
@@ -81,5 +83,20 @@ uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, ui
         p[4] = (uint8_t)(ports[w] >> 8);
         p[5] = (uint8_t)ports[w];
     }
+    return siphash24(key, msg, sizeof msg);
+}
+
+uint64_t siphash_tuple_addr(const uint8_t key[16], const struct synack_addr *laddr, uint16_t lport,
+                            const struct synack_addr *raddr, uint16_t rport)
+{
+    if (synack_addr_is_v4(laddr) && synack_addr_is_v4(raddr))
+        return siphash_tuple(key, synack_addr_to_v4(laddr), lport, synack_addr_to_v4(raddr), rport);
+    uint8_t msg[36];
+    memcpy(msg, laddr->bytes, 16);
+    msg[16] = (uint8_t)(lport >> 8);
+    msg[17] = (uint8_t)lport;
+    memcpy(msg + 18, raddr->bytes, 16);
+    msg[34] = (uint8_t)(rport >> 8);
+    msg[35] = (uint8_t)rport;
     return siphash24(key, msg, sizeof msg);
 }

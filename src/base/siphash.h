@@ -8,9 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synack/addr.h"
+
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
 /* SipHash-2-4 of a connection's 4-tuple, in network byte order. */
 uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                        uint16_t rport);
+/* The same for addresses of either family: an IPv4 pair hashes exactly as siphash_tuple
+ * does (so IPv4 ISNs and cookies are what they always were); anything else hashes the two
+ * 16-byte addresses and the ports, 36 bytes in network byte order. */
+uint64_t siphash_tuple_addr(const uint8_t key[16], const struct synack_addr *laddr, uint16_t lport,
+                            const struct synack_addr *raddr, uint16_t rport);
 
 #endif

@@ -195,56 +195,26 @@ uint32_t tr_addr_v4(const struct tr_addr *a)
     return (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 | (uint32_t)a->b[2] << 8 | a->b[3];
 }
 
+/* The capture's address in the stack's one address type: an IPv6 address keeps its family
+ * even when IPv4-mapped, so that it prints as the capture spelled it (RFC 5952 §5). */
+struct synack_addr tr_addr_to(const struct tr_addr *a)
+{
+    if (a->family != 6) return synack_addr_v4(tr_addr_v4(a));
+    struct synack_addr r = {.family = SYNACK_AF_INET6};
+    memcpy(r.bytes, a->b, 16);
+    return r;
+}
+
 const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t cap)
 {
-    if (a->family != 6) return ladder_addr_str(tr_addr_v4(a), buf, cap);
-    uint16_t w[8];
-    for (size_t i = 0; i < 8; i++) w[i] = (uint16_t)(a->b[2 * i] << 8 | a->b[2 * i + 1]);
-    /* the longest run of zero groups, two at least (RFC 5952 §4.2.2, §4.2.3) */
-    int best = -1, best_len = 0;
-    for (int i = 0; i < 8;) {
-        if (w[i]) {
-            i++;
-            continue;
-        }
-        int j = i;
-        while (j < 8 && !w[j]) j++;
-        if (j - i > best_len) {
-            best = i;
-            best_len = j - i;
-        }
-        i = j;
-    }
-    if (best_len < 2) best = -1;
-    /* IPv4-mapped (::ffff:a.b.c.d) and the old IPv4-compatible (::a.b.c.d) in dotted form */
-    bool dotted = best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff));
-    size_t n = 0;
-    if (cap) buf[0] = 0;
-    for (int i = 0; i < 8 && n < cap; i++) {
-        int k;
-        if (i == best) {
-            k = snprintf(buf + n, cap - n, "::");
-            i += best_len - 1;
-        } else if (dotted && i == 6) {
-            k = snprintf(buf + n, cap - n, "%s%u.%u.%u.%u", i != best + best_len ? ":" : "",
-                         a->b[12], a->b[13], a->b[14], a->b[15]);
-            i = 7;
-        } else {
-            bool sep = i > 0 && i != best + best_len;
-            k = snprintf(buf + n, cap - n, "%s%x", sep ? ":" : "", (unsigned)w[i]);
-        }
-        if (k < 0) break;
-        n += (size_t)k;
-    }
-    return buf;
+    struct synack_addr x = tr_addr_to(a);
+    return synack_addr_str(&x, buf, cap);
 }
 
 const char *tr_endpoint_str(const struct tr_addr *a, uint16_t port, char *buf, size_t cap)
 {
-    char s[TR_ENDPOINT_STRLEN];
-    if (a->family != 6) return ladder_endpoint_str(tr_addr_v4(a), port, buf, cap);
-    snprintf(buf, cap, "[%s]:%u", tr_addr_str(a, s, sizeof s), (unsigned)port);
-    return buf;
+    struct synack_addr x = tr_addr_to(a);
+    return ladder_endpoint_str(&x, port, buf, cap);
 }
 
 static bool addr_eq(const struct tr_addr *x, const struct tr_addr *y)

@@ -129,6 +129,9 @@ uint32_t tr_addr_v4(const struct tr_addr *a);
  * groups compressed, the first of equals; ::ffff:0:0/96 and ::/96 as dotted quads, as
  * inet_ntop and tshark write them). Returns buf. */
 const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t cap);
+/* The address in the stack's one address type (synack/addr.h); an IPv6 one keeps its
+ * family even when IPv4-mapped, so that it prints as the capture spelled it. */
+struct synack_addr tr_addr_to(const struct tr_addr *a);
 /* "10.0.0.1:80" or "[fd00:7::1]:8080" (RFC 5952 §6). Returns buf. */
 const char *tr_endpoint_str(const struct tr_addr *a, uint16_t port, char *buf, size_t cap);
 

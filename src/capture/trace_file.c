@@ -23,11 +23,11 @@
 #define PICTURE_RECS        5000u /* records kept for the SVG/HTML pictures */
 #define HTML_CONNS          100u  /* connections with pictures in the HTML page */
 
-/* The address a ladder (whose events carry IPv4 addresses) knows a side by: its own for IPv4,
- * a stand-in for IPv6 (only telling the sides apart; the headings show the real ones). */
-static uint32_t ladder_addr(const struct tr_conn *c, int side)
+/* A side's address in the form the ladder's events carry (synack/addr.h). */
+static struct synack_addr ladder_addr(const struct tr_conn *c, int side)
 {
-    return c->addr[side].family == 6 ? (uint32_t)side + 1 : tr_addr_v4(&c->addr[side]);
+    return c->addr[side].family == 6 ? synack_addr_v6(c->addr[side].b)
+                                     : synack_addr_v4(tr_addr_v4(&c->addr[side]));
 }
 
 synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, bool color,
@@ -42,11 +42,6 @@ synack_ladder *tr_ladder_new(FILE *out, const struct tr_conn *c, bool absolute, 
                                             c->port[1], fn, ctx)
                           : synack_ladder_new(out, &o, ladder_addr(c, 0), c->port[0],
                                               ladder_addr(c, 1), c->port[1]);
-    if (l && c->addr[0].family == 6) {
-        char a[TR_ENDPOINT_STRLEN], b[TR_ENDPOINT_STRLEN];
-        ladder_set_endpoint_text(l, tr_endpoint_str(&c->addr[0], c->port[0], a, sizeof a),
-                                 tr_endpoint_str(&c->addr[1], c->port[1], b, sizeof b));
-    }
     return l;
 }
 
@@ -80,8 +75,9 @@ void tr_ladder_rec(synack_ladder *l, const struct tr_conn *c, const struct tr_re
     ev.kind = SYNACK_TRACE_SEG_OUT;
     ev.has_seg = true;
     struct synack_segment *g = &ev.seg;
-    g->ip.src = ladder_addr(c, s);
-    g->ip.dst = ladder_addr(c, d);
+    g->src = ladder_addr(c, s);
+    g->dst = ladder_addr(c, d);
+    g->family = g->src.family;
     g->ip.proto = SYNACK_IPPROTO_TCP;
     g->tcp.sport = c->port[s];
     g->tcp.dport = c->port[d];

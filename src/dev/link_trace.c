@@ -18,9 +18,9 @@ void dev_link_event(synack_trace_fn fn, void *ctx, const char *who, uint64_t now
                                     .pkt_len = (uint32_t)len};
     if (wire_segment_parse(pkt, len, false, &ev.seg) == 0) {
         ev.has_seg = true;
-        ev.local_addr = ev.seg.ip.src;
+        ev.local_addr = ev.seg.src;
         ev.local_port = ev.seg.tcp.sport;
-        ev.remote_addr = ev.seg.ip.dst;
+        ev.remote_addr = ev.seg.dst;
         ev.remote_port = ev.seg.tcp.dport;
     }
     fn(ctx, &ev);

@@ -8,12 +8,19 @@
 
 #include "tcp/stack.h"
 
-/* A listener on the port: bound to the address, or to any (the hash keys it with a zero
+/* A listener on the port: bound to the address, to the unspecified address of its family
+ * (0.0.0.0 for IPv4), or to that of both (the hash keys a listener with an unspecified
  * remote end). Only looked up when no connection matched: not on the data path. */
-static struct sock *find_listener(struct synack_stack *st, uint32_t addr, uint16_t port)
+static struct sock *find_listener(struct synack_stack *st, const struct synack_addr *addr,
+                                  uint16_t port)
 {
-    struct sock *l = sock_lookup(st, addr, port, 0, 0);
-    if (!l) l = sock_lookup(st, 0, port, 0, 0);
+    static const struct synack_addr any;
+    struct sock *l = sock_lookup(st, addr, port, &any, 0);
+    if (!l && addr->family == SYNACK_AF_INET) {
+        struct synack_addr any4 = synack_addr_v4(0);
+        l = sock_lookup(st, &any4, port, &any, 0);
+    }
+    if (!l) l = sock_lookup(st, &any, port, &any, 0);
     return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
 }
 
@@ -41,7 +48,7 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
     }
     if (h->flags & SYNACK_TCP_RST) st->stats.rst_in++;
 
-    struct ct_node *n = conn_lookup(st, s->ip.dst, h->dport, s->ip.src, h->sport);
+    struct ct_node *n = conn_lookup(st, &s->dst, h->dport, &s->src, h->sport);
     struct tcp_req *rq = n && n->owner == OWNER_REQ ? container_of(n, struct tcp_req, ct) : NULL;
     struct sock *sk = n && n->owner == OWNER_SOCK ? container_of(n, struct sock, ct) : NULL;
     if (stack_tracing(st)) {
@@ -54,9 +61,9 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
                                         .seg = *s,
                                         .pkt = pkt,
                                         .pkt_len = len,
-                                        .local_addr = s->ip.dst,
+                                        .local_addr = s->dst,
                                         .local_port = h->dport,
-                                        .remote_addr = s->ip.src,
+                                        .remote_addr = s->src,
                                         .remote_port = h->sport};
         stack_trace(st, &ev);
     }
@@ -73,7 +80,7 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
          * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */
         if (sk->tcb.state == SYNACK_TIME_WAIT &&
             (h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
-            l = find_listener(st, s->ip.dst, h->dport);
+            l = find_listener(st, &s->dst, h->dport);
             reopen = l && tcp_time_wait_accepts_syn(st, sk, now, &seg, &reopen_isn);
         }
         if (!reopen) {
@@ -82,7 +89,7 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
             return 0;
         }
     }
-    if (!l) l = find_listener(st, s->ip.dst, h->dport);
+    if (!l) l = find_listener(st, &s->dst, h->dport);
     if (l) {
         tcp_input_listen(st, l, now, &seg, reopen ? &reopen_isn : NULL);
         return 0;

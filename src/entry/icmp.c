@@ -40,7 +40,7 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
                                 SYNACK_ICMP_ECHO_REPLY, m.id, m.seq, m.data, m.data_len);
         struct synack_ipv4_hdr oh = {.ttl = 64,
                                      .proto = SYNACK_IPPROTO_ICMP,
-                                     .src = st->cfg.addr,
+                                     .src = synack_addr_to_v4(&st->cfg.addr),
                                      .dst = ip->src,
                                      .frag = 0x4000, /* DF: atomic, ID 0 (tcp/ip_out.c) */
                                      .id = 0};
@@ -50,43 +50,57 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
         return 0;
     }
     if (m.type == SYNACK_ICMP_UNREACH && m.has_quote && m.quote_ip.proto == SYNACK_IPPROTO_TCP &&
-        m.quote_ip.src == st->cfg.addr) {
-        struct ct_node *n =
-            conn_lookup(st, m.quote_ip.src, m.quote_sport, m.quote_ip.dst, m.quote_dport);
-        if (n && n->owner == OWNER_REQ) {
-            /* A half-open connection: the quote must be our SYN-ACK (RFC 5927 §4.1); a
-             * fragmentation-needed error changes nothing before there is data to send. */
-            struct tcp_req *rq = container_of(n, struct tcp_req, ct);
-            if (m.quote_seq != rq->iss && m.quote_seq != rq->iss + 1) {
-                stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL,
-                           tcp_req_sd(st, rq));
-                return 0;
-            }
-            if (m.code != ICMP_CODE_FRAG_NEEDED) tcp_req_icmp_error(st, rq, now);
-            return 0;
-        }
-        struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
-        if (!sk) return 0;
-        /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have
-         * sent and not had acknowledged, which an off-path attacker must guess. */
-        struct tcb *t = &sk->tcb;
-        if (!seq_in(m.quote_seq, t->snd_una, t->snd_max)) {
-            stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
-            return 0;
-        }
+        st->cfg.addr.family && m.quote_ip.src == synack_addr_to_v4(&st->cfg.addr)) {
         /* Code 4, fragmentation needed and DF set: Path MTU discovery (RFC 1191), never an
-         * error of the connection, not even during the handshake. */
-        if (m.code == ICMP_CODE_FRAG_NEEDED) {
-            tcp_pmtu_frag_needed(st, sk, now, m.mtu, m.quote_ip.total_len);
-            return 0;
-        }
-        /* Codes 2 and 3 (protocol, port unreachable) mean nobody is there; 0, 1 and the
-         * rest mean the host or network cannot be reached. */
+         * error of the connection, not even during the handshake. Codes 2 and 3 (protocol,
+         * port unreachable) mean nobody is there; 0, 1 and the rest mean the host or
+         * network cannot be reached. */
         int err = (m.code == 2 || m.code == 3) ? SYNACK_ECONNREFUSED : SYNACK_EHOSTUNREACH;
         if (m.code == 0) err = SYNACK_ENETUNREACH;
-        tcp_icmp_error(st, sk, now, err);
+        struct icmp_report rep = {.src = synack_addr_v4(m.quote_ip.src),
+                                  .dst = synack_addr_v4(m.quote_ip.dst),
+                                  .sport = m.quote_sport,
+                                  .dport = m.quote_dport,
+                                  .seq = m.quote_seq,
+                                  .too_big = m.code == ICMP_CODE_FRAG_NEEDED,
+                                  .mtu = m.mtu,
+                                  .quoted_len = m.quote_ip.total_len,
+                                  .err = err};
+        icmp_report_to_tcp(st, now, &rep, pkt, len);
         return 0;
     }
     stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, -1);
     return 0;
+}
+
+void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp_report *r,
+                        const uint8_t *pkt, size_t len)
+{
+    struct ct_node *n = conn_lookup(st, &r->src, r->sport, &r->dst, r->dport);
+    if (n && n->owner == OWNER_REQ) {
+        /* A half-open connection: the quote must be our SYN-ACK (RFC 5927 §4.1); a
+         * too-big error changes nothing before there is data to send. */
+        struct tcp_req *rq = container_of(n, struct tcp_req, ct);
+        if (r->seq != rq->iss && r->seq != rq->iss + 1) {
+            stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL,
+                       tcp_req_sd(st, rq));
+            return;
+        }
+        if (!r->too_big) tcp_req_icmp_error(st, rq, now);
+        return;
+    }
+    struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
+    if (!sk) return;
+    /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have sent and
+     * not had acknowledged, which an off-path attacker must guess. */
+    struct tcb *t = &sk->tcb;
+    if (!seq_in(r->seq, t->snd_una, t->snd_max)) {
+        stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
+        return;
+    }
+    if (r->too_big) {
+        tcp_pmtu_frag_needed(st, sk, now, r->mtu, r->quoted_len);
+        return;
+    }
+    tcp_icmp_error(st, sk, now, r->err);
 }

@@ -21,7 +21,7 @@ static bool source_invalid(const struct synack_stack *st, uint32_t src)
     if (src == 0 || src == 0xffffffffu) return true;
     if ((src >> 28) == 0xe || (src >> 28) == 0xf) return true;
     if ((src >> 24) == 127) return true;
-    if (src == st->cfg.addr) return true;
+    if (src == synack_addr_to_v4(&st->cfg.addr)) return true;
     return false;
 }
 
@@ -36,7 +36,8 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
         stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }
-    if (ip.dst != st->cfg.addr) {
+    /* A stack without IPv4 has no address here: everything is for someone else. */
+    if (!st->cfg.addr.family || ip.dst != synack_addr_to_v4(&st->cfg.addr)) {
         stack_drop(st, now, SYNACK_DROP_IP_NOT_FOR_US, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }
@@ -48,6 +49,7 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
     case SYNACK_IPPROTO_TCP: {
         struct synack_segment seg;
         seg.ip = ip;
+        wire_segment_addrs4(&seg);
         const uint8_t *data;
         size_t dlen;
         r = wire_tcp_parse(payload, plen, ip.src, ip.dst, true, &seg.tcp, &data, &dlen);

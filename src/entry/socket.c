@@ -46,19 +46,22 @@ int synack_socket(synack_stack *st)
  * use. Each use moves it by a random 1 to 8 (the random increments of §3.3.5, as Linux
  * does since 2022), so that even towards one destination the next port cannot be
  * extrapolated from the last. For bind() with port 0 the remote end is zero. */
-static int pick_ephemeral(struct synack_stack *st, uint32_t laddr, uint32_t raddr, uint16_t rport,
-                          uint16_t *port)
+static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *laddr,
+                          const struct synack_addr *raddr, uint16_t rport, uint16_t *port)
 {
+    static const struct synack_addr none;
     uint32_t span = (uint32_t)st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
-    uint32_t offset = (uint32_t)siphash_tuple(st->port_key, laddr, 0, raddr, rport);
+    uint32_t offset = (uint32_t)siphash_tuple_addr(st->port_key, laddr, 0, raddr, rport);
     uint32_t index =
-        (uint32_t)siphash_tuple(st->port_key2, laddr, 0, raddr, rport) % SYNACK_PORT_TABLE;
+        (uint32_t)siphash_tuple_addr(st->port_key2, laddr, 0, raddr, rport) % SYNACK_PORT_TABLE;
     uint32_t start = offset + st->port_table[index];
+    bool connecting = rport != 0;
     for (uint32_t tries = 0; tries < span; tries++) {
         uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
         /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
-        if (raddr ? !sock_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, 0, 0)
-                  : !port_in_use(st, laddr, p, false)) {
+        if (connecting
+                ? !sock_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
+                : !port_in_use(st, laddr, p, false)) {
             st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;
             return 0;
@@ -67,20 +70,35 @@ static int pick_ephemeral(struct synack_stack *st, uint32_t laddr, uint32_t radd
     return SYNACK_EADDRINUSE;
 }
 
-int synack_bind(synack_stack *st, int sd, uint32_t addr, uint16_t port)
+/* One of our own addresses, of either family. */
+static bool addr_is_ours(const struct synack_stack *st, const struct synack_addr *a)
+{
+    return (st->cfg.addr.family && synack_addr_eq(a, &st->cfg.addr)) ||
+           (st->cfg.addr6.family && synack_addr_eq(a, &st->cfg.addr6));
+}
+
+int synack_bind(synack_stack *st, int sd, struct synack_addr addr, uint16_t port)
 {
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (sk->bound || sk->tcb.state != SYNACK_CLOSED) return SYNACK_EINVAL;
-    if (addr != 0 && addr != st->cfg.addr) return SYNACK_EADDRNOTAVAIL;
+    struct synack_addr a;
+    if (!synack_addr_canon(&addr, &a)) return SYNACK_EINVAL;
+    /* 0.0.0.0 on a stack without IPv4 could never receive anything. */
+    if (synack_addr_is_any(&a) ? a.family == SYNACK_AF_INET && !st->cfg.addr.family
+                               : !addr_is_ours(st, &a))
+        return SYNACK_EADDRNOTAVAIL;
+    /* No remote end yet; for an IPv4 address 0.0.0.0, so that the port is what it always
+     * was for the same key (RFC 6056's hash over IPv4 is unchanged). */
+    struct synack_addr none = a.family == SYNACK_AF_INET ? synack_addr_v4(0) : SYNACK_ADDR_ANY;
     if (port == 0) {
-        int r = pick_ephemeral(st, addr, 0, 0, &port);
+        int r = pick_ephemeral(st, &a, &none, 0, &port);
         if (r < 0) return r;
-    } else if (port_in_use(st, addr, port, sk->reuseaddr)) {
+    } else if (port_in_use(st, &a, port, sk->reuseaddr)) {
         return SYNACK_EADDRINUSE;
     }
-    sk->tcb.laddr = addr;
+    sk->tcb.laddr = a;
     sk->tcb.lport = port;
     sk->bound = true;
     return 0;
@@ -93,11 +111,11 @@ int synack_listen(synack_stack *st, int sd, int backlog)
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return 0;
     if (sk->tcb.state != SYNACK_CLOSED || !sk->bound) return SYNACK_EINVAL;
-    if (port_has_listener(st, sk->tcb.laddr, sk->tcb.lport)) return SYNACK_EADDRINUSE;
+    if (port_has_listener(st, &sk->tcb.laddr, sk->tcb.lport)) return SYNACK_EADDRINUSE;
     if (backlog <= 0) backlog = 1;
     if ((uint32_t)backlog > st->cfg.max_backlog) backlog = (int)st->cfg.max_backlog;
     sk->backlog = (uint32_t)backlog;
-    sk->tcb.raddr = 0;
+    memset(&sk->tcb.raddr, 0, sizeof sk->tcb.raddr); /* a listener's remote end: unspecified */
     sk->tcb.rport = 0;
     sock_hash(st, sk);
     /* listen() carries no clock: the state change is stamped with the latest one seen. */
@@ -124,7 +142,7 @@ int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
     return c->idx;
 }
 
-int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16_t port)
+int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr addr, uint16_t port)
 {
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
@@ -141,24 +159,34 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, uint32_t addr, uint16
         return SYNACK_EISCONN;
     }
     if (sk->connected_reported || sk->error) return SYNACK_EISCONN;
-    if (addr == 0 || port == 0) return SYNACK_EINVAL;
-    if (!ip_on_link(st, addr) || addr == st->cfg.addr) return SYNACK_ENETUNREACH;
-    uint32_t laddr = st->cfg.addr;
+    struct synack_addr ra;
+    if (!synack_addr_canon(&addr, &ra) || synack_addr_is_any(&ra) || port == 0)
+        return SYNACK_EINVAL;
+    /* The local address: the stack's own of the destination's family, which a socket bound
+     * to a specific address must be. */
+    const struct synack_addr *own = ra.family == SYNACK_AF_INET6 ? &st->cfg.addr6 : &st->cfg.addr;
+    if (!own->family) return SYNACK_EAFNOSUPPORT;
+    if (sk->bound && !synack_addr_is_any(&sk->tcb.laddr) && !synack_addr_eq(&sk->tcb.laddr, own))
+        return SYNACK_EINVAL;
+    if (sk->bound && sk->tcb.laddr.family == SYNACK_AF_INET && ra.family != SYNACK_AF_INET)
+        return SYNACK_EINVAL; /* bound to 0.0.0.0: IPv4 only */
+    if (!ip_on_link(st, &ra) || addr_is_ours(st, &ra)) return SYNACK_ENETUNREACH;
+    struct synack_addr laddr = *own;
     if (!sk->bound) {
         uint16_t p;
-        int r = pick_ephemeral(st, laddr, addr, port, &p);
+        int r = pick_ephemeral(st, &laddr, &ra, port, &p);
         if (r < 0) return r;
         sk->tcb.lport = p;
         sk->bound = true;
-    } else if (sock_lookup(st, laddr, sk->tcb.lport, addr, port)) {
-        struct sock *old = sock_lookup(st, laddr, sk->tcb.lport, addr, port);
+    } else if (sock_lookup(st, &laddr, sk->tcb.lport, &ra, port)) {
+        struct sock *old = sock_lookup(st, &laddr, sk->tcb.lport, &ra, port);
         /* Reusing a pair still in TIME-WAIT needs SO_REUSEADDR; then the old entry goes
          * (our ISN clock has moved on since, RFC 6528). */
         if (old->tcb.state != SYNACK_TIME_WAIT || !sk->reuseaddr) return SYNACK_EADDRINUSE;
         tcp_done(st, old, now, 0);
     }
     sk->tcb.laddr = laddr;
-    sk->tcb.raddr = addr;
+    sk->tcb.raddr = ra;
     sk->tcb.rport = port;
     return tcp_user_connect(st, sk, now);
 }
@@ -428,7 +456,7 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     const struct tcb *t = &sk->tcb;
     memset(info, 0, sizeof *info);
     info->state = t->state;
-    info->local.addr = t->laddr ? t->laddr : st->cfg.addr;
+    info->local.addr = t->laddr;
     info->local.port = t->lport;
     info->remote.addr = t->raddr;
     info->remote.port = t->rport;

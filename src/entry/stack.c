@@ -19,7 +19,7 @@ void synack_config_default(struct synack_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->name = "synack";
-    cfg->addr = 0x0a000001; /* 10.0.0.1 */
+    cfg->addr = synack_addr_v4(0x0a000001); /* 10.0.0.1 */
     cfg->prefix_len = 24;
     cfg->mtu = 1500;
     cfg->max_sockets = 1024;
@@ -60,13 +60,29 @@ static int get_random(void *buf, size_t len)
     return 0;
 }
 
+/* The config's addresses: each of its own family (or absent), at least one, not
+ * unspecified, and IPv6 only over a link that carries its minimum MTU (RFC 8200 §5). */
+static bool addrs_valid(const struct synack_config *cfg)
+{
+    const struct synack_addr *a4 = &cfg->addr, *a6 = &cfg->addr6;
+    if (!a4->family && !a6->family) return false;
+    struct synack_addr c;
+    if (a4->family &&
+        (!synack_addr_canon(a4, &c) || c.family != SYNACK_AF_INET || synack_addr_is_any(&c)))
+        return false;
+    if (a6->family && (!synack_addr_canon(a6, &c) || c.family != SYNACK_AF_INET6 ||
+                       synack_addr_is_any(&c) || cfg->mtu < 1280 || cfg->prefix6_len > 128))
+        return false;
+    return cfg->prefix_len <= 32;
+}
+
 synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
 {
     int e = 0;
     if (err) *err = 0;
-    if (!cfg || cfg->mtu < 68 || cfg->max_sockets == 0 || cfg->max_sockets > (1u << 24) ||
-        cfg->sndbuf == 0 || cfg->rcvbuf == 0 || cfg->prefix_len > 32 || cfg->ephemeral_lo == 0 ||
-        cfg->ephemeral_lo > cfg->ephemeral_hi || cfg->rto_min_us == 0 ||
+    if (!cfg || !addrs_valid(cfg) || cfg->mtu < 68 || cfg->max_sockets == 0 ||
+        cfg->max_sockets > (1u << 24) || cfg->sndbuf == 0 || cfg->rcvbuf == 0 ||
+        cfg->ephemeral_lo == 0 || cfg->ephemeral_lo > cfg->ephemeral_hi || cfg->rto_min_us == 0 ||
         cfg->rto_min_us > cfg->rto_max_us || cfg->out_queue == 0 || cfg->sndbuf > (1u << 30) ||
         cfg->rcvbuf > (1u << 30)) {
         if (err) *err = SYNACK_EINVAL;
@@ -80,6 +96,9 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     struct synack_stack *st = calloc(1, sizeof *st);
     if (!st) goto nomem;
     st->cfg = *cfg;
+    /* Kept in the canonical form (synack/addr.h), so that every compare is of bytes. */
+    if (cfg->addr.family) synack_addr_canon(&cfg->addr, &st->cfg.addr);
+    if (cfg->addr6.family) synack_addr_canon(&cfg->addr6, &st->cfg.addr6);
     st->cc = cc;
     if (cfg->isn_secret_set) {
         memcpy(st->secret, cfg->isn_secret, 16);
@@ -100,6 +119,7 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     for (int i = 0; i < 16; i++) {
         st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
         st->cookie_key[i] = (uint8_t)(st->secret[i] ^ 0x36);
+        st->flow_key[i] = (uint8_t)(st->secret[i] ^ 0x6a);
     }
 
     st->nsocks = cfg->max_sockets;
@@ -181,6 +201,8 @@ int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
     if (!st || (!pkt && len)) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
+    /* The version nibble says which network layer reads the datagram (RFC 8200 §3). */
+    if (len >= 1 && pkt[0] >> 4 == 6) return ip6_input(st, now, pkt, len);
     return ip_input(st, now, pkt, len);
 }
 

@@ -28,13 +28,15 @@ void conntab_free(struct conntab *ct)
 
 static uint32_t bucket(const struct conntab *ct, const struct ct_key *k)
 {
-    return (uint32_t)siphash_tuple(ct->key, k->laddr, k->lport, k->raddr, k->rport) & ct->mask;
+    /* The key has no padding (two 16-byte arrays and two 16-bit ports): hashing and
+     * comparing its bytes is hashing and comparing its fields. */
+    return (uint32_t)siphash24(ct->key, k, sizeof *k) & ct->mask;
 }
 
 static bool same(const struct ct_key *a, const struct ct_key *b)
 {
-    return a->lport == b->lport && a->rport == b->rport && a->laddr == b->laddr &&
-           a->raddr == b->raddr;
+    return a->lport == b->lport && a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
+           memcmp(a->raddr, b->raddr, 16) == 0;
 }
 
 void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k)

@@ -12,10 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Addresses as 16 bytes in network byte order, IPv4 in its IPv4-mapped form (synack/addr.h):
+ * the family is in the bytes, so one key and one compare serve both. */
 struct ct_key {
-    uint32_t laddr, raddr;
+    uint8_t laddr[16], raddr[16];
     uint16_t lport, rport;
 };
+
+_Static_assert(sizeof(struct ct_key) == 36, "the key is hashed and compared as its bytes");
 
 struct ct_node {
     struct ct_key key;

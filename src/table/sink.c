@@ -30,9 +30,9 @@ void sink_drop(struct sink *s, uint64_t now, int reason, const uint8_t *pkt, uin
     if (seg) {
         ev.has_seg = true;
         ev.seg = *seg;
-        ev.local_addr = seg->ip.dst;
+        ev.local_addr = seg->dst;
         ev.local_port = seg->tcp.dport;
-        ev.remote_addr = seg->ip.src;
+        ev.remote_addr = seg->src;
         ev.remote_port = seg->tcp.sport;
     }
     sink_emit(s, &ev);

@@ -1,7 +1,8 @@
 /*
- * tcp/ip_out.c - IPv4 output: the datagram around a segment the machine built, or around
- * an ICMP message, placed straight into the output queue (table/outq.h) and traced. A
- * 20-byte header with DF set, TTL 64.
+ * tcp/ip_out.c - IPv4 and IPv6 output: the datagram around a segment the machine built, or
+ * around an ICMP message, placed straight into the output queue (table/outq.h) and traced.
+ * IPv4: a 20-byte header with DF set, TTL 64. IPv6: a 40-byte header without extension
+ * headers, hop limit 64, and a flow label per connection (below).
  *
  * Every datagram synack sends is atomic (DF set, never fragmented: path MTU discovery,
  * tcp_pmtu.c, keeps segments small enough) and carries IP ID 0. RFC 6864 §4.1 gives the ID
@@ -14,37 +15,76 @@
  */
 #include <string.h>
 
+#include "base/siphash.h"
 #include "tcp/ip_out.h"
 #include "tcp/stack.h"
 #include "wire/wire.h"
 
-bool ip_on_link(const struct synack_stack *st, uint32_t addr)
+bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr)
 {
-    uint8_t p = st->cfg.prefix_len;
-    uint32_t mask = p == 0 ? 0 : 0xffffffffu << (32 - p);
-    return (addr & mask) == (st->cfg.addr & mask);
+    const struct synack_addr *own =
+        addr->family == SYNACK_AF_INET6 ? &st->cfg.addr6 : &st->cfg.addr;
+    uint8_t p =
+        addr->family == SYNACK_AF_INET6 ? st->cfg.prefix6_len : (uint8_t)(96 + st->cfg.prefix_len);
+    if (!own->family || own->family != addr->family) return false;
+    /* The first p bits of the two 16-byte forms agree (IPv4: 96 bits of the mapped
+     * prefix, then the IPv4 prefix). */
+    for (unsigned i = 0; i < 16 && p > 0; i++, p = p >= 8 ? (uint8_t)(p - 8) : 0) {
+        uint8_t mask = p >= 8 ? 0xff : (uint8_t)(0xff << (8 - p));
+        if ((addr->bytes[i] ^ own->bytes[i]) & mask) return false;
+    }
+    return true;
+}
+
+/* RFC 6437 §3: the flow label of a connection's datagrams is a keyed hash of its 4-tuple,
+ * the same for each of its datagrams and unpredictable to others (RFC 7098 relies on it for
+ * load balancing, RFC 6437 §6 on its unpredictability); 20 bits, and never 0, which would
+ * say the datagram belongs to no flow. Computed, not stored: a segment needs no state for
+ * it, not even a reset to a port without a connection. */
+static uint32_t flow_label(const struct synack_stack *st, const struct synack_addr *src,
+                           const struct synack_addr *dst, const struct synack_tcp_hdr *h)
+{
+    uint32_t f =
+        (uint32_t)siphash_tuple_addr(st->flow_key, src, h->sport, dst, h->dport) & 0xfffffu;
+    return f ? f : 1;
+}
+
+/* The IP header goes before the segment at slot (IPv4 or IPv6 by the addresses' family);
+ * returns the datagram's length, 0 when it does not fit. */
+static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
+                      const struct synack_addr *src, const struct synack_addr *dst,
+                      const struct synack_tcp_hdr *h, uint32_t plen)
+{
+    if (src->family == SYNACK_AF_INET6) {
+        struct synack_ipv6_hdr ip = {.hop_limit = 64, .flow_label = flow_label(st, src, dst, h)};
+        memcpy(ip.src, src->bytes, 16);
+        memcpy(ip.dst, dst->bytes, 16);
+        return wire_segment_emit6(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
+    }
+    struct synack_ipv4_hdr ip = {.ttl = 64,
+                                 .proto = SYNACK_IPPROTO_TCP,
+                                 .src = synack_addr_to_v4(src),
+                                 .dst = synack_addr_to_v4(dst),
+                                 .id = 0, /* atomic: see above */
+                                 .frag = 0x4000};
+    return wire_segment_emit(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
 }
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
-                  uint32_t src, uint32_t dst, const struct ring *r, uint32_t off, uint32_t plen,
-                  bool retransmit)
+                  const struct synack_addr *src, const struct synack_addr *dst,
+                  const struct ring *r, uint32_t off, uint32_t plen, bool retransmit)
 {
     uint8_t *slot = outq_reserve(&st->outq);
     if (!slot) {
         st->stats.out_queue_full++;
         return SYNACK_ENOBUFS;
     }
-    size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
+    size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
+    size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
     if (hl + plen > st->outq.slot_size) return SYNACK_EMSGSIZE;
     /* The payload goes straight from the ring into its place in the datagram. */
     if (plen) ring_peek(r, off, slot + hl, plen);
-    struct synack_ipv4_hdr ip = {.ttl = 64,
-                                 .proto = SYNACK_IPPROTO_TCP,
-                                 .src = src,
-                                 .dst = dst,
-                                 .id = 0, /* atomic: see below */
-                                 .frag = 0x4000};
-    size_t n = wire_segment_emit(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
+    size_t n = emit_ip(st, slot, hl, src, dst, h, plen);
     if (n == 0) return SYNACK_EMSGSIZE;
     outq_commit(&st->outq, (uint32_t)n);
     st->stats.ip_out++;
@@ -57,9 +97,9 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
                                         .retransmit = retransmit,
                                         .pkt = slot,
                                         .pkt_len = (uint32_t)n,
-                                        .local_addr = src,
+                                        .local_addr = *src,
                                         .local_port = h->sport,
-                                        .remote_addr = dst,
+                                        .remote_addr = *dst,
                                         .remote_port = h->dport};
         if (wire_segment_parse(slot, n, false, &ev.seg) == 0) ev.has_seg = true;
         stack_trace(st, &ev);

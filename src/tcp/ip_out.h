@@ -1,6 +1,6 @@
 /*
- * tcp/ip_out.h - IPv4 output for the one interface: build outgoing datagrams in the output
- * queue.
+ * tcp/ip_out.h - IPv4 and IPv6 output for the one interface: build outgoing datagrams in the
+ * output queue.
  */
 #ifndef SYNACK_TCP_IP_OUT_H
 #define SYNACK_TCP_IP_OUT_H
@@ -14,17 +14,17 @@
 struct synack_stack;
 struct ring;
 
-/* Builds IPv4 + TCP (h, with plen payload bytes copied from ring r at offset off) in the
- * output queue. 0, SYNACK_ENOBUFS when the queue is full. */
+/* Builds IPv4 + TCP or IPv6 + TCP, as src's family says (h, with plen payload bytes copied
+ * from ring r at offset off) in the output queue. 0, SYNACK_ENOBUFS when the queue is full. */
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
-                  uint32_t src, uint32_t dst, const struct ring *r, uint32_t off, uint32_t plen,
-                  bool retransmit);
+                  const struct synack_addr *src, const struct synack_addr *dst,
+                  const struct ring *r, uint32_t off, uint32_t plen, bool retransmit);
 /* A datagram built in place: the next output-queue slot (outq.slot_size bytes), or NULL
  * when the queue is full (counted); then ip_output_built() queues and traces its len
  * bytes. */
 uint8_t *ip_output_slot(struct synack_stack *st);
 void ip_output_built(struct synack_stack *st, uint64_t now, uint8_t *slot, size_t len);
 /* true when addr is on our network (a destination we can reach on the link). */
-bool ip_on_link(const struct synack_stack *st, uint32_t addr);
+bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr);
 
 #endif

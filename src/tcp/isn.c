@@ -16,16 +16,18 @@
 #include "tcp/stack.h"
 #include "base/siphash.h"
 
-uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
-                 uint16_t rport, uint64_t now_us)
+uint32_t tcp_isn(const uint8_t secret[16], const struct synack_addr *laddr, uint16_t lport,
+                 const struct synack_addr *raddr, uint16_t rport, uint64_t now_us)
 {
-    uint32_t f = (uint32_t)siphash_tuple(secret, laddr, lport, raddr, rport);
+    /* Over IPv6 F hashes the 16-byte addresses; an IPv4 4-tuple hashes as it always did. */
+    uint32_t f = (uint32_t)siphash_tuple_addr(secret, laddr, lport, raddr, rport);
     uint32_t m = (uint32_t)(now_us / 4);
     return m + f;
 }
 
-uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
-                            uint32_t raddr, uint16_t rport, uint64_t now_us)
+uint32_t tcp_choose_isn_for(const struct synack_stack *st, const struct synack_addr *laddr,
+                            uint16_t lport, const struct synack_addr *raddr, uint16_t rport,
+                            uint64_t now_us)
 {
     if (st->cfg.isn_fixed) return st->cfg.isn_fixed_value; /* tests: wraparound */
     return tcp_isn(st->secret, laddr, lport, raddr, rport, now_us);
@@ -33,5 +35,5 @@ uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint1
 
 uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us)
 {
-    return tcp_choose_isn_for(st, t->laddr, t->lport, t->raddr, t->rport, now_us);
+    return tcp_choose_isn_for(st, &t->laddr, t->lport, &t->raddr, t->rport, now_us);
 }

@@ -51,10 +51,19 @@ void sock_maybe_free(struct synack_stack *st, struct sock *sk)
     sock_release(st, sk);
 }
 
+static struct ct_key ct_key_of(const struct synack_addr *laddr, uint16_t lport,
+                               const struct synack_addr *raddr, uint16_t rport)
+{
+    struct ct_key k = {.lport = lport, .rport = rport};
+    memcpy(k.laddr, laddr->bytes, 16);
+    memcpy(k.raddr, raddr->bytes, 16);
+    return k;
+}
+
 void sock_hash(struct synack_stack *st, struct sock *sk)
 {
     const struct tcb *t = &sk->tcb;
-    struct ct_key k = {.laddr = t->laddr, .raddr = t->raddr, .lport = t->lport, .rport = t->rport};
+    struct ct_key k = ct_key_of(&t->laddr, t->lport, &t->raddr, t->rport);
     conntab_insert(&st->ct, &sk->ct, &k);
 }
 
@@ -63,22 +72,33 @@ void sock_unhash(struct synack_stack *st, struct sock *sk)
     conntab_remove(&st->ct, &sk->ct);
 }
 
-struct ct_node *conn_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                            uint16_t rport)
+struct ct_node *conn_lookup(struct synack_stack *st, const struct synack_addr *laddr,
+                            uint16_t lport, const struct synack_addr *raddr, uint16_t rport)
 {
-    struct ct_key k = {.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport};
+    struct ct_key k = ct_key_of(laddr, lport, raddr, rport);
     return conntab_lookup(&st->ct, &k);
 }
 
-struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                         uint16_t rport)
+struct sock *sock_lookup(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
+                         const struct synack_addr *raddr, uint16_t rport)
 {
     struct ct_node *n = conn_lookup(st, laddr, lport, raddr, rport);
     /* A half-open connection's request is no socket. */
     return n && n->owner == OWNER_SOCK ? container_of(n, struct sock, ct) : NULL;
 }
 
-bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse)
+bool addr_overlaps(const struct synack_addr *a, const struct synack_addr *b)
+{
+    /* The unspecified address of both families covers every address; 0.0.0.0 covers every
+     * IPv4 address; otherwise only the same address. */
+    if (a->family == SYNACK_AF_UNSPEC || b->family == SYNACK_AF_UNSPEC) return true;
+    if (a->family != b->family) return false;
+    if (synack_addr_is_any(a) || synack_addr_is_any(b)) return true;
+    return memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+bool port_in_use(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
+                 bool reuse)
 {
     /* A bind() conflicts with any socket on the port. With SO_REUSEADDR (RFC 9293 §3.4.2
      * leaves reuse to the implementation) Linux's rule: no conflict with a TIME-WAIT
@@ -88,7 +108,7 @@ bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool r
     for (uint32_t i = 0; i < st->nsocks; i++) {
         const struct sock *sk = &st->socks[i];
         if (!sk->in_use || !sk->bound || sk->tcb.lport != lport) continue;
-        if (sk->tcb.laddr != laddr && sk->tcb.laddr != 0 && laddr != 0) continue;
+        if (!addr_overlaps(&sk->tcb.laddr, laddr)) continue;
         if (reuse && sk->tcb.state == SYNACK_TIME_WAIT) continue;
         if (reuse && sk->reuseaddr && sk->tcb.state != SYNACK_LISTEN) continue;
         return true;
@@ -96,12 +116,12 @@ bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool r
     return false;
 }
 
-bool port_has_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport)
+bool port_has_listener(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport)
 {
     for (uint32_t i = 0; i < st->nsocks; i++) {
         const struct sock *sk = &st->socks[i];
         if (!sk->in_use || sk->tcb.state != SYNACK_LISTEN || sk->tcb.lport != lport) continue;
-        if (sk->tcb.laddr == laddr || sk->tcb.laddr == 0 || laddr == 0) return true;
+        if (addr_overlaps(&sk->tcb.laddr, laddr)) return true;
     }
     return false;
 }

@@ -39,11 +39,12 @@ enum { OWNER_SOCK = 0, OWNER_REQ = 1 };
  * becomes a socket (promotion); it never holds a socket slot or rings. Its 4-tuple is
  * its ct node's key. */
 struct tcp_req {
-    struct ct_node ct;       /* the 4-tuple hash (owner OWNER_REQ) */
-    struct timer_node timer; /* the timer heap: the SYN-ACK's retransmission (OWNER_REQ) */
-    struct fifo_node node;   /* its listener's list of requests, or the free list */
-    int32_t idx;             /* in the pool; its descriptor is max_sockets + idx */
-    int32_t listener;        /* the listener's sd */
+    struct ct_node ct;               /* the 4-tuple hash (owner OWNER_REQ) */
+    struct timer_node timer;         /* the timer heap: the SYN-ACK's retransmission (OWNER_REQ) */
+    struct fifo_node node;           /* its listener's list of requests, or the free list */
+    int32_t idx;                     /* in the pool; its descriptor is max_sockets + idx */
+    int32_t listener;                /* the listener's sd */
+    struct synack_addr laddr, raddr; /* the 4-tuple's addresses (its ports are in ct.key) */
     uint32_t iss, irs;
     uint32_t ts_recent, ts_offset; /* the peer's last TSval; our clock's offset */
     uint64_t ts_recent_time;
@@ -100,6 +101,7 @@ struct synack_stack {
     uint8_t secret[16];
     uint8_t hash_key[16];
     uint8_t cookie_key[16]; /* SYN cookies (tcp/syncookie.c) */
+    uint8_t flow_key[16];   /* IPv6 flow labels (tcp/ip_out.c, RFC 6437) */
     uint64_t rng;
     /* The latest clock a call carried: the time stamped on what a call without a clock
      * (synack_listen) records. Never used to build a segment. */
@@ -120,6 +122,10 @@ struct synack_stack {
     struct outq outq;
     struct sink sink;
 
+    /* ICMPv6 errors' token bucket (entry/icmp6.c, RFC 4443 §2.4(f)). */
+    bool icmp6_err_started;
+    uint32_t icmp6_err_tokens;
+    uint64_t icmp6_err_time;
     uint64_t chal_window_start;
     uint32_t chal_count, chal_budget; /* challenge ACKs this second, and its random budget */
     /* Ephemeral ports (RFC 6056 §3.3.4, entry/socket.c): two hash keys and the table of
@@ -151,12 +157,16 @@ void sock_maybe_free(struct synack_stack *st, struct sock *sk);
 /* Enters the socket in the 4-tuple hash under its TCB's addresses and ports. */
 void sock_hash(struct synack_stack *st, struct sock *sk);
 void sock_unhash(struct synack_stack *st, struct sock *sk);
-struct sock *sock_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                         uint16_t rport);
-bool port_in_use(struct synack_stack *st, uint32_t laddr, uint16_t lport, bool reuse);
+struct sock *sock_lookup(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
+                         const struct synack_addr *raddr, uint16_t rport);
+/* Two local addresses that a bind() of the same port would share: equal, or one of them
+ * unspecified for the other's family (or for both). */
+bool addr_overlaps(const struct synack_addr *a, const struct synack_addr *b);
+bool port_in_use(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
+                 bool reuse);
 /* A LISTEN socket holds this port (on this address or the wildcard): two sockets bound
  * with SO_REUSEADDR may not both listen. */
-bool port_has_listener(struct synack_stack *st, uint32_t laddr, uint16_t lport);
+bool port_has_listener(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport);
 /* Keeps the socket's heap entry at tcb_next_deadline() (out of the heap when none). */
 void timer_update(struct synack_stack *st, struct sock *sk);
 /* The socket's readiness may have changed: queue it (its listener, for a child not yet
@@ -189,8 +199,8 @@ static inline int tcp_req_sd(const struct synack_stack *st, const struct tcp_req
     return (int)st->nsocks + rq->idx;
 }
 /* The request or socket the 4-tuple hash holds for these endpoints. */
-struct ct_node *conn_lookup(struct synack_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-                            uint16_t rport);
+struct ct_node *conn_lookup(struct synack_stack *st, const struct synack_addr *laddr,
+                            uint16_t lport, const struct synack_addr *raddr, uint16_t rport);
 
 /* Trace and drops, through the sink (table/sink.h). An event about a socket names it and
  * its 4-tuple; the caller fills in the kind's own fields. */

@@ -42,14 +42,28 @@ static const uint16_t cookie_mss[8] = {216, 536, 1024, 1200, 1360, 1400, 1440, 1
 static uint32_t cookie_hash(const struct synack_stack *st, const struct tcp_seg *seg, uint32_t slot,
                             uint32_t irs, uint32_t idx)
 {
-    uint8_t msg[21];
-    wire_put32(msg, seg->s->ip.dst);
-    wire_put16(msg + 4, seg->s->tcp.dport);
-    wire_put32(msg + 6, seg->s->ip.src);
-    wire_put16(msg + 10, seg->s->tcp.sport);
-    wire_put32(msg + 12, slot);
-    wire_put32(msg + 16, irs);
-    msg[20] = (uint8_t)idx;
+    const struct synack_segment *s = seg->s;
+    if (s->family == SYNACK_AF_INET) {
+        /* IPv4: the layout cookies always had. */
+        uint8_t msg[21];
+        wire_put32(msg, s->ip.dst);
+        wire_put16(msg + 4, s->tcp.dport);
+        wire_put32(msg + 6, s->ip.src);
+        wire_put16(msg + 10, s->tcp.sport);
+        wire_put32(msg + 12, slot);
+        wire_put32(msg + 16, irs);
+        msg[20] = (uint8_t)idx;
+        return (uint32_t)siphash24(st->cookie_key, msg, sizeof msg);
+    }
+    /* IPv6: the same fields over the 16-byte addresses. */
+    uint8_t msg[45];
+    memcpy(msg, s->dst.bytes, 16);
+    wire_put16(msg + 16, s->tcp.dport);
+    memcpy(msg + 18, s->src.bytes, 16);
+    wire_put16(msg + 34, s->tcp.sport);
+    wire_put32(msg + 36, slot);
+    wire_put32(msg + 40, irs);
+    msg[44] = (uint8_t)idx;
     return (uint32_t)siphash24(st->cookie_key, msg, sizeof msg);
 }
 
@@ -65,8 +79,8 @@ uint64_t tcp_syncookie_lifetime(void)
 
 uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp_seg *seg)
 {
-    return (uint32_t)siphash_tuple(st->cookie_key, seg->s->ip.dst, seg->s->tcp.dport,
-                                   seg->s->ip.src, seg->s->tcp.sport);
+    return (uint32_t)siphash_tuple_addr(st->cookie_key, &seg->s->dst, seg->s->tcp.dport,
+                                        &seg->s->src, seg->s->tcp.sport);
 }
 
 uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
@@ -74,7 +88,7 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint32_t peer = o->has_mss ? o->mss : 536;
-    uint32_t link = tcp_rcv_mss_for(st, 0); /* what the link carries */
+    uint32_t link = tcp_rcv_mss_for(st, &seg->s->dst, 0); /* what the link carries */
     if (peer > link) peer = link;
     uint32_t idx = 0;
     for (uint32_t i = 0; i < 8; i++)

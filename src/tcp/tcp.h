@@ -49,7 +49,7 @@ double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
 
 struct tcb {
     int state;
-    uint32_t laddr, raddr;
+    struct synack_addr laddr, raddr; /* synack/addr.h: IPv4 as IPv4-mapped */
     uint16_t lport, rport;
     bool passive; /* born from a listener (RFC 9293 §3.10.7.4, SYN-RECEIVED RST) */
 
@@ -187,12 +187,13 @@ struct tcp_seg {
     uint32_t dlen;
 };
 
-uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
-                 uint16_t rport, uint64_t now_us);
+uint32_t tcp_isn(const uint8_t secret[16], const struct synack_addr *laddr, uint16_t lport,
+                 const struct synack_addr *raddr, uint16_t rport, uint64_t now_us);
 /* The ISN for a new connection of this stack: tcp_isn() with the stack's secret. */
 uint32_t tcp_choose_isn(const struct synack_stack *st, const struct tcb *t, uint64_t now_us);
-uint32_t tcp_choose_isn_for(const struct synack_stack *st, uint32_t laddr, uint16_t lport,
-                            uint32_t raddr, uint16_t rport, uint64_t now_us);
+uint32_t tcp_choose_isn_for(const struct synack_stack *st, const struct synack_addr *laddr,
+                            uint16_t lport, const struct synack_addr *raddr, uint16_t rport,
+                            uint64_t now_us);
 
 /* The sequence number after the last byte the application has queued. */
 static inline uint32_t tcp_data_end(const struct tcb *t)
@@ -304,7 +305,13 @@ uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp
 uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf);
 /* The MSS we advertise (RFC 9293 §3.7.1): what the device's MTU carries, or the user's
  * smaller SYNACK_OPT_MAXSEG. */
-uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss);
+uint16_t tcp_rcv_mss_for(const struct synack_stack *st, const struct synack_addr *local,
+                         uint16_t user_mss);
+/* Bytes of the IP and TCP headers without options: 40 over IPv4, 60 over IPv6. */
+static inline uint32_t tcp_ip_hdrs(const struct synack_addr *a)
+{
+    return a->family == SYNACK_AF_INET6 ? 60u : 40u;
+}
 
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);

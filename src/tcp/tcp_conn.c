@@ -19,9 +19,10 @@
 
 #include "tcp/stack.h"
 
-uint16_t tcp_rcv_mss_for(const struct synack_stack *st, uint16_t user_mss)
+uint16_t tcp_rcv_mss_for(const struct synack_stack *st, const struct synack_addr *local,
+                         uint16_t user_mss)
 {
-    uint32_t link_mss = (uint32_t)st->cfg.mtu - 40;
+    uint32_t link_mss = (uint32_t)st->cfg.mtu - tcp_ip_hdrs(local);
     return (uint16_t)(user_mss && user_mss < link_mss ? user_mss : link_mss);
 }
 
@@ -66,7 +67,7 @@ void tcb_defaults(struct synack_stack *st, struct sock *sk)
      * (RFC 7323 §2.3, at most 14). */
     t->rcv_wscale = tcp_rcv_wscale_for(sk->rcvbuf);
     t->cc = sk->cc ? sk->cc : st->cc;
-    t->rcv_mss = tcp_rcv_mss_for(st, t->user_mss);
+    t->rcv_mss = tcp_rcv_mss_for(st, &t->laddr, t->user_mss);
     t->snd_mss = 536;
     tcp_rtt_init(t, st->cfg.rto_initial_us);
     t->cc->init(t);

@@ -50,7 +50,7 @@ uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_m
  * options its handshake agreed, whether they come from a request record (tcp_req.c) or
  * from a SYN cookie. */
 struct tcp_child {
-    uint32_t laddr, raddr;
+    struct synack_addr laddr, raddr;
     uint16_t lport, rport;
     uint32_t iss, irs;
     uint32_t snd_wnd; /* the peer's window, in bytes */

@@ -155,7 +155,7 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
     h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
     /* Our MSS: the peer's (bucketed) rides in the cookie, for our own sending. */
     h.opts.has_mss = true;
-    h.opts.mss = tcp_rcv_mss_for(st, lsk->tcb.user_mss);
+    h.opts.mss = tcp_rcv_mss_for(st, &seg->s->dst, lsk->tcb.user_mss);
     if (ck.wscale_ok) {
         h.opts.has_wscale = true;
         h.opts.wscale = tcp_rcv_wscale_for(lsk->rcvbuf);
@@ -167,8 +167,7 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
         h.opts.ts_ecr = seg->s->tcp.opts.ts_val;
     }
     lsk->cookies_until = now + tcp_syncookie_lifetime();
-    if (ip_output_tcp(st, now, lsk->idx, &h, seg->s->ip.dst, seg->s->ip.src, NULL, 0, 0, false) ==
-        0)
+    if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, false) == 0)
         st->stats.syn_cookies_sent++;
 }
 
@@ -179,9 +178,9 @@ static struct sock *cookie_child(struct synack_stack *st, struct sock *lsk, uint
 {
     struct tcp_child p;
     memset(&p, 0, sizeof p);
-    p.laddr = seg->s->ip.dst;
+    p.laddr = seg->s->dst;
     p.lport = seg->s->tcp.dport;
-    p.raddr = seg->s->ip.src;
+    p.raddr = seg->s->src;
     p.rport = seg->s->tcp.sport;
     p.iss = seg->ack - 1;
     p.irs = seg->seq - 1;

@@ -17,15 +17,23 @@
  *     forged error force 28-byte segments (RFC 5927 §7.1);
  *   - three timeouts in a row before the first step, as Linux: a segment lost twice on a
  *     working path is not rare enough to shrink every segment after it;
+ *   - over IPv6 the floor is 1280, the minimum every IPv6 link carries (RFC 8200 §5): a
+ *     packet-too-big below it lowers nothing (RFC 8201 §4, without the fragment header of
+ *     RFC 2460 that RFC 8021 deprecated);
  *   - nothing raises the path MTU again (Linux probes upwards every 10 minutes): a
  *     connection keeps the smaller size until it ends.
  */
 #include "tcp/stack.h"
 
 #define PMTU_FLOOR    552  /* Linux: net.ipv4.route.min_pmtu */
+#define PMTU_FLOOR6   1280 /* RFC 8200 §5 */
 #define BLACKHOLE_MSS 1024 /* Linux: net.ipv4.tcp_base_mss */
 #define BLACKHOLE_RTO 3    /* consecutive timeouts before a fallback (tcp_retries1) */
-#define IP_TCP_HDRS   40
+
+static uint32_t pmtu_floor(const struct tcb *t)
+{
+    return t->laddr.family == SYNACK_AF_INET6 ? PMTU_FLOOR6 : PMTU_FLOOR;
+}
 
 uint16_t tcp_pmtu(const struct synack_stack *st, const struct tcb *t)
 {
@@ -34,7 +42,7 @@ uint16_t tcp_pmtu(const struct synack_stack *st, const struct tcb *t)
 
 uint32_t tcp_pmtu_mss(const struct synack_stack *st, const struct tcb *t)
 {
-    return (uint32_t)tcp_pmtu(st, t) - IP_TCP_HDRS;
+    return (uint32_t)tcp_pmtu(st, t) - tcp_ip_hdrs(&t->laddr);
 }
 
 /* Bytes of TCP options every data segment carries (RFC 7323: 10 + 2 NOPs). */
@@ -67,7 +75,7 @@ static bool set_pmtu(struct synack_stack *st, struct tcb *t, uint32_t mtu)
 {
     t->pmtu = (uint16_t)mtu;
     if (!synchronized(t) && t->state != SYNACK_SYN_RECEIVED) return false;
-    uint32_t mss = mtu - IP_TCP_HDRS - opt_room(t);
+    uint32_t mss = mtu - tcp_ip_hdrs(&t->laddr) - opt_room(t);
     if (mss >= t->snd_mss) return false;
     t->snd_mss = (uint16_t)mss;
     return true;
@@ -89,7 +97,7 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
     struct tcb *t = &sk->tcb;
     uint32_t cur = tcp_pmtu(st, t);
     if (mtu == 0) mtu = plateau_below(quoted_len ? quoted_len : cur);
-    if (mtu < PMTU_FLOOR) mtu = PMTU_FLOOR;
+    if (mtu < pmtu_floor(t)) mtu = pmtu_floor(t);
     /* RFC 5927 §7.2: a report not below the MTU in use says nothing new (or is forged). */
     if (mtu >= cur) {
         st->stats.pmtu_ignored++;
@@ -105,7 +113,8 @@ void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
     /* Only full-size segments can be the victims of a black hole. */
     if (tcp_sent_unacked(t, NULL) < t->snd_mss) return;
     uint32_t opts = opt_room(t);
-    uint32_t floor_mss = PMTU_FLOOR - IP_TCP_HDRS - opts;
+    uint32_t hdrs = tcp_ip_hdrs(&t->laddr);
+    uint32_t floor_mss = pmtu_floor(t) - hdrs - opts;
     if (t->snd_mss <= floor_mss) return;
     /* The first step caps the MSS at the base (Linux enables its search there); each
      * later one halves it. */
@@ -113,7 +122,7 @@ void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
     if (mss >= t->snd_mss) return;
     if (mss < floor_mss) mss = floor_mss;
     st->stats.pmtu_blackholes++;
-    set_pmtu(st, t, mss + IP_TCP_HDRS + opts);
+    set_pmtu(st, t, mss + hdrs + opts);
 }
 
 int tcp_soft_error(const struct tcb *t)

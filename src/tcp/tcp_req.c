@@ -40,9 +40,9 @@ static struct synack_trace_event req_event(const struct synack_stack *st, const 
     struct synack_trace_event ev = {.kind = kind,
                                     .now = now,
                                     .sd = tcp_req_sd(st, rq),
-                                    .local_addr = rq->ct.key.laddr,
+                                    .local_addr = rq->laddr,
                                     .local_port = rq->ct.key.lport,
-                                    .remote_addr = rq->ct.key.raddr,
+                                    .remote_addr = rq->raddr,
                                     .remote_port = rq->ct.key.rport};
     return ev;
 }
@@ -70,7 +70,7 @@ static uint32_t req_window(const struct synack_stack *st, const struct tcp_req *
 static uint16_t req_rcv_mss(const struct synack_stack *st, const struct tcp_req *rq)
 {
     const struct sock *l = listener_of(st, rq);
-    return tcp_rcv_mss_for(st, l ? l->tcb.user_mss : 0);
+    return tcp_rcv_mss_for(st, &rq->laddr, l ? l->tcb.user_mss : 0);
 }
 
 /* The retransmission timeout after `backoff` timeouts (RFC 6298 §5.5), as
@@ -120,8 +120,7 @@ static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t no
         rq->rtt_timing = false; /* Karn: a SYN-ACK sent twice gives no sample */
     }
     /* If the output queue has no room, the retransmission timer sends it again. */
-    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, rq->ct.key.laddr, rq->ct.key.raddr, NULL,
-                        0, 0, again);
+    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, again);
     if (rq->synacks < UINT8_MAX) rq->synacks++;
 }
 
@@ -138,8 +137,7 @@ static void send_ack(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
         h.opts.ts_val = (uint32_t)(now / 1000) + rq->ts_offset;
         h.opts.ts_ecr = rq->ts_recent;
     }
-    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, rq->ct.key.laddr, rq->ct.key.raddr, NULL,
-                        0, 0, false);
+    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, false);
 }
 
 /* The ACK for an unacceptable segment, rate-limited as oow_ack in tcp_check.c. */
@@ -182,10 +180,11 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
     rq->timer.owner = OWNER_REQ;
     rq->in_use = true;
     rq->listener = lsk->idx;
-    struct ct_key k = {.laddr = seg->s->ip.dst,
-                       .raddr = seg->s->ip.src,
-                       .lport = seg->s->tcp.dport,
-                       .rport = seg->s->tcp.sport};
+    rq->laddr = seg->s->dst;
+    rq->raddr = seg->s->src;
+    struct ct_key k = {.lport = seg->s->tcp.dport, .rport = seg->s->tcp.sport};
+    memcpy(k.laddr, rq->laddr.bytes, 16);
+    memcpy(k.raddr, rq->raddr.bytes, 16);
     struct tcp_peer_opts o = tcp_peer_opts_of(seg, true);
     if (st->cfg.no_timestamps) o.ts_ok = false;
     rq->peer_mss = o.mss;
@@ -203,7 +202,7 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
     /* Data or FIN on the SYN is not taken: we do not acknowledge it, so the peer sends it
      * again after the handshake (RFC 9293 allows queueing; not queueing bounds what a
      * half-open connection can hold). */
-    rq->iss = isn ? *isn : tcp_choose_isn_for(st, k.laddr, k.lport, k.raddr, k.rport, now);
+    rq->iss = isn ? *isn : tcp_choose_isn_for(st, &rq->laddr, k.lport, &rq->raddr, k.rport, now);
     conntab_insert(&st->ct, &rq->ct, &k);
     fifo_push(&lsk->reqs, &rq->node);
     lsk->n_syn++;
@@ -222,9 +221,9 @@ static void promote(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
     struct sock *l = sock_of(st, rq->listener);
     struct tcp_child p;
     memset(&p, 0, sizeof p);
-    p.laddr = rq->ct.key.laddr;
+    p.laddr = rq->laddr;
     p.lport = rq->ct.key.lport;
-    p.raddr = rq->ct.key.raddr;
+    p.raddr = rq->raddr;
     p.rport = rq->ct.key.rport;
     p.iss = rq->iss;
     p.irs = rq->irs;
@@ -375,8 +374,8 @@ void tcp_req_abort_all(struct synack_stack *st, struct sock *lsk, uint64_t now)
         struct synack_tcp_hdr h;
         req_header(rq, SYNACK_TCP_RST | SYNACK_TCP_ACK, &h);
         h.seq = rq->iss + 1;
-        (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, rq->ct.key.laddr, rq->ct.key.raddr,
-                            NULL, 0, 0, false);
+        (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0,
+                            false);
         req_free(st, rq, now, true);
     }
 }
@@ -394,9 +393,9 @@ void tcp_req_info(const struct synack_stack *st, const struct tcp_req *rq,
 {
     memset(info, 0, sizeof *info);
     info->state = SYNACK_SYN_RECEIVED;
-    info->local.addr = rq->ct.key.laddr ? rq->ct.key.laddr : st->cfg.addr;
+    info->local.addr = rq->laddr;
     info->local.port = rq->ct.key.lport;
-    info->remote.addr = rq->ct.key.raddr;
+    info->remote.addr = rq->raddr;
     info->remote.port = rq->ct.key.rport;
     info->iss = rq->iss;
     info->irs = rq->irs;
@@ -404,8 +403,8 @@ void tcp_req_info(const struct synack_stack *st, const struct tcp_req *rq,
     info->snd_nxt = rq->iss + 1;
     info->snd_wnd = rq->peer_wnd;
     const struct sock *l = listener_of(st, rq);
-    info->snd_mss =
-        tcp_mss_from_peer(rq->peer_mss, tcp_rcv_mss_for(st, 0), l ? l->tcb.user_mss : 0, rq->ts_ok);
+    info->snd_mss = tcp_mss_from_peer(rq->peer_mss, tcp_rcv_mss_for(st, &rq->laddr, 0),
+                                      l ? l->tcb.user_mss : 0, rq->ts_ok);
     info->rcv_nxt = rq->irs + 1;
     info->rcv_wnd = req_window(st, rq);
     info->rcv_mss = req_rcv_mss(st, rq);

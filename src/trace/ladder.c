@@ -51,11 +51,10 @@ struct synack_ladder {
     FILE *out;
     struct synack_ladder_opts opts;
     int width, mid;
-    uint32_t addr[2];
+    struct synack_addr addr[2];
     uint16_t port[2];
     bool known[2];
     char who[2][32];
-    char ep_text[2][64]; /* the endpoints' headings, when not from addr and port */
     bool header_done;
     bool have_t0;
     uint64_t t0;
@@ -72,8 +71,8 @@ struct synack_ladder {
 };
 
 static synack_ladder *ladder_alloc(FILE *out, const struct synack_ladder_opts *opts,
-                                   uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
-                                   uint16_t right_port)
+                                   struct synack_addr left_addr, uint16_t left_port,
+                                   struct synack_addr right_addr, uint16_t right_port)
 {
     synack_ladder *l = calloc(1, sizeof *l);
     if (!l) return NULL;
@@ -87,9 +86,10 @@ static synack_ladder *ladder_alloc(FILE *out, const struct synack_ladder_opts *o
     l->port[SIDE_LEFT] = left_port;
     l->addr[SIDE_RIGHT] = right_addr;
     l->port[SIDE_RIGHT] = right_port;
-    /* 0.0.0.0:0 means "learn it from the first event of a connection" */
-    l->known[SIDE_LEFT] = left_addr || left_port;
-    l->known[SIDE_RIGHT] = right_addr || right_port;
+    /* The unspecified address (SYNACK_ADDR_ANY) with port 0 means "learn it from the first
+     * event of a connection". */
+    l->known[SIDE_LEFT] = left_addr.family || left_port;
+    l->known[SIDE_RIGHT] = right_addr.family || right_port;
     if (l->opts.left_name) snprintf(l->who[SIDE_LEFT], sizeof l->who[0], "%s", l->opts.left_name);
     if (l->opts.right_name)
         snprintf(l->who[SIDE_RIGHT], sizeof l->who[0], "%s", l->opts.right_name);
@@ -97,16 +97,16 @@ static synack_ladder *ladder_alloc(FILE *out, const struct synack_ladder_opts *o
 }
 
 synack_ladder *synack_ladder_new(FILE *out, const struct synack_ladder_opts *opts,
-                                 uint32_t left_addr, uint16_t left_port, uint32_t right_addr,
-                                 uint16_t right_port)
+                                 struct synack_addr left_addr, uint16_t left_port,
+                                 struct synack_addr right_addr, uint16_t right_port)
 {
     if (!out) return NULL;
     return ladder_alloc(out, opts, left_addr, left_port, right_addr, right_port);
 }
 
-synack_ladder *ladder_new_rows(const struct synack_ladder_opts *opts, uint32_t left_addr,
-                               uint16_t left_port, uint32_t right_addr, uint16_t right_port,
-                               ladder_row_fn fn, void *ctx)
+synack_ladder *ladder_new_rows(const struct synack_ladder_opts *opts, struct synack_addr left_addr,
+                               uint16_t left_port, struct synack_addr right_addr,
+                               uint16_t right_port, ladder_row_fn fn, void *ctx)
 {
     synack_ladder *l = ladder_alloc(NULL, opts, left_addr, left_port, right_addr, right_port);
     if (l) ladder_set_row_sink(l, fn, ctx);
@@ -117,12 +117,6 @@ void ladder_set_row_sink(synack_ladder *l, ladder_row_fn fn, void *ctx)
 {
     l->row_fn = fn;
     l->row_ctx = ctx;
-}
-
-void ladder_set_endpoint_text(synack_ladder *l, const char *left, const char *right)
-{
-    snprintf(l->ep_text[SIDE_LEFT], sizeof l->ep_text[0], "%s", left ? left : "");
-    snprintf(l->ep_text[SIDE_RIGHT], sizeof l->ep_text[0], "%s", right ? right : "");
 }
 
 /* ---- output ------------------------------------------------------------------------------ */
@@ -139,10 +133,7 @@ void ladder_headings(synack_ladder *l, char *left, char *right, size_t cap)
     for (int s = 0; s < 2; s++) {
         char *dst = s == SIDE_LEFT ? left : right;
         char ep[64];
-        if (l->ep_text[s][0])
-            snprintf(ep, sizeof ep, "%s", l->ep_text[s]);
-        else
-            ladder_endpoint_str(l->addr[s], l->port[s], ep, sizeof ep);
+        ladder_endpoint_str(&l->addr[s], l->port[s], ep, sizeof ep);
         const char *name = l->who[s][0] ? l->who[s] : (s == SIDE_LEFT ? "left" : "right");
         snprintf(dst, cap, "%s %s", name, ep);
     }
@@ -381,15 +372,16 @@ static struct ladder_row *push(synack_ladder *l, uint64_t now, int side)
 
 /* ---- which connection, which side -------------------------------------------------------- */
 
-static bool is_side(const synack_ladder *l, int s, uint32_t addr, uint16_t port)
+static bool is_side(const synack_ladder *l, int s, const struct synack_addr *addr, uint16_t port)
 {
-    return l->known[s] && l->addr[s] == addr && l->port[s] == port;
+    return l->known[s] && synack_addr_eq(&l->addr[s], addr) && l->port[s] == port;
 }
 
-static void learn(synack_ladder *l, int s, uint32_t addr, uint16_t port, const char *who)
+static void learn(synack_ladder *l, int s, const struct synack_addr *addr, uint16_t port,
+                  const char *who)
 {
     l->known[s] = true;
-    l->addr[s] = addr;
+    l->addr[s] = *addr;
     l->port[s] = port;
     if (!l->who[s][0] && who) snprintf(l->who[s], sizeof l->who[s], "%s", who);
 }
@@ -397,8 +389,8 @@ static void learn(synack_ladder *l, int s, uint32_t addr, uint16_t port, const c
 /* The side that sent a segment src -> dst, or -1 when it is not this connection's. Learns
  * unknown endpoints: the first segment's sender becomes the left column, unless the right one
  * is known already (a listener's LISTEN came first). */
-static int seg_side(synack_ladder *l, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-                    const char *who)
+static int seg_side(synack_ladder *l, const struct synack_addr *src, uint16_t sport,
+                    const struct synack_addr *dst, uint16_t dport, const char *who)
 {
     if (!l->known[SIDE_LEFT] || !l->known[SIDE_RIGHT]) {
         if (!l->known[SIDE_LEFT] && !l->known[SIDE_RIGHT]) {
@@ -428,21 +420,22 @@ static int seg_side(synack_ladder *l, uint32_t src, uint16_t sport, uint32_t dst
 }
 
 /* The side of a STATE/TIMER event, from the stack's own view of the connection. A listener's
- * remote is 0.0.0.0:0 and belongs to whichever column has its local endpoint. */
+ * remote is the unspecified address, port 0, and belongs to whichever column has its local
+ * endpoint. */
 static int local_side(synack_ladder *l, const struct synack_trace_event *ev)
 {
-    bool listener = ev->remote_addr == 0 && ev->remote_port == 0;
+    bool listener = ev->remote_addr.family == SYNACK_AF_UNSPEC && ev->remote_port == 0;
     if (listener) {
         for (int s = 0; s < 2; s++)
-            if (is_side(l, s, ev->local_addr, ev->local_port)) return s;
+            if (is_side(l, s, &ev->local_addr, ev->local_port)) return s;
         if (!l->known[SIDE_RIGHT] && !l->known[SIDE_LEFT]) {
             /* a server listens before anything else happens: it is the right column */
-            learn(l, SIDE_RIGHT, ev->local_addr, ev->local_port, ev->who);
+            learn(l, SIDE_RIGHT, &ev->local_addr, ev->local_port, ev->who);
             return SIDE_RIGHT;
         }
         return -1;
     }
-    return seg_side(l, ev->local_addr, ev->local_port, ev->remote_addr, ev->remote_port, ev->who);
+    return seg_side(l, &ev->local_addr, ev->local_port, &ev->remote_addr, ev->remote_port, ev->who);
 }
 
 /* ---- labels ------------------------------------------------------------------------------ */
@@ -530,7 +523,7 @@ static void on_state(synack_ladder *l, const struct synack_trace_event *ev)
 static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
 {
     const struct synack_segment *seg = &ev->seg;
-    int s = seg_side(l, seg->ip.src, seg->tcp.sport, seg->ip.dst, seg->tcp.dport, ev->who);
+    int s = seg_side(l, &seg->src, seg->tcp.sport, &seg->dst, seg->tcp.dport, ev->who);
     if (s < 0) return;
     struct ladder_row *ln = newest(l);
     if (!(ln && ln->now == ev->now && ln->side == s && !ln->has_seg && !ln->note &&
@@ -550,7 +543,7 @@ static void on_seg_out(synack_ladder *l, const struct synack_trace_event *ev)
 static void on_link(synack_ladder *l, const struct synack_trace_event *ev)
 {
     const struct synack_segment *seg = &ev->seg;
-    int s = seg_side(l, seg->ip.src, seg->tcp.sport, seg->ip.dst, seg->tcp.dport, NULL);
+    int s = seg_side(l, &seg->src, seg->tcp.sport, &seg->dst, seg->tcp.dport, NULL);
     if (s < 0) return;
     unsigned bit = 0;
     const char *word = "link event";
@@ -622,8 +615,7 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
             if (ev->has_seg) {
                 /* dropped by the receiver: the segment's destination */
                 const struct synack_segment *seg = &ev->seg;
-                int from =
-                    seg_side(l, seg->ip.src, seg->tcp.sport, seg->ip.dst, seg->tcp.dport, NULL);
+                int from = seg_side(l, &seg->src, seg->tcp.sport, &seg->dst, seg->tcp.dport, NULL);
                 if (from < 0) return;
                 s = 1 - from;
                 char fl[48];
@@ -633,7 +625,7 @@ void synack_ladder_event(void *ctx, const struct synack_trace_event *ev)
             } else {
                 s = -1;
                 for (int i = 0; i < 2; i++)
-                    if (l->known[i] && l->addr[i] == ev->local_addr) s = i;
+                    if (l->known[i] && synack_addr_eq(&l->addr[i], &ev->local_addr)) s = i;
                 if (s < 0) return;
             }
             struct ladder_row *ln = push(l, ev->now, s);

@@ -47,9 +47,9 @@ struct ladder_row {
 typedef void (*ladder_row_fn)(void *ctx, const struct ladder_row *r, uint64_t t0);
 void ladder_set_row_sink(synack_ladder *l, ladder_row_fn fn, void *ctx);
 /* synack_ladder_new without a FILE: rows go to fn only. */
-synack_ladder *ladder_new_rows(const struct synack_ladder_opts *opts, uint32_t left_addr,
-                               uint16_t left_port, uint32_t right_addr, uint16_t right_port,
-                               ladder_row_fn fn, void *ctx);
+synack_ladder *ladder_new_rows(const struct synack_ladder_opts *opts, struct synack_addr left_addr,
+                               uint16_t left_port, struct synack_addr right_addr,
+                               uint16_t right_port, ladder_row_fn fn, void *ctx);
 /* The endpoints' headings ("client 10.0.0.1:49152"), as the terminal header writes them. */
 void ladder_headings(synack_ladder *l, char *left, char *right, size_t cap);
 

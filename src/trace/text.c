@@ -71,17 +71,17 @@ void ladder_buf_printf(struct ladder_buf *b, const char *color, const char *fmt,
     ladder_buf_put(b, tmp, color);
 }
 
-const char *ladder_addr_str(uint32_t addr, char *buf, size_t cap)
+const char *ladder_endpoint_str(const struct synack_addr *addr, uint16_t port, char *buf,
+                                size_t cap)
 {
-    snprintf(buf, cap, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16 & 255),
-             (unsigned)(addr >> 8 & 255), (unsigned)(addr & 255));
-    return buf;
-}
-
-const char *ladder_endpoint_str(uint32_t addr, uint16_t port, char *buf, size_t cap)
-{
-    char a[16];
-    snprintf(buf, cap, "%s:%u", ladder_addr_str(addr, a, sizeof a), (unsigned)port);
+    char a[SYNACK_ADDR_STRLEN];
+    synack_addr_str(addr, a, sizeof a);
+    /* An IPv6 address in brackets, so that its colons are not taken for the port's (RFC
+     * 3986 §3.2.2). */
+    if (addr->family == SYNACK_AF_INET6)
+        snprintf(buf, cap, "[%s]:%u", a, (unsigned)port);
+    else
+        snprintf(buf, cap, "%s:%u", a, (unsigned)port);
     return buf;
 }
 

@@ -39,15 +39,9 @@ int ladder_text_cols(const char *s);
  * SVG and HTML outputs. */
 void text_xml_escape(FILE *f, const char *s);
 
-/* "10.0.0.1:49152" (addr in host byte order). Returns buf. */
-const char *ladder_endpoint_str(uint32_t addr, uint16_t port, char *buf, size_t cap);
-/* "10.0.0.1". Returns buf. */
-const char *ladder_addr_str(uint32_t addr, char *buf, size_t cap);
-
-/* Headings for a ladder's two endpoints in place of "address:port" (the capture reader's
- * IPv6 endpoints, which synack_ladder_new's IPv4 addresses cannot hold: it passes stand-in
- * addresses there, which only tell the two sides apart). Call before the first event. */
-void ladder_set_endpoint_text(synack_ladder *l, const char *left, const char *right);
+/* "10.0.0.1:49152", "[fd00:7::2]:80". Returns buf. */
+const char *ladder_endpoint_str(const struct synack_addr *addr, uint16_t port, char *buf,
+                                size_t cap);
 
 /* The options worth showing on a ladder: on a SYN "<mss 1460,sackOK,ts,ws 7>", on other
  * segments the SACK blocks "<sack 1449-2897>" (relative to sack_base). Empty string when

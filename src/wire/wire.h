@@ -140,10 +140,20 @@ size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
                         const uint8_t *payload, size_t plen);
 
-/* A whole IPv4+TCP datagram in one call: ip fields used are tos, ttl, id, frag, src, dst. */
+/* A whole IPv4+TCP or IPv6+TCP datagram in one call (the version nibble says which). */
 int wire_segment_parse(const uint8_t *pkt, size_t len, bool verify, struct synack_segment *out);
+/* IPv4: ip fields used are tos, ttl, id, frag, src, dst. */
 size_t wire_segment_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *ip,
                          const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen);
+/* IPv6: ip fields used are traffic_class, flow_label, hop_limit, src, dst. */
+size_t wire_segment_emit6(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
+                          const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen);
+/* Sets s->family, s->src and s->dst from s->ip (addrs4) or s->ip6 (addrs6). */
+void wire_segment_addrs4(struct synack_segment *s);
+void wire_segment_addrs6(struct synack_segment *s);
+/* The pseudo-header sum (length zero) of either family, for wire_tcp_parse_ph/emit_ph. */
+uint32_t wire_pseudo_sum_addr(const struct synack_addr *src, const struct synack_addr *dst,
+                              uint8_t proto);
 
 /* ---- ICMP (RFC 792) ----
  * Checks length >= 8 and the checksum. Echo: id, seq, data. Destination unreachable and

@@ -15,7 +15,7 @@ static synack_stack *new_stack(void)
 {
     struct synack_config cfg;
     synack_config_default(&cfg);
-    cfg.addr = US;
+    cfg.addr = synack_addr_v4(US);
     cfg.isn_secret_set = true;
     cfg.seed = 7;
     int err;
@@ -65,7 +65,7 @@ static int unreachable(uint8_t code, uint32_t quote_seq_delta)
 {
     synack_stack *s = new_stack();
     int sd = synack_socket(s);
-    ASSERT_EQ(synack_connect(s, sd, 1000, PEER, 80), SYNACK_EINPROGRESS);
+    ASSERT_EQ(synack_connect(s, sd, 1000, synack_addr_v4(PEER), 80), SYNACK_EINPROGRESS);
     uint8_t syn[2048], icmp[2048], pkt[2048];
     int n = synack_output(s, 1000, syn, sizeof syn);
     ASSERT(n > 0);

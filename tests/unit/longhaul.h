@@ -78,7 +78,7 @@ static inline void longhaul_run(struct simnet *n, struct longhaul *h, uint64_t l
     lh_cur = h;
     n->drop = lh_drop;
     int lsd = synack_socket(n->st[1]);
-    synack_bind(n->st[1], lsd, 0, 7);
+    synack_bind(n->st[1], lsd, SYNACK_ADDR_ANY, 7);
     synack_listen(n->st[1], lsd, 8);
     int csd = synack_socket(n->st[0]), ssd = -1;
     synack_connect(n->st[0], csd, n->now, SIM_B_ADDR, 7);

@@ -13,7 +13,7 @@ static synack_stack *stack_with_seed(uint64_t seed)
 {
     struct synack_config c;
     synack_config_default(&c);
-    c.addr = LOCAL;
+    c.addr = synack_addr_v4(LOCAL);
     c.seed = seed;
     c.isn_secret_set = true;
     for (int i = 0; i < 16; i++) c.isn_secret[i] = (uint8_t)(seed * 7 + (uint64_t)i);
@@ -27,7 +27,7 @@ static uint16_t connect_port(synack_stack *st, uint32_t dst, uint16_t dport)
 {
     int sd = synack_socket(st);
     ASSERT(sd >= 0);
-    ASSERT_EQ(synack_connect(st, sd, 1000, dst, dport), SYNACK_EINPROGRESS);
+    ASSERT_EQ(synack_connect(st, sd, 1000, synack_addr_v4(dst), dport), SYNACK_EINPROGRESS);
     struct synack_sockinfo in;
     ASSERT_EQ(synack_getinfo(st, sd, &in), 0);
     return in.local.port;
@@ -71,7 +71,7 @@ TEST(ephemeral_ports_stay_in_range_and_unique_until_exhausted)
 {
     struct synack_config c;
     synack_config_default(&c);
-    c.addr = LOCAL;
+    c.addr = synack_addr_v4(LOCAL);
     c.seed = 9;
     c.max_sockets = 64;
     c.ephemeral_lo = 40000;
@@ -88,7 +88,7 @@ TEST(ephemeral_ports_stay_in_range_and_unique_until_exhausted)
     }
     /* Every port is taken for this destination: the 33rd connect is refused. */
     int sd = synack_socket(st);
-    ASSERT_EQ(synack_connect(st, sd, 1000, 0x0a000002u, 80), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_connect(st, sd, 1000, synack_addr_v4(0x0a000002u), 80), SYNACK_EADDRINUSE);
     /* Another destination may still use them (only the 4-tuple must be unique). */
     ASSERT(connect_port(st, 0x0a000003u, 80) >= 40000);
     synack_stack_free(st);

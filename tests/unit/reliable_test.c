@@ -74,7 +74,7 @@ static bool established(struct simnet *n, void *ctx)
 static void connect_pair(struct simnet *n, struct est *e)
 {
     e->lsd = synack_socket(n->st[1]);
-    synack_bind(n->st[1], e->lsd, 0, 7);
+    synack_bind(n->st[1], e->lsd, SYNACK_ADDR_ANY, 7);
     synack_listen(n->st[1], e->lsd, 8);
     e->csd = synack_socket(n->st[0]);
     e->ssd = -1;
@@ -279,10 +279,11 @@ TEST(delayed_ack_after_40ms_or_every_second_segment)
     /* Two full-sized segments: the ACK goes at once with the second (RFC 5681 §4.2). */
     before = n.nsegs;
     static uint8_t two[2 * 1448];
+    size_t two_len = 2 * sim_mss();
     memset(two, 'b', sizeof two);
     t0 = n.now;
     ASSERT_EQ(synack_setopt(n.st[0], e.csd, SYNACK_OPT_NODELAY, 1), 0);
-    ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, two, sizeof two), (long)sizeof two);
+    ASSERT_EQ(synack_send(n.st[0], e.csd, n.now, two, two_len), (long)two_len);
     simnet_run_to(&n, n.now + 200 * MS);
     acks = 0;
     for (int i = before; i < n.nsegs; i++)
@@ -386,16 +387,19 @@ static double goodput_run(uint64_t bw, uint64_t delay_us, uint64_t seed, double 
 TEST(clean_link_goodput_within_10_percent_of_bandwidth)
 {
     double steady;
+    /* The bound is 90% of the link rate over IPv4; over IPv6 the same share of what the link
+     * can carry as payload, whose 20 more header bytes per segment leave a little less. */
+    double f = 0.9 * sim_mss() / (1500.0 - 20 - 20 - 12);
     /* A path whose bandwidth-delay product fits the initial window (RFC 6928: 10 segments):
      * the whole transfer, slow start included, runs within 10% of the link rate. */
     double all = goodput_run(10000000, 5 * MS, 29, &steady);
-    ASSERT(all >= 0.9 * 10000000);
+    ASSERT(all >= f * 10000000);
     /* Larger products: slow start costs a few round trips at the start (it must: RFC 5681
      * §3.1), after which the link is filled within 10%. */
     (void)goodput_run(10000000, 10 * MS, 30, &steady);
-    ASSERT(steady >= 0.9 * 10000000);
+    ASSERT(steady >= f * 10000000);
     (void)goodput_run(100000000, 10 * MS, 31, &steady);
-    ASSERT(steady >= 0.9 * 100000000);
+    ASSERT(steady >= f * 100000000);
 }
 
 TEST(closed_connection_behind_a_zero_window_is_aborted)

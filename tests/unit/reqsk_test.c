@@ -39,7 +39,7 @@ TEST(flood_of_1000_syns_makes_1000_small_requests_and_no_socket)
     tcpf_start(&f);
     f.lport = TCPF_SRV_PORT;
     f.lsd = synack_socket(f.st);
-    ASSERT_EQ(synack_bind(f.st, f.lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, SYNACK_ADDR_ANY, TCPF_SRV_PORT), 0);
     ASSERT_EQ(synack_listen(f.st, f.lsd, 1000), 0);
     for (int i = 0; i < 1000; i++) {
         f.pport = (uint16_t)(10000 + i);
@@ -97,9 +97,9 @@ TEST(request_descriptor_reports_syn_received)
     ASSERT(f.sd >= (int)f.cfg.max_sockets); /* a request, not a socket slot */
     struct synack_sockinfo in = tcpf_info(&f);
     ASSERT_EQ(in.state, SYNACK_SYN_RECEIVED);
-    ASSERT_EQ(in.local.addr, TCPF_LOCAL);
+    ASSERT_EQ(synack_addr_to_v4(&in.local.addr), TCPF_LOCAL);
     ASSERT_EQ(in.local.port, TCPF_SRV_PORT);
-    ASSERT_EQ(in.remote.addr, TCPF_PEER);
+    ASSERT_EQ(synack_addr_to_v4(&in.remote.addr), TCPF_PEER);
     ASSERT_EQ(in.remote.port, TCPF_PEER_PORT);
     ASSERT_EQ(in.iss, f.iss);
     ASSERT_EQ(in.irs, f.irs);

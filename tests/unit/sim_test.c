@@ -16,7 +16,7 @@
 static int start_pair(struct simnet *n, int *lsd)
 {
     *lsd = synack_socket(n->st[1]);
-    ASSERT_EQ(synack_bind(n->st[1], *lsd, 0, 7), 0);
+    ASSERT_EQ(synack_bind(n->st[1], *lsd, SYNACK_ADDR_ANY, 7), 0);
     ASSERT_EQ(synack_listen(n->st[1], *lsd, 8), 0);
     int c = synack_socket(n->st[0]);
     ASSERT(c >= 0);
@@ -240,8 +240,8 @@ TEST(simultaneous_open)
     simnet_init(&n, 8);
     /* RFC 9293 Figure 8: each side sends a SYN to the other's port at the same time. */
     int a = synack_socket(n.st[0]), b = synack_socket(n.st[1]);
-    ASSERT_EQ(synack_bind(n.st[0], a, 0, 5000), 0);
-    ASSERT_EQ(synack_bind(n.st[1], b, 0, 6000), 0);
+    ASSERT_EQ(synack_bind(n.st[0], a, SYNACK_ADDR_ANY, 5000), 0);
+    ASSERT_EQ(synack_bind(n.st[1], b, SYNACK_ADDR_ANY, 6000), 0);
     ASSERT_EQ(synack_connect(n.st[0], a, 0, SIM_B_ADDR, 6000), SYNACK_EINPROGRESS);
     ASSERT_EQ(synack_connect(n.st[1], b, 0, SIM_A_ADDR, 5000), SYNACK_EINPROGRESS);
     simnet_run_to(&n, 100 * MS);
@@ -341,18 +341,19 @@ TEST(isn_differs_across_port_pairs_and_rises_with_time)
 {
     uint8_t key[16];
     for (int i = 0; i < 16; i++) key[i] = (uint8_t)(i * 17 + 3);
-    uint32_t a = tcp_isn(key, SIM_A_ADDR, 50000, SIM_B_ADDR, 80, 0);
-    uint32_t b = tcp_isn(key, SIM_A_ADDR, 50001, SIM_B_ADDR, 80, 0);
-    uint32_t c = tcp_isn(key, SIM_A_ADDR, 50000, SIM_B_ADDR, 81, 0);
+    struct synack_addr la = SIM_A_ADDR, ra = SIM_B_ADDR;
+    uint32_t a = tcp_isn(key, &la, 50000, &ra, 80, 0);
+    uint32_t b = tcp_isn(key, &la, 50001, &ra, 80, 0);
+    uint32_t c = tcp_isn(key, &la, 50000, &ra, 81, 0);
     ASSERT_NE(a, b);
     ASSERT_NE(a, c);
     ASSERT_NE(b, c);
     /* For one pair the ISN follows the 4 µs clock (RFC 6528 §3, RFC 9293 §3.4.1). */
-    ASSERT_EQ(tcp_isn(key, SIM_A_ADDR, 50000, SIM_B_ADDR, 80, 4000) - a, 1000);
-    ASSERT_EQ(tcp_isn(key, SIM_A_ADDR, 50000, SIM_B_ADDR, 80, 1000000) - a, 250000);
+    ASSERT_EQ(tcp_isn(key, &la, 50000, &ra, 80, 4000) - a, 1000);
+    ASSERT_EQ(tcp_isn(key, &la, 50000, &ra, 80, 1000000) - a, 250000);
     /* Another secret, another offset: the ISN is not guessable without the key. */
     key[0] ^= 1;
-    ASSERT_NE(tcp_isn(key, SIM_A_ADDR, 50000, SIM_B_ADDR, 80, 0), a);
+    ASSERT_NE(tcp_isn(key, &la, 50000, &ra, 80, 0), a);
     /* And on the wire: two connections from different ports have unrelated ISNs. */
     struct simnet n;
     simnet_init(&n, 12);

@@ -1,7 +1,9 @@
 /*
  * simnet.h - two synack stacks on one simulated link, for the sim tests.
  *
- * Stack A is the client at 10.0.0.1, stack B the server at 10.0.0.2. Each side's device is
+ * Stack A is the client at 10.0.0.1, stack B the server at 10.0.0.2; with SIMNET_FAMILY=6 in
+ * the environment both stacks also have an IPv6 address (fd00::1 and fd00::2) and the
+ * connections go over IPv6 (ctest runs the sim tests both ways). Each side's device is
  * the sim link's end wrapped in a filter that can drop chosen segments ("lose the first
  * SYN-ACK"), so a test can make one exact thing happen. Time is virtual: simnet_run_until()
  * steps the clock from event to event until a condition holds or a time limit passes. State
@@ -12,6 +14,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synack/dev.h"
@@ -19,8 +23,32 @@
 #include "synack/trace.h"
 #include "wire/wire.h"
 
-#define SIM_A_ADDR 0x0a000001u
-#define SIM_B_ADDR 0x0a000002u
+/* The family the sim tests run over: SIMNET_FAMILY=6 in the environment asks for IPv6. */
+static inline bool simnet_ipv6(void)
+{
+    const char *f = getenv("SIMNET_FAMILY");
+    return f && !strcmp(f, "6");
+}
+
+/* Side 0's (A's) or side 1's (B's) address in the family of this run. */
+static inline struct synack_addr sim_addr(int side)
+{
+    struct synack_addr a;
+    if (simnet_ipv6()) {
+        synack_addr_parse(side == 0 ? "fd00::1" : "fd00::2", &a);
+        return a;
+    }
+    return synack_addr_v4(side == 0 ? 0x0a000001u : 0x0a000002u);
+}
+#define SIM_A_ADDR sim_addr(0)
+#define SIM_B_ADDR sim_addr(1)
+
+/* A full-size segment's payload on the default 1500-byte MTU with the timestamp option:
+ * 1448 bytes over IPv4, 1428 over IPv6 (a 40-byte IPv6 header, RFC 8200 §3). */
+static inline uint32_t sim_mss(void)
+{
+    return simnet_ipv6() ? 1500 - 40 - 20 - 12 : 1500 - 20 - 20 - 12;
+}
 
 struct simnet;
 /* Return true to drop the segment that side `from` (0 = A, 1 = B) is sending. */
@@ -57,6 +85,7 @@ struct simnet {
     uint64_t now;
     simnet_drop_fn drop;
     int drop_count[2];      /* segments dropped by the filter, per side */
+    int wrong_family;       /* segments sent over the other IP version than the run's */
     int sent_flags[2][512]; /* flags of each TCP segment sent, per side (first 512) */
     int nsent[2];
     struct simnet_state states[512];
@@ -102,6 +131,11 @@ static const struct synack_dev_ops simnet_filter_ops = {.send = simnet_filter_se
 static void simnet_trace(void *ctx, const struct synack_trace_event *ev)
 {
     struct simnet *n = ctx;
+    /* Every segment must be of the family the run asked for: a test that thinks it runs
+     * over IPv6 while its connection went over IPv4 would prove nothing. */
+    if (ev->kind == SYNACK_TRACE_SEG_OUT && ev->has_seg &&
+        ev->seg.family != (simnet_ipv6() ? SYNACK_AF_INET6 : SYNACK_AF_INET))
+        n->wrong_family++;
     if (ev->kind == SYNACK_TRACE_SEG_OUT && ev->has_seg && n->nsegs < SIMNET_MAX_SEGS) {
         n->segs[n->nsegs++] = (struct simnet_seg){.t = ev->now,
                                                   .side = strcmp(ev->who, "A") == 0 ? 0 : 1,
@@ -125,7 +159,11 @@ static inline void simnet_config(struct synack_config *c, int side, uint64_t see
 {
     synack_config_default(c);
     c->name = side == 0 ? "A" : "B";
-    c->addr = side == 0 ? SIM_A_ADDR : SIM_B_ADDR;
+    c->addr = synack_addr_v4(side == 0 ? 0x0a000001u : 0x0a000002u);
+    if (simnet_ipv6()) {
+        c->addr6 = sim_addr(side);
+        c->prefix6_len = 64;
+    }
     c->isn_secret_set = true;
     for (int i = 0; i < 16; i++)
         c->isn_secret[i] = (uint8_t)(seed * 31 + (uint64_t)i * 7 + (uint64_t)side);
@@ -172,6 +210,11 @@ static inline void simnet_init(struct simnet *n, uint64_t seed)
 
 static inline void simnet_free(struct simnet *n)
 {
+    if (n->wrong_family) {
+        fprintf(stderr, "    %d segments went over the other IP version than SIMNET_FAMILY asks\n",
+                n->wrong_family);
+        exit(1);
+    }
     synack_sim_link_free(n->link);
     synack_stack_free(n->st[0]);
     synack_stack_free(n->st[1]);

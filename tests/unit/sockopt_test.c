@@ -202,7 +202,7 @@ TEST(reuseaddr_binds_while_a_connection_of_a_closed_listener_holds_the_port)
     f.pport = TCPF_PEER_PORT;
     f.lsd = synack_socket(f.st);
     ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_REUSEADDR, 1), 0);
-    ASSERT_EQ(synack_bind(f.st, f.lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, SYNACK_ADDR_ANY, TCPF_SRV_PORT), 0);
     ASSERT_EQ(synack_listen(f.st, f.lsd, 8), 0);
     send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
     ASSERT(recv_seg(&f, f.now, NULL));
@@ -218,19 +218,19 @@ TEST(reuseaddr_binds_while_a_connection_of_a_closed_listener_holds_the_port)
     /* While the listener lives, a second one cannot bind, with or without the option. */
     int a = synack_socket(f.st);
     ASSERT_EQ(synack_setopt(f.st, a, SYNACK_OPT_REUSEADDR, 1), 0);
-    ASSERT_EQ(synack_bind(f.st, a, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_bind(f.st, a, SYNACK_ADDR_ANY, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
     ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0);
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
     /* Listener gone, the connection lives: with the option the port is free again... */
-    ASSERT_EQ(synack_bind(f.st, a, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_bind(f.st, a, SYNACK_ADDR_ANY, TCPF_SRV_PORT), 0);
     ASSERT_EQ(synack_listen(f.st, a, 8), 0);
     /* ...without it, not. */
     int b = synack_socket(f.st);
-    ASSERT_EQ(synack_bind(f.st, b, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_bind(f.st, b, SYNACK_ADDR_ANY, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
     /* And a third with the option conflicts with the new listener. */
     int c = synack_socket(f.st);
     ASSERT_EQ(synack_setopt(f.st, c, SYNACK_OPT_REUSEADDR, 1), 0);
-    ASSERT_EQ(synack_bind(f.st, c, 0, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_bind(f.st, c, SYNACK_ADDR_ANY, TCPF_SRV_PORT), SYNACK_EADDRINUSE);
     tcpf_free(&f);
 }
 
@@ -242,8 +242,8 @@ TEST(reuseaddr_bound_sockets_conflict_again_when_both_listen)
     int a = synack_socket(f.st), b = synack_socket(f.st);
     ASSERT_EQ(synack_setopt(f.st, a, SYNACK_OPT_REUSEADDR, 1), 0);
     ASSERT_EQ(synack_setopt(f.st, b, SYNACK_OPT_REUSEADDR, 1), 0);
-    ASSERT_EQ(synack_bind(f.st, a, 0, 8080), 0);
-    ASSERT_EQ(synack_bind(f.st, b, 0, 8080), 0);
+    ASSERT_EQ(synack_bind(f.st, a, SYNACK_ADDR_ANY, 8080), 0);
+    ASSERT_EQ(synack_bind(f.st, b, SYNACK_ADDR_ANY, 8080), 0);
     ASSERT_EQ(synack_listen(f.st, a, 8), 0);
     ASSERT_EQ(synack_listen(f.st, b, 8), SYNACK_EADDRINUSE);
     tcpf_free(&f);
@@ -489,7 +489,7 @@ TEST(notsent_lowat_of_a_listener_is_its_childrens)
     f.pport = TCPF_PEER_PORT;
     f.lsd = synack_socket(f.st);
     ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_NOTSENT_LOWAT, 1234), 0);
-    ASSERT_EQ(synack_bind(f.st, f.lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, SYNACK_ADDR_ANY, TCPF_SRV_PORT), 0);
     ASSERT_EQ(synack_listen(f.st, f.lsd, 8), 0);
     send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
     ASSERT(recv_seg(&f, f.now, NULL));
@@ -587,7 +587,7 @@ TEST(no_timestamps_config_offers_none_and_ignores_the_peers)
     tcpf_config(&f);
     tcpf_start(&f);
     int sd = synack_socket(f.st);
-    ASSERT_EQ(synack_connect(f.st, sd, f.now, TCPF_PEER, 80), SYNACK_EINPROGRESS);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, synack_addr_v4(TCPF_PEER), 80), SYNACK_EINPROGRESS);
     ASSERT(recv_seg(&f, f.now, NULL));
     ASSERT(f.seg.tcp.opts.has_ts);
     tcpf_free(&f);
@@ -600,7 +600,7 @@ TEST(no_timestamps_active_syn_has_no_timestamp_option)
     f.cfg.no_timestamps = true;
     tcpf_start(&f);
     int sd = synack_socket(f.st);
-    ASSERT_EQ(synack_connect(f.st, sd, f.now, TCPF_PEER, 80), SYNACK_EINPROGRESS);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, synack_addr_v4(TCPF_PEER), 80), SYNACK_EINPROGRESS);
     ASSERT(recv_seg(&f, f.now, NULL));
     ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
     ASSERT(!f.seg.tcp.opts.has_ts);

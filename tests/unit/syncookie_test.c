@@ -51,13 +51,13 @@ TEST(syn_flood_fills_the_queue_and_a_real_client_still_gets_in)
 {
     struct synack_config cfg;
     synack_config_default(&cfg);
-    cfg.addr = US;
+    cfg.addr = synack_addr_v4(US);
     cfg.isn_secret_set = true;
     cfg.seed = 3;
     int err;
     synack_stack *st = synack_stack_new(&cfg, &err);
     int l = synack_socket(st);
-    ASSERT_EQ(synack_bind(st, l, 0, 80), 0);
+    ASSERT_EQ(synack_bind(st, l, SYNACK_ADDR_ANY, 80), 0);
     ASSERT_EQ(synack_listen(st, l, 4), 0);
     uint64_t now = 1000000;
     struct seg_out o;
@@ -120,7 +120,7 @@ static synack_stack *cookie_stack_n(uint32_t max_sockets, uint32_t max_half_open
 {
     struct synack_config cfg;
     synack_config_default(&cfg);
-    cfg.addr = US;
+    cfg.addr = synack_addr_v4(US);
     cfg.isn_secret_set = true;
     cfg.seed = 5;
     cfg.rcvbuf = 1 << 20; /* window scale 5 */
@@ -140,7 +140,7 @@ static synack_stack *cookie_stack(uint32_t max_sockets)
 static int listener(synack_stack *st, int backlog)
 {
     int l = synack_socket(st);
-    ASSERT_EQ(synack_bind(st, l, 0, 80), 0);
+    ASSERT_EQ(synack_bind(st, l, SYNACK_ADDR_ANY, 80), 0);
     ASSERT_EQ(synack_listen(st, l, backlog), 0);
     return l;
 }

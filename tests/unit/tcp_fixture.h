@@ -71,7 +71,7 @@ static inline void tcpf_config(struct tcpf *f)
     memset(f, 0, sizeof *f);
     synack_config_default(&f->cfg);
     f->cfg.name = "synack";
-    f->cfg.addr = TCPF_LOCAL;
+    f->cfg.addr = synack_addr_v4(TCPF_LOCAL);
     f->cfg.max_sockets = TCPF_MAX_SOCKS;
     f->cfg.rcvbuf = TCPF_RCVBUF;
     f->cfg.sndbuf = 65536;
@@ -272,8 +272,9 @@ static inline int tcpf_find_conn(const struct tcpf *f)
     for (int sd = 0; sd < n; sd++) {
         struct synack_sockinfo in;
         if (synack_getinfo(f->st, sd, &in) != 0) continue;
-        if (in.state != SYNACK_LISTEN && in.state != SYNACK_CLOSED && in.remote.addr == TCPF_PEER &&
-            in.remote.port == f->pport && in.local.port == f->lport)
+        if (in.state != SYNACK_LISTEN && in.state != SYNACK_CLOSED &&
+            synack_addr_to_v4(&in.remote.addr) == TCPF_PEER && in.remote.port == f->pport &&
+            in.local.port == f->lport)
             return sd;
     }
     return -1;
@@ -319,7 +320,7 @@ static inline void conn_in_listen(struct tcpf *f)
     f->pport = TCPF_PEER_PORT;
     f->lsd = synack_socket(f->st);
     ASSERT(f->lsd >= 0);
-    ASSERT_EQ(synack_bind(f->st, f->lsd, 0, TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_bind(f->st, f->lsd, SYNACK_ADDR_ANY, TCPF_SRV_PORT), 0);
     ASSERT_EQ(synack_listen(f->st, f->lsd, 8), 0);
     EXPECT_STATE_SD(f, f->lsd, SYNACK_LISTEN);
 }
@@ -354,7 +355,7 @@ static inline void conn_in_established(struct tcpf *f)
     ASSERT(sd >= 0);
     /* The connection is a socket now, not the request conn_in_syn_received found. */
     f->sd = sd;
-    ASSERT_EQ(peer.addr, TCPF_PEER);
+    ASSERT_EQ(synack_addr_to_v4(&peer.addr), TCPF_PEER);
     ASSERT_EQ(peer.port, f->pport);
     EXPECT_STATE(f, SYNACK_ESTABLISHED);
 }
@@ -366,7 +367,8 @@ static inline void conn_in_syn_sent(struct tcpf *f)
     f->pport = TCPF_SRV_PORT;
     f->sd = synack_socket(f->st);
     ASSERT(f->sd >= 0);
-    ASSERT_EQ(synack_connect(f->st, f->sd, f->now, TCPF_PEER, TCPF_SRV_PORT), SYNACK_EINPROGRESS);
+    ASSERT_EQ(synack_connect(f->st, f->sd, f->now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT),
+              SYNACK_EINPROGRESS);
     struct synack_sockinfo in = tcpf_info(f);
     f->lport = in.local.port;
     ASSERT(recv_seg(f, f->now, NULL));

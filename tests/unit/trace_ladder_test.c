@@ -13,8 +13,8 @@
 #include "synack/trace.h"
 #include "test.h"
 
-#define CLI_ADDR 0x0a000001u /* 10.0.0.1 */
-#define SRV_ADDR 0x0a000002u /* 10.0.0.2 */
+#define CLI_ADDR synack_addr_v4(0x0a000001u) /* 10.0.0.1 */
+#define SRV_ADDR synack_addr_v4(0x0a000002u) /* 10.0.0.2 */
 #define CLI_PORT 49152
 #define SRV_PORT 7
 #define CLI_ISN  1000u
@@ -70,8 +70,11 @@ static struct synack_trace_event seg_ev(int kind, uint64_t now, bool server, uin
     ev.local_port = server ? SRV_PORT : CLI_PORT;
     ev.remote_addr = server ? CLI_ADDR : SRV_ADDR;
     ev.remote_port = server ? CLI_PORT : SRV_PORT;
-    ev.seg.ip.src = ev.local_addr;
-    ev.seg.ip.dst = ev.remote_addr;
+    ev.seg.family = SYNACK_AF_INET;
+    ev.seg.src = ev.local_addr;
+    ev.seg.dst = ev.remote_addr;
+    ev.seg.ip.src = synack_addr_to_v4(&ev.local_addr);
+    ev.seg.ip.dst = synack_addr_to_v4(&ev.remote_addr);
     ev.seg.ip.proto = SYNACK_IPPROTO_TCP;
     ev.seg.tcp.sport = ev.local_port;
     ev.seg.tcp.dport = ev.remote_port;
@@ -195,8 +198,8 @@ static void demo_connection(struct feeder *f)
 }
 
 /* Renders demo_connection() into a string. */
-static char *render(const struct synack_ladder_opts *opts, uint32_t la, uint16_t lp, uint32_t ra,
-                    uint16_t rp)
+static char *render(const struct synack_ladder_opts *opts, struct synack_addr la, uint16_t lp,
+                    struct synack_addr ra, uint16_t rp)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -310,7 +313,7 @@ TEST(ladder_color_is_plain_text_plus_sgr)
 TEST(ladder_learns_endpoints_when_not_given)
 {
     /* 0.0.0.0:0 on both sides: the listener becomes the right column, the client the left */
-    char *text = render(&plain_opts, 0, 0, 0, 0);
+    char *text = render(&plain_opts, SYNACK_ADDR_ANY, 0, SYNACK_ADDR_ANY, 0);
     char *want = render(&plain_opts, CLI_ADDR, CLI_PORT, SRV_ADDR, SRV_PORT);
     ASSERT_STR_EQ(text, want);
     free(text);
@@ -431,11 +434,11 @@ TEST(ladder_null_and_empty_are_harmless)
     synack_ladder_event(NULL, NULL);
     synack_ladder_finish(NULL);
     synack_ladder_free(NULL);
-    ASSERT(synack_ladder_new(NULL, NULL, 0, 0, 0, 0) == NULL);
+    ASSERT(synack_ladder_new(NULL, NULL, SYNACK_ADDR_ANY, 0, SYNACK_ADDR_ANY, 0) == NULL);
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    synack_ladder *l = synack_ladder_new(out, NULL, 1, 2, 3, 4);
+    synack_ladder *l = synack_ladder_new(out, NULL, synack_addr_v4(1), 2, synack_addr_v4(3), 4);
     synack_ladder_finish(l);
     synack_ladder_free(l);
     fclose(out);

@@ -51,7 +51,7 @@ static inline struct transfer_result transfer_run(struct simnet *n, uint64_t see
 {
     struct transfer_result r = {0};
     int lsd = synack_socket(n->st[1]);
-    synack_bind(n->st[1], lsd, 0, 7);
+    synack_bind(n->st[1], lsd, SYNACK_ADDR_ANY, 7);
     synack_listen(n->st[1], lsd, 8);
     int sd[2] = {synack_socket(n->st[0]), -1};
     synack_connect(n->st[0], sd[0], n->now, SIM_B_ADDR, 7);

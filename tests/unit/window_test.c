@@ -383,7 +383,7 @@ static void sweep_case(uint64_t seed, uint32_t rcvbuf, unsigned want_ws, uint32_
     for (int i = 0; i < 2; i++) {
         synack_config_default(&c[i]);
         c[i].name = i == 0 ? "A" : "B";
-        c[i].addr = i == 0 ? 0x0a000001u : 0x0a000002u;
+        c[i].addr = synack_addr_v4(i == 0 ? 0x0a000001u : 0x0a000002u);
         c[i].isn_secret_set = true;
         for (int k = 0; k < 16; k++) c[i].isn_secret[k] = (uint8_t)(seed * 31 + (uint64_t)k + i);
         c[i].seed = seed * 2 + (uint64_t)i + 1;
@@ -404,11 +404,11 @@ static void sweep_case(uint64_t seed, uint32_t rcvbuf, unsigned want_ws, uint32_
     ASSERT(w.link != NULL);
 
     int lsd = synack_socket(w.st[1]);
-    ASSERT_EQ(synack_bind(w.st[1], lsd, 0, 7), 0);
+    ASSERT_EQ(synack_bind(w.st[1], lsd, SYNACK_ADDR_ANY, 7), 0);
     ASSERT_EQ(synack_listen(w.st[1], lsd, 8), 0);
     int sd = synack_socket(w.st[0]);
     ASSERT_EQ(synack_setopt(w.st[0], sd, SYNACK_OPT_NODELAY, 1), 0);
-    synack_connect(w.st[0], sd, w.now, 0x0a000002u, 7);
+    synack_connect(w.st[0], sd, w.now, synack_addr_v4(0x0a000002u), 7);
     int bsd = -1;
     for (int i = 0; i < 100 && bsd < 0; i++) {
         wsim_step(&w);

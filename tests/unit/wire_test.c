@@ -422,9 +422,13 @@ TEST(ip_bad_version)
 {
     uint8_t p[sizeof(cap_syn)];
     memcpy(p, cap_syn, sizeof(p));
-    p[0] = 0x65; /* IPv6's version, IHL 5 */
+    p[0] = 0x55; /* version 5 (ST, RFC 1819: never used), IHL 5 */
     fix_ip_csum(p);
     ASSERT_EQ(parse_edited(p, sizeof(p)), SYNACK_DROP_IP_VERSION);
+    /* Version 6 goes to the IPv6 parser, which finds no IPv6 header here. */
+    p[0] = 0x65;
+    fix_ip_csum(p);
+    ASSERT_EQ(parse_edited(p, sizeof(p)), SYNACK_DROP_IP6_PAYLOAD_LEN);
 }
 
 TEST(ip_ihl_below_five)

@@ -26,8 +26,10 @@
  *   - Linux's errno values for synack's SYNACK_E* codes, and Linux's socket-option names.
  *
  * Flags (--so_flags, comma- or space-separated key=value):
- *   addr=A[/N]      the stack's address and on-link prefix (192.168.0.1/0: run packetdrill
- *                   with --local_ip=192.168.0.1; prefix 0 puts every remote on-link)
+ *   addr=A[/N]      the stack's address and on-link prefix, either family (IPv4
+ *                   192.168.0.1/0: run packetdrill with --local_ip=192.168.0.1; IPv6
+ *                   fd3d:fa7b:d17d::/0, packetdrill's default; prefix 0 puts every remote
+ *                   on-link); given once per family
  *   mtu=N rcvbuf=N sndbuf=N msl=MS rto_min=MS rto_initial=MS delack=MS
  *   syn_retries=N data_retries=N
  *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
@@ -141,6 +143,7 @@ struct pd_fd {
     bool nonblock;   /* O_NONBLOCK */
     bool connecting; /* a non-blocking connect() is under way (Linux's SS_CONNECTING) */
     bool listening;
+    int domain; /* AF_INET or AF_INET6, as socket() was asked */
     bool shut_rd, shut_wr;
     bool err_taken; /* the error that ended the connection was reported once already */
     bool inq;       /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
@@ -345,28 +348,57 @@ static int new_sock_fd(struct pd *p, int sd)
     return fd;
 }
 
-static int parse_sin(const struct sockaddr *addr, socklen_t len, uint32_t *a, uint16_t *port)
+/* A socket address of the socket's domain, as Linux's inet_bind/inet6_bind take it: an
+ * AF_INET6 socket may name an IPv4 peer by its IPv4-mapped address (::ffff:a.b.c.d), which
+ * synack_addr_v6 turns into that IPv4 address; "::" is the unspecified address of both. */
+static int parse_sin(const struct sockaddr *addr, socklen_t len, int domain, struct synack_addr *a,
+                     uint16_t *port)
 {
-    if (!addr || len < (socklen_t)sizeof(struct sockaddr_in)) return EINVAL;
+    if (!addr) return EINVAL;
+    if (domain == AF_INET6) {
+        if (len < (socklen_t)sizeof(struct sockaddr_in6)) return EINVAL;
+        if (addr->sa_family != AF_INET6) return EAFNOSUPPORT;
+        struct sockaddr_in6 sin6;
+        memcpy(&sin6, addr, sizeof sin6);
+        *a = synack_addr_v6(sin6.sin6_addr.s6_addr);
+        *port = ntohs(sin6.sin6_port);
+        return 0;
+    }
+    if (len < (socklen_t)sizeof(struct sockaddr_in)) return EINVAL;
     if (addr->sa_family != AF_INET) return EAFNOSUPPORT;
     struct sockaddr_in sin;
     memcpy(&sin, addr, sizeof sin);
-    *a = ntohl(sin.sin_addr.s_addr);
+    *a = synack_addr_v4(ntohl(sin.sin_addr.s_addr));
     *port = ntohs(sin.sin_port);
     return 0;
 }
 
-static void fill_sin(struct sockaddr *addr, socklen_t *len, uint32_t a, uint16_t port)
+/* The address as the socket's domain writes it: an AF_INET6 socket reports an IPv4 peer by
+ * its IPv4-mapped address, the form synack keeps it in anyway. */
+static void fill_sin(struct sockaddr *addr, socklen_t *len, int domain, const struct synack_addr *a,
+                     uint16_t port)
 {
     if (!addr || !len) return;
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(a);
-    sin.sin_port = htons(port);
-    size_t n = *len < sizeof sin ? *len : sizeof sin;
-    memcpy(addr, &sin, n);
-    *len = sizeof sin;
+    union {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } u;
+    memset(&u, 0, sizeof u);
+    size_t sz;
+    if (domain == AF_INET6) {
+        u.v6.sin6_family = AF_INET6;
+        memcpy(u.v6.sin6_addr.s6_addr, a->bytes, 16);
+        u.v6.sin6_port = htons(port);
+        sz = sizeof u.v6;
+    } else {
+        u.v4.sin_family = AF_INET;
+        u.v4.sin_addr.s_addr = htonl(synack_addr_to_v4(a));
+        u.v4.sin_port = htons(port);
+        sz = sizeof u.v4;
+    }
+    size_t n = *len < sz ? *len : sz;
+    memcpy(addr, &u, n);
+    *len = (socklen_t)sz;
 }
 
 /* Linux's tcp_poll() mask for a socket, from synack's readiness and state. */
@@ -400,7 +432,7 @@ static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
 static int pd_socket(void *ud, int domain, int type, int protocol)
 {
     struct pd *p = ud;
-    if (domain != AF_INET) return fail(EAFNOSUPPORT);
+    if (domain != AF_INET && domain != AF_INET6) return fail(EAFNOSUPPORT);
     int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (base != SOCK_STREAM) return fail(ESOCKTNOSUPPORT);
     if (protocol != 0 && protocol != IPPROTO_TCP) return fail(EPROTONOSUPPORT);
@@ -417,6 +449,7 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
             errno = e;
         } else {
             p->fds[fd].nonblock = (type & SOCK_NONBLOCK) != 0;
+            p->fds[fd].domain = domain;
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -426,14 +459,16 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
 static int pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct pd *p = ud;
-    uint32_t a;
+    struct synack_addr a;
     uint16_t port;
-    int e = parse_sin(addr, len, &a, &port);
-    if (e) return fail(e);
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
-    int r = f ? synack_bind(p->st, f->sd, a, port) : -1;
-    if (f && r < 0) errno = to_errno(r);
+    int e = f ? parse_sin(addr, len, f->domain, &a, &port) : 0;
+    int r = f && !e ? synack_bind(p->st, f->sd, a, port) : -1;
+    if (e)
+        errno = e;
+    else if (f && r < 0)
+        errno = to_errno(r);
     pthread_mutex_unlock(&p->mu);
     return r < 0 ? -1 : 0;
 }
@@ -448,7 +483,8 @@ static int pd_listen(void *ud, int fd, int backlog)
         /* Linux binds an unbound socket to an ephemeral port on listen(). */
         struct synack_sockinfo info;
         if (synack_getinfo(p->st, f->sd, &info) == 0 && info.local.port == 0)
-            synack_bind(p->st, f->sd, 0, 0);
+            synack_bind(p->st, f->sd, f->domain == AF_INET6 ? SYNACK_ADDR_ANY : synack_addr_v4(0),
+                        0);
         r = synack_listen(p->st, f->sd, backlog);
         if (r < 0)
             errno = to_errno(r);
@@ -475,7 +511,8 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
                 synack_abort(p->st, sd, now_us());
                 errno = e;
             } else {
-                fill_sin(addr, addrlen, peer.addr, peer.port);
+                fill_sin(addr, addrlen, f->domain, &peer.addr, peer.port);
+                p->fds[r].domain = f->domain;
             }
             settle(p);
             break;
@@ -494,14 +531,17 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
 static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct pd *p = ud;
-    uint32_t a;
+    struct synack_addr a;
     uint16_t port;
-    int e = parse_sin(addr, len, &a, &port);
-    if (e) return fail(e);
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     int r = -1;
     if (!f) goto out;
+    int e = parse_sin(addr, len, f->domain, &a, &port);
+    if (e) {
+        errno = e;
+        goto out;
+    }
     if (f->connecting) {
         /* A later connect() on a non-blocking socket reports how the first one went, as
          * Linux's inet_stream_connect() does: EALREADY while under way, 0 once connected,
@@ -1617,15 +1657,21 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
         *v++ = 0;
         uint64_t x = 0;
         if (!strcmp(w, "addr")) {
+            /* Either family: an IPv4 address sets the IPv4 one, an IPv6 address the IPv6. */
             char *slash = strchr(v, '/');
-            if (slash) {
-                *slash++ = 0;
-                if (!parse_u64(slash, &x) || x > 32) die("bad prefix length", slash);
-                c->prefix_len = (uint8_t)x;
+            if (slash) *slash++ = 0;
+            struct synack_addr a;
+            if (synack_addr_parse(v, &a) < 0 || synack_addr_is_any(&a)) die("bad address", v);
+            bool v6 = a.family == SYNACK_AF_INET6;
+            if (slash && (!parse_u64(slash, &x) || x > (v6 ? 128u : 32u)))
+                die("bad prefix length", slash);
+            if (v6) {
+                c->addr6 = a;
+                if (slash) c->prefix6_len = (uint8_t)x;
+            } else {
+                c->addr = a;
+                if (slash) c->prefix_len = (uint8_t)x;
             }
-            struct in_addr a;
-            if (inet_pton(AF_INET, v, &a) != 1) die("bad IPv4 address", v);
-            c->addr = ntohl(a.s_addr);
         } else if (!strcmp(w, "trace")) {
             if (!strcmp(v, "1") || !strcmp(v, "stderr")) {
                 p->trace = stderr;
@@ -1677,8 +1723,12 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     if (!p) die("out of memory", NULL);
     synack_config_default(&p->cfg);
     p->cfg.name = "synack";
-    p->cfg.addr = 0xc0a80001u; /* 192.168.0.1: run packetdrill with --local_ip=192.168.0.1 */
-    p->cfg.prefix_len = 0;     /* every remote is on-link: packetdrill's 192.0.2.1 too */
+    p->cfg.addr = synack_addr_v4(0xc0a80001u); /* run packetdrill with --local_ip=192.168.0.1 */
+    p->cfg.prefix_len = 0; /* every remote is on-link: packetdrill's 192.0.2.1 too */
+    /* IPv6: packetdrill's own default local address (fd3d:fa7b:d17d::, RFC 4193), every
+     * remote on-link (its 2001:db8::1 too). */
+    synack_addr_parse("fd3d:fa7b:d17d::", &p->cfg.addr6);
+    p->cfg.prefix6_len = 0;
     p->wait_us = UINT64_C(30) * 1000000u;
     const char *pcap_path = NULL;
     parse_flags(p, flags, &pcap_path);

@@ -25,7 +25,7 @@
 
 struct client {
     struct tun_side side;
-    uint32_t peer;
+    struct synack_addr peer;
     uint16_t port;
     uint64_t timeout_us; /* 0: the stack's own SYN retries decide */
     bool trace, verbose;
@@ -110,9 +110,8 @@ static int parse(int argc, char **argv, struct client *c)
     }
     char *end;
     unsigned long p = strtoul(pos[1], &end, 10);
-    if (parse_addr_prefix(pos[0], &c->peer, NULL) < 0 || strchr(pos[0], '/') || *end || p == 0 ||
-        p > 65535) {
-        fprintf(stderr, "synack connect: HOST must be an IPv4 address and PORT 1-65535\n");
+    if (synack_addr_parse(pos[0], &c->peer) < 0 || *end || p == 0 || p > 65535) {
+        fprintf(stderr, "synack connect: HOST must be an IP address and PORT 1-65535\n");
         return 2;
     }
     c->port = (uint16_t)p;
@@ -121,9 +120,9 @@ static int parse(int argc, char **argv, struct client *c)
 
 static void fail(struct client *c, const char *what, int err)
 {
-    char a[16];
-    fprintf(stderr, "synack connect: %s:%u: %s%s%s\n", ip_str(c->peer, a), c->port, what,
-            err ? ": " : "", err ? synack_strerror(err) : "");
+    char a[SYNACK_ADDR_STRLEN];
+    fprintf(stderr, "synack connect: %s:%u: %s%s%s\n", synack_addr_str(&c->peer, a, sizeof a),
+            c->port, what, err ? ": " : "", err ? synack_strerror(err) : "");
     c->exit_code = 1;
     c->finished = true;
 }
@@ -174,8 +173,9 @@ static void client_app(void *ctx, uint64_t now)
         c->connected = true;
         c->deadline = 0;
         if (c->verbose) {
-            char a[16];
-            fprintf(stderr, "synack connect: connected to %s:%u\n", ip_str(c->peer, a), c->port);
+            char a[SYNACK_ADDR_STRLEN];
+            fprintf(stderr, "synack connect: connected to %s:%u\n",
+                    synack_addr_str(&c->peer, a, sizeof a), c->port);
         }
         watch_stdin(c, true);
     }
@@ -314,14 +314,14 @@ int synack_cmd_connect(int argc, char **argv)
     }
     int rc = 1, err;
     (void)signal(SIGPIPE, SIG_IGN);
-        /* fails only for an invalid signal number */ /* a closed stdout is an error we report, not
-                                                         a death */
+    /* fails only for an invalid signal number */ /* a closed stdout is an error we report, not
+                                                     a death */
     if (c->trace) c->live = live_trace_new(stderr, "peer", true);
     if (tun_side_open(&c->side, "synack connect") < 0) goto out;
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = c->side.addr;
+    cfg.addr = synack_addr_v4(c->side.addr);
     cfg.prefix_len = c->side.prefix;
     cfg.mtu = c->side.dev->mtu;
     cfg.max_sockets = 16;

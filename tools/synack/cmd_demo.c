@@ -18,16 +18,18 @@
 #include "synack/synack.h"
 #include "synack/trace.h"
 
-#define CLIENT_ADDR 0x0a000001u /* 10.0.0.1 */
-#define SERVER_ADDR 0x0a000002u /* 10.0.0.2 */
-#define ECHO_PORT   7           /* RFC 862 */
-#define LADDER_MAX  65536       /* above this many bytes, a summary instead of a ladder */
+#define CLIENT_ADDR  0x0a000001u /* 10.0.0.1 */
+#define SERVER_ADDR  0x0a000002u /* 10.0.0.2 */
+#define CLIENT_ADDR6 "fd00::1"   /* --ipv6: a unique local address (RFC 4193) */
+#define SERVER_ADDR6 "fd00::2"
+#define ECHO_PORT    7     /* RFC 862 */
+#define LADDER_MAX   65536 /* above this many bytes, a summary instead of a ladder */
 
 struct demo_opts {
     uint64_t seed;
     double loss;
     uint64_t bytes;
-    bool absolute, ladder_forced, timers, drops;
+    bool absolute, ladder_forced, timers, drops, ipv6;
     int color; /* -1 auto */
     const char *pcap;
     const char *html;
@@ -111,6 +113,7 @@ static void usage(FILE *f)
     fputs("usage: synack demo [--seed N] [--loss P] [--bytes N] [--absolute] [--pcap FILE]\n"
           "                   [--html FILE] [--ladder] [--timers] [--drops] [--color|--no-color]\n"
           "                   [--delay MS] [--bandwidth MBIT] [--msl S] [--cc newreno|cubic]\n"
+          "                   [--ipv6]\n"
           "\n"
           "Two synack stacks in this process, client 10.0.0.1 and server 10.0.0.2, joined by a\n"
           "simulated link. The client connects to the server's echo port (7), sends N bytes,\n"
@@ -132,7 +135,8 @@ static void usage(FILE *f)
           "  --delay MS      one-way delay of the link (5)\n"
           "  --bandwidth M   link rate in Mbit/s (100)\n"
           "  --msl S         Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
-          "  --cc NAME       congestion control: newreno (default) or cubic\n",
+          "  --cc NAME       congestion control: newreno (default) or cubic\n"
+          "  --ipv6          the same over IPv6: client fd00::1, server fd00::2\n",
           f);
 }
 
@@ -158,6 +162,8 @@ static int parse(int argc, char **argv, struct demo_opts *o)
             o->ladder_forced = true;
         } else if (!strcmp(a, "--timers")) {
             o->timers = true;
+        } else if (!strcmp(a, "--ipv6")) {
+            o->ipv6 = true;
         } else if (!strcmp(a, "--drops")) {
             o->drops = true;
         } else if (!strcmp(a, "--color")) {
@@ -312,8 +318,18 @@ int synack_cmd_demo(int argc, char **argv)
     synack_config_default(&sc);
     cc.name = "client";
     sc.name = "server";
-    cc.addr = CLIENT_ADDR;
-    sc.addr = SERVER_ADDR;
+    /* Over IPv6 the stacks have both families (the IPv4 addresses stay), and the connection
+     * goes between their IPv6 addresses. */
+    struct synack_addr caddr = synack_addr_v4(CLIENT_ADDR), saddr = synack_addr_v4(SERVER_ADDR);
+    cc.addr = caddr;
+    sc.addr = saddr;
+    if (o.ipv6) {
+        synack_addr_parse(CLIENT_ADDR6, &caddr);
+        synack_addr_parse(SERVER_ADDR6, &saddr);
+        cc.addr6 = caddr;
+        sc.addr6 = saddr;
+        cc.prefix6_len = sc.prefix6_len = 64;
+    }
     cc.msl_us = sc.msl_us = o.msl_us;
     if (o.cc) cc.cc = sc.cc = o.cc;
     cc.isn_secret_set = sc.isn_secret_set = true;
@@ -360,10 +376,10 @@ int synack_cmd_demo(int argc, char **argv)
 
     /* The server listens on the echo port; the client connects from an ephemeral one. */
     int lsd = synack_socket(server);
-    synack_bind(server, lsd, SERVER_ADDR, ECHO_PORT);
+    synack_bind(server, lsd, saddr, ECHO_PORT);
     struct endpoint_app cl = {.sd = synack_socket(client)};
     struct endpoint_app sv = {.sd = -1};
-    synack_bind(client, cl.sd, 0, 0);
+    synack_bind(client, cl.sd, o.ipv6 ? SYNACK_ADDR_ANY : synack_addr_v4(0), 0);
     struct synack_sockinfo ci;
     synack_getinfo(client, cl.sd, &ci);
 
@@ -380,8 +396,7 @@ int synack_cmd_demo(int argc, char **argv)
                                         .show_drops = o.drops,
                                         .left_name = "client",
                                         .right_name = "server"};
-        sink.ladder =
-            synack_ladder_new(stdout, &lo, CLIENT_ADDR, ci.local.port, SERVER_ADDR, ECHO_PORT);
+        sink.ladder = synack_ladder_new(stdout, &lo, caddr, ci.local.port, saddr, ECHO_PORT);
     }
     char *rows_buf = NULL;
     size_t rows_len = 0;
@@ -394,8 +409,8 @@ int synack_cmd_demo(int argc, char **argv)
                                         .right_name = "server"};
         sink.rows_json = open_memstream(&rows_buf, &rows_len);
         if (sink.rows_json)
-            sink.rows = ladder_new_rows(&lo, CLIENT_ADDR, ci.local.port, SERVER_ADDR, ECHO_PORT,
-                                        html_row, &sink);
+            sink.rows =
+                ladder_new_rows(&lo, caddr, ci.local.port, saddr, ECHO_PORT, html_row, &sink);
         if (!sink.rows) {
             fprintf(stderr, "synack demo: out of memory\n");
             return 1;
@@ -407,7 +422,7 @@ int synack_cmd_demo(int argc, char **argv)
     synack_dev *devs[2] = {synack_sim_end(link, 0), synack_sim_end(link, 1)};
     uint64_t now = 0;
     note(&sink, now, "3-way handshake: SYN, SYN-ACK, ACK");
-    synack_connect(client, cl.sd, now, SERVER_ADDR, ECHO_PORT);
+    synack_connect(client, cl.sd, now, saddr, ECHO_PORT);
     bool noted_data = false, noted_tw = false;
     uint8_t buf[65536];
     uint8_t echo[65536];

@@ -398,19 +398,20 @@ static void status(void *ctx, FILE *f, bool json)
             ts.rx_packets, ts.rx_bytes, ts.tx_packets, ts.tx_bytes, ts.tx_dropped);
     print_stats(f, sv->stack, false);
     int shown = 0;
+    char ra[SYNACK_ADDR_STRLEN];
     for (int i = 0; i < SERVE_SOCKETS && shown < 32; i++) {
         struct synack_sockinfo si;
         if (!sv->conns[i] || synack_getinfo(sv->stack, i, &si) < 0) continue;
         shown++;
-        fprintf(f,
-                "conn %s %s:%u %s snd_una=%" PRIu32 " snd_nxt=%" PRIu32 " snd_wnd=%" PRIu32
-                " cwnd=%" PRIu32 " rcv_nxt=%" PRIu32 " rcv_wnd=%" PRIu32 " queued=%" PRIu32
-                "/%" PRIu32 " rto=%" PRIu64 "ms retx=%" PRIu64 " mss=%" PRIu32 " pmtu=%" PRIu32
-                "\n",
-                sv->conns[i]->c.ops->name, ip_str(si.remote.addr, a), si.remote.port,
-                synack_state_name(si.state), si.snd_una - si.iss, si.snd_nxt - si.iss, si.snd_wnd,
-                si.cwnd, si.rcv_nxt - si.irs, si.rcv_wnd, si.snd_queued, si.rcv_queued,
-                si.rto_us / 1000, si.retransmits, si.snd_mss, si.pmtu);
+        fprintf(
+            f,
+            "conn %s %s:%u %s snd_una=%" PRIu32 " snd_nxt=%" PRIu32 " snd_wnd=%" PRIu32
+            " cwnd=%" PRIu32 " rcv_nxt=%" PRIu32 " rcv_wnd=%" PRIu32 " queued=%" PRIu32 "/%" PRIu32
+            " rto=%" PRIu64 "ms retx=%" PRIu64 " mss=%" PRIu32 " pmtu=%" PRIu32 "\n",
+            sv->conns[i]->c.ops->name, synack_addr_str(&si.remote.addr, ra, sizeof ra),
+            si.remote.port, synack_state_name(si.state), si.snd_una - si.iss, si.snd_nxt - si.iss,
+            si.snd_wnd, si.cwnd, si.rcv_nxt - si.irs, si.rcv_wnd, si.snd_queued, si.rcv_queued,
+            si.rto_us / 1000, si.retransmits, si.snd_mss, si.pmtu);
     }
 }
 
@@ -748,8 +749,7 @@ int synack_cmd_serve(int argc, char **argv)
         if (sv->ls[i].ops != &svc_http || sv->web) continue;
         struct live_web_opts lo = {.max_viewers = (uint32_t)sv->live_viewers,
                                    .max_conns = (uint32_t)sv->live_conns,
-                                   .msl_us = sv->msl_us ? sv->msl_us : 30000000ull,
-                                   .addr = sv->side.addr};
+                                   .msl_us = sv->msl_us ? sv->msl_us : 30000000ull};
         sv->web = live_web_new(&lo);
         if (!sv->web) goto out;
     }
@@ -758,7 +758,7 @@ int synack_cmd_serve(int argc, char **argv)
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = sv->side.addr;
+    cfg.addr = synack_addr_v4(sv->side.addr);
     cfg.prefix_len = sv->side.prefix;
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
@@ -778,7 +778,7 @@ int synack_cmd_serve(int argc, char **argv)
     for (int i = 0; i < sv->nls; i++) {
         struct listener *l = &sv->ls[i];
         l->sd = synack_socket(sv->stack);
-        int r = l->sd < 0 ? l->sd : synack_bind(sv->stack, l->sd, 0, l->port);
+        int r = l->sd < 0 ? l->sd : synack_bind(sv->stack, l->sd, SYNACK_ADDR_ANY, l->port);
         if (r >= 0) r = synack_listen(sv->stack, l->sd, 128);
         if (r < 0) {
             fprintf(stderr, "synack serve: %s on port %u: %s\n", l->ops->name, l->port,

@@ -26,7 +26,7 @@ struct lw_conn {
     struct live_web *w;
     bool used, open, muted;
     uint32_t id;
-    uint32_t raddr;
+    struct synack_addr raddr;
     uint16_t rport, lport;
     int us;       /* synack's side in the analyser's connection (0 or 1), -1 unknown */
     int us_state; /* synack's own state, from the stack */
@@ -124,11 +124,13 @@ static struct lw_conn *by_id(struct live_web *w, uint32_t id)
     return NULL;
 }
 
-static struct lw_conn *find(struct live_web *w, uint32_t raddr, uint16_t rport, uint16_t lport)
+static struct lw_conn *find(struct live_web *w, const struct synack_addr *raddr, uint16_t rport,
+                            uint16_t lport)
 {
     for (uint32_t i = 0; i < w->o.max_conns; i++) {
         struct lw_conn *c = &w->conns[i];
-        if (c->used && c->raddr == raddr && c->rport == rport && c->lport == lport) return c;
+        if (c->used && synack_addr_eq(&c->raddr, raddr) && c->rport == rport && c->lport == lport)
+            return c;
     }
     return NULL;
 }
@@ -193,8 +195,8 @@ static void conn_changed(struct live_web *w, struct lw_conn *c)
 /* ---- the trace callback -----------------------------------------------------------------------
  */
 
-static struct lw_conn *conn_new(struct live_web *w, uint32_t raddr, uint16_t rport, uint16_t lport,
-                                uint64_t now)
+static struct lw_conn *conn_new(struct live_web *w, const struct synack_addr *raddr, uint16_t rport,
+                                uint16_t lport, uint64_t now)
 {
     struct lw_conn *c = slot(w);
     if (!c) return NULL;
@@ -204,7 +206,7 @@ static struct lw_conn *conn_new(struct live_web *w, uint32_t raddr, uint16_t rpo
     c->w = w;
     c->used = c->open = true;
     c->id = ++w->next_id;
-    c->raddr = raddr;
+    c->raddr = *raddr;
     c->rport = rport;
     c->lport = lport;
     c->us = -1;
@@ -218,7 +220,10 @@ static void seg(struct live_web *w, struct lw_conn *c, const struct synack_trace
 {
     struct tr_packet p;
     memset(&p, 0, sizeof p);
-    if (tr_decode_ipv4(ev->pkt, ev->pkt_len, ev->pkt_len, &p) != TR_PKT_TCP4) return;
+    enum tr_pkt_kind kind = ev->seg.family == SYNACK_AF_INET6
+                                ? tr_decode_ipv6(ev->pkt, ev->pkt_len, ev->pkt_len, &p)
+                                : tr_decode_ipv4(ev->pkt, ev->pkt_len, ev->pkt_len, &p);
+    if (kind != TR_PKT_TCP4 && kind != TR_PKT_TCP6) return;
     p.frame = ++c->frames;
     p.ts_us = ev->now;
     p.caplen = p.origlen = ev->pkt_len;
@@ -229,7 +234,9 @@ static void seg(struct live_web *w, struct lw_conn *c, const struct synack_trace
     if (tc != c->tc) {
         /* the first segment, or the 4-tuple reused: a new ladder */
         c->tc = tc;
-        c->us = tr_addr_v4(&tc->addr[0]) == w->o.addr && tc->port[0] == c->lport ? 0 : 1;
+        /* synack's side: the one that is not the peer's endpoint */
+        struct synack_addr a0 = tr_addr_to(&tc->addr[0]);
+        c->us = synack_addr_eq(&a0, &c->raddr) && tc->port[0] == c->rport ? 1 : 0;
         synack_ladder_free(c->ladder);
         c->ladder = tr_ladder_new(NULL, tc, false, false, on_row, c);
         before[0] = before[1] = -1;
@@ -247,14 +254,14 @@ static void seg(struct live_web *w, struct lw_conn *c, const struct synack_trace
 void live_web_event(void *ctx, const struct synack_trace_event *ev)
 {
     struct live_web *w = ctx;
-    uint32_t raddr;
+    struct synack_addr raddr;
     uint16_t lport, rport;
     if (ev->has_seg && (ev->kind == SYNACK_TRACE_SEG_IN || ev->kind == SYNACK_TRACE_DROP)) {
         lport = ev->seg.tcp.dport;
-        raddr = ev->seg.ip.src, rport = ev->seg.tcp.sport;
+        raddr = ev->seg.src, rport = ev->seg.tcp.sport;
     } else if (ev->has_seg) { /* SEG_OUT, LINK of what we sent */
         lport = ev->seg.tcp.sport;
-        raddr = ev->seg.ip.dst, rport = ev->seg.tcp.dport;
+        raddr = ev->seg.dst, rport = ev->seg.tcp.dport;
     } else if (ev->kind == SYNACK_TRACE_STATE) {
         lport = ev->local_port;
         raddr = ev->remote_addr, rport = ev->remote_port;
@@ -263,9 +270,9 @@ void live_web_event(void *ctx, const struct synack_trace_event *ev)
     }
     w->now = ev->now;
     if (!w->start) w->start = ev->now;
-    struct lw_conn *c = find(w, raddr, rport, lport);
+    struct lw_conn *c = find(w, &raddr, rport, lport);
     if (!c && ev->kind == SYNACK_TRACE_LINK) /* inbound faults: the far end sent it */
-        c = find(w, ev->seg.ip.dst, ev->seg.tcp.dport, ev->seg.tcp.sport);
+        c = find(w, &ev->seg.dst, ev->seg.tcp.dport, ev->seg.tcp.sport);
     if (!c) {
         /* A connection starts with the peer's SYN (or ours) */
         bool syn = ev->has_seg &&
@@ -273,7 +280,7 @@ void live_web_event(void *ctx, const struct synack_trace_event *ev)
                    (ev->seg.tcp.flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) ==
                        SYNACK_TCP_SYN;
         if (!syn) return;
-        c = conn_new(w, raddr, rport, lport, ev->now);
+        c = conn_new(w, &raddr, rport, lport, ev->now);
         if (!c) return;
         conn_changed(w, c);
     }
@@ -445,7 +452,7 @@ int live_viewer_open(struct live_web *w, synack_stack *s, int sd, uint32_t conn,
         v->last_write = now;
         struct synack_sockinfo si;
         if (synack_getinfo(s, sd, &si) == 0) {
-            struct lw_conn *c = find(w, si.remote.addr, si.remote.port, si.local.port);
+            struct lw_conn *c = find(w, &si.remote.addr, si.remote.port, si.local.port);
             if (c) {
                 c->muted = true;
                 push(w, c->id, EV_CONN); /* once more, to say it is muted */

@@ -33,7 +33,6 @@ struct live_web_opts {
     uint32_t max_viewers; /* 0: /events is refused (503) */
     uint32_t max_conns;   /* connections kept for display */
     uint64_t msl_us;      /* the stack's MSL, for the TIME-WAIT countdown */
-    uint32_t addr;        /* the stack's address */
 };
 
 struct live_web;

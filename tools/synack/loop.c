@@ -214,7 +214,7 @@ synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w)
 
 struct live_conn {
     bool used;
-    uint32_t raddr;
+    struct synack_addr raddr;
     uint16_t rport, lport;
     synack_ladder *ladder;
 };
@@ -236,18 +236,19 @@ struct live_trace *live_trace_new(FILE *out, const char *peer_name, bool synack_
     return t;
 }
 
-static struct live_conn *live_find(struct live_trace *t, uint32_t raddr, uint16_t rport,
-                                   uint16_t lport)
+static struct live_conn *live_find(struct live_trace *t, const struct synack_addr *raddr,
+                                   uint16_t rport, uint16_t lport)
 {
     for (int i = 0; i < LIVE_MAX; i++) {
         struct live_conn *c = &t->conns[i];
-        if (c->used && c->raddr == raddr && c->rport == rport && c->lport == lport) return c;
+        if (c->used && synack_addr_eq(&c->raddr, raddr) && c->rport == rport && c->lport == lport)
+            return c;
     }
     return NULL;
 }
 
-static struct live_conn *live_add(struct live_trace *t, uint32_t laddr, uint16_t lport,
-                                  uint32_t raddr, uint16_t rport)
+static struct live_conn *live_add(struct live_trace *t, struct synack_addr laddr, uint16_t lport,
+                                  struct synack_addr raddr, uint16_t rport)
 {
     for (int i = 0; i < LIVE_MAX; i++) {
         struct live_conn *c = &t->conns[i];
@@ -277,23 +278,23 @@ static void live_end(struct live_conn *c)
 void live_trace_event(void *ctx, const struct synack_trace_event *ev)
 {
     struct live_trace *t = ctx;
-    uint32_t laddr, raddr;
+    struct synack_addr laddr, raddr;
     uint16_t lport, rport;
     if (ev->has_seg && (ev->kind == SYNACK_TRACE_SEG_IN || ev->kind == SYNACK_TRACE_DROP)) {
-        laddr = ev->seg.ip.dst, lport = ev->seg.tcp.dport;
-        raddr = ev->seg.ip.src, rport = ev->seg.tcp.sport;
+        laddr = ev->seg.dst, lport = ev->seg.tcp.dport;
+        raddr = ev->seg.src, rport = ev->seg.tcp.sport;
     } else if (ev->has_seg) { /* SEG_OUT, LINK of what we sent */
-        laddr = ev->seg.ip.src, lport = ev->seg.tcp.sport;
-        raddr = ev->seg.ip.dst, rport = ev->seg.tcp.dport;
+        laddr = ev->seg.src, lport = ev->seg.tcp.sport;
+        raddr = ev->seg.dst, rport = ev->seg.tcp.dport;
     } else if (ev->kind == SYNACK_TRACE_STATE || ev->kind == SYNACK_TRACE_TIMER) {
         laddr = ev->local_addr, lport = ev->local_port;
         raddr = ev->remote_addr, rport = ev->remote_port;
     } else {
         return; /* ICMP and the like: not a connection */
     }
-    struct live_conn *c = live_find(t, raddr, rport, lport);
+    struct live_conn *c = live_find(t, &raddr, rport, lport);
     if (!c && ev->kind == SYNACK_TRACE_LINK) { /* inbound faults: the far end sent it */
-        c = live_find(t, laddr, lport, rport);
+        c = live_find(t, &laddr, lport, rport);
         if (c) {
             synack_ladder_event(c->ladder, ev);
             return;
@@ -304,7 +305,7 @@ void live_trace_event(void *ctx, const struct synack_trace_event *ev)
         bool syn = ev->has_seg && (ev->seg.tcp.flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK |
                                                         SYNACK_TCP_RST)) == SYNACK_TCP_SYN;
         bool first_state =
-            ev->kind == SYNACK_TRACE_STATE && raddr &&
+            ev->kind == SYNACK_TRACE_STATE && raddr.family &&
             (ev->new_state == SYNACK_SYN_SENT || ev->new_state == SYNACK_SYN_RECEIVED);
         if (!(syn && ev->kind != SYNACK_TRACE_DROP) && !first_state) return;
         c = live_add(t, laddr, lport, raddr, rport);
