@@ -21,5 +21,6 @@ check() {
 check demo_default
 check demo_loss02_seed7 --loss 0.2 --seed 7
 check demo_absolute_seed3 --absolute --seed 3
+check demo_ipv6 --ipv6
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -387,9 +387,9 @@ int synack_cmd_demo(int argc, char **argv)
         char loss[32] = "";
         if (o.loss > 0) snprintf(loss, sizeof loss, ", loss %.3g%%", o.loss * 100);
         printf("synack demo: a TCP connection between two stacks over a simulated link\n"
-               "(%.1f ms each way%s, seed %" PRIu64 "). The client connects to the echo port,\n"
+               "(%s%.1f ms each way%s, seed %" PRIu64 "). The client connects to the echo port,\n"
                "sends %" PRIu64 " bytes, reads them back, and closes first.\n\n",
-               o.delay_us / 1000.0, loss, o.seed, total);
+               o.ipv6 ? "IPv6, " : "", o.delay_us / 1000.0, loss, o.seed, total);
         struct synack_ladder_opts lo = {.absolute = o.absolute,
                                         .color = color,
                                         .show_timers = o.timers,
