@@ -128,10 +128,10 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                 h.opts.sack[i].right = r[i];
             }
             h.opts.sack_count = (uint8_t)k;
-            /* On a tiny MTU the blocks may not all fit beside the data: report fewer. */
+            /* The blocks may not all fit beside a full-size segment (its MSS leaves room for
+             * the timestamp option only): report fewer. The IP header is the family's. */
             while (h.opts.sack_count > 0 &&
-                   WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h.opts) + len >
-                       st->outq.slot_size)
+                   tcp_ip_hdrs(&t->laddr) + wire_tcp_opts_len(&h.opts) + len > st->outq.slot_size)
                 h.opts.sack_count--;
         }
     }

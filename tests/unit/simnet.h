@@ -74,6 +74,8 @@ struct simnet_seg {
     uint32_t seq, ack, len;
     uint16_t flags, win;
     bool retransmit;
+    uint8_t nsack;    /* SACK blocks it carried */
+    uint32_t ip_len;  /* the whole datagram's length */
 };
 
 #define SIMNET_MAX_SEGS 4096
@@ -144,7 +146,9 @@ static void simnet_trace(void *ctx, const struct synack_trace_event *ev)
                                                   .len = ev->seg.payload_len,
                                                   .flags = ev->seg.tcp.flags,
                                                   .win = ev->seg.tcp.window,
-                                                  .retransmit = ev->retransmit};
+                                                  .retransmit = ev->retransmit,
+                                                  .nsack = ev->seg.tcp.opts.sack_count,
+                                                  .ip_len = ev->pkt_len};
         return;
     }
     if (ev->kind != SYNACK_TRACE_STATE || n->nstates >= 512) return;
