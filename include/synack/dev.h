@@ -64,6 +64,8 @@ struct synack_faults_config {
     double dup;          /* ... is delivered twice */
     double reorder;      /* ... is held back by reorder_us so that later ones pass it */
     double corrupt;      /* ... has one random bit flipped */
+    double ce;           /* ... if ECN-capable (ECT), is marked CE instead of being lost
+                          * (RFC 3168 §5: what an AQM router does) */
     uint64_t delay_us;   /* fixed extra delay for every datagram */
     uint64_t jitter_us;  /* uniform extra delay 0..jitter_us (may reorder too) */
     uint64_t reorder_us; /* hold-back for reordered datagrams; 0 = 2 ms + delay */
@@ -72,7 +74,7 @@ struct synack_faults_config {
     bool outbound;     /* apply to what is sent through the wrapper */
     uint32_t max_held; /* datagrams held for delay at once; 0 = 4096 */
 };
-/* Parses "loss=0.03,dup=0.01,reorder=0.1,corrupt=0.005,delay=5ms,jitter=1ms" into cfg
+/* Parses "loss=0.03,dup=0.01,reorder=0.1,corrupt=0.005,ce=0.01,delay=5ms,jitter=1ms" into cfg
  * (fields not named keep their value). 0, or SYNACK_EINVAL with the bad word in *bad. */
 int synack_faults_parse(const char *spec, struct synack_faults_config *cfg, const char **bad);
 /* Wraps inner; the wrapper owns inner and frees it. NULL on allocation failure. */

@@ -142,6 +142,10 @@ struct synack_config {
     /* Offer and accept no timestamp option (RFC 7323), as Linux's tcp_timestamps=0: SYNs and
      * SYN-ACKs go without it, and a peer's is ignored. SYN cookies then keep only the MSS. */
     bool no_timestamps;
+    /* Explicit Congestion Notification (RFC 3168), as Linux's tcp_ecn: 0 never; 1 ask for
+     * it on active opens and accept it on passive ones; 2 (the default) accept it when a
+     * peer asks. SYNACK_OPT_ECN changes one socket's choice. */
+    uint8_t ecn;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
@@ -277,6 +281,11 @@ enum synack_opt {
      * SYNACK_CC_CUBIC; the default is the config's. On a live connection the algorithm's
      * own state starts afresh, the window and threshold stay. Inherited from a listener. */
     SYNACK_OPT_CONGESTION,
+    /* Explicit Congestion Notification (RFC 3168) for this socket: 1 asks for it on connect
+     * and, on a listener, accepts it from peers that ask; 0 neither. The default is the
+     * config's (cfg.ecn). Read only once connected: whether it was agreed (also
+     * synack_sockinfo.ecn_ok). */
+    SYNACK_OPT_ECN,
 };
 #define SYNACK_CC_NEWRENO 0
 #define SYNACK_CC_CUBIC   1
@@ -330,6 +339,7 @@ struct synack_sockinfo {
     uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
     uint32_t dsack_dups;        /* not tracked yet: 0 (D-SACK blocks received) */
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
+    bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
 };
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
 #define SYNACK_CA_OPEN     0
@@ -379,6 +389,9 @@ struct synack_stats {
     /* ICMPv6 errors sent (parameter problem, RFC 8200 §4) and those the rate limit held
      * back (RFC 4443 §2.4(f)). */
     uint64_t icmp_errors_out, icmp_errors_limited;
+    /* ECN (RFC 3168): segments that arrived marked CE (congestion experienced), and window
+     * reductions made for an ECE from the peer (one per round trip at most). */
+    uint64_t ecn_ce_received, ecn_reductions;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

@@ -52,6 +52,7 @@ enum synack_link_event {
     SYNACK_LINK_REORDERED, /* held back so that later packets pass it */
     SYNACK_LINK_CORRUPTED,
     SYNACK_LINK_QUEUE_DROP, /* the bottleneck queue was full */
+    SYNACK_LINK_CE_MARKED,  /* an ECN-capable datagram marked CE (congestion experienced) */
 };
 
 struct synack_trace_event {

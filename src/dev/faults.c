@@ -1,6 +1,7 @@
 /*
  * dev/faults.c - a seeded fault injector that wraps any device: loss, duplication,
- * reordering, corruption, fixed delay and jitter, each drawn from one PRNG stream, so
+ * reordering, corruption, CE marks (ECN), fixed delay and jitter, each drawn from one PRNG
+ * stream, so
  * that a seed names one exact run. Outbound faults apply to what is sent through the
  * wrapper, inbound ones to what the inner device receives. Delayed datagrams wait in a
  * heap ordered by due time (then by arrival, so equal delays keep their order), sized
@@ -13,6 +14,7 @@
 #include "base/splitmix.h"
 #include "dev/link_trace.h"
 #include "synack/dev.h"
+#include "wire/wire.h"
 
 struct held {
     uint64_t due, order;
@@ -124,6 +126,30 @@ static void release_slot(struct faults_dev *f, const uint8_t *data)
     f->free_slots[f->n_free++] = (uint32_t)((size_t)(data - f->slots) / f->slot_size);
 }
 
+/* Marks an ECN-capable datagram CE, "congestion experienced" (RFC 3168 §5: the ECN field's
+ * 11), as a router's active queue management does instead of dropping it. Not-ECT
+ * datagrams (00) are left alone: they would have been dropped, and this stage only marks.
+ * IPv4's header checksum is made right again; IPv6 has none. Returns true when it marked. */
+static bool mark_ce(uint8_t *pkt, size_t len)
+{
+    if (len >= 20 && pkt[0] >> 4 == 4) {
+        if ((pkt[1] & 3) == 0) return false;
+        pkt[1] |= 3;
+        size_t ihl = (size_t)(pkt[0] & 0xf) * 4;
+        if (ihl < 20 || ihl > len) return true;
+        pkt[10] = pkt[11] = 0;
+        wire_put16(pkt + 10, wire_csum_fold(wire_csum_add(0, pkt, ihl)));
+        return true;
+    }
+    if (len >= 40 && pkt[0] >> 4 == 6) {
+        /* The traffic class straddles bytes 0 and 1; its two low bits are the ECN field. */
+        if (((pkt[1] >> 4) & 3) == 0) return false;
+        pkt[1] |= 0x30;
+        return true;
+    }
+    return false;
+}
+
 /* One outbound datagram through the fault stages: dropped, or sent (now or later) once or
  * twice, maybe with a bit flipped. */
 static void apply_outbound(struct faults_dev *f, uint64_t now, const uint8_t *pkt, size_t len)
@@ -138,6 +164,11 @@ static void apply_outbound(struct faults_dev *f, uint64_t now, const uint8_t *pk
         uint64_t bit = next_rand(f) % (len * 8);
         copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         event(f, now, SYNACK_LINK_CORRUPTED, pkt, len);
+        pkt = copy;
+    }
+    if (f->cfg.ce > 0 && uniform(f) < f->cfg.ce && len <= sizeof copy) {
+        if (pkt != copy) memcpy(copy, pkt, len);
+        if (mark_ce(copy, len)) event(f, now, SYNACK_LINK_CE_MARKED, copy, len);
         pkt = copy;
     }
     int copies = 1;
@@ -201,6 +232,8 @@ static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
             event(f, now, SYNACK_LINK_CORRUPTED, buf, (size_t)n);
             buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
+        if (f->cfg.ce > 0 && uniform(f) < f->cfg.ce && mark_ce(buf, (size_t)n))
+            event(f, now, SYNACK_LINK_CE_MARKED, buf, (size_t)n);
         if (f->cfg.dup > 0 && uniform(f) < f->cfg.dup && (uint32_t)n <= f->slot_size) {
             event(f, now, SYNACK_LINK_DUPLICATED, buf, (size_t)n);
             memcpy(f->dup_buf, buf, (size_t)n);
@@ -294,7 +327,7 @@ int synack_faults_parse(const char *spec, struct synack_faults_config *cfg, cons
         const char *k = tok, *v = eq + 1;
         char *end;
         if (!strcmp(k, "loss") || !strcmp(k, "dup") || !strcmp(k, "reorder") ||
-            !strcmp(k, "corrupt")) {
+            !strcmp(k, "corrupt") || !strcmp(k, "ce")) {
             double p = strtod(v, &end);
             if (end == v || *end || p < 0 || p > 1) goto fail;
             if (!strcmp(k, "loss"))
@@ -303,6 +336,8 @@ int synack_faults_parse(const char *spec, struct synack_faults_config *cfg, cons
                 cfg->dup = p;
             else if (!strcmp(k, "reorder"))
                 cfg->reorder = p;
+            else if (!strcmp(k, "ce"))
+                cfg->ce = p;
             else
                 cfg->corrupt = p;
         } else if (!strcmp(k, "delay")) {

@@ -159,7 +159,7 @@ synack_sim_link *synack_sim_link_new(const struct synack_sim_config *cfg)
         }
     }
     const struct synack_faults_config *f = &cfg->faults;
-    bool faulty = f->loss > 0 || f->dup > 0 || f->reorder > 0 || f->corrupt > 0 ||
+    bool faulty = f->loss > 0 || f->dup > 0 || f->reorder > 0 || f->corrupt > 0 || f->ce > 0 ||
                   f->delay_us > 0 || f->jitter_us > 0;
     for (int i = 0; i < 2; i++) {
         if (!faulty) {

@@ -299,6 +299,12 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         return 0;
     case SYNACK_OPT_INQ:
         return SYNACK_EINVAL; /* read only */
+    case SYNACK_OPT_ECN:
+        /* Decided by the handshake (RFC 3168 §6.1.1): too late once it is under way. */
+        if (v != 0 && v != 1) return SYNACK_EINVAL;
+        if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return SYNACK_EISCONN;
+        sk->ecn_opt = (int8_t)v;
+        return 0;
     case SYNACK_OPT_CONGESTION: {
         if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
         const struct tcp_cc_ops *cc = tcp_cc_find(v == SYNACK_CC_CUBIC ? "cubic" : "newreno");
@@ -398,6 +404,12 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     case SYNACK_OPT_NOTSENT_LOWAT:
         *v = t->notsent_lowat;
         return 0;
+    case SYNACK_OPT_ECN:
+        if (t->state == SYNACK_CLOSED || t->state == SYNACK_LISTEN)
+            *v = t->state == SYNACK_LISTEN ? tcp_ecn_accepts(st, sk) : tcp_ecn_wanted(st, sk);
+        else
+            *v = t->ecn_ok;
+        return 0;
     case SYNACK_OPT_CONGESTION: {
         const struct tcp_cc_ops *cc = sk->cc ? sk->cc : (t->cc ? t->cc : st->cc);
         *v = cc == tcp_cc_find("cubic") ? SYNACK_CC_CUBIC : SYNACK_CC_NEWRENO;
@@ -462,6 +474,7 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->remote.port = t->rport;
     info->iss = t->iss;
     info->irs = t->irs;
+    info->ecn_ok = t->ecn_ok;
     info->snd_una = t->snd_una;
     info->snd_nxt = t->snd_nxt;
     info->snd_wnd = t->snd_wnd;

@@ -43,6 +43,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->cc = "newreno";
     /* Linux's tcp_invalid_ratelimit, HZ/2 */
     cfg->oow_ack_interval_us = 500000;
+    cfg->ecn = 2; /* accept ECN when asked, as Linux's default tcp_ecn=2 */
 }
 
 static int get_random(void *buf, size_t len)

@@ -53,15 +53,17 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
  * returns the datagram's length, 0 when it does not fit. */
 static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
                       const struct synack_addr *src, const struct synack_addr *dst,
-                      const struct synack_tcp_hdr *h, uint32_t plen)
+                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn)
 {
     if (src->family == SYNACK_AF_INET6) {
-        struct synack_ipv6_hdr ip = {.hop_limit = 64, .flow_label = flow_label(st, src, dst, h)};
+        struct synack_ipv6_hdr ip = {
+            .hop_limit = 64, .traffic_class = ecn, .flow_label = flow_label(st, src, dst, h)};
         memcpy(ip.src, src->bytes, 16);
         memcpy(ip.dst, dst->bytes, 16);
         return wire_segment_emit6(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
     }
     struct synack_ipv4_hdr ip = {.ttl = 64,
+                                 .tos = ecn,
                                  .proto = SYNACK_IPPROTO_TCP,
                                  .src = synack_addr_to_v4(src),
                                  .dst = synack_addr_to_v4(dst),
@@ -72,8 +74,12 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
                   const struct synack_addr *src, const struct synack_addr *dst,
-                  const struct ring *r, uint32_t off, uint32_t plen, bool retransmit)
+                  const struct ring *r, uint32_t off, uint32_t plen, unsigned out)
 {
+    bool retransmit = (out & IP_OUT_RETRANSMIT) != 0;
+    /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
+     * the rest of the DS field stays 0. */
+    uint8_t ecn = (out & IP_OUT_ECT) ? 2 : 0;
     uint8_t *slot = outq_reserve(&st->outq);
     if (!slot) {
         st->stats.out_queue_full++;
@@ -84,7 +90,7 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     if (hl + plen > st->outq.slot_size) return SYNACK_EMSGSIZE;
     /* The payload goes straight from the ring into its place in the datagram. */
     if (plen) ring_peek(r, off, slot + hl, plen);
-    size_t n = emit_ip(st, slot, hl, src, dst, h, plen);
+    size_t n = emit_ip(st, slot, hl, src, dst, h, plen, ecn);
     if (n == 0) return SYNACK_EMSGSIZE;
     outq_commit(&st->outq, (uint32_t)n);
     st->stats.ip_out++;

@@ -23,6 +23,7 @@ struct sock *sock_alloc(struct synack_stack *st)
     fifo_init(&sk->reqs);
     timer_node_init(&sk->timer);
     sk->linger = -1;
+    sk->ecn_opt = -1;
     sk->sndbuf = st->cfg.sndbuf;
     sk->rcvbuf = st->cfg.rcvbuf;
     sk->tcb.state = SYNACK_CLOSED;

@@ -54,6 +54,7 @@ struct tcp_req {
     uint16_t peer_wnd;          /* the window of the peer's SYN (never scaled) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_ok, sack_ok, ts_ok;
+    bool ecn_ok;            /* the SYN asked for ECN and the listener agrees (RFC 3168) */
     bool rtt_timing;        /* no SYN-ACK was sent twice yet (Karn) */
     bool syn_retransmitted; /* the timer sent the SYN-ACK again (RFC 6298 §5.7) */
     bool in_use;
@@ -75,6 +76,7 @@ struct sock {
     int32_t linger; /* -1 off, else seconds (0 = close aborts) */
     uint32_t sndbuf, rcvbuf;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
+    int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
 
     /* Listener: half-open connections (its requests, and a child between its birth and its
      * establishment) count against the backlog (n_syn), established ones wait in the

@@ -17,7 +17,7 @@
  *
  * When the peer offers timestamps, the other options survive too, as Linux keeps them: the
  * low 6 bits of our SYN-ACK's TSval say the peer's window shift (4 bits, 15 = none), SACK
- * permitted (1 bit) and ECN (1 bit, reserved until synack negotiates ECN); the peer echoes
+ * permitted (1 bit) and ECN agreed (1 bit, RFC 3168 §6.1.1); the peer echoes
  * the TSval in every ACK (RFC 7323 §3), so the ACK that returns the cookie brings them back.
  * The TSval's clock is the connection's own: now in ms plus an offset hashed from the
  * 4-tuple, rounded down so that it is never ahead of the clock the connection continues
@@ -84,7 +84,7 @@ uint32_t tcp_syncookie_ts_offset(const struct synack_stack *st, const struct tcp
 }
 
 uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                            struct tcp_syncookie *c)
+                            bool ecn, struct tcp_syncookie *c)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     uint32_t peer = o->has_mss ? o->mss : 536;
@@ -101,7 +101,9 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
         c->sack_ok = o->sack_permitted;
         c->wscale_ok = o->has_wscale;
         c->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
-        uint32_t bits = (c->wscale_ok ? c->snd_wscale : TS_WS_NONE) | (c->sack_ok ? TS_SACK : 0);
+        c->ecn_ok = ecn && tcp_ecn_setup_syn(seg->flags);
+        uint32_t bits = (c->wscale_ok ? c->snd_wscale : TS_WS_NONE) | (c->sack_ok ? TS_SACK : 0) |
+                        (c->ecn_ok ? TS_ECN : 0);
         uint32_t clock = (uint32_t)(now / 1000) + tcp_syncookie_ts_offset(st, seg);
         uint32_t ts = (clock & ~TS_MASK) | bits;
         if ((int32_t)(ts - clock) > 0) ts -= TS_MASK + 1;
@@ -128,6 +130,7 @@ bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *se
         c->ts_ok = true;
         c->tsval = o->ts_ecr;
         c->sack_ok = (bits & TS_SACK) != 0;
+        c->ecn_ok = (bits & TS_ECN) != 0;
         c->wscale_ok = (bits & 0xf) != TS_WS_NONE;
         c->snd_wscale = c->wscale_ok ? (uint8_t)((bits & 0xf) > 14 ? 14 : (bits & 0xf)) : 0;
     }

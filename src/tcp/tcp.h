@@ -61,6 +61,11 @@ struct tcb {
     uint16_t snd_mss;     /* largest payload we put in one segment */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_ok, sack_ok, ts_ok;
+    /* ECN (tcp_ecn.c, RFC 3168): asked for in our SYN, agreed, an ECE to echo until the
+     * peer's CWR, a CWR to send with the next new data, and the window of data whose ECEs
+     * the last reduction answered (ecn_high: SND.MAX then). */
+    bool ecn_asked, ecn_ok, ecn_ece_pending, ecn_cwr_pending, ecn_reduced;
+    uint32_t ecn_high;
     bool fin_queued;        /* the user closed the write side: a FIN follows the data */
     bool force_push;        /* the persist timer fired: send a short segment once */
     uint32_t snd_small_end; /* end of the last short segment sent (Nagle, Minshall) */
@@ -285,13 +290,14 @@ uint32_t tcp_flight(const struct tcb *t);
  * ride in the low bits of our TSval). */
 struct tcp_syncookie {
     uint16_t mss;
-    bool ts_ok, sack_ok, wscale_ok;
+    bool ts_ok, sack_ok, wscale_ok, ecn_ok;
     uint8_t snd_wscale;
     uint32_t tsval; /* our SYN-ACK's TSval (made), or its echo (checked) */
 };
-/* The ISN for a stateless SYN-ACK, and what it carries. */
+/* The ISN for a stateless SYN-ACK, and what it carries; ecn: the listener agrees to ECN
+ * if the SYN asks (kept only with timestamps, as the other options). */
 uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
-                            struct tcp_syncookie *c);
+                            bool ecn, struct tcp_syncookie *c);
 /* The check of the ACK that returns one; true with what it carried. */
 bool tcp_syncookie_check(const struct synack_stack *st, const struct tcp_seg *seg, uint64_t now,
                          struct tcp_syncookie *c);
@@ -312,6 +318,22 @@ static inline uint32_t tcp_ip_hdrs(const struct synack_addr *a)
 {
     return a->family == SYNACK_AF_INET6 ? 60u : 40u;
 }
+
+/* ECN (tcp_ecn.c, RFC 3168). Whether a socket asks for it on connect, and a listener
+ * accepts it (SYNACK_OPT_ECN, else cfg.ecn). */
+bool tcp_ecn_wanted(const struct synack_stack *st, const struct sock *sk);
+bool tcp_ecn_accepts(const struct synack_stack *st, const struct sock *lsk);
+/* A SYN with ECE and CWR: the peer asks for ECN (§6.1.1). */
+bool tcp_ecn_setup_syn(uint16_t flags);
+/* Our SYN was answered by a SYN-ACK with these flags: ECN is agreed or not. */
+void tcp_ecn_synack_in(struct tcb *t, uint16_t flags);
+/* An acceptable segment: its CE mark (ECE to echo) or CWR (stop echoing). */
+void tcp_ecn_segment_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg);
+/* An ACK with ECE: the window is reduced, once per window of data (§6.1.2). */
+void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg);
+/* The flags a segment goes out with (ECE/CWR added), and *ect whether its datagram is
+ * ECN-capable, ECT(0). */
+uint16_t tcp_ecn_out(struct tcb *t, uint16_t flags, uint32_t len, bool retransmit, bool *ect);
 
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);

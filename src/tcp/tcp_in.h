@@ -56,6 +56,7 @@ struct tcp_child {
     uint32_t snd_wnd; /* the peer's window, in bytes */
     struct tcp_peer_opts opts;
     uint8_t rcv_wscale; /* the shift our SYN-ACK offered */
+    bool ecn_ok;        /* our SYN-ACK agreed to ECN (RFC 3168 §6.1.1) */
     bool has_ts_offset; /* else a random one is drawn */
     uint32_t ts_offset;
     uint64_t ts_recent_time;

@@ -101,6 +101,8 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->linger = lsk->linger;
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;
+    c->ecn_opt = lsk->ecn_opt;
+    t->ecn_ok = p->ecn_ok;
     t->nodelay = lsk->tcb.nodelay;
     t->cork = lsk->tcb.cork;
     t->notsent_lowat = lsk->tcb.notsent_lowat;
@@ -148,9 +150,9 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
     memset(&h, 0, sizeof h);
     h.sport = seg->s->tcp.dport;
     h.dport = seg->s->tcp.sport;
-    h.seq = tcp_syncookie_make(st, seg, now, &ck);
+    h.seq = tcp_syncookie_make(st, seg, now, tcp_ecn_accepts(st, lsk), &ck);
     h.ack = seg->seq + 1;
-    h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK;
+    h.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK | (ck.ecn_ok ? SYNACK_TCP_ECE : 0);
     /* The window of a SYN is never scaled (RFC 7323 §2.2). */
     h.window = (uint16_t)(lsk->rcvbuf < 65535 ? lsk->rcvbuf : 65535);
     /* Our MSS: the peer's (bucketed) rides in the cookie, for our own sending. */
@@ -167,7 +169,7 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
         h.opts.ts_ecr = seg->s->tcp.opts.ts_val;
     }
     lsk->cookies_until = now + tcp_syncookie_lifetime();
-    if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, false) == 0)
+    if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, 0) == 0)
         st->stats.syn_cookies_sent++;
 }
 
@@ -190,6 +192,7 @@ static struct sock *cookie_child(struct synack_stack *st, struct sock *lsk, uint
     p.opts.sack_ok = ck->sack_ok;
     p.opts.ts_ok = ck->ts_ok;
     p.opts.ts_val = seg->s->tcp.opts.ts_val;
+    p.ecn_ok = ck->ecn_ok;
     p.ts_recent_time = now;
     p.rcv_wscale = tcp_rcv_wscale_for(lsk->rcvbuf);
     /* The ACK's window is scaled already. */
@@ -259,8 +262,9 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
         tcp_drop(st, lsk, now, SYNACK_DROP_TCP_LISTEN_BAD, seg);
         return;
     }
-    /* Third: a SYN. Flags are tested by masking, so ECE/CWR (an ECN-setup SYN, RFC 3168
-     * §6.1.1), PSH or URG beside it change nothing: we answer without ECN. */
+    /* Third: a SYN. Flags are tested by masking, so PSH or URG beside it change nothing;
+     * ECE and CWR together ask for ECN, which the request record or the cookie agrees to
+     * if the listener does (tcp_ecn.c, RFC 3168 §6.1.1). */
     if (lsk->n_syn + lsk->acceptq.n >= lsk->backlog) {
         /* Half-open connections fill the queue (a SYN flood, or a burst): a cookie keeps
          * real clients coming in. With the accept queue itself full there is no room
@@ -317,7 +321,9 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     tcb_take_options(st, t, now, &po);
     if (ack_ok) {
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
-         * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+         * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. Its ECE says
+         * whether ECN was agreed (RFC 3168 §6.1.1). */
+        tcp_ecn_synack_in(t, seg->flags);
         if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
         /* "If there are other controls or text in the segment, then continue processing
          * at the sixth step": text and a FIN riding on the SYN,ACK are taken. */
@@ -334,6 +340,8 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     t->snd_wl1 = seg->seq;
     t->snd_wl2 = t->iss;
     t->passive = false;
+    /* RFC 3168 does not say how a simultaneous open agrees to ECN: it goes without. */
+    t->ecn_asked = t->ecn_ok = false;
     tcp_set_state(st, sk, now, SYNACK_SYN_RECEIVED);
     tcp_send_syn(st, sk, now);
     return TCP_STOP;

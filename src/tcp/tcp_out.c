@@ -80,6 +80,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     h.sport = t->lport;
     h.dport = t->rport;
     h.seq = seq;
+    bool ect;
+    flags = tcp_ecn_out(t, flags, len, retransmit, &ect);
     h.flags = flags;
     if (flags & SYNACK_TCP_ACK) h.ack = t->rcv_nxt;
 
@@ -136,8 +138,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         }
     }
     uint32_t off = len ? seq - t->snd_buf_seq : 0;
-    int r =
-        ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, &t->snd, off, len, retransmit);
+    unsigned out = (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u);
+    int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, &t->snd, off, len, out);
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
@@ -247,7 +249,7 @@ void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_se
         h.ack = seg->seq + seg->len;
         h.flags = SYNACK_TCP_RST | SYNACK_TCP_ACK;
     }
-    ip_output_tcp(st, now, -1, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, false);
+    ip_output_tcp(st, now, -1, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, 0);
 }
 
 /* The most payload one segment may carry now: the send MSS (which already allows for the

@@ -96,7 +96,8 @@ static void req_header(const struct tcp_req *rq, uint16_t flags, struct synack_t
 static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
 {
     struct synack_tcp_hdr h;
-    req_header(rq, SYNACK_TCP_SYN | SYNACK_TCP_ACK, &h);
+    /* An ECN-setup SYN-ACK carries ECE alone (RFC 3168 §6.1.1). */
+    req_header(rq, SYNACK_TCP_SYN | SYNACK_TCP_ACK | (rq->ecn_ok ? SYNACK_TCP_ECE : 0), &h);
     h.seq = rq->iss;
     h.window = (uint16_t)req_window(st, rq);
     h.opts.has_mss = true;
@@ -120,7 +121,8 @@ static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t no
         rq->rtt_timing = false; /* Karn: a SYN-ACK sent twice gives no sample */
     }
     /* If the output queue has no room, the retransmission timer sends it again. */
-    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, again);
+    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0,
+                        again ? IP_OUT_RETRANSMIT : 0u);
     if (rq->synacks < UINT8_MAX) rq->synacks++;
 }
 
@@ -137,7 +139,7 @@ static void send_ack(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
         h.opts.ts_val = (uint32_t)(now / 1000) + rq->ts_offset;
         h.opts.ts_ecr = rq->ts_recent;
     }
-    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, false);
+    (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, 0);
 }
 
 /* The ACK for an unacceptable segment, rate-limited as oow_ack in tcp_check.c. */
@@ -194,6 +196,7 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
     rq->rcv_wscale = o.wscale_ok ? tcp_rcv_wscale_for(lsk->rcvbuf) : 0;
     rq->sack_ok = o.sack_ok;
     rq->ts_ok = o.ts_ok;
+    rq->ecn_ok = tcp_ecn_accepts(st, lsk) && tcp_ecn_setup_syn(seg->flags);
     rq->ts_recent = o.ts_val;
     rq->ts_recent_time = now;
     rq->ts_offset = (uint32_t)stack_random(st);
@@ -232,6 +235,7 @@ static void promote(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
     p.opts.wscale_ok = rq->wscale_ok;
     p.opts.wscale = rq->snd_wscale;
     p.opts.sack_ok = rq->sack_ok;
+    p.ecn_ok = rq->ecn_ok;
     p.opts.ts_ok = rq->ts_ok;
     p.opts.ts_val = rq->ts_recent;
     p.rcv_wscale = rq->rcv_wscale;
@@ -374,8 +378,7 @@ void tcp_req_abort_all(struct synack_stack *st, struct sock *lsk, uint64_t now)
         struct synack_tcp_hdr h;
         req_header(rq, SYNACK_TCP_RST | SYNACK_TCP_ACK, &h);
         h.seq = rq->iss + 1;
-        (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0,
-                            false);
+        (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0, 0);
         req_free(st, rq, now, true);
     }
 }
@@ -416,4 +419,5 @@ void tcp_req_info(const struct synack_stack *st, const struct tcp_req *rq,
     info->rcv_wscale = rq->rcv_wscale;
     info->sack_ok = rq->sack_ok;
     info->ts_ok = rq->ts_ok;
+    info->ecn_ok = rq->ecn_ok;
 }

@@ -23,6 +23,7 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->snd_small_end = t->iss;
     t->recover = t->iss;
     t->passive = false;
+    t->ecn_asked = tcp_ecn_wanted(st, sk); /* RFC 3168 §6.1.1: the SYN asks */
     t->last_rcv_time = now;
     sock_hash(st, sk);
     st->stats.conn_opened_active++;

@@ -59,6 +59,7 @@ struct tcpf {
     uint16_t peer_mss;
     bool peer_ts;        /* the peer's SYNs carry a timestamp option (RFC 7323) */
     uint32_t peer_tsval; /* its TSval */
+    uint8_t peer_tos;    /* the IP TOS byte of the peer's segments (its ECN field: RFC 3168) */
     uint64_t now;
     uint8_t rx[2048]; /* the last datagram received from the stack; seg points into it */
     struct synack_segment seg;
@@ -118,6 +119,7 @@ static inline int send_seg(struct tcpf *f, uint64_t t, uint16_t flags, uint32_t 
     struct synack_ipv4_hdr ip;
     memset(&ip, 0, sizeof ip);
     ip.ttl = 64;
+    ip.tos = f->peer_tos;
     ip.proto = SYNACK_IPPROTO_TCP;
     ip.src = TCPF_PEER;
     ip.dst = TCPF_LOCAL;

@@ -297,31 +297,36 @@ TEST(listen_syn_rst)
     tcpf_free(&f);
 }
 
-/* Flags are tested by masking: an ECN-setup SYN (SYN|ECE|CWR, RFC 3168 §6.1.1, as Linux
- * sends with net.ipv4.tcp_ecn=1) gets a plain SYN,ACK: no ECE, since synack does not do
- * ECN, which tells the peer not to use it. */
+/* An ECN-setup SYN (SYN|ECE|CWR, RFC 3168 §6.1.1, as Linux sends with net.ipv4.tcp_ecn=1)
+ * gets an ECN-setup SYN,ACK (ECE alone) from a stack that accepts ECN (the default,
+ * cfg.ecn 2, as Linux's tcp_ecn=2), and a plain SYN,ACK from one that does not, which
+ * tells the peer not to use it. tests/unit/ecn_test.c has the rest of ECN. */
 TEST(listen_syn_ecn_setup)
 {
-    struct tcpf f;
-    tcpf_config(&f);
-    conn_in_listen(&f);
-    struct synack_tcp_opts o;
-    memset(&o, 0, sizeof o);
-    o.has_mss = true;
-    o.mss = 1460;
-    send_seg(&f, f.now, SYN | ECE | CWR, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
-    ASSERT(recv_seg(&f, f.now, NULL));
-    ASSERT_EQ(f.seg.tcp.flags, SYN | ACK); /* exactly: ECE and CWR clear */
-    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
-    f.iss = f.seg.tcp.seq;
-    EXPECT_NOTHING(&f);
-    f.sd = tcpf_find_conn(&f);
-    EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
-    /* The handshake completes as usual. */
-    send_ctl(&f, ACK, f.irs + 1, f.iss + 1);
-    EXPECT_NOTHING(&f);
-    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
-    tcpf_free(&f);
+    for (int ecn = 0; ecn <= 2; ecn += 2) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.ecn = (uint8_t)ecn;
+        conn_in_listen(&f);
+        struct synack_tcp_opts o;
+        memset(&o, 0, sizeof o);
+        o.has_mss = true;
+        o.mss = 1460;
+        send_seg(&f, f.now, SYN | ECE | CWR, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+        ASSERT(recv_seg(&f, f.now, NULL));
+        /* exactly: CWR clear, ECE as the stack's choice says */
+        ASSERT_EQ(f.seg.tcp.flags, SYN | ACK | (ecn ? ECE : 0));
+        ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+        f.iss = f.seg.tcp.seq;
+        EXPECT_NOTHING(&f);
+        f.sd = tcpf_find_conn(&f);
+        EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
+        /* The handshake completes as usual. */
+        send_ctl(&f, ACK, f.irs + 1, f.iss + 1);
+        EXPECT_NOTHING(&f);
+        EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+        tcpf_free(&f);
+    }
 }
 
 /* =========================================================================================

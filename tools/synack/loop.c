@@ -416,6 +416,10 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"spurious_retransmits", st.spurious_retransmits},
         {"urgent_in", st.urgent_in},
         {"tlp_probes", st.tlp_probes},
+        {"icmp_errors_out", st.icmp_errors_out},
+        {"icmp_errors_limited", st.icmp_errors_limited},
+        {"ecn_ce_received", st.ecn_ce_received},
+        {"ecn_reductions", st.ecn_reductions},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json && braces) fputs("{", f);
