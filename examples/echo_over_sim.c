@@ -64,10 +64,11 @@ int main(void)
             if (sd == lsd && (ev & SYNACK_EV_READABLE)) {
                 struct synack_endpoint peer;
                 int c = synack_accept(server, lsd, &peer);
-                char a[SYNACK_ADDR_STRLEN];
-                if (c >= 0)
+                if (c >= 0) {
+                    char a[SYNACK_ADDR_STRLEN];
                     printf("server: accepted %s:%u\n", synack_addr_str(&peer.addr, a, sizeof a),
                            peer.port);
+                }
             } else if (ev & SYNACK_EV_READABLE) {
                 char buf[4096];
                 long n;

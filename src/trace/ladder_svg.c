@@ -60,10 +60,12 @@ struct parts {
 
 static void cat(char *dst, const char *sep, const char *src, size_t n)
 {
-    size_t have = strlen(dst);
-    if (have + strlen(sep) + n + 1 > LADDER_TEXT) return;
-    if (have) strcat(dst, sep);
-    strncat(dst, src, n);
+    size_t have = strlen(dst), seplen = have ? strlen(sep) : 0;
+    size_t len = strnlen(src, n);
+    if (have + seplen + len + 1 > LADDER_TEXT) return;
+    memcpy(dst + have, sep, seplen);
+    memcpy(dst + have + seplen, src, len);
+    dst[have + seplen + len] = '\0';
 }
 
 static void split(const struct ladder_row *r, struct parts *p)

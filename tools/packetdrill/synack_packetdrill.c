@@ -991,22 +991,33 @@ static int pd_shutdown(void *ud, int fd, int how)
 struct pd_tcp_info {
     uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
     uint8_t tcpi_wscale; /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint8_t tcpi_app_limited;
     uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv, tcpi_last_ack_recv;
     uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar, tcpi_snd_ssthresh;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_snd_cwnd, tcpi_advmss, tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
     uint32_t tcpi_total_retrans;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked, tcpi_bytes_received;
     uint32_t tcpi_segs_out, tcpi_segs_in, tcpi_notsent_bytes, tcpi_min_rtt;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
     uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_delivered, tcpi_delivered_ce;
     uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack, tcpi_snd_wnd, tcpi_rcv_wnd;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_rehash;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint16_t tcpi_total_rto, tcpi_total_rto_recoveries;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_total_rto_time;
 };
 
