@@ -76,10 +76,12 @@ static int parse(int argc, char **argv, struct client *c)
             c->trace = true;
         } else if (!strcmp(a, "-v")) {
             c->verbose = true;
+        } else if (tun_side_flag(&c->side, a)) { /* --no-ipv4, --no-ipv6 */
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) goto bad;
             i++;
-            int t = tun_side_option(&c->side, a, v); /* --tun, --addr, --host-addr, --pcap */
+            /* --tun, --addr, --host-addr, --pcap */
+            int t = tun_side_option(&c->side, "synack connect", a, v);
             if (t < 0) goto bad;
             if (t > 0) continue;
             if (!strcmp(a, "--timeout")) {
@@ -115,14 +117,20 @@ static int parse(int argc, char **argv, struct client *c)
         return 2;
     }
     c->port = (uint16_t)p;
+    if (tun_side_finish(&c->side, "synack connect") < 0) return 2;
+    if (!(c->peer.family == SYNACK_AF_INET6 ? c->side.v6.on : c->side.v4.on)) {
+        fprintf(stderr, "synack connect: HOST %s is %s, which is turned off\n", pos[0],
+                c->peer.family == SYNACK_AF_INET6 ? "IPv6" : "IPv4");
+        return 2;
+    }
     return 0;
 }
 
 static void fail(struct client *c, const char *what, int err)
 {
-    char a[SYNACK_ADDR_STRLEN];
-    fprintf(stderr, "synack connect: %s:%u: %s%s%s\n", synack_addr_str(&c->peer, a, sizeof a),
-            c->port, what, err ? ": " : "", err ? synack_strerror(err) : "");
+    char a[ENDPOINT_STRLEN];
+    fprintf(stderr, "synack connect: %s: %s%s%s\n", endpoint_str(&c->peer, c->port, a, sizeof a),
+            what, err ? ": " : "", err ? synack_strerror(err) : "");
     c->exit_code = 1;
     c->finished = true;
 }
@@ -173,9 +181,9 @@ static void client_app(void *ctx, uint64_t now)
         c->connected = true;
         c->deadline = 0;
         if (c->verbose) {
-            char a[SYNACK_ADDR_STRLEN];
-            fprintf(stderr, "synack connect: connected to %s:%u\n",
-                    synack_addr_str(&c->peer, a, sizeof a), c->port);
+            char a[ENDPOINT_STRLEN];
+            fprintf(stderr, "synack connect: connected to %s\n",
+                    endpoint_str(&c->peer, c->port, a, sizeof a));
         }
         watch_stdin(c, true);
     }
@@ -318,11 +326,15 @@ int synack_cmd_connect(int argc, char **argv)
                                                      a death */
     if (c->trace) c->live = live_trace_new(stderr, "peer", true);
     if (tun_side_open(&c->side, "synack connect") < 0) goto out;
+    if (!(c->peer.family == SYNACK_AF_INET6 ? c->side.v6.on : c->side.v4.on)) {
+        /* a default IPv6 the kernel refused (tun_side_open said why) */
+        fprintf(stderr, "synack connect: no IPv6 on %s to reach the HOST\n", c->side.tun_name);
+        goto out;
+    }
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = synack_addr_v4(c->side.addr);
-    cfg.prefix_len = c->side.prefix;
+    tun_side_config(&c->side, &cfg);
     cfg.mtu = c->side.dev->mtu;
     cfg.max_sockets = 16;
     if (c->live) {
