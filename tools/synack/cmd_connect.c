@@ -46,15 +46,21 @@ struct client {
 
 static void usage(FILE *f)
 {
-    fputs("usage: synack connect --tun IF [--addr A/N] [--host-addr A/N] [--timeout S]\n"
-          "                      [--pcap FILE] [--trace] [-v] HOST PORT\n"
+    fputs("usage: synack connect --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
+          "                      [--no-ipv6] [--timeout S] [--pcap FILE] [--trace] [-v]\n"
+          "                      HOST PORT\n"
           "\n"
           "Opens a TCP connection from a synack stack on the TUN device IF (created when missing,\n"
-          "brought up, given the kernel-side address) to HOST:PORT, like nc: stdin is sent,\n"
+          "brought up, given the kernel-side addresses) to HOST:PORT, like nc: stdin is sent,\n"
           "what arrives is written to stdout. At the end of stdin synack sends its FIN and keeps\n"
           "reading until the peer's. Exit 0 after a clean close; 1 on refused/reset/timeout.\n"
-          "  --addr A/N       the stack's address (10.7.0.2/24)\n"
-          "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
+          "HOST is an IPv4 or IPv6 address (10.7.0.1, fd00:7::1).\n"
+          "  --addr A/N       the stack's address, IPv4 or IPv6, once per family\n"
+          "                   (10.7.0.2/24 and fd00:7::2/64)\n"
+          "  --host-addr A/N  the kernel's address on IF, once per family\n"
+          "                   (10.7.0.1/24 and fd00:7::1/64); without these both families\n"
+          "                   run, with them only the families they name\n"
+          "  --no-ipv4, --no-ipv6  turn a family off\n"
           "  --timeout S      give up connecting after S seconds\n"
           "  --pcap FILE      write every datagram to FILE;  --trace  the ladder on stderr\n"
           "  -v               say when connected and closed, with byte counts\n",

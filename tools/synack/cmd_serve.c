@@ -92,8 +92,9 @@ struct serve {
 
 static void usage(FILE *f)
 {
-    fputs("usage: synack serve --tun IF [--addr A/N] [--host-addr A/N] [--echo P] [--discard P]\n"
-          "                    [--chargen P] [--http P] [--pcap FILE] [--trace]\n"
+    fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
+          "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
+          "                    [--pcap FILE] [--trace]\n"
           "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N] [--max-conns "
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
@@ -101,7 +102,7 @@ static void usage(FILE *f)
           "                    [--live-viewers N] [--live-conns N]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
-          "the kernel-side address), serving to the kernel's own TCP:\n"
+          "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
           "  --echo P       echo (RFC 862) on port P\n"
           "  --discard P    discard (RFC 863)\n"
           "  --chargen P    chargen (RFC 864)\n"
@@ -109,9 +110,15 @@ static void usage(FILE *f)
           "                 (64-byte lines: the offset in 16 hex digits, a space, a-zA-T, LF),\n"
           "                 /live: every connection drawn as a ladder while it runs, in a browser\n"
           "                 (/events: the same as Server-Sent Events; ?conn=N one connection)\n"
-          "  --addr A/N     the stack's address (10.7.0.2/24)\n"
-          "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
-          "  --pcap FILE    write every datagram, both ways, to FILE (raw IPv4)\n"
+          "  --addr A/N     the stack's address, IPv4 or IPv6, once per family\n"
+          "                 (10.7.0.2/24 and fd00:7::2/64)\n"
+          "  --host-addr A/N  the kernel's address on IF, once per family\n"
+          "                 (10.7.0.1/24 and fd00:7::1/64)\n"
+          "                 Without these both families run; with them, only the families\n"
+          "                 they name (a family's other address takes its default)\n"
+          "  --no-ipv4, --no-ipv6  turn a family off (IPv6 is also left out, with a note,\n"
+          "                 when the kernel has it disabled on IF or IF's MTU is under 1280)\n"
+          "  --pcap FILE    write every datagram, both ways, to FILE (raw IP: IPv4 and IPv6)\n"
           "  --trace        draw each connection as a ladder on stderr, live\n"
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
@@ -373,7 +380,7 @@ static void status(void *ctx, FILE *f, bool json)
     }
     char addrs[256];
     fprintf(f, "synack serve on %s: %s, MTU %u\n", sv->side.tun_name,
-            tun_side_describe(&sv->side, addrs, sizeof addrs), sv->side.dev->mtu);
+            tun_side_describe(&sv->side, true, addrs, sizeof addrs), sv->side.dev->mtu);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
     for (int i = 0; i < sv->nls; i++) {
@@ -797,7 +804,7 @@ int synack_cmd_serve(int argc, char **argv)
     fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
             synack_tun_created(sv->side.tun) ? "created" : "attached to",
             synack_tun_name(sv->side.tun), sv->side.dev->mtu,
-            tun_side_describe(&sv->side, addrs, sizeof addrs));
+            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");

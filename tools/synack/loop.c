@@ -661,22 +661,24 @@ void tun_side_config(const struct tun_side *s, struct synack_config *cfg)
     }
 }
 
-const char *tun_side_describe(const struct tun_side *s, char *buf, size_t cap)
+const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *buf, size_t cap)
 {
     char a[SYNACK_ADDR_STRLEN];
     size_t n = 0;
     const struct tun_family *fs[2] = {&s->v4, &s->v6};
     if (cap) buf[0] = 0;
-    for (int side = 0; side < 2; side++) {
+    for (int k = 0; k < 2; k++) {
+        bool stack = stack_first ? k == 0 : k == 1;
         for (int i = -1; i < 2 && n < cap; i++) {
             int w;
             if (i < 0) {
-                w = snprintf(buf + n, cap - n, "%s", side ? ", synack" : "kernel");
+                w = snprintf(buf + n, cap - n, "%s%s", k ? ", " : "",
+                             stack ? (stack_first ? "stack" : "synack") : "kernel");
             } else {
                 if (!fs[i]->on) continue;
-                const struct synack_addr *x = side ? &fs[i]->addr : &fs[i]->host;
+                const struct synack_addr *x = stack ? &fs[i]->addr : &fs[i]->host;
                 w = snprintf(buf + n, cap - n, " %s/%u", synack_addr_str(x, a, sizeof a),
-                             side ? fs[i]->prefix : fs[i]->host_prefix);
+                             stack ? fs[i]->prefix : fs[i]->host_prefix);
             }
             if (w > 0) n += (size_t)w;
         }

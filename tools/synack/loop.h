@@ -93,8 +93,10 @@ int tun_side_finish(struct tun_side *s, const char *who);
 int tun_side_open(struct tun_side *s, const char *who);
 /* The stack's addresses of the families that run, into its config. */
 void tun_side_config(const struct tun_side *s, struct synack_config *cfg);
-/* "kernel 10.7.0.1/24 fd00:7::1/64, synack 10.7.0.2/24 fd00:7::2/64" into buf. */
-const char *tun_side_describe(const struct tun_side *s, char *buf, size_t cap);
+/* "kernel 10.7.0.1/24 fd00:7::1/64, synack 10.7.0.2/24 fd00:7::2/64" into buf; stack_first:
+ * "stack 10.7.0.2/24 fd00:7::2/64, kernel 10.7.0.1/24 fd00:7::1/64" (the status page's order
+ * since before IPv6). Returns buf. */
+const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *buf, size_t cap);
 /* Frees the device chain (s->dev and what it wraps, or the bare TUN) and closes the capture. */
 void tun_side_close(struct tun_side *s);
 
