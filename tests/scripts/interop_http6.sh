@@ -68,7 +68,7 @@ r4=$(inns timeout 60 curl -4 -sS -o /dev/null -w '%{size_download} %{speed_downl
     "http://$STACK/bytes/$BIG") || fail "curl -4 /bytes/$BIG failed"
 r6=$(inns timeout 60 curl -6 -sS -o /dev/null -w '%{size_download} %{speed_download}' \
     "$URL/bytes/$BIG") || fail "curl -6 /bytes/$BIG failed"
-[ "${r4%% *}" = "$BIG" ] && [ "${r6%% *}" = "$BIG" ] || fail "short transfers: '$r4' '$r6'"
+if [ "${r4%% *}" != "$BIG" ] || [ "${r6%% *}" != "$BIG" ]; then fail "short transfers: '$r4' '$r6'"; fi
 echo "$r4 $r6" | awk '{ printf "throughput: /bytes/%d over IPv4 %.0f MB/s, over IPv6 %.0f MB/s\n", $1, $2 / 1e6, $4 / 1e6 }'
 stop_serve
 

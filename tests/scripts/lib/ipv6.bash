@@ -2,7 +2,7 @@
 # interop_common.bash; sourced after it. synack serve and connect give tun0 both families by
 # default (kernel 10.7.0.1/24 and fd00:7::1/64, synack 10.7.0.2 and fd00:7::2): only these
 # unique local addresses (RFC 4193), inside the test's own namespaces, are used.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # HOST6 and STACK6 are for the sourcing tests
 
 HOST6=fd00:7::1
 STACK6=fd00:7::2
