@@ -5,13 +5,15 @@
  *   int err;
  *   synack_dev *d = synack_tun_open("tun0", &err);   creates the device, or attaches to an
  *                                                     existing (persistent) one
- *   synack_tun_configure("tun0", host_addr, 24, &err) the kernel's address, link up
+ *   synack_tun_configure("tun0", host_addr, 24, &err) the kernel's IPv4 address, link up
+ *   synack_tun_add_addr("tun0", &host6, 64, &err)      and its IPv6 address
  *   epoll on synack_tun_fd(d); synack_pump(stack, d, now) when it is readable
  *
- * The device is IFF_TUN | IFF_NO_PI: each read or write is exactly one IP datagram, with no
- * packet-information header. The descriptor is non-blocking: recv() returns 0 when nothing is
- * waiting, so the caller sleeps in epoll, not in read(). The device's MTU is read once at
- * open time and stored in dev->mtu, so the stack's MSS matches what the link carries.
+ * The device is IFF_TUN | IFF_NO_PI: each read or write is exactly one IP datagram (IPv4 or
+ * IPv6, told apart by its version nibble), with no packet-information header. The descriptor is
+ * non-blocking: recv() returns 0 when nothing is waiting, so the caller sleeps in epoll, not in
+ * read(). The device's MTU is read once at open time and stored in dev->mtu, so the stack's MSS
+ * matches what the link carries.
  *
  * Creating a device needs CAP_NET_ADMIN; attaching to a persistent device made with
  * `ip tuntap add dev tun0 mode tun user U` does not, for user U. Configuring it (address,
@@ -24,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "synack/addr.h"
 #include "synack/dev.h"
 
 #ifdef __cplusplus
@@ -54,9 +57,21 @@ void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
 
 /* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix
  * (host byte order) for the kernel's side, replacing it if present, and sets the link up.
- * host_addr 0 only sets the link up. Returns 0, or a negative code with *sys_errno set to
- * the errno the kernel answered (EPERM without CAP_NET_ADMIN, ENODEV no such interface). */
+ * host_addr 0 only sets the link up. The link gets no IPv6 link-local address (so the kernel
+ * sends no router solicitations down it); synack_tun_add_addr() gives it a global one.
+ * Returns 0, or a negative code with *sys_errno set to the errno the kernel answered (EPERM
+ * without CAP_NET_ADMIN, ENODEV no such interface). */
 int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix, int *sys_errno);
+
+/* Over rtnetlink: gives interface `ifname` one more address for the kernel's side, host/prefix
+ * of either family, replacing it if present; does not touch the link. An IPv4 address is
+ * synack_tun_configure()'s (and sets the link up). An IPv6 one is added without duplicate
+ * address detection (IFA_F_NODAD), usable at once. Returns 0, SYNACK_EINVAL (no address, a
+ * prefix too long for its family), or SYNACK_ESYS with *sys_errno: EPERM (no CAP_NET_ADMIN),
+ * ENODEV, EACCES (IPv6 disabled on the interface: net.ipv6.conf.IF.disable_ipv6), EAFNOSUPPORT
+ * (a kernel without IPv6). */
+int synack_tun_add_addr(const char *ifname, const struct synack_addr *host, uint8_t prefix,
+                        int *sys_errno);
 
 /* The interface's MTU (SIOCGIFMTU), or a negative code. */
 int synack_tun_mtu(const char *ifname);

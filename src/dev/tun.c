@@ -1,8 +1,9 @@
 /*
  * dev/tun.c - a Linux TUN device behind the synack device ops: open or create it
- * (IFF_TUN | IFF_NO_PI, non-blocking), read and write one IPv4 datagram per call, and
- * configure the kernel's side of it (address, link up) over rtnetlink (RFC 3549), so that no
- * `ip` command is run. Only this file and tools/ touch the operating system (docs/architecture.md).
+ * (IFF_TUN | IFF_NO_PI, non-blocking), read and write one IP datagram (IPv4 or IPv6) per call,
+ * and configure the kernel's side of it (its addresses, link up) over rtnetlink (RFC 3549), so
+ * that no `ip` command is run. Only this file and tools/ touch the operating system
+ * (docs/architecture.md).
  */
 #include "synack/tun.h"
 
@@ -80,8 +81,8 @@ synack_dev *synack_tun_open(const char *name, int *err)
     if (t->fd < 0) goto fail;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    /* IFF_NO_PI: no 4-byte protocol header before each datagram; the stack speaks IPv4
-     * only, and the kernel tells versions apart by the first nibble. */
+    /* IFF_NO_PI: no 4-byte protocol header before each datagram. Both directions tell IPv4
+     * from IPv6 by the version nibble: the kernel on our writes, synack_input on our reads. */
     ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) goto fail;
@@ -182,7 +183,7 @@ struct nl_req {
         struct ifinfomsg ifi;
         struct ifaddrmsg ifa;
     } u;
-    char attrs[64];
+    char attrs[96];
 };
 
 static void nl_attr(struct nl_req *r, uint16_t type, const void *data, uint16_t len)
@@ -288,6 +289,60 @@ int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix,
         r = nl_talk(fd, &req, 2 + (uint32_t)step);
         if (step == 0 && r != -EPERM && r != -ENODEV) r = 0;
     }
+    close(fd);
+    if (r < 0) {
+        *sys_errno = -r;
+        return SYNACK_ESYS;
+    }
+    return 0;
+}
+
+int synack_tun_add_addr(const char *ifname, const struct synack_addr *host, uint8_t prefix,
+                        int *sys_errno)
+{
+    int dummy;
+    if (!sys_errno) sys_errno = &dummy;
+    *sys_errno = 0;
+    struct synack_addr a;
+    if (!ifname || !host || !synack_addr_canon(host, &a) || synack_addr_is_any(&a))
+        return SYNACK_EINVAL;
+    bool v6 = a.family == SYNACK_AF_INET6;
+    if (prefix > (v6 ? 128 : 32)) return SYNACK_EINVAL;
+    if (!v6) return synack_tun_configure(ifname, synack_addr_to_v4(&a), prefix, sys_errno);
+    int index = if_index(ifname);
+    if (index <= 0) {
+        *sys_errno = ENODEV;
+        return SYNACK_ESYS;
+    }
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) {
+        *sys_errno = errno;
+        return SYNACK_ESYS;
+    }
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    /* RTM_NEWADDR, AF_INET6, as for IPv4 (NLM_F_REPLACE: an address already there is not
+     * an error; the kernel adds the on-link route for the prefix). IFA_F_NODAD: duplicate
+     * address detection (RFC 4862 §5.4) would keep the address tentative, unusable as a
+     * source, for a second or more; on a point-to-point TUN there is nobody to collide with
+     * and no neighbour discovery at all (Linux marks a TUN's neighbours NUD_NOARP and joins
+     * no solicited-node group on an IFF_NOARP device), so the address is usable at once. The
+     * flag goes both in the header's byte and in IFA_FLAGS, which newer kernels read first. */
+    struct nl_req req;
+    memset(&req, 0, sizeof req);
+    req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+    req.nh.nlmsg_type = RTM_NEWADDR;
+    req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+    req.u.ifa.ifa_family = AF_INET6;
+    req.u.ifa.ifa_prefixlen = prefix;
+    req.u.ifa.ifa_flags = IFA_F_NODAD;
+    req.u.ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+    req.u.ifa.ifa_index = (unsigned)index;
+    nl_attr(&req, IFA_LOCAL, a.bytes, 16);
+    nl_attr(&req, IFA_ADDRESS, a.bytes, 16);
+    uint32_t flags = IFA_F_NODAD;
+    nl_attr(&req, IFA_FLAGS, &flags, sizeof flags);
+    int r = nl_talk(fd, &req, 1);
     close(fd);
     if (r < 0) {
         *sys_errno = -r;

@@ -9,10 +9,10 @@
  * (RFC 1191 §6.5; Linux's tcp_simple_retransmit).
  *
  * A path that drops large datagrams without a word (a filtered ICMP: a black hole) shows
- * as repeated timeouts of full-size segments. As Linux does with tcp_mtu_probing=1 (RFC
- * 4821 §7.7 fallback, not its probing), the MSS then falls back: at the third
- * consecutive timeout (Linux's tcp_retries1) to at most Linux's tcp_base_mss of 1024 bytes,
- * then by halves at each further timeout, never below the floor. The choices:
+ * as repeated timeouts of segments larger than it carries. As Linux does with tcp_mtu_probing=1
+ * (RFC 4821 §7.7 fallback, not its probing), the MSS then falls back: at the third consecutive
+ * timeout (Linux's tcp_retries1) to at most Linux's tcp_base_mss of 1024 bytes, then by halves at
+ * each further timeout, never below the floor. The choices:
  *   - the floor is Linux's min_pmtu, 552 bytes (an MSS of 512): RFC 1191's 68 would let a
  *     forged error force 28-byte segments (RFC 5927 §7.1);
  *   - three timeouts in a row before the first step, as Linux: a segment lost twice on a
@@ -110,8 +110,15 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
 void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
 {
     if (t->rtx_count < BLACKHOLE_RTO) return;
-    /* Only full-size segments can be the victims of a black hole. */
-    if (tcp_sent_unacked(t, NULL) < t->snd_mss) return;
+    /* The segment that timed out again and again is the first unacknowledged one: at most
+     * an MSS of what is in flight. Any size above the path's can fall into a black hole, not
+     * only a full-size one (a lone 1336-byte response on a 1500-byte MSS over a 1280-byte
+     * path is lost for ever just the same), so the test is below: whether the smaller MSS
+     * would make that segment smaller. A small segment lost again and again (one shorter
+     * than the fallback) is not helped by a smaller MSS; it keeps the one it has, as
+     * Linux's tcp_mtu_probing also leaves alone a segment that already fits its probe. */
+    uint32_t flight = tcp_sent_unacked(t, NULL);
+    uint32_t lost = flight < t->snd_mss ? flight : t->snd_mss;
     uint32_t opts = opt_room(t);
     uint32_t hdrs = tcp_ip_hdrs(&t->laddr);
     uint32_t floor_mss = pmtu_floor(t) - hdrs - opts;
@@ -121,6 +128,7 @@ void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)
     uint32_t mss = t->rtx_count == BLACKHOLE_RTO ? BLACKHOLE_MSS : t->snd_mss / 2;
     if (mss >= t->snd_mss) return;
     if (mss < floor_mss) mss = floor_mss;
+    if (lost <= mss) return;
     st->stats.pmtu_blackholes++;
     set_pmtu(st, t, mss + hdrs + opts);
 }

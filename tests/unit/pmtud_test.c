@@ -275,6 +275,40 @@ TEST(black_hole_detection_halves_again_down_to_the_floor)
     tcpf_free(&f);
 }
 
+TEST(black_hole_catches_a_lone_segment_shorter_than_the_mss_but_longer_than_the_path)
+{
+    /* A response of 1300 bytes, one segment below the 1460-byte MSS: over a 1100-byte path
+     * it is lost at every retransmission, so it must fall back as a full-size one would
+     * (found by interop_pmtud6: a 1336-byte /stats reply through a filtered 1280 hop). */
+    struct tcpf f;
+    tcpf_config(&f);
+    uint8_t first[QUOTE];
+    established_with_flight(&f, 1300, 1460, first);
+    uint32_t max_after = 0;
+    uint32_t got = run_black_hole(&f, 1100, 1300, f.now + 30000000, &max_after);
+    ASSERT_EQ(got, 1300);
+    ASSERT_EQ(tcpf_info(&f).snd_mss, 1024);
+    ASSERT_EQ(stats(&f).pmtu_blackholes, 1);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+TEST(black_hole_leaves_the_mss_alone_when_the_lost_segment_is_small)
+{
+    /* 500 bytes lost again and again: no smaller MSS would change that segment, so the
+     * MSS stays (the loss is something other than the path's size). */
+    struct tcpf f;
+    tcpf_config(&f);
+    uint8_t first[QUOTE];
+    established_with_flight(&f, 500, 1460, first);
+    uint32_t max_after = 0;
+    uint32_t got = run_black_hole(&f, 400, 500, f.now + 10000000, &max_after);
+    ASSERT_EQ(got, 0);
+    ASSERT_EQ(tcpf_info(&f).snd_mss, 1460);
+    ASSERT_EQ(stats(&f).pmtu_blackholes, 0);
+    tcpf_free(&f);
+}
+
 TEST(icmp_errors_once_synchronized_are_soft_errors_reported_not_fatal)
 {
     struct tcpf f;

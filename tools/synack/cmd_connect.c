@@ -46,15 +46,21 @@ struct client {
 
 static void usage(FILE *f)
 {
-    fputs("usage: synack connect --tun IF [--addr A/N] [--host-addr A/N] [--timeout S]\n"
-          "                      [--pcap FILE] [--trace] [-v] HOST PORT\n"
+    fputs("usage: synack connect --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
+          "                      [--no-ipv6] [--timeout S] [--pcap FILE] [--trace] [-v]\n"
+          "                      HOST PORT\n"
           "\n"
           "Opens a TCP connection from a synack stack on the TUN device IF (created when missing,\n"
-          "brought up, given the kernel-side address) to HOST:PORT, like nc: stdin is sent,\n"
+          "brought up, given the kernel-side addresses) to HOST:PORT, like nc: stdin is sent,\n"
           "what arrives is written to stdout. At the end of stdin synack sends its FIN and keeps\n"
           "reading until the peer's. Exit 0 after a clean close; 1 on refused/reset/timeout.\n"
-          "  --addr A/N       the stack's address (10.7.0.2/24)\n"
-          "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
+          "HOST is an IPv4 or IPv6 address (10.7.0.1, fd00:7::1).\n"
+          "  --addr A/N       the stack's address, IPv4 or IPv6, once per family\n"
+          "                   (10.7.0.2/24 and fd00:7::2/64)\n"
+          "  --host-addr A/N  the kernel's address on IF, once per family\n"
+          "                   (10.7.0.1/24 and fd00:7::1/64); without these both families\n"
+          "                   run, with them only the families they name\n"
+          "  --no-ipv4, --no-ipv6  turn a family off\n"
           "  --timeout S      give up connecting after S seconds\n"
           "  --pcap FILE      write every datagram to FILE;  --trace  the ladder on stderr\n"
           "  -v               say when connected and closed, with byte counts\n",
@@ -76,10 +82,12 @@ static int parse(int argc, char **argv, struct client *c)
             c->trace = true;
         } else if (!strcmp(a, "-v")) {
             c->verbose = true;
+        } else if (tun_side_flag(&c->side, a)) { /* --no-ipv4, --no-ipv6 */
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) goto bad;
             i++;
-            int t = tun_side_option(&c->side, a, v); /* --tun, --addr, --host-addr, --pcap */
+            /* --tun, --addr, --host-addr, --pcap */
+            int t = tun_side_option(&c->side, "synack connect", a, v);
             if (t < 0) goto bad;
             if (t > 0) continue;
             if (!strcmp(a, "--timeout")) {
@@ -115,14 +123,20 @@ static int parse(int argc, char **argv, struct client *c)
         return 2;
     }
     c->port = (uint16_t)p;
+    if (tun_side_finish(&c->side, "synack connect") < 0) return 2;
+    if (!(c->peer.family == SYNACK_AF_INET6 ? c->side.v6.on : c->side.v4.on)) {
+        fprintf(stderr, "synack connect: HOST %s is %s, which is turned off\n", pos[0],
+                c->peer.family == SYNACK_AF_INET6 ? "IPv6" : "IPv4");
+        return 2;
+    }
     return 0;
 }
 
 static void fail(struct client *c, const char *what, int err)
 {
-    char a[SYNACK_ADDR_STRLEN];
-    fprintf(stderr, "synack connect: %s:%u: %s%s%s\n", synack_addr_str(&c->peer, a, sizeof a),
-            c->port, what, err ? ": " : "", err ? synack_strerror(err) : "");
+    char a[ENDPOINT_STRLEN];
+    fprintf(stderr, "synack connect: %s: %s%s%s\n", endpoint_str(&c->peer, c->port, a, sizeof a),
+            what, err ? ": " : "", err ? synack_strerror(err) : "");
     c->exit_code = 1;
     c->finished = true;
 }
@@ -173,9 +187,9 @@ static void client_app(void *ctx, uint64_t now)
         c->connected = true;
         c->deadline = 0;
         if (c->verbose) {
-            char a[SYNACK_ADDR_STRLEN];
-            fprintf(stderr, "synack connect: connected to %s:%u\n",
-                    synack_addr_str(&c->peer, a, sizeof a), c->port);
+            char a[ENDPOINT_STRLEN];
+            fprintf(stderr, "synack connect: connected to %s\n",
+                    endpoint_str(&c->peer, c->port, a, sizeof a));
         }
         watch_stdin(c, true);
     }
@@ -318,11 +332,15 @@ int synack_cmd_connect(int argc, char **argv)
                                                      a death */
     if (c->trace) c->live = live_trace_new(stderr, "peer", true);
     if (tun_side_open(&c->side, "synack connect") < 0) goto out;
+    if (!(c->peer.family == SYNACK_AF_INET6 ? c->side.v6.on : c->side.v4.on)) {
+        /* a default IPv6 the kernel refused (tun_side_open said why) */
+        fprintf(stderr, "synack connect: no IPv6 on %s to reach the HOST\n", c->side.tun_name);
+        goto out;
+    }
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = synack_addr_v4(c->side.addr);
-    cfg.prefix_len = c->side.prefix;
+    tun_side_config(&c->side, &cfg);
     cfg.mtu = c->side.dev->mtu;
     cfg.max_sockets = 16;
     if (c->live) {

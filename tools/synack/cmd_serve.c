@@ -92,8 +92,9 @@ struct serve {
 
 static void usage(FILE *f)
 {
-    fputs("usage: synack serve --tun IF [--addr A/N] [--host-addr A/N] [--echo P] [--discard P]\n"
-          "                    [--chargen P] [--http P] [--pcap FILE] [--trace]\n"
+    fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
+          "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
+          "                    [--pcap FILE] [--trace]\n"
           "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N] [--max-conns "
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
@@ -101,7 +102,7 @@ static void usage(FILE *f)
           "                    [--live-viewers N] [--live-conns N]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
-          "the kernel-side address), serving to the kernel's own TCP:\n"
+          "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
           "  --echo P       echo (RFC 862) on port P\n"
           "  --discard P    discard (RFC 863)\n"
           "  --chargen P    chargen (RFC 864)\n"
@@ -109,9 +110,15 @@ static void usage(FILE *f)
           "                 (64-byte lines: the offset in 16 hex digits, a space, a-zA-T, LF),\n"
           "                 /live: every connection drawn as a ladder while it runs, in a browser\n"
           "                 (/events: the same as Server-Sent Events; ?conn=N one connection)\n"
-          "  --addr A/N     the stack's address (10.7.0.2/24)\n"
-          "  --host-addr A/N  the kernel's address on IF (10.7.0.1/24)\n"
-          "  --pcap FILE    write every datagram, both ways, to FILE (raw IPv4)\n"
+          "  --addr A/N     the stack's address, IPv4 or IPv6, once per family\n"
+          "                 (10.7.0.2/24 and fd00:7::2/64)\n"
+          "  --host-addr A/N  the kernel's address on IF, once per family\n"
+          "                 (10.7.0.1/24 and fd00:7::1/64)\n"
+          "                 Without these both families run; with them, only the families\n"
+          "                 they name (a family's other address takes its default)\n"
+          "  --no-ipv4, --no-ipv6  turn a family off (IPv6 is also left out, with a note,\n"
+          "                 when the kernel has it disabled on IF or IF's MTU is under 1280)\n"
+          "  --pcap FILE    write every datagram, both ways, to FILE (raw IP: IPv4 and IPv6)\n"
           "  --trace        draw each connection as a ladder on stderr, live\n"
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
@@ -224,6 +231,7 @@ static int parse(int argc, char **argv, struct serve *o)
             o->defaults.keepalive = SERVE_KA_IDLE_S;
             continue;
         }
+        if (tun_side_flag(&o->side, a)) continue; /* --no-ipv4, --no-ipv6 */
         if (!v) {
             fprintf(stderr, "synack serve: unknown option or missing value: '%s'\n", a);
             usage(stderr);
@@ -231,7 +239,8 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         i++;
         const struct svc_ops *svc = NULL;
-        int t = tun_side_option(&o->side, a, v); /* --tun, --addr, --host-addr, --pcap */
+        /* --tun, --addr, --host-addr, --pcap */
+        int t = tun_side_option(&o->side, "synack serve", a, v);
         if (t < 0) goto bad;
         if (t > 0) continue;
         if (!strcmp(a, "--faults")) {
@@ -301,6 +310,7 @@ static int parse(int argc, char **argv, struct serve *o)
         usage(stderr);
         return 2;
     }
+    if (tun_side_finish(&o->side, "synack serve") < 0) return 2;
     if (o->nls == 0) fprintf(stderr, "synack serve: no service given; only ping is answered\n");
     /* Each service's values: its own, else the options', else the defaults. */
     if (o->max_conns < 0) o->max_conns = SERVE_MAX_CONNS;
@@ -368,10 +378,9 @@ static void status(void *ctx, FILE *f, bool json)
         fputs("}\n", f);
         return;
     }
-    char a[16], h[16];
-    fprintf(f, "synack serve on %s: stack %s/%u, kernel %s/%u, MTU %u\n", sv->side.tun_name,
-            ip_str(sv->side.addr, a), sv->side.prefix, ip_str(sv->side.host_addr, h),
-            sv->side.host_prefix, sv->side.dev->mtu);
+    char addrs[256];
+    fprintf(f, "synack serve on %s: %s, MTU %u\n", sv->side.tun_name,
+            tun_side_describe(&sv->side, true, addrs, sizeof addrs), sv->side.dev->mtu);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
     for (int i = 0; i < sv->nls; i++) {
@@ -398,19 +407,19 @@ static void status(void *ctx, FILE *f, bool json)
             ts.rx_packets, ts.rx_bytes, ts.tx_packets, ts.tx_bytes, ts.tx_dropped);
     print_stats(f, sv->stack, false);
     int shown = 0;
-    char ra[SYNACK_ADDR_STRLEN];
+    char ra[ENDPOINT_STRLEN];
     for (int i = 0; i < SERVE_SOCKETS && shown < 32; i++) {
         struct synack_sockinfo si;
         if (!sv->conns[i] || synack_getinfo(sv->stack, i, &si) < 0) continue;
         shown++;
         fprintf(
             f,
-            "conn %s %s:%u %s snd_una=%" PRIu32 " snd_nxt=%" PRIu32 " snd_wnd=%" PRIu32
+            "conn %s %s %s snd_una=%" PRIu32 " snd_nxt=%" PRIu32 " snd_wnd=%" PRIu32
             " cwnd=%" PRIu32 " rcv_nxt=%" PRIu32 " rcv_wnd=%" PRIu32 " queued=%" PRIu32 "/%" PRIu32
             " rto=%" PRIu64 "ms retx=%" PRIu64 " mss=%" PRIu32 " pmtu=%" PRIu32 "\n",
-            sv->conns[i]->c.ops->name, synack_addr_str(&si.remote.addr, ra, sizeof ra),
-            si.remote.port, synack_state_name(si.state), si.snd_una - si.iss, si.snd_nxt - si.iss,
-            si.snd_wnd, si.cwnd, si.rcv_nxt - si.irs, si.rcv_wnd, si.snd_queued, si.rcv_queued,
+            sv->conns[i]->c.ops->name, endpoint_str(&si.remote.addr, si.remote.port, ra, sizeof ra),
+            synack_state_name(si.state), si.snd_una - si.iss, si.snd_nxt - si.iss, si.snd_wnd,
+            si.cwnd, si.rcv_nxt - si.irs, si.rcv_wnd, si.snd_queued, si.rcv_queued,
             si.rto_us / 1000, si.retransmits, si.snd_mss, si.pmtu);
     }
 }
@@ -758,8 +767,7 @@ int synack_cmd_serve(int argc, char **argv)
     struct synack_config cfg;
     synack_config_default(&cfg);
     cfg.name = "synack";
-    cfg.addr = synack_addr_v4(sv->side.addr);
-    cfg.prefix_len = sv->side.prefix;
+    tun_side_config(&sv->side, &cfg);
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
@@ -792,11 +800,11 @@ int synack_cmd_serve(int argc, char **argv)
     sv->started_at = sv->last_pcap_flush = loop_now();
     sv->next_timeout = UINT64_MAX;
 
-    char a[16], h[16];
-    fprintf(stderr, "synack serve: %s %s (MTU %u); kernel %s/%u, synack %s/%u;",
+    char addrs[256];
+    fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
             synack_tun_created(sv->side.tun) ? "created" : "attached to",
-            synack_tun_name(sv->side.tun), sv->side.dev->mtu, ip_str(sv->side.host_addr, h),
-            sv->side.host_prefix, ip_str(sv->side.addr, a), sv->side.prefix);
+            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
+            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");

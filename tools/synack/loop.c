@@ -343,38 +343,39 @@ void live_trace_free(struct live_trace *t)
 /* ---- helpers ----------------------------------------------------------------------------------
  */
 
-const char *ip_str(uint32_t a, char *buf)
+int parse_addr_prefix(const char *s, struct synack_addr *addr, uint8_t *prefix)
 {
-    snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-    return buf;
-}
-
-int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix)
-{
-    /* Decimal fields by strtoul, not sscanf("%u"): that one cannot report an overflowing
-     * field (CERT ERR34-C) and let "1.2.3.4junk" through. Nothing may follow. */
-    uint32_t a = 0;
-    const char *p = s;
-    char *end;
-    for (int i = 0; i < 4; i++) {
-        if (i > 0 && *p++ != '.') return -1;
+    /* The address by synack_addr_parse (inet_pton: nothing may follow it), the prefix by
+     * strtoul, not sscanf("%u"), which cannot report an overflowing field (CERT ERR34-C). */
+    char text[SYNACK_ADDR_STRLEN + 2];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (n == 0 || n >= sizeof text) return -1;
+    memcpy(text, s, n);
+    text[n] = 0;
+    struct synack_addr a;
+    if (synack_addr_parse(text, &a) < 0 || synack_addr_is_any(&a)) return -1;
+    if (slash) {
+        const char *p = slash + 1;
+        char *end;
         if (*p < '0' || *p > '9') return -1;
-        unsigned long b = strtoul(p, &end, 10); /* ULONG_MAX on overflow: > 255 too */
-        if (b > 255) return -1;
-        a = a << 8 | (uint32_t)b;
-        p = end;
-    }
-    if (*p == '/') {
-        p++;
-        if (*p < '0' || *p > '9') return -1;
-        unsigned long n = strtoul(p, &end, 10);
-        if (n > 32 || *end) return -1;
-        if (prefix) *prefix = (uint8_t)n;
-    } else if (*p) {
-        return -1;
+        unsigned long len = strtoul(p, &end, 10);
+        if (len > (a.family == SYNACK_AF_INET6 ? 128u : 32u) || *end) return -1;
+        if (prefix) *prefix = (uint8_t)len;
     }
     *addr = a;
     return 0;
+}
+
+const char *endpoint_str(const struct synack_addr *a, uint16_t port, char *buf, size_t cap)
+{
+    char t[SYNACK_ADDR_STRLEN];
+    synack_addr_str(a, t, sizeof t);
+    if (a->family == SYNACK_AF_INET6)
+        snprintf(buf, cap, "[%s]:%u", t, port);
+    else
+        snprintf(buf, cap, "%s:%u", t, port);
+    return buf;
 }
 
 static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
@@ -468,26 +469,127 @@ void print_stats_members(FILE *f, const synack_stack *s)
 void tun_side_defaults(struct tun_side *s)
 {
     memset(s, 0, sizeof *s);
-    s->addr = 0x0a070002u; /* 10.7.0.2 */
-    s->prefix = 24;
-    s->host_addr = 0x0a070001u; /* 10.7.0.1 */
-    s->host_prefix = 24;
+    s->v4.addr = synack_addr_v4(0x0a070002u); /* 10.7.0.2 */
+    s->v4.host = synack_addr_v4(0x0a070001u); /* 10.7.0.1 */
+    s->v4.prefix = s->v4.host_prefix = 24;
+    /* fd00:7::2 and fd00:7::1: a unique local prefix (RFC 4193), never routed beyond a site */
+    static const uint8_t ula[16] = {0xfd, 0x00, 0x00, 0x07};
+    uint8_t b[16];
+    memcpy(b, ula, 16);
+    b[15] = 2;
+    s->v6.addr = synack_addr_v6(b);
+    b[15] = 1;
+    s->v6.host = synack_addr_v6(b);
+    s->v6.prefix = s->v6.host_prefix = 64;
 }
 
-int tun_side_option(struct tun_side *s, const char *opt, const char *val)
+static int addr_option(struct tun_side *s, const char *who, const char *opt, const char *val,
+                       bool host)
+{
+    struct synack_addr a;
+    uint8_t prefix = 0xff; /* not given */
+    if (parse_addr_prefix(val, &a, &prefix) < 0) return -1;
+    bool v6 = a.family == SYNACK_AF_INET6;
+    struct tun_family *f = v6 ? &s->v6 : &s->v4;
+    bool *given = host ? &f->host_given : &f->addr_given;
+    if (*given) {
+        fprintf(stderr, "%s: %s is given twice for %s (once per family)\n", who, opt,
+                v6 ? "IPv6" : "IPv4");
+        return -1;
+    }
+    *given = true;
+    if (host) {
+        f->host = a;
+        if (prefix != 0xff) f->host_prefix = prefix;
+    } else {
+        f->addr = a;
+        if (prefix != 0xff) f->prefix = prefix;
+    }
+    return 0;
+}
+
+int tun_side_option(struct tun_side *s, const char *who, const char *opt, const char *val)
 {
     if (!strcmp(opt, "--tun")) {
         s->tun_name = val;
     } else if (!strcmp(opt, "--addr")) {
-        if (parse_addr_prefix(val, &s->addr, &s->prefix) < 0) return -1;
+        if (addr_option(s, who, opt, val, false) < 0) return -1;
     } else if (!strcmp(opt, "--host-addr")) {
-        if (parse_addr_prefix(val, &s->host_addr, &s->host_prefix) < 0) return -1;
+        if (addr_option(s, who, opt, val, true) < 0) return -1;
     } else if (!strcmp(opt, "--pcap")) {
         s->pcap_path = val;
     } else {
         return 0;
     }
     return 1;
+}
+
+int tun_side_flag(struct tun_side *s, const char *opt)
+{
+    if (!strcmp(opt, "--no-ipv4"))
+        s->no_v4 = true;
+    else if (!strcmp(opt, "--no-ipv6"))
+        s->no_v6 = true;
+    else
+        return 0;
+    return 1;
+}
+
+/* a and b agree in their first n bits */
+static bool same_prefix(const struct synack_addr *a, const struct synack_addr *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        unsigned byte = i / 8, bit = 7 - i % 8;
+        if (((a->bytes[byte] ^ b->bytes[byte]) >> bit) & 1) return false;
+    }
+    return true;
+}
+
+int tun_side_finish(struct tun_side *s, const char *who)
+{
+    bool any4 = s->v4.addr_given || s->v4.host_given;
+    bool any6 = s->v6.addr_given || s->v6.host_given;
+    /* No address given: both families, the defaults. Addresses given: the families they name
+     * (so a command line from before IPv6, `--addr 10.7.1.2/24 --host-addr 10.7.1.1/24`,
+     * means what it meant, and does not put a second fd00:7::/64 beside another device's). */
+    s->v4.on = (any4 || !any6) && !s->no_v4;
+    s->v6.on = (any6 || !any4) && !s->no_v6;
+    if ((any4 && s->no_v4) || (any6 && s->no_v6)) {
+        fprintf(stderr, "%s: an address is given for a family turned off\n", who);
+        return -1;
+    }
+    if (!s->v4.on && !s->v6.on) {
+        fprintf(stderr, "%s: both IPv4 and IPv6 are turned off\n", who);
+        return -1;
+    }
+    struct tun_family *fs[2] = {&s->v4, &s->v6};
+    for (int i = 0; i < 2; i++) {
+        struct tun_family *f = fs[i];
+        if (!f->on) continue;
+        /* The stack answers only on-link destinations (it has no router): the kernel's
+         * address must be inside the stack's prefix, and not the stack's own. */
+        unsigned base = f == &s->v4 ? 96 : 0; /* IPv4 sits in the last 32 of the 128 bits */
+        char a[SYNACK_ADDR_STRLEN], h[SYNACK_ADDR_STRLEN];
+        synack_addr_str(&f->addr, a, sizeof a);
+        synack_addr_str(&f->host, h, sizeof h);
+        if (synack_addr_eq(&f->addr, &f->host)) {
+            fprintf(stderr, "%s: the stack and the kernel both have %s\n", who, a);
+            return -1;
+        }
+        if (!same_prefix(&f->addr, &f->host, base + f->prefix)) {
+            fprintf(stderr, "%s: the kernel's %s is not on the stack's network %s/%u\n", who, h, a,
+                    f->prefix);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The kernel refused an IPv6 address: EACCES is net.ipv6.conf.IF.disable_ipv6, EAFNOSUPPORT a
+ * kernel without IPv6. */
+static bool ipv6_unavailable(int e)
+{
+    return e == EACCES || e == EAFNOSUPPORT || e == EPROTONOSUPPORT;
 }
 
 int tun_side_open(struct tun_side *s, const char *who)
@@ -503,14 +605,35 @@ int tun_side_open(struct tun_side *s, const char *who)
                            : "");
         return -1;
     }
+    const char *ifname = synack_tun_name(s->tun);
+    bool given6 = s->v6.addr_given || s->v6.host_given;
+    if (s->v6.on && s->tun->mtu < 1280) {
+        /* RFC 8200 §5: every IPv6 link carries 1280-byte packets. */
+        fprintf(stderr, "%s: %s has MTU %u, under IPv6's minimum of 1280; %s\n", who, ifname,
+                s->tun->mtu, given6 ? "cannot run IPv6" : "IPv4 only");
+        if (given6 || !s->v4.on) return -1;
+        s->v6.on = false;
+    }
     int sys = 0;
-    if (synack_tun_configure(synack_tun_name(s->tun), s->host_addr, s->host_prefix, &sys) < 0) {
+    uint32_t host4 = s->v4.on ? synack_addr_to_v4(&s->v4.host) : 0;
+    int r = synack_tun_configure(ifname, host4, s->v4.host_prefix, &sys);
+    if (r == 0 && s->v6.on) {
+        r = synack_tun_add_addr(ifname, &s->v6.host, s->v6.host_prefix, &sys);
+        if (r < 0 && ipv6_unavailable(sys) && !given6 && s->v4.on) {
+            fprintf(stderr, "%s: the kernel has no IPv6 on %s (%s); IPv4 only\n", who, ifname,
+                    strerror(sys));
+            s->v6.on = false;
+            r = 0;
+        }
+    }
+    if (r < 0) {
         if (sys == EPERM && !synack_tun_created(s->tun)) {
             fprintf(stderr, "%s: not allowed to configure %s (%s); using it as it is\n", who,
-                    synack_tun_name(s->tun), strerror(sys));
+                    ifname, strerror(sys));
         } else {
-            fprintf(stderr, "%s: cannot configure %s: %s\n", who, synack_tun_name(s->tun),
-                    strerror(sys));
+            fprintf(stderr, "%s: cannot configure %s: %s%s\n", who, ifname, strerror(sys),
+                    ipv6_unavailable(sys) ? " (IPv6 is off on it: net.ipv6.conf.*.disable_ipv6)"
+                                          : "");
             return -1;
         }
     }
@@ -526,6 +649,45 @@ int tun_side_open(struct tun_side *s, const char *who)
         s->dev = t;
     }
     return 0;
+}
+
+void tun_side_config(const struct tun_side *s, struct synack_config *cfg)
+{
+    memset(&cfg->addr, 0, sizeof cfg->addr);
+    memset(&cfg->addr6, 0, sizeof cfg->addr6);
+    if (s->v4.on) {
+        cfg->addr = s->v4.addr;
+        cfg->prefix_len = s->v4.prefix;
+    }
+    if (s->v6.on) {
+        cfg->addr6 = s->v6.addr;
+        cfg->prefix6_len = s->v6.prefix;
+    }
+}
+
+const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *buf, size_t cap)
+{
+    char a[SYNACK_ADDR_STRLEN];
+    size_t n = 0;
+    const struct tun_family *fs[2] = {&s->v4, &s->v6};
+    if (cap) buf[0] = 0;
+    for (int k = 0; k < 2; k++) {
+        bool stack = stack_first ? k == 0 : k == 1;
+        for (int i = -1; i < 2 && n < cap; i++) {
+            int w;
+            if (i < 0) {
+                w = snprintf(buf + n, cap - n, "%s%s", k ? ", " : "",
+                             stack ? (stack_first ? "stack" : "synack") : "kernel");
+            } else {
+                if (!fs[i]->on) continue;
+                const struct synack_addr *x = stack ? &fs[i]->addr : &fs[i]->host;
+                w = snprintf(buf + n, cap - n, " %s/%u", synack_addr_str(x, a, sizeof a),
+                             stack ? fs[i]->prefix : fs[i]->host_prefix);
+            }
+            if (w > 0) n += (size_t)w;
+        }
+    }
+    return buf;
 }
 
 void tun_side_close(struct tun_side *s)

@@ -55,23 +55,48 @@ void loop_close(struct loop *l);
 /* ---- the capture tap: a device that writes every datagram both ways into a pcap file ---- */
 synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w);
 
+/* One address family of the TUN side: the stack's address and the kernel's, each with its
+ * prefix. */
+struct tun_family {
+    bool on;
+    struct synack_addr addr, host;
+    uint8_t prefix, host_prefix;
+    bool addr_given, host_given; /* --addr / --host-addr of this family */
+};
+
 /* The TUN side that `serve` and `connect` share: the device, the stack's and the kernel's
- * addresses, and the capture tap. */
+ * addresses of both families, and the capture tap. Defaults (docs/interop.md): IPv4 synack
+ * 10.7.0.2/24, kernel 10.7.0.1/24; IPv6 synack fd00:7::2/64, kernel fd00:7::1/64 (a unique
+ * local prefix, RFC 4193). Without --addr/--host-addr both families run; with them, only the
+ * families they name; --no-ipv4 / --no-ipv6 turn one off. */
 struct tun_side {
     const char *tun_name, *pcap_path;
-    uint32_t addr, host_addr; /* defaults 10.7.0.2/24 and 10.7.0.1/24 */
-    uint8_t prefix, host_prefix;
+    struct tun_family v4, v6;
+    bool no_v4, no_v6;
     synack_dev *tun; /* the TUN device itself */
     synack_dev *dev; /* what the stack talks to: tun, in the tap with --pcap */
     synack_pcap_writer *pcap;
 };
 void tun_side_defaults(struct tun_side *s);
 /* --tun, --addr, --host-addr, --pcap: 1 when opt is one of them with a good value, 0 when
- * it is none of them, -1 when its value is bad. */
-int tun_side_option(struct tun_side *s, const char *opt, const char *val);
+ * it is none of them, -1 when its value is bad (a message is printed, starting with who). */
+int tun_side_option(struct tun_side *s, const char *who, const char *opt, const char *val);
+/* --no-ipv4, --no-ipv6 (no value): 1 when opt is one of them, else 0. */
+int tun_side_flag(struct tun_side *s, const char *opt);
+/* After the options: decides which families run and checks that each family's two
+ * addresses share the stack's prefix. 0, or -1 with a message. */
+int tun_side_finish(struct tun_side *s, const char *who);
 /* Opens or creates the device, configures the kernel's side (a device we may not configure
- * is used as it is, with a note), opens the capture. Messages start with who. 0 or -1. */
+ * is used as it is, with a note), opens the capture. A default IPv6 the kernel refuses
+ * (disabled on the device, or a device MTU under 1280) is turned off with a note; an IPv6
+ * address given is an error then. Messages start with who. 0 or -1. */
 int tun_side_open(struct tun_side *s, const char *who);
+/* The stack's addresses of the families that run, into its config. */
+void tun_side_config(const struct tun_side *s, struct synack_config *cfg);
+/* "kernel 10.7.0.1/24 fd00:7::1/64, synack 10.7.0.2/24 fd00:7::2/64" into buf; stack_first:
+ * "stack 10.7.0.2/24 fd00:7::2/64, kernel 10.7.0.1/24 fd00:7::1/64" (the status page's order
+ * since before IPv6). Returns buf. */
+const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *buf, size_t cap);
 /* Frees the device chain (s->dev and what it wraps, or the bare TUN) and closes the capture. */
 void tun_side_close(struct tun_side *s);
 
@@ -85,10 +110,14 @@ void live_trace_event(void *ctx, const struct synack_trace_event *ev);
 void live_trace_flush(struct live_trace *t);
 void live_trace_free(struct live_trace *t);
 
-/* Formats "a.b.c.d" into buf (16 bytes) from host byte order. */
-const char *ip_str(uint32_t addr, char *buf);
-/* Parses "a.b.c.d[/n]"; 0, or -1. prefix is left alone when there is no "/n". */
-int parse_addr_prefix(const char *s, uint32_t *addr, uint8_t *prefix);
+/* Parses "ADDR[/n]" of either family ("10.7.0.2/24", "fd00:7::2/64", "[fd00:7::2]/64");
+ * 0, or -1. prefix is left alone when there is no "/n". */
+int parse_addr_prefix(const char *s, struct synack_addr *addr, uint8_t *prefix);
+
+/* "10.7.0.1:80" or "[fd00:7::1]:80" (RFC 3986 §3.2.2's brackets) into buf; returns buf.
+ * ENDPOINT_STRLEN bytes hold any. */
+#define ENDPOINT_STRLEN (SYNACK_ADDR_STRLEN + 8)
+const char *endpoint_str(const struct synack_addr *a, uint16_t port, char *buf, size_t cap);
 
 /* Prints the stack's counters (segments, retransmissions, drops by reason, sockets by state)
  * as "name value" lines, or as one JSON object when json. */
