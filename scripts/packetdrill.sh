@@ -70,7 +70,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The modes a script allows (see the header).
 script_modes() {
-    own=$(sed -n 's/^--ip_version=\([a-z0-9-]*\).*/\1/p' "$1")
+    own=$(sed -n 's/^--ip_version="\{0,1\}\([a-z0-9-]*\).*/\1/p' "$1")
     if [ -n "$own" ]; then
         echo "$own"
         return

@@ -472,6 +472,9 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
         } else {
             p->fds[fd].nonblock = (type & SOCK_NONBLOCK) != 0;
             p->fds[fd].domain = domain;
+            /* Linux: IP_PMTUDISC_WANT (IPv6's too) unless ip_no_pmtu_disc is set. */
+            p->fds[fd].ip_mtu_discover = 1;
+            p->fds[fd].ip6_mtu_discover = 1;
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -538,7 +541,16 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
                 errno = e;
             } else {
                 fill_sin(addr, addrlen, f->domain, &peer.addr, peer.port);
-                p->fds[r].domain = f->domain;
+                /* A connection starts as a copy of its listener (Linux's sk_clone_lock
+                 * and tcp_v6_syn_recv_sock): domain and IP-level options. */
+                struct pd_fd *c = &p->fds[r];
+                c->domain = f->domain;
+                c->ip_tos = f->ip_tos;
+                c->ip_mtu_discover = f->ip_mtu_discover;
+                c->ip_freebind = f->ip_freebind;
+                c->ip6_tclass = f->ip6_tclass;
+                c->ip6_mtu_discover = f->ip6_mtu_discover;
+                c->v6only = f->v6only;
             }
             settle(p);
             break;
@@ -1298,6 +1310,24 @@ static int put_int(void *val, socklen_t *len, int v)
     return 0;
 }
 
+/* getsockopt of an IP-level option as Linux copies it: IPv4's (do_ip_getsockopt) as one
+ * byte into a buffer shorter than an int, IPv6's (do_ipv6_getsockopt) as the first bytes of
+ * the int. */
+static int put_ip_opt(void *val, socklen_t *len, int level, int v)
+{
+    if (!val || !len) return fail(EFAULT);
+    if (*len <= 0) return fail(EINVAL);
+    if (*len >= (socklen_t)sizeof v) return put_int(val, len, v);
+    if (level == IPPROTO_IP) {
+        unsigned char b = (unsigned char)v;
+        memcpy(val, &b, 1);
+        *len = 1;
+    } else {
+        memcpy(val, &v, (size_t)*len);
+    }
+    return 0;
+}
+
 static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
 {
     struct pd *p = ud;
@@ -1320,7 +1350,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         goto out;
     }
     if (ip_opt(f, level, name)) {
-        r = put_int(val, len, *ip_opt(f, level, name));
+        r = put_ip_opt(val, len, level, *ip_opt(f, level, name));
         goto out;
     }
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
@@ -1359,6 +1389,13 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         goto out;
     }
     int opt = map_opt(level, name);
+    if (!opt && f->domain == AF_INET && level != SOL_SOCKET && level != IPPROTO_TCP &&
+        level != IPPROTO_IP) {
+        /* Linux's ip_getsockopt() answers a level it does not know (IPv6's included) so;
+         * setsockopt and an AF_INET6 socket say ENOPROTOOPT. */
+        errno = EOPNOTSUPP;
+        goto out;
+    }
     long v = 0;
     int e = opt ? synack_getopt(p->st, f->sd, opt, &v) : SYNACK_ENOPROTOOPT;
     if (e < 0) {
