@@ -158,7 +158,7 @@ struct pd_fd {
     /* IP-level options synack has no use for, accepted and read back as Linux does. */
     int ip_tos, ip_mtu_discover, ip_freebind;
     int ip6_tclass, ip6_mtu_discover; /* the same for IPv6 (AF_INET6 sockets only) */
-    int v6only; /* IPV6_V6ONLY: no IPv4-mapped addresses (bind_any() and parse_sin say how) */
+    int v6only;          /* IPV6_V6ONLY: no IPv4-mapped addresses (pd_bind, pd_connect, any_of) */
     struct pd_epoll *ep; /* PD_EPOLL */
 };
 
@@ -1162,7 +1162,7 @@ static int map_opt(int level, int name)
 static int *ip_opt(struct pd_fd *f, int level, int name)
 {
     /* Linux's AF_INET6 sockets take the IPv4 options too (for IPv4-mapped peers); an
-     * AF_INET socket knows no IPv6 option (ENOPROTOOPT, from map_opt's 0). */
+     * AF_INET socket knows no IPv6 option (pd_setsockopt and pd_getsockopt say so). */
     if (level == IPPROTO_IPV6 && f->domain == AF_INET6) {
         switch (name) {
         case IPV6_TCLASS:
