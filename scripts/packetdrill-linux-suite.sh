@@ -13,6 +13,11 @@
 # Environment:
 #   MODE=kernel     run the same scripts against the Linux kernel instead (packetdrill's
 #                   own TUN device inside each namespace), to compare
+#   IP_VERSION=V    packetdrill's --ip_version: ipv4 (the default), ipv4-mapped-ipv6 or
+#                   ipv6. IPv6 runs give the stack fd3d:fa7b:d17d::1 and an MTU of 1520
+#                   (packetdrill --mtu=1520 against the kernel), as Linux's own runner does,
+#                   so that the scripts' MSS 1460 holds. A script that names its own
+#                   --ip_version (mtu_probe/basic-v6) runs in it, with its own --local_ip.
 #   SUITE_FILTER=RE only the scripts whose path matches RE (grep -E)
 #   JOBS=N          scripts run side by side (2)
 #   TIMEOUT=S       seconds per script (120)
@@ -27,6 +32,11 @@ build=${2:-build}
 pd="$src/gtests/net/packetdrill/packetdrill"
 suite="$src/gtests/net/tcp"
 mode=${MODE:-plugin}
+ipv=${IP_VERSION:-ipv4}
+case $ipv in
+ipv4 | ipv4-mapped-ipv6 | ipv6) ;;
+*) echo "IP_VERSION must be ipv4, ipv4-mapped-ipv6 or ipv6" >&2; exit 2 ;;
+esac
 jobs=${JOBS:-2}
 tmo=${TIMEOUT:-120}
 [ -x "$pd" ] || { echo "no packetdrill binary at $pd (build it first)" >&2; exit 2; }
@@ -55,12 +65,22 @@ run_one() {
     local f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
     ip netns add "$ns" || return
     ip netns exec "$ns" ip link set lo up
-    local args=()
+    local args=() v=$ipv own local=192.168.0.1
+    own=$(sed -n 's/^--ip_version="\{0,1\}\([a-z0-9-]*\).*/\1/p' "$f" | head -n 1)
+    [ "$v" = ipv6 ] && local=fd3d:fa7b:d17d::1
+    if [ -n "$own" ]; then
+        v=$own
+        local=$(sed -n 's/^--local_ip="\{0,1\}\([0-9a-fA-F:.]*\).*/\1/p' "$f" | head -n 1)
+        [ -n "$local" ] || { [ "$v" = ipv6 ] && local=fd3d:fa7b:d17d::1 || local=192.168.0.1; }
+    fi
+    args=(--ip_version="$v")
+    [ "$v" = ipv6 ] && [ "$mode" = kernel ] && args+=(--mtu=1520)
     if [ "$mode" = plugin ]; then
         # One fixed local address (packetdrill draws a random one otherwise): the plug-in
         # is that host.
-        args=(--local_ip=192.168.0.1 --so_filename="$so"
-              --so_flags="addr=192.168.0.1/0 rcvbuf=12000000")
+        local flags="addr=$local/0 rcvbuf=12000000"
+        [ "$v" = ipv6 ] && flags="$flags mtu=1520"
+        args+=(--local_ip="$local" --so_filename="$so" --so_flags="$flags")
         # defaults.sh puts a qdisc on tun0, which only packetdrill's kernel mode creates:
         # an idle one in the namespace lets the suite's init script run unchanged.
         ip netns exec "$ns" ip tuntap add dev tun0 mode tun 2>/dev/null
@@ -93,4 +113,4 @@ wait
 sort -k2 "$results" | cut -c1-240
 pass=$(grep -c '^PASS' "$results")
 fail=$(grep -c '^FAIL' "$results")
-echo "$mode: $pass passed, $fail failed"
+echo "$mode $ipv: $pass passed, $fail failed"

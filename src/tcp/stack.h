@@ -50,7 +50,7 @@ struct tcp_req {
     uint64_t ts_recent_time;
     uint64_t rtt_start;         /* the first SYN-ACK went then: the handshake's RTT sample */
     uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
-    uint16_t peer_mss;          /* the MSS option of the peer's SYN (536 when none) */
+    uint16_t peer_mss;          /* the MSS option of the peer's SYN (MUST-15's default when none) */
     uint16_t peer_wnd;          /* the window of the peer's SYN (never scaled) */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_ok, sack_ok, ts_ok;

@@ -87,7 +87,8 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
                             bool ecn, struct tcp_syncookie *c)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
-    uint32_t peer = o->has_mss ? o->mss : 536;
+    /* No MSS option: 536, or 1220 over IPv6 (MUST-15). */
+    uint32_t peer = o->has_mss ? o->mss : tcp_default_mss(&seg->s->src);
     uint32_t link = tcp_rcv_mss_for(st, &seg->s->dst, 0); /* what the link carries */
     if (peer > link) peer = link;
     uint32_t idx = 0;

@@ -318,6 +318,13 @@ static inline uint32_t tcp_ip_hdrs(const struct synack_addr *a)
 {
     return a->family == SYNACK_AF_INET6 ? 60u : 40u;
 }
+/* The send MSS assumed when the peer's SYN carries no MSS option (RFC 9293 §3.7.1,
+ * MUST-15): the datagram every host of the family takes (576 bytes, RFC 791; IPv6's 1280,
+ * RFC 8200 §5) less the headers: 536 over IPv4, 1220 over IPv6. */
+static inline uint16_t tcp_default_mss(const struct synack_addr *peer)
+{
+    return (uint16_t)((peer->family == SYNACK_AF_INET6 ? 1280u : 576u) - tcp_ip_hdrs(peer));
+}
 
 /* ECN (tcp_ecn.c, RFC 3168). Whether a socket asks for it on connect, and a listener
  * accepts it (SYNACK_OPT_ECN, else cfg.ecn). */

@@ -36,7 +36,7 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
 /* What a peer's SYN offered, as a connection keeps it (RFC 9293 §3.7.1, RFC 7323, RFC
  * 2018): only what we offered too counts. */
 struct tcp_peer_opts {
-    uint16_t mss; /* its MSS option, 536 when none (MUST-15) */
+    uint16_t mss; /* its MSS option; when none 536, or 1220 over IPv6 (MUST-15) */
     bool wscale_ok, sack_ok, ts_ok;
     uint8_t wscale;  /* its window shift (at most 14) */
     uint32_t ts_val; /* its TSval */

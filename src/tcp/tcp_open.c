@@ -40,8 +40,9 @@ struct tcp_peer_opts tcp_peer_opts_of(const struct tcp_seg *seg, bool we_offered
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     struct tcp_peer_opts p;
     memset(&p, 0, sizeof p);
-    /* MUST-15: without an MSS option, assume 536 (RFC 9293 §3.7.1). */
-    p.mss = o->has_mss ? o->mss : 536;
+    /* MUST-15: without an MSS option, assume 536 over IPv4, 1220 over IPv6 (RFC 9293
+     * §3.7.1). */
+    p.mss = o->has_mss ? o->mss : tcp_default_mss(&seg->s->src);
     p.wscale_ok = o->has_wscale && we_offered;
     /* RFC 7323 §2.3: a shift above 14 is treated as 14. */
     p.wscale = p.wscale_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;

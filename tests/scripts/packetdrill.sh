@@ -4,7 +4,10 @@
 # Skipped (exit 77) unless PACKETDRILL points to a packetdrill binary. ctest runs the
 # sanitizer build, where the plug-in is not built (packetdrill dlopens it with
 # RTLD_DEEPBIND, which ASan refuses), so this test builds a plain libsynack_packetdrill.so
-# of its own in a temporary directory and runs the scripts against it.
+# of its own in a temporary directory and runs the scripts against it, each in packetdrill's
+# ipv4, ipv4-mapped-ipv6 and ipv6 modes where it allows (scripts/packetdrill.sh): the
+# counts per mode are printed, and any failure fails the test. The modes run side by side
+# and each script is bounded (PACKETDRILL_TIMEOUT, 60 s): about 40 s after the build.
 set -u
 src=${SYNACK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 

@@ -28,8 +28,8 @@
  * Flags (--so_flags, comma- or space-separated key=value):
  *   addr=A[/N]      the stack's address and on-link prefix, either family (IPv4
  *                   192.168.0.1/0: run packetdrill with --local_ip=192.168.0.1; IPv6
- *                   fd3d:fa7b:d17d::/0, packetdrill's default; prefix 0 puts every remote
- *                   on-link); given once per family
+ *                   fd3d:fa7b:d17d::1/0: --local_ip=fd3d:fa7b:d17d::1; prefix 0 puts every
+ *                   remote on-link); given once per family
  *   mtu=N rcvbuf=N sndbuf=N msl=MS rto_min=MS rto_initial=MS delack=MS
  *   syn_retries=N data_retries=N
  *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
@@ -41,8 +41,15 @@
  *                   stderr or in FILE
  *   pcap=FILE       every datagram in and out, for tshark/wireshark
  * A script may carry its own --so_flags="..." line; packetdrill lets the command line's
- * replace it. The environment variable SYNACK_PACKETDRILL_TRACE=1|FILE turns tracing on
- * whatever the flags.
+ * replace it. The environment variable SYNACK_PACKETDRILL_FLAGS holds flags taken before
+ * --so_flags (for every script of a run: IPv6 runs need mtu=1520, as Linux's own runner
+ * gives packetdrill --mtu=1520, so that scripts written for an MSS of 1460 hold in both
+ * families); SYNACK_PACKETDRILL_TRACE=1|FILE turns tracing on whatever the flags.
+ *
+ * packetdrill's --ip_version: ipv4 uses AF_INET sockets and IPv4 on the wire;
+ * ipv4-mapped-ipv6 AF_INET6 sockets with ::ffff:a.b.c.d addresses and IPv4 on the wire;
+ * ipv6 AF_INET6 and IPv6 on the wire. Each descriptor remembers its socket's domain and
+ * speaks in its addresses.
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -55,6 +62,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +157,8 @@ struct pd_fd {
     bool inq;       /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
     /* IP-level options synack has no use for, accepted and read back as Linux does. */
     int ip_tos, ip_mtu_discover, ip_freebind;
+    int ip6_tclass, ip6_mtu_discover; /* the same for IPv6 (AF_INET6 sockets only) */
+    int v6only;          /* IPV6_V6ONLY: no IPv4-mapped addresses (pd_bind, pd_connect, any_of) */
     struct pd_epoll *ep; /* PD_EPOLL */
 };
 
@@ -356,10 +366,12 @@ static int parse_sin(const struct sockaddr *addr, socklen_t len, int domain, str
 {
     if (!addr) return EINVAL;
     if (domain == AF_INET6) {
-        if (len < (socklen_t)sizeof(struct sockaddr_in6)) return EINVAL;
+        /* Linux takes RFC 2133's shorter form, without sin6_scope_id (SIN6_LEN_RFC2133). */
+        const size_t rfc2133 = offsetof(struct sockaddr_in6, sin6_scope_id);
+        if ((size_t)len < rfc2133) return EINVAL;
         if (addr->sa_family != AF_INET6) return EAFNOSUPPORT;
         struct sockaddr_in6 sin6;
-        memcpy(&sin6, addr, sizeof sin6);
+        memcpy(&sin6, addr, rfc2133);
         *a = synack_addr_v6(sin6.sin6_addr.s6_addr);
         *port = ntohs(sin6.sin6_port);
         return 0;
@@ -371,6 +383,16 @@ static int parse_sin(const struct sockaddr *addr, socklen_t len, int domain, str
     *a = synack_addr_v4(ntohl(sin.sin_addr.s_addr));
     *port = ntohs(sin.sin_port);
     return 0;
+}
+
+/* The wildcard address of the socket's domain, as bind() to 0.0.0.0 or :: means it. A
+ * v6-only socket must not see IPv4 connections, and synack's wildcard "::" takes both
+ * families; the stack has one IPv6 address, so "all of this host's IPv6 addresses" is
+ * that address. */
+static struct synack_addr any_of(const struct pd *p, const struct pd_fd *f)
+{
+    if (f->domain != AF_INET6) return synack_addr_v4(0);
+    return f->v6only ? p->cfg.addr6 : SYNACK_ADDR_ANY;
 }
 
 /* The address as the socket's domain writes it: an AF_INET6 socket reports an IPv4 peer by
@@ -450,6 +472,9 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
         } else {
             p->fds[fd].nonblock = (type & SOCK_NONBLOCK) != 0;
             p->fds[fd].domain = domain;
+            /* Linux: IP_PMTUDISC_WANT (IPv6's too) unless ip_no_pmtu_disc is set. */
+            p->fds[fd].ip_mtu_discover = 1;
+            p->fds[fd].ip6_mtu_discover = 1;
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -464,6 +489,11 @@ static int pd_bind(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     int e = f ? parse_sin(addr, len, f->domain, &a, &port) : 0;
+    if (!e && f && f->v6only) {
+        /* Linux: binding a v6-only socket to an IPv4-mapped address "makes no sense". */
+        if (synack_addr_is_v4(&a)) e = EINVAL;
+        if (synack_addr_is_any(&a)) a = any_of(p, f);
+    }
     int r = f && !e ? synack_bind(p->st, f->sd, a, port) : -1;
     if (e)
         errno = e;
@@ -483,8 +513,7 @@ static int pd_listen(void *ud, int fd, int backlog)
         /* Linux binds an unbound socket to an ephemeral port on listen(). */
         struct synack_sockinfo info;
         if (synack_getinfo(p->st, f->sd, &info) == 0 && info.local.port == 0)
-            synack_bind(p->st, f->sd, f->domain == AF_INET6 ? SYNACK_ADDR_ANY : synack_addr_v4(0),
-                        0);
+            synack_bind(p->st, f->sd, any_of(p, f), 0);
         r = synack_listen(p->st, f->sd, backlog);
         if (r < 0)
             errno = to_errno(r);
@@ -512,7 +541,16 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
                 errno = e;
             } else {
                 fill_sin(addr, addrlen, f->domain, &peer.addr, peer.port);
-                p->fds[r].domain = f->domain;
+                /* A connection starts as a copy of its listener (Linux's sk_clone_lock
+                 * and tcp_v6_syn_recv_sock): domain and IP-level options. */
+                struct pd_fd *c = &p->fds[r];
+                c->domain = f->domain;
+                c->ip_tos = f->ip_tos;
+                c->ip_mtu_discover = f->ip_mtu_discover;
+                c->ip_freebind = f->ip_freebind;
+                c->ip6_tclass = f->ip6_tclass;
+                c->ip6_mtu_discover = f->ip6_mtu_discover;
+                c->v6only = f->v6only;
             }
             settle(p);
             break;
@@ -538,6 +576,8 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
     int r = -1;
     if (!f) goto out;
     int e = parse_sin(addr, len, f->domain, &a, &port);
+    /* Linux's tcp_v6_connect(): a v6-only socket has no route to an IPv4-mapped peer. */
+    if (!e && f->v6only && synack_addr_is_v4(&a)) e = ENETUNREACH;
     if (e) {
         errno = e;
         goto out;
@@ -1132,6 +1172,18 @@ static int map_opt(int level, int name)
  * NULL. */
 static int *ip_opt(struct pd_fd *f, int level, int name)
 {
+    /* Linux's AF_INET6 sockets take the IPv4 options too (for IPv4-mapped peers); an
+     * AF_INET socket knows no IPv6 option (pd_setsockopt and pd_getsockopt say so). */
+    if (level == IPPROTO_IPV6 && f->domain == AF_INET6) {
+        switch (name) {
+        case IPV6_TCLASS:
+            return &f->ip6_tclass;
+        case IPV6_MTU_DISCOVER:
+            return &f->ip6_mtu_discover;
+        case IPV6_V6ONLY:
+            return &f->v6only;
+        }
+    }
     if (level != IPPROTO_IP) return NULL;
     switch (name) {
     case IP_TOS:
@@ -1142,6 +1194,50 @@ static int *ip_opt(struct pd_fd *f, int level, int name)
         return &f->ip_freebind;
     }
     return NULL;
+}
+
+/* Whether the socket has a local port (Linux's inet_num): IPV6_V6ONLY is fixed from then. */
+static bool is_bound(struct pd *p, const struct pd_fd *f)
+{
+    struct synack_sockinfo info;
+    return synack_getinfo(p->st, f->sd, &info) == 0 && info.local.port != 0;
+}
+
+/* setsockopt of an option ip_opt() keeps: Linux's range checks (ipv4/ip_sockglue.c,
+ * ipv6/ipv6_sockglue.c), then the value as getsockopt reads it back. 0 or an errno. */
+static int set_ip_opt(struct pd *p, struct pd_fd *f, int level, int name, long v, int *slot)
+{
+    if (level == IPPROTO_IPV6) {
+        switch (name) {
+        case IPV6_TCLASS:
+            /* -1 is the default, 0 (RFC 3542 §6.5); TCP keeps the ECN bits to itself. */
+            if (v < -1 || v > 0xff) return EINVAL;
+            *slot = v == -1 ? 0 : (int)(v & 0xfc);
+            return 0;
+        case IPV6_MTU_DISCOVER: /* IPV6_PMTUDISC_DONT .. IPV6_PMTUDISC_OMIT */
+            if (v < 0 || v > 5) return EINVAL;
+            *slot = (int)v;
+            return 0;
+        case IPV6_V6ONLY:
+            if (is_bound(p, f)) return EINVAL; /* Linux: only before bind() */
+            *slot = v != 0;
+            return 0;
+        }
+        return ENOPROTOOPT;
+    }
+    switch (name) {
+    case IP_TOS: /* the DSCP bits: Linux leaves TCP's ECN bits to the stack */
+        *slot = (int)(v & 0xfc);
+        return 0;
+    case IP_MTU_DISCOVER: /* IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT */
+        if (v < 0 || v > 5) return EINVAL;
+        *slot = (int)v;
+        return 0;
+    case IP_FREEBIND:
+        *slot = v != 0;
+        return 0;
+    }
+    return ENOPROTOOPT;
 }
 
 /* TCP_CONGESTION: Linux's names for synack's algorithms. */
@@ -1201,14 +1297,12 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         f->inq = v != 0;
         r = 0;
     } else if (ip) {
-        /* Accepted and remembered: IP_TOS keeps its DSCP bits (Linux leaves TCP's ECN bits
-         * to the stack), IP_MTU_DISCOVER takes IP_PMTUDISC_DONT..OMIT. */
-        if (name == IP_MTU_DISCOVER && (v < 0 || v > 5)) {
-            errno = EINVAL;
-        } else {
-            *ip = name == IP_TOS ? (int)(v & 0xfc) : name == IP_FREEBIND ? v != 0 : (int)v;
+        /* Accepted and remembered; only IPV6_V6ONLY changes what the socket does. */
+        int e = set_ip_opt(p, f, level, name, v, ip);
+        if (e)
+            errno = e;
+        else
             r = 0;
-        }
     } else if (f) {
         r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
         settle(p); /* TCP_NODELAY may let held data go */
@@ -1224,6 +1318,24 @@ static int put_int(void *val, socklen_t *len, int v)
     if (*len < (socklen_t)sizeof v) return fail(EINVAL);
     memcpy(val, &v, sizeof v);
     *len = sizeof v;
+    return 0;
+}
+
+/* getsockopt of an IP-level option as Linux copies it: IPv4's (do_ip_getsockopt) as one
+ * byte into a buffer shorter than an int, IPv6's (do_ipv6_getsockopt) as the first bytes of
+ * the int. */
+static int put_ip_opt(void *val, socklen_t *len, int level, int v)
+{
+    if (!val || !len) return fail(EFAULT);
+    if (*len <= 0) return fail(EINVAL);
+    if (*len >= (socklen_t)sizeof v) return put_int(val, len, v);
+    if (level == IPPROTO_IP) {
+        unsigned char b = (unsigned char)v;
+        memcpy(val, &b, 1);
+        *len = 1;
+    } else {
+        memcpy(val, &v, (size_t)*len);
+    }
     return 0;
 }
 
@@ -1249,7 +1361,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         goto out;
     }
     if (ip_opt(f, level, name)) {
-        r = put_int(val, len, *ip_opt(f, level, name));
+        r = put_ip_opt(val, len, level, *ip_opt(f, level, name));
         goto out;
     }
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
@@ -1288,6 +1400,13 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         goto out;
     }
     int opt = map_opt(level, name);
+    if (!opt && f->domain == AF_INET && level != SOL_SOCKET && level != IPPROTO_TCP &&
+        level != IPPROTO_IP) {
+        /* Linux's ip_getsockopt() answers a level it does not know (IPv6's included) so;
+         * setsockopt and an AF_INET6 socket say ENOPROTOOPT. */
+        errno = EOPNOTSUPP;
+        goto out;
+    }
     long v = 0;
     int e = opt ? synack_getopt(p->st, f->sd, opt, &v) : SYNACK_ENOPROTOOPT;
     if (e < 0) {
@@ -1736,12 +1855,18 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     p->cfg.name = "synack";
     p->cfg.addr = synack_addr_v4(0xc0a80001u); /* run packetdrill with --local_ip=192.168.0.1 */
     p->cfg.prefix_len = 0; /* every remote is on-link: packetdrill's 192.0.2.1 too */
-    /* IPv6: packetdrill's own default local address (fd3d:fa7b:d17d::, RFC 4193), every
-     * remote on-link (its 2001:db8::1 too). */
-    synack_addr_parse("fd3d:fa7b:d17d::", &p->cfg.addr6);
+    /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
+     * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
+     * Every remote is on-link (its 2001:db8::1 too). */
+    synack_addr_parse("fd3d:fa7b:d17d::1", &p->cfg.addr6);
     p->cfg.prefix6_len = 0;
     p->wait_us = UINT64_C(30) * 1000000u;
     const char *pcap_path = NULL;
+    /* Flags from the environment first: a script's own --so_flags line replaces the
+     * command line's, so a runner that needs flags for every script of a mode (IPv6's
+     * mtu=1520) gives them here, and the script's flags still apply after them. */
+    const char *env_flags = getenv("SYNACK_PACKETDRILL_FLAGS");
+    if (env_flags) parse_flags(p, env_flags, &pcap_path);
     parse_flags(p, flags, &pcap_path);
     /* A script's own --so_flags replace the command line's, so tracing has its own
      * switch that works with any script. */
