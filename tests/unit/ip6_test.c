@@ -750,6 +750,50 @@ TEST(connect_errors_over_ipv6)
     w6_free(&w);
 }
 
+TEST(connect_never_sends_to_multicast_broadcast_or_loopback_whatever_the_prefix)
+{
+    /* RFC 1122 §4.2.3.10: an OPEN to a broadcast or multicast address is an error, whatever
+     * the routing says; a prefix of length 0 makes every address "on the link", and the
+     * subnet's broadcast address is on it. Loopback is never on a link (RFC 4291 §2.5.3). */
+    struct w6 w;
+    w6_config(&w);
+    w.cfg.prefix6_len = 0;
+    w.cfg.prefix_len = 0;
+    w6_start(&w);
+    const char *bad[] = {"ff02::1",   "ff0e::1234",      "::1",      "224.0.0.1",
+                         "239.1.2.3", "255.255.255.255", "127.0.0.1"};
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int s = synack_socket(w.st);
+        int r = synack_connect(w.st, s, w.now, A(bad[i]), SRV_PORT);
+        if (r != SYNACK_ENETUNREACH) fprintf(stderr, "    connect to %s: %d\n", bad[i], r);
+        ASSERT_EQ(r, SYNACK_ENETUNREACH);
+        synack_close(w.st, s, w.now);
+        EXPECT_NOTHING(&w);
+    }
+    /* A unicast address anywhere is fine with that prefix. */
+    int s = synack_socket(w.st);
+    ASSERT_EQ(synack_connect(w.st, s, w.now, A("2001:db8::9"), SRV_PORT), SYNACK_EINPROGRESS);
+    s = synack_socket(w.st);
+    ASSERT_EQ(synack_connect(w.st, s, w.now, A("192.0.2.9"), SRV_PORT), SYNACK_EINPROGRESS);
+    w6_free(&w);
+
+    /* On 10.0.0.1/24, 10.0.0.255 is the subnet's broadcast address; on a /31 (RFC 3021)
+     * there is none. */
+    w6_config(&w);
+    w6_start(&w);
+    s = synack_socket(w.st);
+    ASSERT_EQ(synack_connect(w.st, s, w.now, A("10.0.0.255"), SRV_PORT), SYNACK_ENETUNREACH);
+    ASSERT_EQ(synack_connect(w.st, s, w.now, A("10.0.0.254"), SRV_PORT), SYNACK_EINPROGRESS);
+    w6_free(&w);
+    w6_config(&w);
+    w.cfg.addr = synack_addr_v4(0x0a000000);
+    w.cfg.prefix_len = 31;
+    w6_start(&w);
+    s = synack_socket(w.st);
+    ASSERT_EQ(synack_connect(w.st, s, w.now, A("10.0.0.1"), SRV_PORT), SYNACK_EINPROGRESS);
+    w6_free(&w);
+}
+
 TEST(bind_errors_and_addresses_over_ipv6)
 {
     struct w6 w;
