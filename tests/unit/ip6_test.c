@@ -1029,6 +1029,58 @@ TEST(echo_request_gets_a_reply_with_the_same_id_seq_and_data)
     w6_free(&w);
 }
 
+TEST(echo_request_too_big_to_answer_is_dropped_by_name)
+{
+    /* RFC 4443 §4.2: the reply returns the data entirely; a request whose reply would not
+     * fit our MTU cannot be answered (we never fragment), and that is a drop like any. */
+    struct w6 w;
+    w6_config(&w);
+    w.cfg.mtu = 1280;
+    w6_start(&w);
+    static uint8_t msg[1600], pkt[1700], data[1500];
+    memset(data, 'p', sizeof data);
+    size_t m = wire_icmp6_emit_echo(msg, sizeof msg, A(PEER6).bytes, A(US6).bytes,
+                                    SYNACK_ICMP6_ECHO_REQUEST, 7, 7, data, 1400);
+    size_t n = wrap_icmp6(pkt, PEER6, US6, msg, m);
+    uint64_t before = stats(&w).drops;
+    ASSERT(input(&w, pkt, n) < 0);
+    EXPECT_NOTHING(&w);
+    ASSERT_EQ(stats(&w).drops, before + 1);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_LINK_MTU), 1);
+    /* The largest that fits is answered. */
+    m = wire_icmp6_emit_echo(msg, sizeof msg, A(PEER6).bytes, A(US6).bytes,
+                             SYNACK_ICMP6_ECHO_REQUEST, 8, 8, data, 1280 - 48);
+    n = wrap_icmp6(pkt, PEER6, US6, msg, m);
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    struct synack_icmp6 r;
+    EXPECT_ICMP6(&w, PEER6, &r);
+    ASSERT_EQ(r.id, 8);
+    ASSERT_EQ(r.data_len, 1280 - 48);
+    EXPECT_NOTHING(&w);
+    w6_free(&w);
+}
+
+TEST(echo_requests_beyond_the_output_queue_are_dropped_by_name)
+{
+    struct w6 w;
+    w6_config(&w);
+    w.cfg.out_queue = 4;
+    w6_start(&w);
+    uint8_t msg[64], pkt[128];
+    size_t m = wire_icmp6_emit_echo(msg, sizeof msg, A(PEER6).bytes, A(US6).bytes,
+                                    SYNACK_ICMP6_ECHO_REQUEST, 1, 1, NULL, 0);
+    size_t n = wrap_icmp6(pkt, PEER6, US6, msg, m);
+    for (int i = 0; i < 4; i++) ASSERT_EQ(input(&w, pkt, n), 0);
+    uint64_t before = stats(&w).drops;
+    ASSERT(input(&w, pkt, n) < 0);
+    ASSERT_EQ(stats(&w).drops, before + 1);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_OUT_QUEUE_FULL), 1);
+    int got = 0;
+    while (w6_out(&w) > 0) got++;
+    ASSERT_EQ(got, 4);
+    w6_free(&w);
+}
+
 /* ESTABLISHED over IPv6 with timestamps, then n bytes sent in segments of mss; the first
  * datagram is kept in first[] (*flen bytes). */
 static void flight6(struct w6 *w, uint32_t n, uint32_t mss, uint8_t *first, size_t *flen)
