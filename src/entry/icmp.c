@@ -92,7 +92,12 @@ void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp
         return;
     }
     struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
-    if (!sk) return;
+    if (!sk) {
+        /* About no connection of ours (gone since, or never ours): nothing to act on, and
+         * like every datagram the stack does not act on, dropped by name and counted. */
+        stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, -1);
+        return;
+    }
     /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have sent and
      * not had acknowledged, which an off-path attacker must guess. */
     struct tcb *t = &sk->tcb;

@@ -1207,8 +1207,48 @@ TEST(packet_too_big_quoting_an_unsent_sequence_number_is_ignored_and_counted)
     ASSERT_EQ(input(&w, pkt, n), 0);
     ASSERT_EQ(info(&w, w.sd).pmtu, 1500);
     ASSERT_EQ(drops(&w, SYNACK_DROP_ICMP6_TYPE), 3);
+    /* One for a connection that does not exist (another port): ignored, and still counted
+     * (every drop has a named reason), for every kind of error. */
+    const uint8_t kinds[][2] = {{SYNACK_ICMP6_PACKET_TOO_BIG, 0},
+                                {SYNACK_ICMP6_UNREACH, 4},
+                                {SYNACK_ICMP6_TIME_EXCEEDED, 0},
+                                {SYNACK_ICMP6_PARAM_PROBLEM, 0}};
+    for (unsigned i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        memcpy(q, first, flen);
+        wire_put16(q + WIRE_IPV6_HDR_LEN + 2, PEER_PORT + 9);
+        uint64_t before = stats(&w).drops;
+        n = icmp6_error(pkt, ROUTER6, kinds[i][0], kinds[i][1], 1280, q, flen);
+        ASSERT_EQ(input(&w, pkt, n), 0);
+        ASSERT_EQ(stats(&w).drops, before + 1);
+        ASSERT_EQ(drops(&w, SYNACK_DROP_ICMP6_TYPE), 4 + i);
+    }
     ASSERT_EQ(info(&w, w.sd).pmtu, 1500);
     ASSERT_EQ(info(&w, w.sd).state, SYNACK_ESTABLISHED);
+    EXPECT_NOTHING(&w);
+    w6_free(&w);
+}
+
+TEST(an_ipv4_error_about_no_connection_is_counted_too)
+{
+    /* The path is shared with IPv4 (entry/icmp.c): the same rule, the IPv4 name. */
+    struct w6 w;
+    w6_config(&w);
+    w6_start(&w);
+    struct pseg q = {.src = synack_addr_v4(US4),
+                     .dst = synack_addr_v4(PEER4),
+                     .sport = SRV_PORT,
+                     .dport = PEER_PORT,
+                     .flags = SYNACK_TCP_ACK,
+                     .seq = 5};
+    uint8_t quote[64], msg[128], pkt[256];
+    build_seg(quote, sizeof quote, &q);
+    size_t m = wire_icmp_emit_error(msg, sizeof msg, SYNACK_ICMP_UNREACH, 3, 0, quote, 28);
+    struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_ICMP, .src = PEER4, .dst = US4};
+    memcpy(pkt + WIRE_IPV4_HDR_LEN, msg, m);
+    size_t n = wire_ipv4_emit(pkt, sizeof pkt, &ip, m) + m;
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    ASSERT_EQ(stats(&w).drops, 1);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_ICMP_TYPE), 1);
     EXPECT_NOTHING(&w);
     w6_free(&w);
 }
