@@ -1739,6 +1739,19 @@ TEST(config_validation_of_the_ipv6_address)
     w.cfg = good;
     w.cfg.prefix6_len = 129;
     ASSERT_EQ(new_stack_err(&w.cfg), SYNACK_EINVAL);
+    /* Our address can be no multicast nor loopback address (RFC 4291 §2.7, §2.5.3): the
+     * input path refuses both as sources, so nothing we sent could be answered. */
+    const char *never[] = {"ff02::1", "ff05::2", "::1"};
+    for (unsigned i = 0; i < sizeof never / sizeof never[0]; i++) {
+        w.cfg = good;
+        w.cfg.addr6 = A(never[i]);
+        if (new_stack_err(&w.cfg) != SYNACK_EINVAL) fprintf(stderr, "    addr6 %s\n", never[i]);
+        ASSERT_EQ(new_stack_err(&w.cfg), SYNACK_EINVAL);
+    }
+    /* A link-local address is an address like any. */
+    w.cfg = good;
+    w.cfg.addr6 = A("fe80::1");
+    ASSERT_EQ(new_stack_err(&w.cfg), 0);
     /* Neither family at all. */
     w.cfg = good;
     w.cfg.addr = w.cfg.addr6 = (struct synack_addr){0};
