@@ -1322,6 +1322,113 @@ TEST(unreachable_while_established_is_a_soft_error_only)
     w6_free(&w);
 }
 
+TEST(packet_too_big_in_syn_sent_sets_the_mss_the_syn_ack_then_gets)
+{
+    /* RFC 8201 §4: the path MTU learnt before the handshake ends holds for the connection. */
+    struct w6 w;
+    w6_config(&w);
+    w6_start(&w);
+    int sd = synack_socket(w.st);
+    ASSERT_EQ(synack_connect(w.st, sd, w.now, A(PEER6), SRV_PORT), SYNACK_EINPROGRESS);
+    EXPECT_TCP(&w);
+    uint8_t syn[256], pkt[512];
+    size_t sn = (size_t)w.rxlen;
+    memcpy(syn, w.rx, sn);
+    uint16_t lport = w.seg.tcp.sport;
+    uint32_t iss = w.seg.tcp.seq;
+    size_t n = icmp6_error(pkt, ROUTER6, SYNACK_ICMP6_PACKET_TOO_BIG, 0, 1300, syn, sn);
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    ASSERT_EQ(state_of(&w, sd), SYNACK_SYN_SENT);
+    EXPECT_NOTHING(&w);
+    struct synack_tcp_opts o = {.has_mss = true, .mss = 1440};
+    struct pseg p = {.src = A(PEER6),
+                     .dst = A(US6),
+                     .sport = SRV_PORT,
+                     .dport = lport,
+                     .flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK,
+                     .seq = PEER_ISS,
+                     .ack = iss + 1,
+                     .opts = &o};
+    ASSERT_EQ(send_pseg(&w, &p), 0);
+    EXPECT_TCP(&w);
+    struct synack_sockinfo in = info(&w, sd);
+    ASSERT_EQ(in.state, SYNACK_ESTABLISHED);
+    ASSERT_EQ(in.pmtu, 1300);
+    ASSERT_EQ(in.snd_mss, 1300 - 60);
+    static uint8_t data[3000];
+    ASSERT_EQ(synack_send(w.st, sd, w.now, data, 1500), 1500);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.rxlen, 1300);
+    w6_free(&w);
+}
+
+TEST(unreachable_quoting_our_syn_ack_ends_the_half_open_connection)
+{
+    struct w6 w;
+    w6_config(&w);
+    w6_start(&w);
+    int l = listen_on(&w, SYNACK_ADDR_ANY, SRV_PORT);
+    ASSERT_EQ(peer6(&w, PEER_PORT, SYNACK_TCP_SYN, PEER_ISS, 0, NULL, NULL, 0), 0);
+    EXPECT_TCP(&w);
+    uint8_t synack[256], pkt[512];
+    size_t sn = (size_t)w.rxlen;
+    memcpy(synack, w.rx, sn);
+    ASSERT_EQ(stats(&w).half_open, 1);
+    /* Quoting another sequence number: ignored (RFC 5927 §4.1), counted. */
+    wire_put32(synack + WIRE_IPV6_HDR_LEN + 4, wire_get32(synack + WIRE_IPV6_HDR_LEN + 4) + 9);
+    size_t n = icmp6_error(pkt, PEER6, SYNACK_ICMP6_UNREACH, 4, 0, synack, sn);
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    ASSERT_EQ(stats(&w).half_open, 1);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_ICMP6_TYPE), 1);
+    /* A packet too big changes nothing before there is data. */
+    wire_put32(synack + WIRE_IPV6_HDR_LEN + 4, wire_get32(synack + WIRE_IPV6_HDR_LEN + 4) - 9);
+    n = icmp6_error(pkt, ROUTER6, SYNACK_ICMP6_PACKET_TOO_BIG, 0, 1280, synack, sn);
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    ASSERT_EQ(stats(&w).half_open, 1);
+    /* The right one ends it: nothing to accept, no SYN-ACK again. */
+    n = icmp6_error(pkt, PEER6, SYNACK_ICMP6_UNREACH, 4, 0, synack, sn);
+    ASSERT_EQ(input(&w, pkt, n), 0);
+    ASSERT_EQ(stats(&w).half_open, 0);
+    w.now += 10000000;
+    EXPECT_NOTHING(&w);
+    ASSERT_EQ(synack_accept(w.st, l, NULL), SYNACK_EAGAIN);
+    w6_free(&w);
+}
+
+TEST(time_wait_over_ipv6_answers_and_ends)
+{
+    struct w6 w;
+    w6_config(&w);
+    w.cfg.msl_us = 1000000;
+    w6_start(&w);
+    established6(&w, false);
+    ASSERT_EQ(synack_shutdown(w.st, w.sd, w.now, SYNACK_SHUT_WR), 0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_FIN | SYNACK_TCP_ACK);
+    uint32_t label = w.seg.ip6.flow_label;
+    w.now += 1000;
+    ASSERT_EQ(peer6(&w, w.pport, SYNACK_TCP_FIN | SYNACK_TCP_ACK, w.rcv_nxt, w.snd_nxt + 1, NULL,
+                    NULL, 0),
+              0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(state_of(&w, w.sd), SYNACK_TIME_WAIT);
+    /* The FIN again (our ACK was lost): ACKed again from TIME-WAIT, same label. */
+    w.now += 1000;
+    ASSERT_EQ(peer6(&w, w.pport, SYNACK_TCP_FIN | SYNACK_TCP_ACK, w.rcv_nxt, w.snd_nxt + 1, NULL,
+                    NULL, 0),
+              0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(w.seg.tcp.ack, w.rcv_nxt + 1);
+    ASSERT_EQ(w.seg.ip6.flow_label, label);
+    is_ours6_to(&w, PEER6);
+    w.now += 2000001;
+    synack_poll(w.st, w.now);
+    ASSERT_EQ(stats(&w).sockets_by_state[SYNACK_TIME_WAIT], 0);
+    w6_free(&w);
+}
+
 /* ==== RFC 8200 §4: extension headers, and the errors they ask for ============================ */
 
 /* A SYN from src to dst, port sport, behind the extension headers ext[0..extlen) (whose
