@@ -1535,6 +1535,15 @@ TEST(unknown_next_header_draws_a_parameter_problem_code_1)
     ASSERT(input(&w, pkt, 48) < 0);
     EXPECT_PARAM_PROBLEM(&w, 1, 6, pkt, 48);
     ASSERT_EQ(drops(&w, SYNACK_DROP_IP_PROTO), 1);
+    /* RFC 4443 §2.4(c): of a datagram larger than the minimum MTU (larger than our own
+     * link, even), as much as fits in a 1280-byte error: 1232 bytes of quote. */
+    static uint8_t huge[9000];
+    ip6_hdr(huge, PEER6, US6, 17, sizeof huge - 40);
+    for (size_t i = 40; i < sizeof huge; i++) huge[i] = (uint8_t)i;
+    ASSERT(input(&w, huge, sizeof huge) < 0);
+    EXPECT_PARAM_PROBLEM(&w, 1, 6, huge, sizeof huge);
+    ASSERT_EQ(w.rxlen, 1280);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_IP_PROTO), 2);
     /* Behind a Destination Options header: the pointer is that header's Next Header. */
     ip6_hdr(pkt, PEER6, US6, SYNACK_IPPROTO_DSTOPTS, 16);
     dstopt(pkt + 40, 17, 0x1e);
@@ -1554,7 +1563,7 @@ TEST(unknown_next_header_draws_a_parameter_problem_code_1)
     ip6_hdr(pkt, PEER6, US6, SYNACK_IPPROTO_NONE, 8);
     ASSERT(input(&w, pkt, 48) < 0);
     EXPECT_NOTHING(&w);
-    ASSERT_EQ(drops(&w, SYNACK_DROP_IP_PROTO), 3);
+    ASSERT_EQ(drops(&w, SYNACK_DROP_IP_PROTO), 4);
     /* A Routing header with segments left: code 0 at the Routing Type (40 + 2). */
     ip6_hdr(pkt, PEER6, US6, SYNACK_IPPROTO_ROUTING, 8);
     const uint8_t rh[8] = {SYNACK_IPPROTO_NONE, 0, 0, 1, 0, 0, 0, 0};
