@@ -2,13 +2,17 @@
  * fuzz/fuzz_stack.c - libFuzzer target for the whole stack: two stacks on the simulated link
  * (src/dev/sim.c) with a connection set up, and the input as a script of what happens next.
  *
- * Stack A (10.0.0.1) and stack B (10.0.0.2) both listen on port 80; before the script runs,
- * A connects to B and B accepts, so the script starts from ESTABLISHED. The input is:
+ * Stack A (10.0.0.1 and fd00::1) and stack B (10.0.0.2 and fd00::2) are dual-stack and both
+ * listen on port 80 of both families; before the script runs, A connects to B and B
+ * accepts, so the script starts from ESTABLISHED. The input is:
  *
  *   [setup byte] [op] [op] ...
  *
  * setup: bit 0 CUBIC (else NewReno), bit 1 a 10 ms link (else 1 ms), bit 2 a 10 Mbit/s
- * bottleneck (else infinite), bit 3 Nagle off on the first connection. Each op is one byte,
+ * bottleneck (else infinite), bit 3 Nagle off on the first connection, bit 4 the world's
+ * family is IPv6 (else IPv4): the first connection's, and that of the segments injected
+ * where there is no connection, bit 5 the stacks trace (every segment event is checked: its
+ * connection's addresses are of the segment's family). Each op is one byte,
  * low 4 bits the operation, bit 4 the side (0 = A, 1 = B), bits 5-7 an argument `x` (which
  * socket, mostly), followed by the operation's own bytes (0 when the input has run out):
  *
@@ -20,28 +24,37 @@
  *   5 CLOSE                  close socket x
  *   6 ABORT                  abort socket x
  *   7 CONNECT  [p]           a new socket of side connects to the other side, port 80 + p%3
- *                            (80 listens, the others are closed)
+ *                            (80 listens, the others are closed), over the world's family,
+ *                            or the other one when p's bit 7 is set
  *   8 ACCEPT                 accept on side's listener
  *   9 SETOPT   [o][v]        setopt(o) = v on socket x (ring sizes excepted)
  *   10 INJECT  [f][s:2][a:2][w:2][o][n]
  *                            a spoofed TCP segment into side, from the peer of socket x
- *                            (its 4-tuple reversed): flags f (+ bit 8 from x), SEQ =
+ *                            (its 4-tuple reversed, its family): flags f (+ bit 8 from x), SEQ =
  *                            socket's RCV.NXT + s (signed), ACK = its SND.UNA + a (signed),
  *                            window w, options by the bits of o (MSS, WS, SACK-permitted,
  *                            TS, SACK blocks around SND.UNA), n*8 bytes of payload
  *   11 RAW     [n][bytes]    n bytes as a datagram into side, readdressed from the peer and
- *                            with checksums fixed when it parses as IPv4 (+TCP)
+ *                            with checksums fixed when it parses as IPv4 (+TCP); starting
+ *                            with version 6, readdressed, its payload length set to the rest,
+ *                            and the TCP or ICMPv6 checksum fixed where the extension-header
+ *                            walk finds one (extension headers, fragments, echo requests)
  *   12 MANGLE  [o][m]        the next datagram side sends has byte o xored with m (m=0: 0x80),
  *                            with checksums then fixed when x is odd
  *   13 DROP                  the next x+1 datagrams side sends are lost
  *   14 ICMP    [t]           an ICMP error into side quoting socket x's last segment:
- *                            unreachable (port, host, frag-needed MTU 576+t*4), time exceeded
+ *                            unreachable (port, host, frag-needed MTU 576+t*4), time exceeded;
+ *                            on an IPv6 connection an ICMPv6 error: unreachable (port, address),
+ *                            packet too big (MTU 1000+t*4, the 1280 floor below), time
+ *                            exceeded, parameter problem
  *   15 NEXT                  the clock jumps to the next deadline (a timer or the link)
  *
  * After every step of the clock and every op, for every socket of both stacks:
  * SND.UNA <= SND.NXT, SND.NXT - SND.UNA <= bytes in the send ring + 2 (SYN, FIN), the rings
  * within their size, the receive window within the ring; and every datagram a stack sends is
- * well-formed with good checksums, whatever came in. At the end every socket is closed, the
+ * well-formed with good checksums, from its own address of the datagram's family, no larger
+ * than the link's MTU (an ICMPv6 error no larger than 1280 bytes, RFC 4443 §2.4(c)), an IPv6
+ * segment with a flow label (RFC 6437), whatever came in. At the end every socket is closed, the
  * clock runs until both stacks are idle, and they are freed: LeakSanitizer sees any leak.
  *
  *   make fuzz    (or: build-fuzz/fuzz_stack fuzz/corpus/fuzz_stack)
@@ -51,6 +64,7 @@
 
 #include "synack/dev.h"
 #include "synack/synack.h"
+#include "synack/trace.h"
 #include "wire/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,13 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         if (!(cond)) abort();                                                                      \
     } while (0)
 
-#define FS_ADDR_A   0x0a000001u
-#define FS_ADDR_B   0x0a000002u
-#define FS_PORT     80
-#define FS_SOCKETS  16
-#define FS_RING     8192
-#define FS_MAX_OPS  2000
-#define FS_MAX_RUNS 3000 /* sim steps per op, a bound against a stack that never settles */
+#define FS_ADDR_A    0x0a000001u
+#define FS_ADDR_B    0x0a000002u
+#define FS_MTU       1500
+#define FS_PORT      80
+#define FS_SOCKETS   16
+#define FS_HALF_OPEN 8 /* request records: a few SYNs fill them, then cookies answer */
+#define FS_RING      8192
+#define FS_MAX_OPS   2000
+#define FS_MAX_RUNS  3000 /* sim steps per op, a bound against a stack that never settles */
 
 struct fs_world;
 
@@ -91,6 +107,7 @@ struct fs_world {
     bool mangle[2], mangle_fix[2];
     uint16_t mangle_off[2];
     uint8_t mangle_xor[2];
+    bool v6; /* the world's family (setup bit 4) */
 };
 
 struct fs_input {
@@ -114,9 +131,45 @@ static uint32_t fs_addr(int side)
     return side ? FS_ADDR_B : FS_ADDR_A;
 }
 
+/* Side's IPv6 address: fd00::1 for A, fd00::2 for B. */
+static struct synack_addr fs_addr6(int side)
+{
+    uint8_t b[16] = {0xfd, 0x00};
+    b[15] = (uint8_t)(side + 1);
+    return synack_addr_v6(b);
+}
+
+static struct synack_addr fs_addr_of(int side, bool v6)
+{
+    return v6 ? fs_addr6(side) : synack_addr_v4(fs_addr(side));
+}
+
+/* Fixes the upper-layer checksum (TCP or ICMPv6, wherever the extension-header walk finds
+ * it) of the IPv6 datagram pkt[0..len), whose payload length it sets to the rest. */
+static void fs_fix_checksums6(uint8_t *pkt, size_t len)
+{
+    if (len < WIRE_IPV6_HDR_LEN || len - WIRE_IPV6_HDR_LEN > 0xffff) return;
+    wire_put16(pkt + 4, (uint16_t)(len - WIRE_IPV6_HDR_LEN));
+    struct synack_ipv6_hdr h;
+    wire_ipv6_fields(pkt, &h);
+    if (wire_ipv6_walk(pkt, len, false, &h) != 0) return;
+    size_t off = h.upper_offset, n = len - off;
+    size_t at = h.next_header == SYNACK_IPPROTO_TCP      ? 16
+                : h.next_header == SYNACK_IPPROTO_ICMPV6 ? 2
+                                                         : 0;
+    if (!at || n < at + 2) return;
+    wire_put16(pkt + off + at, 0);
+    uint32_t sum = wire_pseudo_sum6(pkt + 8, pkt + 24, h.next_header, (uint32_t)n);
+    wire_put16(pkt + off + at, wire_csum_fold(wire_csum_add(sum, pkt + off, n)));
+}
+
 /* Fixes the IPv4 header checksum and, for TCP, the TCP checksum of pkt[0..len). */
 static void fs_fix_checksums(uint8_t *pkt, size_t len)
 {
+    if (len >= 1 && (pkt[0] >> 4) == 6) {
+        fs_fix_checksums6(pkt, len);
+        return;
+    }
     if (len < 20 || (pkt[0] >> 4) != 4) return;
     size_t ihl = (size_t)(pkt[0] & 15) * 4;
     if (ihl < 20 || ihl > len) return;
@@ -140,17 +193,38 @@ static int fs_dev_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t l
     struct fs_world *w = fd->w;
     int side = fd->side;
     /* What a stack sends is always well-formed: a broken emitter is a bug, whatever came in. */
-    struct synack_ipv4_hdr ip;
-    const uint8_t *pl;
-    size_t plen;
-    CHECK(wire_ipv4_parse(pkt, len, &ip, &pl, &plen) == 0);
-    CHECK(ip.src == fs_addr(side));
-    if (ip.proto == SYNACK_IPPROTO_TCP) {
-        struct synack_segment seg;
-        CHECK(wire_segment_parse(pkt, len, true, &seg) == 0);
-    } else if (ip.proto == SYNACK_IPPROTO_ICMP) {
-        struct synack_icmp ic;
-        CHECK(wire_icmp_parse(pl, plen, &ic) == 0);
+    CHECK(len <= FS_MTU);
+    if (len >= 1 && pkt[0] >> 4 == 6) {
+        struct synack_ipv6_hdr ip;
+        const uint8_t *pl;
+        size_t plen;
+        CHECK(wire_ipv6_parse(pkt, len, &ip, &pl, &plen) == 0);
+        CHECK(ip.ext_count == 0 && ip.hop_limit == 64);
+        struct synack_addr own = fs_addr6(side);
+        CHECK(memcmp(ip.src, own.bytes, 16) == 0);
+        if (ip.next_header == SYNACK_IPPROTO_TCP) {
+            struct synack_segment seg;
+            CHECK(wire_segment_parse(pkt, len, true, &seg) == 0);
+            CHECK(ip.flow_label != 0);
+        } else {
+            struct synack_icmp6 ic;
+            CHECK(ip.next_header == SYNACK_IPPROTO_ICMPV6);
+            CHECK(wire_icmp6_parse(pl, plen, ip.src, ip.dst, &ic) == 0);
+            if (ic.type < 128) CHECK(len <= WIRE_IPV6_MIN_MTU);
+        }
+    } else {
+        struct synack_ipv4_hdr ip;
+        const uint8_t *pl;
+        size_t plen;
+        CHECK(wire_ipv4_parse(pkt, len, &ip, &pl, &plen) == 0);
+        CHECK(ip.src == fs_addr(side));
+        if (ip.proto == SYNACK_IPPROTO_TCP) {
+            struct synack_segment seg;
+            CHECK(wire_segment_parse(pkt, len, true, &seg) == 0);
+        } else if (ip.proto == SYNACK_IPPROTO_ICMP) {
+            struct synack_icmp ic;
+            CHECK(wire_icmp_parse(pl, plen, &ic) == 0);
+        }
     }
     if (w->drop[side] > 0) {
         w->drop[side]--;
@@ -180,6 +254,18 @@ static uint64_t fs_dev_deadline(const synack_dev *d)
 static const struct synack_dev_ops fs_dev_ops = {
     .send = fs_dev_send, .recv = fs_dev_recv, .next_deadline = fs_dev_deadline, .free = NULL};
 
+/* The trace stream, when setup asks for it: a segment event names its connection by
+ * addresses of the segment's own family, and carries its datagram. */
+static void fs_trace(void *ctx, const struct synack_trace_event *ev)
+{
+    (void)ctx;
+    if ((ev->kind != SYNACK_TRACE_SEG_IN && ev->kind != SYNACK_TRACE_SEG_OUT) || !ev->has_seg)
+        return;
+    CHECK(ev->pkt && ev->pkt_len > 0);
+    CHECK(ev->seg.family == ev->local_addr.family && ev->seg.family == ev->remote_addr.family);
+    CHECK(ev->local_port && ev->remote_port);
+}
+
 static void fs_check(struct fs_world *w)
 {
     for (int side = 0; side < 2; side++) {
@@ -198,7 +284,10 @@ static void fs_check(struct fs_world *w)
         synack_get_stats(w->st[side], &st);
         uint32_t socks = 0;
         for (int i = 0; i < 11; i++) socks += st.sockets_by_state[i];
-        CHECK(socks <= FS_SOCKETS);
+        /* A half-open connection is a request record, not a socket, but it is counted in
+         * sockets_by_state[SYN-RECEIVED] too (synack.h): the slots are the rest. */
+        CHECK(st.half_open <= socks && socks - st.half_open <= FS_SOCKETS);
+        CHECK(st.half_open <= FS_HALF_OPEN);
     }
 }
 
@@ -256,6 +345,7 @@ static int *fs_sd(struct fs_world *w, int side, int x)
 static bool fs_setup(struct fs_world *w, uint8_t setup)
 {
     memset(w, 0, sizeof *w);
+    w->v6 = setup & 16;
     struct synack_sim_config lc;
     synack_sim_config_default(&lc);
     lc.delay_us = setup & 2 ? 10000 : 1000;
@@ -268,9 +358,12 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
         synack_config_default(&cfg);
         cfg.name = side ? "B" : "A";
         cfg.addr = synack_addr_v4(fs_addr(side));
+        cfg.addr6 = fs_addr6(side);
+        cfg.prefix6_len = 64;
         cfg.max_sockets = FS_SOCKETS;
         cfg.sndbuf = cfg.rcvbuf = FS_RING;
         cfg.max_backlog = 4;
+        cfg.max_half_open = FS_HALF_OPEN;
         cfg.max_time_wait = 4;
         cfg.out_queue = 64;
         cfg.msl_us = 1000000;
@@ -280,12 +373,13 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
         cfg.isn_secret[0] = (uint8_t)(side + 1);
         cfg.seed = (uint64_t)side + 1;
         cfg.cc = setup & 1 ? "cubic" : "newreno";
+        if (setup & 32) cfg.trace = fs_trace;
         int err;
         w->st[side] = synack_stack_new(&cfg, &err);
         if (!w->st[side]) return false;
         w->dev[side] =
             (struct fs_dev){.inner = synack_sim_end(w->link, side), .w = w, .side = side};
-        w->dev[side].dev = (struct synack_dev){.ops = &fs_dev_ops, .mtu = 1500, .name = cfg.name};
+        w->dev[side].dev = (struct synack_dev){.ops = &fs_dev_ops, .mtu = FS_MTU, .name = cfg.name};
         w->listener[side] = synack_socket(w->st[side]);
         if (synack_bind(w->st[side], w->listener[side], SYNACK_ADDR_ANY, FS_PORT) != 0)
             return false;
@@ -294,8 +388,7 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
     w->now = 1000000;
     int c = synack_socket(w->st[0]);
     if (setup & 8) synack_setopt(w->st[0], c, SYNACK_OPT_NODELAY, 1);
-    if (synack_connect(w->st[0], c, w->now, synack_addr_v4(FS_ADDR_B), FS_PORT) !=
-        SYNACK_EINPROGRESS)
+    if (synack_connect(w->st[0], c, w->now, fs_addr_of(1, w->v6), FS_PORT) != SYNACK_EINPROGRESS)
         return false;
     fs_add_sd(w, 0, c);
     fs_run(w, w->now + 100000);
@@ -314,24 +407,25 @@ static void fs_inject(struct fs_world *w, int side, int sd, uint16_t flags9, str
     int16_t ds = (int16_t)fs_u16(in), da = (int16_t)fs_u16(in);
     uint16_t win = fs_u16(in);
     uint8_t o = fs_u8(in), n = fs_u8(in);
-    struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_TCP, .frag = 0x4000};
     struct synack_tcp_hdr th = {0};
+    struct synack_addr src, dst;
     if (sd >= 0 && synack_getinfo(w->st[side], sd, &si) == 0 && si.remote.port) {
-        ip.src = synack_addr_to_v4(&si.remote.addr);
+        src = si.remote.addr;
+        dst = si.local.addr;
         th.sport = si.remote.port;
         th.dport = si.local.port;
         th.seq = si.rcv_nxt + (uint32_t)(int32_t)ds;
         th.ack = si.snd_una + (uint32_t)(int32_t)da;
     } else {
         /* no connection: a segment to the listener from a port of the input's choosing */
-        ip.src = fs_addr(!side);
+        src = fs_addr_of(!side, w->v6);
+        dst = fs_addr_of(side, w->v6);
         th.sport = (uint16_t)(1024 + (uint16_t)ds);
         th.dport = FS_PORT;
         th.seq = (uint32_t)(int32_t)ds * 65537u;
         th.ack = (uint32_t)(int32_t)da * 65537u;
         si.snd_una = th.ack;
     }
-    ip.dst = fs_addr(side);
     th.flags = (uint16_t)(flags9 | f);
     th.window = win;
     th.opts.has_mss = o & 1;
@@ -349,15 +443,67 @@ static void fs_inject(struct fs_world *w, int side, int sd, uint16_t flags9, str
     }
     size_t plen = (size_t)n * 8;
     memset(payload, 'i', plen);
-    size_t len = wire_segment_emit(pkt, sizeof pkt, &ip, &th, payload, plen);
+    size_t len;
+    if (src.family == SYNACK_AF_INET6) {
+        struct synack_ipv6_hdr ip6 = {.hop_limit = 64, .flow_label = ds & 0xfffff};
+        memcpy(ip6.src, src.bytes, 16);
+        memcpy(ip6.dst, dst.bytes, 16);
+        len = wire_segment_emit6(pkt, sizeof pkt, &ip6, &th, payload, plen);
+    } else {
+        struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_TCP, .frag = 0x4000};
+        ip.src = synack_addr_to_v4(&src);
+        ip.dst = synack_addr_to_v4(&dst);
+        len = wire_segment_emit(pkt, sizeof pkt, &ip, &th, payload, plen);
+    }
     if (len) synack_input(w->st[side], w->now, pkt, len);
 }
 
 /* An ICMP error into side quoting the last segment socket sd could have sent. */
+/* An ICMPv6 error into side quoting what socket si's last segment could have been: its IPv6
+ * header (whose payload length says the segment was longer, as a router's truncated quote
+ * does) and TCP header. */
+static void fs_icmp6(struct fs_world *w, int side, const struct synack_sockinfo *si, uint8_t x,
+                     uint8_t t)
+{
+    static const uint8_t kinds[5][2] = {{SYNACK_ICMP6_UNREACH, 4},
+                                        {SYNACK_ICMP6_UNREACH, 3},
+                                        {SYNACK_ICMP6_PACKET_TOO_BIG, 0},
+                                        {SYNACK_ICMP6_TIME_EXCEEDED, 0},
+                                        {SYNACK_ICMP6_PARAM_PROBLEM, 0}};
+    const uint8_t *k = kinds[x % 5];
+    uint8_t quote[80], pkt[256];
+    struct synack_ipv6_hdr ip = {.hop_limit = 64};
+    memcpy(ip.src, si->local.addr.bytes, 16);
+    memcpy(ip.dst, si->remote.addr.bytes, 16);
+    struct synack_tcp_hdr th = {0};
+    th.sport = si->local.port;
+    th.dport = si->remote.port;
+    th.seq = si->snd_una + (uint32_t)(t & 0xf0);
+    th.ack = si->rcv_nxt;
+    th.flags = SYNACK_TCP_ACK;
+    size_t qlen = wire_segment_emit6(quote, sizeof quote, &ip, &th, NULL, 0);
+    if (!qlen) return;
+    wire_put16(quote + 4, (uint16_t)(20 + (t & 0x0f) * 100));
+    uint32_t param = k[0] == SYNACK_ICMP6_PACKET_TOO_BIG ? 1000u + t * 4u : t;
+    const uint8_t *from = si->remote.addr.bytes; /* as if from the peer, or a router */
+    size_t ilen = wire_icmp6_emit_error(pkt + WIRE_IPV6_HDR_LEN, sizeof pkt - WIRE_IPV6_HDR_LEN,
+                                        from, si->local.addr.bytes, k[0], k[1], param, quote, qlen);
+    if (!ilen) return;
+    struct synack_ipv6_hdr oip = {.hop_limit = 64, .next_header = SYNACK_IPPROTO_ICMPV6};
+    memcpy(oip.src, from, 16);
+    memcpy(oip.dst, si->local.addr.bytes, 16);
+    if (wire_ipv6_emit(pkt, sizeof pkt, &oip, ilen) == WIRE_IPV6_HDR_LEN)
+        synack_input(w->st[side], w->now, pkt, WIRE_IPV6_HDR_LEN + ilen);
+}
+
 static void fs_icmp(struct fs_world *w, int side, int sd, uint8_t x, uint8_t t)
 {
     struct synack_sockinfo si;
     if (sd < 0 || synack_getinfo(w->st[side], sd, &si) != 0 || !si.remote.port) return;
+    if (si.local.addr.family == SYNACK_AF_INET6) {
+        fs_icmp6(w, side, &si, x, t);
+        return;
+    }
     static const uint8_t kinds[4][2] = {{3, 3}, {3, 1}, {3, 4}, {11, 0}};
     const uint8_t *k = kinds[x % 4];
     uint8_t quote[40], pkt[128];
@@ -398,6 +544,14 @@ static void fs_raw(struct fs_world *w, int side, struct fs_input *in)
             wire_put32(pkt + 16, fs_addr(side));
             fs_fix_checksums(pkt, n);
         }
+    } else if (n >= WIRE_IPV6_HDR_LEN && (pkt[0] >> 4) == 6) {
+        /* From the peer to side, unless the input asks (hop limit 0xff) to keep its own
+         * addresses: invalid sources and other destinations are paths too. */
+        if (pkt[7] != 0xff) {
+            memcpy(pkt + 8, fs_addr6(!side).bytes, 16);
+            memcpy(pkt + 24, fs_addr6(side).bytes, 16);
+        }
+        fs_fix_checksums6(pkt, n);
     }
     synack_input(w->st[side], w->now, pkt, n);
 }
@@ -453,7 +607,7 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
         uint8_t p = fs_u8(in);
         int c = synack_socket(s);
         if (c >= 0) {
-            synack_connect(s, c, w->now, synack_addr_v4(fs_addr(!side)),
+            synack_connect(s, c, w->now, fs_addr_of(!side, w->v6 != (p >> 7)),
                            (uint16_t)(FS_PORT + p % 3));
             fs_add_sd(w, side, c);
         }

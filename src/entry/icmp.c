@@ -76,26 +76,33 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
 void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp_report *r,
                         const uint8_t *pkt, size_t len)
 {
+    /* An error not acted on is dropped under its own protocol's name: an ICMPv6 message
+     * that says nothing true counts where the other ICMPv6 messages not acted on count. */
+    int ignored = r->src.family == SYNACK_AF_INET6 ? SYNACK_DROP_ICMP6_TYPE : SYNACK_DROP_ICMP_TYPE;
     struct ct_node *n = conn_lookup(st, &r->src, r->sport, &r->dst, r->dport);
     if (n && n->owner == OWNER_REQ) {
         /* A half-open connection: the quote must be our SYN-ACK (RFC 5927 §4.1); a
          * too-big error changes nothing before there is data to send. */
         struct tcp_req *rq = container_of(n, struct tcp_req, ct);
         if (r->seq != rq->iss && r->seq != rq->iss + 1) {
-            stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL,
-                       tcp_req_sd(st, rq));
+            stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, tcp_req_sd(st, rq));
             return;
         }
         if (!r->too_big) tcp_req_icmp_error(st, rq, now);
         return;
     }
     struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
-    if (!sk) return;
+    if (!sk) {
+        /* About no connection of ours (gone since, or never ours): nothing to act on, and
+         * like every datagram the stack does not act on, dropped by name and counted. */
+        stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, -1);
+        return;
+    }
     /* RFC 5927 §4.1: believe the error only if it quotes a sequence number we have sent and
      * not had acknowledged, which an off-path attacker must guess. */
     struct tcb *t = &sk->tcb;
     if (!seq_in(r->seq, t->snd_una, t->snd_max)) {
-        stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, sk->idx);
+        stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, sk->idx);
         return;
     }
     if (r->too_big) {

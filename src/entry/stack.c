@@ -61,8 +61,19 @@ static int get_random(void *buf, size_t len)
     return 0;
 }
 
+/* An IPv6 address that can name this host on a link: not multicast (RFC 4291 §2.7: it
+ * names a group, and no datagram may come from it) nor loopback (§2.5.3: never on a
+ * link). IPv6 input refuses both as sources, so a stack holding one could send, but
+ * every answer to it would be dropped. */
+static bool addr6_unicast(const struct synack_addr *a)
+{
+    static const uint8_t loopback[16] = {[15] = 1};
+    return a->bytes[0] != 0xff && memcmp(a->bytes, loopback, 16) != 0;
+}
+
 /* The config's addresses: each of its own family (or absent), at least one, not
- * unspecified, and IPv6 only over a link that carries its minimum MTU (RFC 8200 §5). */
+ * unspecified, IPv6 a unicast address, and IPv6 only over a link that carries its minimum
+ * MTU (RFC 8200 §5). */
 static bool addrs_valid(const struct synack_config *cfg)
 {
     const struct synack_addr *a4 = &cfg->addr, *a6 = &cfg->addr6;
@@ -71,8 +82,9 @@ static bool addrs_valid(const struct synack_config *cfg)
     if (a4->family &&
         (!synack_addr_canon(a4, &c) || c.family != SYNACK_AF_INET || synack_addr_is_any(&c)))
         return false;
-    if (a6->family && (!synack_addr_canon(a6, &c) || c.family != SYNACK_AF_INET6 ||
-                       synack_addr_is_any(&c) || cfg->mtu < 1280 || cfg->prefix6_len > 128))
+    if (a6->family &&
+        (!synack_addr_canon(a6, &c) || c.family != SYNACK_AF_INET6 || synack_addr_is_any(&c) ||
+         !addr6_unicast(&c) || cfg->mtu < 1280 || cfg->prefix6_len > 128))
         return false;
     return cfg->prefix_len <= 32;
 }

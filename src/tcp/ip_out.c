@@ -20,8 +20,30 @@
 #include "tcp/stack.h"
 #include "wire/wire.h"
 
+/* RFC 1122 §4.2.3.10: a TCP OPEN to a broadcast or multicast address is an error, and no
+ * prefix, not even one of length 0 that takes in every address, makes it a neighbour. The
+ * same goes for loopback (RFC 4291 §2.5.3; RFC 1122 §3.2.1.3(g)), which never leaves the
+ * host, and for IPv4's reserved 240/4, which the input path refuses as a source. An
+ * IPv4 subnet's own broadcast address (host bits all ones) counts as broadcast, except on
+ * a /31 (RFC 3021 §2.1) or /32, which have none. */
+static bool unicast_peer(const struct synack_stack *st, const struct synack_addr *a)
+{
+    if (a->family == SYNACK_AF_INET6) {
+        static const uint8_t loopback[16] = {[15] = 1};
+        return a->bytes[0] != 0xff && memcmp(a->bytes, loopback, 16) != 0;
+    }
+    uint32_t v = synack_addr_to_v4(a);
+    if ((v >> 28) >= 0xe || (v >> 24) == 127) return false; /* 224/4, 240/4 and 255.255.255.255 */
+    if (st->cfg.prefix_len < 31) {
+        uint32_t host = 0xffffffffu >> st->cfg.prefix_len;
+        if ((v & host) == host) return false;
+    }
+    return true;
+}
+
 bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr)
 {
+    if (!unicast_peer(st, addr)) return false;
     const struct synack_addr *own =
         addr->family == SYNACK_AF_INET6 ? &st->cfg.addr6 : &st->cfg.addr;
     uint8_t p =

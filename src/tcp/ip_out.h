@@ -28,7 +28,8 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
  * bytes. */
 uint8_t *ip_output_slot(struct synack_stack *st);
 void ip_output_built(struct synack_stack *st, uint64_t now, uint8_t *slot, size_t len);
-/* true when addr is on our network (a destination we can reach on the link). */
+/* true when addr is on our network (a destination we can reach on the link): a unicast
+ * address of a configured family within its prefix; never multicast, broadcast or loopback. */
 bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr);
 
 #endif
