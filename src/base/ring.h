@@ -17,8 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The first allocation of a ring (or all of it, when cap is smaller). */
-#define RING_MIN_SIZE 4096u
+/* The first allocation of a ring (or all of it, when cap is smaller): a full-sized segment
+ * at MTU 1500 fits. */
+#define RING_MIN_SIZE 2048u
 
 struct ring {
     uint8_t *buf;  /* size bytes, or NULL when size is 0 */
