@@ -86,13 +86,16 @@ void tcp_rcv_autotune(struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t copied_seq = t->rcv_nxt - t->rcv.len; /* the next byte the application reads */
-    if (!t->rcvq_on || !t->rtt_valid) {
-        t->rcvq_on = t->rtt_valid;
+    if (!t->rcvq_on) {
+        t->rcvq_on = true;
         t->rcvq_seq = copied_seq;
         t->rcvq_time = now;
         return;
     }
-    if (now - t->rcvq_time < t->srtt) return;
+    /* The round trip is SRTT. Without a sample (the handshake's was lost to Karn's rule,
+     * and a receiver that sends nothing gets no other) the RTO stands in: a longer
+     * measurement, so a larger buffer, still within rcvbuf. */
+    if (now - t->rcvq_time < (t->rtt_valid ? t->srtt : t->rto)) return;
     uint32_t copied = copied_seq - t->rcvq_seq;
     if (copied > t->rcvq_space) {
         t->rcvq_space = copied;

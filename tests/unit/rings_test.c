@@ -210,6 +210,31 @@ TEST(window_edge_never_moves_left_while_the_ring_is_released_and_grows_again)
     simnet_free(&k.n);
 }
 
+static bool drop_first_synack(struct simnet *n, int from, const struct synack_segment *s)
+{
+    if (from != 1 || !(s->tcp.flags & SYNACK_TCP_SYN) || n->user) return false;
+    n->user = 1;
+    return true;
+}
+
+TEST(a_receiver_without_a_round_trip_sample_still_auto_tunes)
+{
+    /* B's SYN-ACK is lost: the handshake gives it no RTT sample (Karn's rule), and B
+     * sends no data that could give one. It measures over its RTO instead, coarser but
+     * still growing with what the application reads. */
+    struct bulk k;
+    bulk_init(&k, 8, 4u << 20, 0);
+    k.n.drop = drop_first_synack;
+    bulk_run(&k, 16u << 20, true, 60 * SEC);
+    ASSERT(!k.bad);
+    ASSERT_EQ(k.n.user, 1);
+    ASSERT_EQ(k.violations, 0);
+    ASSERT_EQ(info(k.n.st[1], k.b).srtt_us, 0);
+    printf("     the buffer grew to %u bytes\n", k.space_hi);
+    ASSERT(k.space_hi > 65536);
+    simnet_free(&k.n);
+}
+
 TEST(a_receiver_that_never_reads_stays_at_the_initial_buffer)
 {
     /* B's application never reads: the window closes at the initial 64 KiB, the buffer
