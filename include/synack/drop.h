@@ -60,7 +60,8 @@ extern "C" {
     X(IP6_FRAGMENT, "ip6-fragment")                                                                \
     X(ICMP6_TRUNCATED, "icmp6-truncated")                                                          \
     X(ICMP6_CHECKSUM, "icmp6-checksum")                                                            \
-    X(ICMP6_TYPE, "icmp6-type-ignored")
+    X(ICMP6_TYPE, "icmp6-type-ignored")                                                            \
+    X(TCP_NO_MEMORY, "tcp-no-memory")
 
 enum synack_drop_reason {
 #define SYNACK_DROP_ENUM(name, text) SYNACK_DROP_##name,

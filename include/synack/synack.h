@@ -328,7 +328,7 @@ struct synack_sockinfo {
     uint32_t lost;              /* not tracked yet: 0 */
     uint32_t retrans;           /* not tracked yet (segments retransmitted and unacked): 0 */
     uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
-    uint32_t rcv_space;         /* the receive buffer (SYNACK_OPT_RCVBUF) */
+    uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;            /* the MSS we advertised */
     uint64_t min_rtt_us;        /* the smallest RTT sample; 0 before the first */
     uint64_t bytes_retrans;     /* bytes of data sent again */

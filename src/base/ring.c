@@ -1,5 +1,6 @@
 /*
- * base/ring.c - the fixed-size byte ring behind every send and receive buffer.
+ * base/ring.c - the byte ring behind every send and receive buffer: its memory is taken
+ * as bytes are stored (doubling up to what the ring may hold) and given back when idle.
  */
 #include "base/ring.h"
 
@@ -10,8 +11,8 @@
 
 int ring_init(struct ring *r, uint32_t cap)
 {
-    r->buf = malloc(cap ? cap : 1);
-    if (!r->buf) return SYNACK_ENOMEM;
+    r->buf = NULL;
+    r->size = 0;
     r->cap = cap;
     r->head = 0;
     r->len = 0;
@@ -22,36 +23,77 @@ void ring_free(struct ring *r)
 {
     free(r->buf);
     r->buf = NULL;
-    r->cap = r->head = r->len = 0;
+    r->size = r->cap = r->head = r->len = 0;
+}
+
+void ring_release(struct ring *r)
+{
+    if (r->len) return;
+    free(r->buf);
+    r->buf = NULL;
+    r->size = r->head = 0;
+}
+
+/* Moves what is stored to a buffer of size bytes, from its index 0: the first min(old
+ * size, size) bytes from head. */
+static int move_to(struct ring *r, uint32_t size)
+{
+    uint8_t *nb = malloc(size);
+    if (!nb) return SYNACK_ENOMEM;
+    if (r->buf) ring_peek(r, 0, nb, r->size < size ? r->size : size);
+    free(r->buf);
+    r->buf = nb;
+    r->size = size;
+    r->head = 0;
+    return 0;
+}
+
+int ring_reserve(struct ring *r, uint32_t n)
+{
+    if (n <= r->size) return 0;
+    if (n > r->cap) return SYNACK_EINVAL;
+    /* Doubling: a ring that grows to S bytes has copied fewer than S bytes on the way. */
+    uint64_t want = r->size ? 2ull * r->size : RING_MIN_SIZE;
+    if (want < n) want = n;
+    if (want > r->cap) want = r->cap;
+    return move_to(r, (uint32_t)want);
 }
 
 int ring_resize(struct ring *r, uint32_t cap)
 {
     if (cap < r->len) return SYNACK_EINVAL;
-    if (cap == r->cap) return 0;
-    uint8_t *nb = malloc(cap ? cap : 1);
-    if (!nb) return SYNACK_ENOMEM;
-    if (r->buf) ring_peek(r, 0, nb, r->cap < cap ? r->cap : cap);
-    free(r->buf);
-    r->buf = nb;
+    if (cap == 0) {
+        ring_free(r);
+        return 0;
+    }
+    if (r->size > cap) {
+        int e = move_to(r, cap);
+        if (e < 0) return e;
+    }
     r->cap = cap;
-    r->head = 0;
     return 0;
 }
 
-void ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
+int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
 {
-    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
-    uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+    if (n == 0) return 0;
+    int e = ring_reserve(r, off + n);
+    if (e < 0) return e;
+    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t first = r->size - pos < n ? r->size - pos : n;
     memcpy(r->buf + pos, data, first);
     memcpy(r->buf, (const uint8_t *)data + first, n - first);
+    return 0;
 }
 
 uint32_t ring_write(struct ring *r, const void *data, uint32_t n)
 {
     if (n > ring_free_space(r)) n = ring_free_space(r);
     if (n == 0) return 0;
-    ring_write_at(r, r->len, data, n);
+    /* Short of memory for all of it: what fits in the memory there is. */
+    if (ring_reserve(r, r->len + n) < 0) n = r->size - r->len;
+    if (n == 0) return 0;
+    (void)ring_write_at(r, r->len, data, n);
     r->len += n;
     return n;
 }
@@ -59,8 +101,8 @@ uint32_t ring_write(struct ring *r, const void *data, uint32_t n)
 void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n)
 {
     if (n == 0) return;
-    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
-    uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t first = r->size - pos < n ? r->size - pos : n;
     memcpy(out, r->buf + pos, first);
     memcpy((uint8_t *)out + first, r->buf, n - first);
 }
@@ -68,7 +110,7 @@ void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n)
 void ring_consume(struct ring *r, uint32_t n)
 {
     if (n > r->len) n = r->len;
-    r->head = (uint32_t)(((uint64_t)r->head + n) % (r->cap ? r->cap : 1));
+    r->head = (uint32_t)(((uint64_t)r->head + n) % (r->size ? r->size : 1));
     r->len -= n;
 }
 

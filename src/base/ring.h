@@ -1,37 +1,63 @@
 /*
- * base/ring.h - a fixed-size byte ring: the send buffer (unacknowledged + unsent data) and
- * the receive buffer (in-order data not yet read, with out-of-order data parked beyond it
- * at its offset, see reass.h). Sized when the connection is set up; SO_SNDBUF/SO_RCVBUF on a
- * live connection resize it (ring_resize), never below what it holds.
+ * base/ring.h - a byte ring that takes memory as it is used: the send buffer
+ * (unacknowledged + unsent data) and the receive buffer (in-order data not yet read, with
+ * out-of-order data parked beyond it at its offset, see reass.h).
+ *
+ * A ring has two sizes. cap is what it may hold: the send buffer's limit, or the receive
+ * buffer a window was computed from; 0 means there is no ring. size is the memory it has
+ * now: none until bytes are stored, then doubling (from RING_MIN_SIZE) up to cap as bytes
+ * are stored further out, and none again after ring_release. So an idle connection holds
+ * no buffer memory, a busy one holds what its traffic needs, and once a ring has reached
+ * the size its traffic needs, storing and consuming bytes allocates nothing.
  */
 #ifndef SYNACK_BASE_RING_H
 #define SYNACK_BASE_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* The first allocation of a ring (or all of it, when cap is smaller): a full-sized segment
+ * at MTU 1500 fits. */
+#define RING_MIN_SIZE 2048u
+
 struct ring {
-    uint8_t *buf;
-    uint32_t cap;
-    uint32_t head; /* index of the first byte */
+    uint8_t *buf;  /* size bytes, or NULL when size is 0 */
+    uint32_t size; /* bytes allocated: 0 <= size <= cap, and len <= size */
+    uint32_t cap;  /* bytes the ring may hold; 0: no ring */
+    uint32_t head; /* index in buf of the first byte */
     uint32_t len;  /* bytes held from head */
 };
 
-int ring_init(struct ring *r, uint32_t cap); /* 0 or SYNACK_ENOMEM */
+/* A ring that may hold cap bytes; it takes no memory until bytes are stored. Returns 0. */
+int ring_init(struct ring *r, uint32_t cap);
+/* Frees the memory; the ring is gone (cap 0). */
 void ring_free(struct ring *r);
-/* Moves the ring to a buffer of cap bytes, keeping its first min(old cap, cap) bytes from
- * head (the bytes held and, for a receive ring, data parked beyond them): the caller
- * makes sure nothing it needs lies past the new end. 0, or SYNACK_ENOMEM (unchanged). */
+static inline bool ring_live(const struct ring *r)
+{
+    return r->cap != 0;
+}
+/* Gives the memory back while the ring stays (cap kept): only when it holds nothing, and
+ * the caller knows that nothing is parked beyond len either. */
+void ring_release(struct ring *r);
+/* Makes at least n bytes from head storable (n <= cap), keeping every byte stored so far.
+ * 0, or SYNACK_ENOMEM (unchanged). */
+int ring_reserve(struct ring *r, uint32_t n);
+/* Sets what the ring may hold to cap (never below len), keeping its first min(size, cap)
+ * bytes from head (the bytes held and, for a receive ring, data parked beyond them): the
+ * caller makes sure nothing it needs lies past the new end. Growing takes no memory.
+ * 0, SYNACK_EINVAL (cap < len) or SYNACK_ENOMEM (unchanged). */
 int ring_resize(struct ring *r, uint32_t cap);
 static inline uint32_t ring_free_space(const struct ring *r)
 {
     return r->cap - r->len;
 }
-/* Appends up to n bytes; returns how many fit. */
+/* Appends up to n bytes; returns how many fit (fewer when memory runs out). */
 uint32_t ring_write(struct ring *r, const void *data, uint32_t n);
-/* Writes n bytes at offset off from head without changing len (off + n <= cap). */
-void ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n);
-/* Copies n bytes starting at offset off from head (off + n <= cap). */
+/* Writes n bytes at offset off from head without changing len (off + n <= cap).
+ * 0, or SYNACK_ENOMEM (nothing written). */
+int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n);
+/* Copies n bytes starting at offset off from head (bytes stored: off + n <= size). */
 void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n);
 /* Drops n bytes from the head (n <= len). */
 void ring_consume(struct ring *r, uint32_t n);

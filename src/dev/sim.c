@@ -147,7 +147,10 @@ synack_sim_link *synack_sim_link_new(const struct synack_sim_config *cfg)
     size_t cap = (size_t)l->cfg.queue_limit * entry_size(l->cfg.mtu) + bdp + (8u << 20);
     if (cap > (1u << 31)) cap = 1u << 31; /* a ring is at most 2 GiB */
     for (int i = 0; i < 2; i++) {
+        /* The queue takes all its memory now: a datagram is written in two parts that
+         * must not be split by a failed allocation. */
         int r = ring_init(&l->dir[i].q, (uint32_t)cap);
+        if (r == 0) r = ring_reserve(&l->dir[i].q, (uint32_t)cap);
         l->end[i].dev.ops = &sim_ops;
         l->end[i].dev.mtu = l->cfg.mtu;
         l->end[i].dev.name = l->cfg.name[i];

@@ -20,7 +20,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
     if (sk->error) ev |= SYNACK_EV_ERROR | SYNACK_EV_CLOSED | SYNACK_EV_READABLE;
     bool synced = t->state >= SYNACK_ESTABLISHED && t->state != SYNACK_TIME_WAIT;
     if (sk->connected_reported || synced) ev |= SYNACK_EV_CONNECTED;
-    if (t->rcv.buf && t->rcv.len > 0) ev |= SYNACK_EV_READABLE;
+    if (t->rcv.len > 0) ev |= SYNACK_EV_READABLE;
     if (t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
     bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
                     !t->fin_queued && !sk->shut_wr;

@@ -230,7 +230,7 @@ int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
     if (s == SYNACK_CLOSED || s == SYNACK_LISTEN) return SYNACK_ENOTCONN;
     if (how & SYNACK_SHUT_RD) {
         sk->shut_rd = true;
-        if (sk->tcb.rcv.buf) ring_consume(&sk->tcb.rcv, sk->tcb.rcv.len);
+        ring_consume(&sk->tcb.rcv, sk->tcb.rcv.len);
     }
     int r = 0;
     if (how & SYNACK_SHUT_WR) {
@@ -416,7 +416,7 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     }
     case SYNACK_OPT_INQ:
-        *v = t->rcv.buf && !sk->shut_rd ? t->rcv.len : 0;
+        *v = !sk->shut_rd ? t->rcv.len : 0;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;
@@ -431,7 +431,7 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         *v = sk->linger;
         return 0;
     case SYNACK_OPT_MAXSEG:
-        *v = t->snd.buf ? t->snd_mss : (t->user_mss ? t->user_mss : st->cfg.mtu - 40);
+        *v = ring_live(&t->snd) ? t->snd_mss : (t->user_mss ? t->user_mss : st->cfg.mtu - 40);
         return 0;
     case SYNACK_OPT_KEEPALIVE:
         *v = t->keepalive;
@@ -514,7 +514,8 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->unacked = (tcp_flight(t) + mss - 1) / mss;
     info->sacked = (reass_bytes(&t->sacked) + mss - 1) / mss;
     info->reordering = 3;
-    info->rcv_space = sk->rcvbuf;
+    /* The receive buffer in use: auto-tuned up to SYNACK_OPT_RCVBUF (tcp_rcv_autotune). */
+    info->rcv_space = ring_live(&t->rcv) ? t->rcv_tuned : sk->rcvbuf;
     info->advmss = t->rcv_mss;
     info->min_rtt_us = t->min_rtt;
     info->bytes_retrans = t->bytes_retrans;

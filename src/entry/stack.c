@@ -269,8 +269,7 @@ void synack_get_stats(const synack_stack *st, struct synack_stats *out)
         const struct sock *sk = &st->socks[i];
         if (sk->in_use && sk->tcb.state >= 0 && sk->tcb.state <= SYNACK_TIME_WAIT)
             out->sockets_by_state[sk->tcb.state]++;
-        out->ring_bytes += (uint64_t)(sk->tcb.snd.buf ? sk->tcb.snd.cap : 0) +
-                           (sk->tcb.rcv.buf ? sk->tcb.rcv.cap : 0);
+        out->ring_bytes += (uint64_t)sk->tcb.snd.size + sk->tcb.rcv.size;
     }
     /* Half-open connections are SYN-RECEIVED, though no socket holds them. */
     out->half_open = st->nreqs - st->free_reqs.n;

@@ -85,10 +85,22 @@ struct tcb {
     uint32_t ooo_fin_seq;
     struct reass reass;
 
+    /* The rings (tcp_conn.c) take memory as they are used and give it back after
+     * TCP_RING_IDLE_US with nothing in them (t_idle). The send ring may hold sndbuf bytes;
+     * the receive ring rcv_tuned bytes plus the window scale's slack, rcv_tuned growing by
+     * receive-buffer auto-tuning (Linux's dynamic right-sizing, tcp_rcv_autotune) from
+     * TCP_RCV_INITIAL up to rcvbuf, or rcvbuf from the start when SO_RCVBUF was set. Each
+     * measurement lasts a round trip from rcvq_time: rcvq_seq is where the application's
+     * reading stood then, rcvq_space the most it has read in one round trip. */
     struct ring snd, rcv;
+    uint32_t rcv_tuned;
+    uint32_t rcvq_space, rcvq_seq;
+    uint64_t rcvq_time;
+    bool rcvq_on;
 
     /* Timers: absolute deadlines in microseconds, 0 when off (one enum, one place). */
     uint64_t t_rtx, t_persist, t_delack, t_tw, t_keep;
+    uint64_t t_idle;    /* the rings' memory goes back if nothing has happened since */
     uint64_t t_tlp;     /* the tail loss probe's timeout, PTO (RFC 8985 §7.2) */
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
@@ -409,10 +421,25 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
  * timestamp offset; tcb_defaults leaves the offset to the caller. */
 int tcb_setup(struct synack_stack *st, struct sock *sk);
 void tcb_defaults(struct synack_stack *st, struct sock *sk);
-/* Allocate its send and receive rings (once): at connect(), and for a passive connection
+/* Sets up its send and receive rings (once): at connect(), and for a passive connection
  * only when it is established, so that a half-open one costs its slot and nothing more.
- * 0 or SYNACK_ENOMEM. */
+ * No memory is taken until bytes are stored (base/ring.h). 0. */
 int tcb_rings(struct synack_stack *st, struct sock *sk);
+/* The receive buffer a connection starts with when SO_RCVBUF was not set (Linux starts
+ * near 64 KiB too, tcp_rmem[1] halved), and how long a ring must hold nothing, with no
+ * segment in or out, before its memory goes back. */
+#define TCP_RCV_INITIAL  65536u
+#define TCP_RING_IDLE_US 1000000ull
+/* The receive ring's slack beyond the buffer: one unit of the window scale (see tcb_rings). */
+uint32_t tcp_rcv_slack(const struct sock *sk);
+/* What the receive ring must be able to hold: the buffer in use plus the slack, and never
+ * less than what it holds and was promised (RFC 9293 §3.8.6). */
+uint32_t tcp_rcv_ring_need(const struct sock *sk);
+/* Receive-buffer auto-tuning, after the application read up to copied_seq: see tcp_conn.c. */
+void tcp_rcv_autotune(struct sock *sk, uint64_t now);
+/* Arms t_idle when a ring holds memory and nothing else; and its expiry. */
+void tcp_rings_idle_arm(struct tcb *t, uint64_t now);
+void tcp_rings_idle(struct sock *sk, uint64_t now);
 /* A passive child is established: it joins its listener's accept queue. */
 void accept_queue_push(struct synack_stack *st, struct sock *child);
 /* The oldest established child (now the application's), or NULL. */

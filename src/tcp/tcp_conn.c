@@ -33,24 +33,117 @@ uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf)
     return ws;
 }
 
+uint32_t tcp_rcv_slack(const struct sock *sk)
+{
+    /* The scale tcb_setup chose from the buffer's maximum, whether or not the peer agreed
+     * to scaling (or the one a listener's SYN-ACK offered, if its buffer has shrunk since),
+     * and never less than the buffer's maximum needs now. */
+    uint8_t ws = tcp_rcv_wscale_for(sk->rcvbuf);
+    return 1u << (sk->tcb.rcv_wscale > ws ? sk->tcb.rcv_wscale : ws);
+}
+
+uint32_t tcp_rcv_ring_need(const struct sock *sk)
+{
+    const struct tcb *t = &sk->tcb;
+    uint32_t want = t->rcv_tuned + tcp_rcv_slack(sk);
+    uint32_t held = t->rcv.len + tcp_rcv_wnd_offered(t);
+    return want > held ? want : held;
+}
+
 int tcb_rings(struct synack_stack *st, struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
     (void)st;
-    if (!t->snd.buf && ring_init(&t->snd, sk->sndbuf) < 0) return SYNACK_ENOMEM;
+    /* The send ring may hold sndbuf bytes and takes memory as the application queues them
+     * (base/ring.h): a connection is charged for what it sends, not for what it may. */
+    if (!ring_live(&t->snd)) (void)ring_init(&t->snd, sk->sndbuf);
+    if (ring_live(&t->rcv)) return 0;
+    /* The receive buffer starts at TCP_RCV_INITIAL and grows with what the application
+     * reads (tcp_rcv_autotune); SO_RCVBUF set by the user fixes it, as on Linux. The
+     * window scale was chosen from the maximum (tcb_defaults), so the buffer can grow into
+     * it without the scale changing (RFC 7323 §2.2: the scale is fixed at the SYN). */
+    t->rcv_tuned = sk->rcvbuf_set || sk->rcvbuf < TCP_RCV_INITIAL ? sk->rcvbuf : TCP_RCV_INITIAL;
+    uint32_t init_space = 10u * t->rcv_mss; /* an initial window's worth (RFC 6928) */
+    t->rcvq_space = init_space < t->rcv_tuned ? init_space : t->rcv_tuned;
+    t->rcvq_on = false;
     /* The ring has 2^scale bytes more than the window it offers: when rounding the
      * scaled window field down would move the right edge left, tcp_out.c rounds it up,
      * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never
-     * passes the ring's end. The scale is the one tcb_setup chose from the buffer size,
-     * whether or not the peer agreed to scaling (or the one a listener's SYN-ACK offered,
-     * if its buffer has shrunk since). */
-    uint8_t ws = tcp_rcv_wscale_for(sk->rcvbuf);
-    uint32_t slack = 1u << (t->rcv_wscale > ws ? t->rcv_wscale : ws);
-    if (!t->rcv.buf && ring_init(&t->rcv, sk->rcvbuf + slack) < 0) {
-        ring_free(&t->snd);
-        return SYNACK_ENOMEM;
-    }
+     * passes the ring's end. */
+    (void)ring_init(&t->rcv, t->rcv_tuned + tcp_rcv_slack(sk));
     return 0;
+}
+
+/* Receive-buffer auto-tuning (dynamic right-sizing, as Linux's tcp_rcv_space_adjust):
+ * once a round trip, what the application read in it is compared with the most it read in
+ * any; when it is more, the buffer becomes twice that plus sixteen segments (the sender's
+ * window keeps growing while the measurement lags a round trip behind it), up to rcvbuf.
+ * A receiver that reads what arrives thus offers a window of about two round trips of its
+ * reading rate, and one that does not read never grows. The buffer only grows: a window
+ * once offered is never taken back (RFC 9293 §3.8.6), and memory follows use anyway, since
+ * the ring takes memory as data arrives and gives it back when idle. Called after each
+ * read by the application. */
+void tcp_rcv_autotune(struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t copied_seq = t->rcv_nxt - t->rcv.len; /* the next byte the application reads */
+    if (!t->rcvq_on) {
+        t->rcvq_on = true;
+        t->rcvq_seq = copied_seq;
+        t->rcvq_time = now;
+        return;
+    }
+    /* The round trip is SRTT. Without a sample (the handshake's was lost to Karn's rule,
+     * and a receiver that sends nothing gets no other) the RTO stands in: a longer
+     * measurement, so a larger buffer, still within rcvbuf. */
+    if (now - t->rcvq_time < (t->rtt_valid ? t->srtt : t->rto)) return;
+    uint32_t copied = copied_seq - t->rcvq_seq;
+    if (copied > t->rcvq_space) {
+        t->rcvq_space = copied;
+        uint64_t want = 2ull * copied + 16ull * t->rcv_mss;
+        if (want > sk->rcvbuf) want = sk->rcvbuf;
+        if (!sk->rcvbuf_set && want > t->rcv_tuned) {
+            t->rcv_tuned = (uint32_t)want;
+            /* Growing what the ring may hold takes no memory, so it cannot fail. */
+            (void)ring_resize(&t->rcv, tcp_rcv_ring_need(sk));
+        }
+    }
+    t->rcvq_seq = copied_seq;
+    t->rcvq_time = now;
+}
+
+/* A ring whose memory may go back: it has some and holds nothing (for the receive ring,
+ * nothing parked beyond the in-order bytes either). */
+static bool snd_releasable(const struct tcb *t)
+{
+    return t->snd.buf && t->snd.len == 0;
+}
+static bool rcv_releasable(const struct tcb *t)
+{
+    return t->rcv.buf && t->rcv.len == 0 && t->reass.n == 0;
+}
+
+void tcp_rings_idle_arm(struct tcb *t, uint64_t now)
+{
+    if (!t->t_idle && (snd_releasable(t) || rcv_releasable(t))) t->t_idle = now + TCP_RING_IDLE_US;
+}
+
+/* The idle timer: when no segment came in or went out for TCP_RING_IDLE_US, an empty ring
+ * gives its memory back; it takes it again, from RING_MIN_SIZE, when next used. So 100,000
+ * quiet connections cost their sockets and nothing more, while a busy one keeps the memory
+ * it uses and allocates nothing per segment. The timer is lazy, like a keepalive: activity
+ * does not touch it, it looks at the last activity when it fires. */
+void tcp_rings_idle(struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_idle = 0;
+    uint64_t last = t->last_rcv_time > t->lsndtime ? t->last_rcv_time : t->lsndtime;
+    if (last + TCP_RING_IDLE_US > now) {
+        tcp_rings_idle_arm(t, last);
+        return;
+    }
+    if (snd_releasable(t)) ring_release(&t->snd);
+    if (rcv_releasable(t)) ring_release(&t->rcv);
 }
 
 int tcb_setup(struct synack_stack *st, struct sock *sk)
@@ -139,6 +232,10 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->t_rtx = t->t_persist = t->t_keep = t->t_tlp = 0;
     t->t_tw = now + 2 * st->cfg.msl_us;
     ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
+    /* Nothing more can arrive to be read: an empty receive ring's memory goes now, and a
+     * TIME-WAIT entry costs its socket alone. */
+    if (rcv_releasable(t)) ring_release(&t->rcv);
+    if (!t->rcv.buf) t->t_idle = 0;
     /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
      * tcp_max_tw_buckets is reached. It ends through the one door, so that it leaves the
      * demux too and cannot answer its 4-tuple as a CLOSED entry. */
@@ -165,7 +262,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
 {
     struct tcb *t = &sk->tcb;
     if (error) sk->error = error;
-    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = t->t_tlp = 0;
+    t->t_rtx = t->t_persist = t->t_delack = t->t_tw = t->t_keep = t->t_tlp = t->t_idle = 0;
     tcp_set_state(st, sk, now, SYNACK_CLOSED);
     sock_unhash(st, sk);
     fifo_unlink(&st->tw, &sk->tw);

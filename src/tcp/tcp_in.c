@@ -45,6 +45,7 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
     /* The one exit. A connection that ended has been unhooked by tcp_done(). */
     if (v == TCP_GONE || !sk->in_use || t->state == SYNACK_CLOSED) return;
     if (v == TCP_GO || v == TCP_REPLY) tcp_output(st, sk, now);
+    tcp_rings_idle_arm(t, now); /* an ACK may have emptied the send ring */
     timer_update(st, sk);
     sock_notify(st, sk);
 }

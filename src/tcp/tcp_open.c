@@ -99,6 +99,7 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->parent = lsk->idx;
     c->sndbuf = lsk->sndbuf;
     c->rcvbuf = lsk->rcvbuf;
+    c->rcvbuf_set = lsk->rcvbuf_set;
     c->linger = lsk->linger;
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;

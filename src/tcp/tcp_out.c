@@ -47,7 +47,7 @@ static uint32_t u32min(uint32_t a, uint32_t b)
  * reader stopped the window thus reaches exactly zero when the peer fills it. */
 static uint32_t rcv_window_shifted(const struct tcb *t, unsigned shift)
 {
-    if (!t->rcv.buf) return 0;
+    if (!ring_live(&t->rcv)) return 0;
     uint32_t unit = 1u << shift;
     uint32_t slack = 1u << t->rcv_wscale;
     uint32_t free = t->rcv.cap - t->rcv.len;
@@ -89,7 +89,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         /* RFC 7323 §2.2: the window in a SYN is never scaled. */
         /* A passive connection has no rings before it is established (tcb_rings): its
          * SYN-ACK offers the buffer it will get. */
-        h.window = (uint16_t)u32min(t->rcv.buf ? rcv_window_shifted(t, 0) : sk->rcvbuf, 65535);
+        h.window =
+            (uint16_t)u32min(ring_live(&t->rcv) ? rcv_window_shifted(t, 0) : sk->rcvbuf, 65535);
         h.opts.has_mss = true;
         h.opts.mss = t->rcv_mss;
         bool active = t->state == SYNACK_SYN_SENT;

@@ -46,8 +46,13 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         return;
     }
     if (n > space - off) n = space - off; /* never beyond the ring, whatever was advertised */
+    /* The ring takes its memory as data arrives (base/ring.h). Without it the segment is
+     * dropped, as if lost, and the peer sends it again. */
+    if (ring_write_at(&t->rcv, t->rcv.len + off, data, n) < 0) {
+        tcp_drop(st, sk, now, SYNACK_DROP_TCP_NO_MEMORY, seg);
+        return;
+    }
     if (off == 0) {
-        ring_write_at(&t->rcv, t->rcv.len, data, n);
         bool had_holes = t->reass.n > 0;
         uint32_t nxt = reass_advance(&t->reass, t->rcv_nxt + n);
         t->rcv.len += nxt - t->rcv_nxt;
@@ -70,11 +75,9 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
                 break;
             }
         }
-        if (reass_add(&t->reass, seq, seq + n) < 0) {
+        /* Written already; without a range to remember it by, it is as if not. */
+        if (reass_add(&t->reass, seq, seq + n) < 0)
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_REASS_FULL, seg);
-        } else {
-            ring_write_at(&t->rcv, t->rcv.len + off, data, n);
-        }
         /* An out-of-order segment draws an immediate duplicate ACK (RFC 5681 §4.2). */
         t->ack_now = true;
     }

@@ -8,7 +8,8 @@
 uint64_t tcb_next_deadline(const struct tcb *t)
 {
     uint64_t d = 0;
-    const uint64_t ts[] = {t->t_rtx, t->t_persist, t->t_delack, t->t_tw, t->t_keep, t->t_tlp};
+    const uint64_t ts[] = {t->t_rtx,  t->t_persist, t->t_delack, t->t_tw,
+                           t->t_keep, t->t_tlp,     t->t_idle};
     for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++)
         if (ts[i] && (d == 0 || ts[i] < d)) d = ts[i];
     return d;
@@ -291,4 +292,6 @@ void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now)
         trace_timer(st, sk, now, SYNACK_TIMER_KEEPALIVE);
         keepalive_timeout(st, sk, now);
     }
+    /* Idle rings give their memory back (tcp_conn.c); no segment, so not traced. */
+    if (t->t_idle && t->t_idle <= now && sk->in_use) tcp_rings_idle(sk, now);
 }

@@ -32,54 +32,53 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     return SYNACK_EINPROGRESS;
 }
 
-/* The receive ring a connection needs: its buffer plus the slack of its window scale, and
- * never less than what it holds and was promised (the bytes unread and the window last
- * advertised, RFC 9293 §3.8.6: a window is not taken back). */
-static uint32_t rcv_ring_need(const struct sock *sk)
-{
-    const struct tcb *t = &sk->tcb;
-    uint8_t ws = tcp_rcv_wscale_for(sk->rcvbuf);
-    uint32_t slack = 1u << (t->rcv_wscale > ws ? t->rcv_wscale : ws);
-    uint32_t want = sk->rcvbuf + slack;
-    uint32_t held = t->rcv.len + tcp_rcv_wnd_offered(t);
-    return want > held ? want : held;
-}
-
 /* A ring bigger than its buffer asks for (SO_SNDBUF/SO_RCVBUF lowered on a live
- * connection, and more was held then) shrinks once what it holds allows. */
+ * connection, and more was held then) shrinks once what it holds allows. The receive
+ * ring needs its buffer plus the slack of its window scale, and never less than what it
+ * holds and was promised (tcp_rcv_ring_need: RFC 9293 §3.8.6, a window is not taken
+ * back). */
 static void rings_settle(struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
-    if (t->snd.buf && t->snd.cap > sk->sndbuf && t->snd.len <= sk->sndbuf)
+    if (ring_live(&t->snd) && t->snd.cap > sk->sndbuf && t->snd.len <= sk->sndbuf)
         (void)ring_resize(&t->snd, sk->sndbuf); /* no memory: stays as it was */
-    if (t->rcv.buf && t->rcv.cap > rcv_ring_need(sk)) (void)ring_resize(&t->rcv, rcv_ring_need(sk));
+    if (ring_live(&t->rcv) && t->rcv.cap > tcp_rcv_ring_need(sk))
+        (void)ring_resize(&t->rcv, tcp_rcv_ring_need(sk));
 }
 
 int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes)
 {
     struct tcb *t = &sk->tcb;
-    uint32_t old = snd ? sk->sndbuf : sk->rcvbuf;
-    if (snd)
+    uint32_t old = snd ? sk->sndbuf : t->rcv_tuned;
+    bool old_set = sk->rcvbuf_set;
+    uint32_t old_rcvbuf = sk->rcvbuf;
+    if (snd) {
         sk->sndbuf = bytes;
-    else
+    } else {
+        /* The user's size is the size: no auto-tuning from now on (as Linux does). */
         sk->rcvbuf = bytes;
+        sk->rcvbuf_set = true;
+    }
     /* Before the rings exist (a fresh socket, a listener, whose children inherit the size)
      * the size is all there is; the window scale a SYN offers is chosen from it. */
     struct ring *r = snd ? &t->snd : &t->rcv;
-    if (!r->buf) return 0;
+    if (!ring_live(r)) return 0;
+    if (!snd) t->rcv_tuned = bytes;
     /* A live connection: grow now (what is queued stays), shrink down to what is held;
      * the rest of a shrink waits for the ring to drain (rings_settle). The window scale
      * stays the one the SYN carried (RFC 7323 §2.2): a receive buffer beyond its reach is
-     * advertised as 65535 << scale at most (tcp_out.c). */
-    uint32_t cap = snd ? (bytes > t->snd.len ? bytes : t->snd.len) : rcv_ring_need(sk);
-    if (cap > r->cap || cap < r->cap) {
-        if (ring_resize(r, cap) < 0) {
-            if (snd)
-                sk->sndbuf = old;
-            else
-                sk->rcvbuf = old;
-            return SYNACK_ENOMEM;
+     * advertised as 65535 << scale at most (tcp_out.c). Growing takes no memory: the
+     * ring takes it as bytes are stored (base/ring.h). */
+    uint32_t cap = snd ? (bytes > t->snd.len ? bytes : t->snd.len) : tcp_rcv_ring_need(sk);
+    if (cap != r->cap && ring_resize(r, cap) < 0) {
+        if (snd) {
+            sk->sndbuf = old;
+        } else {
+            t->rcv_tuned = old;
+            sk->rcvbuf = old_rcvbuf;
+            sk->rcvbuf_set = old_set;
         }
+        return SYNACK_ENOMEM;
     }
     /* More room may make the socket writable, or open the window: a later ACK says so. */
     sock_notify(st, sk);
@@ -90,13 +89,13 @@ int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_
 uint32_t tcp_notsent(const struct tcb *t)
 {
     uint32_t end = tcp_data_end(t);
-    return t->snd.buf && seq_gt(end, t->snd_max) ? end - t->snd_max : 0;
+    return ring_live(&t->snd) && seq_gt(end, t->snd_max) ? end - t->snd_max : 0;
 }
 
 uint32_t tcp_snd_room(const struct sock *sk)
 {
     const struct tcb *t = &sk->tcb;
-    if (!t->snd.buf) return 0;
+    if (!ring_live(&t->snd)) return 0;
     if (t->notsent_lowat && tcp_notsent(t) >= t->notsent_lowat) return 0;
     uint32_t lim = sk->sndbuf < t->snd.cap ? sk->sndbuf : t->snd.cap;
     return lim > t->snd.len ? lim - t->snd.len : 0;
@@ -168,19 +167,25 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
 long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len)
 {
     struct tcb *t = &sk->tcb;
-    if (t->rcv.buf && t->rcv.len > 0) {
+    if (t->rcv.len > 0) {
         uint32_t adv = tcp_rcv_wnd_offered(t);
         uint32_t n = ring_read(&t->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
         rings_settle(sk);
+        tcp_rcv_autotune(sk, now);
+        if (!t->t_idle) {
+            tcp_rings_idle_arm(t, now);
+            if (t->t_idle) timer_update(st, sk);
+        }
         /* Window update (RFC 9293 §3.8.6.2.2 with §3.8.6.3): when the window the peer was
-         * last told has run low (under two segments, or an eighth of the ring) and reading
-         * opens it by at least min(half the ring, two segments), say so at once rather than
-         * wait for the peer's probe. Otherwise the next ACK carries the news. */
+         * last told has run low (under two segments, or an eighth of the largest buffer the
+         * connection may have, so that a buffer still growing by auto-tuning counts as low)
+         * and reading opens it by at least min(half the ring, two segments), say so at once
+         * rather than wait for the peer's probe. Otherwise the next ACK carries the news. */
         uint32_t after = tcp_rcv_window(t);
         uint32_t step = t->rcv.cap / 2 < 2u * t->rcv_mss ? t->rcv.cap / 2 : 2u * t->rcv_mss;
         bool synced = t->state == SYNACK_ESTABLISHED || t->state == SYNACK_FIN_WAIT_1 ||
                       t->state == SYNACK_FIN_WAIT_2;
-        bool low = adv < 2u * t->rcv_mss || adv < t->rcv.cap / 8;
+        bool low = adv < 2u * t->rcv_mss || adv < sk->rcvbuf / 8;
         if (synced && !t->fin_rcvd && low && after > adv && after - adv >= step) {
             t->ack_now = true;
             sock_want_output(st, sk);
@@ -264,7 +269,7 @@ int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
     /* Closing with unread data loses it: tell the peer with a reset (RFC 2525 §2.17,
      * as Linux does), and an SO_LINGER of 0 asks for exactly that. */
-    if ((t->rcv.buf && t->rcv.len > 0 && t->state != SYNACK_TIME_WAIT) || sk->linger == 0)
+    if ((t->rcv.len > 0 && t->state != SYNACK_TIME_WAIT) || sk->linger == 0)
         tcp_user_abort(st, sk, now);
     else if (t->state != SYNACK_CLOSED)
         r = tcp_user_shutdown_wr(st, sk, now);

@@ -31,6 +31,7 @@ struct longhaul {
     bool ok;              /* every byte right and all of them there */
     uint64_t mismatch_at; /* the first wrong byte's offset, when !ok */
     uint64_t start_us, done_us;
+    int rcv_sd; /* B's connection, still open */
     /* the filter's state */
     bool seq_known;
     uint32_t isn; /* the stream's first data sequence number */
@@ -147,6 +148,7 @@ static inline void longhaul_run(struct simnet *n, struct longhaul *h, uint64_t l
         if (!simnet_step(n)) break;
     }
     h->done_us = n->now;
+    h->rcv_sd = ssd;
     h->ok = !bad && h->received == h->bytes;
 }
 

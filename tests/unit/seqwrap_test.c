@@ -32,6 +32,11 @@ TEST(long_transfer_over_4gib_every_loss_repaired_by_fast_retransmit)
     ASSERT_EQ(h.dropped, h.ndrops);
     ASSERT_EQ(s.fast_retransmits, (uint64_t)h.dropped);
     ASSERT_EQ(s.rto_timeouts, 0);
+    /* B's receive buffer was auto-tuned (from 64 KiB, up to its 4 MiB) on the way. */
+    struct synack_sockinfo b;
+    ASSERT_EQ(synack_getinfo(n.st[1], h.rcv_sd, &b), 0);
+    printf("     B's receive buffer: %u bytes\n", b.rcv_space);
+    ASSERT(b.rcv_space > 65536 && b.rcv_space <= 4u << 20);
     simnet_free(&n);
 }
 

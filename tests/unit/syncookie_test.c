@@ -364,7 +364,8 @@ TEST(full_socket_table_answers_a_syn_with_a_cookie)
 TEST(half_open_entries_hold_no_rings_and_expire_with_the_syn_ack_retries)
 {
     /* A flood of half-open connections costs their slots and nothing more: the rings are
-     * allocated when the connection is established; and a half-open entry goes when its
+     * set up when the connection is established, and take memory when used; and a
+     * half-open entry goes when its
      * SYN-ACK retransmissions run out (synack_retries, 5: about 63 s, as Linux). */
     synack_stack *st = cookie_stack(0);
     int l = listener(st, 64);
@@ -377,15 +378,20 @@ TEST(half_open_entries_hold_no_rings_and_expire_with_the_syn_ack_retries)
     synack_get_stats(st, &s);
     ASSERT_EQ(s.sockets_by_state[SYNACK_SYN_RECEIVED], 50);
     ASSERT_EQ(s.ring_bytes, 0);
-    /* One completes: its rings now exist. */
+    /* One completes: its rings now exist, and take memory once data is queued. */
     struct seg_out sa;
     send_tcp(st, now, 41010, SYNACK_TCP_SYN, 500, 0, NULL, 1460);
     ASSERT(recv_tcp(st, now, &sa));
     ASSERT(sa.s.tcp.window > 0);
     send_tcp(st, now, 41010, SYNACK_TCP_ACK, 501, sa.s.tcp.seq + 1, NULL, 0);
-    ASSERT(synack_accept(st, l, NULL) >= 0);
+    int c = synack_accept(st, l, NULL);
+    ASSERT(c >= 0);
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.ring_bytes, 0);
+    ASSERT_EQ(synack_send(st, c, now, "x", 1), 1);
     synack_get_stats(st, &s);
     ASSERT(s.ring_bytes > 0);
+    drain(st, now);
     /* The others: SYN-ACKs at +1, +3, +7, +15, +31 s, then gone at +63 s. */
     int synacks = 0;
     for (uint64_t t = now; t <= now + 62000000; t += 100000) {
