@@ -199,7 +199,7 @@ static bool many_init(struct many *m, uint32_t k)
     }
     for (int p = 0; p <= MANY_PORTS; p++) {
         int l = synack_socket(m->st[1]);
-        synack_bind(m->st[1], l, 0, (uint16_t)(p < MANY_PORTS ? 5001 + p : 80));
+        synack_bind(m->st[1], l, SYNACK_ADDR_ANY, (uint16_t)(p < MANY_PORTS ? 5001 + p : 80));
         synack_listen(m->st[1], l, 4096);
         if (p < MANY_PORTS)
             m->lsd[p] = l;

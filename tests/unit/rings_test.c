@@ -67,7 +67,7 @@ static void bulk_init(struct bulk *k, uint64_t seed, uint32_t rcvbuf, long so_rc
     simnet_init_with(&k->n, c, &lc, seed);
     k->lsd = synack_socket(k->n.st[1]);
     if (so_rcvbuf) ASSERT_EQ(synack_setopt(k->n.st[1], k->lsd, SYNACK_OPT_RCVBUF, so_rcvbuf), 0);
-    ASSERT_EQ(synack_bind(k->n.st[1], k->lsd, 0, 7), 0);
+    ASSERT_EQ(synack_bind(k->n.st[1], k->lsd, SYNACK_ADDR_ANY, 7), 0);
     ASSERT_EQ(synack_listen(k->n.st[1], k->lsd, 8), 0);
     k->a = synack_socket(k->n.st[0]);
     synack_connect(k->n.st[0], k->a, k->n.now, SIM_B_ADDR, 7);
