@@ -314,7 +314,7 @@ struct synack_sockinfo {
     uint64_t busy_time_us;      /* not tracked yet: 0 */
     uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
     uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
-    uint32_t dsack_dups;        /* not tracked yet: 0 (D-SACK blocks received) */
+    uint32_t dsack_dups;        /* D-SACK blocks received (RFC 2883) */
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
 };
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
@@ -362,6 +362,12 @@ struct synack_stats {
      * sockets_by_state[SYNACK_SYN_RECEIVED]) and the size of one record in bytes. */
     uint32_t half_open, half_open_record;
     uint64_t tlp_probes; /* tail loss probes sent (RFC 8985 §7) */
+    /* Loss detection (RFC 8985 RACK, RFC 2883 D-SACK, RFC 5682 F-RTO): times RACK's
+     * reordering timer found data lost; D-SACK blocks received; recoveries undone because
+     * D-SACKs reported every retransmission (RFC 3708); timeouts found spurious by F-RTO. */
+    uint64_t rack_reo_timeouts, dsacks_in, dsack_undos, spurious_rtos;
+    /* Slow starts ended by HyStart++ (RFC 9406) on a rise in the round-trip time. */
+    uint64_t hystart_exits;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

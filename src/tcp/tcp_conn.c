@@ -49,6 +49,12 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
         ring_free(&t->snd);
         return SYNACK_ENOMEM;
     }
+    /* RACK's transmission map (tcp_rack.c) lives and dies with the send ring. */
+    if (tcp_rack_alloc(t) < 0) {
+        ring_free(&t->snd);
+        ring_free(&t->rcv);
+        return SYNACK_ENOMEM;
+    }
     return 0;
 }
 
@@ -138,6 +144,7 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->t_rtx = t->t_persist = t->t_keep = t->t_tlp = 0;
     t->t_tw = now + 2 * st->cfg.msl_us;
     ring_free(&t->snd); /* nothing is sent from TIME-WAIT but ACKs */
+    tcp_rack_free(t);
     /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
      * tcp_max_tw_buckets is reached. It ends through the one door, so that it leaves the
      * demux too and cannot answer its 4-tuple as a CLOSED entry. */
@@ -171,6 +178,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
     fifo_unlink(&st->want_out, &sk->outw);
     if (sk->parent >= 0) accept_queue_unlink(st, sk);
     ring_free(&t->snd);
+    tcp_rack_free(t);
     /* Unread data stays readable after a clean close; after an error it is gone. */
     if (error || !sk->user_open) ring_free(&t->rcv);
     timer_update(st, sk);
