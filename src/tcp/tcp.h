@@ -59,7 +59,10 @@ struct tcp_xrec {
 #define TCP_XR_LOST     2u /* deemed lost (RACK, or a timeout) */
 #define TCP_XR_RXT      4u /* sent again, and that copy not deemed lost (in flight) */
 #define TCP_XR_EVER_RXT 8u /* sent more than once */
-#define TCP_XMAP_MAX    256
+/* The map's size: one record per KiB of send buffer (a record per segment in flight and
+ * more), within these bounds. */
+#define TCP_XMAP_MIN 64
+#define TCP_XMAP_MAX 8192
 
 /* RACK's state (RFC 8985 §6.1). */
 struct tcp_rack {
@@ -71,6 +74,7 @@ struct tcp_rack {
     bool has, has_fack, reord, dsack_round_on;
     uint8_t reo_mult, reo_persist; /* RACK.reo_wnd_mult, RACK.reo_wnd_persist */
     uint64_t sample;  /* the smallest RTT of data sent once that this ACK delivered; 0 none */
+    uint32_t sacked;  /* bytes of the map's SACKed records */
     uint64_t ord_now; /* the microsecond ord counts in */
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
@@ -152,7 +156,7 @@ struct tcb {
      * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
      * timer. */
     struct tcp_xrec *xr;
-    uint16_t xr_n;
+    uint16_t xr_n, xr_cap;
     struct tcp_rack rack;
     /* An RTO recovery runs from a timeout until SND.UNA reaches recover (RFC 5682 §2.1). */
     bool rto_recovery;
@@ -373,7 +377,7 @@ bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
 /* RACK (tcp_rack.c, RFC 8985 §6). The transmission map is allocated with the rings
  * (0 or SYNACK_ENOMEM) and freed with the send ring. */
-int tcp_rack_alloc(struct tcb *t);
+int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf);
 void tcp_rack_free(struct tcb *t);
 /* [seq, seq + len) (a FIN counting one) went out at now. */
 void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, bool retransmit);
@@ -396,6 +400,8 @@ void tcp_rack_unmark_lost(struct tcb *t);
 bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq);
 bool tcp_rack_any_lost(const struct tcb *t);
 uint32_t tcp_rack_pipe(const struct tcb *t);
+/* SACKed bytes as the map knows them (more ranges than the scoreboard keeps). */
+uint32_t tcp_rack_sacked_bytes(const struct tcb *t);
 bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);

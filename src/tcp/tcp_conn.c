@@ -50,7 +50,7 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
         return SYNACK_ENOMEM;
     }
     /* RACK's transmission map (tcp_rack.c) lives and dies with the send ring. */
-    if (tcp_rack_alloc(t) < 0) {
+    if (tcp_rack_alloc(t, sk->sndbuf) < 0) {
         ring_free(&t->snd);
         ring_free(&t->rcv);
         return SYNACK_ENOMEM;

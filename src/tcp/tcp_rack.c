@@ -6,9 +6,10 @@
  * was last sent: a sorted array of records, each a range of sequence space sent at one
  * instant (the segments one call of tcp_output sends at the same `now` share a record, as
  * Linux's timestamp covers a whole TSO burst), with flags: SACKed, deemed lost, retransmitted.
- * The array has a fixed size (TCP_XMAP_MAX), allocated with the rings: when it is full the two
- * neighbouring records sent closest together in time are merged and keep the later time,
- * which only makes RACK wait a little longer before it calls their bytes lost. Records are
+ * The array is allocated with the rings, one record per KiB of send buffer (at least
+ * TCP_XMAP_MIN, at most TCP_XMAP_MAX): when it is full two neighbours are merged, SACKed ones
+ * first (their times no longer matter), else those sent closest together in time, keeping
+ * the later time, which only makes RACK wait a little longer before it calls them lost. Records are
  * split at the edges of SACK blocks and of retransmissions, so that every record is entirely
  * SACKed or not.
  *
@@ -33,12 +34,16 @@
 
 #define DUP_THRESH 3 /* RFC 8985 §6.2 step 4, RFC 5681 §3.2 */
 
-int tcp_rack_alloc(struct tcb *t)
+int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 {
     if (t->xr) return 0;
-    t->xr = malloc(TCP_XMAP_MAX * sizeof *t->xr);
+    uint32_t cap = sndbuf / 1024;
+    if (cap < TCP_XMAP_MIN) cap = TCP_XMAP_MIN;
+    if (cap > TCP_XMAP_MAX) cap = TCP_XMAP_MAX;
+    t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
+    t->xr_cap = (uint16_t)cap;
     return 0;
 }
 
@@ -46,7 +51,8 @@ void tcp_rack_free(struct tcb *t)
 {
     free(t->xr);
     t->xr = NULL;
-    t->xr_n = 0;
+    t->xr_n = t->xr_cap = 0;
+    t->rack.sacked = 0;
     t->t_rack = 0;
 }
 
@@ -72,8 +78,10 @@ static uint32_t map_end(const struct tcb *t)
     return t->xr_n ? t->xr[t->xr_n - 1].end : t->snd_una;
 }
 
-/* The array is full: merge the two neighbours whose transmission times are closest (same
- * flags preferred), keeping the later time. */
+/* The array is full: merge two neighbours. First choice, two whose times no longer
+ * matter: both SACKed, or both lost and waiting to be sent again. Else the two with the
+ * same flags sent closest together in time, and as a last resort any two, keeping the
+ * later time (RACK then waits a little longer before calling them lost). */
 static void compact(struct tcb *t)
 {
     int best = -1;
@@ -81,11 +89,16 @@ static void compact(struct tcb *t)
     for (int i = 0; i + 1 < t->xr_n; i++) {
         const struct tcp_xrec *a = &t->xr[i], *b = &t->xr[i + 1];
         uint64_t d = a->ts > b->ts ? a->ts - b->ts : b->ts - a->ts;
-        if (a->flags != b->flags) d = d / 2 + (UINT64_MAX / 2);
-        if (d == 0 && a->ord != b->ord) d = 1;
+        if (a->flags != b->flags)
+            d = d / 2 + (UINT64_MAX / 2);
+        else if (a->flags & TCP_XR_SACKED || (a->flags & (TCP_XR_LOST | TCP_XR_RXT)) == TCP_XR_LOST)
+            d = 0;
+        else
+            d += 1;
         if (d < best_cost) {
             best_cost = d;
             best = i;
+            if (d == 0) break;
         }
     }
     if (best < 0) return;
@@ -94,6 +107,10 @@ static void compact(struct tcb *t)
      * candidate for RACK), retransmitted if either was. */
     uint8_t keep = (uint8_t)(a->flags & b->flags & (TCP_XR_SACKED | TCP_XR_LOST));
     uint8_t any = (uint8_t)((a->flags | b->flags) & (TCP_XR_RXT | TCP_XR_EVER_RXT));
+    if (!(keep & TCP_XR_SACKED)) {
+        if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
+        if (b->flags & TCP_XR_SACKED) t->rack.sacked -= b->end - a->end;
+    }
     a->flags = (uint8_t)(keep | any);
     if (b->ts > a->ts || (b->ts == a->ts && b->ord > a->ord)) {
         a->ts = b->ts;
@@ -104,11 +121,18 @@ static void compact(struct tcb *t)
     t->xr_n--;
 }
 
+/* Room for n more records. Made before the splits of one operation, so that a merge
+ * cannot undo a split the same operation just made. */
+static void reserve(struct tcb *t, int n)
+{
+    while (t->xr_n + n > t->xr_cap && t->xr_n > 1) compact(t);
+}
+
 /* Makes seq a record boundary (when it falls strictly inside one). */
 static void split_at(struct tcb *t, uint32_t seq)
 {
     if (!seq_lt(t->snd_una, seq) || !seq_lt(seq, map_end(t))) return;
-    if (t->xr_n == TCP_XMAP_MAX) compact(t);
+    if (t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
     for (int i = 0; i < t->xr_n; i++) {
         uint32_t s = rec_start(t, i), e = t->xr[i].end;
         if (seq_leq(e, seq)) continue;
@@ -144,7 +168,7 @@ static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
             return;
         }
     }
-    if (t->xr_n == TCP_XMAP_MAX) compact(t);
+    reserve(t, 1);
     t->xr[t->xr_n++] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
 }
 
@@ -169,6 +193,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
     if (again) {
         /* Sent again: every record in [seq, min(end, mend)) now dates from now. */
         uint32_t re = seq_lt(end, mend) ? end : mend;
+        reserve(t, 2);
         split_at(t, seq);
         split_at(t, re);
         for (int i = 0; i < t->xr_n; i++) {
@@ -178,6 +203,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
             struct tcp_xrec *r = &t->xr[i];
             r->ts = now;
             r->ord = k->ord;
+            if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
             r->flags &= (uint8_t)~TCP_XR_SACKED;
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
         }
@@ -237,6 +263,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         if (seq_lt(l, t->snd_una)) l = t->snd_una;
         if (seq_gt(r, mend)) r = mend;
         if (!seq_lt(l, r)) continue;
+        reserve(t, 2);
         split_at(t, l);
         split_at(t, r);
         for (int i = 0; i < t->xr_n; i++) {
@@ -247,6 +274,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             if (x->flags & TCP_XR_SACKED) continue;
             delivered(t, x, x->end, o, now);
             x->flags |= TCP_XR_SACKED;
+            t->rack.sacked += x->end - s;
         }
     }
     /* The cumulative ACK: records wholly below it go, after counting as delivered; one
@@ -255,11 +283,18 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     int drop = 0;
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
+        uint32_t s = rec_start(t, drop);
         if (seq_gt(x->end, ack)) {
-            if (!(x->flags & TCP_XR_SACKED)) delivered(t, x, ack, o, now);
+            if (!(x->flags & TCP_XR_SACKED))
+                delivered(t, x, ack, o, now);
+            else
+                t->rack.sacked -= ack - s;
             break;
         }
-        if (!(x->flags & TCP_XR_SACKED)) delivered(t, x, x->end, o, now);
+        if (!(x->flags & TCP_XR_SACKED))
+            delivered(t, x, x->end, o, now);
+        else
+            t->rack.sacked -= x->end - s;
     }
     memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
@@ -311,10 +346,16 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
     bool lost = false;
     for (int i = 0; i < t->xr_n; i++) {
         struct tcp_xrec *x = &t->xr[i];
+        if (!sent_after(k->xmit_ts, k->xmit_ord, k->end_seq, x)) {
+            /* Data sent once goes out in sequence order: nothing above a record sent
+             * once, not before RACK.xmit_ts, was sent before it either (a record sent
+             * again was sent later still). */
+            if (!(x->flags & TCP_XR_EVER_RXT)) break;
+            continue;
+        }
         if (x->flags & TCP_XR_SACKED) continue;
         /* Lost and not yet sent again: nothing more to learn about it. */
         if ((x->flags & TCP_XR_LOST) && !(x->flags & TCP_XR_RXT)) continue;
-        if (!sent_after(k->xmit_ts, k->xmit_ord, k->end_seq, x)) continue;
         uint64_t due = x->ts + k->rtt + reo;
         if (due <= now) {
             x->flags |= TCP_XR_LOST;
@@ -335,6 +376,7 @@ void tcp_rack_on_rto(struct tcb *t)
      * lost and the SACK information is dropped (the peer may have reneged). */
     for (int i = 0; i < t->xr_n; i++)
         t->xr[i].flags = (uint8_t)(TCP_XR_LOST | (t->xr[i].flags & TCP_XR_EVER_RXT));
+    t->rack.sacked = 0;
     if (t->xr) coalesce(t);
     t->t_rack = 0;
 }
@@ -358,6 +400,11 @@ bool tcp_rack_any_lost(const struct tcb *t)
     for (int i = 0; i < t->xr_n; i++)
         if ((t->xr[i].flags & (TCP_XR_LOST | TCP_XR_SACKED)) == TCP_XR_LOST) return true;
     return false;
+}
+
+uint32_t tcp_rack_sacked_bytes(const struct tcb *t)
+{
+    return t->rack.sacked;
 }
 
 uint32_t tcp_rack_pipe(const struct tcb *t)

@@ -29,6 +29,8 @@ void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
 
 uint32_t tcp_sack_bytes(const struct tcb *t)
 {
+    /* RACK's map keeps every SACKed range; the scoreboard keeps REASS_MAX of them. */
+    if (t->xr) return tcp_rack_sacked_bytes(t);
     uint32_t b = 0;
     for (int i = 0; i < t->sacked.n; i++) b += t->sacked.right[i] - t->sacked.left[i];
     return b;
