@@ -43,6 +43,10 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
 void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
 bool tcp_cwnd_limited(const struct tcb *t);
+/* Slow start (RFC 5681 §3.1, RFC 3465) with HyStart++ (RFC 9406) in the initial one
+ * (cc_hystart.c): cwnd grows for acked bytes newly acknowledged. */
+void tcp_hystart_init(struct tcb *t);
+void tcp_slow_start(struct tcb *t, uint32_t acked);
 extern const struct tcp_cc_ops tcp_cc_cubic;
 /* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
@@ -78,6 +82,17 @@ struct tcp_rack {
     uint64_t ord_now; /* the microsecond ord counts in */
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
+};
+
+/* HyStart++'s state (RFC 9406 §4.2, cc_hystart.c). */
+struct tcp_hystart {
+    uint64_t last_min, cur_min; /* lastRoundMinRTT, currentRoundMinRTT (µs) */
+    uint64_t css_base;          /* cssBaselineMinRtt */
+    uint32_t window_end;        /* the round ends when SND.UNA reaches it */
+    uint16_t samples;           /* rttSampleCount */
+    uint8_t css_rounds;
+    bool started, css, done;
+    uint32_t exits; /* times slow start gave way to CSS */
 };
 
 struct tcb {
@@ -176,6 +191,7 @@ struct tcb {
     bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
+    struct tcp_hystart hs;
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
      * sequence number ending that window (Linux: lsndtime, max_packets_out,

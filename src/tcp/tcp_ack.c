@@ -95,7 +95,9 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         t->dupacks = 0;
         t->lt_sent = 0;
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
+        uint32_t hs_exits = t->hs.exits;
         if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
+        if (t->hs.exits != hs_exits) st->stats.hystart_exits++;
     }
     /* RFC 6582 §3.2 step 1 asks whether the cumulative ACK covers recover (here SND.MAX
      * at the loss, an exclusive edge: covered once SND.UNA reaches it), a comparison that
