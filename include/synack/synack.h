@@ -133,6 +133,10 @@ struct synack_config {
     /* Offer and accept no timestamp option (RFC 7323), as Linux's tcp_timestamps=0: SYNs and
      * SYN-ACKs go without it, and a peer's is ignored. SYN cookies then keep only the MSS. */
     bool no_timestamps;
+    /* No quick-ACK (Linux's quick-ACK mode, on by default): the first data segments of a
+     * connection, and the first after an idle RTO, are then acknowledged by the delayed-ACK
+     * rules only (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
+    bool no_quickack;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24, MTU 1500, 1024 sockets, 256 KiB rings,

@@ -200,9 +200,13 @@ struct tcb {
     uint32_t max_flight, cwnd_usage_seq;
     bool cwnd_limited;
 
-    /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
+    /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). quickack: segments still to be
+     * acknowledged at once (tcp_text.c, Linux's quick-ACK mode); last_data_time: when
+     * data last arrived in order. */
     bool ack_now;
     uint32_t segs_unacked;
+    uint8_t quickack;
+    uint64_t last_data_time;
 
     /* Options set by the user. */
     bool nodelay, keepalive;
