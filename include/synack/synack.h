@@ -146,6 +146,10 @@ struct synack_config {
      * it on active opens and accept it on passive ones; 2 (the default) accept it when a
      * peer asks. SYNACK_OPT_ECN changes one socket's choice. */
     uint8_t ecn;
+    /* No quick-ACK (Linux's quick-ACK mode, on by default): the first data segments of a
+     * connection, and the first after an idle RTO, are then acknowledged by the delayed-ACK
+     * rules only (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
+    bool no_quickack;
 };
 
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
@@ -337,7 +341,7 @@ struct synack_sockinfo {
     uint64_t busy_time_us;      /* not tracked yet: 0 */
     uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
     uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
-    uint32_t dsack_dups;        /* not tracked yet: 0 (D-SACK blocks received) */
+    uint32_t dsack_dups;        /* D-SACK blocks received (RFC 2883) */
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
     bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
 };
@@ -392,6 +396,12 @@ struct synack_stats {
     /* ECN (RFC 3168): segments that arrived marked CE (congestion experienced), and window
      * reductions made for an ECE from the peer (one per round trip at most). */
     uint64_t ecn_ce_received, ecn_reductions;
+    /* Loss detection (RFC 8985 RACK, RFC 2883 D-SACK, RFC 5682 F-RTO): times RACK's
+     * reordering timer found data lost; D-SACK blocks received; recoveries undone because
+     * D-SACKs reported every retransmission (RFC 3708); timeouts found spurious by F-RTO. */
+    uint64_t rack_reo_timeouts, dsacks_in, dsack_undos, spurious_rtos;
+    /* Slow starts ended by HyStart++ (RFC 9406) on a rise in the round-trip time. */
+    uint64_t hystart_exits;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

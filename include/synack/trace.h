@@ -43,6 +43,7 @@ enum synack_timer_kind {
     SYNACK_TIMER_KEEPALIVE, /* RFC 1122 §4.2.3.6 */
     SYNACK_TIMER_CONN,      /* handshake give-up */
     SYNACK_TIMER_TLP,       /* tail loss probe (RFC 8985 §7) */
+    SYNACK_TIMER_REO,       /* RACK's reordering timer (RFC 8985 §6.2) */
 };
 const char *synack_timer_name(int timer);
 

@@ -60,6 +60,8 @@ const char *synack_timer_name(int timer)
         return "connect";
     case SYNACK_TIMER_TLP:
         return "loss-probe";
+    case SYNACK_TIMER_REO:
+        return "reordering";
     }
     return "unknown";
 }

@@ -521,7 +521,8 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->bytes_retrans = t->bytes_retrans;
     info->notsent_bytes = tcp_notsent(t);
     info->rto_timeouts = t->rto_timeouts;
+    info->dsack_dups = t->dsacks_in;
     /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
-     * delivery_rate, busy/rwnd-limited/sndbuf-limited time, dsack_dups. */
+     * delivery_rate, busy/rwnd-limited/sndbuf-limited time. */
     return 0;
 }

@@ -185,6 +185,7 @@ void synack_stack_free(synack_stack *st)
         for (uint32_t i = 0; i < st->nsocks; i++) {
             ring_free(&st->socks[i].tcb.snd);
             ring_free(&st->socks[i].tcb.rcv);
+            tcp_rack_free(&st->socks[i].tcb);
         }
     }
     free(st->socks);

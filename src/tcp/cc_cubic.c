@@ -44,6 +44,7 @@ static void cubic_init(struct tcb *t)
     t->cwnd = 10 * mss; /* RFC 6928 */
     t->ssthresh = UINT32_MAX / 2;
     memset(t->cc_state, 0, sizeof t->cc_state);
+    tcp_hystart_init(t);
 }
 
 /* The cube root of x >= 0 by Newton's method: libsynack needs nothing but libc, and K is
@@ -75,8 +76,9 @@ static void cubic_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     struct cubic *c = state(t);
     uint32_t mss = t->snd_mss;
     if (t->cwnd < t->ssthresh) {
-        /* Slow start, as Reno (RFC 9438 §4.10), with byte counting L = 2 SMSS. */
-        t->cwnd += acked < 2 * mss ? acked : 2 * mss;
+        /* Slow start, as Reno (RFC 9438 §4.10), with byte counting L = 2 SMSS, and
+         * HyStart++ (RFC 9438 §4.10 allows it; cc_hystart.c). */
+        tcp_slow_start(t, acked);
         return;
     }
     if (c->epoch_start == 0) {

@@ -18,6 +18,7 @@ static void newreno_init(struct tcb *t)
     t->cwnd = 10 * mss; /* RFC 6928 */
     t->ssthresh = UINT32_MAX / 2;
     t->bytes_acked_ca = 0;
+    tcp_hystart_init(t);
 }
 
 static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
@@ -26,8 +27,9 @@ static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     uint32_t mss = t->snd_mss;
     if (t->cwnd < t->ssthresh) {
         /* Appropriate byte counting with L = 2 SMSS (RFC 3465 §2.2): a receiver that
-         * delays its ACKs (one per two segments) does not halve slow start's growth. */
-        t->cwnd += acked < 2 * mss ? acked : 2 * mss;
+         * delays its ACKs (one per two segments) does not halve slow start's growth.
+         * HyStart++ may end it early (cc_hystart.c). */
+        tcp_slow_start(t, acked);
         return;
     }
     t->bytes_acked_ca += acked;

@@ -40,6 +40,7 @@ void sock_release(struct synack_stack *st, struct sock *sk)
     timer_heap_remove(&st->timers, &sk->timer);
     ring_free(&sk->tcb.snd);
     ring_free(&sk->tcb.rcv);
+    tcp_rack_free(&sk->tcb);
     sk->in_use = false;
     sk->user_open = false;
     fifo_push(&st->free_socks, &sk->slot);

@@ -43,9 +43,57 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
 void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
 bool tcp_cwnd_limited(const struct tcb *t);
+/* Slow start (RFC 5681 §3.1, RFC 3465) with HyStart++ (RFC 9406) in the initial one
+ * (cc_hystart.c): cwnd grows for acked bytes newly acknowledged. */
+void tcp_hystart_init(struct tcb *t);
+void tcp_slow_start(struct tcb *t, uint32_t acked);
 extern const struct tcp_cc_ops tcp_cc_cubic;
 /* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
+
+/* One record of the transmission map (tcp_rack.c): a range of sequence space from the end
+ * of the previous record (SND.UNA for the first) to end, last sent at ts. */
+struct tcp_xrec {
+    uint64_t ts;
+    uint32_t end;
+    uint8_t flags;
+    uint16_t ord; /* the order of sending within one microsecond (tcp_rack.c) */
+};
+#define TCP_XR_SACKED   1u /* the peer holds all of it */
+#define TCP_XR_LOST     2u /* deemed lost (RACK, or a timeout) */
+#define TCP_XR_RXT      4u /* sent again, and that copy not deemed lost (in flight) */
+#define TCP_XR_EVER_RXT 8u /* sent more than once */
+/* The map's size: one record per KiB of send buffer (a record per segment in flight and
+ * more), within these bounds. */
+#define TCP_XMAP_MIN 64
+#define TCP_XMAP_MAX 8192
+
+/* RACK's state (RFC 8985 §6.1). */
+struct tcp_rack {
+    uint64_t xmit_ts, rtt; /* RACK.xmit_ts, RACK.rtt */
+    uint16_t xmit_ord;     /* with xmit_ts: the order of sending */
+    uint32_t end_seq;      /* RACK.end_seq */
+    uint32_t fack;         /* RACK.fack: the highest sequence delivered */
+    uint32_t dsack_round;  /* RACK.dsack_round (valid while dsack_round_on) */
+    bool has, has_fack, reord, dsack_round_on;
+    uint8_t reo_mult, reo_persist; /* RACK.reo_wnd_mult, RACK.reo_wnd_persist */
+    uint64_t sample;  /* the smallest RTT of data sent once that this ACK delivered; 0 none */
+    uint32_t sacked;  /* bytes of the map's SACKed records */
+    uint64_t ord_now; /* the microsecond ord counts in */
+    uint16_t ord;
+    bool ord_bump; /* the last send was a retransmission: new data after it is later */
+};
+
+/* HyStart++'s state (RFC 9406 §4.2, cc_hystart.c). */
+struct tcp_hystart {
+    uint64_t last_min, cur_min; /* lastRoundMinRTT, currentRoundMinRTT (µs) */
+    uint64_t css_base;          /* cssBaselineMinRtt */
+    uint32_t window_end;        /* the round ends when SND.UNA reaches it */
+    uint16_t samples;           /* rttSampleCount */
+    uint8_t css_rounds;
+    bool started, css, done;
+    uint32_t exits; /* times slow start gave way to CSS */
+};
 
 struct tcb {
     int state;
@@ -102,6 +150,7 @@ struct tcb {
     uint64_t t_rtx, t_persist, t_delack, t_tw, t_keep;
     uint64_t t_idle;    /* the rings' memory goes back if nothing has happened since */
     uint64_t t_tlp;     /* the tail loss probe's timeout, PTO (RFC 8985 §7.2) */
+    uint64_t t_rack;    /* RACK's reordering timer (RFC 8985 §6.2 step 5) */
     uint32_t rtx_count; /* consecutive timeouts of the same data (backoff exponent) */
     uint32_t persist_shift;
     uint32_t keep_probes;
@@ -129,24 +178,37 @@ struct tcb {
     bool undo_ok;
     uint32_t undo_cwnd, undo_ssthresh, undo_ts;
     /* SACK-based recovery (RFC 6675, tcp_sack.c): what the peer reported holding beyond
-     * SND.UNA, and the highest byte retransmitted in this recovery. */
+     * SND.UNA. What was resent in this recovery (RFC 6675's HighRxt) is in RACK's map. */
     bool sack_recovery;
     struct reass sacked;
-    uint32_t high_rxt;
     /* Proportional Rate Reduction (RFC 6937, tcp_sack.c): bytes delivered to the peer and
      * bytes sent since SACK recovery began, and the flight when it began. */
     uint32_t prr_delivered, prr_out, recover_fs;
-    /* Every unSACKed byte below lost_below is lost whatever IsLost says: a segment sent
-     * later than it, the tail loss probe, was delivered (RFC 8985 §6.2's rule); valid
-     * while has_lost_below, until SND.UNA passes it or a timeout drops the scoreboard. */
-    bool has_lost_below;
-    uint32_t lost_below;
+    /* RACK (RFC 8985 §6, tcp_rack.c): when each range in flight was last sent (xr, xr_n
+     * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
+     * timer. */
+    struct tcp_xrec *xr;
+    uint16_t xr_n, xr_cap;
+    struct tcp_rack rack;
+    /* An RTO recovery runs from a timeout until SND.UNA reaches recover (RFC 5682 §2.1). */
+    bool rto_recovery;
+    /* F-RTO (RFC 5682 §2.1, tcp_timer.c and tcp_ack.c): 1 waits for the first ACK after the
+     * timeout's retransmission, 2 for the second; frto_new is how many new segments step 2b
+     * may still send whatever cwnd says. */
+    uint8_t frto, frto_new;
+    /* Undo by D-SACK (RFC 3708 §3, RFC 2883 §4): from undo_marker (SND.UNA when the episode
+     * began), the segments retransmitted that no D-SACK has reported yet; when D-SACKs
+     * account for every one, the reduction was for nothing and is undone. */
+    bool undo_dsack;
+    uint32_t undo_marker;
+    int32_t undo_retrans;
     /* Tail loss probe (RFC 8985 §7): an episode runs from a probe until SEG.ACK reaches
      * tlp_high (TLP.end_seq, SND.MAX after the probe); the probe began at tlp_seq. */
     bool tlp_active, tlp_retrans, tlp_loss_seen;
     bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
+    struct tcp_hystart hs;
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
      * sequence number ending that window (Linux: lsndtime, max_packets_out,
@@ -155,9 +217,13 @@ struct tcb {
     uint32_t max_flight, cwnd_usage_seq;
     bool cwnd_limited;
 
-    /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
+    /* ACK generation (RFC 9293 §3.8.6.3, RFC 5681 §4.2). quickack: segments still to be
+     * acknowledged at once (tcp_text.c, Linux's quick-ACK mode); last_data_time: when
+     * data last arrived in order. */
     bool ack_now;
     uint32_t segs_unacked;
+    uint8_t quickack;
+    uint64_t last_data_time;
 
     /* Options set by the user. */
     bool nodelay, keepalive;
@@ -186,6 +252,7 @@ struct tcb {
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
     uint64_t bytes_retrans, min_rtt;
     uint32_t rto_timeouts;
+    uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error
@@ -290,6 +357,9 @@ void tcp_send_probe(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_seg *seg);
 void tcp_send_rst(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* Resends the first range RACK deemed lost (NextSeg rule 1), whatever the pipe says;
+ * returns the bytes resent. */
+uint32_t tcp_retransmit_lost(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* Resends the last segment sent (the tail loss probe's second choice); false if none. */
 bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
@@ -354,21 +424,53 @@ void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg
  * ECN-capable, ECT(0). */
 uint16_t tcp_ecn_out(struct tcb *t, uint16_t flags, uint32_t len, bool retransmit, bool *ect);
 
+/* Fast retransmit and the start of recovery (tcp_ack.c): SACK recovery (RFC 6675) when RACK
+ * has marked data lost, else NewReno (RFC 6582). */
+void tcp_enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now);
+
 /* SACK-based recovery (tcp_sack.c, RFC 6675). */
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack);
 bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
 /* SACKed bytes on the scoreboard (RFC 6937's SACKd). */
 uint32_t tcp_sack_bytes(const struct tcb *t);
-/* The left edge of the lowest SACKed block with DupThresh segments SACKed at or above it:
- * every hole below it is lost (IsLost); SND.UNA when none is. It only moves right as SACK
- * information grows, so its moving tells that an ACK marked data newly lost. */
-uint32_t tcp_sack_lost_edge(const struct tcb *t);
+/* The D-SACK block of an ACK (RFC 2883 §4): the first block, when it lies at or below SEG.ACK
+ * or inside the second. Its index (0), or -1 when there is none. */
+int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack);
 /* PRR (RFC 6937) on an ACK during SACK recovery: delivered bytes, and whether this ACK
  * advanced SND.UNA without marking anything newly lost. Sets cwnd = pipe + sndcnt. */
 void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack);
-/* NextSeg's retransmission (RFC 6675 §4): rule (1) with lost_only, else rule (3). */
-bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len);
+/* NextSeg's retransmission (RFC 6675 §4): rule (1), the first range deemed lost. */
+bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
+
+/* RACK (tcp_rack.c, RFC 8985 §6). The transmission map is allocated with the rings
+ * (0 or SYNACK_ENOMEM) and freed with the send ring. */
+int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf);
+void tcp_rack_free(struct tcb *t);
+/* [seq, seq + len) (a FIN counting one) went out at now. */
+void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, bool retransmit);
+/* An ACK arrived (before SND.UNA moves to ack): marks what its SACK blocks (but the D-SACK
+ * one, index dsack_block or -1) cover, drops what ack covers, and updates RACK (§6.2 steps 1-3)
+ * and rack.sample. */
+void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack, uint64_t now,
+                     int dsack_block);
+/* A D-SACK arrived (RFC 8985 §6.2 step 4). */
+void tcp_rack_dsack(struct tcb *t);
+/* A fast or RTO recovery ended (RFC 8985 §6.2 step 4, RACK.reo_wnd_persist). */
+void tcp_rack_recovery_done(struct tcb *t);
+uint64_t tcp_rack_reo_wnd(const struct tcb *t);
+/* §6.2 step 5: marks what is lost, arms (or stops) t_rack; true when something newly was. */
+bool tcp_rack_detect_loss(struct tcb *t, uint64_t now);
+/* A retransmission timeout: everything outstanding is lost, nothing SACKed. */
+void tcp_rack_on_rto(struct tcb *t);
+/* A spurious timeout (F-RTO): nothing is lost after all. */
+void tcp_rack_unmark_lost(struct tcb *t);
+bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq);
+bool tcp_rack_any_lost(const struct tcb *t);
+uint32_t tcp_rack_pipe(const struct tcb *t);
+/* SACKed bytes as the map knows them (more ranges than the scoreboard keeps). */
+uint32_t tcp_rack_sacked_bytes(const struct tcb *t);
+bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
 

@@ -55,9 +55,15 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
          * start fast retransmit (RFC 6582 §3.2 step 1) and would wait for the RTO. RFC 4015
          * does not say; Linux returns to the Open state, where any loss is repaired. */
         t->recover = t->snd_una;
+        t->undo_dsack = false;
         st->stats.spurious_retransmits++;
+        tcp_rack_recovery_done(t);
     }
     t->undo_ok = false;
+    if (t->rto_recovery && seq_geq(t->snd_una, t->recover)) {
+        t->rto_recovery = false;
+        tcp_rack_recovery_done(t);
+    }
     if (t->in_recovery && t->sack_recovery) {
         /* RFC 6675: the pipe, not cwnd inflation, paces recovery; it ends when everything
          * outstanding at its start is acknowledged, with cwnd = ssthresh. */
@@ -65,8 +71,8 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
             t->in_recovery = t->sack_recovery = false;
             t->cwnd = t->ssthresh;
             t->dupacks = 0;
+            tcp_rack_recovery_done(t);
         }
-        if (seq_lt(t->high_rxt, t->snd_una)) t->high_rxt = t->snd_una;
     } else if (t->in_recovery) {
         if (seq_geq(seg->ack, t->recover)) {
             /* Full acknowledgment (RFC 6582 §3.2 step 3): leave recovery with
@@ -76,6 +82,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
             t->cwnd = u32_min(t->ssthresh, w);
             t->in_recovery = false;
             t->dupacks = 0;
+            tcp_rack_recovery_done(t);
         } else {
             /* Partial acknowledgment (step 4): retransmit the next hole, deflate cwnd by
              * what was acknowledged, add one SMSS back if at least one was. */
@@ -88,7 +95,9 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
         t->dupacks = 0;
         t->lt_sent = 0;
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
+        uint32_t hs_exits = t->hs.exits;
         if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
+        if (t->hs.exits != hs_exits) st->stats.hystart_exits++;
     }
     /* RFC 6582 §3.2 step 1 asks whether the cumulative ACK covers recover (here SND.MAX
      * at the loss, an exclusive edge: covered once SND.UNA reaches it), a comparison that
@@ -97,7 +106,6 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
      * retransmit off for the next 2 GiB. Once SND.UNA has reached it, recover has done its
      * work and is dragged along with SND.UNA, where "SND.UNA >= recover" keeps holding. */
     if (!t->in_recovery && seq_geq(t->snd_una, t->recover)) t->recover = t->snd_una;
-    if (!t->in_recovery || seq_leq(t->lost_below, t->snd_una)) t->has_lost_below = false;
     /* Nagle's "a short segment is unacknowledged" (tcp_out.c) compares snd_small_end with
      * SND.UNA: dragged likewise, so that 2 GiB of full-size segments cannot turn it round. */
     if (seq_lt(t->snd_small_end, t->snd_una)) t->snd_small_end = t->snd_una;
@@ -107,8 +115,6 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     else
         tcp_rtx_arm(st, t, now);
 }
-
-static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now);
 
 /* RFC 5681 §2 duplicate ACK: nothing new acknowledged, data outstanding, no data, no
  * SYN/FIN, same window. Three start fast retransmit and NewReno recovery (RFC 6582). */
@@ -126,17 +132,24 @@ static void dup_ack(struct synack_stack *st, struct sock *sk, uint64_t now)
         return;
     }
     if (t->dupacks != 3) return;
+    /* With SACK information RACK decides what is lost (RFC 8985 §6.2; with no reordering
+     * seen, DupThresh SACKed segments give a zero reordering window, the same result). */
+    if (t->sack_ok && t->sacked.n > 0) return;
     /* RFC 6582 §3.2 step 1: only if the cumulative ACK covers the last recovery point. */
     if (seq_lt(t->snd_una, t->recover)) return;
-    enter_recovery(st, sk, now);
+    tcp_enter_recovery(st, sk, now);
 }
 
 /* Fast retransmit: the first unacknowledged segment is lost. With SACK information the
  * recovery of RFC 6675 repairs every lost hole within a round trip (tcp_sack.c); without,
  * NewReno (RFC 6582) one per round trip. */
-static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
+void tcp_enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
+    /* A new episode: its retransmissions are counted for the D-SACK undo (RFC 3708). */
+    t->undo_dsack = true;
+    t->undo_marker = t->snd_una;
+    t->undo_retrans = 0;
     t->undo_ok = t->ts_ok;
     t->undo_cwnd = t->cwnd;
     t->undo_ssthresh = t->ssthresh;
@@ -147,7 +160,7 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
     if (t->tlp_active) t->tlp_loss_seen = true; /* the episode's loss gets this response */
     st->stats.fast_retransmits++;
     t->dupacks = 0;
-    if (t->sack_ok && t->sacked.n > 0) {
+    if (t->sack_ok && tcp_rack_any_lost(t)) {
         t->recover = t->snd_max;
         t->in_recovery = t->sack_recovery = true;
         /* PRR (RFC 6937 §3), not cwnd = ssthresh, takes the window down: tcp_ack_step
@@ -158,12 +171,7 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
          * whatever the pipe (Linux likewise forces it past PRR's sndcnt): just after the
          * loss the pipe is usually above ssthresh (more so when the tail of the flight is
          * lost too), and waiting for room could leave the repair to the RTO. */
-        uint32_t first_hole = t->sacked.left[0];
-        uint32_t len = tcp_retransmit_head(st, sk, now);
-        t->prr_out = len;
-        t->high_rxt = t->snd_una + len;
-        if (len > 0 && seq_gt(t->high_rxt, first_hole) && seq_gt(first_hole, t->snd_una))
-            t->high_rxt = first_hole;
+        t->prr_out = tcp_retransmit_lost(st, sk, now);
         tcp_rtx_arm(st, t, now);
         return;
     }
@@ -175,30 +183,102 @@ static void enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t no
 }
 
 /* The ACK of a tail loss probe (RFC 8985 §7.4). The probe was sent at least a PTO after
- * everything below it: once it is SACKed, the holes below it are lost (RACK's rule, RFC
- * 8985 §6.2: a segment sent later, by more than the reordering window, was delivered),
- * and SACK recovery starts at once. The episode ends when SEG.ACK covers the probe: if
+ * everything below it: once it is SACKed, RACK (tcp_rack.c) finds the holes below it lost
+ * (a segment sent later, by more than the reordering window, was delivered), and SACK
+ * recovery starts at once. The episode ends when SEG.ACK covers the probe: if
  * the probe was a retransmission, no D-SACK said the original had arrived, and no
  * recovery already answered the loss, the probe repaired a loss, and the window is
  * reduced as for any loss (§7.4.2; Linux: tcp_process_tlp_ack, CWR). */
-static void tlp_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack)
+static void tlp_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack,
+                       int dsack_block)
 {
     if (!t->tlp_active) return;
-    for (int i = 0; i < t->sacked.n; i++)
-        if (seq_leq(t->sacked.left[i], t->tlp_seq) && seq_lt(t->tlp_seq, t->sacked.right[i]) &&
-            (!t->has_lost_below || seq_gt(t->tlp_seq, t->lost_below))) {
-            t->has_lost_below = true;
-            t->lost_below = t->tlp_seq;
-        }
     if (seq_lt(ack, t->tlp_high)) return;
-    /* D-SACK (RFC 2883): a first block at or below the cumulative ACK reports a duplicate. */
-    bool dsack =
-        o->sack_count > 0 && seq_leq(o->sack[0].right, ack) && seq_gt(o->sack[0].right, t->tlp_seq);
+    /* D-SACK (RFC 2883): the probe's data arrived twice. */
+    bool dsack = dsack_block == 0 && seq_gt(o->sack[0].right, t->tlp_seq);
     if (t->tlp_retrans && !dsack && !t->tlp_loss_seen && !t->in_recovery) {
         t->ssthresh = t->cc->ssthresh(t);
         if (t->cwnd > t->ssthresh) t->cwnd = t->ssthresh;
     }
     t->tlp_active = false;
+}
+
+/* The reduction of the window proved unnecessary: restore what it was before (RFC 4015
+ * §3's response, as Linux's undo does), and end the recovery that made it. */
+static void undo_reduction(struct synack_stack *st, struct tcb *t)
+{
+    t->cwnd = t->cwnd > t->undo_cwnd ? t->cwnd : t->undo_cwnd;
+    t->ssthresh = t->ssthresh > t->undo_ssthresh ? t->ssthresh : t->undo_ssthresh;
+    if (t->in_recovery) {
+        t->in_recovery = t->sack_recovery = false;
+        t->dupacks = 0;
+        t->recover = t->snd_una; /* as after an Eifel undo (ack_advance) */
+        tcp_rack_recovery_done(t);
+    }
+    t->undo_dsack = false;
+    t->undo_ok = false;
+    st->stats.spurious_retransmits++;
+}
+
+/* A D-SACK arrived for [l, r) (RFC 2883): RACK widens its reordering window (RFC 8985 §6.2
+ * step 4), and each retransmission of the current episode it reports was unnecessary. When
+ * D-SACKs have reported every one, the episode was spurious and its reduction is undone
+ * (RFC 3708 §3 detection; Linux's undo_retrans). */
+static void dsack_on_ack(struct synack_stack *st, struct tcb *t, uint32_t l, uint32_t r)
+{
+    st->stats.dsacks_in++;
+    t->dsacks_in++;
+    tcp_rack_dsack(t);
+    if (!t->undo_dsack || t->undo_retrans <= 0) return;
+    if (seq_lt(l, t->undo_marker) || seq_gt(r, t->snd_max)) return;
+    uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+    t->undo_retrans -= (int32_t)((r - l + mss - 1) / mss);
+    if (t->undo_retrans <= 0) {
+        st->stats.dsack_undos++;
+        undo_reduction(st, t);
+    }
+}
+
+/* F-RTO (RFC 5682 §2.1): the timeout resent only the first unacknowledged segment and kept
+ * SND.NXT at SND.MAX (tcp_timer.c). The first ACK after it that advances SND.UNA, but not
+ * to recover, lets two new segments go (step 2b); if the second ACK advances SND.UNA too,
+ * segments sent before the timeout, never resent, are arriving: the timeout was spurious
+ * (step 3b) and the window reduction is undone. A duplicate ACK at either step, or the
+ * first ACK covering everything, means a real loss: go back and resend in slow start, the
+ * conventional RTO recovery (steps 2a, 3a). */
+static void frto_go_back(struct tcb *t)
+{
+    t->frto = 0;
+    t->frto_new = 0;
+    if (seq_lt(t->snd_una, t->snd_max)) t->snd_nxt = t->snd_una;
+    t->rtt_timing = false;
+}
+
+static void frto_on_ack(struct synack_stack *st, struct tcb *t, uint32_t una0)
+{
+    bool advanced = t->snd_una != una0;
+    if (t->frto == 1) {
+        bool can_send = seq_lt(t->snd_max, tcp_data_end(t)) && t->snd_wnd > tcp_flight(t);
+        if (!advanced || seq_geq(t->snd_una, t->recover) || !can_send) {
+            frto_go_back(t);
+            return;
+        }
+        t->frto = 2;
+        t->frto_new = 2;
+        return;
+    }
+    if (advanced) {
+        st->stats.spurious_rtos++;
+        t->frto = 0;
+        t->frto_new = 0;
+        t->rto_recovery = false;
+        tcp_rack_unmark_lost(t);
+        undo_reduction(st, t);
+        t->recover = t->snd_una;
+        return;
+    }
+    if (t->cwnd > 3 * (uint32_t)t->snd_mss) t->cwnd = 3 * (uint32_t)t->snd_mss;
+    frto_go_back(t);
 }
 
 enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t now,
@@ -238,24 +318,32 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
     /* For PRR (RFC 6937): what this ACK delivers (the change in SND.UNA plus the change in
      * SACKed bytes) and whether it marks data newly lost. */
-    uint32_t una0 = t->snd_una, sacked0 = tcp_sack_bytes(t), lost_edge0 = tcp_sack_lost_edge(t);
+    uint32_t una0 = t->snd_una, sacked0 = tcp_sack_bytes(t);
+    uint32_t ack = seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una;
+    int dsack = t->sack_ok ? tcp_dsack_block(o, seg->ack) : -1;
     if (t->sack_ok && o->sack_count > 0)
-        tcp_sack_on_ack(t, o, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
+        tcp_sack_on_ack(t, o, ack);
     else if (t->sacked.n > 0)
-        reass_trim_below(&t->sacked, seq_gt(seg->ack, t->snd_una) ? seg->ack : t->snd_una);
+        reass_trim_below(&t->sacked, ack);
+    /* RACK (RFC 8985 §6.2 steps 1-3): what this ACK delivered, and when it was sent. */
+    tcp_rack_on_ack(t, o, ack, now, dsack);
+    if (dsack >= 0) dsack_on_ack(st, t, o->sack[0].left, o->sack[0].right);
     if (seq_gt(seg->ack, t->snd_una)) {
         ack_advance(st, sk, now, seg);
     } else if (seg->ack == t->snd_una && t->snd_una != t->snd_max && seg->dlen == 0 &&
                !(flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && new_wnd == t->snd_wnd) {
         dup_ack(st, sk, now);
     }
-    tlp_on_ack(t, o, seg->ack);
-    /* RFC 6675 §5 (b): enough SACKed data above SND.UNA starts recovery too. */
-    if (!t->in_recovery && tcp_sack_should_recover(t) && seq_geq(t->snd_una, t->recover))
-        enter_recovery(st, sk, now);
+    if (t->frto && (t->snd_una != una0 || seg->ack == t->snd_una)) frto_on_ack(st, t, una0);
+    tlp_on_ack(t, o, seg->ack, dsack);
+    /* RFC 8985 §6.2 steps 4 and 5: mark what is lost now, arm the reordering timer for what
+     * may be soon; marked data starts SACK recovery (RFC 6675 §5 (b)). */
+    bool newly_lost = tcp_rack_detect_loss(t, now);
+    if (!t->in_recovery && !t->frto && tcp_sack_should_recover(t) &&
+        seq_geq(t->snd_una, t->recover))
+        tcp_enter_recovery(st, sk, now);
     if (t->in_recovery && t->sack_recovery) {
         int64_t delivered = (int64_t)(t->snd_una - una0) + tcp_sack_bytes(t) - sacked0;
-        bool newly_lost = seq_gt(tcp_sack_lost_edge(t), seq_max(lost_edge0, t->snd_una));
         tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
                        t->snd_una != una0 && !newly_lost);
     }

@@ -142,7 +142,12 @@ void tcp_rings_idle(struct sock *sk, uint64_t now)
         tcp_rings_idle_arm(t, last);
         return;
     }
-    if (snd_releasable(t)) ring_release(&t->snd);
+    if (snd_releasable(t)) {
+        ring_release(&t->snd);
+        /* RACK's transmission map (tcp_rack.c) goes with the send ring's memory when
+         * nothing is in flight; the next segment sent takes it again. */
+        if (t->snd_una == t->snd_max) tcp_rack_free(t);
+    }
     if (rcv_releasable(t)) ring_release(&t->rcv);
 }
 
@@ -236,6 +241,7 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
      * TIME-WAIT entry costs its socket alone. */
     if (rcv_releasable(t)) ring_release(&t->rcv);
     if (!t->rcv.buf) t->t_idle = 0;
+    tcp_rack_free(t);
     /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
      * tcp_max_tw_buckets is reached. It ends through the one door, so that it leaves the
      * demux too and cannot answer its 4-tuple as a CLOSED entry. */
@@ -269,6 +275,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
     fifo_unlink(&st->want_out, &sk->outw);
     if (sk->parent >= 0) accept_queue_unlink(st, sk);
     ring_free(&t->snd);
+    tcp_rack_free(t);
     /* Unread data stays readable after a clean close; after an error it is gone. */
     if (error || !sk->user_open) ring_free(&t->rcv);
     timer_update(st, sk);

@@ -144,6 +144,13 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
+    /* RACK's transmission map (RFC 8985 §6.1): when this data (or FIN) went. */
+    if (!(flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)))
+        tcp_rack_on_send(t, seq, len + ((flags & SYNACK_TCP_FIN) ? 1u : 0u), now, retransmit);
+    if (retransmit && len && t->undo_dsack) {
+        uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+        t->undo_retrans += (int32_t)((len + mss - 1) / mss); /* for the D-SACK undo */
+    }
     if (retransmit && !(flags & SYNACK_TCP_SYN)) {
         /* Every retransmission of data or a FIN is counted here, once, and ends the RTT
          * measurement: an ACK that covers it is no sample (Karn, RFC 6298 §3). A SYN's
@@ -281,6 +288,7 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     uint32_t data_end = tcp_data_end(t);
     uint32_t len = u32min(tcp_sent_unacked(t, NULL), tcp_seg_max(t));
     uint16_t flags = SYNACK_TCP_ACK;
+    if (len > 0 && t->snd_una + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
     if (len == 0 && !(flags & SYNACK_TCP_FIN)) return 0;
@@ -304,10 +312,20 @@ bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
     return true;
 }
 
+uint32_t tcp_retransmit_lost(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t seq, len;
+    if (!tcp_sack_next_hole(t, &seq, &len)) return 0;
+    len = u32min(len, tcp_seg_max(t));
+    if (tcp_send_segment(st, sk, now, seq, len, SYNACK_TCP_ACK, true) < 0) return 0;
+    return len;
+}
+
 /* SACK recovery's retransmissions (RFC 6675 §5 step C) while the pipe leaves room for a
- * segment: the holes NextSeg returns, by rule (1) when lost_only, else by rule (3). */
+ * segment: the holes NextSeg's rule (1) returns. */
 static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, bool sack_rec,
-                        bool lost_only, uint32_t seg_max)
+                        uint32_t seg_max)
 {
     struct tcb *t = &sk->tcb;
     for (int guard = 0; sack_rec && guard < 100000; guard++) {
@@ -316,13 +334,10 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
             sock_want_output(st, sk);
             break;
         }
-        if (tcp_sack_pipe(t) + seg_max > t->cwnd ||
-            !tcp_sack_next_hole(t, lost_only, &hole, &hole_len))
-            break;
+        if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
         uint32_t len = u32min(hole_len, seg_max);
         if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
-        t->high_rxt = hole + len; /* (C.2) */
-        t->prr_out += len;
+        t->prr_out += len; /* the map marks the hole sent again (C.2's HighRxt) */
     }
 }
 
@@ -356,8 +371,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
      * retransmit the next lost hole (NextSeg rule 1); when none is left, send new data
-     * below (rule 2), and then holes not yet deemed lost (rule 3, after the loop). */
-    sack_rexmit(st, sk, now, sack_rec, true, seg_max);
+     * below (rule 2). */
+    sack_rexmit(st, sk, now, sack_rec, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false, new_data = false;
     for (int guard = 0; guard < 100000; guard++) {
@@ -380,6 +395,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (lt) cwnd += t->dupacks * (uint32_t)t->snd_mss;
         /* The tail loss probe (tcp_timer.c) goes whatever cwnd says (RFC 8985 §7.3). */
         if (t->tlp_probe && cwnd < in_net + seg_max) cwnd = in_net + seg_max;
+        /* So do F-RTO's two new segments (RFC 5682 §2.1 step 2b). */
+        bool frto_new = t->frto_new > 0 && t->snd_nxt == t->snd_max;
+        if (frto_new && cwnd < in_net + seg_max) cwnd = in_net + seg_max;
         uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
@@ -432,6 +450,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             break;
         }
         t->force_push = false;
+        if (frto_new) t->frto_new--;
         if (lt && flight + len > t->cwnd) t->lt_sent += len;
         if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
         if (!rexmit && !t->tlp_probe) new_data = true;
@@ -453,11 +472,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if (fin) break;
     }
 
-    /* RFC 6675 NextSeg (3): no lost hole and no new data could go, yet the pipe has
-     * room: the first unSACKed segment above HighRxt below the highest SACKed byte goes.
-     * Without it, holes with fewer than DupThresh segments SACKed above them (a partial
-     * ACK near the tail, an application-limited flight) wait for the RTO. */
-    sack_rexmit(st, sk, now, sack_rec, false, seg_max);
+    /* RFC 6675 NextSeg (3), a hole not deemed lost, is not sent: RACK's reordering timer
+     * marks such a hole lost when it is (tcp_sack.c), and then rule (1) sends it. */
     if (t->segs_out != segs_before) t->lsndtime = now;
     /* RFC 8985 §7.2: (re)start the probe timer after sending new data. */
     if (new_data) tcp_tlp_arm(t, now);

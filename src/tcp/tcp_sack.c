@@ -1,19 +1,18 @@
 /*
  * tcp/tcp_sack.c - SACK-based loss recovery, RFC 6675 (conservative), on top of the
- * NewReno machinery of tcp_in.c.
+ * NewReno machinery of tcp_ack.c, with RACK (RFC 8985, tcp_rack.c) deciding what is lost.
  *
  * When the peer reports what it holds beyond SND.UNA (RFC 2018 SACK blocks), the sender
  * keeps those ranges (the scoreboard), and during recovery it sends as long as the data it
  * believes is still in the network (the "pipe") is below cwnd, choosing first the holes
- * that are lost (at least DupThresh segments' worth of SACKed data above them), then new
- * data. NewReno repairs one hole per round trip; this repairs all of them in one, which is
- * what a window that overshot a bottleneck queue in slow start needs.
+ * that are lost (RACK: a segment sent later was delivered more than a reordering window
+ * ago), then new data. NewReno repairs one hole per round trip; this repairs all of them in
+ * one, which is what a window that overshot a bottleneck queue in slow start needs. PRR
+ * (RFC 6937) sets the window during recovery.
  */
 #include "base/util.h"
 #include "tcp/stack.h"
 #include "tcp/tcp.h"
-
-#define DUP_THRESH 3 /* RFC 6675 §2 / RFC 5681 §3.2 */
 
 void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack)
 {
@@ -28,37 +27,25 @@ void tcp_sack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     reass_trim_below(&t->sacked, ack);
 }
 
-/* SACKed bytes at or above seq. */
-static uint32_t sacked_above(const struct tcb *t, uint32_t seq)
-{
-    uint32_t b = 0;
-    for (int i = 0; i < t->sacked.n; i++)
-        if (seq_geq(t->sacked.left[i], seq)) b += t->sacked.right[i] - t->sacked.left[i];
-    return b;
-}
-
-static bool is_lost(const struct tcb *t, uint32_t seq)
-{
-    if (t->has_lost_below && seq_lt(seq, t->lost_below)) return true; /* tcp_ack.c */
-    return sacked_above(t, seq) >= DUP_THRESH * (uint32_t)t->snd_mss;
-}
-
 uint32_t tcp_sack_bytes(const struct tcb *t)
 {
+    /* RACK's map keeps every SACKed range; the scoreboard keeps REASS_MAX of them. */
+    if (t->xr) return tcp_rack_sacked_bytes(t);
     uint32_t b = 0;
     for (int i = 0; i < t->sacked.n; i++) b += t->sacked.right[i] - t->sacked.left[i];
     return b;
 }
 
-uint32_t tcp_sack_lost_edge(const struct tcb *t)
+int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack)
 {
-    uint32_t lb = t->has_lost_below ? seq_max(t->snd_una, t->lost_below) : t->snd_una;
-    uint32_t b = 0;
-    for (int i = t->sacked.n - 1; i >= 0; i--) {
-        b += t->sacked.right[i] - t->sacked.left[i];
-        if (b >= DUP_THRESH * (uint32_t)t->snd_mss) return seq_max(t->sacked.left[i], lb);
-    }
-    return lb;
+    /* RFC 2883 §4: a D-SACK is the first block; it lies at or below the cumulative ACK
+     * (data received twice before it), or inside the second block (a duplicate above it). */
+    if (o->sack_count == 0) return -1;
+    uint32_t l = o->sack[0].left, r = o->sack[0].right;
+    if (!seq_lt(l, r)) return -1;
+    if (seq_leq(r, ack)) return 0;
+    if (o->sack_count > 1 && seq_geq(l, o->sack[1].left) && seq_leq(r, o->sack[1].right)) return 0;
+    return -1;
 }
 
 /* Proportional Rate Reduction, RFC 6937 §3. While pipe is above ssthresh, the sending
@@ -98,43 +85,21 @@ void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack)
 
 bool tcp_sack_should_recover(const struct tcb *t)
 {
-    /* RFC 6675 §5 (b): enough SACKed data above SND.UNA means its first segment is lost,
-     * even before three duplicate ACKs were counted. */
-    return t->sack_ok && t->sacked.n > 0 && is_lost(t, t->snd_una);
+    /* RFC 8985 §6.2: recovery starts when RACK has marked data lost (RFC 6675 §5 (b)'s
+     * "DupThresh segments SACKed above SND.UNA" is RACK's rule with a zero window). */
+    return t->sack_ok && tcp_rack_any_lost(t);
 }
 
 uint32_t tcp_sack_pipe(const struct tcb *t)
 {
-    /* RFC 6675 §4 SetPipe: for each unSACKed byte between SND.UNA and SND.MAX, one if it
-     * is not deemed lost (a) and one more if it was retransmitted in this recovery (b):
-     * a hole resent by NextSeg rule (3), not yet lost, is in the network twice. */
-    uint32_t pipe = 0, seq = t->snd_una;
-    for (int i = 0; i <= t->sacked.n; i++) {
-        uint32_t end = i < t->sacked.n ? t->sacked.left[i] : t->snd_max;
-        if (seq_lt(seq, end)) {
-            uint32_t hole = end - seq;
-            if (!is_lost(t, seq)) pipe += hole;
-            if (seq_gt(t->high_rxt, seq))
-                pipe += seq_lt(t->high_rxt, end) ? t->high_rxt - seq : hole;
-        }
-        if (i < t->sacked.n) seq = seq_max(seq, t->sacked.right[i]);
-    }
-    return pipe;
+    return tcp_rack_pipe(t);
 }
 
-bool tcp_sack_next_hole(const struct tcb *t, bool lost_only, uint32_t *seq, uint32_t *len)
+bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len)
 {
-    /* RFC 6675 §4 NextSeg: the first unSACKed byte S above HighRxt and below the highest
-     * SACKed byte (1.a, 1.b), lost (1.c) for rule (1); rule (3) drops (1.c). */
-    uint32_t from = seq_max(t->snd_una, t->high_rxt);
-    for (int i = 0; i < t->sacked.n; i++) {
-        uint32_t hs = from, he = t->sacked.left[i];
-        if (seq_lt(hs, he) && (!lost_only || is_lost(t, hs))) {
-            *seq = hs;
-            *len = he - hs;
-            return true;
-        }
-        from = seq_max(from, t->sacked.right[i]);
-    }
-    return false;
+    /* RFC 6675 §4 NextSeg: rule (1), the first range deemed lost (by RACK) and not sent again
+     * since. Rule (3), a hole not deemed lost, is left out, as Linux leaves it out: with
+     * RACK it would resend the very segments the reordering window waits for, and the
+     * reordering timer marks them lost when they really are. */
+    return tcp_rack_next_lost(t, seq, len);
 }

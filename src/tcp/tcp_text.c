@@ -58,9 +58,24 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         t->rcv.len += nxt - t->rcv_nxt;
         t->bytes_received += n;
         t->rcv_nxt = nxt;
+        /* Quick-ACK, as Linux's quick-ACK mode: the first segments of a connection, and the
+         * first after the peer was silent for longer than an RTO, are acknowledged at once,
+         * so that a sender in slow start (or restarting after idle, RFC 5681 §4.1) gets its
+         * window going without waiting for our delayed-ACK timer. RFC 9293 §3.8.6.3 allows
+         * acknowledging sooner than it asks; Linux takes rcvbuf / (2 RMSS) such ACKs, at
+         * most 16 (TCP_MAX_QUICKACKS). Off with cfg.no_quickack. */
+        if (!st->cfg.no_quickack && (t->last_data_time == 0 || now - t->last_data_time > t->rto)) {
+            uint32_t q = t->rcv.cap / (2 * (uint32_t)(t->rcv_mss ? t->rcv_mss : 536));
+            q = q < 2 ? 2 : q > 16 ? 16 : q;
+            if (q > t->quickack) t->quickack = (uint8_t)q;
+        }
+        t->last_data_time = now;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise at least every
          * second full-sized segment, or within the delayed-ACK time (RFC 9293 §3.8.6.3). */
-        if (had_holes || ++t->segs_unacked >= 2) {
+        if (t->quickack > 0) {
+            t->quickack--;
+            t->ack_now = true;
+        } else if (had_holes || ++t->segs_unacked >= 2) {
             t->ack_now = true;
         } else if (!t->t_delack) {
             t->t_delack = now + st->cfg.delack_us;

@@ -9,7 +9,7 @@ uint64_t tcb_next_deadline(const struct tcb *t)
 {
     uint64_t d = 0;
     const uint64_t ts[] = {t->t_rtx,  t->t_persist, t->t_delack, t->t_tw,
-                           t->t_keep, t->t_tlp,     t->t_idle};
+                           t->t_keep, t->t_tlp,     t->t_idle,   t->t_rack};
     for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++)
         if (ts[i] && (d == 0 || ts[i] < d)) d = ts[i];
     return d;
@@ -30,7 +30,7 @@ static bool tlp_allowed(const struct tcb *t)
                  t->state == SYNACK_LAST_ACK;
     return state && t->sack_ok && t->snd_una != t->snd_max && t->snd_nxt == t->snd_max &&
            !t->in_recovery && seq_geq(t->snd_una, t->recover) && t->rtx_count == 0 &&
-           t->sacked.n == 0 && t->dupacks == 0 && !t->tlp_active;
+           t->sacked.n == 0 && t->dupacks == 0 && !t->tlp_active && !t->t_rack && !t->frto;
 }
 
 #define TLP_MIN_PTO_US   10000u  /* 10 ms */
@@ -118,24 +118,47 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
     /* Full-size segments lost again and again: maybe a Path MTU black hole (tcp_pmtu.c). */
     tcp_pmtu_on_rto(st, t);
+    /* F-RTO (RFC 5682 §2.1 step 1): unless this is RTO recovery already (a timeout again
+     * before SND.UNA reached recover), only the first unacknowledged segment is resent and
+     * the next ACKs (tcp_ack.c) tell whether the timeout was spurious. */
+    bool frto = !(t->rto_recovery && seq_lt(t->snd_una, t->recover)) && t->snd_nxt == t->snd_max;
+    /* The window before the reduction, to undo it if the timeout proves spurious (F-RTO,
+     * or D-SACKs for everything resent). A timeout during fast recovery keeps the one
+     * saved when that began. */
+    if (t->rtx_count == 1 && !t->in_recovery) {
+        t->undo_cwnd = t->cwnd;
+        t->undo_ssthresh = t->ssthresh;
+        t->undo_dsack = true;
+        t->undo_marker = t->snd_una;
+        t->undo_retrans = 0;
+    }
     /* RFC 5681 §3.1: on the first timeout of this data, ssthresh = max(FlightSize/2,
      * 2*SMSS) (equation 4); cwnd is the loss window, one segment. RFC 6582 §4: recovery
      * ends and recover remembers the highest sequence number sent. */
     if (t->rtx_count == 1) t->ssthresh = t->cc->ssthresh(t);
     t->cwnd = t->snd_mss;
     t->in_recovery = t->sack_recovery = false;
+    t->rto_recovery = true;
     t->dupacks = 0;
     t->tlp_active = false;
     t->t_tlp = 0;
-    /* The scoreboard is dropped: go-back-N resends from SND.UNA (RFC 6675 §5.1 allows
-     * keeping it; after a timeout the peer may have reneged anyway, RFC 2018 §8). */
+    /* The scoreboard is dropped: everything outstanding is lost (RFC 8985 §6.3), and
+     * go-back-N resends from SND.UNA (RFC 6675 §5.1 allows keeping the scoreboard; after a
+     * timeout the peer may have reneged anyway, RFC 2018 §8). */
     t->sacked.n = 0;
-    t->has_lost_below = false;
+    tcp_rack_on_rto(t);
     t->recover = t->snd_max;
-    t->rtt_timing = false; /* Karn */
+    t->rtt_timing = false;   /* Karn */
+    tcp_rtx_arm(st, t, now); /* §5.5, §5.6: backed off */
+    t->frto = 0;
+    t->frto_new = 0;
+    if (frto) {
+        t->frto = 1;
+        tcp_retransmit_head(st, sk, now);
+        return;
+    }
     /* Go back: resend from the first unacknowledged byte (§5.4). */
     t->snd_nxt = t->snd_una;
-    tcp_rtx_arm(st, t, now); /* §5.5, §5.6: backed off */
     tcp_output(st, sk, now);
     /* The peer's window is closed (or shrank under the first segment): tcp_output sends
      * nothing, the persist timer waits for an empty flight, and the connection would
@@ -179,6 +202,23 @@ static void tlp_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->tlp_seq = retrans ? t->tlp_seq : max0; /* tcp_retransmit_last sets it */
     st->stats.tlp_probes++;
     tcp_rtx_arm(st, t, now);
+}
+
+/* RFC 8985 §6.3: RACK's reordering timer. A segment that was waiting out the reordering
+ * window is lost now: recovery starts (or goes on) and resends it. */
+static void rack_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    t->t_rack = 0;
+    if (t->snd_una == t->snd_max || t->frto) return;
+    if (!tcp_rack_detect_loss(t, now)) return;
+    st->stats.rack_reo_timeouts++;
+    if (!t->in_recovery && seq_geq(t->snd_una, t->recover)) {
+        tcp_enter_recovery(st, sk, now);
+        /* PRR (RFC 6937) starts with nothing delivered: the forced first retransmission. */
+        if (t->sack_recovery) tcp_prr_on_ack(t, 0, false);
+    }
+    tcp_output(st, sk, now);
 }
 
 static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -270,6 +310,10 @@ void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now)
     if (t->t_tlp && t->t_tlp <= now) {
         trace_timer(st, sk, now, SYNACK_TIMER_TLP);
         tlp_timeout(st, sk, now);
+    }
+    if (t->t_rack && t->t_rack <= now) {
+        trace_timer(st, sk, now, SYNACK_TIMER_REO);
+        rack_timeout(st, sk, now);
     }
     if (t->t_rtx && t->t_rtx <= now) {
         trace_timer(st, sk, now,

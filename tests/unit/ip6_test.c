@@ -424,7 +424,14 @@ TEST(passive_open_over_ipv6_to_a_listener_on_any)
     char buf[64];
     ASSERT_EQ(synack_recv(w.st, sd, w.now, buf, sizeof buf), 15);
     ASSERT_MEM_EQ(buf, "hello over ipv6", 15);
-    /* Data to the peer, with the ACK of what came: the same flow label. */
+    /* The data is acknowledged at once (quick-ACK at the start of a connection), with the
+     * same flow label. */
+    EXPECT_TCP(&w);
+    is_ours6_to(&w, PEER6);
+    ASSERT_EQ(w.seg.tcp.ack, PEER_ISS + 16);
+    ASSERT_EQ(w.seg.payload_len, 0);
+    ASSERT_EQ(w.seg.ip6.flow_label, label);
+    /* Data to the peer: the same flow label again. */
     ASSERT_EQ(synack_send(w.st, sd, w.now, "and back", 8), 8);
     EXPECT_TCP(&w);
     is_ours6_to(&w, PEER6);

@@ -566,14 +566,22 @@ TEST(prr_burst_loss_conservative_then_slow_start_bound)
     per_ack(&p, b + 19, row, sizeof row);
     ASSERT(strcmp(row, "R") == 0);
     ASSERT_EQ(tcpf_info(&p.f).ssthresh, 10 * p.mss);
+    /* The two limited-transmit segments arrive next, before the retransmissions (on a
+     * path that keeps order: RACK, RFC 8985 §6.2, would otherwise rightly find them lost
+     * once a retransmission sent after them is delivered). Still the conservative bound:
+     * one each. */
+    per_ack(&p, b + 20, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
+    per_ack(&p, b + 21, row, sizeof row);
+    ASSERT(strcmp(row, "R") == 0);
     /* The first retransmission arrives: SND.UNA advances, nothing newly lost: PRR-SSRB,
      * DeliveredData (1) + 1 segment. */
     p.f.now += 1 * MS;
     from = p.nsent;
     per_ack(&p, b, row, sizeof row);
     ASSERT(strcmp(row, "2R") == 0);
-    ASSERT_EQ(p.sent[from], b + 3);
-    ASSERT_EQ(p.sent[from + 1], b + 4);
+    ASSERT_EQ(p.sent[from], b + 5);
+    ASSERT_EQ(p.sent[from + 1], b + 6);
     ASSERT_EQ(stats(&p).rto_timeouts, 0);
     tcpf_free(&p.f);
 }
@@ -684,6 +692,302 @@ TEST(dsack_reports_duplicate_data_received)
     ASSERT(last_ack(&p));
     expect_blocks(&p, 2, (const uint32_t[]){500, 600, 250, 400});
     tcpf_free(f);
+}
+
+/* ---- RACK (RFC 8985 §6) ------------------------------------------------------------------ */
+
+static struct synack_sockinfo info(struct peer *p)
+{
+    return tcpf_info(&p->f);
+}
+
+/* Runs the clock in steps of step_us up to limit_us later, taking what the stack sends;
+ * stops at the first data segment and returns when it came (0: none). */
+static uint64_t run_until_sent(struct peer *p, uint64_t step_us, uint64_t limit_us)
+{
+    uint64_t end = p->f.now + limit_us;
+    int from = p->nsent;
+    while (p->f.now < end) {
+        p->f.now += step_us;
+        peer_take(p);
+        if (p->nsent > from) return p->f.now;
+    }
+    return 0;
+}
+
+/* An open connection with an RTT of 1 ms measured, segments 0..9 sent at one instant and
+ * 0..4 acknowledged; more data queued (20 segments in all). */
+static void rack_setup(struct peer *p, bool ts)
+{
+    peer_open(p, ts, NULL);
+    write_segs(p, 20);
+    ASSERT_EQ(peer_take(p), 10);
+    p->f.now += 1 * MS;
+    for (int i = 0; i < 5; i++) p->have[i] = true;
+    peer_ack(p);
+    peer_take(p); /* new data, sent now */
+}
+
+TEST(rack_reordered_segment_within_the_window_is_not_retransmitted)
+{
+    /* Segment 5 is overtaken by 6 and 7. Two SACKed segments are fewer than DupThresh, and
+     * no reordering was seen yet: RACK waits a reordering window, min_RTT / 4 = 250 us
+     * (RFC 8985 §6.2 step 4), from when 5 would have been due. It arrives 100 us later:
+     * nothing is retransmitted, no recovery, and the reordering is noted. */
+    static struct peer p;
+    rack_setup(&p, false);
+    int from = p.nsent;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    ASSERT(!sent_after(&p, from, 5));
+    p.f.now += 100;
+    deliver(&p, 5);
+    /* Past the window: still nothing resent (the tail loss probe comes later). */
+    p.f.now += 500;
+    peer_take(&p);
+    ASSERT(!sent_after(&p, from, 5));
+    ASSERT_EQ(stats(&p).fast_retransmits, 0);
+    ASSERT_EQ(stats(&p).retransmits, 0);
+    ASSERT_EQ(stats(&p).rack_reo_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+TEST(rack_reordering_timer_finds_a_lost_segment)
+{
+    /* Segment 5 is lost and only 6 is SACKed, and nothing else comes back: no third
+     * duplicate ACK will ever arrive, and the tail loss probe is not armed with SACKed data
+     * outstanding. RACK's reordering timer marks 5 lost once the window (250 us) passes, at
+     * its send time + RACK.rtt + reo_wnd, and recovery resends it, far before the RTO. */
+    static struct peer p;
+    rack_setup(&p, false);
+    uint64_t t0 = p.f.now;
+    deliver(&p, 6);
+    int from = p.nsent; /* limited transmit may have sent new data */
+    ASSERT(!sent_after(&p, 0, 5 + NSEG));
+    uint64_t when = run_until_sent(&p, 10, 300 * MS);
+    ASSERT(when != 0);
+    ASSERT_EQ(p.sent[from], 5);
+    printf("     resent %llu us after the SACK\n", (unsigned long long)(when - t0));
+    ASSERT(when - t0 >= 250 && when - t0 <= 300);
+    ASSERT_EQ(stats(&p).rack_reo_timeouts, 1);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    tcpf_free(&p.f);
+}
+
+TEST(rack_three_sacks_without_reordering_recover_at_once)
+{
+    /* The DupThresh rule kept inside RACK (RFC 8985 §6.2 step 4): with no reordering seen,
+     * three SACKed segments make the window zero, so the third SACK starts recovery at
+     * once, as three duplicate ACKs would. */
+    static struct peer p;
+    rack_setup(&p, false);
+    int from = p.nsent;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    ASSERT(!sent_after(&p, from, 5));
+    deliver(&p, 8);
+    ASSERT(sent_after(&p, from, 5));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    tcpf_free(&p.f);
+}
+
+TEST(rack_lost_retransmission_is_resent_without_rto)
+{
+    /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
+     * retransmission is SACKed: RACK sees the retransmission was sent before a segment
+     * that was delivered, marks it lost again (RFC 8985 §6.2: "lost retransmissions"), and
+     * it goes a third time, before the RTO. RFC 6675 alone would wait for the RTO. */
+    static struct peer p;
+    rack_setup(&p, false);
+    int from = p.nsent;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT(sent_after(&p, from, 5));
+    int first = p.nsent;
+    p.f.now += 1 * MS;
+    for (int i = 9; i < 15; i++) deliver(&p, i);
+    int after = p.nsent;
+    ASSERT(after > first);
+    /* The segments sent after the retransmission arrive; it did not. */
+    p.f.now += 1 * MS;
+    for (int k = first; k < after; k++)
+        if (p.sent[k] != 5) deliver(&p, p.sent[k]);
+    if (!sent_after(&p, after, 5)) run_until_sent(&p, 50, 100 * MS);
+    ASSERT(sent_after(&p, after, 5));
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
+/* The peer's ACK, with a D-SACK block for segments [l, r) first (RFC 2883 §4). */
+static void peer_ack_dsack(struct peer *p, int l, int r)
+{
+    int cum = 0;
+    while (cum < NSEG && p->have[cum]) cum++;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = p->ts;
+    o.ts_val = p->tsval++;
+    o.ts_ecr = p->ecr;
+    o.sack[0].left = seg_seq(p, l);
+    o.sack[0].right = seg_seq(p, r);
+    o.sack_count = 1;
+    send_seg(&p->f, p->f.now, SYNACK_TCP_ACK, p->f.rcv_nxt, seg_seq(p, cum), TCPF_PEER_WIN, NULL, 0,
+             &o);
+    peer_take(p);
+}
+
+TEST(dsack_of_every_retransmission_undoes_the_reduction)
+{
+    /* Without timestamps (so Eifel cannot tell): segment 5 is delayed past three SACKs,
+     * so it is fast retransmitted and the window halved. Then the original arrives, and
+     * then the retransmission, which the peer reports with a D-SACK: every retransmission
+     * of the episode was unnecessary (RFC 3708 §3), the window before it is restored. */
+    static struct peer p;
+    rack_setup(&p, false);
+    uint32_t cwnd0 = info(&p).cwnd;
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT(info(&p).ssthresh < cwnd0);
+    /* A round trip later the original arrives, with everything sent up to then. */
+    p.f.now += 1 * MS;
+    for (int k = 0; k < p.nsent; k++) p.have[p.sent[k]] = true;
+    peer_ack(&p);
+    peer_take(&p);
+    ASSERT_EQ(stats(&p).retransmits, 1);
+    p.f.now += 100;
+    peer_ack_dsack(&p, 5, 6); /* the retransmission, received twice */
+    struct synack_sockinfo in = info(&p);
+    printf("     cwnd %u before, %u after the undo; ssthresh %u\n", cwnd0 / p.mss, in.cwnd / p.mss,
+           in.ssthresh / p.mss);
+    ASSERT_EQ(stats(&p).dsacks_in, 1);
+    ASSERT_EQ(stats(&p).dsack_undos, 1);
+    ASSERT(in.cwnd >= cwnd0);
+    ASSERT(in.ssthresh >= cwnd0);
+    ASSERT_EQ(in.dsack_dups, 1);
+    tcpf_free(&p.f);
+}
+
+TEST(dsack_widens_the_reordering_window)
+{
+    /* After a D-SACK showed a retransmission was spurious, the path is known to reorder
+     * (RFC 8985 §6.2 steps 3 and 4): three SACKs above a hole no longer mean it is lost at
+     * once; RACK waits 2 x min_RTT / 4 (the multiplier grew by one), and the late segment
+     * that arrives within it is not resent. */
+    static struct peer p;
+    rack_setup(&p, false);
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    p.f.now += 1 * MS;
+    for (int k = 0; k < p.nsent; k++) p.have[p.sent[k]] = true;
+    peer_ack(&p);
+    peer_take(&p);
+    p.f.now += 100;
+    peer_ack_dsack(&p, 5, 6);
+    ASSERT_EQ(stats(&p).dsack_undos, 1);
+    /* All is delivered; the next flight: its first segment is late, the three after it
+     * arrive. */
+    p.f.now += 1 * MS;
+    for (int k = 0; k < p.nsent; k++) p.have[p.sent[k]] = true;
+    peer_ack(&p);
+    int first = p.nsent;
+    write_segs(&p, 20);
+    peer_take(&p);
+    ASSERT(p.nsent - first >= 4);
+    int late = p.sent[first];
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    for (int k = first + 1; k < first + 4; k++) deliver(&p, p.sent[k]);
+    ASSERT(!sent_after(&p, from, late));
+    p.f.now += 300; /* more than min_RTT / 4 (250 us), less than twice it */
+    deliver(&p, late);
+    ASSERT(!sent_after(&p, from, late));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    tcpf_free(&p.f);
+}
+
+/* ---- F-RTO (RFC 5682) ------------------------------------------------------------------- */
+
+/* Ten segments in flight and more queued; no ACK comes back until the retransmission
+ * timer has fired once. Returns with the timeout's retransmission taken. */
+static void frto_setup(struct peer *p)
+{
+    peer_open(p, false, NULL);
+    write_segs(p, 30);
+    ASSERT_EQ(peer_take(p), 10);
+    /* The tail loss probe goes first (RFC 8985 §7), unanswered too. */
+    int from = p->nsent;
+    while (stats(p).rto_timeouts == 0 && p->f.now < 10 * SEC) {
+        from = p->nsent;
+        p->f.now += 1 * MS;
+        peer_take(p);
+    }
+    ASSERT_EQ(stats(p).tlp_probes, 1);
+    ASSERT_EQ(stats(p).rto_timeouts, 1);
+    /* F-RTO step 1 (RFC 5682 §2.1): the first unacknowledged segment only. */
+    ASSERT_EQ(p->nsent, from + 1);
+    ASSERT_EQ(p->sent[from], 0);
+}
+
+TEST(frto_spurious_timeout_is_undone)
+{
+    /* The ACKs were only late. The first (for 0 and 1) advances SND.UNA: two new segments
+     * go, not a retransmission (step 2b). The second advances it again: segments sent
+     * before the timeout and never resent are arriving, so the timeout was spurious (step
+     * 3b): the window is restored and nothing of 2..9 is sent again. */
+    static struct peer p;
+    frto_setup(&p);
+    uint32_t cwnd_rto = info(&p).cwnd;
+    p.have[0] = p.have[1] = true;
+    int from = p.nsent;
+    peer_ack(&p);
+    peer_take(&p);
+    /* (The probe was new data, 10.) */
+    ASSERT_EQ(p.nsent, from + 2);
+    ASSERT_EQ(p.sent[from], 11);
+    ASSERT_EQ(p.sent[from + 1], 12);
+    p.have[2] = p.have[3] = true;
+    peer_ack(&p);
+    peer_take(&p);
+    for (int i = 4; i < 13; i++) deliver(&p, i);
+    for (int k = from; k < p.nsent; k++) ASSERT(p.sent[k] >= 10);
+    struct synack_sockinfo in = info(&p);
+    printf("     cwnd %u segments after the timeout, %u after the undo\n", cwnd_rto / p.mss,
+           in.cwnd / p.mss);
+    ASSERT_EQ(stats(&p).spurious_rtos, 1);
+    ASSERT(in.cwnd >= 10 * p.mss);
+    ASSERT_EQ(stats(&p).retransmits, 1); /* the timeout's (the probe was new data) */
+    tcpf_free(&p.f);
+}
+
+TEST(frto_genuine_timeout_goes_back)
+{
+    /* All ten were lost. The retransmitted 0 arrives: SND.UNA advances, two new segments
+     * go (step 2b). They arrive too, but 1 is still missing: the next ACK is a duplicate
+     * (it SACKs the new data), so the loss was real (step 3a): cwnd at most 3 segments and
+     * the retransmissions go on from 1, in slow start. */
+    static struct peer p;
+    frto_setup(&p);
+    int from = p.nsent;
+    deliver(&p, 0);
+    ASSERT_EQ(p.nsent, from + 2);
+    ASSERT_EQ(p.sent[from], 11); /* (the probe was new data, 10) */
+    from = p.nsent;
+    deliver(&p, 11);
+    ASSERT(p.nsent > from);
+    ASSERT_EQ(p.sent[from], 1);
+    ASSERT(info(&p).cwnd <= 3 * p.mss);
+    ASSERT_EQ(stats(&p).spurious_rtos, 0);
+    for (int i = 1; i < 11; i++) deliver(&p, i);
+    deliver(&p, 12);
+    ASSERT_EQ(stats(&p).rto_timeouts, 1);
+    ASSERT_EQ(stats(&p).spurious_rtos, 0);
+    tcpf_free(&p.f);
 }
 
 TEST_MAIN()

@@ -286,8 +286,14 @@ TEST(full_size_data_segments_carry_sack_blocks_within_the_mtu)
 
 TEST(delayed_ack_after_40ms_or_every_second_segment)
 {
+    /* RFC 9293's rules alone: quick-ACK off (its test follows). */
     struct simnet n;
-    simnet_init(&n, 26);
+    struct synack_config c[2];
+    for (int i = 0; i < 2; i++) {
+        simnet_config(&c[i], i, 26);
+        c[i].no_quickack = true;
+    }
+    simnet_init_with(&n, c, NULL, 26);
     struct est e;
     connect_pair(&n, &e);
     simnet_run_to(&n, n.now + 100 * MS);
@@ -320,6 +326,41 @@ TEST(delayed_ack_after_40ms_or_every_second_segment)
             acks++;
         }
     ASSERT_EQ(acks, 1);
+    simnet_free(&n);
+}
+
+/* When the server's ACK for one small segment sent at t0 went (0: none within 50 ms). */
+static uint64_t ack_delay_of_one_segment(struct simnet *n, struct est *e)
+{
+    int before = n->nsegs;
+    uint64_t t0 = n->now;
+    ASSERT_EQ(synack_send(n->st[0], e->csd, n->now, "a", 1), 1);
+    simnet_run_to(n, t0 + 50 * MS);
+    n->now = t0 + 50 * MS; /* (the clock stops where nothing is scheduled) */
+    for (int i = before; i < n->nsegs; i++)
+        if (n->segs[i].side == 1) return n->segs[i].t - t0;
+    return 0;
+}
+
+TEST(quickack_at_connection_start_and_after_idle)
+{
+    /* Linux's quick-ACK mode (on by default): the first data segments of a connection are
+     * acknowledged at once, not after the 40 ms delayed-ACK timer; once that allowance is
+     * spent (rcvbuf / (2 MSS), at most 16 segments) the delayed-ACK rules apply again, and
+     * after the peer was silent for longer than an RTO the allowance is renewed. */
+    struct simnet n;
+    simnet_init(&n, 27);
+    struct est e;
+    connect_pair(&n, &e);
+    simnet_run_to(&n, n.now + 100 * MS);
+    ASSERT_EQ(ack_delay_of_one_segment(&n, &e), 1 * MS); /* one way: at once */
+    for (int i = 1; i < 16; i++) ASSERT_EQ(ack_delay_of_one_segment(&n, &e), 1 * MS);
+    /* The allowance is spent (the segments came 50 ms apart, within the RTO, so no gap
+     * renewed it). */
+    ASSERT_EQ(ack_delay_of_one_segment(&n, &e), 1 * MS + 40 * MS);
+    /* Idle for 2 s, longer than the RTO: quick again. */
+    n.now += 2000 * MS;
+    ASSERT_EQ(ack_delay_of_one_segment(&n, &e), 1 * MS);
     simnet_free(&n);
 }
 

@@ -79,6 +79,9 @@ static inline void tcpf_config(struct tcpf *f)
     f->cfg.isn_secret_set = true;
     for (int i = 0; i < 16; i++) f->cfg.isn_secret[i] = (uint8_t)(0xa0 + i);
     f->cfg.seed = TCPF_SEED;
+    /* The states' tests check RFC 9293's delayed-ACK rules; quick-ACK, Linux's heuristic on
+     * top of them, has its own tests (reliable_test.c). */
+    f->cfg.no_quickack = true;
     f->lsd = f->sd = -1;
     f->irs = TCPF_PEER_ISS;
     f->peer_mss = 1460;

@@ -9,16 +9,17 @@
 #include "simnet.h"
 
 struct transfer_result {
-    bool ok;                /* every byte arrived, in order, intact, both ways */
-    bool closed;            /* and both sides closed (client through TIME-WAIT) */
-    uint64_t received[2];   /* bytes each side received */
-    uint64_t first_data_us; /* when the first byte was handed to the stack */
-    uint64_t done_us;       /* when the last byte was read */
-    uint64_t fifth_us;      /* when B had read a fifth of what A sent (past slow start) */
-    uint64_t fifth_bytes;   /* how many bytes that was exactly */
-    uint64_t end_us;        /* when both sockets were gone */
-    uint64_t mismatch_at;   /* the offset of the first wrong byte, if any */
-    int state[2];           /* each socket's last state, for the failure message */
+    bool ok;                 /* every byte arrived, in order, intact, both ways */
+    bool closed;             /* and both sides closed (client through TIME-WAIT) */
+    uint64_t received[2];    /* bytes each side received */
+    uint64_t first_data_us;  /* when the first byte was handed to the stack */
+    uint64_t done_us;        /* when the last byte was read */
+    uint64_t dir_done_us[2]; /* when the last byte A sent (0) or B sent (1) was read */
+    uint64_t fifth_us;       /* when B had read a fifth of what A sent (past slow start) */
+    uint64_t fifth_bytes;    /* how many bytes that was exactly */
+    uint64_t end_us;         /* when both sockets were gone */
+    uint64_t mismatch_at;    /* the offset of the first wrong byte, if any */
+    int state[2];            /* each socket's last state, for the failure message */
     bool closed_by_app[2];
 };
 
@@ -102,6 +103,8 @@ static inline struct transfer_result transfer_run(struct simnet *n, uint64_t see
                     }
                 }
                 r.received[s] += (uint64_t)got;
+                if (r.received[s] == bytes[1 - s] && !r.dir_done_us[1 - s])
+                    r.dir_done_us[1 - s] = n->now;
                 if (s == 1 && !r.fifth_us && r.received[1] * 5 >= bytes[0]) {
                     r.fifth_us = n->now;
                     r.fifth_bytes = r.received[1];

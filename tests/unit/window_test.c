@@ -247,13 +247,21 @@ TEST(rst_after_rto_rollback_carries_snd_max)
     f.now += TCPF_STEP;
     ASSERT_EQ(tcpf_send_and_take(&f, 3000), 3000);
     uint32_t snd_max = f.snd_nxt + 3000;
-    /* No ACK: the timer resends the first segment only (the loss window, one segment),
-     * so SND.NXT is back in the middle of what was sent. */
+    /* No ACK: the first timeout resends the first segment and keeps SND.NXT (F-RTO, RFC
+     * 5682 §2.1: the next ACKs tell whether it was spurious). The second, with still no
+     * ACK, goes back: the loss window, one segment, from SND.UNA, so SND.NXT is back in
+     * the middle of what was sent. */
     ASSERT(tcpf_next_timed(&f, 2 * f.cfg.rto_max_us));
     ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
     ASSERT_EQ(f.seg.payload_len, 1460);
     EXPECT_NOTHING(&f);
     struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.snd_nxt, snd_max);
+    ASSERT(tcpf_next_timed(&f, 2 * f.cfg.rto_max_us));
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    ASSERT_EQ(f.seg.payload_len, 1460);
+    EXPECT_NOTHING(&f);
+    in = tcpf_info(&f);
     ASSERT_EQ(in.snd_nxt, f.snd_nxt + 1460);
     /* The user aborts: SO_LINGER 0 and close. */
     ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_LINGER, 0), 0);

@@ -566,9 +566,11 @@ int synack_cmd_demo(int argc, char **argv)
         printf("\n%" PRIu64 " bytes sent, %" PRIu64 " echoed back%s; the client closed first and "
                "held TIME-WAIT for 2*MSL = %.0f s.\n",
                cl.sent, cl.received, data_ok ? " intact" : " CORRUPTED", 2 * o.msl_us / 1e6);
-        if (cs.retransmits + ss.retransmits > 0)
-            printf("%" PRIu64 " datagrams lost on the link, %" PRIu64 " segments retransmitted.\n",
-                   sink.link_lost, cs.retransmits + ss.retransmits);
+        uint64_t rtx = cs.retransmits + ss.retransmits;
+        if (rtx > 0)
+            printf("%" PRIu64 " datagram%s lost on the link, %" PRIu64
+                   " segment%s retransmitted.\n",
+                   sink.link_lost, sink.link_lost == 1 ? "" : "s", rtx, rtx == 1 ? "" : "s");
     }
     if (client_error) printf("client: %s\n", synack_strerror(client_error));
     printf("  data check        %s\n", complete ? "OK, byte for byte" : "FAILED");

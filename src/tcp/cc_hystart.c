@@ -1,0 +1,93 @@
+/*
+ * tcp/cc_hystart.c - slow start with HyStart++ (RFC 9406), for every congestion control
+ * algorithm (cc_newreno.c, cc_cubic.c).
+ *
+ * Standard slow start doubles the window each round trip until a loss: by then it has
+ * overfilled the bottleneck's queue by up to a whole window, and the losses that follow
+ * cost a long recovery. HyStart++ watches the smallest RTT of each round (RFC 9406 §4.2):
+ * when it rises by more than RttThresh over the previous round's, the queue is building,
+ * and slow start gives way to Conservative Slow Start (CSS), which grows the window by a
+ * quarter of slow start's pace. If the RTT falls back below the level that ended slow start
+ * the rise was noise and slow start resumes; after CSS_ROUNDS rounds of CSS, congestion
+ * avoidance begins (ssthresh = cwnd). A loss at any time ends both as it always does.
+ *
+ * As RFC 9406 §4.3 recommends, only the initial slow start uses it (ssthresh still at its
+ * initial, arbitrarily high value); later slow starts stop at the ssthresh a loss set. The
+ * RTT samples come from RACK's transmission map (tcp_rack.c): one per ACK that delivers
+ * data sent once. The window grows by at most L = 2 SMSS per ACK (RFC 3465, as before: the
+ * stack does not pace, and RFC 9406 §4.2 asks for a limit then).
+ */
+#include "tcp/tcp.h"
+
+#define HS_MIN_RTT_THRESH_US 4000u  /* MIN_RTT_THRESH, 4 ms */
+#define HS_MAX_RTT_THRESH_US 16000u /* MAX_RTT_THRESH, 16 ms */
+#define HS_MIN_RTT_DIVISOR   8u     /* MIN_RTT_DIVISOR */
+#define HS_N_RTT_SAMPLE      8u     /* N_RTT_SAMPLE */
+#define HS_CSS_GROWTH_DIV    4u     /* CSS_GROWTH_DIVISOR */
+#define HS_CSS_ROUNDS        5u     /* CSS_ROUNDS */
+#define HS_INFINITY          UINT64_MAX
+
+void tcp_hystart_init(struct tcb *t)
+{
+    struct tcp_hystart *h = &t->hs;
+    h->last_min = h->cur_min = h->css_base = HS_INFINITY;
+    h->samples = 0;
+    h->css_rounds = 0;
+    h->started = h->css = h->done = false;
+}
+
+/* The initial slow start: ssthresh as tcb setup left it. */
+static bool initial(const struct tcb *t)
+{
+    return t->ssthresh >= UINT32_MAX / 2;
+}
+
+void tcp_slow_start(struct tcb *t, uint32_t acked)
+{
+    uint32_t mss = t->snd_mss;
+    uint32_t inc = acked < 2 * mss ? acked : 2 * mss; /* RFC 3465 §2.2, L = 2 */
+    struct tcp_hystart *h = &t->hs;
+    if (h->done || !initial(t)) {
+        t->cwnd += inc;
+        return;
+    }
+    /* RFC 9406 §4.2: a round ends when the data sent at its start is acknowledged. */
+    if (!h->started || seq_geq(t->snd_una, h->window_end)) {
+        h->started = true;
+        h->window_end = t->snd_nxt;
+        h->last_min = h->cur_min;
+        h->cur_min = HS_INFINITY;
+        h->samples = 0;
+        if (h->css && ++h->css_rounds >= HS_CSS_ROUNDS) {
+            /* CSS is over: congestion avoidance from the window reached. */
+            t->ssthresh = t->cwnd;
+            h->css = false;
+            h->done = true;
+            t->cwnd += inc / HS_CSS_GROWTH_DIV;
+            return;
+        }
+    }
+    uint64_t rtt = t->rack.sample;
+    if (rtt) {
+        if (rtt < h->cur_min) h->cur_min = rtt;
+        if (h->samples < UINT16_MAX) h->samples++;
+    }
+    if (h->samples >= HS_N_RTT_SAMPLE && h->cur_min != HS_INFINITY) {
+        if (!h->css && h->last_min != HS_INFINITY) {
+            uint64_t thresh = h->last_min / HS_MIN_RTT_DIVISOR;
+            if (thresh > HS_MAX_RTT_THRESH_US) thresh = HS_MAX_RTT_THRESH_US;
+            if (thresh < HS_MIN_RTT_THRESH_US) thresh = HS_MIN_RTT_THRESH_US;
+            if (h->cur_min >= h->last_min + thresh) {
+                h->css = true;
+                h->css_base = h->cur_min;
+                h->css_rounds = 0;
+                h->exits++;
+            }
+        } else if (h->css && h->cur_min < h->css_base) {
+            /* The rise was spurious: back to slow start (§4.2). */
+            h->css = false;
+            h->css_base = HS_INFINITY;
+        }
+    }
+    t->cwnd += h->css ? inc / HS_CSS_GROWTH_DIV : inc;
+}

@@ -1,0 +1,449 @@
+/*
+ * tcp/tcp_rack.c - RACK, time-based loss detection (RFC 8985 §6), and the per-segment
+ * transmission record it needs.
+ *
+ * The sender remembers, for the sequence space in flight [SND.UNA, SND.MAX), when each part
+ * was last sent: a sorted array of records, each a range of sequence space sent at one
+ * instant (the segments one call of tcp_output sends at the same `now` share a record, as
+ * Linux's timestamp covers a whole TSO burst), with flags: SACKed, deemed lost, retransmitted.
+ * The array is allocated when data is first sent (and freed with the send ring's memory
+ * when the connection is idle), one record per KiB of send buffer (at least
+ * TCP_XMAP_MIN, at most TCP_XMAP_MAX): when it is full two neighbours are merged, SACKed ones
+ * first (their times no longer matter), else those sent closest together in time, keeping
+ * the later time, which only makes RACK wait a little longer before it calls them lost. Records are
+ * split at the edges of SACK blocks and of retransmissions, so that every record is entirely
+ * SACKed or not.
+ *
+ * RACK (RFC 8985 §6.2): on each ACK, the most recently sent segment that was delivered
+ * (RACK.xmit_ts, RACK.end_seq) and its RTT (RACK.rtt) are updated; a segment sent before it
+ * that is still not delivered after RACK.rtt plus a reordering window is lost. The window is
+ * min_RTT / 4 (RFC 8985 §6.2 step 4), 0 while no reordering has been seen and either recovery
+ * is under way or DupThresh segments are SACKed (so that a path without reordering recovers
+ * as fast as with three duplicate ACKs), and widened by one quarter of min_RTT for each round
+ * trip in which a D-SACK arrived (reset after 16 recoveries without one). A segment that is
+ * not yet lost but will be when its window passes arms the reordering timer (t_rack).
+ *
+ * The records also give an RTT sample on every ACK that delivers data sent once (HyStart++,
+ * cc_hystart.c, needs several per round trip); the retransmission timer's estimator (rtt.c)
+ * keeps its one timed segment per round trip.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp/stack.h"
+#include "tcp/tcp.h"
+
+#define DUP_THRESH 3 /* RFC 8985 §6.2 step 4, RFC 5681 §3.2 */
+
+int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
+{
+    if (t->xr) return 0;
+    uint32_t cap = sndbuf / 1024;
+    if (cap < TCP_XMAP_MIN) cap = TCP_XMAP_MIN;
+    if (cap > TCP_XMAP_MAX) cap = TCP_XMAP_MAX;
+    t->xr = malloc(cap * sizeof *t->xr);
+    if (!t->xr) return SYNACK_ENOMEM;
+    t->xr_n = 0;
+    t->xr_cap = (uint16_t)cap;
+    return 0;
+}
+
+void tcp_rack_free(struct tcb *t)
+{
+    free(t->xr);
+    t->xr = NULL;
+    t->xr_n = t->xr_cap = 0;
+    t->rack.sacked = 0;
+    t->t_rack = 0;
+}
+
+/* RFC 8985 §6.2: RACK_sent_after. Later in time, or at the same time and further in
+ * sequence space. The clock is the caller's, in microseconds, and one call of the stack
+ * may send a retransmission after new data within the same microsecond: ord, counted
+ * within each microsecond, says which went first (sequence numbers would say the
+ * opposite). */
+static bool sent_after(uint64_t t1, uint16_t o1, uint32_t end1, const struct tcp_xrec *x)
+{
+    if (t1 != x->ts) return t1 > x->ts;
+    if (o1 != x->ord) return o1 > x->ord;
+    return seq_gt(end1, x->end);
+}
+
+static uint32_t rec_start(const struct tcb *t, int i)
+{
+    return i == 0 ? t->snd_una : t->xr[i - 1].end;
+}
+
+static uint32_t map_end(const struct tcb *t)
+{
+    return t->xr_n ? t->xr[t->xr_n - 1].end : t->snd_una;
+}
+
+/* The array is full: merge two neighbours. First choice, two whose times no longer
+ * matter: both SACKed, or both lost and waiting to be sent again. Else the two with the
+ * same flags sent closest together in time, and as a last resort any two, keeping the
+ * later time (RACK then waits a little longer before calling them lost). */
+static void compact(struct tcb *t)
+{
+    int best = -1;
+    uint64_t best_cost = UINT64_MAX;
+    for (int i = 0; i + 1 < t->xr_n; i++) {
+        const struct tcp_xrec *a = &t->xr[i], *b = &t->xr[i + 1];
+        uint64_t d = a->ts > b->ts ? a->ts - b->ts : b->ts - a->ts;
+        if (a->flags != b->flags)
+            d = d / 2 + (UINT64_MAX / 2);
+        else if (a->flags & TCP_XR_SACKED || (a->flags & (TCP_XR_LOST | TCP_XR_RXT)) == TCP_XR_LOST)
+            d = 0;
+        else
+            d += 1;
+        if (d < best_cost) {
+            best_cost = d;
+            best = i;
+            if (d == 0) break;
+        }
+    }
+    if (best < 0) return;
+    struct tcp_xrec *a = &t->xr[best], *b = &t->xr[best + 1];
+    /* Unlike flags: the merged range is SACKed or lost only if both were (it stays a
+     * candidate for RACK), retransmitted if either was. */
+    uint8_t keep = (uint8_t)(a->flags & b->flags & (TCP_XR_SACKED | TCP_XR_LOST));
+    uint8_t any = (uint8_t)((a->flags | b->flags) & (TCP_XR_RXT | TCP_XR_EVER_RXT));
+    if (!(keep & TCP_XR_SACKED)) {
+        if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
+        if (b->flags & TCP_XR_SACKED) t->rack.sacked -= b->end - a->end;
+    }
+    a->flags = (uint8_t)(keep | any);
+    if (b->ts > a->ts || (b->ts == a->ts && b->ord > a->ord)) {
+        a->ts = b->ts;
+        a->ord = b->ord;
+    }
+    a->end = b->end;
+    memmove(&t->xr[best + 1], &t->xr[best + 2], (size_t)(t->xr_n - best - 2) * sizeof *t->xr);
+    t->xr_n--;
+}
+
+/* Room for n more records. Made before the splits of one operation, so that a merge
+ * cannot undo a split the same operation just made. */
+static void reserve(struct tcb *t, int n)
+{
+    while (t->xr_n + n > t->xr_cap && t->xr_n > 1) compact(t);
+}
+
+/* Makes seq a record boundary (when it falls strictly inside one). */
+static void split_at(struct tcb *t, uint32_t seq)
+{
+    if (!seq_lt(t->snd_una, seq) || !seq_lt(seq, map_end(t))) return;
+    if (t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
+    for (int i = 0; i < t->xr_n; i++) {
+        uint32_t s = rec_start(t, i), e = t->xr[i].end;
+        if (seq_leq(e, seq)) continue;
+        if (s == seq) return;
+        memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
+        t->xr_n++;
+        t->xr[i].end = seq;
+        return;
+    }
+}
+
+/* Joins neighbours that were sent at the same instant with the same flags. */
+static void coalesce(struct tcb *t)
+{
+    int w = 0;
+    for (int i = 0; i < t->xr_n; i++) {
+        const struct tcp_xrec *p = &t->xr[w - (w > 0)];
+        if (w > 0 && p->ts == t->xr[i].ts && p->ord == t->xr[i].ord && p->flags == t->xr[i].flags) {
+            t->xr[w - 1].end = t->xr[i].end;
+            continue;
+        }
+        t->xr[w++] = t->xr[i];
+    }
+    t->xr_n = (uint16_t)w;
+}
+
+static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
+{
+    if (t->xr_n > 0) {
+        struct tcp_xrec *last = &t->xr[t->xr_n - 1];
+        if (last->ts == now && last->ord == ord && last->flags == 0) {
+            last->end = end;
+            return;
+        }
+    }
+    reserve(t, 1);
+    t->xr[t->xr_n++] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
+}
+
+void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, bool retransmit)
+{
+    if (len == 0) return;
+    /* The map is taken when data is first sent, as the send ring's memory is (base/ring.h):
+     * an idle connection holds neither (tcp_rings_idle gives both back). Without it RACK
+     * stays silent and the DupThresh rules recover alone. */
+    if (!t->xr && tcp_rack_alloc(t, t->snd.cap) < 0) return;
+    uint32_t end = seq + len;
+    if (seq_lt(seq, t->snd_una)) seq = t->snd_una;
+    if (!seq_lt(seq, end)) return;
+    uint32_t mend = map_end(t);
+    struct tcp_rack *k = &t->rack;
+    if (k->ord_now != now) {
+        k->ord_now = now;
+        k->ord = 0;
+        k->ord_bump = false;
+    }
+    /* A retransmission, and new data after one, come later than what went before in this
+     * microsecond; new data after new data is simply further in sequence space. */
+    bool again = seq_lt(seq, mend);
+    if ((again || k->ord_bump) && k->ord < UINT16_MAX) k->ord++;
+    k->ord_bump = again;
+    if (again) {
+        /* Sent again: every record in [seq, min(end, mend)) now dates from now. */
+        uint32_t re = seq_lt(end, mend) ? end : mend;
+        reserve(t, 2);
+        split_at(t, seq);
+        split_at(t, re);
+        for (int i = 0; i < t->xr_n; i++) {
+            uint32_t s = rec_start(t, i);
+            if (seq_lt(s, seq)) continue;
+            if (seq_geq(s, re)) break;
+            struct tcp_xrec *r = &t->xr[i];
+            r->ts = now;
+            r->ord = k->ord;
+            if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
+            r->flags &= (uint8_t)~TCP_XR_SACKED;
+            if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
+        }
+        coalesce(t);
+    }
+    if (seq_gt(end, mend)) {
+        /* New data (a gap before it would be a bug elsewhere: covered as sent now). */
+        append(t, end, now, k->ord);
+    }
+}
+
+/* RFC 8985 §6.2 steps 2 and 3 for one range newly delivered (cumulatively ACKed or
+ * SACKed): RACK.xmit_ts, RACK.end_seq, RACK.rtt, RACK.fack and reordering. */
+static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
+                      const struct synack_tcp_opts *o, uint64_t now)
+{
+    struct tcp_rack *k = &t->rack;
+    bool rxt = r->flags & TCP_XR_EVER_RXT;
+    uint64_t rtt = now > r->ts ? now - r->ts : 0;
+    /* Step 3: a segment sent once, delivered below the highest delivered sequence (RACK.fack),
+     * was overtaken: the path reorders. */
+    if (!k->has_fack || seq_gt(end, k->fack)) {
+        k->fack = end;
+        k->has_fack = true;
+    } else if (seq_lt(end, k->fack) && !rxt) {
+        k->reord = true;
+    }
+    /* Step 2: a retransmitted range counts only if this ACK is for the last transmission:
+     * its timestamp echo is not older (RFC 7323), and it was sent at least min_RTT ago. */
+    if (rxt) {
+        if (t->ts_ok && o->has_ts && (int32_t)(o->ts_ecr - tcp_ts_now(t, r->ts)) < 0) return;
+        if (rtt < t->min_rtt) return;
+    } else if (rtt > 0 && (k->sample == 0 || rtt < k->sample)) {
+        k->sample = rtt; /* an RTT sample of data sent once (HyStart++) */
+    }
+    if (rtt > 0 && (!t->min_rtt || rtt < t->min_rtt)) t->min_rtt = rtt;
+    struct tcp_xrec cur = {.ts = k->xmit_ts, .ord = k->xmit_ord, .end = k->end_seq};
+    if (!k->has || sent_after(r->ts, r->ord, end, &cur)) {
+        k->xmit_ts = r->ts;
+        k->xmit_ord = r->ord;
+        k->end_seq = end;
+        k->rtt = rtt;
+        k->has = true;
+    }
+}
+
+void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack, uint64_t now,
+                     int dsack_block)
+{
+    t->rack.sample = 0;
+    if (!t->xr) return;
+    uint32_t mend = map_end(t);
+    /* SACK blocks (not the D-SACK one): split at their edges, mark what they cover. */
+    for (int b = 0; t->sack_ok && b < o->sack_count; b++) {
+        if (b == dsack_block) continue;
+        uint32_t l = o->sack[b].left, r = o->sack[b].right;
+        if (seq_lt(l, t->snd_una)) l = t->snd_una;
+        if (seq_gt(r, mend)) r = mend;
+        if (!seq_lt(l, r)) continue;
+        reserve(t, 2);
+        split_at(t, l);
+        split_at(t, r);
+        for (int i = 0; i < t->xr_n; i++) {
+            uint32_t s = rec_start(t, i);
+            if (seq_lt(s, l)) continue;
+            if (seq_geq(s, r)) break;
+            struct tcp_xrec *x = &t->xr[i];
+            if (x->flags & TCP_XR_SACKED) continue;
+            delivered(t, x, x->end, o, now);
+            x->flags |= TCP_XR_SACKED;
+            t->rack.sacked += x->end - s;
+        }
+    }
+    /* The cumulative ACK: records wholly below it go, after counting as delivered; one
+     * straddling it is delivered up to SEG.ACK. */
+    if (!seq_gt(ack, t->snd_una)) return;
+    int drop = 0;
+    for (; drop < t->xr_n; drop++) {
+        struct tcp_xrec *x = &t->xr[drop];
+        uint32_t s = rec_start(t, drop);
+        if (seq_gt(x->end, ack)) {
+            if (!(x->flags & TCP_XR_SACKED))
+                delivered(t, x, ack, o, now);
+            else
+                t->rack.sacked -= ack - s;
+            break;
+        }
+        if (!(x->flags & TCP_XR_SACKED))
+            delivered(t, x, x->end, o, now);
+        else
+            t->rack.sacked -= x->end - s;
+    }
+    memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
+    t->xr_n = (uint16_t)(t->xr_n - drop);
+}
+
+void tcp_rack_dsack(struct tcb *t)
+{
+    /* RFC 8985 §6.2 step 4: the window grows by one step for each round trip in which a
+     * D-SACK arrived (RACK.dsack_round: the SND.NXT of the first), and stays so for the next
+     * 16 recoveries. A D-SACK also shows that the network reorders (or delays) segments. */
+    struct tcp_rack *k = &t->rack;
+    if (k->dsack_round_on && seq_geq(t->snd_una, k->dsack_round)) k->dsack_round_on = false;
+    if (!k->dsack_round_on) {
+        k->dsack_round_on = true;
+        k->dsack_round = t->snd_max;
+        if (k->reo_mult < 255) k->reo_mult++;
+        k->reo_persist = 16;
+    }
+    k->reord = true;
+}
+
+void tcp_rack_recovery_done(struct tcb *t)
+{
+    /* RFC 8985 §6.2 step 4: after 16 recoveries without a D-SACK the window shrinks back. */
+    struct tcp_rack *k = &t->rack;
+    if (k->reo_persist > 0 && --k->reo_persist == 0) k->reo_mult = 1;
+}
+
+uint64_t tcp_rack_reo_wnd(const struct tcb *t)
+{
+    const struct tcp_rack *k = &t->rack;
+    if (!k->reord) {
+        if (t->in_recovery || t->rto_recovery) return 0;
+        if (tcp_sack_bytes(t) >= DUP_THRESH * (uint32_t)t->snd_mss) return 0;
+    }
+    uint64_t mult = k->reo_mult ? k->reo_mult : 1;
+    uint64_t w = mult * t->min_rtt / 4;
+    return t->rtt_valid && t->srtt < w ? t->srtt : w;
+}
+
+bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
+{
+    /* RFC 8985 §6.2 step 5. */
+    t->t_rack = 0;
+    const struct tcp_rack *k = &t->rack;
+    if (!t->xr || !t->sack_ok || !k->has) return false;
+    uint64_t reo = tcp_rack_reo_wnd(t);
+    uint64_t timeout = 0;
+    bool lost = false;
+    for (int i = 0; i < t->xr_n; i++) {
+        struct tcp_xrec *x = &t->xr[i];
+        if (!sent_after(k->xmit_ts, k->xmit_ord, k->end_seq, x)) {
+            /* Data sent once goes out in sequence order: nothing above a record sent
+             * once, not before RACK.xmit_ts, was sent before it either (a record sent
+             * again was sent later still). */
+            if (!(x->flags & TCP_XR_EVER_RXT)) break;
+            continue;
+        }
+        if (x->flags & TCP_XR_SACKED) continue;
+        /* Lost and not yet sent again: nothing more to learn about it. */
+        if ((x->flags & TCP_XR_LOST) && !(x->flags & TCP_XR_RXT)) continue;
+        uint64_t due = x->ts + k->rtt + reo;
+        if (due <= now) {
+            x->flags |= TCP_XR_LOST;
+            x->flags &= (uint8_t)~TCP_XR_RXT; /* a lost retransmission: it goes again */
+            lost = true;
+        } else if (due - now > timeout) {
+            timeout = due - now;
+        }
+    }
+    if (lost) coalesce(t);
+    if (timeout) t->t_rack = now + timeout;
+    return lost;
+}
+
+void tcp_rack_on_rto(struct tcb *t)
+{
+    /* RFC 8985 §6.3 and RFC 6675 §5.1: after a timeout everything outstanding is presumed
+     * lost and the SACK information is dropped (the peer may have reneged). */
+    for (int i = 0; i < t->xr_n; i++)
+        t->xr[i].flags = (uint8_t)(TCP_XR_LOST | (t->xr[i].flags & TCP_XR_EVER_RXT));
+    t->rack.sacked = 0;
+    if (t->xr) coalesce(t);
+    t->t_rack = 0;
+}
+
+void tcp_rack_unmark_lost(struct tcb *t)
+{
+    for (int i = 0; i < t->xr_n; i++) t->xr[i].flags &= (uint8_t)~TCP_XR_LOST;
+    if (t->xr) coalesce(t);
+}
+
+bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq)
+{
+    for (int i = 0; i < t->xr_n; i++)
+        if (seq_lt(seq, t->xr[i].end))
+            return seq_geq(seq, rec_start(t, i)) && (t->xr[i].flags & TCP_XR_LOST);
+    return false;
+}
+
+bool tcp_rack_any_lost(const struct tcb *t)
+{
+    for (int i = 0; i < t->xr_n; i++)
+        if ((t->xr[i].flags & (TCP_XR_LOST | TCP_XR_SACKED)) == TCP_XR_LOST) return true;
+    return false;
+}
+
+uint32_t tcp_rack_sacked_bytes(const struct tcb *t)
+{
+    return t->rack.sacked;
+}
+
+uint32_t tcp_rack_pipe(const struct tcb *t)
+{
+    /* RFC 6675 §4 SetPipe with RACK's marks (Linux: packets_out - sacked_out - lost_out +
+     * retrans_out): each unSACKed byte counts once unless it is deemed lost, and once more
+     * while a retransmission of it is in flight. The FIN's sequence number is not data. */
+    uint32_t pipe = 0;
+    uint32_t data_end = tcp_data_end(t);
+    for (int i = 0; i < t->xr_n; i++) {
+        const struct tcp_xrec *x = &t->xr[i];
+        if (x->flags & TCP_XR_SACKED) continue;
+        uint32_t s = rec_start(t, i), e = seq_lt(data_end, x->end) ? data_end : x->end;
+        if (!seq_lt(s, e)) continue;
+        uint32_t n = e - s;
+        if (!(x->flags & TCP_XR_LOST)) pipe += n;
+        if (x->flags & TCP_XR_RXT) pipe += n;
+    }
+    return pipe;
+}
+
+bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len)
+{
+    /* RFC 6675 §4 NextSeg rule (1) with RACK's marks: the first range deemed lost and not
+     * yet sent again since. */
+    uint32_t data_end = tcp_data_end(t);
+    for (int i = 0; i < t->xr_n; i++) {
+        uint8_t f = t->xr[i].flags;
+        if ((f & (TCP_XR_LOST | TCP_XR_SACKED | TCP_XR_RXT)) != TCP_XR_LOST) continue;
+        uint32_t s = rec_start(t, i), e = seq_lt(data_end, t->xr[i].end) ? data_end : t->xr[i].end;
+        if (!seq_lt(s, e)) continue;
+        *seq = s;
+        *len = e - s;
+        return true;
+    }
+    return false;
+}
