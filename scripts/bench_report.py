@@ -55,6 +55,12 @@ def stats(values):
     }
 
 
+def noisy(s):
+    """The rounds spread by more than 30% of their median: something else competed."""
+    return bool(s) and len(s["runs"]) > 1 and s["median"] > 0 and \
+        (s["max"] - s["min"]) / s["median"] > 0.3
+
+
 def cell(s, unit):
     if not s:
         return "-"
@@ -162,6 +168,7 @@ def main():
                 s = stats(vals)
                 if s is not None:
                     s["connection_errors"] = errs
+                    s["noisy"] = noisy(s)
                 row["peers"][pk] = s
             rows.append(row)
 
@@ -249,6 +256,8 @@ def main():
                 c = cell(s, row["unit"])
                 if s and s.get("connection_errors"):
                     c += "*"
+                if noisy(s):
+                    c += "~"
                 line += c.rjust(wc)
             tr = tun_ratio.get((row["key"], row["pin"]))
             if tr:
@@ -259,6 +268,8 @@ def main():
         if a.queues != "1":
             out.append("synack, 2 queues against 1".ljust(w0 + 10)
                        + "n/a: no --queues yet (synack serve has no --queues option)")
+        if any(noisy(s) for row in rows for s in row["peers"].values()):
+            out.append("~ noisy: the rounds spread by more than 30% of the median")
         if any(s and s.get("connection_errors") for row in rows for s in row["peers"].values()):
             out.append("* some connections failed (refused, reset or timed out): see "
                        "connection_errors in the JSON")
