@@ -58,7 +58,7 @@ lint: deps
 	@JOBS=$(LINT_JOBS) bash scripts/lint.sh $(LINT_BUILD)
 
 bench: build
-	@sh scripts/bench.sh $(BUILD)
+	@bash scripts/bench.sh $(BUILD)
 
 # clang, the library instrumented for coverage (-fsanitize=fuzzer-no-link) and ASan+UBSan;
 # each fuzz/*.c target runs FUZZ_SECONDS (600) from its seed corpus fuzz/corpus/<target>/.

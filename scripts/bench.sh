@@ -1,7 +1,266 @@
-#!/bin/sh
-# make bench: runs the benchmarks of an optimized build; a table on stdout, JSON beside it
-# (bench/results.json). Figures on the virtual clock are exact and repeatable; CPU figures
-# depend on this machine.
-set -e
+#!/usr/bin/env bash
+# make bench: every comparison of issue 12 in one run, interleaved, medians of 3 rounds.
+#  - in-process: bench/bench_sim (two synack stacks over the simulated link), once per round;
+#  - over TUN and veth (root only): the kernel's clients (bench/loadgen) against synack serve
+#    on TUN, against lwIP on TUN (bench/lwip/lwip_tun.c, built here from Debian's
+#    liblwip-dev) and against Linux over veth (bench/kserve), each in network namespaces made
+#    here and removed by name on exit, also on failure. Unpinned, then all pinned to vCPU 0.
+# Writes bench/results.json and bench/results.svg and prints one table (scripts/bench_report.py).
+# Bounded: each load-generator run stops by itself after BENCH_SECONDS and has a timeout.
+#   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
+#   BENCH_ROUNDS=N   rounds (3); BENCH_SECONDS=S seconds per run
+#   BENCH_KEEP=DIR   keeps the raw results and the servers' logs there
+# Addresses: 10.7.0.0/24 inside the bench's own namespaces only; nothing else is touched.
+set -u
 build="${1:-build}"
-"$build/bench_sim" bench/results.json
+cd "$(dirname "$0")/.." || exit 1
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+
+QUICK=${BENCH_QUICK:-0}
+ROUNDS=${BENCH_ROUNDS:-3}
+if [ "$QUICK" = 1 ]; then SECS=${BENCH_SECONDS:-0.5}; else SECS=${BENCH_SECONDS:-3}; fi
+OUT_JSON=${BENCH_JSON:-bench/results.json}
+OUT_SVG=${BENCH_SVG:-bench/results.svg}
+NCPU=$(nproc 2>/dev/null || echo 1)
+T_START=$(date +%s)
+
+WORK=$(mktemp -d /tmp/synack-bench.XXXXXX)
+NSS=()  # namespaces made here, deleted by name
+PIDS=() # processes started here, ended by PID
+cleanup() {
+    local p ns
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+    done
+    for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    if [ -n "${BENCH_KEEP:-}" ]; then mkdir -p "$BENCH_KEEP" && cp -r "$WORK"/. "$BENCH_KEEP"/; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo; echo "bench: interrupted" >&2; exit 130' INT TERM
+
+# A progress line: rewritten in place on a terminal, one line per step otherwise.
+STEP=0
+TOTAL=1
+progress() {
+    STEP=$((STEP + 1))
+    local el=$(($(date +%s) - T_START))
+    if [ -t 2 ]; then
+        printf '\r\033[K[%3d/%d %3ds] %s' "$STEP" "$TOTAL" "$el" "$*" >&2
+    else
+        printf '[%3d/%d %3ds] %s\n' "$STEP" "$TOTAL" "$el" "$*" >&2
+    fi
+}
+
+# ---- what can run ----------------------------------------------------------------------------
+[ -x "$build/bench_sim" ] || { echo "bench: $build/bench_sim missing (make build)" >&2; exit 1; }
+TUN_SKIP=""
+if [ "$(id -u)" != 0 ]; then
+    TUN_SKIP="not root (network namespaces and TUN devices need root; run make bench as root)"
+elif [ ! -c /dev/net/tun ]; then
+    TUN_SKIP="no /dev/net/tun"
+else
+    for t in ip taskset timeout; do
+        command -v "$t" >/dev/null 2>&1 || { TUN_SKIP="$t not installed (make deps)"; break; }
+    done
+fi
+for t in loadgen kserve synack; do
+    [ -n "$TUN_SKIP" ] || [ -x "$build/$t" ] || TUN_SKIP="$build/$t missing"
+done
+LWIP_SKIP=""
+if [ -z "$TUN_SKIP" ]; then
+    if ! pkg-config --exists lwip 2>/dev/null; then
+        LWIP_SKIP="liblwip-dev not installed (make deps)"
+    else
+        # -isystem: lwIP's own headers are not held to our warning flags; our glue is.
+        LWIP_CFLAGS=$(pkg-config --cflags-only-I lwip | sed 's/-I/-isystem /g')
+        # shellcheck disable=SC2086,SC2046 # word splitting of the flag lists is intended
+        if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
+            -Wstrict-prototypes -Wmissing-prototypes $LWIP_CFLAGS bench/lwip/lwip_tun.c \
+            -o "$build/lwip_tun" $(pkg-config --libs lwip) 2>"$WORK/lwip_cc.log"; then
+            LWIP_SKIP="bench/lwip/lwip_tun.c does not build: $(head -c 300 "$WORK/lwip_cc.log")"
+        fi
+    fi
+fi
+QUEUES=0
+if [ -z "$TUN_SKIP" ] && "$build/synack" serve --help 2>&1 | grep -q -- '--queues'; then QUEUES=1; fi
+
+# ---- namespaces and servers ----------------------------------------------------------------
+TARGETS=()
+declare -A CLIENT_NS SERVER_PID
+SRC_BASE=10.7.0.101
+NSRC=16
+PORT_ECHO=7 PORT_DISCARD=9 PORT_CHARGEN=19
+MAX_S=$((900 + ROUNDS * 200)) # the servers' own bound, should this script die unseen
+
+fail_setup() {
+    echo "bench: setup failed: $*" >&2
+    exit 1
+}
+
+newns() { # name: a namespace with lo up and no IPv6 (router solicitations would be noise)
+    ip netns add "$1" || fail_setup "cannot create namespace $1"
+    NSS+=("$1")
+    ip netns exec "$1" ip link set lo up
+    ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# The client's side, where the client closes first and keeps TIME-WAIT: many source addresses,
+# a wide port range, and TIME-WAIT buckets enough that the kernel never drops one (else it
+# answers the server's FIN with RST).
+client_side() { # ns dev
+    ip netns exec "$1" sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000 \
+        net.ipv4.ip_local_port_range="10000 65000" || fail_setup "sysctl in $1"
+    local i
+    for i in $(seq 0 $((NSRC - 1))); do
+        ip netns exec "$1" ip addr add "10.7.0.$((101 + i))/24" dev "$2" || fail_setup "address in $1"
+    done
+}
+
+wait_for() { # file pattern pid what
+    for _ in $(seq 100); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || fail_setup "$4 exited: $(tail -5 "$1")"
+        sleep 0.1
+    done
+    fail_setup "$4 did not come up: $(tail -5 "$1")"
+}
+
+start_synack() { # target-name queues
+    local ns="synack-bench-$1-$$" extra=()
+    [ "$2" -gt 1 ] && extra=(--queues "$2")
+    newns "$ns"
+    # not through a subshell: $! must be synack itself (ip netns exec execs it)
+    ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
+        --chargen $PORT_CHARGEN --max-conns 1500 --max-conns-per-service 1500 "${extra[@]}" \
+        >"$WORK/$1.log" 2>&1 &
+    SERVER_PID[$1]=$!
+    PIDS+=($!)
+    wait_for "$WORK/$1.log" "^synack serve: created\|^synack serve: attached" $! "synack serve"
+    client_side "$ns" tun0
+    CLIENT_NS[$1]=$ns
+    TARGETS+=("$1")
+}
+
+start_lwip() {
+    local ns="synack-bench-lwip-$$"
+    newns "$ns"
+    ip netns exec "$ns" ip tuntap add dev tun0 mode tun || fail_setup "tuntap in $ns"
+    ip netns exec "$ns" ip addr add 10.7.0.1/24 dev tun0
+    ip netns exec "$ns" ip link set tun0 up
+    ip netns exec "$ns" "$build/lwip_tun" --tun tun0 --addr 10.7.0.2 --echo $PORT_ECHO \
+        --discard $PORT_DISCARD --chargen $PORT_CHARGEN --max-seconds $MAX_S \
+        >"$WORK/lwip.log" 2>&1 &
+    SERVER_PID[lwip]=$!
+    PIDS+=($!)
+    wait_for "$WORK/lwip.log" "listening" $! "lwip_tun"
+    client_side "$ns" tun0
+    CLIENT_NS[lwip]=$ns
+    TARGETS+=(lwip)
+}
+
+start_linux() {
+    local c="synack-bench-linux-c-$$" s="synack-bench-linux-s-$$"
+    newns "$c"
+    newns "$s"
+    ip netns exec "$c" ip link add veth-c type veth peer name veth-s || fail_setup "no veth"
+    ip netns exec "$c" ip link set veth-s netns "$s"
+    ip netns exec "$c" ip addr add 10.7.0.1/24 dev veth-c
+    ip netns exec "$s" ip addr add 10.7.0.2/24 dev veth-s
+    ip netns exec "$c" ip link set veth-c up
+    ip netns exec "$s" ip link set veth-s up
+    ip netns exec "$s" "$build/kserve" --echo $PORT_ECHO --discard $PORT_DISCARD \
+        --chargen $PORT_CHARGEN --max-seconds $MAX_S >"$WORK/linux.log" 2>&1 &
+    SERVER_PID[linux]=$!
+    PIDS+=($!)
+    wait_for "$WORK/linux.log" "listening" $! "kserve"
+    client_side "$c" veth-c
+    CLIENT_NS[linux]=$c
+    TARGETS+=(linux)
+}
+
+pin_servers() { # cpu-list
+    local t
+    for t in "${TARGETS[@]}"; do taskset -a -p -c "$1" "${SERVER_PID[$t]}" >/dev/null 2>&1; done
+}
+
+# ---- the runs ----------------------------------------------------------------------------------
+METRICS=(cps1 cps64 pingpong bulk_c2s bulk_s2c)
+loadgen_args() { # metric
+    local src=(--src "$SRC_BASE" --nsrc "$NSRC" --seconds "$SECS")
+    case $1 in
+    cps1) echo cps --conc 1 --port $PORT_ECHO "${src[@]}" --max 1000000 ;;
+    cps64) echo cps --conc 64 --port $PORT_ECHO "${src[@]}" --max 1000000 ;;
+    pingpong) echo pingpong --port $PORT_ECHO "${src[@]}" --max 200000 ;;
+    bulk_c2s) echo send --port $PORT_DISCARD "${src[@]}" ;;
+    bulk_s2c) echo recv --port $PORT_CHARGEN "${src[@]}" ;;
+    esac
+}
+
+RUNS="$WORK/runs.jsonl"
+: >"$RUNS"
+run_one() { # round pin target metric
+    local r=$1 pin=$2 t=$3 m=$4 out wrap=() rc
+    [ "$pin" = pinned ] && wrap=(taskset -c 0)
+    progress "round $r/$ROUNDS, $pin: $m against $t"
+    # the 1-minute load average as the run starts: a sign of other work on the machine
+    local load1
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    # shellcheck disable=SC2046 # loadgen_args is a list of words
+    out=$(timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
+        ip netns exec "${CLIENT_NS[$t]}" "${wrap[@]}" "$build/loadgen" $(loadgen_args "$m") \
+        2>"$WORK/lg.err")
+    rc=$?
+    if [ $rc = 0 ] && [ -n "$out" ]; then
+        printf '{"round":%d,"pin":"%s","target":"%s","metric":"%s","load1":%s,"result":%s}\n' \
+            "$r" "$pin" "$t" "$m" "$load1" "$out" >>"$RUNS"
+    else
+        local err
+        err=$(head -c 200 "$WORK/lg.err" | tr -d '"\\\n')
+        [ $rc = 124 ] && err="timed out; $err"
+        printf '{"round":%d,"pin":"%s","target":"%s","metric":"%s","result":null,"error":"%s"}\n' \
+            "$r" "$pin" "$t" "$m" "$err" >>"$RUNS"
+    fi
+    # let the server's last closes (LAST-ACK) finish before the next run
+    case $m in cps*) sleep 0.2 ;; esac
+}
+
+uptime >"$WORK/load_start"
+if [ -z "$TUN_SKIP" ]; then
+    start_synack synack 1
+    [ "$QUEUES" = 1 ] && start_synack synack2q 2
+    [ -z "$LWIP_SKIP" ] && start_lwip
+    start_linux
+fi
+TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#TARGETS[@]})))
+
+for r in $(seq "$ROUNDS"); do
+    progress "round $r/$ROUNDS: in-process (bench_sim)"
+    "$build/bench_sim" >"$WORK/sim.$r.txt" 2>&1 || echo "bench: bench_sim failed (round $r)" >&2
+    [ ${#TARGETS[@]} -gt 0 ] || continue
+    for pin in unpinned pinned; do
+        if [ "$pin" = pinned ]; then pin_servers 0; else pin_servers "0-$((NCPU - 1))"; fi
+        for m in "${METRICS[@]}"; do
+            # interleaved: each metric against every target in turn, the order rotated by round
+            n=${#TARGETS[@]}
+            for k in $(seq 0 $((n - 1))); do
+                run_one "$r" "$pin" "${TARGETS[$(((k + r) % n))]}" "$m"
+            done
+        done
+    done
+done
+[ -t 2 ] && printf '\r\033[K' >&2
+uptime >"$WORK/load_end"
+
+# synack's own counters after the run (SIGUSR1 prints them into its log), for the JSON
+for t in "${TARGETS[@]}"; do
+    case $t in synack*) kill -USR1 "${SERVER_PID[$t]}" 2>/dev/null ;; esac
+done
+sleep 0.3
+
+python3 scripts/bench_report.py --work "$WORK" --json "$OUT_JSON" --svg "$OUT_SVG" \
+    --seconds "$SECS" --rounds "$ROUNDS" --ncpu "$NCPU" --elapsed $(($(date +%s) - T_START)) \
+    --tun-skip "$TUN_SKIP" --lwip-skip "$LWIP_SKIP" --queues "$QUEUES" \
+    --targets "${TARGETS[*]}"
