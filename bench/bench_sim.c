@@ -21,18 +21,24 @@ static double wall(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A row keeps its own copy of the name: callers build names in buffers they reuse. */
 struct row {
-    const char *name;
+    char name[128];
     double value;
     const char *unit;
 };
 
-static struct row rows[64];
+static struct row rows[96];
 static int nrows;
 
 static void add(const char *name, double value, const char *unit)
 {
-    rows[nrows++] = (struct row){name, value, unit};
+    if (nrows < (int)(sizeof rows / sizeof rows[0])) {
+        struct row *r = &rows[nrows++];
+        snprintf(r->name, sizeof r->name, "%s", name);
+        r->value = value;
+        r->unit = unit;
+    }
     printf("  %-52s %14.2f %s\n", name, value, unit);
     fflush(stdout);
 }
