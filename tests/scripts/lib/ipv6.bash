@@ -65,7 +65,10 @@ check_close() {
       fin = $4 == "1" || $4 == "True"; rst = $5 == "1" || $5 == "True"
       seq = $6 + 0; an = $7 + 0; len = $8 + 0 }
     rst { bad("RST from " src) }
-    syn && !ack { if (a != "") bad("second SYN"); a = src; isn_a = seq; next }
+    # A SYN sent again (the same source and ISN, its timer) is the same handshake; another
+    # SYN is not. (A new device'"'"'s first SYN is now and then not answered by the kernel: seen
+    # about once in four runs of interop_connect6 under load, then answered at 1 s.)
+    syn && !ack { if (a != "" && (src != a || seq != isn_a)) bad("second SYN"); a = src; isn_a = seq; next }
     syn && ack { if (src == a || an != (isn_a + 1) % 4294967296) bad("SYN-ACK acks " an ", want ISN+1 = " isn_a + 1)
                  b = src; isn_b = seq; next }
     !hs && src == a && ack { if (seq != isn_a + 1 || an != (isn_b + 1) % 4294967296) bad("third ACK seq/ack " seq "/" an)
