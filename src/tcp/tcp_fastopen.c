@@ -78,7 +78,8 @@ static uint32_t listener_qlen(const struct synack_stack *st, const struct sock *
  * SYN-RECEIVED with its rings, its data taken, in its listener's accept queue, its SYN-ACK
  * (acknowledging the data) sent. NULL when no socket or no memory is free. */
 static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                                 const struct tcp_seg *seg, const uint32_t *isn)
+                                 const struct tcp_seg *seg, const uint32_t *isn,
+                                 const struct tcp_fo_reply *fo)
 {
     struct tcp_child p;
     memset(&p, 0, sizeof p);
@@ -102,6 +103,9 @@ static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint
     }
     t->tfo_child = true;
     t->syn_data = true;
+    t->fo_kind = fo->kind;
+    t->fo_len = fo->len;
+    memcpy(t->fo_cookie, fo->cookie, fo->len);
     c->tfo_counted_by = lsk->idx + 1;
     lsk->tfo_pending++;
     st->stats.conn_opened_passive++;
@@ -144,15 +148,14 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
     }
     if (valid) {
         /* A cookie of the backup key is good, and the SYN-ACK hands out the current one. */
-        struct sock *c = born_at_once(st, lsk, now, seg, isn);
-        if (c) {
-            if (valid == 2) {
-                c->tcb.fo_kind = o->fo_kind;
-                c->tcb.fo_len = 8;
-                synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, c->tcb.fo_cookie);
-            }
-            return true;
+        struct tcp_fo_reply fresh;
+        memset(&fresh, 0, sizeof fresh);
+        if (valid == 2) {
+            fresh.kind = o->fo_kind;
+            fresh.len = 8;
+            synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, fresh.cookie);
         }
+        if (born_at_once(st, lsk, now, seg, isn, &fresh)) return true;
         st->stats.tfo_fallbacks++;
     }
     /* The 3-way handshake, and the SYN-ACK carries a cookie (in the kind the client used)

@@ -95,4 +95,435 @@ TEST(wire_fastopen_option_malformed_ignored)
     ASSERT_EQ(o.fo_len, 0);
 }
 
+/* ---- the server, on the fixture's scripted peer ------------------------------------------ */
+
+static const uint8_t fx_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+/* A listener with Fast Open (queue limit qlen, 0: none) and a known key. */
+static void tfo_listen(struct tcpf *f, long qlen)
+{
+    tcpf_config(f);
+    f->cfg.fastopen_key_set = true;
+    memcpy(f->cfg.fastopen_key, fx_key, 16);
+    conn_in_listen(f);
+    f->irs = TCPF_PEER_ISS;
+    f->peer_mss = 1460;
+    if (qlen) ASSERT_EQ(synack_setopt(f->st, f->lsd, SYNACK_OPT_FASTOPEN, qlen), 0);
+}
+
+static void peer_cookie(const uint8_t key[16], uint8_t ck[8])
+{
+    struct synack_addr c = synack_addr_v4(TCPF_PEER), s = synack_addr_v4(TCPF_LOCAL);
+    synack_fastopen_cookie(key, &c, &s, ck);
+}
+
+/* The peer's SYN with a Fast Open option (kind; cookie of len bytes, or a request) and
+ * n bytes of data. */
+static void tfo_syn(struct tcpf *f, uint8_t kind, const uint8_t *cookie, uint8_t len, size_t n)
+{
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = f->peer_mss;
+    o.fo_kind = kind;
+    o.fo_len = len;
+    if (len) memcpy(o.fo_cookie, cookie, len);
+    uint8_t data[1500];
+    for (size_t i = 0; i < n; i++) data[i] = (uint8_t)('a' + i % 26);
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, data, n, &o);
+}
+
+/* RFC 7413 §4.2.2: an empty option asks for a cookie; the SYN-ACK carries it, in the kind
+ * the client used, and the SYN's data is not acknowledged. */
+TEST(listen_fastopen_cookie_request_gets_cookie)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    for (int k = 0; k < 2; k++) {
+        uint8_t kind = k ? SYNACK_TCP_FO_EXP : SYNACK_TCP_FO;
+        f.pport = (uint16_t)(TCPF_PEER_PORT + k);
+        tfo_syn(&f, kind, NULL, 0, 10);
+        ASSERT(recv_seg(&f, f.now, NULL));
+        ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+        ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+        ASSERT_EQ(f.seg.tcp.opts.fo_kind, kind);
+        ASSERT_EQ(f.seg.tcp.opts.fo_len, 8);
+        uint8_t want[8];
+        peer_cookie(fx_key, want);
+        ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, want, 8);
+        EXPECT_NOTHING(&f);
+        ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    }
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.tfo_cookie_reqs, 2);
+    tcpf_free(&f);
+}
+
+/* A valid cookie with data: the connection is born at once, the SYN-ACK acknowledges the
+ * data, accept returns it before the handshake's ACK with the data readable, and it may
+ * send at once (RFC 7413 §4.2.2). */
+TEST(listen_fastopen_valid_cookie_born_at_once)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    f.iss = f.seg.tcp.seq;
+    EXPECT_NOTHING(&f);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
+    ASSERT(tcpf_info(&f).syn_data);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
+    ASSERT_MEM_EQ(buf, "abcdefghij", 10);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, "hello", 5), 5);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 11, 5);
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 11, f.iss + 6);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    ASSERT_EQ(tcpf_info(&f).snd_una, f.iss + 6);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.tfo_passive, 1);
+    tcpf_free(&f);
+}
+
+/* An invalid cookie: the 3-way handshake, and a fresh cookie in the SYN-ACK. */
+TEST(listen_fastopen_invalid_cookie_falls_back)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    const uint8_t bad[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    tfo_syn(&f, SYNACK_TCP_FO, bad, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    uint8_t want[8];
+    peer_cookie(fx_key, want);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, want, 8);
+    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_data(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1, 10);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    ASSERT(!tcpf_info(&f).syn_data);
+    tcpf_free(&f);
+}
+
+/* RFC 7413 §5.1: the queue limit bounds the connections waiting for their handshake's ACK;
+ * beyond it a valid cookie gets the 3-way handshake. */
+TEST(listen_fastopen_queue_full_falls_back)
+{
+    struct tcpf f;
+    tfo_listen(&f, 1);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    f.pport = TCPF_PEER_PORT + 1;
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.tfo_fallbacks, 1);
+    tcpf_free(&f);
+}
+
+/* A listener without Fast Open ignores the option and the data. */
+TEST(listen_without_fastopen_ignores_cookie)
+{
+    struct tcpf f;
+    tfo_listen(&f, 0);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    tcpf_free(&f);
+}
+
+/* SYNACK_TFO_SERVER off: no listener takes Fast Open, whatever its option says. */
+TEST(listen_fastopen_server_bit_off_ignores_cookie)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT), 0);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    tcpf_free(&f);
+}
+
+/* RFC 7413 §4.1.2: with the old key as the backup, its cookies stay valid, and the SYN-ACK
+ * hands out one of the new key. */
+TEST(listen_fastopen_backup_key_accepted)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t nkey[16];
+    for (int i = 0; i < 16; i++) nkey[i] = (uint8_t)(0x40 + i);
+    ASSERT_EQ(synack_set_fastopen_key(f.st, nkey, fx_key), 0);
+    uint8_t old[8], fresh[8];
+    peer_cookie(fx_key, old);
+    peer_cookie(nkey, fresh);
+    tfo_syn(&f, SYNACK_TCP_FO, old, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, fresh, 8);
+    /* Without the backup, the old cookie is refused. */
+    ASSERT_EQ(synack_set_fastopen_key(f.st, nkey, NULL), 0);
+    f.pport = TCPF_PEER_PORT + 1;
+    tfo_syn(&f, SYNACK_TCP_FO, old, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    tcpf_free(&f);
+}
+
+/* SYNACK_TFO_SERVER_NO_COOKIE: data in a SYN without any option is taken. */
+TEST(listen_fastopen_no_cookie_mode_takes_data)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_SERVER | SYNACK_TFO_SERVER_NO_COOKIE), 0);
+    tfo_syn(&f, 0, NULL, 0, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    tcpf_free(&f);
+}
+
+/* A connection born at once that is reset before accept leaves the queue, and its slot in
+ * the Fast Open queue is free again. */
+TEST(listen_fastopen_child_reset_frees_queue)
+{
+    struct tcpf f;
+    tfo_listen(&f, 1);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    send_ctl(&f, SYNACK_TCP_RST, f.irs + 11, 0);
+    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    f.pport = TCPF_PEER_PORT + 1;
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    tcpf_free(&f);
+}
+
+/* ---- the client ---------------------------------------------------------------------------- */
+
+static void tfo_client(struct tcpf *f)
+{
+    tcpf_config(f);
+    tcpf_start(f);
+    f->pport = TCPF_SRV_PORT;
+    f->irs = TCPF_PEER_ISS;
+}
+
+/* connect with data and no cookie: the SYN asks for one and carries nothing. */
+static void client_learns_cookie(struct tcpf *f, const uint8_t ck[8], uint16_t server_mss)
+{
+    f->sd = synack_socket(f->st);
+    ASSERT(f->sd >= 0);
+    char data[2000];
+    memset(data, 'x', sizeof data);
+    ASSERT_EQ(synack_connect_data(f->st, f->sd, f->now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT,
+                                  data, 1000),
+              SYNACK_EINPROGRESS);
+    f->lport = tcpf_info(f).local.port;
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f->seg.payload_len, 0);
+    ASSERT_EQ(f->seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_EQ(f->seg.tcp.opts.fo_len, 0);
+    f->iss = f->seg.tcp.seq;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = server_mss;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memcpy(o.fo_cookie, ck, 8);
+    f->now += TCPF_STEP;
+    send_seg(f, f->now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f->irs, f->iss + 1, TCPF_PEER_WIN, NULL, 0,
+             &o);
+    EXPECT_SEG(f, SYNACK_TCP_ACK, f->iss + 1, f->irs + 1, 0);
+    EXPECT_STATE(f, SYNACK_ESTABLISHED);
+    ASSERT(!tcpf_info(f).syn_data);
+    ASSERT_EQ(synack_abort(f->st, f->sd, f->now), 0);
+    (void)recv_seg(f, f->now, NULL); /* the reset */
+}
+
+/* RFC 7413 §4.2.1: with a cookie cached, the SYN carries it and data, at most the server's
+ * MSS less 40 bytes; the SYN-ACK that acknowledges it all makes syn_data true. */
+TEST(connect_fastopen_cookie_then_data_in_syn)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {0xab, 0xcd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+    client_learns_cookie(&f, ck, 940);
+    f.sd = synack_socket(f.st);
+    char data[2000];
+    memset(data, 'y', sizeof data);
+    long n = synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                 sizeof data);
+    ASSERT_EQ(n, 900);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 900);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, ck, 8);
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 901);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 901, f.irs + 1, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    ASSERT(tcpf_info(&f).syn_data);
+    ASSERT_EQ(tcpf_info(&f).snd_queued, 0);
+    tcpf_free(&f);
+}
+
+/* A SYN-ACK that acknowledges only the SYN: the data goes again at once. */
+TEST(connect_fastopen_data_not_acked_sent_again)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    char data[100];
+    memset(data, 'z', sizeof data);
+    ASSERT_EQ(
+        synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data, 100),
+        100);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 100);
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 100);
+    EXPECT_NOTHING(&f);
+    ASSERT(!tcpf_info(&f).syn_data);
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 101);
+    ASSERT_EQ(tcpf_info(&f).snd_una, f.iss + 101);
+    tcpf_free(&f);
+}
+
+/* The SYN's retransmission goes without data and option (as Linux); the data follows the
+ * handshake. */
+TEST(connect_fastopen_syn_timeout_retransmits_bare_syn)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT,
+                                  "0123456789", 10),
+              10);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 10);
+    f.iss = f.seg.tcp.seq;
+    ASSERT(recv_seg(&f, f.now + 1000000, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.tcp.seq, f.iss);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    f.now += TCPF_STEP;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 10);
+    tcpf_free(&f);
+}
+
+/* SYNACK_OPT_FASTOPEN_CONNECT: with a cookie, connect returns 0 and sends nothing; the
+ * first send builds the SYN with its data. */
+TEST(connect_fastopen_connect_option_defers_syn)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+    f.lport = tcpf_info(&f).local.port;
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_SYN_SENT);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, "hello", 5), 5);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 5);
+    ASSERT_MEM_EQ(f.seg.payload, "hello", 5);
+    ASSERT_EQ(f.seg.tcp.opts.fo_len, 8);
+    tcpf_free(&f);
+}
+
+/* SYNACK_TFO_CLIENT off: connect_data is an ordinary connect (no option). */
+TEST(connect_fastopen_client_bit_off_plain_syn)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    ASSERT_EQ(synack_set_fastopen(f.st, 0), 0);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(
+        synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, "x", 1),
+        SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    tcpf_free(&f);
+}
+
+/* The cookie cache is bounded: with room for one server, a second one pushes the first
+ * out, and its next SYN asks for a cookie again. */
+TEST(connect_fastopen_cache_bounded)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.fastopen_cache = 1;
+    f.cfg.prefix_len = 16;
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    f.irs = TCPF_PEER_ISS;
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    /* Another server answers a request with a cookie too. */
+    int sd = synack_socket(f.st);
+    ASSERT_EQ(
+        synack_connect_data(f.st, sd, f.now, synack_addr_v4(TCPF_PEER + 1), TCPF_SRV_PORT, "x", 1),
+        SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    /* The first server's cookie is still there until the second answers. */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(
+        synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, "x", 1),
+        1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
