@@ -55,12 +55,20 @@ run_one() {
     local f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
     ip netns add "$ns" || return
     ip netns exec "$ns" ip link set lo up
-    local args=()
+    # The symbols packetdrill's own runner (run_all.py, IPv4) defines for the suite: the
+    # TCP Fast Open cookie of 192.0.2.1 -> 192.168.0.1 under defaults.sh's key, and the
+    # ICMP code and error-queue names some scripts use.
+    local args=(-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable
+                -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR)
     if [ "$mode" = plugin ]; then
         # One fixed local address (packetdrill draws a random one otherwise): the plug-in
-        # is that host.
-        args=(--local_ip=192.168.0.1 --so_filename="$so"
-              --so_flags="addr=192.168.0.1/0 rcvbuf=12000000")
+        # is that host. A script that names its own (--local_ip=, whose Fast Open cookies
+        # depend on it) keeps it.
+        local lip
+        lip=$(sed -n 's/^--local_ip=\([0-9.]*\).*/\1/p' "$f" | head -1)
+        lip=${lip:-192.168.0.1}
+        args+=(--local_ip="$lip" --so_filename="$so"
+               --so_flags="addr=$lip/0 rcvbuf=12000000")
         # defaults.sh puts a qdisc on tun0, which only packetdrill's kernel mode creates:
         # an idle one in the namespace lets the suite's init script run unchanged.
         ip netns exec "$ns" ip tuntap add dev tun0 mode tun 2>/dev/null

@@ -239,11 +239,15 @@ long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, s
  * connected; what the SYN-ACK does not acknowledge is sent again after it). Otherwise the
  * SYN asks for a cookie (when the client side is on), takes nothing and the call returns
  * SYNACK_EINPROGRESS. A socket already in SYN-SENT by SYNACK_OPT_FASTOPEN_CONNECT (its SYN
- * not yet sent) takes its data here too. Errors as synack_connect. */
+ * not yet sent) takes its data here too. Errors as synack_connect, and EOPNOTSUPP when the
+ * stack's client side is off (as Linux). */
 long synack_connect_data(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len);
 /* The stack's tcp_fastopen bits, at run time (SYNACK_TFO_*). 0 or EINVAL. */
 int synack_set_fastopen(synack_stack *s, uint32_t flags);
+/* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on
+ * offer (on) or refuse the timestamp option. 0 or EINVAL. */
+int synack_set_timestamps(synack_stack *s, bool on);
 /* The server's cookie key and, if backup is not NULL, a second key whose cookies are still
  * accepted (RFC 7413 §4.1.2: rotate by passing the old key as the backup). Cookies already
  * handed out with a key that is neither stop being valid. 0 or EINVAL. */
@@ -326,7 +330,7 @@ enum synack_opt {
     /* Linux's TCP_FASTOPEN_CONNECT: 1 makes synack_connect wait for the first send when a
      * cookie for the server is cached (it returns 0 and sends nothing), so that the SYN
      * carries the cookie and that send's data; without a cookie it sends the SYN asking for
-     * one at once, as usual. */
+     * one at once, as usual. EOPNOTSUPP when the stack's client side is off (as Linux). */
     SYNACK_OPT_FASTOPEN_CONNECT,
 };
 #define SYNACK_CC_NEWRENO 0

@@ -205,6 +205,8 @@ long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_a
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
+    /* As Linux: EOPNOTSUPP when the stack's client side is off. */
+    if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
     /* A SYNACK_OPT_FASTOPEN_CONNECT socket whose SYN waits: the data is for it. */
     if (!sk->tcb.tfo_defer) {
         int r = do_connect(st, sk, now, addr, port, true);
@@ -220,6 +222,14 @@ int synack_set_fastopen(synack_stack *st, uint32_t flags)
     if (!st) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
     st->tfo_flags = flags;
+    return 0;
+}
+
+int synack_set_timestamps(synack_stack *st, bool on)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->cfg.no_timestamps = !on;
     return 0;
 }
 
@@ -350,6 +360,7 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         return 0;
     case SYNACK_OPT_FASTOPEN_CONNECT:
         if (v != 0 && v != 1) return SYNACK_EINVAL;
+        if (v && !(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
         if (t->state != SYNACK_CLOSED) return SYNACK_EISCONN; /* Linux: before connect */
         sk->tfo_connect = v != 0;
         return 0;

@@ -357,6 +357,9 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
 /* A passive connection born from a SYN with data leaves SYN-RECEIVED (established or
  * gone): its listener's Fast Open queue has room again. */
 void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk);
+/* A reset ends such a connection in SYN-RECEIVED: as Linux, the data it delivered stays
+ * readable (in the accept queue, if not yet accepted), then reads report ECONNRESET. */
+void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* connect(): decides what the SYN carries (RFC 7413 §4.2.1): a cookie from the cache, a
  * cookie request, or nothing. True when the SYN may carry data (a cookie is cached, or
  * SYNACK_TFO_CLIENT_NO_COOKIE). */

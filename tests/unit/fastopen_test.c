@@ -322,7 +322,6 @@ TEST(listen_fastopen_child_reset_frees_queue)
     ASSERT(recv_seg(&f, f.now, NULL));
     f.iss = f.seg.tcp.seq;
     send_ctl(&f, SYNACK_TCP_RST, f.irs + 11, 0);
-    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
     f.pport = TCPF_PEER_PORT + 1;
     tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
     ASSERT(recv_seg(&f, f.now, NULL));
@@ -482,8 +481,9 @@ TEST(connect_fastopen_connect_option_defers_syn)
     tcpf_free(&f);
 }
 
-/* SYNACK_TFO_CLIENT off: connect_data is an ordinary connect (no option). */
-TEST(connect_fastopen_client_bit_off_plain_syn)
+/* SYNACK_TFO_CLIENT off: connect_data and FASTOPEN_CONNECT are refused (as Linux), and
+ * nothing is sent. */
+TEST(connect_fastopen_client_bit_off_refused)
 {
     struct tcpf f;
     tfo_client(&f);
@@ -491,10 +491,31 @@ TEST(connect_fastopen_client_bit_off_plain_syn)
     f.sd = synack_socket(f.st);
     ASSERT_EQ(
         synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, "x", 1),
-        SYNACK_EINPROGRESS);
+        SYNACK_EOPNOTSUPP);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), SYNACK_EOPNOTSUPP);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* A reset before accept leaves the connection born from a SYN with data in the accept
+ * queue: its data is read, then the reset (as Linux). */
+TEST(listen_fastopen_reset_before_accept_keeps_data)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
     ASSERT(recv_seg(&f, f.now, NULL));
-    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
-    ASSERT_EQ(f.seg.payload_len, 0);
+    f.iss = f.seg.tcp.seq;
+    send_ctl(&f, SYNACK_TCP_RST | SYNACK_TCP_ACK, f.irs + 11, f.iss + 1);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    EXPECT_NOTHING(&f);
     tcpf_free(&f);
 }
 
