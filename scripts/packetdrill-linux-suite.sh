@@ -72,8 +72,27 @@ run_one() {
         v=$own
         local=$(sed -n 's/^--local_ip="\{0,1\}\([0-9a-fA-F:.]*\).*/\1/p' "$f" | head -n 1)
         [ -n "$local" ] || { [ "$v" = ipv6 ] && local=fd3d:fa7b:d17d::1 || local=192.168.0.1; }
+    else
+        # A script that names its own local address (its Fast Open cookies depend on it)
+        # keeps it.
+        own=$(sed -n 's/^--local_ip="\{0,1\}\([0-9a-fA-F:.]*\).*/\1/p' "$f" | head -n 1)
+        [ -n "$own" ] && local=$own
     fi
     args=(--ip_version="$v")
+    # The symbols packetdrill's own runner (run_all.py) defines for each mode: the TCP Fast
+    # Open cookie under defaults.sh's key (IPv4: 192.0.2.1 -> 192.168.0.1; IPv6: run_all's
+    # addresses, which differ from the plug-in's here, so IPv6 cookies will not match), the
+    # ICMP code and the error-queue names.
+    if [ "$v" = ipv6 ]; then
+        args+=(-D TFO_COOKIE=c1d1e9742a47a9bc -D CMSG_LEVEL_IP=SOL_IPV6
+               -D CMSG_TYPE_RECVERR=IPV6_RECVERR)
+    elif [ "$v" = ipv4-mapped-ipv6 ]; then
+        args+=(-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable
+               -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR)
+    else
+        args+=(-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable
+               -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR)
+    fi
     [ "$v" = ipv6 ] && [ "$mode" = kernel ] && args+=(--mtu=1520)
     if [ "$mode" = plugin ]; then
         # One fixed local address (packetdrill draws a random one otherwise): the plug-in

@@ -42,6 +42,12 @@ extern "C" {
 #define SYNACK_IPPROTO_DSTOPTS  60
 
 #define SYNACK_TCP_MAX_SACK 4
+/* TCP Fast Open's option (RFC 7413 §4.1.1), and the experimental kind 254 with the magic
+ * 0xF989 (RFC 6994) that clients used before kind 34 was assigned. */
+#define SYNACK_TCP_FO            34
+#define SYNACK_TCP_FO_EXP        254
+#define SYNACK_TCP_FO_EXP_MAGIC  0xF989
+#define SYNACK_TCP_FO_COOKIE_MAX 16
 
 /* TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018). A has_ flag says the option was
  * present; emitting writes exactly the options whose flag is set. */
@@ -57,6 +63,10 @@ struct synack_tcp_opts {
     struct {
         uint32_t left, right;
     } sack[SYNACK_TCP_MAX_SACK];
+    /* TCP Fast Open: fo_kind is SYNACK_TCP_FO or SYNACK_TCP_FO_EXP when the option is
+     * present (0 otherwise); fo_len 0 is a cookie request, else 4 to 16 bytes of cookie. */
+    uint8_t fo_kind, fo_len;
+    uint8_t fo_cookie[SYNACK_TCP_FO_COOKIE_MAX];
 };
 
 struct synack_ipv4_hdr {

@@ -150,7 +150,27 @@ struct synack_config {
      * connection, and the first after an idle RTO, are then acknowledged by the delayed-ACK
      * rules only (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
     bool no_quickack;
+    /* TCP Fast Open (RFC 7413), Linux's tcp_fastopen bits (SYNACK_TFO_*, below); default
+     * SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER: synack_connect_data() and
+     * SYNACK_OPT_FASTOPEN_CONNECT may carry data in the SYN, and a listener given
+     * SYNACK_OPT_FASTOPEN accepts it. synack_set_fastopen() changes it at run time. */
+    uint32_t fastopen;
+    /* The server's cookie key (Linux's tcp_fastopen_key): SipHash-2-4 over the client's and
+     * the server's address (RFC 7413 §4.1.2). Unless set, drawn from the stack's secret;
+     * synack_set_fastopen_key() replaces it at run time. */
+    bool fastopen_key_set;
+    uint8_t fastopen_key[16];
+    /* Servers whose cookie (and MSS) a client remembers, RFC 7413 §4.1.3; the least
+     * recently used goes first. Default 64; 0 remembers none. */
+    uint32_t fastopen_cache;
 };
+
+/* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
+#define SYNACK_TFO_CLIENT           0x1u   /* a client may put data in its SYN */
+#define SYNACK_TFO_SERVER           0x2u   /* listeners with SYNACK_OPT_FASTOPEN take it */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4u   /* data in the SYN without a cookie */
+#define SYNACK_TFO_SERVER_NO_COOKIE 0x200u /* data in a SYN accepted without a cookie */
+#define SYNACK_TFO_SERVER_ALL       0x400u /* every listener; its queue limit is bits 16-31 */
 
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
@@ -219,6 +239,32 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
 #define SYNACK_EOR_MAX   16
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
                        unsigned flags);
+/* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
+ * active open as synack_connect does, with data for the SYN. When the stack's client side
+ * is on (SYNACK_TFO_CLIENT) and a cookie from this server is cached (or
+ * SYNACK_TFO_CLIENT_NO_COOKIE), the SYN carries the cookie and up to the server's MSS less
+ * 40 bytes of buf: returns how many bytes it took (the rest goes with synack_send once
+ * connected; what the SYN-ACK does not acknowledge is sent again after it). Otherwise the
+ * SYN asks for a cookie (when the client side is on), takes nothing and the call returns
+ * SYNACK_EINPROGRESS. A socket already in SYN-SENT by SYNACK_OPT_FASTOPEN_CONNECT (its SYN
+ * not yet sent) takes its data here too. Errors as synack_connect, and EOPNOTSUPP when the
+ * stack's client side is off (as Linux). */
+long synack_connect_data(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
+                         uint16_t port, const void *buf, size_t len);
+/* The stack's tcp_fastopen bits, at run time (SYNACK_TFO_*). 0 or EINVAL. */
+int synack_set_fastopen(synack_stack *s, uint32_t flags);
+/* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on
+ * offer (on) or refuse the timestamp option. 0 or EINVAL. */
+int synack_set_timestamps(synack_stack *s, bool on);
+/* The server's cookie key and, if backup is not NULL, a second key whose cookies are still
+ * accepted (RFC 7413 §4.1.2: rotate by passing the old key as the backup). Cookies already
+ * handed out with a key that is neither stop being valid. 0 or EINVAL. */
+int synack_set_fastopen_key(synack_stack *s, const uint8_t key[16], const uint8_t *backup);
+/* The cookie a server with this key gives the client at caddr when it is saddr (RFC 7413
+ * §4.1.2, as Linux computes it: SipHash-2-4 over the two addresses, 4 + 4 bytes for IPv4,
+ * 16 + 16 for IPv6, the result little-endian). Writes 8 bytes. */
+void synack_fastopen_cookie(const uint8_t key[16], const struct synack_addr *caddr,
+                            const struct synack_addr *saddr, uint8_t cookie[8]);
 /* Copies in-order data; returns the count, 0 at end of stream (the peer's FIN), EAGAIN when
  * nothing is ready, or the error that ended the connection. */
 long synack_recv(synack_stack *s, int sd, uint64_t now, void *buf, size_t len);
@@ -290,6 +336,15 @@ enum synack_opt {
      * config's (cfg.ecn). Read only once connected: whether it was agreed (also
      * synack_sockinfo.ecn_ok). */
     SYNACK_OPT_ECN,
+    /* TCP Fast Open on a listener (RFC 7413 §4.2.2, Linux's TCP_FASTOPEN): the most
+     * connections born from a SYN with data that may wait for their handshake's ACK at
+     * once (its queue limit, RFC 7413 §5.1); 0 turns it off. Needs SYNACK_TFO_SERVER. */
+    SYNACK_OPT_FASTOPEN,
+    /* Linux's TCP_FASTOPEN_CONNECT: 1 makes synack_connect wait for the first send when a
+     * cookie for the server is cached (it returns 0 and sends nothing), so that the SYN
+     * carries the cookie and that send's data; without a cookie it sends the SYN asking for
+     * one at once, as usual. EOPNOTSUPP when the stack's client side is off (as Linux). */
+    SYNACK_OPT_FASTOPEN_CONNECT,
 };
 #define SYNACK_CC_NEWRENO 0
 #define SYNACK_CC_CUBIC   1
@@ -344,6 +399,10 @@ struct synack_sockinfo {
     uint32_t dsack_dups;        /* D-SACK blocks received (RFC 2883) */
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
     bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
+    /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),
+     * or the connection was born from a SYN with a valid cookie (a server): Linux's
+     * TCPI_OPT_SYN_DATA. */
+    bool syn_data;
 };
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
 #define SYNACK_CA_OPEN     0
@@ -402,6 +461,13 @@ struct synack_stats {
     uint64_t rack_reo_timeouts, dsacks_in, dsack_undos, spurious_rtos;
     /* Slow starts ended by HyStart++ (RFC 9406) on a rise in the round-trip time. */
     uint64_t hystart_exits;
+    /* TCP Fast Open (RFC 7413): connections born from a SYN with data and a valid cookie,
+     * SYNs that asked for a cookie, SYNs whose cookie was invalid, SYNs with a cookie
+     * that fell back to the 3-way handshake for want of room (the queue limit, a socket);
+     * as a client: SYNs sent with data, and those whose data the SYN-ACK did not
+     * acknowledge. */
+    uint64_t tfo_passive, tfo_cookie_reqs, tfo_cookie_invalid, tfo_fallbacks;
+    uint64_t tfo_active, tfo_active_failed;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

@@ -142,11 +142,10 @@ int synack_accept(synack_stack *st, int sd, struct synack_endpoint *peer)
     return c->idx;
 }
 
-int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr addr, uint16_t port)
+/* connect() and its Fast Open forms: the checks, the local end, then OPEN. */
+static int do_connect(struct synack_stack *st, struct sock *sk, uint64_t now,
+                      struct synack_addr addr, uint16_t port, bool fastopen)
 {
-    if (st && stack_busy(st)) return SYNACK_EBUSY;
-    struct sock *sk = user_sock(st, sd);
-    if (!sk) return SYNACK_EBADF;
     switch (sk->tcb.state) {
     case SYNACK_CLOSED:
         break;
@@ -188,7 +187,60 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr ad
     sk->tcb.laddr = laddr;
     sk->tcb.raddr = ra;
     sk->tcb.rport = port;
-    return tcp_user_connect(st, sk, now);
+    return tcp_user_connect(st, sk, now, fastopen);
+}
+
+int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr addr, uint16_t port)
+{
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    return do_connect(st, sk, now, addr, port, sk->tfo_connect);
+}
+
+long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_addr addr,
+                         uint16_t port, const void *buf, size_t len)
+{
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (!buf && len) return SYNACK_EINVAL;
+    /* As Linux: EOPNOTSUPP when the stack's client side is off. */
+    if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
+    /* A SYNACK_OPT_FASTOPEN_CONNECT socket whose SYN waits: the data is for it. */
+    if (!sk->tcb.tfo_defer) {
+        int r = do_connect(st, sk, now, addr, port, true);
+        if (r != 0) return r;
+    }
+    long n = tcp_user_syn_data(st, sk, buf, len);
+    sock_seen(st, sk);
+    return n;
+}
+
+int synack_set_fastopen(synack_stack *st, uint32_t flags)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->tfo_flags = flags;
+    return 0;
+}
+
+int synack_set_timestamps(synack_stack *st, bool on)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->cfg.no_timestamps = !on;
+    return 0;
+}
+
+int synack_set_fastopen_key(synack_stack *st, const uint8_t key[16], const uint8_t *backup)
+{
+    if (!st || !key) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    memcpy(st->tfo_key, key, 16);
+    st->tfo_has_backup = backup != NULL;
+    if (backup) memcpy(st->tfo_backup, backup, 16);
+    return 0;
 }
 
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
@@ -204,7 +256,9 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR)) return SYNACK_EINVAL;
-    long r = tcp_user_send(st, sk, now, buf, len, flags);
+    /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
+    long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len)
+                               : tcp_user_send(st, sk, now, buf, len, flags);
     sock_seen(st, sk);
     return r;
 }
@@ -304,6 +358,17 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (v != 0 && v != 1) return SYNACK_EINVAL;
         if (t->state != SYNACK_CLOSED && t->state != SYNACK_LISTEN) return SYNACK_EISCONN;
         sk->ecn_opt = (int8_t)v;
+        return 0;
+    case SYNACK_OPT_FASTOPEN:
+        /* RFC 7413 §5.1's queue limit, before or after listen() (Linux's TCP_FASTOPEN). */
+        if (v < 0 || v > (long)UINT32_MAX) return SYNACK_EINVAL;
+        sk->tfo_qlen = (uint32_t)v;
+        return 0;
+    case SYNACK_OPT_FASTOPEN_CONNECT:
+        if (v != 0 && v != 1) return SYNACK_EINVAL;
+        if (v && !(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
+        if (t->state != SYNACK_CLOSED) return SYNACK_EISCONN; /* Linux: before connect */
+        sk->tfo_connect = v != 0;
         return 0;
     case SYNACK_OPT_CONGESTION: {
         if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
@@ -448,6 +513,12 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     case SYNACK_OPT_USER_TIMEOUT:
         *v = (long)(t->user_timeout_us / 1000);
         return 0;
+    case SYNACK_OPT_FASTOPEN:
+        *v = (long)sk->tfo_qlen;
+        return 0;
+    case SYNACK_OPT_FASTOPEN_CONNECT:
+        *v = sk->tfo_connect;
+        return 0;
     }
     return SYNACK_ENOPROTOOPT;
 }
@@ -522,6 +593,7 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->notsent_bytes = tcp_notsent(t);
     info->rto_timeouts = t->rto_timeouts;
     info->dsack_dups = t->dsacks_in;
+    info->syn_data = t->syn_data;
     /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
      * delivery_rate, busy/rwnd-limited/sndbuf-limited time. */
     return 0;

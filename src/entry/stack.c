@@ -44,6 +44,8 @@ void synack_config_default(struct synack_config *cfg)
     /* Linux's tcp_invalid_ratelimit, HZ/2 */
     cfg->oow_ack_interval_us = 500000;
     cfg->ecn = 2; /* accept ECN when asked, as Linux's default tcp_ecn=2 */
+    cfg->fastopen = SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER;
+    cfg->fastopen_cache = 64;
 }
 
 static int get_random(void *buf, size_t len)
@@ -133,7 +135,11 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
         st->cookie_key[i] = (uint8_t)(st->secret[i] ^ 0x36);
         st->flow_key[i] = (uint8_t)(st->secret[i] ^ 0x6a);
+        /* TCP Fast Open's cookie key (RFC 7413 §4.1.2), unless the config gives one. */
+        st->tfo_key[i] =
+            cfg->fastopen_key_set ? cfg->fastopen_key[i] : (uint8_t)(st->secret[i] ^ 0x2e);
     }
+    st->tfo_flags = cfg->fastopen;
 
     st->nsocks = cfg->max_sockets;
     st->socks = calloc(st->nsocks, sizeof *st->socks);
@@ -142,7 +148,11 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     st->nreqs = cfg->max_half_open;
     st->reqs = calloc(st->nreqs ? st->nreqs : 1, sizeof *st->reqs);
     uint32_t entries = st->nsocks + st->nreqs;
-    if (!st->socks || !st->reqs || conntab_init(&st->ct, entries, st->hash_key) < 0 ||
+    /* The client's Fast Open cookie cache (RFC 7413 §4.1.3), bounded by the config. */
+    st->tfo_ncache = cfg->fastopen_cache;
+    st->tfo_cache = calloc(st->tfo_ncache ? st->tfo_ncache : 1, sizeof *st->tfo_cache);
+    if (!st->socks || !st->reqs || !st->tfo_cache ||
+        conntab_init(&st->ct, entries, st->hash_key) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
         outq_init(&st->outq, cfg->out_queue, cfg->mtu) < 0) {
         synack_stack_free(st);
@@ -190,6 +200,7 @@ void synack_stack_free(synack_stack *st)
     }
     free(st->socks);
     free(st->reqs);
+    free(st->tfo_cache);
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);

@@ -87,6 +87,12 @@ struct sock {
     struct fifo reqs; /* its half-open connections (struct tcp_req), oldest first */
     uint32_t backlog, n_syn;
     uint64_t cookies_until; /* ACKs may return a SYN cookie of this listener until then */
+    /* TCP Fast Open (RFC 7413 §5.1): a listener's queue limit (SYNACK_OPT_FASTOPEN) and its
+     * children born from a SYN with data still in SYN-RECEIVED; such a child's listener
+     * (its sd + 1, 0 when not counted). SYNACK_OPT_FASTOPEN_CONNECT on a client. */
+    uint32_t tfo_qlen, tfo_pending;
+    int32_t tfo_counted_by;
+    bool tfo_connect;
 
     /* This socket's places in the tables (src/table/). */
     struct ct_node ct;       /* the 4-tuple hash */
@@ -97,6 +103,21 @@ struct sock {
     struct fifo_node outw;   /* the sockets with output to build */
     struct fifo_node slot;   /* the free slots */
     unsigned ev_reported;    /* readiness last reported to the application */
+};
+
+/* The client's memory of one server for TCP Fast Open (RFC 7413 §4.1.3, Linux's
+ * tcp_metrics entry): its cookie and MSS, which option kind it answers, and its recent
+ * losses of SYNs with data. */
+struct tfo_cache_entry {
+    struct synack_addr addr;
+    uint64_t used;          /* the cache's clock when last used; 0: empty */
+    uint64_t syn_loss_time; /* the last SYN with data that went unanswered */
+    uint16_t mss;           /* the MSS option of its SYN-ACK (0: none seen) */
+    uint8_t cookie_len;     /* 0: no cookie yet */
+    uint8_t try_exp;        /* 1: ask in kind 254 next, 2: back to kind 34 (as Linux) */
+    uint8_t syn_losses;     /* SYNs with data lost in a row */
+    bool exp;               /* the cookie came in the experimental kind */
+    uint8_t cookie[SYNACK_TCP_FO_COOKIE_MAX];
 };
 
 struct synack_stack {
@@ -136,6 +157,14 @@ struct synack_stack {
     uint8_t port_key[16], port_key2[16];
     uint32_t port_table[SYNACK_PORT_TABLE];
     const struct tcp_cc_ops *cc;
+    /* TCP Fast Open (tcp/tcp_fastopen.c): the tcp_fastopen bits, the server's key and its
+     * backup (RFC 7413 §4.1.2), and the client's bounded cookie cache. */
+    uint32_t tfo_flags;
+    uint8_t tfo_key[16], tfo_backup[16];
+    bool tfo_has_backup;
+    struct tfo_cache_entry *tfo_cache;
+    uint32_t tfo_ncache;
+    uint64_t tfo_clock;
     struct synack_stats stats;
 };
 
@@ -183,7 +212,7 @@ void sock_want_output(struct synack_stack *st, struct sock *sk);
  * false when no record is free (the caller answers with a cookie). isn as for
  * tcp_input_listen. */
 bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                  const struct tcp_seg *seg, const uint32_t *isn);
+                  const struct tcp_seg *seg, const uint32_t *isn, const struct tcp_fo_reply *fo);
 /* SEGMENT ARRIVES for a request (RFC 9293 §3.10.7.4, passive SYN-RECEIVED). */
 void tcp_req_input(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
                    const struct tcp_seg *seg);

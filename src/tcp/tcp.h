@@ -260,6 +260,18 @@ struct tcb {
     uint16_t pmtu;
     int soft_error;
     uint32_t soft_error_una;
+
+    /* TCP Fast Open (RFC 7413, tcp_fastopen.c). The option our SYN or SYN-ACK carries on
+     * its first transmission (fo_kind 0: none; fo_len 0: a cookie request), the bytes of
+     * data our SYN carries, whether a FASTOPEN_CONNECT socket waits for its first send to
+     * build the SYN, whether a passive connection was born from a SYN with data (it may
+     * send and be read before the handshake's ACK, §4.2.2), and Linux's
+     * TCPI_OPT_SYN_DATA (syn_data: our SYN's data acknowledged, or a TFO-born child). */
+    uint8_t fo_kind, fo_len;
+    uint8_t fo_cookie[SYNACK_TCP_FO_COOKIE_MAX];
+    uint16_t tfo_mss; /* the server MSS the cookie cache had for our SYN's data */
+    uint32_t syn_data_len;
+    bool tfo_used, tfo_defer, tfo_child, syn_data;
 };
 
 /* The machine's view of one arriving segment, after parsing. */
@@ -474,6 +486,36 @@ bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len);
 
 void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now);
 
+/* TCP Fast Open (tcp_fastopen.c, RFC 7413). */
+/* What the SYN-ACK of a 3-way handshake carries: a cookie (kind 34 or 254), or nothing. */
+struct tcp_fo_reply {
+    uint8_t kind, len;
+    uint8_t cookie[8];
+};
+/* LISTEN and a SYN with room in the listener's queue (RFC 7413 §4.2.2): true when a
+ * connection was born from it at once (its data taken, its SYN-ACK sent); otherwise the
+ * 3-way handshake goes on as usual and *reply says what its SYN-ACK carries. */
+bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
+                      const struct tcp_seg *seg, const uint32_t *isn, struct tcp_fo_reply *reply);
+/* A passive connection born from a SYN with data leaves SYN-RECEIVED (established or
+ * gone): its listener's Fast Open queue has room again. */
+void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk);
+/* A reset ends such a connection in SYN-RECEIVED: as Linux, the data it delivered stays
+ * readable (in the accept queue, if not yet accepted), then reads report ECONNRESET. */
+void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* connect(): decides what the SYN carries (RFC 7413 §4.2.1): a cookie from the cache, a
+ * cookie request, or nothing. True when the SYN may carry data (a cookie is cached, or
+ * SYNACK_TFO_CLIENT_NO_COOKIE). */
+bool tcp_fastopen_connect(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* The most data our SYN may carry: the server's MSS (cached, else ours), the path's and
+ * the user's, less 40 bytes of option space, as Linux sends it. */
+uint32_t tcp_fastopen_syn_space(const struct synack_stack *st, const struct sock *sk);
+/* The SYN-ACK of a connection whose SYN used Fast Open: the cookie cache learns the
+ * server's MSS and cookie (or that it answers none); the SYN's data that the SYN-ACK does
+ * not acknowledge is sent again at once. Called before the move to ESTABLISHED. */
+void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
+                         const struct tcp_seg *seg);
+
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
 uint64_t tcb_next_deadline(const struct tcb *t);
@@ -490,7 +532,11 @@ void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t r
 uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
 
 /* User calls (tcp_user.c, RFC 9293 §3.10.1-6). */
-int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* fastopen: TCP Fast Open may be used (RFC 7413): returns 0 instead of EINPROGRESS when
+ * the SYN waits for its data (tfo_defer), which tcp_user_syn_data gives it. */
+int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, bool fastopen);
+/* A SYN waiting for its data (tfo_defer) takes what fits and goes: how many bytes. */
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */

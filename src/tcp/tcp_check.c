@@ -190,6 +190,11 @@ static enum tcp_verdict rst_step(struct synack_stack *st, struct sock *sk, uint6
     st->stats.conn_reset++;
     switch (t->state) {
     case SYNACK_SYN_RECEIVED:
+        /* Born from a SYN with data (RFC 7413): its data stays readable (tcp_fastopen.c). */
+        if (t->tfo_child) {
+            tcp_fastopen_child_reset(st, sk, now);
+            break;
+        }
         /* Passive: the child goes away and the listener stays (back to LISTEN); active
          * (simultaneous open): "connection refused". */
         tcp_done(st, sk, now, t->passive ? 0 : SYNACK_ECONNREFUSED);

@@ -274,6 +274,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
     fifo_unlink(&st->tw, &sk->tw);
     fifo_unlink(&st->want_out, &sk->outw);
     if (sk->parent >= 0) accept_queue_unlink(st, sk);
+    if (sk->tfo_counted_by) tcp_fastopen_child_left(st, sk);
     ring_free(&t->snd);
     tcp_rack_free(t);
     /* Unread data stays readable after a clean close; after an error it is gone. */

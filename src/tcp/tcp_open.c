@@ -277,8 +277,12 @@ void tcp_input_listen(struct synack_stack *st, struct sock *lsk, uint64_t now,
             tcp_drop(st, lsk, now, SYNACK_DROP_TCP_BACKLOG_FULL, seg);
         return;
     }
+    /* TCP Fast Open (RFC 7413 §4.2.2): a valid cookie with data makes the connection at
+     * once; otherwise the SYN-ACK may carry a cookie. */
+    struct tcp_fo_reply fo;
+    if (tcp_fastopen_syn(st, lsk, now, seg, isn, &fo)) return;
     /* Room: a small request record remembers the half-open connection (tcp_req.c). */
-    if (tcp_req_open(st, lsk, now, seg, isn)) return;
+    if (tcp_req_open(st, lsk, now, seg, isn, &fo)) return;
     /* No record free: a cookie answers without keeping anything, and the client gets in
      * as soon as its ACK finds a socket (RFC 4987 §3.6). */
     st->stats.syn_cookies_table_full++;
@@ -322,6 +326,9 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     if (st->cfg.no_timestamps) po.ts_ok = false; /* our SYN offered none */
     tcb_take_options(st, t, now, &po);
     if (ack_ok) {
+        /* A SYN that used TCP Fast Open: the cookie cache learns from the answer, and the
+         * data it does not acknowledge goes again (RFC 7413 §4.2.1). */
+        tcp_fastopen_synack(st, sk, now, seg);
         /* SYN,ACK: our SYN is acknowledged, we are ESTABLISHED and answer with the third
          * segment of the handshake, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. Its ECE says
          * whether ECN was agreed (RFC 3168 §6.1.1). */
@@ -361,7 +368,10 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
         tcp_done(st, sk, now, SYNACK_ENOMEM);
         return false;
     }
-    t->snd_una = seg->ack;
+    /* A connection born from a SYN with data (RFC 7413 §4.2.2) may have sent data before
+     * this ACK: what it acknowledges beyond the SYN-ACK is the fifth step's to take (the
+     * send ring, RTT, the window), which follows. */
+    t->snd_una = t->tfo_child && seq_gt(seg->ack, t->iss + 1) ? t->iss + 1 : seg->ack;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
     t->snd_wnd = (uint32_t)seg->s->tcp.window << (syn_seg ? 0 : t->snd_wscale);
@@ -379,7 +389,9 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->rtx_count = 0;
     t->t_rtx = 0;
     st->stats.conn_established++;
-    if (sk->parent >= 0) accept_queue_push(st, sk);
+    /* A connection born from a SYN with data (RFC 7413) waits in the accept queue since. */
+    if (sk->tfo_counted_by) tcp_fastopen_child_left(st, sk);
+    if (sk->parent >= 0 && !sk->acc.linked) accept_queue_push(st, sk);
     /* The user closed the write side during the handshake: the FIN now follows. */
     tcp_set_state(st, sk, now, t->fin_queued ? SYNACK_FIN_WAIT_1 : SYNACK_ESTABLISHED);
     return true;

@@ -106,6 +106,14 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             h.opts.ts_ecr = active ? 0 : t->ts_recent;
         }
         if (!(flags & SYNACK_TCP_ACK)) h.ack = 0;
+        /* TCP Fast Open (RFC 7413 §4.1.1): the cookie or cookie request of a SYN, or the
+         * cookie of a SYN-ACK, on its first transmission only (as Linux: a SYN sent again
+         * goes without data and option, so that a path that drops them lets it through). */
+        if (t->fo_kind && !retransmit) {
+            h.opts.fo_kind = t->fo_kind;
+            h.opts.fo_len = t->fo_len;
+            memcpy(h.opts.fo_cookie, t->fo_cookie, t->fo_len);
+        }
     } else {
         /* Exact: the window is a multiple of the unit and at most 65535 units. */
         h.window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale);
@@ -138,7 +146,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                 h.opts.sack_count--;
         }
     }
-    uint32_t off = len ? seq - t->snd_buf_seq : 0;
+    /* The data of a SYN (TCP Fast Open) follows the SYN's own sequence number. */
+    uint32_t off = len ? seq + ((flags & SYNACK_TCP_SYN) ? 1u : 0u) - t->snd_buf_seq : 0;
     unsigned out = (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u);
     int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, &t->snd, off, len, out);
     if (r < 0) return r;
@@ -184,7 +193,7 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     uint16_t flags = SYNACK_TCP_SYN;
     if (t->state == SYNACK_SYN_RECEIVED) flags |= SYNACK_TCP_ACK;
-    bool again = t->snd_max == t->iss + 1;
+    bool again = seq_gt(t->snd_max, t->iss);
     if (!again) {
         /* The handshake's round trip is the first RTT sample (RFC 6298 §2.2). */
         t->rtt_timing = true;
@@ -193,10 +202,13 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
     } else {
         t->rtt_timing = false; /* Karn: a SYN sent twice gives no sample */
     }
+    /* TCP Fast Open (RFC 7413 §4.2.1): the first SYN carries the data put aside for it. */
+    uint32_t dlen = !again && t->state == SYNACK_SYN_SENT ? t->syn_data_len : 0;
+    if (dlen > t->snd.len) dlen = t->snd.len;
     /* If the output queue has no room, the retransmission timer sends it again. */
-    (void)tcp_send_segment(st, sk, now, t->iss, 0, flags, again);
-    t->snd_nxt = t->iss + 1;
-    t->snd_max = t->iss + 1;
+    (void)tcp_send_segment(st, sk, now, t->iss, dlen, flags, again);
+    t->snd_nxt = t->iss + 1 + dlen;
+    if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
     if (!t->t_rtx) tcp_rtx_arm(st, t, now);
     timer_update(st, sk);
 }
@@ -349,15 +361,19 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     case SYNACK_LISTEN:
         return;
     case SYNACK_SYN_SENT:
-        /* The SYN of a connect() that no call carrying a clock has built yet. */
-        if (t->snd_max == t->iss) tcp_send_syn(st, sk, now);
+        /* The SYN of a connect() that no call carrying a clock has built yet (a Fast Open
+         * connect waits for its first send: SYNACK_OPT_FASTOPEN_CONNECT). */
+        if (t->snd_max == t->iss && !t->tfo_defer) tcp_send_syn(st, sk, now);
         return;
     case SYNACK_SYN_RECEIVED:
         if (t->ack_now) {
             t->ack_now = false;
             tcp_send_syn(st, sk, now);
         }
-        return;
+        /* A connection born from a SYN with data may send before the handshake's ACK
+         * (RFC 7413 §4.2.2), once its SYN-ACK is out. */
+        if (!t->tfo_child || !seq_gt(t->snd_max, t->iss)) return;
+        break;
     case SYNACK_TIME_WAIT:
         if (t->ack_now) tcp_send_ack(st, sk, now);
         return;

@@ -93,7 +93,8 @@ static void req_header(const struct tcp_req *rq, uint16_t flags, struct synack_t
 
 /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> with the options tcp_send_segment offers on a
  * SYN-ACK: MSS, and what the peer's SYN offered of window scale, SACK and timestamps. */
-static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
+static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
+                        const struct tcp_fo_reply *fo)
 {
     struct synack_tcp_hdr h;
     /* An ECN-setup SYN-ACK carries ECE alone (RFC 3168 §6.1.1). */
@@ -111,6 +112,13 @@ static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t no
         h.opts.has_ts = true;
         h.opts.ts_val = (uint32_t)(now / 1000) + rq->ts_offset;
         h.opts.ts_ecr = rq->ts_recent;
+    }
+    /* TCP Fast Open (RFC 7413 §4.2.2): the first SYN-ACK carries the cookie the client
+     * asked for (or a fresh one for a bad cookie); its retransmissions do not, as Linux's. */
+    if (fo && fo->kind) {
+        h.opts.fo_kind = fo->kind;
+        h.opts.fo_len = fo->len;
+        memcpy(h.opts.fo_cookie, fo->cookie, fo->len);
     }
     bool again = rq->synacks > 0;
     if (!again) {
@@ -169,7 +177,7 @@ static void req_free(struct synack_stack *st, struct tcp_req *rq, uint64_t now, 
 }
 
 bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
-                  const struct tcp_seg *seg, const uint32_t *isn)
+                  const struct tcp_seg *seg, const uint32_t *isn, const struct tcp_fo_reply *fo)
 {
     struct fifo_node *x = fifo_pop(&st->free_reqs);
     if (!x) return false;
@@ -211,7 +219,7 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
     lsk->n_syn++;
     st->stats.conn_opened_passive++;
     trace_state(st, rq, now, SYNACK_LISTEN, SYNACK_SYN_RECEIVED);
-    send_synack(st, rq, now);
+    send_synack(st, rq, now, fo);
     timer_heap_set(&st->timers, &rq->timer, now + req_rto(st, rq));
     return true;
 }
@@ -283,7 +291,7 @@ void tcp_req_input(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
              * SYN it sent cannot make us send SYN-ACKs to its victim at line rate (Linux's
              * tcp_check_req). Our own retransmission timer still sends them. */
             if (!tcp_oow_rate_limited(st, &rq->last_oow_ack_time, now, true))
-                send_synack(st, rq, now);
+                send_synack(st, rq, now, NULL);
         } else if (seg->ack == rq->iss + 1) {
             promote(st, rq, now, seg);
         } else {
@@ -359,7 +367,7 @@ void tcp_req_timer(struct synack_stack *st, struct tcp_req *rq, uint64_t now)
     rq->syn_retransmitted = true;
     st->stats.retransmits++;
     timer_heap_set(&st->timers, &rq->timer, now + req_rto(st, rq));
-    send_synack(st, rq, now);
+    send_synack(st, rq, now, NULL);
 }
 
 void tcp_req_icmp_error(struct synack_stack *st, struct tcp_req *rq, uint64_t now)

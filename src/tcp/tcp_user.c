@@ -11,7 +11,7 @@
 #include "tcp/stack.h"
 #include "tcp/tcp.h"
 
-int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
+int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, bool fastopen)
 {
     struct tcb *t = &sk->tcb;
     int r = tcb_setup(st, sk);
@@ -28,8 +28,27 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now)
     sock_hash(st, sk);
     st->stats.conn_opened_active++;
     tcp_set_state(st, sk, now, SYNACK_SYN_SENT);
+    /* TCP Fast Open (RFC 7413 §4.2.1): with a cookie at hand the SYN waits for its data
+     * (tcp_user_syn_data); without one it asks for a cookie. */
+    if (fastopen && tcp_fastopen_connect(st, sk, now)) {
+        t->tfo_defer = true;
+        return 0;
+    }
     sock_want_output(st, sk); /* SYN-SENT output is the SYN (tcp_output) */
     return SYNACK_EINPROGRESS;
+}
+
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t room = tcp_fastopen_syn_space(st, sk);
+    uint32_t free = tcp_snd_room(sk);
+    if (room > free) room = free;
+    uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
+    t->syn_data_len = n;
+    t->tfo_defer = false;
+    sock_want_output(st, sk); /* the SYN, with the data */
+    return (long)n;
 }
 
 /* A ring bigger than its buffer asks for (SO_SNDBUF/SO_RCVBUF lowered on a live

@@ -77,8 +77,10 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
 size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
                         const uint8_t *payload, size_t plen)
 {
-    size_t hlen = WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
-    if (cap < hlen || plen > cap - hlen || plen > 0xffffu - hlen) return 0;
+    size_t olen = wire_tcp_opts_len(&h->opts);
+    size_t hlen = WIRE_TCP_HDR_LEN + olen;
+    if (olen > WIRE_TCP_MAX_OPTS || cap < hlen || plen > cap - hlen || plen > 0xffffu - hlen)
+        return 0;
     if (plen) memmove(buf + hlen, payload, plen);
     wire_put16(buf, h->sport);
     wire_put16(buf + 2, h->dport);

@@ -1,7 +1,8 @@
 /*
  * wire/tcp_opts.c - parse and emit the TCP options block (RFC 9293 §3.2): MSS (RFC 9293
  * §3.7.1), window scale and timestamps (RFC 7323 §2, §3), SACK-permitted and SACK blocks
- * (RFC 2018 §2, §3).
+ * (RFC 2018 §2, §3), TCP Fast Open (RFC 7413 §4.1.1, and the experimental kind 254 with
+ * its magic, RFC 6994).
  *
  * The wire layer reports what the peer sent; it does not judge whether an option belongs
  * on this segment (WS or MSS on a non-SYN) or whether a value is sane (WS > 14): those are
@@ -19,6 +20,8 @@ enum {
     OPT_SACK_PERM = 4,
     OPT_SACK = 5,
     OPT_TS = 8,
+    OPT_FO = SYNACK_TCP_FO,
+    OPT_EXP = SYNACK_TCP_FO_EXP,
 };
 
 enum {
@@ -105,6 +108,20 @@ int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
             o->sack_count = (uint8_t)n;
             break;
         }
+        case OPT_FO:
+        case OPT_EXP: {
+            /* RFC 7413 §4.1.1: empty (a cookie request) or a cookie of 4 to 16 bytes (an
+             * even count, as Linux takes them); kind 254 only with TFO's magic (RFC 6994
+             * §3: other experiments share the kind). Anything else is ignored. */
+            size_t base = kind == OPT_FO ? 2 : 4;
+            if (olen < base || (kind == OPT_EXP && wire_get16(d) != SYNACK_TCP_FO_EXP_MAGIC)) break;
+            size_t clen = olen - base;
+            if (clen != 0 && (clen < 4 || clen > SYNACK_TCP_FO_COOKIE_MAX || (clen & 1))) break;
+            o->fo_kind = kind;
+            o->fo_len = (uint8_t)clen;
+            memcpy(o->fo_cookie, p + i + base, clen);
+            break;
+        }
         default: /* unknown: skipped by its length (RFC 1122 §4.2.2.5) */
             break;
         }
@@ -118,11 +135,20 @@ int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
  *   SACK_PERM + TS           12   (or NOP NOP TS = 12, or NOP NOP SACK_PERM = 4)
  *   NOP NOP SACK 8n+2        4+8n
  *   NOP WS                   4
+ *   FO (34) or EXP (254)     2+c or 4+c, NOPs after it to the next word
  * This is Linux's order for a SYN (MSS, SACK_PERM, TS, NOP, WS, with the SACK blocks
- * between), and RFC 7323 Appendix A's recommended NOP-aligned TS for data segments. */
+ * between, Fast Open last), and RFC 7323 Appendix A's recommended NOP-aligned TS for data
+ * segments. */
+static size_t opts_fo_len(const struct synack_tcp_opts *o)
+{
+    if (o->fo_kind != OPT_FO && o->fo_kind != OPT_EXP) return 0;
+    size_t n = (o->fo_kind == OPT_FO ? 2u : 4u) + o->fo_len;
+    return (n + 3) & ~(size_t)3;
+}
+
 static size_t opts_base_len(const struct synack_tcp_opts *o)
 {
-    size_t n = 0;
+    size_t n = opts_fo_len(o);
     if (o->has_mss) n += 4;
     if (o->has_ts)
         n += 12;
@@ -138,7 +164,8 @@ static size_t opts_sack_fit(const struct synack_tcp_opts *o)
 {
     size_t n = o->sack_count;
     if (n > SYNACK_TCP_MAX_SACK) n = SYNACK_TCP_MAX_SACK;
-    size_t room = WIRE_TCP_MAX_OPTS - opts_base_len(o);
+    size_t base = opts_base_len(o);
+    size_t room = base < WIRE_TCP_MAX_OPTS ? WIRE_TCP_MAX_OPTS - base : 0;
     while (n > 0 && 4 + OPT_SACK_BLOCK * n > room) n--;
     return n;
 }
@@ -152,7 +179,7 @@ size_t wire_tcp_opts_len(const struct synack_tcp_opts *o)
 size_t wire_tcp_emit_opts(uint8_t *buf, size_t cap, const struct synack_tcp_opts *o)
 {
     size_t need = wire_tcp_opts_len(o);
-    if (cap < need) return 0;
+    if (cap < need || need > WIRE_TCP_MAX_OPTS || o->fo_len > SYNACK_TCP_FO_COOKIE_MAX) return 0;
     uint8_t *p = buf;
     if (o->has_mss) {
         p[0] = OPT_MSS;
@@ -199,6 +226,16 @@ size_t wire_tcp_emit_opts(uint8_t *buf, size_t cap, const struct synack_tcp_opts
         p[2] = OPT_WS_LEN;
         p[3] = o->wscale;
         p += 4;
+    }
+    size_t fo = opts_fo_len(o);
+    if (fo) {
+        size_t base = o->fo_kind == OPT_FO ? 2 : 4;
+        p[0] = o->fo_kind;
+        p[1] = (uint8_t)(base + o->fo_len);
+        if (base == 4) wire_put16(p + 2, SYNACK_TCP_FO_EXP_MAGIC);
+        memcpy(p + base, o->fo_cookie, o->fo_len);
+        for (size_t k = base + o->fo_len; k < fo; k++) p[k] = OPT_NOP;
+        p += fo;
     }
     return (size_t)(p - buf);
 }

@@ -153,8 +153,9 @@ struct pd_fd {
     bool listening;
     int domain; /* AF_INET or AF_INET6, as socket() was asked */
     bool shut_rd, shut_wr;
-    bool err_taken; /* the error that ended the connection was reported once already */
-    bool inq;       /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
+    bool err_taken;    /* the error that ended the connection was reported once already */
+    bool inq;          /* TCP_INQ: recvmsg() reports the bytes left (TCP_CM_INQ) */
+    bool tfo_deferred; /* TCP_FASTOPEN_CONNECT: connect() returned 0, the SYN waits for data */
     /* IP-level options synack has no use for, accepted and read back as Linux does. */
     int ip_tos, ip_mtu_discover, ip_freebind;
     int ip6_tclass, ip6_mtu_discover; /* the same for IPv6 (AF_INET6 sockets only) */
@@ -183,6 +184,7 @@ struct pd {
     FILE *trace;
     bool trace_close;
     synack_pcap_writer *pcap;
+    bool no_sysctls; /* tfo= or tfo_key= given: /proc's TCP values are not read */
 };
 
 static uint64_t now_us(void)
@@ -451,6 +453,8 @@ static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
 }
 
 /* ---- sockets ---------------------------------------------------------------------------- */
+static void fastopen_sysctls(struct pd *p); /* TCP Fast Open, below */
+
 static int pd_socket(void *ud, int domain, int type, int protocol)
 {
     struct pd *p = ud;
@@ -459,6 +463,7 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
     if (base != SOCK_STREAM) return fail(ESOCKTNOSUPPORT);
     if (protocol != 0 && protocol != IPPROTO_TCP) return fail(EPROTONOSUPPORT);
     pthread_mutex_lock(&p->mu);
+    fastopen_sysctls(p);
     int sd = synack_socket(p->st);
     int fd = -1;
     if (sd < 0) {
@@ -512,6 +517,7 @@ static int pd_listen(void *ud, int fd, int backlog)
     if (f) {
         /* Linux binds an unbound socket to an ephemeral port on listen(). */
         struct synack_sockinfo info;
+        fastopen_sysctls(p);
         if (synack_getinfo(p->st, f->sd, &info) == 0 && info.local.port == 0)
             synack_bind(p->st, f->sd, any_of(p, f), 0);
         r = synack_listen(p->st, f->sd, backlog);
@@ -599,8 +605,13 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
         }
         goto out;
     }
+    fastopen_sysctls(p);
     r = synack_connect(p->st, f->sd, now_us(), a, port);
     settle(p);
+    if (r == 0) {
+        f->tfo_deferred = true; /* TCP_FASTOPEN_CONNECT with a cookie: the SYN waits */
+        goto out;
+    }
     if (r != SYNACK_EINPROGRESS) {
         errno = to_errno(r);
         r = -1;
@@ -685,10 +696,172 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
     return r;
 }
 
+/* ---- TCP Fast Open (RFC 7413) ------------------------------------------------------------ */
+/* The suite's scripts set net.ipv4.tcp_fastopen, tcp_fastopen_key and tcp_timestamps with
+ * sysctl in their own namespace: the stack takes them from /proc whenever a socket is
+ * made, listens or sends with MSG_FASTOPEN (Linux reads them at those moments too), and
+ * the ts=0 flag still wins. Absent files change nothing. */
+static bool read_proc(const char *path, char *buf, size_t cap)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) return false;
+    size_t n = fread(buf, 1, cap - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return n > 0;
+}
+
+/* Linux's key text: four 32-bit words in hex, each stored little-endian; a second key
+ * after a comma is the backup. */
+static bool parse_tfo_key(const char *s, uint8_t key[16])
+{
+    unsigned w[4];
+    if (sscanf(s, "%8x-%8x-%8x-%8x", &w[0], &w[1], &w[2], &w[3]) != 4) return false;
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 4; b++) key[4 * i + b] = (uint8_t)(w[i] >> (8 * b));
+    return true;
+}
+
+static void fastopen_sysctls(struct pd *p)
+{
+    char buf[160];
+    if (p->no_sysctls) return;
+    /* tcp_timestamps too: the Fast Open scripts turn it off to check the SYN's layout. */
+    if (read_proc("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof buf))
+        synack_set_timestamps(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_timestamps);
+    if (read_proc("/proc/sys/net/ipv4/tcp_fastopen", buf, sizeof buf))
+        synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
+    uint8_t key[16], backup[16];
+    if (read_proc("/proc/sys/net/ipv4/tcp_fastopen_key", buf, sizeof buf) &&
+        parse_tfo_key(buf, key)) {
+        const char *comma = strchr(buf, ',');
+        bool two = comma && parse_tfo_key(comma + 1, backup);
+        synack_set_fastopen_key(p->st, key, two ? backup : NULL);
+    }
+}
+
+/* TCP_FASTOPEN_KEY: 16 bytes (a key) or 32 (key and backup). synack's key is the stack's,
+ * so a listener's key is every listener's. */
+static int fastopen_key_opt(struct pd *p, const void *val, socklen_t len)
+{
+    if (len != 16 && len != 32) return fail(EINVAL);
+    pthread_mutex_lock(&p->mu);
+    const uint8_t *k = val;
+    synack_set_fastopen_key(p->st, k, len == 32 ? k + 16 : NULL);
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+static bool fastopen_deferred(struct pd *p, int fd)
+{
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd);
+    bool d = f && f->tfo_deferred;
+    pthread_mutex_unlock(&p->mu);
+    return d;
+}
+
+static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
+
+/* sendto() with MSG_FASTOPEN, or the first send of a TCP_FASTOPEN_CONNECT socket whose SYN
+ * waits (Linux's tcp_sendmsg_fastopen): the SYN takes what it can (synack_connect_data). A
+ * non-blocking call returns that count, or EINPROGRESS when the SYN took nothing (no
+ * cookie: it asks for one). A blocking one queues the rest at once, so that it rides with
+ * the handshake's ACK as Linux sends it, waits for the connection, and returns every byte. */
+static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, int flags,
+                             const struct sockaddr *dest, socklen_t destlen)
+{
+    if (!buf && len) return fail(EFAULT);
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    pthread_mutex_lock(&p->mu);
+    fastopen_sysctls(p);
+    struct pd_fd *f = sock_fd(p, fd);
+    ssize_t r = -1;
+    struct synack_addr a;
+    uint16_t port = 0;
+    long n;
+    bool blocking = false;
+    if (!f) goto out;
+    if (f->tfo_deferred) {
+        n = synack_send(p->st, f->sd, now_us(), buf, len);
+        f->tfo_deferred = false;
+    } else {
+        int e = !dest ? EDESTADDRREQ
+                : destlen >= sizeof(sa_family_t) && dest->sa_family == AF_UNSPEC
+                    ? EOPNOTSUPP
+                    : parse_sin(dest, destlen, f->domain, &a, &port);
+        if (e) {
+            errno = e;
+            goto out;
+        }
+        n = synack_connect_data(p->st, f->sd, now_us(), a, port, buf, len);
+    }
+    settle(p);
+    if (n < 0 && n != SYNACK_EINPROGRESS) {
+        errno = to_errno((int)n);
+        goto out;
+    }
+    size_t done = n > 0 ? (size_t)n : 0;
+    f->connecting = true;
+    if (f->nonblock || (flags & MSG_DONTWAIT)) {
+        if (n == SYNACK_EINPROGRESS || (done == 0 && len > 0))
+            errno = EINPROGRESS;
+        else
+            r = (ssize_t)done;
+        goto out;
+    }
+    blocking = true;
+    if (done < len) {
+        long m = synack_send(p->st, f->sd, now_us(), (const char *)buf + done, len - done);
+        if (m > 0) done += (size_t)m;
+        settle(p);
+    }
+    for (;;) {
+        unsigned ev = synack_events(p->st, f->sd);
+        if (ev & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED)) {
+            int se = synack_socket_error(p->st, f->sd);
+            errno = se ? to_errno(se) : ECONNREFUSED;
+            f->err_taken = true;
+            goto out;
+        }
+        if (ev & SYNACK_EV_CONNECTED) break;
+        wait_change(p, 0);
+        if (!(f = sock_fd(p, fd))) goto out;
+    }
+    f->connecting = false;
+    r = (ssize_t)done;
+out:
+    pthread_mutex_unlock(&p->mu);
+    /* Blocking, and the ring took less than all: the rest as any blocking send. */
+    if (blocking && r >= 0 && (size_t)r < len) {
+        ssize_t m = do_send(p, fd, (const char *)buf + r, len - (size_t)r, flags);
+        if (m > 0) r += m;
+    }
+    return r;
+}
+
+static ssize_t fastopen_sendmsg(struct pd *p, int fd, const struct msghdr *msg, int flags)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < msg->msg_iovlen; i++) total += msg->msg_iov[i].iov_len;
+    char *tmp = malloc(total ? total : 1);
+    if (!tmp) return fail(ENOMEM);
+    for (size_t off = 0, i = 0; i < msg->msg_iovlen; i++) {
+        memcpy(tmp + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+        off += msg->msg_iov[i].iov_len;
+    }
+    ssize_t r =
+        fastopen_send(p, fd, tmp, total, flags & ~MSG_FASTOPEN, msg->msg_name, msg->msg_namelen);
+    free(tmp);
+    return r;
+}
+
 /* send() the way Linux does for a blocking socket: every byte is queued before it returns
  * (or an error ends it); a non-blocking one takes what fits. */
 static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
+    if (flags & MSG_FASTOPEN || fastopen_deferred(p, fd))
+        return fastopen_send(p, fd, buf, len, flags & ~MSG_FASTOPEN, NULL, 0);
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
     if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
@@ -867,6 +1040,8 @@ static ssize_t pd_sendto(void *ud, int fd, const void *buf, size_t len, int flag
                          const struct sockaddr *dest, socklen_t destlen)
 {
     /* Linux's tcp_sendmsg() ignores the address on a connected TCP socket. */
+    if (flags & MSG_FASTOPEN)
+        return fastopen_send(ud, fd, buf, len, flags & ~MSG_FASTOPEN, dest, destlen);
     return do_send(ud, fd, buf, len, flags);
 }
 
@@ -874,6 +1049,7 @@ static ssize_t pd_sendmsg(void *ud, int fd, const struct msghdr *msg, int flags)
 {
     if (!msg) return fail(EFAULT);
     if (msg->msg_controllen) return fail(EOPNOTSUPP);
+    if (flags & MSG_FASTOPEN) return fastopen_sendmsg(ud, fd, msg, flags);
     return send_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
 }
 
@@ -1088,7 +1264,8 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_probes = in->probes;
     ti->tcpi_backoff = in->backoff;
     ti->tcpi_options = (uint8_t)((in->ts_ok ? 1 : 0) | (in->sack_ok ? 2 : 0) |
-                                 (in->snd_wscale || in->rcv_wscale ? 4 : 0));
+                                 (in->snd_wscale || in->rcv_wscale ? 4 : 0) |
+                                 (in->syn_data ? 32 : 0)); /* TCPI_OPT_SYN_DATA */
     ti->tcpi_wscale = (uint8_t)((in->snd_wscale & 0xf) | (in->rcv_wscale & 0xf) << 4);
     ti->tcpi_rto = clamp_u32(in->rto_us);
     ti->tcpi_ato = in->ato_us;
@@ -1163,6 +1340,10 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_KEEPINTVL;
         case TCP_KEEPCNT:
             return SYNACK_OPT_KEEPCNT;
+        case TCP_FASTOPEN:
+            return SYNACK_OPT_FASTOPEN;
+        case TCP_FASTOPEN_CONNECT:
+            return SYNACK_OPT_FASTOPEN_CONNECT;
         }
     }
     return 0;
@@ -1258,6 +1439,7 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     int opt = map_opt(level, name);
     long v;
     if (!val && len > 0) return fail(EFAULT);
+    if (level == IPPROTO_TCP && name == TCP_FASTOPEN_KEY) return fastopen_key_opt(p, val, len);
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
         int cc = val && len > 0 ? cc_of_name(val, (size_t)len) : -1;
         if (cc < 0) return fail(ENOENT); /* Linux: no such algorithm */
@@ -1289,6 +1471,7 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
          * values below Linux's minimum (4608 and 2304, doubled) itself. */
     }
     pthread_mutex_lock(&p->mu);
+    if (opt == SYNACK_OPT_FASTOPEN_CONNECT) fastopen_sysctls(p);
     struct pd_fd *f = sock_fd(p, fd);
     int r = -1;
     int *ip = f ? ip_opt(f, level, name) : NULL;
@@ -1814,6 +1997,12 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             if (strcmp(v, "cubic") != 0 && strcmp(v, "newreno") != 0 && strcmp(v, "reno") != 0)
                 die("unknown congestion control (cubic or newreno)", v);
             c->cc = !strcmp(v, "cubic") ? "cubic" : "newreno";
+        } else if (!strcmp(w, "tfo_key")) {
+            /* TCP Fast Open's key, as tcp_fastopen_key writes it; the host's sysctls are
+             * then not read (a script of our own must not depend on them). */
+            if (!parse_tfo_key(v, c->fastopen_key)) die("bad key (a1a1a1a1-b2b2b2b2-...)", v);
+            c->fastopen_key_set = true;
+            p->no_sysctls = true;
         } else if (!strcmp(w, "pcap")) {
             *pcap_path = flags + (v - copy); /* the same text inside the caller's string */
         } else if (!parse_u64(v, &x)) {
@@ -1838,6 +2027,9 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->data_retries = (uint32_t)x;
         } else if (!strcmp(w, "ts")) {
             c->no_timestamps = x == 0;
+        } else if (!strcmp(w, "tfo")) {
+            c->fastopen = (uint32_t)x; /* Linux's tcp_fastopen bits; sysctls not read */
+            p->no_sysctls = true;
         } else if (!strcmp(w, "wait")) {
             p->wait_us = x * 1000000u;
         } else {
