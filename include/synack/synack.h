@@ -256,6 +256,9 @@ int synack_set_fastopen(synack_stack *s, uint32_t flags);
 /* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on
  * offer (on) or refuse the timestamp option. 0 or EINVAL. */
 int synack_set_timestamps(synack_stack *s, bool on);
+/* cfg.ecn at run time (Linux's tcp_ecn: 0, 1 or 2): handshakes from now on follow it, unless
+ * a socket's SYNACK_OPT_ECN says otherwise. 0 or EINVAL. */
+int synack_set_ecn(synack_stack *s, unsigned mode);
 /* The server's cookie key and, if backup is not NULL, a second key whose cookies are still
  * accepted (RFC 7413 §4.1.2: rotate by passing the old key as the backup). Cookies already
  * handed out with a key that is neither stop being valid. 0 or EINVAL. */

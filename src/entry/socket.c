@@ -233,6 +233,14 @@ int synack_set_timestamps(synack_stack *st, bool on)
     return 0;
 }
 
+int synack_set_ecn(synack_stack *st, unsigned mode)
+{
+    if (!st || mode > 2) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->cfg.ecn = (uint8_t)mode;
+    return 0;
+}
+
 int synack_set_fastopen_key(synack_stack *st, const uint8_t key[16], const uint8_t *backup)
 {
     if (!st || !key) return SYNACK_EINVAL;

@@ -34,6 +34,7 @@
  *   syn_retries=N data_retries=N
  *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
  *   ts=0            no timestamp option (Linux's tcp_timestamps=0)
+ *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
  *                   hanging it (packetdrill has no time-out of its own in this mode)
@@ -185,6 +186,7 @@ struct pd {
     bool trace_close;
     synack_pcap_writer *pcap;
     bool no_sysctls; /* tfo= or tfo_key= given: /proc's TCP values are not read */
+    bool ecn_flag;   /* ecn= given: /proc's tcp_ecn is not read */
 };
 
 static uint64_t now_us(void)
@@ -697,10 +699,10 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 }
 
 /* ---- TCP Fast Open (RFC 7413) ------------------------------------------------------------ */
-/* The suite's scripts set net.ipv4.tcp_fastopen, tcp_fastopen_key and tcp_timestamps with
- * sysctl in their own namespace: the stack takes them from /proc whenever a socket is
- * made, listens or sends with MSG_FASTOPEN (Linux reads them at those moments too), and
- * the ts=0 flag still wins. Absent files change nothing. */
+/* The suite's scripts set net.ipv4.tcp_fastopen, tcp_fastopen_key, tcp_timestamps and
+ * tcp_ecn with sysctl in their own namespace: the stack takes them from /proc whenever a
+ * socket is made, listens or sends with MSG_FASTOPEN (Linux reads them at those moments
+ * too), and the ts=0 flag still wins. Absent files change nothing. */
 static bool read_proc(const char *path, char *buf, size_t cap)
 {
     FILE *fp = fopen(path, "r");
@@ -731,6 +733,10 @@ static void fastopen_sysctls(struct pd *p)
         synack_set_timestamps(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_timestamps);
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen", buf, sizeof buf))
         synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
+    /* tcp_ecn: 0 off, 1 ask and accept, 2 accept (RFC 3168; the suite's defaults.sh sets 0,
+     * its ECN scripts 1). */
+    if (!p->ecn_flag && read_proc("/proc/sys/net/ipv4/tcp_ecn", buf, sizeof buf))
+        synack_set_ecn(p->st, (unsigned)strtoul(buf, NULL, 0) % 3u);
     uint8_t key[16], backup[16];
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen_key", buf, sizeof buf) &&
         parse_tfo_key(buf, key)) {
@@ -2027,6 +2033,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->data_retries = (uint32_t)x;
         } else if (!strcmp(w, "ts")) {
             c->no_timestamps = x == 0;
+        } else if (!strcmp(w, "ecn")) {
+            if (x > 2) die("ecn is 0, 1 or 2 (Linux's tcp_ecn)", v);
+            c->ecn = (uint8_t)x; /* the host's tcp_ecn is then not read */
+            p->ecn_flag = true;
         } else if (!strcmp(w, "tfo")) {
             c->fastopen = (uint32_t)x; /* Linux's tcp_fastopen bits; sysctls not read */
             p->no_sysctls = true;
