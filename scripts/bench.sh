@@ -10,6 +10,13 @@
 #   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
 #   BENCH_ROUNDS=N   rounds (3); BENCH_SECONDS=S seconds per run
 #   BENCH_KEEP=DIR   keeps the raw results and the servers' logs there
+#   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
+#                    "" skips them
+# The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
+# offloads off (one loss is one segment), synack against Linux-to-Linux in the same run. Over
+# veth, iptables' statistic match in both namespaces' INPUT; towards synack, its own seeded
+# fault injector (serve --faults loss=P, both ways: what it drops on the way out is lost on
+# the wire for synack's TCP, as the kernel's INPUT drop is for the kernel's).
 # Addresses: 10.7.0.0/24 inside the bench's own namespaces only; nothing else is touched.
 set -u
 build="${1:-build}"
@@ -227,14 +234,67 @@ run_one() { # round pin target metric
     case $m in cps*) sleep 0.2 ;; esac
 }
 
+# ---- lossy paths (issue 13): synack with its injector, Linux with iptables ----------------
+LOSS_LEVELS=${BENCH_LOSS-1 3}
+LOSSY_METRICS=(bulk_c2s bulk_s2c)
+declare -A LOSSY_NS
+start_lossy() { # level%
+    local p ns="synack-bench-loss$1-$$"
+    p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
+    newns "$ns"
+    ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
+        --chargen $PORT_CHARGEN --faults "loss=$p" --seed "$1" >"$WORK/synack-loss$1.log" 2>&1 &
+    SERVER_PID[synack-loss$1]=$!
+    PIDS+=($!)
+    wait_for "$WORK/synack-loss$1.log" "^synack serve: created" $! "synack serve (loss $1%)"
+    client_side "$ns" tun0
+    LOSSY_NS[$1]=$ns
+}
+linux_loss() { # level% on|off: iptables at both namespaces' INPUT, offloads off
+    local c=${CLIENT_NS[linux]} s="synack-bench-linux-s-$$" p op
+    p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
+    [ "$2" = on ] && op=-A || op=-D
+    ip netns exec "$c" iptables "$op" INPUT -p tcp -m statistic --mode random \
+        --probability "$p" -j DROP
+    ip netns exec "$s" iptables "$op" INPUT -p tcp -m statistic --mode random \
+        --probability "$p" -j DROP
+}
+run_lossy() { # round target level metric
+    local r=$1 t=$2 l=$3 m=$4 ns out rc load1
+    [ "$t" = linux ] && ns=${CLIENT_NS[linux]} || ns=${LOSSY_NS[$l]}
+    progress "round $r/$ROUNDS, loss $l%: $m against $t"
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    # shellcheck disable=SC2046 # loadgen_args is a list of words
+    out=$(timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
+        ip netns exec "$ns" "$build/loadgen" $(loadgen_args "$m") 2>"$WORK/lg.err")
+    rc=$?
+    if [ $rc = 0 ] && [ -n "$out" ]; then
+        printf '{"round":%d,"pin":"loss%s","target":"%s","metric":"%s","load1":%s,"result":%s}\n' \
+            "$r" "$l" "$t" "$m" "$load1" "$out" >>"$RUNS"
+    else
+        printf '{"round":%d,"pin":"loss%s","target":"%s","metric":"%s","result":null,"error":"%s"}\n' \
+            "$r" "$l" "$t" "$m" "$(head -c 200 "$WORK/lg.err" | tr -d '"\\\n')" >>"$RUNS"
+    fi
+}
+
 uptime >"$WORK/load_start"
 if [ -z "$TUN_SKIP" ]; then
     start_synack synack 1
     [ "$QUEUES" = 1 ] && start_synack synack2q 2
     [ -z "$LWIP_SKIP" ] && start_lwip
     start_linux
+    if [ -n "$LOSS_LEVELS" ] && command -v iptables >/dev/null && command -v ethtool >/dev/null; then
+        for l in $LOSS_LEVELS; do start_lossy "$l"; done
+        # one loss is one segment: no TSO/GSO super-segments, no GRO merging, on the veth pair
+        ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
+        ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
+            >/dev/null 2>&1
+    else
+        LOSS_LEVELS=""
+    fi
 fi
-TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#TARGETS[@]})))
+NLOSS=$(echo "$LOSS_LEVELS" | wc -w)
+TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
 
 for r in $(seq "$ROUNDS"); do
     progress "round $r/$ROUNDS: in-process (bench_sim)"
@@ -251,6 +311,20 @@ for r in $(seq "$ROUNDS"); do
         done
     done
 done
+# The lossy paths, after the clean ones: the same rounds, synack and Linux interleaved.
+if [ -n "$LOSS_LEVELS" ]; then
+    pin_servers "0-$((NCPU - 1))"
+    for r in $(seq "$ROUNDS"); do
+        for l in $LOSS_LEVELS; do
+            for m in "${LOSSY_METRICS[@]}"; do
+                run_lossy "$r" synack "$l" "$m"
+                linux_loss "$l" on
+                run_lossy "$r" linux "$l" "$m"
+                linux_loss "$l" off
+            done
+        done
+    done
+fi
 [ -t 2 ] && printf '\r\033[K' >&2
 uptime >"$WORK/load_end"
 
@@ -262,5 +336,5 @@ sleep 0.3
 
 python3 scripts/bench_report.py --work "$WORK" --json "$OUT_JSON" --svg "$OUT_SVG" \
     --seconds "$SECS" --rounds "$ROUNDS" --ncpu "$NCPU" --elapsed $(($(date +%s) - T_START)) \
-    --tun-skip "$TUN_SKIP" --lwip-skip "$LWIP_SKIP" --queues "$QUEUES" \
+    --tun-skip "$TUN_SKIP" --lwip-skip "$LWIP_SKIP" --queues "$QUEUES" --loss "$LOSS_LEVELS" \
     --targets "${TARGETS[*]}"

@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--lwip-skip", default="")
     ap.add_argument("--queues", default="0")
     ap.add_argument("--targets", default="")
+    ap.add_argument("--loss", default="", help="the lossy-path levels run, in percent")
     a = ap.parse_args()
 
     runs = []
@@ -172,6 +173,24 @@ def main():
                 row["peers"][pk] = s
             rows.append(row)
 
+    # ---- lossy paths (issue 13): synack against Linux-to-Linux, the same loss, same run
+    lossy = []
+    for level in a.loss.split():
+        for run_metric, label in (("bulk_c2s", "kernel -> server"), ("bulk_s2c", "server -> kernel")):
+            row = {"loss_pct": float(level), "metric": f"{level}% loss, bulk {label}, Gbit/s",
+                   "run": run_metric, "peers": {}}
+            for pk in ("synack", "linux"):
+                vals = [r["result"]["gbps"] for r in runs
+                        if r["metric"] == run_metric and r["pin"] == f"loss{level}"
+                        and r["target"] == pk and r.get("result")]
+                for r in runs:
+                    if (r["metric"] == run_metric and r["pin"] == f"loss{level}"
+                            and r["target"] == pk and r.get("result") is None):
+                        failures.append(f"{pk} {run_metric} loss {level}% round {r['round']}: "
+                                        f"{r.get('error', '')}")
+                row["peers"][pk] = stats(vals)
+            lossy.append(row)
+
     def med(key, pin, peer):
         for row in rows:
             if row["key"] == key and row["pin"] == pin:
@@ -214,6 +233,15 @@ def main():
         else:
             targets.append({"target": "2 queues >= 1.7x the conn/s of 1", "measured": None,
                             "note": "n/a: no --queues yet"})
+
+    for row in lossy:
+        s, l = row["peers"].get("synack"), row["peers"].get("linux")
+        r = s["median"] / l["median"] if s and l and l["median"] else None
+        # synack receives in kernel -> server, sends in server -> kernel
+        role = "receiver" if row["run"] == "bulk_c2s" else "sender"
+        target(f"issue 13: {row['loss_pct']:g}% loss, synack as {role} >= 0.9x Linux", r, ">=",
+               0.9, "x", "synack / Linux")
+        row["ratio"] = r
 
     sim = read_sim(a.work)
     in_process = []
@@ -273,13 +301,25 @@ def main():
         if any(s and s.get("connection_errors") for row in rows for s in row["peers"].values()):
             out.append("* some connections failed (refused, reset or timed out): see "
                        "connection_errors in the JSON")
+    if lossy:
+        out.append("")
+        out.append("Lossy paths (issue 13): per-segment loss at each receiver's input (Linux: "
+                   "iptables statistic in both namespaces' INPUT, veth offloads off; synack: its "
+                   "fault injector both ways), bulk for the run's seconds")
+        for row in lossy:
+            line = f"  {row['metric']:<46}"
+            for pk, title in (("synack", "synack/TUN"), ("linux", "Linux/veth")):
+                line += f" {title} {cell(row['peers'].get(pk), 'Gbit/s'):>22}"
+            if row.get("ratio") is not None:
+                line += f"   synack/Linux {row['ratio']:.2f}x"
+            out.append(line)
     out.append("")
     out.append(f"In-process (bench_sim: two synack stacks over the simulated link, one core), "
                f"median of {a.rounds} [min-max]")
     for s in in_process:
         out.append(f"  {s['name']:<64} {cell(s, s['unit']):>32} {s['unit']}")
     out.append("")
-    out.append("Targets of issue 12 (ratios of medians, from this run)")
+    out.append("Targets of issues 12 and 13 (ratios of medians, from this run)")
     for t in targets:
         if t.get("note"):
             out.append(f"  {t['target']:<62} {t['note']}")
@@ -308,7 +348,7 @@ def main():
         with open(path, encoding="utf-8", errors="replace") as f:
             lines = [l.rstrip("\n") for l in f if not l.startswith(("drop ", "state "))]
         logs[os.path.basename(path)] = lines[-40:]
-    result = {"meta": meta, "peers": [p for p, _ in peers], "tun": rows,
+    result = {"meta": meta, "peers": [p for p, _ in peers], "tun": rows, "lossy": lossy,
               "in_process": in_process, "targets": targets, "failures": failures,
               "runs": runs, "server_logs": logs}
     with open(a.json, "w", encoding="utf-8") as f:
