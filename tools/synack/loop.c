@@ -421,6 +421,10 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"icmp_errors_limited", st.icmp_errors_limited},
         {"ecn_ce_received", st.ecn_ce_received},
         {"ecn_reductions", st.ecn_reductions},
+        {"tfo_passive", st.tfo_passive},
+        {"tfo_cookie_reqs", st.tfo_cookie_reqs},
+        {"tfo_cookie_invalid", st.tfo_cookie_invalid},
+        {"tfo_fallbacks", st.tfo_fallbacks},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json && braces) fputs("{", f);
