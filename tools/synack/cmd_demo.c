@@ -127,7 +127,7 @@ static void usage(FILE *f)
           "                  printed instead of the ladder\n"
           "  --ladder        draw the ladder whatever the size\n"
           "  --absolute      real sequence numbers instead of relative ones\n"
-          "  --pcap FILE     also write every datagram to FILE (raw IPv4, for tshark/wireshark)\n"
+          "  --pcap FILE     also write every datagram to FILE (raw IP, for tshark/wireshark)\n"
           "  --html FILE     also write the demo as one page (no external resources) that plays\n"
           "                  the connection step by step: play/pause, next/previous (the arrow\n"
           "                  keys), with the same ladder\n"
