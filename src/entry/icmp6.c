@@ -105,8 +105,10 @@ void icmp6_send_error(struct synack_stack *st, uint64_t now, uint8_t type, uint8
     ip_output_built(st, now, slot, WIRE_IPV6_HDR_LEN + n);
 }
 
-/* The error an unreachable code means (RFC 4443 §3.1; Linux's icmpv6_err_convert):
- * nobody at the port, a route or a policy that refuses, or a host out of reach. */
+/* The error an unreachable code means (RFC 4443 §3.1): nobody at the port, a route that
+ * rejects, no route, or a host out of reach. (Linux's icmpv6_err_convert gives EACCES for
+ * codes 1, 5 and 6, administratively prohibited and policy; synack has no EACCES and
+ * reports them as EHOSTUNREACH, 1 and 5, and ECONNREFUSED, 6.) */
 static int unreach_error(uint8_t code)
 {
     switch (code) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "base/siphash.h"
 #include "entry/ip.h"
 
 void synack_config_default(struct synack_config *cfg)
@@ -91,6 +92,19 @@ static bool addrs_valid(const struct synack_config *cfg)
     return cfg->prefix_len <= 32;
 }
 
+/* 16 bytes of key named label, from the stack's secret: two SipHash-2-4 outputs. */
+static void derive_key(const uint8_t secret[16], const char *label, uint8_t out[16])
+{
+    char msg[32];
+    size_t n = strlen(label);
+    memcpy(msg, label, n);
+    for (int half = 0; half < 2; half++) {
+        msg[n] = (char)half;
+        uint64_t h = siphash24(secret, msg, n + 1);
+        for (int i = 0; i < 8; i++) out[8 * half + i] = (uint8_t)(h >> (8 * i));
+    }
+}
+
 synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
 {
     int e = 0;
@@ -129,16 +143,18 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         if (err) *err = e;
         return NULL;
     }
-    /* The hash key is derived, so a seeded stack is reproducible, yet unknown to peers
-     * that do not know the secret (hash flooding, the peer is not trusted). */
-    for (int i = 0; i < 16; i++) {
-        st->hash_key[i] = (uint8_t)(st->secret[i] ^ 0x5c);
-        st->cookie_key[i] = (uint8_t)(st->secret[i] ^ 0x36);
-        st->flow_key[i] = (uint8_t)(st->secret[i] ^ 0x6a);
-        /* TCP Fast Open's cookie key (RFC 7413 §4.1.2), unless the config gives one. */
-        st->tfo_key[i] =
-            cfg->fastopen_key_set ? cfg->fastopen_key[i] : (uint8_t)(st->secret[i] ^ 0x2e);
-    }
+    /* The other keys are derived from the secret, so that a seeded stack is reproducible,
+     * yet unknown to peers that do not know it (hash flooding, forged cookies: the peer is
+     * not trusted): each is SipHash-2-4 of the secret over its own name, so that learning
+     * one key (a Fast Open key set by the user, say) tells nothing of the others. */
+    derive_key(st->secret, "conntab", st->hash_key);
+    derive_key(st->secret, "syncookie", st->cookie_key);
+    derive_key(st->secret, "flowlabel", st->flow_key);
+    /* TCP Fast Open's cookie key (RFC 7413 §4.1.2), unless the config gives one. */
+    if (cfg->fastopen_key_set)
+        memcpy(st->tfo_key, cfg->fastopen_key, 16);
+    else
+        derive_key(st->secret, "fastopen", st->tfo_key);
     st->tfo_flags = cfg->fastopen;
 
     st->nsocks = cfg->max_sockets;

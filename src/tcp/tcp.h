@@ -430,7 +430,8 @@ bool tcp_ecn_setup_syn(uint16_t flags);
 void tcp_ecn_synack_in(struct tcb *t, uint16_t flags);
 /* An acceptable segment: its CE mark (ECE to echo) or CWR (stop echoing). */
 void tcp_ecn_segment_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg);
-/* An ACK with ECE: the window is reduced, once per window of data (§6.1.2). */
+/* An acceptable ACK (RFC 5961 §5.2, checked by the caller): with ECE the window is
+ * reduced, once per window of data (§6.1.2). */
 void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg);
 /* The flags a segment goes out with (ECE/CWR added), and *ect whether its datagram is
  * ECN-capable, ECT(0). */

@@ -315,6 +315,9 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         tcp_challenge_ack(st, sk, now);
         return TCP_STOP;
     }
+    /* ECN (RFC 3168 §6.1.2): an ECE on an acceptable ACK, before this ACK's data counts;
+     * never on one RFC 5961 refused above, which a blind attacker could forge. */
+    tcp_ecn_ack_in(st, t, seg);
     uint32_t new_wnd = (uint32_t)seg->s->tcp.window << t->snd_wscale;
     /* For PRR (RFC 6937): what this ACK delivers (the change in SND.UNA plus the change in
      * SACKed bytes) and whether it marks data newly lost. */

@@ -66,11 +66,15 @@ void tcp_ecn_segment_in(struct synack_stack *st, struct tcb *t, const struct tcp
 
 void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
-    if (!t->ecn_ok || !(seg->flags & SYNACK_TCP_ECE) || !(seg->flags & SYNACK_TCP_ACK)) return;
-    if (seq_lt(seg->ack, t->snd_una)) return; /* an old ACK says nothing new */
+    if (!t->ecn_ok || !(seg->flags & SYNACK_TCP_ACK)) return;
     /* §6.1.2: at most one reduction per window of data: ECEs for data sent before the
-     * last reduction are the same congestion. Loss recovery has reduced already. */
-    if (t->ecn_reduced && seq_leq(seg->ack, t->ecn_high)) return;
+     * last reduction are the same congestion. The window ends when an ACK covers its edge;
+     * the edge is then forgotten, on every ACK, so that it cannot fall 2^31 behind and
+     * look ahead again (RFC 9293 §3.4: comparisons hold within 2^31). */
+    if (t->ecn_reduced && seq_gt(seg->ack, t->ecn_high)) t->ecn_reduced = false;
+    if (!(seg->flags & SYNACK_TCP_ECE)) return;
+    if (seq_lt(seg->ack, t->snd_una)) return; /* an old ACK says nothing new */
+    if (t->ecn_reduced) return;
     if (t->in_recovery) return;
     uint32_t ss = t->cc->ssthresh(t);
     t->ssthresh = ss;

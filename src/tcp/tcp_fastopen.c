@@ -94,6 +94,8 @@ static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint
     if (st->cfg.no_timestamps) p.opts.ts_ok = false;
     p.rcv_wscale = p.opts.wscale_ok ? tcp_rcv_wscale_for(lsk->rcvbuf) : 0;
     p.ts_recent_time = now;
+    /* ECN is agreed as on the other paths to a connection (RFC 3168 §6.1.1). */
+    p.ecn_ok = tcp_ecn_accepts(st, lsk) && tcp_ecn_setup_syn(seg->flags);
     struct sock *c = tcp_child_new(st, lsk, now, &p);
     if (!c) return NULL;
     struct tcb *t = &c->tcb;

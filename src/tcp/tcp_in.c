@@ -24,10 +24,9 @@ static enum tcp_verdict input_synchronized(struct synack_stack *st, struct sock 
     struct tcp_rx rx;
     enum tcp_verdict v = tcp_check_segment(st, sk, now, seg, &rx);
     if (v != TCP_GO) return v;
-    /* ECN (RFC 3168 §6.1.2, §6.1.3): an acceptable segment's CE mark or CWR, and an ECE
-     * to react to, before the ACK step counts what the segment acknowledged. */
+    /* ECN (RFC 3168 §6.1.3): an acceptable segment's CE mark or CWR. (An ECE is the ACK
+     * step's, once the ACK is found acceptable.) */
     tcp_ecn_segment_in(st, &sk->tcb, seg);
-    tcp_ecn_ack_in(st, &sk->tcb, seg);
     v = tcp_ack_step(st, sk, now, seg);
     if (v != TCP_GO) return v;
     return tcp_text_step(st, sk, now, seg, &rx);

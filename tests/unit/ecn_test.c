@@ -10,6 +10,7 @@
  *                          next new data
  */
 #include "synack/dev.h"
+#include "tcp/stack.h"
 #include "tcp_fixture.h"
 #include "simnet.h"
 #include "transfer.h"
@@ -253,6 +254,64 @@ TEST(retransmissions_are_not_ecn_capable)
     ASSERT(recv_seg(&f, f.now + 1200000, NULL));
     ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
     ASSERT_EQ(f.seg.ip.tos & 3, 0);
+    tcpf_free(&f);
+}
+
+/* RFC 5961 §5.2 before ECN: an ACK for data never sent is not acceptable (a challenge ACK
+ * answers it), and its ECE must not touch the window, or a blind attacker who guesses an
+ * in-window sequence number could collapse cwnd at will. */
+TEST(ece_on_an_unacceptable_ack_changes_nothing)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    ecn_established_passive(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0);
+    static uint8_t data[4 * 1460];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, sizeof data), (long)sizeof data);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    uint32_t cwnd0 = tcpf_info(&f).cwnd;
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, ACK | ECE, f.rcv_nxt, f.snd_nxt + 100000, TCPF_PEER_WIN, NULL, 0, NULL);
+    ASSERT_EQ(tcpf_info(&f).cwnd, cwnd0);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.ecn_reductions, 0);
+    tcpf_free(&f);
+}
+
+/* The "one reduction per window of data" edge must not outlive 2^31 bytes (RFC 9293 §3.4:
+ * sequence comparisons hold within 2^31): after more than 2 GiB acknowledged without an
+ * ECE, a new ECE reduces the window as any other. The connection's state is set up directly
+ * (a 2.5 GiB transfer would take minutes under the sanitizers): the last reduction's edge
+ * 2^31 + 5000 bytes behind SND.UNA, and ACKs that moved SND.UNA there on the way. */
+TEST(ecn_reduction_edge_does_not_turn_round_after_2gib)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    ecn_established_passive(&f);
+    struct synack_stack *st = f.st;
+    struct tcb *t = &st->socks[f.sd].tcb;
+    /* A reduction long ago: its edge is far behind, and ACKs since crossed it. */
+    t->ecn_reduced = true;
+    t->ecn_high = t->snd_una;
+    for (uint32_t step = 0; step < 6; step++) {
+        t->snd_una += 1u << 29; /* 512 MiB acknowledged at a time */
+        t->snd_nxt = t->snd_max = t->snd_buf_seq = t->snd_una;
+        struct synack_segment s;
+        memset(&s, 0, sizeof s);
+        struct tcp_seg seg = {.s = &s, .ack = t->snd_una, .flags = ACK};
+        tcp_ecn_ack_in(st, t, &seg);
+    }
+    t->cwnd = 100 * 1448;
+    struct synack_segment s;
+    memset(&s, 0, sizeof s);
+    struct tcp_seg seg = {.s = &s, .ack = t->snd_una, .flags = ACK | ECE};
+    tcp_ecn_ack_in(st, t, &seg);
+    ASSERT(t->cwnd < 100 * 1448);
+    struct synack_stats ss;
+    synack_get_stats(st, &ss);
+    ASSERT_EQ(ss.ecn_reductions, 1);
     tcpf_free(&f);
 }
 

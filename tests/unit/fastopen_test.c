@@ -197,6 +197,33 @@ TEST(listen_fastopen_valid_cookie_born_at_once)
     tcpf_free(&f);
 }
 
+/* ECN (RFC 3168 §6.1.1) is agreed on a connection born from a SYN with data as on any
+ * other: its SYN-ACK carries ECE when the SYN asked with ECE and CWR (Linux does the same). */
+TEST(listen_fastopen_born_connection_agrees_to_ecn)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = f.peer_mss;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memcpy(o.fo_cookie, ck, 8);
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ECE | SYNACK_TCP_CWR, f.irs, 0, TCPF_PEER_WIN,
+             (const uint8_t *)"0123456789", 10, &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_ECE);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    ASSERT(tcpf_info(&f).ecn_ok);
+    tcpf_free(&f);
+}
+
 /* An invalid cookie: the 3-way handshake, and a fresh cookie in the SYN-ACK. */
 TEST(listen_fastopen_invalid_cookie_falls_back)
 {

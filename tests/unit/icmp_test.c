@@ -58,6 +58,25 @@ TEST(echo_request_gets_a_reply_with_the_same_id_seq_and_data)
     synack_stack_free(s);
 }
 
+/* An echo request whose reply could not go, too big for our link (synack never fragments)
+ * or with the output queue full, is dropped by name and counted, as every datagram the
+ * stack does not act on (and as over IPv6). */
+TEST(echo_request_that_cannot_be_answered_is_dropped_by_name)
+{
+    synack_stack *s = new_stack();
+    static uint8_t icmp[1600], pkt[2048], data[1560];
+    memset(data, 'x', sizeof data);
+    size_t n =
+        wire_icmp_emit_echo(icmp, sizeof icmp, SYNACK_ICMP_ECHO_REQUEST, 1, 1, data, sizeof data);
+    size_t len = wrap_ip(pkt, PEER, icmp, n);
+    ASSERT_EQ(synack_input(s, 1000, pkt, len), SYNACK_EMSGSIZE);
+    struct synack_stats st;
+    synack_get_stats(s, &st);
+    ASSERT_EQ(st.drop_by_reason[SYNACK_DROP_LINK_MTU], 1);
+    ASSERT_EQ(st.icmp_out, 0);
+    synack_stack_free(s);
+}
+
 /* Connects to PEER:80 and answers the SYN with an unreachable error of the given code;
  * quote_seq_delta moves the quoted sequence number away from what we sent. Returns the
  * socket's error (0 if none). */
