@@ -44,6 +44,10 @@ uint32_t synack_addr_to_v4(const struct synack_addr *a);
 bool synack_addr_is_v4(const struct synack_addr *a);
 /* true for the unspecified address of either family (UNSPEC, 0.0.0.0 or ::). */
 bool synack_addr_is_any(const struct synack_addr *a);
+/* Multicast (IPv4 224/4, RFC 1112; IPv6 ff00::/8, RFC 4291 §2.7) and loopback (IPv4
+ * 127/8; IPv6 ::1, RFC 4291 §2.5.3): addresses that name no single host on a link. */
+bool synack_addr_is_multicast(const struct synack_addr *a);
+bool synack_addr_is_loopback(const struct synack_addr *a);
 /* Same family and bytes (after the canonical form above). */
 bool synack_addr_eq(const struct synack_addr *a, const struct synack_addr *b);
 /* "10.0.0.1" or "fd00:7::2" (also "[fd00:7::2]"): 0, or SYNACK_EINVAL. */

@@ -86,6 +86,19 @@ bool synack_addr_is_any(const struct synack_addr *a)
     return bytes_zero(a->bytes);
 }
 
+bool synack_addr_is_multicast(const struct synack_addr *a)
+{
+    if (a->family == SYNACK_AF_INET) return (synack_addr_to_v4(a) >> 28) == 0xe;
+    return a->family == SYNACK_AF_INET6 && a->bytes[0] == 0xff;
+}
+
+bool synack_addr_is_loopback(const struct synack_addr *a)
+{
+    static const uint8_t loopback6[16] = {[15] = 1};
+    if (a->family == SYNACK_AF_INET) return (synack_addr_to_v4(a) >> 24) == 127;
+    return a->family == SYNACK_AF_INET6 && memcmp(a->bytes, loopback6, 16) == 0;
+}
+
 bool synack_addr_eq(const struct synack_addr *a, const struct synack_addr *b)
 {
     struct synack_addr x, y;

@@ -25,10 +25,8 @@ static bool addr6_is_ours(const struct synack_stack *st, const uint8_t a[16])
 static bool source_invalid6(const struct synack_stack *st, const uint8_t src[16])
 {
     struct synack_addr a = synack_addr_v6(src);
-    static const uint8_t loopback[16] = {[15] = 1};
     if (a.family != SYNACK_AF_INET6) return true; /* :: or ::ffff:a.b.c.d */
-    if (src[0] == 0xff) return true;
-    if (memcmp(src, loopback, 16) == 0) return true;
+    if (synack_addr_is_multicast(&a) || synack_addr_is_loopback(&a)) return true;
     return addr6_is_ours(st, src);
 }
 

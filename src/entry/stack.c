@@ -70,8 +70,7 @@ static int get_random(void *buf, size_t len)
  * every answer to it would be dropped. */
 static bool addr6_unicast(const struct synack_addr *a)
 {
-    static const uint8_t loopback[16] = {[15] = 1};
-    return a->bytes[0] != 0xff && memcmp(a->bytes, loopback, 16) != 0;
+    return !synack_addr_is_multicast(a) && !synack_addr_is_loopback(a);
 }
 
 /* The config's addresses: each of its own family (or absent), at least one, not

@@ -28,12 +28,10 @@
  * a /31 (RFC 3021 §2.1) or /32, which have none. */
 static bool unicast_peer(const struct synack_stack *st, const struct synack_addr *a)
 {
-    if (a->family == SYNACK_AF_INET6) {
-        static const uint8_t loopback[16] = {[15] = 1};
-        return a->bytes[0] != 0xff && memcmp(a->bytes, loopback, 16) != 0;
-    }
+    if (synack_addr_is_multicast(a) || synack_addr_is_loopback(a)) return false;
+    if (a->family == SYNACK_AF_INET6) return true;
     uint32_t v = synack_addr_to_v4(a);
-    if ((v >> 28) >= 0xe || (v >> 24) == 127) return false; /* 224/4, 240/4 and 255.255.255.255 */
+    if ((v >> 28) == 0xf) return false; /* 240/4 and 255.255.255.255 */
     if (st->cfg.prefix_len < 31) {
         uint32_t host = 0xffffffffu >> st->cfg.prefix_len;
         if ((v & host) == host) return false;

@@ -238,4 +238,31 @@ TEST(is_any_and_to_v4)
     ASSERT_MEM_EQ(&v, &any, sizeof v);
 }
 
+TEST(multicast_and_loopback_of_both_families)
+{
+    static const struct {
+        const char *text;
+        bool multicast, loopback;
+    } cases[] = {
+        {"224.0.0.1", true, false},
+        {"239.255.255.255", true, false},
+        {"223.255.255.255", false, false},
+        {"127.0.0.1", false, true},
+        {"127.255.0.9", false, true},
+        {"10.0.0.1", false, false},
+        {"ff02::1", true, false},
+        {"ff00::", true, false},
+        {"::1", false, true},
+        {"fd00::1", false, false},
+        {"fe80::1", false, false},
+        {"::ffff:127.0.0.1", false, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct synack_addr a;
+        ASSERT_EQ(synack_addr_parse(cases[i].text, &a), 0);
+        ASSERT_EQ(synack_addr_is_multicast(&a), cases[i].multicast);
+        ASSERT_EQ(synack_addr_is_loopback(&a), cases[i].loopback);
+    }
+}
+
 TEST_MAIN()
