@@ -88,6 +88,12 @@ def sim_targets(sim):
     out = []
     for name, r in sim.items():
         lname, unit, v = name.lower(), r["unit"], statistics.median(r["values"])
+        if "before" in lname:  # a figure kept for comparison (the old layout), no target
+            continue
+        if unit == "MiB" and "100,000 connections" in lname:  # measured at 100,000 already
+            out.append((name, v / 1024, "<=", 2.0, "GiB", f"100,000 connections <= 2 GiB "
+                        f"({'busy' if 'busy' in lname else 'idle'}, process RSS)"))
+            continue
         if unit == "conn/s" and ("lifecycle" in lname or "opened and closed" in lname):
             out.append((name, v, ">=", 1_000_000, "conn/s", "in-process lifecycles/s >= 1,000,000"))
         elif unit in ("Mbit/s", "Gbit/s") and ("cpu throughput" in lname or "bulk" in lname) \
@@ -99,7 +105,7 @@ def sim_targets(sim):
                         f"{'65535' if big else '1500'} ({name.split(':')[0]})"))
         elif unit == "bytes" and "time-wait" in lname:
             out.append((name, v, "<=", 128, "bytes", "TIME-WAIT entry <= 128 B"))
-        elif unit == "bytes" and "per connection" in lname:
+        elif unit == "bytes" and "per connection" in lname and "allocator" not in lname:
             out.append((name, v * 100_000 / 2**30, "<=", 2.0, "GiB",
                         "100,000 connections <= 2 GiB (this row x 100,000)"))
     return out

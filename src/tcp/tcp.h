@@ -63,10 +63,12 @@ struct tcp_xrec {
 #define TCP_XR_LOST     2u /* deemed lost (RACK, or a timeout) */
 #define TCP_XR_RXT      4u /* sent again, and that copy not deemed lost (in flight) */
 #define TCP_XR_EVER_RXT 8u /* sent more than once */
-/* The map's size: one record per KiB of send buffer (a record per segment in flight and
- * more), within these bounds. */
-#define TCP_XMAP_MIN 64
-#define TCP_XMAP_MAX 8192
+/* The map's size: at most one record per KiB of send buffer (a record per segment in flight
+ * and more), within these bounds; it starts at TCP_XMAP_START records and doubles as a
+ * window of data in flight needs more, as the rings do (base/ring.h). */
+#define TCP_XMAP_MIN   64
+#define TCP_XMAP_MAX   8192
+#define TCP_XMAP_START 16
 
 /* RACK's state (RFC 8985 §6.1). */
 struct tcp_rack {
@@ -188,7 +190,7 @@ struct tcb {
      * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
      * timer. */
     struct tcp_xrec *xr;
-    uint16_t xr_n, xr_cap;
+    uint16_t xr_n, xr_cap, xr_max; /* records used, allocated, and the most it may have */
     struct tcp_rack rack;
     /* An RTO recovery runs from a timeout until SND.UNA reaches recover (RFC 5682 §2.1). */
     bool rto_recovery;

@@ -7,8 +7,9 @@
  * instant (the segments one call of tcp_output sends at the same `now` share a record, as
  * Linux's timestamp covers a whole TSO burst), with flags: SACKed, deemed lost, retransmitted.
  * The array is allocated when data is first sent (and freed with the send ring's memory
- * when the connection is idle), one record per KiB of send buffer (at least
- * TCP_XMAP_MIN, at most TCP_XMAP_MAX): when it is full two neighbours are merged, SACKed ones
+ * when the connection is idle), TCP_XMAP_START records at first and doubled as a window in
+ * flight needs more, up to one record per KiB of send buffer (at least TCP_XMAP_MIN, at most
+ * TCP_XMAP_MAX): when it has all it may have and is full, two neighbours are merged, SACKed ones
  * first (their times no longer matter), else those sent closest together in time, keeping
  * the later time, which only makes RACK wait a little longer before it calls them lost. Records are
  * split at the edges of SACK blocks and of retransmissions, so that every record is entirely
@@ -38,13 +39,17 @@
 int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 {
     if (t->xr) return 0;
-    uint32_t cap = sndbuf / 1024;
-    if (cap < TCP_XMAP_MIN) cap = TCP_XMAP_MIN;
-    if (cap > TCP_XMAP_MAX) cap = TCP_XMAP_MAX;
+    uint32_t max = sndbuf / 1024;
+    if (max < TCP_XMAP_MIN) max = TCP_XMAP_MIN;
+    if (max > TCP_XMAP_MAX) max = TCP_XMAP_MAX;
+    /* A request/response connection needs a few records, a bulk one many: start small and
+     * grow (reserve), so that 100,000 quiet connections do not each hold 4 KiB of map. */
+    uint32_t cap = TCP_XMAP_START < max ? TCP_XMAP_START : max;
     t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
     t->xr_cap = (uint16_t)cap;
+    t->xr_max = (uint16_t)max;
     return 0;
 }
 
@@ -52,7 +57,7 @@ void tcp_rack_free(struct tcb *t)
 {
     free(t->xr);
     t->xr = NULL;
-    t->xr_n = t->xr_cap = 0;
+    t->xr_n = t->xr_cap = t->xr_max = 0;
     t->rack.sacked = 0;
     t->t_rack = 0;
 }
@@ -126,6 +131,16 @@ static void compact(struct tcb *t)
  * cannot undo a split the same operation just made. */
 static void reserve(struct tcb *t, int n)
 {
+    /* Grow first (doubling, so the copies cost O(1) per record over the map's life), then
+     * merge neighbours once the map has all it may have, or memory is short. */
+    while (t->xr_n + n > t->xr_cap && t->xr_cap < t->xr_max) {
+        uint32_t cap = (uint32_t)t->xr_cap * 2;
+        if (cap > t->xr_max) cap = t->xr_max;
+        struct tcp_xrec *x = realloc(t->xr, cap * sizeof *x);
+        if (!x) break;
+        t->xr = x;
+        t->xr_cap = (uint16_t)cap;
+    }
     while (t->xr_n + n > t->xr_cap && t->xr_n > 1) compact(t);
 }
 

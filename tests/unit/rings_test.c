@@ -9,6 +9,7 @@
  */
 #include "test.h"
 #include "simnet.h"
+#include "tcp/stack.h"
 #include "base/ring.h"
 #include "base/seq.h"
 
@@ -357,6 +358,27 @@ TEST(unread_data_keeps_its_ring_while_idle)
     /* Read now, it goes after a second of quiet. */
     simnet_run_to(&k.n, k.n.now + 1100 * MS);
     ASSERT_EQ(ring_bytes(k.n.st[1]), 0);
+    simnet_free(&k.n);
+}
+
+/* RACK's transmission map takes memory as the rings do: a few records for a connection
+ * with little in flight, more as a bulk window needs them, and none once idle. */
+TEST(rack_map_starts_small_and_grows_with_the_flight)
+{
+    struct bulk k;
+    bulk_init(&k, 9, 1u << 20, 0);
+    bulk_run(&k, 4u << 20, true, 60 * SEC);
+    ASSERT_EQ(k.got, 4u << 20);
+    const struct tcb *ta = &k.n.st[0]->socks[k.a].tcb;
+    printf("     after a 4 MiB transfer the sender's map has %u records (at most %u)\n", ta->xr_cap,
+           ta->xr_max);
+    ASSERT(ta->xr_cap > TCP_XMAP_START);
+    ASSERT(ta->xr_cap <= ta->xr_max);
+    /* The receiver sent nothing but ACKs: it never took a map. */
+    ASSERT(k.n.st[1]->socks[k.b].tcb.xr == NULL);
+    /* Idle: given back with the send ring's memory. */
+    simnet_run_to(&k.n, k.n.now + 1500 * MS);
+    ASSERT(ta->xr == NULL);
     simnet_free(&k.n);
 }
 
