@@ -7,6 +7,7 @@
 #include "entry/demux.h"
 
 #include "tcp/stack.h"
+#include "wire/wire.h"
 
 /* A listener on the port: bound to the address, to the unspecified address of its family
  * (0.0.0.0 for IPv4), or to that of both (the hash keys a listener with an unspecified
@@ -22,6 +23,23 @@ static struct sock *find_listener(struct synack_stack *st, const struct synack_a
     }
     if (!l) l = sock_lookup(st, &any, port, &any, 0);
     return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
+}
+
+int tcp_segment_in(struct synack_stack *st, uint64_t now, struct synack_segment *seg,
+                   const uint8_t *tcp, size_t tlen, const uint8_t *pkt, size_t len)
+{
+    const uint8_t *data;
+    size_t dlen;
+    uint32_t pseudo = wire_pseudo_sum_addr(&seg->src, &seg->dst, SYNACK_IPPROTO_TCP);
+    int r = wire_tcp_parse_ph(tcp, tlen, pseudo, true, &seg->tcp, &data, &dlen);
+    if (r != 0) {
+        stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
+        return SYNACK_EPROTO;
+    }
+    seg->payload = data;
+    seg->payload_len = (uint32_t)dlen;
+    st->stats.tcp_in++;
+    return tcp_demux(st, now, seg, pkt, (uint32_t)len);
 }
 
 int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment *s,

@@ -48,19 +48,10 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
     switch (ip.proto) {
     case SYNACK_IPPROTO_TCP: {
         struct synack_segment seg;
+        memset(&seg, 0, sizeof seg);
         seg.ip = ip;
         wire_segment_addrs4(&seg);
-        const uint8_t *data;
-        size_t dlen;
-        r = wire_tcp_parse(payload, plen, ip.src, ip.dst, true, &seg.tcp, &data, &dlen);
-        if (r != 0) {
-            stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_EPROTO;
-        }
-        seg.payload = data;
-        seg.payload_len = (uint32_t)dlen;
-        st->stats.tcp_in++;
-        return tcp_demux(st, now, &seg, pkt, (uint32_t)len);
+        return tcp_segment_in(st, now, &seg, payload, plen, pkt, len);
     }
     case SYNACK_IPPROTO_ICMP:
         return icmp_input(st, now, &ip, payload, plen, pkt, len);

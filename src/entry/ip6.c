@@ -60,18 +60,7 @@ int ip6_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t 
         memset(&seg, 0, sizeof seg);
         seg.ip6 = ip;
         wire_segment_addrs6(&seg);
-        const uint8_t *data;
-        size_t dlen;
-        uint32_t pseudo = wire_pseudo_sum6(ip.src, ip.dst, SYNACK_IPPROTO_TCP, 0);
-        r = wire_tcp_parse_ph(payload, plen, pseudo, true, &seg.tcp, &data, &dlen);
-        if (r != 0) {
-            stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_EPROTO;
-        }
-        seg.payload = data;
-        seg.payload_len = (uint32_t)dlen;
-        st->stats.tcp_in++;
-        return tcp_demux(st, now, &seg, pkt, (uint32_t)len);
+        return tcp_segment_in(st, now, &seg, payload, plen, pkt, len);
     }
     case SYNACK_IPPROTO_ICMPV6:
         return icmp6_input(st, now, &ip, payload, plen, pkt, len);
