@@ -221,24 +221,34 @@ static int nl_talk(int fd, struct nl_req *r, uint32_t seq)
     return -EIO;
 }
 
+/* The interface's index and a route netlink socket to configure it (a 2 s answer timeout):
+ * the socket, or -1 with *sys_errno set. */
+static int nl_open(const char *ifname, int *index, int *sys_errno)
+{
+    *index = if_index(ifname);
+    if (*index <= 0) {
+        *sys_errno = ENODEV;
+        return -1;
+    }
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) {
+        *sys_errno = errno;
+        return -1;
+    }
+    struct timeval tv = {.tv_sec = 2};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
 int synack_tun_configure(const char *ifname, uint32_t host_addr, uint8_t prefix, int *sys_errno)
 {
     int dummy;
     if (!sys_errno) sys_errno = &dummy;
     *sys_errno = 0;
     if (!ifname || prefix > 32) return SYNACK_EINVAL;
-    int index = if_index(ifname);
-    if (index <= 0) {
-        *sys_errno = ENODEV;
-        return SYNACK_ESYS;
-    }
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) {
-        *sys_errno = errno;
-        return SYNACK_ESYS;
-    }
-    struct timeval tv = {.tv_sec = 2};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int index;
+    int fd = nl_open(ifname, &index, sys_errno);
+    if (fd < 0) return SYNACK_ESYS;
     int r = 0;
     struct nl_req req;
     if (host_addr) {
@@ -309,18 +319,9 @@ int synack_tun_add_addr(const char *ifname, const struct synack_addr *host, uint
     bool v6 = a.family == SYNACK_AF_INET6;
     if (prefix > (v6 ? 128 : 32)) return SYNACK_EINVAL;
     if (!v6) return synack_tun_configure(ifname, synack_addr_to_v4(&a), prefix, sys_errno);
-    int index = if_index(ifname);
-    if (index <= 0) {
-        *sys_errno = ENODEV;
-        return SYNACK_ESYS;
-    }
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) {
-        *sys_errno = errno;
-        return SYNACK_ESYS;
-    }
-    struct timeval tv = {.tv_sec = 2};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int index;
+    int fd = nl_open(ifname, &index, sys_errno);
+    if (fd < 0) return SYNACK_ESYS;
     /* RTM_NEWADDR, AF_INET6, as for IPv4 (NLM_F_REPLACE: an address already there is not
      * an error; the kernel adds the on-link route for the prefix). IFA_F_NODAD: duplicate
      * address detection (RFC 4862 §5.4) would keep the address tentative, unusable as a
