@@ -39,9 +39,20 @@ struct conn {
     size_t off, len;  /* echo: bytes read and not yet written back */
     uint64_t pos;     /* chargen: offset in the endless stream */
     char *buf;
+    struct conn *prev, *next; /* every connection and listener, in `conns` */
 };
 
 static volatile sig_atomic_t stop;
+/* Every connection and listener: epoll holds them by pointer, this list owns them. */
+static struct conn *conns;
+
+static void conn_link(struct conn *c)
+{
+    c->prev = NULL;
+    c->next = conns;
+    if (conns) conns->prev = c;
+    conns = c;
+}
 static char pattern[CYCLE + CHUNK];
 
 static void on_signal(int sig)
@@ -60,6 +71,11 @@ static void fill_pattern(void)
 
 static void drop(int ep, struct conn *c)
 {
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (conns == c)
+        conns = c->next;
+    if (c->next) c->next->prev = c->prev;
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     free(c->buf);
@@ -129,8 +145,8 @@ static int listen_on(int ep, struct in_addr addr, long port, enum kind serves)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr = addr};
+    struct sockaddr_in s = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = addr};
     if (fd < 0 || bind(fd, (struct sockaddr *)&s, sizeof s) < 0 || listen(fd, 4096) < 0) {
         fprintf(stderr, "kserve: port %ld: %s\n", port, strerror(errno));
         return -1;
@@ -138,8 +154,13 @@ static int listen_on(int ep, struct in_addr addr, long port, enum kind serves)
     struct conn *l = calloc(1, sizeof *l);
     if (!l) return -1;
     *l = (struct conn){.fd = fd, .kind = K_LISTEN, .serves = serves};
+    conn_link(l);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = l};
-    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        drop(ep, l);
+        return -1;
+    }
+    return 0;
 }
 
 static void accept_all(int ep, struct conn *l)
@@ -158,6 +179,7 @@ static void accept_all(int ep, struct conn *l)
         }
         c->fd = fd;
         c->kind = l->serves;
+        conn_link(c);
         uint32_t events = c->kind == K_CHARGEN ? EPOLLIN | EPOLLOUT : EPOLLIN;
         struct epoll_event ev = {.events = events, .data.ptr = c};
         if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) drop(ep, c);
@@ -172,10 +194,14 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
         if (!strcmp(a, "--addr") && inet_pton(AF_INET, v, &addr) == 1) continue;
-        if (!strcmp(a, "--echo")) ports[0] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--discard")) ports[1] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--chargen")) ports[2] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--max-seconds")) max_s = strtod(v, NULL);
+        if (!strcmp(a, "--echo"))
+            ports[0] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--discard"))
+            ports[1] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--chargen"))
+            ports[2] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--max-seconds"))
+            max_s = strtod(v, NULL);
         else {
             fprintf(stderr, "usage: kserve [--addr A] [--echo P] [--discard P] [--chargen P] "
                             "[--max-seconds S]\n");
@@ -201,8 +227,10 @@ int main(int argc, char **argv)
         int n = epoll_wait(ep, evs, 256, 500);
         for (int k = 0; k < n; k++) {
             struct conn *c = evs[k].data.ptr;
-            if (c->kind == K_LISTEN) accept_all(ep, c);
-            else if (serve(ep, c, evs[k].events)) drop(ep, c);
+            if (c->kind == K_LISTEN)
+                accept_all(ep, c);
+            else if (serve(ep, c, evs[k].events))
+                drop(ep, c);
         }
         clock_gettime(CLOCK_MONOTONIC, &t);
         if ((double)(t.tv_sec - t0.tv_sec) > max_s) break;

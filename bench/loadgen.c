@@ -227,8 +227,8 @@ static int run_cps(const struct opts *o)
     double el = t - t0;
     close(c.ep);
     if (c.done == 0) {
-        fprintf(stderr, "loadgen: no connection completed (%ld errors, %ld timeouts)\n",
-                c.errors, c.timeouts);
+        fprintf(stderr, "loadgen: no connection completed (%ld errors, %ld timeouts)\n", c.errors,
+                c.timeouts);
         return 1;
     }
     printf("{\"mode\":\"cps\",\"conc\":%d,\"value\":%.1f,\"unit\":\"conn/s\",\"done\":%ld,"
@@ -283,6 +283,7 @@ static int run_pingpong(const struct opts *o)
     close(fd);
     if (n < 10) {
         fprintf(stderr, "loadgen: only %ld round trips\n", n);
+        free(rtt);
         return 1;
     }
     double sum = 0;
@@ -348,8 +349,13 @@ static int run_recv(const struct opts *o)
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage();
-    struct opts o = {.mode = argv[1], .port = 0, .seconds = 2, .max = 10000000, .conc = 1,
-                     .nsrc = 1, .timeout_ms = 2000};
+    struct opts o = {.mode = argv[1],
+                     .port = 0,
+                     .seconds = 2,
+                     .max = 10000000,
+                     .conc = 1,
+                     .nsrc = 1,
+                     .timeout_ms = 2000};
     inet_pton(AF_INET, "10.7.0.2", &o.dst);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -96,7 +96,8 @@ static void derive_key(const uint8_t secret[16], const char *label, uint8_t out[
 {
     char msg[32];
     size_t n = strlen(label);
-    memcpy(msg, label, n);
+    if (n > sizeof msg - 2) n = sizeof msg - 2; /* labels are short names */
+    memcpy(msg, label, n + 1);                  /* its NUL too: overwritten by the half below */
     for (int half = 0; half < 2; half++) {
         msg[n] = (char)half;
         uint64_t h = siphash24(secret, msg, n + 1);

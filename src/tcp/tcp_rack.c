@@ -135,6 +135,7 @@ static void reserve(struct tcb *t, int n)
      * merge neighbours once the map has all it may have, or memory is short. */
     while (t->xr_n + n > t->xr_cap && t->xr_cap < t->xr_max) {
         uint32_t cap = (uint32_t)t->xr_cap * 2;
+        if (cap < TCP_XMAP_START) cap = TCP_XMAP_START;
         if (cap > t->xr_max) cap = t->xr_max;
         struct tcp_xrec *x = realloc(t->xr, cap * sizeof *x);
         if (!x) break;

@@ -708,7 +708,7 @@ static bool read_proc(const char *path, char *buf, size_t cap)
     FILE *fp = fopen(path, "r");
     if (!fp) return false;
     size_t n = fread(buf, 1, cap - 1, fp);
-    fclose(fp);
+    (void)fclose(fp); /* read only: nothing to lose on close */
     buf[n] = '\0';
     return n > 0;
 }
@@ -717,10 +717,14 @@ static bool read_proc(const char *path, char *buf, size_t cap)
  * after a comma is the backup. */
 static bool parse_tfo_key(const char *s, uint8_t key[16])
 {
-    unsigned w[4];
-    if (sscanf(s, "%8x-%8x-%8x-%8x", &w[0], &w[1], &w[2], &w[3]) != 4) return false;
-    for (int i = 0; i < 4; i++)
-        for (int b = 0; b < 4; b++) key[4 * i + b] = (uint8_t)(w[i] >> (8 * b));
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        errno = 0;
+        unsigned long w = strtoul(s, &end, 16);
+        if (errno || end == s || end - s > 8 || (i < 3 && *end != '-')) return false;
+        for (int b = 0; b < 4; b++) key[4 * i + b] = (uint8_t)(w >> (8 * b));
+        s = end + 1;
+    }
     return true;
 }
 
@@ -737,9 +741,10 @@ static void fastopen_sysctls(struct pd *p)
      * its ECN scripts 1). */
     if (!p->ecn_flag && read_proc("/proc/sys/net/ipv4/tcp_ecn", buf, sizeof buf))
         synack_set_ecn(p->st, (unsigned)strtoul(buf, NULL, 0) % 3u);
-    uint8_t key[16], backup[16];
+    uint8_t key[16];
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen_key", buf, sizeof buf) &&
         parse_tfo_key(buf, key)) {
+        uint8_t backup[16];
         const char *comma = strchr(buf, ',');
         bool two = comma && parse_tfo_key(comma + 1, backup);
         synack_set_fastopen_key(p->st, key, two ? backup : NULL);
@@ -767,7 +772,7 @@ static bool fastopen_deferred(struct pd *p, int fd)
     return d;
 }
 
-static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
+static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
 
 /* sendto() with MSG_FASTOPEN, or the first send of a TCP_FASTOPEN_CONNECT socket whose SYN
  * waits (Linux's tcp_sendmsg_fastopen): the SYN takes what it can (synack_connect_data). A
@@ -840,7 +845,7 @@ out:
     pthread_mutex_unlock(&p->mu);
     /* Blocking, and the ring took less than all: the rest as any blocking send. */
     if (blocking && r >= 0 && (size_t)r < len) {
-        ssize_t m = do_send(p, fd, (const char *)buf + r, len - (size_t)r, flags);
+        ssize_t m = plain_send(p, fd, (const char *)buf + r, len - (size_t)r, flags);
         if (m > 0) r += m;
     }
     return r;
@@ -862,12 +867,19 @@ static ssize_t fastopen_sendmsg(struct pd *p, int fd, const struct msghdr *msg, 
     return r;
 }
 
-/* send() the way Linux does for a blocking socket: every byte is queued before it returns
- * (or an error ends it); a non-blocking one takes what fits. */
+/* send(): with MSG_FASTOPEN, or on a socket whose connect waits for its first send
+ * (TCP_FASTOPEN_CONNECT), the SYN carries the data (fastopen_send); else plain_send. */
 static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
     if (flags & MSG_FASTOPEN || fastopen_deferred(p, fd))
         return fastopen_send(p, fd, buf, len, flags & ~MSG_FASTOPEN, NULL, 0);
+    return plain_send(p, fd, buf, len, flags);
+}
+
+/* send() the way Linux does for a blocking socket: every byte is queued before it returns
+ * (or an error ends it); a non-blocking one takes what fits. */
+static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
+{
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
     if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
@@ -1516,7 +1528,7 @@ static int put_int(void *val, socklen_t *len, int v)
 static int put_ip_opt(void *val, socklen_t *len, int level, int v)
 {
     if (!val || !len) return fail(EFAULT);
-    if (*len <= 0) return fail(EINVAL);
+    if (*len == 0) return fail(EINVAL);
     if (*len >= (socklen_t)sizeof v) return put_int(val, len, v);
     if (level == IPPROTO_IP) {
         unsigned char b = (unsigned char)v;

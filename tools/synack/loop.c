@@ -686,7 +686,7 @@ const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *
                 if (!fs[i]->on) continue;
                 const struct synack_addr *x = stack ? &fs[i]->addr : &fs[i]->host;
                 w = snprintf(buf + n, cap - n, " %s/%u", synack_addr_str(x, a, sizeof a),
-                             stack ? fs[i]->prefix : fs[i]->host_prefix);
+                             (unsigned)(stack ? fs[i]->prefix : fs[i]->host_prefix));
             }
             if (w > 0) n += (size_t)w;
         }
