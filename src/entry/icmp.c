@@ -31,18 +31,11 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
         return SYNACK_EPROTO;
     }
     if (m.type == SYNACK_ICMP_ECHO_REQUEST) {
-        /* The reply carries the request's identifier, sequence and data (RFC 792). One that
-         * would not fit our link (synack never fragments) or finds the output queue full
-         * cannot go: the request is dropped by name and counted, as over IPv6 (icmp6.c). */
-        if (WIRE_IPV4_HDR_LEN + 8 + m.data_len > st->outq.slot_size) {
-            stack_drop(st, now, SYNACK_DROP_LINK_MTU, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_EMSGSIZE;
-        }
-        uint8_t *slot = ip_output_slot(st);
-        if (!slot) {
-            stack_drop(st, now, SYNACK_DROP_OUT_QUEUE_FULL, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_ENOBUFS;
-        }
+        /* The reply carries the request's identifier, sequence and data (RFC 792). */
+        int err;
+        uint8_t *slot =
+            icmp_reply_slot(st, now, WIRE_IPV4_HDR_LEN + 8 + m.data_len, pkt, len, &err);
+        if (!slot) return err;
         size_t n =
             wire_icmp_emit_echo(slot + WIRE_IPV4_HDR_LEN, st->outq.slot_size - WIRE_IPV4_HDR_LEN,
                                 SYNACK_ICMP_ECHO_REPLY, m.id, m.seq, m.data, m.data_len);
@@ -79,6 +72,22 @@ int icmp_input(struct synack_stack *st, uint64_t now, const struct synack_ipv4_h
     }
     stack_drop(st, now, SYNACK_DROP_ICMP_TYPE, pkt, (uint32_t)len, NULL, -1);
     return 0;
+}
+
+uint8_t *icmp_reply_slot(struct synack_stack *st, uint64_t now, size_t need, const uint8_t *pkt,
+                         size_t len, int *err)
+{
+    if (need > st->outq.slot_size) {
+        stack_drop(st, now, SYNACK_DROP_LINK_MTU, pkt, (uint32_t)len, NULL, -1);
+        *err = SYNACK_EMSGSIZE;
+        return NULL;
+    }
+    uint8_t *slot = ip_output_slot(st);
+    if (!slot) {
+        stack_drop(st, now, SYNACK_DROP_OUT_QUEUE_FULL, pkt, (uint32_t)len, NULL, -1);
+        *err = SYNACK_ENOBUFS;
+    }
+    return slot;
 }
 
 void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp_report *r,

@@ -136,18 +136,11 @@ int icmp6_input(struct synack_stack *st, uint64_t now, const struct synack_ipv6_
     }
     if (m.type == SYNACK_ICMP6_ECHO_REQUEST) {
         /* RFC 4443 §4.2: the reply carries the request's identifier, sequence and data,
-         * all of it. A reply that would not fit our link cannot go (synack never
-         * fragments), nor one the output queue has no room for: like every datagram the
-         * stack does not act on, the request is then dropped by name and counted. */
-        if (WIRE_IPV6_HDR_LEN + 8 + m.data_len > st->outq.slot_size) {
-            stack_drop(st, now, SYNACK_DROP_LINK_MTU, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_EMSGSIZE;
-        }
-        uint8_t *slot = ip_output_slot(st);
-        if (!slot) {
-            stack_drop(st, now, SYNACK_DROP_OUT_QUEUE_FULL, pkt, (uint32_t)len, NULL, -1);
-            return SYNACK_ENOBUFS;
-        }
+         * all of it (icmp_reply_slot: or the request is dropped by name). */
+        int err;
+        uint8_t *slot =
+            icmp_reply_slot(st, now, WIRE_IPV6_HDR_LEN + 8 + m.data_len, pkt, len, &err);
+        if (!slot) return err;
         size_t n = wire_icmp6_emit_echo(
             slot + WIRE_IPV6_HDR_LEN, st->outq.slot_size - WIRE_IPV6_HDR_LEN, st->cfg.addr6.bytes,
             ip->src, SYNACK_ICMP6_ECHO_REPLY, m.id, m.seq, m.data, m.data_len);

@@ -25,6 +25,13 @@ int icmp6_input(struct synack_stack *st, uint64_t now, const struct synack_ipv6_
 void icmp6_send_error(struct synack_stack *st, uint64_t now, uint8_t type, uint8_t code,
                       uint32_t param, const uint8_t *pkt, size_t len);
 
+/* The output slot of an echo reply of need bytes (IP header included), or NULL with *err
+ * set when it cannot go: too big for our link (synack never fragments) or the output queue
+ * full. The request is then dropped by name and counted, as every datagram the stack does
+ * not act on. For ICMP and ICMPv6 alike. */
+uint8_t *icmp_reply_slot(struct synack_stack *st, uint64_t now, size_t need, const uint8_t *pkt,
+                         size_t len, int *err);
+
 /* What an ICMP or ICMPv6 error says about one of our TCP segments: the quoted datagram's
  * addresses (ours first), ports and sequence number, and either the MTU of a hop it was
  * too big for, or the error it means for the connection. */
