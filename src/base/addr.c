@@ -117,8 +117,10 @@ int synack_addr_parse(const char *text, struct synack_addr *out)
         buf[n - 2] = '\0';
         text = buf;
     }
+    /* Only IPv6 goes in brackets: RFC 3986 §3.2.2's IP-literal holds an IPv6address (or
+     * an IPvFuture, which no stack speaks), never a dotted IPv4 address. */
     struct in_addr a4;
-    if (inet_pton(AF_INET, text, &a4) == 1) {
+    if (text != buf && inet_pton(AF_INET, text, &a4) == 1) {
         *out = synack_addr_v4(ntohl(a4.s_addr));
         return 0;
     }

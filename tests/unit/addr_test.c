@@ -98,6 +98,8 @@ TEST(parse_rejects_bad_text)
                          "10.0.0.256", "10.0.0.1.", " 10.0.0.1", "10.0.0.1 ", "fd00::1 ",
                          "fe80::1%eth0", "fd00::1/64", "10.0.0.1:80", "[fd00::1]:80", "localhost",
                          "0x0a000001",
+                         /* brackets hold only IPv6 (RFC 3986 §3.2.2's IP-literal) */
+                         "[10.0.0.1]",
                          /* longer than any address, in brackets: must not overrun */
                          "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]",
                          "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255x]"};
