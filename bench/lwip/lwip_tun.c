@@ -50,8 +50,8 @@ struct conn {
     enum kind kind;
     struct pbuf *pend; /* echo: received, not yet written back (from offset off) */
     u16_t off;
-    int fin;       /* the peer's FIN came: close once pend is written */
-    u64_t pos;     /* chargen: offset in the endless stream */
+    int fin;   /* the peer's FIN came: close once pend is written */
+    u64_t pos; /* chargen: offset in the endless stream */
 };
 
 static volatile sig_atomic_t stop;
@@ -274,13 +274,20 @@ int main(int argc, char **argv)
     double max_s = 600;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
-        if (!strcmp(a, "--tun")) tun = v;
-        else if (!strcmp(a, "--addr")) addr = v;
-        else if (!strcmp(a, "--echo")) ports[K_ECHO] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--discard")) ports[K_DISCARD] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--chargen")) ports[K_CHARGEN] = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--max-seconds")) max_s = strtod(v, NULL);
-        else tun = NULL, i = argc;
+        if (!strcmp(a, "--tun"))
+            tun = v;
+        else if (!strcmp(a, "--addr"))
+            addr = v;
+        else if (!strcmp(a, "--echo"))
+            ports[K_ECHO] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--discard"))
+            ports[K_DISCARD] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--chargen"))
+            ports[K_CHARGEN] = strtol(v, NULL, 10);
+        else if (!strcmp(a, "--max-seconds"))
+            max_s = strtod(v, NULL);
+        else
+            tun = NULL, i = argc;
     }
     if (!tun || argc % 2 == 0) {
         fprintf(stderr, "usage: lwip_tun --tun IF [--addr A] [--echo P] [--discard P] "

@@ -74,8 +74,8 @@ struct simnet_seg {
     uint32_t seq, ack, len;
     uint16_t flags, win;
     bool retransmit;
-    uint8_t nsack;    /* SACK blocks it carried */
-    uint32_t ip_len;  /* the whole datagram's length */
+    uint8_t nsack;   /* SACK blocks it carried */
+    uint32_t ip_len; /* the whole datagram's length */
 };
 
 #define SIMNET_MAX_SEGS 4096
