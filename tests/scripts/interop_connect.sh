@@ -8,6 +8,7 @@
 # numbers (each FIN acknowledged at its sequence number + 1) and the expected side first, no
 # RST; and nothing malformed. Refused connections fail with a message and a non-zero status.
 source "$(dirname "$0")/interop_common.bash"
+source "$(dirname "$0")/lib/capture.bash" # check_close
 need socat tshark
 
 head -c 300000 /dev/urandom >"$WORK/up"
@@ -15,35 +16,6 @@ head -c 500000 /dev/urandom >"$WORK/down"
 PORT=8080
 CONNECT=(ip netns exec "$NS" timeout 30 "$SYNACK" connect --tun tun0 -v)
 
-# check_close FILE FIRST: the capture passes check_capture; handshake and close numbers in the capture; FIRST is the address
-# that must send the first FIN.
-check_close() {
-    check_capture "$1"
-    awk -F'\t' '$7 != "" { OFS = "\t"; print $6, $7, $8, $9, $10, $11, $12, $13 }' \
-        "$WORK/fields" >"$WORK/segs"
-    awk -v first="$2" -F'\t' '
-    function bad(m) { print "capture: " m; err = 1; exit 1 }
-    { src = $1; syn = $2 == "1" || $2 == "True"; ack = $3 == "1" || $3 == "True"
-      fin = $4 == "1" || $4 == "True"; rst = $5 == "1" || $5 == "True"
-      seq = $6 + 0; an = $7 + 0; len = $8 + 0 }
-    rst { bad("RST from " src) }
-    syn && !ack { if (a != "") bad("second SYN"); a = src; isn_a = seq; next }
-    syn && ack { if (src == a || an != (isn_a + 1) % 4294967296) bad("SYN-ACK acks " an ", want ISN+1 = " isn_a + 1)
-                 b = src; isn_b = seq; next }
-    !hs && src == a && ack { if (seq != isn_a + 1 || an != (isn_b + 1) % 4294967296) bad("third ACK seq/ack " seq "/" an)
-                             hs = 1 }
-    fin && closer == "" { closer = src; fin1 = (seq + len) % 4294967296 }
-    closer != "" && src != closer && ack && an == (fin1 + 1) % 4294967296 { acked1 = 1 }
-    fin && closer != "" && src != closer { if (an != (fin1 + 1) % 4294967296) bad("second FIN acks " an ", want " fin1 + 1)
-                                           fin2 = (seq + len) % 4294967296; have2 = 1 }
-    have2 && src == closer && ack && an == (fin2 + 1) % 4294967296 { if (seq != (fin1 + 1) % 4294967296) bad("last ACK seq " seq); last = 1 }
-    END { if (err) exit 1
-          if (!hs) { print "capture: no complete 3-way handshake"; exit 1 }
-          if (closer != first) { print "capture: first FIN from " closer ", want " first; exit 1 }
-          if (!acked1 || !have2 || !last) { print "capture: close incomplete (ack " acked1 ", fin " have2 ", last ack " last ")"; exit 1 }
-          print "capture: SYN/SYN-ACK/ACK and FIN/ACK/FIN/ACK numbers right, " first " closed first" }
-    ' "$WORK/segs" || fail "$1: see above"
-}
 
 # --- synack closes first: the server echoes what it reads and closes after synack's FIN ----
 ip netns exec "$NS" timeout 30 socat "TCP-LISTEN:$PORT,reuseaddr" EXEC:cat &
