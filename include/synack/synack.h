@@ -124,7 +124,7 @@ struct synack_config {
      * cross the wraparound) instead of the RFC 6528 ISN. */
     bool isn_fixed;
     uint32_t isn_fixed_value;
-    const char *cc;        /* congestion control: "newreno" (default) or "cubic" */
+    const char *cc;        /* congestion control: "cubic" (default) or "newreno" */
     synack_trace_fn trace; /* the event stream (synack/trace.h); NULL for none */
     void *trace_ctx;
     /* At most one ACK per this interval, per connection, answers out-of-window or
@@ -174,7 +174,7 @@ struct synack_config {
 
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
- * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, NewReno, one ACK per
+ * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, CUBIC, one ACK per
  * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections. */
 void synack_config_default(struct synack_config *cfg);
 

@@ -41,7 +41,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->challenge_ack_limit = 1000;
     cfg->ephemeral_lo = 49152; /* RFC 6335 §6 dynamic ports */
     cfg->ephemeral_hi = 65535;
-    cfg->cc = "newreno";
+    cfg->cc = "cubic"; /* RFC 9438; Linux's default too. NewReno per stack or socket. */
     /* Linux's tcp_invalid_ratelimit, HZ/2 */
     cfg->oow_ack_interval_us = 500000;
     cfg->ecn = 2; /* accept ECN when asked, as Linux's default tcp_ecn=2 */
@@ -117,7 +117,7 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         if (err) *err = SYNACK_EINVAL;
         return NULL;
     }
-    const struct tcp_cc_ops *cc = tcp_cc_find(cfg->cc ? cfg->cc : "newreno");
+    const struct tcp_cc_ops *cc = tcp_cc_find(cfg->cc ? cfg->cc : "cubic");
     if (!cc) {
         if (err) *err = SYNACK_EINVAL;
         return NULL;

@@ -115,6 +115,9 @@ struct tcb {
      * peer's CWR, a CWR to send with the next new data, and the window of data whose ECEs
      * the last reduction answered (ecn_high: SND.MAX then). */
     bool ecn_asked, ecn_ok, ecn_ece_pending, ecn_cwr_pending, ecn_reduced;
+    /* The ACK being processed carried the ECE that reduced the window: it does not grow it
+     * again (a mark counts as a loss, RFC 3168 §6.1.2, and a loss's ACK grows nothing). */
+    bool ecn_cut_now;
     uint32_t ecn_high;
     bool fin_queued;        /* the user closed the write side: a FIN follows the data */
     bool force_push;        /* the persist timer fired: send a short segment once */

@@ -94,9 +94,10 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     } else {
         t->dupacks = 0;
         t->lt_sent = 0;
-        /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited). */
+        /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited), and not on
+         * the ACK whose ECE just reduced it (tcp_ecn.c). */
         uint32_t hs_exits = t->hs.exits;
-        if (tcp_cwnd_limited(t)) t->cc->on_ack(t, acked, now);
+        if (tcp_cwnd_limited(t) && !t->ecn_cut_now) t->cc->on_ack(t, acked, now);
         if (t->hs.exits != hs_exits) st->stats.hystart_exits++;
     }
     /* RFC 6582 §3.2 step 1 asks whether the cumulative ACK covers recover (here SND.MAX

@@ -66,6 +66,7 @@ void tcp_ecn_segment_in(struct synack_stack *st, struct tcb *t, const struct tcp
 
 void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg *seg)
 {
+    t->ecn_cut_now = false;
     if (!t->ecn_ok || !(seg->flags & SYNACK_TCP_ACK)) return;
     /* §6.1.2: at most one reduction per window of data: ECEs for data sent before the
      * last reduction are the same congestion. The window ends when an ACK covers its edge;
@@ -80,6 +81,7 @@ void tcp_ecn_ack_in(struct synack_stack *st, struct tcb *t, const struct tcp_seg
     t->ssthresh = ss;
     t->cwnd = ss;
     t->ecn_reduced = true;
+    t->ecn_cut_now = true;
     t->ecn_high = t->snd_max;
     t->ecn_cwr_pending = true;
     st->stats.ecn_reductions++;

@@ -32,7 +32,9 @@ static void peer_open(struct peer *p, bool ts, const char *cc)
 {
     struct tcpf *f = &p->f;
     tcpf_config(f);
-    f->cfg.cc = cc;
+    /* NULL is NewReno: the cases count RFC 6937's and RFC 6675's examples, which halve the
+     * window (CUBIC, the default, keeps 0.7 of it: cubic_test.c, and the cases given cc). */
+    f->cfg.cc = cc ? cc : "newreno";
     conn_in_listen(f);
     p->ts = ts;
     p->tsval = 100;

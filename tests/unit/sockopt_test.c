@@ -613,8 +613,11 @@ TEST(congestion_control_per_socket_inherited_and_switched_live)
     struct tcpf f;
     tcpf_config(&f);
     conn_in_listen(&f);
-    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_CONGESTION), SYNACK_CC_NEWRENO);
+    /* CUBIC is the default (RFC 9438, as Linux). */
+    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_CONGESTION), SYNACK_CC_CUBIC);
     ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_CONGESTION, 7), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_CONGESTION, SYNACK_CC_NEWRENO), 0);
+    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_CONGESTION), SYNACK_CC_NEWRENO);
     ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_CONGESTION, SYNACK_CC_CUBIC), 0);
     send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
     ASSERT(recv_seg(&f, f.now, NULL));

@@ -112,7 +112,7 @@ static void usage(FILE *f)
 {
     fputs("usage: synack demo [--seed N] [--loss P] [--bytes N] [--absolute] [--pcap FILE]\n"
           "                   [--html FILE] [--ladder] [--timers] [--drops] [--color|--no-color]\n"
-          "                   [--delay MS] [--bandwidth MBIT] [--msl S] [--cc newreno|cubic]\n"
+          "                   [--delay MS] [--bandwidth MBIT] [--msl S] [--cc cubic|newreno]\n"
           "                   [--ipv6]\n"
           "\n"
           "Two synack stacks in this process, client 10.0.0.1 and server 10.0.0.2, joined by a\n"
@@ -135,7 +135,7 @@ static void usage(FILE *f)
           "  --delay MS      one-way delay of the link (5)\n"
           "  --bandwidth M   link rate in Mbit/s (100)\n"
           "  --msl S         Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
-          "  --cc NAME       congestion control: newreno (default) or cubic\n"
+          "  --cc NAME       congestion control: cubic (default) or newreno\n"
           "  --ipv6          the same over IPv6: client fd00::1, server fd00::2\n",
           f);
 }
