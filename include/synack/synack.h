@@ -142,6 +142,9 @@ struct synack_config {
     /* Offer and accept no timestamp option (RFC 7323), as Linux's tcp_timestamps=0: SYNs and
      * SYN-ACKs go without it, and a peer's is ignored. SYN cookies then keep only the MSS. */
     bool no_timestamps;
+    /* Likewise for SACK (RFC 2018, Linux's tcp_sack=0) and window scaling (RFC 7323 §2,
+     * tcp_window_scaling=0: windows up to 65535 bytes). */
+    bool no_sack, no_window_scaling;
     /* Explicit Congestion Notification (RFC 3168), as Linux's tcp_ecn: 0 never; 1 ask for
      * it on active opens and accept it on passive ones; 2 (the default) accept it when a
      * peer asks. SYNACK_OPT_ECN changes one socket's choice. */
@@ -256,6 +259,10 @@ int synack_set_fastopen(synack_stack *s, uint32_t flags);
 /* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on
  * offer (on) or refuse the timestamp option. 0 or EINVAL. */
 int synack_set_timestamps(synack_stack *s, bool on);
+/* cfg.no_sack and cfg.no_window_scaling at run time (Linux's tcp_sack, tcp_window_scaling),
+ * for connections opened from now on. 0 or EINVAL. */
+int synack_set_sack(synack_stack *s, bool on);
+int synack_set_window_scaling(synack_stack *s, bool on);
 /* cfg.ecn at run time (Linux's tcp_ecn: 0, 1 or 2): handshakes from now on follow it, unless
  * a socket's SYNACK_OPT_ECN says otherwise. 0 or EINVAL. */
 int synack_set_ecn(synack_stack *s, unsigned mode);

@@ -233,6 +233,22 @@ int synack_set_timestamps(synack_stack *st, bool on)
     return 0;
 }
 
+int synack_set_sack(synack_stack *st, bool on)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->cfg.no_sack = !on;
+    return 0;
+}
+
+int synack_set_window_scaling(synack_stack *st, bool on)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    st->cfg.no_window_scaling = !on;
+    return 0;
+}
+
 int synack_set_ecn(synack_stack *st, unsigned mode)
 {
     if (!st || mode > 2) return SYNACK_EINVAL;

@@ -99,8 +99,8 @@ uint32_t tcp_syncookie_make(const struct synack_stack *st, const struct tcp_seg 
     c->ts_ok = o->has_ts && !st->cfg.no_timestamps;
     if (c->ts_ok) {
         /* Without timestamps there is nowhere to keep the other options: not offered. */
-        c->sack_ok = o->sack_permitted;
-        c->wscale_ok = o->has_wscale;
+        c->sack_ok = o->sack_permitted && !st->cfg.no_sack;
+        c->wscale_ok = o->has_wscale && !st->cfg.no_window_scaling;
         c->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
         c->ecn_ok = ecn && tcp_ecn_setup_syn(seg->flags);
         uint32_t bits = (c->wscale_ok ? c->snd_wscale : TS_WS_NONE) | (c->sack_ok ? TS_SACK : 0) |

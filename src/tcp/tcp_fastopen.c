@@ -90,8 +90,7 @@ static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint
     p.iss = isn ? *isn : tcp_choose_isn_for(st, &p.laddr, p.lport, &p.raddr, p.rport, now);
     p.irs = seg->seq;
     p.snd_wnd = seg->s->tcp.window; /* a SYN's, never scaled (RFC 7323 §2.2) */
-    p.opts = tcp_peer_opts_of(seg, true);
-    if (st->cfg.no_timestamps) p.opts.ts_ok = false;
+    p.opts = tcp_peer_opts_of(st, seg);
     p.rcv_wscale = p.opts.wscale_ok ? tcp_rcv_wscale_for(lsk->rcvbuf) : 0;
     p.ts_recent_time = now;
     /* ECN is agreed as on the other paths to a connection (RFC 3168 §6.1.1). */

@@ -41,7 +41,7 @@ struct tcp_peer_opts {
     uint8_t wscale;  /* its window shift (at most 14) */
     uint32_t ts_val; /* its TSval */
 };
-struct tcp_peer_opts tcp_peer_opts_of(const struct tcp_seg *seg, bool we_offered);
+struct tcp_peer_opts tcp_peer_opts_of(const struct synack_stack *st, const struct tcp_seg *seg);
 /* The MSS we send with: the peer's, bounded by the path's and the user's, at least 64, less
  * the timestamp option's 12 bytes when every segment carries it. */
 uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_mss, bool ts_ok);

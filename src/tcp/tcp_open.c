@@ -35,19 +35,23 @@ uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_m
     return (uint16_t)mss;
 }
 
-struct tcp_peer_opts tcp_peer_opts_of(const struct tcp_seg *seg, bool we_offered)
+struct tcp_peer_opts tcp_peer_opts_of(const struct synack_stack *st, const struct tcp_seg *seg)
 {
+    /* An option is agreed when both SYNs carry it (RFC 7323 §1.3, RFC 2018 §2): the stack's
+     * switches say which we offer (as Linux's tcp_window_scaling, tcp_sack, tcp_timestamps). */
+    bool we_ws = !st->cfg.no_window_scaling, we_sack = !st->cfg.no_sack,
+         we_ts = !st->cfg.no_timestamps;
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     struct tcp_peer_opts p;
     memset(&p, 0, sizeof p);
     /* MUST-15: without an MSS option, assume 536 over IPv4, 1220 over IPv6 (RFC 9293
      * §3.7.1). */
     p.mss = o->has_mss ? o->mss : tcp_default_mss(&seg->s->src);
-    p.wscale_ok = o->has_wscale && we_offered;
+    p.wscale_ok = o->has_wscale && we_ws;
     /* RFC 7323 §2.3: a shift above 14 is treated as 14. */
     p.wscale = p.wscale_ok ? (o->wscale > 14 ? 14 : o->wscale) : 0;
-    p.sack_ok = o->sack_permitted && we_offered;
-    p.ts_ok = o->has_ts && we_offered;
+    p.sack_ok = o->sack_permitted && we_sack;
+    p.ts_ok = o->has_ts && we_ts;
     p.ts_val = o->ts_val;
     return p;
 }
@@ -322,8 +326,7 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
     t->irs = seg->seq;
     t->rcv_nxt = seg->seq + 1;
     t->rcv_adv = t->rcv_nxt;
-    struct tcp_peer_opts po = tcp_peer_opts_of(seg, true);
-    if (st->cfg.no_timestamps) po.ts_ok = false; /* our SYN offered none */
+    struct tcp_peer_opts po = tcp_peer_opts_of(st, seg);
     tcb_take_options(st, t, now, &po);
     if (ack_ok) {
         /* A SYN that used TCP Fast Open: the cookie cache learns from the answer, and the

@@ -95,11 +95,11 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         h.opts.mss = t->rcv_mss;
         bool active = t->state == SYNACK_SYN_SENT;
         /* On a SYN-ACK, offer only what the peer's SYN offered (RFC 7323 §1.3, RFC 2018). */
-        if (active || t->wscale_ok) {
+        if ((active && !st->cfg.no_window_scaling) || t->wscale_ok) {
             h.opts.has_wscale = true;
             h.opts.wscale = t->rcv_wscale;
         }
-        if (active || t->sack_ok) h.opts.sack_permitted = true;
+        if ((active && !st->cfg.no_sack) || t->sack_ok) h.opts.sack_permitted = true;
         if ((active && !st->cfg.no_timestamps) || t->ts_ok) {
             h.opts.has_ts = true;
             h.opts.ts_val = tcp_ts_now(t, now);

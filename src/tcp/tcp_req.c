@@ -195,8 +195,7 @@ bool tcp_req_open(struct synack_stack *st, struct sock *lsk, uint64_t now,
     struct ct_key k = {.lport = seg->s->tcp.dport, .rport = seg->s->tcp.sport};
     memcpy(k.laddr, rq->laddr.bytes, 16);
     memcpy(k.raddr, rq->raddr.bytes, 16);
-    struct tcp_peer_opts o = tcp_peer_opts_of(seg, true);
-    if (st->cfg.no_timestamps) o.ts_ok = false;
+    struct tcp_peer_opts o = tcp_peer_opts_of(st, seg);
     rq->peer_mss = o.mss;
     rq->wscale_ok = o.wscale_ok;
     rq->snd_wscale = o.wscale;

@@ -608,6 +608,102 @@ TEST(no_timestamps_active_syn_has_no_timestamp_option)
     tcpf_free(&f);
 }
 
+/* A peer SYN offering every option (MSS, window scale 7, SACK, timestamps). */
+static void send_full_syn(struct tcpf *f)
+{
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = f->peer_mss;
+    o.has_wscale = true;
+    o.wscale = 7;
+    o.sack_permitted = true;
+    o.has_ts = true;
+    o.ts_val = 1000;
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+}
+
+TEST(no_sack_and_no_window_scaling_switches_as_linux_sysctls)
+{
+    /* cfg.no_sack: the SYN-ACK answers a full SYN without SACK-permitted, keeps the rest,
+     * and the connection sends no SACK blocks. */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_sack = true;
+    conn_in_listen(&f);
+    send_full_syn(&f);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT(!f.seg.tcp.opts.sack_permitted);
+    ASSERT(f.seg.tcp.opts.has_wscale);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    f.iss = f.seg.tcp.seq;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT(!in.sack_ok);
+    ASSERT(in.ts_ok);
+    ASSERT_EQ(in.snd_wscale, 7);
+    tcpf_free(&f);
+
+    /* cfg.no_window_scaling: no window scale option, both shifts 0, SACK kept. */
+    tcpf_config(&f);
+    f.cfg.no_window_scaling = true;
+    conn_in_listen(&f);
+    send_full_syn(&f);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT(!f.seg.tcp.opts.has_wscale);
+    ASSERT(f.seg.tcp.opts.sack_permitted);
+    f.iss = f.seg.tcp.seq;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    in = tcpf_info(&f);
+    ASSERT(in.sack_ok);
+    ASSERT_EQ(in.snd_wscale, 0);
+    ASSERT_EQ(in.rcv_wscale, 0);
+    tcpf_free(&f);
+
+    /* SYN cookies (no request record free) follow the switches too. */
+    tcpf_config(&f);
+    f.cfg.no_sack = true;
+    f.cfg.no_window_scaling = true;
+    f.cfg.max_half_open = 0;
+    conn_in_listen(&f);
+    send_full_syn(&f);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT(!f.seg.tcp.opts.sack_permitted);
+    ASSERT(!f.seg.tcp.opts.has_wscale);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    tcpf_free(&f);
+
+    /* At run time, for active opens: the SYN offers neither; switched back, both. */
+    tcpf_config(&f);
+    tcpf_start(&f);
+    ASSERT_EQ(synack_set_sack(f.st, false), 0);
+    ASSERT_EQ(synack_set_window_scaling(f.st, false), 0);
+    int sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, synack_addr_v4(TCPF_PEER), 80), SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT(!f.seg.tcp.opts.sack_permitted);
+    ASSERT(!f.seg.tcp.opts.has_wscale);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    ASSERT_EQ(synack_set_sack(f.st, true), 0);
+    ASSERT_EQ(synack_set_window_scaling(f.st, true), 0);
+    sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect(f.st, sd, f.now, synack_addr_v4(TCPF_PEER), 81), SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT(f.seg.tcp.opts.sack_permitted);
+    ASSERT(f.seg.tcp.opts.has_wscale);
+    ASSERT_EQ(synack_set_sack(NULL, true), SYNACK_EINVAL);
+    tcpf_free(&f);
+}
+
 TEST(congestion_control_per_socket_inherited_and_switched_live)
 {
     struct tcpf f;

@@ -735,6 +735,11 @@ static void fastopen_sysctls(struct pd *p)
     /* tcp_timestamps too: the Fast Open scripts turn it off to check the SYN's layout. */
     if (read_proc("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof buf))
         synack_set_timestamps(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_timestamps);
+    /* tcp_sack and tcp_window_scaling, as a script may turn them off. */
+    if (read_proc("/proc/sys/net/ipv4/tcp_sack", buf, sizeof buf))
+        synack_set_sack(p->st, strtoul(buf, NULL, 0) != 0);
+    if (read_proc("/proc/sys/net/ipv4/tcp_window_scaling", buf, sizeof buf))
+        synack_set_window_scaling(p->st, strtoul(buf, NULL, 0) != 0);
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen", buf, sizeof buf))
         synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
     /* tcp_ecn: 0 off, 1 ask and accept, 2 accept (RFC 3168; the suite's defaults.sh sets 0,
