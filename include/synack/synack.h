@@ -217,6 +217,9 @@ int synack_output(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap);
  * one wire segment, else the TCP payload bytes per segment of a super-segment (only with
  * cfg.tso_max set), for synack_dev_send_gso(). */
 int synack_output_gso(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap, uint32_t *gso_size);
+/* synack_output_gso() without the copy: *pkt points at the datagram where the stack built
+ * it, valid until the next call into the stack (hand it to the device first). */
+int synack_output_next(synack_stack *s, uint64_t now, const uint8_t **pkt, uint32_t *gso_size);
 
 /* Runs the timers due at or before now. Returns 0. */
 int synack_poll(synack_stack *s, uint64_t now);

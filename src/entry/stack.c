@@ -266,6 +266,15 @@ int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
     return outq_pop(&st->outq, buf, cap, NULL);
 }
 
+int synack_output_next(synack_stack *st, uint64_t now, const uint8_t **pkt, uint32_t *gso_size)
+{
+    if (!st || !pkt || !gso_size) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    build_wanted_output(st, now);
+    *gso_size = 0;
+    return outq_next(&st->outq, pkt, gso_size);
+}
+
 int synack_output_gso(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap, uint32_t *gso_size)
 {
     if (!st || !buf || !gso_size) return SYNACK_EINVAL;

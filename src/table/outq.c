@@ -100,3 +100,14 @@ int outq_pop(struct outq *q, uint8_t *buf, size_t cap, uint32_t *gso)
     q->count--;
     return (int)len;
 }
+
+int outq_next(struct outq *q, const uint8_t **pkt, uint32_t *gso)
+{
+    if (q->count == 0) return 0;
+    uint32_t len = q->len[q->first];
+    *pkt = q->buf + q->off[q->first];
+    *gso = q->gso[q->first];
+    q->first = (q->first + 1) % q->cap;
+    q->count--;
+    return (int)len;
+}

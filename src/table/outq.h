@@ -43,4 +43,8 @@ void outq_commit_gso(struct outq *q, uint32_t len, uint32_t gso);
  * empty, SYNACK_EMSGSIZE when cap is too small (it stays queued); *gso its gso_size. */
 int outq_pop(struct outq *q, uint8_t *buf, size_t cap, uint32_t *gso);
 
+/* Dequeues the oldest datagram without copying it: *pkt points at it in the ring, valid until
+ * the next outq_reserve. Its length, 0 when the queue is empty. */
+int outq_next(struct outq *q, const uint8_t **pkt, uint32_t *gso);
+
 #endif
