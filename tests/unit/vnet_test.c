@@ -16,8 +16,8 @@ static size_t make_tcp(uint8_t *buf, size_t cap, bool v6, uint32_t plen, uint16_
 {
     static uint8_t payload[65535];
     for (uint32_t i = 0; i < plen; i++) payload[i] = (uint8_t)(i * 7 + 3);
-    struct synack_tcp_hdr h = {.sport = 40000, .dport = 80, .seq = 1000, .ack = 2000,
-                               .flags = flags, .window = 500};
+    struct synack_tcp_hdr h = {
+        .sport = 40000, .dport = 80, .seq = 1000, .ack = 2000, .flags = flags, .window = 500};
     h.opts.has_ts = true;
     h.opts.ts_val = 12345;
     if (v6) {
@@ -38,8 +38,12 @@ static bool tcp_csum_ok(const uint8_t *pkt, size_t len)
 
 TEST(parse_emit_round_trip)
 {
-    struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV6 | VNET_GSO_ECN,
-                         .hdr_len = 86, .gso_size = 1428, .csum_start = 40, .csum_offset = 16};
+    struct vnet_hdr h = {.flags = VNET_F_NEEDS_CSUM,
+                         .gso_type = VNET_GSO_TCPV6 | VNET_GSO_ECN,
+                         .hdr_len = 86,
+                         .gso_size = 1428,
+                         .csum_start = 40,
+                         .csum_offset = 16};
     uint8_t b[VNET_HDR_LEN];
     vnet_emit(b, &h);
     struct vnet_hdr g;
@@ -131,8 +135,12 @@ TEST(rx_hostile_headers_refused)
 {
     static uint8_t pkt[8000];
     size_t len = make_tcp(pkt, sizeof pkt, false, 4 * 1448, SYNACK_TCP_ACK);
-    struct vnet_hdr good = {.flags = VNET_F_NEEDS_CSUM, .gso_type = VNET_GSO_TCPV4,
-                            .hdr_len = 52, .gso_size = 1448, .csum_start = 20, .csum_offset = 16};
+    struct vnet_hdr good = {.flags = VNET_F_NEEDS_CSUM,
+                            .gso_type = VNET_GSO_TCPV4,
+                            .hdr_len = 52,
+                            .gso_size = 1448,
+                            .csum_start = 20,
+                            .csum_offset = 16};
     struct vnet_rx rx;
     ASSERT_EQ(vnet_rx_check(&good, pkt, len, &rx), 0);
     struct vnet_hdr h = good;
