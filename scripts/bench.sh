@@ -194,7 +194,9 @@ pin_servers() { # cpu-list
 }
 
 # ---- the runs ----------------------------------------------------------------------------------
-METRICS=(cps1 cps64 pingpong bulk_c2s bulk_s2c)
+# BENCH_METRICS="bulk_c2s bulk_s2c" runs only those rows (and BENCH_SIM=0 skips the
+# in-process bench_sim), for iterating on one part.
+read -r -a METRICS <<<"${BENCH_METRICS:-cps1 cps64 pingpong bulk_c2s bulk_s2c}"
 loadgen_args() { # metric
     local src=(--src "$SRC_BASE" --nsrc "$NSRC" --seconds "$SECS")
     case $1 in
@@ -285,10 +287,6 @@ if [ -z "$TUN_SKIP" ]; then
     start_linux
     if [ -n "$LOSS_LEVELS" ] && command -v iptables >/dev/null && command -v ethtool >/dev/null; then
         for l in $LOSS_LEVELS; do start_lossy "$l"; done
-        # one loss is one segment: no TSO/GSO super-segments, no GRO merging, on the veth pair
-        ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
-        ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
-            >/dev/null 2>&1
     else
         LOSS_LEVELS=""
     fi
@@ -297,8 +295,10 @@ NLOSS=$(echo "$LOSS_LEVELS" | wc -w)
 TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
 
 for r in $(seq "$ROUNDS"); do
-    progress "round $r/$ROUNDS: in-process (bench_sim)"
-    "$build/bench_sim" >"$WORK/sim.$r.txt" 2>&1 || echo "bench: bench_sim failed (round $r)" >&2
+    if [ "${BENCH_SIM:-1}" != 0 ]; then
+        progress "round $r/$ROUNDS: in-process (bench_sim)"
+        "$build/bench_sim" >"$WORK/sim.$r.txt" 2>&1 || echo "bench: bench_sim failed (round $r)" >&2
+    fi
     [ ${#TARGETS[@]} -gt 0 ] || continue
     for pin in unpinned pinned; do
         if [ "$pin" = pinned ]; then pin_servers 0; else pin_servers "0-$((NCPU - 1))"; fi
@@ -313,6 +313,12 @@ for r in $(seq "$ROUNDS"); do
 done
 # The lossy paths, after the clean ones: the same rounds, synack and Linux interleaved.
 if [ -n "$LOSS_LEVELS" ]; then
+    # One loss is one segment: no TSO/GSO super-segments, no GRO merging, on the veth pair
+    # (synack's lossy servers run without offloads: serve --faults). Only now: the clean rows
+    # compare against Linux with its offloads, as synack has its own (serve's TSO and GRO).
+    ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
+    ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
+        >/dev/null 2>&1
     pin_servers "0-$((NCPU - 1))"
     for r in $(seq "$ROUNDS"); do
         for l in $LOSS_LEVELS; do

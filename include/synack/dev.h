@@ -6,7 +6,8 @@
  *          bottleneck queue, and (through faults) seeded loss, duplication, reordering,
  *          corruption and jitter. Two stacks in one process talk over it.
  *   faults a seeded fault injector that wraps any device, the sim link or a TUN device.
- *   tun    a Linux TUN device (IFF_TUN | IFF_NO_PI), see synack/tun.h.
+ *   tun    a Linux TUN device (IFF_TUN | IFF_NO_PI, and IFF_VNET_HDR with its offloads when
+ *          asked), see synack/tun.h.
  *
  * Devices, like stacks, take `now` from the caller and never read a clock.
  */
@@ -34,7 +35,16 @@ struct synack_dev_ops {
     /* When recv() will next have something (simulated devices); UINT64_MAX if unknown. */
     uint64_t (*next_deadline)(const synack_dev *d);
     void (*free)(synack_dev *d);
+    /* Optional (NULL: the device splits nothing): takes one datagram, which may be a TCP
+     * super-segment of up to dev->tso_max bytes for the device to split into segments of
+     * gso_size payload bytes (TSO); gso_size 0 is send(). */
+    int (*send_gso)(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len, uint32_t gso_size);
 };
+
+/* What a device's last recv() knew of its datagram (synack_dev.rx_flags); the flags of
+ * synack_input_flags() (synack.h) have the same values. */
+#define SYNACK_DEV_RX_CSUM_OK SYNACK_INPUT_CSUM_OK
+#define SYNACK_DEV_RX_MERGED  SYNACK_INPUT_MERGED
 
 struct synack_dev {
     const struct synack_dev_ops *ops;
@@ -42,11 +52,26 @@ struct synack_dev {
     const char *name;
     synack_trace_fn trace; /* link events (loss, duplication, ...) */
     void *trace_ctx;
+    /* The largest datagram send_gso() takes and splits (TSO); 0: only MTU-sized ones. The
+     * stack is told through synack_config.tso_max. */
+    uint32_t tso_max;
+    /* Set by recv(): SYNACK_DEV_RX_* of the datagram it returned, for synack_input_flags(). */
+    unsigned rx_flags;
 };
 
 static inline int synack_dev_send(synack_dev *d, uint64_t now, const uint8_t *p, size_t n)
 {
     return d->ops->send(d, now, p, n);
+}
+/* A datagram the stack built with its gso_size (synack_output_gso): a super-segment goes to
+ * send_gso(), anything else to send(). SYNACK_EMSGSIZE for a super-segment on a device that
+ * cannot split it (the stack builds none unless told the device can). */
+static inline int synack_dev_send_gso(synack_dev *d, uint64_t now, const uint8_t *p, size_t n,
+                                      uint32_t gso_size)
+{
+    if (!gso_size) return d->ops->send(d, now, p, n);
+    if (!d->ops->send_gso) return SYNACK_EMSGSIZE;
+    return d->ops->send_gso(d, now, p, n, gso_size);
 }
 static inline int synack_dev_recv(synack_dev *d, uint64_t now, uint8_t *b, size_t cap)
 {

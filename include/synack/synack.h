@@ -166,6 +166,17 @@ struct synack_config {
     /* Servers whose cookie (and MSS) a client remembers, RFC 7413 §4.1.3; the least
      * recently used goes first. Default 64; 0 remembers none. */
     uint32_t fastopen_cache;
+    /* The largest IP datagram the device splits into MTU-sized segments itself (TSO: a TUN
+     * device with IFF_VNET_HDR, synack_dev.tso_max); 0, the default, when it splits nothing.
+     * Above the MTU, new data then goes in super-segments of whole MSS-sized parts, up to
+     * this size (at most 65535), which the device cuts at the MSS the stack chose
+     * (synack_output_gso). Retransmissions stay one MSS. */
+    uint32_t tso_max;
+    /* The device finishes the TCP checksum of every segment the stack sends (a TUN device
+     * with IFF_VNET_HDR: Linux's CHECKSUM_PARTIAL): the field then holds the pseudo-header's
+     * sum only (RFC 9293 §3.1), as in a capture taken on a Linux sender with checksum
+     * offload, and the stack saves a pass over every byte sent. Default false. */
+    bool csum_offload;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -192,9 +203,26 @@ void synack_stack_free(synack_stack *s);
  * Never keeps a pointer to pkt. */
 int synack_input(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len);
 
+/* What the device knew of a datagram it received (synack_input_flags): its TCP checksum was
+ * checked by the device or is a partial one from the host itself (Linux's CHECKSUM_PARTIAL
+ * across a TUN device with IFF_VNET_HDR), so it need not be checked again; it is a
+ * super-segment merged from several wire segments (GRO), counted in stats.merged_in. */
+#define SYNACK_INPUT_CSUM_OK 0x1u
+#define SYNACK_INPUT_MERGED  0x2u
+/* synack_input() with what the device knew (SYNACK_INPUT_*). */
+int synack_input_flags(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len,
+                       unsigned flags);
+
 /* Copies the next datagram the stack wants sent into buf. Returns its length, 0 when there
  * is none, SYNACK_EMSGSIZE when cap is smaller than the datagram (it stays queued). */
 int synack_output(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap);
+/* synack_output() that also says how the device is to split the datagram: *gso_size 0 for
+ * one wire segment, else the TCP payload bytes per segment of a super-segment (only with
+ * cfg.tso_max set), for synack_dev_send_gso(). */
+int synack_output_gso(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap, uint32_t *gso_size);
+/* synack_output_gso() without the copy: *pkt points at the datagram where the stack built
+ * it, valid until the next call into the stack (hand it to the device first). */
+int synack_output_next(synack_stack *s, uint64_t now, const uint8_t **pkt, uint32_t *gso_size);
 
 /* Runs the timers due at or before now. Returns 0. */
 int synack_poll(synack_stack *s, uint64_t now);
@@ -478,6 +506,9 @@ struct synack_stats {
      * acknowledge. */
     uint64_t tfo_passive, tfo_cookie_reqs, tfo_cookie_invalid, tfo_fallbacks;
     uint64_t tfo_active, tfo_active_failed;
+    /* Super-segments: received merged by the device (SYNACK_INPUT_MERGED, GRO), and built
+     * for the device to split (cfg.tso_max, TSO); each is one datagram in ip_in/ip_out. */
+    uint64_t merged_in, tso_out;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

@@ -10,10 +10,11 @@
  *   epoll on synack_tun_fd(d); synack_pump(stack, d, now) when it is readable
  *
  * The device is IFF_TUN | IFF_NO_PI: each read or write is exactly one IP datagram (IPv4 or
- * IPv6, told apart by its version nibble), with no packet-information header. The descriptor is
- * non-blocking: recv() returns 0 when nothing is waiting, so the caller sleeps in epoll, not in
- * read(). The device's MTU is read once at open time and stored in dev->mtu, so the stack's MSS
- * matches what the link carries.
+ * IPv6, told apart by its version nibble), with no packet-information header (and, opened
+ * with synack_tun_open_offload(), a virtio_net_hdr before it, which the device handles). The
+ * descriptor is non-blocking: recv() returns 0 when nothing is waiting, so the caller sleeps in
+ * epoll, not in read(). The device's MTU is read once at open time and stored in dev->mtu, so the
+ * stack's MSS matches what the link carries.
  *
  * Creating a device needs CAP_NET_ADMIN; attaching to a persistent device made with
  * `ip tuntap add dev tun0 mode tun user U` does not, for user U. Configuring it (address,
@@ -39,6 +40,31 @@ extern "C" {
  * EBUSY in use by another process, EINVAL a TAP device of that name). */
 synack_dev *synack_tun_open(const char *name, int *err);
 
+/* synack_tun_open() asking for offloads, when offload is true: the device is opened with
+ * IFF_VNET_HDR, each datagram read or written behind a struct virtio_net_hdr, and
+ * TUNSETOFFLOAD asks the kernel for its super-segments (checksum, TSO4, TSO6), falling back
+ * step by step as it refuses (synack_tun_offload says what is in use). The device then
+ * reads the kernel's super-segments (up to 64 KiB; dev->rx_flags says so and whether the
+ * checksum needs checking) and writes the stack's (dev->tso_max, send_gso). A kernel
+ * without IFF_VNET_HDR gives a plain device, as synack_tun_open(). */
+synack_dev *synack_tun_open_offload(const char *name, bool offload, int *err);
+
+#define SYNACK_TUN_OFFLOAD_VNET    0x01u /* IFF_VNET_HDR: a header on each datagram */
+#define SYNACK_TUN_OFFLOAD_CSUM    0x02u /* the kernel may send partial checksums */
+#define SYNACK_TUN_OFFLOAD_TSO4    0x04u /* ... and IPv4 TCP super-segments */
+#define SYNACK_TUN_OFFLOAD_TSO6    0x08u /* ... and IPv6 TCP super-segments */
+#define SYNACK_TUN_OFFLOAD_TSO_OUT 0x10u /* we may write super-segments (dev->tso_max) */
+/* The SYNACK_TUN_OFFLOAD_* in use; 0 for a plain device or not a TUN device. */
+unsigned synack_tun_offload(const synack_dev *d);
+/* The offload mode in words, into buf: "csum tso4 tso6 tso-out", or "none (why)" (not
+ * asked for, or what the kernel refused), with what was refused in parentheses. */
+const char *synack_tun_offload_str(const synack_dev *d, char *buf, size_t cap);
+
+/* Writes the complete TCP checksum into a TCP datagram (IPv4, or IPv6 without extension
+ * headers) whose checksum an offloading device left partial: what a capture should show.
+ * 0, or SYNACK_EINVAL when pkt is no such datagram. */
+int synack_tun_csum_complete(uint8_t *pkt, size_t len);
+
 /* The device's file descriptor, for epoll/poll; -1 when d is not a TUN device. */
 int synack_tun_fd(const synack_dev *d);
 /* The interface name the kernel gave it. */
@@ -51,7 +77,10 @@ struct synack_tun_stats {
     uint64_t rx_packets, rx_bytes; /* datagrams read from the kernel */
     uint64_t tx_packets, tx_bytes; /* datagrams written to the kernel */
     uint64_t tx_dropped;           /* writes the kernel refused (full, link down) */
-    uint64_t rx_errors;            /* reads that failed other than EAGAIN */
+    uint64_t rx_errors;            /* reads that failed other than EAGAIN, and datagrams
+                                    * dropped for a virtio_net_hdr no kernel sends */
+    uint64_t rx_gso;               /* super-segments read (the kernel's TSO or GRO) */
+    uint64_t tx_gso;               /* super-segments written for the kernel to split */
 };
 void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
 

@@ -11,7 +11,7 @@ void synack_dev_free(synack_dev *d)
     if (d && d->ops->free) d->ops->free(d);
 }
 
-/* The largest IPv4 datagram. */
+/* The largest IP datagram (a super-segment too). */
 #define PUMP_BUF 65535
 /* A bound on the datagrams moved by one pump call in one direction: a device that always
  * has input cannot keep the caller in here for ever. */
@@ -22,16 +22,18 @@ int synack_pump(synack_stack *s, synack_dev *d, uint64_t now)
     uint8_t buf[PUMP_BUF];
     int moved = 0;
     for (int i = 0; i < PUMP_MAX; i++) {
+        d->rx_flags = 0;
         int n = synack_dev_recv(d, now, buf, sizeof buf);
         if (n <= 0) break;
-        synack_input(s, now, buf, (size_t)n);
+        synack_input_flags(s, now, buf, (size_t)n, d->rx_flags);
         moved++;
     }
     synack_poll(s, now);
     for (int i = 0; i < PUMP_MAX; i++) {
-        int n = synack_output(s, now, buf, sizeof buf);
+        uint32_t gso;
+        int n = synack_output_gso(s, now, buf, sizeof buf, &gso);
         if (n <= 0) break;
-        synack_dev_send(d, now, buf, (size_t)n);
+        synack_dev_send_gso(d, now, buf, (size_t)n, gso);
         moved++;
     }
     return moved;

@@ -113,7 +113,7 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         cfg->max_sockets > (1u << 24) || cfg->sndbuf == 0 || cfg->rcvbuf == 0 ||
         cfg->ephemeral_lo == 0 || cfg->ephemeral_lo > cfg->ephemeral_hi || cfg->rto_min_us == 0 ||
         cfg->rto_min_us > cfg->rto_max_us || cfg->out_queue == 0 || cfg->sndbuf > (1u << 30) ||
-        cfg->rcvbuf > (1u << 30)) {
+        cfg->rcvbuf > (1u << 30) || cfg->tso_max > 65535) {
         if (err) *err = SYNACK_EINVAL;
         return NULL;
     }
@@ -170,7 +170,7 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     if (!st->socks || !st->reqs || !st->tfo_cache ||
         conntab_init(&st->ct, entries, st->hash_key) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
-        outq_init(&st->outq, cfg->out_queue, cfg->mtu) < 0) {
+        outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0) {
         synack_stack_free(st);
         goto nomem;
     }
@@ -239,12 +239,23 @@ static void build_wanted_output(struct synack_stack *st, uint64_t now)
 
 int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
 {
+    return synack_input_flags(st, now, pkt, len, 0);
+}
+
+int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len,
+                       unsigned flags)
+{
     if (!st || (!pkt && len)) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
+    /* For this datagram only: read where the TCP checksum is checked (entry/demux.c). */
+    st->in_flags = flags;
+    if (flags & SYNACK_INPUT_MERGED) st->stats.merged_in++;
     /* The version nibble says which network layer reads the datagram (RFC 8200 §3). */
-    if (len >= 1 && pkt[0] >> 4 == 6) return ip6_input(st, now, pkt, len);
-    return ip_input(st, now, pkt, len);
+    int r =
+        len >= 1 && pkt[0] >> 4 == 6 ? ip6_input(st, now, pkt, len) : ip_input(st, now, pkt, len);
+    st->in_flags = 0;
+    return r;
 }
 
 int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
@@ -252,7 +263,25 @@ int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
     if (!st || !buf) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
     build_wanted_output(st, now);
-    return outq_pop(&st->outq, buf, cap);
+    return outq_pop(&st->outq, buf, cap, NULL);
+}
+
+int synack_output_next(synack_stack *st, uint64_t now, const uint8_t **pkt, uint32_t *gso_size)
+{
+    if (!st || !pkt || !gso_size) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    build_wanted_output(st, now);
+    *gso_size = 0;
+    return outq_next(&st->outq, pkt, gso_size);
+}
+
+int synack_output_gso(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap, uint32_t *gso_size)
+{
+    if (!st || !buf || !gso_size) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    build_wanted_output(st, now);
+    *gso_size = 0;
+    return outq_pop(&st->outq, buf, cap, gso_size);
 }
 
 int synack_poll(synack_stack *st, uint64_t now)

@@ -1,7 +1,13 @@
 /*
- * table/outq.h - the datagrams the stack has queued for the device: a fixed FIFO of
- * MTU-sized slots, allocated with the stack. The machine builds a datagram in place in the
- * next free slot and commits it; synack_output() hands them out in order.
+ * table/outq.h - the datagrams the stack has queued for the device: a FIFO of at most cap
+ * datagrams in one byte ring, allocated with the stack. The machine builds a datagram in
+ * place at the ring's tail and commits it; synack_output() hands them out in order.
+ *
+ * Why bytes, not MTU-sized slots: a TCP super-segment for a device that splits it (TSO,
+ * cfg.tso_max) is up to 64 KiB, and slots that size would take 32 MiB for the default 512
+ * datagrams. The ring has the room the slots had (cap × MTU), or four of the largest
+ * datagrams if that is more; each datagram is contiguous (a datagram that does not fit
+ * before the end starts again at the front), so it is built and handed out in one piece.
  */
 #ifndef SYNACK_TABLE_OUTQ_H
 #define SYNACK_TABLE_OUTQ_H
@@ -12,23 +18,33 @@
 
 struct outq {
     uint8_t *buf;
-    uint32_t *len;
-    uint32_t first, count, cap, slot_size;
+    uint32_t *off, *len, *gso; /* per datagram: where, how long, its gso_size (0: none) */
+    uint32_t first, count, cap;
+    uint32_t slot_size; /* the MTU: what outq_reserve() guarantees */
+    uint32_t max_len;   /* the largest datagram, slot_size or the TSO limit */
+    uint32_t bytes;     /* the ring's size */
 };
 
-/* cap slots of slot_size bytes. 0 or SYNACK_ENOMEM. */
-int outq_init(struct outq *q, uint32_t cap, uint32_t slot_size);
+/* At most cap datagrams of slot_size bytes, and (max_len > slot_size) some of up to max_len.
+ * 0 or SYNACK_ENOMEM. */
+int outq_init(struct outq *q, uint32_t cap, uint32_t slot_size, uint32_t max_len);
 void outq_free(struct outq *q);
-static inline bool outq_full(const struct outq *q)
-{
-    return q->count >= q->cap;
-}
-/* The next free slot (slot_size bytes) to build a datagram in, or NULL when full. */
+/* No room for another datagram of slot_size bytes. */
+bool outq_full(const struct outq *q);
+/* Room to build a datagram of slot_size bytes at the tail, or NULL when full. */
 uint8_t *outq_reserve(struct outq *q);
-/* The datagram built in the reserved slot is len bytes: it joins the queue. */
+/* Room for one of need bytes (at most max_len), or NULL when there is none now. */
+uint8_t *outq_reserve_len(struct outq *q, uint32_t need);
+/* The datagram built at the last reserved place is len bytes (no more than reserved), to be
+ * split by the device at gso payload bytes (0: not a super-segment): it joins the queue. */
 void outq_commit(struct outq *q, uint32_t len);
+void outq_commit_gso(struct outq *q, uint32_t len, uint32_t gso);
 /* Copies the oldest datagram into buf and dequeues it: its length, 0 when the queue is
- * empty, SYNACK_EMSGSIZE when cap is too small (it stays queued). */
-int outq_pop(struct outq *q, uint8_t *buf, size_t cap);
+ * empty, SYNACK_EMSGSIZE when cap is too small (it stays queued); *gso its gso_size. */
+int outq_pop(struct outq *q, uint8_t *buf, size_t cap, uint32_t *gso);
+
+/* Dequeues the oldest datagram without copying it: *pkt points at it in the ring, valid until
+ * the next outq_reserve. Its length, 0 when the queue is empty. */
+int outq_next(struct outq *q, const uint8_t **pkt, uint32_t *gso);
 
 #endif

@@ -45,7 +45,11 @@ static bool initial(const struct tcb *t)
 void tcp_slow_start(struct tcb *t, uint32_t acked)
 {
     uint32_t mss = t->snd_mss;
-    uint32_t inc = acked < 2 * mss ? acked : 2 * mss; /* RFC 3465 §2.2, L = 2 */
+    /* RFC 3465 §2.2, L = 2: an ACK grows cwnd by at most two segments, as one ACK per
+     * second segment would. A receiver that gets super-segments (our TSO, merged by its
+     * GRO or taken whole) acknowledges each at once, one ACK for up to 44 segments: L would
+     * then slow slow start twentyfold, so it counts what the ACK covers, as Linux does. */
+    uint32_t inc = acked < 2 * mss || t->tso_used ? acked : 2 * mss;
     struct tcp_hystart *h = &t->hs;
     if (h->done || !initial(t)) {
         t->cwnd += inc;

@@ -71,7 +71,7 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
 
 /* The IP header goes before the segment at slot (IPv4 or IPv6 by the addresses' family);
  * returns the datagram's length, 0 when it does not fit. */
-static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
+static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t hl,
                       const struct synack_addr *src, const struct synack_addr *dst,
                       const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn)
 {
@@ -80,7 +80,7 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
             .hop_limit = 64, .traffic_class = ecn, .flow_label = flow_label(st, src, dst, h)};
         memcpy(ip.src, src->bytes, 16);
         memcpy(ip.dst, dst->bytes, 16);
-        return wire_segment_emit6(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
+        return wire_segment_emit6_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
     }
     struct synack_ipv4_hdr ip = {.ttl = 64,
                                  .tos = ecn,
@@ -89,7 +89,7 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t hl,
                                  .dst = synack_addr_to_v4(dst),
                                  .id = 0, /* atomic: see above */
                                  .frag = 0x4000};
-    return wire_segment_emit(slot, st->outq.slot_size, &ip, h, slot + hl, plen);
+    return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
 }
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
@@ -100,19 +100,24 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
      * the rest of the DS field stays 0. */
     uint8_t ecn = (out & IP_OUT_ECT) ? 2 : 0;
-    uint8_t *slot = outq_reserve(&st->outq);
+    size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
+    size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
+    /* A super-segment may be as large as the device splits (cfg.tso_max), anything else
+     * one MTU. */
+    uint32_t gso = out >> 16;
+    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
+    if (hl + plen > cap) return SYNACK_EMSGSIZE;
+    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
     if (!slot) {
         st->stats.out_queue_full++;
         return SYNACK_ENOBUFS;
     }
-    size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
-    size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
-    if (hl + plen > st->outq.slot_size) return SYNACK_EMSGSIZE;
     /* The payload goes straight from the ring into its place in the datagram. */
     if (plen) ring_peek(r, off, slot + hl, plen);
-    size_t n = emit_ip(st, slot, hl, src, dst, h, plen, ecn);
+    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
     if (n == 0) return SYNACK_EMSGSIZE;
-    outq_commit(&st->outq, (uint32_t)n);
+    if (gso) st->stats.tso_out++;
+    outq_commit_gso(&st->outq, (uint32_t)n, gso);
     st->stats.ip_out++;
     st->stats.tcp_out++;
     if (h->flags & SYNACK_TCP_RST) st->stats.rst_out++;

@@ -18,6 +18,8 @@ struct ring;
  * retransmission), and its datagram is ECN-capable, ECT(0) (RFC 3168 §5). */
 #define IP_OUT_RETRANSMIT 0x1u
 #define IP_OUT_ECT        0x2u
+/* A super-segment (cfg.tso_max) the device splits at gso payload bytes: its bits 16-31. */
+#define IP_OUT_GSO(gso) ((unsigned)(gso) << 16)
 /* Builds IPv4 + TCP or IPv6 + TCP, as src's family says (h, with plen payload bytes copied
  * from ring r at offset off) in the output queue. 0, SYNACK_ENOBUFS when the queue is full. */
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,

@@ -130,6 +130,8 @@ struct synack_stack {
     /* The latest clock a call carried: the time stamped on what a call without a clock
      * (synack_listen) records. Never used to build a segment. */
     uint64_t now;
+    /* SYNACK_INPUT_* of the datagram synack_input_flags() is reading; 0 otherwise. */
+    unsigned in_flags;
 
     struct sock *socks;
     uint32_t nsocks;

@@ -255,6 +255,8 @@ struct tcb {
 
     /* Counters for synack_getinfo. */
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+    /* A super-segment went (cfg.tso_max): the peer's ACKs may each cover many segments. */
+    bool tso_used;
     uint64_t bytes_retrans, min_rtt;
     uint32_t rto_timeouts;
     uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */

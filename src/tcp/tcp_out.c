@@ -71,10 +71,18 @@ uint32_t tcp_rcv_window(const struct tcb *t)
     return rcv_window_shifted(t, t->rcv_wscale);
 }
 
+static uint32_t tcp_seg_max(const struct tcb *t);
+
 int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
                      uint32_t len, uint16_t flags, bool retransmit)
 {
     struct tcb *t = &sk->tcb;
+    /* More than one segment's payload is a super-segment for a device that splits it
+     * (tcp_tso_max): each part carries what one segment may (tcp_seg_max, the options
+     * below included), the device repeating the header and putting PSH and FIN on the last
+     * part only. */
+    uint32_t part = tcp_seg_max(t);
+    uint32_t gso = st->cfg.tso_max && len > part ? part : 0;
     struct synack_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = t->lport;
@@ -142,17 +150,20 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
             /* The blocks may not all fit beside a full-size segment (its MSS leaves room for
              * the timestamp option only): report fewer. The IP header is the family's. */
             while (h.opts.sack_count > 0 &&
-                   tcp_ip_hdrs(&t->laddr) + wire_tcp_opts_len(&h.opts) + len > st->outq.slot_size)
+                   tcp_ip_hdrs(&t->laddr) + wire_tcp_opts_len(&h.opts) + (gso ? gso : len) >
+                       st->outq.slot_size)
                 h.opts.sack_count--;
         }
     }
     /* The data of a SYN (TCP Fast Open) follows the SYN's own sequence number. */
     uint32_t off = len ? seq + ((flags & SYNACK_TCP_SYN) ? 1u : 0u) - t->snd_buf_seq : 0;
-    unsigned out = (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u);
+    unsigned out =
+        (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u) | IP_OUT_GSO(gso);
     int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, &t->snd, off, len, out);
     if (r < 0) return r;
     t->segs_out++;
     if (len) t->bytes_sent += len;
+    if (gso) t->tso_used = true;
     /* RACK's transmission map (RFC 8985 §6.1): when this data (or FIN) went. */
     if (!(flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)))
         tcp_rack_on_send(t, seq, len + ((flags & SYNACK_TCP_FIN) ? 1u : 0u), now, retransmit);
@@ -334,6 +345,20 @@ uint32_t tcp_retransmit_lost(struct synack_stack *st, struct sock *sk, uint64_t 
     return len;
 }
 
+/* The most new data one datagram may carry: one segment, or, when the device splits
+ * super-segments (cfg.tso_max), as many whole segments as fit in tso_max with the headers
+ * (at most 44 of 1448 bytes in 65535). A super-segment is N segments to everything that
+ * counts bytes (cwnd, the pipe, the windows, RACK's map), and its parts go on the wire
+ * exactly as N segments built one by one would, but for PSH and FIN, on the last only. */
+static uint32_t tcp_tso_max(const struct synack_stack *st, const struct tcb *t, uint32_t seg_max)
+{
+    /* The IP and TCP headers with the largest options (40 bytes). */
+    uint32_t hdrs = tcp_ip_hdrs(&t->laddr) + 40;
+    if (!st->cfg.tso_max || st->cfg.tso_max <= hdrs + seg_max) return seg_max;
+    uint32_t n = (st->cfg.tso_max - hdrs) / seg_max;
+    return n * seg_max;
+}
+
 /* SACK recovery's retransmissions (RFC 6675 §5 step C) while the pipe leaves room for a
  * segment: the holes NextSeg's rule (1) returns. */
 static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, bool sack_rec,
@@ -383,6 +408,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
 
     uint32_t data_end = tcp_data_end(t);
     uint32_t seg_max = tcp_seg_max(t);
+    uint32_t burst_max = tcp_tso_max(st, t, seg_max);
     bool sack_rec = t->in_recovery && t->sack_recovery;
     uint64_t segs_before = t->segs_out;
     /* SACK recovery (RFC 6675 §5 step C): while the pipe leaves room for a segment,
@@ -417,7 +443,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
-        uint32_t len = u32min(u32min(avail, seg_max), usable);
+        uint32_t len = u32min(u32min(avail, burst_max), usable);
+        /* A super-segment is whole segments: a shorter tail goes next, on its own, through
+         * the Nagle rules below, as it would have without one. */
+        if (len > seg_max) len -= len % seg_max;
         /* No segment crosses the end of a record (SYNACK_SEND_EOR, Linux's MSG_EOR). */
         uint32_t rec_end;
         bool at_eor = false;

@@ -75,7 +75,10 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         if (t->quickack > 0) {
             t->quickack--;
             t->ack_now = true;
-        } else if (had_holes || ++t->segs_unacked >= 2) {
+        } else if (had_holes || n > t->rcv_mss || ++t->segs_unacked >= 2) {
+            /* More than one MSS in one segment is a merge of several (the device's GRO,
+             * SYNACK_INPUT_MERGED): it holds the "second full-sized segment" already, and
+             * Linux too acknowledges it at once (__tcp_ack_snd_check). */
             t->ack_now = true;
         } else if (!t->t_delack) {
             t->t_delack = now + st->cfg.delack_us;

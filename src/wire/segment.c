@@ -70,13 +70,21 @@ int wire_segment_parse(const uint8_t *pkt, size_t len, bool verify, struct synac
 size_t wire_segment_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *ip,
                          const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen)
 {
+    return wire_segment_emit_csum(buf, cap, ip, tcp, payload, plen, false);
+}
+
+size_t wire_segment_emit_csum(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *ip,
+                              const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen,
+                              bool partial)
+{
     /* Both limits are checked before anything is written: a refused emit leaves buf as
      * it was. */
     size_t tcp_max = 0xffffu - WIRE_IPV4_HDR_LEN;
     size_t thlen = WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&tcp->opts);
     if (cap < WIRE_IPV4_HDR_LEN || plen > tcp_max - thlen) return 0;
-    size_t tlen = wire_tcp_emit(buf + WIRE_IPV4_HDR_LEN, cap - WIRE_IPV4_HDR_LEN, ip->src, ip->dst,
-                                tcp, payload, plen);
+    uint32_t pseudo = wire_pseudo_sum(ip->src, ip->dst, SYNACK_IPPROTO_TCP, 0);
+    size_t tlen = wire_tcp_emit_csum(buf + WIRE_IPV4_HDR_LEN, cap - WIRE_IPV4_HDR_LEN, pseudo, tcp,
+                                     payload, plen, partial);
     if (tlen == 0) return 0;
     struct synack_ipv4_hdr h = *ip;
     h.proto = SYNACK_IPPROTO_TCP;
@@ -90,11 +98,18 @@ size_t wire_segment_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr 
 size_t wire_segment_emit6(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
                           const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen)
 {
+    return wire_segment_emit6_csum(buf, cap, ip, tcp, payload, plen, false);
+}
+
+size_t wire_segment_emit6_csum(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
+                               const struct synack_tcp_hdr *tcp, const uint8_t *payload,
+                               size_t plen, bool partial)
+{
     size_t thlen = WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&tcp->opts);
     if (cap < WIRE_IPV6_HDR_LEN || plen > 0xffffu - thlen) return 0;
     uint32_t pseudo = wire_pseudo_sum6(ip->src, ip->dst, SYNACK_IPPROTO_TCP, 0);
-    size_t tlen = wire_tcp_emit_ph(buf + WIRE_IPV6_HDR_LEN, cap - WIRE_IPV6_HDR_LEN, pseudo, tcp,
-                                   payload, plen);
+    size_t tlen = wire_tcp_emit_csum(buf + WIRE_IPV6_HDR_LEN, cap - WIRE_IPV6_HDR_LEN, pseudo, tcp,
+                                     payload, plen, partial);
     if (tlen == 0) return 0;
     struct synack_ipv6_hdr h = *ip;
     h.next_header = SYNACK_IPPROTO_TCP;

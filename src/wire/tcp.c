@@ -77,6 +77,12 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
 size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
                         const uint8_t *payload, size_t plen)
 {
+    return wire_tcp_emit_csum(buf, cap, pseudo, h, payload, plen, false);
+}
+
+size_t wire_tcp_emit_csum(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
+                          const uint8_t *payload, size_t plen, bool partial)
+{
     size_t olen = wire_tcp_opts_len(&h->opts);
     size_t hlen = WIRE_TCP_HDR_LEN + olen;
     if (olen > WIRE_TCP_MAX_OPTS || cap < hlen || plen > cap - hlen || plen > 0xffffu - hlen)
@@ -93,7 +99,10 @@ size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct 
     wire_put16(buf + 18, h->urg);
     wire_tcp_emit_opts(buf + WIRE_TCP_HDR_LEN, hlen - WIRE_TCP_HDR_LEN, &h->opts);
     size_t len = hlen + plen;
-    wire_put16(buf + 16, wire_csum_fold(wire_csum_add(add_len(pseudo, len), buf, len)));
+    if (partial) /* the pseudo-header's sum, folded, for the device to finish */
+        wire_put16(buf + 16, (uint16_t)~wire_csum_fold(add_len(pseudo, len)));
+    else
+        wire_put16(buf + 16, wire_csum_fold(wire_csum_add(add_len(pseudo, len), buf, len)));
     return len;
 }
 

@@ -140,6 +140,12 @@ size_t wire_tcp_emit(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 size_t wire_tcp_emit_ph(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
                         const uint8_t *payload, size_t plen);
 
+/* The same; partial leaves the checksum to the device (Linux's CHECKSUM_PARTIAL, a TUN
+ * device with IFF_VNET_HDR): the field holds the folded pseudo-header sum, length included,
+ * not complemented, and the bytes are not summed at all. */
+size_t wire_tcp_emit_csum(uint8_t *buf, size_t cap, uint32_t pseudo, const struct synack_tcp_hdr *h,
+                          const uint8_t *payload, size_t plen, bool partial);
+
 /* A whole IPv4+TCP or IPv6+TCP datagram in one call (the version nibble says which). */
 int wire_segment_parse(const uint8_t *pkt, size_t len, bool verify, struct synack_segment *out);
 /* IPv4: ip fields used are tos, ttl, id, frag, src, dst. */
@@ -148,6 +154,13 @@ size_t wire_segment_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr 
 /* IPv6: ip fields used are traffic_class, flow_label, hop_limit, src, dst. */
 size_t wire_segment_emit6(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
                           const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen);
+/* Both, with the TCP checksum left to the device when partial (wire_tcp_emit_csum). */
+size_t wire_segment_emit_csum(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *ip,
+                              const struct synack_tcp_hdr *tcp, const uint8_t *payload, size_t plen,
+                              bool partial);
+size_t wire_segment_emit6_csum(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
+                               const struct synack_tcp_hdr *tcp, const uint8_t *payload,
+                               size_t plen, bool partial);
 /* Sets s->family, s->src and s->dst from s->ip (addrs4) or s->ip6 (addrs6). */
 void wire_segment_addrs4(struct synack_segment *s);
 void wire_segment_addrs6(struct synack_segment *s);

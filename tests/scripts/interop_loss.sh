@@ -10,7 +10,8 @@ need socat iptables
 
 inns iptables -A INPUT -i tun0 -p tcp -m statistic --mode random --probability 0.03 -j DROP ||
     skip "iptables statistic match unavailable"
-start_serve --echo 7 --http 80
+# --no-offload: one loss is one segment (a dropped super-segment would be 40 at once).
+start_serve --echo 7 --http 80 --no-offload
 head -c $((16 << 20)) /dev/urandom >"$WORK/data"
 t0=$(date +%s.%N)
 inns timeout 60 socat -b 65536 -t 30 - "TCP:$STACK:7" <"$WORK/data" >"$WORK/echoed" ||

@@ -24,7 +24,9 @@ trap 'ip netns del "$NSC" 2>/dev/null; cleanup' EXIT
 ip netns add "$NSC" || fail "cannot create the client namespace"
 inc() { ip netns exec "$NSC" "$@"; }
 
-start_serve --http 80
+# --no-offload: the capture on tun0 must show each segment as the router gets it (a
+# super-segment is split by the router's kernel at synack's MSS, out of the capture's sight).
+start_serve --http 80 --no-offload
 serve_has_ipv6
 inns ip link set tun0 mtu 1500 2>/dev/null
 inns sysctl -qw net.ipv6.conf.all.forwarding=1 || fail "cannot enable IPv6 forwarding in the router"

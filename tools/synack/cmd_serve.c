@@ -67,6 +67,7 @@ struct serve {
     struct tun_side side;
     bool trace;
     const char *faults_spec;
+    bool no_offload; /* --no-offload */
     uint64_t seed;
     uint64_t msl_us;      /* 0: the stack's default (30 s) */
     uint32_t max_sockets; /* 0: SERVE_SOCKETS */
@@ -94,7 +95,7 @@ static void usage(FILE *f)
 {
     fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
-          "                    [--pcap FILE] [--trace]\n"
+          "                    [--pcap FILE] [--trace] [--no-offload]\n"
           "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N] [--max-conns "
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
@@ -121,6 +122,10 @@ static void usage(FILE *f)
           "                 when the kernel has it disabled on IF or IF's MTU is under 1280)\n"
           "  --pcap FILE    write every datagram, both ways, to FILE (raw IP: IPv4 and IPv6)\n"
           "  --trace        draw each connection as a ladder on stderr, live\n"
+          "  --no-offload   a plain TUN device: no virtio_net_hdr, no super-segments either\n"
+          "                 way (by default the kernel's checksum offload and TSO4/TSO6 are\n"
+          "                 asked for, and the stack sends super-segments; --faults implies\n"
+          "                 this, as the faults are meant for wire segments)\n"
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
@@ -211,6 +216,7 @@ static int parse_service(char *v, struct listener *l)
 static int parse(int argc, char **argv, struct serve *o)
 {
     tun_side_defaults(&o->side);
+    o->side.offload = true;
     o->seed = 1;
     o->defaults = (struct policy){.max_conns = -1, .header_s = -1, .idle_s = -1, .keepalive = -1};
     o->http_idle_s = -1;
@@ -226,6 +232,10 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         if (!strcmp(a, "--trace")) {
             o->trace = true;
+            continue;
+        }
+        if (!strcmp(a, "--no-offload")) {
+            o->no_offload = true;
             continue;
         }
         if (!strcmp(a, "--keepalive")) {
@@ -404,8 +414,9 @@ static void status(void *ctx, FILE *f, bool json)
     synack_tun_get_stats(sv->side.tun, &ts);
     fprintf(f,
             "tun rx %" PRIu64 " packets %" PRIu64 " bytes, tx %" PRIu64 " packets %" PRIu64
-            " bytes, tx dropped %" PRIu64 "\n",
-            ts.rx_packets, ts.rx_bytes, ts.tx_packets, ts.tx_bytes, ts.tx_dropped);
+            " bytes, tx dropped %" PRIu64 "; super-segments rx %" PRIu64 " tx %" PRIu64 "\n",
+            ts.rx_packets, ts.rx_bytes, ts.tx_packets, ts.tx_bytes, ts.tx_dropped, ts.rx_gso,
+            ts.tx_gso);
     print_stats(f, sv->stack, false);
     int shown = 0;
     char ra[ENDPOINT_STRLEN];
@@ -720,6 +731,9 @@ static bool serve_done(void *ctx)
 
 static int setup_device(struct serve *sv)
 {
+    /* The faults are drawn per datagram: on a super-segment they would hit 40 segments at
+     * once. */
+    sv->side.offload = !sv->no_offload && !sv->faults_spec;
     if (tun_side_open(&sv->side, "synack serve") < 0) return -1;
     if (sv->faults_spec) {
         struct synack_faults_config fc;
@@ -814,6 +828,12 @@ int synack_cmd_serve(int argc, char **argv)
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");
+    char om[128];
+    if (sv->side.offload)
+        synack_tun_offload_str(sv->side.tun, om, sizeof om);
+    else
+        snprintf(om, sizeof om, "none (%s)", sv->faults_spec ? "--faults" : "--no-offload");
+    fprintf(stderr, "synack serve: offload: %s\n", om);
     (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
 
     static const struct loop_ops ops = {.app = serve_app,

@@ -89,9 +89,13 @@ void loop_close(struct loop *l)
 
 static void flush_output(struct loop *l, uint64_t now, uint8_t *buf)
 {
+    (void)buf;
     int n;
-    while ((n = synack_output(l->stack, now, buf, LOOP_BUF)) > 0) {
-        if (synack_dev_send(l->dev, now, buf, (size_t)n) < 0) l->out_errors++;
+    uint32_t gso;
+    const uint8_t *pkt;
+    /* Straight from the stack's queue to the device: no copy in between. */
+    while ((n = synack_output_next(l->stack, now, &pkt, &gso)) > 0) {
+        if (synack_dev_send_gso(l->dev, now, pkt, (size_t)n, gso) < 0) l->out_errors++;
         l->out_packets++;
     }
 }
@@ -105,9 +109,10 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
         uint64_t now = loop_now();
         int got = 0;
         for (; got < LOOP_BATCH; got++) {
+            l->dev->rx_flags = 0;
             int n = synack_dev_recv(l->dev, now, buf, LOOP_BUF);
             if (n <= 0) break;
-            synack_input(l->stack, now, buf, (size_t)n);
+            synack_input_flags(l->stack, now, buf, (size_t)n, l->dev->rx_flags);
         }
         l->in_packets += (uint64_t)got;
         if (got == LOOP_BATCH) l->batches_full++;
@@ -164,19 +169,47 @@ struct tap_dev {
     struct synack_dev dev;
     synack_dev *inner;
     synack_pcap_writer *w;
+    uint8_t *copy; /* with offloads: a datagram with its checksum completed, for the file */
 };
+
+/* What goes in the file: with offloads the stack leaves TCP checksums to the device, and
+ * the capture shows them complete, as on the wire (the datagram itself is not touched). */
+static void tap_write(struct tap_dev *t, uint64_t now, const uint8_t *pkt, size_t len)
+{
+    if (t->copy && len <= 65535) {
+        memcpy(t->copy, pkt, len);
+        synack_tun_csum_complete(t->copy, len); /* not TCP: written as it is */
+        pkt = t->copy;
+    }
+    synack_pcap_write(t->w, now, pkt, (uint32_t)len);
+}
 
 static int tap_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
 {
     struct tap_dev *t = (struct tap_dev *)d;
-    synack_pcap_write(t->w, now, pkt, (uint32_t)len);
+    tap_write(t, now, pkt, len);
     return synack_dev_send(t->inner, now, pkt, len);
+}
+
+/* A super-segment is captured as it went to the device, one large frame (as tcpdump shows
+ * what a socket hands a device with TSO). */
+static int tap_send_gso(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len,
+                        uint32_t gso_size)
+{
+    struct tap_dev *t = (struct tap_dev *)d;
+    tap_write(t, now, pkt, len);
+    return synack_dev_send_gso(t->inner, now, pkt, len, gso_size);
 }
 
 static int tap_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
 {
     struct tap_dev *t = (struct tap_dev *)d;
+    t->inner->rx_flags = 0;
     int n = synack_dev_recv(t->inner, now, buf, cap);
+    d->rx_flags = t->inner->rx_flags;
+    /* A partial checksum from the kernel is completed in place: the stack does not check
+     * it (SYNACK_DEV_RX_CSUM_OK), the capture shows what the wire would carry. */
+    if (n > 0 && (d->rx_flags & SYNACK_DEV_RX_CSUM_OK)) synack_tun_csum_complete(buf, (size_t)n);
     if (n > 0) synack_pcap_write(t->w, now, buf, (uint32_t)n);
     return n;
 }
@@ -190,11 +223,15 @@ static void tap_free(synack_dev *d)
 {
     struct tap_dev *t = (struct tap_dev *)d;
     synack_dev_free(t->inner);
+    free(t->copy);
     free(t);
 }
 
-static const struct synack_dev_ops tap_ops = {
-    .send = tap_send, .recv = tap_recv, .next_deadline = tap_next_deadline, .free = tap_free};
+static const struct synack_dev_ops tap_ops = {.send = tap_send,
+                                              .recv = tap_recv,
+                                              .next_deadline = tap_next_deadline,
+                                              .free = tap_free,
+                                              .send_gso = tap_send_gso};
 
 synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w)
 {
@@ -203,8 +240,16 @@ synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w)
     t->dev.ops = &tap_ops;
     t->dev.mtu = inner->mtu;
     t->dev.name = inner->name;
+    t->dev.tso_max = inner->tso_max;
     t->inner = inner;
     t->w = w;
+    if (inner->tso_max) { /* the stack's checksums are partial then (tun_side_config) */
+        t->copy = malloc(65535);
+        if (!t->copy) {
+            free(t);
+            return NULL;
+        }
+    }
     return &t->dev;
 }
 
@@ -425,6 +470,8 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"tfo_cookie_reqs", st.tfo_cookie_reqs},
         {"tfo_cookie_invalid", st.tfo_cookie_invalid},
         {"tfo_fallbacks", st.tfo_fallbacks},
+        {"merged_in", st.merged_in},
+        {"tso_out", st.tso_out},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json && braces) fputs("{", f);
@@ -599,7 +646,7 @@ static bool ipv6_unavailable(int e)
 int tun_side_open(struct tun_side *s, const char *who)
 {
     int err;
-    s->tun = synack_tun_open(s->tun_name, &err);
+    s->tun = synack_tun_open_offload(s->tun_name, s->offload, &err);
     if (!s->tun) {
         int e = errno;
         fprintf(stderr, "%s: cannot open TUN device %s: %s%s\n", who, s->tun_name,
@@ -667,6 +714,12 @@ void tun_side_config(const struct tun_side *s, struct synack_config *cfg)
         cfg->addr6 = s->v6.addr;
         cfg->prefix6_len = s->v6.prefix;
     }
+    /* What the chain in front of the stack splits: a wrapper that does not say (the fault
+     * injector) splits nothing. */
+    cfg->tso_max = s->dev ? s->dev->tso_max : 0;
+    /* The device finishes our checksums when it takes super-segments: both are its
+     * virtio_net_hdr (VIRTIO_NET_HDR_F_NEEDS_CSUM). */
+    cfg->csum_offload = cfg->tso_max > 0;
 }
 
 const char *tun_side_describe(const struct tun_side *s, bool stack_first, char *buf, size_t cap)

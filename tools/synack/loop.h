@@ -73,6 +73,9 @@ struct tun_side {
     const char *tun_name, *pcap_path;
     struct tun_family v4, v6;
     bool no_v4, no_v6;
+    /* Open the device with IFF_VNET_HDR and its offloads (synack_tun_open_offload): serve
+     * does unless --no-offload or --faults; connect does not. */
+    bool offload;
     synack_dev *tun; /* the TUN device itself */
     synack_dev *dev; /* what the stack talks to: tun, in the tap with --pcap */
     synack_pcap_writer *pcap;
@@ -91,7 +94,8 @@ int tun_side_finish(struct tun_side *s, const char *who);
  * (disabled on the device, or a device MTU under 1280) is turned off with a note; an IPv6
  * address given is an error then. Messages start with who. 0 or -1. */
 int tun_side_open(struct tun_side *s, const char *who);
-/* The stack's addresses of the families that run, into its config. */
+/* The stack's addresses of the families that run, into its config, and the largest
+ * super-segment the device splits (cfg.tso_max, 0 without offloads). */
 void tun_side_config(const struct tun_side *s, struct synack_config *cfg);
 /* "kernel 10.7.0.1/24 fd00:7::1/64, synack 10.7.0.2/24 fd00:7::2/64" into buf; stack_first:
  * "stack 10.7.0.2/24 fd00:7::2/64, kernel 10.7.0.1/24 fd00:7::1/64" (the status page's order
