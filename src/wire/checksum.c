@@ -53,8 +53,31 @@ static uint16_t sum16_host(const uint8_t *p, size_t len)
     /* The last 0..7 bytes, padded with zeros after them in memory order into one word:
      * zero bytes add nothing, and an odd last byte lands where RFC 1071 §1 pads it. */
     if (len) {
+        /* Fixed-size pieces (4, 2, 1 bytes) placed at their offsets: no call to a
+         * variable-length memcpy for a few bytes. */
         uint64_t w = 0;
-        memcpy(&w, p, len);
+        size_t at = 0;
+        if (len & 4) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            w = v;
+            at = 4;
+        }
+        if (len & 2) {
+            uint16_t v;
+            memcpy(&v, p + at, 2);
+            uint8_t b[8] = {0};
+            memcpy(b, &w, 8);
+            memcpy(b + at, &v, 2);
+            memcpy(&w, b, 8);
+            at += 2;
+        }
+        if (len & 1) {
+            uint8_t b[8];
+            memcpy(b, &w, 8);
+            b[at] = p[at];
+            memcpy(&w, b, 8);
+        }
         a1 = add_carry(a1, w);
     }
     uint64_t acc = add_carry(add_carry(a0, a1), add_carry(a2, a3));
