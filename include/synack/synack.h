@@ -486,6 +486,9 @@ struct synack_stats {
     /* Half-open connections now (request records in use; also counted in
      * sockets_by_state[SYNACK_SYN_RECEIVED]) and the size of one record in bytes. */
     uint32_t half_open, half_open_record;
+    /* TIME-WAIT entries that are compact records (the user had closed the socket; also
+     * counted in sockets_by_state[SYNACK_TIME_WAIT]) and the size of one in bytes. */
+    uint32_t time_wait_records, time_wait_record;
     uint64_t tlp_probes; /* tail loss probes sent (RFC 8985 §7) */
     /* ICMPv6 errors sent (parameter problem, RFC 8200 §4) and those the rate limit held
      * back (RFC 4443 §2.4(f)). */

@@ -72,11 +72,13 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
     struct ct_node *n = conn_lookup(st, &s->dst, h->dport, &s->src, h->sport);
     struct tcp_req *rq = n && n->owner == OWNER_REQ ? container_of(n, struct tcp_req, ct) : NULL;
     struct sock *sk = n && n->owner == OWNER_SOCK ? container_of(n, struct sock, ct) : NULL;
+    struct tw_rec *tw = n && n->owner == OWNER_TW ? container_of(n, struct tw_rec, ct) : NULL;
     if (stack_tracing(st)) {
         struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_IN,
                                         .now = now,
                                         .sd = sk   ? sk->idx
                                               : rq ? tcp_req_sd(st, rq)
+                                              : tw ? tw->sd
                                                    : -1,
                                         .has_seg = true,
                                         .seg = *s,
@@ -96,6 +98,18 @@ int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment
     struct sock *l = NULL;
     uint32_t reopen_isn;
     bool reopen = false;
+    if (tw) {
+        /* A TIME-WAIT entry that is a record (tcp/tcp_tw.c): the same rules as a socket in
+         * TIME-WAIT below, the SYN that may reopen the pair first. */
+        if ((h->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
+            l = find_listener(st, &s->dst, h->dport);
+            reopen = l && tcp_tw_accepts_syn(st, tw, now, &seg, &reopen_isn);
+        }
+        if (!reopen) {
+            tcp_tw_input(st, tw, now, &seg);
+            return 0;
+        }
+    }
     if (sk) {
         /* Only a listener can take the SYN that reopens a TIME-WAIT pair; without one,
          * TIME-WAIT stays its 2*MSL (RFC 9293 §3.6.1, MUST-13) and answers with an ACK. */

@@ -108,6 +108,13 @@ void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp
         if (!r->too_big) tcp_req_icmp_error(st, rq, now);
         return;
     }
+    /* A TIME-WAIT record has nothing in flight: no quote can be believed (below, a socket
+     * in TIME-WAIT has SND.UNA = SND.MAX), so the error is ignored as for that socket. */
+    if (n && n->owner == OWNER_TW) {
+        stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL,
+                   container_of(n, struct tw_rec, ct)->sd);
+        return;
+    }
     struct sock *sk = n ? container_of(n, struct sock, ct) : NULL;
     if (!sk) {
         /* About no connection of ours (gone since, or never ours): nothing to act on, and

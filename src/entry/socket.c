@@ -39,6 +39,15 @@ int synack_socket(synack_stack *st)
     return sk->idx;
 }
 
+/* The TIME-WAIT record (tcp/tcp_tw.c) of a 4-tuple, or NULL: it holds the tuple as a
+ * socket in TIME-WAIT does. */
+static struct tw_rec *tw_lookup(struct synack_stack *st, const struct synack_addr *laddr,
+                                uint16_t lport, const struct synack_addr *raddr, uint16_t rport)
+{
+    struct ct_node *n = conn_lookup(st, laddr, lport, raddr, rport);
+    return n && n->owner == OWNER_TW ? container_of(n, struct tw_rec, ct) : NULL;
+}
+
 /* RFC 6056 §3.3.4, double-hash port selection: the search for a free port starts at an
  * offset that is a keyed hash of (local address, remote address, remote port), so the ports
  * a host uses towards one destination say nothing of those it uses towards another; a
@@ -60,7 +69,8 @@ static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *lad
         uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
         /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
         if (connecting
-                ? !sock_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
+                ? !sock_lookup(st, laddr, p, raddr, rport) &&
+                      !tw_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
                 : !port_in_use(st, laddr, p, false)) {
             st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;
@@ -183,6 +193,10 @@ static int do_connect(struct synack_stack *st, struct sock *sk, uint64_t now,
          * (our ISN clock has moved on since, RFC 6528). */
         if (old->tcb.state != SYNACK_TIME_WAIT || !sk->reuseaddr) return SYNACK_EADDRINUSE;
         tcp_done(st, old, now, 0);
+    } else if (tw_lookup(st, &laddr, sk->tcb.lport, &ra, port)) {
+        /* The same for a TIME-WAIT entry that is a record. */
+        if (!sk->reuseaddr) return SYNACK_EADDRINUSE;
+        tcp_tw_done(st, tw_lookup(st, &laddr, sk->tcb.lport, &ra, port), now, false);
     }
     sk->tcb.laddr = laddr;
     sk->tcb.raddr = ra;

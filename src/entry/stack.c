@@ -164,11 +164,13 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     st->nreqs = cfg->max_half_open;
     st->reqs = calloc(st->nreqs ? st->nreqs : 1, sizeof *st->reqs);
     uint32_t entries = st->nsocks + st->nreqs;
+    /* TIME-WAIT records (tcp/tcp_tw.c) are in the 4-tuple hash too, not in the heap. */
+    uint32_t hashed = entries + cfg->max_time_wait;
     /* The client's Fast Open cookie cache (RFC 7413 §4.1.3), bounded by the config. */
     st->tfo_ncache = cfg->fastopen_cache;
     st->tfo_cache = calloc(st->tfo_ncache ? st->tfo_ncache : 1, sizeof *st->tfo_cache);
-    if (!st->socks || !st->reqs || !st->tfo_cache ||
-        conntab_init(&st->ct, entries, st->hash_key) < 0 ||
+    if (!st->socks || !st->reqs || !st->tfo_cache || tcp_tw_init(st) < 0 ||
+        conntab_init(&st->ct, hashed, st->hash_key) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
         outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0) {
         synack_stack_free(st);
@@ -217,6 +219,7 @@ void synack_stack_free(synack_stack *st)
     free(st->socks);
     free(st->reqs);
     free(st->tfo_cache);
+    tcp_tw_free(st);
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);
@@ -305,6 +308,8 @@ int synack_poll(synack_stack *st, uint64_t now)
         tcp_timers(st, sk, now);
         if (sk->in_use) timer_update(st, sk);
     }
+    /* TIME-WAIT records whose 2*MSL ran out (they keep their own order of expiry). */
+    tcp_tw_expire(st, now);
     return 0;
 }
 
@@ -315,7 +320,8 @@ uint64_t synack_next_deadline(const synack_stack *st)
      * deadline then builds it with the clock of its next call. */
     if (st->want_out.n > 0) return 0;
     const struct timer_node *x = timer_heap_first(&st->timers);
-    return x ? x->deadline : UINT64_MAX;
+    uint64_t tw = tcp_tw_next_deadline(st);
+    return x && x->deadline < tw ? x->deadline : tw;
 }
 
 void synack_get_stats(const synack_stack *st, struct synack_stats *out)
@@ -332,4 +338,8 @@ void synack_get_stats(const synack_stack *st, struct synack_stats *out)
     out->half_open = st->nreqs - st->free_reqs.n;
     out->sockets_by_state[SYNACK_SYN_RECEIVED] += out->half_open;
     out->half_open_record = (uint32_t)sizeof(struct tcp_req);
+    /* TIME-WAIT entries that are records (no socket holds them) are in TIME-WAIT too. */
+    out->sockets_by_state[SYNACK_TIME_WAIT] += st->twr_n;
+    out->time_wait_records = st->twr_n;
+    out->time_wait_record = (uint32_t)sizeof(struct tw_rec);
 }

@@ -32,7 +32,8 @@ struct sock *sock_alloc(struct synack_stack *st)
 
 void sock_release(struct synack_stack *st, struct sock *sk)
 {
-    if (!sk->in_use) return;
+    /* The scratch socket a TIME-WAIT record is loaded into is no slot (tcp/tcp_tw.c). */
+    if (!sk->in_use || sk->tw_scratch) return;
     sock_unhash(st, sk);
     fifo_unlink(&st->tw, &sk->tw);
     fifo_unlink(&st->evq, &sk->evq);
@@ -115,7 +116,9 @@ bool port_in_use(struct synack_stack *st, const struct synack_addr *laddr, uint1
         if (reuse && sk->reuseaddr && sk->tcb.state != SYNACK_LISTEN) continue;
         return true;
     }
-    return false;
+    /* TIME-WAIT entries that are records (tcp/tcp_tw.c) hold their port as the sockets
+     * they were did. */
+    return !reuse && tcp_tw_port_in_use(st, laddr, lport);
 }
 
 bool port_has_listener(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport)

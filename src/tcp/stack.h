@@ -30,7 +30,7 @@
 
 /* What holds a node of the 4-tuple hash or of the timer heap (their owner byte): the
  * tables carry it, demux and synack_poll read it. */
-enum { OWNER_SOCK = 0, OWNER_REQ = 1 };
+enum { OWNER_SOCK = 0, OWNER_REQ = 1, OWNER_TW = 2 };
 
 /* A half-open passive connection (SYN-RECEIVED), as Linux's request_sock: what the
  * handshake needs and nothing more, at most 256 bytes (checked below), from a pool sized
@@ -62,6 +62,37 @@ struct tcp_req {
     uint16_t backoff; /* timeouts so far: the RTO is cfg.rto_initial_us << backoff */
 };
 _Static_assert(sizeof(struct tcp_req) <= 256, "a half-open connection must stay small");
+
+/* A TIME-WAIT entry whose socket the user has closed (tcp/tcp_tw.c), as Linux's
+ * inet_timewait_sock: the socket and its rings are given back when an orphaned connection
+ * enters TIME-WAIT, and this record, at most 128 bytes (checked below), keeps what the
+ * state still needs: the 4-tuple (its ct node's key), SND.NXT and RCV.NXT with the edge we
+ * advertised and what the window field is computed from, the timestamp state of RFC 7323
+ * and RFC 6191, the out-of-window ACK rate limit, and its expiry. Records come from a pool
+ * of cfg.max_time_wait made with the stack; in use, they are linked oldest first (by pool
+ * index), which is also the order of expiry: every record's wait is 2*MSL from its last
+ * restart, and a restart moves it to the end. */
+struct tw_rec {
+    struct ct_node ct;          /* the 4-tuple hash (owner OWNER_TW); free list when unused */
+    uint64_t expires;           /* 2*MSL after entering TIME-WAIT or its last restart */
+    uint64_t ts_recent_time;    /* when TS.Recent was set (RFC 7323 §5.5) */
+    uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
+    uint32_t prev, next;        /* the TIME-WAIT order, by pool index; TW_NONE at the ends */
+    uint32_t snd_nxt, rcv_nxt, rcv_adv;
+    uint32_t ts_recent, ts_offset;
+    uint32_t rcv_cap; /* the receive ring's size: the window field is computed from it */
+    int32_t sd;       /* the socket it was, for the trace */
+    uint16_t rcv_mss; /* what we advertised (receiver-side SWS avoidance's step) */
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t flags; /* TW_* below */
+};
+#define TW_NONE      UINT32_MAX
+#define TW_TS_OK     0x01u
+#define TW_SACK_OK   0x02u
+#define TW_WSCALE_OK 0x04u
+#define TW_ECN_OK    0x08u
+#define TW_IN_USE    0x10u
+_Static_assert(sizeof(struct tw_rec) <= 128, "a TIME-WAIT entry must stay small (issue 12)");
 
 struct sock {
     struct tcb tcb;
@@ -103,6 +134,9 @@ struct sock {
     struct fifo_node outw;   /* the sockets with output to build */
     struct fifo_node slot;   /* the free slots */
     unsigned ev_reported;    /* readiness last reported to the application */
+    /* The stack's one scratch socket (tcp/tcp_tw.c), never a slot: a TIME-WAIT record is
+     * loaded into it to answer a segment with the machine's own code. Never released. */
+    bool tw_scratch;
 };
 
 /* The client's memory of one server for TCP Fast Open (RFC 7413 §4.1.3, Linux's
@@ -144,7 +178,14 @@ struct synack_stack {
     struct timer_heap timers;
     struct fifo evq;      /* sockets whose readiness may have changed */
     struct fifo want_out; /* sockets with output to build at the next call that carries now */
-    struct fifo tw;       /* TIME-WAIT entries, oldest first */
+    struct fifo tw;       /* TIME-WAIT entries that are sockets, oldest first */
+    /* TIME-WAIT entries that are records (tcp/tcp_tw.c): the pool, its free list (through
+     * ct.next), the in-use list oldest first, and the scratch socket records are loaded
+     * into. */
+    struct tw_rec *twr;
+    uint32_t ntwr, twr_n, twr_head, twr_tail;
+    struct ct_node *twr_free;
+    struct sock *tw_scratch;
     struct outq outq;
     struct sink sink;
 
@@ -182,6 +223,30 @@ static inline uint64_t stack_random(struct synack_stack *st)
 {
     return splitmix64(&st->rng);
 }
+
+/* TIME-WAIT records (tcp/tcp_tw.c). */
+int tcp_tw_init(struct synack_stack *st);
+void tcp_tw_free(struct synack_stack *st);
+/* An orphaned socket in TIME-WAIT becomes a record and its slot and rings are freed; false
+ * (nothing done) when it cannot be: the user holds it, output is pending, no record. */
+bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* A segment for a record (demux): a SYN that may reopen the pair (RFC 6191) returns true
+ * with the new ISN after the record ended; otherwise it is answered as TIME-WAIT does and
+ * false is returned. */
+bool tcp_tw_accepts_syn(struct synack_stack *st, struct tw_rec *tw, uint64_t now,
+                        const struct tcp_seg *seg, uint32_t *isn);
+void tcp_tw_input(struct synack_stack *st, struct tw_rec *tw, uint64_t now,
+                  const struct tcp_seg *seg);
+/* Ends a record: out of the hash and the list, back to the pool (traced as a socket's
+ * end when tracing; timer says whether its 2*MSL ran out). */
+void tcp_tw_done(struct synack_stack *st, struct tw_rec *tw, uint64_t now, bool timer);
+/* Expires records due at now; the earliest expiry (UINT64_MAX: none). */
+void tcp_tw_expire(struct synack_stack *st, uint64_t now);
+uint64_t tcp_tw_next_deadline(const struct synack_stack *st);
+/* The oldest record, or NULL; whether a record holds laddr:lport (bind without reuse). */
+struct tw_rec *tcp_tw_oldest(struct synack_stack *st);
+bool tcp_tw_port_in_use(const struct synack_stack *st, const struct synack_addr *laddr,
+                        uint16_t lport);
 
 /* Socket slots and the tables (tcp/sock.c). */
 struct sock *sock_alloc(struct synack_stack *st);

@@ -245,9 +245,15 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
     /* Bounded TIME-WAIT: at the limit the oldest entry ends first, as Linux does when
      * tcp_max_tw_buckets is reached. It ends through the one door, so that it leaves the
      * demux too and cannot answer its 4-tuple as a CLOSED entry. */
-    while (st->tw.n >= st->cfg.max_time_wait && st->tw.head) {
-        struct sock *old = container_of(st->tw.head, struct sock, tw);
-        tcp_done(st, old, now, 0);
+    while (st->tw.n + st->twr_n >= st->cfg.max_time_wait && (st->tw.head || st->twr_n)) {
+        /* The older of the oldest socket and the oldest record (tcp/tcp_tw.c), by when
+         * their waits end. */
+        struct sock *old = st->tw.head ? container_of(st->tw.head, struct sock, tw) : NULL;
+        struct tw_rec *rec = tcp_tw_oldest(st);
+        if (rec && (!old || rec->expires <= old->tcb.t_tw))
+            tcp_tw_done(st, rec, now, false);
+        else
+            tcp_done(st, old, now, 0);
     }
     fifo_push(&st->tw, &sk->tw);
     timer_update(st, sk);

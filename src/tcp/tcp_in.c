@@ -44,6 +44,9 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
     /* The one exit. A connection that ended has been unhooked by tcp_done(). */
     if (v == TCP_GONE || !sk->in_use || t->state == SYNACK_CLOSED) return;
     if (v == TCP_GO || v == TCP_REPLY) tcp_output(st, sk, now);
+    /* An orphan that entered TIME-WAIT and sent what it had to becomes a compact record
+     * (tcp/tcp_tw.c): its socket and rings go back now. */
+    if (t->state == SYNACK_TIME_WAIT && tcp_tw_compact(st, sk, now)) return;
     tcp_rings_idle_arm(t, now); /* an ACK may have emptied the send ring */
     timer_update(st, sk);
     sock_notify(st, sk);

@@ -299,5 +299,7 @@ int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now)
     tcp_orphan_fin_wait_2(st, sk, now);
     timer_update(st, sk);
     sock_maybe_free(st, sk);
+    /* Closed in TIME-WAIT: the entry becomes a compact record (tcp/tcp_tw.c). */
+    if (sk->in_use) (void)tcp_tw_compact(st, sk, now);
     return r;
 }

@@ -4,28 +4,122 @@
  * checksums through these four functions, so there is one implementation of the one's-complement
  * arithmetic.
  */
+#include <string.h>
+
 #include "wire/wire.h"
 
 /*
  * RFC 1071 §2(A)/(B): the one's-complement sum is independent of byte order as long as the
  * data is summed in 16-bit words, and carries out of the top may be added back at any
- * time. We sum big-endian words into a 64-bit accumulator (no carry can be lost for any
- * length that fits in memory) and fold the result back into 32 bits: 2^32 = 1 (mod
- * 0xffff), so the end-around-carry fold keeps the sum's value in one's-complement terms.
+ * time. So the sum is taken the fast way RFC 1071 §2(C) and §4 describe: the data is
+ * loaded in 64-bit words of the host's byte order, four independent accumulators (so that
+ * the additions of one round do not wait for each other) each add a word and its carry
+ * back in (end-around carry: 2^64 = 1 (mod 0xffff)), and the total is folded to 16 bits.
+ * On a little-endian host those 16 bits are the sum of byte-swapped words, which §2(B)
+ * says is the byte-swapped sum: one swap at the end makes it the sum of big-endian words
+ * that the pseudo-header functions and the callers' chained sums use.
  *
  * A chained sum (header, then payload) is only right if every piece but the last has an
  * even length: an odd piece is padded with a zero byte here (RFC 1071 §1), which would
- * misalign the next piece.
+ * misalign the next piece. Loads go through memcpy, so data may have any alignment.
  */
+static inline uint64_t add_carry(uint64_t a, uint64_t b)
+{
+    uint64_t s = a + b;
+    return s + (s < b); /* the carry out of bit 63, added back at the bottom */
+}
+
+/* The 16-bit one's-complement sum of len bytes as host-order words (not complemented). */
+static uint16_t sum16_host(const uint8_t *p, size_t len)
+{
+    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    while (len >= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        a0 = add_carry(a0, w[0]);
+        a1 = add_carry(a1, w[1]);
+        a2 = add_carry(a2, w[2]);
+        a3 = add_carry(a3, w[3]);
+        p += 32;
+        len -= 32;
+    }
+    while (len >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        a0 = add_carry(a0, w);
+        p += 8;
+        len -= 8;
+    }
+    /* The last 0..7 bytes, padded with zeros after them in memory order into one word:
+     * zero bytes add nothing, and an odd last byte lands where RFC 1071 §1 pads it. */
+    if (len) {
+        /* Fixed-size pieces (4, 2, 1 bytes) placed at their offsets: no call to a
+         * variable-length memcpy for a few bytes. */
+        uint64_t w = 0;
+        size_t at = 0;
+        if (len & 4) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            w = v;
+            at = 4;
+        }
+        if (len & 2) {
+            uint16_t v;
+            memcpy(&v, p + at, 2);
+            uint8_t b[8] = {0};
+            memcpy(b, &w, 8);
+            memcpy(b + at, &v, 2);
+            memcpy(&w, b, 8);
+            at += 2;
+        }
+        if (len & 1) {
+            uint8_t b[8];
+            memcpy(b, &w, 8);
+            b[at] = p[at];
+            memcpy(&w, b, 8);
+        }
+        a1 = add_carry(a1, w);
+    }
+    uint64_t acc = add_carry(add_carry(a0, a1), add_carry(a2, a3));
+    acc = (acc & 0xffffffffu) + (acc >> 32); /* 64 -> 33 bits */
+    acc = (acc & 0xffffffffu) + (acc >> 32); /* -> 32 */
+    acc = (acc & 0xffffu) + (acc >> 16);     /* -> 17 */
+    acc = (acc & 0xffffu) + (acc >> 16);     /* -> 16 */
+    return (uint16_t)acc;
+}
+
 uint32_t wire_csum_add(uint32_t sum, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    uint64_t acc = sum;
-    size_t i = 0;
-    for (; i + 1 < len; i += 2) acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (i < len) acc += (uint32_t)p[i] << 8; /* the odd byte, padded with zero */
-    while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
-    return (uint32_t)acc;
+    uint16_t s = len ? sum16_host(data, len) : 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    s = (uint16_t)(s >> 8 | s << 8);
+#endif
+    uint64_t acc = (uint64_t)sum + s;
+    return (uint32_t)((acc & 0xffffffffu) + (acc >> 32));
+}
+
+/* RFC 1624 §3, eqn. 3: when a 16-bit word of the covered data changes from old to new, the
+ * stored checksum hc becomes ~(~hc + ~old + new), computed without the data. (Eqn. 2 of
+ * RFC 1141, hc + old - new, can give 0x0000 for a sum that must be 0xffff's equal; eqn. 3
+ * cannot.) */
+uint16_t wire_csum_update16(uint16_t hc, uint16_t old, uint16_t new_)
+{
+    uint32_t sum = (uint16_t)~hc;
+    sum += (uint16_t)~old;
+    sum += new_;
+    return wire_csum_fold(sum);
+}
+
+/* The same for a 32-bit field (a sequence or acknowledgment number, an address): its two
+ * 16-bit halves are two words of the sum. */
+uint16_t wire_csum_update32(uint16_t hc, uint32_t old, uint32_t new_)
+{
+    uint32_t sum = (uint16_t)~hc;
+    sum += (uint16_t) ~(old >> 16);
+    sum += (uint16_t)~old;
+    sum += new_ >> 16;
+    sum += new_ & 0xffffu;
+    return wire_csum_fold(sum);
 }
 
 /* RFC 1071 §4.1: fold the carries into 16 bits, then complement. A datagram whose sum

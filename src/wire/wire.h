@@ -56,6 +56,10 @@ static inline void wire_put32(uint8_t *p, uint32_t v)
 uint32_t wire_csum_add(uint32_t sum, const void *data, size_t len);
 /* Folds and complements: the value to store in a checksum field. */
 uint16_t wire_csum_fold(uint32_t sum);
+/* RFC 1624: the checksum field hc after one 16-bit (or 32-bit) word it covers changed from
+ * old to new, without summing the data again. */
+uint16_t wire_csum_update16(uint16_t hc, uint16_t old, uint16_t new_);
+uint16_t wire_csum_update32(uint16_t hc, uint32_t old, uint32_t new_);
 /* The TCP/UDP pseudo-header sum (RFC 9293 §3.1): src, dst, zero, proto, length. */
 uint32_t wire_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 /* The IPv6 pseudo-header sum (RFC 8200 §8.1): src, dst, the 32-bit upper-layer length,

@@ -191,10 +191,11 @@ static bool drop_last_ack(struct simnet *n, int from, const struct synack_segmen
 {
     /* The client's ACK of the server's FIN: the ACK that ends the 4-way close. */
     if (from != 0 || s->tcp.flags != SYNACK_TCP_ACK || s->payload_len) return false;
-    struct synack_sockinfo si;
-    for (int sd = 0; sd < 4; sd++)
-        if (synack_getinfo(n->st[0], sd, &si) == 0 && si.state == SYNACK_TIME_WAIT)
-            return ++n->user_n == 1;
+    /* The client is in TIME-WAIT: asked of the stack's counts, since the client closed its
+     * socket and the entry is a compact record with no descriptor (tcp/tcp_tw.c). */
+    struct synack_stats st;
+    synack_get_stats(n->st[0], &st);
+    if (st.sockets_by_state[SYNACK_TIME_WAIT] > 0) return ++n->user_n == 1;
     return false;
 }
 
