@@ -54,6 +54,7 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/sockios.h>
@@ -1218,9 +1219,14 @@ static int pd_shutdown(void *ud, int fd, int how)
     return r < 0 ? -1 : 0;
 }
 
+/* Linux's option numbers that older libc headers may lack (include/uapi/linux/tcp.h,
+ * asm-generic/socket.h). */
+#define PD_TCP_CC_INFO 26
+#define PD_SO_MEMINFO  55
+
 /* ---- TCP_INFO ---------------------------------------------------------------------------- */
-/* Linux's struct tcp_info (include/uapi/linux/tcp.h), field for field up to
- * tcpi_total_rto_time; getsockopt copies as much as the caller's buffer takes, as Linux
+/* Linux's struct tcp_info (include/uapi/linux/tcp.h, 6.18), field for field up to the
+ * Accurate ECN bits; getsockopt copies as much as the caller's buffer takes, as Linux
  * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
 struct pd_tcp_info {
     uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
@@ -1253,6 +1259,15 @@ struct pd_tcp_info {
     uint16_t tcpi_total_rto, tcpi_total_rto_recoveries;
     // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_total_rto_time;
+    /* Accurate ECN's counters (Linux 6.18); synack has classic ECN only: 0. */
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_received_ce, tcpi_delivered_e1_bytes, tcpi_delivered_e0_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_delivered_ce_bytes, tcpi_received_e1_bytes, tcpi_received_e0_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_received_ce_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_ecn_bits; /* ecn_mode : 2, accecn_opt_seen : 2, fail_mode : 4, options2 */
 };
 
 /* Linux's TCP state numbers (include/net/tcp_states.h). */
@@ -1540,6 +1555,37 @@ static int put_ip_opt(void *val, socklen_t *len, int level, int v)
     return 0;
 }
 
+/* SO_MEMINFO: Linux's sk_get_meminfo() array (SK_MEMINFO_*, 9 values). Linux counts
+ * buffer memory with its overhead (truesize); synack's rings hold bytes, so these are the
+ * bytes queued each way and the buffer sizes as getsockopt reports them (doubled). */
+static int put_meminfo(struct pd *p, struct pd_fd *f, void *val, socklen_t *len)
+{
+    struct synack_sockinfo in;
+    long rcvbuf = 0, sndbuf = 0;
+    if (!val || !len) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (synack_getinfo(p->st, f->sd, &in) < 0) memset(&in, 0, sizeof in);
+    synack_getopt(p->st, f->sd, SYNACK_OPT_RCVBUF, &rcvbuf);
+    synack_getopt(p->st, f->sd, SYNACK_OPT_SNDBUF, &sndbuf);
+    uint32_t m[9] = {
+        in.rcv_queued,                    /* SK_MEMINFO_RMEM_ALLOC */
+        clamp_u32((uint64_t)rcvbuf * 2),  /* SK_MEMINFO_RCVBUF */
+        in.snd_queued - in.notsent_bytes, /* SK_MEMINFO_WMEM_ALLOC: in flight */
+        clamp_u32((uint64_t)sndbuf * 2),  /* SK_MEMINFO_SNDBUF */
+        0,                                /* SK_MEMINFO_FWD_ALLOC */
+        in.snd_queued,                    /* SK_MEMINFO_WMEM_QUEUED */
+        0,
+        0,
+        0, /* OPTMEM, BACKLOG, DROPS */
+    };
+    size_t n = (size_t)*len < sizeof m ? (size_t)*len : sizeof m;
+    memcpy(val, m, n);
+    *len = (socklen_t)n;
+    return 0;
+}
+
 static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
 {
     struct pd *p = ud;
@@ -1600,6 +1646,21 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         r = 0;
         goto out;
     }
+    if (level == IPPROTO_TCP && name == PD_TCP_CC_INFO) {
+        /* Linux copies what the congestion control's get_info() gives: Reno and CUBIC
+         * have none, so the answer is 0 bytes, successfully (do_tcp_getsockopt). */
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        *len = 0;
+        r = 0;
+        goto out;
+    }
+    if (level == SOL_SOCKET && name == PD_SO_MEMINFO) {
+        r = put_meminfo(p, f, val, len);
+        goto out;
+    }
     int opt = map_opt(level, name);
     if (!opt && f->domain == AF_INET && level != SOL_SOCKET && level != IPPROTO_TCP &&
         level != IPPROTO_IP) {
@@ -1631,6 +1692,30 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
 out:
     pthread_mutex_unlock(&p->mu);
     return r;
+}
+
+/* packetdrill's own getsockopt() calls (TCP_INFO, TCP_CC_INFO and SO_MEMINFO for a
+ * Python block, code.c) go to libc, not through our table; libsynack_pd_preload.so, when
+ * LD_PRELOAD'ed, sends those on a descriptor of ours here. -2: not ours, libc's turn. */
+static int pd_preload_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    bool ours = is_ours(p, fd) && p->fds[fd].kind == PD_SOCKET;
+    pthread_mutex_unlock(&p->mu);
+    return ours ? pd_getsockopt(ud, fd, level, name, val, len) : -2;
+}
+
+typedef int (*pd_getsockopt_fn)(void *, int, int, int, void *, socklen_t *);
+typedef void (*pd_preload_register_fn)(pd_getsockopt_fn fn, void *ctx);
+
+/* Registers (or with fn NULL, withdraws) our handler with the preload library, if loaded. */
+static void preload_register(pd_getsockopt_fn fn, void *ctx)
+{
+    pd_preload_register_fn reg;
+    /* POSIX's way of taking a function from dlsym's void * (XSH dlsym, rationale). */
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register");
+    if (reg) reg(fn, ctx);
 }
 
 /* ---- poll and epoll ------------------------------------------------------------------- */
@@ -1938,6 +2023,7 @@ static void pd_free(void *ud)
 {
     struct pd *p = ud;
     if (!p) return;
+    preload_register(NULL, NULL);
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2159,4 +2245,5 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     ifc->epoll_wait = pd_epoll_wait;
     ifc->pipe = pd_pipe;
     ifc->splice = pd_splice;
+    preload_register(pd_preload_getsockopt, p);
 }
