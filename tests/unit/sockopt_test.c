@@ -287,7 +287,8 @@ TEST(cork_lets_full_segments_go_and_holds_the_tail)
     ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
     send_bytes(&f, 3000, 0, 3000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
     EXPECT_NOTHING(&f);
     /* The ACK of both does not lift the cork. */
     f.now += 10 * MS;
@@ -351,7 +352,8 @@ TEST(send_more_tail_goes_when_new_data_is_acknowledged_without_psh)
     conn_in_established(&f);
     send_bytes(&f, 3000, SYNACK_SEND_MORE, 3000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
     EXPECT_NOTHING(&f);
     f.now += 10 * MS;
     send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + PEER_MSS);
@@ -396,7 +398,8 @@ TEST(eor_ends_a_record_that_later_data_never_joins)
     uint32_t s = f.snd_nxt;
     EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s, f.rcv_nxt, 1000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000 + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + 1000 + PEER_MSS, f.rcv_nxt, PEER_MSS);
     /* The short tail waits for the ACK of the short record end, as Nagle (Minshall) says. */
     EXPECT_NOTHING(&f);
     f.now += 10 * MS;
