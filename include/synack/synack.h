@@ -387,8 +387,9 @@ struct synack_sockinfo {
     uint32_t ato_us;            /* the delayed-ACK timeout */
     uint32_t unacked;           /* segments in flight (SND.NXT - SND.UNA) */
     uint32_t sacked;            /* segments the peer reported holding beyond SND.UNA (SACK) */
-    uint32_t lost;              /* not tracked yet: 0 */
-    uint32_t retrans;           /* not tracked yet (segments retransmitted and unacked): 0 */
+    uint32_t lost;              /* segments deemed lost and not SACKed (RACK, timeouts) */
+    uint32_t retrans;           /* segments sent again whose copy is still in flight */
+    uint32_t delivered;         /* segments delivered (ACKed or SACKed), the SYN counted */
     uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
     uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;            /* the MSS we advertised */
@@ -403,7 +404,7 @@ struct synack_sockinfo {
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
     bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),
-     * or the connection was born from a SYN with a valid cookie (a server): Linux's
+     * or the connection was born from a SYN with data and a valid cookie (a server): Linux's
      * TCPI_OPT_SYN_DATA. */
     bool syn_data;
 };

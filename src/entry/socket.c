@@ -602,7 +602,9 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->rto_timeouts = t->rto_timeouts;
     info->dsack_dups = t->dsacks_in;
     info->syn_data = t->syn_data;
-    /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
-     * delivery_rate, busy/rwnd-limited/sndbuf-limited time. */
+    info->delivered = t->delivered;
+    tcp_info_outstanding(t, &info->lost, &info->retrans);
+    /* Not tracked yet, reported as 0: delivery_rate, busy/rwnd-limited/sndbuf-limited
+     * time. */
     return 0;
 }

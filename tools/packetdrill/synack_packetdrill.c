@@ -1333,6 +1333,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_bytes_sent = in->bytes_sent;
     ti->tcpi_bytes_retrans = in->bytes_retrans;
     ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_delivered = in->delivered;
     ti->tcpi_snd_wnd = in->snd_wnd;
     ti->tcpi_rcv_wnd = in->rcv_wnd;
     ti->tcpi_total_rto = (uint16_t)(in->rto_timeouts > 65535 ? 65535 : in->rto_timeouts);
