@@ -348,6 +348,9 @@ enum synack_opt {
      * carries the cookie and that send's data; without a cookie it sends the SYN asking for
      * one at once, as usual. EOPNOTSUPP when the stack's client side is off (as Linux). */
     SYNACK_OPT_FASTOPEN_CONNECT,
+    /* Linux's TCP_SYNCNT: how many times this socket's SYN is sent again before connect
+     * gives up (1..127); reads back the stack's cfg.syn_retries until set. */
+    SYNACK_OPT_SYNCNT,
 };
 #define SYNACK_CC_NEWRENO 0
 #define SYNACK_CC_CUBIC   1

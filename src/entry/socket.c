@@ -453,6 +453,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (v < 0 || v > 86400000L) return SYNACK_EINVAL;
         t->user_timeout_us = (uint64_t)v * 1000;
         return 0;
+    case SYNACK_OPT_SYNCNT:
+        if (v < 1 || v > 127) return SYNACK_EINVAL; /* Linux's MAX_TCP_SYNCNT */
+        t->syn_retries = (uint8_t)v;
+        return 0;
     case SYNACK_OPT_KEEPCNT:
         if (v < 1 || v > 127) return SYNACK_EINVAL;
         t->keep_cnt = (uint32_t)v;
@@ -520,6 +524,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_USER_TIMEOUT:
         *v = (long)(t->user_timeout_us / 1000);
+        return 0;
+    case SYNACK_OPT_SYNCNT:
+        *v = t->syn_retries ? t->syn_retries : (long)st->cfg.syn_retries;
         return 0;
     case SYNACK_OPT_FASTOPEN:
         *v = (long)sk->tfo_qlen;

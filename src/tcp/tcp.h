@@ -242,6 +242,7 @@ struct tcb {
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
     uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
+    uint8_t syn_retries;      /* SYNACK_OPT_SYNCNT; 0 = the stack's cfg.syn_retries */
     /* Since when data or a FIN has waited without progress (nothing newly acknowledged,
      * the window not opened); 0 when nothing waits. The user timeout counts from it. */
     uint64_t stall_since;

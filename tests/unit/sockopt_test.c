@@ -639,4 +639,33 @@ TEST(congestion_control_per_socket_inherited_and_switched_live)
     tcpf_free(&f);
 }
 
+TEST(syncnt_limits_the_syn_retransmissions_of_one_socket)
+{
+    /* Linux's TCP_SYNCNT: one retransmission (at the initial RTO, 1 s), then the next
+     * timeout (2 s later, backed off) ends the connect with ETIMEDOUT. */
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.sd = synack_socket(f.st);
+    ASSERT(f.sd >= 0);
+    long v = 0;
+    ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_SYNCNT, &v), 0);
+    ASSERT_EQ(v, (long)f.cfg.syn_retries);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 0), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 128), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 1), 0);
+    ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_SYNCNT, &v), 0);
+    ASSERT_EQ(v, 1);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT),
+              SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT(recv_seg(&f, f.now + 1000 * MS, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    recv_nothing_at(&f, f.now + 2999 * MS, __FILE__, __LINE__);
+    recv_nothing_at(&f, f.now + 3001 * MS, __FILE__, __LINE__);
+    ASSERT_EQ(synack_socket_error(f.st, f.sd), SYNACK_ETIMEDOUT);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

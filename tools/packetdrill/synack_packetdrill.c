@@ -451,6 +451,9 @@ static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
     if (s != SYNACK_SYN_SENT && s != SYNACK_SYN_RECEIVED) {
         /* After our FIN (or a reset) writing fails at once, so Linux calls it writable. */
         if (our_fin || s == SYNACK_CLOSED || (ev & SYNACK_EV_WRITABLE)) m |= POLLOUT | POLLWRNORM;
+    } else if (f->tfo_deferred) {
+        /* TCP_FASTOPEN_CONNECT's SYN waits for a write, so Linux's tcp_poll says writable. */
+        m |= POLLOUT | POLLWRNORM;
     }
     return m;
 }
@@ -589,6 +592,12 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
     if (!e && f->v6only && synack_addr_is_v4(&a)) e = ENETUNREACH;
     if (e) {
         errno = e;
+        goto out;
+    }
+    if (f->tfo_deferred) {
+        /* TCP_FASTOPEN_CONNECT's connect() returned 0 and the SYN waits for data: Linux
+         * (__inet_stream_connect, DEFER_CONNECT) calls the socket connected. */
+        errno = EISCONN;
         goto out;
     }
     if (f->connecting) {
@@ -775,6 +784,13 @@ static bool fastopen_deferred(struct pd *p, int fd)
 
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
 
+/* The synack state of a descriptor's socket (SYNACK_CLOSED when it has none). */
+static int sock_state(struct pd *p, const struct pd_fd *f)
+{
+    struct synack_sockinfo info;
+    return synack_getinfo(p->st, f->sd, &info) < 0 ? SYNACK_CLOSED : info.state;
+}
+
 /* sendto() with MSG_FASTOPEN, or the first send of a TCP_FASTOPEN_CONNECT socket whose SYN
  * waits (Linux's tcp_sendmsg_fastopen): the SYN takes what it can (synack_connect_data). A
  * non-blocking call returns that count, or EINPROGRESS when the SYN took nothing (no
@@ -794,6 +810,17 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     long n;
     bool blocking = false;
     if (!f) goto out;
+    int state = sock_state(p, f);
+    if (!f->tfo_deferred && state != SYNACK_CLOSED) {
+        /* Linux (tcp_sendmsg_fastopen, __inet_stream_connect): a second MSG_FASTOPEN while
+         * the handshake is under way is EALREADY; once connected the flag is ignored. */
+        if (state == SYNACK_SYN_SENT) {
+            errno = EALREADY;
+            goto out;
+        }
+        pthread_mutex_unlock(&p->mu);
+        return plain_send(p, fd, buf, len, flags);
+    }
     if (f->tfo_deferred) {
         n = synack_send(p->st, f->sd, now_us(), buf, len);
         f->tfo_deferred = false;
@@ -816,7 +843,9 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     size_t done = n > 0 ? (size_t)n : 0;
     f->connecting = true;
     if (f->nonblock || (flags & MSG_DONTWAIT)) {
-        if (n == SYNACK_EINPROGRESS || (done == 0 && len > 0))
+        /* Linux returns what the SYN took, or EINPROGRESS when it took nothing (an
+         * empty buffer too: tcp_sendmsg_locked's copied_syn == 0). */
+        if (n == SYNACK_EINPROGRESS || done == 0)
             errno = EINPROGRESS;
         else
             r = (ssize_t)done;
@@ -890,6 +919,17 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
+    /* While an active open is under way, Linux's sk_stream_wait_connect(): a non-blocking
+     * write is EAGAIN, a blocking one waits for the handshake (synack would queue it). */
+    while (f && !f->tfo_deferred && sock_state(p, f) == SYNACK_SYN_SENT) {
+        if (f->nonblock || (flags & MSG_DONTWAIT)) {
+            errno = EAGAIN;
+            pthread_mutex_unlock(&p->mu);
+            return -1;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd);
+    }
     while (f) {
         long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
                                    len - (size_t)done, sflags);
@@ -1366,6 +1406,8 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_NOTSENT_LOWAT;
         case TCP_USER_TIMEOUT:
             return SYNACK_OPT_USER_TIMEOUT;
+        case TCP_SYNCNT:
+            return SYNACK_OPT_SYNCNT;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
