@@ -46,6 +46,11 @@ so=""
 if [ "$mode" = plugin ]; then
     so=$(cd "$build" 2>/dev/null && pwd)/libsynack_packetdrill.so
     [ -f "$so" ] || { echo "$so is missing (make build)" >&2; exit 2; }
+    # packetdrill reads TCP_INFO for a script's Python blocks with libc's getsockopt, not
+    # through the plug-in: this library sends that call on a plug-in socket to the plug-in
+    # (docs/packetdrill.md, "Python blocks").
+    preload=$(dirname "$so")/libsynack_pd_preload.so
+    [ -f "$preload" ] || { echo "$preload is missing (make build)" >&2; exit 2; }
 fi
 work=$(mktemp -d /tmp/pdsuite.XXXXXX)
 results=${RESULTS:-$work/results}
@@ -105,7 +110,9 @@ run_one() {
         ip netns exec "$ns" ip tuntap add dev tun0 mode tun 2>/dev/null
         ip netns exec "$ns" ip link set tun0 up 2>/dev/null
     fi
-    (cd "$(dirname "$f")" && timeout "$tmo" ip netns exec "$ns" "$pd" "${args[@]}" \
+    local env=()
+    [ "$mode" = plugin ] && env=(env LD_PRELOAD="$preload")
+    (cd "$(dirname "$f")" && timeout "$tmo" ip netns exec "$ns" "${env[@]}" "$pd" "${args[@]}" \
         "$(basename "$f")") >"$log" 2>&1
     rc=$?
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done

@@ -52,6 +52,14 @@ if [ ! -f "$so" ]; then
     echo "packetdrill: $so is missing (it is built only without sanitizers)" >&2
     exit 2
 fi
+# packetdrill reads TCP_INFO for a script's Python blocks with libc's getsockopt, not
+# through the plug-in: this library, preloaded, sends that call on a plug-in socket to the
+# plug-in (docs/packetdrill.md, "Python blocks").
+preload=$(dirname "$so")/libsynack_pd_preload.so
+if [ ! -f "$preload" ]; then
+    echo "packetdrill: $preload is missing (built beside the plug-in)" >&2
+    exit 2
+fi
 for m in $modes; do
     case " $all_modes " in
     *" $m "*) ;;
@@ -92,7 +100,7 @@ run_one() {
     # packetdrill resolves a script's relative paths from its own directory; the command
     # line's --ip_version and --local_ip replace the script's.
     # shellcheck disable=SC2086
-    (cd "$(dirname "$1")" && SYNACK_PACKETDRILL_FLAGS="$flags" $to "$pd" \
+    (cd "$(dirname "$1")" && SYNACK_PACKETDRILL_FLAGS="$flags" LD_PRELOAD="$preload" $to "$pd" \
         --so_filename="$so" --ip_version="$mode" --local_ip="$local_ip" \
         ${PACKETDRILL_ARGS:-} "$1") >"$log" 2>&1
 }

@@ -383,6 +383,9 @@ enum synack_opt {
      * carries the cookie and that send's data; without a cookie it sends the SYN asking for
      * one at once, as usual. EOPNOTSUPP when the stack's client side is off (as Linux). */
     SYNACK_OPT_FASTOPEN_CONNECT,
+    /* Linux's TCP_SYNCNT: how many times this socket's SYN is sent again before connect
+     * gives up (1..127); reads back the stack's cfg.syn_retries until set. */
+    SYNACK_OPT_SYNCNT,
 };
 #define SYNACK_CC_NEWRENO 0
 #define SYNACK_CC_CUBIC   1
@@ -422,8 +425,9 @@ struct synack_sockinfo {
     uint32_t ato_us;            /* the delayed-ACK timeout */
     uint32_t unacked;           /* segments in flight (SND.NXT - SND.UNA) */
     uint32_t sacked;            /* segments the peer reported holding beyond SND.UNA (SACK) */
-    uint32_t lost;              /* not tracked yet: 0 */
-    uint32_t retrans;           /* not tracked yet (segments retransmitted and unacked): 0 */
+    uint32_t lost;              /* segments deemed lost and not SACKed (RACK, timeouts) */
+    uint32_t retrans;           /* segments sent again whose copy is still in flight */
+    uint32_t delivered;         /* segments delivered (ACKed or SACKed), the SYN counted */
     uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
     uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;            /* the MSS we advertised */
@@ -438,7 +442,7 @@ struct synack_sockinfo {
     uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
     bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),
-     * or the connection was born from a SYN with a valid cookie (a server): Linux's
+     * or the connection was born from a SYN with data and a valid cookie (a server): Linux's
      * TCPI_OPT_SYN_DATA. */
     bool syn_data;
 };

@@ -483,6 +483,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (v < 0 || v > 86400000L) return SYNACK_EINVAL;
         t->user_timeout_us = (uint64_t)v * 1000;
         return 0;
+    case SYNACK_OPT_SYNCNT:
+        if (v < 1 || v > 127) return SYNACK_EINVAL; /* Linux's MAX_TCP_SYNCNT */
+        t->syn_retries = (uint8_t)v;
+        return 0;
     case SYNACK_OPT_KEEPCNT:
         if (v < 1 || v > 127) return SYNACK_EINVAL;
         t->keep_cnt = (uint32_t)v;
@@ -550,6 +554,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_USER_TIMEOUT:
         *v = (long)(t->user_timeout_us / 1000);
+        return 0;
+    case SYNACK_OPT_SYNCNT:
+        *v = t->syn_retries ? t->syn_retries : (long)st->cfg.syn_retries;
         return 0;
     case SYNACK_OPT_FASTOPEN:
         *v = (long)sk->tfo_qlen;
@@ -632,7 +639,9 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->rto_timeouts = t->rto_timeouts;
     info->dsack_dups = t->dsacks_in;
     info->syn_data = t->syn_data;
-    /* Not tracked yet, reported as 0: lost, retrans (segments out again and unacked),
-     * delivery_rate, busy/rwnd-limited/sndbuf-limited time. */
+    info->delivered = t->delivered;
+    tcp_info_outstanding(t, &info->lost, &info->retrans);
+    /* Not tracked yet, reported as 0: delivery_rate, busy/rwnd-limited/sndbuf-limited
+     * time. */
     return 0;
 }

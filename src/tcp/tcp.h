@@ -245,6 +245,7 @@ struct tcb {
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
     uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
+    uint8_t syn_retries;      /* SYNACK_OPT_SYNCNT; 0 = the stack's cfg.syn_retries */
     /* Since when data or a FIN has waited without progress (nothing newly acknowledged,
      * the window not opened); 0 when nothing waits. The user timeout counts from it. */
     uint64_t stall_since;
@@ -260,6 +261,7 @@ struct tcb {
     uint64_t bytes_retrans, min_rtt;
     uint32_t rto_timeouts;
     uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */
+    uint32_t delivered; /* packets delivered, Linux's tcpi_delivered (tcp_info.c) */
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error
@@ -385,6 +387,13 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                      uint32_t len, uint16_t flags, bool retransmit);
 uint32_t tcp_rcv_window(const struct tcb *t);
 uint32_t tcp_flight(const struct tcb *t);
+/* The segments in one of Linux's TSO packets now (tcp_push.c): the send loop puts PSH on
+ * the last segment of each such group of two or more, as Linux's GSO packets carry it. */
+uint32_t tcp_tso_segs(const struct tcb *t);
+/* Linux's tcp_info counters (tcp_info.c): what an ACK delivered, given SND.UNA and the
+ * SACKed bytes before it; the lost and retransmitted packets outstanding. */
+void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);
+void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans);
 
 /* SYN cookies (syncookie.c, RFC 4987 §3.6): what a cookie remembers of the peer's SYN.
  * The MSS always; window scaling and SACK permitted when the peer offered timestamps (they

@@ -351,6 +351,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
                        t->snd_una != una0 && !newly_lost);
     }
+    tcp_info_on_ack(t, una0, sacked0); /* tcpi_delivered */
     /* RFC 8985 §7.2: restart the probe timer on an ACK of new data; stop it once a probe
      * is no longer allowed (SACKs, duplicate ACKs, recovery, all acknowledged). */
     if (t->snd_una != una0 || t->t_tlp) tcp_tlp_arm(t, now);

@@ -103,7 +103,9 @@ static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint
         return NULL;
     }
     t->tfo_child = true;
-    t->syn_data = true;
+    /* Linux's TCPI_OPT_SYN_DATA (syn_data_acked): the SYN's data was taken; a valid cookie
+     * on a SYN without data makes the connection at once too, but reports 0. */
+    t->syn_data = seg->dlen > 0;
     t->fo_kind = fo->kind;
     t->fo_len = fo->len;
     memcpy(t->fo_cookie, fo->cookie, fo->len);

@@ -417,6 +417,8 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     sack_rexmit(st, sk, now, sack_rec, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false, new_data = false;
+    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. */
+    uint32_t tso_n = 0, tso_segs = tcp_tso_segs(t);
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -486,6 +488,21 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
          * out (as Linux's tcp_write_wakeup). */
         if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || t->force_push))
             flags |= SYNACK_TCP_PSH;
+        /* And on the last of each group of two or more segments that Linux would have
+         * sent as one TSO packet: a group ends at tso_segs segments or where this burst
+         * stops, because the windows hold the next full segment back (or the queue's short
+         * tail waits for Nagle, a cork or MSG_MORE, which Linux's split point also leaves
+         * behind). */
+        if (len > 0) {
+            uint32_t rest = avail - len, room = usable - len;
+            bool tail_goes = rest < seg_max && rest <= room && !tcp_corked(t) &&
+                             (t->nodelay || seq_leq(t->snd_small_end, t->snd_una));
+            bool next_goes =
+                !at_eor && rest > 0 && ((rest >= seg_max && room >= seg_max) || tail_goes);
+            tso_n++;
+            if (tso_n >= 2 && (tso_n >= tso_segs || !next_goes)) flags |= SYNACK_TCP_PSH;
+            if (tso_n >= tso_segs || !next_goes) tso_n = 0;
+        }
         if (fin) flags |= SYNACK_TCP_FIN;
         bool rexmit = seq_lt(t->snd_nxt, t->snd_max);
         int r = tcp_send_segment(st, sk, now, t->snd_nxt, len, flags, rexmit);

@@ -86,7 +86,9 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     st->stats.rto_timeouts++;
     t->rto_timeouts++;
     if (t->state == SYNACK_SYN_SENT || t->state == SYNACK_SYN_RECEIVED) {
-        uint32_t retries = t->passive ? st->cfg.synack_retries : st->cfg.syn_retries;
+        uint32_t retries = t->passive       ? st->cfg.synack_retries
+                           : t->syn_retries ? t->syn_retries
+                                            : st->cfg.syn_retries;
         if (t->rtx_count > retries) {
             /* The handshake gives up: connect() fails with "timed out"; a half-open
              * passive child simply goes away. */

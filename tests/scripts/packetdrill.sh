@@ -29,8 +29,8 @@ trap 'rm -rf "$tmp"' EXIT
 # Not the caller's CC flags: ASan's from the environment would defeat the purpose.
 if ! env -u CFLAGS -u LDFLAGS cmake -S "$src" -B "$tmp" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSYNACK_SANITIZE=OFF >"$tmp/cmake.log" 2>&1 ||
-    ! cmake --build "$tmp" --target synack_packetdrill -j "$(nproc 2>/dev/null || echo 2)" \
-        >>"$tmp/cmake.log" 2>&1; then
+    ! cmake --build "$tmp" --target synack_packetdrill synack_pd_preload \
+        -j "$(nproc 2>/dev/null || echo 2)" >>"$tmp/cmake.log" 2>&1; then
     cat "$tmp/cmake.log"
     echo "FAIL: could not build libsynack_packetdrill.so"
     exit 1

@@ -287,7 +287,8 @@ TEST(cork_lets_full_segments_go_and_holds_the_tail)
     ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_CORK, 1), 0);
     send_bytes(&f, 3000, 0, 3000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
     EXPECT_NOTHING(&f);
     /* The ACK of both does not lift the cork. */
     f.now += 10 * MS;
@@ -351,7 +352,8 @@ TEST(send_more_tail_goes_when_new_data_is_acknowledged_without_psh)
     conn_in_established(&f);
     send_bytes(&f, 3000, SYNACK_SEND_MORE, 3000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + PEER_MSS, f.rcv_nxt, PEER_MSS);
     EXPECT_NOTHING(&f);
     f.now += 10 * MS;
     send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + PEER_MSS);
@@ -396,7 +398,8 @@ TEST(eor_ends_a_record_that_later_data_never_joins)
     uint32_t s = f.snd_nxt;
     EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s, f.rcv_nxt, 1000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000, f.rcv_nxt, PEER_MSS);
-    EXPECT_SEG(&f, SYNACK_TCP_ACK, s + 1000 + PEER_MSS, f.rcv_nxt, PEER_MSS);
+    /* The end of the burst: PSH, as Linux's two-segment TSO packet (tcp_push.c). */
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + 1000 + PEER_MSS, f.rcv_nxt, PEER_MSS);
     /* The short tail waits for the ACK of the short record end, as Nagle (Minshall) says. */
     EXPECT_NOTHING(&f);
     f.now += 10 * MS;
@@ -732,6 +735,35 @@ TEST(congestion_control_per_socket_inherited_and_switched_live)
     /* It still sends. */
     ASSERT_EQ(send_pattern(&f, 0, 100), 100);
     EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    tcpf_free(&f);
+}
+
+TEST(syncnt_limits_the_syn_retransmissions_of_one_socket)
+{
+    /* Linux's TCP_SYNCNT: one retransmission (at the initial RTO, 1 s), then the next
+     * timeout (2 s later, backed off) ends the connect with ETIMEDOUT. */
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.sd = synack_socket(f.st);
+    ASSERT(f.sd >= 0);
+    long v = 0;
+    ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_SYNCNT, &v), 0);
+    ASSERT_EQ(v, (long)f.cfg.syn_retries);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 0), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 128), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SYNCNT, 1), 0);
+    ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_SYNCNT, &v), 0);
+    ASSERT_EQ(v, 1);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT),
+              SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT(recv_seg(&f, f.now + 1000 * MS, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    recv_nothing_at(&f, f.now + 2999 * MS, __FILE__, __LINE__);
+    recv_nothing_at(&f, f.now + 3001 * MS, __FILE__, __LINE__);
+    ASSERT_EQ(synack_socket_error(f.st, f.sd), SYNACK_ETIMEDOUT);
     tcpf_free(&f);
 }
 

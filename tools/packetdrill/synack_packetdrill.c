@@ -54,6 +54,7 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/sockios.h>
@@ -450,6 +451,9 @@ static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
     if (s != SYNACK_SYN_SENT && s != SYNACK_SYN_RECEIVED) {
         /* After our FIN (or a reset) writing fails at once, so Linux calls it writable. */
         if (our_fin || s == SYNACK_CLOSED || (ev & SYNACK_EV_WRITABLE)) m |= POLLOUT | POLLWRNORM;
+    } else if (f->tfo_deferred) {
+        /* TCP_FASTOPEN_CONNECT's SYN waits for a write, so Linux's tcp_poll says writable. */
+        m |= POLLOUT | POLLWRNORM;
     }
     return m;
 }
@@ -588,6 +592,12 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
     if (!e && f->v6only && synack_addr_is_v4(&a)) e = ENETUNREACH;
     if (e) {
         errno = e;
+        goto out;
+    }
+    if (f->tfo_deferred) {
+        /* TCP_FASTOPEN_CONNECT's connect() returned 0 and the SYN waits for data: Linux
+         * (__inet_stream_connect, DEFER_CONNECT) calls the socket connected. */
+        errno = EISCONN;
         goto out;
     }
     if (f->connecting) {
@@ -779,6 +789,13 @@ static bool fastopen_deferred(struct pd *p, int fd)
 
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
 
+/* The synack state of a descriptor's socket (SYNACK_CLOSED when it has none). */
+static int sock_state(struct pd *p, const struct pd_fd *f)
+{
+    struct synack_sockinfo info;
+    return synack_getinfo(p->st, f->sd, &info) < 0 ? SYNACK_CLOSED : info.state;
+}
+
 /* sendto() with MSG_FASTOPEN, or the first send of a TCP_FASTOPEN_CONNECT socket whose SYN
  * waits (Linux's tcp_sendmsg_fastopen): the SYN takes what it can (synack_connect_data). A
  * non-blocking call returns that count, or EINPROGRESS when the SYN took nothing (no
@@ -798,6 +815,17 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     long n;
     bool blocking = false;
     if (!f) goto out;
+    int state = sock_state(p, f);
+    if (!f->tfo_deferred && state != SYNACK_CLOSED) {
+        /* Linux (tcp_sendmsg_fastopen, __inet_stream_connect): a second MSG_FASTOPEN while
+         * the handshake is under way is EALREADY; once connected the flag is ignored. */
+        if (state == SYNACK_SYN_SENT) {
+            errno = EALREADY;
+            goto out;
+        }
+        pthread_mutex_unlock(&p->mu);
+        return plain_send(p, fd, buf, len, flags);
+    }
     if (f->tfo_deferred) {
         n = synack_send(p->st, f->sd, now_us(), buf, len);
         f->tfo_deferred = false;
@@ -820,7 +848,9 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     size_t done = n > 0 ? (size_t)n : 0;
     f->connecting = true;
     if (f->nonblock || (flags & MSG_DONTWAIT)) {
-        if (n == SYNACK_EINPROGRESS || (done == 0 && len > 0))
+        /* Linux returns what the SYN took, or EINPROGRESS when it took nothing (an
+         * empty buffer too: tcp_sendmsg_locked's copied_syn == 0). */
+        if (n == SYNACK_EINPROGRESS || done == 0)
             errno = EINPROGRESS;
         else
             r = (ssize_t)done;
@@ -894,6 +924,17 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
+    /* While an active open is under way, Linux's sk_stream_wait_connect(): a non-blocking
+     * write is EAGAIN, a blocking one waits for the handshake (synack would queue it). */
+    while (f && !f->tfo_deferred && sock_state(p, f) == SYNACK_SYN_SENT) {
+        if (f->nonblock || (flags & MSG_DONTWAIT)) {
+            errno = EAGAIN;
+            pthread_mutex_unlock(&p->mu);
+            return -1;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd);
+    }
     while (f) {
         long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
                                    len - (size_t)done, sflags);
@@ -1223,9 +1264,14 @@ static int pd_shutdown(void *ud, int fd, int how)
     return r < 0 ? -1 : 0;
 }
 
+/* Linux's option numbers that older libc headers may lack (include/uapi/linux/tcp.h,
+ * asm-generic/socket.h). */
+#define PD_TCP_CC_INFO 26
+#define PD_SO_MEMINFO  55
+
 /* ---- TCP_INFO ---------------------------------------------------------------------------- */
-/* Linux's struct tcp_info (include/uapi/linux/tcp.h), field for field up to
- * tcpi_total_rto_time; getsockopt copies as much as the caller's buffer takes, as Linux
+/* Linux's struct tcp_info (include/uapi/linux/tcp.h, 6.18), field for field up to the
+ * Accurate ECN bits; getsockopt copies as much as the caller's buffer takes, as Linux
  * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
 struct pd_tcp_info {
     uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
@@ -1258,6 +1304,15 @@ struct pd_tcp_info {
     uint16_t tcpi_total_rto, tcpi_total_rto_recoveries;
     // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_total_rto_time;
+    /* Accurate ECN's counters (Linux 6.18); synack has classic ECN only: 0. */
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_received_ce, tcpi_delivered_e1_bytes, tcpi_delivered_e0_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_delivered_ce_bytes, tcpi_received_e1_bytes, tcpi_received_e0_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_received_ce_bytes;
+    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
+    uint32_t tcpi_ecn_bits; /* ecn_mode : 2, accecn_opt_seen : 2, fail_mode : 4, options2 */
 };
 
 /* Linux's TCP state numbers (include/net/tcp_states.h). */
@@ -1323,6 +1378,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_bytes_sent = in->bytes_sent;
     ti->tcpi_bytes_retrans = in->bytes_retrans;
     ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_delivered = in->delivered;
     ti->tcpi_snd_wnd = in->snd_wnd;
     ti->tcpi_rcv_wnd = in->rcv_wnd;
     ti->tcpi_total_rto = (uint16_t)(in->rto_timeouts > 65535 ? 65535 : in->rto_timeouts);
@@ -1355,6 +1411,8 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_NOTSENT_LOWAT;
         case TCP_USER_TIMEOUT:
             return SYNACK_OPT_USER_TIMEOUT;
+        case TCP_SYNCNT:
+            return SYNACK_OPT_SYNCNT;
         case TCP_MAXSEG:
             return SYNACK_OPT_MAXSEG;
         case TCP_KEEPIDLE:
@@ -1545,6 +1603,37 @@ static int put_ip_opt(void *val, socklen_t *len, int level, int v)
     return 0;
 }
 
+/* SO_MEMINFO: Linux's sk_get_meminfo() array (SK_MEMINFO_*, 9 values). Linux counts
+ * buffer memory with its overhead (truesize); synack's rings hold bytes, so these are the
+ * bytes queued each way and the buffer sizes as getsockopt reports them (doubled). */
+static int put_meminfo(struct pd *p, struct pd_fd *f, void *val, socklen_t *len)
+{
+    struct synack_sockinfo in;
+    long rcvbuf = 0, sndbuf = 0;
+    if (!val || !len) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (synack_getinfo(p->st, f->sd, &in) < 0) memset(&in, 0, sizeof in);
+    synack_getopt(p->st, f->sd, SYNACK_OPT_RCVBUF, &rcvbuf);
+    synack_getopt(p->st, f->sd, SYNACK_OPT_SNDBUF, &sndbuf);
+    uint32_t m[9] = {
+        in.rcv_queued,                    /* SK_MEMINFO_RMEM_ALLOC */
+        clamp_u32((uint64_t)rcvbuf * 2),  /* SK_MEMINFO_RCVBUF */
+        in.snd_queued - in.notsent_bytes, /* SK_MEMINFO_WMEM_ALLOC: in flight */
+        clamp_u32((uint64_t)sndbuf * 2),  /* SK_MEMINFO_SNDBUF */
+        0,                                /* SK_MEMINFO_FWD_ALLOC */
+        in.snd_queued,                    /* SK_MEMINFO_WMEM_QUEUED */
+        0,
+        0,
+        0, /* OPTMEM, BACKLOG, DROPS */
+    };
+    size_t n = (size_t)*len < sizeof m ? (size_t)*len : sizeof m;
+    memcpy(val, m, n);
+    *len = (socklen_t)n;
+    return 0;
+}
+
 static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
 {
     struct pd *p = ud;
@@ -1605,6 +1694,21 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
         r = 0;
         goto out;
     }
+    if (level == IPPROTO_TCP && name == PD_TCP_CC_INFO) {
+        /* Linux copies what the congestion control's get_info() gives: Reno and CUBIC
+         * have none, so the answer is 0 bytes, successfully (do_tcp_getsockopt). */
+        if (!val || !len) {
+            errno = EFAULT;
+            goto out;
+        }
+        *len = 0;
+        r = 0;
+        goto out;
+    }
+    if (level == SOL_SOCKET && name == PD_SO_MEMINFO) {
+        r = put_meminfo(p, f, val, len);
+        goto out;
+    }
     int opt = map_opt(level, name);
     if (!opt && f->domain == AF_INET && level != SOL_SOCKET && level != IPPROTO_TCP &&
         level != IPPROTO_IP) {
@@ -1636,6 +1740,30 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
 out:
     pthread_mutex_unlock(&p->mu);
     return r;
+}
+
+/* packetdrill's own getsockopt() calls (TCP_INFO, TCP_CC_INFO and SO_MEMINFO for a
+ * Python block, code.c) go to libc, not through our table; libsynack_pd_preload.so, when
+ * LD_PRELOAD'ed, sends those on a descriptor of ours here. -2: not ours, libc's turn. */
+static int pd_preload_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    bool ours = is_ours(p, fd) && p->fds[fd].kind == PD_SOCKET;
+    pthread_mutex_unlock(&p->mu);
+    return ours ? pd_getsockopt(ud, fd, level, name, val, len) : -2;
+}
+
+typedef int (*pd_getsockopt_fn)(void *, int, int, int, void *, socklen_t *);
+typedef void (*pd_preload_register_fn)(pd_getsockopt_fn fn, void *ctx);
+
+/* Registers (or with fn NULL, withdraws) our handler with the preload library, if loaded. */
+static void preload_register(pd_getsockopt_fn fn, void *ctx)
+{
+    pd_preload_register_fn reg;
+    /* POSIX's way of taking a function from dlsym's void * (XSH dlsym, rationale). */
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register");
+    if (reg) reg(fn, ctx);
 }
 
 /* ---- poll and epoll ------------------------------------------------------------------- */
@@ -1943,6 +2071,7 @@ static void pd_free(void *ud)
 {
     struct pd *p = ud;
     if (!p) return;
+    preload_register(NULL, NULL);
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2164,4 +2293,5 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     ifc->epoll_wait = pd_epoll_wait;
     ifc->pipe = pd_pipe;
     ifc->splice = pd_splice;
+    preload_register(pd_preload_getsockopt, p);
 }

@@ -1,0 +1,51 @@
+/*
+ * tcp/tcp_info.c - the counters of Linux's struct tcp_info that synack_getinfo() reports and
+ * the stack keeps for nothing else: packets delivered, and the lost and retransmitted
+ * packets still outstanding, in Linux's units (segments, not bytes).
+ *
+ * Linux counts skbs; synack counts bytes. A range of bytes is counted as the segments it
+ * took: its length in SND.MSS, rounded up, which is what Linux's pcount is for the segments
+ * synack sends (never more than SND.MSS of data each).
+ */
+#include "tcp/stack.h"
+
+static uint32_t segs_of(const struct tcb *t, uint64_t bytes)
+{
+    uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+    return (uint32_t)((bytes + mss - 1) / mss);
+}
+
+void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0)
+{
+    /* tcpi_delivered (Linux's tp->delivered, RFC 9293 has no such counter): the packets
+     * newly acknowledged or SACKed by this ACK. What SND.UNA passes that was SACKed before
+     * was counted then, and leaves the SACKed bytes now, so the two changes add up. The
+     * FIN's sequence number is not data: it counts only as a packet of its own. */
+    int64_t d = (int64_t)(t->snd_una - una0) + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
+    uint32_t data_end = tcp_data_end(t);
+    bool fin = t->fin_queued && seq_gt(t->snd_una, data_end) && seq_leq(una0, data_end);
+    if (fin) d--;
+    if (d > 0)
+        t->delivered += segs_of(t, (uint64_t)d);
+    else if (fin)
+        t->delivered++;
+}
+
+void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans)
+{
+    /* tcpi_lost and tcpi_retrans (Linux's lost_out, retrans_out): packets not SACKed that
+     * are deemed lost (by RACK, or a timeout), and those sent again whose copy is still in
+     * flight. The FIN's sequence number is not data. */
+    uint32_t data_end = tcp_data_end(t);
+    *lost = *retrans = 0;
+    for (int i = 0; i < t->xr_n; i++) {
+        const struct tcp_xrec *x = &t->xr[i];
+        if (x->flags & TCP_XR_SACKED) continue;
+        uint32_t s = i == 0 ? t->snd_una : t->xr[i - 1].end;
+        uint32_t e = seq_lt(data_end, x->end) ? data_end : x->end;
+        if (seq_lt(s, t->snd_una)) s = t->snd_una;
+        if (!seq_lt(s, e)) continue;
+        if (x->flags & TCP_XR_LOST) *lost += segs_of(t, e - s);
+        if (x->flags & TCP_XR_RXT) *retrans += segs_of(t, e - s);
+    }
+}

@@ -1,0 +1,86 @@
+/*
+ * tcp_info_test.c - the counters synack_getinfo() reports in Linux's units (tcp/tcp_info.c):
+ * packets delivered, lost and retransmitted, as Linux's tcpi_delivered, tcpi_lost and
+ * tcpi_retrans count them.
+ */
+#include "tcp_fixture.h"
+
+#define MS  1000ull
+#define MSS 1460u
+
+static struct synack_sockinfo info_of(const struct tcpf *f)
+{
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(f->st, f->sd, &in), 0);
+    return in;
+}
+
+static void write_n(struct tcpf *f, uint32_t n)
+{
+    static uint8_t buf[16384];
+    memset(buf, 'x', sizeof buf);
+    ASSERT_EQ(synack_send(f->st, f->sd, f->now, buf, n), (long)n);
+}
+
+TEST(the_handshake_delivers_one_packet_and_each_acked_segment_one_more)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    ASSERT_EQ(info_of(&f).delivered, 0u); /* the SYN-ACK is not acknowledged yet */
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    struct synack_endpoint peer;
+    f.sd = synack_accept(f.st, f.lsd, &peer);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(info_of(&f).delivered, 1u);
+    write_n(&f, 3 * MSS);
+    for (int i = 0; i < 3; i++) ASSERT(recv_seg(&f, f.now, NULL));
+    f.now += 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 2 * MSS);
+    ASSERT_EQ(info_of(&f).delivered, 3u);
+    /* A short segment is a packet too. */
+    write_n(&f, 100);
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 3 * MSS + 100);
+    ASSERT_EQ(info_of(&f).delivered, 5u);
+    tcpf_free(&f);
+}
+
+TEST(a_timeout_marks_the_flight_lost_and_its_retransmission_in_flight)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    write_n(&f, 2 * MSS);
+    for (int i = 0; i < 2; i++) ASSERT(recv_seg(&f, f.now, NULL));
+    struct synack_sockinfo in = info_of(&f);
+    ASSERT_EQ(in.unacked, 2u);
+    ASSERT_EQ(in.lost, 0u);
+    ASSERT_EQ(in.retrans, 0u);
+    /* The retransmission timer (RFC 6298 §5.4): the first segment goes again. As Linux's
+     * tcp_enter_loss, everything unacknowledged is deemed lost, the copy is in flight. */
+    uint64_t rto = in.rto_us;
+    ASSERT(recv_seg(&f, f.now + rto, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    in = info_of(&f);
+    ASSERT_EQ(in.lost, 2u);
+    ASSERT_EQ(in.retrans, 1u);
+    /* Its ACK: the second segment, still deemed lost, goes again at once (go-back-N). */
+    f.now += rto + 10 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + MSS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt + MSS);
+    in = info_of(&f);
+    ASSERT_EQ(in.lost, 1u);
+    ASSERT_EQ(in.retrans, 1u);
+    ASSERT_EQ(in.delivered, 2u);
+    /* And its ACK: nothing outstanding. */
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 2 * MSS);
+    in = info_of(&f);
+    ASSERT_EQ(in.lost, 0u);
+    ASSERT_EQ(in.retrans, 0u);
+    ASSERT_EQ(in.delivered, 3u);
+    tcpf_free(&f);
+}
+
+TEST_MAIN()
