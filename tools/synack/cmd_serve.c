@@ -42,6 +42,7 @@ struct conn {
     struct listener *l;
     bool draining; /* our FIN is out; reading (and dropping) until the peer's */
     uint64_t linger_until;
+    uint32_t idx; /* its place in serve's list of open connections */
 };
 
 /* A service's limits: given per service (--http 80,max-conns=64,...) or from the defaults. */
@@ -83,6 +84,9 @@ struct serve {
     struct loop loop;
     struct svc_host host;
     struct conn **conns; /* by socket descriptor */
+    /* The open connections, dense: what each iteration walks (a walk over the socket table
+     * cost thousands of steps per wake-up with one connection open). */
+    struct conn **open;
     uint32_t nconns;
     uint64_t refused, started_at, last_pcap_flush;
     uint64_t next_timeout; /* the earliest connection deadline, recomputed each iteration */
@@ -436,7 +440,10 @@ static void conn_release(struct serve *sv, struct conn *k, uint64_t now, bool ab
         synack_close(sv->stack, sd, now);
     k->c.ops->free(&k->c);
     sv->conns[sd] = NULL;
-    sv->nconns--;
+    /* The last one takes its place; a walk from the end down (serve_app) has seen it. */
+    struct conn *last = sv->open[--sv->nconns];
+    sv->open[k->idx] = last;
+    last->idx = k->idx;
     k->l->nconns--;
     free(k);
 }
@@ -517,9 +524,9 @@ static struct conn *pick_victim(struct serve *sv, const struct listener *only, u
     struct conn *best = NULL;
     int best_rank = -1;
     uint64_t best_key = 0;
-    for (int i = 0; i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (!k || (only && k->l != only)) continue;
+    for (uint32_t i = 0; i < sv->nconns; i++) {
+        struct conn *k = sv->open[i];
+        if (only && k->l != only) continue;
         uint64_t key = 0; /* left unset when the rank is -1 */
         int rank = svc_evict_rank(&k->c, now, &key);
         if (svc_evict_better(rank, key, best_rank, best_key)) {
@@ -591,7 +598,8 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
         }
         sv->conns[sd] = k;
-        sv->nconns++;
+        k->idx = sv->nconns;
+        sv->open[sv->nconns++] = k;
         l->nconns++;
         conn_handle(sv, k, now);
     }
@@ -623,18 +631,27 @@ static void serve_app(void *ctx, uint64_t now)
         if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
     /* Connections with output waiting for room, or a lingering close running out; then the
      * timeouts, and the earliest of those still ahead for the loop's wait. */
+    /* From the end down: a connection released takes the last one into its place, which
+     * this walk has seen already. */
     sv->next_timeout = UINT64_MAX;
-    for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (k && (k->c.busy || (k->draining && now >= k->linger_until))) conn_handle(sv, k, now);
-        k = sv->conns[i];
-        if (!k || k->draining) continue;
+    for (uint32_t i = sv->nconns; i-- > 0;) {
+        struct conn *k = sv->open[i];
+        int ksd = k->c.sd;
+        if (k->c.busy || (k->draining && now >= k->linger_until)) conn_handle(sv, k, now);
+        if (sv->conns[ksd] != k) continue; /* released */
+        if (k->draining) {
+            if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
+            continue;
+        }
         enum svc_expiry why;
         uint64_t d = svc_deadline(&k->l->to, &k->c, &why);
         if (d <= now) {
             conn_expire(sv, k, why, now);
-            k = sv->conns[i];
-            if (!k || k->draining) continue;
+            if (sv->conns[ksd] != k) continue;
+            if (k->draining) {
+                if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
+                continue;
+            }
             d = svc_deadline(&k->l->to, &k->c, &why);
         }
         if (d < sv->next_timeout) sv->next_timeout = d;
@@ -663,9 +680,8 @@ static void start_shutdown(struct serve *sv, uint64_t now)
         if (sv->ls[i].sd >= 0) synack_close(sv->stack, sv->ls[i].sd, now);
         sv->ls[i].sd = -1;
     }
-    for (int i = 0; i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (!k) continue;
+    while (sv->nconns) {
+        struct conn *k = sv->open[sv->nconns - 1];
         /* Read what is waiting first: closing over unread data would be a reset. */
         svc_drain(&sv->host, &k->c, now);
         conn_release(sv, k, now, false);
@@ -692,10 +708,7 @@ static uint64_t serve_deadline(void *ctx)
     struct serve *sv = ctx;
     uint64_t d = UINT64_MAX;
     if (sv->stopping) d = sv->stop_deadline;
-    if (sv->next_timeout < d) d = sv->next_timeout;
-    for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++)
-        if (sv->conns[i] && sv->conns[i]->draining && sv->conns[i]->linger_until < d)
-            d = sv->conns[i]->linger_until;
+    if (sv->next_timeout < d) d = sv->next_timeout; /* with the lingering closes' ends */
     if (sv->side.pcap) {
         uint64_t p = sv->last_pcap_flush + SERVE_PCAP_FLUSH;
         if (p < d) d = p;
@@ -753,7 +766,8 @@ int synack_cmd_serve(int argc, char **argv)
         return pr == 1 ? 0 : pr;
     }
     sv->conns = calloc(SERVE_SOCKETS, sizeof(struct conn *));
-    if (!sv->conns) goto out;
+    sv->open = calloc(SERVE_SOCKETS, sizeof(struct conn *));
+    if (!sv->conns || !sv->open) goto out;
     if (sv->trace) sv->live = live_trace_new(stderr, "kernel", false);
     for (int i = 0; i < sv->nls; i++) {
         if (sv->ls[i].ops != &svc_http || sv->web) continue;
@@ -833,6 +847,7 @@ out:
         }
     }
     free(sv->conns);
+    free(sv->open);
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
     tun_side_close(&sv->side);
