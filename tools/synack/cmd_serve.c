@@ -112,6 +112,7 @@ struct serve {
     /* The open connections, dense: what each iteration walks (a walk over the socket table
      * cost thousands of steps per wake-up with one connection open). */
     struct conn **open;
+    uint8_t *scratch, *chargen; /* the services' (svc_host) */
     uint32_t nconns;
     uint64_t refused, started_at, last_pcap_flush;
     uint64_t next_timeout; /* the earliest connection deadline, recomputed each iteration */
@@ -883,8 +884,17 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
         fprintf(stderr, "synack serve: %s\n", synack_strerror(err));
         return -1;
     }
-    sv->host =
-        (struct svc_host){.stack = sv->stack, .status = status, .status_ctx = sv, .live = sv->web};
+    sv->scratch = malloc(SVC_SCRATCH);
+    sv->chargen = malloc(SVC_CHARGEN_PERIOD + SVC_CHARGEN_CHUNK);
+    if (!sv->scratch || !sv->chargen) return -1;
+    svc_chargen_fill(sv->chargen, SVC_CHARGEN_PERIOD + SVC_CHARGEN_CHUNK);
+    sv->host = (struct svc_host){.stack = sv->stack,
+                                 .status = status,
+                                 .status_ctx = sv,
+                                 .live = sv->web,
+                                 .scratch = sv->scratch,
+                                 .scratch_len = SVC_SCRATCH,
+                                 .chargen = sv->chargen};
     for (int i = 0; i < sv->nls; i++) {
         struct listener *l = &sv->ls[i];
         l->sd = synack_socket(sv->stack);
@@ -932,6 +942,8 @@ static void free_queue(struct serve *sv)
     }
     free(sv->conns);
     free(sv->open);
+    free(sv->scratch);
+    free(sv->chargen);
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
     tun_side_close(&sv->side);
