@@ -241,7 +241,13 @@ int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
 {
     if (!st || (!pkt && len)) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
-    build_wanted_output(st, now);
+    /* With cfg.defer_output the wanted output waits for synack_output: building it here
+     * would send, before the application's turn, the ACK an earlier datagram of the same
+     * batch deferred. */
+    if (st->cfg.defer_output)
+        st->now = now;
+    else
+        build_wanted_output(st, now);
     /* The version nibble says which network layer reads the datagram (RFC 8200 §3). */
     if (len >= 1 && pkt[0] >> 4 == 6) return ip6_input(st, now, pkt, len);
     return ip_input(st, now, pkt, len);
@@ -259,7 +265,12 @@ int synack_poll(synack_stack *st, uint64_t now)
 {
     if (!st) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
-    build_wanted_output(st, now);
+    /* cfg.defer_output: left for synack_output, as in synack_input (an event loop polls
+     * before the application's turn). */
+    if (st->cfg.defer_output)
+        st->now = now;
+    else
+        build_wanted_output(st, now);
     /* Each expired socket runs its timers; its deadline is recomputed afterwards, so a
      * bounded number of iterations per expired entry. A half-open connection's request
      * (the node's owner byte) repeats its SYN-ACK or ends (tcp/tcp_req.c). */

@@ -43,7 +43,16 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
                                                      : input_synchronized(st, sk, now, seg);
     /* The one exit. A connection that ended has been unhooked by tcp_done(). */
     if (v == TCP_GONE || !sk->in_use || t->state == SYNACK_CLOSED) return;
-    if (v == TCP_GO || v == TCP_REPLY) tcp_output(st, sk, now);
+    if (v == TCP_GO || v == TCP_REPLY) {
+        /* cfg.defer_output: built by the next synack_output/poll, after the application's
+         * turn, so that its answer or FIN carries this ACK. Not beyond a hole or for a
+         * duplicate: each of those is answered now, one duplicate ACK per segment as the
+         * peer's fast retransmit counts them (RFC 5681 §4.2, RFC 2883). */
+        if (st->cfg.defer_output && t->reass.n == 0 && !t->dsack_pending)
+            sock_want_output(st, sk);
+        else
+            tcp_output(st, sk, now);
+    }
     tcp_rings_idle_arm(t, now); /* an ACK may have emptied the send ring */
     timer_update(st, sk);
     sock_notify(st, sk);

@@ -866,6 +866,9 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
+    /* The loop feeds a batch, runs the services, then flushes: an echo or a FIN then
+     * carries the ACK of what it answers (one datagram, not a pure ACK and then it). */
+    cfg.defer_output = true;
     if (shared_key) {
         /* A Fast Open cookie outlives its connection: the client's next one comes from
          * another port, so maybe to another queue, and must find the same key there. The
