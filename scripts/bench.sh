@@ -10,6 +10,7 @@
 #   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
 #   BENCH_ROUNDS=N   rounds (3); BENCH_SECONDS=S seconds per run
 #   BENCH_KEEP=DIR   keeps the raw results and the servers' logs there
+#   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 pingpong bulk_c2s bulk_s2c"
 #   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
 #                    "" skips them
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
@@ -194,8 +195,8 @@ pin_servers() { # cpu-list
 }
 
 # ---- the runs ----------------------------------------------------------------------------------
-# BENCH_METRICS="bulk_c2s bulk_s2c" runs only those rows (and BENCH_SIM=0 skips the
-# in-process bench_sim), for iterating on one part.
+# BENCH_METRICS="cps1 cps64 pingpong" (or "bulk_c2s bulk_s2c") runs only those rows, for
+# iterating on one part, and BENCH_SIM=0 skips the in-process bench_sim; the default is all.
 read -r -a METRICS <<<"${BENCH_METRICS:-cps1 cps64 pingpong bulk_c2s bulk_s2c}"
 loadgen_args() { # metric
     local src=(--src "$SRC_BASE" --nsrc "$NSRC" --seconds "$SECS")

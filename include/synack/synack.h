@@ -153,6 +153,14 @@ struct synack_config {
      * connection, and the first after an idle RTO, are then acknowledged by the delayed-ACK
      * rules only (RFC 9293 §3.8.6.3, RFC 5681 §4.2). */
     bool no_quickack;
+    /* What a received segment makes the stack send (its ACK, data a window opened, the
+     * answer to a FIN), and what user calls asked for, is built by the next synack_output,
+     * not inside synack_input or synack_poll, so that what the application sends or closes in
+     * between rides in the same segment. For an event loop that feeds a batch of input, runs the
+     * application, then flushes: one segment where there would be a pure ACK and then the answer.
+     * Segments beyond a hole (or duplicates) are still answered inside synack_input, one
+     * ACK each (RFC 5681 §4.2). Off by default. */
+    bool defer_output;
     /* TCP Fast Open (RFC 7413), Linux's tcp_fastopen bits (SYNACK_TFO_*, below); default
      * SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER: synack_connect_data() and
      * SYNACK_OPT_FASTOPEN_CONNECT may carry data in the SYN, and a listener given

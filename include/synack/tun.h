@@ -65,6 +65,20 @@ const char *synack_tun_offload_str(const synack_dev *d, char *buf, size_t cap);
  * 0, or SYNACK_EINVAL when pkt is no such datagram. */
 int synack_tun_csum_complete(uint8_t *pkt, size_t len);
 
+/* The most queues synack_tun_open_queues() opens (the kernel allows 256). */
+#define SYNACK_TUN_MAX_QUEUES 64
+
+/* Opens n queues of the multi-queue TUN device `name` (IFF_MULTI_QUEUE; created by the first
+ * when missing) into devs[0..n-1]: one descriptor each, each its own synack device, to be
+ * served by its own stack (one per thread). The kernel gives each flow one queue (by its flow
+ * hash, and the queue our replies are written on), so a connection never moves. Returns 0, or
+ * -1 with *err set as synack_tun_open() does (SYNACK_EINVAL also for n outside
+ * 1..SYNACK_TUN_MAX_QUEUES; errno EINVAL: an existing device that is not multi-queue), and
+ * nothing left open. synack_tun_created() is true only for devs[0] of a new device. With
+ * offload, each queue asks for the offloads as synack_tun_open_offload() does. */
+int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs,
+                           int *err);
+
 /* The device's file descriptor, for epoll/poll; -1 when d is not a TUN device. */
 int synack_tun_fd(const synack_dev *d);
 /* The interface name the kernel gave it. */

@@ -37,6 +37,7 @@ struct tun_dev {
 };
 
 static const struct synack_dev_ops tun_ops, tun_vnet_ops;
+static void tun_free(synack_dev *d);
 
 static struct tun_dev *as_tun(const synack_dev *d)
 {
@@ -72,12 +73,10 @@ int synack_tun_mtu(const char *ifname)
 
 static int tun_offload_setup(struct tun_dev *t);
 
-synack_dev *synack_tun_open(const char *name, int *err)
-{
-    return synack_tun_open_offload(name, false, err);
-}
-
-synack_dev *synack_tun_open_offload(const char *name, bool offload, int *err)
+/* One descriptor of the device with the given TUNSETIFF flags (IFF_TUN | IFF_NO_PI, and
+ * IFF_MULTI_QUEUE for a queue of a multi-queue device), and IFF_VNET_HDR's offloads when
+ * offload is true. */
+static synack_dev *tun_open_flags(const char *name, short flags, bool offload, int *err)
 {
     int dummy;
     if (!err) err = &dummy;
@@ -97,7 +96,7 @@ synack_dev *synack_tun_open_offload(const char *name, bool offload, int *err)
     memset(&ifr, 0, sizeof ifr);
     /* IFF_NO_PI: no 4-byte protocol header before each datagram. Both directions tell IPv4
      * from IPv6 by the version nibble: the kernel on our writes, synack_input on our reads. */
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
+    ifr.ifr_flags = (short)(flags | (offload ? IFF_VNET_HDR : 0));
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
         /* A kernel without IFF_VNET_HDR (before 2.6.27) refuses the flag: plain TUN. */
@@ -123,6 +122,48 @@ fail:;
     errno = e;
     *err = SYNACK_ESYS;
     return NULL;
+}
+
+synack_dev *synack_tun_open(const char *name, int *err)
+{
+    return tun_open_flags(name, IFF_TUN | IFF_NO_PI, false, err);
+}
+
+synack_dev *synack_tun_open_offload(const char *name, bool offload, int *err)
+{
+    return tun_open_flags(name, IFF_TUN | IFF_NO_PI, offload, err);
+}
+
+int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs,
+                           int *err)
+{
+    int dummy;
+    if (!err) err = &dummy;
+    if (!devs || n == 0 || n > SYNACK_TUN_MAX_QUEUES) {
+        *err = SYNACK_EINVAL;
+        return -1;
+    }
+    /* Every descriptor is attached with IFF_MULTI_QUEUE, the first one too: the kernel makes
+     * the device multi-queue at its creation and refuses a second queue on a single-queue
+     * one (EINVAL). The later queues name the device the first one got, so that "" (let the
+     * kernel pick tunN) works. The kernel then spreads the flows it sends over the queues by
+     * their flow hash, and remembers each flow's queue from what we write on it
+     * (drivers/net/tun.c, tun_automq_select_queue and tun_flow_update), so a connection's
+     * datagrams always reach the descriptor its stack answers on. The offloads (IFF_VNET_HDR,
+     * TUNSETOFFLOAD) are the device's: each queue asks for the same. */
+    for (unsigned i = 0; i < n; i++) {
+        const char *nm = i ? ((struct tun_dev *)devs[0])->name : name;
+        devs[i] = tun_open_flags(nm, IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE, offload, err);
+        if (!devs[i]) {
+            int e = errno;
+            for (unsigned j = 0; j < i; j++) tun_free(devs[j]);
+            errno = e;
+            return -1;
+        }
+        /* Only the first queue's open can create the device. */
+        if (i) ((struct tun_dev *)devs[i])->created = false;
+    }
+    return 0;
 }
 
 static int tun_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)

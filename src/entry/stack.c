@@ -250,7 +250,13 @@ int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_
 {
     if (!st || (!pkt && len)) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
-    build_wanted_output(st, now);
+    /* With cfg.defer_output the wanted output waits for synack_output: building it here
+     * would send, before the application's turn, the ACK an earlier datagram of the same
+     * batch deferred. */
+    if (st->cfg.defer_output)
+        st->now = now;
+    else
+        build_wanted_output(st, now);
     /* For this datagram only: read where the TCP checksum is checked (entry/demux.c). */
     st->in_flags = flags;
     if (flags & SYNACK_INPUT_MERGED) st->stats.merged_in++;
@@ -291,7 +297,12 @@ int synack_poll(synack_stack *st, uint64_t now)
 {
     if (!st) return SYNACK_EINVAL;
     if (stack_busy(st)) return SYNACK_EBUSY;
-    build_wanted_output(st, now);
+    /* cfg.defer_output: left for synack_output, as in synack_input (an event loop polls
+     * before the application's turn). */
+    if (st->cfg.defer_output)
+        st->now = now;
+    else
+        build_wanted_output(st, now);
     /* Each expired socket runs its timers; its deadline is recomputed afterwards, so a
      * bounded number of iterations per expired entry. A half-open connection's request
      * (the node's owner byte) repeats its SYN-ACK or ends (tcp/tcp_req.c). */

@@ -43,7 +43,18 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
                                                      : input_synchronized(st, sk, now, seg);
     /* The one exit. A connection that ended has been unhooked by tcp_done(). */
     if (v == TCP_GONE || !sk->in_use || t->state == SYNACK_CLOSED) return;
-    if (v == TCP_GO || v == TCP_REPLY) tcp_output(st, sk, now);
+    if (v == TCP_GO || v == TCP_REPLY) {
+        /* cfg.defer_output: built by the next synack_output/poll, after the application's
+         * turn, so that its answer or FIN carries this ACK. Not beyond a hole or for a
+         * duplicate: each of those is answered now, one duplicate ACK per segment as the
+         * peer's fast retransmit counts them (RFC 5681 §4.2, RFC 2883). Nor in TIME-WAIT,
+         * where the socket may become a compact record just below. */
+        if (st->cfg.defer_output && t->reass.n == 0 && !t->dsack_pending &&
+            t->state != SYNACK_TIME_WAIT)
+            sock_want_output(st, sk);
+        else
+            tcp_output(st, sk, now);
+    }
     /* An orphan that entered TIME-WAIT and sent what it had to becomes a compact record
      * (tcp/tcp_tw.c): its socket and rings go back now. */
     if (t->state == SYNACK_TIME_WAIT && tcp_tw_compact(st, sk, now)) return;

@@ -4,12 +4,24 @@
  * attaches to a persistent one), gives the kernel's side its address over rtnetlink, answers
  * ping, and runs until SIGINT/SIGTERM; then it closes every connection with a FIN exchange,
  * waits a bounded time for them to finish, and exits 0. SIGUSR1 prints the counters.
+ *
+ * With --queues N the device is multi-queue (IFF_MULTI_QUEUE) and opened N times; each queue
+ * has its own thread, pinned to a CPU round-robin, its own stack, listeners, services and
+ * counters, and nothing on the data path is shared: the kernel gives every flow one queue
+ * (drivers/net/tun.c: by the flow's hash, then the queue we answer it on), so a connection,
+ * its SYN cookie's ACK and its TIME-WAIT all meet the same stack. The main thread is queue 0
+ * and takes the signals; it tells the other queues through an eventfd each.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,12 +48,26 @@
 #define SERVE_PCAP_FLUSH  1000000ull  /* push the capture to its file every second */
 
 struct listener;
+struct serve;
+
+/* What queue 0 asks another queue to do (serve_group.ctl), after a signal. */
+enum { CTL_STATUS = 1, CTL_STOP = 2, CTL_STOP_NOW = 4 };
+
+/* The queues of one `serve --queues N`. Only the signal path touches it: the data path of
+ * each queue is its own. */
+struct serve_group {
+    unsigned n;
+    struct serve *q[SYNACK_TUN_MAX_QUEUES];
+    _Atomic unsigned ctl[SYNACK_TUN_MAX_QUEUES];
+    pthread_mutex_t print; /* one queue's status at a time on stderr */
+};
 
 struct conn {
     struct svc_conn c;
     struct listener *l;
     bool draining; /* our FIN is out; reading (and dropping) until the peer's */
     uint64_t linger_until;
+    uint32_t idx; /* its place in serve's list of open connections */
 };
 
 /* A service's limits: given per service (--http 80,max-conns=64,...) or from the defaults. */
@@ -84,11 +110,22 @@ struct serve {
     struct loop loop;
     struct svc_host host;
     struct conn **conns; /* by socket descriptor */
+    /* The open connections, dense: what each iteration walks (a walk over the socket table
+     * cost thousands of steps per wake-up with one connection open). */
+    struct conn **open;
+    uint8_t *scratch, *chargen; /* the services' (svc_host) */
     uint32_t nconns;
     uint64_t refused, started_at, last_pcap_flush;
     uint64_t next_timeout; /* the earliest connection deadline, recomputed each iteration */
     bool stopping;
     uint64_t stop_deadline;
+
+    long nqueues;   /* --queues (1) */
+    unsigned queue; /* this one's number, 0 .. nqueues-1 */
+    int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
+    int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
+    struct serve_group *g;
+    pthread_t thread;
 };
 
 static void usage(FILE *f)
@@ -100,7 +137,7 @@ static void usage(FILE *f)
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
-          "                    [--live-viewers N] [--live-conns N]\n"
+          "                    [--live-viewers N] [--live-conns N] [--queues N]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
@@ -147,6 +184,12 @@ static void usage(FILE *f)
           "                 reads too slowly loses events (counted, and said on its page)\n"
           "  --live-conns N  connections kept for display, open and recently closed\n"
           "                 (1..1024, 64); the oldest closed one is forgotten first\n"
+          "Past one core:\n"
+          "  --queues N     a multi-queue TUN device opened N times (1..64, 1), one thread,\n"
+          "                 stack and set of services per queue, pinned to the allowed CPUs\n"
+          "                 in turn; the kernel keeps each connection on one queue. Status\n"
+          "                 and counters are per queue (SIGUSR1 prints each). Not with --pcap\n"
+          "                 or --trace\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -223,6 +266,7 @@ static int parse(int argc, char **argv, struct serve *o)
     o->max_conns = -1;
     o->live_viewers = LIVE_DEFAULT_VIEWERS;
     o->live_conns = LIVE_DEFAULT_CONNS;
+    o->nqueues = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -267,6 +311,8 @@ static int parse(int argc, char **argv, struct serve *o)
             o->msl_us = (uint64_t)(x * 1e6);
         } else if (!strcmp(a, "--max-conns")) {
             if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->max_conns) < 0) goto bad;
+        } else if (!strcmp(a, "--queues")) {
+            if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
         } else if (!strcmp(a, "--live-viewers")) {
             if (parse_count(v, 0, LIVE_MAX_VIEWERS, &o->live_viewers) < 0) goto bad;
         } else if (!strcmp(a, "--live-conns")) {
@@ -322,6 +368,13 @@ static int parse(int argc, char **argv, struct serve *o)
         return 2;
     }
     if (tun_side_finish(&o->side, "synack serve") < 0) return 2;
+    if (o->nqueues > 1 && (o->trace || o->side.pcap_path)) {
+        /* One ladder or capture from several threads would interleave mid-line or need a
+         * lock on the data path. */
+        fprintf(stderr, "synack serve: --queues is not for --trace or --pcap\n");
+        return 2;
+    }
+    o->side.nqueues = (unsigned)o->nqueues;
     if (o->nls == 0) fprintf(stderr, "synack serve: no service given; only ping is answered\n");
     /* Each service's values: its own, else the options', else the defaults. */
     if (o->max_conns < 0) o->max_conns = SERVE_MAX_CONNS;
@@ -353,9 +406,9 @@ static int parse(int argc, char **argv, struct serve *o)
 static void status_json(const struct serve *sv, FILE *f)
 {
     fprintf(f,
-            "\"serve\":{\"conns\":%" PRIu32 ",\"max_conns\":%ld,\"refused\":%" PRIu64
-            ",\"services\":{",
-            sv->nconns, sv->max_conns, sv->refused);
+            "\"serve\":{\"queue\":%u,\"queues\":%ld,\"cpu\":%d,\"conns\":%" PRIu32
+            ",\"max_conns\":%ld,\"refused\":%" PRIu64 ",\"services\":{",
+            sv->queue, sv->nqueues, sv->cpu, sv->nconns, sv->max_conns, sv->refused);
     for (int i = 0; i < sv->nls; i++) {
         const struct listener *l = &sv->ls[i];
         fprintf(f,
@@ -392,6 +445,9 @@ static void status(void *ctx, FILE *f, bool json)
     char addrs[256];
     fprintf(f, "synack serve on %s: %s, MTU %u\n", sv->side.tun_name,
             tun_side_describe(&sv->side, true, addrs, sizeof addrs), sv->side.dev->mtu);
+    if (sv->nqueues > 1)
+        fprintf(f, "queue %u of %ld on cpu %d: its own stack, connections and counters below\n",
+                sv->queue, sv->nqueues, sv->cpu);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
     for (int i = 0; i < sv->nls; i++) {
@@ -447,7 +503,10 @@ static void conn_release(struct serve *sv, struct conn *k, uint64_t now, bool ab
         synack_close(sv->stack, sd, now);
     k->c.ops->free(&k->c);
     sv->conns[sd] = NULL;
-    sv->nconns--;
+    /* The last one takes its place; a walk from the end down (serve_app) has seen it. */
+    struct conn *last = sv->open[--sv->nconns];
+    sv->open[k->idx] = last;
+    last->idx = k->idx;
     k->l->nconns--;
     free(k);
 }
@@ -528,9 +587,9 @@ static struct conn *pick_victim(struct serve *sv, const struct listener *only, u
     struct conn *best = NULL;
     int best_rank = -1;
     uint64_t best_key = 0;
-    for (int i = 0; i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (!k || (only && k->l != only)) continue;
+    for (uint32_t i = 0; i < sv->nconns; i++) {
+        struct conn *k = sv->open[i];
+        if (only && k->l != only) continue;
         uint64_t key = 0; /* left unset when the rank is -1 */
         int rank = svc_evict_rank(&k->c, now, &key);
         if (svc_evict_better(rank, key, best_rank, best_key)) {
@@ -602,7 +661,8 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
         }
         sv->conns[sd] = k;
-        sv->nconns++;
+        k->idx = sv->nconns;
+        sv->open[sv->nconns++] = k;
         l->nconns++;
         conn_handle(sv, k, now);
     }
@@ -634,18 +694,27 @@ static void serve_app(void *ctx, uint64_t now)
         if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
     /* Connections with output waiting for room, or a lingering close running out; then the
      * timeouts, and the earliest of those still ahead for the loop's wait. */
+    /* From the end down: a connection released takes the last one into its place, which
+     * this walk has seen already. */
     sv->next_timeout = UINT64_MAX;
-    for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (k && (k->c.busy || (k->draining && now >= k->linger_until))) conn_handle(sv, k, now);
-        k = sv->conns[i];
-        if (!k || k->draining) continue;
+    for (uint32_t i = sv->nconns; i-- > 0;) {
+        struct conn *k = sv->open[i];
+        int ksd = k->c.sd;
+        if (k->c.busy || (k->draining && now >= k->linger_until)) conn_handle(sv, k, now);
+        if (sv->conns[ksd] != k) continue; /* released */
+        if (k->draining) {
+            if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
+            continue;
+        }
         enum svc_expiry why;
         uint64_t d = svc_deadline(&k->l->to, &k->c, &why);
         if (d <= now) {
             conn_expire(sv, k, why, now);
-            k = sv->conns[i];
-            if (!k || k->draining) continue;
+            if (sv->conns[ksd] != k) continue;
+            if (k->draining) {
+                if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
+                continue;
+            }
             d = svc_deadline(&k->l->to, &k->c, &why);
         }
         if (d < sv->next_timeout) sv->next_timeout = d;
@@ -674,9 +743,8 @@ static void start_shutdown(struct serve *sv, uint64_t now)
         if (sv->ls[i].sd >= 0) synack_close(sv->stack, sv->ls[i].sd, now);
         sv->ls[i].sd = -1;
     }
-    for (int i = 0; i < SERVE_SOCKETS; i++) {
-        struct conn *k = sv->conns[i];
-        if (!k) continue;
+    while (sv->nconns) {
+        struct conn *k = sv->open[sv->nconns - 1];
         /* Read what is waiting first: closing over unread data would be a reset. */
         svc_drain(&sv->host, &k->c, now);
         conn_release(sv, k, now, false);
@@ -685,17 +753,51 @@ static void start_shutdown(struct serve *sv, uint64_t now)
             open_connections(sv->stack));
 }
 
+static void print_status(struct serve *sv)
+{
+    pthread_mutex_lock(&sv->g->print);
+    status(sv, stderr, false);
+    (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
+    pthread_mutex_unlock(&sv->g->print);
+}
+
+/* Asks the other queues to act (queue 0, after a signal). */
+static void tell_queues(struct serve_group *g, unsigned what)
+{
+    for (unsigned i = 1; i < g->n; i++) {
+        atomic_fetch_or(&g->ctl[i], what);
+        uint64_t one = 1;
+        if (write(g->q[i]->ctl_fd, &one, sizeof one) < 0) { /* a full counter wakes it too */
+        }
+    }
+}
+
 static void serve_signal(void *ctx, int signo, uint64_t now)
 {
     struct serve *sv = ctx;
     if (signo == SIGUSR1) {
-        status(sv, stderr, false);
-        (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
+        print_status(sv);
+        tell_queues(sv->g, CTL_STATUS);
     } else if (!sv->stopping) {
         start_shutdown(sv, now);
+        tell_queues(sv->g, CTL_STOP);
     } else {
         sv->stop_deadline = now; /* a second signal: stop waiting */
+        tell_queues(sv->g, CTL_STOP_NOW);
     }
+}
+
+/* Another queue's eventfd: what queue 0 asked for. */
+static void serve_ctl(void *ctx, int fd, uint32_t events, uint64_t now)
+{
+    struct serve *sv = ctx;
+    (void)events;
+    uint64_t n;
+    if (fd != sv->ctl_fd || read(fd, &n, sizeof n) != (ssize_t)sizeof n) return;
+    unsigned what = atomic_exchange(&sv->g->ctl[sv->queue], 0u);
+    if (what & CTL_STATUS) print_status(sv);
+    if ((what & (CTL_STOP | CTL_STOP_NOW)) && !sv->stopping) start_shutdown(sv, now);
+    if (what & CTL_STOP_NOW) sv->stop_deadline = now;
 }
 
 static uint64_t serve_deadline(void *ctx)
@@ -703,10 +805,7 @@ static uint64_t serve_deadline(void *ctx)
     struct serve *sv = ctx;
     uint64_t d = UINT64_MAX;
     if (sv->stopping) d = sv->stop_deadline;
-    if (sv->next_timeout < d) d = sv->next_timeout;
-    for (int i = 0; sv->nconns && i < SERVE_SOCKETS; i++)
-        if (sv->conns[i] && sv->conns[i]->draining && sv->conns[i]->linger_until < d)
-            d = sv->conns[i]->linger_until;
+    if (sv->next_timeout < d) d = sv->next_timeout; /* with the lingering closes' ends */
     if (sv->side.pcap) {
         uint64_t p = sv->last_pcap_flush + SERVE_PCAP_FLUSH;
         if (p < d) d = p;
@@ -729,45 +828,37 @@ static bool serve_done(void *ctx)
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static int setup_device(struct serve *sv)
+/* The fault injector around this queue's device, seeded by --seed and the queue's number. */
+static int setup_faults(struct serve *sv)
 {
-    /* The faults are drawn per datagram: on a super-segment they would hit 40 segments at
-     * once. */
-    sv->side.offload = !sv->no_offload && !sv->faults_spec;
-    if (tun_side_open(&sv->side, "synack serve") < 0) return -1;
-    if (sv->faults_spec) {
-        struct synack_faults_config fc;
-        memset(&fc, 0, sizeof fc);
-        const char *bad = NULL;
-        if (synack_faults_parse(sv->faults_spec, &fc, &bad) < 0) {
-            fprintf(stderr, "synack serve: bad --faults at '%s'\n", bad ? bad : sv->faults_spec);
-            return -1;
-        }
-        fc.seed = sv->seed;
-        fc.inbound = fc.outbound = true;
-        synack_dev *f = synack_faults_wrap(sv->side.dev, &fc);
-        if (!f) return -1;
-        if (sv->live || sv->web) {
-            f->trace = serve_trace;
-            f->trace_ctx = sv;
-        }
-        sv->side.dev = f;
+    if (!sv->faults_spec) return 0;
+    struct synack_faults_config fc;
+    memset(&fc, 0, sizeof fc);
+    const char *bad = NULL;
+    if (synack_faults_parse(sv->faults_spec, &fc, &bad) < 0) {
+        fprintf(stderr, "synack serve: bad --faults at '%s'\n", bad ? bad : sv->faults_spec);
+        return -1;
     }
+    fc.seed = sv->seed + sv->queue;
+    fc.inbound = fc.outbound = true;
+    synack_dev *f = synack_faults_wrap(sv->side.dev, &fc);
+    if (!f) return -1;
+    if (sv->live || sv->web) {
+        f->trace = serve_trace;
+        f->trace_ctx = sv;
+    }
+    sv->side.dev = f;
     return 0;
 }
 
-int synack_cmd_serve(int argc, char **argv)
+/* One queue, its device already open: its tables, live views, stack, listeners and loop.
+ * shared_key: the Fast Open key of every queue, or NULL (one queue: the stack draws its own).
+ * 0, or -1 with a message. */
+static int setup_queue(struct serve *sv, const uint8_t *shared_key)
 {
-    struct serve *sv = calloc(1, sizeof *sv);
-    if (!sv) return 1;
-    int rc = 1;
-    int pr = parse(argc, argv, sv);
-    if (pr) {
-        free(sv);
-        return pr == 1 ? 0 : pr;
-    }
     sv->conns = calloc(SERVE_SOCKETS, sizeof(struct conn *));
-    if (!sv->conns) goto out;
+    sv->open = calloc(SERVE_SOCKETS, sizeof(struct conn *));
+    if (!sv->conns || !sv->open) return -1;
     if (sv->trace) sv->live = live_trace_new(stderr, "kernel", false);
     for (int i = 0; i < sv->nls; i++) {
         if (sv->ls[i].ops != &svc_http || sv->web) continue;
@@ -775,9 +866,9 @@ int synack_cmd_serve(int argc, char **argv)
                                    .max_conns = (uint32_t)sv->live_conns,
                                    .msl_us = sv->msl_us ? sv->msl_us : 30000000ull};
         sv->web = live_web_new(&lo);
-        if (!sv->web) goto out;
+        if (!sv->web) return -1;
     }
-    if (setup_device(sv) < 0) goto out;
+    if (setup_faults(sv) < 0) return -1;
 
     struct synack_config cfg;
     synack_config_default(&cfg);
@@ -786,6 +877,17 @@ int synack_cmd_serve(int argc, char **argv)
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
+    /* The loop feeds a batch, runs the services, then flushes: an echo or a FIN then
+     * carries the ACK of what it answers (one datagram, not a pure ACK and then it). */
+    cfg.defer_output = true;
+    if (shared_key) {
+        /* A Fast Open cookie outlives its connection: the client's next one comes from
+         * another port, so maybe to another queue, and must find the same key there. The
+         * ISN and SYN-cookie secrets stay each stack's own: they are about one 4-tuple,
+         * and a 4-tuple always reaches the same queue. */
+        cfg.fastopen_key_set = true;
+        memcpy(cfg.fastopen_key, shared_key, sizeof cfg.fastopen_key);
+    }
     if (sv->live || sv->web) {
         cfg.trace = serve_trace;
         cfg.trace_ctx = sv;
@@ -794,10 +896,19 @@ int synack_cmd_serve(int argc, char **argv)
     sv->stack = synack_stack_new(&cfg, &err);
     if (!sv->stack) {
         fprintf(stderr, "synack serve: %s\n", synack_strerror(err));
-        goto out;
+        return -1;
     }
-    sv->host =
-        (struct svc_host){.stack = sv->stack, .status = status, .status_ctx = sv, .live = sv->web};
+    sv->scratch = malloc(SVC_SCRATCH);
+    sv->chargen = malloc(SVC_CHARGEN_PERIOD + SVC_CHARGEN_CHUNK);
+    if (!sv->scratch || !sv->chargen) return -1;
+    svc_chargen_fill(sv->chargen, SVC_CHARGEN_PERIOD + SVC_CHARGEN_CHUNK);
+    sv->host = (struct svc_host){.stack = sv->stack,
+                                 .status = status,
+                                 .status_ctx = sv,
+                                 .live = sv->web,
+                                 .scratch = sv->scratch,
+                                 .scratch_len = SVC_SCRATCH,
+                                 .chargen = sv->chargen};
     for (int i = 0; i < sv->nls; i++) {
         struct listener *l = &sv->ls[i];
         l->sd = synack_socket(sv->stack);
@@ -811,40 +922,31 @@ int synack_cmd_serve(int argc, char **argv)
         if (r < 0) {
             fprintf(stderr, "synack serve: %s on port %u: %s\n", l->ops->name, l->port,
                     synack_strerror(r));
-            goto out;
+            return -1;
         }
     }
     static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1, SIGHUP, 0};
-    if (loop_open(&sv->loop, sv->stack, sv->side.dev, synack_tun_fd(sv->side.tun), sigs) < 0)
-        goto out;
+    /* Queue 0 takes the signals (this runs on the main thread before any other starts, so
+     * the threads inherit the blocked mask); the others listen to their eventfd. */
+    if (loop_open(&sv->loop, sv->stack, sv->side.dev, synack_tun_fd(sv->side.tun),
+                  sv->queue == 0 ? sigs : NULL) < 0)
+        return -1;
+    if (sv->queue > 0) {
+        sv->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (sv->ctl_fd < 0 || loop_watch(&sv->loop, sv->ctl_fd, EPOLLIN) < 0) {
+            perror("synack serve: eventfd");
+            return -1;
+        }
+    }
     sv->started_at = sv->last_pcap_flush = loop_now();
     sv->next_timeout = UINT64_MAX;
+    return 0;
+}
 
-    char addrs[256];
-    fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
-            synack_tun_created(sv->side.tun) ? "created" : "attached to",
-            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
-            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
-    for (int i = 0; i < sv->nls; i++)
-        fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
-    fprintf(stderr, "%s\n", sv->faults_spec ? " (with faults)" : "");
-    char om[128];
-    if (sv->side.offload)
-        synack_tun_offload_str(sv->side.tun, om, sizeof om);
-    else
-        snprintf(om, sizeof om, "none (%s)", sv->faults_spec ? "--faults" : "--no-offload");
-    fprintf(stderr, "synack serve: offload: %s\n", om);
-    (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
-
-    static const struct loop_ops ops = {.app = serve_app,
-                                        .on_signal = serve_signal,
-                                        .deadline = serve_deadline,
-                                        .done = serve_done};
-    if (loop_run(&sv->loop, &ops, sv) == 0) rc = 0;
-    fprintf(stderr, "synack serve: stopped\n");
-
-out:
+static void free_queue(struct serve *sv)
+{
     loop_close(&sv->loop);
+    if (sv->ctl_fd >= 0) close(sv->ctl_fd);
     if (sv->conns) {
         for (int i = 0; i < SERVE_SOCKETS; i++) {
             if (!sv->conns[i]) continue;
@@ -853,10 +955,166 @@ out:
         }
     }
     free(sv->conns);
+    free(sv->open);
+    free(sv->scratch);
+    free(sv->chargen);
     live_trace_free(sv->live);
     if (sv->stack) synack_stack_free(sv->stack);
     tun_side_close(&sv->side);
     live_web_free(sv->web);
     free(sv);
+}
+
+static const struct loop_ops serve_ops = {
+    .app = serve_app, .on_signal = serve_signal, .deadline = serve_deadline, .done = serve_done};
+static const struct loop_ops queue_ops = {
+    .app = serve_app, .on_fd = serve_ctl, .deadline = serve_deadline, .done = serve_done};
+
+static void *queue_thread(void *arg)
+{
+    struct serve *sv = arg;
+    return (void *)(intptr_t)loop_run(&sv->loop, &queue_ops, sv);
+}
+
+/* The CPUs this process may run on, in order, into cpus; their count. */
+static unsigned allowed_cpus(int *cpus, unsigned cap)
+{
+    cpu_set_t set;
+    unsigned n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) < 0) return 0;
+    for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
+        if (CPU_ISSET(c, &set)) cpus[n++] = c;
+    return n;
+}
+
+/* Queue i's thread on the allowed CPUs in turn: one queue per core, so that no two stacks
+ * share a core's caches or wait for each other's wake-ups. */
+static void pin_attr(pthread_attr_t *a, int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_attr_setaffinity_np(a, sizeof set, &set);
+}
+
+int synack_cmd_serve(int argc, char **argv)
+{
+    struct serve *sv = calloc(1, sizeof *sv);
+    if (!sv) return 1;
+    sv->ctl_fd = -1;
+    sv->cpu = -1;
+    int pr = parse(argc, argv, sv);
+    if (pr) {
+        free(sv);
+        return pr == 1 ? 0 : pr;
+    }
+    int rc = 1;
+    unsigned started = 1; /* queues whose loop runs (queue 0's on this thread) */
+    struct serve_group *g = calloc(1, sizeof *g);
+    if (!g) {
+        free(sv);
+        return 1;
+    }
+    pthread_mutex_init(&g->print, NULL);
+    g->n = (unsigned)sv->nqueues;
+    g->q[0] = sv;
+    sv->g = g;
+    /* The other queues: the same options, nothing else yet. */
+    for (unsigned i = 1; i < g->n; i++) {
+        struct serve *q = malloc(sizeof *q);
+        if (!q) goto out;
+        *q = *sv;
+        q->queue = i;
+        g->q[i] = q;
+    }
+    /* The faults are drawn per datagram: on a super-segment they would hit 40 segments at
+     * once. */
+    sv->side.offload = !sv->no_offload && !sv->faults_spec;
+    if (tun_side_open(&sv->side, "synack serve") < 0) goto out;
+    for (unsigned i = 1; i < g->n; i++) {
+        struct tun_side *side = &g->q[i]->side;
+        side->tun = side->dev = sv->side.more[i];
+        sv->side.more[i] = NULL;
+        /* what tun_side_open decided for queue 0 (the families) holds for all */
+        side->v4 = sv->side.v4;
+        side->v6 = sv->side.v6;
+    }
+    int cpus[CPU_SETSIZE];
+    unsigned ncpus = g->n > 1 ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
+    uint8_t key[16];
+    if (g->n > 1 && getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+        perror("synack serve: getrandom");
+        goto out;
+    }
+    for (unsigned i = 0; i < g->n; i++) {
+        if (ncpus) g->q[i]->cpu = cpus[i % ncpus];
+        if (setup_queue(g->q[i], g->n > 1 ? key : NULL) < 0) goto out;
+    }
+
+    char addrs[256];
+    fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
+            synack_tun_created(sv->side.tun) ? "created" : "attached to",
+            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
+            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
+    for (int i = 0; i < sv->nls; i++)
+        fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
+    fprintf(stderr, "%s", sv->faults_spec ? " (with faults)" : "");
+    if (g->n > 1) {
+        fprintf(stderr, "; %u queues on CPUs", g->n);
+        for (unsigned i = 0; i < g->n; i++) fprintf(stderr, "%s%d", i ? "," : " ", g->q[i]->cpu);
+    }
+    fputc('\n', stderr);
+    char om[128];
+    if (sv->side.offload)
+        synack_tun_offload_str(sv->side.tun, om, sizeof om);
+    else
+        snprintf(om, sizeof om, "none (%s)", sv->faults_spec ? "--faults" : "--no-offload");
+    fprintf(stderr, "synack serve: offload: %s\n", om);
+    (void)fflush(stderr); /* diagnostics: nowhere to report their own failure */
+
+    for (; started < g->n; started++) {
+        struct serve *q = g->q[started];
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        if (q->cpu >= 0) pin_attr(&a, q->cpu);
+        int e = pthread_create(&q->thread, &a, queue_thread, q);
+        pthread_attr_destroy(&a);
+        if (e) {
+            fprintf(stderr, "synack serve: cannot start queue %u: %s\n", started, strerror(e));
+            break;
+        }
+    }
+    if (sv->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(sv->cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    }
+    if (started == g->n && loop_run(&sv->loop, &serve_ops, sv) == 0) rc = 0;
+    /* Queue 0 is done (or failed): the others close their connections too, each within its
+     * own bound (a queue already closing is not hurried), and end. */
+    g->n = started;
+    tell_queues(g, sv->stopping ? CTL_STOP : CTL_STOP_NOW);
+    for (unsigned i = 1; i < started; i++) {
+        void *r;
+        pthread_join(g->q[i]->thread, &r);
+        if (r) rc = 1;
+    }
+    for (unsigned i = 0; g->n > 1 && i < started; i++) {
+        struct serve *q = g->q[i];
+        uint64_t accepted = 0;
+        for (int k = 0; k < q->nls; k++) accepted += q->ls[k].accepted;
+        fprintf(stderr,
+                "synack serve: queue %u (cpu %d): %" PRIu64 " connections accepted, %" PRIu64
+                " datagrams in, %" PRIu64 " out, %" PRIu64 " wake-ups\n",
+                i, q->cpu, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups);
+    }
+    fprintf(stderr, "synack serve: stopped\n");
+
+out:
+    for (unsigned i = 0; i < SYNACK_TUN_MAX_QUEUES; i++)
+        if (g->q[i]) free_queue(g->q[i]);
+    pthread_mutex_destroy(&g->print);
+    free(g);
     return rc;
 }

@@ -46,9 +46,13 @@ int loop_open(struct loop *l, synack_stack *s, synack_dev *dev, int dev_fd, cons
         perror("epoll_create1");
         return -1;
     }
+    if (!signals) {
+        /* Another thread of the process takes the signals (serve's other queues). */
+        return loop_watch(l, dev_fd, EPOLLIN);
+    }
     sigset_t set;
     sigemptyset(&set);
-    for (int i = 0; signals && signals[i]; i++) sigaddset(&set, signals[i]);
+    for (int i = 0; signals[i]; i++) sigaddset(&set, signals[i]);
     /* Blocked, the signals wait in the signalfd: handled in the loop like any input, so no
      * handler runs in the middle of the stack and no global flag is needed. */
     if (sigprocmask(SIG_BLOCK, &set, &l->old_mask) < 0) {
@@ -646,14 +650,27 @@ static bool ipv6_unavailable(int e)
 int tun_side_open(struct tun_side *s, const char *who)
 {
     int err;
-    s->tun = synack_tun_open_offload(s->tun_name, s->offload, &err);
+    if (s->nqueues > 1) {
+        synack_dev *q[SYNACK_TUN_MAX_QUEUES];
+        if (synack_tun_open_queues(s->tun_name, s->nqueues, s->offload, q, &err) == 0) {
+            s->tun = q[0];
+            for (unsigned i = 1; i < s->nqueues; i++) s->more[i] = q[i];
+        } else {
+            s->tun = NULL;
+        }
+    } else {
+        s->tun = synack_tun_open_offload(s->tun_name, s->offload, &err);
+    }
     if (!s->tun) {
         int e = errno;
         fprintf(stderr, "%s: cannot open TUN device %s: %s%s\n", who, s->tun_name,
                 err == SYNACK_ESYS ? strerror(e) : synack_strerror(err),
                 e == EPERM ? " (creating one needs CAP_NET_ADMIN; or make a persistent one with "
                              "`ip tuntap add dev IF mode tun user $USER`)"
-                           : "");
+                : e == EINVAL && s->nqueues > 1
+                    ? " (an existing device must be multi-queue: `ip tuntap add dev IF mode tun "
+                      "multi_queue`)"
+                    : "");
         return -1;
     }
     const char *ifname = synack_tun_name(s->tun);
@@ -755,6 +772,10 @@ void tun_side_close(struct tun_side *s)
     else if (s->tun)
         synack_dev_free(s->tun);
     if (s->pcap) synack_pcap_close(s->pcap);
+    for (unsigned i = 1; i < SYNACK_TUN_MAX_QUEUES; i++) {
+        if (s->more[i]) synack_dev_free(s->more[i]);
+        s->more[i] = NULL;
+    }
     s->dev = s->tun = NULL;
     s->pcap = NULL;
 }

@@ -16,6 +16,7 @@
 #include "synack/dev.h"
 #include "synack/synack.h"
 #include "synack/trace.h"
+#include "synack/tun.h"
 
 /* Microseconds on CLOCK_MONOTONIC: the `now` every stack call takes. */
 uint64_t loop_now(void);
@@ -44,7 +45,8 @@ struct loop {
 };
 
 /* Blocks the given signals (0-terminated list) and routes them to a signalfd; makes the
- * epoll set with dev_fd in it. Returns 0, or -1 with a message printed. */
+ * epoll set with dev_fd in it. signals NULL: no signalfd, the mask left alone (a loop on a
+ * thread whose process takes its signals elsewhere). Returns 0, or -1 with a message printed. */
 int loop_open(struct loop *l, synack_stack *s, synack_dev *dev, int dev_fd, const int *signals);
 int loop_watch(struct loop *l, int fd, uint32_t events);
 int loop_unwatch(struct loop *l, int fd);
@@ -76,6 +78,10 @@ struct tun_side {
     /* Open the device with IFF_VNET_HDR and its offloads (synack_tun_open_offload): serve
      * does unless --no-offload or --faults; connect does not. */
     bool offload;
+    /* --queues N (serve): the device is multi-queue, opened N times; tun is queue 0 and
+     * more[1..N-1] the others, until their owner takes them (and sets them NULL) */
+    unsigned nqueues;
+    synack_dev *more[SYNACK_TUN_MAX_QUEUES];
     synack_dev *tun; /* the TUN device itself */
     synack_dev *dev; /* what the stack talks to: tun, in the tap with --pcap */
     synack_pcap_writer *pcap;

@@ -21,7 +21,20 @@ struct svc_host {
     void *status_ctx;
     /* GET /live, /events, /live/rows, /live/seq.svg (live_web.h); NULL: not offered */
     struct live_web *live;
+    /* One per host (per queue: never shared between threads): where echo turns bytes
+     * around, SVC_SCRATCH bytes; and chargen's pattern, SVC_CHARGEN_PERIOD +
+     * SVC_CHARGEN_CHUNK bytes of it (svc_chargen_fill). */
+    uint8_t *scratch;
+    size_t scratch_len;
+    const uint8_t *chargen;
 };
+
+#define SVC_SCRATCH        65536
+#define SVC_CHARGEN_LINE   74 /* 72 characters and CR LF (RFC 864) */
+#define SVC_CHARGEN_PERIOD ((size_t)SVC_CHARGEN_LINE * 95)
+#define SVC_CHARGEN_CHUNK  ((size_t)65536)
+/* n bytes of RFC 864's stream from its start into out. */
+void svc_chargen_fill(uint8_t *out, size_t n);
 
 /* Where a connection is, for its timeouts and for eviction (svc_limits.c). */
 enum svc_phase {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# interop_queues.sh - synack serve --queues 2 (a multi-queue TUN device, one stack per queue
+# and thread) against the kernel's TCP, in a network namespace of its own
+# (interop_common.bash, lib/ipv6.bash):
+#   - 256 echo connections over IPv4 and 256 over IPv6, 32 open at a time, each with its own
+#     bytes: every one is served, byte-exact;
+#   - the kernel spread them over both queues: each queue's status (SIGUSR1) counts some, and
+#     the two counts add up to all of them;
+#   - no connection met the wrong queue: a segment of a flow reaching a stack that does not
+#     know it would be answered with a RST, and neither stack sent one;
+#   - SIGTERM stops both threads cleanly (exit 0, a summary line per queue);
+#   - a persistent device that is not multi-queue is refused with a message that says so.
+source "$(dirname "$0")/interop_common.bash"
+source "$(dirname "$0")/lib/ipv6.bash"
+need python3
+
+start_serve --echo 7 --queues 2
+serve_has_ipv6
+grep -q "2 queues on CPUs" "$WORK/serve.log" || fail "serve does not say it runs 2 queues"
+
+N=256
+cat >"$WORK/client.py" <<'EOF'
+# Opens n connections to the echo service at host, `at` at a time; each sends its own 64
+# bytes and must read them back. Prints the number served.
+import socket, sys
+host, family, n, at = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+fam = socket.AF_INET6 if family == "6" else socket.AF_INET
+served = 0
+for base in range(0, n, at):
+    socks = []
+    for i in range(base, min(n, base + at)):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect((host, 7))
+        socks.append((i, s))
+    for i, s in socks:
+        s.sendall(("%s conn %06d " % (family, i)).encode().ljust(64, b"."))
+    for i, s in socks:
+        want = ("%s conn %06d " % (family, i)).encode().ljust(64, b".")
+        got = b""
+        while len(got) < len(want):
+            b = s.recv(len(want) - len(got))
+            if not b:
+                break
+            got += b
+        if got != want:
+            sys.exit("connection %d: echoed %r" % (i, got))
+        s.close()
+        served += 1
+print(served)
+EOF
+got4=$(inns timeout 60 python3 "$WORK/client.py" "$STACK" 4 $N 32) || fail "IPv4 client: $got4"
+[ "$got4" = $N ] || fail "IPv4: $got4 of $N connections served"
+echo "IPv4: $N echo connections served, byte-exact"
+got6=$(inns timeout 60 python3 "$WORK/client.py" "$STACK6" 6 $N 32) || fail "IPv6 client: $got6"
+[ "$got6" = $N ] || fail "IPv6: $got6 of $N connections served"
+echo "IPv6: $N echo connections served, byte-exact"
+
+# Each queue's status: "queue I of 2 on cpu C", then its services, then its stack's counters.
+lines=$(wc -l <"$WORK/serve.log")
+kill -USR1 "$SERVE_PID"
+for _ in $(seq 50); do
+    [ "$(tail -n +$((lines + 1)) "$WORK/serve.log" | grep -c '^queue [01] of 2')" = 2 ] && break
+    sleep 0.1
+done
+sleep 0.3 # the last queue's counters after its header
+tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+per_queue=$(awk '/^queue [0-9]+ of 2/ { q = $2 }
+    /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
+    /^rst_out/ { r[q] = $2 }
+    END { print a[0] + 0, a[1] + 0, r[0] + 0, r[1] + 0 }' "$WORK/status")
+read -r a0 a1 r0 r1 <<<"$per_queue"
+echo "queue 0 accepted $a0, queue 1 accepted $a1 (RSTs sent: $r0, $r1)"
+[ "$a0" -gt 0 ] && [ "$a1" -gt 0 ] || fail "the connections did not use both queues ($a0, $a1)"
+[ $((a0 + a1)) = $((2 * N)) ] || fail "the queues accepted $((a0 + a1)), want $((2 * N))"
+[ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "a stack sent RSTs: a flow met the wrong queue?"
+
+stop_serve
+grep -q "^synack serve: queue 0 (cpu [0-9]*): $a0 connections accepted" "$WORK/serve.log" &&
+    grep -q "^synack serve: queue 1 (cpu [0-9]*): $a1 connections accepted" "$WORK/serve.log" ||
+    fail "no summary line per queue at exit"
+
+# A persistent single-queue device cannot take a second queue: refused, and said why.
+inns ip tuntap add dev tunsq mode tun || fail "cannot make a persistent TUN device"
+if inns timeout 10 "$SYNACK" serve --tun tunsq --echo 7 --queues 2 >"$WORK/sq.log" 2>&1; then
+    fail "serve --queues 2 ran on a single-queue device"
+fi
+grep -q "multi_queue" "$WORK/sq.log" || fail "the refusal does not say why: $(cat "$WORK/sq.log")"
+echo "a single-queue device is refused: $(head -1 "$WORK/sq.log")"
+inns ip tuntap del dev tunsq mode tun
+echo "PASS"
