@@ -76,8 +76,7 @@ int synack_tun_csum_complete(uint8_t *pkt, size_t len);
  * 1..SYNACK_TUN_MAX_QUEUES; errno EINVAL: an existing device that is not multi-queue), and
  * nothing left open. synack_tun_created() is true only for devs[0] of a new device. With
  * offload, each queue asks for the offloads as synack_tun_open_offload() does. */
-int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs,
-                           int *err);
+int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs, int *err);
 
 /* The device's file descriptor, for epoll/poll; -1 when d is not a TUN device. */
 int synack_tun_fd(const synack_dev *d);

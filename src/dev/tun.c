@@ -134,8 +134,7 @@ synack_dev *synack_tun_open_offload(const char *name, bool offload, int *err)
     return tun_open_flags(name, IFF_TUN | IFF_NO_PI, offload, err);
 }
 
-int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs,
-                           int *err)
+int synack_tun_open_queues(const char *name, unsigned n, bool offload, synack_dev **devs, int *err)
 {
     int dummy;
     if (!err) err = &dummy;

@@ -1117,7 +1117,7 @@ TEST(packet_too_big_in_flight_lowers_the_pmtu_to_at_least_1280)
     w6_config(&w);
     w6_start(&w);
     static uint8_t first[1600], pkt[1600];
-    size_t flen;
+    size_t flen = 0;
     /* 1500 - 40 - 20 - 12 (timestamps) = 1428 */
     flight6(&w, 2 * 1428, 1428, first, &flen);
     ASSERT_EQ(flen, 1500);
@@ -1158,7 +1158,7 @@ TEST(packet_too_big_between_1280_and_the_mtu_is_taken_as_it_is)
     w6_config(&w);
     w6_start(&w);
     static uint8_t first[1600], pkt[1600];
-    size_t flen;
+    size_t flen = 0;
     flight6(&w, 1428, 1428, first, &flen);
     size_t n = icmp6_error(pkt, ROUTER6, SYNACK_ICMP6_PACKET_TOO_BIG, 0, 1400, first, flen);
     ASSERT_EQ(input(&w, pkt, n), 0);
@@ -1185,7 +1185,7 @@ TEST(packet_too_big_quoting_an_unsent_sequence_number_is_ignored_and_counted)
     w6_config(&w);
     w6_start(&w);
     static uint8_t first[1600], pkt[1600];
-    size_t flen;
+    size_t flen = 0;
     flight6(&w, 1428, 1428, first, &flen);
     /* RFC 5927 §4.1: the quote must name a sequence number in flight. */
     uint32_t seq = wire_get32(first + WIRE_IPV6_HDR_LEN + 4);
@@ -1301,7 +1301,7 @@ TEST(unreachable_while_established_is_a_soft_error_only)
     w6_config(&w);
     w6_start(&w);
     static uint8_t first[1600], pkt[1600];
-    size_t flen;
+    size_t flen = 0;
     flight6(&w, 100, 1428, first, &flen);
     /* RFC 1122 §4.2.3.9 (and RFC 5461): once synchronized, not fatal. */
     size_t n = icmp6_error(pkt, ROUTER6, SYNACK_ICMP6_UNREACH, 3, 0, first, flen);
@@ -1962,7 +1962,7 @@ TEST(every_truncation_of_an_icmpv6_message_is_dropped_by_name)
     w6_config(&w);
     w6_start(&w);
     static uint8_t first[1600], pkt[1600];
-    size_t flen;
+    size_t flen = 0;
     flight6(&w, 1428, 1428, first, &flen);
     /* Echo request. */
     uint8_t msg[128];
