@@ -792,6 +792,32 @@ TEST(rack_three_sacks_without_reordering_recover_at_once)
     tcpf_free(&p.f);
 }
 
+TEST(rack_partial_cumulative_ack_with_a_sack_is_not_reordering)
+{
+    /* Segments 0..9 go in one burst (one transmission record); 3 is lost. The receiver
+     * delays its ACK for 0..2, and 4 arriving out of order draws the ACK at once: ACK 3
+     * with SACK 4. Everything this ACK reports was delivered in sequence order: 0..2 are
+     * below 4, newly acknowledged with it, not overtaken by it (RFC 8985 §6.2 step 3
+     * compares with RACK.fack as it was before the ACK; Linux: prior_fack). So no
+     * reordering is seen, the DupThresh rule stays on, and the third SACK (6) resends 3 at
+     * once rather than after a reordering window. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 3; i++) p.have[i] = true;
+    int from = p.nsent;
+    deliver(&p, 4);
+    deliver(&p, 5);
+    ASSERT(!sent_after(&p, from, 3));
+    deliver(&p, 6);
+    ASSERT(sent_after(&p, from, 3));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT_EQ(stats(&p).rack_reo_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
 TEST(rack_lost_retransmission_is_resent_without_rto)
 {
     /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
