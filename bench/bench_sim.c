@@ -115,6 +115,23 @@ static void mathis_case(double loss, const char *cc)
         ok = ok && r.ok;
         for (int d = 0; d < 2; d++)
             sum[d] += (double)bytes * 8 / ((double)(r.dir_done_us[d] - r.first_data_us) / 1e6);
+        if (getenv("BENCH_SIM_DIAG")) {
+            for (int i = 0; i < 2; i++) {
+                struct synack_stats s;
+                synack_get_stats(n.st[i], &s);
+                fprintf(stderr,
+                        "    seed %llu stack %d: %.2f Mbit/s rtx %llu fast %llu rto %llu tlp %llu "
+                        "spur %llu reo_to %llu dsack %llu undo %llu spur_rto %llu\n",
+                        (unsigned long long)seed, i,
+                        (double)bytes * 8 / ((double)(r.dir_done_us[i] - r.first_data_us) / 1e6) /
+                            1e6,
+                        (unsigned long long)s.retransmits, (unsigned long long)s.fast_retransmits,
+                        (unsigned long long)s.rto_timeouts, (unsigned long long)s.tlp_probes,
+                        (unsigned long long)s.spurious_retransmits,
+                        (unsigned long long)s.rack_reo_timeouts, (unsigned long long)s.dsacks_in,
+                        (unsigned long long)s.dsack_undos, (unsigned long long)s.spurious_rtos);
+            }
+        }
         struct synack_sockinfo in;
         if (synack_getinfo(n.st[1], 0, &in) == 0 && in.snd_mss) mss = in.snd_mss;
         simnet_free(&n);
@@ -508,11 +525,15 @@ static void bulk_rows(void)
     }
 }
 
-/* BENCH_SIM_CASES (a list of words: transfer, mathis, connections, bulk, many) runs only
- * those cases, for profiling one of them; all run by default. */
+/* BENCH_SIM_CASES (a list of words: transfer, loss, mathis, connections, bulk, many) runs
+ * only those cases, for profiling one of them; all run by default. BENCH_SIM_ONLY=loss is
+ * "loss mathis": the lossy rows and the Mathis comparison (issue 13), a minute instead of
+ * several, for quick iteration on loss recovery. */
 static bool want(const char *what)
 {
     const char *c = getenv("BENCH_SIM_CASES");
+    const char *only = getenv("BENCH_SIM_ONLY");
+    if (only && strcmp(only, "loss") == 0) c = "loss mathis";
     return !c || strstr(c, what) != NULL;
 }
 
@@ -522,6 +543,8 @@ int main(int argc, char **argv)
     if (want("transfer")) {
         transfer_case("clean 100 Mbit/s, RTT 20 ms, 64 MiB", 100000000, 10000, 0, 64u << 20, 0, 1);
         transfer_case("clean 1 Gbit/s, RTT 2 ms, 256 MiB", 1000000000, 1000, 0, 256u << 20, 0, 2);
+    }
+    if (want("loss")) {
         transfer_case("5% loss 100 Mbit/s, RTT 20 ms, 16 MiB each way", 100000000, 10000, 0.05,
                       16u << 20, 16u << 20, 3);
         transfer_case("1% loss 100 Mbit/s, RTT 20 ms, 16 MiB", 100000000, 10000, 0.01, 16u << 20, 0,

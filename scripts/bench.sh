@@ -13,6 +13,8 @@
 #   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 pingpong bulk_c2s bulk_s2c"
 #   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
 #                    "" skips them
+#   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
+#                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
 # offloads off (one loss is one segment), synack against Linux-to-Linux in the same run. Over
 # veth, iptables' statistic match in both namespaces' INPUT; towards synack, its own seeded
@@ -25,6 +27,7 @@ cd "$(dirname "$0")/.." || exit 1
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 
 QUICK=${BENCH_QUICK:-0}
+ONLY=${BENCH_ONLY:-}
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ "$QUICK" = 1 ]; then SECS=${BENCH_SECONDS:-0.5}; else SECS=${BENCH_SECONDS:-3}; fi
 OUT_JSON=${BENCH_JSON:-bench/results.json}
@@ -282,9 +285,11 @@ run_lossy() { # round target level metric
 
 uptime >"$WORK/load_start"
 if [ -z "$TUN_SKIP" ]; then
-    start_synack synack 1
-    [ "$QUEUES" = 1 ] && start_synack synack2q 2
-    [ -z "$LWIP_SKIP" ] && start_lwip
+    if [ "$ONLY" != loss ]; then
+        start_synack synack 1
+        [ "$QUEUES" = 1 ] && start_synack synack2q 2
+        [ -z "$LWIP_SKIP" ] && start_lwip
+    fi
     start_linux
     if [ -n "$LOSS_LEVELS" ] && command -v iptables >/dev/null && command -v ethtool >/dev/null; then
         for l in $LOSS_LEVELS; do start_lossy "$l"; done
@@ -293,14 +298,19 @@ if [ -z "$TUN_SKIP" ]; then
     fi
 fi
 NLOSS=$(echo "$LOSS_LEVELS" | wc -w)
-TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
+# Only the lossy rows: the clean ones run against no target (Linux's namespaces stay, for
+# the lossy comparison).
+CLEAN_TARGETS=("${TARGETS[@]}")
+[ "$ONLY" = loss ] && CLEAN_TARGETS=()
+TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#CLEAN_TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
 
 for r in $(seq "$ROUNDS"); do
     if [ "${BENCH_SIM:-1}" != 0 ]; then
         progress "round $r/$ROUNDS: in-process (bench_sim)"
-        "$build/bench_sim" >"$WORK/sim.$r.txt" 2>&1 || echo "bench: bench_sim failed (round $r)" >&2
+        BENCH_SIM_ONLY=$ONLY "$build/bench_sim" >"$WORK/sim.$r.txt" 2>&1 ||
+            echo "bench: bench_sim failed (round $r)" >&2
     fi
-    [ ${#TARGETS[@]} -gt 0 ] || continue
+    [ ${#CLEAN_TARGETS[@]} -gt 0 ] || continue
     for pin in unpinned pinned; do
         if [ "$pin" = pinned ]; then pin_servers 0; else pin_servers "0-$((NCPU - 1))"; fi
         for m in "${METRICS[@]}"; do
@@ -339,6 +349,7 @@ uptime >"$WORK/load_end"
 for t in "${TARGETS[@]}"; do
     case $t in synack*) kill -USR1 "${SERVER_PID[$t]}" 2>/dev/null ;; esac
 done
+for l in $LOSS_LEVELS; do kill -USR1 "${SERVER_PID[synack-loss$l]}" 2>/dev/null; done
 sleep 0.3
 
 python3 scripts/bench_report.py --work "$WORK" --json "$OUT_JSON" --svg "$OUT_SVG" \

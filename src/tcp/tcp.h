@@ -463,6 +463,8 @@ bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
 /* SACKed bytes on the scoreboard (RFC 6937's SACKd). */
 uint32_t tcp_sack_bytes(const struct tcb *t);
+/* Outside SACK recovery: the flight less what the peer has SACKed (tcp_sack.c). */
+uint32_t tcp_sack_unsacked_flight(const struct tcb *t, uint32_t flight);
 /* The D-SACK block of an ACK (RFC 2883 §4): the first block, when it lies at or below SEG.ACK
  * or inside the second. Its index (0), or -1 when there is none. */
 int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack);

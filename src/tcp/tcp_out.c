@@ -428,7 +428,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* The peer's window limits sequence space in flight; cwnd limits what is in the
          * network, which in SACK recovery is the pipe (RFC 6675 §4). */
         uint32_t flight = tcp_flight(t);
-        uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : flight;
+        uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : tcp_sack_unsacked_flight(t, flight);
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         uint32_t cwnd = t->cwnd;
         /* Limited transmit (RFC 3042 §2): the first and second duplicate ACKs each let one
@@ -436,6 +436,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
          * so that a small window still gets the three duplicate ACKs fast retransmit
          * needs. Only new data: not while going back after a timeout. */
         bool lt = !t->in_recovery && t->dupacks > 0 && t->dupacks < 3 && t->snd_nxt == t->snd_max;
+        /* With SACK the SACKed segments already make that room (tcp_sack.c). */
+        bool sacked_room = !sack_rec && in_net < flight;
+        if (sacked_room) lt = false;
         if (lt) cwnd += t->dupacks * (uint32_t)t->snd_mss;
         /* The tail loss probe (tcp_timer.c) goes whatever cwnd says (RFC 8985 §7.3). */
         if (t->tlp_probe && cwnd < in_net + seg_max) cwnd = in_net + seg_max;
@@ -513,7 +516,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         t->force_push = false;
         if (frto_new) t->frto_new--;
-        if (lt && flight + len > t->cwnd) t->lt_sent += len;
+        if ((lt || sacked_room) && flight + len > t->cwnd) t->lt_sent += len;
         if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
         if (!rexmit && !t->tlp_probe) new_data = true;
         t->tlp_probe = false;

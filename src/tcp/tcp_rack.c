@@ -236,21 +236,30 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
     }
 }
 
+/* RACK.fack as the ACK being processed found it. */
+struct rack_prior {
+    uint32_t fack;
+    bool has;
+};
+
 /* RFC 8985 §6.2 steps 2 and 3 for one range newly delivered (cumulatively ACKed or
  * SACKed): RACK.xmit_ts, RACK.end_seq, RACK.rtt, RACK.fack and reordering. */
 static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
-                      const struct synack_tcp_opts *o, uint64_t now)
+                      const struct synack_tcp_opts *o, uint64_t now, const struct rack_prior *pr)
 {
     struct tcp_rack *k = &t->rack;
     bool rxt = r->flags & TCP_XR_EVER_RXT;
     uint64_t rtt = now > r->ts ? now - r->ts : 0;
-    /* Step 3: a segment sent once, delivered below the highest delivered sequence (RACK.fack),
-     * was overtaken: the path reorders. */
+    /* Step 3: a segment sent once, delivered below the highest sequence delivered before
+     * this ACK (RACK.fack as the ACK found it), was overtaken: the path reorders. Compared
+     * with RACK.fack as this ACK moves it, the segments one ACK reports together would
+     * look reordered among themselves: an ACK that newly covers 0..2 and SACKs 4 (3 lost,
+     * the ACK for 0..2 delayed until 4 forced it) delivered them in sequence order, yet
+     * the SACK block is processed first. Linux compares with prior_fack likewise. */
+    if (pr->has && seq_lt(end, pr->fack) && !rxt) k->reord = true;
     if (!k->has_fack || seq_gt(end, k->fack)) {
         k->fack = end;
         k->has_fack = true;
-    } else if (seq_lt(end, k->fack) && !rxt) {
-        k->reord = true;
     }
     /* Step 2: a retransmitted range counts only if this ACK is for the last transmission:
      * its timestamp echo is not older (RFC 7323), and it was sent at least min_RTT ago. */
@@ -277,6 +286,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     t->rack.sample = 0;
     if (!t->xr) return;
     uint32_t mend = map_end(t);
+    const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};
     /* SACK blocks (not the D-SACK one): split at their edges, mark what they cover. */
     for (int b = 0; t->sack_ok && b < o->sack_count; b++) {
         if (b == dsack_block) continue;
@@ -293,7 +303,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             if (seq_geq(s, r)) break;
             struct tcp_xrec *x = &t->xr[i];
             if (x->flags & TCP_XR_SACKED) continue;
-            delivered(t, x, x->end, o, now);
+            delivered(t, x, x->end, o, now, &pr);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
         }
@@ -307,13 +317,13 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         uint32_t s = rec_start(t, drop);
         if (seq_gt(x->end, ack)) {
             if (!(x->flags & TCP_XR_SACKED))
-                delivered(t, x, ack, o, now);
+                delivered(t, x, ack, o, now, &pr);
             else
                 t->rack.sacked -= ack - s;
             break;
         }
         if (!(x->flags & TCP_XR_SACKED))
-            delivered(t, x, x->end, o, now);
+            delivered(t, x, x->end, o, now, &pr);
         else
             t->rack.sacked -= x->end - s;
     }

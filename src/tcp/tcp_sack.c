@@ -36,6 +36,22 @@ uint32_t tcp_sack_bytes(const struct tcb *t)
     return b;
 }
 
+uint32_t tcp_sack_unsacked_flight(const struct tcb *t, uint32_t flight)
+{
+    /* Before recovery starts (and between recoveries) a SACKed segment has left the
+     * network as surely as an acknowledged one, and the ACK that reported it is the ACK
+     * clock's tick: RFC 3042 lets a duplicate ACK release one new segment for it, but an
+     * ACK that carries data is no duplicate (RFC 5681 §2), and a two-way transfer would
+     * then sit on a window it does not use until RACK or the reordering timer starts
+     * recovery. So what counts against cwnd is the flight less what is SACKed: RFC 6675's
+     * pipe without its loss marks (data RACK deems lost starts recovery at once), as Linux
+     * counts in every state (tcp_packets_in_flight). Not after a timeout (the scoreboard is
+     * gone and go-back-N resends from SND.UNA), during F-RTO, or in NewReno recovery. */
+    if (!t->sack_ok || t->in_recovery || t->rto_recovery || t->frto) return flight;
+    uint32_t sacked = tcp_sack_bytes(t);
+    return flight > sacked ? flight - sacked : 0;
+}
+
 int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack)
 {
     /* RFC 2883 §4: a D-SACK is the first block; it lies at or below the cumulative ACK

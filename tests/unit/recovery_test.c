@@ -421,6 +421,39 @@ TEST(limited_transmit_sends_one_new_segment_per_early_dup_ack)
     tcpf_free(&p.f);
 }
 
+TEST(sacked_segment_on_a_data_segment_frees_the_window)
+{
+    /* The same four segments in flight and 8 lost, but the peer is sending too: its SACK
+     * of 9 rides on a data segment, which is no duplicate ACK (RFC 5681 §2), so limited
+     * transmit (RFC 3042) does not apply. The SACKed segment has left the network all the
+     * same, and what counts against cwnd is what is still in it (RFC 6675's pipe; Linux's
+     * tcp_packets_in_flight, used in every state): one new segment goes, as it would for
+     * a duplicate ACK, rather than the sender waiting with a window it does not use. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    shrink_cwnd_to_4(&p);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 4); /* 8..11 */
+    uint32_t cwnd = tcpf_info(&p.f).cwnd;
+    p.f.now += 1 * MS;
+    p.have[9] = true;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.sack_count = 1;
+    o.sack[0].left = seg_seq(&p, 9);
+    o.sack[0].right = seg_seq(&p, 10);
+    static const uint8_t req[100] = {'q'};
+    send_seg(&p.f, p.f.now, SYNACK_TCP_ACK | SYNACK_TCP_PSH, p.f.rcv_nxt, seg_seq(&p, 8),
+             TCPF_PEER_WIN, req, sizeof req, &o);
+    p.f.rcv_nxt += sizeof req;
+    int from = p.nsent;
+    ASSERT_EQ(peer_take(&p), 1);
+    ASSERT_EQ(p.sent[from], 12);
+    ASSERT_EQ(tcpf_info(&p.f).cwnd, cwnd);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1); /* the one shrink_cwnd_to_4 made */
+    tcpf_free(&p.f);
+}
+
 /* ---- RFC 6675 NextSeg rule (3) -------------------------------------------------------- */
 
 static void rule3_partial_ack(const char *cc)
@@ -791,6 +824,32 @@ TEST(rack_three_sacks_without_reordering_recover_at_once)
     deliver(&p, 8);
     ASSERT(sent_after(&p, from, 5));
     ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    tcpf_free(&p.f);
+}
+
+TEST(rack_partial_cumulative_ack_with_a_sack_is_not_reordering)
+{
+    /* Segments 0..9 go in one burst (one transmission record); 3 is lost. The receiver
+     * delays its ACK for 0..2, and 4 arriving out of order draws the ACK at once: ACK 3
+     * with SACK 4. Everything this ACK reports was delivered in sequence order: 0..2 are
+     * below 4, newly acknowledged with it, not overtaken by it (RFC 8985 §6.2 step 3
+     * compares with RACK.fack as it was before the ACK; Linux: prior_fack). So no
+     * reordering is seen, the DupThresh rule stays on, and the third SACK (6) resends 3 at
+     * once rather than after a reordering window. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 3; i++) p.have[i] = true;
+    int from = p.nsent;
+    deliver(&p, 4);
+    deliver(&p, 5);
+    ASSERT(!sent_after(&p, from, 3));
+    deliver(&p, 6);
+    ASSERT(sent_after(&p, from, 3));
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT_EQ(stats(&p).rack_reo_timeouts, 0);
     tcpf_free(&p.f);
 }
 
