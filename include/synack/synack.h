@@ -268,6 +268,11 @@ long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, s
  * stack's client side is off (as Linux). */
 long synack_connect_data(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len);
+/* synack_connect_data with SYNACK_SEND_ZEROCOPY (Linux's sendto with MSG_FASTOPEN |
+ * MSG_ZEROCOPY): the SYN's data is copied, as the connection is not established, and the
+ * send gets an id whose notice says so once the data is acknowledged. */
+long synack_connect_data_flags(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
+                               uint16_t port, const void *buf, size_t len, unsigned flags);
 /* The stack's tcp_fastopen bits, at run time (SYNACK_TFO_*). 0 or EINVAL. */
 int synack_set_fastopen(synack_stack *s, uint32_t flags);
 /* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on

@@ -202,10 +202,17 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr ad
 long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len)
 {
+    return synack_connect_data_flags(st, sd, now, addr, port, buf, len, 0);
+}
+
+long synack_connect_data_flags(synack_stack *st, int sd, uint64_t now, struct synack_addr addr,
+                               uint16_t port, const void *buf, size_t len, unsigned flags)
+{
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
+    if (flags & ~(unsigned)SYNACK_SEND_ZEROCOPY) return SYNACK_EINVAL;
     /* As Linux: EOPNOTSUPP when the stack's client side is off. */
     if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
     /* A SYNACK_OPT_FASTOPEN_CONNECT socket whose SYN waits: the data is for it. */
@@ -213,7 +220,7 @@ long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_a
         int r = do_connect(st, sk, now, addr, port, true);
         if (r != 0) return r;
     }
-    long n = tcp_user_syn_data(st, sk, buf, len);
+    long n = tcp_user_syn_data(st, sk, buf, len, flags);
     sock_seen(st, sk);
     return n;
 }
@@ -266,7 +273,7 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (!buf && len) return SYNACK_EINVAL;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
-    long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len)
+    long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
                                : tcp_user_send(st, sk, now, buf, len, flags);
     sock_seen(st, sk);
     return r;

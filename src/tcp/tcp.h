@@ -547,7 +547,8 @@ uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
  * the SYN waits for its data (tfo_defer), which tcp_user_syn_data gives it. */
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, bool fastopen);
 /* A SYN waiting for its data (tfo_defer) takes what fits and goes: how many bytes. */
-long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len);
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len,
+                       unsigned flags);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */

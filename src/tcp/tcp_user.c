@@ -39,13 +39,17 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, boo
     return SYNACK_EINPROGRESS;
 }
 
-long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len)
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len,
+                       unsigned flags)
 {
     struct tcb *t = &sk->tcb;
     uint32_t room = tcp_fastopen_syn_space(st, sk);
     uint32_t free = tcp_snd_room(sk);
     if (room > free) room = free;
-    uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
+    /* A zero-copy send is copied here (not established) but gets its id (tcp_zc.c). */
+    long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
+    if (took < 0) return took;
+    uint32_t n = (uint32_t)took;
     t->syn_data_len = n;
     t->tfo_defer = false;
     sock_want_output(st, sk); /* the SYN, with the data */

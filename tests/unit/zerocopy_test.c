@@ -368,6 +368,40 @@ TEST(limits_count_against_the_send_buffer_and_the_outstanding_sends)
     tcpf_free(&f);
 }
 
+TEST(fast_open_syn_data_sent_zerocopy_is_copied_and_reported)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    /* No cookie needed (Linux's tcp_fastopen 0x4): the SYN carries the data at once. */
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    zc_on(&f);
+    static uint8_t buf[500];
+    fill(buf, sizeof buf, 41);
+    struct synack_addr peer = synack_addr_v4(TCPF_PEER);
+    ASSERT_EQ(synack_connect_data_flags(f.st, f.sd, f.now, peer, TCPF_SRV_PORT, buf, 500, 0x1),
+              SYNACK_EINVAL);
+    ASSERT_EQ(synack_connect_data_flags(f.st, f.sd, f.now, peer, TCPF_SRV_PORT, buf, 500,
+                                        SYNACK_SEND_ZEROCOPY),
+              500);
+    memset(buf, 0, sizeof buf); /* copied: not established */
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 500);
+    fill(buf, sizeof buf, 41);
+    ASSERT_MEM_EQ(f.seg.payload, buf, 500);
+    f.iss = f.seg.tcp.seq;
+    ASSERT(!notice(&f, NULL));
+    f.now += TCPF_STEP;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 501);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    expect_zc_notice(&f, 0, 0, true);
+    tcpf_free(&f);
+}
+
 /* ---- transmit timestamps ------------------------------------------------------------- */
 
 static void expect_ts(struct tcpf *f, int which, uint32_t key, uint64_t when)

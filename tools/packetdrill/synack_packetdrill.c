@@ -165,6 +165,7 @@ struct pd_fd {
     int v6only;          /* IPV6_V6ONLY: no IPv4-mapped addresses (pd_bind, pd_connect, any_of) */
     struct pd_epoll *ep; /* PD_EPOLL */
     struct pd_eq *eq;    /* MSG_ZEROCOPY and the error queue (pd_errqueue.c) */
+    int so_mark;         /* SO_MARK: kept and read back, synack has no policy routing */
 };
 
 struct pd_pkt {
@@ -788,7 +789,7 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
                              const struct sockaddr *dest, socklen_t destlen)
 {
     if (!buf && len) return fail(EFAULT);
-    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_ZEROCOPY)) return fail(EOPNOTSUPP);
     pthread_mutex_lock(&p->mu);
     fastopen_sysctls(p);
     struct pd_fd *f = sock_fd(p, fd);
@@ -797,9 +798,15 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     uint16_t port = 0;
     long n;
     bool blocking = false;
+    unsigned zc = 0; /* MSG_ZEROCOPY: the SYN's data gets an id too (pd_errqueue.c) */
+    const void *data = buf;
     if (!f) goto out;
+    if ((flags & MSG_ZEROCOPY) && !(data = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &zc))) {
+        errno = ENOBUFS;
+        goto out;
+    }
     if (f->tfo_deferred) {
-        n = synack_send(p->st, f->sd, now_us(), buf, len);
+        n = synack_send_flags(p->st, f->sd, now_us(), data, len, zc);
         f->tfo_deferred = false;
     } else {
         int e = !dest ? EDESTADDRREQ
@@ -810,8 +817,9 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
             errno = e;
             goto out;
         }
-        n = synack_connect_data(p->st, f->sd, now_us(), a, port, buf, len);
+        n = synack_connect_data_flags(p->st, f->sd, now_us(), a, port, data, len, zc);
     }
+    if (n > 0 && zc) pd_eq_zc_took(f->eq);
     settle(p);
     if (n < 0 && n != SYNACK_EINPROGRESS) {
         errno = to_errno((int)n);
@@ -847,6 +855,7 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     f->connecting = false;
     r = (ssize_t)done;
 out:
+    if (f && zc) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
     /* Blocking, and the ring took less than all: the rest as any blocking send. */
     if (blocking && r >= 0 && (size_t)r < len) {
@@ -922,7 +931,9 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
             } else if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && f->err_taken) {
                 errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
             } else {
-                errno = to_errno((int)n);
+                /* Linux's tcp_sendmsg on a socket never connected (or listening): its
+                 * sk_stream_wait_connect says EPIPE, not ENOTCONN. */
+                errno = n == SYNACK_ENOTCONN ? EPIPE : to_errno((int)n);
                 if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && n != SYNACK_ENOTCONN)
                     take_error(p, f);
             }
@@ -1527,6 +1538,9 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         /* Linux: a flag for recvmsg()'s control message (the hint itself is SIOCINQ's). */
         f->inq = v != 0;
         r = 0;
+    } else if (f && level == SOL_SOCKET && name == SO_MARK) {
+        f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
+        r = 0;
     } else if (ip) {
         /* Accepted and remembered; only IPV6_V6ONLY changes what the socket does. */
         int e = set_ip_opt(p, f, level, name, v, ip);
@@ -1585,6 +1599,10 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     if (level == SOL_SOCKET && name == SO_TYPE) {
         r = put_int(val, len, SOCK_STREAM);
+        goto out;
+    }
+    if (level == SOL_SOCKET && name == SO_MARK) {
+        r = put_int(val, len, f->so_mark);
         goto out;
     }
     if (level == IPPROTO_TCP && name == TCP_INQ) {
