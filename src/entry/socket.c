@@ -324,7 +324,12 @@ int synack_close(synack_stack *st, int sd, uint64_t now)
     /* The descriptor goes, and with it the only way to learn that a zero-copy buffer is
      * free: what such sends still hold is copied now; without memory for it the
      * connection is aborted rather than left reading a buffer its owner may reuse. */
-    if (tcp_zc_detach(st, sk) < 0) return synack_abort(st, sd, now);
+    if (tcp_zc_detach(st, sk) < 0) {
+        sk->user_open = false;
+        tcp_user_abort(st, sk, now); /* as synack_abort; never a listener (nothing lent) */
+        if (sk->in_use) sock_release(st, sk);
+        return 0;
+    }
     return tcp_user_close(st, sk, now);
 }
 

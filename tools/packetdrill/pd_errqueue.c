@@ -28,8 +28,12 @@ struct pd_zc_block {
     uint8_t data[];
 };
 
+struct pd_zc_ref {
+    struct pd_zc_block *b;
+};
+
 struct pd_eq {
-    struct pd_zc_block **fifo; /* one entry per zero-copy send not yet reported */
+    struct pd_zc_ref *fifo; /* one entry per zero-copy send not yet reported */
     size_t head, n, cap;
     struct pd_zc_block *cur; /* the block of the call under way */
 };
@@ -66,7 +70,7 @@ void pd_eq_zc_took(struct pd_eq *eq)
     if (!eq || !eq->cur) return;
     if (eq->n == eq->cap) {
         size_t cap = eq->cap ? eq->cap * 2 : 16;
-        struct pd_zc_block **f = malloc(cap * sizeof *f);
+        struct pd_zc_ref *f = malloc(cap * sizeof *f);
         if (!f) return; /* the block then lives until the socket goes (pd_eq_free) */
         for (size_t i = 0; i < eq->n; i++) f[i] = eq->fifo[(eq->head + i) % eq->cap];
         free(eq->fifo);
@@ -75,7 +79,7 @@ void pd_eq_zc_took(struct pd_eq *eq)
         eq->cap = cap;
     }
     eq->cur->refs++;
-    eq->fifo[(eq->head + eq->n++) % eq->cap] = eq->cur;
+    eq->fifo[(eq->head + eq->n++) % eq->cap].b = eq->cur;
 }
 
 void pd_eq_zc_end(struct pd_eq *eq)
@@ -90,7 +94,7 @@ static void zc_done(struct pd_eq *eq, uint32_t lo, uint32_t hi)
 {
     uint64_t k = (uint64_t)(hi - lo) + 1u;
     while (eq && k-- > 0 && eq->n > 0) {
-        block_put(eq->fifo[eq->head]);
+        block_put(eq->fifo[eq->head].b);
         eq->head = (eq->head + 1) % eq->cap;
         eq->n--;
     }
