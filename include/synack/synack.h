@@ -276,6 +276,23 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
 #define SYNACK_SEND_MORE 0x1u
 #define SYNACK_SEND_EOR  0x2u
 #define SYNACK_EOR_MAX   16
+/*   SYNACK_SEND_ZEROCOPY  (Linux's MSG_ZEROCOPY, on a socket with SYNACK_OPT_ZEROCOPY set;
+ *                     without it the flag is ignored, as Linux does): the stack keeps a
+ *                     pointer to buf instead of copying it, and reads the bytes from there
+ *                     each time it builds a segment (the first time and every
+ *                     retransmission). buf must stay valid and unchanged until a
+ *                     SYNACK_NOTICE_ZEROCOPY notice covers the send's id: each such send that
+ *                     takes bytes gets the next id of a 32-bit counter of the socket (from
+ *                     0), and its notice comes once every byte it took is acknowledged, or
+ *                     when the connection ends (reset, abort, timeout). Its bytes count
+ *                     against the send buffer like copied ones. Before the connection is
+ *                     established the bytes are copied (the notice says so: copied). At
+ *                     most SYNACK_ZEROCOPY_MAX sends may be outstanding or waiting in the
+ *                     notice queue (Linux's optmem): beyond, SYNACK_ENOBUFS. synack_close
+ *                     copies what zero-copy sends still hold into the send ring: the
+ *                     buffers are free once it returns. */
+#define SYNACK_SEND_ZEROCOPY 0x4u
+#define SYNACK_ZEROCOPY_MAX  64
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
                        unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
@@ -290,6 +307,11 @@ long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, s
  * stack's client side is off (as Linux). */
 long synack_connect_data(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len);
+/* synack_connect_data with SYNACK_SEND_ZEROCOPY (Linux's sendto with MSG_FASTOPEN |
+ * MSG_ZEROCOPY): the SYN's data is copied, as the connection is not established, and the
+ * send gets an id whose notice says so once the data is acknowledged. */
+long synack_connect_data_flags(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
+                               uint16_t port, const void *buf, size_t len, unsigned flags);
 /* The stack's tcp_fastopen bits, at run time (SYNACK_TFO_*). 0 or EINVAL. */
 int synack_set_fastopen(synack_stack *s, uint32_t flags);
 /* cfg.no_timestamps at run time (Linux's tcp_timestamps): connections opened from now on
@@ -331,6 +353,7 @@ int synack_abort(synack_stack *s, int sd, uint64_t now);
 #define SYNACK_EV_CONNECTED 0x04u /* the handshake completed */
 #define SYNACK_EV_CLOSED    0x08u /* the connection is over (fully closed, reset or failed) */
 #define SYNACK_EV_ERROR     0x10u /* synack_socket_error() has the reason */
+#define SYNACK_EV_NOTICE    0x20u /* synack_next_notice() has one (zero-copy, timestamps) */
 /* The socket's current readiness (a level, not an edge). */
 unsigned synack_events(const synack_stack *s, int sd);
 /* Takes the next socket whose readiness changed since it was last reported (an edge queue,
@@ -338,6 +361,33 @@ unsigned synack_events(const synack_stack *s, int sd);
 int synack_next_event(synack_stack *s, int *sd, unsigned *events);
 /* The error that ended or failed the connection (negative), or 0; reading clears it. */
 int synack_socket_error(synack_stack *s, int sd);
+
+/* Notices: what Linux puts on a socket's error queue (MSG_ERRQUEUE) for zero-copy sends
+ * and transmit timestamps. A socket with notices waiting reports SYNACK_EV_NOTICE. */
+#define SYNACK_NOTICE_ZEROCOPY 1 /* zero-copy sends lo..hi are done: their buffers are free */
+#define SYNACK_NOTICE_TSTAMP   2 /* a transmit timestamp of one send (SYNACK_OPT_TIMESTAMPING) */
+/* Which moment a timestamp reports (Linux's SCM_TSTAMP_*): the segment with the send's last
+ * byte was queued for the device (SCHED) and handed to it (SND: both when synack_output can
+ * return it, synack builds and queues in one step), or that byte was acknowledged (ACK). */
+#define SYNACK_TSTAMP_SND   0
+#define SYNACK_TSTAMP_SCHED 1
+#define SYNACK_TSTAMP_ACK   2
+struct synack_notice {
+    int kind; /* SYNACK_NOTICE_* */
+    /* ZEROCOPY: the sends with ids lo..hi (modulo 2^32; consecutive completions are
+     * coalesced into one notice, as Linux's) are done. copied: the stack copied their
+     * bytes (Linux's SO_EE_CODE_ZEROCOPY_COPIED); notices differing in it are not merged. */
+    uint32_t lo, hi;
+    bool copied;
+    /* TSTAMP: which moment (SYNACK_TSTAMP_*), the send's key (with SYNACK_TS_OPT_ID the
+     * offset of its last byte from where counting started, Linux's OPT_ID counter; else 0),
+     * and when, on the stack's clock (the now of the call that did it). */
+    int tstamp;
+    uint32_t key;
+    uint64_t time_us;
+};
+/* Takes the oldest notice of the socket: 1 with *n filled, 0 when there is none. */
+int synack_next_notice(synack_stack *s, int sd, struct synack_notice *n);
 
 /* Socket options. */
 enum synack_opt {
@@ -394,9 +444,23 @@ enum synack_opt {
     /* Linux's TCP_SYNCNT: how many times this socket's SYN is sent again before connect
      * gives up (1..127); reads back the stack's cfg.syn_retries until set. */
     SYNACK_OPT_SYNCNT,
+    /* Linux's SO_ZEROCOPY: 1 lets sends with SYNACK_SEND_ZEROCOPY use the caller's buffer.
+     * Inherited from a listener. */
+    SYNACK_OPT_ZEROCOPY,
+    /* Linux's SO_TIMESTAMPING for transmit timestamps, its bit values (SYNACK_TS_*): each
+     * send made while a TX bit is set asks for a SYNACK_NOTICE_TSTAMP of that moment for
+     * its last byte. SYNACK_TS_OPT_ID keys them by a byte counter that starts at SND.UNA
+     * when the bit is first set (EINVAL on a socket not connected, as Linux); other bits
+     * Linux knows are accepted and ignored (the plug-in validates them). */
+    SYNACK_OPT_TIMESTAMPING,
 };
-#define SYNACK_CC_NEWRENO 0
-#define SYNACK_CC_CUBIC   1
+#define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
+#define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */
+#define SYNACK_TS_TX_SCHED    0x100u   /* SOF_TIMESTAMPING_TX_SCHED: queued for the device */
+#define SYNACK_TS_TX_ACK      0x200u   /* SOF_TIMESTAMPING_TX_ACK: the last byte acknowledged */
+#define SYNACK_TS_KNOWN       0x3ffffu /* every bit Linux 6.x defines (SOF_TIMESTAMPING_MASK) */
+#define SYNACK_CC_NEWRENO     0
+#define SYNACK_CC_CUBIC       1
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */
 #define SYNACK_SNDBUF_MIN 2304
@@ -453,6 +517,10 @@ struct synack_sockinfo {
      * or the connection was born from a SYN with data and a valid cookie (a server): Linux's
      * TCPI_OPT_SYN_DATA. */
     bool syn_data;
+    /* Notices (synack_next_notice) queued since the socket was made: a count that only
+     * grows, so that a poller can tell a new one from one it has seen (Linux wakes an
+     * EPOLLET waiter with EPOLLERR for each). And zero-copy sends still holding a buffer. */
+    uint32_t notices, zerocopy_pending;
 };
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
 #define SYNACK_CA_OPEN     0
@@ -524,6 +592,9 @@ struct synack_stats {
     /* Super-segments: received merged by the device (SYNACK_INPUT_MERGED, GRO), and built
      * for the device to split (cfg.tso_max, TSO); each is one datagram in ip_in/ip_out. */
     uint64_t merged_in, tso_out;
+    /* Zero-copy sends (SYNACK_SEND_ZEROCOPY) whose bytes stayed in the caller's buffer, and
+     * those the stack copied; timestamp notices lost to a full notice queue. */
+    uint64_t zerocopy_sends, zerocopy_copied, tstamps_dropped;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

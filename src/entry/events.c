@@ -6,6 +6,7 @@
  */
 #include "tcp/stack.h"
 #include "entry/events.h"
+#include "tcp/tcp_zc.h"
 
 unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 {
@@ -18,6 +19,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
         return ev;
     }
     if (sk->error) ev |= SYNACK_EV_ERROR | SYNACK_EV_CLOSED | SYNACK_EV_READABLE;
+    if (tcp_zc_has_notice(sk->zc)) ev |= SYNACK_EV_NOTICE;
     bool synced = t->state >= SYNACK_ESTABLISHED && t->state != SYNACK_TIME_WAIT;
     if (sk->connected_reported || synced) ev |= SYNACK_EV_CONNECTED;
     if (t->rcv.len > 0) ev |= SYNACK_EV_READABLE;

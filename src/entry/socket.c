@@ -7,6 +7,7 @@
 
 #include "base/siphash.h"
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 #include "entry/events.h"
 #include "entry/ip.h"
 #include "tcp/ip_out.h"
@@ -215,10 +216,17 @@ int synack_connect(synack_stack *st, int sd, uint64_t now, struct synack_addr ad
 long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len)
 {
+    return synack_connect_data_flags(st, sd, now, addr, port, buf, len, 0);
+}
+
+long synack_connect_data_flags(synack_stack *st, int sd, uint64_t now, struct synack_addr addr,
+                               uint16_t port, const void *buf, size_t len, unsigned flags)
+{
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
+    if (flags & ~(unsigned)SYNACK_SEND_ZEROCOPY) return SYNACK_EINVAL;
     /* As Linux: EOPNOTSUPP when the stack's client side is off. */
     if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
     /* A SYNACK_OPT_FASTOPEN_CONNECT socket whose SYN waits: the data is for it. */
@@ -226,7 +234,7 @@ long synack_connect_data(synack_stack *st, int sd, uint64_t now, struct synack_a
         int r = do_connect(st, sk, now, addr, port, true);
         if (r != 0) return r;
     }
-    long n = tcp_user_syn_data(st, sk, buf, len);
+    long n = tcp_user_syn_data(st, sk, buf, len, flags);
     sock_seen(st, sk);
     return n;
 }
@@ -293,9 +301,9 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
     if (!buf && len) return SYNACK_EINVAL;
-    if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR)) return SYNACK_EINVAL;
+    if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
-    long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len)
+    long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
                                : tcp_user_send(st, sk, now, buf, len, flags);
     sock_seen(st, sk);
     return r;
@@ -343,6 +351,15 @@ int synack_close(synack_stack *st, int sd, uint64_t now)
         sock_release(st, sk);
         return 0;
     }
+    /* The descriptor goes, and with it the only way to learn that a zero-copy buffer is
+     * free: what such sends still hold is copied now; without memory for it the
+     * connection is aborted rather than left reading a buffer its owner may reuse. */
+    if (tcp_zc_detach(st, sk) < 0) {
+        sk->user_open = false;
+        tcp_user_abort(st, sk, now); /* as synack_abort; never a listener (nothing lent) */
+        if (sk->in_use) sock_release(st, sk);
+        return 0;
+    }
     return tcp_user_close(st, sk, now);
 }
 
@@ -365,6 +382,31 @@ int synack_socket_error(synack_stack *st, int sd)
     int e = sk->error;
     sk->error = 0;
     return e;
+}
+
+int synack_next_notice(synack_stack *st, int sd, struct synack_notice *n)
+{
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    return tcp_zc_next_notice(st, sk, n);
+}
+
+/* Linux's sock_set_timestamping for the bits synack uses (SO_TIMESTAMPING). */
+#define TS_OPT_ID_TCP 0x10000L /* SOF_TIMESTAMPING_OPT_ID_TCP: count from the data's end */
+static int set_timestamping(struct sock *sk, long v)
+{
+    if (v < 0 || (unsigned long)v & ~(unsigned long)SYNACK_TS_KNOWN) return SYNACK_EINVAL;
+    if ((v & TS_OPT_ID_TCP) && !(v & SYNACK_TS_OPT_ID)) return SYNACK_EINVAL;
+    struct tcb *t = &sk->tcb;
+    if ((v & SYNACK_TS_OPT_ID) && !(sk->ts_flags & SYNACK_TS_OPT_ID)) {
+        /* The counter starts at SND.UNA (with OPT_ID_TCP: after the data queued), and only
+         * a connection has one. */
+        if (t->state == SYNACK_CLOSED || t->state == SYNACK_LISTEN) return SYNACK_EINVAL;
+        sk->ts_key_base = (v & TS_OPT_ID_TCP) ? tcp_data_end(t) : t->snd_una;
+    }
+    sk->ts_flags = (uint32_t)v;
+    return 0;
 }
 
 int synack_setopt(synack_stack *st, int sd, int opt, long v)
@@ -402,6 +444,12 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (v < 0 || v > (long)UINT32_MAX) return SYNACK_EINVAL;
         sk->tfo_qlen = (uint32_t)v;
         return 0;
+    case SYNACK_OPT_ZEROCOPY:
+        if (v != 0 && v != 1) return SYNACK_EINVAL;
+        sk->zerocopy = v != 0;
+        return 0;
+    case SYNACK_OPT_TIMESTAMPING:
+        return set_timestamping(sk, v);
     case SYNACK_OPT_FASTOPEN_CONNECT:
         if (v != 0 && v != 1) return SYNACK_EINVAL;
         if (v && !(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
@@ -564,6 +612,12 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     case SYNACK_OPT_FASTOPEN_CONNECT:
         *v = sk->tfo_connect;
         return 0;
+    case SYNACK_OPT_ZEROCOPY:
+        *v = sk->zerocopy;
+        return 0;
+    case SYNACK_OPT_TIMESTAMPING:
+        *v = (long)sk->ts_flags;
+        return 0;
     }
     return SYNACK_ENOPROTOOPT;
 }
@@ -611,7 +665,11 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->retransmits = t->retransmits;
     info->soft_error = tcp_soft_error(t);
     info->pmtu = tcp_pmtu(st, t);
-    info->snd_queued = t->snd.len;
+    info->snd_queued = tcp_snd_queued(t);
+    if (sk->zc) {
+        info->notices = sk->zc->notices;
+        info->zerocopy_pending = sk->zc->rec_n;
+    }
     info->rcv_queued = t->rcv.len;
     info->snd_wscale = t->snd_wscale;
     info->rcv_wscale = t->rcv_wscale;

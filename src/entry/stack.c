@@ -15,6 +15,7 @@
 
 #include "base/siphash.h"
 #include "entry/ip.h"
+#include "tcp/tcp_zc.h"
 
 void synack_config_default(struct synack_config *cfg)
 {
@@ -214,6 +215,7 @@ void synack_stack_free(synack_stack *st)
             ring_free(&st->socks[i].tcb.snd);
             ring_free(&st->socks[i].tcb.rcv);
             tcp_rack_free(&st->socks[i].tcb);
+            tcp_zc_free(&st->socks[i]);
         }
     }
     free(st->socks);

@@ -18,6 +18,7 @@
 #include "base/siphash.h"
 #include "tcp/ip_out.h"
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 #include "wire/wire.h"
 
 /* RFC 1122 §4.2.3.10: a TCP OPEN to a broadcast or multicast address is an error, and no
@@ -94,7 +95,7 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
                   const struct synack_addr *src, const struct synack_addr *dst,
-                  const struct ring *r, uint32_t off, uint32_t plen, unsigned out)
+                  const struct sock *sk, uint32_t off, uint32_t plen, unsigned out)
 {
     bool retransmit = (out & IP_OUT_RETRANSMIT) != 0;
     /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
@@ -112,8 +113,9 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
         st->stats.out_queue_full++;
         return SYNACK_ENOBUFS;
     }
-    /* The payload goes straight from the ring into its place in the datagram. */
-    if (plen) ring_peek(r, off, slot + hl, plen);
+    /* The payload goes straight from the ring, or the buffer of a zero-copy send, into its
+     * place in the datagram. */
+    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
     size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
     if (n == 0) return SYNACK_EMSGSIZE;
     if (gso) st->stats.tso_out++;

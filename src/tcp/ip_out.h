@@ -12,7 +12,7 @@
 #include "synack/packet.h"
 
 struct synack_stack;
-struct ring;
+struct sock;
 
 /* What ip_output_tcp is told beside the segment: it sends sequence space again (traced as a
  * retransmission), and its datagram is ECN-capable, ECT(0) (RFC 3168 §5). */
@@ -21,10 +21,11 @@ struct ring;
 /* A super-segment (cfg.tso_max) the device splits at gso payload bytes: its bits 16-31. */
 #define IP_OUT_GSO(gso) ((unsigned)(gso) << 16)
 /* Builds IPv4 + TCP or IPv6 + TCP, as src's family says (h, with plen payload bytes copied
- * from ring r at offset off) in the output queue. 0, SYNACK_ENOBUFS when the queue is full. */
+ * from the data sk has queued, at offset off from its snd_buf_seq: tcp_snd_peek) in the
+ * output queue. 0, SYNACK_ENOBUFS when the queue is full. */
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
                   const struct synack_addr *src, const struct synack_addr *dst,
-                  const struct ring *r, uint32_t off, uint32_t plen, unsigned out);
+                  const struct sock *sk, uint32_t off, uint32_t plen, unsigned out);
 /* A datagram built in place: the next output-queue slot (outq.slot_size bytes), or NULL
  * when the queue is full (counted); then ip_output_built() queues and traces its len
  * bytes. */

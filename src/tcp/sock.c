@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 
 struct sock *sock_alloc(struct synack_stack *st)
 {
@@ -42,6 +43,7 @@ void sock_release(struct synack_stack *st, struct sock *sk)
     ring_free(&sk->tcb.snd);
     ring_free(&sk->tcb.rcv);
     tcp_rack_free(&sk->tcb);
+    tcp_zc_free(sk);
     sk->in_use = false;
     sk->user_open = false;
     fifo_push(&st->free_socks, &sk->slot);

@@ -124,6 +124,13 @@ struct sock {
     uint32_t tfo_qlen, tfo_pending;
     int32_t tfo_counted_by;
     bool tfo_connect;
+    /* Zero-copy sends and transmit timestamps (tcp/tcp_zc.c): SYNACK_OPT_ZEROCOPY,
+     * SYNACK_OPT_TIMESTAMPING's bits and its OPT_ID counter's start, and their state (the
+     * sends that hold a buffer or want a timestamp, the notice queue), allocated on first
+     * use. */
+    bool zerocopy;
+    uint32_t ts_flags, ts_key_base;
+    struct tcp_zc *zc;
 
     /* This socket's places in the tables (src/table/). */
     struct ct_node ct;       /* the 4-tuple hash */

@@ -108,7 +108,10 @@ struct tcb {
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
     uint32_t max_snd_wnd;
     uint32_t snd_buf_seq; /* sequence number of the send ring's first byte */
-    uint16_t snd_mss;     /* largest payload we put in one segment */
+    /* Bytes queued by zero-copy sends and held in the caller's buffers, not in the ring
+     * (tcp_zc.c): the data queued runs from snd_buf_seq for snd.len + snd_zc_held bytes. */
+    uint32_t snd_zc_held;
+    uint16_t snd_mss; /* largest payload we put in one segment */
     uint8_t snd_wscale, rcv_wscale;
     bool wscale_ok, sack_ok, ts_ok;
     /* ECN (tcp_ecn.c, RFC 3168): asked for in our SYN, agreed, an ECE to echo until the
@@ -303,7 +306,12 @@ uint32_t tcp_choose_isn_for(const struct synack_stack *st, const struct synack_a
 /* The sequence number after the last byte the application has queued. */
 static inline uint32_t tcp_data_end(const struct tcb *t)
 {
-    return t->snd_buf_seq + t->snd.len;
+    return t->snd_buf_seq + t->snd.len + t->snd_zc_held;
+}
+/* The bytes queued from snd_buf_seq: in the ring, or held in zero-copy sends' buffers. */
+static inline uint32_t tcp_snd_queued(const struct tcb *t)
+{
+    return t->snd.len + t->snd_zc_held;
 }
 /* The data sent and not yet acknowledged, [SND.UNA, *end) (the FIN left out): its length. */
 static inline uint32_t tcp_sent_unacked(const struct tcb *t, uint32_t *end)
@@ -555,7 +563,8 @@ uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
  * the SYN waits for its data (tfo_defer), which tcp_user_syn_data gives it. */
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, bool fastopen);
 /* A SYN waiting for its data (tfo_defer) takes what fits and goes: how many bytes. */
-long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len);
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len,
+                       unsigned flags);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */

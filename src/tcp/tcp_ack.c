@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "tcp/stack.h"
 #include "tcp/tcp_in.h"
+#include "tcp/tcp_zc.h"
 
 bool tcp_our_fin_acked(const struct tcb *t)
 {
@@ -24,9 +25,8 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     uint32_t acked = seg->ack - t->snd_una;
     uint32_t data_acked = 0;
     if (seq_gt(seg->ack, t->snd_buf_seq)) {
-        data_acked = u32_min(seg->ack - t->snd_buf_seq, t->snd.len);
-        ring_consume(&t->snd, data_acked);
-        t->snd_buf_seq += data_acked;
+        data_acked = u32_min(seg->ack - t->snd_buf_seq, tcp_snd_queued(t));
+        tcp_snd_consume(st, sk, data_acked, now); /* the ring, zero-copy sends (tcp_zc.c) */
     }
     t->snd_una = seg->ack;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;

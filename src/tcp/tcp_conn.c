@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 
 uint16_t tcp_rcv_mss_for(const struct synack_stack *st, const struct synack_addr *local,
                          uint16_t user_mss)
@@ -281,6 +282,7 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
     fifo_unlink(&st->want_out, &sk->outw);
     if (sk->parent >= 0) accept_queue_unlink(st, sk);
     if (sk->tfo_counted_by) tcp_fastopen_child_left(st, sk);
+    tcp_zc_end(st, sk); /* zero-copy buffers are released and reported (tcp_zc.c) */
     ring_free(&t->snd);
     tcp_rack_free(t);
     /* Unread data stays readable after a clean close; after an error it is gone. */

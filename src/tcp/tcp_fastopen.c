@@ -26,6 +26,7 @@
 #include "base/siphash.h"
 #include "tcp/ip_out.h"
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 #include "tcp/tcp_in.h"
 
 /* ---- cookies (§4.1.2) ----------------------------------------------------------------- */
@@ -295,9 +296,8 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
      * for any ACK; the move to ESTABLISHED sets SND.UNA). */
     if (seq_gt(seg->ack, t->snd_buf_seq)) {
         uint32_t n = seg->ack - t->snd_buf_seq;
-        if (n > t->snd.len) n = t->snd.len;
-        ring_consume(&t->snd, n);
-        t->snd_buf_seq += n;
+        if (n > tcp_snd_queued(t)) n = tcp_snd_queued(t);
+        tcp_snd_consume(st, sk, n, now);
         t->bytes_acked += n;
     }
     if (seg->ack == data_end) {

@@ -108,6 +108,8 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;
     c->ecn_opt = lsk->ecn_opt;
+    c->zerocopy = lsk->zerocopy; /* SO_ZEROCOPY and SO_TIMESTAMPING's bits, as Linux's clone */
+    c->ts_flags = lsk->ts_flags & ~SYNACK_TS_OPT_ID;
     t->ecn_ok = p->ecn_ok;
     t->nodelay = lsk->tcb.nodelay;
     t->cork = lsk->tcb.cork;

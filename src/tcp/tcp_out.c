@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 #include "tcp/ip_out.h"
 #include "tcp/tcp.h"
 #include "wire/wire.h"
@@ -159,8 +160,9 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     uint32_t off = len ? seq + ((flags & SYNACK_TCP_SYN) ? 1u : 0u) - t->snd_buf_seq : 0;
     unsigned out =
         (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u) | IP_OUT_GSO(gso);
-    int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, &t->snd, off, len, out);
+    int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, sk, off, len, out);
     if (r < 0) return r;
+    if (sk->zc) tcp_tstamp_on_send(st, sk, t->snd_buf_seq + off, len, now); /* tcp_zc.c */
     t->segs_out++;
     if (len) t->bytes_sent += len;
     if (gso) t->tso_used = true;

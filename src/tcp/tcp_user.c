@@ -10,6 +10,7 @@
 
 #include "tcp/stack.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_zc.h"
 
 int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, bool fastopen)
 {
@@ -38,13 +39,17 @@ int tcp_user_connect(struct synack_stack *st, struct sock *sk, uint64_t now, boo
     return SYNACK_EINPROGRESS;
 }
 
-long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len)
+long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf, size_t len,
+                       unsigned flags)
 {
     struct tcb *t = &sk->tcb;
     uint32_t room = tcp_fastopen_syn_space(st, sk);
     uint32_t free = tcp_snd_room(sk);
     if (room > free) room = free;
-    uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
+    /* A zero-copy send is copied here (not established) but gets its id (tcp_zc.c). */
+    long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
+    if (took < 0) return took;
+    uint32_t n = (uint32_t)took;
     t->syn_data_len = n;
     t->tfo_defer = false;
     sock_want_output(st, sk); /* the SYN, with the data */
@@ -117,7 +122,7 @@ uint32_t tcp_snd_room(const struct sock *sk)
     if (!ring_live(&t->snd)) return 0;
     if (t->notsent_lowat && tcp_notsent(t) >= t->notsent_lowat) return 0;
     uint32_t lim = sk->sndbuf < t->snd.cap ? sk->sndbuf : t->snd.cap;
-    return lim > t->snd.len ? lim - t->snd.len : 0;
+    return lim > tcp_snd_queued(t) ? lim - tcp_snd_queued(t) : 0;
 }
 
 /* Forgets the record ends the peer has acknowledged. */
@@ -169,7 +174,10 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
         if (t->eor_n == SYNACK_EOR_MAX) return SYNACK_EAGAIN;
     }
     uint32_t room = tcp_snd_room(sk);
-    uint32_t n = ring_write(&t->snd, buf, (uint32_t)(len < room ? len : room));
+    /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
+    long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
+    if (took < 0) return took;
+    uint32_t n = (uint32_t)took;
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
     /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:
      * tcp_push with TCP_NAGLE_CORK for this push only). */

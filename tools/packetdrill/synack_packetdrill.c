@@ -79,6 +79,7 @@
 
 #include "synack/synack.h"
 #include "synack/trace.h"
+#include "pd_errqueue.h"
 
 /* ---- packetdrill's interface (packetdrill.h), declared here so that no code of
  * packetdrill's is part of this repository. The layout must match it field for field. */
@@ -137,9 +138,10 @@ struct pd_epitem {
     int fd;
     uint32_t events; /* what the application asked for, EPOLLET/ONESHOT included */
     epoll_data_t data;
-    uint32_t last;    /* EPOLLET: the readiness last reported */
-    uint64_t last_rx; /* EPOLLET: bytes received when last reported (new data = edge) */
-    bool disarmed;    /* EPOLLONESHOT fired */
+    uint32_t last;         /* EPOLLET: the readiness last reported */
+    uint64_t last_rx;      /* EPOLLET: bytes received when last reported (new data = edge) */
+    bool disarmed;         /* EPOLLONESHOT fired */
+    uint32_t last_notices; /* EPOLLET: error-queue notices when last reported (pd_errqueue.c) */
 };
 
 struct pd_epoll {
@@ -163,6 +165,8 @@ struct pd_fd {
     int ip6_tclass, ip6_mtu_discover; /* the same for IPv6 (AF_INET6 sockets only) */
     int v6only;          /* IPV6_V6ONLY: no IPv4-mapped addresses (pd_bind, pd_connect, any_of) */
     struct pd_epoll *ep; /* PD_EPOLL */
+    struct pd_eq *eq;    /* MSG_ZEROCOPY and the error queue (pd_errqueue.c) */
+    int so_mark;         /* SO_MARK: kept and read back, synack has no policy routing */
 };
 
 struct pd_pkt {
@@ -357,6 +361,7 @@ static int new_sock_fd(struct pd *p, int sd)
         free(p->fds[fd].ep->items);
         free(p->fds[fd].ep);
     }
+    pd_eq_free(p->fds[fd].eq); /* after the close or abort: the stack holds no block */
     memset(&p->fds[fd], 0, sizeof p->fds[fd]);
     p->fds[fd].kind = PD_SOCKET;
     p->fds[fd].sd = sd;
@@ -438,6 +443,7 @@ static uint32_t poll_mask(struct pd *p, struct pd_fd *f)
     if (s == SYNACK_LISTEN) return (ev & SYNACK_EV_READABLE) ? POLLIN | POLLRDNORM : 0;
     uint32_t m = 0;
     if ((ev & SYNACK_EV_ERROR) && !f->err_taken) m |= POLLERR;
+    if (ev & SYNACK_EV_NOTICE) m |= POLLERR; /* the error queue is not empty */
     bool peer_fin = s == SYNACK_CLOSE_WAIT || s == SYNACK_CLOSING || s == SYNACK_LAST_ACK ||
                     s == SYNACK_TIME_WAIT;
     bool our_fin = f->shut_wr || s == SYNACK_FIN_WAIT_1 || s == SYNACK_FIN_WAIT_2 ||
@@ -805,7 +811,7 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
                              const struct sockaddr *dest, socklen_t destlen)
 {
     if (!buf && len) return fail(EFAULT);
-    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_ZEROCOPY)) return fail(EOPNOTSUPP);
     pthread_mutex_lock(&p->mu);
     fastopen_sysctls(p);
     struct pd_fd *f = sock_fd(p, fd);
@@ -814,6 +820,8 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     uint16_t port = 0;
     long n;
     bool blocking = false;
+    unsigned zc = 0; /* MSG_ZEROCOPY: the SYN's data gets an id too (pd_errqueue.c) */
+    const void *data = buf;
     if (!f) goto out;
     int state = sock_state(p, f);
     if (!f->tfo_deferred && state != SYNACK_CLOSED) {
@@ -826,8 +834,12 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
         pthread_mutex_unlock(&p->mu);
         return plain_send(p, fd, buf, len, flags);
     }
+    if ((flags & MSG_ZEROCOPY) && !(data = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &zc))) {
+        errno = ENOBUFS;
+        goto out;
+    }
     if (f->tfo_deferred) {
-        n = synack_send(p->st, f->sd, now_us(), buf, len);
+        n = synack_send_flags(p->st, f->sd, now_us(), data, len, zc);
         f->tfo_deferred = false;
     } else {
         int e = !dest ? EDESTADDRREQ
@@ -838,8 +850,9 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
             errno = e;
             goto out;
         }
-        n = synack_connect_data(p->st, f->sd, now_us(), a, port, buf, len);
+        n = synack_connect_data_flags(p->st, f->sd, now_us(), a, port, data, len, zc);
     }
+    if (n > 0 && zc) pd_eq_zc_took(f->eq);
     settle(p);
     if (n < 0 && n != SYNACK_EINPROGRESS) {
         errno = to_errno((int)n);
@@ -877,6 +890,7 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
     f->connecting = false;
     r = (ssize_t)done;
 out:
+    if (f && zc) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
     /* Blocking, and the ring took less than all: the rest as any blocking send. */
     if (blocking && r >= 0 && (size_t)r < len) {
@@ -915,7 +929,8 @@ static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int fl
  * (or an error ends it); a non-blocking one takes what fits. */
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
-    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR)) return fail(EOPNOTSUPP);
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_ZEROCOPY))
+        return fail(EOPNOTSUPP);
     if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
      * queued (synack takes the flag on the call that queues the last byte). */
@@ -935,10 +950,17 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
         wait_change(p, 0);
         f = sock_fd(p, fd);
     }
+    /* MSG_ZEROCOPY: the stack reads a block the plug-in keeps until it is reported done. */
+    if (f && (flags & MSG_ZEROCOPY) &&
+        !(buf = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &sflags))) {
+        errno = ENOBUFS;
+        f = NULL;
+    }
     while (f) {
         long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
                                    len - (size_t)done, sflags);
         settle(p);
+        if (n > 0 && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_took(f->eq);
         if (n >= 0) {
             done += n;
             if ((size_t)done >= len) {
@@ -955,7 +977,9 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
             } else if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && f->err_taken) {
                 errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
             } else {
-                errno = to_errno((int)n);
+                /* Linux's tcp_sendmsg on a socket never connected (or listening): its
+                 * sk_stream_wait_connect says EPIPE, not ENOTCONN. */
+                errno = n == SYNACK_ENOTCONN ? EPIPE : to_errno((int)n);
                 if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && n != SYNACK_ENOTCONN)
                     take_error(p, f);
             }
@@ -964,6 +988,7 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
         wait_change(p, 0);
         f = sock_fd(p, fd);
     }
+    if (f && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
     return r;
 }
@@ -1056,6 +1081,13 @@ static ssize_t pd_recvmsg(void *ud, int fd, struct msghdr *msg, int flags)
 {
     struct pd *p = ud;
     if (!msg) return fail(EFAULT);
+    if (flags & MSG_ERRQUEUE) { /* zero-copy completions, timestamps: pd_errqueue.c */
+        pthread_mutex_lock(&p->mu);
+        struct pd_fd *f = sock_fd(p, fd);
+        ssize_t e = f ? pd_eq_recvmsg(&f->eq, p->st, f->sd, f->domain, msg, flags) : -1;
+        pthread_mutex_unlock(&p->mu);
+        return e;
+    }
     ssize_t r = recv_iov(ud, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
     if (r >= 0) {
         size_t room = msg->msg_controllen;
@@ -1212,6 +1244,7 @@ static void forget_fd(struct pd *p, int fd)
         free(p->fds[fd].ep->items);
         free(p->fds[fd].ep);
     }
+    pd_eq_free(p->fds[fd].eq); /* after the close or abort: the stack holds no block */
     memset(&p->fds[fd], 0, sizeof p->fds[fd]);
     /* Linux takes a closed descriptor out of every epoll set. */
     for (int i = 0; i < PD_MAX_FDS; i++) {
@@ -1400,6 +1433,11 @@ static int map_opt(int level, int name)
             return SYNACK_OPT_LINGER;
         case SO_KEEPALIVE:
             return SYNACK_OPT_KEEPALIVE;
+        case SO_ZEROCOPY:
+            return SYNACK_OPT_ZEROCOPY;
+        case SO_TIMESTAMPING_OLD:
+        case SO_TIMESTAMPING_NEW:
+            return SYNACK_OPT_TIMESTAMPING;
         }
     } else if (level == IPPROTO_TCP) {
         switch (name) {
@@ -1531,7 +1569,10 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         pthread_mutex_unlock(&p->mu);
         return r < 0 ? -1 : 0;
     }
-    if (opt == SYNACK_OPT_LINGER) {
+    if (opt == SYNACK_OPT_TIMESTAMPING) {
+        int e = pd_eq_timestamping_value(val, len, &v); /* Linux's checks (pd_errqueue.c) */
+        if (e) return fail(e);
+    } else if (opt == SYNACK_OPT_LINGER) {
         struct linger l;
         if (!val || len < (socklen_t)sizeof l) return fail(EINVAL);
         memcpy(&l, val, sizeof l);
@@ -1559,6 +1600,9 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     if (f && level == IPPROTO_TCP && name == TCP_INQ) {
         /* Linux: a flag for recvmsg()'s control message (the hint itself is SIOCINQ's). */
         f->inq = v != 0;
+        r = 0;
+    } else if (f && level == SOL_SOCKET && name == SO_MARK) {
+        f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
         r = 0;
     } else if (ip) {
         /* Accepted and remembered; only IPV6_V6ONLY changes what the socket does. */
@@ -1649,6 +1693,10 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
     }
     if (level == SOL_SOCKET && name == SO_TYPE) {
         r = put_int(val, len, SOCK_STREAM);
+        goto out;
+    }
+    if (level == SOL_SOCKET && name == SO_MARK) {
+        r = put_int(val, len, f->so_mark);
         goto out;
     }
     if (level == IPPROTO_TCP && name == TCP_INQ) {
@@ -1925,6 +1973,8 @@ static int pd_epoll_wait(void *ud, int epfd, struct epoll_event *events, int max
                 struct synack_sockinfo info;
                 uint64_t rx = synack_getinfo(p->st, f->sd, &info) == 0 ? info.bytes_received : 0;
                 bool edge = (m & ~it->last) || ((m & EPOLLIN) && rx != it->last_rx);
+                if (pd_eq_new_notice(p->st, f->sd, &it->last_notices) && (m & EPOLLERR))
+                    edge = true;
                 it->last = m;
                 it->last_rx = rx;
                 if (!edge) continue;

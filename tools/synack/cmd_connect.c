@@ -4,6 +4,13 @@
  * half-closes (SHUT_WR, its FIN: RFC 9293 §3.10.4) and goes on reading until the peer's FIN.
  * Exit status 0 after a clean close in both directions; 1 with a message when the connection
  * is refused, reset or times out; 2 for a usage error.
+ *
+ * --fastopen: TCP Fast Open (RFC 7413 §4.2.1, synack_connect_data): the first data of stdin
+ * rides in the SYN when the stack's cookie cache has a cookie for the server; otherwise the
+ * SYN asks for one (an empty Fast Open option) and the data follows the handshake. The
+ * cache lives as long as the stack, that is the run: --count N makes N connections one after
+ * the other, each sending all of stdin (read first, at most CONNECT_BUF bytes), so that the
+ * second and later ones carry their data in the SYN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +36,8 @@ struct client {
     uint16_t port;
     uint64_t timeout_us; /* 0: the stack's own SYN retries decide */
     bool trace, verbose;
+    bool fastopen;  /* --fastopen: data in the SYN (RFC 7413) */
+    unsigned count; /* --count: connections one after the other (1) */
 
     synack_stack *stack;
     struct live_trace *live;
@@ -42,13 +51,15 @@ struct client {
     size_t pending_len, pending_off;
     uint8_t rbuf[CONNECT_BUF];
     uint64_t sent, received;
+    uint8_t replay[CONNECT_BUF]; /* --count > 1: all of stdin, sent on each connection */
+    size_t replay_len;
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: synack connect --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
-          "                      [--no-ipv6] [--timeout S] [--pcap FILE] [--trace] [-v]\n"
-          "                      HOST PORT\n"
+          "                      [--no-ipv6] [--timeout S] [--fastopen] [--count N]\n"
+          "                      [--pcap FILE] [--trace] [-v] HOST PORT\n"
           "\n"
           "Opens a TCP connection from a synack stack on the TUN device IF (created when missing,\n"
           "brought up, given the kernel-side addresses) to HOST:PORT, like nc: stdin is sent,\n"
@@ -62,6 +73,13 @@ static void usage(FILE *f)
           "                   run, with them only the families they name\n"
           "  --no-ipv4, --no-ipv6  turn a family off\n"
           "  --timeout S      give up connecting after S seconds\n"
+          "  --fastopen       TCP Fast Open (RFC 7413): the first data of stdin goes in the\n"
+          "                   SYN once the server's cookie is cached; the first connection\n"
+          "                   of a run has none, so its SYN asks for one and the data\n"
+          "                   follows the handshake (the cache lives for the run)\n"
+          "  --count N        N connections one after the other, each sending all of stdin\n"
+          "                   (read first, at most 64 KiB); exit 0 when every one closed\n"
+          "                   cleanly\n"
           "  --pcap FILE      write every datagram to FILE;  --trace  the ladder on stderr\n"
           "  -v               say when connected and closed, with byte counts\n",
           f);
@@ -82,6 +100,8 @@ static int parse(int argc, char **argv, struct client *c)
             c->trace = true;
         } else if (!strcmp(a, "-v")) {
             c->verbose = true;
+        } else if (!strcmp(a, "--fastopen")) {
+            c->fastopen = true;
         } else if (tun_side_flag(&c->side, a)) { /* --no-ipv4, --no-ipv6 */
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) goto bad;
@@ -95,6 +115,11 @@ static int parse(int argc, char **argv, struct client *c)
                 double s = strtod(v, &end);
                 if (*end || s <= 0) goto bad;
                 c->timeout_us = (uint64_t)(s * 1e6);
+            } else if (!strcmp(a, "--count")) {
+                char *end;
+                unsigned long n = strtoul(v, &end, 10);
+                if (*end || n == 0 || n > 1000) goto bad;
+                c->count = (unsigned)n;
             } else {
                 fprintf(stderr, "synack connect: unknown option '%s'\n", a);
                 usage(stderr);
@@ -316,11 +341,113 @@ static bool client_done(void *ctx)
     return c->finished;
 }
 
+/* Reads stdin into buf: its first data only (whole false), or all of it up to cap (whole:
+ * more than cap is an error). The byte count, or -1 with a message. */
+static ssize_t read_stdin(uint8_t *buf, size_t cap, bool whole, bool *eof)
+{
+    size_t n = 0;
+    for (;;) {
+        uint8_t extra;
+        ssize_t r = n < cap ? read(STDIN_FILENO, buf + n, cap - n) : read(STDIN_FILENO, &extra, 1);
+        if (r > 0 && n >= cap) {
+            fprintf(stderr, "synack connect: stdin is longer than %zu bytes (--count)\n", cap);
+            return -1;
+        }
+        if (r > 0) {
+            n += (size_t)r;
+            if (!whole) return (ssize_t)n;
+        } else if (r == 0) {
+            *eof = true;
+            return (ssize_t)n;
+        } else if (errno == EAGAIN) {
+            struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+            poll(&p, 1, -1);
+        } else if (errno != EINTR) {
+            fprintf(stderr, "synack connect: stdin: %s\n", strerror(errno));
+            return -1;
+        }
+    }
+}
+
+/* One connection, from connect to the end of the close. Returns its exit status. */
+static int one_connection(struct client *c, const struct loop_ops *ops)
+{
+    c->connected = c->stdin_eof = c->shut_sent = c->peer_eof = c->finished = false;
+    c->stdin_watched = false;
+    c->stdin_ready = !c->stdin_pollable;
+    c->exit_code = 1;
+    c->deadline = 0;
+    c->pending_len = c->pending_off = 0;
+    c->sent = c->received = 0;
+    if (c->count > 1) {
+        /* Every connection sends what stdin held. */
+        memcpy(c->pending, c->replay, c->replay_len);
+        c->pending_len = c->replay_len;
+        c->stdin_eof = true;
+    } else if (c->fastopen) {
+        /* The SYN can carry only what is here before it goes. */
+        ssize_t n = read_stdin(c->pending, sizeof c->pending, false, &c->stdin_eof);
+        if (n < 0) return 1;
+        c->pending_len = (size_t)n;
+    }
+    uint64_t now = loop_now();
+    char a[ENDPOINT_STRLEN];
+    endpoint_str(&c->peer, c->port, a, sizeof a);
+    c->sd = synack_socket(c->stack);
+    int r = c->sd;
+    if (r >= 0 && c->fastopen) {
+        long n =
+            synack_connect_data(c->stack, c->sd, now, c->peer, c->port, c->pending, c->pending_len);
+        if (n >= 0) {
+            c->pending_off = (size_t)n;
+            c->sent += (uint64_t)n;
+            if (c->verbose)
+                fprintf(
+                    stderr,
+                    "synack connect: Fast Open: %s's cookie is cached, the SYN carries %ld bytes\n",
+                    a, n);
+            r = 0;
+        } else {
+            if (n == SYNACK_EINPROGRESS && c->verbose)
+                fprintf(stderr,
+                        "synack connect: Fast Open: no cookie for %s yet, the SYN asks for one "
+                        "and the data follows the handshake\n",
+                        a);
+            r = (int)n;
+        }
+    } else if (r >= 0) {
+        r = synack_connect(c->stack, c->sd, now, c->peer, c->port);
+    }
+    if (r < 0 && r != SYNACK_EINPROGRESS) {
+        fail(c, "cannot connect", r);
+        return 1;
+    }
+    if (c->timeout_us) c->deadline = now + c->timeout_us;
+    int rc = 1;
+    if (loop_run(&c->loop, ops, c) == 0) rc = c->exit_code;
+    if (c->connected && c->deadline && !c->finished)
+        fprintf(stderr, "synack connect: the close did not complete in time\n");
+    struct synack_sockinfo si;
+    if (c->fastopen && c->verbose && synack_getinfo(c->stack, c->sd, &si) == 0)
+        fprintf(stderr, "synack connect: Fast Open: %s\n",
+                si.syn_data ? "the SYN-ACK acknowledged the SYN's data"
+                            : "no data acknowledged by the SYN-ACK");
+    /* Flush what is still queued (the last ACK of our close) before the device goes. */
+    int n;
+    while ((n = synack_output(c->stack, loop_now(), c->rbuf, sizeof c->rbuf)) > 0)
+        synack_dev_send(c->side.dev, loop_now(), c->rbuf, (size_t)n);
+    watch_stdin(c, false);
+    synack_close(c->stack, c->sd, loop_now());
+    c->sd = -1;
+    return rc;
+}
+
 int synack_cmd_connect(int argc, char **argv)
 {
     struct client *c = calloc(1, sizeof *c);
     if (!c) return 1;
     c->sd = -1;
+    c->count = 1;
     int pr = parse(argc, argv, c);
     if (pr) {
         free(c);
@@ -358,27 +485,22 @@ int synack_cmd_connect(int argc, char **argv)
      * connection can take more. */
     c->stdin_pollable = loop_watch(&c->loop, STDIN_FILENO, EPOLLIN) == 0;
     if (c->stdin_pollable) loop_unwatch(&c->loop, STDIN_FILENO);
-    c->stdin_ready = !c->stdin_pollable;
-    uint64_t now = loop_now();
-    c->sd = synack_socket(c->stack);
-    int r = c->sd < 0 ? c->sd : synack_connect(c->stack, c->sd, now, c->peer, c->port);
-    if (r < 0 && r != SYNACK_EINPROGRESS) {
-        fail(c, "cannot connect", r);
-        goto out;
+    if (c->count > 1) {
+        bool eof = false;
+        ssize_t n = read_stdin(c->replay, sizeof c->replay, true, &eof);
+        if (n < 0) goto out;
+        c->replay_len = (size_t)n;
     }
-    if (c->timeout_us) c->deadline = now + c->timeout_us;
     static const struct loop_ops ops = {.app = client_app,
                                         .on_signal = client_signal,
                                         .on_fd = client_fd,
                                         .deadline = client_deadline,
                                         .done = client_done};
-    if (loop_run(&c->loop, &ops, c) == 0) rc = c->exit_code;
-    if (c->connected && c->deadline && !c->finished)
-        fprintf(stderr, "synack connect: the close did not complete in time\n");
-    /* Flush what is still queued (the last ACK of our close) before the device goes. */
-    int n;
-    while ((n = synack_output(c->stack, loop_now(), c->rbuf, sizeof c->rbuf)) > 0)
-        synack_dev_send(c->side.dev, loop_now(), c->rbuf, (size_t)n);
+    /* One stack for all the connections: its Fast Open cookie cache lives for the run. */
+    for (unsigned i = 0; i < c->count; i++) {
+        rc = one_connection(c, &ops);
+        if (rc != 0) break;
+    }
 out:
     if (c->stack && c->sd >= 0) synack_close(c->stack, c->sd, loop_now());
     loop_close(&c->loop);
