@@ -53,8 +53,8 @@ static void note_zc(struct synack_stack *st, struct sock *sk, struct tcp_zc *z, 
 {
     if (z->note_n > 0) {
         struct synack_notice *tail = note_at(z, z->note_n - 1u);
-        if (tail->kind == SYNACK_NOTICE_ZEROCOPY && tail->copied == copied &&
-            tail->hi + 1u == id && tail->hi - tail->lo < UINT32_MAX - 1u) {
+        if (tail->kind == SYNACK_NOTICE_ZEROCOPY && tail->copied == copied && tail->hi + 1u == id &&
+            tail->hi - tail->lo < UINT32_MAX - 1u) {
             tail->hi = id;
             note_queued(st, sk, z);
             return;
@@ -63,7 +63,8 @@ static void note_zc(struct synack_stack *st, struct sock *sk, struct tcp_zc *z, 
     /* Room is certain: zero-copy notices and sends outstanding are SYNACK_ZEROCOPY_MAX at
      * most together (tcp_snd_take), timestamp notices TCP_TS_MAX. */
     struct synack_notice *n = note_at(z, z->note_n++);
-    *n = (struct synack_notice){.kind = SYNACK_NOTICE_ZEROCOPY, .lo = id, .hi = id, .copied = copied};
+    *n = (struct synack_notice){
+        .kind = SYNACK_NOTICE_ZEROCOPY, .lo = id, .hi = id, .copied = copied};
     z->note_zc++;
     note_queued(st, sk, z);
 }
@@ -79,8 +80,8 @@ static void note_ts(struct synack_stack *st, struct sock *sk, struct tcp_zc *z, 
     /* OPT_ID: the key counts bytes from where it started (Linux: the last byte's sequence
      * number less sk_tskey, which was SND.UNA when the option was set). */
     uint32_t key = (sk->ts_flags & SYNACK_TS_OPT_ID) ? last - sk->ts_key_base : 0;
-    *n = (struct synack_notice){.kind = SYNACK_NOTICE_TSTAMP, .tstamp = which, .key = key,
-                                .time_us = now};
+    *n = (struct synack_notice){
+        .kind = SYNACK_NOTICE_TSTAMP, .tstamp = which, .key = key, .time_us = now};
     note_queued(st, sk, z);
 }
 
@@ -221,7 +222,8 @@ void tcp_snd_consume(struct synack_stack *st, struct sock *sk, uint32_t n, uint6
         uint32_t end = t->snd_buf_seq + n;
         uint16_t k = 0;
         while (k < z->ts_n && seq_lt(z->ts[k].last, end)) {
-            if (z->ts[k].pending & TCP_TS_ACK) note_ts(st, sk, z, SYNACK_TSTAMP_ACK, z->ts[k].last, now);
+            if (z->ts[k].pending & TCP_TS_ACK)
+                note_ts(st, sk, z, SYNACK_TSTAMP_ACK, z->ts[k].last, now);
             k++;
         }
         if (k) {
@@ -247,7 +249,7 @@ void tcp_tstamp_on_send(struct synack_stack *st, struct sock *sk, uint32_t seq, 
          * order), once, on its first transmission. */
         if (r->pending & TCP_TS_SCHED) note_ts(st, sk, z, SYNACK_TSTAMP_SCHED, r->last, now);
         if (r->pending & TCP_TS_SND) note_ts(st, sk, z, SYNACK_TSTAMP_SND, r->last, now);
-        r->pending &= (uint8_t)~(TCP_TS_SCHED | TCP_TS_SND);
+        r->pending &= (uint8_t) ~(TCP_TS_SCHED | TCP_TS_SND);
     }
 }
 

@@ -37,7 +37,7 @@ struct tcp_ts_rec {
 /* Timestamp requests outstanding, and timestamp notices the queue holds, at most (beyond:
  * the request or the notice is dropped and counted, as Linux drops error-queue entries
  * beyond the receive buffer). */
-#define TCP_TS_MAX  64
+#define TCP_TS_MAX   64
 #define TCP_NOTE_MAX (SYNACK_ZEROCOPY_MAX + TCP_TS_MAX)
 
 struct tcp_zc {
