@@ -491,15 +491,18 @@ struct synack_sockinfo {
 
     /* What Linux's struct tcp_info reports, as far as synack knows it (0 where it does not
      * track a quantity yet, marked so). Segment counts are in send MSS units. */
-    uint8_t ca_state;           /* SYNACK_CA_*: Linux's tcpi_ca_state */
-    uint8_t backoff;            /* consecutive retransmission timeouts (RTO exponent) */
-    uint8_t probes;             /* zero-window or keepalive probes unanswered */
-    uint32_t ato_us;            /* the delayed-ACK timeout */
-    uint32_t unacked;           /* segments in flight (SND.NXT - SND.UNA) */
-    uint32_t sacked;            /* segments the peer reported holding beyond SND.UNA (SACK) */
-    uint32_t lost;              /* segments deemed lost and not SACKed (RACK, timeouts) */
-    uint32_t retrans;           /* segments sent again whose copy is still in flight */
-    uint32_t delivered;         /* segments delivered (ACKed or SACKed), the SYN counted */
+    uint8_t ca_state;   /* SYNACK_CA_*: Linux's tcpi_ca_state */
+    uint8_t backoff;    /* consecutive retransmission timeouts (RTO exponent) */
+    uint8_t probes;     /* zero-window or keepalive probes unanswered */
+    uint32_t ato_us;    /* the delayed-ACK timeout */
+    uint32_t unacked;   /* segments in flight (SND.NXT - SND.UNA) */
+    uint32_t sacked;    /* segments the peer reported holding beyond SND.UNA (SACK) */
+    uint32_t lost;      /* segments deemed lost and not SACKed (RACK, timeouts) */
+    uint32_t retrans;   /* segments sent again whose copy is still in flight */
+    uint32_t delivered; /* segments delivered (ACKed or SACKed), the SYN counted */
+    /* When (the caller's clock, µs; 0: never) data was last sent, data last received (the
+     * handshake's end before any), and a segment last received: Linux's tcpi_last_*. */
+    uint64_t last_data_sent_us, last_data_recv_us, last_recv_us;
     uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
     uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;            /* the MSS we advertised */

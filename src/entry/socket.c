@@ -698,6 +698,9 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->dsack_dups = t->dsacks_in;
     info->syn_data = t->syn_data;
     info->delivered = t->delivered;
+    info->last_data_sent_us = t->lsndtime;
+    info->last_data_recv_us = t->last_data_time ? t->last_data_time : t->est_time;
+    info->last_recv_us = t->last_rcv_time;
     tcp_info_outstanding(t, &info->lost, &info->retrans);
     /* Not tracked yet, reported as 0: delivery_rate, busy/rwnd-limited/sndbuf-limited
      * time. */

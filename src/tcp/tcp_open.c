@@ -378,6 +378,7 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
      * send ring, RTT, the window), which follows. */
     t->snd_una = t->tfo_child && seq_gt(seg->ack, t->iss + 1) ? t->iss + 1 : seg->ack;
     t->delivered = 1; /* our SYN (or SYN-ACK), with the data it carried: one packet (Linux) */
+    t->est_time = now;
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
     t->snd_wnd = (uint32_t)seg->s->tcp.window << (syn_seg ? 0 : t->snd_wscale);

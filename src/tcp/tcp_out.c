@@ -126,7 +126,9 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     } else {
         /* Exact: the window is a multiple of the unit and at most 65535 units. */
         h.window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale);
-        if (t->ts_ok && !(flags & SYNACK_TCP_RST)) {
+        /* Timestamps go on every segment once agreed (RFC 7323 §3.2), and on a reset too,
+         * which §3.2 allows ("MAY be sent in an <RST> segment") and Linux does. */
+        if (t->ts_ok) {
             h.opts.has_ts = true;
             h.opts.ts_val = tcp_ts_now(t, now);
             h.opts.ts_ecr = t->ts_recent;

@@ -207,13 +207,16 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
          * last told has run low (under two segments, or an eighth of the largest buffer the
          * connection may have, so that a buffer still growing by auto-tuning counts as low)
          * and reading opens it by at least min(half the ring, two segments), say so at once
-         * rather than wait for the peer's probe. Otherwise the next ACK carries the news. */
+         * rather than wait for the peer's probe, if it at least doubles (Linux's
+         * tcp_cleanup_rbuf: "lots" means "at least twice"; a smaller gain is news the next
+         * ACK carries, and an update that is not needed costs the peer a segment). */
         uint32_t after = tcp_rcv_window(t);
         uint32_t step = t->rcv.cap / 2 < 2u * t->rcv_mss ? t->rcv.cap / 2 : 2u * t->rcv_mss;
         bool synced = t->state == SYNACK_ESTABLISHED || t->state == SYNACK_FIN_WAIT_1 ||
                       t->state == SYNACK_FIN_WAIT_2;
         bool low = adv < 2u * t->rcv_mss || adv < sk->rcvbuf / 8;
-        if (synced && !t->fin_rcvd && low && after > adv && after - adv >= step) {
+        if (synced && !t->fin_rcvd && low && after > adv && after - adv >= step &&
+            after / 2 >= adv) {
             t->ack_now = true;
             sock_want_output(st, sk);
         }

@@ -492,4 +492,24 @@ TEST(duplicate_ack_flood_cannot_inflate_cwnd_without_bound)
     tcpf_free(&f);
 }
 
+/* RFC 7323 §3.2: once timestamps are agreed, TSopt "MAY be sent in an <RST> segment";
+ * Linux sends it (its TSval the sender's clock now, its TSecr TS.Recent), so that the
+ * peer's PAWS check can place the reset (ts_recent/reset_tsval.pkt). */
+TEST(an_abort_reset_carries_the_timestamp_option)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.peer_ts = true;
+    f.peer_tsval = 5000;
+    conn_in_established(&f);
+    ASSERT(tcpf_info(&f).ts_ok);
+    f.now += SEC;
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_RST | SYNACK_TCP_ACK);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    ASSERT_EQ(f.seg.tcp.opts.ts_ecr, 5000u);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -575,4 +575,39 @@ TEST(receive_window_closes_when_the_reader_stops_sweep)
             (double)(clock() - t0) / CLOCKS_PER_SEC);
 }
 
+/* A read that opens the window the peer was last told sends a window update only when it
+ * at least doubles that window (Linux's tcp_cleanup_rbuf, "at least twice"); a smaller
+ * gain waits for the next ACK (RFC 9293 §3.8.6.2.2 asks for no update at all). */
+TEST(a_read_sends_a_window_update_only_when_the_window_doubles)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.rcvbuf = 65536;
+    conn_in_established(&f);
+    /* Fill the ring to within 7000 bytes of its end, ACKs drained. */
+    uint32_t cap = tcpf_info(&f).rcv_wnd, fill = cap - 7000, sent = 0;
+    while (sent < fill) {
+        uint32_t n = fill - sent < 1000 ? fill - sent : 1000;
+        send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt + sent, f.snd_nxt, n);
+        sent += n;
+        while (recv_seg(&f, f.now, NULL)) {
+        }
+    }
+    f.now += 100 * 1000; /* past the delayed ACK */
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    uint32_t adv = (uint32_t)f.seg.tcp.window << tcpf_info(&f).rcv_wscale;
+    ASSERT(adv <= 7000 + 1024);
+    static uint8_t buf[65536];
+    /* A read of 5000 bytes: the window grows by more than two segments, not twofold. */
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, 5000), 5000);
+    EXPECT_NOTHING(&f);
+    /* Another 5000: now it has doubled, and the peer hears of it at once. */
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, 5000), 5000);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT((uint32_t)f.seg.tcp.window << tcpf_info(&f).rcv_wscale >= 2 * adv);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

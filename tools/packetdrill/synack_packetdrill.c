@@ -1365,7 +1365,13 @@ static uint32_t clamp_u32(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *ti)
+/* Milliseconds from a stack time to now (Linux's tcpi_last_*: jiffies since then). */
+static uint32_t ms_since(uint64_t now, uint64_t then)
+{
+    return then && now > then ? clamp_u32((now - then) / 1000u) : 0;
+}
+
+static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *ti, uint64_t now)
 {
     memset(ti, 0, sizeof *ti);
     uint32_t mss = in->snd_mss ? in->snd_mss : 1;
@@ -1412,6 +1418,9 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_bytes_retrans = in->bytes_retrans;
     ti->tcpi_dsack_dups = in->dsack_dups;
     ti->tcpi_delivered = in->delivered;
+    ti->tcpi_last_data_sent = ms_since(now, in->last_data_sent_us);
+    ti->tcpi_last_data_recv = ms_since(now, in->last_data_recv_us);
+    ti->tcpi_last_ack_recv = ms_since(now, in->last_recv_us);
     ti->tcpi_snd_wnd = in->snd_wnd;
     ti->tcpi_rcv_wnd = in->rcv_wnd;
     ti->tcpi_total_rto = (uint16_t)(in->rto_timeouts > 65535 ? 65535 : in->rto_timeouts);
@@ -1735,7 +1744,7 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             errno = EBADF;
             goto out;
         }
-        fill_tcp_info(&in, &ti);
+        fill_tcp_info(&in, &ti, now_us());
         size_t n = (size_t)*len < sizeof ti ? (size_t)*len : sizeof ti;
         memcpy(val, &ti, n);
         *len = (socklen_t)n;
