@@ -572,10 +572,21 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
         fs_run(w, w->now + (uint64_t)fs_u8(in) * 50000);
         break;
     case 2: {
-        size_t n = (size_t)fs_u8(in) * 64 + 1;
+        uint8_t v = fs_u8(in);
+        size_t n = (size_t)v * 64 + 1;
         for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)('a' + i % 26);
         if (sd >= 0) {
-            long r = synack_send(s, sd, w->now, buf, n);
+            /* Odd sizes from side 0 are zero-copy sends with transmit timestamps: buf is
+             * static, so the lent bytes stay valid whatever the stack does with them. */
+            unsigned flags = 0;
+            if ((v & 1) && side == 0) {
+                (void)synack_setopt(s, sd, SYNACK_OPT_ZEROCOPY, 1);
+                (void)synack_setopt(s, sd, SYNACK_OPT_TIMESTAMPING,
+                                    SYNACK_TS_TX_SCHED | SYNACK_TS_TX_SOFTWARE | SYNACK_TS_TX_ACK |
+                                        SYNACK_TS_OPT_ID);
+                flags = SYNACK_SEND_ZEROCOPY;
+            }
+            long r = synack_send_flags(s, sd, w->now, buf, n, flags);
             CHECK(r <= (long)n);
         }
         break;
@@ -585,6 +596,10 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
         if (sd >= 0) {
             long r = synack_recv(s, sd, w->now, buf, n);
             CHECK(r <= (long)n);
+            /* Notices come in order: zero-copy ids never go backwards. */
+            struct synack_notice nt;
+            while (synack_next_notice(s, sd, &nt) == 1)
+                CHECK(nt.kind != SYNACK_NOTICE_ZEROCOPY || nt.hi - nt.lo < 1u << 20);
         }
         break;
     }
