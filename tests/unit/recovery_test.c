@@ -851,6 +851,38 @@ TEST(rack_partial_cumulative_ack_with_a_sack_is_not_reordering)
     tcpf_free(&p.f);
 }
 
+TEST(rack_min_rtt_is_the_minimum_over_a_window)
+{
+    /* RACK's min_RTT (RFC 8985 §6.2) is the minimum over a recent window of time, not
+     * over the connection's life: a path whose delay has grown (a longer route) would
+     * otherwise keep the reordering window (min_RTT / 4) and the check of retransmitted
+     * data's RTT on a figure that no longer holds. Linux keeps a windowed minimum of 300 s
+     * (tcp_min_rtt_wlen). The handshake measures 1 ms; then every second one segment is
+     * acknowledged 10 ms after it went. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    ASSERT_EQ(info(&p).min_rtt_us, 1000);
+    uint64_t t0 = p.f.now;
+    int seg = 0;
+    while (p.f.now - t0 < 320 * SEC) {
+        write_segs(&p, 1);
+        ASSERT_EQ(peer_take(&p), 1);
+        p.f.now += 10 * MS;
+        p.have[seg++ % NSEG] = true;
+        if (seg % NSEG == 0) {
+            /* The peer's map holds NSEG segments: start it again past them. */
+            memset(p.have, 0, sizeof p.have);
+            p.base += NSEG * p.mss;
+        }
+        peer_ack(&p);
+        peer_take(&p);
+        if (p.f.now - t0 < 290 * SEC) ASSERT_EQ(info(&p).min_rtt_us, 1000);
+        p.f.now += 990 * MS;
+    }
+    ASSERT_EQ(info(&p).min_rtt_us, 10000);
+    tcpf_free(&p.f);
+}
+
 TEST(rack_lost_retransmission_is_resent_without_rto)
 {
     /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
