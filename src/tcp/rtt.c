@@ -7,7 +7,8 @@
  *
  * G, the clock granularity, is 1 µs here: the caller's clock. Samples come only from
  * segments sent once (Karn's rule, §3), which tcp_out.c and tcp_in.c enforce. Backoff
- * (§5.5) doubles the RTO for each consecutive timeout, without touching SRTT.
+ * (§5.5) doubles the RTO for each consecutive timeout, without touching SRTT. Beside it, the
+ * minimum RTT over a window of time (RACK's min_RTT, RFC 8985 §6.2).
  */
 #include "tcp/tcp.h"
 
@@ -19,10 +20,64 @@ void tcp_rtt_init(struct tcb *t, uint64_t initial_rto)
     t->rtt_valid = false;
 }
 
+/* The window of the minimum RTT: Linux's default (tcp_min_rtt_wlen, 300 s). RFC 8985 §6.2
+ * asks for the minimum over a recent period without fixing one; a long window keeps the
+ * true propagation delay through minutes of queueing, a finite one lets a path that
+ * became longer be learnt. */
+#define MIN_RTT_WINDOW_US (300ull * 1000000)
+
+/* Kathleen Nichols' windowed minimum (as BBR and Linux's min_rtt use): three samples, the
+ * best of the whole window and the best of its later parts, so that when the best expires
+ * the next is already known, in constant memory and time. */
+void tcp_min_rtt_sample(struct tcb *t, uint64_t r, uint64_t now)
+{
+    struct tcp_minrtt *m = &t->minrtt;
+    if (r == 0) r = 1;
+    if (!m->any || r <= m->v[0] || now - m->at[2] > MIN_RTT_WINDOW_US) {
+        /* A new best, or every sample older than the window: start afresh. */
+        for (int i = 0; i < 3; i++) {
+            m->v[i] = r;
+            m->at[i] = now;
+        }
+        m->any = true;
+    } else {
+        if (r <= m->v[1]) {
+            m->v[1] = m->v[2] = r;
+            m->at[1] = m->at[2] = now;
+        } else if (r <= m->v[2]) {
+            m->v[2] = r;
+            m->at[2] = now;
+        }
+        if (now - m->at[0] > MIN_RTT_WINDOW_US) {
+            /* The best has expired: the runners-up move up, this sample is the third. */
+            m->v[0] = m->v[1];
+            m->at[0] = m->at[1];
+            m->v[1] = m->v[2];
+            m->at[1] = m->at[2];
+            m->v[2] = r;
+            m->at[2] = now;
+            if (now - m->at[0] > MIN_RTT_WINDOW_US) {
+                m->v[0] = m->v[1];
+                m->at[0] = m->at[1];
+                m->v[1] = m->v[2];
+                m->at[1] = m->at[2];
+            }
+        } else if (m->at[1] == m->at[0] && now - m->at[0] > MIN_RTT_WINDOW_US / 4) {
+            /* A quarter of the window without a second choice: take one. */
+            m->v[1] = m->v[2] = r;
+            m->at[1] = m->at[2] = now;
+        } else if (m->at[2] == m->at[1] && now - m->at[1] > MIN_RTT_WINDOW_US / 2) {
+            /* Half of it without a third: likewise. */
+            m->v[2] = r;
+            m->at[2] = now;
+        }
+    }
+    t->min_rtt = m->v[0];
+}
+
 void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_max)
 {
     if (r == 0) r = 1;
-    if (!t->min_rtt || r < t->min_rtt) t->min_rtt = r;
     if (!t->rtt_valid) {
         t->srtt = r;
         t->rttvar = r / 2;

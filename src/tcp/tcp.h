@@ -86,6 +86,13 @@ struct tcp_rack {
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
 };
 
+/* A windowed minimum of the RTT (rtt.c): the best sample of the window and the best of its
+ * later parts, each with the time it was taken. */
+struct tcp_minrtt {
+    uint64_t v[3], at[3];
+    bool any;
+};
+
 /* HyStart++'s state (RFC 9406 §4.2, cc_hystart.c). */
 struct tcp_hystart {
     uint64_t last_min, cur_min; /* lastRoundMinRTT, currentRoundMinRTT (µs) */
@@ -261,7 +268,8 @@ struct tcb {
     uint64_t bytes_sent, bytes_acked, bytes_received, segs_out, segs_in, retransmits;
     /* A super-segment went (cfg.tso_max): the peer's ACKs may each cover many segments. */
     bool tso_used;
-    uint64_t bytes_retrans, min_rtt;
+    uint64_t bytes_retrans, min_rtt; /* min_rtt: minrtt's windowed minimum (rtt.c) */
+    struct tcp_minrtt minrtt;
     uint32_t rto_timeouts;
     uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */
     uint32_t delivered; /* packets delivered, Linux's tcpi_delivered (tcp_info.c) */
@@ -557,6 +565,8 @@ void tcp_tlp_arm(struct tcb *t, uint64_t now);
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);
 void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t rto_max);
+/* An RTT sample for the windowed minimum (RACK's min_RTT, RFC 8985 §6.2), taken at now. */
+void tcp_min_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t now);
 uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);
 
 /* User calls (tcp_user.c, RFC 9293 §3.10.1-6). */

@@ -34,6 +34,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
 
     if (t->rtt_timing && seq_gt(seg->ack, t->rtt_seq)) {
         tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us);
+        tcp_min_rtt_sample(t, now - t->rtt_start, now);
         t->rtt_timing = false;
     }
     t->rtx_count = 0;

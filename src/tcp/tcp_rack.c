@@ -269,7 +269,7 @@ static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
     } else if (rtt > 0 && (k->sample == 0 || rtt < k->sample)) {
         k->sample = rtt; /* an RTT sample of data sent once (HyStart++) */
     }
-    if (rtt > 0 && (!t->min_rtt || rtt < t->min_rtt)) t->min_rtt = rtt;
+    if (rtt > 0) tcp_min_rtt_sample(t, rtt, now);
     struct tcp_xrec cur = {.ts = k->xmit_ts, .ord = k->xmit_ord, .end = k->end_seq};
     if (!k->has || sent_after(r->ts, r->ord, end, &cur)) {
         k->xmit_ts = r->ts;

@@ -137,7 +137,12 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     /* RFC 5681 §3.1: on the first timeout of this data, ssthresh = max(FlightSize/2,
      * 2*SMSS) (equation 4); cwnd is the loss window, one segment. RFC 6582 §4: recovery
      * ends and recover remembers the highest sequence number sent. */
-    if (t->rtx_count == 1) t->ssthresh = t->cc->ssthresh(t);
+    /* A timeout while fast recovery is repairing the same window is the same congestion
+     * event: the recovery already set ssthresh for it, and PRR has brought cwnd down to
+     * it, so computing it again would cut the window a second time for one loss (Linux's
+     * tcp_enter_loss keeps it then too). */
+    bool same_event = t->in_recovery && seq_lt(t->snd_una, t->recover);
+    if (t->rtx_count == 1 && !same_event) t->ssthresh = t->cc->ssthresh(t);
     t->cwnd = t->snd_mss;
     t->in_recovery = t->sack_recovery = false;
     t->rto_recovery = true;

@@ -853,6 +853,83 @@ TEST(rack_partial_cumulative_ack_with_a_sack_is_not_reordering)
     tcpf_free(&p.f);
 }
 
+TEST(rack_min_rtt_is_the_minimum_over_a_window)
+{
+    /* RACK's min_RTT (RFC 8985 §6.2) is the minimum over a recent window of time, not
+     * over the connection's life: a path whose delay has grown (a longer route) would
+     * otherwise keep the reordering window (min_RTT / 4) and the check of retransmitted
+     * data's RTT on a figure that no longer holds. Linux keeps a windowed minimum of 300 s
+     * (tcp_min_rtt_wlen). The handshake measures 1 ms; then every second one segment is
+     * acknowledged 10 ms after it went. */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    ASSERT_EQ(info(&p).min_rtt_us, 1000);
+    uint64_t t0 = p.f.now;
+    int seg = 0;
+    while (p.f.now - t0 < 320 * SEC) {
+        write_segs(&p, 1);
+        ASSERT_EQ(peer_take(&p), 1);
+        p.f.now += 10 * MS;
+        p.have[seg++ % NSEG] = true;
+        if (seg % NSEG == 0) {
+            /* The peer's map holds NSEG segments: start it again past them. */
+            memset(p.have, 0, sizeof p.have);
+            p.base += NSEG * p.mss;
+        }
+        peer_ack(&p);
+        peer_take(&p);
+        if (p.f.now - t0 < 290 * SEC) ASSERT_EQ(info(&p).min_rtt_us, 1000);
+        p.f.now += 990 * MS;
+    }
+    ASSERT_EQ(info(&p).min_rtt_us, 10000);
+    tcpf_free(&p.f);
+}
+
+static void rto_in_recovery_keeps_ssthresh(const char *cc)
+{
+    /* Segment 5 is lost and SACK recovery starts, setting ssthresh for this loss. Then
+     * nothing more comes back (the retransmission, or the ACKs after it, lost too) and the
+     * retransmission timer fires while the recovery is under way. That is the same
+     * congestion event, already answered: the window collapses to one segment as after any
+     * timeout, but ssthresh stays what the recovery set, rather than being cut again from
+     * a window PRR has already brought down (Linux's tcp_enter_loss keeps it when the
+     * timeout comes in Recovery; RFC 5681 §3.1 keeps it for a second timeout likewise). */
+    static struct peer p;
+    peer_open(&p, false, cc);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 5; i++) p.have[i] = true;
+    peer_ack(&p);
+    peer_take(&p);
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    uint32_t ssthresh = info(&p).ssthresh;
+    while (stats(&p).rto_timeouts == 0 && p.f.now < 10 * SEC) {
+        p.f.now += 1 * MS;
+        peer_take(&p);
+    }
+    ASSERT_EQ(stats(&p).rto_timeouts, 1);
+    struct synack_sockinfo in = info(&p);
+    printf("     %s: ssthresh %u segments in recovery, %u after the timeout; cwnd %u\n", cc,
+           ssthresh / p.mss, in.ssthresh / p.mss, in.cwnd / p.mss);
+    ASSERT_EQ(in.ssthresh, ssthresh);
+    ASSERT_EQ(in.cwnd, p.mss);
+    tcpf_free(&p.f);
+}
+
+TEST(rto_during_recovery_keeps_ssthresh_newreno)
+{
+    rto_in_recovery_keeps_ssthresh("newreno");
+}
+
+TEST(rto_during_recovery_keeps_ssthresh_cubic)
+{
+    rto_in_recovery_keeps_ssthresh("cubic");
+}
+
 TEST(rack_lost_retransmission_is_resent_without_rto)
 {
     /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
