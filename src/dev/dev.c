@@ -30,10 +30,13 @@ int synack_pump(synack_stack *s, synack_dev *d, uint64_t now)
     }
     synack_poll(s, now);
     for (int i = 0; i < PUMP_MAX; i++) {
+        /* From the stack's queue to the device without a copy: the device is done with it
+         * before the next call into the stack. */
         uint32_t gso;
-        int n = synack_output_gso(s, now, buf, sizeof buf, &gso);
+        const uint8_t *pkt;
+        int n = synack_output_next(s, now, &pkt, &gso);
         if (n <= 0) break;
-        synack_dev_send_gso(d, now, buf, (size_t)n, gso);
+        synack_dev_send_gso(d, now, pkt, (size_t)n, gso);
         moved++;
     }
     return moved;

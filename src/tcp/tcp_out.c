@@ -452,7 +452,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint32_t cwnd_room = cwnd > in_net ? cwnd - in_net : 0;
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
-        uint32_t len = u32min(u32min(avail, burst_max), usable);
+        /* Super-segments carry new data only: going back after a timeout (SND.NXT below
+         * SND.MAX) resends one MSS at a time, as every other retransmission. */
+        uint32_t lim = seq_lt(t->snd_nxt, t->snd_max) ? seg_max : burst_max;
+        uint32_t len = u32min(u32min(avail, lim), usable);
         /* A super-segment is whole segments: a shorter tail goes next, on its own, through
          * the Nagle rules below, as it would have without one. */
         if (len > seg_max) len -= len % seg_max;

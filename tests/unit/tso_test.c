@@ -18,11 +18,26 @@ struct gso_ctx {
     int bad_part;      /* a part over the MTU, or PSH/FIN/CWR out of place, or a bad gso */
     uint32_t max_payload;
     uint64_t drop_every; /* drop every Nth part (0: none) */
+    uint64_t drop_from;  /* from the drop_from-th part on, everything for 3 s (a blackout) */
+    uint64_t blackout_until;
     uint64_t nparts_seen;
+    bool have_high;
+    uint32_t high;     /* the end of the highest sequence A sent */
+    int rexmit_supers; /* super-segments starting below it: a retransmission of many MSS */
 };
 /* One device pair per test at a time: the context the device callbacks reach. */
 static struct gso_ctx gctx;
 static struct synack_dev_ops gso_ops, merged_rx_ops;
+
+/* Whether the next wire segment from A is lost: every drop_every-th, and all of them in
+ * the blackout. */
+static bool lost(uint64_t now)
+{
+    uint64_t k = ++gctx.nparts_seen;
+    if (gctx.drop_from && k == gctx.drop_from) gctx.blackout_until = now + 3000000;
+    if (now < gctx.blackout_until) return true;
+    return gctx.drop_every && k % gctx.drop_every == 0;
+}
 
 static int gso_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len, uint32_t gso)
 {
@@ -33,6 +48,10 @@ static int gso_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len,
     }
     gctx.supers++;
     if (seg.payload_len > gctx.max_payload) gctx.max_payload = seg.payload_len;
+    if (gctx.have_high && (int32_t)(seg.tcp.seq - gctx.high) < 0) gctx.rexmit_supers++;
+    uint32_t end = seg.tcp.seq + seg.payload_len;
+    if (!gctx.have_high || (int32_t)(end - gctx.high) > 0) gctx.high = end;
+    gctx.have_high = true;
     size_t hl = len - seg.payload_len;
     if (seg.payload_len <= gso || hl + gso > 1500) gctx.bad_part++;
     if (gctx.merged) { /* whole, its checksum finished as the device would */
@@ -60,7 +79,7 @@ static int gso_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len,
             continue;
         }
         gctx.parts++;
-        if (gctx.drop_every && ++gctx.nparts_seen % gctx.drop_every == 0) continue;
+        if (lost(now)) continue;
         simnet_filter_send(d, now, part, m);
     }
     return 0;
@@ -76,6 +95,7 @@ static int csum_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len
     }
     memcpy(one, pkt, len);
     vnet_csum_complete(one, len); /* not TCP: as it is */
+    if (lost(now)) return 0;
     return simnet_filter_send(d, now, one, len);
 }
 
@@ -144,7 +164,8 @@ TEST(tso_bulk_with_loss_recovers)
     struct simnet n;
     test_seed(12);
     tso_net(&n, 12, false, 1u << 20);
-    gctx.drop_every = 97; /* parts of super-segments lost: SACK, RACK, retransmissions */
+    gctx.drop_every = 97;  /* parts of super-segments lost: SACK, RACK, retransmissions */
+    gctx.drop_from = 1500; /* and a blackout of 3 s: retransmission timeouts */
     uint64_t bytes[2] = {4u << 20, 0};
     struct transfer_result r = transfer_run(&n, 12, bytes, 600000000);
     ASSERT(r.ok);
@@ -153,6 +174,10 @@ TEST(tso_bulk_with_loss_recovers)
     synack_get_stats(n.st[0], &a);
     ASSERT(a.tso_out > 0);
     ASSERT(a.retransmits > 0);
+    ASSERT(a.rto_timeouts > 0);
+    /* Retransmissions, after the timeout too, go one MSS at a time: no super-segment
+     * starts below the highest sequence already sent. */
+    ASSERT_EQ(gctx.rexmit_supers, 0);
     simnet_free(&n);
 }
 
