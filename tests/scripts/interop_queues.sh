@@ -8,13 +8,18 @@
 #     the two counts add up to all of them;
 #   - no connection met the wrong queue: a segment of a flow reaching a stack that does not
 #     know it would be answered with a RST, and neither stack sent one;
+#   - TCP Fast Open across queues: curl --tcp-fastopen 16 times; the cookie one queue gave
+#     is taken by the other (one key for all stacks: a client's next connection comes from
+#     another port, often to the other queue): requests in the SYN on both queues, no
+#     cookie found invalid; /stats answers for its queue ("queues":2);
 #   - SIGTERM stops both threads cleanly (exit 0, a summary line per queue);
 #   - a persistent device that is not multi-queue is refused with a message that says so.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
-need python3
+need python3 curl
 
-start_serve --echo 7 --queues 2
+inns sysctl -qw net.ipv4.tcp_fastopen=1 || skip "cannot set net.ipv4.tcp_fastopen"
+start_serve --echo 7 --http 80 --queues 2
 serve_has_ipv6
 grep -q "2 queues on CPUs" "$WORK/serve.log" || fail "serve does not say it runs 2 queues"
 
@@ -56,6 +61,15 @@ got6=$(inns timeout 60 python3 "$WORK/client.py" "$STACK6" 6 $N 32) || fail "IPv
 [ "$got6" = $N ] || fail "IPv6: $got6 of $N connections served"
 echo "IPv6: $N echo connections served, byte-exact"
 
+want=$(bytes_pattern 1000 | sha256sum | cut -d' ' -f1)
+for i in $(seq 16); do
+    got=$(inns timeout 20 curl -sS --tcp-fastopen "http://$STACK/bytes/1000" | sha256sum |
+        cut -d' ' -f1)
+    [ "$got" = "$want" ] || fail "request $i with --tcp-fastopen: sha256 $got"
+done
+stats_json | grep -q '"serve":{"queue":[01],"queues":2,' || fail "/stats does not name its queue"
+echo "16 requests with --tcp-fastopen answered byte-exact"
+
 # Each queue's status: "queue I of 2 on cpu C", then its services, then its stack's counters.
 lines=$(wc -l <"$WORK/serve.log")
 kill -USR1 "$SERVE_PID"
@@ -68,17 +82,25 @@ tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
 per_queue=$(awk '/^queue [0-9]+ of 2/ { q = $2 }
     /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
     /^rst_out/ { r[q] = $2 }
-    END { print a[0] + 0, a[1] + 0, r[0] + 0, r[1] + 0 }' "$WORK/status")
-read -r a0 a1 r0 r1 <<<"$per_queue"
+    /^tfo_passive/ { t[q] = $2 }
+    /^tfo_cookie_invalid/ { bad += $2 }
+    END { print a[0] + 0, a[1] + 0, r[0] + 0, r[1] + 0, t[0] + 0, t[1] + 0, bad + 0 }' "$WORK/status")
+read -r a0 a1 r0 r1 t0 t1 tbad <<<"$per_queue"
+echo "Fast Open: requests in the SYN taken by queue 0: $t0, by queue 1: $t1; invalid cookies: $tbad"
+[ "$t0" -gt 0 ] && [ "$t1" -gt 0 ] || fail "Fast Open did not work on both queues ($t0, $t1)"
+[ "$tbad" = 0 ] || fail "$tbad Fast Open cookies found invalid: the queues' keys differ?"
 echo "queue 0 accepted $a0, queue 1 accepted $a1 (RSTs sent: $r0, $r1)"
 [ "$a0" -gt 0 ] && [ "$a1" -gt 0 ] || fail "the connections did not use both queues ($a0, $a1)"
 [ $((a0 + a1)) = $((2 * N)) ] || fail "the queues accepted $((a0 + a1)), want $((2 * N))"
 [ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "a stack sent RSTs: a flow met the wrong queue?"
 
 stop_serve
-grep -q "^synack serve: queue 0 (cpu [0-9]*): $a0 connections accepted" "$WORK/serve.log" &&
-    grep -q "^synack serve: queue 1 (cpu [0-9]*): $a1 connections accepted" "$WORK/serve.log" ||
-    fail "no summary line per queue at exit"
+# A line per queue at exit, its connections of all services: the echo ones, 16 curls and
+# the /stats request.
+total=$(sed -n 's/^synack serve: queue [01] (cpu [0-9]*): \([0-9]*\) connections accepted.*/\1/p' \
+    "$WORK/serve.log" | awk '{ n++; s += $1 } END { if (n == 2) print s }')
+[ "$total" = $((2 * N + 17)) ] || fail "the exit lines count ${total:-no} connections, want $((2 * N + 17))"
+grep "^synack serve: queue" "$WORK/serve.log"
 
 # A persistent single-queue device cannot take a second queue: refused, and said why.
 inns ip tuntap add dev tunsq mode tun || fail "cannot make a persistent TUN device"

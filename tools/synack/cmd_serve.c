@@ -767,8 +767,9 @@ static void tell_queues(struct serve_group *g, unsigned what)
     for (unsigned i = 1; i < g->n; i++) {
         atomic_fetch_or(&g->ctl[i], what);
         uint64_t one = 1;
-        if (write(g->q[i]->ctl_fd, &one, sizeof one) < 0) { /* a full counter wakes it too */
-        }
+        /* EAGAIN is a full counter: the queue is woken all the same. */
+        ssize_t w = write(g->q[i]->ctl_fd, &one, sizeof one);
+        (void)w;
     }
 }
 
