@@ -193,6 +193,14 @@ int synack_input(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len);
  * is none, SYNACK_EMSGSIZE when cap is smaller than the datagram (it stays queued). */
 int synack_output(synack_stack *s, uint64_t now, uint8_t *buf, size_t cap);
 
+/* synack_output without the copy: *pkt points at the next datagram in the stack's output
+ * queue. Returns its length, 0 when there is none. The datagram stays queued (a second call
+ * returns it again) until synack_output_done(); the pointer is valid until then, and no
+ * other call into the stack may come between the two. */
+int synack_output_peek(synack_stack *s, uint64_t now, const uint8_t **pkt);
+/* Dequeues the datagram synack_output_peek() returned. */
+void synack_output_done(synack_stack *s);
+
 /* Runs the timers due at or before now. Returns 0. */
 int synack_poll(synack_stack *s, uint64_t now);
 

@@ -28,10 +28,13 @@ int synack_pump(synack_stack *s, synack_dev *d, uint64_t now)
         moved++;
     }
     synack_poll(s, now);
+    /* Each datagram goes to the device straight from the stack's output queue. */
     for (int i = 0; i < PUMP_MAX; i++) {
-        int n = synack_output(s, now, buf, sizeof buf);
+        const uint8_t *pkt;
+        int n = synack_output_peek(s, now, &pkt);
         if (n <= 0) break;
-        synack_dev_send(d, now, buf, (size_t)n);
+        synack_dev_send(d, now, pkt, (size_t)n);
+        synack_output_done(s);
         moved++;
     }
     return moved;

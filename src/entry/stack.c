@@ -258,6 +258,19 @@ int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
     return outq_pop(&st->outq, buf, cap);
 }
 
+int synack_output_peek(synack_stack *st, uint64_t now, const uint8_t **pkt)
+{
+    if (!st || !pkt) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    build_wanted_output(st, now);
+    return (int)outq_peek(&st->outq, pkt);
+}
+
+void synack_output_done(synack_stack *st)
+{
+    if (st && !stack_busy(st)) outq_drop(&st->outq);
+}
+
 int synack_poll(synack_stack *st, uint64_t now)
 {
     if (!st) return SYNACK_EINVAL;

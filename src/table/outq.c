@@ -44,6 +44,20 @@ void outq_commit(struct outq *q, uint32_t len)
     q->count++;
 }
 
+uint32_t outq_peek(const struct outq *q, const uint8_t **pkt)
+{
+    if (q->count == 0) return 0;
+    *pkt = q->buf + (size_t)q->first * q->slot_size;
+    return q->len[q->first];
+}
+
+void outq_drop(struct outq *q)
+{
+    if (q->count == 0) return;
+    q->first = (q->first + 1) % q->cap;
+    q->count--;
+}
+
 int outq_pop(struct outq *q, uint8_t *buf, size_t cap)
 {
     if (q->count == 0) return 0;

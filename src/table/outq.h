@@ -30,5 +30,9 @@ void outq_commit(struct outq *q, uint32_t len);
 /* Copies the oldest datagram into buf and dequeues it: its length, 0 when the queue is
  * empty, SYNACK_EMSGSIZE when cap is too small (it stays queued). */
 int outq_pop(struct outq *q, uint8_t *buf, size_t cap);
+/* The oldest datagram in place (its length; 0 when the queue is empty), and its removal:
+ * the device may send straight from the slot, one copy fewer. */
+uint32_t outq_peek(const struct outq *q, const uint8_t **pkt);
+void outq_drop(struct outq *q);
 
 #endif

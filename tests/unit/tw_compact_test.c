@@ -22,7 +22,7 @@
 struct pair {
     struct tcpf f[2];
     bool ts;
-    uint32_t tsval; /* the peer's clock, moved on with each probe */
+    uint32_t tsval;     /* the peer's clock, moved on with each probe */
     uint8_t last[2048]; /* the last datagram both sent */
     int last_len;
 };
@@ -51,10 +51,10 @@ static int same_output(struct pair *p, uint64_t t)
             for (int i = 0; i < 2; i++) {
                 struct synack_segment g;
                 if (wire_segment_parse(out[i], (size_t)n[i], false, &g) == 0)
-                    fprintf(stderr, "    [%s] flags %#x seq %u ack %u win %u len %u ts %u/%u sack %u\n",
-                            i ? "record" : "socket", g.tcp.flags, g.tcp.seq, g.tcp.ack,
-                            g.tcp.window, g.payload_len, g.tcp.opts.ts_val, g.tcp.opts.ts_ecr,
-                            g.tcp.opts.sack_count);
+                    fprintf(
+                        stderr, "    [%s] flags %#x seq %u ack %u win %u len %u ts %u/%u sack %u\n",
+                        i ? "record" : "socket", g.tcp.flags, g.tcp.seq, g.tcp.ack, g.tcp.window,
+                        g.payload_len, g.tcp.opts.ts_val, g.tcp.opts.ts_ecr, g.tcp.opts.sack_count);
             }
         }
         ASSERT(memcmp(out[0], out[1], (size_t)n[0]) == 0);
@@ -271,7 +271,8 @@ static void reopen(bool ts, int ts_delta, bool expect_reopen)
     uint64_t t = f->now + 1000000;
     /* With timestamps only the timestamp decides (RFC 6191 §2): an old sequence number
      * with a newer timestamp, or a newer one with an older timestamp. */
-    uint32_t seq = ts ? (expect_reopen ? f->rcv_nxt - 100 : f->rcv_nxt + 100000) : f->rcv_nxt + 100000;
+    uint32_t seq =
+        ts ? (expect_reopen ? f->rcv_nxt - 100 : f->rcv_nxt + 100000) : f->rcv_nxt + 100000;
     ASSERT_EQ(probe(&p, t, SYN, seq, 0, 0, ts_delta), 1);
     struct synack_segment s;
     ASSERT_EQ(wire_segment_parse(p.last, (size_t)p.last_len, true, &s), 0);
