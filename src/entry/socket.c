@@ -39,8 +39,6 @@ int synack_socket(synack_stack *st)
     return sk->idx;
 }
 
-/* The TIME-WAIT record (tcp/tcp_tw.c) of a 4-tuple, or NULL: it holds the tuple as a
- * socket in TIME-WAIT does. */
 /* Whether a connection holds the 4-tuple: a socket, or a TIME-WAIT record, which holds it
  * as the socket it was did (a half-open request does not, as before records existed). One
  * hash lookup for both. */
@@ -51,6 +49,8 @@ static bool tuple_taken(struct synack_stack *st, const struct synack_addr *laddr
     return n && (n->owner == OWNER_SOCK || n->owner == OWNER_TW);
 }
 
+/* The TIME-WAIT record (tcp/tcp_tw.c) of a 4-tuple, or NULL: it holds the tuple as a
+ * socket in TIME-WAIT does. */
 static struct tw_rec *tw_lookup(struct synack_stack *st, const struct synack_addr *laddr,
                                 uint16_t lport, const struct synack_addr *raddr, uint16_t rport)
 {
