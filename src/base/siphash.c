@@ -1,6 +1,7 @@
 /*
  * base/siphash.c - SipHash-2-4, written from the paper's description: 2 compression rounds
- * per 8-byte word, 4 finalization rounds, 128-bit key, 64-bit output.
+ * per 8-byte word, 4 finalization rounds, 128-bit key, 64-bit output; and SipHash-1-3, the
+ * same with 1 and 3 rounds.
  */
 #include "base/siphash.h"
 
@@ -13,9 +14,16 @@ static uint64_t rotl(uint64_t x, int b)
 
 static uint64_t load64_le(const uint8_t *p)
 {
+    /* One load where the host is little-endian (the paper's byte order), else bytes. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
+#endif
 }
 
 #define SIPROUND                                                                                   \
@@ -36,7 +44,9 @@ static uint64_t load64_le(const uint8_t *p)
         v2 = rotl(v2, 32);                                                                         \
     } while (0)
 
-uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
+/* SipHash-c-d: c compression rounds per word, d finalization rounds. Inlined with constant
+ * counts into each variant, so the loops of rounds unroll. */
+static inline uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
 {
     const uint8_t *in = data;
     uint64_t k0 = load64_le(key), k1 = load64_le(key + 8);
@@ -48,23 +58,28 @@ uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = load64_le(in + i);
         v3 ^= m;
-        SIPROUND;
-        SIPROUND;
+        for (int r = 0; r < c; r++) SIPROUND;
         v0 ^= m;
     }
     /* The last word carries the remaining bytes and the message length mod 256. */
     uint64_t b = (uint64_t)len << 56;
     for (size_t i = 0; i < (len & 7); i++) b |= (uint64_t)in[full + i] << (8 * i);
     v3 ^= b;
-    SIPROUND;
-    SIPROUND;
+    for (int r = 0; r < c; r++) SIPROUND;
     v0 ^= b;
     v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
+    for (int r = 0; r < d; r++) SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
+{
+    return siphash_cd(key, data, len, 2, 4);
+}
+
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+    return siphash_cd(key, data, len, 1, 3);
 }
 
 uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,

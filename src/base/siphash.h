@@ -11,6 +11,11 @@
 #include "synack/addr.h"
 
 uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+/* SipHash-1-3: one compression round per word and three at the end, for hash tables
+ * (the choice of Linux's hsiphash and of Rust's HashMap): a keyed hash whose output a
+ * peer never sees, where flooding one bucket needs the key; about twice as fast. The
+ * ISNs and cookies, which the peer sees, keep SipHash-2-4. */
+uint64_t siphash13(const uint8_t key[16], const void *data, size_t len);
 /* SipHash-2-4 of a connection's 4-tuple, in network byte order. */
 uint64_t siphash_tuple(const uint8_t key[16], uint32_t laddr, uint16_t lport, uint32_t raddr,
                        uint16_t rport);

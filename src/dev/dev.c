@@ -29,6 +29,7 @@ int synack_pump(synack_stack *s, synack_dev *d, uint64_t now)
         moved++;
     }
     synack_poll(s, now);
+    /* Each datagram goes to the device straight from the stack's output queue. */
     for (int i = 0; i < PUMP_MAX; i++) {
         /* From the stack's queue to the device without a copy: the device is done with it
          * before the next call into the stack. */

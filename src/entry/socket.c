@@ -40,6 +40,16 @@ int synack_socket(synack_stack *st)
     return sk->idx;
 }
 
+/* Whether a connection holds the 4-tuple: a socket, or a TIME-WAIT record, which holds it
+ * as the socket it was did (a half-open request does not, as before records existed). One
+ * hash lookup for both. */
+static bool tuple_taken(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
+                        const struct synack_addr *raddr, uint16_t rport)
+{
+    struct ct_node *n = conn_lookup(st, laddr, lport, raddr, rport);
+    return n && (n->owner == OWNER_SOCK || n->owner == OWNER_TW);
+}
+
 /* The TIME-WAIT record (tcp/tcp_tw.c) of a 4-tuple, or NULL: it holds the tuple as a
  * socket in TIME-WAIT does. */
 static struct tw_rec *tw_lookup(struct synack_stack *st, const struct synack_addr *laddr,
@@ -70,8 +80,7 @@ static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *lad
         uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
         /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
         if (connecting
-                ? !sock_lookup(st, laddr, p, raddr, rport) &&
-                      !tw_lookup(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
+                ? !tuple_taken(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
                 : !port_in_use(st, laddr, p, false)) {
             st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;

@@ -1,5 +1,7 @@
 /*
- * table/conntab.c - the 4-tuple hash of table/conntab.h.
+ * table/conntab.c - the 4-tuple hash of table/conntab.h. Buckets are chosen by SipHash-1-3
+ * under the stack's key (base/siphash.h): every segment that arrives is hashed once, so
+ * the lighter variant, still keyed, is what a hash table needs.
  */
 #include "table/conntab.h"
 
@@ -30,7 +32,7 @@ static uint32_t bucket(const struct conntab *ct, const struct ct_key *k)
 {
     /* The key has no padding (two 16-byte arrays and two 16-bit ports): hashing and
      * comparing its bytes is hashing and comparing its fields. */
-    return (uint32_t)siphash24(ct->key, k, sizeof *k) & ct->mask;
+    return (uint32_t)siphash13(ct->key, k, sizeof *k) & ct->mask;
 }
 
 static bool same(const struct ct_key *a, const struct ct_key *b)
@@ -44,6 +46,7 @@ void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_ke
     if (node->hashed) return;
     node->key = *k;
     uint32_t b = bucket(ct, k);
+    node->bucket = b;
     node->next = ct->buckets[b];
     ct->buckets[b] = node;
     node->hashed = true;
@@ -52,7 +55,7 @@ void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_ke
 void conntab_remove(struct conntab *ct, struct ct_node *node)
 {
     if (!node->hashed) return;
-    struct ct_node **pp = &ct->buckets[bucket(ct, &node->key)];
+    struct ct_node **pp = &ct->buckets[node->bucket];
     while (*pp) {
         if (*pp == node) {
             *pp = node->next;

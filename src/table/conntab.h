@@ -1,6 +1,6 @@
 /*
  * table/conntab.h - the connection table: the 4-tuple hash that finds the connection of an
- * arriving segment in O(1). The hash is keyed (SipHash with a per-stack key), so a peer
+ * arriving segment in O(1). The hash is keyed (SipHash-1-3 with a per-stack key), so a peer
  * cannot aim many tuples at one bucket. A listener is entered with a zero remote end.
  * Nodes live inside the sockets (and the request records of half-open connections); the
  * table holds only bucket heads. A node carries a small owner-kind byte that its owner sets
@@ -23,6 +23,7 @@ _Static_assert(sizeof(struct ct_key) == 36, "the key is hashed and compared as i
 
 struct ct_node {
     struct ct_key key;
+    uint32_t bucket; /* while hashed: its bucket, so that removal need not hash again */
     struct ct_node *next;
     bool hashed;
     uint8_t owner; /* what holds this node, set by the owner; the table only carries it */

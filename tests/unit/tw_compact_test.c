@@ -383,4 +383,30 @@ TEST(tw_record_after_close_in_time_wait)
     tcpf_free(&f);
 }
 
+/* A record holds its port as the TIME-WAIT socket did: bind() without SO_REUSEADDR is
+ * refused; with it, bind() succeeds and connect() to the same peer ends the old entry
+ * (our ISN clock has moved on, RFC 6528) and sends its SYN from that port. */
+TEST(tw_record_holds_its_port)
+{
+    struct pair p;
+    pair_to_time_wait(&p, false, false);
+    struct tcpf *f = &p.f[1];
+    int s2 = synack_socket(f->st);
+    ASSERT(s2 >= 0);
+    ASSERT_EQ(synack_bind(f->st, s2, synack_addr_v4(TCPF_LOCAL), f->lport), SYNACK_EADDRINUSE);
+    ASSERT_EQ(synack_setopt(f->st, s2, SYNACK_OPT_REUSEADDR, 1), 0);
+    ASSERT_EQ(synack_bind(f->st, s2, synack_addr_v4(TCPF_LOCAL), f->lport), 0);
+    uint32_t socks, recs;
+    tw_counts(f, &socks, &recs);
+    ASSERT_EQ(recs, 1);
+    ASSERT_EQ(synack_connect(f->st, s2, f->now, synack_addr_v4(TCPF_PEER), f->pport),
+              SYNACK_EINPROGRESS);
+    tw_counts(f, &socks, &recs);
+    ASSERT_EQ(recs, 0);
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYN);
+    ASSERT_EQ(f->seg.tcp.sport, f->lport);
+    pair_free(&p);
+}
+
 TEST_MAIN()
