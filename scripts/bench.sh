@@ -193,8 +193,22 @@ start_linux() {
 }
 
 pin_servers() { # cpu-list
-    local t
-    for t in "${TARGETS[@]}"; do taskset -a -p -c "$1" "${SERVER_PID[$t]}" >/dev/null 2>&1; done
+    local t tid i
+    for t in "${TARGETS[@]}"; do
+        if [ "$t" = synack2q ] && [ "$1" = "0-$((NCPU - 1))" ]; then
+            # serve --queues pins queue i's thread to CPU i (mod the CPUs): put that back
+            # after the pinned rounds rather than let every thread float over all CPUs.
+            # Its threads in the order they were made: queue 0 (the main thread) first.
+            i=0
+            for tid in $(for d in /proc/"${SERVER_PID[$t]}"/task/*; do echo "${d##*/}"; done |
+                sort -n); do
+                taskset -p -c $((i % NCPU)) "$tid" >/dev/null 2>&1
+                i=$((i + 1))
+            done
+            continue
+        fi
+        taskset -a -p -c "$1" "${SERVER_PID[$t]}" >/dev/null 2>&1
+    done
 }
 
 # ---- the runs ----------------------------------------------------------------------------------
