@@ -14,6 +14,7 @@
 #include "base/splitmix.h"
 #include "dev/link_trace.h"
 #include "synack/dev.h"
+#include "synack/tun.h"
 #include "wire/wire.h"
 
 struct held {
@@ -205,6 +206,8 @@ static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
 {
     struct faults_dev *f = (struct faults_dev *)d;
     flush_due(f, now);
+    /* What comes out of here has a complete checksum (below), so only MERGED is passed on. */
+    d->rx_flags = 0;
     if (f->dup_len) {
         uint32_t n = f->dup_len;
         if (n > cap) return SYNACK_EMSGSIZE;
@@ -220,8 +223,26 @@ static int faults_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
         return (int)h.len;
     }
     for (int tries = 0; tries < 64; tries++) {
+        f->inner->rx_flags = 0;
         int n = synack_dev_recv(f->inner, now, buf, cap);
-        if (n <= 0 || !f->cfg.inbound) return n;
+        if (n <= 0) return n;
+        /* An offloading device's datagram from the host may carry a partial TCP checksum
+         * that the stack is told not to check (SYNACK_DEV_RX_CSUM_OK). The injector makes it
+         * whole first: a bit it corrupts must be caught as on a wire, and a datagram it holds
+         * back or duplicates is handed over later, when the flag is long gone. One it cannot
+         * complete keeps the flag only if it is passed on untouched. */
+        unsigned fl = f->inner->rx_flags;
+        if ((fl & SYNACK_DEV_RX_CSUM_OK) && synack_tun_csum_complete(buf, (size_t)n) == 0)
+            fl &= ~(unsigned)SYNACK_DEV_RX_CSUM_OK;
+        if (!f->cfg.inbound) {
+            d->rx_flags = fl;
+            return n;
+        }
+        if (fl & SYNACK_DEV_RX_CSUM_OK) { /* not completed: no fault may touch it */
+            d->rx_flags = fl;
+            return n;
+        }
+        d->rx_flags = fl & SYNACK_DEV_RX_MERGED;
         /* Run it through the stages; if it comes out undelayed, hand it over now. */
         if (f->cfg.loss > 0 && uniform(f) < f->cfg.loss) {
             event(f, now, SYNACK_LINK_LOST, buf, (size_t)n);

@@ -14,7 +14,7 @@
 # The throughput each saw is printed.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
-need socat curl head
+need socat curl head tshark
 
 mbps() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.1f", m * 1.048576 / (b - a) }'; }
 # echo_check ADDR MIB: MIB of random data through the echo service, byte-exact.
@@ -59,18 +59,14 @@ echo "super-segments: stack merged_in $merged, tso_out $tso; device $line"
 stop_serve
 
 # --- a capture with offloads --------------------------------------------------------------------
-if command -v tshark >/dev/null 2>&1; then
-    start_serve --http 80 --pcap "$WORK/off.pcap"
-    inns timeout 60 curl -s -o "$WORK/bytes" "http://$STACK/bytes/4000000" || fail "curl failed"
-    cmp "$WORK/bytes" <(bytes_pattern 4000000) || fail "/bytes/4000000 not byte-exact"
-    stop_serve
-    check_capture "$WORK/off.pcap"
-    big=$(awk -F'\t' '$13 > 1500' "$WORK/fields" | wc -l)
-    [ "$big" -gt 0 ] || fail "no super-segment in the capture"
-    echo "capture: $big TCP segments larger than the MTU"
-else
-    echo "capture: skipped (no tshark)"
-fi
+start_serve --http 80 --pcap "$WORK/off.pcap"
+inns timeout 60 curl -s -o "$WORK/bytes" "http://$STACK/bytes/4000000" || fail "curl failed"
+cmp "$WORK/bytes" <(bytes_pattern 4000000) || fail "/bytes/4000000 not byte-exact"
+stop_serve
+check_capture "$WORK/off.pcap"
+big=$(awk -F'\t' '$13 > 1500' "$WORK/fields" | wc -l)
+[ "$big" -gt 0 ] || fail "no super-segment in the capture"
+echo "capture: $big TCP segments larger than the MTU"
 
 # --- the fallback -----------------------------------------------------------------------------
 start_serve --echo 7 --http 80 --no-offload
