@@ -49,13 +49,31 @@ static struct pd_eq *eq_get(struct pd_eq **eq)
     return *eq;
 }
 
+/* Room for one more block in the FIFO of sends the stack holds; false when out of memory. */
+static bool eq_reserve(struct pd_eq *eq)
+{
+    if (!eq) return true;
+    if (eq->n < eq->cap) return true;
+    size_t cap = eq->cap ? eq->cap * 2 : 16;
+    struct pd_zc_ref *f = malloc(cap * sizeof *f);
+    if (!f) return false;
+    for (size_t i = 0; i < eq->n; i++) f[i] = eq->fifo[(eq->head + i) % eq->cap];
+    free(eq->fifo);
+    eq->fifo = f;
+    eq->head = 0;
+    eq->cap = cap;
+    return true;
+}
+
 const void *pd_eq_zc_begin(struct pd_eq **eqp, synack_stack *st, int sd, const void *buf,
                            size_t len, unsigned *sflags)
 {
     long on = 0;
     if (synack_getopt(st, sd, SYNACK_OPT_ZEROCOPY, &on) < 0 || !on || len == 0) return buf;
     struct pd_eq *eq = eq_get(eqp);
-    if (!eq) return NULL;
+    /* Room in the FIFO first: once the stack has taken the block, pd_eq_zc_took must not
+     * fail, or a later completion would free another send's block the stack still reads. */
+    if (!eq || !eq_reserve(eq)) return NULL;
     struct pd_zc_block *b = malloc(sizeof *b + len);
     if (!b) return NULL;
     b->refs = 1;
@@ -65,19 +83,14 @@ const void *pd_eq_zc_begin(struct pd_eq **eqp, synack_stack *st, int sd, const v
     return b->data;
 }
 
+bool pd_eq_zc_reserve(struct pd_eq *eq)
+{
+    return eq_reserve(eq);
+}
+
 void pd_eq_zc_took(struct pd_eq *eq)
 {
-    if (!eq || !eq->cur) return;
-    if (eq->n == eq->cap) {
-        size_t cap = eq->cap ? eq->cap * 2 : 16;
-        struct pd_zc_ref *f = malloc(cap * sizeof *f);
-        if (!f) return; /* the block then lives until the socket goes (pd_eq_free) */
-        for (size_t i = 0; i < eq->n; i++) f[i] = eq->fifo[(eq->head + i) % eq->cap];
-        free(eq->fifo);
-        eq->fifo = f;
-        eq->head = 0;
-        eq->cap = cap;
-    }
+    if (!eq || !eq->cur || eq->n == eq->cap) return; /* eq_reserve made room before */
     eq->cur->refs++;
     eq->fifo[(eq->head + eq->n++) % eq->cap].b = eq->cur;
 }

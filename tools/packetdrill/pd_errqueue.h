@@ -22,9 +22,12 @@ struct pd_eq; /* one socket's state, made on first use; NULL until then */
  * the sends that use it are reported done: packetdrill frees its own at once) and adds
  * SYNACK_SEND_ZEROCOPY to *sflags, or returns buf unchanged when the socket does not allow
  * zero-copy (Linux ignores the flag then); NULL when out of memory. pd_eq_zc_took after
- * each synack_send_flags that took bytes; pd_eq_zc_end when the call returns. */
+ * each synack_send_flags that took bytes, with pd_eq_zc_reserve before each such call after
+ * the first (it makes the room pd_eq_zc_took needs: took must not fail once the stack holds
+ * the block); pd_eq_zc_end when the call returns. */
 const void *pd_eq_zc_begin(struct pd_eq **eq, synack_stack *st, int sd, const void *buf, size_t len,
                            unsigned *sflags);
+bool pd_eq_zc_reserve(struct pd_eq *eq);
 void pd_eq_zc_took(struct pd_eq *eq);
 void pd_eq_zc_end(struct pd_eq *eq);
 

@@ -957,6 +957,14 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
         f = NULL;
     }
     while (f) {
+        if ((sflags & SYNACK_SEND_ZEROCOPY) && !pd_eq_zc_reserve(f->eq)) {
+            if (done > 0) {
+                r = done;
+            } else {
+                errno = ENOBUFS;
+            }
+            break;
+        }
         long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
                                    len - (size_t)done, sflags);
         settle(p);
