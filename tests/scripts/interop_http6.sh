@@ -94,7 +94,11 @@ grep -q "SYN" "$WORK/serve.log" || fail "--trace drew no SYN"
 echo "ok   --trace drew the IPv6 ladder"
 check_capture6 "$WORK/serve.pcap"
 n6=$(awk -F'\t' '$2 == 6 && $4 != ""' "$WORK/fields" | wc -l)
-[ "$n6" -gt 50 ] || fail "only $n6 IPv6 TCP packets in the capture"
+# 100,000 bytes are 70 full-sized segments, or, with serve's offloads (TSO and GRO across
+# the device: the capture holds super-segments as they crossed it), a few of up to 64 KiB.
+min6=50
+grep -q "^synack serve: offload: csum" "$WORK/serve.log" && min6=10
+[ "$n6" -gt $min6 ] || fail "only $n6 IPv6 TCP packets in the capture"
 awk -F'\t' '$2 == 6 && $3 == "'"$STACK6"'" && $11 == 129' "$WORK/fields" | grep -q . ||
     fail "no ICMPv6 echo reply from $STACK6 in the capture"
 echo "ok   the capture: $n6 IPv6 TCP packets and synack's echo replies"
