@@ -187,6 +187,12 @@ static int tun_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
     struct tun_dev *t = (struct tun_dev *)d;
     for (;;) {
         ssize_t n = read(t->fd, buf, cap);
+        /* A datagram larger than buf: the kernel may say how long it was, not what it
+         * copied (tun_put_user returns the total). Never handed on as if whole. */
+        if (n > 0 && (size_t)n > cap) {
+            t->stats.rx_errors++;
+            continue;
+        }
         if (n > 0) {
             t->stats.rx_packets++;
             t->stats.rx_bytes += (uint64_t)n;
@@ -277,6 +283,10 @@ static int tun_recv_vnet(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
         struct vnet_hdr vh;
         struct vnet_rx rx;
         size_t len = n > VNET_HDR_LEN ? (size_t)n - VNET_HDR_LEN : 0;
+        if (len > cap) { /* truncated to buf, as in tun_recv */
+            t->stats.rx_errors++;
+            continue;
+        }
         vnet_parse(hdr, &vh);
         if (n < VNET_HDR_LEN || vnet_rx_check(&vh, buf, len, &rx) < 0) {
             /* No kernel sends this; dropped as a wire would drop a mangled frame. */
