@@ -522,8 +522,11 @@ int synack_cmd_demo(int argc, char **argv)
         }
         if (cl.closed && sv.closed && !done_at && cl.received >= total) done_at = now;
         if (cl.closed && !noted_tw && (sink.ladder || sink.rows)) {
-            struct synack_sockinfo tw;
-            if (synack_getinfo(client, cl.sd, &tw) == 0 && tw.state == SYNACK_TIME_WAIT) {
+            /* Asked of the stack's counts: the client closed its socket, so its TIME-WAIT
+             * entry is a compact record with no descriptor (src/tcp/tcp_tw.c). */
+            struct synack_stats cs;
+            synack_get_stats(client, &cs);
+            if (cs.sockets_by_state[SYNACK_TIME_WAIT] > 0) {
                 char text[128];
                 snprintf(text, sizeof text,
                          "TIME-WAIT: the client holds the port pair for 2*MSL = %.0f s",
