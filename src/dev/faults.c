@@ -130,16 +130,18 @@ static void release_slot(struct faults_dev *f, const uint8_t *data)
 /* Marks an ECN-capable datagram CE, "congestion experienced" (RFC 3168 §5: the ECN field's
  * 11), as a router's active queue management does instead of dropping it. Not-ECT
  * datagrams (00) are left alone: they would have been dropped, and this stage only marks.
- * IPv4's header checksum is made right again; IPv6 has none. Returns true when it marked. */
+ * IPv4's header checksum is updated for the change; IPv6 has none. Returns true when it
+ * marked. */
 static bool mark_ce(uint8_t *pkt, size_t len)
 {
     if (len >= 20 && pkt[0] >> 4 == 4) {
         if ((pkt[1] & 3) == 0) return false;
+        /* As a router does (RFC 1624 §3, RFC 3168 §5): the checksum is updated for the one
+         * word that changed, not computed again, so that a datagram damaged before (the
+         * corruption stage) stays detectably damaged. */
+        uint16_t old = wire_get16(pkt);
         pkt[1] |= 3;
-        size_t ihl = (size_t)(pkt[0] & 0xf) * 4;
-        if (ihl < 20 || ihl > len) return true;
-        pkt[10] = pkt[11] = 0;
-        wire_put16(pkt + 10, wire_csum_fold(wire_csum_add(0, pkt, ihl)));
+        wire_put16(pkt + 10, wire_csum_update16(wire_get16(pkt + 10), old, wire_get16(pkt)));
         return true;
     }
     if (len >= 40 && pkt[0] >> 4 == 6) {

@@ -398,4 +398,47 @@ TEST(fault_injector_marks_only_ecn_capable_datagrams)
     synack_sim_link_free(link);
 }
 
+/* Corruption and then a CE mark on the same datagram: the mark updates IPv4's header
+ * checksum for its own change only (RFC 1624), so a bit the corruption stage flipped in the
+ * header still fails the check; recomputing the checksum would have hidden it. */
+TEST(fault_injector_ce_mark_keeps_header_damage_visible)
+{
+    const uint64_t seed = 1624;
+    test_seed(seed);
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 0;
+    lc.faults.ce = 1.0;
+    lc.faults.corrupt = 1.0;
+    lc.faults.seed = seed;
+    synack_sim_link *link = synack_sim_link_new(&lc);
+    ASSERT(link != NULL);
+    synack_dev *a = synack_sim_end(link, 0), *b = synack_sim_end(link, 1);
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = 1;
+    h.dport = 2;
+    h.flags = ACK;
+    uint8_t pkt[64], clean[64], got[64];
+    int header_hits = 0;
+    for (int i = 0; i < 400; i++) {
+        struct synack_ipv4_hdr ip = {.ttl = 64, .tos = 2, .src = 1, .dst = 2};
+        size_t n = wire_segment_emit(pkt, sizeof pkt, &ip, &h, NULL, 0);
+        ip.tos = 3; /* the same datagram, marked CE and undamaged */
+        ASSERT_EQ(wire_segment_emit(clean, sizeof clean, &ip, &h, NULL, 0), n);
+        ASSERT_EQ(synack_dev_send(a, 0, pkt, n), 0);
+        int m = synack_dev_recv(b, 1, got, sizeof got);
+        ASSERT_EQ(m, (int)n);
+        bool damaged = false;
+        for (int k = 0; k < 20; k++)
+            if (k != 10 && k != 11 && got[k] != clean[k]) damaged = true;
+        if (!damaged) continue;
+        header_hits++;
+        struct synack_segment seg;
+        ASSERT(wire_segment_parse(got, (size_t)m, true, &seg) != 0);
+    }
+    ASSERT(header_hits > 50); /* 20 of the 40 bytes are the IP header */
+    synack_sim_link_free(link);
+}
+
 TEST_MAIN()
