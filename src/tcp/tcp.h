@@ -225,6 +225,10 @@ struct tcb {
     bool ack_now;
     uint32_t segs_unacked;
     uint8_t quickack;
+    /* Linux's pingpong (interactive) mode: we sent data within a delayed-ACK time of
+     * receiving, so ACKs may ride on the replies and quick-ACK is off (tcp_text.c); the
+     * delayed-ACK timer firing ends it (tcp_timer.c). */
+    bool pingpong;
     uint64_t last_data_time;
 
     /* Options set by the user. */

@@ -72,7 +72,7 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         t->last_data_time = now;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise at least every
          * second full-sized segment, or within the delayed-ACK time (RFC 9293 §3.8.6.3). */
-        if (t->quickack > 0) {
+        if (t->quickack > 0 && !t->pingpong) {
             t->quickack--;
             t->ack_now = true;
         } else if (had_holes || ++t->segs_unacked >= 2) {

@@ -512,4 +512,36 @@ TEST(an_abort_reset_carries_the_timestamp_option)
     tcpf_free(&f);
 }
 
+/* Linux's pingpong mode: data sent within a delayed-ACK time of receiving is a reply, so
+ * the peer's next data is not quick-ACKed but waits for our next reply or the delayed-ACK
+ * timer (RFC 9293 §3.8.6.3 allows either); the timer firing ends the mode. */
+TEST(a_prompt_reply_turns_quick_ack_off_until_the_delayed_ack_timer_fires)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false;
+    conn_in_established(&f);
+    static uint8_t buf[100];
+    f.now += 100 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0); /* quick-ACK: the first data */
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 100);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, 100), 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    f.snd_nxt += 100;
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_NOTHING(&f); /* no quick-ACK: a reply may carry it */
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    /* The timer fired: quick-ACK again for the next data. */
+    f.now += 200 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
