@@ -544,4 +544,26 @@ TEST(a_prompt_reply_turns_quick_ack_off_until_the_delayed_ack_timer_fires)
     tcpf_free(&f);
 }
 
+/* shutdown(SHUT_RD) leaves the socket open: data that arrives afterwards is acknowledged
+ * and queued, and a read returns it (0 while none is queued), as Linux does
+ * (shutdown/shutdown-rd-wr-close.pkt); only a socket nobody can read any more resets. */
+TEST(data_after_shut_rd_is_acknowledged_and_readable)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    static uint8_t buf[200];
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_RD), 0);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 0);
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 100);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
