@@ -566,4 +566,24 @@ TEST(data_after_shut_rd_is_acknowledged_and_readable)
     tcpf_free(&f);
 }
 
+/* Before any data was received there is nothing to reply to: data sent just after an
+ * active open leaves quick-ACK on (Linux's delayed-ACK clock has not started; nagle/
+ * https_client.pkt), so the peer's answer is acknowledged at once. */
+TEST(data_sent_right_after_an_active_open_is_no_reply)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false;
+    conn_in_established_active(&f);
+    static uint8_t buf[100];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, 100), 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    f.snd_nxt += 100;
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
