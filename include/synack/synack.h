@@ -528,6 +528,7 @@ struct synack_sockinfo {
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
 #define SYNACK_CA_OPEN     0
 #define SYNACK_CA_DISORDER 1 /* duplicate ACKs seen, not yet in recovery */
+#define SYNACK_CA_CWR      2 /* the window was reduced for an ECN echo (RFC 3168 §6.1.2) */
 #define SYNACK_CA_RECOVERY 3 /* fast recovery (NewReno or SACK) */
 #define SYNACK_CA_LOSS     4 /* after a retransmission timeout */
 /* sd may also name a half-open connection, which holds no socket: a request descriptor,

@@ -685,10 +685,12 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->sack_ok = t->sack_ok;
     info->ts_ok = t->ts_ok;
     /* Linux's tcp_info. */
-    info->ca_state = t->in_recovery   ? SYNACK_CA_RECOVERY
-                     : t->rtx_count   ? SYNACK_CA_LOSS
-                     : t->dupacks > 0 ? SYNACK_CA_DISORDER
-                                      : SYNACK_CA_OPEN;
+    info->ca_state = t->in_recovery ? SYNACK_CA_RECOVERY
+                     : t->rtx_count ? SYNACK_CA_LOSS
+                     /* Linux's CWR: until the window that drew the echo is ACKed */
+                     : t->ecn_reduced && seq_lt(t->snd_una, t->ecn_high) ? SYNACK_CA_CWR
+                     : t->dupacks > 0                                    ? SYNACK_CA_DISORDER
+                                                                         : SYNACK_CA_OPEN;
     info->backoff = (uint8_t)(t->rtx_count < 255 ? t->rtx_count : 255);
     uint32_t probes = t->probes_unanswered > t->keep_probes ? t->probes_unanswered : t->keep_probes;
     info->probes = (uint8_t)(probes < 255 ? probes : 255);

@@ -238,6 +238,13 @@ struct tcb {
     bool ack_now;
     uint32_t segs_unacked;
     uint8_t quickack;
+    /* Linux's pingpong (interactive) mode: we sent data within a delayed-ACK time of
+     * receiving, so ACKs may ride on the replies and quick-ACK is off (tcp_text.c); the
+     * delayed-ACK timer firing ends it (tcp_timer.c). */
+    bool pingpong;
+    /* An active open whose SYN-ACK found more data queued to send (Linux's write_pending:
+     * it delays the handshake's ACK and starts its delayed-ACK clock then). */
+    bool est_write_pending;
     uint64_t last_data_time;
 
     /* Options set by the user. */

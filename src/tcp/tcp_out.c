@@ -526,6 +526,14 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         if ((lt || sacked_room) && flight + len > t->cwnd) t->lt_sent += len;
         if (sack_rec) t->prr_out += len; /* RFC 6937: all data sent in recovery */
         if (!rexmit && !t->tlp_probe) new_data = true;
+        /* New data within a delayed-ACK time of the last data received is a reply: Linux's
+         * tcp_event_data_sent enters pingpong mode (its threshold is 1). Its delayed-ACK
+         * clock starts with the first data received, or with a handshake whose ACK it
+         * delayed because more data was waiting to go (write_pending). */
+        uint64_t lrcv = t->last_data_time      ? t->last_data_time
+                        : t->est_write_pending ? t->est_time
+                                               : 0;
+        if (!rexmit && len > 0 && lrcv && now - lrcv < st->cfg.delack_us) t->pingpong = true;
         t->tlp_probe = false;
         if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (!rexmit && !t->rtt_timing && len > 0 && !t->in_recovery) {

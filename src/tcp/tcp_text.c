@@ -72,7 +72,7 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         t->last_data_time = now;
         /* RFC 5681 §4.2: ACK at once when a segment fills a hole; otherwise at least every
          * second full-sized segment, or within the delayed-ACK time (RFC 9293 §3.8.6.3). */
-        if (t->quickack > 0) {
+        if (t->quickack > 0 && !t->pingpong) {
             t->quickack--;
             t->ack_now = true;
         } else if (had_holes || n > t->rcv_mss || ++t->segs_unacked >= 2) {
@@ -116,9 +116,12 @@ enum tcp_verdict tcp_text_step(struct synack_stack *st, struct sock *sk, uint64_
                         t->state == SYNACK_FIN_WAIT_2;
         if (!open_rcv || t->fin_rcvd) {
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_AFTER_CLOSE, seg);
-        } else if ((!sk->user_open && sk->parent < 0) || sk->shut_rd) {
+        } else if (!sk->user_open && sk->parent < 0) {
             /* Nobody will read this: tell the peer at once with a reset rather than
-             * acknowledge data that is thrown away (RFC 1122 §4.2.2.13, as Linux does). */
+             * acknowledge data that is thrown away (RFC 1122 §4.2.2.13, as Linux does).
+             * After shutdown(SHUT_RD) the socket is still open: Linux acknowledges and
+             * queues such data, and read() returns it (RFC 9293 has no SHUT_RD), so
+             * synack takes it too. */
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_AFTER_CLOSE, seg);
             tcp_send_rst(st, sk, now);
             tcp_done(st, sk, now, SYNACK_ECONNABORTED);

@@ -335,6 +335,9 @@ void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
     if (t->t_delack && t->t_delack <= now) {
         t->t_delack = 0;
+        /* No reply carried the ACK in time: not interactive after all (Linux's
+         * tcp_delack_timer_handler leaves pingpong mode). */
+        t->pingpong = false;
         trace_timer(st, sk, now, SYNACK_TIMER_DELACK);
         t->ack_now = true;
         tcp_output(st, sk, now);

@@ -512,4 +512,78 @@ TEST(an_abort_reset_carries_the_timestamp_option)
     tcpf_free(&f);
 }
 
+/* Linux's pingpong mode: data sent within a delayed-ACK time of receiving is a reply, so
+ * the peer's next data is not quick-ACKed but waits for our next reply or the delayed-ACK
+ * timer (RFC 9293 §3.8.6.3 allows either); the timer firing ends the mode. */
+TEST(a_prompt_reply_turns_quick_ack_off_until_the_delayed_ack_timer_fires)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false;
+    conn_in_established(&f);
+    static uint8_t buf[100];
+    f.now += 100 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0); /* quick-ACK: the first data */
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 100);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, 100), 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    f.snd_nxt += 100;
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_NOTHING(&f); /* no quick-ACK: a reply may carry it */
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    /* The timer fired: quick-ACK again for the next data. */
+    f.now += 200 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+    tcpf_free(&f);
+}
+
+/* shutdown(SHUT_RD) leaves the socket open: data that arrives afterwards is acknowledged
+ * and queued, and a read returns it (0 while none is queued), as Linux does
+ * (shutdown/shutdown-rd-wr-close.pkt); only a socket nobody can read any more resets. */
+TEST(data_after_shut_rd_is_acknowledged_and_readable)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    static uint8_t buf[200];
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_RD), 0);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 0);
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 100);
+    tcpf_free(&f);
+}
+
+/* Before any data was received there is nothing to reply to: data sent just after an
+ * active open leaves quick-ACK on (Linux's delayed-ACK clock has not started; nagle/
+ * https_client.pkt), so the peer's answer is acknowledged at once. */
+TEST(data_sent_right_after_an_active_open_is_no_reply)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false;
+    conn_in_established_active(&f);
+    static uint8_t buf[100];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, 100), 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt, f.rcv_nxt, 100);
+    f.snd_nxt += 100;
+    f.now += 10 * 1000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 100);
+    f.rcv_nxt += 100;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -215,6 +215,7 @@ TEST(ece_reduces_the_window_once_per_window_and_cwr_follows)
     struct synack_sockinfo in = tcpf_info(&f);
     ASSERT(in.cwnd < cwnd0);
     ASSERT_EQ(in.ssthresh, in.cwnd);
+    ASSERT_EQ(in.ca_state, SYNACK_CA_CWR); /* Linux's tcpi_ca_state after tcp_enter_cwr */
     /* More ECEs for data of the same window: no further reduction (§6.1.2). */
     uint32_t cwnd1 = in.cwnd;
     for (uint32_t k = 2; k <= 4; k++) {
@@ -229,6 +230,7 @@ TEST(ece_reduces_the_window_once_per_window_and_cwr_follows)
      * and the next new data carries CWR, once; nothing was sent again. */
     send_seg(&f, f.now, ACK, f.rcv_nxt, f.snd_nxt + 10 * mss, TCPF_PEER_WIN, NULL, 0, NULL);
     f.snd_nxt += 10 * mss;
+    ASSERT_EQ(tcpf_info(&f).ca_state, SYNACK_CA_OPEN); /* the reduced window is ACKed */
     int cwr = 0, segs = 0;
     while (recv_seg(&f, f.now, NULL)) {
         segs++;
