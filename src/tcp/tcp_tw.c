@@ -15,9 +15,12 @@
  * socket it was would have, and no rule of TIME-WAIT is written twice. Segments to
  * TIME-WAIT are rare; what is common, entering and leaving it, touches only the record.
  *
- * The records are ordered oldest first; as every wait is 2*MSL from its start or restart
- * and a restart moves the record to the end, that is also the order of expiry, so the
- * records need no timer-heap entry: synack_poll expires them from the head.
+ * The records are kept in order of expiry, so they need no timer-heap entry: synack_poll
+ * expires them from the head, and the head is the one a full table gives up. Every wait is
+ * 2*MSL from its start or restart, so a record made as its connection enters TIME-WAIT, or
+ * restarted, goes at the end; only a socket the user held in TIME-WAIT and closes later
+ * brings an earlier end, and is put in its place walking back from the end (user-driven,
+ * and records made since it entered TIME-WAIT are all it can pass).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,16 +71,22 @@ static void list_unlink(struct synack_stack *st, struct tw_rec *tw)
     tw->prev = tw->next = TW_NONE;
 }
 
-static void list_append(struct synack_stack *st, struct tw_rec *tw)
+/* Puts tw in the list by its expiry: after the last record that ends no later. */
+static void list_insert(struct synack_stack *st, struct tw_rec *tw)
 {
     uint32_t i = tw_index(st, tw);
-    tw->prev = st->twr_tail;
-    tw->next = TW_NONE;
-    if (st->twr_tail != TW_NONE)
-        st->twr[st->twr_tail].next = i;
+    uint32_t after = st->twr_tail;
+    while (after != TW_NONE && st->twr[after].expires > tw->expires) after = st->twr[after].prev;
+    tw->prev = after;
+    tw->next = after == TW_NONE ? st->twr_head : st->twr[after].next;
+    if (after != TW_NONE)
+        st->twr[after].next = i;
     else
         st->twr_head = i;
-    st->twr_tail = i;
+    if (tw->next != TW_NONE)
+        st->twr[tw->next].prev = i;
+    else
+        st->twr_tail = i;
 }
 
 struct tw_rec *tcp_tw_oldest(struct synack_stack *st)
@@ -139,7 +148,7 @@ bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct ct_key key = sk->ct.key;
     sock_release(st, sk);
     conntab_insert(&st->ct, &tw->ct, &key);
-    list_append(st, tw);
+    list_insert(st, tw);
     st->twr_n++;
     return true;
 }
@@ -273,10 +282,11 @@ void tcp_tw_input(struct synack_stack *st, struct tw_rec *tw, uint64_t now,
     tw->last_oow_ack_time = t->last_oow_ack_time;
     tw->rcv_adv = t->rcv_adv;
     if (t->t_tw != tw->expires) {
-        /* The 2*MSL wait restarted (a retransmitted FIN): the record moves to the end. */
+        /* The 2*MSL wait restarted (a retransmitted FIN): the record moves to its new place
+         * (the end, as a restart ends last). */
         tw->expires = t->t_tw;
         list_unlink(st, tw);
-        list_append(st, tw);
+        list_insert(st, tw);
     }
     unload(st, sk);
 }
