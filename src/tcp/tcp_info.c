@@ -5,7 +5,8 @@
  *
  * Linux counts skbs; synack counts bytes. A range of bytes is counted as the segments it
  * took: its length in SND.MSS, rounded up, which is what Linux's pcount is for the segments
- * synack sends (never more than SND.MSS of data each).
+ * synack sends (a super-segment, cfg.tso_max, counts as the SND.MSS parts the device cuts
+ * it into, as Linux's pcount for a TSO skb).
  */
 #include "tcp/stack.h"
 

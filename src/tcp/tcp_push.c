@@ -8,8 +8,9 @@
  * carry it when nothing follows). synack sets it on the segment that empties the send queue
  * (tcp_out.c); Linux also sets it on the last segment of every TSO/GSO packet of more than
  * one segment (__tcp_transmit_skb: "force a PSH flag on all (GSO) packets to expedite GRO
- * flush at receiver"), so that a bulk sender's bursts end in PSH. synack has no TSO, but
- * its send loop can cut its bursts where Linux's would be cut: into packets of
+ * flush at receiver"), so that a bulk sender's bursts end in PSH. Over a device that splits
+ * super-segments (cfg.tso_max) each of those is one datagram, PSH on its last part as GSO
+ * puts it; otherwise the send loop cuts its bursts where Linux's would be cut: into packets of
  * tcp_tso_segs() segments (Linux's tcp_tso_autosize(): about a millisecond of the pacing
  * rate, at least two segments), and at the end of what the windows let go at once.
  */

@@ -21,9 +21,10 @@
 
 #include "synack/tun.h"
 
-/* Datagrams read per wakeup before the stack's output is flushed and timers run. The stack
- * queues at most cfg.out_queue (512) datagrams, and a batch of input makes at most one ACK
- * each, so this cannot overflow it. */
+/* Datagrams read per wakeup before the stack's output is flushed and timers run. A batch
+ * seldom fills the stack's output queue (cfg.out_queue, 512 datagrams), but it can (with
+ * cfg.defer_output a datagram's answer may be several segments): a full queue is counted
+ * (out_queue_full) and the socket sends the rest on a later flush. */
 #define LOOP_BATCH 64
 #define LOOP_BUF   65536
 
