@@ -974,7 +974,15 @@ static const struct loop_ops queue_ops = {
 static void *queue_thread(void *arg)
 {
     struct serve *sv = arg;
-    return (void *)(intptr_t)loop_run(&sv->loop, &queue_ops, sv);
+    int r = loop_run(&sv->loop, &queue_ops, sv);
+    if (r != 0 && !sv->stopping) {
+        /* The kernel would go on steering this queue's flows to a descriptor nobody reads:
+         * the whole server stops instead, as if told to (queue 0 reads SIGTERM from its
+         * signalfd; every thread has it blocked), and exits 1 when the threads are joined. */
+        fprintf(stderr, "synack serve: queue %u failed; stopping\n", sv->queue);
+        kill(getpid(), SIGTERM);
+    }
+    return (void *)(intptr_t)r;
 }
 
 /* The CPUs this process may run on, in order, into cpus; their count. */
