@@ -56,7 +56,8 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         bool had_holes = t->reass.n > 0;
         uint32_t nxt = reass_advance(&t->reass, t->rcv_nxt + n);
         t->rcv.len += nxt - t->rcv_nxt;
-        t->bytes_received += n;
+        /* RCV.NXT's advance, with what a filled hole released (Linux's bytes_received). */
+        t->bytes_received += nxt - t->rcv_nxt;
         t->rcv_nxt = nxt;
         /* Quick-ACK, as Linux's quick-ACK mode: the first segments of a connection, and the
          * first after the peer was silent for longer than an RTO, are acknowledged at once,

@@ -1,7 +1,7 @@
 /*
  * tcp_info_test.c - the counters synack_getinfo() reports in Linux's units (tcp/tcp_info.c):
  * packets delivered, lost and retransmitted, as Linux's tcpi_delivered, tcpi_lost and
- * tcpi_retrans count them.
+ * tcpi_retrans count them, and the bytes received in order (tcpi_bytes_received).
  */
 #include "tcp_fixture.h"
 
@@ -80,6 +80,21 @@ TEST(a_timeout_marks_the_flight_lost_and_its_retransmission_in_flight)
     ASSERT_EQ(in.lost, 0u);
     ASSERT_EQ(in.retrans, 0u);
     ASSERT_EQ(in.delivered, 3u);
+    tcpf_free(&f);
+}
+
+TEST(bytes_received_counts_what_a_filled_hole_releases)
+{
+    /* Linux's tcpi_bytes_received is RCV.NXT's advance: a segment that fills a hole brings
+     * the bytes parked behind it in too. 100 bytes out of order, then the 100 before them. */
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    uint64_t before = info_of(&f).bytes_received;
+    send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt + 100, f.snd_nxt, 100);
+    ASSERT_EQ(info_of(&f).bytes_received, before);
+    send_data(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, 100);
+    ASSERT_EQ(info_of(&f).bytes_received, before + 200);
     tcpf_free(&f);
 }
 
