@@ -29,6 +29,15 @@ void tcp_rtt_init(struct tcb *t, uint64_t initial_rto)
 /* Kathleen Nichols' windowed minimum (as BBR and Linux's min_rtt use): three samples, the
  * best of the whole window and the best of its later parts, so that when the best expires
  * the next is already known, in constant memory and time. */
+/* The runners-up move up one place (the third stays as it was). */
+static void minrtt_shift(struct tcp_minrtt *m)
+{
+    m->v[0] = m->v[1];
+    m->at[0] = m->at[1];
+    m->v[1] = m->v[2];
+    m->at[1] = m->at[2];
+}
+
 void tcp_min_rtt_sample(struct tcb *t, uint64_t r, uint64_t now)
 {
     struct tcp_minrtt *m = &t->minrtt;
@@ -50,18 +59,10 @@ void tcp_min_rtt_sample(struct tcb *t, uint64_t r, uint64_t now)
         }
         if (now - m->at[0] > MIN_RTT_WINDOW_US) {
             /* The best has expired: the runners-up move up, this sample is the third. */
-            m->v[0] = m->v[1];
-            m->at[0] = m->at[1];
-            m->v[1] = m->v[2];
-            m->at[1] = m->at[2];
+            minrtt_shift(m);
             m->v[2] = r;
             m->at[2] = now;
-            if (now - m->at[0] > MIN_RTT_WINDOW_US) {
-                m->v[0] = m->v[1];
-                m->at[0] = m->at[1];
-                m->v[1] = m->v[2];
-                m->at[1] = m->at[2];
-            }
+            if (now - m->at[0] > MIN_RTT_WINDOW_US) minrtt_shift(m);
         } else if (m->at[1] == m->at[0] && now - m->at[0] > MIN_RTT_WINDOW_US / 4) {
             /* A quarter of the window without a second choice: take one. */
             m->v[1] = m->v[2] = r;
