@@ -27,9 +27,17 @@ echo "echo over IPv6: 16 MiB byte-exact, $(mbps "$t0" "$t1" 16) MB/s each way"
 N=10000000
 head -c $((16 << 20)) /dev/urandom >"$WORK/data4"
 t0=$(date +%s.%N)
-inns timeout 120 socat -b 65536 -t 10 - "TCP4:$STACK:7" <"$WORK/data4" >"$WORK/echo4" &
+# Each echo's input stays open after its data until the watcher below has seen both
+# connections at once (at most 10 s): with the TUN offloads 16 MiB takes well under the
+# watcher's first look, and two transfers that merely ran one after the other would not show
+# the stack serving both families together.
+hold() { # FILE: its bytes, then wait for $WORK/go
+    cat "$1"
+    for _ in $(seq 200); do [ -e "$WORK/go" ] && break; sleep 0.05; done
+}
+inns timeout 120 socat -b 65536 -t 10 - "TCP4:$STACK:7" < <(hold "$WORK/data4") >"$WORK/echo4" &
 p1=$!
-inns timeout 120 socat -b 65536 -t 10 - "TCP6:[$STACK6]:7" <"$WORK/data" >"$WORK/echo6" &
+inns timeout 120 socat -b 65536 -t 10 - "TCP6:[$STACK6]:7" < <(hold "$WORK/data") >"$WORK/echo6" &
 p2=$!
 inns timeout 120 curl -4 -sS -o "$WORK/http4" "http://$STACK/bytes/$N" &
 p3=$!
@@ -46,6 +54,7 @@ for _ in $(seq 100); do
     c6=$(grep -c "^conn echo \[$HOST6\]:" "$WORK/serve.log")
     if [ "$c4" -gt 0 ] && [ "$c6" -gt 0 ]; then overlap=yes; break; fi
 done
+touch "$WORK/go"
 rc=0
 for p in "$p1" "$p2" "$p3" "$p4"; do wait "$p" || rc=$?; done
 t1=$(date +%s.%N)
