@@ -253,8 +253,10 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
         struct tw_rec *rec = tcp_tw_oldest(st);
         if (rec && (!old || rec->expires <= old->tcb.t_tw))
             tcp_tw_done(st, rec, now, false);
-        else
+        else if (old)
             tcp_done(st, old, now, 0);
+        else
+            break; /* the counts and the lists disagree: never, but never loop on it */
     }
     fifo_push(&st->tw, &sk->tw);
     timer_update(st, sk);

@@ -54,10 +54,11 @@ static bool eq_reserve(struct pd_eq *eq)
 {
     if (!eq) return true;
     if (eq->n < eq->cap) return true;
+    if (eq->cap == 0) eq->n = eq->head = 0; /* nothing held yet: nothing to move */
     size_t cap = eq->cap ? eq->cap * 2 : 16;
     struct pd_zc_ref *f = malloc(cap * sizeof *f);
     if (!f) return false;
-    for (size_t i = 0; i < eq->n; i++) f[i] = eq->fifo[(eq->head + i) % eq->cap];
+    for (size_t i = 0; i < eq->n && eq->cap > 0; i++) f[i] = eq->fifo[(eq->head + i) % eq->cap];
     free(eq->fifo);
     eq->fifo = f;
     eq->head = 0;

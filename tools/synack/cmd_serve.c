@@ -699,9 +699,11 @@ static void serve_app(void *ctx, uint64_t now)
     sv->next_timeout = UINT64_MAX;
     for (uint32_t i = sv->nconns; i-- > 0;) {
         struct conn *k = sv->open[i];
-        int ksd = k->c.sd;
+        /* Released (and freed) by the calls below: the count of open connections drops,
+         * and only conn_release changes it here. */
+        uint32_t n0 = sv->nconns;
         if (k->c.busy || (k->draining && now >= k->linger_until)) conn_handle(sv, k, now);
-        if (sv->conns[ksd] != k) continue; /* released */
+        if (sv->nconns != n0) continue;
         if (k->draining) {
             if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
             continue;
@@ -710,7 +712,7 @@ static void serve_app(void *ctx, uint64_t now)
         uint64_t d = svc_deadline(&k->l->to, &k->c, &why);
         if (d <= now) {
             conn_expire(sv, k, why, now);
-            if (sv->conns[ksd] != k) continue;
+            if (sv->nconns != n0) continue;
             if (k->draining) {
                 if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
                 continue;
@@ -982,7 +984,7 @@ static void *queue_thread(void *arg)
         fprintf(stderr, "synack serve: queue %u failed; stopping\n", sv->queue);
         kill(getpid(), SIGTERM);
     }
-    return (void *)(intptr_t)r;
+    return r != 0 ? (void *)sv : NULL; /* non-NULL: this queue failed */
 }
 
 /* The CPUs this process may run on, in order, into cpus; their count. */
