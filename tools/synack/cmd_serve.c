@@ -511,14 +511,15 @@ static void conn_release(struct serve *sv, struct conn *k, uint64_t now, bool ab
     free(k);
 }
 
-/* The service is done with the connection (or it timed out idle): close gracefully. */
-static void conn_finish(struct serve *sv, struct conn *k, uint64_t now)
+/* The service is done with the connection (or it timed out idle): close gracefully. True
+ * when k was released (and freed). */
+static bool conn_finish(struct serve *sv, struct conn *k, uint64_t now)
 {
     k->c.busy = false;
     if (k->c.peer_eof) {
         /* Both directions are done: the passive close (CLOSE-WAIT, LAST-ACK). */
         conn_release(sv, k, now, false);
-        return;
+        return true;
     }
     /* We close first: our FIN goes after the queued data (FIN-WAIT-1...TIME-WAIT); what the
      * peer still sends is read and dropped, so that an unread byte does not turn the close
@@ -527,17 +528,22 @@ static void conn_finish(struct serve *sv, struct conn *k, uint64_t now)
     k->draining = true;
     k->linger_until = now + SERVE_LINGER_US;
     svc_set_phase(&k->c, SVC_PHASE_CLOSING, now);
-    if (svc_drain(&sv->host, &k->c, now) != SVC_MORE) conn_release(sv, k, now, false);
+    if (svc_drain(&sv->host, &k->c, now) == SVC_MORE) return false;
+    conn_release(sv, k, now, false);
+    return true;
 }
 
-static void conn_handle(struct serve *sv, struct conn *k, uint64_t now)
+/* The connection's turn: its service's I/O, or its lingering close. True when k was
+ * released (and freed). */
+static bool conn_handle(struct serve *sv, struct conn *k, uint64_t now)
 {
     enum svc_result r;
     if (k->draining) {
         r = svc_drain(&sv->host, &k->c, now);
         if (r == SVC_MORE && now >= k->linger_until) k->l->linger_timeouts++;
-        if (r != SVC_MORE || now >= k->linger_until) conn_release(sv, k, now, false);
-        return;
+        if (r == SVC_MORE && now < k->linger_until) return false;
+        conn_release(sv, k, now, false);
+        return true;
     }
     uint64_t moved = k->c.bytes_in + k->c.bytes_out;
     r = k->c.ops->io(&sv->host, &k->c, now);
@@ -546,13 +552,13 @@ static void conn_handle(struct serve *sv, struct conn *k, uint64_t now)
         /* The connection failed (reset, timed out): only the descriptor is left. */
         synack_socket_error(sv->stack, k->c.sd);
         conn_release(sv, k, now, false);
-    } else if (r == SVC_DONE) {
-        conn_finish(sv, k, now);
+        return true;
     }
+    return r == SVC_DONE && conn_finish(sv, k, now);
 }
 
-/* A timeout of svc_limits.h fired. */
-static void conn_expire(struct serve *sv, struct conn *k, enum svc_expiry why, uint64_t now)
+/* A timeout of svc_limits.h fired. True when k was released (and freed). */
+static bool conn_expire(struct serve *sv, struct conn *k, enum svc_expiry why, uint64_t now)
 {
     switch (why) {
     case SVC_EXPIRE_HEADER:
@@ -560,24 +566,22 @@ static void conn_expire(struct serve *sv, struct conn *k, enum svc_expiry why, u
         if (k->c.ops->header_timeout) {
             k->c.ops->header_timeout(&sv->host, &k->c, now); /* 408 */
             k->c.last_progress = now;
-            conn_handle(sv, k, now);
-        } else {
-            conn_finish(sv, k, now);
+            return conn_handle(sv, k, now);
         }
-        break;
+        return conn_finish(sv, k, now);
     case SVC_EXPIRE_IDLE:
         k->l->idle_timeouts++;
-        conn_finish(sv, k, now);
-        break;
+        return conn_finish(sv, k, now);
     case SVC_EXPIRE_STALL:
         /* The peer reads nothing: a FIN would wait behind the unsent data (and the stack
          * would probe its zero window forever), so reset. */
         k->l->stall_timeouts++;
         conn_release(sv, k, now, true);
-        break;
+        return true;
     case SVC_EXPIRE_NONE:
         break;
     }
+    return false;
 }
 
 /* The best victim for eviction (svc_limits.h), among the service's connections when only is
@@ -699,11 +703,8 @@ static void serve_app(void *ctx, uint64_t now)
     sv->next_timeout = UINT64_MAX;
     for (uint32_t i = sv->nconns; i-- > 0;) {
         struct conn *k = sv->open[i];
-        /* Released (and freed) by the calls below: the count of open connections drops,
-         * and only conn_release changes it here. */
-        uint32_t n0 = sv->nconns;
-        if (k->c.busy || (k->draining && now >= k->linger_until)) conn_handle(sv, k, now);
-        if (sv->nconns != n0) continue;
+        if ((k->c.busy || (k->draining && now >= k->linger_until)) && conn_handle(sv, k, now))
+            continue; /* released */
         if (k->draining) {
             if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
             continue;
@@ -711,8 +712,7 @@ static void serve_app(void *ctx, uint64_t now)
         enum svc_expiry why;
         uint64_t d = svc_deadline(&k->l->to, &k->c, &why);
         if (d <= now) {
-            conn_expire(sv, k, why, now);
-            if (sv->nconns != n0) continue;
+            if (conn_expire(sv, k, why, now)) continue;
             if (k->draining) {
                 if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
                 continue;
