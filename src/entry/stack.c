@@ -271,10 +271,8 @@ int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_
 
 int synack_output(synack_stack *st, uint64_t now, uint8_t *buf, size_t cap)
 {
-    if (!st || !buf) return SYNACK_EINVAL;
-    if (stack_busy(st)) return SYNACK_EBUSY;
-    build_wanted_output(st, now);
-    return outq_pop(&st->outq, buf, cap, NULL);
+    uint32_t gso; /* not wanted: a stack without cfg.tso_max builds no super-segment */
+    return synack_output_gso(st, now, buf, cap, &gso);
 }
 
 int synack_output_next(synack_stack *st, uint64_t now, const uint8_t **pkt, uint32_t *gso_size)
