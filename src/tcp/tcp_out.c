@@ -503,7 +503,13 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
          * stops, because the windows hold the next full segment back (or the queue's short
          * tail waits for Nagle, a cork or MSG_MORE, which Linux's split point also leaves
          * behind). */
-        if (len > 0) {
+        if (len > seg_max) {
+            /* A super-segment for a device that splits it (cfg.tso_max) is one of Linux's
+             * GSO packets: PSH on every one (__tcp_transmit_skb), which the split keeps on
+             * its last part. It is its own group. */
+            flags |= SYNACK_TCP_PSH;
+            tso_n = 0;
+        } else if (len > 0) {
             uint32_t rest = avail - len, room = usable - len;
             bool tail_goes = rest < seg_max && rest <= room && !tcp_corked(t) &&
                              (t->nodelay || seq_leq(t->snd_small_end, t->snd_una));

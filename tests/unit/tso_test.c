@@ -24,6 +24,7 @@ struct gso_ctx {
     bool have_high;
     uint32_t high;     /* the end of the highest sequence A sent */
     int rexmit_supers; /* super-segments starting below it: a retransmission of many MSS */
+    int supers_no_psh; /* super-segments without PSH (Linux sets it on every GSO packet) */
 };
 /* One device pair per test at a time: the context the device callbacks reach. */
 static struct gso_ctx gctx;
@@ -47,6 +48,7 @@ static int gso_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len,
         return SYNACK_EINVAL;
     }
     gctx.supers++;
+    if (!(seg.tcp.flags & SYNACK_TCP_PSH)) gctx.supers_no_psh++;
     if (seg.payload_len > gctx.max_payload) gctx.max_payload = seg.payload_len;
     if (gctx.have_high && (int32_t)(seg.tcp.seq - gctx.high) < 0) gctx.rexmit_supers++;
     uint32_t end = seg.tcp.seq + seg.payload_len;
@@ -156,6 +158,9 @@ TEST(tso_bulk_split_byte_exact)
     ASSERT(gctx.parts > 5 * gctx.supers);
     ASSERT(gctx.max_payload >= 20 * sim_mss());
     ASSERT_EQ((long long)a.retransmits, 0);
+    /* Each super-segment ends in PSH, as each of Linux's GSO packets does (its last part,
+     * once split): a receiver's GRO flushes there. */
+    ASSERT_EQ(gctx.supers_no_psh, 0);
     simnet_free(&n);
 }
 
