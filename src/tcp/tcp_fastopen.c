@@ -83,11 +83,7 @@ static struct sock *born_at_once(struct synack_stack *st, struct sock *lsk, uint
                                  const struct tcp_fo_reply *fo)
 {
     struct tcp_child p;
-    memset(&p, 0, sizeof p);
-    p.laddr = seg->s->dst;
-    p.lport = seg->s->tcp.dport;
-    p.raddr = seg->s->src;
-    p.rport = seg->s->tcp.sport;
+    tcp_child_of(&p, seg);
     p.iss = isn ? *isn : tcp_choose_isn_for(st, &p.laddr, p.lport, &p.raddr, p.rport, now);
     p.irs = seg->seq;
     p.snd_wnd = seg->s->tcp.window; /* a SYN's, never scaled (RFC 7323 §2.2) */

@@ -63,6 +63,8 @@ struct tcp_child {
 };
 struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t now,
                            const struct tcp_child *p);
+/* A child cleared, with the 4-tuple of the segment that makes it (from our side). */
+void tcp_child_of(struct tcp_child *p, const struct tcp_seg *seg);
 /* The handshake's last ACK finds no socket for its connection: a bare ACK is reset, one
  * with data or a FIN dropped (the client sends it again). */
 void tcp_no_room_for(struct synack_stack *st, struct sock *lsk, uint64_t now,

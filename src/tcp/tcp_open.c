@@ -181,17 +181,22 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
         st->stats.syn_cookies_sent++;
 }
 
+void tcp_child_of(struct tcp_child *p, const struct tcp_seg *seg)
+{
+    memset(p, 0, sizeof *p);
+    p->laddr = seg->s->dst;
+    p->lport = seg->s->tcp.dport;
+    p->raddr = seg->s->src;
+    p->rport = seg->s->tcp.sport;
+}
+
 /* The connection a valid cookie describes: options from the cookie, sequence numbers from
  * the ACK, and the SYN-ACK that carried the cookie counted as sent. NULL without a socket. */
 static struct sock *cookie_child(struct synack_stack *st, struct sock *lsk, uint64_t now,
                                  const struct tcp_seg *seg, const struct tcp_syncookie *ck)
 {
     struct tcp_child p;
-    memset(&p, 0, sizeof p);
-    p.laddr = seg->s->dst;
-    p.lport = seg->s->tcp.dport;
-    p.raddr = seg->s->src;
-    p.rport = seg->s->tcp.sport;
+    tcp_child_of(&p, seg);
     p.iss = seg->ack - 1;
     p.irs = seg->seq - 1;
     p.opts.mss = ck->mss;

@@ -584,6 +584,25 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
     return r;
 }
 
+/* Blocks (sleeping on the stack's changes) until fd's handshake ends: its descriptor when
+ * connected; NULL when the descriptor went, or with errno set as Linux's connect reports a
+ * failed handshake (the error then counts as taken, as Linux hands sk_err out once). */
+static struct pd_fd *wait_connected(struct pd *p, int fd, struct pd_fd *f)
+{
+    for (;;) {
+        unsigned ev = synack_events(p->st, f->sd);
+        if (ev & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED)) {
+            int se = synack_socket_error(p->st, f->sd);
+            errno = se ? to_errno(se) : ECONNREFUSED;
+            f->err_taken = true;
+            return NULL;
+        }
+        if (ev & SYNACK_EV_CONNECTED) return f;
+        wait_change(p, 0);
+        if (!(f = sock_fd(p, fd))) return NULL;
+    }
+}
+
 static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t len)
 {
     struct pd *p = ud;
@@ -641,21 +660,7 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *addr, socklen_t l
         errno = EINPROGRESS;
         goto out;
     }
-    for (;;) {
-        unsigned ev = synack_events(p->st, f->sd);
-        if (ev & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED)) {
-            int se = synack_socket_error(p->st, f->sd);
-            errno = se ? to_errno(se) : ECONNREFUSED;
-            f->err_taken = true;
-            break;
-        }
-        if (ev & SYNACK_EV_CONNECTED) {
-            r = 0;
-            break;
-        }
-        wait_change(p, 0);
-        if (!sock_fd(p, fd)) break;
-    }
+    if (wait_connected(p, fd, f)) r = 0;
 out:
     pthread_mutex_unlock(&p->mu);
     return r;
@@ -875,18 +880,12 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
         if (m > 0) done += (size_t)m;
         settle(p);
     }
-    for (;;) {
-        unsigned ev = synack_events(p->st, f->sd);
-        if (ev & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED)) {
-            int se = synack_socket_error(p->st, f->sd);
-            errno = se ? to_errno(se) : ECONNREFUSED;
-            f->err_taken = true;
-            goto out;
-        }
-        if (ev & SYNACK_EV_CONNECTED) break;
-        wait_change(p, 0);
-        if (!(f = sock_fd(p, fd))) goto out;
+    struct pd_fd *c = wait_connected(p, fd, f);
+    if (!c) {
+        f = sock_fd(p, fd); /* still there after a failed handshake: its block goes below */
+        goto out;
     }
+    f = c;
     f->connecting = false;
     r = (ssize_t)done;
 out:
