@@ -339,34 +339,58 @@ static uint32_t many_open(struct many *m, uint32_t k)
     return open;
 }
 
+/* One lifecycle: connect, a 1-byte request, a 1-byte answer, the server closes, the client
+ * closes. Returns 1 if the answer came, 0 if not, -1 without a socket. */
+static int lifecycle(struct many *m)
+{
+    uint8_t b = 'x', buf[8];
+    int sd = synack_socket(m->st[0]);
+    if (sd < 0) return -1;
+    synack_connect(m->st[0], sd, m->now, m->b_addr, 80);
+    synack_send(m->st[0], sd, m->now, &b, 1);
+    int a = -1;
+    bool answered = false, ok = false;
+    for (int k = 0; k < 50 && !ok; k++) {
+        many_step(m);
+        if (a < 0) a = synack_accept(m->st[1], m->lsd80, NULL);
+        if (a >= 0 && !answered && synack_recv(m->st[1], a, m->now, buf, sizeof buf) == 1) {
+            synack_send(m->st[1], a, m->now, &b, 1);
+            synack_close(m->st[1], a, m->now);
+            answered = true;
+        }
+        ok = synack_recv(m->st[0], sd, m->now, buf, sizeof buf) == 1;
+    }
+    synack_close(m->st[0], sd, m->now);
+    if (a >= 0 && !answered) synack_close(m->st[1], a, m->now);
+    m->now += 10;
+    return ok;
+}
+
+/* Exactly n lifecycles, untimed: for callgrind, whose instruction count over this function
+ * (--toggle-collect=many_lifecycles_n) divided by n is the instructions per lifecycle. */
+__attribute__((noinline)) static int many_lifecycles_n(struct many *m, int n)
+{
+    int done = 0;
+    for (int i = 0; i < n; i++) {
+        int r = lifecycle(m);
+        if (r < 0) break;
+        done += r;
+    }
+    /* The closes finish, TIME-WAIT entered. */
+    for (int k = 0; k < 10; k++) many_step(m);
+    return done;
+}
+
 /* One lifecycle after another for about `secs` of CPU: connections per second. */
 static double many_lifecycles(struct many *m, double secs)
 {
-    uint8_t b = 'x', buf[8];
     int done = 0;
     double t0 = cpu(), t1 = t0;
     while (t1 - t0 < secs) {
         for (int i = 0; i < 1000; i++) {
-            int sd = synack_socket(m->st[0]);
-            if (sd < 0) return 0;
-            synack_connect(m->st[0], sd, m->now, m->b_addr, 80);
-            synack_send(m->st[0], sd, m->now, &b, 1);
-            int a = -1;
-            bool answered = false, ok = false;
-            for (int k = 0; k < 50 && !ok; k++) {
-                many_step(m);
-                if (a < 0) a = synack_accept(m->st[1], m->lsd80, NULL);
-                if (a >= 0 && !answered && synack_recv(m->st[1], a, m->now, buf, sizeof buf) == 1) {
-                    synack_send(m->st[1], a, m->now, &b, 1);
-                    synack_close(m->st[1], a, m->now);
-                    answered = true;
-                }
-                ok = synack_recv(m->st[0], sd, m->now, buf, sizeof buf) == 1;
-            }
-            synack_close(m->st[0], sd, m->now);
-            if (a >= 0 && !answered) synack_close(m->st[1], a, m->now);
-            done += ok;
-            m->now += 10;
+            int r = lifecycle(m);
+            if (r < 0) return 0;
+            done += r;
         }
         t1 = cpu();
     }
@@ -424,6 +448,15 @@ static double many_case(uint32_t k)
         add("process memory (RSS) with 100,000 connections busy", rss_busy / (1 << 20), "MiB");
         printf("    (RSS before the stacks: %.0f MiB)\n", rss0 / (1 << 20));
     }
+    /* BENCH_SIM_LIFECYCLES=N: N lifecycles after 1,000 of warm-up, untimed, for callgrind. */
+    const char *nl = getenv("BENCH_SIM_LIFECYCLES");
+    if (nl) {
+        for (int i = 0; i < 1000; i++) (void)lifecycle(&m);
+        int n = atoi(nl), done = many_lifecycles_n(&m, n);
+        printf("  %d of %d lifecycles answered with %u connections open\n", done, n, k);
+        many_free(&m);
+        return done == n ? 1 : 0;
+    }
     /* A warm-up first: the memory malloc_trim gave back is faulted in again. */
     (void)many_lifecycles(&m, 0.2);
     double r[3];
@@ -448,7 +481,7 @@ static double many_case(uint32_t k)
 
 static uint8_t bulk_pat[BULK_PERIOD + 65536];
 
-static double bulk_case(uint16_t mtu, uint64_t total)
+__attribute__((noinline)) static double bulk_case(uint16_t mtu, uint64_t total)
 {
     for (size_t i = 0; i < sizeof bulk_pat; i++)
         bulk_pat[i] = (uint8_t)((i % BULK_PERIOD) * 131 + 7);
@@ -519,12 +552,19 @@ static void bulk_rows(void)
 {
     char name[128];
     const uint16_t mtus[2] = {1500, 65535};
+    /* BENCH_SIM_BULK_MTU=N: that MTU's row only; BENCH_SIM_BULK_RUNS=1: one run, not three
+     * (for callgrind: instructions per byte are the count over bulk_case divided by the
+     * bytes). */
+    const char *only_mtu = getenv("BENCH_SIM_BULK_MTU");
+    const char *runs_s = getenv("BENCH_SIM_BULK_RUNS");
+    int runs = runs_s && atoi(runs_s) >= 1 && atoi(runs_s) <= 3 ? atoi(runs_s) : 3;
     for (int i = 0; i < 2; i++) {
+        if (only_mtu && atoi(only_mtu) != mtus[i]) continue;
         double r[3];
         /* BENCH_SIM_BULK_MB: fewer bytes (for a profiler that runs 50 times slower). */
         const char *mb = getenv("BENCH_SIM_BULK_MB");
         uint64_t total = (mb ? strtoull(mb, NULL, 10) : 512) << 20;
-        for (int k = 0; k < 3; k++) r[k] = bulk_case(mtus[i], total);
+        for (int k = 0; k < 3; k++) r[k] = k < runs ? bulk_case(mtus[i], total) : r[0];
         qsort(r, 3, sizeof r[0], cmp_double);
         snprintf(name, sizeof name, "bulk A to B, MTU %u, through two stacks (CPU, median of 3)",
                  mtus[i]);
