@@ -39,6 +39,12 @@ struct synack_dev_ops {
      * super-segment of up to dev->tso_max bytes for the device to split into segments of
      * gso_size payload bytes (TSO); gso_size 0 is send(). */
     int (*send_gso)(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len, uint32_t gso_size);
+    /* Optional (NULL: recv() only): recv() without the copy, for a device whose received
+     * datagrams already lie whole in its own memory (a ring the "hardware" wrote, as
+     * netmap's or AF_XDP's). *pkt is the datagram in that memory, valid until the next
+     * recv() or recv_zc() on this device (sending does not move it); its length, 0 when
+     * none. Sets rx_flags as recv() does. */
+    int (*recv_zc)(synack_dev *d, uint64_t now, const uint8_t **pkt);
 };
 
 /* What a device's last recv() knew of its datagram (synack_dev.rx_flags); the flags of

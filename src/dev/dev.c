@@ -23,9 +23,13 @@ int synack_pump(synack_stack *s, synack_dev *d, uint64_t now)
     int moved = 0;
     for (int i = 0; i < PUMP_MAX; i++) {
         d->rx_flags = 0;
-        int n = synack_dev_recv(d, now, buf, sizeof buf);
+        /* In place where the device offers it: the stack reads the datagram where the
+         * device holds it (valid until the next take), and copies what it keeps. */
+        const uint8_t *pkt = buf;
+        int n = d->ops->recv_zc ? d->ops->recv_zc(d, now, &pkt)
+                                : synack_dev_recv(d, now, buf, sizeof buf);
         if (n <= 0) break;
-        synack_input_flags(s, now, buf, (size_t)n, d->rx_flags);
+        synack_input_flags(s, now, pkt, (size_t)n, d->rx_flags);
         moved++;
     }
     synack_poll(s, now);
