@@ -16,6 +16,7 @@ int ring_init(struct ring *r, uint32_t cap)
     r->cap = cap;
     r->head = 0;
     r->len = 0;
+    r->ext = 0;
     return 0;
 }
 
@@ -23,7 +24,7 @@ void ring_free(struct ring *r)
 {
     free(r->buf);
     r->buf = NULL;
-    r->size = r->cap = r->head = r->len = 0;
+    r->size = r->cap = r->head = r->len = r->ext = 0;
 }
 
 void ring_release(struct ring *r)
@@ -31,7 +32,7 @@ void ring_release(struct ring *r)
     if (r->len) return;
     free(r->buf);
     r->buf = NULL;
-    r->size = r->head = 0;
+    r->size = r->head = r->ext = 0;
 }
 
 /* Moves what is stored to a buffer of size bytes, from its index 0: the first min(old
@@ -45,6 +46,7 @@ static int move_to(struct ring *r, uint32_t size)
     r->buf = nb;
     r->size = size;
     r->head = 0;
+    if (r->ext > size) r->ext = size;
     return 0;
 }
 
@@ -83,6 +85,7 @@ int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
     uint32_t first = r->size - pos < n ? r->size - pos : n;
     memcpy(r->buf + pos, data, first);
     memcpy(r->buf, (const uint8_t *)data + first, n - first);
+    if (off + n > r->ext) r->ext = off + n;
     return 0;
 }
 
@@ -110,8 +113,14 @@ void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n)
 void ring_consume(struct ring *r, uint32_t n)
 {
     if (n > r->len) n = r->len;
-    r->head = (uint32_t)(((uint64_t)r->head + n) % (r->size ? r->size : 1));
     r->len -= n;
+    r->ext = r->ext > n ? r->ext - n : 0;
+    if (r->ext < r->len) r->ext = r->len; /* len grown by the caller over parked bytes */
+    /* Nothing held or parked: start again at the front (see ring.h). */
+    if (r->ext == 0)
+        r->head = 0;
+    else
+        r->head = (uint32_t)(((uint64_t)r->head + n) % r->size);
 }
 
 uint32_t ring_read(struct ring *r, void *out, uint32_t n)

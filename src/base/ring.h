@@ -27,6 +27,10 @@ struct ring {
     uint32_t cap;  /* bytes the ring may hold; 0: no ring */
     uint32_t head; /* index in buf of the first byte */
     uint32_t len;  /* bytes held from head */
+    /* Bytes from head that may hold data: len, or more when bytes were parked beyond len
+     * (ring_write_at). When it reaches 0 the ring holds nothing and head goes back to 0,
+     * so that a ring drained as fast as it fills keeps to the first lines of its memory. */
+    uint32_t ext;
 };
 
 /* A ring that may hold cap bytes; it takes no memory until bytes are stored. Returns 0. */

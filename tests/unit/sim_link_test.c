@@ -33,8 +33,7 @@ static synack_sim_link *new_link(uint16_t mtu, uint64_t delay, uint32_t queue_li
 }
 
 /* A datagram taken from end 1, in place when zc: its length, 0 when none. */
-static int take(synack_dev *d, uint64_t now, bool zc, uint8_t *buf, size_t cap,
-                const uint8_t **at)
+static int take(synack_dev *d, uint64_t now, bool zc, uint8_t *buf, size_t cap, const uint8_t **at)
 {
     if (zc) {
         const uint8_t *p = NULL;
