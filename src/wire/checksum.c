@@ -29,10 +29,53 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
     return s + (s < b); /* the carry out of bit 63, added back at the bottom */
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CSUM_AVX2 1
+/* The same sum, 64 bytes a round in 256-bit registers, for the long runs of a payload (a
+ * third of bulk's time at MTU 65535 was the 64-bit loop below). Each 64-bit lane of a load
+ * is split into its two 32-bit words, each added into a 64-bit lane of its own, which
+ * cannot carry out before 2^32 rounds (every word < 2^32): no end-around carry inside the
+ * loop. A 32-bit
+ * word is w_hi * 2^16 + w_lo = w_hi + w_lo (mod 0xffff), so the plain sum of the host-order
+ * 32-bit words is the one's-complement sum of the host-order 16-bit words (RFC 1071
+ * §2(A)-(C)), folded with the scalar accumulators below. Only where the CPU has AVX2
+ * (asked at run time); n is a multiple of 64. */
+__attribute__((target("avx2"))) static uint64_t sum_avx2(const uint8_t *p, size_t n)
+{
+    typedef uint64_t v4 __attribute__((vector_size(32)));
+    const v4 m = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu};
+    v4 lo0 = {0, 0, 0, 0}, hi0 = lo0, lo1 = lo0, hi1 = lo0;
+    for (size_t i = 0; i < n; i += 64) {
+        v4 a, b;
+        memcpy(&a, p + i, 32);
+        memcpy(&b, p + i + 32, 32);
+        lo0 += a & m;
+        hi0 += a >> 32;
+        lo1 += b & m;
+        hi1 += b >> 32;
+    }
+    v4 t = lo0 + hi0 + lo1 + hi1; /* each lane < 4 * 2^32 * n / 64 */
+    uint64_t r = 0;
+    for (int k = 0; k < 4; k++) {
+        uint64_t s = r + t[k];
+        r = s + (s < t[k]);
+    }
+    return r;
+}
+#endif
+
 /* The 16-bit one's-complement sum of len bytes as host-order words (not complemented). */
 static uint16_t sum16_host(const uint8_t *p, size_t len)
 {
     uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#ifdef CSUM_AVX2
+    if (len >= 256 && __builtin_cpu_supports("avx2")) {
+        size_t n = len & ~(size_t)63;
+        a2 = sum_avx2(p, n);
+        p += n;
+        len -= n;
+    }
+#endif
     while (len >= 32) {
         uint64_t w[4];
         memcpy(w, p, 32);
