@@ -9,7 +9,27 @@
 
 #include "synack/synack.h"
 
-int ring_init(struct ring *r, uint32_t cap)
+int ring_cache_init(struct ring_cache *c, uint32_t cap)
+{
+    c->n = 0;
+    c->cap = cap;
+    c->bufs = cap ? malloc(cap * sizeof *c->bufs) : NULL;
+    if (cap && !c->bufs) {
+        c->cap = 0;
+        return SYNACK_ENOMEM;
+    }
+    return 0;
+}
+
+void ring_cache_free(struct ring_cache *c)
+{
+    while (c->n > 0) free(c->bufs[--c->n]);
+    free(c->bufs);
+    c->bufs = NULL;
+    c->cap = 0;
+}
+
+int ring_init_cached(struct ring *r, uint32_t cap, struct ring_cache *cache)
 {
     r->buf = NULL;
     r->size = 0;
@@ -17,12 +37,34 @@ int ring_init(struct ring *r, uint32_t cap)
     r->head = 0;
     r->len = 0;
     r->ext = 0;
+    r->cache = cache;
     return 0;
+}
+
+int ring_init(struct ring *r, uint32_t cap)
+{
+    return ring_init_cached(r, cap, NULL);
+}
+
+/* A buffer of size bytes: a spare first buffer from the cache when it is that size. */
+static uint8_t *buf_get(struct ring *r, uint32_t size)
+{
+    if (size == RING_MIN_SIZE && r->cache && r->cache->n > 0) return r->cache->bufs[--r->cache->n];
+    return malloc(size);
+}
+
+/* Gives a buffer back: a first-size one to the cache while it has room. */
+static void buf_put(struct ring *r, uint8_t *buf, uint32_t size)
+{
+    if (buf && size == RING_MIN_SIZE && r->cache && r->cache->n < r->cache->cap)
+        r->cache->bufs[r->cache->n++] = buf;
+    else
+        free(buf);
 }
 
 void ring_free(struct ring *r)
 {
-    free(r->buf);
+    buf_put(r, r->buf, r->size);
     r->buf = NULL;
     r->size = r->cap = r->head = r->len = r->ext = 0;
 }
@@ -30,7 +72,7 @@ void ring_free(struct ring *r)
 void ring_release(struct ring *r)
 {
     if (r->len) return;
-    free(r->buf);
+    buf_put(r, r->buf, r->size);
     r->buf = NULL;
     r->size = r->head = r->ext = 0;
 }
@@ -39,10 +81,10 @@ void ring_release(struct ring *r)
  * size, size) bytes from head. */
 static int move_to(struct ring *r, uint32_t size)
 {
-    uint8_t *nb = malloc(size);
+    uint8_t *nb = buf_get(r, size);
     if (!nb) return SYNACK_ENOMEM;
     if (r->buf) ring_peek(r, 0, nb, r->size < size ? r->size : size);
-    free(r->buf);
+    buf_put(r, r->buf, r->size);
     r->buf = nb;
     r->size = size;
     r->head = 0;

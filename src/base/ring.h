@@ -20,6 +20,8 @@
 /* The first allocation of a ring (or all of it, when cap is smaller): a full-sized segment
  * at MTU 1500 fits. */
 #define RING_MIN_SIZE 2048u
+/* The spare first buffers a stack keeps (struct ring_cache): 128 KiB at most. */
+#define RING_CACHE_MAX 64u
 
 struct ring {
     uint8_t *buf;  /* size bytes, or NULL when size is 0 */
@@ -31,10 +33,28 @@ struct ring {
      * (ring_write_at). When it reaches 0 the ring holds nothing and head goes back to 0,
      * so that a ring drained as fast as it fills keeps to the first lines of its memory. */
     uint32_t ext;
+    struct ring_cache *cache; /* where its first buffer comes from and goes back to, or NULL */
 };
+
+/* A bounded stack of spare first buffers (RING_MIN_SIZE bytes), one per TCP stack: a ring
+ * made with ring_init_cached takes its first buffer from here and gives a first-size buffer
+ * back here (at release, free, or when it grows past it), so that a short connection's
+ * rings cost no malloc and free. At most cap buffers are kept; the rest go back to the
+ * allocator, so the memory it holds is bounded. */
+struct ring_cache {
+    uint8_t **bufs;
+    uint32_t n, cap;
+};
+
+/* A cache of at most cap buffers (none held yet). 0, or SYNACK_ENOMEM. */
+int ring_cache_init(struct ring_cache *c, uint32_t cap);
+/* Frees the buffers held and the cache. */
+void ring_cache_free(struct ring_cache *c);
 
 /* A ring that may hold cap bytes; it takes no memory until bytes are stored. Returns 0. */
 int ring_init(struct ring *r, uint32_t cap);
+/* The same, its first buffer from (and back to) cache. Returns 0. */
+int ring_init_cached(struct ring *r, uint32_t cap, struct ring_cache *cache);
 /* Frees the memory; the ring is gone (cap 0). */
 void ring_free(struct ring *r);
 static inline bool ring_live(const struct ring *r)

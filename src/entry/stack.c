@@ -173,7 +173,8 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     if (!st->socks || !st->reqs || !st->tfo_cache || tcp_tw_init(st) < 0 ||
         conntab_init(&st->ct, hashed, st->hash_key) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
-        outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0) {
+        outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0 ||
+        ring_cache_init(&st->ring_cache, RING_CACHE_MAX) < 0) {
         synack_stack_free(st);
         goto nomem;
     }
@@ -225,6 +226,7 @@ void synack_stack_free(synack_stack *st)
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);
+    ring_cache_free(&st->ring_cache); /* after the rings, which give their buffers back */
     free(st);
 }
 

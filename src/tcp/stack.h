@@ -194,6 +194,9 @@ struct synack_stack {
     struct ct_node *twr_free;
     struct sock *tw_scratch;
     struct outq outq;
+    /* Spare first ring buffers (base/ring.h), at most RING_CACHE_MAX: a connection's
+     * rings take their first memory from here and give it back here. */
+    struct ring_cache ring_cache;
     struct sink sink;
 
     /* ICMPv6 errors' token bucket (entry/icmp6.c, RFC 4443 §2.4(f)). */

@@ -54,10 +54,9 @@ uint32_t tcp_rcv_ring_need(const struct sock *sk)
 int tcb_rings(struct synack_stack *st, struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
-    (void)st;
     /* The send ring may hold sndbuf bytes and takes memory as the application queues them
      * (base/ring.h): a connection is charged for what it sends, not for what it may. */
-    if (!ring_live(&t->snd)) (void)ring_init(&t->snd, sk->sndbuf);
+    if (!ring_live(&t->snd)) (void)ring_init_cached(&t->snd, sk->sndbuf, &st->ring_cache);
     if (ring_live(&t->rcv)) return 0;
     /* The receive buffer starts at TCP_RCV_INITIAL and grows with what the application
      * reads (tcp_rcv_autotune); SO_RCVBUF set by the user fixes it, as on Linux. The
@@ -71,7 +70,7 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
      * scaled window field down would move the right edge left, tcp_out.c rounds it up,
      * and what that promises must still fit (RFC 7323 §2.4). The advertised edge never
      * passes the ring's end. */
-    (void)ring_init(&t->rcv, t->rcv_tuned + tcp_rcv_slack(sk));
+    (void)ring_init_cached(&t->rcv, t->rcv_tuned + tcp_rcv_slack(sk), &st->ring_cache);
     return 0;
 }
 

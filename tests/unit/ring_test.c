@@ -109,4 +109,42 @@ TEST(ring_matches_a_flat_model)
     ring_free(&r);
 }
 
+/* A ring with a cache takes its first buffer from the cache and gives its buffer back to
+ * it, up to the cache's bound; past the bound, buffers go back to the allocator. */
+TEST(first_buffers_come_from_and_go_back_to_the_cache)
+{
+    struct ring_cache c;
+    ASSERT_EQ(ring_cache_init(&c, 2), 0);
+    struct ring r[3];
+    uint8_t b[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, out[10];
+    for (int i = 0; i < 3; i++) ring_init_cached(&r[i], 1u << 16, &c);
+    for (int i = 0; i < 3; i++) ASSERT_EQ(ring_write(&r[i], b, 10), 10u);
+    uint8_t *first = r[0].buf;
+    ASSERT_EQ(c.n, 0u);
+    ring_release(&r[0]); /* holds 10 bytes: stays */
+    ASSERT(r[0].buf == first);
+    uint8_t *second = r[1].buf;
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ(ring_read(&r[i], out, 10), 10u);
+        ASSERT_MEM_EQ(out, b, 10);
+        ring_release(&r[i]);
+    }
+    ASSERT_EQ(c.n, 2u); /* the bound: the third went back to the allocator */
+    /* The next first allocations take them again, most recently given back first. */
+    struct ring q;
+    ring_init_cached(&q, 1u << 16, &c);
+    ASSERT_EQ(ring_write(&q, b, 10), 10u);
+    ASSERT_EQ(c.n, 1u);
+    ASSERT(q.buf == second);
+    /* Grown past the first size, its first buffer goes back to the cache. */
+    static uint8_t big[5000];
+    ASSERT_EQ(ring_write(&q, big, 5000), 5000u);
+    ASSERT_EQ(c.n, 2u);
+    ASSERT(q.size > RING_MIN_SIZE);
+    ring_free(&q); /* not a first-size buffer: to the allocator */
+    ASSERT_EQ(c.n, 2u);
+    ring_cache_free(&c);
+    ASSERT_EQ(c.n, 0u);
+}
+
 TEST_MAIN()
