@@ -5,14 +5,19 @@
  */
 #include "tcp/stack.h"
 
+/* The earliest armed deadline, 0 when none. A deadline of 0 is "not armed": less one, it
+ * wraps to the largest value, so that a plain minimum (no branch per timer: this runs after
+ * every segment) skips it, and 0 comes back out when nothing is armed. */
+static inline uint64_t min_armed(uint64_t a, uint64_t b)
+{
+    return a - 1 < b - 1 ? a : b;
+}
+
 uint64_t tcb_next_deadline(const struct tcb *t)
 {
-    uint64_t d = 0;
-    const uint64_t ts[] = {t->t_rtx,  t->t_persist, t->t_delack, t->t_tw,
-                           t->t_keep, t->t_tlp,     t->t_idle,   t->t_rack};
-    for (unsigned i = 0; i < sizeof ts / sizeof ts[0]; i++)
-        if (ts[i] && (d == 0 || ts[i] < d)) d = ts[i];
-    return d;
+    uint64_t a = min_armed(t->t_rtx, t->t_persist), b = min_armed(t->t_delack, t->t_tw);
+    uint64_t c = min_armed(t->t_keep, t->t_tlp), d = min_armed(t->t_idle, t->t_rack);
+    return min_armed(min_armed(a, b), min_armed(c, d));
 }
 
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
