@@ -15,13 +15,14 @@
 static struct sock *find_listener(struct synack_stack *st, const struct synack_addr *addr,
                                   uint16_t port)
 {
+    /* In the listeners by port (table/lsntab.h), not the 4-tuple hash: no hashing. */
     static const struct synack_addr any;
-    struct sock *l = sock_lookup(st, addr, port, &any, 0);
+    struct sock *l = listener_lookup(st, addr, port);
     if (!l && addr->family == SYNACK_AF_INET) {
         struct synack_addr any4 = synack_addr_v4(0);
-        l = sock_lookup(st, &any4, port, &any, 0);
+        l = listener_lookup(st, &any4, port);
     }
-    if (!l) l = sock_lookup(st, &any, port, &any, 0);
+    if (!l) l = listener_lookup(st, &any, port);
     return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
 }
 

@@ -69,7 +69,6 @@ static struct tw_rec *tw_lookup(struct synack_stack *st, const struct synack_add
 static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *laddr,
                           const struct synack_addr *raddr, uint16_t rport, uint16_t *port)
 {
-    static const struct synack_addr none;
     uint32_t span = (uint32_t)st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
     uint32_t offset = (uint32_t)siphash_tuple_addr(st->port_key, laddr, 0, raddr, rport);
     uint32_t index =
@@ -79,9 +78,8 @@ static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *lad
     for (uint32_t tries = 0; tries < span; tries++) {
         uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
         /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
-        if (connecting
-                ? !tuple_taken(st, laddr, p, raddr, rport) && !sock_lookup(st, laddr, p, &none, 0)
-                : !port_in_use(st, laddr, p, false)) {
+        if (connecting ? !tuple_taken(st, laddr, p, raddr, rport) && !listener_lookup(st, laddr, p)
+                       : !port_in_use(st, laddr, p, false)) {
             st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;
             return 0;

@@ -70,11 +70,25 @@ void sock_hash(struct synack_stack *st, struct sock *sk)
     const struct tcb *t = &sk->tcb;
     struct ct_key k = ct_key_of(&t->laddr, t->lport, &t->raddr, t->rport);
     conntab_insert(&st->ct, &sk->ct, &k);
+    /* A listener (its remote end unspecified, port 0) is found by its port too. */
+    if (t->rport == 0) lsntab_insert(&st->lsn, &sk->lsn, t->lport);
 }
 
 void sock_unhash(struct synack_stack *st, struct sock *sk)
 {
     conntab_remove(&st->ct, &sk->ct);
+    lsntab_remove(&st->lsn, &sk->lsn);
+}
+
+struct sock *listener_lookup(struct synack_stack *st, const struct synack_addr *laddr,
+                             uint16_t port)
+{
+    /* The bytes, as the 4-tuple hash compares them (its key has no family). */
+    for (struct lsn_node *n = lsntab_first(&st->lsn, port); n; n = lsntab_next(n->next, port)) {
+        struct sock *sk = container_of(n, struct sock, lsn);
+        if (memcmp(sk->tcb.laddr.bytes, laddr->bytes, 16) == 0) return sk;
+    }
+    return NULL;
 }
 
 struct ct_node *conn_lookup(struct synack_stack *st, const struct synack_addr *laddr,

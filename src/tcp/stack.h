@@ -21,6 +21,7 @@
 #include "synack/trace.h"
 #include "table/conntab.h"
 #include "table/fifo.h"
+#include "table/lsntab.h"
 #include "table/outq.h"
 #include "table/sink.h"
 #include "table/timer_heap.h"
@@ -134,6 +135,7 @@ struct sock {
 
     /* This socket's places in the tables (src/table/). */
     struct ct_node ct;       /* the 4-tuple hash */
+    struct lsn_node lsn;     /* a listener: the listeners by port (sock_hash) */
     struct timer_node timer; /* the timer heap, at tcb_next_deadline() */
     struct fifo_node acc;    /* its listener's accept queue */
     struct fifo_node tw;     /* the TIME-WAIT list */
@@ -182,6 +184,7 @@ struct synack_stack {
     struct fifo free_reqs;
 
     struct conntab ct;
+    struct lsntab lsn; /* the listeners again, by port alone (find a SYN's listener) */
     struct timer_heap timers;
     struct fifo evq;      /* sockets whose readiness may have changed */
     struct fifo want_out; /* sockets with output to build at the next call that carries now */
@@ -266,6 +269,9 @@ void sock_maybe_free(struct synack_stack *st, struct sock *sk);
 /* Enters the socket in the 4-tuple hash under its TCB's addresses and ports. */
 void sock_hash(struct synack_stack *st, struct sock *sk);
 void sock_unhash(struct synack_stack *st, struct sock *sk);
+/* The listener bound to exactly laddr (or the unspecified address given) and port. */
+struct sock *listener_lookup(struct synack_stack *st, const struct synack_addr *laddr,
+                             uint16_t port);
 struct sock *sock_lookup(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport,
                          const struct synack_addr *raddr, uint16_t rport);
 /* Two local addresses that a bind() of the same port would share: equal, or one of them
