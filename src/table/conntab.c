@@ -83,6 +83,26 @@ void conntab_remove(struct conntab *ct, struct ct_node *node)
     node->hashed = false;
 }
 
+void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *node)
+{
+    if (!old->hashed) {
+        conntab_insert(ct, node, &old->key);
+        return;
+    }
+    for (struct ct_node **pp = &ct->buckets[old->bucket]; *pp; pp = &(*pp)->next) {
+        if (*pp == old) {
+            node->key = old->key;
+            node->bucket = old->bucket;
+            node->next = old->next;
+            node->hashed = true;
+            *pp = node;
+            break;
+        }
+    }
+    old->next = NULL;
+    old->hashed = false;
+}
+
 struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k)
 {
     for (struct ct_node *n = ct->buckets[bucket(ct, k)]; n; n = n->next)

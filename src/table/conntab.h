@@ -42,6 +42,10 @@ void conntab_free(struct conntab *ct);
 /* Enters node under key k; nothing when it is already hashed. */
 void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k);
 void conntab_remove(struct conntab *ct, struct ct_node *node);
+/* node takes old's place: its key, its bucket, its link in the chain, without hashing
+ * again (a half-open request promoted to a socket, a socket become a TIME-WAIT record);
+ * old is then not hashed. When old is not hashed, node is entered under old's key. */
+void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *node);
 struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k);
 
 #endif

@@ -60,6 +60,9 @@ struct tcp_child {
     bool has_ts_offset; /* else a random one is drawn */
     uint32_t ts_offset;
     uint64_t ts_recent_time;
+    /* The request record being promoted, whose place in the 4-tuple hash (the same key)
+     * the child takes without hashing again; NULL: the child is hashed. */
+    struct ct_node *replaces;
 };
 struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t now,
                            const struct tcp_child *p);

@@ -142,7 +142,10 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     t->snd_wl2 = p->iss;
     /* The SYN-ACK's window: min(rcvbuf, 65535), never scaled (RFC 7323 §2.2). */
     t->rcv_adv = t->rcv_nxt + (c->rcvbuf < 65535 ? c->rcvbuf : 65535);
-    sock_hash(st, c);
+    if (p->replaces)
+        conntab_replace(&st->ct, p->replaces, &c->ct);
+    else
+        sock_hash(st, c);
     lsk->n_syn++;
     return c;
 }

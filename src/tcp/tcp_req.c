@@ -249,6 +249,7 @@ static void promote(struct synack_stack *st, struct tcp_req *rq, uint64_t now,
     p.has_ts_offset = true;
     p.ts_offset = rq->ts_offset;
     p.ts_recent_time = rq->ts_recent_time;
+    p.replaces = &rq->ct; /* the socket takes the request's place in the hash */
     struct sock *c = l ? tcp_child_new(st, l, now, &p) : NULL;
     if (!c) {
         /* No socket: as a cookie's ACK without room. A bare ACK is reset and its request

@@ -145,9 +145,8 @@ bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
     /* The record takes the socket's place in the hash (the same key), then the socket
      * goes: out of every table, its slot free, its rings freed. No state change: the
      * connection is still in TIME-WAIT. */
-    struct ct_key key = sk->ct.key;
+    conntab_replace(&st->ct, &sk->ct, &tw->ct); /* same key and bucket: no hashing */
     sock_release(st, sk);
-    conntab_insert(&st->ct, &tw->ct, &key);
     list_insert(st, tw);
     st->twr_n++;
     return true;

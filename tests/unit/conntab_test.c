@@ -1,0 +1,69 @@
+/*
+ * conntab_test.c - the 4-tuple hash (table/conntab.c): lookups find what was entered, IPv4
+ * and IPv6 keys alike, through shared buckets; and a node that takes another's place
+ * (conntab_replace: a request promoted to a socket, a socket become a TIME-WAIT record)
+ * is found under the same key, the old one no more, its neighbours untouched.
+ */
+#include "table/conntab.h"
+#include "test.h"
+
+#define N 2000
+
+static struct ct_key key_of(uint32_t i, bool v6)
+{
+    struct ct_key k;
+    memset(&k, 0, sizeof k);
+    if (!v6) {
+        k.laddr[10] = k.laddr[11] = k.raddr[10] = k.raddr[11] = 0xff;
+    } else {
+        k.laddr[0] = k.raddr[0] = 0x20;
+        k.laddr[1] = k.raddr[1] = 0x01;
+    }
+    k.laddr[15] = 1;
+    k.raddr[12] = (uint8_t)(i >> 8);
+    k.raddr[13] = (uint8_t)i;
+    k.lport = 80;
+    k.rport = (uint16_t)(1024 + i);
+    return k;
+}
+
+TEST(lookups_and_replacement)
+{
+    static struct conntab ct;
+    static struct ct_node a[N], b[N];
+    const uint8_t hk[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    /* Few buckets for N keys: long chains, every replacement among neighbours. */
+    ASSERT_EQ(conntab_init(&ct, 64, hk), 0);
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    for (uint32_t i = 0; i < N; i++) {
+        struct ct_key k = key_of(i, i % 2 == 1);
+        conntab_insert(&ct, &a[i], &k);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        struct ct_key k = key_of(i, i % 2 == 1);
+        ASSERT(conntab_lookup(&ct, &k) == &a[i]);
+    }
+    /* Every third node gives its place to b[i]. */
+    for (uint32_t i = 0; i < N; i += 3) conntab_replace(&ct, &a[i], &b[i]);
+    for (uint32_t i = 0; i < N; i++) {
+        struct ct_key k = key_of(i, i % 2 == 1);
+        struct ct_node *want = i % 3 == 0 ? &b[i] : &a[i];
+        ASSERT(conntab_lookup(&ct, &k) == want);
+        ASSERT(want->hashed);
+        if (i % 3 == 0) ASSERT(!a[i].hashed);
+        ASSERT_MEM_EQ(&want->key, &k, sizeof k);
+    }
+    /* The old nodes' removal is nothing; the new ones' removal takes the key out. */
+    for (uint32_t i = 0; i < N; i += 3) {
+        conntab_remove(&ct, &a[i]);
+        conntab_remove(&ct, &b[i]);
+    }
+    for (uint32_t i = 0; i < N; i++) {
+        struct ct_key k = key_of(i, i % 2 == 1);
+        ASSERT(conntab_lookup(&ct, &k) == (i % 3 == 0 ? NULL : &a[i]));
+    }
+    conntab_free(&ct);
+}
+
+TEST_MAIN()
