@@ -130,8 +130,9 @@ void synack_sim_set_trace(synack_sim_link *l, synack_trace_fn fn, void *ctx);
 void synack_sim_link_free(synack_sim_link *l);
 
 /* ---- the pump -------------------------------------------------------------------------- */
-/* Moves every datagram the device has for now into the stack, runs due timers, and moves
- * everything the stack queued to the device. Returns datagrams moved, or a negative code. */
+/* Moves every datagram the device has for now into the stack (in place where the device has
+ * recv_zc), runs due timers, and moves everything the stack queued to the device (from the
+ * stack's output queue, without a copy). Returns datagrams moved, or a negative code. */
 int synack_pump(synack_stack *s, synack_dev *d, uint64_t now);
 
 /* Drives n stacks, each on its own device, at time now until nothing more happens at now;
