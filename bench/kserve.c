@@ -5,7 +5,10 @@
  * and the lwIP glue offer. Chargen sends the RFC's 72-character lines from a precomputed
  * cycle (95 lines), so the server's cost is the kernel's, not the pattern's.
  *
- *   kserve [--addr A] [--echo P] [--discard P] [--chargen P] [--max-seconds S]
+ *   kserve [--addr A] [--echo P] [--discard P] [--chargen P] [--max-seconds S] [--cc NAME]
+ *
+ * --cc sets TCP_CONGESTION on the listeners and so on every connection (the lossy rows of
+ * make bench compare CUBIC with CUBIC whatever the host's default algorithm is).
  *
  * Runs until SIGINT/SIGTERM or --max-seconds (600) have passed, whichever comes first.
  */
@@ -15,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,11 +144,16 @@ static int serve(int ep, struct conn *c, uint32_t events)
     }
 }
 
-static int listen_on(int ep, struct in_addr addr, long port, enum kind serves)
+static int listen_on(int ep, struct in_addr addr, long port, enum kind serves, const char *cc)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* A connection accepted from this listener takes its congestion control. */
+    if (cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)) < 0) {
+        fprintf(stderr, "kserve: TCP_CONGESTION %s: %s\n", cc, strerror(errno));
+        return -1;
+    }
     struct sockaddr_in s = {
         .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = addr};
     if (fd < 0 || bind(fd, (struct sockaddr *)&s, sizeof s) < 0 || listen(fd, 4096) < 0) {
@@ -191,6 +200,7 @@ int main(int argc, char **argv)
     struct in_addr addr = {htonl(INADDR_ANY)};
     long ports[3] = {0, 0, 0};
     double max_s = 600;
+    const char *cc = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
         if (!strcmp(a, "--addr") && inet_pton(AF_INET, v, &addr) == 1) continue;
@@ -202,9 +212,11 @@ int main(int argc, char **argv)
             ports[2] = strtol(v, NULL, 10);
         else if (!strcmp(a, "--max-seconds"))
             max_s = strtod(v, NULL);
+        else if (!strcmp(a, "--cc"))
+            cc = v;
         else {
             fprintf(stderr, "usage: kserve [--addr A] [--echo P] [--discard P] [--chargen P] "
-                            "[--max-seconds S]\n");
+                            "[--max-seconds S] [--cc NAME]\n");
             return 2;
         }
     }
@@ -216,7 +228,7 @@ int main(int argc, char **argv)
     int ep = epoll_create1(0);
     const enum kind kinds[3] = {K_ECHO, K_DISCARD, K_CHARGEN};
     for (int i = 0; i < 3; i++)
-        if (ports[i] > 0 && ports[i] < 65536 && listen_on(ep, addr, ports[i], kinds[i]) < 0)
+        if (ports[i] > 0 && ports[i] < 65536 && listen_on(ep, addr, ports[i], kinds[i], cc) < 0)
             return 1;
     printf("kserve: listening\n");
     fflush(stdout);

@@ -17,7 +17,9 @@
  *   loadgen recv     bulk server -> client (a source/chargen service): reads for --seconds.
  *
  * Options: --dst A (10.7.0.2) --port P --seconds S (2) --max N (a count bound: connections
- * or round trips) --conc N (1) --src A --nsrc N (1) --timeout-ms T (per connection, 2000).
+ * or round trips) --conc N (1) --src A --nsrc N (1) --timeout-ms T (per connection, 2000)
+ * --cc NAME (TCP_CONGESTION on every socket, e.g. cubic: the lossy rows compare congestion
+ * controls that are the same, whatever the host's default is).
  * Exit 0 with the JSON on stdout; 1 with a message on stderr when nothing could be measured.
  */
 #ifndef _GNU_SOURCE
@@ -51,6 +53,7 @@ struct opts {
     long max;
     int conc, nsrc;
     int timeout_ms;
+    const char *cc; /* TCP_CONGESTION, or NULL for the namespace's default */
 };
 
 static double now_s(void)
@@ -69,7 +72,7 @@ static void die(const char *what)
 static int usage(void)
 {
     fprintf(stderr, "usage: loadgen cps|pingpong|send|recv --port P [--dst A] [--seconds S] "
-                    "[--max N] [--conc N] [--src A --nsrc N] [--timeout-ms T]\n");
+                    "[--max N] [--conc N] [--src A --nsrc N] [--timeout-ms T] [--cc NAME]\n");
     return 2;
 }
 
@@ -88,6 +91,8 @@ static int client_socket(const struct opts *o, long i, int flags)
 {
     int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
     if (fd < 0) return -1;
+    if (o->cc && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, o->cc, (socklen_t)strlen(o->cc)) < 0)
+        die("TCP_CONGESTION");
     if (o->src.s_addr) {
         int one = 1;
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
@@ -382,6 +387,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--nsrc")) {
             o.nsrc = (int)strtol(v, &end, 10);
             if (*end || o.nsrc < 1 || o.nsrc > 250) return usage();
+        } else if (!strcmp(a, "--cc")) {
+            o.cc = v;
         } else if (!strcmp(a, "--timeout-ms")) {
             o.timeout_ms = (int)strtol(v, &end, 10);
             if (*end || o.timeout_ms < 10 || o.timeout_ms > 60000) return usage();

@@ -13,13 +13,18 @@
 #   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 pingpong bulk_c2s bulk_s2c"
 #   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
 #                    "" skips them
+#   BENCH_LOSS_CC=cubic  the kernel's congestion control on the lossy rows (synack's default)
 #   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
 #                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
 # offloads off (one loss is one segment), synack against Linux-to-Linux in the same run. Over
 # veth, iptables' statistic match in both namespaces' INPUT; towards synack, its own seeded
 # fault injector (serve --faults loss=P, both ways: what it drops on the way out is lost on
-# the wire for synack's TCP, as the kernel's INPUT drop is for the kernel's).
+# the wire for synack's TCP, as the kernel's INPUT drop is for the kernel's). Every kernel
+# socket of these rows runs CUBIC, synack's default (loadgen and kserve --cc): otherwise they
+# take the host's default, which may be another algorithm (BBR on our machine, which does not
+# back off on random loss), and Linux-to-Linux would be measured with another congestion
+# control than synack's.
 # Addresses: 10.7.0.0/24 inside the bench's own namespaces only; nothing else is touched.
 set -u
 build="${1:-build}"
@@ -258,6 +263,7 @@ run_one() { # round pin target metric
 LOSS_LEVELS=${BENCH_LOSS-1 3}
 LOSSY_METRICS=(bulk_c2s bulk_s2c)
 declare -A LOSSY_NS
+LOSSY_CC=${BENCH_LOSS_CC:-cubic}
 start_lossy() { # level%
     local p ns="synack-bench-loss$1-$$"
     p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
@@ -286,7 +292,7 @@ run_lossy() { # round target level metric
     load1=$(cut -d' ' -f1 /proc/loadavg)
     # shellcheck disable=SC2046 # loadgen_args is a list of words
     out=$(timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
-        ip netns exec "$ns" "$build/loadgen" $(loadgen_args "$m") 2>"$WORK/lg.err")
+        ip netns exec "$ns" "$build/loadgen" $(loadgen_args "$m") --cc "$LOSSY_CC" 2>"$WORK/lg.err")
     rc=$?
     if [ $rc = 0 ] && [ -n "$out" ]; then
         printf '{"round":%d,"pin":"loss%s","target":"%s","metric":"%s","load1":%s,"result":%s}\n' \
@@ -344,6 +350,17 @@ if [ -n "$LOSS_LEVELS" ]; then
     ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
     ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
         >/dev/null 2>&1
+    # CUBIC on both Linux ends, as synack's: loadgen sets it on its sockets (run_lossy), and
+    # kserve is started again with it on its listeners (a namespace's default can only be
+    # one of the host's allowed algorithms). Only now: the clean rows keep the default.
+    kill -TERM "${SERVER_PID[linux]}" 2>/dev/null
+    wait "${SERVER_PID[linux]}" 2>/dev/null
+    ip netns exec "synack-bench-linux-s-$$" "$build/kserve" --echo $PORT_ECHO \
+        --discard $PORT_DISCARD --chargen $PORT_CHARGEN --max-seconds $MAX_S --cc "$LOSSY_CC" \
+        >"$WORK/linux-lossy.log" 2>&1 &
+    SERVER_PID[linux]=$!
+    PIDS+=($!)
+    wait_for "$WORK/linux-lossy.log" "listening" $! "kserve (lossy rows)"
     pin_servers "0-$((NCPU - 1))"
     for r in $(seq "$ROUNDS"); do
         for l in $LOSS_LEVELS; do

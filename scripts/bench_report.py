@@ -316,7 +316,8 @@ def main():
         out.append("")
         out.append("Lossy paths (issue 13): per-segment loss at each receiver's input (Linux: "
                    "iptables statistic in both namespaces' INPUT, veth offloads off; synack: its "
-                   "fault injector both ways), bulk for the run's seconds")
+                   "fault injector both ways; every kernel socket CUBIC, as synack), bulk for the run's "
+                   "seconds")
         for row in lossy:
             line = f"  {row['metric']:<46}"
             for pk, title in (("synack", "synack/TUN"), ("linux", "Linux/veth")):

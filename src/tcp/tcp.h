@@ -492,9 +492,10 @@ uint32_t tcp_sack_unsacked_flight(const struct tcb *t, uint32_t flight);
 /* The D-SACK block of an ACK (RFC 2883 §4): the first block, when it lies at or below SEG.ACK
  * or inside the second. Its index (0), or -1 when there is none. */
 int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack);
-/* PRR (RFC 6937) on an ACK during SACK recovery: delivered bytes, and whether this ACK
- * advanced SND.UNA without marking anything newly lost. Sets cwnd = pipe + sndcnt. */
-void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack);
+/* PRR (RFC 9937) on an ACK during SACK recovery: delivered bytes, whether this ACK
+ * advanced SND.UNA without marking anything newly lost, and whether it is the ACK that
+ * started recovery (its forced retransmission sent already). Sets cwnd = pipe + sndcnt. */
+void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool entering);
 /* NextSeg's retransmission (RFC 6675 §4): rule (1), the first range deemed lost. */
 bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
 

@@ -344,13 +344,16 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     /* RFC 8985 §6.2 steps 4 and 5: mark what is lost now, arm the reordering timer for what
      * may be soon; marked data starts SACK recovery (RFC 6675 §5 (b)). */
     bool newly_lost = tcp_rack_detect_loss(t, now);
+    bool entering = false;
     if (!t->in_recovery && !t->frto && tcp_sack_should_recover(t) &&
-        seq_geq(t->snd_una, t->recover))
+        seq_geq(t->snd_una, t->recover)) {
         tcp_enter_recovery(st, sk, now);
+        entering = true;
+    }
     if (t->in_recovery && t->sack_recovery) {
         int64_t delivered = (int64_t)(t->snd_una - una0) + tcp_sack_bytes(t) - sacked0;
         tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
-                       t->snd_una != una0 && !newly_lost);
+                       t->snd_una != una0 && !newly_lost, entering);
     }
     tcp_info_on_ack(t, una0, sacked0); /* tcpi_delivered */
     /* RFC 8985 §7.2: restart the probe timer on an ACK of new data; stop it once a probe

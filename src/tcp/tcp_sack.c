@@ -64,21 +64,24 @@ int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack)
     return -1;
 }
 
-/* Proportional Rate Reduction, RFC 6937 §3. While pipe is above ssthresh, the sending
- * follows the deliveries in the proportion ssthresh / RecoverFS, so that the reduction is
- * spread over the round trip and the flight arrives at ssthresh when it ends; below
- * ssthresh (heavy loss), a reduction bound lets the flight climb back towards it:
- *   - PRR-CRB, the conservative bound: no more than was delivered (packet conservation);
- *   - PRR-SSRB, the slow-start bound: DeliveredData + 1 SMSS per ACK.
- * RFC 6937 leaves the choice; as Linux (tcp_cwnd_reduction) does since 2015, and as RFC
- * 9937 specifies, SSRB only on an ACK that advances SND.UNA and marks nothing newly lost,
- * CRB on any other. RecoverFS is the RFC's snd.nxt - snd.una at the start (Linux uses the
- * cwnd before the loss). sndcnt is counted in whole segments, as the RFC's examples count
- * (and Linux, in packets): a segment goes when CEIL(prr_delivered * ssthresh / RecoverFS)
- * reaches one more segment than prr_out; bytes would hold each send back by up to one
- * segment's worth of deliveries. The window that results is cwnd = pipe + sndcnt, which
- * tcp_output's RFC 6675 loop then fills (NextSeg chooses what: holes, new data). */
-void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack)
+/* Proportional Rate Reduction, RFC 9937 §6 (which obsoletes RFC 6937). While pipe is above
+ * ssthresh, the sending follows the deliveries in the proportion ssthresh / RecoverFS, so
+ * that the reduction is spread over the round trip and the flight arrives at ssthresh when
+ * it ends; below ssthresh (heavy loss), a reduction bound lets the flight climb back
+ * towards it:
+ *   - the conservative bound, MAX(prr_delivered - prr_out, DeliveredData): packet
+ *     conservation, and at least what this ACK delivered (RFC 6937's PRR-CRB had only the
+ *     first term, so an ACK reporting two segments after the sends had caught up with the
+ *     deliveries let one go; Linux's tcp_cwnd_reduction takes the MAX too);
+ *   - plus 1 SMSS (RFC 6937's PRR-SSRB) on a "safe" ACK, one that advances SND.UNA and
+ *     marks nothing newly lost, as Linux does since 2015.
+ * RecoverFS is the RFC's snd.nxt - snd.una at the start (Linux uses the cwnd before the
+ * loss). sndcnt is counted in whole segments, as the RFC's examples count (and Linux, in
+ * packets): a segment goes when CEIL(prr_delivered * ssthresh / RecoverFS) reaches one more
+ * segment than prr_out; bytes would hold each send back by up to one segment's worth of
+ * deliveries. The window that results is cwnd = pipe + sndcnt, which tcp_output's RFC 6675
+ * loop then fills (NextSeg chooses what: holes, new data). */
+void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool entering)
 {
     uint32_t mss = t->snd_mss;
     t->prr_delivered += delivered;
@@ -92,8 +95,11 @@ void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack)
         sndcnt = target > t->prr_out ? (uint32_t)u64_min(target - t->prr_out, UINT32_MAX / 2) : 0;
     } else {
         uint32_t banked = t->prr_delivered > t->prr_out ? t->prr_delivered - t->prr_out : 0;
-        uint32_t limit = banked;
-        if (safe_ack) limit = (banked > delivered ? banked : delivered) + mss;
+        /* On the ACK that starts recovery the forced retransmission (tcp_enter_recovery)
+         * is RFC 9937's "prr_out is 0" send and was this ACK's DeliveredData's due: it is
+         * counted in prr_out already, so the MAX would send one more. */
+        uint32_t limit = banked > delivered || entering ? banked : delivered;
+        if (safe_ack) limit += mss;
         sndcnt = u32_min(t->ssthresh - pipe, limit);
     }
     t->cwnd = pipe + sndcnt;

@@ -228,7 +228,7 @@ static void rack_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     if (!t->in_recovery && seq_geq(t->snd_una, t->recover)) {
         tcp_enter_recovery(st, sk, now);
         /* PRR (RFC 6937) starts with nothing delivered: the forced first retransmission. */
-        if (t->sack_recovery) tcp_prr_on_ack(t, 0, false);
+        if (t->sack_recovery) tcp_prr_on_ack(t, 0, false, true);
     }
     tcp_output(st, sk, now);
 }

@@ -621,6 +621,48 @@ TEST(prr_burst_loss_conservative_then_slow_start_bound)
     tcpf_free(&p.f);
 }
 
+TEST(prr_conservative_bound_sends_what_the_ack_delivered)
+{
+    /* Linux's suite, fast_recovery/prr-ss-30pkt-lost-1_4-11_16: 0..3 of ten segments lost,
+     * the rest SACKed one per ACK; PRR (CUBIC: ssthresh 7) sends new data on the first two
+     * (limited transmit), then the four retransmissions and two more new segments, one per
+     * ACK. The cumulative ACK of 0 sends two new (14, 15). Then one ACK SACKs 2 and 3, the
+     * retransmissions sent after that of 1: the retransmission of 1 is lost (RACK, RFC
+     * 8985 §6.2) and SND.UNA does not move. RFC 9937's conservative bound is
+     * MAX(prr_delivered - prr_out, DeliveredData): this ACK delivered two segments, so two
+     * go, the retransmission of 1 and 16, where prr_delivered - prr_out alone (RFC 6937's
+     * PRR-CRB, 0 here) would send only the retransmission, and with nothing more in flight
+     * to draw an ACK the flight would shrink by one. */
+    static struct peer p;
+    peer_open(&p, false, "cubic");
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 10 * MS;
+    const char *want[] = {"N", "N", "R", "R", "R", "R", "N", "N"};
+    for (int i = 4; i < 12; i++) {
+        char row[8];
+        per_ack(&p, i, row, sizeof row);
+        printf("     SACK of %d: %s\n", i, row);
+        ASSERT(strcmp(row, want[i - 4]) == 0);
+        p.f.now += 2 * MS;
+    }
+    p.f.now += 8 * MS;
+    char row[8];
+    per_ack(&p, 0, row, sizeof row);
+    ASSERT(strcmp(row, "2N") == 0);
+    p.f.now += 2 * MS;
+    p.have[2] = true;
+    int from = p.nsent;
+    per_ack(&p, 3, row, sizeof row);
+    printf("     SACK of 2 and 3: %s (%d", row, p.nsent > from ? p.sent[from] : -1);
+    if (p.nsent > from + 1) printf(" %d", p.sent[from + 1]);
+    printf(")\n");
+    ASSERT_EQ(p.nsent - from, 2);
+    ASSERT_EQ(p.sent[from], 1);
+    ASSERT_EQ(p.sent[from + 1], 16);
+    tcpf_free(&p.f);
+}
+
 /* ---- tail loss probe (RFC 8985 §7) ------------------------------------------------------ */
 
 TEST(tlp_repairs_a_tail_loss_before_the_rto)
