@@ -10,12 +10,9 @@ static void reass_remove(struct reass *q, int i)
     for (int j = i; j + 1 < q->n; j++) {
         q->left[j] = q->left[j + 1];
         q->right[j] = q->right[j + 1];
+        q->touched[j] = q->touched[j + 1];
     }
     q->n--;
-    if (q->recent > i && q->recent > 0)
-        q->recent--;
-    else if (q->recent == i)
-        q->recent = 0;
 }
 
 int reass_add(struct reass *q, uint32_t l, uint32_t r)
@@ -31,18 +28,19 @@ int reass_add(struct reass *q, uint32_t l, uint32_t r)
             q->right[i] = seq_max(q->right[i], q->right[i + 1]);
             reass_remove(q, i + 1);
         }
-        q->recent = (uint8_t)i;
+        q->touched[i] = ++q->tick;
         return 0;
     }
     if (q->n == REASS_MAX) return -1;
     for (int j = q->n; j > i; j--) {
         q->left[j] = q->left[j - 1];
         q->right[j] = q->right[j - 1];
+        q->touched[j] = q->touched[j - 1];
     }
     q->left[i] = l;
     q->right[i] = r;
+    q->touched[i] = ++q->tick;
     q->n++;
-    q->recent = (uint8_t)i;
     return 0;
 }
 
@@ -57,15 +55,20 @@ uint32_t reass_advance(struct reass *q, uint32_t rcv_nxt)
 
 int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, int max)
 {
+    /* A selection of the max youngest: the list is at most REASS_MAX long and max at most
+     * 4, so a pass per block is cheaper than keeping the ranges in two orders. Ages are
+     * taken from the count, so that its wrap changes nothing. */
+    uint32_t taken = 0;
     int k = 0;
-    if (q->n == 0 || max <= 0) return 0;
-    left[k] = q->left[q->recent];
-    right[k] = q->right[q->recent];
-    k++;
-    for (int i = 0; i < q->n && k < max; i++) {
-        if (i == q->recent) continue;
-        left[k] = q->left[i];
-        right[k] = q->right[i];
+    while (k < max && k < q->n) {
+        int best = -1;
+        for (int i = 0; i < q->n; i++) {
+            if (taken & (1u << i)) continue;
+            if (best < 0 || q->tick - q->touched[i] < q->tick - q->touched[best]) best = i;
+        }
+        taken |= 1u << best;
+        left[k] = q->left[best];
+        right[k] = q->right[best];
         k++;
     }
     return k;

@@ -20,8 +20,12 @@
 
 struct reass {
     uint32_t left[REASS_MAX], right[REASS_MAX];
+    /* When each range was last added to or merged, on the list's own count of additions:
+     * the SACK blocks go out latest first (RFC 2018 §4). 32 bits, so that no range of a
+     * list of 16 can look younger than it is after the count wraps. */
+    uint32_t touched[REASS_MAX];
+    uint32_t tick;
     uint8_t n;
-    uint8_t recent; /* index of the range the latest segment touched (first SACK block) */
 };
 
 /* Records [l, r) as held. Returns 0, or -1 when it needs a new range and all are taken. */
@@ -32,7 +36,8 @@ uint32_t reass_advance(struct reass *q, uint32_t rcv_nxt);
 void reass_trim_below(struct reass *q, uint32_t seq);
 /* Bytes held in all ranges. */
 uint32_t reass_bytes(const struct reass *q);
-/* Up to max SACK blocks (RFC 2018 §4: the most recent first). Returns the count. */
+/* Up to max SACK blocks, the range touched last first and the rest from the most recently
+ * touched down (RFC 2018 §4), as Linux keeps its list. Returns the count. */
 int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, int max);
 
 #endif
