@@ -1,0 +1,35 @@
+/*
+ * tcp/tcp_tso.c - the size of the buffers Linux cuts a write into (its "size goal"), which
+ * decides how much of a burst Linux sends as one TSO packet and how it counts a send
+ * buffer (tcp_sndbuf.c).
+ *
+ * RFC 9293 leaves both to the sender: it says what may be sent (§3.8.6, the windows; RFC
+ * 5681 the congestion window), not how a burst is grouped. synack copies Linux's choice so
+ * that a peer, or a packetdrill script written for Linux, sees the same packets. Linux
+ * (tcp_xmit_size_goal) makes each skb of a write at most half the largest window the peer
+ * has offered (tcp_bound_to_half_wnd: a sender that fills only half a window at a time
+ * leaves the peer room to acknowledge the first half, the same reasoning as RFC 9293
+ * §3.8.6.2.1's SWS rule of half the largest window), in whole segments, and at most one
+ * GSO packet (64 KiB less the headers); never less than one segment.
+ */
+#include "tcp/stack.h"
+
+/* Linux's gso_max_size (64 KiB) less MAX_TCP_HEADER and one byte (sk_setup_caps), as
+ * tcp_push.c's TSO_MAX_BYTES. */
+#define SIZE_GOAL_MAX (65536u - 321u)
+/* tcp_bound_to_half_wnd(): below TCP_MSS_DEFAULT (536) the whole window is the bound, and
+ * the bound is never under 68 bytes less the TCP header (RFC 791's minimum datagram). */
+#define HALF_WND_FLOOR 536u
+
+uint32_t tcp_size_goal(const struct tcb *t, uint32_t mss)
+{
+    if (mss == 0) mss = 1;
+    uint32_t goal = SIZE_GOAL_MAX;
+    uint32_t w = t->max_snd_wnd;
+    if (w > 0) {
+        uint32_t cut = w > HALF_WND_FLOOR ? w / 2 : w;
+        if (goal > cut) goal = cut;
+    }
+    uint32_t segs = goal / mss;
+    return segs > 1 ? segs * mss : mss;
+}
