@@ -421,6 +421,11 @@ uint32_t tcp_tso_segs(const struct tcb *t);
  * TSO packet carries: whole segments of mss in half the peer's largest window, at most 64 KiB
  * less the headers, at least one segment. */
 uint32_t tcp_size_goal(const struct tcb *t, uint32_t mss);
+/* A retransmission of len bytes from seq stops at the first record end (SYNACK_SEND_EOR)
+ * it reaches, with PSH (tcp_tso.c): its new length. */
+uint32_t tcp_rexmit_clip(struct tcb *t, uint32_t seq, uint32_t len, uint16_t *flags);
+/* Where the last segment of [seq, end) starts when records may not share it. */
+uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end);
 /* Linux's tcp_info counters (tcp_info.c): what an ACK delivered, given SND.UNA and the
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);

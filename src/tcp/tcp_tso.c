@@ -33,3 +33,26 @@ uint32_t tcp_size_goal(const struct tcb *t, uint32_t mss)
     uint32_t segs = goal / mss;
     return segs > 1 ? segs * mss : mss;
 }
+
+/* Linux never merges two buffers into one retransmission when the first ends a record
+ * (MSG_EOR: tcp_skb_can_collapse, tcp_can_collapse), and the buffer that ends a record
+ * ended a write, so it carries PSH (tcp_mark_push) each time it goes. RFC 9293 leaves the
+ * repacketization of a retransmission to the sender (§3.8.1 allows more or less data than
+ * was first sent); this keeps records apart as the first transmission did. */
+uint32_t tcp_rexmit_clip(struct tcb *t, uint32_t seq, uint32_t len, uint16_t *flags)
+{
+    uint32_t end;
+    if (len > 0 && tcp_eor_after(t, seq, &end) && seq_leq(end, seq + len)) {
+        len = end - seq;
+        *flags |= SYNACK_TCP_PSH;
+    }
+    return len;
+}
+
+uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end)
+{
+    uint32_t e;
+    /* The last record end inside (seq, end): the last segment starts after it. */
+    while (seq_lt(seq, end) && tcp_eor_after(t, seq, &e) && seq_lt(e, end)) seq = e;
+    return seq;
+}
