@@ -426,6 +426,9 @@ uint32_t tcp_size_goal(const struct tcb *t, uint32_t mss);
 uint32_t tcp_rexmit_clip(struct tcb *t, uint32_t seq, uint32_t len, uint16_t *flags);
 /* Where the last segment of [seq, end) starts when records may not share it. */
 uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end);
+/* 1 while a Fast Open child's SYN-ACK is unacknowledged: the send loop leaves it out of
+ * the flight, as Linux's child counts its windows from ISS + 1 (tcp_tso.c). */
+uint32_t tcp_tfo_syn_in_flight(const struct tcb *t);
 /* Linux's tcp_info counters (tcp_info.c): what an ACK delivered, given SND.UNA and the
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);

@@ -437,6 +437,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* The peer's window limits sequence space in flight; cwnd limits what is in the
          * network, which in SACK recovery is the pipe (RFC 6675 §4). */
         uint32_t flight = tcp_flight(t);
+        /* A Fast Open child sending before the handshake's ACK: its SYN-ACK is not data in
+         * flight (tcp_tso.c). */
+        flight -= tcp_tfo_syn_in_flight(t);
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : tcp_sack_unsacked_flight(t, flight);
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         uint32_t cwnd = t->cwnd;

@@ -56,3 +56,19 @@ uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end)
     while (seq_lt(seq, end) && tcp_eor_after(t, seq, &e) && seq_lt(e, end)) seq = e;
     return seq;
 }
+
+/* A connection born from a Fast Open SYN sends data before the handshake's ACK (RFC 7413
+ * §4.2.2). Linux's child counts the window and the congestion window from ISS + 1, as if
+ * its SYN-ACK were acknowledged (tcp_create_openreq_child: the request, not the child,
+ * owns the SYN-ACK and its retransmission), so the client's window of 10000 bytes takes
+ * 10000 bytes of data. RFC 9293 takes SND.WND from the handshake's ACK (§3.10.7.4), so
+ * before it the window a Fast Open server sends into has no left edge in the RFC (the
+ * peer's SYN acknowledges nothing); this takes Linux's. The SYN-ACK's one sequence number
+ * is what the send loop leaves out of the flight. */
+uint32_t tcp_tfo_syn_in_flight(const struct tcb *t)
+{
+    return t->state == SYNACK_SYN_RECEIVED && t->tfo_child && t->snd_una == t->iss &&
+                   seq_gt(t->snd_nxt, t->iss)
+               ? 1u
+               : 0u;
+}
