@@ -44,9 +44,11 @@ uint32_t tcp_tso_segs(const struct tcb *t)
     if (r < 32) bytes += TSO_MAX_BYTES >> r;
     if (bytes > TSO_MAX_BYTES) bytes = TSO_MAX_BYTES;
     uint64_t n = bytes / mss;
-    if (n < TSO_MIN_SEGS) n = TSO_MIN_SEGS;
     /* And no packet holds more than one of the buffers Linux cut the write into: half the
-     * peer's largest window (tcp_tso.c). */
+     * peer's largest window (tcp_tso.c). A goal of one segment still ends in PSH every
+     * second one: Linux then pushes each buffer that takes the data written past half the
+     * window since its last push (forced_push in tcp_sendmsg). */
     uint64_t goal = tcp_size_goal(t, (uint32_t)mss) / mss;
-    return (uint32_t)(n < goal ? n : goal);
+    if (n > goal) n = goal;
+    return n < TSO_MIN_SEGS ? TSO_MIN_SEGS : (uint32_t)n;
 }

@@ -70,4 +70,19 @@ TEST(a_large_window_leaves_the_packet_to_the_pacing_rate)
     tcpf_free(&f);
 }
 
+TEST(a_window_of_two_segments_still_pushes_every_second_one)
+{
+    /* Half a 2000-byte window is one segment, Linux's buffer; it still pushes every second
+     * one (forced_push: more than half the window written since the last PSH), as
+     * timestamping/partial.pkt shows: 988 bytes, then 988 with PSH. */
+    struct tcpf f;
+    established_with_window(&f, 2000, 1);
+    write_n(&f, 3000);
+    uint32_t s = f.snd_nxt;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, s, f.rcv_nxt, 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + 1000, f.rcv_nxt, 1000);
+    EXPECT_NOTHING(&f); /* the window is full */
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
