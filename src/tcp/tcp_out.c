@@ -503,8 +503,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint16_t flags = SYNACK_TCP_ACK;
         /* PSH on the segment that empties the queue (unless more was announced,
          * SYNACK_SEND_MORE), on the end of a record, and on what the persist timer forces
-         * out (as Linux's tcp_write_wakeup). */
-        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || t->force_push))
+         * out (as Linux's tcp_write_wakeup); not on a tail loss probe's new segment, which
+         * Linux sends with its buffer's flags (tcp_push.c). */
+        bool forced = t->force_push && !t->tlp_probe;
+        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || forced))
             flags |= SYNACK_TCP_PSH;
         /* And on the last of each group of two or more segments that Linux would have
          * sent as one TSO packet: a group ends at tso_segs segments or where this burst

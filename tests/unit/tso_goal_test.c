@@ -8,9 +8,17 @@
 
 #define MS 1000ull
 
+static void established_with(struct tcpf *f, uint16_t win, uint64_t rtt_ms, bool sack);
+
 /* Established after a handshake of rtt_ms with a peer whose MSS is 1000 and whose window
  * is win, in its SYN and its ACK. */
 static void established_with_window(struct tcpf *f, uint16_t win, uint64_t rtt_ms)
+{
+    established_with(f, win, rtt_ms, false);
+}
+
+/* The same, the peer offering SACK (RFC 2018) when sack is set: tail loss probes need it. */
+static void established_with(struct tcpf *f, uint16_t win, uint64_t rtt_ms, bool sack)
 {
     tcpf_config(f);
     f->peer_mss = 1000;
@@ -19,6 +27,7 @@ static void established_with_window(struct tcpf *f, uint16_t win, uint64_t rtt_m
     memset(&o, 0, sizeof o);
     o.has_mss = true;
     o.mss = f->peer_mss;
+    o.sack_permitted = sack;
     send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, win, NULL, 0, &o);
     ASSERT(recv_seg(f, f->now, NULL));
     ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
@@ -82,6 +91,30 @@ TEST(a_window_of_two_segments_still_pushes_every_second_one)
     EXPECT_SEG(&f, SYNACK_TCP_ACK, s, f.rcv_nxt, 1000);
     EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, s + 1000, f.rcv_nxt, 1000);
     EXPECT_NOTHING(&f); /* the window is full */
+    tcpf_free(&f);
+}
+
+TEST(a_tail_loss_probe_of_new_data_has_no_psh_in_the_middle_of_a_write)
+{
+    /* RFC 8985 §7.3: the probe is a new segment when one waits. Linux sends it from the
+     * write's buffer with that buffer's flags, so PSH only at the write's end
+     * (shutdown/shutdown-rdwr-send-queue-ack-close.pkt). */
+    struct tcpf f;
+    established_with(&f, 65535, 10, true);
+    write_n(&f, 20000);
+    uint32_t s = f.snd_nxt;
+    for (uint32_t i = 0; i < 10; i++) ASSERT(recv_seg(&f, f.now, NULL));
+    EXPECT_NOTHING(&f);
+    uint64_t t = f.now;
+    bool got = false;
+    for (int i = 0; i < 1000 && !got; i++) {
+        t += MS;
+        got = recv_seg(&f, t, NULL);
+    }
+    ASSERT(got);
+    ASSERT_EQ(f.seg.tcp.seq, s + 10000);
+    ASSERT_EQ(f.seg.payload_len, 1000u);
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
     tcpf_free(&f);
 }
 
