@@ -34,6 +34,10 @@
 /* The ring holds what the rule can admit: under sndbuf bytes, plus the buffer opened last
  * and the rest of a buffer split by the windows, each at most one size goal (< 64 KiB). */
 #define RING_SLACK (2u * 65536u)
+/* At most this many buffers are counted per call, so that a readiness check stays cheap
+ * whatever size goal the peer's MSS and window make: enough for a send buffer of up to
+ * 4096 x (goal + 832) bytes, 3.6 MB with the smallest goal of a 64-byte MSS. */
+#define TAKE_TURNS 4096
 
 static uint32_t div_up(uint32_t a, uint32_t b)
 {
@@ -146,9 +150,10 @@ uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *ta
     if (seq_lt(q.sent, q.end)) q.go = 0;
     bool closed = ends_record(t);
     uint32_t took = 0;
-    /* Each turn fills the last buffer or opens one charged SKB_OVERHEAD: bounded by the
-     * buffer's size over the overhead, and by len. */
-    for (int guard = 0; guard < 1 << 20 && took < len; guard++) {
+    /* Each turn fills the last buffer or opens one charged SKB_OVERHEAD, so the turns are
+     * bounded by sndbuf over the overhead; and by TAKE_TURNS whatever the peer's MSS and
+     * window make the goal (a send then takes less than Linux's would, never more). */
+    for (int turn = 0; turn < TAKE_TURNS && took < len; turn++) {
         uint32_t room = closed ? 0 : lq_tail_room(&q);
         closed = false;
         if (room == 0) {
