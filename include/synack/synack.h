@@ -185,6 +185,14 @@ struct synack_config {
      * sum only (RFC 9293 §3.1), as in a capture taken on a Linux sender with checksum
      * offload, and the stack saves a pass over every byte sent. Default false. */
     bool csum_offload;
+    /* Count the send buffer as Linux does (its sk_sndbuf, SO_SNDBUF's value doubled): a
+     * send fills buffers of Linux's size goal (whole segments in half the peer's largest
+     * window) and opens a new one while the bytes queued plus a per-buffer overhead are
+     * below sndbuf and the unsent bytes below SYNACK_OPT_NOTSENT_LOWAT, so one send may
+     * take a little more than sndbuf; SYNACK_EV_WRITABLE when a third is free and the unsent
+     * bytes are below half the low-water mark. Default false: the send ring holds sndbuf
+     * bytes and is writable while it has room. */
+    bool sndbuf_linux;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

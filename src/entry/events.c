@@ -26,7 +26,8 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
     if (t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
     bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
                     !t->fin_queued && !sk->shut_wr;
-    if (can_send && tcp_snd_room(sk) > 0) ev |= SYNACK_EV_WRITABLE;
+    bool room = sk->sndbuf_linux ? tcp_sndbuf_linux_writable(sk) : tcp_snd_room(sk) > 0;
+    if (can_send && room) ev |= SYNACK_EV_WRITABLE;
     if (t->state == SYNACK_CLOSED && sk->connected_reported) ev |= SYNACK_EV_CLOSED;
     if (t->state == SYNACK_TIME_WAIT) ev |= SYNACK_EV_CLOSED;
     return ev;

@@ -26,6 +26,7 @@ struct sock *sock_alloc(struct synack_stack *st)
     sk->linger = -1;
     sk->ecn_opt = -1;
     sk->sndbuf = st->cfg.sndbuf;
+    sk->sndbuf_linux = st->cfg.sndbuf_linux;
     sk->rcvbuf = st->cfg.rcvbuf;
     sk->tcb.state = SYNACK_CLOSED;
     return sk;

@@ -107,7 +107,8 @@ struct sock {
     int error;      /* the error that ended the connection, until read */
     int32_t linger; /* -1 off, else seconds (0 = close aborts) */
     uint32_t sndbuf, rcvbuf;
-    bool rcvbuf_set;             /* SO_RCVBUF was set: no receive-buffer auto-tuning (as Linux) */
+    bool sndbuf_linux; /* cfg.sndbuf_linux: the send buffer counted as Linux (tcp_sndbuf.c) */
+    bool rcvbuf_set;   /* SO_RCVBUF was set: no receive-buffer auto-tuning (as Linux) */
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
 

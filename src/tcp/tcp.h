@@ -259,6 +259,9 @@ struct tcb {
     uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT (SYNACK_OPT_NOTSENT_LOWAT); 0 = off */
     uint8_t eor_n;
     uint32_t eor[SYNACK_EOR_MAX];
+    /* Linux's send-buffer accounting (tcp_sndbuf.c): where the send queue's last buffer
+     * starts, which the next write fills up to the size goal. */
+    uint32_t snd_tail;
     uint64_t keep_idle_us, keep_intvl_us;
     uint32_t keep_cnt;
     uint64_t user_timeout_us; /* RFC 5482 (SYNACK_OPT_USER_TIMEOUT); 0 = off */
@@ -414,6 +417,18 @@ uint32_t tcp_flight(const struct tcb *t);
 /* The segments in one of Linux's TSO packets now (tcp_push.c): the send loop puts PSH on
  * the last segment of each such group of two or more, as Linux's GSO packets carry it. */
 uint32_t tcp_tso_segs(const struct tcb *t);
+/* Linux's size goal (tcp_tso.c): the most one buffer of a write holds, and so the most one
+ * TSO packet carries: whole segments of mss in half the peer's largest window, at most 64 KiB
+ * less the headers, at least one segment. */
+uint32_t tcp_size_goal(const struct tcb *t, uint32_t mss);
+/* A retransmission of len bytes from seq stops at the first record end (SYNACK_SEND_EOR)
+ * it reaches, with PSH (tcp_tso.c): its new length. */
+uint32_t tcp_rexmit_clip(struct tcb *t, uint32_t seq, uint32_t len, uint16_t *flags);
+/* Where the last segment of [seq, end) starts when records may not share it. */
+uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end);
+/* 1 while a Fast Open child's SYN-ACK is unacknowledged: the send loop leaves it out of
+ * the flight, as Linux's child counts its windows from ISS + 1 (tcp_tso.c). */
+uint32_t tcp_tfo_syn_in_flight(const struct tcb *t);
 /* Linux's tcp_info counters (tcp_info.c): what an ACK delivered, given SND.UNA and the
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);
@@ -605,6 +620,16 @@ int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_
 uint32_t tcp_snd_room(const struct sock *sk);
 /* Bytes queued and never sent (beyond SND.MAX: Linux's write_seq - snd_nxt). */
 uint32_t tcp_notsent(const struct tcb *t);
+/* Linux's send-buffer accounting (tcp_sndbuf.c, cfg.sndbuf_linux): what a write may
+ * queue now, and whether the socket is writable (Linux's sk_stream_is_writeable). */
+uint32_t tcp_sndbuf_linux_room(const struct sock *sk);
+/* What a write of len bytes takes now, and where its last buffer starts (for snd_tail). */
+uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *tail);
+bool tcp_sndbuf_linux_writable(const struct sock *sk);
+/* The memory Linux would charge for what is queued: bytes and a per-buffer overhead. */
+uint32_t tcp_sndbuf_linux_charge(const struct sock *sk);
+/* The send ring's size for a send buffer of sndbuf bytes. */
+uint32_t tcp_snd_ring_cap(const struct sock *sk);
 
 /* The doors of a connection's life (tcp_conn.c). Change state (traced, readiness
  * updated): the only way a state changes after birth. */

@@ -56,7 +56,7 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
     struct tcb *t = &sk->tcb;
     /* The send ring may hold sndbuf bytes and takes memory as the application queues them
      * (base/ring.h): a connection is charged for what it sends, not for what it may. */
-    if (!ring_live(&t->snd)) (void)ring_init_cached(&t->snd, sk->sndbuf, &st->ring_cache);
+    if (!ring_live(&t->snd)) (void)ring_init_cached(&t->snd, tcp_snd_ring_cap(sk), &st->ring_cache);
     if (ring_live(&t->rcv)) return 0;
     /* The receive buffer starts at TCP_RCV_INITIAL and grows with what the application
      * reads (tcp_rcv_autotune); SO_RCVBUF set by the user fixes it, as on Linux. The

@@ -315,6 +315,7 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     uint32_t data_end = tcp_data_end(t);
     uint32_t len = u32min(tcp_sent_unacked(t, NULL), tcp_seg_max(t));
     uint16_t flags = SYNACK_TCP_ACK;
+    len = tcp_rexmit_clip(t, t->snd_una, len, &flags);
     if (len > 0 && t->snd_una + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
@@ -328,9 +329,11 @@ bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
     struct tcb *t = &sk->tcb;
     uint32_t data_end = tcp_data_end(t), sent_end;
     uint32_t len = u32min(tcp_sent_unacked(t, &sent_end), tcp_seg_max(t));
-    uint32_t seq = sent_end - len;
+    uint32_t seq = tcp_rexmit_last_start(t, sent_end - len, sent_end);
+    len = sent_end - seq;
     uint16_t flags = SYNACK_TCP_ACK;
     if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
+    (void)tcp_rexmit_clip(t, seq, len, &flags);                    /* PSH on a record's end */
     if (t->fin_queued && seq + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
     if (len == 0 && !(flags & SYNACK_TCP_FIN)) return false;
@@ -344,8 +347,9 @@ uint32_t tcp_retransmit_lost(struct synack_stack *st, struct sock *sk, uint64_t 
     struct tcb *t = &sk->tcb;
     uint32_t seq, len;
     if (!tcp_sack_next_hole(t, &seq, &len)) return 0;
-    len = u32min(len, tcp_seg_max(t));
-    if (tcp_send_segment(st, sk, now, seq, len, SYNACK_TCP_ACK, true) < 0) return 0;
+    uint16_t flags = SYNACK_TCP_ACK;
+    len = tcp_rexmit_clip(t, seq, u32min(len, tcp_seg_max(t)), &flags);
+    if (tcp_send_segment(st, sk, now, seq, len, flags, true) < 0) return 0;
     return len;
 }
 
@@ -376,8 +380,9 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
             break;
         }
         if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
-        uint32_t len = u32min(hole_len, seg_max);
-        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
+        uint16_t flags = SYNACK_TCP_ACK;
+        uint32_t len = tcp_rexmit_clip(t, hole, u32min(hole_len, seg_max), &flags);
+        if (tcp_send_segment(st, sk, now, hole, len, flags, true) < 0) break;
         t->prr_out += len; /* the map marks the hole sent again (C.2's HighRxt) */
     }
 }
@@ -432,6 +437,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* The peer's window limits sequence space in flight; cwnd limits what is in the
          * network, which in SACK recovery is the pipe (RFC 6675 §4). */
         uint32_t flight = tcp_flight(t);
+        /* A Fast Open child sending before the handshake's ACK: its SYN-ACK is not data in
+         * flight (tcp_tso.c). */
+        flight -= tcp_tfo_syn_in_flight(t);
         uint32_t in_net = sack_rec ? tcp_sack_pipe(t) : tcp_sack_unsacked_flight(t, flight);
         uint32_t wnd_room = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
         uint32_t cwnd = t->cwnd;
@@ -495,8 +503,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         uint16_t flags = SYNACK_TCP_ACK;
         /* PSH on the segment that empties the queue (unless more was announced,
          * SYNACK_SEND_MORE), on the end of a record, and on what the persist timer forces
-         * out (as Linux's tcp_write_wakeup). */
-        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || t->force_push))
+         * out (as Linux's tcp_write_wakeup); not on a tail loss probe's new segment, which
+         * Linux sends with its buffer's flags (tcp_push.c). */
+        bool forced = t->force_push && !t->tlp_probe;
+        if (len > 0 && ((t->snd_nxt + len == data_end && !t->more) || at_eor || forced))
             flags |= SYNACK_TCP_PSH;
         /* And on the last of each group of two or more segments that Linux would have
          * sent as one TSO packet: a group ends at tso_segs segments or where this burst

@@ -12,7 +12,8 @@
  * super-segments (cfg.tso_max) each of those is one datagram, PSH on its last part as GSO
  * puts it; otherwise the send loop cuts its bursts where Linux's would be cut: into packets of
  * tcp_tso_segs() segments (Linux's tcp_tso_autosize(): about a millisecond of the pacing
- * rate, at least two segments), and at the end of what the windows let go at once.
+ * rate, at least two segments, but never more than Linux's size goal, tcp_tso.c), and at
+ * the end of what the windows let go at once.
  */
 #include "tcp/stack.h"
 
@@ -43,5 +44,11 @@ uint32_t tcp_tso_segs(const struct tcb *t)
     if (r < 32) bytes += TSO_MAX_BYTES >> r;
     if (bytes > TSO_MAX_BYTES) bytes = TSO_MAX_BYTES;
     uint64_t n = bytes / mss;
+    /* And no packet holds more than one of the buffers Linux cut the write into: half the
+     * peer's largest window (tcp_tso.c). A goal of one segment still ends in PSH every
+     * second one: Linux then pushes each buffer that takes the data written past half the
+     * window since its last push (forced_push in tcp_sendmsg). */
+    uint64_t goal = tcp_size_goal(t, (uint32_t)mss) / mss;
+    if (n > goal) n = goal;
     return n < TSO_MIN_SEGS ? TSO_MIN_SEGS : (uint32_t)n;
 }

@@ -169,6 +169,7 @@ static struct sock *load(struct synack_stack *st, const struct tw_rec *tw)
     fifo_init(&sk->reqs);
     timer_node_init(&sk->timer);
     sk->sndbuf = st->cfg.sndbuf;
+    sk->sndbuf_linux = st->cfg.sndbuf_linux;
     sk->rcvbuf = tw->rcv_cap;
     struct tcb *t = &sk->tcb;
     t->laddr = synack_addr_v6(tw->ct.key.laddr);

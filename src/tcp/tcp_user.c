@@ -64,8 +64,9 @@ long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf
 static void rings_settle(struct sock *sk)
 {
     struct tcb *t = &sk->tcb;
-    if (ring_live(&t->snd) && t->snd.cap > sk->sndbuf && t->snd.len <= sk->sndbuf)
-        (void)ring_resize(&t->snd, sk->sndbuf); /* no memory: stays as it was */
+    uint32_t snd_cap = tcp_snd_ring_cap(sk);
+    if (ring_live(&t->snd) && t->snd.cap > snd_cap && t->snd.len <= snd_cap)
+        (void)ring_resize(&t->snd, snd_cap); /* no memory: stays as it was */
     if (ring_live(&t->rcv) && t->rcv.cap > tcp_rcv_ring_need(sk))
         (void)ring_resize(&t->rcv, tcp_rcv_ring_need(sk));
 }
@@ -93,7 +94,8 @@ int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_
      * stays the one the SYN carried (RFC 7323 §2.2): a receive buffer beyond its reach is
      * advertised as 65535 << scale at most (tcp_out.c). Growing takes no memory: the
      * ring takes it as bytes are stored (base/ring.h). */
-    uint32_t cap = snd ? (bytes > t->snd.len ? bytes : t->snd.len) : tcp_rcv_ring_need(sk);
+    uint32_t snd_cap = tcp_snd_ring_cap(sk);
+    uint32_t cap = snd ? (snd_cap > t->snd.len ? snd_cap : t->snd.len) : tcp_rcv_ring_need(sk);
     if (cap != r->cap && ring_resize(r, cap) < 0) {
         if (snd) {
             sk->sndbuf = old;
@@ -120,6 +122,7 @@ uint32_t tcp_snd_room(const struct sock *sk)
 {
     const struct tcb *t = &sk->tcb;
     if (!ring_live(&t->snd)) return 0;
+    if (sk->sndbuf_linux) return tcp_sndbuf_linux_room(sk);
     if (t->notsent_lowat && tcp_notsent(t) >= t->notsent_lowat) return 0;
     uint32_t lim = sk->sndbuf < t->snd.cap ? sk->sndbuf : t->snd.cap;
     return lim > tcp_snd_queued(t) ? lim - tcp_snd_queued(t) : 0;
@@ -173,12 +176,17 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
         eor_prune(t);
         if (t->eor_n == SYNACK_EOR_MAX) return SYNACK_EAGAIN;
     }
-    uint32_t room = tcp_snd_room(sk);
+    /* Linux's accounting also says where this write's last buffer starts, which the next
+     * write fills (tcp_sndbuf.c). */
+    uint32_t tail = t->snd_tail;
+    uint32_t room =
+        sk->sndbuf_linux ? tcp_sndbuf_linux_take(sk, (uint32_t)len, &tail) : tcp_snd_room(sk);
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
     long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
+    t->snd_tail = tail;
     /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:
      * tcp_push with TCP_NAGLE_CORK for this push only). */
     t->more = (flags & SYNACK_SEND_MORE) != 0;

@@ -34,6 +34,8 @@
  *   syn_retries=N data_retries=N
  *   cc=cubic|newreno  congestion control (TCP_CONGESTION changes one socket's)
  *   ts=0            no timestamp option (Linux's tcp_timestamps=0)
+ *   sndbuf_linux=0  the send buffer counts bytes (synack's rule) instead of Linux's
+ *                   memory (cfg.sndbuf_linux, the default here; SO_SNDBUF then doubled)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -167,6 +169,9 @@ struct pd_fd {
     struct pd_epoll *ep; /* PD_EPOLL */
     struct pd_eq *eq;    /* MSG_ZEROCOPY and the error queue (pd_errqueue.c) */
     int so_mark;         /* SO_MARK: kept and read back, synack has no policy routing */
+    /* TCP_NOTSENT_LOWAT as the user set it: 0 means the sysctl's (Linux's tcp_notsent_lowat),
+     * which the stack is given instead, and getsockopt still says 0. */
+    uint32_t lowat;
 };
 
 struct pd_pkt {
@@ -190,8 +195,9 @@ struct pd {
     FILE *trace;
     bool trace_close;
     synack_pcap_writer *pcap;
-    bool no_sysctls; /* tfo= or tfo_key= given: /proc's TCP values are not read */
-    bool ecn_flag;   /* ecn= given: /proc's tcp_ecn is not read */
+    bool no_sysctls;       /* tfo= or tfo_key= given: /proc's TCP values are not read */
+    bool ecn_flag;         /* ecn= given: /proc's tcp_ecn is not read */
+    uint32_t sysctl_lowat; /* net.ipv4.tcp_notsent_lowat when the last socket was made */
 };
 
 static uint64_t now_us(void)
@@ -492,6 +498,9 @@ static int pd_socket(void *ud, int domain, int type, int protocol)
             /* Linux: IP_PMTUDISC_WANT (IPv6's too) unless ip_no_pmtu_disc is set. */
             p->fds[fd].ip_mtu_discover = 1;
             p->fds[fd].ip6_mtu_discover = 1;
+            /* Linux's tcp_notsent_lowat(): the socket's value, or else the sysctl's. */
+            if (p->sysctl_lowat)
+                synack_setopt(p->st, sd, SYNACK_OPT_NOTSENT_LOWAT, p->sysctl_lowat);
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -569,6 +578,7 @@ static int pd_accept(void *ud, int fd, struct sockaddr *addr, socklen_t *addrlen
                 c->ip6_tclass = f->ip6_tclass;
                 c->ip6_mtu_discover = f->ip6_mtu_discover;
                 c->v6only = f->v6only;
+                c->lowat = f->lowat;
             }
             settle(p);
             break;
@@ -765,6 +775,9 @@ static void fastopen_sysctls(struct pd *p)
         synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
     /* tcp_ecn: 0 off, 1 ask and accept, 2 accept (RFC 3168; the suite's defaults.sh sets 0,
      * its ECN scripts 1). */
+    /* tcp_notsent_lowat: every socket's TCP_NOTSENT_LOWAT until it sets its own. */
+    if (read_proc("/proc/sys/net/ipv4/tcp_notsent_lowat", buf, sizeof buf))
+        p->sysctl_lowat = (uint32_t)strtoul(buf, NULL, 0);
     if (!p->ecn_flag && read_proc("/proc/sys/net/ipv4/tcp_ecn", buf, sizeof buf))
         synack_set_ecn(p->st, (unsigned)strtoul(buf, NULL, 0) % 3u);
     uint8_t key[16];
@@ -1604,6 +1617,10 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         }
         /* Linux reads TCP_NOTSENT_LOWAT as unsigned (0xffffffff: no limit). */
         if (opt == SYNACK_OPT_NOTSENT_LOWAT) v = (long)(uint32_t)v;
+        /* Linux keeps SO_SNDBUF doubled, at least SOCK_MIN_SNDBUF (sock_setsockopt): that
+         * is the stack's sndbuf, counted as Linux counts it (cfg.sndbuf_linux). */
+        if (opt == SYNACK_OPT_SNDBUF && p->cfg.sndbuf_linux)
+            v = v > INT32_MAX / 2 ? INT32_MAX : v * 2 < 4608 ? 4608 : v * 2;
         /* Linux keeps twice what SO_SNDBUF/SO_RCVBUF ask for (the other half pays for its
          * bookkeeping) and reports that: synack takes the bytes themselves, and raises
          * values below Linux's minimum (4608 and 2304, doubled) itself. */
@@ -1628,7 +1645,10 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         else
             r = 0;
     } else if (f) {
-        r = opt ? synack_setopt(p->st, f->sd, opt, v) : SYNACK_ENOPROTOOPT;
+        long lib = v;
+        if (opt == SYNACK_OPT_NOTSENT_LOWAT && v == 0) lib = p->sysctl_lowat;
+        r = opt ? synack_setopt(p->st, f->sd, opt, lib) : SYNACK_ENOPROTOOPT;
+        if (r == 0 && opt == SYNACK_OPT_NOTSENT_LOWAT) f->lowat = (uint32_t)v;
         settle(p); /* TCP_NODELAY may let held data go */
         if (r < 0) errno = to_errno(r);
     }
@@ -1681,9 +1701,9 @@ static int put_meminfo(struct pd *p, struct pd_fd *f, void *val, socklen_t *len)
         in.rcv_queued,                    /* SK_MEMINFO_RMEM_ALLOC */
         clamp_u32((uint64_t)rcvbuf * 2),  /* SK_MEMINFO_RCVBUF */
         in.snd_queued - in.notsent_bytes, /* SK_MEMINFO_WMEM_ALLOC: in flight */
-        clamp_u32((uint64_t)sndbuf * 2),  /* SK_MEMINFO_SNDBUF */
-        0,                                /* SK_MEMINFO_FWD_ALLOC */
-        in.snd_queued,                    /* SK_MEMINFO_WMEM_QUEUED */
+        clamp_u32((uint64_t)sndbuf * (p->cfg.sndbuf_linux ? 1 : 2)), /* SK_MEMINFO_SNDBUF */
+        0,                                                           /* SK_MEMINFO_FWD_ALLOC */
+        in.snd_queued,                                               /* SK_MEMINFO_WMEM_QUEUED */
         0,
         0,
         0, /* OPTMEM, BACKLOG, DROPS */
@@ -1797,8 +1817,9 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             r = 0;
         }
     } else {
-        if (opt == SYNACK_OPT_SNDBUF || opt == SYNACK_OPT_RCVBUF)
+        if ((opt == SYNACK_OPT_SNDBUF && !p->cfg.sndbuf_linux) || opt == SYNACK_OPT_RCVBUF)
             v = v > INT32_MAX / 2 ? INT32_MAX : v * 2;
+        if (opt == SYNACK_OPT_NOTSENT_LOWAT) v = f->lowat;
         r = put_int(val, len, (int)v);
     }
 out:
@@ -2231,6 +2252,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rcvbuf = (uint32_t)x;
         } else if (!strcmp(w, "sndbuf")) {
             c->sndbuf = (uint32_t)x;
+        } else if (!strcmp(w, "sndbuf_linux")) {
+            c->sndbuf_linux = x != 0;
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2269,6 +2292,8 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     p->cfg.name = "synack";
     p->cfg.addr = synack_addr_v4(0xc0a80001u); /* run packetdrill with --local_ip=192.168.0.1 */
     p->cfg.prefix_len = 0; /* every remote is on-link: packetdrill's 192.0.2.1 too */
+    /* The send buffer counted as Linux counts it (SO_SNDBUF, TCP_NOTSENT_LOWAT, EPOLLOUT). */
+    p->cfg.sndbuf_linux = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
