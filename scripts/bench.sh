@@ -13,6 +13,9 @@
 #   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 pingpong bulk_c2s bulk_s2c"
 #   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
 #                    "" skips them
+#   BENCH_BASE=PATH  also a `synack serve` from another build (the tree before a change), as
+#                    the column "synack base" of the same interleaved rounds: before/after
+#                    in one run, under the same load
 #   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
 #                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
@@ -139,12 +142,12 @@ wait_for() { # file pattern pid what
     fail_setup "$4 did not come up: $(tail -5 "$1")"
 }
 
-start_synack() { # target-name queues
-    local ns="synack-bench-$1-$$" extra=()
+start_synack() { # target-name queues [binary]
+    local ns="synack-bench-$1-$$" extra=() bin=${3:-$build/synack}
     [ "$2" -gt 1 ] && extra=(--queues "$2")
     newns "$ns"
     # not through a subshell: $! must be synack itself (ip netns exec execs it)
-    ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
+    ip netns exec "$ns" "$bin" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
         --chargen $PORT_CHARGEN --max-conns 1500 --max-conns-per-service 1500 "${extra[@]}" \
         >"$WORK/$1.log" 2>&1 &
     SERVER_PID[$1]=$!
@@ -302,6 +305,7 @@ if [ -z "$TUN_SKIP" ]; then
     if [ "$ONLY" != loss ]; then
         start_synack synack 1
         [ "$QUEUES" = 1 ] && start_synack synack2q 2
+        [ -n "${BENCH_BASE:-}" ] && start_synack synackbase 1 "$BENCH_BASE"
         [ -z "$LWIP_SKIP" ] && start_lwip
     fi
     start_linux

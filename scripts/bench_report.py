@@ -20,6 +20,7 @@ PEERS = [  # (key, column title)
     ("lwip", "lwIP/TUN"),
     ("synack", "synack/TUN"),
     ("synack2q", "synack/TUN 2q"),
+    ("synackbase", "synack base"),  # BENCH_BASE: another build's serve, for before/after
 ]
 PINS = ["unpinned", "pinned"]
 # (row key, metric run, field of its result, label, unit, higher is better)
@@ -373,7 +374,7 @@ def main():
 
 # ---- the plot ---------------------------------------------------------------------------------
 
-COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3"}
+COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3", "synackbase": "#937860"}
 NAMES = dict(PEERS)
 
 
