@@ -13,7 +13,9 @@
 #     another port, often to the other queue): requests in the SYN on both queues, no
 #     cookie found invalid; /stats answers for its queue ("queues":2);
 #   - SIGTERM stops both threads cleanly (exit 0, a summary line per queue);
-#   - a persistent device that is not multi-queue is refused with a message that says so.
+#   - a persistent device that is not multi-queue is refused with a message that says so;
+#   - --no-pin: the queues' threads are left to the scheduler (each may run on every CPU the
+#     process may), they serve as pinned ones do, and the status and exit lines say so.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
 need python3 curl
@@ -110,4 +112,23 @@ fi
 grep -q "multi_queue" "$WORK/sq.log" || fail "the refusal does not say why: $(cat "$WORK/sq.log")"
 echo "a single-queue device is refused: $(head -1 "$WORK/sq.log")"
 inns ip tuntap del dev tunsq mode tun
+
+# --no-pin: every thread keeps the process's CPUs (pinned, each would have one of them).
+start_serve --echo 7 --queues 2 --no-pin
+grep -q "2 queues, not pinned" "$WORK/serve.log" || fail "serve --no-pin does not say so"
+allowed=$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$SERVE_PID/status")
+threads=0
+for t in /proc/"$SERVE_PID"/task/*; do
+    c=$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")
+    [ "$c" = "$allowed" ] || fail "a thread of serve --no-pin is pinned to $c (the process: $allowed)"
+    threads=$((threads + 1))
+done
+[ "$threads" -ge 2 ] || fail "serve --queues 2 --no-pin runs $threads thread(s)"
+got=$(inns timeout 60 python3 "$WORK/client.py" "$STACK" 4 64 16) || fail "--no-pin client: $got"
+[ "$got" = 64 ] || fail "--no-pin: $got of 64 connections served"
+stop_serve
+total=$(sed -n 's/^synack serve: queue [01] (not pinned): \([0-9]*\) connections accepted.*/\1/p' \
+    "$WORK/serve.log" | awk '{ n++; s += $1 } END { if (n == 2) print s }')
+[ "$total" = 64 ] || fail "--no-pin: the exit lines count ${total:-no} connections, want 64"
+echo "--no-pin: $threads threads on CPUs $allowed, 64 connections served"
 echo "PASS"

@@ -35,7 +35,7 @@ struct fake {
     uint64_t reads, reads_empty, sends, reads_at_first_send;
     /* the client's ping-pong: bytes sent, echoes received, rounds wanted */
     unsigned sent, rounds, want_rounds;
-    bool heard_fd; /* on_fd was called */
+    bool heard_fd;     /* on_fd was called */
     synack_stack *srv; /* the loop's stack */
     int srv_sd;        /* its echo connection */
     int lsd;
@@ -221,7 +221,8 @@ TEST(ping_pong_reads_each_datagram_once)
     ASSERT_EQ(f.rounds, 200u);
     uint64_t datagrams = f.reads - f.reads_empty;
     if (f.reads_empty * 4 > f.rounds || f.reads > datagrams + f.rounds / 4)
-        fprintf(stderr, "    reads %" PRIu64 ", empty %" PRIu64 ", datagrams %" PRIu64
+        fprintf(stderr,
+                "    reads %" PRIu64 ", empty %" PRIu64 ", datagrams %" PRIu64
                 ", rounds %u, epoll waits %" PRIu64 "\n",
                 f.reads, f.reads_empty, datagrams, f.rounds, l.wakeups);
     ASSERT(f.reads_empty * 4 <= f.rounds);

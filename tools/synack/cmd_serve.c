@@ -121,6 +121,7 @@ struct serve {
     uint64_t stop_deadline;
 
     long nqueues;   /* --queues (1) */
+    bool no_pin;    /* --no-pin: the queues' threads float over the allowed CPUs */
     unsigned queue; /* this one's number, 0 .. nqueues-1 */
     int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
     int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
@@ -137,7 +138,7 @@ static void usage(FILE *f)
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
-          "                    [--live-viewers N] [--live-conns N] [--queues N]\n"
+          "                    [--live-viewers N] [--live-conns N] [--queues N [--no-pin]]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
@@ -190,6 +191,9 @@ static void usage(FILE *f)
           "                 in turn; the kernel keeps each connection on one queue. Status\n"
           "                 and counters are per queue (SIGUSR1 prints each). Not with --pcap\n"
           "                 or --trace\n"
+          "  --no-pin       the queues' threads are not pinned: the scheduler places them, near\n"
+          "                 the processes that wake them (for clients on this machine, whose\n"
+          "                 datagrams reach a queue from their own CPU)\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -280,6 +284,10 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         if (!strcmp(a, "--no-offload")) {
             o->no_offload = true;
+            continue;
+        }
+        if (!strcmp(a, "--no-pin")) {
+            o->no_pin = true;
             continue;
         }
         if (!strcmp(a, "--keepalive")) {
@@ -445,9 +453,12 @@ static void status(void *ctx, FILE *f, bool json)
     char addrs[256];
     fprintf(f, "synack serve on %s: %s, MTU %u\n", sv->side.tun_name,
             tun_side_describe(&sv->side, true, addrs, sizeof addrs), sv->side.dev->mtu);
-    if (sv->nqueues > 1)
+    if (sv->nqueues > 1 && sv->cpu >= 0)
         fprintf(f, "queue %u of %ld on cpu %d: its own stack, connections and counters below\n",
                 sv->queue, sv->nqueues, sv->cpu);
+    else if (sv->nqueues > 1)
+        fprintf(f, "queue %u of %ld, not pinned: its own stack, connections and counters below\n",
+                sv->queue, sv->nqueues);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
     for (int i = 0; i < sv->nls; i++) {
@@ -1051,7 +1062,10 @@ int synack_cmd_serve(int argc, char **argv)
         side->v6 = sv->side.v6;
     }
     int cpus[CPU_SETSIZE];
-    unsigned ncpus = g->n > 1 ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
+    /* --no-pin: no CPU each, so -1 and no affinity set (docs/performance.md, "Past one
+     * core": a queue pinned away from the client's CPU pays a wake-up across CPUs for each
+     * datagram, when the client is a process of this machine). */
+    unsigned ncpus = g->n > 1 && !sv->no_pin ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
     uint8_t key[16];
     if (g->n > 1 && getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
         perror("synack serve: getrandom");
@@ -1070,7 +1084,9 @@ int synack_cmd_serve(int argc, char **argv)
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s", sv->faults_spec ? " (with faults)" : "");
-    if (g->n > 1) {
+    if (g->n > 1 && sv->no_pin) {
+        fprintf(stderr, "; %u queues, not pinned", g->n);
+    } else if (g->n > 1) {
         fprintf(stderr, "; %u queues on CPUs", g->n);
         for (unsigned i = 0; i < g->n; i++) fprintf(stderr, "%s%d", i ? "," : " ", g->q[i]->cpu);
     }
@@ -1115,10 +1131,14 @@ int synack_cmd_serve(int argc, char **argv)
         struct serve *q = g->q[i];
         uint64_t accepted = 0;
         for (int k = 0; k < q->nls; k++) accepted += q->ls[k].accepted;
+        char where[32] = "not pinned";
+        if (q->cpu >= 0) snprintf(where, sizeof where, "cpu %d", q->cpu);
         fprintf(stderr,
-                "synack serve: queue %u (cpu %d): %" PRIu64 " connections accepted, %" PRIu64
-                " datagrams in, %" PRIu64 " out, %" PRIu64 " wake-ups\n",
-                i, q->cpu, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups);
+                "synack serve: queue %u (%s): %" PRIu64 " connections accepted, %" PRIu64
+                " datagrams in, %" PRIu64 " out, %" PRIu64 " wake-ups, %" PRIu64
+                " reads that found nothing\n",
+                i, where, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups,
+                q->loop.reads_empty);
     }
     fprintf(stderr, "synack serve: stopped\n");
 
