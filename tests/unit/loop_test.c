@@ -36,6 +36,7 @@ struct fake {
     /* the client's ping-pong: bytes sent, echoes received, rounds wanted */
     unsigned sent, rounds, want_rounds;
     bool heard_fd;     /* on_fd was called */
+    unsigned heard;    /* times on_fd was called */
     synack_stack *srv; /* the loop's stack */
     int srv_sd;        /* its echo connection */
     int lsd;
@@ -275,6 +276,43 @@ TEST(other_descriptors_are_heard_while_the_device_is_busy)
     ASSERT_EQ(loop_run(&l, &ops, &f), 0);
     ASSERT(f.heard_fd);
     ASSERT(f.reads <= 1000000);
+    close(other);
+    teardown(&f, &l, srv, efd);
+}
+
+/* A tool whose descriptors carry data (connect's stdin: one read per readiness) has them
+ * looked at after every batch, not once a millisecond, even while the device is busy. */
+static bool done_heard_often(void *ctx)
+{
+    struct fake *f = ctx;
+    return f->heard >= 100 || f->reads > 1000000;
+}
+
+static void heard_count(void *ctx, int fd, uint32_t events, uint64_t now)
+{
+    (void)fd, (void)events, (void)now;
+    ((struct fake *)ctx)->heard++;
+}
+
+TEST(data_descriptors_are_heard_after_every_batch)
+{
+    static struct fake f;
+    struct loop l;
+    synack_stack *srv;
+    int efd;
+    setup(&f, &l, &srv, &efd);
+    static uint8_t junk[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 9};
+    f.junk = junk;
+    f.junk_len = sizeof junk;
+    int other = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
+    ASSERT(other >= 0);
+    ASSERT_EQ(loop_watch(&l, other, EPOLLIN), 0);
+    struct loop_ops ops = {
+        .app = echo_app, .on_fd = heard_count, .done = done_heard_often, .data_fds = true};
+    ASSERT_EQ(loop_run(&l, &ops, &f), 0);
+    ASSERT_EQ(f.heard, 100u);
+    /* one batch of one datagram per look (the streak's drains read LOOP_BATCH) */
+    ASSERT(f.reads <= 100u * LOOP_BATCH);
     close(other);
     teardown(&f, &l, srv, efd);
 }

@@ -206,9 +206,10 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
          * already (a kernel client on this CPU runs inside our write(): its TCP takes the
          * segment, wakes the client, and the client's next segment is queued for us before
          * the write returns). Epoll is asked only when a read found nothing, and, to hear
-         * signals and the other descriptors, at least every LOOP_LOOK_US. */
+         * signals and the other descriptors, at least every LOOP_LOOK_US (after every batch
+         * when those descriptors carry data: ops->data_fds). */
         bool more = got == want || l->out_packets != out_before;
-        if (more && now - looked < LOOP_LOOK_US) continue;
+        if (more && !ops->data_fds && now - looked < LOOP_LOOK_US) continue;
         if (loop_wait(l, ops, ctx, now, more) < 0) {
             rc = -1;
             break;

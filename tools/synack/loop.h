@@ -32,6 +32,9 @@ struct loop_ops {
     uint64_t (*deadline)(void *ctx);
     /* True ends the loop (checked after output is flushed). */
     bool (*done)(void *ctx);
+    /* The tool's descriptors carry its data (connect's stdin), not only control: epoll looks
+     * at them after every batch, as it looks at the device, instead of every LOOP_LOOK_US. */
+    bool data_fds;
 };
 
 /* Datagrams read at most before the stack's output is flushed and timers run. A batch
