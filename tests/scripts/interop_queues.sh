@@ -15,7 +15,9 @@
 #   - SIGTERM stops both threads cleanly (exit 0, a summary line per queue);
 #   - a persistent device that is not multi-queue is refused with a message that says so;
 #   - --no-pin: the queues' threads are left to the scheduler (each may run on every CPU the
-#     process may), they serve as pinned ones do, and the status and exit lines say so.
+#     process may), they serve as pinned ones do, and the status and exit lines say so;
+#   - --steer cpu (2 CPUs or more): a client pinned to CPU c has all its connections on queue
+#     c, and no stack sends a RST.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
 need python3 curl
@@ -131,4 +133,36 @@ total=$(sed -n 's/^synack serve: queue [01] (not pinned): \([0-9]*\) connections
     "$WORK/serve.log" | awk '{ n++; s += $1 } END { if (n == 2) print s }')
 [ "$total" = 64 ] || fail "--no-pin: the exit lines count ${total:-no} connections, want 64"
 echo "--no-pin: $threads threads on CPUs $allowed, 64 connections served"
+
+# --steer cpu: the queue is the sending CPU's. Every datagram of a client pinned to CPU c is
+# sent from c (its own, and what its kernel TCP answers inside the write of queue c's thread,
+# pinned to c), so each queue gets exactly the connections of the client on its CPU.
+if [ "$(nproc)" -lt 2 ]; then
+    echo "--steer cpu: skipped (one CPU)"
+    echo "PASS"
+    exit 0
+fi
+start_serve --echo 7 --queues 2 --steer cpu
+grep -q "2 queues on CPUs 0-1, steered by CPU" "$WORK/serve.log" ||
+    fail "serve --steer cpu does not say so: $(head -3 "$WORK/serve.log")"
+for c in 0 1; do
+    got=$(inns taskset -c $c timeout 60 python3 "$WORK/client.py" "$STACK" 4 $((32 * (c + 1))) 16) ||
+        fail "--steer cpu client on CPU $c: $got"
+    [ "$got" = $((32 * (c + 1))) ] || fail "--steer cpu: $got connections served from CPU $c"
+done
+lines=$(wc -l <"$WORK/serve.log")
+kill -USR1 "$SERVE_PID"
+for _ in $(seq 50); do
+    [ "$(tail -n +$((lines + 1)) "$WORK/serve.log" | grep -c '^rst_out')" = 2 ] && break
+    sleep 0.1
+done
+tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+read -r a0 a1 r0 r1 <<<"$(awk '/^queue [0-9]+ of 2/ { q = $2 }
+    /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
+    /^rst_out/ { r[q] = $2 }
+    END { print a[0] + 0, a[1] + 0, r[0] + 0, r[1] + 0 }' "$WORK/status")"
+echo "--steer cpu: queue 0 accepted $a0 (client on CPU 0: 32), queue 1 $a1 (CPU 1: 64); RSTs $r0, $r1"
+[ "$a0" = 32 ] && [ "$a1" = 64 ] || fail "--steer cpu: the queues accepted $a0 and $a1, want 32 and 64"
+[ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "--steer cpu: a stack sent RSTs ($r0, $r1)"
+stop_serve
 echo "PASS"
