@@ -333,7 +333,7 @@ static int parse(int argc, char **argv, struct serve *o)
         } else if (!strcmp(a, "--max-conns")) {
             if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->max_conns) < 0) goto bad;
         } else if (!strcmp(a, "--steer")) {
-            if (strcmp(v, "cpu")) goto bad;
+            if (strcmp(v, "cpu") != 0) goto bad;
             o->steer_cpu = true;
         } else if (!strcmp(a, "--queues")) {
             if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
