@@ -10,10 +10,15 @@
 #   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
 #   BENCH_ROUNDS=N   rounds (3); BENCH_SECONDS=S seconds per run
 #   BENCH_KEEP=DIR   keeps the raw results and the servers' logs there
-#   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 pingpong bulk_c2s bulk_s2c"
+#   BENCH_METRICS=  the rows to run, a subset of "cps1 cps64 cps64pc pingpong bulk_c2s bulk_s2c"
+#                    (cps64pc: 64 concurrent from one client per vCPU, each pinned to its own,
+#                    in the unpinned pass only; where `serve --queues 2 --steer cpu` runs)
 #   BENCH_LOSS="1 3" the per-segment loss rates (percent) of the lossy-path rows (issue 13);
 #                    "" skips them
 #   BENCH_LOSS_CC=cubic  the kernel's congestion control on the lossy rows (synack's default)
+#   BENCH_BASE=PATH  also a `synack serve` from another build (the tree before a change), as
+#                    the column "synack base" of the same interleaved rounds: before/after
+#                    in one run, under the same load
 #   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
 #                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
@@ -102,6 +107,12 @@ if [ -z "$TUN_SKIP" ]; then
 fi
 QUEUES=0
 if [ -z "$TUN_SKIP" ] && "$build/synack" serve --help 2>&1 | grep -q -- '--queues'; then QUEUES=1; fi
+# serve --queues 2 --steer cpu (each datagram to the queue of the CPU that sent it): its own
+# column, for the row whose clients are one per vCPU
+STEER=0
+if [ "$QUEUES" = 1 ] && [ "$NCPU" -ge 2 ] && "$build/synack" serve --help 2>&1 | grep -q -- '--steer cpu'; then
+    STEER=1
+fi
 
 # ---- namespaces and servers ----------------------------------------------------------------
 TARGETS=()
@@ -144,12 +155,13 @@ wait_for() { # file pattern pid what
     fail_setup "$4 did not come up: $(tail -5 "$1")"
 }
 
-start_synack() { # target-name queues
-    local ns="synack-bench-$1-$$" extra=()
+start_synack() { # target-name queues [binary [more serve options]]
+    local ns="synack-bench-$1-$$" extra=() bin=${3:-$build/synack}
     [ "$2" -gt 1 ] && extra=(--queues "$2")
+    extra+=("${@:4}")
     newns "$ns"
     # not through a subshell: $! must be synack itself (ip netns exec execs it)
-    ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
+    ip netns exec "$ns" "$bin" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
         --chargen $PORT_CHARGEN --max-conns 1500 --max-conns-per-service 1500 "${extra[@]}" \
         >"$WORK/$1.log" 2>&1 &
     SERVER_PID[$1]=$!
@@ -200,7 +212,7 @@ start_linux() {
 pin_servers() { # cpu-list
     local t tid i
     for t in "${TARGETS[@]}"; do
-        if [ "$t" = synack2q ] && [ "$1" = "0-$((NCPU - 1))" ]; then
+        if [[ $t = synack2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
             # serve --queues pins queue i's thread to CPU i (mod the CPUs): put that back
             # after the pinned rounds rather than let every thread float over all CPUs.
             # Its threads in the order they were made: queue 0 (the main thread) first.
@@ -219,7 +231,7 @@ pin_servers() { # cpu-list
 # ---- the runs ----------------------------------------------------------------------------------
 # BENCH_METRICS="cps1 cps64 pingpong" (or "bulk_c2s bulk_s2c") runs only those rows, for
 # iterating on one part, and BENCH_SIM=0 skips the in-process bench_sim; the default is all.
-read -r -a METRICS <<<"${BENCH_METRICS:-cps1 cps64 pingpong bulk_c2s bulk_s2c}"
+read -r -a METRICS <<<"${BENCH_METRICS:-cps1 cps64 cps64pc pingpong bulk_c2s bulk_s2c}"
 loadgen_args() { # metric
     local src=(--src "$SRC_BASE" --nsrc "$NSRC" --seconds "$SECS")
     case $1 in
@@ -233,6 +245,31 @@ loadgen_args() { # metric
 
 RUNS="$WORK/runs.jsonl"
 : >"$RUNS"
+# cps64pc: one loadgen per vCPU, pinned to it, 64 connections between them, each with its own
+# share of the source addresses; the figure is their sum. What a server with a queue per CPU
+# meets when its clients are spread over the CPUs (serve --steer cpu keeps each on its own).
+cps_per_cpu() { # namespace
+    local i pids=() n=$NCPU per=$((64 / NCPU)) nsrc=$((NSRC / NCPU))
+    [ "$nsrc" -ge 1 ] || nsrc=1
+    for i in $(seq 0 $((n - 1))); do
+        # shellcheck disable=SC2046
+        timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
+            ip netns exec "$1" taskset -c "$i" "$build/loadgen" cps --conc "$per" --port $PORT_ECHO \
+            --src "10.7.0.$((101 + i * nsrc))" --nsrc "$nsrc" --seconds "$SECS" --max 1000000 \
+            >"$WORK/pc.$i" 2>>"$WORK/lg.err" &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || return 1
+    python3 - "$WORK" "$n" <<'PY'
+import json, sys
+rs = [json.load(open(f"{sys.argv[1]}/pc.{i}")) for i in range(int(sys.argv[2]))]
+s = lambda k: sum(r[k] for r in rs)
+print(json.dumps({"mode": "cps", "conc": s("conc"), "value": round(s("value"), 1),
+                  "unit": "conn/s", "done": s("done"), "errors": s("errors"),
+                  "timeouts": s("timeouts"), "seconds": max(r["seconds"] for r in rs),
+                  "clients": [r["value"] for r in rs]}))
+PY
+}
 run_one() { # round pin target metric
     local r=$1 pin=$2 t=$3 m=$4 out wrap=() rc
     [ "$pin" = pinned ] && wrap=(taskset -c 0)
@@ -240,10 +277,17 @@ run_one() { # round pin target metric
     # the 1-minute load average as the run starts: a sign of other work on the machine
     local load1
     load1=$(cut -d' ' -f1 /proc/loadavg)
-    # shellcheck disable=SC2046 # loadgen_args is a list of words
-    out=$(timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
-        ip netns exec "${CLIENT_NS[$t]}" "${wrap[@]}" "$build/loadgen" $(loadgen_args "$m") \
-        2>"$WORK/lg.err")
+    : >"$WORK/lg.err"
+    if [ "$m" = cps64pc ]; then
+        # a client per vCPU: not with everything pinned to one
+        [ "$pin" = pinned ] && return 0
+        out=$(cps_per_cpu "${CLIENT_NS[$t]}")
+    else
+        # shellcheck disable=SC2046 # loadgen_args is a list of words
+        out=$(timeout "$(awk -v s="$SECS" 'BEGIN { print int(s * 2 + 15) }')" \
+            ip netns exec "${CLIENT_NS[$t]}" "${wrap[@]}" "$build/loadgen" $(loadgen_args "$m") \
+            2>"$WORK/lg.err")
+    fi
     rc=$?
     if [ $rc = 0 ] && [ -n "$out" ]; then
         printf '{"round":%d,"pin":"%s","target":"%s","metric":"%s","load1":%s,"result":%s}\n' \
@@ -308,6 +352,8 @@ if [ -z "$TUN_SKIP" ]; then
     if [ "$ONLY" != loss ]; then
         start_synack synack 1
         [ "$QUEUES" = 1 ] && start_synack synack2q 2
+        [ "$STEER" = 1 ] && start_synack synack2qs 2 "$build/synack" --steer cpu
+        [ -n "${BENCH_BASE:-}" ] && start_synack synackbase 1 "$BENCH_BASE"
         [ -z "$LWIP_SKIP" ] && start_lwip
     fi
     start_linux

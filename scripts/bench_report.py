@@ -20,12 +20,16 @@ PEERS = [  # (key, column title)
     ("lwip", "lwIP/TUN"),
     ("synack", "synack/TUN"),
     ("synack2q", "synack/TUN 2q"),
+    ("synack2qs", "synack 2q steered"),  # serve --queues 2 --steer cpu
+    ("synackbase", "synack base"),  # BENCH_BASE: another build's serve, for before/after
 ]
 PINS = ["unpinned", "pinned"]
 # (row key, metric run, field of its result, label, unit, higher is better)
 METRICS = [
     ("cps1", "cps1", "value", "conn/s, 1 at a time", "conn/s", True),
     ("cps64", "cps64", "value", "conn/s, 64 concurrent", "conn/s", True),
+    # one client per vCPU, pinned to it, 64 connections between them (unpinned pass only)
+    ("cps64pc", "cps64pc", "value", "conn/s, 64, client per vCPU", "conn/s", True),
     ("pp50", "pingpong", "p50_us", "ping-pong p50, us", "us", False),
     ("pp99", "pingpong", "p99_us", "ping-pong p99, us", "us", False),
     ("c2s", "bulk_c2s", "gbps", "bulk client->server, Gbit/s", "Gbit/s", True),
@@ -241,6 +245,17 @@ def main():
             r = s2 / s1 if s2 and s1 else None
             target("2 queues >= 1.7x the conn/s of 1 (64 concurrent)", r, ">=", 1.7, "x",
                    "synack 2q / 1q")
+            # The clients spread one per vCPU, serve's queues steered by CPU (--steer cpu).
+            s2, s1 = med("cps64pc", "unpinned", "synack2qs"), med("cps64pc", "unpinned", "synack")
+            if s2 and s1:
+                r = s2 / s1
+                target("2 queues steered >= 1.7x 1 (64 concurrent, a client per vCPU)", r, ">=",
+                       1.7, "x", "synack 2q steered / 1q")
+                tun_ratio[("cps64pc", "unpinned")] = (r, ">= 1.7x 1q", r >= 1.7)
+                l = med("cps64pc", "unpinned", "lwip")
+                if l:
+                    target("conn/s 64, a client per vCPU, 2 queues steered >= 1.5x lwIP", s2 / l,
+                           ">=", 1.5, "x", "synack 2q steered / lwIP")
         else:
             targets.append({"target": "2 queues >= 1.7x the conn/s of 1", "measured": None,
                             "note": "n/a: no --queues yet"})
@@ -374,7 +389,8 @@ def main():
 
 # ---- the plot ---------------------------------------------------------------------------------
 
-COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3"}
+COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3", "synackbase": "#937860",
+          "synack2qs": "#da8bc3"}
 NAMES = dict(PEERS)
 
 

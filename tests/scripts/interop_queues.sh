@@ -13,7 +13,11 @@
 #     another port, often to the other queue): requests in the SYN on both queues, no
 #     cookie found invalid; /stats answers for its queue ("queues":2);
 #   - SIGTERM stops both threads cleanly (exit 0, a summary line per queue);
-#   - a persistent device that is not multi-queue is refused with a message that says so.
+#   - a persistent device that is not multi-queue is refused with a message that says so;
+#   - --no-pin: the queues' threads are left to the scheduler (each may run on every CPU the
+#     process may), they serve as pinned ones do, and the status and exit lines say so;
+#   - --steer cpu (2 CPUs or more): a client pinned to CPU c has all its connections on queue
+#     c, and no stack sends a RST.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
 need python3 curl
@@ -110,4 +114,55 @@ fi
 grep -q "multi_queue" "$WORK/sq.log" || fail "the refusal does not say why: $(cat "$WORK/sq.log")"
 echo "a single-queue device is refused: $(head -1 "$WORK/sq.log")"
 inns ip tuntap del dev tunsq mode tun
+
+# --no-pin: every thread keeps the process's CPUs (pinned, each would have one of them).
+start_serve --echo 7 --queues 2 --no-pin
+grep -q "2 queues, not pinned" "$WORK/serve.log" || fail "serve --no-pin does not say so"
+allowed=$(awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$SERVE_PID/status")
+threads=0
+for t in /proc/"$SERVE_PID"/task/*; do
+    c=$(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")
+    [ "$c" = "$allowed" ] || fail "a thread of serve --no-pin is pinned to $c (the process: $allowed)"
+    threads=$((threads + 1))
+done
+[ "$threads" -ge 2 ] || fail "serve --queues 2 --no-pin runs $threads thread(s)"
+got=$(inns timeout 60 python3 "$WORK/client.py" "$STACK" 4 64 16) || fail "--no-pin client: $got"
+[ "$got" = 64 ] || fail "--no-pin: $got of 64 connections served"
+stop_serve
+total=$(sed -n 's/^synack serve: queue [01] (not pinned): \([0-9]*\) connections accepted.*/\1/p' \
+    "$WORK/serve.log" | awk '{ n++; s += $1 } END { if (n == 2) print s }')
+[ "$total" = 64 ] || fail "--no-pin: the exit lines count ${total:-no} connections, want 64"
+echo "--no-pin: $threads threads on CPUs $allowed, 64 connections served"
+
+# --steer cpu: the queue is the sending CPU's. Every datagram of a client pinned to CPU c is
+# sent from c (its own, and what its kernel TCP answers inside the write of queue c's thread,
+# pinned to c), so each queue gets exactly the connections of the client on its CPU.
+if [ "$(nproc)" -lt 2 ]; then
+    echo "--steer cpu: skipped (one CPU)"
+    echo "PASS"
+    exit 0
+fi
+start_serve --echo 7 --queues 2 --steer cpu
+grep -q "2 queues on CPUs 0-1, steered by CPU" "$WORK/serve.log" ||
+    fail "serve --steer cpu does not say so: $(head -3 "$WORK/serve.log")"
+for c in 0 1; do
+    got=$(inns taskset -c $c timeout 60 python3 "$WORK/client.py" "$STACK" 4 $((32 * (c + 1))) 16) ||
+        fail "--steer cpu client on CPU $c: $got"
+    [ "$got" = $((32 * (c + 1))) ] || fail "--steer cpu: $got connections served from CPU $c"
+done
+lines=$(wc -l <"$WORK/serve.log")
+kill -USR1 "$SERVE_PID"
+for _ in $(seq 50); do
+    [ "$(tail -n +$((lines + 1)) "$WORK/serve.log" | grep -c '^rst_out')" = 2 ] && break
+    sleep 0.1
+done
+tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+read -r a0 a1 r0 r1 <<<"$(awk '/^queue [0-9]+ of 2/ { q = $2 }
+    /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
+    /^rst_out/ { r[q] = $2 }
+    END { print a[0] + 0, a[1] + 0, r[0] + 0, r[1] + 0 }' "$WORK/status")"
+echo "--steer cpu: queue 0 accepted $a0 (client on CPU 0: 32), queue 1 $a1 (CPU 1: 64); RSTs $r0, $r1"
+[ "$a0" = 32 ] && [ "$a1" = 64 ] || fail "--steer cpu: the queues accepted $a0 and $a1, want 32 and 64"
+[ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "--steer cpu: a stack sent RSTs ($r0, $r1)"
+stop_serve
 echo "PASS"

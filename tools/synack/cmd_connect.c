@@ -495,7 +495,8 @@ int synack_cmd_connect(int argc, char **argv)
                                         .on_signal = client_signal,
                                         .on_fd = client_fd,
                                         .deadline = client_deadline,
-                                        .done = client_done};
+                                        .done = client_done,
+                                        .data_fds = true}; /* stdin */
     /* One stack for all the connections: its Fast Open cookie cache lives for the run. */
     for (unsigned i = 0; i < c->count; i++) {
         rc = one_connection(c, &ops);

@@ -10,7 +10,9 @@
  * counters, and nothing on the data path is shared: the kernel gives every flow one queue
  * (drivers/net/tun.c: by the flow's hash, then the queue we answer it on), so a connection,
  * its SYN cookie's ACK and its TIME-WAIT all meet the same stack. The main thread is queue 0
- * and takes the signals; it tells the other queues through an eventfd each.
+ * and takes the signals; it tells the other queues through an eventfd each. --no-pin leaves
+ * the threads to the scheduler; --steer cpu sends each datagram to the queue of the CPU that
+ * sent it (a BPF program, TUNSETSTEERINGEBPF), for clients pinned one per CPU.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,9 +21,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
+#include <linux/if_tun.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -121,6 +127,8 @@ struct serve {
     uint64_t stop_deadline;
 
     long nqueues;   /* --queues (1) */
+    bool no_pin;    /* --no-pin: the queues' threads float over the allowed CPUs */
+    bool steer_cpu; /* --steer cpu: a datagram goes to the queue of the CPU that sent it */
     unsigned queue; /* this one's number, 0 .. nqueues-1 */
     int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
     int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
@@ -137,7 +145,8 @@ static void usage(FILE *f)
           "N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
-          "                    [--live-viewers N] [--live-conns N] [--queues N]\n"
+          "                    [--live-viewers N] [--live-conns N]\n"
+          "                    [--queues N [--no-pin | --steer cpu]]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
@@ -190,6 +199,14 @@ static void usage(FILE *f)
           "                 in turn; the kernel keeps each connection on one queue. Status\n"
           "                 and counters are per queue (SIGUSR1 prints each). Not with --pcap\n"
           "                 or --trace\n"
+          "  --no-pin       the queues' threads are not pinned: the scheduler places them, near\n"
+          "                 the processes that wake them (for clients on this machine, whose\n"
+          "                 datagrams reach a queue from their own CPU)\n"
+          "  --steer cpu    each datagram to the queue of the CPU that sent it (queue i's thread\n"
+          "                 on CPU i; N at most the CPUs, CPUs 0..N-1 allowed): for clients\n"
+          "                 on this machine that keep each connection on one CPU (one pinned\n"
+          "                 client per CPU); a connection whose datagrams come from two CPUs\n"
+          "                 meets two stacks, and the one that does not know it resets it\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -282,6 +299,10 @@ static int parse(int argc, char **argv, struct serve *o)
             o->no_offload = true;
             continue;
         }
+        if (!strcmp(a, "--no-pin")) {
+            o->no_pin = true;
+            continue;
+        }
         if (!strcmp(a, "--keepalive")) {
             o->defaults.keepalive = SERVE_KA_IDLE_S;
             continue;
@@ -311,6 +332,9 @@ static int parse(int argc, char **argv, struct serve *o)
             o->msl_us = (uint64_t)(x * 1e6);
         } else if (!strcmp(a, "--max-conns")) {
             if (parse_count(v, 1, SERVE_SOCKETS - 48, &o->max_conns) < 0) goto bad;
+        } else if (!strcmp(a, "--steer")) {
+            if (strcmp(v, "cpu") != 0) goto bad;
+            o->steer_cpu = true;
         } else if (!strcmp(a, "--queues")) {
             if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
         } else if (!strcmp(a, "--live-viewers")) {
@@ -372,6 +396,10 @@ static int parse(int argc, char **argv, struct serve *o)
         /* One ladder or capture from several threads would interleave mid-line or need a
          * lock on the data path. */
         fprintf(stderr, "synack serve: --queues is not for --trace or --pcap\n");
+        return 2;
+    }
+    if (o->steer_cpu && (o->nqueues < 2 || o->no_pin)) {
+        fprintf(stderr, "synack serve: --steer cpu needs --queues N (N > 1), not --no-pin\n");
         return 2;
     }
     o->side.nqueues = (unsigned)o->nqueues;
@@ -445,9 +473,12 @@ static void status(void *ctx, FILE *f, bool json)
     char addrs[256];
     fprintf(f, "synack serve on %s: %s, MTU %u\n", sv->side.tun_name,
             tun_side_describe(&sv->side, true, addrs, sizeof addrs), sv->side.dev->mtu);
-    if (sv->nqueues > 1)
+    if (sv->nqueues > 1 && sv->cpu >= 0)
         fprintf(f, "queue %u of %ld on cpu %d: its own stack, connections and counters below\n",
                 sv->queue, sv->nqueues, sv->cpu);
+    else if (sv->nqueues > 1)
+        fprintf(f, "queue %u of %ld, not pinned: its own stack, connections and counters below\n",
+                sv->queue, sv->nqueues);
     fprintf(f, "uptime %.1f s, %" PRIu32 " connections open, %" PRIu64 " refused (limit %ld)\n",
             (loop_now() - sv->started_at) / 1e6, sv->nconns, sv->refused, sv->max_conns);
     for (int i = 0; i < sv->nls; i++) {
@@ -998,6 +1029,62 @@ static unsigned allowed_cpus(int *cpus, unsigned cap)
     return n;
 }
 
+/* --steer cpu: queue i on CPU i, which must be allowed (the steering program's answer, the
+ * sending CPU, picks queue cpu mod N in the kernel). cpus[0..n) becomes 0..n-1. 0, or -1 with
+ * a message. */
+static int steer_cpus(int *cpus, unsigned ncpus, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        bool allowed = false;
+        for (unsigned k = 0; k < ncpus; k++) allowed = allowed || cpus[k] == (int)i;
+        if (!allowed) {
+            fprintf(stderr,
+                    "synack serve: --steer cpu with %u queues needs CPUs 0-%u; CPU %u is "
+                    "not allowed\n",
+                    n, n - 1, i);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) cpus[i] = (int)i;
+    return 0;
+}
+
+/* --steer cpu: a BPF program that answers the CPU it runs on, set as the device's queue
+ * selection (TUNSETSTEERINGEBPF; the kernel takes the answer mod the number of queues). The
+ * TUN device's transmit runs on the CPU of whoever sent the datagram, so a client pinned to
+ * CPU c has every datagram on queue c, whose thread is pinned to c: no wake-up crosses CPUs
+ * (docs/performance.md, "Past one core"). Two instructions: r0 = get_smp_processor_id();
+ * return r0. 0, or -1 with a message. */
+static int steer_by_cpu(int tun_fd)
+{
+    struct bpf_insn prog[2];
+    memset(prog, 0, sizeof prog);
+    prog[0].code = BPF_JMP | BPF_CALL;
+    prog[0].imm = BPF_FUNC_get_smp_processor_id;
+    prog[1].code = BPF_JMP | BPF_EXIT;
+    union bpf_attr at;
+    memset(&at, 0, sizeof at);
+    at.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    at.insn_cnt = 2;
+    at.insns = (uint64_t)(uintptr_t)prog;
+    at.license = (uint64_t)(uintptr_t) "GPL";
+    int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &at, sizeof at);
+    if (pfd < 0) {
+        fprintf(stderr, "synack serve: --steer cpu: cannot load the steering program: %s\n",
+                strerror(errno));
+        return -1;
+    }
+    /* The device holds its own reference to the program. */
+    int r = ioctl(tun_fd, TUNSETSTEERINGEBPF, &pfd);
+    int e = errno;
+    close(pfd);
+    if (r < 0) {
+        fprintf(stderr, "synack serve: --steer cpu: TUNSETSTEERINGEBPF: %s\n", strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 /* Queue i's thread on the allowed CPUs in turn: one queue per core, so that no two stacks
  * share a core's caches or wait for each other's wake-ups. */
 static void pin_attr(pthread_attr_t *a, int cpu)
@@ -1051,7 +1138,11 @@ int synack_cmd_serve(int argc, char **argv)
         side->v6 = sv->side.v6;
     }
     int cpus[CPU_SETSIZE];
-    unsigned ncpus = g->n > 1 ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
+    /* --no-pin: no CPU each, so -1 and no affinity set (docs/performance.md, "Past one
+     * core": a queue pinned away from the client's CPU pays a wake-up across CPUs for each
+     * datagram, when the client is a process of this machine). */
+    unsigned ncpus = g->n > 1 && !sv->no_pin ? allowed_cpus(cpus, CPU_SETSIZE) : 0;
+    if (sv->steer_cpu && steer_cpus(cpus, ncpus, g->n) < 0) goto out;
     uint8_t key[16];
     if (g->n > 1 && getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
         perror("synack serve: getrandom");
@@ -1062,6 +1153,8 @@ int synack_cmd_serve(int argc, char **argv)
         if (setup_queue(g->q[i], g->n > 1 ? key : NULL) < 0) goto out;
     }
 
+    if (sv->steer_cpu && steer_by_cpu(synack_tun_fd(sv->side.tun)) < 0) goto out;
+
     char addrs[256];
     fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
             synack_tun_created(sv->side.tun) ? "created" : "attached to",
@@ -1070,7 +1163,11 @@ int synack_cmd_serve(int argc, char **argv)
     for (int i = 0; i < sv->nls; i++)
         fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
     fprintf(stderr, "%s", sv->faults_spec ? " (with faults)" : "");
-    if (g->n > 1) {
+    if (sv->steer_cpu) {
+        fprintf(stderr, "; %u queues on CPUs 0-%u, steered by CPU", g->n, g->n - 1);
+    } else if (g->n > 1 && sv->no_pin) {
+        fprintf(stderr, "; %u queues, not pinned", g->n);
+    } else if (g->n > 1) {
         fprintf(stderr, "; %u queues on CPUs", g->n);
         for (unsigned i = 0; i < g->n; i++) fprintf(stderr, "%s%d", i ? "," : " ", g->q[i]->cpu);
     }
@@ -1115,14 +1212,23 @@ int synack_cmd_serve(int argc, char **argv)
         struct serve *q = g->q[i];
         uint64_t accepted = 0;
         for (int k = 0; k < q->nls; k++) accepted += q->ls[k].accepted;
+        char where[32] = "not pinned";
+        if (q->cpu >= 0) snprintf(where, sizeof where, "cpu %d", q->cpu);
         fprintf(stderr,
-                "synack serve: queue %u (cpu %d): %" PRIu64 " connections accepted, %" PRIu64
-                " datagrams in, %" PRIu64 " out, %" PRIu64 " wake-ups\n",
-                i, q->cpu, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups);
+                "synack serve: queue %u (%s): %" PRIu64 " connections accepted, %" PRIu64
+                " datagrams in, %" PRIu64 " out, %" PRIu64 " wake-ups, %" PRIu64
+                " reads that found nothing\n",
+                i, where, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups,
+                q->loop.reads_empty);
     }
     fprintf(stderr, "synack serve: stopped\n");
 
 out:
+    if (sv->steer_cpu && sv->side.tun) {
+        /* A persistent device outlives us: it goes back to the kernel's own selection. */
+        int none = -1;
+        ioctl(synack_tun_fd(sv->side.tun), TUNSETSTEERINGEBPF, &none);
+    }
     for (unsigned i = 0; i < SYNACK_TUN_MAX_QUEUES; i++)
         if (g->q[i]) free_queue(g->q[i]);
     pthread_mutex_destroy(&g->print);

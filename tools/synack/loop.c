@@ -7,6 +7,15 @@
  * (a window's worth of segments) is best fed to the stack as a whole, so its ACKs can be
  * coalesced by the delayed-ACK rule (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2) and its output
  * flushed once.
+ *
+ * Why batches of one: in a request/answer exchange (a connection's handshake, a ping-pong)
+ * one datagram comes per answer, and reading on until the device is empty costs a read that
+ * finds nothing before every answer; an epoll_wait before every read costs another. A batch
+ * that emptied the device after one datagram makes the next batch one datagram, answered
+ * before the next read; that read, right after our write, usually finds the kernel client's
+ * next datagram (docs/performance.md: the client runs inside our write on this CPU). So a
+ * round trip is one read and one write, as for lwIP, and the loop sleeps in epoll only when a
+ * read found nothing.
  */
 #include "loop.h"
 
@@ -21,12 +30,7 @@
 
 #include "synack/tun.h"
 
-/* Datagrams read per wakeup before the stack's output is flushed and timers run. A batch
- * seldom fills the stack's output queue (cfg.out_queue, 512 datagrams), but it can (with
- * cfg.defer_output a datagram's answer may be several segments): a full queue is counted
- * (out_queue_full) and the socket sends the rest on a later flush. */
-#define LOOP_BATCH 64
-#define LOOP_BUF   65536
+#define LOOP_BUF 65536
 
 uint64_t loop_now(void)
 {
@@ -105,27 +109,14 @@ static void flush_output(struct loop *l, uint64_t now, uint8_t *buf)
     }
 }
 
-int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
+/* The wait in epoll: for the device when it ran dry (and every other descriptor), with the
+ * earliest deadline as its timeout; a look without waiting (timeout 0) when the device may
+ * still have input. -1 when epoll failed. */
+static int loop_wait(struct loop *l, const struct loop_ops *ops, void *ctx, uint64_t now,
+                     bool look_only)
 {
-    uint8_t *buf = malloc(LOOP_BUF);
-    if (!buf) return -1;
-    int rc = 0;
-    for (;;) {
-        uint64_t now = loop_now();
-        int got = 0;
-        for (; got < LOOP_BATCH; got++) {
-            l->dev->rx_flags = 0;
-            int n = synack_dev_recv(l->dev, now, buf, LOOP_BUF);
-            if (n <= 0) break;
-            synack_input_flags(l->stack, now, buf, (size_t)n, l->dev->rx_flags);
-        }
-        l->in_packets += (uint64_t)got;
-        if (got == LOOP_BATCH) l->batches_full++;
-        synack_poll(l->stack, now);
-        if (ops->app) ops->app(ctx, now);
-        flush_output(l, now, buf);
-        if (ops->done && ops->done(ctx)) break;
-
+    int timeout = 0;
+    if (!look_only) {
         uint64_t deadline = synack_next_deadline(l->stack);
         uint64_t d = synack_dev_next_deadline(l->dev);
         if (d < deadline) deadline = d;
@@ -133,9 +124,8 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
             d = ops->deadline(ctx);
             if (d < deadline) deadline = d;
         }
-        int timeout;
-        if (got == LOOP_BATCH || deadline <= now)
-            timeout = 0; /* more input is waiting, or a timer is due */
+        if (deadline <= now)
+            timeout = 0; /* a timer is due */
         else if (deadline == UINT64_MAX)
             timeout = -1;
         else {
@@ -143,26 +133,88 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
             uint64_t ms = (deadline - now + 999) / 1000;
             timeout = ms > 60000 ? 60000 : (int)ms;
         }
-        struct epoll_event evs[16];
-        int n = epoll_wait(l->ep, evs, 16, timeout);
-        l->wakeups++;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            perror("epoll_wait");
+    }
+    struct epoll_event evs[16];
+    int n = epoll_wait(l->ep, evs, 16, timeout);
+    l->wakeups++;
+    if (n < 0) {
+        if (errno == EINTR) return 0;
+        perror("epoll_wait");
+        return -1;
+    }
+    now = loop_now();
+    for (int i = 0; i < n; i++) {
+        int fd = evs[i].data.fd;
+        if (fd == l->sig_fd) {
+            struct signalfd_siginfo si;
+            while (read(l->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
+                if (ops->on_signal) ops->on_signal(ctx, (int)si.ssi_signo, now);
+        } else if (fd != l->dev_fd && ops->on_fd) {
+            ops->on_fd(ctx, fd, evs[i].events, now);
+        }
+    }
+    return 0;
+}
+
+void loop_batch_next(struct loop *l, unsigned got)
+{
+    if (got == 0) {
+        l->streak = 0; /* nothing came: the size that fitted the last datagrams still fits */
+    } else if (got < l->want) {
+        /* The device ran dry: one datagram means request and answer, in turn. */
+        l->want = got == 1 ? 1 : LOOP_BATCH;
+        l->streak = 0;
+    } else if (l->want < LOOP_BATCH && ++l->streak >= LOOP_STREAK) {
+        /* One at a time and the device never ran dry: maybe a burst, so drain it once
+         * (a request/answer exchange comes back to one at a time after it). */
+        l->want = LOOP_BATCH;
+        l->streak = 0;
+    }
+}
+
+int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
+{
+    uint8_t *buf = malloc(LOOP_BUF);
+    if (!buf) return -1;
+    int rc = 0;
+    if (!l->want) l->want = 1;    /* until the traffic says otherwise (loop_batch_next) */
+    uint64_t looked = loop_now(); /* when epoll last looked at the other descriptors */
+    for (;;) {
+        uint64_t now = loop_now();
+        unsigned got = 0, want = l->want;
+        for (; got < want; got++) {
+            l->dev->rx_flags = 0;
+            int n = synack_dev_recv(l->dev, now, buf, LOOP_BUF);
+            l->reads++;
+            if (n <= 0) {
+                l->reads_empty++;
+                break;
+            }
+            synack_input_flags(l->stack, now, buf, (size_t)n, l->dev->rx_flags);
+        }
+        l->in_packets += got;
+        if (got == LOOP_BATCH) l->batches_full++;
+        loop_batch_next(l, got);
+        uint64_t out_before = l->out_packets;
+        synack_poll(l->stack, now);
+        if (ops->app) ops->app(ctx, now);
+        flush_output(l, now, buf);
+        if (ops->done && ops->done(ctx)) break;
+
+        /* Read again at once, without asking epoll, when the device may have more: the batch
+         * stopped before the device ran dry, or we just wrote and the answer may be there
+         * already (a kernel client on this CPU runs inside our write(): its TCP takes the
+         * segment, wakes the client, and the client's next segment is queued for us before
+         * the write returns). Epoll is asked only when a read found nothing, and, to hear
+         * signals and the other descriptors, at least every LOOP_LOOK_US (after every batch
+         * when those descriptors carry data: ops->data_fds). */
+        bool more = got == want || l->out_packets != out_before;
+        if (more && !ops->data_fds && now - looked < LOOP_LOOK_US) continue;
+        if (loop_wait(l, ops, ctx, now, more) < 0) {
             rc = -1;
             break;
         }
-        now = loop_now();
-        for (int i = 0; i < n; i++) {
-            int fd = evs[i].data.fd;
-            if (fd == l->sig_fd) {
-                struct signalfd_siginfo si;
-                while (read(l->sig_fd, &si, sizeof si) == (ssize_t)sizeof si)
-                    if (ops->on_signal) ops->on_signal(ctx, (int)si.ssi_signo, now);
-            } else if (fd != l->dev_fd && ops->on_fd) {
-                ops->on_fd(ctx, fd, evs[i].events, now);
-            }
-        }
+        looked = now;
     }
     free(buf);
     return rc;

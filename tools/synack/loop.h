@@ -32,7 +32,21 @@ struct loop_ops {
     uint64_t (*deadline)(void *ctx);
     /* True ends the loop (checked after output is flushed). */
     bool (*done)(void *ctx);
+    /* The tool's descriptors carry its data (connect's stdin), not only control: epoll looks
+     * at them after every batch, as it looks at the device, instead of every LOOP_LOOK_US. */
+    bool data_fds;
 };
+
+/* Datagrams read at most before the stack's output is flushed and timers run. A batch
+ * seldom fills the stack's output queue (cfg.out_queue, 512 datagrams), but it can (with
+ * cfg.defer_output a datagram's answer may be several segments): a full queue is counted
+ * (out_queue_full) and the socket sends the rest on a later flush. */
+#define LOOP_BATCH 64
+/* Batches of one in a row that never found the device dry before the loop drains it once. */
+#define LOOP_STREAK 8
+/* While the device keeps the loop busy, epoll still looks at the signals and the other
+ * descriptors at least this often (µs). */
+#define LOOP_LOOK_US 1000
 
 struct loop {
     synack_stack *stack;
@@ -42,6 +56,11 @@ struct loop {
     sigset_t old_mask;
     bool mask_set;
     uint64_t wakeups, batches_full, in_packets, out_packets, out_errors;
+    uint64_t reads, reads_empty; /* device reads, and those that found nothing */
+    /* The next batch's size (loop_batch_next): 1 while datagrams come one per answer, so
+     * that each is answered before the next read and no read is spent finding the device
+     * empty; LOOP_BATCH otherwise, read until the device runs dry. */
+    unsigned want, streak;
 };
 
 /* Blocks the given signals (0-terminated list) and routes them to a signalfd; makes the
@@ -50,7 +69,13 @@ struct loop {
 int loop_open(struct loop *l, synack_stack *s, synack_dev *dev, int dev_fd, const int *signals);
 int loop_watch(struct loop *l, int fd, uint32_t events);
 int loop_unwatch(struct loop *l, int fd);
-/* Runs until ops->done() says so. Returns 0, or -1 when epoll failed. */
+/* The size of the next batch after one that read got datagrams (of l->want asked): a batch
+ * that ran the device dry after one datagram means one at a time; after more, until dry; a
+ * batch of one that filled keeps one at a time, until LOOP_STREAK of them in a row. */
+void loop_batch_next(struct loop *l, unsigned got);
+/* Runs until ops->done() says so: reads a batch, runs the timers and ops->app, flushes the
+ * output, and reads again at once while the device may have more (see loop.c); waits in
+ * epoll only when a read found nothing. Returns 0, or -1 when epoll failed. */
 int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx);
 void loop_close(struct loop *l);
 
