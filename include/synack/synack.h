@@ -328,6 +328,12 @@ int synack_set_ecn(synack_stack *s, unsigned mode);
  * accepted (RFC 7413 §4.1.2: rotate by passing the old key as the backup). Cookies already
  * handed out with a key that is neither stop being valid. 0 or EINVAL. */
 int synack_set_fastopen_key(synack_stack *s, const uint8_t key[16], const uint8_t *backup);
+/* A socket's own cookie key (and backup), as Linux's TCP_FASTOPEN_KEY on a socket: once it
+ * listens, its cookies are made and checked with this key instead of the stack's. It may be
+ * set before or after synack_listen; a socket without one uses the stack's key.
+ * 0, SYNACK_EBADF or SYNACK_EINVAL. */
+int synack_set_socket_fastopen_key(synack_stack *s, int sd, const uint8_t key[16],
+                                   const uint8_t *backup);
 /* The cookie a server with this key gives the client at caddr when it is saddr (RFC 7413
  * §4.1.2, as Linux computes it: SipHash-2-4 over the two addresses, 4 + 4 bytes for IPv4,
  * 16 + 16 for IPv6, the result little-endian). Writes 8 bytes. */

@@ -298,6 +298,19 @@ int synack_set_fastopen_key(synack_stack *st, const uint8_t key[16], const uint8
     return 0;
 }
 
+int synack_set_socket_fastopen_key(synack_stack *st, int sd, const uint8_t key[16],
+                                   const uint8_t *backup)
+{
+    if (!st || !key) return SYNACK_EINVAL;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    memcpy(sk->tfo_key, key, 16);
+    sk->tfo_has_key = true;
+    sk->tfo_has_key_backup = backup != NULL;
+    if (backup) memcpy(sk->tfo_key_backup, backup, 16);
+    return 0;
+}
+
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
 {
     return synack_send_flags(st, sd, now, buf, len, 0);

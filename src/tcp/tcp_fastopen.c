@@ -51,16 +51,32 @@ void synack_fastopen_cookie(const uint8_t key[16], const struct synack_addr *cad
     for (int i = 0; i < 8; i++) cookie[i] = (uint8_t)(h >> (8 * i));
 }
 
+/* The key a listener's cookies are made with, and its backup (NULL: none): its own when
+ * one was set on it (Linux's per-socket context), else the stack's. */
+static const uint8_t *listener_key(const struct synack_stack *st, const struct sock *lsk,
+                                   const uint8_t **backup)
+{
+    if (lsk->tfo_has_key) {
+        *backup = lsk->tfo_has_key_backup ? lsk->tfo_key_backup : NULL;
+        return lsk->tfo_key;
+    }
+    *backup = st->tfo_has_backup ? st->tfo_backup : NULL;
+    return st->tfo_key;
+}
+
 /* 1: valid with the key, 2: valid with the backup key (§4.1.2's rotation), 0: invalid. */
-static int cookie_check(const struct synack_stack *st, const struct tcp_seg *seg)
+static int cookie_check(const struct synack_stack *st, const struct sock *lsk,
+                        const struct tcp_seg *seg)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     if (o->fo_len != 8) return 0;
+    const uint8_t *backup;
+    const uint8_t *key = listener_key(st, lsk, &backup);
     uint8_t want[8];
-    synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, want);
+    synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, want);
     if (memcmp(want, o->fo_cookie, 8) == 0) return 1;
-    if (!st->tfo_has_backup) return 0;
-    synack_fastopen_cookie(st->tfo_backup, &seg->s->src, &seg->s->dst, want);
+    if (!backup) return 0;
+    synack_fastopen_cookie(backup, &seg->s->src, &seg->s->dst, want);
     return memcmp(want, o->fo_cookie, 8) == 0 ? 2 : 0;
 }
 
@@ -137,11 +153,13 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
         if (o->fo_len) st->stats.tfo_fallbacks++;
         return false;
     }
+    const uint8_t *backup;
+    const uint8_t *key = listener_key(st, lsk, &backup);
     int valid = 0;
     if (syn_data && (st->tfo_flags & SYNACK_TFO_SERVER_NO_COOKIE)) {
         valid = 1; /* §4.2.2 "server may accept data without a cookie" when so configured */
     } else if (o->fo_kind && o->fo_len) {
-        valid = cookie_check(st, seg);
+        valid = cookie_check(st, lsk, seg);
         if (!valid) st->stats.tfo_cookie_invalid++;
     } else if (o->fo_kind) {
         st->stats.tfo_cookie_reqs++;
@@ -153,7 +171,7 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
         if (valid == 2) {
             fresh.kind = o->fo_kind;
             fresh.len = 8;
-            synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, fresh.cookie);
+            synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, fresh.cookie);
         }
         if (born_at_once(st, lsk, now, seg, isn, &fresh)) return true;
         st->stats.tfo_fallbacks++;
@@ -163,7 +181,7 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
     if (o->fo_kind) {
         reply->kind = o->fo_kind;
         reply->len = 8;
-        synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, reply->cookie);
+        synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, reply->cookie);
     }
     return false;
 }

@@ -325,6 +325,38 @@ TEST(listen_fastopen_backup_key_accepted)
     tcpf_free(&f);
 }
 
+/* A listener's own key (Linux's TCP_FASTOPEN_KEY on a socket) makes and checks its
+ * cookies; the stack's key no longer does for it. */
+TEST(listen_fastopen_socket_key_is_the_listeners)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t lkey[16];
+    for (int i = 0; i < 16; i++) lkey[i] = (uint8_t)(0xa0 + i);
+    ASSERT_EQ(synack_set_socket_fastopen_key(f.st, f.lsd, lkey, NULL), 0);
+    ASSERT_EQ(synack_set_socket_fastopen_key(f.st, 999, lkey, NULL), SYNACK_EBADF);
+    uint8_t mine[8], stacks[8];
+    peer_cookie(lkey, mine);
+    peer_cookie(fx_key, stacks);
+    /* A request gets the listener's cookie. */
+    tfo_syn(&f, SYNACK_TCP_FO, NULL, 0, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_len, 8);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, mine, 8);
+    /* The stack's cookie is refused (and the listener's handed out). */
+    f.pport = TCPF_PEER_PORT + 1;
+    tfo_syn(&f, SYNACK_TCP_FO, stacks, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, mine, 8);
+    /* The listener's is taken with its data. */
+    f.pport = TCPF_PEER_PORT + 2;
+    tfo_syn(&f, SYNACK_TCP_FO, mine, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    tcpf_free(&f);
+}
+
 /* SYNACK_TFO_SERVER_NO_COOKIE: data in a SYN without any option is taken. */
 TEST(listen_fastopen_no_cookie_mode_takes_data)
 {
