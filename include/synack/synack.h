@@ -252,7 +252,9 @@ int synack_socket(synack_stack *s);
 int synack_bind(synack_stack *s, int sd, struct synack_addr addr, uint16_t port);
 /* backlog is clamped to the config's max_backlog. EINVAL, EBADF, EADDRINUSE. */
 int synack_listen(synack_stack *s, int sd, int backlog);
-/* A new connected socket, or EAGAIN when none is ready; peer may be NULL. */
+/* A new connected socket, or EAGAIN when none is ready; peer may be NULL. A connection
+ * reset while it waited is returned too, as Linux does: closed, with the data that came
+ * before the reset readable and the reset reported by its calls. */
 int synack_accept(synack_stack *s, int sd, struct synack_endpoint *peer);
 /* Starts the active open (sends the SYN) and returns SYNACK_EINPROGRESS; the socket becomes
  * SYNACK_EV_CONNECTED, or SYNACK_EV_ERROR with ECONNREFUSED/ETIMEDOUT/EHOSTUNREACH.

@@ -543,9 +543,6 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
 /* A passive connection born from a SYN with data leaves SYN-RECEIVED (established or
  * gone): its listener's Fast Open queue has room again. */
 void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk);
-/* A reset ends such a connection in SYN-RECEIVED: as Linux, the data it delivered stays
- * readable (in the accept queue, if not yet accepted), then reads report ECONNRESET. */
-void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* connect(): decides what the SYN carries (RFC 7413 §4.2.1): a cookie from the cache, a
  * cookie request, or nothing. True when the SYN may carry data (a cookie is cached, or
  * SYNACK_TFO_CLIENT_NO_COOKIE). */
@@ -611,6 +608,10 @@ void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int s
 /* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
  * and the socket is freed if the user no longer holds it. */
 void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
+/* tcp_done for a connection reset whose user will still look at it, as Linux keeps it: a
+ * child still in its listener's accept queue stays queued, closed, for accept to return;
+ * the data it received stays readable; then calls report error. */
+void tcp_done_keep(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
 /* Initialise a TCB's defaults for a new connection (no memory is allocated), with a random
  * timestamp offset; tcb_defaults leaves the offset to the caller. */
 int tcb_setup(struct synack_stack *st, struct sock *sk);

@@ -188,11 +188,17 @@ static enum tcp_verdict rst_step(struct synack_stack *st, struct sock *sk, uint6
         return TCP_STOP;
     }
     st->stats.conn_reset++;
+    /* A child waiting in its listener's accept queue (established, or born from a SYN with
+     * data, RFC 7413) stays there for accept, as Linux: its data readable, then the reset. */
+    if (sk->acc.linked) {
+        tcp_done_keep(st, sk, now, SYNACK_ECONNRESET);
+        return TCP_GONE;
+    }
     switch (t->state) {
     case SYNACK_SYN_RECEIVED:
-        /* Born from a SYN with data (RFC 7413): its data stays readable (tcp_fastopen.c). */
+        /* Born from a SYN with data (RFC 7413) and accepted: its data stays readable. */
         if (t->tfo_child) {
-            tcp_fastopen_child_reset(st, sk, now);
+            tcp_done_keep(st, sk, now, SYNACK_ECONNRESET);
             break;
         }
         /* Passive: the child goes away and the listener stays (back to LISTEN); active

@@ -193,22 +193,6 @@ void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk)
     if (l && l->in_use && l->tcb.state == SYNACK_LISTEN && l->tfo_pending > 0) l->tfo_pending--;
 }
 
-void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now)
-{
-    /* The connection ends through the one door, tcp_done, as a clean close would (which
-     * keeps the received data for a socket the user holds); then it is put back where the
-     * application will find it, with the reset as its error. */
-    int32_t parent = sk->parent;
-    bool user_open = sk->user_open;
-    sk->parent = -1;
-    sk->user_open = true;
-    tcp_done(st, sk, now, 0);
-    sk->parent = parent;
-    sk->user_open = user_open;
-    sk->error = SYNACK_ECONNRESET;
-    sock_notify(st, sk);
-}
-
 /* ---- the client (§4.2.1) and its cookie cache (§4.1.3) -------------------------------- */
 
 static struct tfo_cache_entry *cache_find(struct synack_stack *st, const struct synack_addr *a,

@@ -578,6 +578,29 @@ TEST(listen_fastopen_reset_before_accept_keeps_data)
     tcpf_free(&f);
 }
 
+/* A reset after accept, still in SYN-RECEIVED: the data stays readable, and calls report
+ * the reset (Linux's reset-close-with-unread-data). */
+TEST(listen_fastopen_reset_after_accept_reports_it)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    send_ctl(&f, SYNACK_TCP_RST | SYNACK_TCP_ACK, f.irs + 11, f.iss + 1);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, "x", 1), SYNACK_ECONNRESET);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
 /* The cookie cache is bounded: with room for one server, a second one pushes the first
  * out, and its next SYN asks for a cookie again. */
 TEST(connect_fastopen_cache_bounded)

@@ -1029,6 +1029,58 @@ TEST(established_rst_exact_user_sees_reset)
     tcpf_free(&f);
 }
 
+/* A connection reset while it waits in its listener's accept queue stays there, as Linux
+ * keeps it (its socket is the queue's): accept returns it, closed; calls report the reset
+ * (reads once the data that arrived before it is read) until synack_socket_error takes
+ * it, then a read sees the end of the stream. */
+TEST(established_rst_before_accept_is_accepted)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    send_ctl(&f, RST | ACK, f.rcv_nxt, f.snd_nxt);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, "x", 1), SYNACK_ECONNRESET);
+    uint8_t b[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_socket_error(f.st, sd), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), 0);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    /* Nothing is left of it: the next segment meets §3.10.7.1. */
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    EXPECT_SEG(&f, RST, f.snd_nxt, 0, 0);
+    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    tcpf_free(&f);
+}
+
+/* A listener closed with a reset child in its queue frees it. */
+TEST(established_rst_before_accept_freed_with_listener)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    send_ctl(&f, RST | ACK, f.rcv_nxt, f.snd_nxt);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_CLOSED], 1); /* the reset child, queued */
+    ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0);
+    EXPECT_NOTHING(&f);
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_CLOSED], 0);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_LISTEN], 0);
+    tcpf_free(&f);
+}
+
 TEST(established_rst_in_window)
 {
     check_rst_in_window(conn_in_established, SYNACK_ESTABLISHED);
