@@ -2251,7 +2251,10 @@ TEST(challenge_ack_budget_is_stack_wide_and_random)
 
 /* Data for a socket the user has closed (RFC 9293 §3.10.4: after CLOSE the user receives
  * nothing more; RFC 1122 §4.2.2.13 and Linux: answer with a reset rather than acknowledge
- * data nobody will read): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, and the TCB goes. */
+ * data nobody will read), and the TCB goes. The reset answers the segment, as Linux's
+ * tcp_v4_send_reset does (RFC 9293 §3.10.7.1's form, <SEQ=SEG.ACK><CTL=RST>): SEG.ACK is
+ * the peer's RCV.NXT, so its RFC 5961 check takes the reset even when our FIN has not
+ * reached it (SND.NXT, past the FIN, would only draw a challenge ACK). */
 TEST(fin_wait_1_data_after_user_close_draws_rst)
 {
     struct tcpf f;
@@ -2265,8 +2268,9 @@ TEST(fin_wait_1_data_after_user_close_draws_rst)
     ASSERT(sd >= 0);
     EXPECT_STATE_SD(&f, sd, SYNACK_FIN_WAIT_1);
     f.now += TCPF_STEP;
-    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
-    EXPECT_SEG(&f, RST | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    /* The peer has not seen our FIN: its segment acknowledges up to it. */
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt - 1, 10);
+    EXPECT_SEG(&f, RST, f.snd_nxt - 1, 0, 0);
     EXPECT_NOTHING(&f);
     ASSERT_EQ(tcpf_find_conn(&f), -1);
     tcpf_free(&f);
