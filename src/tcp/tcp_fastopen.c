@@ -306,5 +306,7 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
          * sent again at once, after the handshake's ACK (tcp_output from SND.UNA). */
         st->stats.tfo_active_failed++;
         t->snd_nxt = seg->ack;
+        /* Linux's SYN-data skb carries PSH, and goes again as it is. */
+        t->force_push = true;
     }
 }

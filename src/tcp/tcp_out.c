@@ -453,8 +453,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         /* Super-segments carry new data only: going back after a timeout (SND.NXT below
-         * SND.MAX) resends one MSS at a time, as every other retransmission. */
-        uint32_t lim = seq_lt(t->snd_nxt, t->snd_max) ? seg_max : burst_max;
+         * SND.MAX) resends one MSS at a time, as every other retransmission, and never
+         * past SND.MAX into new data (Linux resends its segments as they were sent: a Fast
+         * Open SYN's data of MSS - 40 bytes goes again as such). */
+        bool going_back = seq_lt(t->snd_nxt, t->snd_max);
+        uint32_t lim = going_back ? u32min(seg_max, t->snd_max - t->snd_nxt) : burst_max;
         uint32_t len = u32min(u32min(avail, lim), usable);
         /* A super-segment is whole segments: a shorter tail goes next, on its own, through
          * the Nagle rules below, as it would have without one. */
@@ -477,11 +480,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             fin = end - t->snd_una <= t->snd_wnd;
         }
         if (len == 0 && !fin) break;
-        if (len > 0 && len < seg_max && !fin && !t->force_push) {
+        if (len > 0 && len < seg_max && !fin && !t->force_push && !going_back) {
             /* Nagle (RFC 896, RFC 9293 §3.7.4) and sender-side SWS avoidance
-             * (§3.8.6.2.1): a short segment goes only when it empties the queue and no
-             * other short segment is unacknowledged (Minshall's variant, as Linux does:
-             * the tail of a bulk write is not held for a round trip), or Nagle is off, or
+             * (§3.8.6.2.1), never for a retransmission: a short segment goes only when it empties
+             * the queue and no other short segment is unacknowledged (Minshall's variant, as Linux
+             * does: the tail of a bulk write is not held for a round trip), or Nagle is off, or
              * when it fills at least half the largest window the peer has offered. */
             bool empties = t->snd_nxt + len == data_end;
             bool nagle_ok = t->nodelay || flight == 0 || seq_leq(t->snd_small_end, t->snd_una);

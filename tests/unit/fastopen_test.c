@@ -490,6 +490,37 @@ TEST(connect_fastopen_data_not_acked_sent_again)
     tcpf_free(&f);
 }
 
+/* With more queued behind the SYN's data, what the SYN-ACK did not acknowledge goes again
+ * as the segment it was (Linux resends its SYN-data skb as it is, with PSH), and the rest
+ * follows in full segments. */
+TEST(connect_fastopen_data_not_acked_resent_as_it_was)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[6000];
+    memset(data, 'z', sizeof data);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data + 1420, sizeof data - 1420),
+              (long)sizeof data - 1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1420);
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, f.iss + 1421);
+    ASSERT_EQ(f.seg.payload_len, 1460);
+    tcpf_free(&f);
+}
+
 /* The SYN's retransmission goes without data and option (as Linux); the data follows the
  * handshake. */
 TEST(connect_fastopen_syn_timeout_retransmits_bare_syn)
