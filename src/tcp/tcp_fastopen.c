@@ -268,7 +268,10 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
     struct tfo_cache_entry *e = cache_find(st, &t->raddr, true);
     if (e) {
         if (o->has_mss) e->mss = o->mss;
-        bool cookie = o->fo_kind && o->fo_len;
+        /* A cookie is taken only when our SYN carried the option (a cookie or a request):
+         * one in answer to data sent without a cookie was not asked for (Linux's
+         * syn_fastopen), and is ignored; the MSS is still learnt. */
+        bool cookie = o->fo_kind && o->fo_len && t->fo_kind;
         if (cookie) {
             e->cookie_len = o->fo_len;
             e->exp = o->fo_kind == SYNACK_TCP_FO_EXP;

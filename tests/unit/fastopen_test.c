@@ -490,6 +490,58 @@ TEST(connect_fastopen_data_not_acked_sent_again)
     tcpf_free(&f);
 }
 
+/* A cookie in the SYN-ACK of a SYN that carried no Fast Open option (data without a
+ * cookie, SYNACK_TFO_CLIENT_NO_COOKIE) was not asked for: it is not cached (Linux's
+ * tcp_rcv_fastopen_synack ignores an unsolicited cookie); the server's MSS is. */
+TEST(connect_fastopen_unsolicited_cookie_not_cached)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    char data[2000];
+    memset(data, 'u', sizeof data);
+    ASSERT_EQ(
+        synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data, 100),
+        100);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    f.iss = f.seg.tcp.seq;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 940;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memcpy(o.fo_cookie, "\xab\xcd\x12\x34\xab\xcd\x12\x34", 8);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 101, TCPF_PEER_WIN, NULL, 0,
+             &o);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 101, f.irs + 1, 0);
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL); /* the reset */
+    /* With cookies required again, the next SYN asks for one and carries nothing. */
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT), 0);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  1000),
+              SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_EQ(f.seg.tcp.opts.fo_len, 0);
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL);
+    /* The MSS was remembered: data without a cookie is sized by it (940 - 40). */
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              900);
+    tcpf_free(&f);
+}
+
 /* With more queued behind the SYN's data, what the SYN-ACK did not acknowledge goes again
  * as the segment it was (Linux resends its SYN-data skb as it is, with PSH), and the rest
  * follows in full segments. */
