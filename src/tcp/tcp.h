@@ -281,6 +281,7 @@ struct tcb {
     uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */
     uint32_t delivered; /* packets delivered, Linux's tcpi_delivered (tcp_info.c) */
     uint64_t est_time;  /* when the connection was established (tcpi_last_data_recv's start) */
+    uint64_t syn_time;  /* when our first SYN went (the TSvals a SYN,ACK may echo) */
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error

@@ -315,6 +315,18 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
             return TCP_STOP;
         }
         ack_ok = true;
+        /* PAWS for an active open, as Linux (tcp_rcv_synsent_state_process; RFC 7323
+         * §5.3: the echo returns a TSval we sent): a timestamp echo that is not between
+         * our first SYN's TSval and now's answers no SYN of ours, and is refused as a bad
+         * ACK is. */
+        const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+        if (o->has_ts && o->ts_ecr && !st->cfg.no_timestamps &&
+            (seq_lt(o->ts_ecr, tcp_ts_now(t, t->syn_time)) ||
+             seq_gt(o->ts_ecr, tcp_ts_now(t, now)))) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+            if (!(seg->flags & SYNACK_TCP_RST)) tcp_send_rst_for(st, now, seg);
+            return TCP_STOP;
+        }
     }
     /* Second: a reset is believed only with an acceptable ACK: "connection refused". */
     if (seg->flags & SYNACK_TCP_RST) {

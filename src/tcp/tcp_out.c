@@ -214,6 +214,7 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->rtt_timing = true;
         t->rtt_seq = t->iss;
         t->rtt_start = now;
+        t->syn_time = now;
     } else {
         t->rtt_timing = false; /* Karn: a SYN sent twice gives no sample */
     }

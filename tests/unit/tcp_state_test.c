@@ -383,6 +383,39 @@ TEST(syn_sent_syn_ack_bad_ack)
     tcpf_free(&f);
 }
 
+/* A SYN,ACK whose timestamp echo is not one of ours (before our SYN's TSval, or later
+ * than now's) is refused as Linux's tcp_rcv_synsent_state_process refuses it (PAWS for an
+ * active open): <SEQ=SEG.ACK><CTL=RST>, and we keep waiting in SYN-SENT; a later SYN,ACK
+ * that echoes our SYN's TSval completes the handshake. */
+TEST(syn_sent_syn_ack_bad_ts_ecr)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    uint32_t tsval = f.seg.tcp.opts.ts_val;
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.has_ts = true;
+    o.ts_val = 5000;
+    for (int i = 0; i < 2; i++) {
+        /* Later than any TSval we sent yet, then earlier than our SYN's. */
+        o.ts_ecr = i == 0 ? tsval + 1000000 : tsval - 1;
+        send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+        EXPECT_SEG(&f, RST, f.iss + 1, 0, 0);
+        EXPECT_NOTHING(&f);
+        EXPECT_STATE(&f, SYNACK_SYN_SENT);
+    }
+    o.ts_ecr = tsval;
+    send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, ACK, f.iss + 1, f.irs + 1, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 /* §3.10.7.3 Fourth, no ACK: simultaneous open (Figure 8, MUST-10): SYN-RECEIVED and
  * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. */
 TEST(syn_sent_syn)
