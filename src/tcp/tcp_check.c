@@ -109,6 +109,9 @@ static enum tcp_verdict syn_received_syn(struct synack_stack *st, struct sock *s
     uint16_t flags = seg->flags;
     if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max)) {
         if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
+        /* Its SYN (at IRS) was received before: the ACK reports it as a duplicate with a
+         * D-SACK (RFC 2883 §4), as Linux does for a segment wholly below RCV.NXT. */
+        tcp_dsack_set(t, seg->seq, seg->seq + 1);
         t->ack_now = true;
         return TCP_REPLY;
     }

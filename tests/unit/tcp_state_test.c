@@ -606,6 +606,35 @@ TEST(syn_received_syn_ack)
     tcpf_free(&f);
 }
 
+/* The same with SACK agreed: the SYN,ACK's SYN is one we received already (at IRS), so the
+ * ACK reports it as a duplicate with a D-SACK block (RFC 2883 §4), as Linux's
+ * tcp_data_queue does for a segment wholly below RCV.NXT. */
+TEST(syn_received_syn_ack_dsack_of_the_syn)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    send_seg(&f, f.now, SYN, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    f.rcv_nxt = f.irs + 1;
+    EXPECT_SEG(&f, SYN | ACK, f.iss, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, ACK, f.iss + 1, f.irs + 1, 0);
+    ASSERT_EQ(f.seg.tcp.opts.sack_count, 1);
+    ASSERT_EQ(f.seg.tcp.opts.sack[0].left, f.irs);
+    ASSERT_EQ(f.seg.tcp.opts.sack[0].right, f.irs + 1);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 /* §3.10.7.4 Fifth: SND.UNA < SEG.ACK =< SND.NXT: ESTABLISHED, nothing to send; the
  * connection waits in the accept queue. */
 TEST(syn_received_ack_acceptable)
