@@ -259,6 +259,21 @@ uint32_t tcp_fastopen_syn_space(const struct synack_stack *st, const struct sock
     return mss > 40 ? mss - 40 : 0;
 }
 
+/* The SYN's data from ack to end was not taken (§4.2.1): Linux marks its SYN-data segment
+ * lost and sends it again as it was, a segment of its own with PSH. It goes into RACK's map
+ * as sent with the SYN, so that sending it again is a retransmission (tcpi_retrans), and
+ * its end is a record boundary (SYNACK_SEND_EOR's: nothing is sent across it, PSH at it). */
+static void syn_data_lost(struct tcb *t, uint32_t ack, uint32_t end)
+{
+    tcp_rack_on_send(t, ack, end - ack, t->syn_time, false);
+    uint8_t i = 0;
+    while (i < t->eor_n && seq_lt(t->eor[i], end)) i++;
+    if ((i < t->eor_n && t->eor[i] == end) || t->eor_n == SYNACK_EOR_MAX) return;
+    memmove(t->eor + i + 1, t->eor + i, (size_t)(t->eor_n - i) * sizeof t->eor[0]);
+    t->eor[i] = end;
+    t->eor_n++;
+}
+
 void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
                          const struct tcp_seg *seg)
 {
@@ -309,7 +324,6 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
          * sent again at once, after the handshake's ACK (tcp_output from SND.UNA). */
         st->stats.tfo_active_failed++;
         t->snd_nxt = seg->ack;
-        /* Linux's SYN-data skb carries PSH, and goes again as it is. */
-        t->force_push = true;
+        syn_data_lost(t, seg->ack, data_end);
     }
 }

@@ -307,6 +307,17 @@ static uint32_t tcp_seg_max(const struct tcb *t)
     return m;
 }
 
+/* A retransmission of at most *len bytes from seq keeps a record's end (SYNACK_SEND_EOR, a
+ * Fast Open SYN's data) as it was first sent: never across it, with PSH at it (Linux
+ * resends its segments as they were). Returns PSH or 0. */
+static uint16_t rexmit_record(struct tcb *t, uint32_t seq, uint32_t *len)
+{
+    uint32_t rec_end;
+    if (*len == 0 || !tcp_eor_after(t, seq, &rec_end) || seq_gt(rec_end, seq + *len)) return 0;
+    *len = rec_end - seq;
+    return SYNACK_TCP_PSH;
+}
+
 /* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK): never
  * more than was sent before, since bytes beyond SND.MAX are new data, not a
  * retransmission, and SND.MAX does not move here. Returns the bytes of data resent. */
@@ -315,7 +326,7 @@ uint32_t tcp_retransmit_head(struct synack_stack *st, struct sock *sk, uint64_t 
     struct tcb *t = &sk->tcb;
     uint32_t data_end = tcp_data_end(t);
     uint32_t len = u32min(tcp_sent_unacked(t, NULL), tcp_seg_max(t));
-    uint16_t flags = SYNACK_TCP_ACK;
+    uint16_t flags = SYNACK_TCP_ACK | rexmit_record(t, t->snd_una, &len);
     if (len > 0 && t->snd_una + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
     if (t->fin_queued && t->snd_una + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
@@ -346,7 +357,8 @@ uint32_t tcp_retransmit_lost(struct synack_stack *st, struct sock *sk, uint64_t 
     uint32_t seq, len;
     if (!tcp_sack_next_hole(t, &seq, &len)) return 0;
     len = u32min(len, tcp_seg_max(t));
-    if (tcp_send_segment(st, sk, now, seq, len, SYNACK_TCP_ACK, true) < 0) return 0;
+    uint16_t flags = SYNACK_TCP_ACK | rexmit_record(t, seq, &len);
+    if (tcp_send_segment(st, sk, now, seq, len, flags, true) < 0) return 0;
     return len;
 }
 
@@ -378,7 +390,8 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
         }
         if (tcp_sack_pipe(t) + seg_max > t->cwnd || !tcp_sack_next_hole(t, &hole, &hole_len)) break;
         uint32_t len = u32min(hole_len, seg_max);
-        if (tcp_send_segment(st, sk, now, hole, len, SYNACK_TCP_ACK, true) < 0) break;
+        uint16_t flags = SYNACK_TCP_ACK | rexmit_record(t, hole, &len);
+        if (tcp_send_segment(st, sk, now, hole, len, flags, true) < 0) break;
         t->prr_out += len; /* the map marks the hole sent again (C.2's HighRxt) */
     }
 }
@@ -545,7 +558,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
                                                : 0;
         if (!rexmit && len > 0 && lrcv && now - lrcv < st->cfg.delack_us) t->pingpong = true;
         t->tlp_probe = false;
-        if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
+        /* Minshall's mark is new data's, as Linux's snd_sml (tcp_minshall_update in its
+         * send loop; a retransmission does not move it). */
+        if (!rexmit && len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (!rexmit && !t->rtt_timing && len > 0 && !t->in_recovery) {
             /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
              * one). Not during recovery: the ACK covering new data sent now also covers

@@ -565,11 +565,63 @@ TEST(connect_fastopen_data_not_acked_resent_as_it_was)
     ASSERT_EQ(f.seg.payload_len, 1420);
     f.iss = f.seg.tcp.seq;
     f.now += TCPF_STEP;
-    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    struct synack_tcp_opts so;
+    memset(&so, 0, sizeof so);
+    so.has_mss = true;
+    so.mss = 1460;
+    so.sack_permitted = true;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0,
+             &so);
     EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
     ASSERT(recv_seg(&f, f.now, NULL));
     ASSERT_EQ(f.seg.tcp.seq, f.iss + 1421);
     ASSERT_EQ(f.seg.payload_len, 1460);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    /* Everything after it is SACKed: it is lost, and goes a third time as it was, with its
+     * PSH (Linux retransmits the skb). */
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.sack_count = 1;
+    o.sack[0].left = f.iss + 1421;
+    o.sack[0].right = f.iss + 6001;
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    tcpf_free(&f);
+}
+
+/* The SYN's data the SYN-ACK did not cover is a retransmission (Linux marks it lost and
+ * sends it again): tcpi_retrans counts its segments, in the peer's MSS, until they are
+ * acknowledged. */
+TEST(connect_fastopen_data_not_acked_counts_as_retransmitted)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[1420];
+    memset(data, 'r', sizeof data);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    f.peer_mss = 1000;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 101);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 101, f.irs + 1, 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1101, f.irs + 1, 320);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.unacked, 2);
+    ASSERT_EQ(in.retrans, 2);
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1421);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.unacked, 0);
+    ASSERT_EQ(in.retrans, 0);
     tcpf_free(&f);
 }
 
