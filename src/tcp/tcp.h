@@ -221,6 +221,7 @@ struct tcb {
      * tlp_high (TLP.end_seq, SND.MAX after the probe); the probe began at tlp_seq. */
     bool tlp_active, tlp_retrans, tlp_loss_seen;
     bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
+    bool fin_alone; /* our FIN went in a segment of its own: the last segment to probe with */
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     struct tcp_hystart hs;

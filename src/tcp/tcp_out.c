@@ -342,6 +342,12 @@ bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint32_t len = u32min(tcp_sent_unacked(t, &sent_end), tcp_seg_max(t));
     uint32_t seq = sent_end - len;
     uint16_t flags = SYNACK_TCP_ACK;
+    /* The last segment sent was our FIN alone (RFC 8985 §7.3: the probe is the last
+     * segment; Linux's last skb is that FIN): it goes again without the data before it. */
+    if (t->fin_alone && t->fin_queued && seq_gt(t->snd_max, data_end)) {
+        seq = data_end;
+        len = 0;
+    }
     if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
     if (t->fin_queued && seq + len == data_end && seq_gt(t->snd_max, data_end))
         flags |= SYNACK_TCP_FIN;
@@ -570,6 +576,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             t->rtt_seq = t->snd_nxt;
             t->rtt_start = now;
         }
+        if (fin && !rexmit) t->fin_alone = len == 0;
         t->snd_nxt += len + (fin ? 1 : 0);
         if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
         if (!t->t_rtx) tcp_rtx_arm(st, t, now);

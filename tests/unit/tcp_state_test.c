@@ -2338,6 +2338,54 @@ TEST(fin_wait_1_data_after_user_close_draws_rst)
     tcpf_free(&f);
 }
 
+/* The tail loss probe retransmits the last segment sent (RFC 8985 §7.3): when our FIN went
+ * in a segment of its own after the data, that segment is the FIN alone, as Linux probes
+ * with its last skb; the data before it is not sent again. */
+TEST(fin_wait_1_tlp_probes_with_the_fin_sent_alone)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    /* A handshake that agrees to SACK, which the probe needs (RFC 8985 §7). */
+    conn_in_listen(&f);
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1000;
+    o.sack_permitted = true;
+    send_seg(&f, f.now, SYN, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += 10000;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    char buf[1000];
+    memset(buf, 'd', sizeof buf);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, sizeof buf), 1000);
+    EXPECT_SEG(&f, PSH | ACK, f.snd_nxt, f.rcv_nxt, 1000);
+    f.snd_nxt += 1000;
+    f.now += 10000;
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(&f, FIN | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    /* Nothing comes back: the first thing sent again is the probe. */
+    uint64_t t = f.now;
+    bool got = false;
+    for (int i = 0; i < 4000 && !got; i++) {
+        t += 1000;
+        got = recv_seg(&f, t, NULL);
+    }
+    ASSERT(got);
+    ASSERT_EQ(f.seg.tcp.flags, FIN | ACK);
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    struct synack_stats st;
+    synack_get_stats(f.st, &st);
+    ASSERT_EQ(st.tlp_probes, 1);
+    tcpf_free(&f);
+}
+
 /* An orphaned FIN-WAIT-2 (the user closed) does not wait forever for the peer's FIN: it
  * gives up after 2*MSL (Linux's tcp_fin_timeout; RFC 9293 §3.6 leaves this to the
  * implementation). */
