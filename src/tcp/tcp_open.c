@@ -396,7 +396,11 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->snd_una = t->tfo_child && seq_gt(seg->ack, t->iss + 1) ? t->iss + 1 : seg->ack;
     t->delivered = 1; /* our SYN (or SYN-ACK), with the data it carried: one packet (Linux) */
     t->est_time = now;
-    t->est_write_pending = !t->passive && seq_lt(t->snd_una, tcp_data_end(t));
+    /* Linux's sk_write_pending: a writer that waited for the handshake, i.e. data queued
+     * beyond what the SYN itself carried (a Fast Open SYN's data sent again is not one). */
+    uint32_t syn_end = t->iss + 1 + t->syn_data_len;
+    t->est_write_pending =
+        !t->passive && seq_lt(seq_gt(t->snd_una, syn_end) ? t->snd_una : syn_end, tcp_data_end(t));
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
     t->snd_wnd = (uint32_t)seg->s->tcp.window << (syn_seg ? 0 : t->snd_wscale);

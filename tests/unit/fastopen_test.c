@@ -625,6 +625,40 @@ TEST(connect_fastopen_data_not_acked_counts_as_retransmitted)
     tcpf_free(&f);
 }
 
+/* The SYN's own data, sent again after the SYN-ACK, is no writer that waited for the
+ * handshake (Linux's sk_write_pending): the connection is not a reply-in-kind exchange
+ * (pingpong), so the first data received is acknowledged at once (quick-ACK). */
+TEST(connect_fastopen_resent_syn_data_is_no_pending_write)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false; /* the fixture's default is off; this is about it */
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    f.irs = TCPF_PEER_ISS;
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[5000];
+    memset(data, 'p', sizeof data);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.now += 50000;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    /* The rest of the application's data goes right after: new data, but no reply. */
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, 1000), 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1421, f.irs + 1, 1000);
+    f.now += 50000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.irs + 1, f.iss + 2421, 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 2421, f.irs + 101, 0);
+    tcpf_free(&f);
+}
+
 /* The SYN's retransmission goes without data and option (as Linux); the data follows the
  * handshake. */
 TEST(connect_fastopen_syn_timeout_retransmits_bare_syn)
