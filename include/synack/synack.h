@@ -511,19 +511,24 @@ struct synack_sockinfo {
     /* When (the caller's clock, µs; 0: never) data was last sent, data last received (the
      * handshake's end before any), and a segment last received: Linux's tcpi_last_*. */
     uint64_t last_data_sent_us, last_data_recv_us, last_recv_us;
-    uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
-    uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
-    uint32_t advmss;            /* the MSS we advertised */
-    uint64_t min_rtt_us;        /* the smallest RTT sample; 0 before the first */
-    uint64_t bytes_retrans;     /* bytes of data sent again */
-    uint32_t notsent_bytes;     /* queued and never sent */
-    uint64_t delivery_rate;     /* not tracked yet: 0 (bytes per second) */
-    uint64_t busy_time_us;      /* not tracked yet: 0 */
-    uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
-    uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
-    uint32_t dsack_dups;        /* D-SACK blocks received (RFC 2883) */
-    uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
-    bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
+    uint32_t reordering;    /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t rcv_space;     /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
+    uint32_t advmss;        /* the MSS we advertised */
+    uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
+    uint64_t bytes_retrans; /* bytes of data sent again */
+    uint32_t notsent_bytes; /* queued and never sent */
+    uint64_t delivery_rate; /* not tracked yet: 0 (bytes per second) */
+    /* Linux's chronographs (tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited), µs:
+     * the time with data to send (from the first byte queued until all is acknowledged),
+     * of which the time the peer's window held the next segment back, and the time all was
+     * sent with room in the congestion window while a send found the buffer full (until
+     * half of what it holds is free again). busy_time_us includes the other two. */
+    uint64_t busy_time_us;
+    uint64_t rwnd_limited_us;
+    uint64_t sndbuf_limited_us;
+    uint32_t dsack_dups;   /* D-SACK blocks received (RFC 2883) */
+    uint32_t rto_timeouts; /* retransmission timeouts of this connection */
+    bool ecn_ok;           /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),
      * or the connection was born from a SYN with data and a valid cookie (a server): Linux's
      * TCPI_OPT_SYN_DATA. */
@@ -544,6 +549,10 @@ struct synack_sockinfo {
  * SYN-RECEIVED, the endpoints, ISS/IRS, windows and options; it stops being valid when the
  * connection is established (accept returns a socket's own sd) or goes. */
 int synack_getinfo(const synack_stack *s, int sd, struct synack_sockinfo *info);
+/* synack_getinfo with the caller's clock: the times that run while nothing happens (busy,
+ * rwnd-limited, sndbuf-limited) are counted up to now. synack_getinfo counts them up to the
+ * clock of the stack's last call. */
+int synack_getinfo_at(const synack_stack *s, int sd, uint64_t now, struct synack_sockinfo *info);
 
 /* Stack-wide counters. */
 struct synack_stats {

@@ -646,6 +646,11 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
 
 int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
 {
+    return synack_getinfo_at(st, sd, st ? st->now : 0, info);
+}
+
+int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synack_sockinfo *info)
+{
     if (!st || sd < 0 || !info) return SYNACK_EINVAL;
     if ((uint32_t)sd >= st->nsocks) {
         /* A request descriptor: a half-open connection (tcp/tcp_req.c). */
@@ -726,7 +731,11 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->last_data_recv_us = t->last_data_time ? t->last_data_time : t->est_time;
     info->last_recv_us = t->last_rcv_time;
     tcp_info_outstanding(t, &info->lost, &info->retrans);
-    /* Not tracked yet, reported as 0: delivery_rate, busy/rwnd-limited/sndbuf-limited
-     * time. */
+    uint64_t ch[TCP_CHRONO_N];
+    tcp_chrono_read(t, now, ch);
+    info->busy_time_us = ch[0] + ch[1] + ch[2];
+    info->rwnd_limited_us = ch[TCP_CHRONO_RWND_LIMITED - 1];
+    info->sndbuf_limited_us = ch[TCP_CHRONO_SNDBUF_LIMITED - 1];
+    /* Not tracked yet, reported as 0: delivery_rate. */
     return 0;
 }

@@ -222,6 +222,12 @@ struct tcb {
     bool tlp_active, tlp_retrans, tlp_loss_seen;
     bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
     bool fin_alone; /* our FIN went in a segment of its own: the last segment to probe with */
+    /* Linux's chronographs for tcp_info (tcp_info.c): which runs (TCP_CHRONO_*, 0: none)
+     * since when, the time each has run before, and whether a send found the buffer full
+     * since it was last writable (Linux's SOCK_NOSPACE). */
+    uint8_t chrono_type;
+    bool snd_nospace;
+    uint64_t chrono_start, chrono_us[3];
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     struct tcp_hystart hs;
@@ -420,6 +426,20 @@ uint32_t tcp_tso_segs(const struct tcb *t);
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);
 void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans);
+/* Linux's chronographs (tcp_info.c), in the order that lets a later one take over from an
+ * earlier one: busy, limited by the peer's window, limited by the send buffer. */
+#define TCP_CHRONO_BUSY           1
+#define TCP_CHRONO_RWND_LIMITED   2
+#define TCP_CHRONO_SNDBUF_LIMITED 3
+#define TCP_CHRONO_N              3
+/* A send took bytes (busy starts), and whether the buffer refused some of them. */
+void tcp_info_on_queue(struct tcb *t, uint64_t now, bool buffer_full);
+/* After the send loop: whether the peer's window held the next segment back, whether data
+ * went with room to spare in the congestion window; and what the ACKs since made of the
+ * queue (all acknowledged, the buffer writable again). */
+void tcp_info_on_output(struct sock *sk, uint64_t now, bool rwnd_limited, bool sent_cwnd_room);
+/* The time each chronograph has run, up to now. */
+void tcp_chrono_read(const struct tcb *t, uint64_t now, uint64_t out[TCP_CHRONO_N]);
 
 /* SYN cookies (syncookie.c, RFC 4987 §3.6): what a cookie remembers of the peer's SYN.
  * The MSS always; window scaling and SACK permitted when the peer offered timestamps (they

@@ -1749,11 +1749,13 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             errno = EFAULT;
             goto out;
         }
-        if (synack_getinfo(p->st, f->sd, &in) < 0) {
+        /* The chronographs (busy, rwnd- and sndbuf-limited time) run up to now. */
+        uint64_t now = now_us();
+        if (synack_getinfo_at(p->st, f->sd, now, &in) < 0) {
             errno = EBADF;
             goto out;
         }
-        fill_tcp_info(&in, &ti, now_us());
+        fill_tcp_info(&in, &ti, now);
         size_t n = (size_t)*len < sizeof ti ? (size_t)*len : sizeof ti;
         memcpy(val, &ti, n);
         *len = (socklen_t)n;
