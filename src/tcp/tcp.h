@@ -434,10 +434,10 @@ void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans
 #define TCP_CHRONO_N              3
 /* A send took bytes (busy starts), and whether the buffer refused some of them. */
 void tcp_info_on_queue(struct tcb *t, uint64_t now, bool buffer_full);
-/* After the send loop: whether the peer's window held the next segment back, whether data
- * went with room to spare in the congestion window; and what the ACKs since made of the
- * queue (all acknowledged, the buffer writable again). */
-void tcp_info_on_output(struct sock *sk, uint64_t now, bool rwnd_limited, bool sent_cwnd_room);
+/* After the send loop (segments of seg_max bytes; the congestion window full or not, data
+ * sent or not): what the ACKs since made of the queue (all acknowledged, the buffer
+ * writable again), and whether the peer's window or the buffer is now the limit. */
+void tcp_info_on_output(struct sock *sk, uint64_t now, uint32_t seg_max, bool cwnd_full, bool sent);
 /* The time each chronograph has run, up to now. */
 void tcp_chrono_read(const struct tcb *t, uint64_t now, uint64_t out[TCP_CHRONO_N]);
 

@@ -85,10 +85,18 @@ void tcp_info_on_queue(struct tcb *t, uint64_t now, bool buffer_full)
     if (buffer_full) t->snd_nospace = true;
 }
 
-void tcp_info_on_output(struct sock *sk, uint64_t now, bool rwnd_limited, bool sent_cwnd_room)
+void tcp_info_on_output(struct sock *sk, uint64_t now, uint32_t seg_max, bool cwnd_full, bool sent)
 {
     struct tcb *t = &sk->tcb;
     if (!t->chrono_type) return;
+    /* The next segment held back by the peer's window, not by cwnd (which Linux's
+     * tcp_write_xmit tests first); data sent with cwnd to spare. */
+    uint32_t data_end = tcp_data_end(t);
+    uint32_t left = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+    uint32_t fl = tcp_flight(t);
+    uint32_t wnd_left = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
+    bool rwnd_limited = left > 0 && !cwnd_full && wnd_left < (left < seg_max ? left : seg_max);
+    bool sent_cwnd_room = sent && !cwnd_full;
     /* Everything acknowledged and nothing queued: not busy (tcp_clean_rtx_queue). */
     if (t->snd_una == t->snd_max && tcp_snd_queued(t) == 0) chrono_set(t, now, 0);
     /* The buffer is writable again once half of what it holds is free (Linux's

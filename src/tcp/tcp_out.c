@@ -590,13 +590,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     /* RFC 8985 §7.2: (re)start the probe timer after sending new data. */
     if (new_data) tcp_tlp_arm(t, now);
     tcp_cwnd_validate(t, cwnd_full);
-    /* tcp_info's chronographs (tcp_info.c): the next segment held back by the peer's
-     * window (not by cwnd, which Linux tests first), and data sent with cwnd to spare. */
-    uint32_t left = seq_lt(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
-    uint32_t fl = tcp_flight(t);
-    uint32_t wnd_left = t->snd_wnd > fl ? t->snd_wnd - fl : 0;
-    tcp_info_on_output(sk, now, left > 0 && !cwnd_full && wnd_left < u32min(left, seg_max),
-                       t->segs_out != segs_before && !cwnd_full);
+    tcp_info_on_output(sk, now, seg_max, cwnd_full, t->segs_out != segs_before);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the
      * window (RFC 9293 §3.8.6.1) or, for a small usable window, pushes after a while. */
