@@ -260,7 +260,9 @@ int synack_socket(synack_stack *s);
 int synack_bind(synack_stack *s, int sd, struct synack_addr addr, uint16_t port);
 /* backlog is clamped to the config's max_backlog. EINVAL, EBADF, EADDRINUSE. */
 int synack_listen(synack_stack *s, int sd, int backlog);
-/* A new connected socket, or EAGAIN when none is ready; peer may be NULL. */
+/* A new connected socket, or EAGAIN when none is ready; peer may be NULL. A connection
+ * reset while it waited is returned too, as Linux does: closed, with the data that came
+ * before the reset readable and the reset reported by its calls. */
 int synack_accept(synack_stack *s, int sd, struct synack_endpoint *peer);
 /* Starts the active open (sends the SYN) and returns SYNACK_EINPROGRESS; the socket becomes
  * SYNACK_EV_CONNECTED, or SYNACK_EV_ERROR with ECONNREFUSED/ETIMEDOUT/EHOSTUNREACH.
@@ -336,6 +338,12 @@ int synack_set_ecn(synack_stack *s, unsigned mode);
  * accepted (RFC 7413 §4.1.2: rotate by passing the old key as the backup). Cookies already
  * handed out with a key that is neither stop being valid. 0 or EINVAL. */
 int synack_set_fastopen_key(synack_stack *s, const uint8_t key[16], const uint8_t *backup);
+/* A socket's own cookie key (and backup), as Linux's TCP_FASTOPEN_KEY on a socket: once it
+ * listens, its cookies are made and checked with this key instead of the stack's. It may be
+ * set before or after synack_listen; a socket without one uses the stack's key.
+ * 0, SYNACK_EBADF or SYNACK_EINVAL. */
+int synack_set_socket_fastopen_key(synack_stack *s, int sd, const uint8_t key[16],
+                                   const uint8_t *backup);
 /* The cookie a server with this key gives the client at caddr when it is saddr (RFC 7413
  * §4.1.2, as Linux computes it: SipHash-2-4 over the two addresses, 4 + 4 bytes for IPv4,
  * 16 + 16 for IPv6, the result little-endian). Writes 8 bytes. */
@@ -511,19 +519,24 @@ struct synack_sockinfo {
     /* When (the caller's clock, µs; 0: never) data was last sent, data last received (the
      * handshake's end before any), and a segment last received: Linux's tcpi_last_*. */
     uint64_t last_data_sent_us, last_data_recv_us, last_recv_us;
-    uint32_t reordering;        /* the duplicate-ACK threshold, 3 (RFC 5681) */
-    uint32_t rcv_space;         /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
-    uint32_t advmss;            /* the MSS we advertised */
-    uint64_t min_rtt_us;        /* the smallest RTT sample; 0 before the first */
-    uint64_t bytes_retrans;     /* bytes of data sent again */
-    uint32_t notsent_bytes;     /* queued and never sent */
-    uint64_t delivery_rate;     /* not tracked yet: 0 (bytes per second) */
-    uint64_t busy_time_us;      /* not tracked yet: 0 */
-    uint64_t rwnd_limited_us;   /* not tracked yet: 0 */
-    uint64_t sndbuf_limited_us; /* not tracked yet: 0 */
-    uint32_t dsack_dups;        /* D-SACK blocks received (RFC 2883) */
-    uint32_t rto_timeouts;      /* retransmission timeouts of this connection */
-    bool ecn_ok;                /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
+    uint32_t reordering;    /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t rcv_space;     /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
+    uint32_t advmss;        /* the MSS we advertised */
+    uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
+    uint64_t bytes_retrans; /* bytes of data sent again */
+    uint32_t notsent_bytes; /* queued and never sent */
+    uint64_t delivery_rate; /* not tracked yet: 0 (bytes per second) */
+    /* Linux's chronographs (tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited), µs:
+     * the time with data to send (from the first byte queued until all is acknowledged),
+     * of which the time the peer's window held the next segment back, and the time all was
+     * sent with room in the congestion window while a send found the buffer full (until
+     * half of what it holds is free again). busy_time_us includes the other two. */
+    uint64_t busy_time_us;
+    uint64_t rwnd_limited_us;
+    uint64_t sndbuf_limited_us;
+    uint32_t dsack_dups;   /* D-SACK blocks received (RFC 2883) */
+    uint32_t rto_timeouts; /* retransmission timeouts of this connection */
+    bool ecn_ok;           /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),
      * or the connection was born from a SYN with data and a valid cookie (a server): Linux's
      * TCPI_OPT_SYN_DATA. */
@@ -544,6 +557,10 @@ struct synack_sockinfo {
  * SYN-RECEIVED, the endpoints, ISS/IRS, windows and options; it stops being valid when the
  * connection is established (accept returns a socket's own sd) or goes. */
 int synack_getinfo(const synack_stack *s, int sd, struct synack_sockinfo *info);
+/* synack_getinfo with the caller's clock: the times that run while nothing happens (busy,
+ * rwnd-limited, sndbuf-limited) are counted up to now. synack_getinfo counts them up to the
+ * clock of the stack's last call. */
+int synack_getinfo_at(const synack_stack *s, int sd, uint64_t now, struct synack_sockinfo *info);
 
 /* Stack-wide counters. */
 struct synack_stats {

@@ -296,6 +296,19 @@ int synack_set_fastopen_key(synack_stack *st, const uint8_t key[16], const uint8
     return 0;
 }
 
+int synack_set_socket_fastopen_key(synack_stack *st, int sd, const uint8_t key[16],
+                                   const uint8_t *backup)
+{
+    if (!st || !key) return SYNACK_EINVAL;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    memcpy(sk->tfo_key, key, 16);
+    sk->tfo_has_key = true;
+    sk->tfo_has_key_backup = backup != NULL;
+    if (backup) memcpy(sk->tfo_key_backup, backup, 16);
+    return 0;
+}
+
 long synack_send(synack_stack *st, int sd, uint64_t now, const void *buf, size_t len)
 {
     return synack_send_flags(st, sd, now, buf, len, 0);
@@ -631,6 +644,11 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
 
 int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
 {
+    return synack_getinfo_at(st, sd, st ? st->now : 0, info);
+}
+
+int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synack_sockinfo *info)
+{
     if (!st || sd < 0 || !info) return SYNACK_EINVAL;
     if ((uint32_t)sd >= st->nsocks) {
         /* A request descriptor: a half-open connection (tcp/tcp_req.c). */
@@ -711,7 +729,11 @@ int synack_getinfo(const synack_stack *st, int sd, struct synack_sockinfo *info)
     info->last_data_recv_us = t->last_data_time ? t->last_data_time : t->est_time;
     info->last_recv_us = t->last_rcv_time;
     tcp_info_outstanding(t, &info->lost, &info->retrans);
-    /* Not tracked yet, reported as 0: delivery_rate, busy/rwnd-limited/sndbuf-limited
-     * time. */
+    uint64_t ch[TCP_CHRONO_N];
+    tcp_chrono_read(t, now, ch);
+    info->busy_time_us = ch[0] + ch[1] + ch[2];
+    info->rwnd_limited_us = ch[TCP_CHRONO_RWND_LIMITED - 1];
+    info->sndbuf_limited_us = ch[TCP_CHRONO_SNDBUF_LIMITED - 1];
+    /* Not tracked yet, reported as 0: delivery_rate. */
     return 0;
 }

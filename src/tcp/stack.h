@@ -126,6 +126,10 @@ struct sock {
     uint32_t tfo_qlen, tfo_pending;
     int32_t tfo_counted_by;
     bool tfo_connect;
+    /* A listener's own cookie key and backup (Linux's TCP_FASTOPEN_KEY on a socket, its
+     * fastopenq.ctx); without one, the stack's key is used. */
+    bool tfo_has_key, tfo_has_key_backup;
+    uint8_t tfo_key[16], tfo_key_backup[16];
     /* Zero-copy sends and transmit timestamps (tcp/tcp_zc.c): SYNACK_OPT_ZEROCOPY,
      * SYNACK_OPT_TIMESTAMPING's bits and its OPT_ID counter's start, and their state (the
      * sends that hold a buffer or want a timestamp, the notice queue), allocated on first

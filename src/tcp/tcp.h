@@ -221,6 +221,13 @@ struct tcb {
      * tlp_high (TLP.end_seq, SND.MAX after the probe); the probe began at tlp_seq. */
     bool tlp_active, tlp_retrans, tlp_loss_seen;
     bool tlp_probe; /* tcp_output: the next new segment is the probe (cwnd and Nagle off) */
+    bool fin_alone; /* our FIN went in a segment of its own: the last segment to probe with */
+    /* Linux's chronographs for tcp_info (tcp_info.c): which runs (TCP_CHRONO_*, 0: none)
+     * since when, the time each has run before, and whether a send found the buffer full
+     * since it was last writable (Linux's SOCK_NOSPACE). */
+    uint8_t chrono_type;
+    bool snd_nospace;
+    uint64_t chrono_start, chrono_us[3];
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     struct tcp_hystart hs;
@@ -284,6 +291,7 @@ struct tcb {
     uint32_t dsacks_in; /* D-SACK blocks received (RFC 2883) */
     uint32_t delivered; /* packets delivered, Linux's tcpi_delivered (tcp_info.c) */
     uint64_t est_time;  /* when the connection was established (tcpi_last_data_recv's start) */
+    uint64_t syn_time;  /* when our first SYN went (the TSvals a SYN,ACK may echo) */
 
     /* Path MTU (tcp_pmtu.c): the datagram size this connection believes the path carries
      * (0: the device's MTU until something lowers it), and the last ICMP soft error
@@ -433,6 +441,20 @@ uint32_t tcp_tfo_syn_in_flight(const struct tcb *t);
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);
 void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans);
+/* Linux's chronographs (tcp_info.c), in the order that lets a later one take over from an
+ * earlier one: busy, limited by the peer's window, limited by the send buffer. */
+#define TCP_CHRONO_BUSY           1
+#define TCP_CHRONO_RWND_LIMITED   2
+#define TCP_CHRONO_SNDBUF_LIMITED 3
+#define TCP_CHRONO_N              3
+/* A send took bytes (busy starts), and whether the buffer refused some of them. */
+void tcp_info_on_queue(struct tcb *t, uint64_t now, bool buffer_full);
+/* After the send loop (segments of seg_max bytes; the congestion window full or not, data
+ * sent or not): what the ACKs since made of the queue (all acknowledged, the buffer
+ * writable again), and whether the peer's window or the buffer is now the limit. */
+void tcp_info_on_output(struct sock *sk, uint64_t now, uint32_t seg_max, bool cwnd_full, bool sent);
+/* The time each chronograph has run, up to now. */
+void tcp_chrono_read(const struct tcb *t, uint64_t now, uint64_t out[TCP_CHRONO_N]);
 
 /* SYN cookies (syncookie.c, RFC 4987 §3.6): what a cookie remembers of the peer's SYN.
  * The MSS always; window scaling and SACK permitted when the peer offered timestamps (they
@@ -559,9 +581,6 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
 /* A passive connection born from a SYN with data leaves SYN-RECEIVED (established or
  * gone): its listener's Fast Open queue has room again. */
 void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk);
-/* A reset ends such a connection in SYN-RECEIVED: as Linux, the data it delivered stays
- * readable (in the accept queue, if not yet accepted), then reads report ECONNRESET. */
-void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* connect(): decides what the SYN carries (RFC 7413 §4.2.1): a cookie from the cache, a
  * cookie request, or nothing. True when the SYN may carry data (a cookie is cached, or
  * SYNACK_TFO_CLIENT_NO_COOKIE). */
@@ -637,6 +656,10 @@ void tcp_set_state(struct synack_stack *st, struct sock *sk, uint64_t now, int s
 /* The connection is over: error (0 for a clean close) is reported to the user, timers stop,
  * and the socket is freed if the user no longer holds it. */
 void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
+/* tcp_done for a connection reset whose user will still look at it, as Linux keeps it: a
+ * child still in its listener's accept queue stays queued, closed, for accept to return;
+ * the data it received stays readable; then calls report error. */
+void tcp_done_keep(struct synack_stack *st, struct sock *sk, uint64_t now, int error);
 /* Initialise a TCB's defaults for a new connection (no memory is allocated), with a random
  * timestamp offset; tcb_defaults leaves the offset to the caller. */
 int tcb_setup(struct synack_stack *st, struct sock *sk);

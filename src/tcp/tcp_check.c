@@ -109,6 +109,9 @@ static enum tcp_verdict syn_received_syn(struct synack_stack *st, struct sock *s
     uint16_t flags = seg->flags;
     if ((flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, t->snd_una) && seq_leq(seg->ack, t->snd_max)) {
         if (!tcp_establish(st, sk, now, seg, true)) return TCP_GONE;
+        /* Its SYN (at IRS) was received before: the ACK reports it as a duplicate with a
+         * D-SACK (RFC 2883 §4), as Linux does for a segment wholly below RCV.NXT. */
+        tcp_dsack_set(t, seg->seq, seg->seq + 1);
         t->ack_now = true;
         return TCP_REPLY;
     }
@@ -188,11 +191,17 @@ static enum tcp_verdict rst_step(struct synack_stack *st, struct sock *sk, uint6
         return TCP_STOP;
     }
     st->stats.conn_reset++;
+    /* A child waiting in its listener's accept queue (established, or born from a SYN with
+     * data, RFC 7413) stays there for accept, as Linux: its data readable, then the reset. */
+    if (sk->acc.linked) {
+        tcp_done_keep(st, sk, now, SYNACK_ECONNRESET);
+        return TCP_GONE;
+    }
     switch (t->state) {
     case SYNACK_SYN_RECEIVED:
-        /* Born from a SYN with data (RFC 7413): its data stays readable (tcp_fastopen.c). */
+        /* Born from a SYN with data (RFC 7413) and accepted: its data stays readable. */
         if (t->tfo_child) {
-            tcp_fastopen_child_reset(st, sk, now);
+            tcp_done_keep(st, sk, now, SYNACK_ECONNRESET);
             break;
         }
         /* Passive: the child goes away and the listener stays (back to LISTEN); active

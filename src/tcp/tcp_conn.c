@@ -292,3 +292,21 @@ void tcp_done(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
     sock_notify(st, sk);
     sock_maybe_free(st, sk);
 }
+
+void tcp_done_keep(struct synack_stack *st, struct sock *sk, uint64_t now, int error)
+{
+    /* The connection ends through the one door, tcp_done, as a clean close would (which
+     * keeps the received data for a socket the user holds); then it is put back where the
+     * application will find it, with the error it will be told. Linux's reset child is the
+     * accept queue's until accepted (inet_csk_accept returns it in TCP_CLOSE), and a
+     * listener's close or the user's frees it as any closed socket. */
+    int32_t parent = sk->parent;
+    bool user_open = sk->user_open;
+    sk->parent = -1;
+    sk->user_open = true;
+    tcp_done(st, sk, now, 0);
+    sk->parent = parent;
+    sk->user_open = user_open;
+    sk->error = error;
+    sock_notify(st, sk);
+}

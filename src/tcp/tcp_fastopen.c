@@ -51,16 +51,32 @@ void synack_fastopen_cookie(const uint8_t key[16], const struct synack_addr *cad
     for (int i = 0; i < 8; i++) cookie[i] = (uint8_t)(h >> (8 * i));
 }
 
+/* The key a listener's cookies are made with, and its backup (NULL: none): its own when
+ * one was set on it (Linux's per-socket context), else the stack's. */
+static const uint8_t *listener_key(const struct synack_stack *st, const struct sock *lsk,
+                                   const uint8_t **backup)
+{
+    if (lsk->tfo_has_key) {
+        *backup = lsk->tfo_has_key_backup ? lsk->tfo_key_backup : NULL;
+        return lsk->tfo_key;
+    }
+    *backup = st->tfo_has_backup ? st->tfo_backup : NULL;
+    return st->tfo_key;
+}
+
 /* 1: valid with the key, 2: valid with the backup key (§4.1.2's rotation), 0: invalid. */
-static int cookie_check(const struct synack_stack *st, const struct tcp_seg *seg)
+static int cookie_check(const struct synack_stack *st, const struct sock *lsk,
+                        const struct tcp_seg *seg)
 {
     const struct synack_tcp_opts *o = &seg->s->tcp.opts;
     if (o->fo_len != 8) return 0;
+    const uint8_t *backup;
+    const uint8_t *key = listener_key(st, lsk, &backup);
     uint8_t want[8];
-    synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, want);
+    synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, want);
     if (memcmp(want, o->fo_cookie, 8) == 0) return 1;
-    if (!st->tfo_has_backup) return 0;
-    synack_fastopen_cookie(st->tfo_backup, &seg->s->src, &seg->s->dst, want);
+    if (!backup) return 0;
+    synack_fastopen_cookie(backup, &seg->s->src, &seg->s->dst, want);
     return memcmp(want, o->fo_cookie, 8) == 0 ? 2 : 0;
 }
 
@@ -137,11 +153,13 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
         if (o->fo_len) st->stats.tfo_fallbacks++;
         return false;
     }
+    const uint8_t *backup;
+    const uint8_t *key = listener_key(st, lsk, &backup);
     int valid = 0;
     if (syn_data && (st->tfo_flags & SYNACK_TFO_SERVER_NO_COOKIE)) {
         valid = 1; /* §4.2.2 "server may accept data without a cookie" when so configured */
     } else if (o->fo_kind && o->fo_len) {
-        valid = cookie_check(st, seg);
+        valid = cookie_check(st, lsk, seg);
         if (!valid) st->stats.tfo_cookie_invalid++;
     } else if (o->fo_kind) {
         st->stats.tfo_cookie_reqs++;
@@ -153,7 +171,7 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
         if (valid == 2) {
             fresh.kind = o->fo_kind;
             fresh.len = 8;
-            synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, fresh.cookie);
+            synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, fresh.cookie);
         }
         if (born_at_once(st, lsk, now, seg, isn, &fresh)) return true;
         st->stats.tfo_fallbacks++;
@@ -163,7 +181,7 @@ bool tcp_fastopen_syn(struct synack_stack *st, struct sock *lsk, uint64_t now,
     if (o->fo_kind) {
         reply->kind = o->fo_kind;
         reply->len = 8;
-        synack_fastopen_cookie(st->tfo_key, &seg->s->src, &seg->s->dst, reply->cookie);
+        synack_fastopen_cookie(key, &seg->s->src, &seg->s->dst, reply->cookie);
     }
     return false;
 }
@@ -173,22 +191,6 @@ void tcp_fastopen_child_left(struct synack_stack *st, struct sock *sk)
     struct sock *l = sock_of(st, sk->tfo_counted_by - 1);
     sk->tfo_counted_by = 0;
     if (l && l->in_use && l->tcb.state == SYNACK_LISTEN && l->tfo_pending > 0) l->tfo_pending--;
-}
-
-void tcp_fastopen_child_reset(struct synack_stack *st, struct sock *sk, uint64_t now)
-{
-    /* The connection ends through the one door, tcp_done, as a clean close would (which
-     * keeps the received data for a socket the user holds); then it is put back where the
-     * application will find it, with the reset as its error. */
-    int32_t parent = sk->parent;
-    bool user_open = sk->user_open;
-    sk->parent = -1;
-    sk->user_open = true;
-    tcp_done(st, sk, now, 0);
-    sk->parent = parent;
-    sk->user_open = user_open;
-    sk->error = SYNACK_ECONNRESET;
-    sock_notify(st, sk);
 }
 
 /* ---- the client (§4.2.1) and its cookie cache (§4.1.3) -------------------------------- */
@@ -257,6 +259,21 @@ uint32_t tcp_fastopen_syn_space(const struct synack_stack *st, const struct sock
     return mss > 40 ? mss - 40 : 0;
 }
 
+/* The SYN's data from ack to end was not taken (§4.2.1): Linux marks its SYN-data segment
+ * lost and sends it again as it was, a segment of its own with PSH. It goes into RACK's map
+ * as sent with the SYN, so that sending it again is a retransmission (tcpi_retrans), and
+ * its end is a record boundary (SYNACK_SEND_EOR's: nothing is sent across it, PSH at it). */
+static void syn_data_lost(struct tcb *t, uint32_t ack, uint32_t end)
+{
+    tcp_rack_on_send(t, ack, end - ack, t->syn_time, false);
+    uint8_t i = 0;
+    while (i < t->eor_n && seq_lt(t->eor[i], end)) i++;
+    if ((i < t->eor_n && t->eor[i] == end) || t->eor_n == SYNACK_EOR_MAX) return;
+    memmove(t->eor + i + 1, t->eor + i, (size_t)(t->eor_n - i) * sizeof t->eor[0]);
+    t->eor[i] = end;
+    t->eor_n++;
+}
+
 void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
                          const struct tcp_seg *seg)
 {
@@ -266,7 +283,10 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
     struct tfo_cache_entry *e = cache_find(st, &t->raddr, true);
     if (e) {
         if (o->has_mss) e->mss = o->mss;
-        bool cookie = o->fo_kind && o->fo_len;
+        /* A cookie is taken only when our SYN carried the option (a cookie or a request):
+         * one in answer to data sent without a cookie was not asked for (Linux's
+         * syn_fastopen), and is ignored; the MSS is still learnt. */
+        bool cookie = o->fo_kind && o->fo_len && t->fo_kind;
         if (cookie) {
             e->cookie_len = o->fo_len;
             e->exp = o->fo_kind == SYNACK_TCP_FO_EXP;
@@ -304,5 +324,6 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
          * sent again at once, after the handshake's ACK (tcp_output from SND.UNA). */
         st->stats.tfo_active_failed++;
         t->snd_nxt = seg->ack;
+        syn_data_lost(t, seg->ack, data_end);
     }
 }

@@ -318,6 +318,18 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
             return TCP_STOP;
         }
         ack_ok = true;
+        /* PAWS for an active open, as Linux (tcp_rcv_synsent_state_process; RFC 7323
+         * §5.3: the echo returns a TSval we sent): a timestamp echo that is not between
+         * our first SYN's TSval and now's answers no SYN of ours, and is refused as a bad
+         * ACK is. */
+        const struct synack_tcp_opts *o = &seg->s->tcp.opts;
+        if (o->has_ts && o->ts_ecr && !st->cfg.no_timestamps &&
+            (seq_lt(o->ts_ecr, tcp_ts_now(t, t->syn_time)) ||
+             seq_gt(o->ts_ecr, tcp_ts_now(t, now)))) {
+            tcp_drop(st, sk, now, SYNACK_DROP_TCP_ACK_INVALID, seg);
+            if (!(seg->flags & SYNACK_TCP_RST)) tcp_send_rst_for(st, now, seg);
+            return TCP_STOP;
+        }
     }
     /* Second: a reset is believed only with an acceptable ACK: "connection refused". */
     if (seg->flags & SYNACK_TCP_RST) {
@@ -387,7 +399,11 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->snd_una = t->tfo_child && seq_gt(seg->ack, t->iss + 1) ? t->iss + 1 : seg->ack;
     t->delivered = 1; /* our SYN (or SYN-ACK), with the data it carried: one packet (Linux) */
     t->est_time = now;
-    t->est_write_pending = !t->passive && seq_lt(t->snd_una, tcp_data_end(t));
+    /* Linux's sk_write_pending: a writer that waited for the handshake, i.e. data queued
+     * beyond what the SYN itself carried (a Fast Open SYN's data sent again is not one). */
+    uint32_t syn_end = t->iss + 1 + t->syn_data_len;
+    t->est_write_pending =
+        !t->passive && seq_lt(seq_gt(t->snd_una, syn_end) ? t->snd_una : syn_end, tcp_data_end(t));
     if (seq_lt(t->snd_nxt, t->snd_una)) t->snd_nxt = t->snd_una;
     /* RFC 7323 §2.2: the window of a SYN segment is not scaled; afterwards it is. */
     t->snd_wnd = (uint32_t)seg->s->tcp.window << (syn_seg ? 0 : t->snd_wscale);

@@ -214,6 +214,7 @@ void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->rtt_timing = true;
         t->rtt_seq = t->iss;
         t->rtt_start = now;
+        t->syn_time = now;
     } else {
         t->rtt_timing = false; /* Karn: a SYN sent twice gives no sample */
     }
@@ -332,6 +333,12 @@ bool tcp_retransmit_last(struct synack_stack *st, struct sock *sk, uint64_t now)
     uint32_t seq = tcp_rexmit_last_start(t, sent_end - len, sent_end);
     len = sent_end - seq;
     uint16_t flags = SYNACK_TCP_ACK;
+    /* The last segment sent was our FIN alone (RFC 8985 §7.3: the probe is the last
+     * segment; Linux's last skb is that FIN): it goes again without the data before it. */
+    if (t->fin_alone && t->fin_queued && seq_gt(t->snd_max, data_end)) {
+        seq = data_end;
+        len = 0;
+    }
     if (len > 0 && seq + len == data_end) flags |= SYNACK_TCP_PSH; /* as it first went */
     (void)tcp_rexmit_clip(t, seq, len, &flags);                    /* PSH on a record's end */
     if (t->fin_queued && seq + len == data_end && seq_gt(t->snd_max, data_end))
@@ -461,8 +468,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         cwnd_full = cwnd_room < seg_max;
         uint32_t usable = u32min(wnd_room, cwnd_room);
         /* Super-segments carry new data only: going back after a timeout (SND.NXT below
-         * SND.MAX) resends one MSS at a time, as every other retransmission. */
-        uint32_t lim = seq_lt(t->snd_nxt, t->snd_max) ? seg_max : burst_max;
+         * SND.MAX) resends one MSS at a time, as every other retransmission, and never
+         * past SND.MAX into new data (Linux resends its segments as they were sent: a Fast
+         * Open SYN's data of MSS - 40 bytes goes again as such). */
+        bool going_back = seq_lt(t->snd_nxt, t->snd_max);
+        uint32_t lim = going_back ? u32min(seg_max, t->snd_max - t->snd_nxt) : burst_max;
         uint32_t len = u32min(u32min(avail, lim), usable);
         /* A super-segment is whole segments: a shorter tail goes next, on its own, through
          * the Nagle rules below, as it would have without one. */
@@ -485,11 +495,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             fin = end - t->snd_una <= t->snd_wnd;
         }
         if (len == 0 && !fin) break;
-        if (len > 0 && len < seg_max && !fin && !t->force_push) {
+        if (len > 0 && len < seg_max && !fin && !t->force_push && !going_back) {
             /* Nagle (RFC 896, RFC 9293 §3.7.4) and sender-side SWS avoidance
-             * (§3.8.6.2.1): a short segment goes only when it empties the queue and no
-             * other short segment is unacknowledged (Minshall's variant, as Linux does:
-             * the tail of a bulk write is not held for a round trip), or Nagle is off, or
+             * (§3.8.6.2.1), never for a retransmission: a short segment goes only when it empties
+             * the queue and no other short segment is unacknowledged (Minshall's variant, as Linux
+             * does: the tail of a bulk write is not held for a round trip), or Nagle is off, or
              * when it fills at least half the largest window the peer has offered. */
             bool empties = t->snd_nxt + len == data_end;
             bool nagle_ok = t->nodelay || flight == 0 || seq_leq(t->snd_small_end, t->snd_una);
@@ -551,7 +561,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
                                                : 0;
         if (!rexmit && len > 0 && lrcv && now - lrcv < st->cfg.delack_us) t->pingpong = true;
         t->tlp_probe = false;
-        if (len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
+        /* Minshall's mark is new data's, as Linux's snd_sml (tcp_minshall_update in its
+         * send loop; a retransmission does not move it). */
+        if (!rexmit && len > 0 && len < seg_max) t->snd_small_end = t->snd_nxt + len;
         if (!rexmit && !t->rtt_timing && len > 0 && !t->in_recovery) {
             /* Time one segment per round trip (RFC 6298 §3; Karn: never a retransmitted
              * one). Not during recovery: the ACK covering new data sent now also covers
@@ -561,6 +573,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             t->rtt_seq = t->snd_nxt;
             t->rtt_start = now;
         }
+        if (fin && !rexmit) t->fin_alone = len == 0;
         t->snd_nxt += len + (fin ? 1 : 0);
         if (seq_gt(t->snd_nxt, t->snd_max)) t->snd_max = t->snd_nxt;
         if (!t->t_rtx) tcp_rtx_arm(st, t, now);
@@ -574,6 +587,7 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     /* RFC 8985 §7.2: (re)start the probe timer after sending new data. */
     if (new_data) tcp_tlp_arm(t, now);
     tcp_cwnd_validate(t, cwnd_full);
+    tcp_info_on_output(sk, now, seg_max, cwnd_full, t->segs_out != segs_before);
 
     /* Nothing in flight to bring an ACK back, yet data waits: the persist timer probes the
      * window (RFC 9293 §3.8.6.1) or, for a small usable window, pushes after a while. */

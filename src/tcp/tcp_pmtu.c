@@ -91,6 +91,22 @@ static void resend_flight(struct synack_stack *st, struct sock *sk, uint64_t now
     tcp_output(st, sk, now);
 }
 
+/* SYN-SENT and a narrower path: the MSS we offer follows it (Linux's advmss, from the
+ * route the report lowered; the peer's segments often take the same path back), and a SYN
+ * whose data no longer fits goes again at once without it, as every SYN sent again (Linux's
+ * tcp_simple_retransmit of a SYN with data). It was not lost: no timeout is counted and no
+ * 3-second RTO follows (RFC 6298 §5.7 is for a SYN that went unanswered); Karn holds. */
+static void syn_sent_narrower(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    struct tcb *t = &sk->tcb;
+    uint32_t mss = tcp_pmtu_mss(st, t);
+    if (mss < t->rcv_mss) t->rcv_mss = (uint16_t)mss;
+    if (t->syn_data_len <= mss || !seq_gt(t->snd_max, t->iss + 1)) return;
+    st->stats.retransmits++;
+    t->retransmits++;
+    tcp_send_syn(st, sk, now);
+}
+
 void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t mtu,
                           uint32_t quoted_len)
 {
@@ -104,7 +120,10 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
         return;
     }
     st->stats.pmtu_lowered++;
-    if (set_pmtu(st, t, mtu)) resend_flight(st, sk, now);
+    if (set_pmtu(st, t, mtu))
+        resend_flight(st, sk, now);
+    else if (t->state == SYNACK_SYN_SENT)
+        syn_sent_narrower(st, sk, now);
 }
 
 void tcp_pmtu_on_rto(struct synack_stack *st, struct tcb *t)

@@ -122,9 +122,11 @@ enum tcp_verdict tcp_text_step(struct synack_stack *st, struct sock *sk, uint64_
              * acknowledge data that is thrown away (RFC 1122 §4.2.2.13, as Linux does).
              * After shutdown(SHUT_RD) the socket is still open: Linux acknowledges and
              * queues such data, and read() returns it (RFC 9293 has no SHUT_RD), so
-             * synack takes it too. */
+             * synack takes it too. The reset answers the segment, <SEQ=SEG.ACK><CTL=RST>
+             * as Linux's tcp_v4_send_reset: SEG.ACK is the peer's RCV.NXT, which its RFC
+             * 5961 check wants, even when our FIN is still on its way. */
             tcp_drop(st, sk, now, SYNACK_DROP_TCP_AFTER_CLOSE, seg);
-            tcp_send_rst(st, sk, now);
+            tcp_send_rst_for(st, now, seg);
             tcp_done(st, sk, now, SYNACK_ECONNABORTED);
             return TCP_GONE;
         } else {

@@ -185,6 +185,7 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
     long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
+    if (len > 0) tcp_info_on_queue(t, now, n < len); /* tcp_info's busy, sndbuf-limited */
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
     t->snd_tail = tail;
     /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:

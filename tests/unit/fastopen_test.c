@@ -325,6 +325,38 @@ TEST(listen_fastopen_backup_key_accepted)
     tcpf_free(&f);
 }
 
+/* A listener's own key (Linux's TCP_FASTOPEN_KEY on a socket) makes and checks its
+ * cookies; the stack's key no longer does for it. */
+TEST(listen_fastopen_socket_key_is_the_listeners)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t lkey[16];
+    for (int i = 0; i < 16; i++) lkey[i] = (uint8_t)(0xa0 + i);
+    ASSERT_EQ(synack_set_socket_fastopen_key(f.st, f.lsd, lkey, NULL), 0);
+    ASSERT_EQ(synack_set_socket_fastopen_key(f.st, 999, lkey, NULL), SYNACK_EBADF);
+    uint8_t mine[8], stacks[8];
+    peer_cookie(lkey, mine);
+    peer_cookie(fx_key, stacks);
+    /* A request gets the listener's cookie. */
+    tfo_syn(&f, SYNACK_TCP_FO, NULL, 0, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_len, 8);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, mine, 8);
+    /* The stack's cookie is refused (and the listener's handed out). */
+    f.pport = TCPF_PEER_PORT + 1;
+    tfo_syn(&f, SYNACK_TCP_FO, stacks, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    ASSERT_MEM_EQ(f.seg.tcp.opts.fo_cookie, mine, 8);
+    /* The listener's is taken with its data. */
+    f.pport = TCPF_PEER_PORT + 2;
+    tfo_syn(&f, SYNACK_TCP_FO, mine, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    tcpf_free(&f);
+}
+
 /* SYNACK_TFO_SERVER_NO_COOKIE: data in a SYN without any option is taken. */
 TEST(listen_fastopen_no_cookie_mode_takes_data)
 {
@@ -458,6 +490,175 @@ TEST(connect_fastopen_data_not_acked_sent_again)
     tcpf_free(&f);
 }
 
+/* A cookie in the SYN-ACK of a SYN that carried no Fast Open option (data without a
+ * cookie, SYNACK_TFO_CLIENT_NO_COOKIE) was not asked for: it is not cached (Linux's
+ * tcp_rcv_fastopen_synack ignores an unsolicited cookie); the server's MSS is. */
+TEST(connect_fastopen_unsolicited_cookie_not_cached)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    char data[2000];
+    memset(data, 'u', sizeof data);
+    ASSERT_EQ(
+        synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data, 100),
+        100);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, 0);
+    f.iss = f.seg.tcp.seq;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 940;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memcpy(o.fo_cookie, "\xab\xcd\x12\x34\xab\xcd\x12\x34", 8);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 101, TCPF_PEER_WIN, NULL, 0,
+             &o);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 101, f.irs + 1, 0);
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL); /* the reset */
+    /* With cookies required again, the next SYN asks for one and carries nothing. */
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT), 0);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  1000),
+              SYNACK_EINPROGRESS);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT_EQ(f.seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_EQ(f.seg.tcp.opts.fo_len, 0);
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL);
+    /* The MSS was remembered: data without a cookie is sized by it (940 - 40). */
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              900);
+    tcpf_free(&f);
+}
+
+/* With more queued behind the SYN's data, what the SYN-ACK did not acknowledge goes again
+ * as the segment it was (Linux resends its SYN-data skb as it is, with PSH), and the rest
+ * follows in full segments. */
+TEST(connect_fastopen_data_not_acked_resent_as_it_was)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[6000];
+    memset(data, 'z', sizeof data);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_NODELAY, 1), 0);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data + 1420, sizeof data - 1420),
+              (long)sizeof data - 1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1420);
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts so;
+    memset(&so, 0, sizeof so);
+    so.has_mss = true;
+    so.mss = 1460;
+    so.sack_permitted = true;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0,
+             &so);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, f.iss + 1421);
+    ASSERT_EQ(f.seg.payload_len, 1460);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    /* Everything after it is SACKed: it is lost, and goes a third time as it was, with its
+     * PSH (Linux retransmits the skb). */
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.sack_count = 1;
+    o.sack[0].left = f.iss + 1421;
+    o.sack[0].right = f.iss + 6001;
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    tcpf_free(&f);
+}
+
+/* The SYN's data the SYN-ACK did not cover is a retransmission (Linux marks it lost and
+ * sends it again): tcpi_retrans counts its segments, in the peer's MSS, until they are
+ * acknowledged. */
+TEST(connect_fastopen_data_not_acked_counts_as_retransmitted)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[1420];
+    memset(data, 'r', sizeof data);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    f.peer_mss = 1000;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 101);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 101, f.irs + 1, 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1101, f.irs + 1, 320);
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.unacked, 2);
+    ASSERT_EQ(in.retrans, 2);
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1421);
+    in = tcpf_info(&f);
+    ASSERT_EQ(in.unacked, 0);
+    ASSERT_EQ(in.retrans, 0);
+    tcpf_free(&f);
+}
+
+/* The SYN's own data, sent again after the SYN-ACK, is no writer that waited for the
+ * handshake (Linux's sk_write_pending): the connection is not a reply-in-kind exchange
+ * (pingpong), so the first data received is acknowledged at once (quick-ACK). */
+TEST(connect_fastopen_resent_syn_data_is_no_pending_write)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_quickack = false; /* the fixture's default is off; this is about it */
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    f.irs = TCPF_PEER_ISS;
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    f.sd = synack_socket(f.st);
+    static char data[5000];
+    memset(data, 'p', sizeof data);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1420);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.now += 50000;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 1420);
+    /* The rest of the application's data goes right after: new data, but no reply. */
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, 1000), 1000);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1421, f.irs + 1, 1000);
+    f.now += 50000;
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.irs + 1, f.iss + 2421, 100);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 2421, f.irs + 101, 0);
+    tcpf_free(&f);
+}
+
 /* The SYN's retransmission goes without data and option (as Linux); the data follows the
  * handshake. */
 TEST(connect_fastopen_syn_timeout_retransmits_bare_syn)
@@ -538,6 +739,29 @@ TEST(listen_fastopen_reset_before_accept_keeps_data)
     send_ctl(&f, SYNACK_TCP_RST | SYNACK_TCP_ACK, f.irs + 11, f.iss + 1);
     int sd = synack_accept(f.st, f.lsd, NULL);
     ASSERT(sd >= 0);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* A reset after accept, still in SYN-RECEIVED: the data stays readable, and calls report
+ * the reset (Linux's reset-close-with-unread-data). */
+TEST(listen_fastopen_reset_after_accept_reports_it)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    send_ctl(&f, SYNACK_TCP_RST | SYNACK_TCP_ACK, f.irs + 11, f.iss + 1);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, "x", 1), SYNACK_ECONNRESET);
     char buf[64];
     ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
     ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), SYNACK_ECONNRESET);

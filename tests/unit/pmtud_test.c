@@ -209,6 +209,46 @@ TEST(frag_needed_in_syn_sent_does_not_fail_connect)
     tcpf_free(&f);
 }
 
+/* A SYN with data (TCP Fast Open) too big for the path: the router's report sends the SYN
+ * again at once, without its data (as every SYN sent again), offering an MSS that fits the
+ * path as Linux's advmss from the route; the data follows the handshake in segments that
+ * fit (Linux's tcp_simple_retransmit of a SYN with data). */
+TEST(frag_needed_for_a_syn_with_data_sends_the_syn_again_at_once)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    static uint8_t data[1000];
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1000);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1000);
+    f.iss = f.seg.tcp.seq;
+    uint8_t syn[QUOTE];
+    memcpy(syn, f.rx, QUOTE);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(frag_needed(&f, syn, 800), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.tcp.seq, f.iss);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT(f.seg.tcp.opts.has_mss);
+    ASSERT_EQ(f.seg.tcp.opts.mss, 760);
+    EXPECT_NOTHING(&f);
+    f.now += TCPF_STEP;
+    f.peer_mss = 1040;
+    send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+    f.rcv_nxt = f.irs + 1;
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 1, f.rcv_nxt, 760);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 761, f.rcv_nxt, 240);
+    tcpf_free(&f);
+}
+
 /* The peer receives what the path lets through (datagrams of at most path_mtu bytes; the
  * rest vanish, no ICMP: a black hole) and acknowledges in order. Runs until everything
  * the user wrote is acknowledged or the time runs out; returns the bytes delivered and the

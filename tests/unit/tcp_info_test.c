@@ -98,4 +98,78 @@ TEST(bytes_received_counts_what_a_filled_hole_releases)
     tcpf_free(&f);
 }
 
+static struct synack_sockinfo info_at(const struct tcpf *f, uint64_t now)
+{
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo_at(f->st, f->sd, now, &in), 0);
+    return in;
+}
+
+/* Linux's chronographs (tcp_chrono_*), in µs: busy from the first byte queued until all is
+ * acknowledged; within it, limited by the peer's window while the next segment does not fit
+ * in it. A zero window from the handshake on: the time is the window's, and the busy time
+ * the whole of it; a window that opens ends the limit, the acknowledgment of everything
+ * ends busy. */
+TEST(rwnd_limited_and_busy_time_as_linux_chronographs)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(info_at(&f, f.now).busy_time_us, 0u);
+    uint64_t t0 = f.now;
+    /* The peer closes its window, then we have data. */
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, 0, NULL, 0, NULL);
+    write_n(&f, 1000);
+    EXPECT_NOTHING(&f);
+    struct synack_sockinfo in = info_at(&f, t0 + 100 * MS);
+    ASSERT_EQ(in.rwnd_limited_us, 100 * MS);
+    ASSERT_EQ(in.busy_time_us, 100 * MS);
+    ASSERT_EQ(in.sndbuf_limited_us, 0u);
+    /* It opens: the segment goes, the limit ends; busy goes on until the ACK. */
+    f.now = t0 + 200 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1000);
+    in = info_at(&f, t0 + 230 * MS);
+    ASSERT_EQ(in.rwnd_limited_us, 200 * MS);
+    ASSERT_EQ(in.busy_time_us, 230 * MS);
+    f.now = t0 + 250 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 1000);
+    in = info_at(&f, t0 + 900 * MS);
+    ASSERT_EQ(in.rwnd_limited_us, 200 * MS);
+    ASSERT_EQ(in.busy_time_us, 250 * MS);
+    tcpf_free(&f);
+}
+
+/* Limited by the send buffer: everything queued was sent, the congestion window had room,
+ * and a send found the buffer full (Linux's SOCK_NOSPACE), until the buffer is writable
+ * again (half of what it holds free, Linux's sk_stream_min_wspace). */
+TEST(sndbuf_limited_time_as_linux_chronograph)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 4 * MSS), 0);
+    long sndbuf = 0;
+    ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_SNDBUF, &sndbuf), 0);
+    uint64_t t0 = f.now;
+    static uint8_t buf[65536];
+    long took = synack_send(f.st, f.sd, f.now, buf, sizeof buf);
+    ASSERT(took > 0 && took < (long)sizeof buf);
+    uint32_t sent = 0;
+    while (recv_seg(&f, f.now, NULL)) sent += f.seg.payload_len;
+    ASSERT_EQ(sent, (uint32_t)took);
+    struct synack_sockinfo in = info_at(&f, t0 + 20 * MS);
+    ASSERT_EQ(in.sndbuf_limited_us, 20 * MS);
+    ASSERT_EQ(in.busy_time_us, 20 * MS);
+    ASSERT_EQ(in.rwnd_limited_us, 0u);
+    /* Everything is acknowledged: writable, and no longer busy. */
+    f.now = t0 + 20 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + sent);
+    in = info_at(&f, t0 + 50 * MS);
+    ASSERT_EQ(in.sndbuf_limited_us, 20 * MS);
+    ASSERT_EQ(in.busy_time_us, 20 * MS);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -383,6 +383,39 @@ TEST(syn_sent_syn_ack_bad_ack)
     tcpf_free(&f);
 }
 
+/* A SYN,ACK whose timestamp echo is not one of ours (before our SYN's TSval, or later
+ * than now's) is refused as Linux's tcp_rcv_synsent_state_process refuses it (PAWS for an
+ * active open): <SEQ=SEG.ACK><CTL=RST>, and we keep waiting in SYN-SENT; a later SYN,ACK
+ * that echoes our SYN's TSval completes the handshake. */
+TEST(syn_sent_syn_ack_bad_ts_ecr)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    ASSERT(f.seg.tcp.opts.has_ts);
+    uint32_t tsval = f.seg.tcp.opts.ts_val;
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.has_ts = true;
+    o.ts_val = 5000;
+    for (int i = 0; i < 2; i++) {
+        /* Later than any TSval we sent yet, then earlier than our SYN's. */
+        o.ts_ecr = i == 0 ? tsval + 1000000 : tsval - 1;
+        send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+        EXPECT_SEG(&f, RST, f.iss + 1, 0, 0);
+        EXPECT_NOTHING(&f);
+        EXPECT_STATE(&f, SYNACK_SYN_SENT);
+    }
+    o.ts_ecr = tsval;
+    send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, ACK, f.iss + 1, f.irs + 1, 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
 /* §3.10.7.3 Fourth, no ACK: simultaneous open (Figure 8, MUST-10): SYN-RECEIVED and
  * <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. */
 TEST(syn_sent_syn)
@@ -568,6 +601,35 @@ TEST(syn_received_syn_ack)
     f.now += TCPF_STEP;
     send_syn(&f, SYN | ACK, f.irs, f.iss + 1);
     EXPECT_SEG(&f, ACK, f.iss + 1, f.irs + 1, 0);
+    EXPECT_NOTHING(&f);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    tcpf_free(&f);
+}
+
+/* The same with SACK agreed: the SYN,ACK's SYN is one we received already (at IRS), so the
+ * ACK reports it as a duplicate with a D-SACK block (RFC 2883 §4), as Linux's
+ * tcp_data_queue does for a segment wholly below RCV.NXT. */
+TEST(syn_received_syn_ack_dsack_of_the_syn)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_sent(&f);
+    f.now += TCPF_STEP;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    send_seg(&f, f.now, SYN, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    f.rcv_nxt = f.irs + 1;
+    EXPECT_SEG(&f, SYN | ACK, f.iss, f.rcv_nxt, 0);
+    EXPECT_STATE(&f, SYNACK_SYN_RECEIVED);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYN | ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_SEG(&f, ACK, f.iss + 1, f.irs + 1, 0);
+    ASSERT_EQ(f.seg.tcp.opts.sack_count, 1);
+    ASSERT_EQ(f.seg.tcp.opts.sack[0].left, f.irs);
+    ASSERT_EQ(f.seg.tcp.opts.sack[0].right, f.irs + 1);
     EXPECT_NOTHING(&f);
     EXPECT_STATE(&f, SYNACK_ESTABLISHED);
     tcpf_free(&f);
@@ -1026,6 +1088,58 @@ TEST(established_rst_exact_user_sees_reset)
     EXPECT_NOTHING(&f);
     uint8_t b[4];
     ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), SYNACK_ECONNRESET);
+    tcpf_free(&f);
+}
+
+/* A connection reset while it waits in its listener's accept queue stays there, as Linux
+ * keeps it (its socket is the queue's): accept returns it, closed; calls report the reset
+ * (reads once the data that arrived before it is read) until synack_socket_error takes
+ * it, then a read sees the end of the stream. */
+TEST(established_rst_before_accept_is_accepted)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    send_ctl(&f, RST | ACK, f.rcv_nxt, f.snd_nxt);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, "x", 1), SYNACK_ECONNRESET);
+    uint8_t b[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_socket_error(f.st, sd), SYNACK_ECONNRESET);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, b, sizeof b), 0);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    /* Nothing is left of it: the next segment meets §3.10.7.1. */
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    EXPECT_SEG(&f, RST, f.snd_nxt, 0, 0);
+    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    tcpf_free(&f);
+}
+
+/* A listener closed with a reset child in its queue frees it. */
+TEST(established_rst_before_accept_freed_with_listener)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    send_ctl(&f, RST | ACK, f.rcv_nxt, f.snd_nxt);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_CLOSED], 1); /* the reset child, queued */
+    ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0);
+    EXPECT_NOTHING(&f);
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_CLOSED], 0);
+    ASSERT_EQ(s.sockets_by_state[SYNACK_LISTEN], 0);
     tcpf_free(&f);
 }
 
@@ -2199,7 +2313,10 @@ TEST(challenge_ack_budget_is_stack_wide_and_random)
 
 /* Data for a socket the user has closed (RFC 9293 §3.10.4: after CLOSE the user receives
  * nothing more; RFC 1122 §4.2.2.13 and Linux: answer with a reset rather than acknowledge
- * data nobody will read): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, and the TCB goes. */
+ * data nobody will read), and the TCB goes. The reset answers the segment, as Linux's
+ * tcp_v4_send_reset does (RFC 9293 §3.10.7.1's form, <SEQ=SEG.ACK><CTL=RST>): SEG.ACK is
+ * the peer's RCV.NXT, so its RFC 5961 check takes the reset even when our FIN has not
+ * reached it (SND.NXT, past the FIN, would only draw a challenge ACK). */
 TEST(fin_wait_1_data_after_user_close_draws_rst)
 {
     struct tcpf f;
@@ -2213,10 +2330,59 @@ TEST(fin_wait_1_data_after_user_close_draws_rst)
     ASSERT(sd >= 0);
     EXPECT_STATE_SD(&f, sd, SYNACK_FIN_WAIT_1);
     f.now += TCPF_STEP;
-    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
-    EXPECT_SEG(&f, RST | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    /* The peer has not seen our FIN: its segment acknowledges up to it. */
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt - 1, 10);
+    EXPECT_SEG(&f, RST, f.snd_nxt - 1, 0, 0);
     EXPECT_NOTHING(&f);
     ASSERT_EQ(tcpf_find_conn(&f), -1);
+    tcpf_free(&f);
+}
+
+/* The tail loss probe retransmits the last segment sent (RFC 8985 §7.3): when our FIN went
+ * in a segment of its own after the data, that segment is the FIN alone, as Linux probes
+ * with its last skb; the data before it is not sent again. */
+TEST(fin_wait_1_tlp_probes_with_the_fin_sent_alone)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    /* A handshake that agrees to SACK, which the probe needs (RFC 8985 §7). */
+    conn_in_listen(&f);
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1000;
+    o.sack_permitted = true;
+    send_seg(&f, f.now, SYN, f.irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += 10000;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    char buf[1000];
+    memset(buf, 'd', sizeof buf);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, buf, sizeof buf), 1000);
+    EXPECT_SEG(&f, PSH | ACK, f.snd_nxt, f.rcv_nxt, 1000);
+    f.snd_nxt += 1000;
+    f.now += 10000;
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(&f, FIN | ACK, f.snd_nxt, f.rcv_nxt, 0);
+    /* Nothing comes back: the first thing sent again is the probe. */
+    uint64_t t = f.now;
+    bool got = false;
+    for (int i = 0; i < 4000 && !got; i++) {
+        t += 1000;
+        got = recv_seg(&f, t, NULL);
+    }
+    ASSERT(got);
+    ASSERT_EQ(f.seg.tcp.flags, FIN | ACK);
+    ASSERT_EQ(f.seg.tcp.seq, f.snd_nxt);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    struct synack_stats st;
+    synack_get_stats(f.st, &st);
+    ASSERT_EQ(st.tlp_probes, 1);
     tcpf_free(&f);
 }
 

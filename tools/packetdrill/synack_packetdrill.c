@@ -790,16 +790,18 @@ static void fastopen_sysctls(struct pd *p)
     }
 }
 
-/* TCP_FASTOPEN_KEY: 16 bytes (a key) or 32 (key and backup). synack's key is the stack's,
- * so a listener's key is every listener's. */
-static int fastopen_key_opt(struct pd *p, const void *val, socklen_t len)
+/* TCP_FASTOPEN_KEY: 16 bytes (a key) or 32 (key and backup), the socket's own (Linux's
+ * per-listener context), so the host's sysctl key stays every other listener's. */
+static int fastopen_key_opt(struct pd *p, int fd, const void *val, socklen_t len)
 {
     if (len != 16 && len != 32) return fail(EINVAL);
     pthread_mutex_lock(&p->mu);
     const uint8_t *k = val;
-    synack_set_fastopen_key(p->st, k, len == 32 ? k + 16 : NULL);
+    struct pd_fd *f = sock_fd(p, fd);
+    int r = f ? synack_set_socket_fastopen_key(p->st, f->sd, k, len == 32 ? k + 16 : NULL)
+              : SYNACK_EBADF;
     pthread_mutex_unlock(&p->mu);
-    return 0;
+    return r < 0 ? fail(to_errno(r)) : 0;
 }
 
 static bool fastopen_deferred(struct pd *p, int fd)
@@ -1587,7 +1589,7 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
     int opt = map_opt(level, name);
     long v;
     if (!val && len > 0) return fail(EFAULT);
-    if (level == IPPROTO_TCP && name == TCP_FASTOPEN_KEY) return fastopen_key_opt(p, val, len);
+    if (level == IPPROTO_TCP && name == TCP_FASTOPEN_KEY) return fastopen_key_opt(p, fd, val, len);
     if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
         int cc = val && len > 0 ? cc_of_name(val, (size_t)len) : -1;
         if (cc < 0) return fail(ENOENT); /* Linux: no such algorithm */
@@ -1767,11 +1769,13 @@ static int pd_getsockopt(void *ud, int fd, int level, int name, void *val, sockl
             errno = EFAULT;
             goto out;
         }
-        if (synack_getinfo(p->st, f->sd, &in) < 0) {
+        /* The chronographs (busy, rwnd- and sndbuf-limited time) run up to now. */
+        uint64_t now = now_us();
+        if (synack_getinfo_at(p->st, f->sd, now, &in) < 0) {
             errno = EBADF;
             goto out;
         }
-        fill_tcp_info(&in, &ti, now_us());
+        fill_tcp_info(&in, &ti, now);
         size_t n = (size_t)*len < sizeof ti ? (size_t)*len : sizeof ti;
         memcpy(val, &ti, n);
         *len = (socklen_t)n;
