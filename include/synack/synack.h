@@ -193,6 +193,10 @@ struct synack_config {
      * bytes are below half the low-water mark. Default false: the send ring holds sndbuf
      * bytes and is writable while it has room. */
     bool sndbuf_linux;
+    /* The RTO's floor on the variance term, as Linux's tcp_set_rto: RTO = SRTT +
+     * max(4·RTTVAR, rto_min), so a 10 ms path times out at 210 ms. Default false: RFC
+     * 6298 §2.4's clamp of the whole RTO, RTO = max(rto_min, SRTT + 4·RTTVAR) (200 ms). */
+    bool rto_min_on_var;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

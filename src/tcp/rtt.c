@@ -4,6 +4,8 @@
  *   first sample R:   SRTT = R, RTTVAR = R/2
  *   later samples:    RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|,  SRTT = 7/8 SRTT + 1/8 R
  *   RTO = SRTT + max(G, 4 RTTVAR), clamped to [rto_min, rto_max]
+ *   (or, with cfg.rto_min_on_var, Linux's form: RTO = SRTT + max(4 RTTVAR, rto_min),
+ *   clamped to rto_max: the floor is a floor of the variance term, as if G were rto_min)
  *
  * G, the clock granularity, is 1 µs here: the caller's clock. Samples come only from
  * segments sent once (Karn's rule, §3), which tcp_out.c and tcp_in.c enforce. Backoff
@@ -76,7 +78,7 @@ void tcp_min_rtt_sample(struct tcb *t, uint64_t r, uint64_t now)
     t->min_rtt = m->v[0];
 }
 
-void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_max)
+void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_max, bool min_on_var)
 {
     if (r == 0) r = 1;
     if (!t->rtt_valid) {
@@ -89,7 +91,8 @@ void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_ma
         t->srtt = (7 * t->srtt + r) / 8;
     }
     uint64_t k = 4 * t->rttvar;
-    uint64_t rto = t->srtt + (k > 1 ? k : 1);
+    uint64_t g = min_on_var ? rto_min : 1; /* G: 1 µs, the caller's clock */
+    uint64_t rto = t->srtt + (k > g ? k : g);
     if (rto < rto_min) rto = rto_min; /* §2.4 */
     if (rto > rto_max) rto = rto_max; /* §2.5 */
     t->rto = rto;

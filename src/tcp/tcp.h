@@ -606,7 +606,8 @@ void tcp_tlp_arm(struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);
-void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t rto_max);
+void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t rto_max,
+                    bool min_on_var);
 /* An RTT sample for the windowed minimum (RACK's min_RTT, RFC 8985 §6.2), taken at now. */
 void tcp_min_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t now);
 uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);

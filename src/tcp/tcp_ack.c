@@ -33,7 +33,8 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->bytes_acked += data_acked;
 
     if (t->rtt_timing && seq_gt(seg->ack, t->rtt_seq)) {
-        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us);
+        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us,
+                       st->cfg.rto_min_on_var);
         tcp_min_rtt_sample(t, now - t->rtt_start, now);
         t->rtt_timing = false;
     }

@@ -36,6 +36,9 @@
  *   ts=0            no timestamp option (Linux's tcp_timestamps=0)
  *   sndbuf_linux=0  the send buffer counts bytes (synack's rule) instead of Linux's
  *                   memory (cfg.sndbuf_linux, the default here; SO_SNDBUF then doubled)
+ *   rto_linux=0     the RTO's floor on the whole RTO (RFC 6298 §2.4, synack's default)
+ *                   instead of on its variance term, SRTT + max(4·RTTVAR, rto_min), as
+ *                   Linux's (cfg.rto_min_on_var, the default here)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -2258,6 +2261,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->sndbuf = (uint32_t)x;
         } else if (!strcmp(w, "sndbuf_linux")) {
             c->sndbuf_linux = x != 0;
+        } else if (!strcmp(w, "rto_linux")) {
+            c->rto_min_on_var = x != 0;
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2298,6 +2303,8 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     p->cfg.prefix_len = 0; /* every remote is on-link: packetdrill's 192.0.2.1 too */
     /* The send buffer counted as Linux counts it (SO_SNDBUF, TCP_NOTSENT_LOWAT, EPOLLOUT). */
     p->cfg.sndbuf_linux = true;
+    /* Linux's RTO, SRTT + max(4·RTTVAR, rto_min): a 10 ms path times out at 210 ms. */
+    p->cfg.rto_min_on_var = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
