@@ -25,7 +25,7 @@ uint32_t wire_pseudo_sum_addr(const struct synack_addr *src, const struct synack
                               uint8_t proto)
 {
     if (synack_addr_is_v4(src))
-        return wire_pseudo_sum(synack_addr_to_v4(src), synack_addr_to_v4(dst), proto, 0);
+        return wire_pseudo_sum(wire_addr_v4(src), wire_addr_v4(dst), proto, 0);
     return wire_pseudo_sum6(src->bytes, dst->bytes, proto, 0);
 }
 
