@@ -21,7 +21,8 @@ TEST(wscale_is_the_least_shift_within_16_bits)
     for (uint32_t b = 0; b < 32; b++) {
         uint32_t p = 1u << b;
         uint32_t near[] = {p - 1, p, p + 1};
-        for (int i = 0; i < 3; i++) ASSERT_EQ(tcp_rcv_wscale_for(near[i]), wscale_by_definition(near[i]));
+        for (int i = 0; i < 3; i++)
+            ASSERT_EQ(tcp_rcv_wscale_for(near[i]), wscale_by_definition(near[i]));
     }
     ASSERT_EQ(tcp_rcv_wscale_for(UINT32_MAX), 14);
     ASSERT_EQ(tcp_rcv_wscale_for(65535), 0);
