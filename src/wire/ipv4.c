@@ -73,9 +73,15 @@ size_t wire_ipv4_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *h,
     wire_put16(buf + 6, h->frag);
     buf[8] = h->ttl;
     buf[9] = h->proto;
-    wire_put16(buf + 10, 0);
     wire_put32(buf + 12, h->src);
     wire_put32(buf + 16, h->dst);
-    wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, WIRE_IPV4_HDR_LEN)));
+    /* The header checksum (RFC 791 §3.1) summed from the fields, as the nine 16-bit words
+     * they make (the checksum's own word counted as 0): the same one's-complement sum as
+     * over the 20 bytes (RFC 1071 §2: any grouping gives it), without reading them back.
+     * Nine words of at most 0xffff cannot overflow 32 bits; wire_csum_fold folds. */
+    uint32_t sum = (0x45u << 8 | h->tos) + (uint32_t)(WIRE_IPV4_HDR_LEN + payload_len) + h->id +
+                   h->frag + ((uint32_t)h->ttl << 8 | h->proto) + (h->src >> 16) +
+                   (h->src & 0xffffu) + (h->dst >> 16) + (h->dst & 0xffffu);
+    wire_put16(buf + 10, wire_csum_fold(sum));
     return WIRE_IPV4_HDR_LEN;
 }

@@ -155,6 +155,32 @@ TEST(checksum_rfc1071_example)
     ASSERT_EQ(wire_csum_fold(sum), (uint16_t)~0xddf2);
 }
 
+TEST(ipv4_header_checksum_from_fields_verifies)
+{
+    /* wire_ipv4_emit sums the header from its fields: every header it writes, whatever
+     * the fields, must sum over its 20 bytes to 0xffff (RFC 791 §3.1, RFC 1071 §1). */
+    uint64_t seed = 0x1b4;
+    test_seed(seed);
+    for (int i = 0; i < 20000; i++) {
+        uint64_t r = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t q = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        struct synack_ipv4_hdr h = {.tos = (uint8_t)r,
+                                    .id = (uint16_t)(r >> 8),
+                                    .frag = (uint16_t)(r >> 24),
+                                    .ttl = (uint8_t)(r >> 40),
+                                    .proto = (uint8_t)(r >> 48),
+                                    .src = (uint32_t)q,
+                                    .dst = (uint32_t)(q >> 32)};
+        if (i % 7 == 0) h.src = h.dst = 0xffffffffu; /* sums with many carries */
+        if (i % 11 == 0) h.src = h.dst = 0;
+        uint8_t b[WIRE_IPV4_HDR_LEN];
+        size_t plen = (size_t)(r >> 56) * 200;
+        ASSERT_EQ(wire_ipv4_emit(b, sizeof b, &h, plen), WIRE_IPV4_HDR_LEN);
+        ASSERT_EQ(wire_csum_fold(wire_csum_add(0, b, sizeof b)), 0);
+        ASSERT_EQ(wire_get16(b + 2), WIRE_IPV4_HDR_LEN + plen);
+    }
+}
+
 TEST(checksum_odd_length_pads_with_zero)
 {
     const uint8_t b[] = {0x12, 0x34, 0x56};
