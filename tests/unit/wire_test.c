@@ -179,6 +179,31 @@ TEST(ipv4_header_checksum_from_fields_verifies)
         ASSERT_EQ(wire_csum_fold(wire_csum_add(0, b, sizeof b)), 0);
         ASSERT_EQ(wire_get16(b + 2), WIRE_IPV4_HDR_LEN + plen);
     }
+    /* And the parser's sum over a header without options: what the emitter wrote is taken,
+     * and any one bit flipped in TTL, protocol, checksum or addresses is not (a one-bit
+     * change moves a one's-complement sum by a power of two, never by a multiple of
+     * 0xffff). */
+    for (int i = 0; i < 20000; i++) {
+        uint64_t r = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        struct synack_ipv4_hdr h = {.tos = (uint8_t)r,
+                                    .id = (uint16_t)(r >> 8),
+                                    .frag = 0x4000,
+                                    .ttl = (uint8_t)(r >> 24),
+                                    .proto = (uint8_t)(r >> 32),
+                                    .src = (uint32_t)(r >> 3),
+                                    .dst = (uint32_t)(r >> 29)};
+        uint8_t b[WIRE_IPV4_HDR_LEN];
+        ASSERT_EQ(wire_ipv4_emit(b, sizeof b, &h, 0), WIRE_IPV4_HDR_LEN);
+        struct synack_ipv4_hdr got;
+        const uint8_t *pl;
+        size_t pn;
+        ASSERT_EQ(wire_ipv4_parse(b, sizeof b, &got, &pl, &pn), 0);
+        ASSERT_EQ(got.src, h.src);
+        ASSERT_EQ(got.dst, h.dst);
+        unsigned bit = (unsigned)(r >> 40) % 96; /* bytes 8..19 */
+        b[8 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        ASSERT_EQ(wire_ipv4_parse(b, sizeof b, &got, &pl, &pn), SYNACK_DROP_IP_CHECKSUM);
+    }
 }
 
 TEST(checksum_odd_length_pads_with_zero)
