@@ -329,7 +329,13 @@ TEST(checksum_pseudo_header)
 TEST(captured_syn)
 {
     struct synack_segment s;
+    memset(&s, 0xa5, sizeof s); /* whatever was there before */
     ASSERT_EQ(wire_segment_parse(cap_syn, sizeof(cap_syn), true, &s), 0);
+    /* The segment's addresses are synack_addr_v4's, every byte (they are hashed and
+     * compared as bytes). */
+    struct synack_addr want_src = synack_addr_v4(s.ip.src), want_dst = synack_addr_v4(s.ip.dst);
+    ASSERT_MEM_EQ(&s.src, &want_src, sizeof want_src);
+    ASSERT_MEM_EQ(&s.dst, &want_dst, sizeof want_dst);
     ASSERT_EQ(s.ip.hdr_len, 20);
     ASSERT_EQ(s.ip.tos, 0);
     ASSERT_EQ(s.ip.ttl, 64);
