@@ -53,8 +53,9 @@ bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr)
     /* IPv4 (every connect() of an IPv4 client): the mapped prefix, then the prefix_len
      * bits of the address as one masked word; the same test as the loop below. */
     if (addr->family == SYNACK_AF_INET) {
+        /* The top len bits set: a 64-bit shift, defined for len 0 (no bits) and 32. */
         uint32_t len = st->cfg.prefix_len < 32 ? st->cfg.prefix_len : 32;
-        uint32_t mask = len ? 0xffffffffu << (32 - len) : 0;
+        uint32_t mask = (uint32_t)(0xffffffff00000000ull >> len);
         return memcmp(addr->bytes, own->bytes, 12) == 0 &&
                ((wire_addr_v4(addr) ^ wire_addr_v4(own)) & mask) == 0;
     }
