@@ -21,7 +21,7 @@ static bool source_invalid(const struct synack_stack *st, uint32_t src)
     if (src == 0 || src == 0xffffffffu) return true;
     if ((src >> 28) == 0xe || (src >> 28) == 0xf) return true;
     if ((src >> 24) == 127) return true;
-    if (src == synack_addr_to_v4(&st->cfg.addr)) return true;
+    if (src == wire_addr_v4(&st->cfg.addr)) return true;
     return false;
 }
 
@@ -37,7 +37,7 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
         return SYNACK_EPROTO;
     }
     /* A stack without IPv4 has no address here: everything is for someone else. */
-    if (!st->cfg.addr.family || ip.dst != synack_addr_to_v4(&st->cfg.addr)) {
+    if (!st->cfg.addr.family || ip.dst != wire_addr_v4(&st->cfg.addr)) {
         stack_drop(st, now, SYNACK_DROP_IP_NOT_FOR_US, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }

@@ -70,9 +70,20 @@ static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *lad
                           const struct synack_addr *raddr, uint16_t rport, uint16_t *port)
 {
     uint32_t span = (uint32_t)st->cfg.ephemeral_hi - st->cfg.ephemeral_lo + 1;
-    uint32_t offset = (uint32_t)siphash_tuple_addr(st->port_key, laddr, 0, raddr, rport);
-    uint32_t index =
-        (uint32_t)siphash_tuple_addr(st->port_key2, laddr, 0, raddr, rport) % SYNACK_PORT_TABLE;
+    /* Both hashes are functions of the destination under keys fixed at creation: those of
+     * the last destination are kept (two SipHash-2-4 a connect() spared for a compare). */
+    struct port_memo *m = &st->port_memo;
+    if (!m->valid || m->rport != rport || memcmp(&m->laddr, laddr, sizeof *laddr) != 0 ||
+        memcmp(&m->raddr, raddr, sizeof *raddr) != 0) {
+        m->offset = (uint32_t)siphash_tuple_addr(st->port_key, laddr, 0, raddr, rport);
+        m->index =
+            (uint32_t)siphash_tuple_addr(st->port_key2, laddr, 0, raddr, rport) % SYNACK_PORT_TABLE;
+        m->laddr = *laddr;
+        m->raddr = *raddr;
+        m->rport = rport;
+        m->valid = true;
+    }
+    uint32_t offset = m->offset, index = m->index;
     uint32_t start = offset + st->port_table[index];
     bool connecting = rport != 0;
     for (uint32_t tries = 0; tries < span; tries++) {

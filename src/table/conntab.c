@@ -18,6 +18,7 @@ int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
     ct->buckets = calloc(nb, sizeof(struct ct_node *));
     if (!ct->buckets) return SYNACK_ENOMEM;
     ct->mask = nb - 1;
+    ct->last_valid = false;
     memcpy(ct->key, key, sizeof ct->key);
     return 0;
 }
@@ -31,7 +32,7 @@ void conntab_free(struct conntab *ct)
 /* The 12 bytes every IPv4-mapped address begins with (::ffff:0:0/96, RFC 4291 §2.5.5.2). */
 static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-static uint32_t bucket(const struct conntab *ct, const struct ct_key *k)
+static uint32_t hash_bucket(const struct conntab *ct, const struct ct_key *k)
 {
     /* Two IPv4 ends (the common case): only the 12 bytes that vary are hashed, the two
      * IPv4 addresses and the ports, which SipHash takes in two rounds of compression
@@ -55,6 +56,18 @@ static bool same(const struct ct_key *a, const struct ct_key *b)
 {
     return a->lport == b->lport && a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
            memcmp(a->raddr, b->raddr, 16) == 0;
+}
+
+/* The bucket of k, from the memo of the last key hashed when it is the same key (see
+ * struct conntab): a SipHash of 12 or 36 bytes spared for a compare. */
+static uint32_t bucket(struct conntab *ct, const struct ct_key *k)
+{
+    if (ct->last_valid && same(&ct->last, k)) return ct->last_bucket;
+    uint32_t b = hash_bucket(ct, k);
+    ct->last = *k;
+    ct->last_bucket = b;
+    ct->last_valid = true;
+    return b;
 }
 
 void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k)
@@ -103,7 +116,7 @@ void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *no
     old->hashed = false;
 }
 
-struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k)
+struct ct_node *conntab_lookup(struct conntab *ct, const struct ct_key *k)
 {
     for (struct ct_node *n = ct->buckets[bucket(ct, k)]; n; n = n->next)
         if (same(&n->key, k)) return n;

@@ -33,6 +33,14 @@ struct conntab {
     struct ct_node **buckets;
     uint32_t mask;
     uint8_t key[16];
+    /* The last key hashed and its bucket. The segments of one connection tend to come one
+     * after another (a handshake's SYN and the request entered for it, a burst of data, a
+     * close), and each would hash the same 4-tuple again; a hit costs one compare of the
+     * key. The bucket is a pure function of the key under a key that never changes, so
+     * the memo is never stale. */
+    struct ct_key last;
+    uint32_t last_bucket;
+    bool last_valid;
 };
 
 /* Room for about `entries` connections (twice as many buckets, a power of two). 0 or
@@ -46,6 +54,6 @@ void conntab_remove(struct conntab *ct, struct ct_node *node);
  * again (a half-open request promoted to a socket, a socket become a TIME-WAIT record);
  * old is then not hashed. When old is not hashed, node is entered under old's key. */
 void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *node);
-struct ct_node *conntab_lookup(const struct conntab *ct, const struct ct_key *k);
+struct ct_node *conntab_lookup(struct conntab *ct, const struct ct_key *k);
 
 #endif

@@ -29,10 +29,12 @@
  * a /31 (RFC 3021 §2.1) or /32, which have none. */
 static bool unicast_peer(const struct synack_stack *st, const struct synack_addr *a)
 {
-    if (synack_addr_is_multicast(a) || synack_addr_is_loopback(a)) return false;
-    if (a->family == SYNACK_AF_INET6) return true;
-    uint32_t v = synack_addr_to_v4(a);
-    if ((v >> 28) == 0xf) return false; /* 240/4 and 255.255.255.255 */
+    if (a->family != SYNACK_AF_INET)
+        return !synack_addr_is_multicast(a) && !synack_addr_is_loopback(a);
+    uint32_t v = wire_addr_v4(a);
+    /* 224/4 (multicast), 127/8 (loopback), 240/4 and 255.255.255.255 (reserved). */
+    if ((v >> 28) == 0xe || (v >> 24) == 127) return false;
+    if ((v >> 28) == 0xf) return false;
     if (st->cfg.prefix_len < 31) {
         uint32_t host = 0xffffffffu >> st->cfg.prefix_len;
         if ((v & host) == host) return false;
@@ -48,6 +50,15 @@ bool ip_on_link(const struct synack_stack *st, const struct synack_addr *addr)
     uint8_t p =
         addr->family == SYNACK_AF_INET6 ? st->cfg.prefix6_len : (uint8_t)(96 + st->cfg.prefix_len);
     if (!own->family || own->family != addr->family) return false;
+    /* IPv4 (every connect() of an IPv4 client): the mapped prefix, then the prefix_len
+     * bits of the address as one masked word; the same test as the loop below. */
+    if (addr->family == SYNACK_AF_INET) {
+        /* The top len bits set: a 64-bit shift, defined for len 0 (no bits) and 32. */
+        uint32_t len = st->cfg.prefix_len < 32 ? st->cfg.prefix_len : 32;
+        uint32_t mask = (uint32_t)(0xffffffff00000000ull >> len);
+        return memcmp(addr->bytes, own->bytes, 12) == 0 &&
+               ((wire_addr_v4(addr) ^ wire_addr_v4(own)) & mask) == 0;
+    }
     /* The first p bits of the two 16-byte forms agree (IPv4: 96 bits of the mapped
      * prefix, then the IPv4 prefix). */
     for (unsigned i = 0; i < 16 && p > 0; i++, p = p >= 8 ? (uint8_t)(p - 8) : 0) {
@@ -86,8 +97,8 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
     struct synack_ipv4_hdr ip = {.ttl = 64,
                                  .tos = ecn,
                                  .proto = SYNACK_IPPROTO_TCP,
-                                 .src = synack_addr_to_v4(src),
-                                 .dst = synack_addr_to_v4(dst),
+                                 .src = wire_addr_v4(src),
+                                 .dst = wire_addr_v4(dst),
                                  .id = 0, /* atomic: see above */
                                  .frag = 0x4000};
     return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);

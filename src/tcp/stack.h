@@ -217,6 +217,14 @@ struct synack_stack {
      * per-bucket counters. */
     uint8_t port_key[16], port_key2[16];
     uint32_t port_table[SYNACK_PORT_TABLE];
+    /* The last destination's two hashes (offset and table index): a client connects to
+     * the same end again and again, and both are fixed for it under fixed keys. */
+    struct port_memo {
+        struct synack_addr laddr, raddr;
+        uint16_t rport;
+        bool valid;
+        uint32_t offset, index;
+    } port_memo;
     const struct tcp_cc_ops *cc;
     /* TCP Fast Open (tcp/tcp_fastopen.c): the tcp_fastopen bits, the server's key and its
      * backup (RFC 7413 §4.1.2), and the client's bounded cookie cache. */

@@ -27,11 +27,15 @@ uint16_t tcp_rcv_mss_for(const struct synack_stack *st, const struct synack_addr
     return (uint16_t)(user_mss && user_mss < link_mss ? user_mss : link_mss);
 }
 
+/* The least shift ws <= 14 that brings the buffer within the 16-bit window field (RFC 7323
+ * §2.2; 14 is §2.3's limit): rcvbuf >> ws <= 65535 when the buffer has at most 16 + ws
+ * significant bits. Asked for on every segment sent (tcp_rcv_slack), so counted from the
+ * highest set bit rather than by a loop of up to 14 shifts. */
 uint8_t tcp_rcv_wscale_for(uint32_t rcvbuf)
 {
-    uint8_t ws = 0;
-    while (ws < 14 && (rcvbuf >> ws) > 65535) ws++;
-    return ws;
+    if (rcvbuf <= 65535) return 0;
+    unsigned bits = 32u - (unsigned)__builtin_clz(rcvbuf);
+    return (uint8_t)(bits - 16 < 14 ? bits - 16 : 14);
 }
 
 uint32_t tcp_rcv_slack(const struct sock *sk)

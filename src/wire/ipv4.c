@@ -50,8 +50,21 @@ int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
     if (total < hlen) return SYNACK_DROP_IP_TOTAL_LEN;
     /* Bytes past total length are link padding (Ethernet pads to 60 bytes): ignored. */
     if (total > len) return SYNACK_DROP_IP_TRUNCATED;
-    /* RFC 791 §3.1 "Header Checksum": the sum over the header, options included. */
-    if (wire_csum_fold(wire_csum_add(0, buf, hlen)) != 0) return SYNACK_DROP_IP_CHECKSUM;
+    /* RFC 791 §3.1 "Header Checksum": the sum over the header, options included. A header
+     * without options (every one synack sends, nearly every one it receives) is summed as
+     * its five 32-bit words: 2^16 is 1 modulo 0xffff, so a 32-bit word adds what its two
+     * 16-bit halves add (RFC 1071 §2), and the 64-bit total folds to 32 bits in two steps.
+     * The same sum as wire_csum_add's, without its general loop. */
+    uint32_t hsum;
+    if (hlen == WIRE_IPV4_HDR_LEN) {
+        uint64_t w = (uint64_t)wire_get32(buf) + wire_get32(buf + 4) + wire_get32(buf + 8) +
+                     wire_get32(buf + 12) + wire_get32(buf + 16);
+        w = (w & 0xffffffffu) + (w >> 32);
+        hsum = (uint32_t)((w & 0xffffffffu) + (w >> 32));
+    } else {
+        hsum = wire_csum_add(0, buf, hlen);
+    }
+    if (wire_csum_fold(hsum) != 0) return SYNACK_DROP_IP_CHECKSUM;
     uint16_t frag = wire_get16(buf + 6);
     if ((frag & IPV4_MF) || (frag & IPV4_OFFSET_MASK)) return SYNACK_DROP_IP_FRAGMENT;
 
@@ -73,9 +86,15 @@ size_t wire_ipv4_emit(uint8_t *buf, size_t cap, const struct synack_ipv4_hdr *h,
     wire_put16(buf + 6, h->frag);
     buf[8] = h->ttl;
     buf[9] = h->proto;
-    wire_put16(buf + 10, 0);
     wire_put32(buf + 12, h->src);
     wire_put32(buf + 16, h->dst);
-    wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, WIRE_IPV4_HDR_LEN)));
+    /* The header checksum (RFC 791 §3.1) summed from the fields, as the nine 16-bit words
+     * they make (the checksum's own word counted as 0): the same one's-complement sum as
+     * over the 20 bytes (RFC 1071 §2: any grouping gives it), without reading them back.
+     * Nine words of at most 0xffff cannot overflow 32 bits; wire_csum_fold folds. */
+    uint32_t sum = (0x45u << 8 | h->tos) + (uint32_t)(WIRE_IPV4_HDR_LEN + payload_len) + h->id +
+                   h->frag + ((uint32_t)h->ttl << 8 | h->proto) + (h->src >> 16) +
+                   (h->src & 0xffffu) + (h->dst >> 16) + (h->dst & 0xffffu);
+    wire_put16(buf + 10, wire_csum_fold(sum));
     return WIRE_IPV4_HDR_LEN;
 }

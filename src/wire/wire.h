@@ -38,6 +38,13 @@ static inline uint32_t wire_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+/* An IPv4 address as synack_addr_to_v4 gives it (0 for another family), inline: the
+ * per-segment paths (the input's address checks, the header and pseudo-header built) ask
+ * for it several times a segment, and a call into the library is most of its cost. */
+static inline uint32_t wire_addr_v4(const struct synack_addr *a)
+{
+    return a->family == SYNACK_AF_INET ? wire_get32(a->bytes + 12) : 0;
+}
 static inline void wire_put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);

@@ -2,7 +2,9 @@
  * conntab_test.c - the 4-tuple hash (table/conntab.c): lookups find what was entered, IPv4
  * and IPv6 keys alike, through shared buckets; and a node that takes another's place
  * (conntab_replace: a request promoted to a socket, a socket become a TIME-WAIT record)
- * is found under the same key, the old one no more, its neighbours untouched.
+ * is found under the same key, the old one no more, its neighbours untouched. The memo of
+ * the last key hashed gives each key the bucket a fresh hash gives it, whatever the order
+ * of the keys (repeated, alternated, IPv4 and IPv6).
  */
 #include "table/conntab.h"
 #include "test.h"
@@ -62,6 +64,37 @@ TEST(lookups_and_replacement)
     for (uint32_t i = 0; i < N; i++) {
         struct ct_key k = key_of(i, i % 2 == 1);
         ASSERT(conntab_lookup(&ct, &k) == (i % 3 == 0 ? NULL : &a[i]));
+    }
+    conntab_free(&ct);
+}
+
+TEST(memo_of_last_key)
+{
+    static struct conntab ct, fresh;
+    static struct ct_node a[64], f;
+    const uint8_t hk[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+    ASSERT_EQ(conntab_init(&ct, 1024, hk), 0);
+    memset(a, 0, sizeof a);
+    /* Each key looked up (a miss, memoized), entered (from the memo), looked up again
+     * after its neighbour's lookup moved the memo on, and twice in a row. */
+    for (uint32_t i = 0; i < 64; i++) {
+        struct ct_key k = key_of(i, i % 3 == 0);
+        struct ct_key next = key_of(i + 1, (i + 1) % 3 == 0);
+        ASSERT(conntab_lookup(&ct, &k) == NULL);
+        conntab_insert(&ct, &a[i], &k);
+        ASSERT(conntab_lookup(&ct, &next) == NULL);
+        ASSERT(conntab_lookup(&ct, &k) == &a[i]);
+        ASSERT(conntab_lookup(&ct, &k) == &a[i]);
+        /* The same key in a table that never saw another: its bucket from a fresh hash. */
+        ASSERT_EQ(conntab_init(&fresh, 1024, hk), 0);
+        memset(&f, 0, sizeof f);
+        conntab_insert(&fresh, &f, &k);
+        ASSERT_EQ(a[i].bucket, f.bucket);
+        conntab_free(&fresh);
+    }
+    for (uint32_t i = 0; i < 64; i++) {
+        struct ct_key k = key_of(i, i % 3 == 0);
+        ASSERT(conntab_lookup(&ct, &k) == &a[i]);
     }
     conntab_free(&ct);
 }

@@ -67,6 +67,45 @@ TEST(ephemeral_ports_to_another_destination_are_unrelated)
     ASSERT(near <= 2);
 }
 
+TEST(ephemeral_ports_to_another_port_or_back_are_those_of_their_destination)
+{
+    /* The hashes of the last destination are kept (entry/socket.c): the remote port is
+     * part of that destination as much as the address, so the ports towards 10.0.0.2:443
+     * after five to 10.0.0.2:80 are as unrelated to them as those to another address;
+     * and going back and forth between two destinations gives each the ports it has
+     * when asked for alone, the shared counters aside (each connect here has its own
+     * counter slot or moves the other one by a known amount, so compare the offsets
+     * through the first port of a fresh stack with the same seed). */
+    int near = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        test_seed(seed);
+        synack_stack *st = stack_with_seed(seed);
+        uint16_t mine = 0;
+        for (int i = 0; i < 5; i++) mine = connect_port(st, 0x0a000002u, 80);
+        uint16_t other = connect_port(st, 0x0a000002u, 443);
+        int d = (int)other - (int)mine;
+        if (d < 0) d = -d;
+        if (d < 64) near++;
+        synack_stack_free(st);
+    }
+    ASSERT(near <= 2);
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        test_seed(seed);
+        synack_stack *a = stack_with_seed(seed), *b = stack_with_seed(seed);
+        /* b asks for 10.0.0.3:443 first, a after 10.0.0.2:80: the same offset and, when
+         * the two destinations' counters are different slots, the same port. */
+        uint16_t pa0 = connect_port(a, 0x0a000002u, 80);
+        uint16_t pa = connect_port(a, 0x0a000003u, 443);
+        uint16_t pb = connect_port(b, 0x0a000003u, 443);
+        uint16_t pb0 = connect_port(b, 0x0a000002u, 80);
+        /* With a shared slot the second connect sees the first one's increment (1 to 8). */
+        int da = (int)(uint16_t)(pa - pb), db = (int)(uint16_t)(pb0 - pa0);
+        ASSERT(da == 0 || db == 0 || (da <= 8 && db <= 8));
+        synack_stack_free(a);
+        synack_stack_free(b);
+    }
+}
+
 TEST(ephemeral_ports_stay_in_range_and_unique_until_exhausted)
 {
     struct synack_config c;

@@ -155,6 +155,57 @@ TEST(checksum_rfc1071_example)
     ASSERT_EQ(wire_csum_fold(sum), (uint16_t)~0xddf2);
 }
 
+TEST(ipv4_header_checksum_from_fields_verifies)
+{
+    /* wire_ipv4_emit sums the header from its fields: every header it writes, whatever
+     * the fields, must sum over its 20 bytes to 0xffff (RFC 791 §3.1, RFC 1071 §1). */
+    uint64_t seed = 0x1b4;
+    test_seed(seed);
+    for (int i = 0; i < 20000; i++) {
+        uint64_t r = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t q = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        struct synack_ipv4_hdr h = {.tos = (uint8_t)r,
+                                    .id = (uint16_t)(r >> 8),
+                                    .frag = (uint16_t)(r >> 24),
+                                    .ttl = (uint8_t)(r >> 40),
+                                    .proto = (uint8_t)(r >> 48),
+                                    .src = (uint32_t)q,
+                                    .dst = (uint32_t)(q >> 32)};
+        if (i % 7 == 0) h.src = h.dst = 0xffffffffu; /* sums with many carries */
+        if (i % 11 == 0) h.src = h.dst = 0;
+        uint8_t b[WIRE_IPV4_HDR_LEN];
+        size_t plen = (size_t)(r >> 56) * 200;
+        ASSERT_EQ(wire_ipv4_emit(b, sizeof b, &h, plen), WIRE_IPV4_HDR_LEN);
+        ASSERT_EQ(wire_csum_fold(wire_csum_add(0, b, sizeof b)), 0);
+        ASSERT_EQ(wire_get16(b + 2), WIRE_IPV4_HDR_LEN + plen);
+    }
+    /* And the parser's sum over a header without options: what the emitter wrote is taken,
+     * and any one bit flipped in TTL, protocol, checksum or addresses is not (a one-bit
+     * change moves a one's-complement sum by a power of two, never by a multiple of
+     * 0xffff). */
+    for (int i = 0; i < 20000; i++) {
+        uint64_t r = seed = seed * 6364136223846793005u + 1442695040888963407u;
+        struct synack_ipv4_hdr h = {.tos = (uint8_t)r,
+                                    .id = (uint16_t)(r >> 8),
+                                    .frag = 0x4000,
+                                    .ttl = (uint8_t)(r >> 24),
+                                    .proto = (uint8_t)(r >> 32),
+                                    .src = (uint32_t)(r >> 3),
+                                    .dst = (uint32_t)(r >> 29)};
+        uint8_t b[WIRE_IPV4_HDR_LEN];
+        ASSERT_EQ(wire_ipv4_emit(b, sizeof b, &h, 0), WIRE_IPV4_HDR_LEN);
+        struct synack_ipv4_hdr got;
+        const uint8_t *pl;
+        size_t pn;
+        ASSERT_EQ(wire_ipv4_parse(b, sizeof b, &got, &pl, &pn), 0);
+        ASSERT_EQ(got.src, h.src);
+        ASSERT_EQ(got.dst, h.dst);
+        unsigned bit = (unsigned)(r >> 40) % 96; /* bytes 8..19 */
+        b[8 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        ASSERT_EQ(wire_ipv4_parse(b, sizeof b, &got, &pl, &pn), SYNACK_DROP_IP_CHECKSUM);
+    }
+}
+
 TEST(checksum_odd_length_pads_with_zero)
 {
     const uint8_t b[] = {0x12, 0x34, 0x56};
@@ -278,7 +329,13 @@ TEST(checksum_pseudo_header)
 TEST(captured_syn)
 {
     struct synack_segment s;
+    memset(&s, 0xa5, sizeof s); /* whatever was there before */
     ASSERT_EQ(wire_segment_parse(cap_syn, sizeof(cap_syn), true, &s), 0);
+    /* The segment's addresses are synack_addr_v4's, every byte (they are hashed and
+     * compared as bytes). */
+    struct synack_addr want_src = synack_addr_v4(s.ip.src), want_dst = synack_addr_v4(s.ip.dst);
+    ASSERT_MEM_EQ(&s.src, &want_src, sizeof want_src);
+    ASSERT_MEM_EQ(&s.dst, &want_dst, sizeof want_dst);
     ASSERT_EQ(s.ip.hdr_len, 20);
     ASSERT_EQ(s.ip.tos, 0);
     ASSERT_EQ(s.ip.ttl, 64);
