@@ -61,10 +61,11 @@ int reass_sack_blocks(const struct reass *q, uint32_t *left, uint32_t *right, in
     uint32_t taken = 0;
     int k = 0;
     while (k < max && k < q->n) {
-        int best = -1;
-        for (int i = 0; i < q->n; i++) {
+        int best = 0;
+        while (taken & (1u << best)) best++; /* k < n: some range is not taken yet */
+        for (int i = best + 1; i < q->n; i++) {
             if (taken & (1u << i)) continue;
-            if (best < 0 || q->tick - q->touched[i] < q->tick - q->touched[best]) best = i;
+            if (q->tick - q->touched[i] < q->tick - q->touched[best]) best = i;
         }
         taken |= 1u << best;
         left[k] = q->left[best];
