@@ -2,7 +2,8 @@
  * tcp/cc_newreno.c - congestion control algorithms behind struct tcp_cc_ops.
  *
  * NewReno's window growth is RFC 5681's: slow start adds up to one SMSS per ACK while
- * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 2 SMSS), congestion
+ * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 2 SMSS by default,
+ * cfg.slow_start_limit; cc_hystart.c), congestion
  * avoidance adds one SMSS per window's worth of acknowledged bytes. On loss ssthresh is
  * max(FlightSize / 2, 2 * SMSS) (equation 4). The initial window is 10 segments, RFC 6928.
  * Fast retransmit and recovery live in tcp_in.c (they are loss recovery, not growth), so
@@ -28,9 +29,11 @@ static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     if (t->cwnd < t->ssthresh) {
         /* Appropriate byte counting with L = 2 SMSS (RFC 3465 §2.2): a receiver that
          * delays its ACKs (one per two segments) does not halve slow start's growth.
-         * HyStart++ may end it early (cc_hystart.c). */
-        tcp_slow_start(t, acked);
-        return;
+         * HyStart++ may end it early (cc_hystart.c). Without a limit (cfg.slow_start_limit
+         * 0, Linux's rule) what crosses ssthresh is counted below, as Linux's
+         * tcp_reno_cong_avoid does. */
+        acked = tcp_slow_start(t, acked);
+        if (acked == 0) return;
     }
     t->bytes_acked_ca += acked;
     if (t->bytes_acked_ca >= t->cwnd) {
