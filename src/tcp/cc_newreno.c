@@ -97,6 +97,26 @@ bool tcp_cwnd_limited(const struct tcb *t)
     return t->cwnd_limited;
 }
 
+/* What an ACK that advanced SND.UNA by acked bytes counts for growth. With RFC 3465's limit
+ * (cfg.slow_start_limit > 0) the bytes it acknowledges, as always. Without one, what it
+ * newly delivered, Linux's tp->delivered (the acked_sacked of tcp_cong_control): a segment
+ * a SACK block reported was delivered when the SACK came, and without SACK each duplicate
+ * ACK stood for one segment delivered (tcp_add_reno_sack), so the cumulative ACK that
+ * follows delivers the rest and at least one segment (tcp_remove_reno_sacks). Growing by
+ * all acked would count those segments twice: the limited_transmit scripts expect cwnd to
+ * grow by one segment, not three, when a reordered first segment arrives. */
+uint32_t tcp_cc_acked(const struct tcb *t, uint32_t acked, uint32_t sacked0, uint32_t dupacks)
+{
+    if (t->ss_limit) return acked;
+    if (t->sack_ok) {
+        int64_t d = (int64_t)acked + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
+        return d > 0 ? (uint32_t)d : 0;
+    }
+    uint64_t reported = (uint64_t)dupacks * t->snd_mss;
+    if (acked > reported) return acked - (uint32_t)reported;
+    return acked < t->snd_mss ? acked : t->snd_mss;
+}
+
 static const struct tcp_cc_ops newreno = {
     .name = "newreno",
     .init = newreno_init,

@@ -43,6 +43,10 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
 void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
 bool tcp_cwnd_limited(const struct tcb *t);
+/* The bytes an ACK of acked new bytes lets cwnd grow for: acked, or without a slow-start
+ * limit what it newly delivered as Linux counts it (sacked0: the SACKed bytes before the
+ * ACK; dupacks: the duplicate ACKs before it). */
+uint32_t tcp_cc_acked(const struct tcb *t, uint32_t acked, uint32_t sacked0, uint32_t dupacks);
 /* Slow start (RFC 5681 §3.1, RFC 3465) with HyStart++ (RFC 9406) in the initial one
  * (cc_hystart.c): cwnd grows for acked bytes newly acknowledged; returns the bytes left for
  * congestion avoidance (only without a limit, cfg.slow_start_limit 0, when cwnd reached
