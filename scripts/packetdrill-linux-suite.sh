@@ -99,6 +99,10 @@ run_one() {
                -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR)
     fi
     [ "$v" = ipv6 ] && [ "$mode" = kernel ] && args+=(--mtu=1520)
+    # The kernel gets the same fixed local address: packetdrill draws a random one
+    # otherwise, and the Fast Open cookies defined above (run_all.py's, computed for
+    # 192.168.0.1) would not match the kernel's.
+    [ "$mode" = kernel ] && args+=(--local_ip="$local")
     if [ "$mode" = plugin ]; then
         # One fixed local address (packetdrill draws a random one otherwise): the plug-in
         # is that host.

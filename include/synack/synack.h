@@ -197,6 +197,12 @@ struct synack_config {
      * max(4·RTTVAR, rto_min), so a 10 ms path times out at 210 ms. Default false: RFC
      * 6298 §2.4's clamp of the whole RTO, RTO = max(rto_min, SRTT + 4·RTTVAR) (200 ms). */
     bool rto_min_on_var;
+    /* Slow start's growth per ACK, in segments (RFC 3465 §2.2's limit L): an ACK adds what
+     * it newly acknowledges to cwnd, but at most this many segments. Default 2, RFC 3465's
+     * L = 2 (RFC 5681 §3.1 asks for 1: one SMSS per ACK). 0 means no limit, as Linux's
+     * tcp_slow_start: an ACK adds all it acknowledges, cwnd stops at ssthresh and the rest
+     * counts towards congestion avoidance. */
+    uint32_t slow_start_limit;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -209,7 +215,8 @@ struct synack_config {
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
  * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, CUBIC, one ACK per
- * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections. */
+ * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections, slow
+ * start growing by at most 2 segments per ACK. */
 void synack_config_default(struct synack_config *cfg);
 
 /* Returns a stack, or NULL with *err set (SYNACK_EINVAL, SYNACK_ENOMEM, SYNACK_ESYS). */

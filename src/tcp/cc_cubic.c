@@ -76,10 +76,11 @@ static void cubic_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     struct cubic *c = state(t);
     uint32_t mss = t->snd_mss;
     if (t->cwnd < t->ssthresh) {
-        /* Slow start, as Reno (RFC 9438 §4.10), with byte counting L = 2 SMSS, and
-         * HyStart++ (RFC 9438 §4.10 allows it; cc_hystart.c). */
-        tcp_slow_start(t, acked);
-        return;
+        /* Slow start, as Reno (RFC 9438 §4.10), with byte counting L = 2 SMSS by default,
+         * and HyStart++ (RFC 9438 §4.10 allows it; cc_hystart.c). Without a limit what
+         * crosses ssthresh goes on to the cubic curve, as in Linux's bictcp_cong_avoid. */
+        acked = tcp_slow_start(t, acked);
+        if (acked == 0) return;
     }
     if (c->epoch_start == 0) {
         c->epoch_start = now ? now : 1;

@@ -14,8 +14,9 @@
  * As RFC 9406 §4.3 recommends, only the initial slow start uses it (ssthresh still at its
  * initial, arbitrarily high value); later slow starts stop at the ssthresh a loss set. The
  * RTT samples come from RACK's transmission map (tcp_rack.c): one per ACK that delivers
- * data sent once. The window grows by at most L = 2 SMSS per ACK (RFC 3465, as before: the
- * stack does not pace, and RFC 9406 §4.2 asks for a limit then).
+ * data sent once. The window grows by at most L = 2 SMSS per ACK by default (RFC 3465, as
+ * before: the stack does not pace, and RFC 9406 §4.2 asks for a limit then);
+ * cfg.slow_start_limit sets L, and 0 grows it by all an ACK covers, as Linux does.
  */
 #include "tcp/tcp.h"
 
@@ -42,19 +43,39 @@ static bool initial(const struct tcb *t)
     return t->ssthresh >= UINT32_MAX / 2;
 }
 
-void tcp_slow_start(struct tcb *t, uint32_t acked)
+/* Adds inc to cwnd; returns the part of acked that slow start did not use. With a limit L
+ * (RFC 3465 §2.2) the growth is inc whatever ssthresh is, as it always was here (RFC 5681
+ * §3.1 leaves the step that crosses ssthresh to the implementation) and nothing is left.
+ * Without one (cfg.slow_start_limit = 0) it is Linux's tcp_slow_start: cwnd stops at
+ * ssthresh, and what the ACK covers beyond that goes to congestion avoidance, so that one
+ * large ACK does not overshoot the window a loss chose. */
+static uint32_t grow(struct tcb *t, uint32_t inc, uint32_t acked)
+{
+    if (t->ss_limit) {
+        t->cwnd += inc;
+        return 0;
+    }
+    uint32_t room = t->ssthresh > t->cwnd ? t->ssthresh - t->cwnd : 0;
+    if (inc <= room) {
+        t->cwnd += inc;
+        return 0;
+    }
+    t->cwnd += room;
+    return acked > room ? acked - room : 0;
+}
+
+uint32_t tcp_slow_start(struct tcb *t, uint32_t acked)
 {
     uint32_t mss = t->snd_mss;
-    /* RFC 3465 §2.2, L = 2: an ACK grows cwnd by at most two segments, as one ACK per
-     * second segment would. A receiver that gets super-segments (our TSO, merged by its
+    /* RFC 3465 §2.2, L = 2 by default: an ACK grows cwnd by at most two segments, as one ACK
+     * per second segment would. A receiver that gets super-segments (our TSO, merged by its
      * GRO or taken whole) acknowledges each at once, one ACK for up to 44 segments: L would
-     * then slow slow start twentyfold, so it counts what the ACK covers, as Linux does. */
-    uint32_t inc = acked < 2 * mss || t->tso_used ? acked : 2 * mss;
+     * then slow slow start twentyfold, so it counts what the ACK covers, as Linux does.
+     * ss_limit = 0 is Linux's rule for every ACK: no limit. */
+    uint64_t limit = t->ss_limit ? (uint64_t)t->ss_limit * mss : UINT64_MAX;
+    uint32_t inc = acked <= limit || t->tso_used ? acked : (uint32_t)limit;
     struct tcp_hystart *h = &t->hs;
-    if (h->done || !initial(t)) {
-        t->cwnd += inc;
-        return;
-    }
+    if (h->done || !initial(t)) return grow(t, inc, acked);
     /* RFC 9406 §4.2: a round ends when the data sent at its start is acknowledged. */
     if (!h->started || seq_geq(t->snd_una, h->window_end)) {
         h->started = true;
@@ -67,8 +88,7 @@ void tcp_slow_start(struct tcb *t, uint32_t acked)
             t->ssthresh = t->cwnd;
             h->css = false;
             h->done = true;
-            t->cwnd += inc / HS_CSS_GROWTH_DIV;
-            return;
+            return grow(t, inc / HS_CSS_GROWTH_DIV, acked);
         }
     }
     uint64_t rtt = t->rack.sample;
@@ -93,5 +113,5 @@ void tcp_slow_start(struct tcb *t, uint32_t acked)
             h->css_base = HS_INFINITY;
         }
     }
-    t->cwnd += h->css ? inc / HS_CSS_GROWTH_DIV : inc;
+    return grow(t, h->css ? inc / HS_CSS_GROWTH_DIV : inc, acked);
 }

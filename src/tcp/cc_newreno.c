@@ -2,7 +2,8 @@
  * tcp/cc_newreno.c - congestion control algorithms behind struct tcp_cc_ops.
  *
  * NewReno's window growth is RFC 5681's: slow start adds up to one SMSS per ACK while
- * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 2 SMSS), congestion
+ * cwnd < ssthresh (§3.1, with RFC 3465's byte counting limited to L = 2 SMSS by default,
+ * cfg.slow_start_limit; cc_hystart.c), congestion
  * avoidance adds one SMSS per window's worth of acknowledged bytes. On loss ssthresh is
  * max(FlightSize / 2, 2 * SMSS) (equation 4). The initial window is 10 segments, RFC 6928.
  * Fast retransmit and recovery live in tcp_in.c (they are loss recovery, not growth), so
@@ -28,9 +29,11 @@ static void newreno_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
     if (t->cwnd < t->ssthresh) {
         /* Appropriate byte counting with L = 2 SMSS (RFC 3465 §2.2): a receiver that
          * delays its ACKs (one per two segments) does not halve slow start's growth.
-         * HyStart++ may end it early (cc_hystart.c). */
-        tcp_slow_start(t, acked);
-        return;
+         * HyStart++ may end it early (cc_hystart.c). Without a limit (cfg.slow_start_limit
+         * 0, Linux's rule) what crosses ssthresh is counted below, as Linux's
+         * tcp_reno_cong_avoid does. */
+        acked = tcp_slow_start(t, acked);
+        if (acked == 0) return;
     }
     t->bytes_acked_ca += acked;
     if (t->bytes_acked_ca >= t->cwnd) {
@@ -92,6 +95,26 @@ bool tcp_cwnd_limited(const struct tcb *t)
 {
     if (t->cwnd < t->ssthresh) return (uint64_t)t->cwnd < 2 * (uint64_t)t->max_flight;
     return t->cwnd_limited;
+}
+
+/* What an ACK that advanced SND.UNA by acked bytes counts for growth. With RFC 3465's limit
+ * (cfg.slow_start_limit > 0) the bytes it acknowledges, as always. Without one, what it
+ * newly delivered, Linux's tp->delivered (the acked_sacked of tcp_cong_control): a segment
+ * a SACK block reported was delivered when the SACK came, and without SACK each duplicate
+ * ACK stood for one segment delivered (tcp_add_reno_sack), so the cumulative ACK that
+ * follows delivers the rest and at least one segment (tcp_remove_reno_sacks). Growing by
+ * all acked would count those segments twice: the limited_transmit scripts expect cwnd to
+ * grow by one segment, not three, when a reordered first segment arrives. */
+uint32_t tcp_cc_acked(const struct tcb *t, uint32_t acked, uint32_t sacked0, uint32_t dupacks)
+{
+    if (t->ss_limit) return acked;
+    if (t->sack_ok) {
+        int64_t d = (int64_t)acked + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
+        return d > 0 ? (uint32_t)d : 0;
+    }
+    uint64_t reported = (uint64_t)dupacks * t->snd_mss;
+    if (acked > reported) return acked - (uint32_t)reported;
+    return acked < t->snd_mss ? acked : t->snd_mss;
 }
 
 static const struct tcp_cc_ops newreno = {

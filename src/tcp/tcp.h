@@ -43,10 +43,16 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_cwnd_restart_check(struct tcb *t, uint64_t now);
 void tcp_cwnd_validate(struct tcb *t, bool cwnd_full);
 bool tcp_cwnd_limited(const struct tcb *t);
+/* The bytes an ACK of acked new bytes lets cwnd grow for: acked, or without a slow-start
+ * limit what it newly delivered as Linux counts it (sacked0: the SACKed bytes before the
+ * ACK; dupacks: the duplicate ACKs before it). */
+uint32_t tcp_cc_acked(const struct tcb *t, uint32_t acked, uint32_t sacked0, uint32_t dupacks);
 /* Slow start (RFC 5681 §3.1, RFC 3465) with HyStart++ (RFC 9406) in the initial one
- * (cc_hystart.c): cwnd grows for acked bytes newly acknowledged. */
+ * (cc_hystart.c): cwnd grows for acked bytes newly acknowledged; returns the bytes left for
+ * congestion avoidance (only without a limit, cfg.slow_start_limit 0, when cwnd reached
+ * ssthresh). */
 void tcp_hystart_init(struct tcb *t);
-void tcp_slow_start(struct tcb *t, uint32_t acked);
+uint32_t tcp_slow_start(struct tcb *t, uint32_t acked);
 extern const struct tcp_cc_ops tcp_cc_cubic;
 /* CUBIC's window curve W_cubic(t) in bytes (RFC 9438 eq. 1), for tests. */
 double tcp_cubic_window(uint32_t w_max, uint32_t mss, uint64_t t_us);
@@ -231,6 +237,7 @@ struct tcb {
     uint32_t tlp_seq, tlp_high;
     uint64_t cc_state[4]; /* private to the algorithm (aligned for its own struct) */
     struct tcp_hystart hs;
+    uint32_t ss_limit; /* cfg.slow_start_limit: slow start's growth per ACK, segments (0: all) */
     /* Congestion window validation (cc_newreno.c): when a segment last went out, the largest
      * flight of the current window of data, whether cwnd was what limited it, and the
      * sequence number ending that window (Linux: lsndtime, max_packets_out,

@@ -19,7 +19,7 @@ bool tcp_our_fin_acked(const struct tcb *t)
 /* New data acknowledged: SND.UNA advances, the send ring gives back space, RTT is sampled
  * and the congestion window grows or recovery progresses. */
 static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
-                        const struct tcp_seg *seg)
+                        const struct tcp_seg *seg, uint32_t sacked0)
 {
     struct tcb *t = &sk->tcb;
     uint32_t acked = seg->ack - t->snd_una;
@@ -94,12 +94,13 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
             tcp_rtx_arm(st, t, now);
         }
     } else {
+        uint32_t grow_by = tcp_cc_acked(t, acked, sacked0, t->dupacks);
         t->dupacks = 0;
         t->lt_sent = 0;
         /* Grow only a window that was used (cc_newreno.c, tcp_cwnd_limited), and not on
          * the ACK whose ECE just reduced it (tcp_ecn.c). */
         uint32_t hs_exits = t->hs.exits;
-        if (tcp_cwnd_limited(t) && !t->ecn_cut_now) t->cc->on_ack(t, acked, now);
+        if (tcp_cwnd_limited(t) && !t->ecn_cut_now) t->cc->on_ack(t, grow_by, now);
         if (t->hs.exits != hs_exits) st->stats.hystart_exits++;
     }
     /* RFC 6582 §3.2 step 1 asks whether the cumulative ACK covers recover (here SND.MAX
@@ -335,7 +336,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     tcp_rack_on_ack(t, o, ack, now, dsack);
     if (dsack >= 0) dsack_on_ack(st, t, o->sack[0].left, o->sack[0].right);
     if (seq_gt(seg->ack, t->snd_una)) {
-        ack_advance(st, sk, now, seg);
+        ack_advance(st, sk, now, seg, sacked0);
     } else if (seg->ack == t->snd_una && t->snd_una != t->snd_max && seg->dlen == 0 &&
                !(flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && new_wnd == t->snd_wnd) {
         dup_ack(st, sk, now);

@@ -172,6 +172,7 @@ void tcb_defaults(struct synack_stack *st, struct sock *sk)
     t->rcv_mss = tcp_rcv_mss_for(st, &t->laddr, t->user_mss);
     t->snd_mss = 536;
     tcp_rtt_init(t, st->cfg.rto_initial_us);
+    t->ss_limit = st->cfg.slow_start_limit;
     t->cc->init(t);
     memset(&t->reass, 0, sizeof t->reass);
 }
