@@ -363,6 +363,12 @@ void synack_fastopen_cookie(const uint8_t key[16], const struct synack_addr *cad
 /* Copies in-order data; returns the count, 0 at end of stream (the peer's FIN), EAGAIN when
  * nothing is ready, or the error that ended the connection. */
 long synack_recv(synack_stack *s, int sd, uint64_t now, void *buf, size_t len);
+/* As synack_recv, but up to len in-order bytes are dropped instead of copied (Linux's recv
+ * with MSG_TRUNC on a TCP socket): a consumer that only counts what it receives, as the
+ * discard service (RFC 863), pays no copy. The window opens and auto-tuning counts them
+ * as if they had been read. Returns the count dropped, 0 at end of stream, EAGAIN or the
+ * error, as synack_recv. */
+long synack_recv_discard(synack_stack *s, int sd, uint64_t now, size_t len);
 #define SYNACK_SHUT_RD   1
 #define SYNACK_SHUT_WR   2
 #define SYNACK_SHUT_RDWR 3

@@ -351,6 +351,16 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
     return r;
 }
 
+long synack_recv_discard(synack_stack *st, int sd, uint64_t now, size_t len)
+{
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    long r = tcp_user_recv(st, sk, now, NULL, len); /* NULL: dropped, not copied */
+    sock_seen(st, sk);
+    return r;
+}
+
 int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
 {
     if (st && stack_busy(st)) return SYNACK_EBUSY;

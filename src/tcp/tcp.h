@@ -635,6 +635,8 @@ static inline bool tcp_corked(const struct tcb *t)
 {
     return (t->cork && !t->cork_pushed) || (t->more && t->snd_una == t->more_una);
 }
+/* Reads up to len in-order bytes into buf, or drops them when buf is NULL (synack_recv and
+ * synack_recv_discard). */
 long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void *buf, size_t len);
 int tcp_user_shutdown_wr(struct synack_stack *st, struct sock *sk, uint64_t now);
 int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now);

@@ -205,7 +205,13 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
     struct tcb *t = &sk->tcb;
     if (t->rcv.len > 0) {
         uint32_t adv = tcp_rcv_wnd_offered(t);
-        uint32_t n = ring_read(&t->rcv, buf, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+        uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len, n;
+        if (buf) {
+            n = ring_read(&t->rcv, buf, want);
+        } else { /* synack_recv_discard: the bytes go without a copy */
+            n = want < t->rcv.len ? want : t->rcv.len;
+            ring_consume(&t->rcv, n);
+        }
         rings_settle(sk);
         tcp_rcv_autotune(sk, now);
         if (!t->t_idle) {

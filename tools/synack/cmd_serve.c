@@ -52,6 +52,15 @@
 #define SERVE_LINGER_US   10000000ull /* after our FIN, how long we read what still comes */
 #define SERVE_SHUTDOWN_US 5000000ull  /* SIGINT/SIGTERM: bound on the FIN exchanges */
 #define SERVE_PCAP_FLUSH  1000000ull  /* push the capture to its file every second */
+#define SERVE_RCVBUF      (4u << 20)  /* default --rcvbuf (below) */
+
+/* The default --rcvbuf: what a connection's receive buffer may grow to by auto-tuning. The
+ * library's default (256 KiB) held the kernel's bulk sender on the window for more than half
+ * of a transfer over TUN (tcp_info's rwnd_limited, docs/performance.md "Bulk over TUN"): at
+ * 15 Gbit/s and the device's queueing delay, 256 KiB is under a round trip's worth. Linux's
+ * own receiver may grow to tcp_rmem[2] (6 MiB by default). Memory still follows use: a ring
+ * starts at 64 KiB, grows only with what the application reads per round trip, and is given
+ * back when idle; the window scale (RFC 7323 §2.3) is chosen from this bound at the SYN. */
 
 struct listener;
 struct serve;
@@ -103,6 +112,7 @@ struct serve {
     uint64_t seed;
     uint64_t msl_us;      /* 0: the stack's default (30 s) */
     uint32_t max_sockets; /* 0: SERVE_SOCKETS */
+    uint32_t rcvbuf;      /* --rcvbuf; 0: SERVE_RCVBUF */
     struct listener ls[4];
     int nls;
     struct policy defaults; /* --max-conns-per-service, --header-timeout, ... */
@@ -141,8 +151,8 @@ static void usage(FILE *f)
     fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
           "                    [--pcap FILE] [--trace] [--no-offload]\n"
-          "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N] [--max-conns "
-          "N]\n"
+          "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N]\n"
+          "                    [--rcvbuf B] [--max-conns N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "                    [--live-viewers N] [--live-conns N]\n"
@@ -178,6 +188,8 @@ static void usage(FILE *f)
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
           "  --max-sockets N  the stack's socket table: listeners, connections, TIME-WAIT\n"
           "                 (2..2048, 2048); a handshake that finds it full is reset\n"
+          "  --rcvbuf B     the most a connection's receive buffer grows to, by auto-tuning,\n"
+          "                 in bytes (4096..1073741824, 4194304); the window scale follows\n"
           "Limits and timeouts (S in seconds, 0 = none):\n"
           "  --max-conns N  connections of all services together (1024, at most 2000)\n"
           "  --max-conns-per-service N  connections of each service (256)\n"
@@ -354,6 +366,11 @@ static int parse(int argc, char **argv, struct serve *o)
             unsigned long x = strtoul(v, &end, 10);
             if (!*v || *end || x < 2 || x > SERVE_SOCKETS) goto bad;
             o->max_sockets = (uint32_t)x;
+        } else if (!strcmp(a, "--rcvbuf")) {
+            char *end;
+            unsigned long long x = strtoull(v, &end, 10);
+            if (!*v || *end || x < 4096 || x > (1ull << 30)) goto bad;
+            o->rcvbuf = (uint32_t)x;
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -911,6 +928,7 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
+    cfg.rcvbuf = sv->rcvbuf ? sv->rcvbuf : SERVE_RCVBUF;
     /* The loop feeds a batch, runs the services, then flushes: an echo or a FIN then
      * carries the ACK of what it answers (one datagram, not a pure ACK and then it). */
     cfg.defer_output = true;
