@@ -197,6 +197,12 @@ struct synack_config {
      * max(4·RTTVAR, rto_min), so a 10 ms path times out at 210 ms. Default false: RFC
      * 6298 §2.4's clamp of the whole RTO, RTO = max(rto_min, SRTT + 4·RTTVAR) (200 ms). */
     bool rto_min_on_var;
+    /* An RTT sample from every ACK that advances SND.UNA over data sent only once, as Linux
+     * takes (tcp_clean_rtx_queue: from the send time of the oldest byte newly covered), for
+     * the RTO estimator and so for the packet size that follows SRTT. RFC 6298 §3 asks for
+     * at least one sample per round trip and allows more; Karn's rule holds (no sample when
+     * the ACK covers data sent twice). Default false: one timed segment per round trip. */
+    bool rtt_every_ack;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

@@ -26,7 +26,8 @@
  *
  * The records also give an RTT sample on every ACK that delivers data sent once (HyStart++,
  * cc_hystart.c, needs several per round trip); the retransmission timer's estimator (rtt.c)
- * keeps its one timed segment per round trip.
+ * keeps its one timed segment per round trip, unless cfg.rtt_every_ack asks for a sample
+ * from every ACK (rack.ack_rtt, as Linux's).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -280,13 +281,29 @@ static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
     }
 }
 
+/* The RTO estimator's sample for cfg.rtt_every_ack, as Linux's tcp_clean_rtx_queue takes
+ * it: from the oldest range this ACK newly covers that was neither sent twice nor SACKed
+ * before (its first_ackt), and none from the cumulative ACK if any range it covers was sent
+ * more than once (Karn's rule, RFC 6298 §3; FLAG_RETRANS_DATA_ACKED). A SACKed range gave
+ * its sample when its SACK came. */
+static void ack_rtt_of(struct tcb *t, const struct tcp_xrec *x, uint64_t now)
+{
+    if (x->flags & TCP_XR_EVER_RXT)
+        t->rack.ack_rxt = true;
+    else if (!(x->flags & TCP_XR_SACKED) && t->rack.ack_rtt == 0 && now > x->ts)
+        t->rack.ack_rtt = now - x->ts;
+}
+
 void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack, uint64_t now,
                      int dsack_block)
 {
     t->rack.sample = 0;
+    t->rack.ack_rtt = 0;
+    t->rack.ack_rxt = false;
     if (!t->xr) return;
     uint32_t mend = map_end(t);
     const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};
+    uint64_t sack_rtt = 0;
     /* SACK blocks (not the D-SACK one): split at their edges, mark what they cover. */
     for (int b = 0; t->sack_ok && b < o->sack_count; b++) {
         if (b == dsack_block) continue;
@@ -303,6 +320,8 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             if (seq_geq(s, r)) break;
             struct tcp_xrec *x = &t->xr[i];
             if (x->flags & TCP_XR_SACKED) continue;
+            if (!(x->flags & TCP_XR_EVER_RXT) && sack_rtt == 0 && now > x->ts)
+                sack_rtt = now - x->ts; /* Linux's first_sackt */
             delivered(t, x, x->end, o, now, &pr);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
@@ -310,11 +329,15 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     }
     /* The cumulative ACK: records wholly below it go, after counting as delivered; one
      * straddling it is delivered up to SEG.ACK. */
-    if (!seq_gt(ack, t->snd_una)) return;
+    if (!seq_gt(ack, t->snd_una)) {
+        t->rack.ack_rtt = sack_rtt;
+        return;
+    }
     int drop = 0;
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
         uint32_t s = rec_start(t, drop);
+        ack_rtt_of(t, x, now);
         if (seq_gt(x->end, ack)) {
             if (!(x->flags & TCP_XR_SACKED))
                 delivered(t, x, ack, o, now, &pr);
@@ -329,6 +352,8 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     }
     memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
+    /* Linux's tcp_ack_update_rtt: the cumulative ACK's sample first, else the SACK's. */
+    if (t->rack.ack_rxt || t->rack.ack_rtt == 0) t->rack.ack_rtt = sack_rtt;
 }
 
 void tcp_rack_dsack(struct tcb *t)

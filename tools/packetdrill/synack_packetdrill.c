@@ -39,6 +39,9 @@
  *   rto_linux=0     the RTO's floor on the whole RTO (RFC 6298 §2.4, synack's default)
  *                   instead of on its variance term, SRTT + max(4·RTTVAR, rto_min), as
  *                   Linux's (cfg.rto_min_on_var, the default here)
+ *   rtt_linux=0     one timed segment per round trip for the RTO estimator (synack's
+ *                   default) instead of a sample from every ACK of data sent once, as
+ *                   Linux's (cfg.rtt_every_ack, the default here)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -2263,6 +2266,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->sndbuf_linux = x != 0;
         } else if (!strcmp(w, "rto_linux")) {
             c->rto_min_on_var = x != 0;
+        } else if (!strcmp(w, "rtt_linux")) {
+            c->rtt_every_ack = x != 0;
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2305,6 +2310,9 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     p->cfg.sndbuf_linux = true;
     /* Linux's RTO, SRTT + max(4·RTTVAR, rto_min): a 10 ms path times out at 210 ms. */
     p->cfg.rto_min_on_var = true;
+    /* Linux's RTT samples, one from every ACK of data sent once: its SRTT, and so its
+     * pacing rate and packet sizes (tcp_push.c), move with each ACK. */
+    p->cfg.rtt_every_ack = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
