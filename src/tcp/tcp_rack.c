@@ -337,6 +337,9 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
         uint32_t s = rec_start(t, drop);
+        /* A record that starts at SEG.ACK had nothing delivered: its send time is no
+         * sample (it would give min_RTT and RACK.rtt the time since it went). */
+        if (!seq_lt(s, ack)) break;
         ack_rtt_of(t, x, now);
         if (seq_gt(x->end, ack)) {
             if (!(x->flags & TCP_XR_SACKED))

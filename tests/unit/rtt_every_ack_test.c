@@ -121,4 +121,29 @@ TEST(rtt_every_ack_samples_a_sack)
     tcpf_free(&f);
 }
 
+TEST(rtt_ack_at_a_record_edge_samples_nothing_beyond_it)
+{
+    /* 1000 bytes at t, 1000 more at t + 5 ms (two send records), then an ACK of the first
+     * alone at t + 10 ms: the sample is 10 ms. The record that starts at SEG.ACK had
+     * nothing delivered: counted, it gave min_RTT and RACK.rtt a false 5 ms. */
+    for (int every = 0; every <= 1; every++) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.rtt_every_ack = every;
+        established(&f, false);
+        static const uint8_t d[1000];
+        ASSERT_EQ(synack_send(f.st, f.sd, f.now, d, sizeof d), (long)sizeof d);
+        ASSERT_EQ(drain(&f), 1000u);
+        f.now += 5 * MS;
+        ASSERT_EQ(synack_send(f.st, f.sd, f.now, d, sizeof d), (long)sizeof d);
+        ASSERT_EQ(drain(&f), 1000u);
+        f.now += 5 * MS;
+        send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + 1000);
+        struct synack_sockinfo i = tcpf_info(&f);
+        ASSERT_EQ(i.min_rtt_us, 10 * MS);
+        ASSERT_EQ(i.srtt_us, 10 * MS);
+        tcpf_free(&f);
+    }
+}
+
 TEST_MAIN()
