@@ -203,6 +203,12 @@ struct synack_config {
      * at least one sample per round trip and allows more; Karn's rule holds (no sample when
      * the ACK covers data sent twice). Default false: one timed segment per round trip. */
     bool rtt_every_ack;
+    /* The initial slow start ends as Linux's CUBIC ends it (HyStart's delay test,
+     * bictcp's hystart_update) instead of by RFC 9406's HyStart++: once cwnd is 16
+     * segments, a round whose smallest RTT over its first 8 samples and after exceeds the
+     * connection's minimum RTT by an eighth of it (4 to 16 ms) ends slow start at once,
+     * ssthresh = cwnd, with no Conservative Slow Start. Default false (RFC 9406). */
+    bool hystart_linux;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

@@ -103,7 +103,8 @@ struct tcp_hystart {
     uint16_t samples;           /* rttSampleCount */
     uint8_t css_rounds;
     bool started, css, done;
-    uint32_t exits; /* times slow start gave way to CSS */
+    bool linux_delay; /* cfg.hystart_linux: Linux's HyStart delay test instead of RFC 9406 */
+    uint32_t exits;   /* times slow start gave way to CSS */
 };
 
 struct tcb {

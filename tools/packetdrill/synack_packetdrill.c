@@ -42,6 +42,8 @@
  *   rtt_linux=0     one timed segment per round trip for the RTO estimator (synack's
  *                   default) instead of a sample from every ACK of data sent once, as
  *                   Linux's (cfg.rtt_every_ack, the default here)
+ *   hystart_linux=0 RFC 9406's HyStart++ (synack's default) instead of Linux's CUBIC
+ *                   HyStart delay test (cfg.hystart_linux, the default here)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -2268,6 +2270,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rto_min_on_var = x != 0;
         } else if (!strcmp(w, "rtt_linux")) {
             c->rtt_every_ack = x != 0;
+        } else if (!strcmp(w, "hystart_linux")) {
+            c->hystart_linux = x != 0;
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2313,6 +2317,9 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     /* Linux's RTT samples, one from every ACK of data sent once: its SRTT, and so its
      * pacing rate and packet sizes (tcp_push.c), move with each ACK. */
     p->cfg.rtt_every_ack = true;
+    /* Linux's HyStart (tcp_cubic.c): slow start ends at once, ssthresh = cwnd, when a
+     * round's RTT rises an eighth (4 to 16 ms) above the connection's minimum. */
+    p->cfg.hystart_linux = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
