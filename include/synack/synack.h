@@ -535,7 +535,7 @@ struct synack_sockinfo {
     /* When (the caller's clock, µs; 0: never) data was last sent, data last received (the
      * handshake's end before any), and a segment last received: Linux's tcpi_last_*. */
     uint64_t last_data_sent_us, last_data_recv_us, last_recv_us;
-    uint32_t reordering;    /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t reordering;    /* reordering degree, segments: 3 (RFC 5681's DupThresh) or more */
     uint32_t rcv_space;     /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;        /* the MSS we advertised */
     uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
@@ -551,6 +551,7 @@ struct synack_sockinfo {
     uint64_t rwnd_limited_us;
     uint64_t sndbuf_limited_us;
     uint32_t dsack_dups;   /* D-SACK blocks received (RFC 2883) */
+    uint32_t reord_seen;   /* ACKs that delivered data below data delivered before */
     uint32_t rto_timeouts; /* retransmission timeouts of this connection */
     bool ecn_ok;           /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),

@@ -1447,6 +1447,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_bytes_sent = in->bytes_sent;
     ti->tcpi_bytes_retrans = in->bytes_retrans;
     ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_reord_seen = in->reord_seen;
     ti->tcpi_delivered = in->delivered;
     ti->tcpi_last_data_sent = ms_since(now, in->last_data_sent_us);
     ti->tcpi_last_data_recv = ms_since(now, in->last_data_recv_us);
