@@ -203,6 +203,18 @@ struct synack_config {
      * tcp_slow_start: an ACK adds all it acknowledges, cwnd stops at ssthresh and the rest
      * counts towards congestion avoidance. */
     uint32_t slow_start_limit;
+    /* An RTT sample from every ACK that advances SND.UNA over data sent only once, as Linux
+     * takes (tcp_clean_rtx_queue: from the send time of the oldest byte newly covered), for
+     * the RTO estimator and so for the packet size that follows SRTT. RFC 6298 §3 asks for
+     * at least one sample per round trip and allows more; Karn's rule holds (no sample when
+     * the ACK covers data sent twice). Default false: one timed segment per round trip. */
+    bool rtt_every_ack;
+    /* The initial slow start ends as Linux's CUBIC ends it (HyStart's delay test,
+     * bictcp's hystart_update) instead of by RFC 9406's HyStart++: once cwnd is 16
+     * segments, a round whose smallest RTT over its first 8 samples and after exceeds the
+     * connection's minimum RTT by an eighth of it (4 to 16 ms) ends slow start at once,
+     * ssthresh = cwnd, with no Conservative Slow Start. Default false (RFC 9406). */
+    bool hystart_linux;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -536,7 +548,7 @@ struct synack_sockinfo {
     /* When (the caller's clock, µs; 0: never) data was last sent, data last received (the
      * handshake's end before any), and a segment last received: Linux's tcpi_last_*. */
     uint64_t last_data_sent_us, last_data_recv_us, last_recv_us;
-    uint32_t reordering;    /* the duplicate-ACK threshold, 3 (RFC 5681) */
+    uint32_t reordering;    /* reordering degree, segments: 3 (RFC 5681's DupThresh) or more */
     uint32_t rcv_space;     /* the receive buffer in use, auto-tuned up to SYNACK_OPT_RCVBUF */
     uint32_t advmss;        /* the MSS we advertised */
     uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
@@ -552,6 +564,7 @@ struct synack_sockinfo {
     uint64_t rwnd_limited_us;
     uint64_t sndbuf_limited_us;
     uint32_t dsack_dups;   /* D-SACK blocks received (RFC 2883) */
+    uint32_t reord_seen;   /* ACKs that delivered data below data delivered before */
     uint32_t rto_timeouts; /* retransmission timeouts of this connection */
     bool ecn_ok;           /* ECN was agreed in the handshake (RFC 3168 §6.1.1) */
     /* TCP Fast Open (RFC 7413): the SYN's data was acknowledged by the SYN-ACK (a client),

@@ -735,7 +735,8 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
     uint32_t mss = t->snd_mss ? t->snd_mss : 1;
     info->unacked = (tcp_flight(t) + mss - 1) / mss;
     info->sacked = (reass_bytes(&t->sacked) + mss - 1) / mss;
-    info->reordering = 3;
+    info->reordering = t->rack.reordering ? t->rack.reordering : 3; /* tcp_rack.c */
+    info->reord_seen = t->rack.reord_seen;
     /* The receive buffer in use: auto-tuned up to SYNACK_OPT_RCVBUF (tcp_rcv_autotune). */
     info->rcv_space = ring_live(&t->rcv) ? t->rcv_tuned : sk->rcvbuf;
     info->advmss = t->rcv_mss;

@@ -17,6 +17,8 @@
  * data sent once. The window grows by at most L = 2 SMSS per ACK by default (RFC 3465, as
  * before: the stack does not pace, and RFC 9406 §4.2 asks for a limit then);
  * cfg.slow_start_limit sets L, and 0 grows it by all an ACK covers, as Linux does.
+ * cfg.hystart_linux puts Linux's older HyStart delay test in HyStart++'s place
+ * (hystart_linux_exit).
  */
 #include "tcp/tcp.h"
 
@@ -64,6 +66,42 @@ static uint32_t grow(struct tcb *t, uint32_t inc, uint32_t acked)
     return acked > room ? acked - room : 0;
 }
 
+/* Linux's HyStart delay test (tcp_cubic.c's hystart_update; Ha and Rhee's HyStart), for
+ * cfg.hystart_linux, on an ACK in the initial slow start; true when it ends slow start.
+ * Where RFC 9406 compares a round's minimum RTT with the previous round's and then slows
+ * down for CSS_ROUNDS rounds, Linux compares it with the connection's minimum RTT and
+ * leaves slow start at once (ssthresh = cwnd). It looks only once cwnd is 16 segments
+ * (hystart_low_window), takes the round's minimum over its first 8 samples and every one
+ * after (so a new minimum RTT is never mistaken for a rise), and judges from the 9th. Ending
+ * slow start early is always allowed (RFC 5681 §3.1 leaves ssthresh's first value to the
+ * sender). Linux's other test, the ACK train, is not copied. */
+#define HS_LINUX_LOW_WINDOW 16u
+static bool hystart_linux_exit(struct tcb *t)
+{
+    struct tcp_hystart *h = &t->hs;
+    uint64_t rtt = t->rack.sample;
+    if (!rtt || t->cwnd < HS_LINUX_LOW_WINDOW * t->snd_mss) return false;
+    if (!h->started || seq_gt(t->snd_una, h->window_end)) {
+        h->started = true;
+        h->window_end = t->snd_nxt;
+        h->cur_min = HS_INFINITY;
+        h->samples = 0;
+    }
+    if (rtt < h->cur_min) h->cur_min = rtt;
+    if (h->samples < HS_N_RTT_SAMPLE) {
+        h->samples++;
+        return false;
+    }
+    uint64_t thresh = t->min_rtt / HS_MIN_RTT_DIVISOR;
+    if (thresh > HS_MAX_RTT_THRESH_US) thresh = HS_MAX_RTT_THRESH_US;
+    if (thresh < HS_MIN_RTT_THRESH_US) thresh = HS_MIN_RTT_THRESH_US;
+    if (h->cur_min <= t->min_rtt + thresh) return false;
+    h->done = true;
+    h->exits++;
+    t->ssthresh = t->cwnd;
+    return true;
+}
+
 uint32_t tcp_slow_start(struct tcb *t, uint32_t acked)
 {
     uint32_t mss = t->snd_mss;
@@ -76,6 +114,10 @@ uint32_t tcp_slow_start(struct tcb *t, uint32_t acked)
     uint32_t inc = acked <= limit || t->tso_used ? acked : (uint32_t)limit;
     struct tcp_hystart *h = &t->hs;
     if (h->done || !initial(t)) return grow(t, inc, acked);
+    if (h->linux_delay) {
+        if (hystart_linux_exit(t)) return t->ss_limit ? 0 : acked;
+        return grow(t, inc, acked);
+    }
     /* RFC 9406 §4.2: a round ends when the data sent at its start is acknowledged. */
     if (!h->started || seq_geq(t->snd_una, h->window_end)) {
         h->started = true;

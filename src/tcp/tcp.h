@@ -85,9 +85,13 @@ struct tcp_rack {
     uint32_t dsack_round;  /* RACK.dsack_round (valid while dsack_round_on) */
     bool has, has_fack, reord, dsack_round_on;
     uint8_t reo_mult, reo_persist; /* RACK.reo_wnd_mult, RACK.reo_wnd_persist */
-    uint64_t sample;  /* the smallest RTT of data sent once that this ACK delivered; 0 none */
-    uint32_t sacked;  /* bytes of the map's SACKed records */
-    uint64_t ord_now; /* the microsecond ord counts in */
+    uint64_t sample;     /* the smallest RTT of data sent once that this ACK delivered; 0 none */
+    uint64_t ack_rtt;    /* cfg.rtt_every_ack's sample from this ACK (tcp_rack.c), 0 none */
+    bool ack_rxt;        /* this ACK cumulatively covers data sent more than once */
+    uint32_t sacked;     /* bytes of the map's SACKed records */
+    uint32_t reordering; /* Linux's reordering degree, segments (0: not raised, 3) */
+    uint32_t reord_seen; /* ACKs that showed reordering (Linux's tcpi_reord_seen) */
+    uint64_t ord_now;    /* the microsecond ord counts in */
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
 };
@@ -107,7 +111,8 @@ struct tcp_hystart {
     uint16_t samples;           /* rttSampleCount */
     uint8_t css_rounds;
     bool started, css, done;
-    uint32_t exits; /* times slow start gave way to CSS */
+    bool linux_delay; /* cfg.hystart_linux: Linux's HyStart delay test instead of RFC 9406 */
+    uint32_t exits;   /* times slow start gave way to CSS */
 };
 
 struct tcb {

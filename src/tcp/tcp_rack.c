@@ -26,7 +26,8 @@
  *
  * The records also give an RTT sample on every ACK that delivers data sent once (HyStart++,
  * cc_hystart.c, needs several per round trip); the retransmission timer's estimator (rtt.c)
- * keeps its one timed segment per round trip.
+ * keeps its one timed segment per round trip, unless cfg.rtt_every_ack asks for a sample
+ * from every ACK (rack.ack_rtt, as Linux's).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -280,13 +281,50 @@ static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
     }
 }
 
+/* The RTO estimator's sample for cfg.rtt_every_ack, as Linux's tcp_clean_rtx_queue takes
+ * it: from the oldest range this ACK newly covers that was neither sent twice nor SACKed
+ * before (its first_ackt), and none from the cumulative ACK if any range it covers was sent
+ * more than once (Karn's rule, RFC 6298 §3; FLAG_RETRANS_DATA_ACKED). A SACKed range gave
+ * its sample when its SACK came. */
+static void ack_rtt_of(struct tcb *t, const struct tcp_xrec *x, uint64_t now)
+{
+    if (x->flags & TCP_XR_EVER_RXT)
+        t->rack.ack_rxt = true;
+    else if (!(x->flags & TCP_XR_SACKED) && t->rack.ack_rtt == 0 && now > x->ts)
+        t->rack.ack_rtt = now - x->ts;
+}
+
+/* The reordering degree Linux reports (tcp_check_sack_reordering, tcpi_reordering): when an
+ * ACK delivers, below the highest sequence delivered before it, data sent once whose lowest
+ * byte is low, the path reordered by (fack - low) / MSS segments at least; the degree is the
+ * largest seen, from DupThresh's 3 up to Linux's tcp_max_reordering (300). It is reported
+ * only: RACK's window (RFC 8985 §6.2) and the DupThresh rules do not use it. */
+#define REORDERING_MAX 300u
+static void reordering_seen(struct tcb *t, uint32_t low, uint32_t fack)
+{
+    if (!seq_lt(low, fack)) return;
+    uint32_t mss = t->snd_mss ? t->snd_mss : 1;
+    uint32_t cur = t->rack.reordering ? t->rack.reordering : DUP_THRESH;
+    uint32_t metric = fack - low;
+    if (metric > cur * mss) {
+        uint32_t deg = (metric + mss - 1) / mss;
+        t->rack.reordering = deg < REORDERING_MAX ? deg : REORDERING_MAX;
+    }
+    t->rack.reord_seen++;
+}
+
 void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ack, uint64_t now,
                      int dsack_block)
 {
     t->rack.sample = 0;
+    t->rack.ack_rtt = 0;
+    t->rack.ack_rxt = false;
     if (!t->xr) return;
     uint32_t mend = map_end(t);
     const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};
+    uint64_t sack_rtt = 0;
+    uint32_t low = 0; /* the lowest byte of data sent once delivered below pr.fack */
+    bool reord = false;
     /* SACK blocks (not the D-SACK one): split at their edges, mark what they cover. */
     for (int b = 0; t->sack_ok && b < o->sack_count; b++) {
         if (b == dsack_block) continue;
@@ -303,6 +341,13 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             if (seq_geq(s, r)) break;
             struct tcp_xrec *x = &t->xr[i];
             if (x->flags & TCP_XR_SACKED) continue;
+            if (!(x->flags & TCP_XR_EVER_RXT) && sack_rtt == 0 && now > x->ts)
+                sack_rtt = now - x->ts; /* Linux's first_sackt */
+            if (!(x->flags & TCP_XR_EVER_RXT) && pr.has && seq_lt(s, pr.fack) &&
+                (!reord || seq_lt(s, low))) {
+                low = s;
+                reord = true;
+            }
             delivered(t, x, x->end, o, now, &pr);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
@@ -310,11 +355,25 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     }
     /* The cumulative ACK: records wholly below it go, after counting as delivered; one
      * straddling it is delivered up to SEG.ACK. */
-    if (!seq_gt(ack, t->snd_una)) return;
+    if (reord) reordering_seen(t, low, t->rack.fack);
+    reord = false;
+    if (!seq_gt(ack, t->snd_una)) {
+        t->rack.ack_rtt = sack_rtt;
+        return;
+    }
     int drop = 0;
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
         uint32_t s = rec_start(t, drop);
+        /* A record that starts at SEG.ACK had nothing delivered: its send time is no
+         * sample (it would give min_RTT and RACK.rtt the time since it went). */
+        if (!seq_lt(s, ack)) break;
+        ack_rtt_of(t, x, now);
+        if (!(x->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) && pr.has && seq_lt(s, pr.fack) &&
+            !reord) {
+            low = s; /* records come in sequence order: the first is the lowest */
+            reord = true;
+        }
         if (seq_gt(x->end, ack)) {
             if (!(x->flags & TCP_XR_SACKED))
                 delivered(t, x, ack, o, now, &pr);
@@ -329,6 +388,11 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     }
     memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
+    /* Linux measures the cumulative ACK's reordering up to the highest SACKed byte, or
+     * SEG.ACK when nothing SACKed is left. */
+    if (reord) reordering_seen(t, low, t->rack.sacked ? t->rack.fack : ack);
+    /* Linux's tcp_ack_update_rtt: the cumulative ACK's sample first, else the SACK's. */
+    if (t->rack.ack_rxt || t->rack.ack_rtt == 0) t->rack.ack_rtt = sack_rtt;
 }
 
 void tcp_rack_dsack(struct tcb *t)

@@ -42,6 +42,11 @@
  *   slow_start_limit=N  slow start grows cwnd by at most N segments per ACK (RFC 3465's
  *                   L; 2 is the library's default); 0, the default here, is Linux's
  *                   rule: all an ACK covers, up to ssthresh (cfg.slow_start_limit)
+ *   rtt_linux=0     one timed segment per round trip for the RTO estimator (synack's
+ *                   default) instead of a sample from every ACK of data sent once, as
+ *                   Linux's (cfg.rtt_every_ack, the default here)
+ *   hystart_linux=0 RFC 9406's HyStart++ (synack's default) instead of Linux's CUBIC
+ *                   HyStart delay test (cfg.hystart_linux, the default here)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -1445,6 +1450,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_bytes_sent = in->bytes_sent;
     ti->tcpi_bytes_retrans = in->bytes_retrans;
     ti->tcpi_dsack_dups = in->dsack_dups;
+    ti->tcpi_reord_seen = in->reord_seen;
     ti->tcpi_delivered = in->delivered;
     ti->tcpi_last_data_sent = ms_since(now, in->last_data_sent_us);
     ti->tcpi_last_data_recv = ms_since(now, in->last_data_recv_us);
@@ -2268,6 +2274,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rto_min_on_var = x != 0;
         } else if (!strcmp(w, "slow_start_limit")) {
             c->slow_start_limit = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
+        } else if (!strcmp(w, "rtt_linux")) {
+            c->rtt_every_ack = x != 0;
+        } else if (!strcmp(w, "hystart_linux")) {
+            c->hystart_linux = x != 0;
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2313,6 +2323,12 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     /* Slow start grows cwnd by every segment an ACK covers, as Linux's tcp_slow_start, not
      * by RFC 3465's L = 2: the scripts count the segments each ACK releases. */
     p->cfg.slow_start_limit = 0;
+    /* Linux's RTT samples, one from every ACK of data sent once: its SRTT, and so its
+     * pacing rate and packet sizes (tcp_push.c), move with each ACK. */
+    p->cfg.rtt_every_ack = true;
+    /* Linux's HyStart (tcp_cubic.c): slow start ends at once, ssthresh = cwnd, when a
+     * round's RTT rises an eighth (4 to 16 ms) above the connection's minimum. */
+    p->cfg.hystart_linux = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
