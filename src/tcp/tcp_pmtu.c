@@ -121,7 +121,10 @@ static void syn_sent_narrower(struct synack_stack *st, struct sock *sk, uint64_t
     struct tcb *t = &sk->tcb;
     uint32_t mss = tcp_pmtu_mss(st, t);
     if (mss < t->rcv_mss) t->rcv_mss = (uint16_t)mss;
-    if (!seq_gt(t->snd_max, t->iss + 1) || t->syn_data_len + syn_opts_len(st, t) <= mss) return;
+    /* Only while the SYN in flight is the one with data (SND.NXT past ISS + 1): a SYN sent
+     * again carries none and fits every path, so a report quoting it is forged, and each
+     * would otherwise make us send a SYN. */
+    if (!seq_gt(t->snd_nxt, t->iss + 1) || t->syn_data_len + syn_opts_len(st, t) <= mss) return;
     st->stats.retransmits++;
     t->retransmits++;
     tcp_send_syn(st, sk, now);
