@@ -281,7 +281,8 @@ int synack_socket(synack_stack *s);
  * struct) or :: takes both families, synack_addr_v4(0) IPv4 only. port 0 = an ephemeral
  * port. EADDRINUSE, EADDRNOTAVAIL, EINVAL, EBADF. */
 int synack_bind(synack_stack *s, int sd, struct synack_addr addr, uint16_t port);
-/* backlog is clamped to the config's max_backlog. EINVAL, EBADF, EADDRINUSE. */
+/* backlog is clamped to the config's max_backlog. EINVAL (also for a socket that was a
+ * connection, as Linux), EBADF, EADDRINUSE. */
 int synack_listen(synack_stack *s, int sd, int backlog);
 /* A new connected socket, or EAGAIN when none is ready; peer may be NULL. A connection
  * reset while it waited is returned too, as Linux does: closed, with the data that came

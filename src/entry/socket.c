@@ -140,6 +140,10 @@ int synack_listen(synack_stack *st, int sd, int backlog)
     if (!sk) return SYNACK_EBADF;
     if (sk->tcb.state == SYNACK_LISTEN) return 0;
     if (sk->tcb.state != SYNACK_CLOSED || !sk->bound) return SYNACK_EINVAL;
+    /* A connection that ended (one accepted after a reset among them) is no socket to
+     * listen on: it still holds its error, its data and its TCB. Linux's inet_listen
+     * refuses every socket that is not SS_UNCONNECTED the same way. */
+    if (sk->connected_reported || sk->tcb.passive) return SYNACK_EINVAL;
     if (port_has_listener(st, &sk->tcb.laddr, sk->tcb.lport)) return SYNACK_EADDRINUSE;
     if (backlog <= 0) backlog = 1;
     if ((uint32_t)backlog > st->cfg.max_backlog) backlog = (int)st->cfg.max_backlog;

@@ -23,7 +23,10 @@
  *   - nothing raises the path MTU again (Linux probes upwards every 10 minutes): a
  *     connection keeps the smaller size until it ends.
  */
+#include <string.h>
+
 #include "tcp/stack.h"
+#include "wire/wire.h"
 
 #define PMTU_FLOOR    552  /* Linux: net.ipv4.route.min_pmtu */
 #define PMTU_FLOOR6   1280 /* RFC 8200 §5 */
@@ -91,17 +94,37 @@ static void resend_flight(struct synack_stack *st, struct sock *sk, uint64_t now
     tcp_output(st, sk, now);
 }
 
+/* The options of our first SYN, as tcp_send_segment builds them for an active open: MSS,
+ * window scale, SACK-permitted, timestamps as the configuration offers them, and the Fast
+ * Open option it carried. */
+static uint32_t syn_opts_len(const struct synack_stack *st, const struct tcb *t)
+{
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.has_wscale = !st->cfg.no_window_scaling;
+    o.sack_permitted = !st->cfg.no_sack;
+    o.has_ts = !st->cfg.no_timestamps;
+    o.fo_kind = t->fo_kind;
+    o.fo_len = t->fo_len;
+    return (uint32_t)wire_tcp_opts_len(&o);
+}
+
 /* SYN-SENT and a narrower path: the MSS we offer follows it (Linux's advmss, from the
  * route the report lowered; the peer's segments often take the same path back), and a SYN
  * whose data no longer fits goes again at once without it, as every SYN sent again (Linux's
- * tcp_simple_retransmit of a SYN with data). It was not lost: no timeout is counted and no
- * 3-second RTO follows (RFC 6298 §5.7 is for a SYN that went unanswered); Karn holds. */
+ * tcp_simple_retransmit of a SYN with data). What must fit is the SYN's data and its
+ * options (up to 40 bytes), not the data alone. It was not lost: no timeout is counted and
+ * no 3-second RTO follows (RFC 6298 §5.7 is for a SYN that went unanswered); Karn holds. */
 static void syn_sent_narrower(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t mss = tcp_pmtu_mss(st, t);
     if (mss < t->rcv_mss) t->rcv_mss = (uint16_t)mss;
-    if (t->syn_data_len <= mss || !seq_gt(t->snd_max, t->iss + 1)) return;
+    /* Only while the SYN in flight is the one with data (SND.NXT past ISS + 1): a SYN sent
+     * again carries none and fits every path, so a report quoting it is forged, and each
+     * would otherwise make us send a SYN. */
+    if (!seq_gt(t->snd_nxt, t->iss + 1) || t->syn_data_len + syn_opts_len(st, t) <= mss) return;
     st->stats.retransmits++;
     t->retransmits++;
     tcp_send_syn(st, sk, now);

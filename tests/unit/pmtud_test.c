@@ -249,6 +249,75 @@ TEST(frag_needed_for_a_syn_with_data_sends_the_syn_again_at_once)
     tcpf_free(&f);
 }
 
+/* The same when the data alone would fit the path's MSS but the SYN does not: a SYN carries
+ * its options (MSS, SACK-permitted, timestamps, window scale: 20 bytes here) on top of its
+ * data, so a 1000-byte SYN is a datagram of 1060 bytes, which a 1050-byte path drops. It is
+ * sent again at once without its data, as a larger one is (Linux compares the data with
+ * tcp_current_mss, which takes the options off), not after a whole RTO. */
+TEST(frag_needed_for_a_syn_whose_options_no_longer_fit_sends_it_again_at_once)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    static uint8_t data[1000];
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1000);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1000);
+    ASSERT(f.seg.ip.total_len > 1050); /* the SYN does not fit a path of 1050 bytes */
+    f.iss = f.seg.tcp.seq;
+    uint8_t syn[QUOTE];
+    memcpy(syn, f.rx, QUOTE);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(frag_needed(&f, syn, 1050), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.tcp.seq, f.iss);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT(f.seg.ip.total_len <= 1050);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* Once the SYN went again without its data, a further report quoting the SYN changes the
+ * MSS offered but sends nothing: the SYN in flight carries no data and fits any path (a
+ * router cannot have dropped it for its size), so only a forged report could ask, and each
+ * one would make us send a SYN. */
+TEST(frag_needed_again_after_the_syn_went_without_data_sends_nothing)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_CLIENT | SYNACK_TFO_CLIENT_NO_COOKIE), 0);
+    f.sd = synack_socket(f.st);
+    static uint8_t data[1000];
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              1000);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.payload_len, 1000);
+    uint8_t syn[QUOTE];
+    memcpy(syn, f.rx, QUOTE);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(frag_needed(&f, syn, 800), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 0);
+    for (uint16_t mtu = 790; mtu >= 700; mtu -= 10) {
+        f.now += TCPF_STEP;
+        ASSERT_EQ(frag_needed(&f, syn, mtu), 0);
+        EXPECT_NOTHING(&f);
+    }
+    tcpf_free(&f);
+}
+
 /* The peer receives what the path lets through (datagrams of at most path_mtu bytes; the
  * rest vanish, no ICMP: a black hole) and acknowledges in order. Runs until everything
  * the user wrote is acknowledged or the time runs out; returns the bytes delivered and the

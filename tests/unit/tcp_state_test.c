@@ -1123,6 +1123,31 @@ TEST(established_rst_before_accept_is_accepted)
     tcpf_free(&f);
 }
 
+/* A socket that was a connection, now closed (here: accepted after a reset), cannot be made
+ * a listener: listen() refuses it with EINVAL, as Linux's inet_listen refuses a socket that
+ * is not SS_UNCONNECTED. Otherwise it would listen with a connection's leftovers (its
+ * pending error, its received data, its TCB). */
+TEST(listen_on_a_closed_connection_is_refused)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_syn_received(&f);
+    f.now += TCPF_STEP;
+    send_ctl(&f, ACK, f.rcv_nxt, f.snd_nxt);
+    send_data(&f, PSH | ACK, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    send_ctl(&f, RST | ACK, f.rcv_nxt, f.snd_nxt);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    ASSERT_EQ(synack_close(f.st, f.lsd, f.now), 0); /* its port is free again */
+    ASSERT_EQ(synack_listen(f.st, sd, 4), SYNACK_EINVAL);
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    tcpf_free(&f);
+}
+
 /* A listener closed with a reset child in its queue frees it. */
 TEST(established_rst_before_accept_freed_with_listener)
 {
