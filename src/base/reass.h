@@ -21,8 +21,10 @@
 struct reass {
     uint32_t left[REASS_MAX], right[REASS_MAX];
     /* When each range was last added to or merged, on the list's own count of additions:
-     * the SACK blocks go out latest first (RFC 2018 §4). 32 bits, so that no range of a
-     * list of 16 can look younger than it is after the count wraps. */
+     * the SACK blocks go out latest first (RFC 2018 §4). Ages are taken modulo 2^32, so
+     * they are exact for every range touched within the last 2^32 additions; an older one
+     * (its hole open while four billion segments arrived) may be listed out of order, which
+     * changes only the order of the blocks, never what they say. */
     uint32_t touched[REASS_MAX];
     uint32_t tick;
     uint8_t n;
