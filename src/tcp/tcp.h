@@ -660,8 +660,6 @@ uint32_t tcp_sndbuf_linux_room(const struct sock *sk);
 /* What a write of len bytes takes now, and where its last buffer starts (for snd_tail). */
 uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *tail);
 bool tcp_sndbuf_linux_writable(const struct sock *sk);
-/* The memory Linux would charge for what is queued: bytes and a per-buffer overhead. */
-uint32_t tcp_sndbuf_linux_charge(const struct sock *sk);
 /* The send ring's size for a send buffer of sndbuf bytes. */
 uint32_t tcp_snd_ring_cap(const struct sock *sk);
 

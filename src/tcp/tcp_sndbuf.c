@@ -110,14 +110,6 @@ static uint32_t lq_tail_room(const struct lq *q)
     return len < q->goal ? q->goal - len : 0;
 }
 
-uint32_t tcp_sndbuf_linux_charge(const struct sock *sk)
-{
-    struct lq q;
-    lq_of(sk, &q);
-    uint64_t c = lq_charge(&q);
-    return c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
-}
-
 bool tcp_sndbuf_linux_writable(const struct sock *sk)
 {
     const struct tcb *t = &sk->tcb;
