@@ -78,8 +78,9 @@ void tcp_min_rtt_sample(struct tcb *t, uint64_t r, uint64_t now)
     t->min_rtt = m->v[0];
 }
 
-void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_max, bool min_on_var)
+void tcp_rtt_sample(struct tcb *t, uint64_t r, const struct synack_config *cfg)
 {
+    uint64_t rto_min = cfg->rto_min_us, rto_max = cfg->rto_max_us;
     if (r == 0) r = 1;
     if (!t->rtt_valid) {
         t->srtt = r;
@@ -91,7 +92,7 @@ void tcp_rtt_sample(struct tcb *t, uint64_t r, uint64_t rto_min, uint64_t rto_ma
         t->srtt = (7 * t->srtt + r) / 8;
     }
     uint64_t k = 4 * t->rttvar;
-    uint64_t g = min_on_var ? rto_min : 1; /* G: 1 µs, the caller's clock */
+    uint64_t g = cfg->rto_min_on_var ? rto_min : 1; /* G: 1 µs, the caller's clock */
     uint64_t rto = t->srtt + (k > g ? k : g);
     if (rto < rto_min) rto = rto_min; /* §2.4 */
     if (rto > rto_max) rto = rto_max; /* §2.5 */

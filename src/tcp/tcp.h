@@ -618,8 +618,9 @@ void tcp_tlp_arm(struct tcb *t, uint64_t now);
 
 /* RTT (rtt.c, RFC 6298). */
 void tcp_rtt_init(struct tcb *t, uint64_t initial_rto);
-void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t rto_min, uint64_t rto_max,
-                    bool min_on_var);
+/* An RTT sample: SRTT, RTTVAR and the RTO within the stack's bounds (cfg's rto_min_us,
+ * rto_max_us and rto_min_on_var). */
+void tcp_rtt_sample(struct tcb *t, uint64_t rtt_us, const struct synack_config *cfg);
 /* An RTT sample for the windowed minimum (RACK's min_RTT, RFC 8985 §6.2), taken at now. */
 void tcp_min_rtt_sample(struct tcb *t, uint64_t rtt_us, uint64_t now);
 uint64_t tcp_rto_backed_off(const struct tcb *t, uint64_t rto_max);

@@ -35,8 +35,7 @@ static void ack_advance(struct synack_stack *st, struct sock *sk, uint64_t now,
     if (st->cfg.rtt_every_ack && t->xr) {
         t->rtt_timing = false; /* sampled from the send records instead (tcp_ack_step) */
     } else if (t->rtt_timing && seq_gt(seg->ack, t->rtt_seq)) {
-        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us,
-                       st->cfg.rto_min_on_var);
+        tcp_rtt_sample(t, now - t->rtt_start, &st->cfg);
         tcp_min_rtt_sample(t, now - t->rtt_start, now);
         t->rtt_timing = false;
     }
@@ -338,9 +337,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     tcp_rack_on_ack(t, o, ack, now, dsack);
     /* cfg.rtt_every_ack: RFC 6298 §3 allows more than one sample per round trip, and every
      * ACK of data sent once gives one, as on Linux (its min_RTT sample is taken there). */
-    if (st->cfg.rtt_every_ack && t->rack.ack_rtt)
-        tcp_rtt_sample(t, t->rack.ack_rtt, st->cfg.rto_min_us, st->cfg.rto_max_us,
-                       st->cfg.rto_min_on_var);
+    if (st->cfg.rtt_every_ack && t->rack.ack_rtt) tcp_rtt_sample(t, t->rack.ack_rtt, &st->cfg);
     if (dsack >= 0) dsack_on_ack(st, t, o->sack[0].left, o->sack[0].right);
     if (seq_gt(seg->ack, t->snd_una)) {
         ack_advance(st, sk, now, seg, sacked0);

@@ -412,8 +412,7 @@ bool tcp_establish(struct synack_stack *st, struct sock *sk, uint64_t now,
     t->snd_wl2 = seg->ack;
     /* The handshake's round trip is a sample, unless the SYN was sent twice (Karn). */
     if (!t->syn_retransmitted && t->rtt_timing) {
-        tcp_rtt_sample(t, now - t->rtt_start, st->cfg.rto_min_us, st->cfg.rto_max_us,
-                       st->cfg.rto_min_on_var);
+        tcp_rtt_sample(t, now - t->rtt_start, &st->cfg);
         tcp_min_rtt_sample(t, now - t->rtt_start, now);
     } else if (t->syn_retransmitted && !t->rtt_valid) {
         /* RFC 6298 §5.7: after a lost SYN, data starts with a 3-second RTO. */

@@ -13,6 +13,9 @@
 
 /* ---- RFC 6298 arithmetic ------------------------------------------------------------------ */
 
+/* The bounds these tests assume: a 200 ms minimum and a 60 s maximum on the whole RTO. */
+static const struct synack_config rfc = {.rto_min_us = 200 * MS, .rto_max_us = 60 * SEC};
+
 TEST(rto_follows_rfc6298_formulas)
 {
     struct tcb t;
@@ -20,13 +23,13 @@ TEST(rto_follows_rfc6298_formulas)
     tcp_rtt_init(&t, 1 * SEC);
     ASSERT_EQ(t.rto, 1 * SEC); /* §2.1: 1 s before any sample */
     /* §2.2: first sample R = 100 ms: SRTT = R, RTTVAR = R/2, RTO = SRTT + 4 RTTVAR. */
-    tcp_rtt_sample(&t, 100 * MS, 200 * MS, 60 * SEC, false);
+    tcp_rtt_sample(&t, 100 * MS, &rfc);
     ASSERT_EQ(t.srtt, 100 * MS);
     ASSERT_EQ(t.rttvar, 50 * MS);
     ASSERT_EQ(t.rto, 300 * MS);
     /* §2.3: R' = 200 ms: RTTVAR = 3/4 * 50 + 1/4 * |100 - 200| = 62.5 ms,
      * SRTT = 7/8 * 100 + 1/8 * 200 = 112.5 ms, RTO = 112.5 + 4 * 62.5 = 362.5 ms. */
-    tcp_rtt_sample(&t, 200 * MS, 200 * MS, 60 * SEC, false);
+    tcp_rtt_sample(&t, 200 * MS, &rfc);
     ASSERT_EQ(t.rttvar, 62500);
     ASSERT_EQ(t.srtt, 112500);
     ASSERT_EQ(t.rto, 362500);
@@ -37,10 +40,10 @@ TEST(rto_is_clamped_to_min_and_max)
     struct tcb t;
     memset(&t, 0, sizeof t);
     tcp_rtt_init(&t, 1 * SEC);
-    tcp_rtt_sample(&t, 1 * MS, 200 * MS, 60 * SEC, false); /* §2.4: never below the minimum */
+    tcp_rtt_sample(&t, 1 * MS, &rfc); /* §2.4: never below the minimum */
     ASSERT_EQ(t.rto, 200 * MS);
     memset(&t, 0, sizeof t);
-    tcp_rtt_sample(&t, 100 * SEC, 200 * MS, 60 * SEC, false); /* §2.5: a maximum of 60 s */
+    tcp_rtt_sample(&t, 100 * SEC, &rfc); /* §2.5: a maximum of 60 s */
     ASSERT_EQ(t.rto, 60 * SEC);
 }
 
