@@ -108,10 +108,7 @@ bool tcp_cwnd_limited(const struct tcb *t)
 uint32_t tcp_cc_acked(const struct tcb *t, uint32_t acked, uint32_t sacked0, uint32_t dupacks)
 {
     if (t->ss_limit) return acked;
-    if (t->sack_ok) {
-        int64_t d = (int64_t)acked + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
-        return d > 0 ? (uint32_t)d : 0;
-    }
+    if (t->sack_ok) return tcp_sack_delivered(t, acked, sacked0);
     uint64_t reported = (uint64_t)dupacks * t->snd_mss;
     if (acked > reported) return acked - (uint32_t)reported;
     return acked < t->snd_mss ? acked : t->snd_mss;

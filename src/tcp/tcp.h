@@ -536,6 +536,9 @@ bool tcp_sack_should_recover(const struct tcb *t);
 uint32_t tcp_sack_pipe(const struct tcb *t);
 /* SACKed bytes on the scoreboard (RFC 6937's SACKd). */
 uint32_t tcp_sack_bytes(const struct tcb *t);
+/* The bytes an ACK newly delivered (RFC 6937's DeliveredData): the acked bytes SND.UNA
+ * advanced by, plus the change of the SACKed bytes from sacked0, at least 0. */
+uint32_t tcp_sack_delivered(const struct tcb *t, uint32_t acked, uint32_t sacked0);
 /* Outside SACK recovery: the flight less what the peer has SACKed (tcp_sack.c). */
 uint32_t tcp_sack_unsacked_flight(const struct tcb *t, uint32_t flight);
 /* The D-SACK block of an ACK (RFC 2883 §4): the first block, when it lies at or below SEG.ACK

@@ -357,8 +357,7 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
         entering = true;
     }
     if (t->in_recovery && t->sack_recovery) {
-        int64_t delivered = (int64_t)(t->snd_una - una0) + tcp_sack_bytes(t) - sacked0;
-        tcp_prr_on_ack(t, delivered > 0 ? (uint32_t)delivered : 0,
+        tcp_prr_on_ack(t, tcp_sack_delivered(t, t->snd_una - una0, sacked0),
                        t->snd_una != una0 && !newly_lost, entering);
     }
     tcp_info_on_ack(t, una0, sacked0); /* tcpi_delivered */

@@ -22,14 +22,15 @@ void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0)
      * newly acknowledged or SACKed by this ACK. What SND.UNA passes that was SACKed before
      * was counted then, and leaves the SACKed bytes now, so the two changes add up. The
      * FIN's sequence number is not data: it counts only as a packet of its own. */
-    int64_t d = (int64_t)(t->snd_una - una0) + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
+    uint32_t d = tcp_sack_delivered(t, t->snd_una - una0, sacked0);
     uint32_t data_end = tcp_data_end(t);
     bool fin = t->fin_queued && seq_gt(t->snd_una, data_end) && seq_leq(una0, data_end);
-    if (fin) d--;
-    if (d > 0)
-        t->delivered += segs_of(t, (uint64_t)d);
+    if (fin && d > 1)
+        t->delivered += segs_of(t, (uint64_t)d - 1);
     else if (fin)
         t->delivered++;
+    else if (d > 0)
+        t->delivered += segs_of(t, d);
 }
 
 void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans)

@@ -36,6 +36,14 @@ uint32_t tcp_sack_bytes(const struct tcb *t)
     return b;
 }
 
+uint32_t tcp_sack_delivered(const struct tcb *t, uint32_t acked, uint32_t sacked0)
+{
+    /* What SND.UNA passes that was SACKed before was counted when the SACK came, and it
+     * leaves the SACKed bytes now, so the two changes add up (RFC 6937's DeliveredData). */
+    int64_t d = (int64_t)acked + (int64_t)tcp_sack_bytes(t) - (int64_t)sacked0;
+    return d > 0 ? (uint32_t)d : 0;
+}
+
 uint32_t tcp_sack_unsacked_flight(const struct tcb *t, uint32_t flight)
 {
     /* Before recovery starts (and between recoveries) a SACKed segment has left the
