@@ -9,7 +9,7 @@
  *
  *   W_cubic(t) = C (t - K)^3 + W_max,   K = cbrt(W_max (1 - beta) / C)    (§4.2, eq. 1, 2)
  *   on loss: ssthresh = cwnd * beta, W_max = cwnd (fast convergence, §4.7)  (§4.6)
- *   C = 0.4, beta = 0.7, alpha_cubic = 3 (1 - beta) / (1 + beta)            (§4.3, §5)
+ *   C = 0.4, beta = 0.7, alpha_cubic = 3 (1 - beta) / (1 + beta), 1 past cwnd_prior (§4.3, §5)
  *
  * Windows here are in bytes and times in microseconds; slow start is Reno's (RFC 5681),
  * and loss recovery is the machine's (NewReno or SACK), as for every algorithm.
@@ -27,7 +27,7 @@ struct cubic {
     uint32_t w_max;       /* bytes: the window at the last congestion event */
     uint32_t w_last_max;  /* the one before (fast convergence) */
     uint32_t w_est;       /* bytes: Reno's window over the same time (§4.3) */
-    uint32_t k_ms;        /* K, in milliseconds */
+    uint32_t cwnd_prior;  /* bytes: cwnd when ssthresh was last set (§4.3's alpha switch) */
     uint32_t acked;       /* bytes acknowledged not yet turned into growth */
 };
 
@@ -88,14 +88,27 @@ static void cubic_on_ack(struct tcb *t, uint32_t acked, uint64_t now)
         c->w_est = t->cwnd;
         c->acked = 0;
     }
-    /* The target one RTT ahead (§4.2): grow towards it by (target - cwnd) / cwnd per ACK. */
+    /* Reno's estimate over the same acknowledgments (§4.3): alpha_cubic segments per
+     * window, alpha_cubic = 3 (1 - beta) / (1 + beta) so that AIMD(alpha_cubic, 0.7) takes
+     * as long as Reno's AIMD(1, 0.5) to climb back to the window of the loss; once W_est
+     * has reached cwnd_prior (the window when ssthresh was set), alpha_cubic is 1 (a
+     * SHOULD of §4.3), Reno's own rate from there on. */
+    double alpha = c->w_est >= c->cwnd_prior ? 1.0 : 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA);
+    c->w_est += (uint32_t)(alpha * mss * acked / t->cwnd + 0.5); /* rounded: no drift */
+    uint64_t t_us = now - c->epoch_start;
+    if (tcp_cubic_window(c->w_max, mss, t_us) < c->w_est) {
+        /* The Reno-friendly region (§4.3): "cwnd SHOULD be set to W_est at each reception
+         * of a new ACK". Approached by a share of the difference per ACK, as the cubic
+         * target below is, cwnd would trail W_est by about alpha_cubic segments. */
+        if (c->w_est > t->cwnd) t->cwnd = c->w_est;
+        c->acked = 0;
+        return;
+    }
+    /* The concave and convex regions (§4.4, §4.5): the target one RTT ahead, grown towards
+     * by (target - cwnd) / cwnd per ACK. */
     uint64_t rtt = t->srtt ? t->srtt : 100000;
-    double target = tcp_cubic_window(c->w_max, mss, now - c->epoch_start + rtt);
+    double target = tcp_cubic_window(c->w_max, mss, t_us + rtt);
     if (target > 1.5 * t->cwnd) target = 1.5 * t->cwnd; /* §4.2: at most 50% a round trip */
-    /* Reno's estimate over the same acknowledgments (§4.3): alpha_cubic segments per cwnd. */
-    double alpha = 3.0 * (1 - CUBIC_BETA) / (1 + CUBIC_BETA);
-    c->w_est += (uint32_t)(alpha * mss * acked / t->cwnd);
-    if (target < c->w_est) target = c->w_est;
     if (target > t->cwnd) {
         c->acked += acked;
         uint32_t inc = (uint32_t)((target - t->cwnd) * c->acked / t->cwnd);
@@ -116,6 +129,7 @@ static uint32_t cubic_ssthresh(struct tcb *t)
     else
         c->w_max = cwnd;
     c->w_last_max = cwnd;
+    c->cwnd_prior = cwnd;
     c->epoch_start = 0;
     uint32_t ss = (uint32_t)(cwnd * CUBIC_BETA);
     uint32_t floor = 2 * (uint32_t)t->snd_mss;

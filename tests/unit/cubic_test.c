@@ -83,4 +83,62 @@ TEST(cubic_transfers_are_byte_exact_and_reported_beside_newreno)
     }
 }
 
+/* A congestion event at cwnd = 10 segments with a 20 ms RTT, then congestion avoidance with
+ * one ACK of one segment every 2 ms: K = cbrt(10 * 0.3 / 0.4) = 1.96 s, so for the next
+ * seconds W_cubic(t) stays below Reno's estimate W_est and CUBIC is in the Reno-friendly
+ * region (RFC 9438 §4.3). Beside the stack, the test keeps W_est by the RFC's formula,
+ * W_est += alpha_cubic * segments_acked / cwnd, with alpha_cubic = 3 (1 - 0.7) / (1 + 0.7)
+ * until W_est reaches cwnd_prior (10 segments) and 1 from then on. Returns the largest
+ * difference between cwnd and that W_est over `acks` ACKs; *w_est_end is W_est at the end. */
+static double friendly_gap(int acks, double *w_est_end)
+{
+    struct tcb t;
+    memset(&t, 0, sizeof t);
+    t.snd_mss = 1000;
+    tcp_cc_cubic.init(&t);
+    t.srtt = 20000;
+    t.cwnd = 10000;
+    t.ssthresh = tcp_cc_cubic.ssthresh(&t);
+    ASSERT_EQ(t.ssthresh, 7000);
+    t.cwnd = t.ssthresh; /* the end of recovery (RFC 6675, RFC 9937) */
+    double w_est = t.cwnd, worst = 0;
+    uint64_t now = 1000000;
+    for (int i = 0; i < acks; i++) {
+        double alpha = w_est >= 10000 ? 1.0 : 3 * (1 - 0.7) / (1 + 0.7);
+        w_est += alpha * 1000 * 1000 / t.cwnd;
+        now += 2000;
+        tcp_cc_cubic.on_ack(&t, 1000, now);
+        double gap = fabs((double)t.cwnd - w_est);
+        if (gap > worst) worst = gap;
+    }
+    *w_est_end = w_est;
+    return worst;
+}
+
+TEST(cubic_reno_friendly_region_sets_cwnd_to_w_est)
+{
+    /* §4.3: in the Reno-friendly region "cwnd SHOULD be set to W_est at each reception of
+     * a new ACK". Growing only part of the way towards W_est on each ACK (as towards the
+     * cubic target) leaves cwnd half a segment behind it for as long as the region lasts.
+     * 40 ACKs: about 3 windows, W_est from 7,000 to about 9,500, all below cwnd_prior. The
+     * tolerance is the rounding of each ACK's share to whole bytes. */
+    double w_est;
+    double gap = friendly_gap(40, &w_est);
+    ASSERT(w_est < 10000);
+    ASSERT(gap <= 16);
+}
+
+TEST(cubic_alpha_becomes_1_once_w_est_reaches_cwnd_prior)
+{
+    /* §4.3: "Once W_est has grown to reach the cwnd at the time of most recently setting
+     * ssthresh -- that is, W_est >= cwnd_prior -- the sender SHOULD set alpha_cubic to 1 to
+     * ensure that it can achieve the same congestion window increment rate as Reno". 120
+     * ACKs take W_est past 10 segments (after about 55) and on at one segment a window to
+     * about 15,000, where alpha_cubic 0.529 throughout would give about 12,700. */
+    double w_est;
+    double gap = friendly_gap(120, &w_est);
+    ASSERT(w_est > 14000);
+    ASSERT(gap <= 16);
+}
+
 TEST_MAIN()
