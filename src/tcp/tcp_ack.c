@@ -171,7 +171,12 @@ void tcp_enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* PRR (RFC 6937 §3), not cwnd = ssthresh, takes the window down: tcp_ack_step
          * runs it on this ACK too, after this, and tcp_input's exit sends what it allows. */
         t->prr_delivered = 0;
-        t->recover_fs = t->snd_max - t->snd_una;
+        /* RFC 9937 initializes RecoverFS to the pipe (RFC 6675 §4), where RFC 6937 took
+         * FlightSize (SND.NXT - SND.UNA): what is SACKed or deemed lost at the start will
+         * not come back as deliveries during the recovery, so counting it made the sends
+         * fall short of ssthresh by the end (under random loss, by the SACKed segments'
+         * share of every recovery). Taken before the first retransmission below. */
+        t->recover_fs = tcp_sack_pipe(t);
         /* RFC 6675 §5 (4.3): the first segment presumed lost is retransmitted at once,
          * whatever the pipe (Linux likewise forces it past PRR's sndcnt): just after the
          * loss the pipe is usually above ssthresh (more so when the tail of the flight is

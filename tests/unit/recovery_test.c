@@ -537,19 +537,20 @@ TEST(prr_single_loss_spreads_the_reduction_over_the_round_trip)
      * SACKs of the rest, then 20 and 21 those of the two limited-transmit segments.
      * Limited transmit sends N N, the third ACK the fast retransmit R; then PRR sends
      * on about every other ACK, sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) -
-     * prr_out, with ssthresh 10 and RecoverFS = snd.nxt - snd.una = 22 (the flight
-     * includes the two limited-transmit segments), counted in whole segments as the
-     * RFC's examples count: a send where CEIL(k * 10/22) grows, k the segments delivered
-     * since recovery began (k = 1 on ACK 3). At ACK 18 pipe (22 + 6 sent - 18 SACKed)
-     * is down to ssthresh and the reduction bound takes over: sndcnt = ssthresh - pipe,
-     * nothing at 18, one segment on each later ACK.
+     * prr_out, with ssthresh 10 and RecoverFS the pipe when recovery starts (RFC 9937;
+     * RFC 6937 took snd.nxt - snd.una): 22 segments in flight (the two limited-transmit
+     * ones included) less the 3 SACKed and segment 0 deemed lost, 18. Counted in whole
+     * segments as the RFC's examples count: a send where CEIL(k * 10/18) grows, k the
+     * segments delivered since recovery began (k = 1 on ACK 3): ACKs 4, 6, 8, 10, 12, 13,
+     * 15, 17, 19. At ACK 21 pipe (22 + 10 sent - 21 SACKed - 1 lost) is down to ssthresh
+     * and the reduction bound takes over: sndcnt = ssthresh - pipe, nothing.
      *
-     * The RFC's printed table (sends on 5, 7, ..., 15, 18, 19) does not follow from its
-     * own pseudocode with either RecoverFS: 20 (Linux's prior cwnd) sends on 5, 7, ...,
-     * 17, 20, 21; 22 (this) on 5, 7, 9, 11, 14, 16, 19, 20, 21. Both send 9 segments by
-     * ACK 21 and end with pipe = ssthresh. RFC 6675 (before this change) sent nothing
-     * from ACK 3 until pipe fell below cwnd = 10, then one per ACK: the "half-silent
-     * window". */
+     * RFC 6937's RecoverFS of 22 sent on 5, 7, 9, 11, 14, 16, 19, 20, 21 (the RFC's printed
+     * table, sends on 5, 7, ..., 15, 18, 19, does not follow from its own pseudocode with
+     * either 22 or Linux's prior cwnd 20): one segment fewer by ACK 21, because the
+     * SACKed segments in its RecoverFS never come back as deliveries. RFC 6675 (before
+     * PRR) sent nothing from ACK 3 until pipe fell below cwnd = 10, then one per ACK: the
+     * "half-silent window". */
     static struct peer p;
     int b = prr_flight_of_20(&p);
     char row[22][8], line[256] = "";
@@ -561,7 +562,7 @@ TEST(prr_single_loss_spreads_the_reduction_over_the_round_trip)
         strcat(line, " ");
     }
     printf("     ack 1..21: %s\n", line);
-    ASSERT(strcmp(line, "N N R . N . N . N . N . . N . N . . N N N ") == 0);
+    ASSERT(strcmp(line, "N N R N . N . N . N . N N . N . N . N . . ") == 0);
     struct synack_sockinfo in = tcpf_info(&p.f);
     ASSERT_EQ(in.ssthresh, 10 * p.mss);
     /* The repaired segment arrives: recovery ends with cwnd = ssthresh, and the flight
