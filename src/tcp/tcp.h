@@ -69,6 +69,9 @@ struct tcp_xrec {
 #define TCP_XR_LOST     2u /* deemed lost (RACK, or a timeout) */
 #define TCP_XR_RXT      4u /* sent again, and that copy not deemed lost (in flight) */
 #define TCP_XR_EVER_RXT 8u /* sent more than once */
+/* SACKed before a retransmission timeout dropped the SACK marks (tcp_rack_on_rto): the peer
+ * reported holding it, so its cumulative ACK later is no reordering and no RTT sample. */
+#define TCP_XR_WAS_SACKED 16u
 /* The map's size: at most one record per KiB of send buffer (a record per segment in flight
  * and more), within these bounds; it starts at TCP_XMAP_START records and doubles as a
  * window of data in flight needs more, as the rings do (base/ring.h). */

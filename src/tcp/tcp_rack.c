@@ -112,7 +112,8 @@ static void compact(struct tcb *t)
     struct tcp_xrec *a = &t->xr[best], *b = &t->xr[best + 1];
     /* Unlike flags: the merged range is SACKed or lost only if both were (it stays a
      * candidate for RACK), retransmitted if either was. */
-    uint8_t keep = (uint8_t)(a->flags & b->flags & (TCP_XR_SACKED | TCP_XR_LOST));
+    uint8_t keep =
+        (uint8_t)(a->flags & b->flags & (TCP_XR_SACKED | TCP_XR_LOST | TCP_XR_WAS_SACKED));
     uint8_t any = (uint8_t)((a->flags | b->flags) & (TCP_XR_RXT | TCP_XR_EVER_RXT));
     if (!(keep & TCP_XR_SACKED)) {
         if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
@@ -226,7 +227,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
             r->ts = now;
             r->ord = k->ord;
             if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
-            r->flags &= (uint8_t)~TCP_XR_SACKED;
+            r->flags &= (uint8_t) ~(TCP_XR_SACKED | TCP_XR_WAS_SACKED);
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
         }
         coalesce(t);
@@ -290,7 +291,8 @@ static void ack_rtt_of(struct tcb *t, const struct tcp_xrec *x, uint64_t now)
 {
     if (x->flags & TCP_XR_EVER_RXT)
         t->rack.ack_rxt = true;
-    else if (!(x->flags & TCP_XR_SACKED) && t->rack.ack_rtt == 0 && now > x->ts)
+    else if (!(x->flags & (TCP_XR_SACKED | TCP_XR_WAS_SACKED)) && t->rack.ack_rtt == 0 &&
+             now > x->ts)
         t->rack.ack_rtt = now - x->ts;
 }
 
@@ -341,14 +343,17 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             if (seq_geq(s, r)) break;
             struct tcp_xrec *x = &t->xr[i];
             if (x->flags & TCP_XR_SACKED) continue;
-            if (!(x->flags & TCP_XR_EVER_RXT) && sack_rtt == 0 && now > x->ts)
-                sack_rtt = now - x->ts; /* Linux's first_sackt */
-            if (!(x->flags & TCP_XR_EVER_RXT) && pr.has && seq_lt(s, pr.fack) &&
-                (!reord || seq_lt(s, low))) {
-                low = s;
-                reord = true;
+            /* SACKed again after a timeout: its delivery was counted the first time. */
+            if (!(x->flags & TCP_XR_WAS_SACKED)) {
+                if (!(x->flags & TCP_XR_EVER_RXT) && sack_rtt == 0 && now > x->ts)
+                    sack_rtt = now - x->ts; /* Linux's first_sackt */
+                if (!(x->flags & TCP_XR_EVER_RXT) && pr.has && seq_lt(s, pr.fack) &&
+                    (!reord || seq_lt(s, low))) {
+                    low = s;
+                    reord = true;
+                }
+                delivered(t, x, x->end, o, now, &pr);
             }
-            delivered(t, x, x->end, o, now, &pr);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
         }
@@ -369,22 +374,25 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
          * sample (it would give min_RTT and RACK.rtt the time since it went). */
         if (!seq_lt(s, ack)) break;
         ack_rtt_of(t, x, now);
-        if (!(x->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) && pr.has && seq_lt(s, pr.fack) &&
-            !reord) {
+        /* What the peer SACKed, now or before a timeout dropped the mark, was delivered
+         * when the SACK came: neither reordering nor a new delivery now. */
+        bool was_sacked = x->flags & TCP_XR_WAS_SACKED;
+        if (!(x->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED | TCP_XR_WAS_SACKED)) && pr.has &&
+            seq_lt(s, pr.fack) && !reord) {
             low = s; /* records come in sequence order: the first is the lowest */
             reord = true;
         }
         if (seq_gt(x->end, ack)) {
-            if (!(x->flags & TCP_XR_SACKED))
-                delivered(t, x, ack, o, now, &pr);
-            else
+            if (x->flags & TCP_XR_SACKED)
                 t->rack.sacked -= ack - s;
+            else if (!was_sacked)
+                delivered(t, x, ack, o, now, &pr);
             break;
         }
-        if (!(x->flags & TCP_XR_SACKED))
-            delivered(t, x, x->end, o, now, &pr);
-        else
+        if (x->flags & TCP_XR_SACKED)
             t->rack.sacked -= x->end - s;
+        else if (!was_sacked)
+            delivered(t, x, x->end, o, now, &pr);
     }
     memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
@@ -468,9 +476,15 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
 void tcp_rack_on_rto(struct tcb *t)
 {
     /* RFC 8985 §6.3 and RFC 6675 §5.1: after a timeout everything outstanding is presumed
-     * lost and the SACK information is dropped (the peer may have reneged). */
-    for (int i = 0; i < t->xr_n; i++)
-        t->xr[i].flags = (uint8_t)(TCP_XR_LOST | (t->xr[i].flags & TCP_XR_EVER_RXT));
+     * lost and the SACK information is dropped (the peer may have reneged). What was
+     * SACKed stays known as such (TCP_XR_WAS_SACKED): when the peer acknowledges it after
+     * all, that is no reordering (RFC 8985 §6.2 step 3) and no delivery of its own; Linux
+     * keeps the SACKed marks through a timeout unless the peer reneged, to the same end. */
+    for (int i = 0; i < t->xr_n; i++) {
+        uint8_t f = t->xr[i].flags;
+        uint8_t was = (f & (TCP_XR_SACKED | TCP_XR_WAS_SACKED)) ? TCP_XR_WAS_SACKED : 0;
+        t->xr[i].flags = (uint8_t)(TCP_XR_LOST | was | (f & TCP_XR_EVER_RXT));
+    }
     t->rack.sacked = 0;
     if (t->xr) coalesce(t);
     t->t_rack = 0;

@@ -973,6 +973,45 @@ TEST(rto_during_recovery_keeps_ssthresh_cubic)
     rto_in_recovery_keeps_ssthresh("cubic");
 }
 
+TEST(rack_sacked_before_a_timeout_is_not_reordering_when_acknowledged)
+{
+    /* Segment 5 is lost, 6..8 are SACKed, SACK recovery starts, and then nothing more
+     * comes back until the retransmission timer fires. The timeout forgets which segments
+     * were SACKed (RFC 6675 §5.1, RFC 2018 §8: the peer may have reneged) and resends from
+     * 5. When 5 arrives, the cumulative ACK covers 6..8, sent once and below the highest
+     * sequence delivered before (RACK.fack): RFC 8985 §6.2 step 3 would call that
+     * reordering, yet the peer only acknowledges what it had reported holding before the
+     * timeout. The path never reordered anything: neither RACK.reord nor the reordering
+     * count (Linux's tcpi_reord_seen) may change, or every later recovery would wait out
+     * a reordering window for nothing (Linux keeps the SACKed marks through a timeout
+     * unless the peer reneged, which gives the same result). */
+    static struct peer p;
+    peer_open(&p, false, NULL);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 1 * MS;
+    for (int i = 0; i < 5; i++) p.have[i] = true;
+    peer_ack(&p);
+    peer_take(&p);
+    deliver(&p, 6);
+    deliver(&p, 7);
+    deliver(&p, 8);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    while (stats(&p).rto_timeouts == 0 && p.f.now < 10 * SEC) {
+        p.f.now += 1 * MS;
+        peer_take(&p);
+    }
+    ASSERT_EQ(stats(&p).rto_timeouts, 1);
+    ASSERT_EQ(info(&p).reord_seen, 0);
+    p.f.now += 1 * MS;
+    deliver(&p, 5);
+    struct synack_sockinfo in = info(&p);
+    ASSERT_EQ(in.snd_una, seg_seq(&p, 9));
+    printf("     after the timeout, 5 arrives: ACK of 9, reord_seen %u\n", in.reord_seen);
+    ASSERT_EQ(in.reord_seen, 0);
+    tcpf_free(&p.f);
+}
+
 TEST(rack_lost_retransmission_is_resent_without_rto)
 {
     /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
