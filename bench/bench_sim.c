@@ -91,6 +91,88 @@ static double square_root(double x)
     return r;
 }
 
+/* BENCH_SIM_DIAG=2: where each sender's time goes (docs/performance.md, "Lossy paths in the
+ * simulator"), from the state of its TCB between the simulator's events, while it has
+ * data queued or in flight: open (no recovery) or in SACK or NewReno recovery or RTO
+ * recovery, with the reordering timer armed, the mean cwnd, pipe and ssthresh in
+ * segments, the share of time with ssthresh at its floor of 2 segments, the recoveries and
+ * their mean length, the mean SRTT, and how much cwnd grew per round trip spent open. */
+struct acct {
+    struct tcb *t;
+    double total, open, rec, rto, reo_open, reo_rec, cwnd, pipe, ssth, ssth_t, floor, srtt, rtts;
+    double grown, rec_len;
+    uint32_t last_cwnd, recs;
+    uint64_t rec_start;
+    bool was_rec;
+};
+
+static struct tcb *acct_tcb(synack_stack *s)
+{
+    struct synack_stack *st = (struct synack_stack *)s;
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        struct sock *sk = &st->socks[i];
+        if (sk->in_use && sk->tcb.state == SYNACK_ESTABLISHED) return &sk->tcb;
+    }
+    return NULL;
+}
+
+static void acct_step(struct simnet *n, uint64_t ran_at)
+{
+    struct acct *a = n->on_step_ctx;
+    double dt = (double)(n->now - ran_at);
+    for (int i = 0; i < 2; i++, a++) {
+        if (!a->t) a->t = acct_tcb(n->st[i]);
+        struct tcb *t = a->t;
+        if (!t || (t->snd_una == t->snd_max && tcp_snd_queued(t) == 0)) continue;
+        double mss = t->snd_mss;
+        bool rec = t->in_recovery;
+        a->total += dt;
+        if (t->rto_recovery || t->frto)
+            a->rto += dt;
+        else if (rec)
+            a->rec += dt;
+        else
+            a->open += dt;
+        if (t->t_rack) *(rec ? &a->reo_rec : &a->reo_open) += dt;
+        a->cwnd += dt * t->cwnd / mss;
+        a->pipe += dt * (t->xr ? tcp_rack_pipe(t) : t->snd_max - t->snd_una) / mss;
+        if (t->ssthresh < UINT32_MAX / 2) { /* not before the first loss */
+            a->ssth += dt * t->ssthresh / mss;
+            a->ssth_t += dt;
+        }
+        if (t->ssthresh <= 2 * mss) a->floor += dt;
+        a->srtt += dt * (double)t->srtt;
+        bool open = !rec && !t->rto_recovery && !t->frto;
+        if (open && t->srtt) a->rtts += dt / (double)t->srtt;
+        if (open && t->cwnd >= t->ssthresh && t->cwnd > a->last_cwnd && a->last_cwnd)
+            a->grown += (t->cwnd - a->last_cwnd) / mss;
+        a->last_cwnd = t->cwnd;
+        if (rec && !a->was_rec) {
+            a->recs++;
+            a->rec_start = ran_at;
+        }
+        if (!rec && a->was_rec) a->rec_len += (double)(ran_at - a->rec_start);
+        a->was_rec = rec;
+    }
+}
+
+static void acct_print(const struct acct *a, uint64_t seed)
+{
+    for (int i = 0; i < 2; i++, a++) {
+        double T = a->total > 0 ? a->total : 1;
+        fprintf(stderr,
+                "    seed %llu stack %d: open %.1f%% recovery %.1f%% rto %.1f%%, reordering timer "
+                "armed %.1f%% open %.1f%% in recovery; cwnd %.2f pipe %.2f ssthresh %.2f "
+                "(at 2 segments %.1f%%); %u recoveries of %.1f ms; srtt %.2f ms; CA growth "
+                "%.2f segments per open round trip\n",
+                (unsigned long long)seed, i, 100 * a->open / T, 100 * a->rec / T, 100 * a->rto / T,
+                100 * a->reo_open / T, 100 * a->reo_rec / T, a->cwnd / T, a->pipe / T,
+                a->ssth_t > 0 ? a->ssth / a->ssth_t : 0, 100 * a->floor / T, a->recs,
+                a->recs ? a->rec_len / a->recs / 1000 : 0, a->srtt / T / 1000,
+                a->rtts > 0 ? a->grown / a->rtts : 0);
+    }
+}
+
 static void mathis_seeds(uint64_t *first, uint64_t *last)
 {
     *first = 21;
@@ -126,8 +208,16 @@ static void mathis_case(double loss, const char *cc)
         }
         static struct simnet n;
         simnet_init_with(&n, c, &lc, seed);
+        struct acct acct[2];
+        memset(acct, 0, sizeof acct);
+        const char *diag = getenv("BENCH_SIM_DIAG");
+        if (diag && strcmp(diag, "2") == 0) {
+            n.on_step = acct_step;
+            n.on_step_ctx = acct;
+        }
         uint64_t b[2] = {bytes, bytes};
         struct transfer_result r = transfer_run(&n, seed, b, 7200ull * 1000000);
+        if (n.on_step) acct_print(acct, seed);
         ok = ok && r.ok;
         for (int d = 0; d < 2; d++)
             sum[d] += (double)bytes * 8 / ((double)(r.dir_done_us[d] - r.first_data_us) / 1e6);

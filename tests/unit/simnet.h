@@ -96,6 +96,10 @@ struct simnet {
     int nsegs;
     uint64_t user; /* for the test's drop function */
     int user_n;
+    /* Called after each step with the time the step ran at (n->now is the next event's):
+     * the stacks' state holds from then until n->now (bench_sim's time accounting). */
+    void (*on_step)(struct simnet *n, uint64_t ran_at);
+    void *on_step_ctx;
 };
 
 static int simnet_filter_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
@@ -231,7 +235,9 @@ static inline bool simnet_step(struct simnet *n)
     synack_dev *devs[2] = {&n->filt[0].dev, &n->filt[1].dev};
     uint64_t next = synack_sim_step(n->st, devs, 2, n->now);
     if (next == UINT64_MAX) return false;
+    uint64_t ran_at = n->now;
     n->now = next;
+    if (n->on_step) n->on_step(n, ran_at);
     return true;
 }
 
