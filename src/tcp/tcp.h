@@ -578,6 +578,7 @@ void tcp_rack_on_rto(struct tcb *t);
 void tcp_rack_unmark_lost(struct tcb *t);
 bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq);
 bool tcp_rack_any_lost(const struct tcb *t);
+uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now);
 uint32_t tcp_rack_pipe(const struct tcb *t);
 /* SACKed bytes as the map knows them (more ranges than the scoreboard keeps). */
 uint32_t tcp_rack_sacked_bytes(const struct tcb *t);

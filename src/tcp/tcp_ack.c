@@ -158,7 +158,12 @@ void tcp_enter_recovery(struct synack_stack *st, struct sock *sk, uint64_t now)
     t->undo_ok = t->ts_ok;
     t->undo_cwnd = t->cwnd;
     t->undo_ssthresh = t->ssthresh;
-    t->undo_ts = tcp_ts_now(t, now);
+    /* Eifel's RetransmitTS (RFC 3522 §3.2): RFC 3522 retransmits at SND.UNA, but with SACK
+     * a retransmission of the episode before may still be in flight below this one's, and
+     * the first ACK to advance SND.UNA may be its: echoing its time, older than now, it
+     * would call this episode spurious. So the oldest retransmission outstanding counts
+     * (Linux's retrans_stamp). */
+    t->undo_ts = tcp_ts_now(t, tcp_rack_oldest_rxt(t, now));
     t->ssthresh = t->cc->ssthresh(t);
     t->lt_sent = 0;
     t->t_tlp = 0;

@@ -511,6 +511,19 @@ bool tcp_rack_any_lost(const struct tcb *t)
     return false;
 }
 
+uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now)
+{
+    /* When the oldest retransmission still outstanding went (not SACKed: its copy is known
+     * to have arrived), or now if none: an ACK it draws echoes that time, not older. */
+    uint64_t oldest = now;
+    for (int i = 0; i < t->xr_n; i++) {
+        const struct tcp_xrec *x = &t->xr[i];
+        if ((x->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) == TCP_XR_EVER_RXT && x->ts < oldest)
+            oldest = x->ts;
+    }
+    return oldest;
+}
+
 uint32_t tcp_rack_sacked_bytes(const struct tcb *t)
 {
     return t->rack.sacked;

@@ -1012,6 +1012,66 @@ TEST(rack_sacked_before_a_timeout_is_not_reordering_when_acknowledged)
     tcpf_free(&p.f);
 }
 
+/* The timestamp the stack's last transmission of segment i carried. */
+static uint32_t sent_tsval(const struct peer *p, int i)
+{
+    for (int k = p->nsent - 1; k >= 0; k--)
+        if (p->sent[k] == i) return p->sent_ts[k];
+    ASSERT(false);
+    return 0;
+}
+
+TEST(eifel_ignores_the_echo_of_an_earlier_episodes_retransmission)
+{
+    /* Eifel (RFC 3522) calls a recovery spurious when the first ACK that advances SND.UNA
+     * echoes a timestamp older than the recovery's retransmission: the original arrived.
+     * RFC 3522 retransmits at SND.UNA; with SACK a retransmission of the episode before may
+     * still be in flight below this one's. Segment 0 is lost: recovery 1 (recover = 12),
+     * whose PRR sends 12, 13, 14, 15; 12 and 14 are lost too. 13's SACK, 5 ms later, shows
+     * 12 (and 0's retransmission) lost: both are resent within recovery 1. 5 ms later the
+     * ACK of 0 ends recovery 1 (SND.UNA = 12 = recover) and SACKs 15: 14, sent before the
+     * copy of 0 that just arrived, is lost (RACK), and recovery 2 begins. Then 12's
+     * retransmission arrives: its ACK echoes that retransmission's timestamp, 5 ms older
+     * than recovery 2's, yet nothing arrived that was not sent again. The loss was real and
+     * the reduction stays (Linux compares with retrans_stamp, the oldest retransmission
+     * still outstanding). */
+    static struct peer p;
+    peer_open(&p, true, NULL);
+    write_segs(&p, 40);
+    ASSERT_EQ(peer_take(&p), 10);
+    p.f.now += 5 * MS;
+    p.ecr = sent_tsval(&p, 1);
+    for (int i = 1; i <= 3; i++) deliver(&p, i);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    for (int i = 4; i <= 11; i++) deliver(&p, i);
+    ASSERT(sent_after(&p, 0, 15));
+    uint32_t ssthresh = info(&p).ssthresh;
+    p.f.now += 5 * MS;
+    int from = p.nsent;
+    deliver(&p, 13);
+    ASSERT(sent_after(&p, from, 12)); /* 12 resent in recovery 1 */
+    p.f.now += 5 * MS;
+    p.have[15] = true;
+    p.ecr = sent_tsval(&p, 0);
+    from = p.nsent;
+    deliver(&p, 0);
+    ASSERT_EQ(info(&p).snd_una, seg_seq(&p, 12));
+    ASSERT(sent_after(&p, from, 14));
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    p.f.now += 5 * MS;
+    p.ecr = sent_tsval(&p, 12);
+    deliver(&p, 12);
+    struct synack_sockinfo in = info(&p);
+    ASSERT_EQ(in.snd_una, seg_seq(&p, 14));
+    printf("     ACK of 12's retransmission in recovery 2: %llu spurious, ssthresh %u -> %u\n",
+           (unsigned long long)stats(&p).spurious_retransmits, ssthresh / p.mss,
+           in.ssthresh / p.mss);
+    ASSERT_EQ(stats(&p).spurious_retransmits, 0);
+    ASSERT_EQ(stats(&p).fast_retransmits, 2);
+    ASSERT(in.ssthresh < ssthresh);
+    tcpf_free(&p.f);
+}
+
 TEST(rack_lost_retransmission_is_resent_without_rto)
 {
     /* Segment 5 is lost, and so is its fast retransmission. New data sent after that
