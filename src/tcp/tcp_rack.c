@@ -5,7 +5,8 @@
  * The sender remembers, for the sequence space in flight [SND.UNA, SND.MAX), when each part
  * was last sent: a sorted array of records, each a range of sequence space sent at one
  * instant (the segments one call of tcp_output sends at the same `now` share a record, as
- * Linux's timestamp covers a whole TSO burst), with flags: SACKed, deemed lost, retransmitted.
+ * Linux's timestamp covers a whole TSO burst), with flags: SACKed, deemed lost, retransmitted,
+ * SACKed before a timeout dropped the marks.
  * The array is allocated when data is first sent (and freed with the send ring's memory
  * when the connection is idle), TCP_XMAP_START records at first and doubled as a window in
  * flight needs more, up to one record per KiB of send buffer (at least TCP_XMAP_MIN, at most
