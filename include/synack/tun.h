@@ -115,8 +115,8 @@ void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
  * Otherwise the device copies the payload into the buffer behind the headers, and the
  * datagram is an ordinary one. The caller must hand each datagram to s before the next
  * recv(), as serve's loop does, and may not give it to another stack. NULL unbinds. A
- * stack with a trace callback is given no hint (its events carry whole datagrams).
- * 0, or SYNACK_EINVAL when d is no TUN device. */
+ * stack with a trace callback copies each placed datagram whole for its events (the copy
+ * the hint saves otherwise). 0, or SYNACK_EINVAL when d is no TUN device. */
 int synack_tun_rx_hint(synack_dev *d, synack_stack *s);
 
 /* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix

@@ -51,8 +51,7 @@ int tcp_segment_in(struct synack_stack *st, uint64_t now, struct synack_segment 
         r = wire_tcp_parse_ph(tcp, tlen, pseudo, verify, &seg->tcp, &data, &dlen);
     }
     if (r != 0) {
-        stack_drop(st, now, r, st->in_placed ? NULL : pkt, st->in_placed ? 0 : (uint32_t)len, NULL,
-                   -1);
+        stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }
     seg->payload = data;

@@ -13,6 +13,7 @@
  */
 #include "entry/rxhint.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp/stack.h"
@@ -21,8 +22,6 @@
 /* The hint for the connection that took the last in-order segment, if it can take more. */
 static bool hint_compute(struct synack_stack *st, struct rx_hint *h)
 {
-    /* A trace event carries the datagram whole, and a placed one is not. */
-    if (stack_tracing(st)) return false;
     struct sock *sk = sock_of(st, st->rx_last_sd);
     if (!sk || !sk->in_use) return false;
     struct tcb *t = &sk->tcb;
@@ -100,16 +99,26 @@ bool rxhint_match(const struct rx_hint *h, const uint8_t *p, size_t len)
 /* synack_input_flags with SYNACK_INPUT_PLACED: the hint handed out must still hold (same
  * connection, same place, nothing changed in between) and the headers be the expected
  * ones; then the payload is read where the device put it. */
-bool rxhint_take(struct synack_stack *st, const uint8_t *pkt, size_t len)
+int rxhint_take(struct synack_stack *st, const uint8_t **pkt, size_t len)
 {
     bool armed = st->rx_hint.armed;
     st->rx_hint.armed = false;
     struct rx_hint h;
     if (!armed || !hint_compute(st, &h) || h.span != st->rx_hint.span ||
         h.hdr_len != st->rx_hint.hdr_len || h.span_len < st->rx_hint.span_len ||
-        !rxhint_match(&h, pkt, len))
-        return false;
+        !rxhint_match(&h, *pkt, len))
+        return SYNACK_DROP_INPUT_PLACED_STALE;
     st->in_placed = h.span;
     st->in_placed_len = (uint32_t)(len - h.hdr_len);
-    return true;
+    if (stack_tracing(st)) {
+        /* Trace events (a segment in, a drop) carry the whole datagram, for captures and
+         * the live view: a traced stack pays the copy the hint saves, into a buffer of its
+         * own, and still takes the payload where it lies. */
+        if (!st->in_whole) st->in_whole = malloc(0xffff + WIRE_IPV6_HDR_LEN);
+        if (!st->in_whole) return SYNACK_DROP_TCP_NO_MEMORY;
+        memcpy(st->in_whole, *pkt, h.hdr_len);
+        memcpy(st->in_whole + h.hdr_len, h.span, st->in_placed_len);
+        *pkt = st->in_whole;
+    }
+    return 0;
 }

@@ -25,14 +25,15 @@ struct rx_hint {
 
 /* The hint for the next datagram, armed until the next synack_input_flags(); false when
  * there is none (no connection took an in-order segment, it holds out-of-order data, it
- * cannot take more text, its ring has no memory free at RCV.NXT, or the stack is traced). */
+ * cannot take more text, or its ring has no memory free at RCV.NXT). */
 bool rxhint_get(synack_stack *st, struct rx_hint *h);
 /* Whether the headers at hdr (hdr_len bytes of them readable) of a datagram of len bytes
  * are those the hint expects, with a payload that fits its room. Pure. */
 bool rxhint_match(const struct rx_hint *h, const uint8_t *hdr, size_t len);
-/* For synack_input_flags with SYNACK_INPUT_PLACED: true when the hint armed by the last
- * rxhint_get still holds and pkt's headers are the expected ones; the payload's place is
- * then set for this datagram (st->in_placed). Disarms the hint either way. */
-bool rxhint_take(synack_stack *st, const uint8_t *pkt, size_t len);
+/* For synack_input_flags with SYNACK_INPUT_PLACED: 0 when the hint armed by the last
+ * rxhint_get still holds and *pkt's headers are the expected ones; the payload's place is
+ * then set for this datagram (st->in_placed), and on a traced stack *pkt becomes a whole
+ * copy of the datagram for the trace events. Else the drop reason. Disarms the hint. */
+int rxhint_take(synack_stack *st, const uint8_t **pkt, size_t len);
 
 #endif

@@ -228,6 +228,7 @@ void synack_stack_free(synack_stack *st)
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);
+    free(st->in_whole);
     ring_cache_free(&st->ring_cache); /* after the rings, which give their buffers back */
     free(st);
 }
@@ -269,9 +270,12 @@ int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_
     /* A payload a device read into the place the receive hint named (entry/rxhint.c): only
      * while the hint still holds; pkt has no payload to fall back on otherwise. */
     if (flags & SYNACK_INPUT_PLACED) {
-        if (!rxhint_take(st, pkt, len)) {
-            stack_drop(st, now, SYNACK_DROP_INPUT_PLACED_STALE, NULL, 0, NULL, -1);
+        int why = rxhint_take(st, &pkt, len);
+        if (why != 0) {
+            stack_drop(st, now, why, NULL, 0, NULL, -1);
             st->in_flags = 0;
+            st->in_placed = NULL;
+            st->in_placed_len = 0;
             return SYNACK_EPROTO;
         }
         st->stats.placed_in++;

@@ -193,6 +193,9 @@ struct synack_stack {
     } rx_hint;
     const uint8_t *in_placed;
     uint32_t in_placed_len;
+    /* A traced stack's copy of a placed datagram made whole for its trace events, which
+     * carry whole datagrams (entry/rxhint.c): taken at the first such datagram, 64 KiB. */
+    uint8_t *in_whole;
 
     struct sock *socks;
     uint32_t nsocks;

@@ -477,4 +477,45 @@ TEST(hint_hostile_lengths)
     rig_close(&r);
 }
 
+/* A traced stack: its events carry whole datagrams, so a placed one is copied whole for
+ * them, and its payload is still taken where it lies. */
+struct seen {
+    uint32_t base, segs, bad;
+};
+static void on_event(void *ctx, const struct synack_trace_event *ev)
+{
+    struct seen *w = ctx;
+    if (ev->kind != SYNACK_TRACE_SEG_IN || !ev->has_seg || ev->seg.payload_len == 0) return;
+    w->segs++;
+    uint32_t hl = ev->pkt_len - ev->seg.payload_len;
+    for (uint32_t i = 0; i < ev->seg.payload_len; i++) {
+        uint8_t want = pat(ev->seg.tcp.seq - w->base + i);
+        if (ev->pkt[hl + i] != want || ev->seg.payload[i] != want) w->bad++;
+    }
+}
+
+TEST(hint_traced_stack_events_whole)
+{
+    struct rig r;
+    memset(&r, 0, sizeof r);
+    struct seen w = {0};
+    tcpf_config(&r.f);
+    r.f.cfg.rcvbuf = 65536;
+    r.f.cfg.trace = on_event;
+    r.f.cfg.trace_ctx = &w;
+    conn_in_established(&r.f);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, r.fd), 0);
+    r.base = w.base = r.f.rcv_nxt;
+    plain_data(&r, 100);
+    struct dg d = {.flags = SYNACK_TCP_ACK, .seq = r.base + r.sent, .len = 1500};
+    put(&r, &d);
+    ASSERT_EQ(pump(&r, false), 1540);
+    ASSERT_EQ(placed(&r), 1);
+    r.sent += 1500;
+    ASSERT_EQ(w.segs, 2);
+    ASSERT_EQ(w.bad, 0);
+    ASSERT_EQ(read_check(&r, r.f.sd, 0, BIG), 1600);
+    rig_close(&r);
+}
+
 TEST_MAIN()

@@ -953,7 +953,9 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     }
     /* The device reads in-order payload straight into its connection's receive ring (the
      * loop hands each datagram to the stack before the next read). Not through the capture
-     * tap or the fault injector, which hand on whole datagrams, some of them later. */
+     * tap or the fault injector, which hand on whole datagrams, some of them later. With
+     * the live views (--trace, an HTTP service) the stack copies each one whole for its
+     * trace events. */
     if (sv->side.dev == sv->side.tun) synack_tun_rx_hint(sv->side.tun, sv->stack);
     sv->scratch = malloc(SVC_SCRATCH);
     sv->chargen = malloc(SVC_CHARGEN_PERIOD + SVC_CHARGEN_CHUNK);
