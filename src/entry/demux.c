@@ -39,7 +39,7 @@ int tcp_segment_in(struct synack_stack *st, uint64_t now, struct synack_segment 
     if (st->in_placed) {
         /* The payload lies where the receive hint put it (entry/rxhint.c), the header here:
          * the header alone is parsed, and the checksum summed over the two pieces. */
-        size_t hl = tlen - st->in_placed_len; /* rxhint_take: tlen is more */
+        size_t hl = tlen > st->in_placed_len ? tlen - st->in_placed_len : 0;
         r = wire_tcp_parse_ph(tcp, hl, pseudo, false, &seg->tcp, &data, &dlen);
         if (r == 0 && dlen != 0) r = SYNACK_DROP_TCP_HDR_LEN;
         if (r == 0 && verify &&
