@@ -51,6 +51,7 @@ struct synack_dev_ops {
  * synack_input_flags() (synack.h) have the same values. */
 #define SYNACK_DEV_RX_CSUM_OK SYNACK_INPUT_CSUM_OK
 #define SYNACK_DEV_RX_MERGED  SYNACK_INPUT_MERGED
+#define SYNACK_DEV_RX_PLACED  SYNACK_INPUT_PLACED
 
 struct synack_dev {
     const struct synack_dev_ops *ops;

@@ -61,7 +61,8 @@ extern "C" {
     X(ICMP6_TRUNCATED, "icmp6-truncated")                                                          \
     X(ICMP6_CHECKSUM, "icmp6-checksum")                                                            \
     X(ICMP6_TYPE, "icmp6-type-ignored")                                                            \
-    X(TCP_NO_MEMORY, "tcp-no-memory")
+    X(TCP_NO_MEMORY, "tcp-no-memory")                                                              \
+    X(INPUT_PLACED_STALE, "input-placed-stale")
 
 enum synack_drop_reason {
 #define SYNACK_DROP_ENUM(name, text) SYNACK_DROP_##name,

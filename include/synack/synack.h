@@ -248,6 +248,14 @@ int synack_input(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len);
  * super-segment merged from several wire segments (GRO), counted in stats.merged_in. */
 #define SYNACK_INPUT_CSUM_OK 0x1u
 #define SYNACK_INPUT_MERGED  0x2u
+/* Set only by a device the stack gave its receive hint (synack_tun_rx_hint, synack/tun.h):
+ * pkt holds the datagram's IP and TCP headers, and its TCP payload (len minus those) was
+ * read straight into the place the hint named, the receive ring of the connection that took
+ * the last in-order segment, at its RCV.NXT. The stack checks that the hint still holds and
+ * the headers are what it expected, then keeps the bytes where they are (no copy); a
+ * datagram that does not fit the hint is dropped (input-placed-stale). Bytes past the
+ * headers in pkt are not read. */
+#define SYNACK_INPUT_PLACED 0x4u
 /* synack_input() with what the device knew (SYNACK_INPUT_*). */
 int synack_input_flags(synack_stack *s, uint64_t now, const uint8_t *pkt, size_t len,
                        unsigned flags);
@@ -652,6 +660,9 @@ struct synack_stats {
     /* Super-segments: received merged by the device (SYNACK_INPUT_MERGED, GRO), and built
      * for the device to split (cfg.tso_max, TSO); each is one datagram in ip_in/ip_out. */
     uint64_t merged_in, tso_out;
+    /* Datagrams whose payload a device read into its place in the receive ring
+     * (SYNACK_INPUT_PLACED): the copy into the ring they did not need. */
+    uint64_t placed_in;
     /* Zero-copy sends (SYNACK_SEND_ZEROCOPY) whose bytes stayed in the caller's buffer, and
      * those the stack copied; timestamp notices lost to a full notice queue. */
     uint64_t zerocopy_sends, zerocopy_copied, tstamps_dropped;

@@ -94,8 +94,30 @@ struct synack_tun_stats {
                                     * dropped for a virtio_net_hdr no kernel sends */
     uint64_t rx_gso;               /* super-segments read (the kernel's TSO or GRO) */
     uint64_t tx_gso;               /* super-segments written for the kernel to split */
+    uint64_t rx_placed;            /* datagrams whose payload was read into the receive
+                                    * ring the stack's hint named (synack_tun_rx_hint) */
+    uint64_t rx_hint_missed;       /* hinted reads that were not what the hint expected
+                                    * (another connection, a header of another length, more
+                                    * payload than the room): made whole again by a copy */
 };
 void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
+
+/* The receive hint (docs/architecture.md, "The path of a received segment"): from now on
+ * each read asks stack s where the next in-order payload of the connection that took the
+ * last one would go (its receive ring's free memory at RCV.NXT) and what header it expects
+ * (IP and TCP, with the options the connection agreed on), and reads the datagram with
+ * readv into the caller's buffer for the headers, that place for the payload, and the
+ * caller's buffer again for anything beyond. When the headers are the expected ones (the
+ * connection's 4-tuple, SEG.SEQ = RCV.NXT, only ACK, PSH or FIN among the flags, the
+ * payload within the room), recv() returns the datagram's length with
+ * SYNACK_DEV_RX_PLACED in rx_flags: the buffer holds the headers only, and
+ * synack_input_flags(s, ...) with those flags keeps the payload where it lies, uncopied.
+ * Otherwise the device copies the payload into the buffer behind the headers, and the
+ * datagram is an ordinary one. The caller must hand each datagram to s before the next
+ * recv(), as serve's loop does, and may not give it to another stack. NULL unbinds. A
+ * stack with a trace callback copies each placed datagram whole for its events (the copy
+ * the hint saves otherwise). 0, or SYNACK_EINVAL when d is no TUN device. */
+int synack_tun_rx_hint(synack_dev *d, synack_stack *s);
 
 /* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix
  * (host byte order) for the kernel's side, replacing it if present, and sets the link up.

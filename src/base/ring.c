@@ -125,10 +125,24 @@ int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
     if (e < 0) return e;
     uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
     uint32_t first = r->size - pos < n ? r->size - pos : n;
-    memcpy(r->buf + pos, data, first);
-    memcpy(r->buf, (const uint8_t *)data + first, n - first);
+    /* Bytes a device read straight into their place (ring_span_at, the receive hint of
+     * entry/rxhint.c) are already there: only the extent changes. */
+    if (r->buf + pos != (const uint8_t *)data || first != n) {
+        memcpy(r->buf + pos, data, first);
+        memcpy(r->buf, (const uint8_t *)data + first, n - first);
+    }
     if (off + n > r->ext) r->ext = off + n;
     return 0;
+}
+
+uint32_t ring_span_at(const struct ring *r, uint32_t off, uint8_t **p)
+{
+    *p = NULL;
+    if (!r->buf || off >= r->size) return 0;
+    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t to_end = r->size - pos, held = r->size - off;
+    *p = r->buf + pos;
+    return to_end < held ? to_end : held;
 }
 
 uint32_t ring_write(struct ring *r, const void *data, uint32_t n)

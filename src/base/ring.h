@@ -81,6 +81,11 @@ uint32_t ring_write(struct ring *r, const void *data, uint32_t n);
 /* Writes n bytes at offset off from head without changing len (off + n <= cap).
  * 0, or SYNACK_ENOMEM (nothing written). */
 int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n);
+/* The memory the ring has now at offset off from head, in one piece: *p and its length,
+ * up to the end of the buffer or of the memory (0 and NULL when off is beyond it). Bytes
+ * written there (by a device's read) become the ring's with ring_write_at(r, off, *p, n),
+ * which then copies nothing. */
+uint32_t ring_span_at(const struct ring *r, uint32_t off, uint8_t **p);
 /* Copies n bytes starting at offset off from head (bytes stored: off + n <= size). */
 void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n);
 /* Drops n bytes from the head (n <= len). */

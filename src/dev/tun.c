@@ -1,9 +1,9 @@
 /*
  * dev/tun.c - a Linux TUN device behind the synack device ops: open or create it
- * (IFF_TUN | IFF_NO_PI, non-blocking), read and write one IP datagram (IPv4 or IPv6) per call,
- * and configure the kernel's side of it (its addresses, link up) over rtnetlink (RFC 3549), so
- * that no `ip` command is run. Only this file and tools/ touch the operating system
- * (docs/architecture.md).
+ * (IFF_TUN | IFF_NO_PI, non-blocking), read (dev/tun_read.c) and write one IP datagram (IPv4
+ * or IPv6) per call, and configure the kernel's side of it (its addresses, link up) over
+ * rtnetlink (RFC 3549), so that no `ip` command is run. Only the devices (this file and
+ * dev/tun_read.c) and tools/ touch the operating system (docs/architecture.md).
  */
 #include "synack/tun.h"
 
@@ -23,6 +23,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dev/tun_read.h"
 #include "dev/vnet.h"
 #include "wire/wire.h"
 
@@ -32,8 +33,9 @@ struct tun_dev {
     bool created;
     char name[IFNAMSIZ];
     struct synack_tun_stats stats;
-    unsigned offload;     /* SYNACK_TUN_OFFLOAD_* in use */
-    char offload_why[64]; /* why not more, when the kernel refused */
+    unsigned offload;      /* SYNACK_TUN_OFFLOAD_* in use */
+    char offload_why[64];  /* why not more, when the kernel refused */
+    synack_stack *hint_st; /* whose receive hint each read asks for (synack_tun_rx_hint) */
 };
 
 static const struct synack_dev_ops tun_ops, tun_vnet_ops;
@@ -185,23 +187,7 @@ static int tun_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
 {
     (void)now;
     struct tun_dev *t = (struct tun_dev *)d;
-    for (;;) {
-        ssize_t n = read(t->fd, buf, cap);
-        /* A datagram larger than buf: the kernel may say how long it was, not what it
-         * copied (tun_put_user returns the total). Never handed on as if whole. */
-        if (n > 0 && (size_t)n > cap) {
-            t->stats.rx_errors++;
-            continue;
-        }
-        if (n > 0) {
-            t->stats.rx_packets++;
-            t->stats.rx_bytes += (uint64_t)n;
-            return (int)n;
-        }
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno != EAGAIN) t->stats.rx_errors++;
-        return 0;
-    }
+    return tun_read_datagram(t->fd, false, t->hint_st, buf, cap, &d->rx_flags, &t->stats);
 }
 
 static void tun_free(synack_dev *d)
@@ -271,36 +257,7 @@ static int tun_recv_vnet(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
 {
     (void)now;
     struct tun_dev *t = (struct tun_dev *)d;
-    uint8_t hdr[VNET_HDR_LEN];
-    for (int i = 0; i < 64; i++) {
-        struct iovec iov[2] = {{hdr, sizeof hdr}, {buf, cap}};
-        ssize_t n = readv(t->fd, iov, 2);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            if (errno != EAGAIN) t->stats.rx_errors++;
-            return 0;
-        }
-        struct vnet_hdr vh;
-        struct vnet_rx rx;
-        size_t len = n > VNET_HDR_LEN ? (size_t)n - VNET_HDR_LEN : 0;
-        if (len > cap) { /* truncated to buf, as in tun_recv */
-            t->stats.rx_errors++;
-            continue;
-        }
-        vnet_parse(hdr, &vh);
-        if (n < VNET_HDR_LEN || vnet_rx_check(&vh, buf, len, &rx) < 0) {
-            /* No kernel sends this; dropped as a wire would drop a mangled frame. */
-            t->stats.rx_errors++;
-            continue;
-        }
-        d->rx_flags =
-            (rx.csum_ok ? SYNACK_DEV_RX_CSUM_OK : 0u) | (rx.merged ? SYNACK_DEV_RX_MERGED : 0u);
-        t->stats.rx_packets++;
-        t->stats.rx_bytes += len;
-        if (rx.merged) t->stats.rx_gso++;
-        return (int)len;
-    }
-    return 0;
+    return tun_read_datagram(t->fd, true, t->hint_st, buf, cap, &d->rx_flags, &t->stats);
 }
 
 static const struct synack_dev_ops tun_vnet_ops = {.send = tun_send_vnet,
@@ -380,6 +337,14 @@ const char *synack_tun_offload_str(const synack_dev *d, char *buf, size_t cap)
              o & SYNACK_TUN_OFFLOAD_TSO_OUT ? "tso-out" : "", t->offload_why[0] ? " (" : "",
              t->offload_why, t->offload_why[0] ? ")" : "");
     return buf;
+}
+
+int synack_tun_rx_hint(synack_dev *d, synack_stack *s)
+{
+    struct tun_dev *t = as_tun(d);
+    if (!t) return SYNACK_EINVAL;
+    t->hint_st = s;
+    return 0;
 }
 
 int synack_tun_fd(const synack_dev *d)

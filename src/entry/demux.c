@@ -35,7 +35,21 @@ int tcp_segment_in(struct synack_stack *st, uint64_t now, struct synack_segment 
     /* A checksum the device checked, or a partial one the host made (its own data, which
      * crossed no wire: dev/vnet.c), is not checked again. */
     bool verify = !(st->in_flags & SYNACK_INPUT_CSUM_OK);
-    int r = wire_tcp_parse_ph(tcp, tlen, pseudo, verify, &seg->tcp, &data, &dlen);
+    int r;
+    if (st->in_placed) {
+        /* The payload lies where the receive hint put it (entry/rxhint.c), the header here:
+         * the header alone is parsed, and the checksum summed over the two pieces. */
+        size_t hl = tlen > st->in_placed_len ? tlen - st->in_placed_len : 0;
+        r = wire_tcp_parse_ph(tcp, hl, pseudo, false, &seg->tcp, &data, &dlen);
+        if (r == 0 && dlen != 0) r = SYNACK_DROP_TCP_HDR_LEN;
+        if (r == 0 && verify &&
+            !wire_tcp_csum_ok2(pseudo, tcp, hl, st->in_placed, st->in_placed_len))
+            r = SYNACK_DROP_TCP_CHECKSUM;
+        data = st->in_placed;
+        dlen = st->in_placed_len;
+    } else {
+        r = wire_tcp_parse_ph(tcp, tlen, pseudo, verify, &seg->tcp, &data, &dlen);
+    }
     if (r != 0) {
         stack_drop(st, now, r, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;

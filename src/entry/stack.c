@@ -15,6 +15,7 @@
 
 #include "base/siphash.h"
 #include "entry/ip.h"
+#include "entry/rxhint.h"
 #include "tcp/tcp_zc.h"
 
 void synack_config_default(struct synack_config *cfg)
@@ -227,6 +228,7 @@ void synack_stack_free(synack_stack *st)
     conntab_free(&st->ct);
     timer_heap_free(&st->timers);
     outq_free(&st->outq);
+    free(st->in_whole);
     ring_cache_free(&st->ring_cache); /* after the rings, which give their buffers back */
     free(st);
 }
@@ -265,10 +267,27 @@ int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_
     /* For this datagram only: read where the TCP checksum is checked (entry/demux.c). */
     st->in_flags = flags;
     if (flags & SYNACK_INPUT_MERGED) st->stats.merged_in++;
+    /* A payload a device read into the place the receive hint named (entry/rxhint.c): only
+     * while the hint still holds; pkt has no payload to fall back on otherwise. */
+    if (flags & SYNACK_INPUT_PLACED) {
+        int why = rxhint_take(st, &pkt, len);
+        if (why != 0) {
+            stack_drop(st, now, why, NULL, 0, NULL, -1);
+            st->in_flags = 0;
+            st->in_placed = NULL;
+            st->in_placed_len = 0;
+            return SYNACK_EPROTO;
+        }
+        st->stats.placed_in++;
+    } else {
+        st->rx_hint.armed = false; /* a hint is for the next datagram only */
+    }
     /* The version nibble says which network layer reads the datagram (RFC 8200 §3). */
     int r =
         len >= 1 && pkt[0] >> 4 == 6 ? ip6_input(st, now, pkt, len) : ip_input(st, now, pkt, len);
     st->in_flags = 0;
+    st->in_placed = NULL;
+    st->in_placed_len = 0;
     return r;
 }
 

@@ -180,6 +180,22 @@ struct synack_stack {
     uint64_t now;
     /* SYNACK_INPUT_* of the datagram synack_input_flags() is reading; 0 otherwise. */
     unsigned in_flags;
+    /* The receive hint (entry/rxhint.c): the socket whose text step last took an in-order
+     * segment (tcp_take_data; a slot number checked before use), the hint last handed to a
+     * device, and, while synack_input_flags reads a SYNACK_INPUT_PLACED datagram, where its
+     * TCP payload lies (in that socket's receive ring, at RCV.NXT) instead of behind its
+     * header. */
+    int32_t rx_last_sd;
+    struct {
+        bool armed;
+        uint8_t *span;
+        uint32_t span_len, hdr_len;
+    } rx_hint;
+    const uint8_t *in_placed;
+    uint32_t in_placed_len;
+    /* A traced stack's copy of a placed datagram made whole for its trace events, which
+     * carry whole datagrams (entry/rxhint.c): taken at the first such datagram, 64 KiB. */
+    uint8_t *in_whole;
 
     struct sock *socks;
     uint32_t nsocks;

@@ -53,6 +53,9 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         return;
     }
     if (off == 0) {
+        /* The next in-order segment will most likely be this connection's too: the receive
+         * hint (entry/rxhint.c) names its place in the ring. */
+        st->rx_last_sd = sk->idx;
         bool had_holes = t->reass.n > 0;
         uint32_t nxt = reass_advance(&t->reass, t->rcv_nxt + n);
         t->rcv.len += nxt - t->rcv_nxt;

@@ -64,6 +64,17 @@ int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool veri
     return 0;
 }
 
+bool wire_tcp_csum_ok2(uint32_t pseudo, const uint8_t *hdr, size_t hlen, const uint8_t *data,
+                       size_t dlen)
+{
+    /* RFC 1071 §2: the sum of 16-bit words is the same in pieces as whole, when each piece
+     * but the last has an even length (a TCP header's is a multiple of 4). */
+    size_t len = hlen + dlen;
+    if (len > 0xffffu || (hlen & 1)) return false;
+    uint32_t sum = wire_csum_add(add_len(pseudo, len), hdr, hlen);
+    return wire_csum_fold(wire_csum_add(sum, data, dlen)) == 0;
+}
+
 int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, bool verify,
                    struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen)
 {

@@ -134,6 +134,10 @@ int wire_tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst, b
  * compute it once. Segments longer than 65535 bytes fail the checksum (no jumbograms). */
 int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool verify,
                       struct synack_tcp_hdr *out, const uint8_t **payload, size_t *plen);
+/* The TCP checksum of a segment in two pieces, its header (hlen bytes, even) and its payload
+ * elsewhere, with pseudo as for wire_tcp_parse_ph: true when it verifies. */
+bool wire_tcp_csum_ok2(uint32_t pseudo, const uint8_t *hdr, size_t hlen, const uint8_t *data,
+                       size_t dlen);
 /* Parses only an options block (used by wire_tcp_parse). */
 int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o);
 /* Bytes the options in o take on the wire, padded to a multiple of 4. */

@@ -9,8 +9,12 @@
 #     "super-segments rx") and built its own (tso_out, "super-segments tx");
 #   - a capture (--pcap) of a transfer with offloads: tshark finds every checksum good (the
 #     tap writes the checksums the device completes), and frames larger than the MTU;
+#   - the receive hint: the device read in-order payload straight into the receive ring
+#     (placed_in, the device's "read into the ring"), and the echoes above came back
+#     byte-exact all the same;
 #   - the fallback: --no-offload says "offload: none (--no-offload)", moves 16 MiB
-#     byte-exact, with no super-segment either way.
+#     byte-exact, with no super-segment either way (and the hint's payloads, whose
+#     checksums the stack sums over the two pieces).
 # The throughput each saw is printed.
 source "$(dirname "$0")/interop_common.bash"
 source "$(dirname "$0")/lib/ipv6.bash"
@@ -56,6 +60,10 @@ tx=$(echo "$line" | sed -n 's/.*super-segments rx \([0-9]*\) tx \([0-9]*\).*/\2/
 # 128 MiB each way went in far fewer datagrams than MSS-sized segments would need (92,000
 # per 128 MiB each way): the super-segments carried most of it.
 echo "super-segments: stack merged_in $merged, tso_out $tso; device $line"
+placed=$(stat_of placed_in "$s")
+[ "${placed:-0}" -gt 0 ] || fail "no payload was read into a receive ring (placed_in 0)"
+echo "$line" | grep -q "read into the ring [1-9]" || fail "the device placed nothing: $line"
+echo "receive hint: placed_in $placed"
 stop_serve
 
 # --- a capture with offloads --------------------------------------------------------------------
@@ -78,6 +86,7 @@ s=$(stats_json)
     fail "super-segments without offloads: $s"
 line=$(tun_line)
 echo "$line" | grep -q "super-segments rx 0 tx 0" || fail "the plain device saw super-segments: $line"
+[ "$(stat_of placed_in "$s")" -gt 0 ] || fail "plain device: no payload read into a ring: $s"
 echo "fallback: plain TUN, 16 MiB byte-exact, no super-segment"
 stop_serve
 echo "PASS"

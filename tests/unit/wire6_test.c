@@ -1223,7 +1223,9 @@ TEST(drop_names_of_ipv6)
     ASSERT_STR_EQ(synack_drop_name(SYNACK_DROP_ICMP6_TYPE), "icmp6-type-ignored");
     /* Reasons added since are appended: the IPv6 ones keep their numbers too. */
     ASSERT_EQ(SYNACK_DROP_ICMP6_TYPE, 48);
-    ASSERT_EQ(SYNACK_DROP_TCP_NO_MEMORY, SYNACK_DROP_COUNT - 1);
+    ASSERT_EQ(SYNACK_DROP_TCP_NO_MEMORY, 49);
+    ASSERT_EQ(SYNACK_DROP_INPUT_PLACED_STALE, SYNACK_DROP_COUNT - 1);
+    ASSERT_STR_EQ(synack_drop_name(SYNACK_DROP_INPUT_PLACED_STALE), "input-placed-stale");
     ASSERT(SYNACK_DROP_COUNT <= 64); /* synack_stats.drop_by_reason has 64 slots */
     /* The reasons that existed before IPv6 kept their numbers. */
     ASSERT_EQ(SYNACK_DROP_LINK_MTU, 35);

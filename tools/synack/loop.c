@@ -528,6 +528,7 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"tfo_cookie_invalid", st.tfo_cookie_invalid},
         {"tfo_fallbacks", st.tfo_fallbacks},
         {"merged_in", st.merged_in},
+        {"placed_in", st.placed_in},
         {"tso_out", st.tso_out},
     };
     size_t nc = sizeof c / sizeof c[0];
