@@ -14,6 +14,9 @@
 #include <sys/eventfd.h>
 
 #include "../../tools/synack/loop.c"
+/* loop_run's io_uring branch: without SYNACK_HAVE_LIBURING here, the stub that refuses (the
+ * io_uring loop itself needs a TUN descriptor: tests/scripts/serve_uring.sh runs it). */
+#include "../../tools/synack/loop_uring.c"
 
 #define SRV_ADDR 0x0a000001u /* 10.0.0.1: the loop's stack */
 #define CLI_ADDR 0x0a000002u /* 10.0.0.2: the client */

@@ -172,8 +172,24 @@ void loop_batch_next(struct loop *l, unsigned got)
     }
 }
 
+int loop_look(struct loop *l, const struct loop_ops *ops, void *ctx)
+{
+    return loop_wait(l, ops, ctx, loop_now(), true);
+}
+
 int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
 {
+    if (l->use_uring) {
+        const char *why = "";
+        int r = loop_uring_run(l, ops, ctx, &why);
+        if (r != LOOP_URING_REFUSED) return r;
+        int e = errno;
+        if (l->announce)
+            fprintf(stderr, "%s: loop: epoll (io_uring refused: %s: %s)\n", l->announce, why,
+                    strerror(e));
+    } else if (l->announce) {
+        fprintf(stderr, "%s: loop: epoll\n", l->announce);
+    }
     uint8_t *buf = malloc(LOOP_BUF);
     if (!buf) return -1;
     int rc = 0;
