@@ -48,8 +48,8 @@ enum { UD_READ = 1, UD_WRITE = 2, UD_POLL = 3, UD_TIMER = 4, UD_TIMER_UPDATE = 5
 /* Writes in flight at once, and the bytes of their copies. A super-segment takes 64 KiB;
  * when the arena or the slots run out, the rest waits in the stack's output queue for the
  * next turn (the writes complete inside io_uring_enter, so that turn comes at once). */
-#define TX_SLOTS 256
-#define TX_ARENA (1u << 20)
+#define TX_SLOTS     256
+#define TX_ARENA     (1u << 20)
 #define RING_ENTRIES 512
 
 struct tx_slot {
@@ -323,6 +323,7 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
         (void)fflush(stderr);
     }
     int rc = 0;
+    unsigned read_errors = 0; /* read completions in a row that failed */
     for (;;) {
         uint64_t now = loop_now();
         unsigned head, seen = 0, given = 0, got = 0;
@@ -338,10 +339,23 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
                     /* The probe said yes but the device says no (a file the kernel cannot
                      * poll for a multishot read): not this mode. */
                     *why = "multishot read refused on the TUN descriptor";
+                    errno = EINVAL;
                     rc = LOOP_URING_REFUSED;
                     break;
                 }
-                if (!(cqe->flags & IORING_CQE_F_BUFFER)) continue; /* ENOBUFS, or an error */
+                if (!(cqe->flags & IORING_CQE_F_BUFFER)) {
+                    /* ENOBUFS: the buffers ran out (given back below, the read posted
+                     * again). Another error ends the read too; posted again, it would
+                     * fail at once, so a run of them ends the loop as epoll's does. */
+                    if (cqe->res < 0 && cqe->res != -ENOBUFS && ++read_errors > 1000) {
+                        errno = -cqe->res;
+                        perror("io_uring read on the TUN device");
+                        rc = -1;
+                        break;
+                    }
+                    continue;
+                }
+                read_errors = 0;
                 unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
                 l->reads++;
                 if (cqe->res > 0 && (unsigned)cqe->res <= u->bufsz) {
