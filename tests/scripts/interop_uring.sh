@@ -11,7 +11,8 @@
 #     stack sent no RST;
 #   - a timer: a connection left idle meets serve's idle timeout (the wait's timeout is the
 #     stack's next deadline), and the kernel sees the FIN;
-#   - SIGTERM stops it cleanly;
+#   - SIGTERM stops it cleanly, and the loop handed over between the ring (bursts) and
+#     epoll (one datagram per answer) and back;
 #   - multi-queue: --queues 2 --io-uring, every queue says io_uring, 256 connections served,
 #     both queues take some;
 #   - the fallback: with --pcap the device is wrapped, serve says it runs epoll and why, and
@@ -114,6 +115,12 @@ rst=$(tail -n +$((lines + 1)) "$WORK/serve.log" | awk '/^rst_out/ { print $2 }')
 [ "$rst" = 0 ] || fail "the stack sent ${rst:-?} RSTs"
 stop_serve
 echo "SIGTERM: stopped cleanly, no RST sent"
+# The ping-pong runs on epoll (one datagram per answer), the 64 connections at a time on the
+# ring: the loop handed over between them.
+sw=$(sed -n 's/^synack serve: loop: \([0-9]*\) hand-overs between io_uring and epoll$/\1/p' \
+    "$WORK/serve.log")
+[ "${sw:-0}" -ge 2 ] || fail "the loop did not hand over between io_uring and epoll (${sw:-no count})"
+echo "the loop handed over $sw times between io_uring and epoll"
 
 # Multi-queue: a ring per queue, each on its own thread.
 start_serve --echo 7 --queues 2 --io-uring

@@ -19,6 +19,14 @@
  * The tool's other descriptors (the signalfd, a queue's eventfd, the status page) stay in
  * loop.c's epoll set; the ring polls that set's descriptor (a multishot poll) and lets
  * loop_look dispatch what is ready.
+ *
+ * Why it hands over to epoll: in a request/answer exchange one datagram at a time, the epoll
+ * loop is never woken (the kernel client runs inside its write and the next read finds the
+ * answer), while the ring's wait always is, through the read's poll callback and task work:
+ * ~1 µs more per round trip on this VM (docs/performance.md, "io_uring"). So after
+ * LOOP_SWITCH_WINDOW turns of one datagram in and at most one out, the read and the poll
+ * are cancelled and loop.c's epoll loop runs, the ring kept, until datagrams come in
+ * batches again.
  */
 #include "loop.h"
 
@@ -44,7 +52,7 @@
 #define FILE_DEV 0
 #define FILE_EP  1
 /* What a completion is for: the low byte of user_data; a write's slot above it. */
-enum { UD_READ = 1, UD_WRITE = 2, UD_POLL = 3, UD_TIMER = 4, UD_TIMER_UPDATE = 5 };
+enum { UD_READ = 1, UD_WRITE = 2, UD_POLL = 3, UD_TIMER = 4, UD_TIMER_UPDATE = 5, UD_CANCEL = 6 };
 /* Writes in flight at once, and the bytes of their copies. A super-segment takes 64 KiB;
  * when the arena or the slots run out, the rest waits in the stack's output queue for the
  * next turn (the writes complete inside io_uring_enter, so that turn comes at once). */
@@ -56,7 +64,7 @@ struct tx_slot {
     uint32_t len, gso;
 };
 
-struct uring {
+struct loop_uring {
     struct io_uring ring;
     bool ring_up;
     unsigned setup_flags;
@@ -81,6 +89,8 @@ struct uring {
     uint64_t timer_at;
     uint64_t timer_gen;
     struct __kernel_timespec timer_ts;
+    /* The multishot read and poll are posted (until their last completion). */
+    bool read_live, poll_live;
 };
 
 static const char *setup_name(unsigned f)
@@ -95,7 +105,7 @@ static const char *setup_name(unsigned f)
  * completions' work only when we wait (6.1), so a datagram arriving while the stack runs
  * does not interrupt it; COOP_TASKRUN (5.19) at least without an IPI. The ring is made on
  * the thread that runs the loop (SINGLE_ISSUER binds it to its creator). */
-static int ring_init(struct uring *u)
+static int ring_init(struct loop_uring *u)
 {
     static const unsigned tries[] = {
         IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
@@ -119,7 +129,7 @@ static int ring_init(struct uring *u)
     return r;
 }
 
-static void uring_free(struct uring *u)
+static void uring_free(struct loop_uring *u)
 {
     if (u->ring_up) {
         if (u->br_registered) io_uring_unregister_buf_ring(&u->ring, BGID);
@@ -131,9 +141,9 @@ static void uring_free(struct uring *u)
     free(u);
 }
 
-static struct io_uring_sqe *sqe_get(struct uring *u);
+static struct io_uring_sqe *sqe_get(struct loop_uring *u);
 
-static void post_read(struct uring *u)
+static void post_read(struct loop_uring *u)
 {
     struct io_uring_sqe *sqe = sqe_get(u);
     /* A multishot read: one completion per datagram, each into a buffer the kernel picks
@@ -142,17 +152,19 @@ static void post_read(struct uring *u)
     sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
     sqe->buf_group = BGID;
     sqe->user_data = UD_READ;
+    u->read_live = true;
 }
 
-static void post_poll(struct uring *u)
+static void post_poll(struct loop_uring *u)
 {
     struct io_uring_sqe *sqe = sqe_get(u);
     io_uring_prep_poll_multishot(sqe, FILE_EP, POLLIN);
     sqe->flags |= IOSQE_FIXED_FILE;
     sqe->user_data = UD_POLL;
+    u->poll_live = true;
 }
 
-static void buf_give(struct uring *u, unsigned bid, int offset)
+static void buf_give(struct loop_uring *u, unsigned bid, int offset)
 {
     io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * u->bufsz, u->bufsz, (unsigned short)bid,
                           io_uring_buf_ring_mask(u->nbufs), offset);
@@ -160,7 +172,7 @@ static void buf_give(struct uring *u, unsigned bid, int offset)
 
 /* Everything but the ring: buffers, the buffer ring, the registered files and arena. 0, or
  * a negative errno with *why set. */
-static int uring_setup(struct uring *u, struct loop *l, const char **why)
+static int uring_setup(struct loop_uring *u, struct loop *l, const char **why)
 {
     u->dev_fd = synack_tun_fd(l->dev);
     if (u->dev_fd < 0) {
@@ -223,14 +235,10 @@ static int uring_setup(struct uring *u, struct loop *l, const char **why)
     u->timer_at = UINT64_MAX;
     for (unsigned i = 0; i < TX_SLOTS; i++) u->free_slot[i] = TX_SLOTS - 1 - i;
     u->nfree = TX_SLOTS;
-    /* The device is the ring's now: epoll keeps only the tool's own descriptors. */
-    loop_unwatch(l, l->dev_fd);
-    post_read(u);
-    post_poll(u);
     return 0;
 }
 
-static struct io_uring_sqe *sqe_get(struct uring *u)
+static struct io_uring_sqe *sqe_get(struct loop_uring *u)
 {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
     if (!sqe) {
@@ -242,7 +250,7 @@ static struct io_uring_sqe *sqe_get(struct uring *u)
 
 /* The stack's output into write SQEs, each from a copy in the arena. Returns false when the
  * arena or the slots ran out with output left (the caller then does not wait). */
-static bool queue_output(struct uring *u, struct loop *l, uint64_t now)
+static bool queue_output(struct loop_uring *u, struct loop *l, uint64_t now)
 {
     if (!u->inflight) u->arena_used = 0;
     for (;;) {
@@ -277,7 +285,7 @@ static bool queue_output(struct uring *u, struct loop *l, uint64_t now)
  * trip, though the stack's deadline (a retransmission timeout, a delayed ACK, an idle
  * bound) seldom comes. The standing timer is moved only when the deadline comes earlier
  * than it; a deadline that moved later leaves it to fire early once, and be armed again. */
-static void timer_arm(struct uring *u, uint64_t deadline)
+static void timer_arm(struct loop_uring *u, uint64_t deadline)
 {
     if (deadline >= u->timer_at) return;
     u->timer_ts.tv_sec = (long long)(deadline / 1000000u);
@@ -298,30 +306,60 @@ static void timer_arm(struct uring *u, uint64_t deadline)
     u->timer_at = deadline;
 }
 
+void loop_uring_free(struct loop *l)
+{
+    if (l->uring_live) uring_free(l->uring_live);
+    l->uring_live = NULL;
+}
+
+/* The hand-over to epoll: the read and the poll are cancelled, and once their last
+ * completions (and the writes') are in, the device goes back into the epoll set. */
+static void cancel_posted(struct loop_uring *u)
+{
+    static const uint64_t which[] = {UD_READ, UD_POLL};
+    for (size_t i = 0; i < 2; i++) {
+        struct io_uring_sqe *sqe = sqe_get(u);
+        io_uring_prep_cancel64(sqe, which[i], 0);
+        sqe->user_data = UD_CANCEL;
+    }
+}
+
 int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const char **why)
 {
-    struct uring *u = calloc(1, sizeof *u);
+    struct loop_uring *u = l->uring_live;
     if (!u) {
-        *why = "out of memory";
-        return LOOP_URING_REFUSED;
+        u = calloc(1, sizeof *u);
+        if (!u) {
+            *why = "out of memory";
+            errno = ENOMEM;
+            return LOOP_URING_REFUSED;
+        }
+        int r = uring_setup(u, l, why);
+        if (r < 0) {
+            /* The epoll loop takes over with everything as it was. */
+            errno = -r;
+            uring_free(u);
+            return LOOP_URING_REFUSED;
+        }
+        l->uring_live = u;
+        l->uring_mode = setup_name(u->setup_flags);
+        l->uring_fixed = u->arena_fixed;
+        if (l->announce) {
+            fprintf(stderr,
+                    "%s: loop: io_uring (%s; multishot read into %u provided buffers of %u B; "
+                    "registered files%s; epoll while datagrams come one per answer)\n",
+                    l->announce, l->uring_mode, u->nbufs, u->bufsz,
+                    u->arena_fixed ? " and write buffers" : "");
+            (void)fflush(stderr);
+        }
     }
-    int r = uring_setup(u, l, why);
-    if (r < 0) {
-        /* The epoll loop takes over with everything as it was. */
-        errno = -r;
-        uring_free(u);
-        return LOOP_URING_REFUSED;
-    }
-    l->uring_mode = setup_name(u->setup_flags);
-    l->uring_fixed = u->arena_fixed;
-    if (l->announce) {
-        fprintf(stderr,
-                "%s: loop: io_uring (%s; multishot read into %u provided buffers of %u B; "
-                "registered files%s)\n",
-                l->announce, l->uring_mode, u->nbufs, u->bufsz,
-                u->arena_fixed ? " and write buffers" : "");
-        (void)fflush(stderr);
-    }
+    /* The device is the ring's now: epoll keeps only the tool's own descriptors. */
+    loop_unwatch(l, l->dev_fd);
+    post_read(u);
+    post_poll(u);
+    int r;
+    bool switching = false;
+    unsigned turns = 0, calm = 0; /* turns that read something; of them, one per answer */
     int rc = 0;
     unsigned read_errors = 0; /* read completions in a row that failed */
     for (;;) {
@@ -334,7 +372,10 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
             seen++;
             unsigned kind = (unsigned)(cqe->user_data & 0xff);
             if (kind == UD_READ) {
-                if (!(cqe->flags & IORING_CQE_F_MORE)) rearm_read = true;
+                if (!(cqe->flags & IORING_CQE_F_MORE)) {
+                    u->read_live = false;
+                    rearm_read = !switching;
+                }
                 if (cqe->res == -EINVAL && !l->reads) {
                     /* The probe said yes but the device says no (a file the kernel cannot
                      * poll for a multishot read): not this mode. */
@@ -377,8 +418,11 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
             } else if (kind == UD_TIMER) {
                 if (cqe->user_data >> 8 == u->timer_gen) u->timer_at = UINT64_MAX;
             } else if (kind == UD_POLL) {
-                if (!(cqe->flags & IORING_CQE_F_MORE)) rearm_poll = true;
-                look = true;
+                if (!(cqe->flags & IORING_CQE_F_MORE)) {
+                    u->poll_live = false;
+                    rearm_poll = !switching;
+                }
+                if (cqe->res > 0) look = true;
             }
         }
         io_uring_cq_advance(&u->ring, seen);
@@ -394,9 +438,25 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
         }
         synack_poll(l->stack, now);
         if (ops->app) ops->app(ctx, now);
+        uint64_t out_before = l->out_packets;
         bool all_out = queue_output(u, l, now);
         if (ops->done && ops->done(ctx)) {
             io_uring_submit(&u->ring); /* the last answers go out */
+            break;
+        }
+        if (got && !switching) {
+            calm += got == 1 && l->out_packets - out_before <= 1;
+            if (++turns == LOOP_SWITCH_WINDOW) {
+                if (calm == LOOP_SWITCH_WINDOW) {
+                    switching = true;
+                    cancel_posted(u);
+                }
+                turns = calm = 0;
+            }
+        }
+        if (switching && !u->read_live && !u->poll_live && !u->inflight) {
+            io_uring_submit(&u->ring);
+            rc = LOOP_SWITCH;
             break;
         }
 
@@ -431,8 +491,8 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
             break;
         }
     }
-    uring_free(u);
-    if (rc == LOOP_URING_REFUSED) loop_watch(l, l->dev_fd, EPOLLIN);
+    loop_watch(l, l->dev_fd, EPOLLIN);
+    if (rc == LOOP_URING_REFUSED) loop_uring_free(l);
     return rc;
 }
 
@@ -442,7 +502,13 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
 {
     (void)l, (void)ops, (void)ctx;
     *why = "built without liburing (make deps installs liburing-dev)";
+    errno = ENOSYS;
     return LOOP_URING_REFUSED;
+}
+
+void loop_uring_free(struct loop *l)
+{
+    (void)l;
 }
 
 #endif
