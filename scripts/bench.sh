@@ -19,6 +19,10 @@
 #   BENCH_BASE=PATH  also a `synack serve` from another build (the tree before a change), as
 #                    the column "synack base" of the same interleaved rounds: before/after
 #                    in one run, under the same load
+#   BENCH_SERVE_ARGS="--io-uring"  more `synack serve` options for the synack columns (not
+#                    the lossy rows'), and BENCH_BASE_ARGS for the "synack base" column: with
+#                    BENCH_BASE=build/synack, the same binary with and without an option,
+#                    interleaved
 #   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
 #                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
@@ -159,6 +163,10 @@ start_synack() { # target-name queues [binary [more serve options]]
     local ns="synack-bench-$1-$$" extra=() bin=${3:-$build/synack}
     [ "$2" -gt 1 ] && extra=(--queues "$2")
     extra+=("${@:4}")
+    local more
+    if [ "$1" = synackbase ]; then more=${BENCH_BASE_ARGS:-}; else more=${BENCH_SERVE_ARGS:-}; fi
+    # shellcheck disable=SC2206 # a list of words, as on a command line
+    [ -n "$more" ] && extra+=($more)
     newns "$ns"
     # not through a subshell: $! must be synack itself (ip netns exec execs it)
     ip netns exec "$ns" "$bin" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \

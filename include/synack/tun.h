@@ -25,6 +25,7 @@
 #define SYNACK_TUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "synack/addr.h"
@@ -118,6 +119,24 @@ void synack_tun_get_stats(const synack_dev *d, struct synack_tun_stats *st);
  * stack with a trace callback copies each placed datagram whole for its events (the copy
  * the hint saves otherwise). 0, or SYNACK_EINVAL when d is no TUN device. */
 int synack_tun_rx_hint(synack_dev *d, synack_stack *s);
+/* Raw I/O, for an event loop that reads and writes synack_tun_fd() itself (io_uring) instead
+ * of calling recv() and send(); these do the rest of their work, so both paths agree.
+ *
+ * The bytes before each datagram in such a read or write: the virtio_net_hdr's size with
+ * offloads (SYNACK_TUN_OFFLOAD_VNET), else 0. */
+size_t synack_tun_hdr_len(const synack_dev *d);
+/* n bytes read from the descriptor into raw (the header included): checked as recv() checks
+ * them, counted, d->rx_flags set. Returns the datagram's length with *pkt where it starts
+ * in raw, or 0 when it is dropped (counted in rx_errors). */
+int synack_tun_rx_raw(synack_dev *d, uint8_t *raw, size_t n, uint8_t **pkt);
+/* A datagram of len bytes the stack built (gso_size as for send_gso), copied by the caller
+ * to buf + synack_tun_hdr_len(d): fills the header before it and, for a partial checksum,
+ * the checksum field in place. Returns the bytes to write from buf, or a negative code
+ * (SYNACK_EINVAL, SYNACK_EMSGSIZE a super-segment on a device without offloads). */
+int synack_tun_tx_raw(synack_dev *d, uint8_t *buf, size_t len, uint32_t gso_size);
+/* Counts the write of such a datagram: res is what the write returned (bytes, or -errno).
+ * 0, or the code send() would have returned. */
+int synack_tun_tx_done(synack_dev *d, long res, size_t len, uint32_t gso_size);
 
 /* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix
  * (host byte order) for the kernel's side, replacing it if present, and sets the link up.

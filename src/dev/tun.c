@@ -551,3 +551,79 @@ int synack_tun_add_addr(const char *ifname, const struct synack_addr *host, uint
     }
     return 0;
 }
+
+/* ---- raw I/O: an event loop that reads and writes the descriptor itself ----------------------
+ * io_uring (tools/synack/loop_uring.c) posts its reads and writes on synack_tun_fd() without
+ * calling recv() or send(); these do the rest of their job (the virtio_net_hdr, its checks,
+ * the counters), so that the two paths agree on what a datagram is. */
+
+size_t synack_tun_hdr_len(const synack_dev *d)
+{
+    struct tun_dev *t = as_tun(d);
+    return t && (t->offload & SYNACK_TUN_OFFLOAD_VNET) ? VNET_HDR_LEN : 0;
+}
+
+int synack_tun_rx_raw(synack_dev *d, uint8_t *raw, size_t n, uint8_t **pkt)
+{
+    struct tun_dev *t = as_tun(d);
+    if (!t) return 0;
+    d->rx_flags = 0;
+    size_t hl = synack_tun_hdr_len(d);
+    if (n <= hl || n - hl > 65535) {
+        /* Nothing behind the header, or more than an IP datagram holds: no kernel sends it. */
+        t->stats.rx_errors++;
+        return 0;
+    }
+    size_t len = n - hl;
+    if (hl) {
+        struct vnet_hdr vh;
+        struct vnet_rx rx;
+        vnet_parse(raw, &vh);
+        if (vnet_rx_check(&vh, raw + hl, len, &rx) < 0) {
+            t->stats.rx_errors++; /* as tun_recv_vnet: dropped like a mangled frame */
+            return 0;
+        }
+        d->rx_flags =
+            (rx.csum_ok ? SYNACK_DEV_RX_CSUM_OK : 0u) | (rx.merged ? SYNACK_DEV_RX_MERGED : 0u);
+        if (rx.merged) t->stats.rx_gso++;
+    }
+    t->stats.rx_packets++;
+    t->stats.rx_bytes += len;
+    *pkt = raw + hl;
+    return (int)len;
+}
+
+int synack_tun_tx_raw(synack_dev *d, uint8_t *buf, size_t len, uint32_t gso_size)
+{
+    struct tun_dev *t = as_tun(d);
+    if (!t) return SYNACK_EINVAL;
+    size_t hl = synack_tun_hdr_len(d);
+    if (!hl) return gso_size ? SYNACK_EMSGSIZE : (int)len;
+    uint8_t *pkt = buf + hl;
+    struct vnet_hdr vh;
+    uint16_t csum;
+    size_t thl;
+    if (vnet_tx_hdr(pkt, len, gso_size, &vh, &csum, &thl) < 0) {
+        t->stats.tx_dropped++;
+        return SYNACK_EINVAL;
+    }
+    /* The caller's copy is ours to change: the partial checksum's field takes the
+     * pseudo-header sum in place (send_gso writes it into a copy of the headers). */
+    if (thl) wire_put16(pkt + vh.csum_start + vh.csum_offset, csum);
+    vnet_emit(buf, &vh);
+    return (int)(hl + len);
+}
+
+int synack_tun_tx_done(synack_dev *d, long res, size_t len, uint32_t gso_size)
+{
+    struct tun_dev *t = as_tun(d);
+    if (!t) return SYNACK_EINVAL;
+    if (res < 0) {
+        t->stats.tx_dropped++;
+        return res == -EAGAIN || res == -ENOBUFS ? SYNACK_ENOBUFS : SYNACK_ESYS;
+    }
+    t->stats.tx_packets++;
+    t->stats.tx_bytes += len;
+    if (gso_size) t->stats.tx_gso++;
+    return 0;
+}

@@ -1,7 +1,8 @@
 /*
  * loop_test.c - the event loop of `synack serve` and `connect` (tools/synack/loop.c, compiled
- * in here: the tool is not a library): how many device reads it spends per answer, and that
- * it still hears its other descriptors while the device keeps it busy.
+ * in here: the tool is not a library): how many device reads it spends per answer, that it
+ * still hears its other descriptors while the device keeps it busy, and when it hands over
+ * to serve --io-uring's ring.
  *
  * The loop's device is a fake one in front of a second synack stack, the client: what the
  * loop writes is handed to the client at once and the client's answer queued for the loop's
@@ -14,6 +15,9 @@
 #include <sys/eventfd.h>
 
 #include "../../tools/synack/loop.c"
+/* loop_run's io_uring branch: without SYNACK_HAVE_LIBURING here, the stub that refuses (the
+ * io_uring loop itself needs a TUN descriptor: tests/scripts/serve_uring.sh runs it). */
+#include "../../tools/synack/loop_uring.c"
 
 #define SRV_ADDR 0x0a000001u /* 10.0.0.1: the loop's stack */
 #define CLI_ADDR 0x0a000002u /* 10.0.0.2: the client */
@@ -255,6 +259,39 @@ TEST(batch_size_follows_the_traffic)
     ASSERT_EQ(l.want, (unsigned)LOOP_BATCH);
     loop_batch_next(&l, LOOP_BATCH); /* full: stays */
     ASSERT_EQ(l.want, (unsigned)LOOP_BATCH);
+}
+
+/* serve --io-uring's hand-over, epoll's side (loop.c's epoll_run with a ring to go back to):
+ * a ping-pong, one datagram per answer, never hands over; a device that keeps the loop
+ * busy with batches hands over to the ring (LOOP_SWITCH) within LOOP_SWITCH_WINDOW turns
+ * once the batches are full. */
+TEST(epoll_hands_over_to_the_ring_only_for_batches)
+{
+    static struct fake f;
+    struct loop l;
+    synack_stack *srv;
+    int efd;
+    uint8_t *buf = malloc(LOOP_BUF);
+    ASSERT(buf);
+    setup(&f, &l, &srv, &efd);
+    l.uring_live = (struct loop_uring *)&f; /* a ring to go back to; never touched here */
+    f.want_rounds = 200;
+    struct loop_ops ops = {.app = echo_app, .done = done_rounds};
+    ASSERT_EQ(epoll_run(&l, &ops, &f, buf), 0);
+    ASSERT_EQ(f.rounds, 200u);
+    teardown(&f, &l, srv, efd);
+
+    setup(&f, &l, &srv, &efd);
+    l.uring_live = (struct loop_uring *)&f;
+    static uint8_t junk[40] = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 2, 10, 0, 0, 9};
+    f.junk = junk;
+    f.junk_len = sizeof junk;
+    ops = (struct loop_ops){.app = echo_app, .done = done_heard};
+    ASSERT_EQ(epoll_run(&l, &ops, &f, buf), LOOP_SWITCH);
+    /* batches of one until LOOP_STREAK of them, then full ones: at most a window of each */
+    ASSERT(f.reads <= (uint64_t)LOOP_SWITCH_WINDOW * (1 + LOOP_BATCH));
+    teardown(&f, &l, srv, efd);
+    free(buf);
 }
 
 /* A device that never runs dry (here a datagram for another address, dropped, forever): the

@@ -138,8 +138,10 @@ struct serve {
 
     long nqueues;   /* --queues (1) */
     bool no_pin;    /* --no-pin: the queues' threads float over the allowed CPUs */
+    bool io_uring;  /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
     bool steer_cpu; /* --steer cpu: a datagram goes to the queue of the CPU that sent it */
     unsigned queue; /* this one's number, 0 .. nqueues-1 */
+    char who[32];   /* "synack serve", or "synack serve: queue I" (loop.announce) */
     int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
     int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
     struct serve_group *g;
@@ -150,7 +152,7 @@ static void usage(FILE *f)
 {
     fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
-          "                    [--pcap FILE] [--trace] [--no-offload]\n"
+          "                    [--pcap FILE] [--trace] [--no-offload] [--io-uring]\n"
           "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N]\n"
           "                    [--rcvbuf B] [--max-conns N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
@@ -182,6 +184,12 @@ static void usage(FILE *f)
           "                 way (by default the kernel's checksum offload and TSO4/TSO6 are\n"
           "                 asked for, and the stack sends super-segments; --faults implies\n"
           "                 this, as the faults are meant for wire segments)\n"
+          "  --io-uring     the event loop on io_uring: reads kept posted on the device (a\n"
+          "                 multishot read, Linux 6.7), the answers written in the system call\n"
+          "                 that waits for the next datagram; where the kernel refuses it (or\n"
+          "                 with --pcap or --faults) the epoll loop runs, and it runs while\n"
+          "                 datagrams come one per answer (a ping-pong). The loop in use is\n"
+          "                 said at startup\n"
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
@@ -313,6 +321,10 @@ static int parse(int argc, char **argv, struct serve *o)
         }
         if (!strcmp(a, "--no-pin")) {
             o->no_pin = true;
+            continue;
+        }
+        if (!strcmp(a, "--io-uring")) {
+            o->io_uring = true;
             continue;
         }
         if (!strcmp(a, "--keepalive")) {
@@ -990,6 +1002,13 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     if (loop_open(&sv->loop, sv->stack, sv->side.dev, synack_tun_fd(sv->side.tun),
                   sv->queue == 0 ? sigs : NULL) < 0)
         return -1;
+    sv->loop.use_uring = sv->io_uring;
+    /* Each queue says which loop it runs (io_uring is set up, or refused, per thread). */
+    if (sv->nqueues > 1)
+        snprintf(sv->who, sizeof sv->who, "synack serve: queue %u", sv->queue);
+    else
+        snprintf(sv->who, sizeof sv->who, "synack serve");
+    sv->loop.announce = sv->who;
     if (sv->queue > 0) {
         sv->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (sv->ctl_fd < 0 || loop_watch(&sv->loop, sv->ctl_fd, EPOLLIN) < 0) {

@@ -172,11 +172,18 @@ void loop_batch_next(struct loop *l, unsigned got)
     }
 }
 
-int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
+int loop_look(struct loop *l, const struct loop_ops *ops, void *ctx)
 {
-    uint8_t *buf = malloc(LOOP_BUF);
-    if (!buf) return -1;
+    return loop_wait(l, ops, ctx, loop_now(), true);
+}
+
+/* The epoll loop. With a ring to go back to (l->uring_live), it hands over to it once the
+ * traffic comes in batches (LOOP_SWITCH): of LOOP_SWITCH_WINDOW turns that read something,
+ * LOOP_SWITCH_BURSTY read more than one datagram. */
+static int epoll_run(struct loop *l, const struct loop_ops *ops, void *ctx, uint8_t *buf)
+{
     int rc = 0;
+    unsigned turns = 0, bursty = 0;
     if (!l->want) l->want = 1;    /* until the traffic says otherwise (loop_batch_next) */
     uint64_t looked = loop_now(); /* when epoll last looked at the other descriptors */
     for (;;) {
@@ -200,6 +207,13 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
         if (ops->app) ops->app(ctx, now);
         flush_output(l, now, buf);
         if (ops->done && ops->done(ctx)) break;
+        if (l->uring_live && got) {
+            bursty += got > 1;
+            if (++turns == LOOP_SWITCH_WINDOW) {
+                if (bursty >= LOOP_SWITCH_BURSTY) return LOOP_SWITCH;
+                turns = bursty = 0;
+            }
+        }
 
         /* Read again at once, without asking epoll, when the device may have more: the batch
          * stopped before the device ran dry, or we just wrote and the answer may be there
@@ -216,8 +230,44 @@ int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
         }
         looked = now;
     }
-    free(buf);
     return rc;
+}
+
+int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx)
+{
+    uint8_t *buf = malloc(LOOP_BUF);
+    if (!buf) return -1;
+    int r;
+    if (l->use_uring) {
+        /* The ring while datagrams come in batches, epoll while they come one per answer
+         * (docs/performance.md, "io_uring": there the epoll loop is never woken, and the
+         * ring's wait always is); each hands over to the other (LOOP_SWITCH). */
+        const char *why = "";
+        for (;;) {
+            r = loop_uring_run(l, ops, ctx, &why);
+            if (r != LOOP_SWITCH) break;
+            l->switches++;
+            r = epoll_run(l, ops, ctx, buf);
+            if (r != LOOP_SWITCH) break;
+            l->switches++;
+        }
+        if (r == LOOP_URING_REFUSED) {
+            int e = errno;
+            if (l->announce)
+                fprintf(stderr, "%s: loop: epoll (io_uring refused: %s: %s)\n", l->announce, why,
+                        strerror(e));
+            r = epoll_run(l, ops, ctx, buf);
+        }
+        if (l->uring_live && l->announce)
+            fprintf(stderr, "%s: loop: %" PRIu64 " hand-overs between io_uring and epoll\n",
+                    l->announce, l->switches);
+        loop_uring_free(l);
+    } else {
+        if (l->announce) fprintf(stderr, "%s: loop: epoll\n", l->announce);
+        r = epoll_run(l, ops, ctx, buf);
+    }
+    free(buf);
+    return r;
 }
 
 /* ---- the capture tap ------------------------------------------------------------------------ */

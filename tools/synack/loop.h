@@ -61,6 +61,21 @@ struct loop {
      * that each is answered before the next read and no read is spent finding the device
      * empty; LOOP_BATCH otherwise, read until the device runs dry. */
     unsigned want, streak;
+    /* `serve --io-uring`: loop_run runs loop_uring_run (loop_uring.c) while datagrams come
+     * in batches and the epoll loop while they come one per answer, and falls back to the
+     * epoll loop where the kernel refuses the ring. announce: loop_run says which loop runs,
+     * on stderr, after who (NULL: says nothing), and at the end how often they handed over. */
+    bool use_uring;
+    const char *announce;
+    /* Set by loop_uring_run while it runs: the ring's task-work mode, and whether the
+     * writes' buffers are registered (WRITE_FIXED). */
+    const char *uring_mode;
+    bool uring_fixed;
+    /* The ring between its turns (loop_uring.c), kept while the epoll loop runs a stretch
+     * of one-datagram-per-answer traffic; NULL without one. switches: hand-overs between
+     * the two loops. */
+    struct loop_uring *uring_live;
+    uint64_t switches;
 };
 
 /* Blocks the given signals (0-terminated list) and routes them to a signalfd; makes the
@@ -78,6 +93,23 @@ void loop_batch_next(struct loop *l, unsigned got);
  * epoll only when a read found nothing. Returns 0, or -1 when epoll failed. */
 int loop_run(struct loop *l, const struct loop_ops *ops, void *ctx);
 void loop_close(struct loop *l);
+/* Looks at the epoll set without waiting and hands what is ready to ops (signals, the tool's
+ * descriptors): the io_uring loop calls it when its poll of the set fires. 0, or -1. */
+int loop_look(struct loop *l, const struct loop_ops *ops, void *ctx);
+/* The io_uring loop (loop_uring.c): what loop_run does, on a ring. Returns 0 or -1 as
+ * loop_run, or LOOP_URING_REFUSED with *why (and errno) saying why it cannot run here;
+ * the epoll set is then as loop_open made it. */
+#define LOOP_URING_REFUSED 1
+/* Returned by either loop when the other should run (`--io-uring` only): of
+ * LOOP_SWITCH_WINDOW turns that read something, at least LOOP_SWITCH_BURSTY read several
+ * datagrams (epoll hands over to the ring), or none did and none wrote more than one (the
+ * ring hands over to epoll). */
+#define LOOP_SWITCH        2
+#define LOOP_SWITCH_WINDOW 16
+#define LOOP_SWITCH_BURSTY 8
+int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const char **why);
+/* Frees the ring loop_uring_run keeps between its turns (l->uring_live), if any. */
+void loop_uring_free(struct loop *l);
 
 /* ---- the capture tap: a device that writes every datagram both ways into a pcap file ---- */
 synack_dev *tap_wrap(synack_dev *inner, synack_pcap_writer *w);
