@@ -110,6 +110,11 @@ void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool enter
         if (safe_ack) limit += mss;
         sndcnt = u32_min(t->ssthresh - pipe, limit);
     }
+    /* RFC 9937's "prr_out is 0 and sndcnt is 0": the episode's first retransmission is
+     * forced. It is counted in prr_out once it went; when it found no room (the output
+     * queue full), this keeps the window that lets it go, rather than pipe alone, which
+     * may be 0 and would leave the repair to the RTO. */
+    if (t->prr_out == 0 && sndcnt == 0) sndcnt = mss;
     t->cwnd = pipe + sndcnt;
 }
 

@@ -5,9 +5,7 @@
  */
 #include <string.h>
 
-#include "test.h"
-#include "synack/synack.h"
-#include "wire/wire.h"
+#include "tcp_fixture.h"
 
 #define US4   0x0a000001u /* 10.0.0.1/24 */
 #define PORT  80
@@ -59,8 +57,8 @@ static int syn_from(synack_stack *st, uint32_t src)
 static int ping_from(synack_stack *st, uint32_t src)
 {
     uint8_t pkt[128];
-    size_t m = wire_icmp_emit_echo(pkt + 20, sizeof pkt - 20, SYNACK_ICMP_ECHO_REQUEST, 7, 1,
-                                   NULL, 0);
+    size_t m =
+        wire_icmp_emit_echo(pkt + 20, sizeof pkt - 20, SYNACK_ICMP_ECHO_REQUEST, 7, 1, NULL, 0);
     ASSERT(m > 0);
     struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_ICMP, .src = src, .dst = US4};
     ASSERT_EQ(wire_ipv4_emit(pkt, sizeof pkt, &ip, m), 20);
@@ -110,6 +108,91 @@ TEST(a_datagram_from_our_subnets_broadcast_address_is_dropped)
     ASSERT_EQ(syn_from(st, 0x0a0000ffu), 0);
     ASSERT(out_len(st) > 0);
     synack_stack_free(st);
+}
+
+/* The passive handshake from the peer's port pport, SACK permitted; returns the socket and
+ * our ISS. */
+static int open_sack(struct tcpf *f, uint16_t pport, uint32_t *iss)
+{
+    f->pport = pport;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    *iss = f->seg.tcp.seq;
+    f->now += TCPF_STEP;
+    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
+    EXPECT_NOTHING(f);
+    int sd = synack_accept(f->st, f->lsd, NULL);
+    ASSERT(sd >= 0);
+    return sd;
+}
+
+/* RFC 9937 (PRR): "if prr_out is 0 and sndcnt is 0", the first retransmission of the
+ * episode is forced (sndcnt = SMSS), so that recovery never starts with an empty window.
+ * tcp_enter_recovery sends that retransmission itself and counts it in prr_out, so PRR left
+ * the rule out; but when the retransmission finds no room (the output queue full of other
+ * connections' segments, a busy device) prr_out stays 0, and with everything else SACKed
+ * the pipe is 0 too: cwnd = pipe + sndcnt = 0, and the lost segment waited for the RTO
+ * (200 ms here) although the queue drained at once. */
+TEST(recovery_that_could_not_send_its_first_retransmission_keeps_a_segment_of_window)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.cc = "newreno";
+    f.cfg.out_queue = 4;
+    conn_in_listen(&f);
+    uint32_t iss_a, iss_b;
+    int a = open_sack(&f, 40000, &iss_a);
+    int b = open_sack(&f, 40001, &iss_b);
+    static uint8_t data[16384];
+    memset(data, 'x', sizeof data);
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    uint32_t mss = in.snd_mss;
+    /* A sends S1, and S2 100 us later (less than RACK's reordering window apart). */
+    f.now += TCPF_STEP;
+    ASSERT_EQ(synack_send(f.st, a, f.now, data, mss), (long)mss);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    uint32_t s1 = f.seg.tcp.seq;
+    ASSERT_EQ(f.seg.payload_len, mss);
+    f.now += 100;
+    ASSERT_EQ(synack_send(f.st, a, f.now, data, mss), (long)mss);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, s1 + mss);
+    /* A round trip later the peer SACKs S2: S1 is not lost yet (reordering window). */
+    f.now += TCPF_STEP;
+    f.pport = 40000;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.sack_count = 1;
+    o.sack[0].left = s1 + mss;
+    o.sack[0].right = s1 + 2 * mss;
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, s1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_NOTHING(&f);
+    /* B's data fills the output queue, which the device does not drain yet. */
+    ASSERT(synack_send(f.st, b, f.now, data, 8 * (size_t)mss) > 0);
+    synack_poll(f.st, f.now);
+    /* RACK's reordering timer (a quarter of the 1 ms minimum RTT) finds S1 lost: recovery
+     * starts, and its first retransmission finds the queue full. */
+    f.now += 200;
+    synack_poll(f.st, f.now);
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    ASSERT(in.ssthresh < 65535); /* in recovery */
+    ASSERT(in.cwnd >= mss);
+    /* The device drains the queue: S1 goes again now, not at the RTO. */
+    bool again = false;
+    while (recv_seg(&f, f.now, NULL))
+        if (f.seg.tcp.dport == 40000 && f.seg.tcp.seq == s1 && f.seg.payload_len == mss)
+            again = true;
+    ASSERT(again);
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    ASSERT_EQ(in.retransmits, 1);
+    tcpf_free(&f);
 }
 
 TEST_MAIN()
