@@ -195,4 +195,38 @@ TEST(recovery_that_could_not_send_its_first_retransmission_keeps_a_segment_of_wi
     tcpf_free(&f);
 }
 
+/* connect() picks no ephemeral port a listener holds (socket.c: "only the whole 4-tuple
+ * must be unique", and not a listener's port, as Linux never takes a bound port for an
+ * ephemeral one): it checked for a listener bound to the connection's own address only,
+ * so a listener on 0.0.0.0 or on the unspecified address of both families, the usual
+ * server's, left its port to outgoing connections, whose 4-tuple then took the SYNs meant
+ * for the listener from that peer's port. All three kinds must hold it alike. */
+TEST(connect_takes_no_ephemeral_port_a_wildcard_listener_holds)
+{
+    const struct synack_addr binds[3] = {synack_addr_v4(TCPF_LOCAL), synack_addr_v4(0),
+                                         SYNACK_ADDR_ANY};
+    for (int i = 0; i < 3; i++) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.ephemeral_lo = 50000;
+        f.cfg.ephemeral_hi = 50001;
+        tcpf_start(&f);
+        int l = synack_socket(f.st);
+        ASSERT_EQ(synack_bind(f.st, l, binds[i], 50000), 0);
+        ASSERT_EQ(synack_listen(f.st, l, 8), 0);
+        for (int k = 0; k < 2; k++) {
+            int c = synack_socket(f.st);
+            ASSERT(c >= 0);
+            int r = synack_connect(f.st, c, f.now, synack_addr_v4(TCPF_PEER), (uint16_t)(80 + k));
+            ASSERT_EQ(r, SYNACK_EINPROGRESS);
+            struct synack_sockinfo in;
+            ASSERT_EQ(synack_getinfo(f.st, c, &in), 0);
+            if (in.local.port != 50001)
+                fprintf(stderr, "    listener %d: port %u\n", i, in.local.port);
+            ASSERT_EQ(in.local.port, 50001);
+        }
+        tcpf_free(&f);
+    }
+}
+
 TEST_MAIN()
