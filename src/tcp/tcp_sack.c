@@ -92,6 +92,12 @@ int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack)
 void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool entering)
 {
     uint32_t mss = t->snd_mss;
+    /* RFC 9937: an ACK that delivers nothing (a window update, a duplicate, the peer's
+     * data) changes nothing, as in Linux's tcp_cwnd_reduction. Computed anyway, pipe alone
+     * is the window, 0 once all that is out is lost or SACKed and what was sent has caught
+     * up with what was delivered, and the lost data waits for the RTO. Recovery's start
+     * (tcp_enter_recovery, the RACK timer) sets it even so. */
+    if (delivered == 0 && !entering) return;
     t->prr_delivered += delivered;
     uint32_t pipe = tcp_sack_pipe(t);
     uint32_t sndcnt;

@@ -270,4 +270,103 @@ TEST(sim_link_queue_holds_its_limit_at_any_rate)
     }
 }
 
+/* A peer that loses, SACKs and shrinks its window at random (seeded): cwnd is never 0 on an
+ * established connection. PRR ran on every ACK of a recovery, one that delivered nothing
+ * too (a window update, a duplicate), and set cwnd = pipe + sndcnt: 0 once all that was out
+ * was lost or SACKed and what it had sent had caught up with what was delivered, so that
+ * the lost data waited for the RTO (seed 2: 558 segments in, window 0 then opened again;
+ * seed 55 with the window open). RFC 9937 and Linux's tcp_cwnd_reduction leave cwnd alone
+ * on an ACK that delivers nothing. */
+#define RP_SEGS 4096
+static bool rp_have[RP_SEGS];
+
+TEST(cwnd_never_zero_against_a_random_sack_peer)
+{
+    const uint64_t first = 1, count = 100;
+    for (uint64_t seed = first; seed < first + count; seed++) {
+        test_seed(seed);
+        uint64_t x = seed * 0x9e3779b97f4a7c15ull + 3;
+#define RP_RAND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.cc = RP_RAND() & 1 ? "newreno" : "cubic";
+        f.cfg.sndbuf = 1u << 20;
+        if (RP_RAND() & 1) {
+            f.cfg.slow_start_limit = 0;
+            f.cfg.rtt_every_ack = true;
+            f.cfg.rto_min_on_var = true;
+            f.cfg.hystart_linux = true;
+        }
+        f.cfg.out_queue = RP_RAND() & 1 ? 8 : 512;
+        conn_in_listen(&f);
+        struct synack_tcp_opts o;
+        memset(&o, 0, sizeof o);
+        o.has_mss = true;
+        o.mss = 1000;
+        o.sack_permitted = true;
+        send_seg(&f, f.now, SYNACK_TCP_SYN, f.irs, 0, 65535, NULL, 0, &o);
+        ASSERT(recv_seg(&f, f.now, NULL));
+        f.iss = f.seg.tcp.seq;
+        f.now += TCPF_STEP;
+        send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1);
+        f.sd = synack_accept(f.st, f.lsd, NULL);
+        ASSERT(f.sd >= 0);
+        struct synack_sockinfo in = tcpf_info(&f);
+        uint32_t mss = in.snd_mss, base = f.iss + 1;
+        memset(rp_have, 0, sizeof rp_have);
+        static uint8_t data[65536];
+        int hi = 0;
+        uint16_t win = 65535;
+        uint64_t ploss = RP_RAND() % 400; /* per mille */
+        for (int step = 0; step < 3000 && hi < RP_SEGS - 100; step++) {
+            (void)synack_send(f.st, f.sd, f.now, data, sizeof data);
+            /* What the stack sends arrives, or not. */
+            for (int took = 0; took < 200 && recv_seg(&f, f.now, NULL); took++) {
+                if (!f.seg.payload_len) continue;
+                int i = (int)((f.seg.tcp.seq - base) / mss);
+                int k = (int)((f.seg.payload_len + mss - 1) / mss);
+                for (int j = i; j < i + k && j < RP_SEGS; j++) {
+                    if (RP_RAND() % 1000 >= ploss) rp_have[j] = true;
+                    if (j + 1 > hi) hi = j + 1;
+                }
+            }
+            /* Its ACK: cumulative, up to 4 SACK blocks from the highest, a window that is
+             * sometimes 0 or small; now and then twice. */
+            int cum = 0;
+            while (cum < RP_SEGS && rp_have[cum]) cum++;
+            memset(&o, 0, sizeof o);
+            for (int i = hi - 1; i > cum && o.sack_count < 4; i--) {
+                if (!rp_have[i]) continue;
+                int l = i;
+                while (l - 1 > cum && rp_have[l - 1]) l--;
+                o.sack[o.sack_count].left = base + (uint32_t)l * mss;
+                o.sack[o.sack_count].right = base + (uint32_t)(i + 1) * mss;
+                o.sack_count++;
+                i = l;
+            }
+            unsigned w = (unsigned)(RP_RAND() % 8);
+            if (w == 0)
+                win = 0;
+            else if (w == 1)
+                win = (uint16_t)(RP_RAND() % 3000);
+            else if (w < 5)
+                win = 65535;
+            f.now += RP_RAND() % 4 == 0 ? RP_RAND() % 300000 : RP_RAND() % 2000;
+            uint32_t ack = base + (uint32_t)cum * mss;
+            const struct synack_tcp_opts *op = o.sack_count ? &o : NULL;
+            send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, ack, win, NULL, 0, op);
+            if (RP_RAND() % 3 == 0)
+                send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, ack, win, NULL, 0, op);
+            in = tcpf_info(&f);
+            if (in.state != SYNACK_ESTABLISHED) break;
+            if (in.cwnd == 0)
+                fprintf(stderr,
+                        "    seed %llu, step %d: cwnd 0 (SND.UNA at segment %u, window %u)\n",
+                        (unsigned long long)seed, step, (in.snd_una - base) / mss, win);
+            ASSERT(in.cwnd > 0);
+        }
+        tcpf_free(&f);
+    }
+}
+
 TEST_MAIN()
