@@ -12,14 +12,16 @@
  * bottleneck (else infinite), bit 3 Nagle off on the first connection, bit 4 the world's
  * family is IPv6 (else IPv4): the first connection's, and that of the segments injected
  * where there is no connection, bit 5 the stacks trace (every segment event is checked: its
- * connection's addresses are of the segment's family). Each op is one byte,
+ * connection's addresses are of the segment's family), bit 6 Linux's choices on both stacks
+ * (cfg.sndbuf_linux, slow_start_limit 0, rtt_every_ack, rto_min_on_var, hystart_linux),
+ * bit 7 a 256 KiB receive buffer that auto-tuning grows from 64 KiB. Each op is one byte,
  * low 4 bits the operation, bit 4 the side (0 = A, 1 = B), bits 5-7 an argument `x` (which
  * socket, mostly), followed by the operation's own bytes (0 when the input has run out):
  *
  *   0 STEP     [t]           the clock advances (t+1) * 100 us; the link and timers run
  *   1 SLEEP    [t]           the clock advances t * 50 ms (RTO, delayed ACK, keepalive, 2MSL)
  *   2 SEND     [n]           send (n*64)+1 bytes on socket x of side
- *   3 RECV     [n]           recv up to (n*64)+1 bytes
+ *   3 RECV     [n]           recv up to (n*64)+1 bytes (n odd: synack_recv_discard)
  *   4 SHUTDOWN               shutdown(x % 3 + 1)
  *   5 CLOSE                  close socket x
  *   6 ABORT                  abort socket x
@@ -27,7 +29,9 @@
  *                            (80 listens, the others are closed), over the world's family,
  *                            or the other one when p's bit 7 is set
  *   8 ACCEPT                 accept on side's listener
- *   9 SETOPT   [o][v]        setopt(o) = v on socket x (ring sizes excepted)
+ *   9 SETOPT   [o][v]        setopt(o) = v on socket x; the ring sizes (SO_SNDBUF, SO_RCVBUF)
+ *                            are set to v*64 bytes (at most FS_BUF_MAX), a live connection's
+ *                            rings resized
  *   10 INJECT  [f][s:2][a:2][w:2][o][n]
  *                            a spoofed TCP segment into side, from the peer of socket x
  *                            (its 4-tuple reversed, its family): flags f (+ bit 8 from x), SEQ =
@@ -51,9 +55,10 @@
  *
  * After every step of the clock and every op, for every socket of both stacks:
  * SND.UNA <= SND.NXT, SND.NXT - SND.UNA <= bytes in the send ring + 2 (SYN, FIN), the rings
- * within their size, the receive window within the ring; and every datagram a stack sends is
- * well-formed with good checksums, from its own address of the datagram's family, no larger
- * than the link's MTU (an ICMPv6 error no larger than 1280 bytes, RFC 4443 §2.4(c)), an IPv6
+ * within their size, the receive window within the ring, cwnd at least one byte once
+ * synchronized, the RTO within [rto_min, rto_max] (RFC 6298 §2.4, §2.5); and every datagram a stack
+ * sends is well-formed with good checksums, from its own address of the datagram's family, no
+ * larger than the link's MTU (an ICMPv6 error no larger than 1280 bytes, RFC 4443 §2.4(c)), an IPv6
  * segment with a flow label (RFC 6437), whatever came in. At the end every socket is closed, the
  * clock runs until both stacks are idle, and they are freed: LeakSanitizer sees any leak.
  *
@@ -82,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FS_HALF_OPEN 8 /* request records: a few SYNs fill them, then cookies answer */
 #define FS_TIME_WAIT 4 /* TIME-WAIT entries, sockets and records (cfg.max_time_wait) */
 #define FS_RING      8192
+#define FS_BUF_MAX   16320         /* SO_SNDBUF / SO_RCVBUF from SETOPT: 255 * 64 at most */
+#define FS_RCV_BIG   (256u * 1024) /* setup bit 7: the receive buffer auto-tuning grows */
+#define FS_SND_SLACK (2u * 65536)  /* cfg.sndbuf_linux: one send may fill a buffer past sndbuf */
 #define FS_MAX_OPS   2000
 #define FS_MAX_RUNS  3000 /* sim steps per op, a bound against a stack that never settles */
 
@@ -108,7 +116,8 @@ struct fs_world {
     bool mangle[2], mangle_fix[2];
     uint16_t mangle_off[2];
     uint8_t mangle_xor[2];
-    bool v6; /* the world's family (setup bit 4) */
+    bool v6;                   /* the world's family (setup bit 4) */
+    uint32_t snd_max, rcv_max; /* the largest the rings may hold (setup bits 6, 7) */
 };
 
 struct fs_input {
@@ -274,12 +283,16 @@ static void fs_check(struct fs_world *w)
             struct synack_sockinfo in;
             if (synack_getinfo(w->st[side], sd, &in) != 0) continue;
             CHECK(in.state >= SYNACK_CLOSED && in.state <= SYNACK_TIME_WAIT);
-            CHECK(in.snd_queued <= FS_RING && in.rcv_queued <= FS_RING);
+            CHECK(in.snd_queued <= w->snd_max && in.rcv_queued <= w->rcv_max);
             if (in.state <= SYNACK_LISTEN) continue;
             uint32_t flight = in.snd_nxt - in.snd_una;
             CHECK((int32_t)flight >= 0); /* SND.UNA <= SND.NXT */
             CHECK(flight <= in.snd_queued + 2);
-            CHECK(in.rcv_wnd <= FS_RING);
+            CHECK(in.rcv_wnd <= w->rcv_max);
+            /* RFC 6298 §2.4, §2.5: the RTO (before backoff) within its bounds, whatever
+             * the samples; and a synchronized connection's window never empty. */
+            CHECK(in.rto_us >= 200000 && in.rto_us <= 60000000);
+            if (in.state >= SYNACK_ESTABLISHED) CHECK(in.cwnd > 0);
         }
         struct synack_stats st;
         synack_get_stats(w->st[side], &st);
@@ -352,6 +365,9 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
 {
     memset(w, 0, sizeof *w);
     w->v6 = setup & 16;
+    w->snd_max = FS_BUF_MAX + (setup & 64 ? FS_SND_SLACK : 0);
+    /* The ring holds the buffer plus the slack of its window scale (at most 2^14). */
+    w->rcv_max = (setup & 128 ? FS_RCV_BIG : FS_BUF_MAX) + (1u << 14);
     struct synack_sim_config lc;
     synack_sim_config_default(&lc);
     lc.delay_us = setup & 2 ? 10000 : 1000;
@@ -380,6 +396,14 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
         cfg.seed = (uint64_t)side + 1;
         cfg.cc = setup & 1 ? "cubic" : "newreno";
         if (setup & 32) cfg.trace = fs_trace;
+        if (setup & 64) {
+            cfg.sndbuf_linux = true;
+            cfg.slow_start_limit = 0;
+            cfg.rtt_every_ack = true;
+            cfg.rto_min_on_var = true;
+            cfg.hystart_linux = true;
+        }
+        if (setup & 128) cfg.rcvbuf = FS_RCV_BIG;
         int err;
         w->st[side] = synack_stack_new(&cfg, &err);
         if (!w->st[side]) return false;
@@ -598,9 +622,11 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
         break;
     }
     case 3: {
-        size_t n = (size_t)fs_u8(in) * 64 + 1;
+        uint8_t v = fs_u8(in);
+        size_t n = (size_t)v * 64 + 1;
         if (sd >= 0) {
-            long r = synack_recv(s, sd, w->now, buf, n);
+            long r =
+                v & 1 ? synack_recv_discard(s, sd, w->now, n) : synack_recv(s, sd, w->now, buf, n);
             CHECK(r <= (long)n);
             /* Notices come in order: zero-copy ids never go backwards. */
             struct synack_notice nt;
@@ -640,7 +666,7 @@ static void fs_op(struct fs_world *w, struct fs_input *in)
     case 9: {
         int o = fs_u8(in) % 10 + 1;
         long v = fs_u8(in);
-        if (o == SYNACK_OPT_SNDBUF || o == SYNACK_OPT_RCVBUF) o = SYNACK_OPT_NODELAY;
+        if (o == SYNACK_OPT_SNDBUF || o == SYNACK_OPT_RCVBUF) v *= 64;
         if (sd >= 0) synack_setopt(s, sd, o, v);
         break;
     }

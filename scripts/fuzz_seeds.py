@@ -240,6 +240,18 @@ def stack_seeds():
           b"\x05" + op(SETOPT, 0, 0, 6, 1) + op(SETOPT, 0, 0, 7, 1) + op(SETOPT, 0, 0, 8, 1) +
           op(SEND, 0, 0, 255) * 3 + op(STEP, 0, 0, 255) * 3 + op(SLEEP, 0, 0, 100) + op(NEXT) * 4 +
           op(RECV, 1, 0, 255) * 3 + op(SLEEP, 0, 0, 60))
+    # Setup bits 6 and 7: Linux's choices and the auto-tuned receive buffer; odd RECV sizes
+    # discard (synack_recv_discard), SETOPT 2 and 3 resize the rings of a live connection.
+    write("fuzz_stack", "linux_autotune_discard",
+          b"\xc1" + (op(SEND, 0, 0, 255) + op(STEP, 0, 0, 255) + op(RECV, 1, 0, 255)) * 8 +
+          op(DROP, 0, 0) + op(SEND, 0, 0, 255) + op(STEP, 0, 0, 0x40) + op(RECV, 1, 0, 0xfd) +
+          op(NEXT) * 2 + op(SLEEP, 0, 0, 2) + op(RECV, 1, 0, 255) + op(NEXT))
+    write("fuzz_stack", "linux_loss_live_buffers",
+          b"\x43" + (op(SEND, 0, 0, 255) + op(STEP, 0, 0, 0x10)) * 4 + op(DROP, 0, 1) +
+          op(STEP, 0, 0, 255) + op(SETOPT, 1, 0, 2, 0x20) + op(SETOPT, 0, 0, 1, 0x10) +
+          op(RECV, 1, 0, 0x40) + op(NEXT) * 2 + op(RECV, 1, 0, 0xfe) + op(SEND, 0, 0, 255) +
+          op(SLEEP, 0, 0, 4) + op(RECV, 1, 0, 255) + op(SETOPT, 1, 0, 2, 255) + op(NEXT) +
+          op(SLEEP, 0, 0, 0x10))
 
 
 if __name__ == "__main__":

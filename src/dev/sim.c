@@ -124,7 +124,10 @@ static int sim_send(synack_dev *dev, uint64_t now, const uint8_t *pkt, size_t le
     uint64_t tx = 0;
     if (l->cfg.bandwidth_bps) {
         tx = ((uint64_t)len * 8 * 1000000 + l->cfg.bandwidth_bps - 1) / l->cfg.bandwidth_bps;
-        uint64_t per_mtu = ((uint64_t)l->cfg.mtu * 8 * 1000000) / l->cfg.bandwidth_bps;
+        /* Rounded up as tx is: rounded down, a fast link's full-sized packet took 0 us and
+         * its queue none (every packet sent behind another was dropped). */
+        uint64_t per_mtu =
+            ((uint64_t)l->cfg.mtu * 8 * 1000000 + l->cfg.bandwidth_bps - 1) / l->cfg.bandwidth_bps;
         /* Drop-tail: the bottleneck queue holds queue_limit full-sized packets. */
         if (start - now > per_mtu * l->cfg.queue_limit) {
             link_event(l, e->idx, now, SYNACK_LINK_QUEUE_DROP, pkt, len);

@@ -21,7 +21,15 @@ static bool source_invalid(const struct synack_stack *st, uint32_t src)
     if (src == 0 || src == 0xffffffffu) return true;
     if ((src >> 28) == 0xe || (src >> 28) == 0xf) return true;
     if ((src >> 24) == 127) return true;
-    if (src == wire_addr_v4(&st->cfg.addr)) return true;
+    uint32_t own = wire_addr_v4(&st->cfg.addr);
+    if (src == own) return true;
+    /* §3.2.1.3 (d)-(e): a directed broadcast "MUST NOT be used as a source address". The
+     * one a host knows is its own subnet's: host bits all ones, on a prefix shorter than
+     * /31 (RFC 3021 §2.1: a /31 has none), as connect() refuses it as a peer. */
+    if (st->cfg.prefix_len < 31) {
+        uint32_t host = 0xffffffffu >> st->cfg.prefix_len;
+        if ((src & ~host) == (own & ~host) && (src & host) == host) return true;
+    }
     return false;
 }
 

@@ -59,6 +59,19 @@ static struct tw_rec *tw_lookup(struct synack_stack *st, const struct synack_add
     return n && n->owner == OWNER_TW ? container_of(n, struct tw_rec, ct) : NULL;
 }
 
+/* A listener that takes the SYNs for laddr:port: bound to laddr, to 0.0.0.0 (IPv4), or to
+ * the unspecified address of both families, the three the demux asks (entry/demux.c). */
+static bool port_listened(struct synack_stack *st, const struct synack_addr *laddr, uint16_t port)
+{
+    static const struct synack_addr any;
+    if (listener_lookup(st, laddr, port)) return true;
+    if (laddr->family == SYNACK_AF_INET) {
+        struct synack_addr any4 = synack_addr_v4(0);
+        if (listener_lookup(st, &any4, port)) return true;
+    }
+    return listener_lookup(st, &any, port) != NULL;
+}
+
 /* RFC 6056 §3.3.4, double-hash port selection: the search for a free port starts at an
  * offset that is a keyed hash of (local address, remote address, remote port), so the ports
  * a host uses towards one destination say nothing of those it uses towards another; a
@@ -88,8 +101,10 @@ static int pick_ephemeral(struct synack_stack *st, const struct synack_addr *lad
     bool connecting = rport != 0;
     for (uint32_t tries = 0; tries < span; tries++) {
         uint16_t p = (uint16_t)(st->cfg.ephemeral_lo + (start + tries) % span);
-        /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1). */
-        if (connecting ? !tuple_taken(st, laddr, p, raddr, rport) && !listener_lookup(st, laddr, p)
+        /* For connect() only the whole 4-tuple must be unique (RFC 6056 §2.1), on a port
+         * no listener holds (as Linux, which takes no bound port): a wildcard listener's
+         * too, or the connection would take the SYNs its peer's port sends it. */
+        if (connecting ? !tuple_taken(st, laddr, p, raddr, rport) && !port_listened(st, laddr, p)
                        : !port_in_use(st, laddr, p, false)) {
             st->port_table[index] += tries + 1 + (uint32_t)(stack_random(st) % 8);
             *port = p;

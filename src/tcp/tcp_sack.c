@@ -92,6 +92,12 @@ int tcp_dsack_block(const struct synack_tcp_opts *o, uint32_t ack)
 void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool entering)
 {
     uint32_t mss = t->snd_mss;
+    /* RFC 9937: an ACK that delivers nothing (a window update, a duplicate, the peer's
+     * data) changes nothing, as in Linux's tcp_cwnd_reduction. Computed anyway, pipe alone
+     * is the window, 0 once all that is out is lost or SACKed and what was sent has caught
+     * up with what was delivered, and the lost data waits for the RTO. Recovery's start
+     * (tcp_enter_recovery, the RACK timer) sets it even so. */
+    if (delivered == 0 && !entering) return;
     t->prr_delivered += delivered;
     uint32_t pipe = tcp_sack_pipe(t);
     uint32_t sndcnt;
@@ -110,6 +116,11 @@ void tcp_prr_on_ack(struct tcb *t, uint32_t delivered, bool safe_ack, bool enter
         if (safe_ack) limit += mss;
         sndcnt = u32_min(t->ssthresh - pipe, limit);
     }
+    /* RFC 9937's "prr_out is 0 and sndcnt is 0": the episode's first retransmission is
+     * forced. It is counted in prr_out once it went; when it found no room (the output
+     * queue full), this keeps the window that lets it go, rather than pipe alone, which
+     * may be 0 and would leave the repair to the RTO. */
+    if (t->prr_out == 0 && sndcnt == 0) sndcnt = mss;
     t->cwnd = pipe + sndcnt;
 }
 

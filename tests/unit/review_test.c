@@ -1,0 +1,372 @@
+/*
+ * review_test.c - what a hostile outside review of the stack found it mishandled, one case
+ * per finding, each written to fail before its fix: the datagrams or calls that showed it,
+ * and what RFC says the stack must do instead.
+ */
+#include <string.h>
+
+#include "synack/dev.h"
+#include "tcp_fixture.h"
+
+#define US4   0x0a000001u /* 10.0.0.1/24 */
+#define PORT  80
+#define PPORT 40000
+
+static synack_stack *stack4(uint8_t prefix_len)
+{
+    struct synack_config c;
+    synack_config_default(&c);
+    c.addr = synack_addr_v4(US4);
+    c.prefix_len = prefix_len;
+    c.isn_secret_set = true;
+    c.seed = 0x5eed;
+    int err = 0;
+    synack_stack *st = synack_stack_new(&c, &err);
+    ASSERT(st != NULL);
+    int l = synack_socket(st);
+    ASSERT_EQ(synack_bind(st, l, SYNACK_ADDR_ANY, PORT), 0);
+    ASSERT_EQ(synack_listen(st, l, 8), 0);
+    return st;
+}
+
+static uint64_t drops_of(synack_stack *st, int reason)
+{
+    struct synack_stats s;
+    synack_get_stats(st, &s);
+    return s.drop_by_reason[reason];
+}
+
+/* A SYN from src to our port, given to the stack. */
+static int syn_from(synack_stack *st, uint32_t src)
+{
+    uint8_t pkt[128];
+    struct synack_ipv4_hdr ip = {
+        .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .frag = 0x4000, .src = src, .dst = US4};
+    struct synack_tcp_hdr th;
+    memset(&th, 0, sizeof th);
+    th.sport = PPORT;
+    th.dport = PORT;
+    th.seq = 1000;
+    th.flags = SYNACK_TCP_SYN;
+    th.window = 65535;
+    size_t n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    ASSERT(n > 0);
+    return synack_input(st, 1000000, pkt, n);
+}
+
+/* An ICMP echo request from src. */
+static int ping_from(synack_stack *st, uint32_t src)
+{
+    uint8_t pkt[128];
+    size_t m =
+        wire_icmp_emit_echo(pkt + 20, sizeof pkt - 20, SYNACK_ICMP_ECHO_REQUEST, 7, 1, NULL, 0);
+    ASSERT(m > 0);
+    struct synack_ipv4_hdr ip = {.ttl = 64, .proto = SYNACK_IPPROTO_ICMP, .src = src, .dst = US4};
+    ASSERT_EQ(wire_ipv4_emit(pkt, sizeof pkt, &ip, m), 20);
+    return synack_input(st, 1000000, pkt, 20 + m);
+}
+
+static int out_len(synack_stack *st)
+{
+    uint8_t buf[2048];
+    return synack_output(st, 1000000, buf, sizeof buf);
+}
+
+/* RFC 1122 §3.2.1.3: a directed broadcast address ({<Network-number>, -1}, and the
+ * subnet-directed one) "MUST NOT be used as a source address", and "a host MUST silently
+ * discard an incoming datagram containing an IP source address that is invalid by the
+ * rules of this section". The one directed broadcast a host knows is its own subnet's
+ * (host bits all ones, on prefixes shorter than /31: RFC 3021 §2.1), which connect()
+ * already refuses as a peer. Answered, a forged SYN or echo request from it sends the
+ * SYN-ACK or echo reply to every host of the link (a reflector for a smurf-like flood),
+ * and a SYN-ACK's request record is held for it. */
+TEST(a_datagram_from_our_subnets_broadcast_address_is_dropped)
+{
+    synack_stack *st = stack4(24);
+    const uint32_t bcast = 0x0a0000ffu; /* 10.0.0.255 */
+    ASSERT(syn_from(st, bcast) < 0);
+    ASSERT_EQ(out_len(st), 0);
+    ASSERT_EQ(drops_of(st, SYNACK_DROP_IP_SRC_INVALID), 1);
+    ASSERT(ping_from(st, bcast) < 0);
+    ASSERT_EQ(out_len(st), 0);
+    ASSERT_EQ(drops_of(st, SYNACK_DROP_IP_SRC_INVALID), 2);
+    struct synack_stats s;
+    synack_get_stats(st, &s);
+    ASSERT_EQ(s.half_open, 0);
+    /* A host of the subnet, and an address with all host bits set in another network
+     * (a unicast host there, as far as we can know), are answered. */
+    ASSERT_EQ(syn_from(st, 0x0a000002u), 0);
+    ASSERT(out_len(st) > 0);
+    ASSERT_EQ(syn_from(st, 0x0a0001ffu), 0);
+    ASSERT(out_len(st) > 0);
+    synack_stack_free(st);
+    /* A /31 (RFC 3021) and a /32 have no broadcast address: x.x.x.1 and x.x.x.0 are peers. */
+    st = stack4(31);
+    ASSERT_EQ(syn_from(st, 0x0a000000u), 0);
+    ASSERT(out_len(st) > 0);
+    synack_stack_free(st);
+    st = stack4(32);
+    ASSERT_EQ(syn_from(st, 0x0a0000ffu), 0);
+    ASSERT(out_len(st) > 0);
+    synack_stack_free(st);
+}
+
+/* The passive handshake from the peer's port pport, SACK permitted; returns the socket and
+ * our ISS. */
+static int open_sack(struct tcpf *f, uint16_t pport, uint32_t *iss)
+{
+    f->pport = pport;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.sack_permitted = true;
+    send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    *iss = f->seg.tcp.seq;
+    f->now += TCPF_STEP;
+    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
+    EXPECT_NOTHING(f);
+    int sd = synack_accept(f->st, f->lsd, NULL);
+    ASSERT(sd >= 0);
+    return sd;
+}
+
+/* RFC 9937 (PRR): "if prr_out is 0 and sndcnt is 0", the first retransmission of the
+ * episode is forced (sndcnt = SMSS), so that recovery never starts with an empty window.
+ * tcp_enter_recovery sends that retransmission itself and counts it in prr_out, so PRR left
+ * the rule out; but when the retransmission finds no room (the output queue full of other
+ * connections' segments, a busy device) prr_out stays 0, and with everything else SACKed
+ * the pipe is 0 too: cwnd = pipe + sndcnt = 0, and the lost segment waited for the RTO
+ * (200 ms here) although the queue drained at once. */
+TEST(recovery_that_could_not_send_its_first_retransmission_keeps_a_segment_of_window)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.cc = "newreno";
+    f.cfg.out_queue = 4;
+    conn_in_listen(&f);
+    uint32_t iss_a, iss_b;
+    int a = open_sack(&f, 40000, &iss_a);
+    int b = open_sack(&f, 40001, &iss_b);
+    static uint8_t data[16384];
+    memset(data, 'x', sizeof data);
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    uint32_t mss = in.snd_mss;
+    /* A sends S1, and S2 100 us later (less than RACK's reordering window apart). */
+    f.now += TCPF_STEP;
+    ASSERT_EQ(synack_send(f.st, a, f.now, data, mss), (long)mss);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    uint32_t s1 = f.seg.tcp.seq;
+    ASSERT_EQ(f.seg.payload_len, mss);
+    f.now += 100;
+    ASSERT_EQ(synack_send(f.st, a, f.now, data, mss), (long)mss);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.seq, s1 + mss);
+    /* A round trip later the peer SACKs S2: S1 is not lost yet (reordering window). */
+    f.now += TCPF_STEP;
+    f.pport = 40000;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.sack_count = 1;
+    o.sack[0].left = s1 + mss;
+    o.sack[0].right = s1 + 2 * mss;
+    send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, s1, TCPF_PEER_WIN, NULL, 0, &o);
+    EXPECT_NOTHING(&f);
+    /* B's data fills the output queue, which the device does not drain yet. */
+    ASSERT(synack_send(f.st, b, f.now, data, 8 * (size_t)mss) > 0);
+    synack_poll(f.st, f.now);
+    /* RACK's reordering timer (a quarter of the 1 ms minimum RTT) finds S1 lost: recovery
+     * starts, and its first retransmission finds the queue full. */
+    f.now += 200;
+    synack_poll(f.st, f.now);
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    ASSERT(in.ssthresh < 65535); /* in recovery */
+    ASSERT(in.cwnd >= mss);
+    /* The device drains the queue: S1 goes again now, not at the RTO. */
+    bool again = false;
+    while (recv_seg(&f, f.now, NULL))
+        if (f.seg.tcp.dport == 40000 && f.seg.tcp.seq == s1 && f.seg.payload_len == mss)
+            again = true;
+    ASSERT(again);
+    ASSERT_EQ(synack_getinfo(f.st, a, &in), 0);
+    ASSERT_EQ(in.retransmits, 1);
+    tcpf_free(&f);
+}
+
+/* connect() picks no ephemeral port a listener holds (socket.c: "only the whole 4-tuple
+ * must be unique", and not a listener's port, as Linux never takes a bound port for an
+ * ephemeral one): it checked for a listener bound to the connection's own address only,
+ * so a listener on 0.0.0.0 or on the unspecified address of both families, the usual
+ * server's, left its port to outgoing connections, whose 4-tuple then took the SYNs meant
+ * for the listener from that peer's port. All three kinds must hold it alike. */
+TEST(connect_takes_no_ephemeral_port_a_wildcard_listener_holds)
+{
+    const struct synack_addr binds[3] = {synack_addr_v4(TCPF_LOCAL), synack_addr_v4(0),
+                                         SYNACK_ADDR_ANY};
+    for (int i = 0; i < 3; i++) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.ephemeral_lo = 50000;
+        f.cfg.ephemeral_hi = 50001;
+        tcpf_start(&f);
+        int l = synack_socket(f.st);
+        ASSERT_EQ(synack_bind(f.st, l, binds[i], 50000), 0);
+        ASSERT_EQ(synack_listen(f.st, l, 8), 0);
+        for (int k = 0; k < 2; k++) {
+            int c = synack_socket(f.st);
+            ASSERT(c >= 0);
+            int r = synack_connect(f.st, c, f.now, synack_addr_v4(TCPF_PEER), (uint16_t)(80 + k));
+            ASSERT_EQ(r, SYNACK_EINPROGRESS);
+            struct synack_sockinfo in;
+            ASSERT_EQ(synack_getinfo(f.st, c, &in), 0);
+            if (in.local.port != 50001)
+                fprintf(stderr, "    listener %d: port %u\n", i, in.local.port);
+            ASSERT_EQ(in.local.port, 50001);
+        }
+        tcpf_free(&f);
+    }
+}
+
+/* The simulated link's bottleneck queue holds queue_limit full-sized datagrams (synack/dev.h)
+ * whatever the rate: the time one takes to send was counted in whole microseconds,
+ * rounded down, so that above 8 * mtu Mbit/s (12 Gbit/s at MTU 1500) it was 0 and a queue
+ * of 0 microseconds dropped every datagram sent while another was on the wire; below, the
+ * queue was shorter than configured by up to a datagram's time each (45% at 40 Gbit/s and
+ * MTU 9000, the long-haul tests' link). 100 MB over a 4 MiB window at 40 Gbit/s and MTU
+ * 1500 took 1058 s of virtual time and 23,000 fast retransmits instead of a fraction of a
+ * second. */
+TEST(sim_link_queue_holds_its_limit_at_any_rate)
+{
+    static const struct {
+        uint64_t bps;
+        uint16_t mtu;
+    } links[] = {{40000000000ull, 1500}, {40000000000ull, 9000}, {13000000000ull, 1499},
+                 {100000000, 1500},      {1000000000, 1499},     {10000000, 576}};
+    static uint8_t pkt[9000], buf[9000];
+    for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++) {
+        struct synack_sim_config lc;
+        synack_sim_config_default(&lc);
+        lc.mtu = links[i].mtu;
+        lc.delay_us = 100;
+        lc.bandwidth_bps = links[i].bps;
+        lc.queue_limit = 50;
+        synack_sim_link *l = synack_sim_link_new(&lc);
+        ASSERT(l != NULL);
+        synack_dev *a = synack_sim_end(l, 0), *b = synack_sim_end(l, 1);
+        /* A burst at one instant: the one on the wire and queue_limit behind it pass, the
+         * next is dropped at the tail. */
+        for (int k = 0; k < 52; k++) ASSERT_EQ(synack_dev_send(a, 0, pkt, lc.mtu), 0);
+        int got = 0;
+        for (uint64_t t = 0; t < 10000000 && got < 60; t += 10)
+            while (synack_dev_recv(b, t, buf, sizeof buf) > 0) got++;
+        if (got != 51)
+            fprintf(stderr, "    %llu bit/s, MTU %u: %d of 52 datagrams through, not 51\n",
+                    (unsigned long long)links[i].bps, lc.mtu, got);
+        ASSERT_EQ(got, 51);
+        synack_sim_link_free(l);
+    }
+}
+
+/* A peer that loses, SACKs and shrinks its window at random (seeded): cwnd is never 0 on an
+ * established connection. PRR ran on every ACK of a recovery, one that delivered nothing
+ * too (a window update, a duplicate), and set cwnd = pipe + sndcnt: 0 once all that was out
+ * was lost or SACKed and what it had sent had caught up with what was delivered, so that
+ * the lost data waited for the RTO (seed 2: 558 segments in, window 0 then opened again;
+ * seed 55 with the window open). RFC 9937 and Linux's tcp_cwnd_reduction leave cwnd alone
+ * on an ACK that delivers nothing. */
+#define RP_SEGS 4096
+static bool rp_have[RP_SEGS];
+
+TEST(cwnd_never_zero_against_a_random_sack_peer)
+{
+    const uint64_t first = 1, count = 100;
+    for (uint64_t seed = first; seed < first + count; seed++) {
+        test_seed(seed);
+        uint64_t x = seed * 0x9e3779b97f4a7c15ull + 3;
+#define RP_RAND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.cc = RP_RAND() & 1 ? "newreno" : "cubic";
+        f.cfg.sndbuf = 1u << 20;
+        if (RP_RAND() & 1) {
+            f.cfg.slow_start_limit = 0;
+            f.cfg.rtt_every_ack = true;
+            f.cfg.rto_min_on_var = true;
+            f.cfg.hystart_linux = true;
+        }
+        f.cfg.out_queue = RP_RAND() & 1 ? 8 : 512;
+        conn_in_listen(&f);
+        struct synack_tcp_opts o;
+        memset(&o, 0, sizeof o);
+        o.has_mss = true;
+        o.mss = 1000;
+        o.sack_permitted = true;
+        send_seg(&f, f.now, SYNACK_TCP_SYN, f.irs, 0, 65535, NULL, 0, &o);
+        ASSERT(recv_seg(&f, f.now, NULL));
+        f.iss = f.seg.tcp.seq;
+        f.now += TCPF_STEP;
+        send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1);
+        f.sd = synack_accept(f.st, f.lsd, NULL);
+        ASSERT(f.sd >= 0);
+        struct synack_sockinfo in = tcpf_info(&f);
+        uint32_t mss = in.snd_mss, base = f.iss + 1;
+        memset(rp_have, 0, sizeof rp_have);
+        static uint8_t data[65536];
+        int hi = 0;
+        uint16_t win = 65535;
+        uint64_t ploss = RP_RAND() % 400; /* per mille */
+        for (int step = 0; step < 3000 && hi < RP_SEGS - 100; step++) {
+            (void)synack_send(f.st, f.sd, f.now, data, sizeof data);
+            /* What the stack sends arrives, or not. */
+            for (int took = 0; took < 200 && recv_seg(&f, f.now, NULL); took++) {
+                if (!f.seg.payload_len) continue;
+                int i = (int)((f.seg.tcp.seq - base) / mss);
+                int k = (int)((f.seg.payload_len + mss - 1) / mss);
+                for (int j = i; j < i + k && j < RP_SEGS; j++) {
+                    if (RP_RAND() % 1000 >= ploss) rp_have[j] = true;
+                    if (j + 1 > hi) hi = j + 1;
+                }
+            }
+            /* Its ACK: cumulative, up to 4 SACK blocks from the highest, a window that is
+             * sometimes 0 or small; now and then twice. */
+            int cum = 0;
+            while (cum < RP_SEGS && rp_have[cum]) cum++;
+            memset(&o, 0, sizeof o);
+            for (int i = hi - 1; i > cum && o.sack_count < 4; i--) {
+                if (!rp_have[i]) continue;
+                int l = i;
+                while (l - 1 > cum && rp_have[l - 1]) l--;
+                o.sack[o.sack_count].left = base + (uint32_t)l * mss;
+                o.sack[o.sack_count].right = base + (uint32_t)(i + 1) * mss;
+                o.sack_count++;
+                i = l;
+            }
+            unsigned w = (unsigned)(RP_RAND() % 8);
+            if (w == 0)
+                win = 0;
+            else if (w == 1)
+                win = (uint16_t)(RP_RAND() % 3000);
+            else if (w < 5)
+                win = 65535;
+            f.now += RP_RAND() % 4 == 0 ? RP_RAND() % 300000 : RP_RAND() % 2000;
+            uint32_t ack = base + (uint32_t)cum * mss;
+            const struct synack_tcp_opts *op = o.sack_count ? &o : NULL;
+            send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, ack, win, NULL, 0, op);
+            if (RP_RAND() % 3 == 0)
+                send_seg(&f, f.now, SYNACK_TCP_ACK, f.irs + 1, ack, win, NULL, 0, op);
+            in = tcpf_info(&f);
+            if (in.state != SYNACK_ESTABLISHED) break;
+            if (in.cwnd == 0)
+                fprintf(stderr,
+                        "    seed %llu, step %d: cwnd 0 (SND.UNA at segment %u, window %u)\n",
+                        (unsigned long long)seed, step, (in.snd_una - base) / mss, win);
+            ASSERT(in.cwnd > 0);
+        }
+        tcpf_free(&f);
+    }
+}
+
+TEST_MAIN()
