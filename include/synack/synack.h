@@ -215,6 +215,17 @@ struct synack_config {
      * connection's minimum RTT by an eighth of it (4 to 16 ms) ends slow start at once,
      * ssthresh = cwnd, with no Conservative Slow Start. Default false (RFC 9406). */
     bool hystart_linux;
+    /* The most fragments one segment may carry, for zero-copy data (Linux's MAX_SKB_FRAGS,
+     * 17): each element of a zero-copy synack_sendv stays in the caller's buffer and is one
+     * fragment, a whole zero-copy synack_send_flags buffer is one, and a run of copied bytes
+     * between them is one. A segment (or a super-segment for cfg.tso_max) that would carry
+     * more ends after the last fragment that fits, with PSH, as Linux's skb that runs out
+     * of fragments (tcp_sendmsg_locked's tcp_mark_push); retransmissions keep the limit.
+     * RFC 9293 leaves the grouping of data into segments to the sender (§3.8.6). Linux
+     * counts pages, so an element that crosses a page boundary is two of its fragments,
+     * and merges adjacent ones in one page; synack counts elements. 0, the default: no
+     * limit. */
+    uint32_t zc_max_frags;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -329,6 +340,22 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
 #define SYNACK_ZEROCOPY_MAX  64
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
                        unsigned flags);
+/* One buffer of a gathered send (synack_sendv; POSIX's struct iovec). */
+struct synack_iov {
+    const void *base;
+    size_t len;
+};
+/* The most elements synack_sendv takes (Linux's UIO_MAXIOV). */
+#define SYNACK_IOV_MAX 1024
+/* synack_send_flags over iovcnt buffers, in order (Linux's sendmsg with an iovec): the
+ * same flags, errors and partial takes (a take may stop inside an element). Copied, the
+ * elements are one stream of bytes. With SYNACK_SEND_ZEROCOPY each element stays where it
+ * is, to be read by reference as synack_send_flags's buffer is, and is one fragment for
+ * cfg.zc_max_frags; the call is one send, with one id and one notice, once every byte it
+ * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX or a NULL element with
+ * bytes. */
+long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
+                  unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
  * active open as synack_connect does, with data for the SYN. When the stack's client side
  * is on (SYNACK_TFO_CLIENT) and a cookie from this server is cached (or

@@ -637,6 +637,9 @@ long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf
                        unsigned flags);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags);
+/* tcp_user_send over iovcnt buffers (synack_sendv): one send, one zero-copy id. */
+long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
+                    const struct synack_iov *iov, int iovcnt, unsigned flags);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */
 bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
 /* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */

@@ -47,6 +47,8 @@
  *                   Linux's (cfg.rtt_every_ack, the default here)
  *   hystart_linux=0 RFC 9406's HyStart++ (synack's default) instead of Linux's CUBIC
  *                   HyStart delay test (cfg.hystart_linux, the default here)
+ *   zc_frags=N      at most N fragments (zero-copy iovec elements) per segment
+ *                   (cfg.zc_max_frags); 17, Linux's MAX_SKB_FRAGS, by default here; 0: none
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -825,6 +827,7 @@ static bool fastopen_deferred(struct pd *p, int fd)
 }
 
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
+static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov, int n, int flags);
 
 /* The synack state of a descriptor's socket (SYNACK_CLOSED when it has none). */
 static int sock_state(struct pd *p, const struct pd_fd *f)
@@ -954,9 +957,46 @@ static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int fl
  * (or an error ends it); a non-blocking one takes what fits. */
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
+    struct synack_iov one = {.base = buf, .len = len};
+    return plain_sendv(p, fd, &one, 1, flags);
+}
+
+/* The elements of iov[0..n) after the first done bytes, into out: how many. */
+static int iov_rest(const struct synack_iov *iov, int n, size_t done, struct synack_iov *out)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (done >= iov[i].len) {
+            done -= iov[i].len;
+            continue;
+        }
+        out[k++] =
+            (struct synack_iov){.base = (const char *)iov[i].base + done, .len = iov[i].len - done};
+        done = 0;
+    }
+    return k;
+}
+
+/* plain_send over an iovec (writev, sendmsg): the stack takes the elements as they are, so
+ * that a zero-copy sendmsg's elements stay fragments of their own (cfg.zc_max_frags, Linux's
+ * MAX_SKB_FRAGS). */
+static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in, int n, int flags)
+{
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_ZEROCOPY))
         return fail(EOPNOTSUPP);
-    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
+    if (n < 0) return fail(EINVAL);
+    if (n > SYNACK_IOV_MAX) return fail(EMSGSIZE); /* Linux: more than UIO_MAXIOV */
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (!iov_in[i].base && iov_in[i].len) return fail(EFAULT); /* Linux: the copy faults */
+        len += iov_in[i].len;
+    }
+    /* The caller's array, then (MSG_ZEROCOPY) the same pointing into the plug-in's block;
+     * rest: what is left after a partial take. */
+    struct synack_iov *iov = malloc(2 * (size_t)(n ? n : 1) * sizeof *iov);
+    if (!iov) return fail(ENOMEM);
+    struct synack_iov *rest = iov + (n ? n : 1);
+    if (n) memcpy(iov, iov_in, (size_t)n * sizeof *iov);
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
      * queued (synack takes the flag on the call that queues the last byte). */
     unsigned sflags =
@@ -970,14 +1010,14 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
         if (f->nonblock || (flags & MSG_DONTWAIT)) {
             errno = EAGAIN;
             pthread_mutex_unlock(&p->mu);
+            free(iov);
             return -1;
         }
         wait_change(p, 0);
         f = sock_fd(p, fd);
     }
     /* MSG_ZEROCOPY: the stack reads a block the plug-in keeps until it is reported done. */
-    if (f && (flags & MSG_ZEROCOPY) &&
-        !(buf = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &sflags))) {
+    if (f && (flags & MSG_ZEROCOPY) && !pd_eq_zc_begin_iov(&f->eq, p->st, f->sd, iov, n, &sflags)) {
         errno = ENOBUFS;
         f = NULL;
     }
@@ -990,30 +1030,30 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
             }
             break;
         }
-        long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
-                                   len - (size_t)done, sflags);
+        int k = iov_rest(iov, n, (size_t)done, rest);
+        long m = synack_sendv(p->st, f->sd, now_us(), rest, k, sflags);
         settle(p);
-        if (n > 0 && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_took(f->eq);
-        if (n >= 0) {
-            done += n;
+        if (m > 0 && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_took(f->eq);
+        if (m >= 0) {
+            done += m;
             if ((size_t)done >= len) {
                 r = done;
                 break;
             }
-            if (n > 0) continue;
-            n = SYNACK_EAGAIN;
+            if (m > 0) continue;
+            m = SYNACK_EAGAIN;
         }
         bool nb = f->nonblock || (flags & MSG_DONTWAIT);
-        if (n != SYNACK_EAGAIN || nb) {
+        if (m != SYNACK_EAGAIN || nb) {
             if (done > 0) {
                 r = done;
-            } else if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && f->err_taken) {
+            } else if (m != SYNACK_EAGAIN && m != SYNACK_EPIPE && f->err_taken) {
                 errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
             } else {
                 /* Linux's tcp_sendmsg on a socket never connected (or listening): its
                  * sk_stream_wait_connect says EPIPE, not ENOTCONN. */
-                errno = n == SYNACK_ENOTCONN ? EPIPE : to_errno((int)n);
-                if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && n != SYNACK_ENOTCONN)
+                errno = m == SYNACK_ENOTCONN ? EPIPE : to_errno((int)m);
+                if (m != SYNACK_EAGAIN && m != SYNACK_EPIPE && m != SYNACK_ENOTCONN)
                     take_error(p, f);
             }
             break;
@@ -1023,6 +1063,7 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
     }
     if (f && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
+    free(iov);
     return r;
 }
 
@@ -1075,6 +1116,17 @@ static ssize_t recv_iov(struct pd *p, int fd, const struct iovec *iov, int n, in
 static ssize_t send_iov(struct pd *p, int fd, const struct iovec *iov, int n, int flags)
 {
     if (n < 0) return fail(EINVAL);
+    /* An ordinary send takes the elements as they are (plain_sendv); a Fast Open one, one
+     * buffer. */
+    if (!(flags & MSG_FASTOPEN) && !fastopen_deferred(p, fd)) {
+        if (n > SYNACK_IOV_MAX) return fail(EMSGSIZE);
+        struct synack_iov *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+        if (!v) return fail(ENOMEM);
+        for (int i = 0; i < n; i++) v[i] = (struct synack_iov){iov[i].iov_base, iov[i].iov_len};
+        ssize_t r = plain_sendv(p, fd, v, n, flags);
+        free(v);
+        return r;
+    }
     size_t total = iov_total(iov, n);
     char *tmp = malloc(total ? total : 1);
     if (!tmp) return fail(ENOMEM);
@@ -2278,6 +2330,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rtt_every_ack = x != 0;
         } else if (!strcmp(w, "hystart_linux")) {
             c->hystart_linux = x != 0;
+        } else if (!strcmp(w, "zc_frags")) {
+            c->zc_max_frags = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2329,6 +2383,9 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     /* Linux's HyStart (tcp_cubic.c): slow start ends at once, ssthresh = cwnd, when a
      * round's RTT rises an eighth (4 to 16 ms) above the connection's minimum. */
     p->cfg.hystart_linux = true;
+    /* Linux's MAX_SKB_FRAGS: a zero-copy sendmsg's iovec elements are fragments, at most 17
+     * a segment (zerocopy/maxfrags.pkt). */
+    p->cfg.zc_max_frags = 17;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
