@@ -226,6 +226,12 @@ struct synack_config {
      * and merges adjacent ones in one page; synack counts elements. 0, the default: no
      * limit. */
     uint32_t zc_max_frags;
+    /* RACK.rtt as Linux takes it (tcp_rack_advance): the RTT of the last range an ACK
+     * delivers, in sequence order (SACKed ranges first, then the cumulative ACK), instead
+     * of RFC 8985 §6.2's RTT of the most recently sent one. They differ when an ACK covers a
+     * retransmission and, above it, data sent once before it: Linux then takes the longer
+     * RTT of the older data, and deems fewer segments lost. Default false (RFC 8985). */
+    bool rack_rtt_seq;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

@@ -94,6 +94,7 @@ struct tcp_rack {
     uint64_t ord_now;    /* the microsecond ord counts in */
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
+    bool rtt_seq;  /* cfg.rack_rtt_seq: RACK.rtt as Linux takes it (tcp_rack.c) */
 };
 
 /* A windowed minimum of the RTT (rtt.c): the best sample of the window and the best of its

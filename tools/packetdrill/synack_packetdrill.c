@@ -47,6 +47,9 @@
  *                   Linux's (cfg.rtt_every_ack, the default here)
  *   hystart_linux=0 RFC 9406's HyStart++ (synack's default) instead of Linux's CUBIC
  *                   HyStart delay test (cfg.hystart_linux, the default here)
+ *   rack_linux=0    RACK.rtt from the most recently sent segment an ACK delivers (RFC
+ *                   8985 §6.2, synack's default) instead of the last in sequence order, as
+ *                   Linux's tcp_rack_advance (cfg.rack_rtt_seq, the default here)
  *   zc_frags=N      at most N fragments (zero-copy iovec elements) per segment
  *                   (cfg.zc_max_frags); 17, Linux's MAX_SKB_FRAGS, by default here; 0: none
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
@@ -2330,6 +2333,8 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rtt_every_ack = x != 0;
         } else if (!strcmp(w, "hystart_linux")) {
             c->hystart_linux = x != 0;
+        } else if (!strcmp(w, "rack_linux")) {
+            c->rack_rtt_seq = x != 0;
         } else if (!strcmp(w, "zc_frags")) {
             c->zc_max_frags = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
         } else if (!strcmp(w, "msl")) {
@@ -2386,6 +2391,9 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     /* Linux's MAX_SKB_FRAGS: a zero-copy sendmsg's iovec elements are fragments, at most 17
      * a segment (zerocopy/maxfrags.pkt). */
     p->cfg.zc_max_frags = 17;
+    /* Linux's RACK.rtt: from the last segment an ACK delivers in sequence order, not the
+     * most recently sent one (RFC 8985 §6.2). */
+    p->cfg.rack_rtt_seq = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
