@@ -1922,6 +1922,51 @@ static void preload_register(pd_getsockopt_fn fn, void *ctx)
     if (reg) reg(fn, ctx);
 }
 
+/* sendfile() with a socket of ours as its output (libsynack_pd_preload.so sends the call
+ * here; packetdrill calls libc's sendfile even in plug-in mode): what Linux's does, in user
+ * space. Up to count bytes are read from in_fd, at *offset (which then moves on by the
+ * bytes sent; the file's own position stays) or at its position (which moves on by the
+ * bytes sent), and sent as a blocking or non-blocking write() would send them; 0 at the
+ * end of the file. -2: not ours, libc's turn. */
+#define SENDFILE_CHUNK (1u << 20)
+static ssize_t pd_preload_sendfile(void *ud, int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    bool ours = is_ours(p, out_fd) && p->fds[out_fd].kind == PD_SOCKET;
+    pthread_mutex_unlock(&p->mu);
+    if (!ours) return -2;
+    if (offset && *offset < 0) return fail(EINVAL);
+    /* Linux's sendfile moves at most 0x7ffff000 bytes a call; a chunk at a time here. */
+    if (count > SENDFILE_CHUNK) count = SENDFILE_CHUNK;
+    char *buf = malloc(count ? count : 1);
+    if (!buf) return fail(ENOMEM);
+    ssize_t got = offset ? pread(in_fd, buf, count, *offset) : read(in_fd, buf, count);
+    ssize_t r = got;
+    if (got > 0) {
+        r = do_send(p, out_fd, buf, (size_t)got, 0);
+        ssize_t sent = r > 0 ? r : 0;
+        if (offset)
+            *offset += sent;
+        else if (sent < got)
+            (void)lseek(in_fd, (off_t)(sent - got), SEEK_CUR); /* what was not sent */
+    }
+    int e = errno;
+    free(buf);
+    errno = e;
+    return r;
+}
+
+typedef ssize_t (*pd_sendfile_fn)(void *, int, int, off_t *, size_t);
+typedef void (*pd_preload_register_sendfile_fn)(pd_sendfile_fn fn, void *ctx);
+
+static void preload_register_sendfile(pd_sendfile_fn fn, void *ctx)
+{
+    pd_preload_register_sendfile_fn reg;
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register_sendfile");
+    if (reg) reg(fn, ctx);
+}
+
 /* ---- poll and epoll ------------------------------------------------------------------- */
 /* A deadline in µs for a poll-style timeout in ms: 0 = none (wait forever). */
 static uint64_t ms_deadline(int timeout_ms)
@@ -2230,6 +2275,7 @@ static void pd_free(void *ud)
     struct pd *p = ud;
     if (!p) return;
     preload_register(NULL, NULL);
+    preload_register_sendfile(NULL, NULL);
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2485,4 +2531,5 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     ifc->pipe = pd_pipe;
     ifc->splice = pd_splice;
     preload_register(pd_preload_getsockopt, p);
+    preload_register_sendfile(pd_preload_sendfile, p);
 }
