@@ -559,6 +559,10 @@ struct synack_sockinfo {
     uint64_t bytes_sent, bytes_acked, bytes_received;
     uint64_t segs_out, segs_in, retransmits;
     uint32_t snd_queued, rcv_queued; /* bytes in the rings */
+    /* Bytes the application has still to read up to the end of the urgent data the peer
+     * announced (RCV.UP, RFC 9293 §3.8.5: MUST-33), perhaps more than have arrived; 0 when
+     * none is pending. The urgent bytes themselves stay in the stream (RFC 6093 §6). */
+    uint32_t rcv_urgent;
     uint8_t snd_wscale, rcv_wscale;
     bool sack_ok, ts_ok;
     /* The last ICMP error reported for the connection while synchronized (RFC 1122

@@ -742,6 +742,7 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
         info->zerocopy_pending = sk->zc->sends;
     }
     info->rcv_queued = t->rcv.len;
+    info->rcv_urgent = tcp_urg_pending(t);
     info->snd_wscale = t->snd_wscale;
     info->rcv_wscale = t->rcv_wscale;
     info->sack_ok = t->sack_ok;
