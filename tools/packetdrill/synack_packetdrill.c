@@ -90,6 +90,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -2157,12 +2158,107 @@ static int pd_pipe(void *ud, int pipefd[2])
     return pipe(pipefd);
 }
 
+/* The bytes a pipe has room for (its size less what it holds), or -1. */
+static long pipe_room(int fd)
+{
+    int size = fcntl(fd, F_GETPIPE_SZ), held = 0;
+    if (size < 0 || ioctl(fd, FIONREAD, &held) < 0) return -1;
+    return size > held ? size - held : 0;
+}
+
+/* splice() from a socket of ours into a pipe: what Linux's tcp_splice_read does, in user
+ * space. As many bytes as asked for, the socket holds and the pipe has room for; never
+ * past the urgent mark: Linux's tcp_read_sock stops before its urgent byte (RCV.UP - 1, the
+ * byte it takes out of band), and with data queued and nothing to splice returns 0 rather
+ * than wait (it used to loop: Linux's splice/tcp_splice_loop_test.pkt). With nothing
+ * queued: 0 at the end of the stream, the connection's error, EAGAIN when non-blocking (the
+ * socket's O_NONBLOCK or SPLICE_F_NONBLOCK), else it waits. A socket as the output (the
+ * other way) is EINVAL here; packetdrill passes pointers to its offsets even for NULL, so
+ * they are ignored for the socket. */
+static int splice_from_socket(struct pd *p, int fd_in, int fd_out, size_t len, unsigned int flags)
+{
+    struct stat sb;
+    if (fstat(fd_out, &sb) < 0) return -1;
+    if (!S_ISFIFO(sb.st_mode)) return fail(EINVAL);
+    if (len > (1u << 20)) len = 1u << 20;
+    char *tmp = malloc(len ? len : 1);
+    if (!tmp) return fail(ENOMEM);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd_in);
+    long r = -1;
+    if (!f) errno = EINVAL;
+    while (f) {
+        bool nb = f->nonblock || (flags & SPLICE_F_NONBLOCK);
+        struct synack_sockinfo in;
+        if (f->listening || synack_getinfo(p->st, f->sd, &in) < 0) {
+            errno = EINVAL;
+            break;
+        }
+        long room = pipe_room(fd_out);
+        if (room < 0) break;
+        size_t n = len < in.rcv_queued ? len : in.rcv_queued;
+        if ((size_t)room < n) n = (size_t)room;
+        if (in.rcv_urgent > 0 && in.rcv_urgent - 1u < n) n = in.rcv_urgent - 1u;
+        if (n > 0) {
+            r = synack_recv(p->st, f->sd, now_us(), tmp, n);
+            settle(p); /* reading may open the window */
+            if (r < 0) {
+                errno = to_errno((int)r);
+                r = -1;
+            }
+            break;
+        }
+        if (in.rcv_queued > 0 && room > 0) { /* at the urgent mark */
+            r = 0;
+            break;
+        }
+        if (in.rcv_queued > 0) { /* the pipe is full: wait for room, or EAGAIN */
+            if (nb) {
+                errno = EAGAIN;
+                break;
+            }
+            pthread_mutex_unlock(&p->mu);
+            struct pollfd pf = {.fd = fd_out, .events = POLLOUT};
+            (void)poll(&pf, 1, -1);
+            pthread_mutex_lock(&p->mu);
+            f = sock_fd(p, fd_in);
+            continue;
+        }
+        /* Nothing queued: synack_recv says whether it is the end, an error or EAGAIN. */
+        long m = synack_recv(p->st, f->sd, now_us(), tmp, 0);
+        if (m == 0) {
+            r = 0;
+            break;
+        }
+        if (m < 0 && m != SYNACK_EAGAIN) {
+            if (f->err_taken) {
+                r = 0; /* the error was reported once: end of stream, as read() */
+            } else {
+                errno = to_errno((int)m);
+                take_error(p, f);
+            }
+            break;
+        }
+        if (nb) {
+            errno = EAGAIN;
+            break;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd_in);
+    }
+    pthread_mutex_unlock(&p->mu);
+    /* The pipe had room for these bytes: the write does not block. */
+    if (r > 0 && write(fd_out, tmp, (size_t)r) != r) r = -1;
+    free(tmp);
+    return (int)r;
+}
+
 static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
                      unsigned int flags)
 {
     struct pd *p = ud;
-    /* synack sockets have no kernel pipe buffers to splice through. */
-    if (is_ours(p, fd_in) || is_ours(p, fd_out)) return fail(EINVAL);
+    if (is_ours(p, fd_out)) return fail(EINVAL); /* into a socket of ours: not mapped */
+    if (is_ours(p, fd_in)) return splice_from_socket(p, fd_in, fd_out, len, flags);
     return (int)splice(fd_in, off_in, fd_out, off_out, len, flags);
 }
 
