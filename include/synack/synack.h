@@ -647,6 +647,9 @@ struct synack_stats {
      * fallbacks to a smaller MSS after repeated timeouts of full-size segments. */
     uint64_t pmtu_lowered, pmtu_ignored, pmtu_blackholes;
     uint64_t icmp_soft_errors; /* ICMP errors recorded as soft errors (RFC 1122 §4.2.3.9) */
+    /* ICMP errors about a connection of ours ignored because the TCP sequence number they
+     * quote is not in flight (RFC 5927 §4.1; Linux's TcpExtOutOfWindowIcmps). */
+    uint64_t icmp_out_of_window;
     /* SYN cookies that were checked and failed (checked only shortly after an overflow);
      * SYNs answered by a cookie because no request record was free (max_half_open); cookie
      * ACKs that could
