@@ -99,6 +99,7 @@
 #include "synack/synack.h"
 #include "synack/trace.h"
 #include "pd_errqueue.h"
+#include "pd_proc.h"
 
 /* ---- packetdrill's interface (packetdrill.h), declared here so that no code of
  * packetdrill's is part of this repository. The layout must match it field for field. */
@@ -215,6 +216,10 @@ struct pd {
     bool no_sysctls;       /* tfo= or tfo_key= given: /proc's TCP values are not read */
     bool ecn_flag;         /* ecn= given: /proc's tcp_ecn is not read */
     uint32_t sysctl_lowat; /* net.ipv4.tcp_notsent_lowat when the last socket was made */
+    /* The directory of the /proc views a shell command reads (pd_proc.c), when the preload
+     * library runs our hook before each command. */
+    bool proc_on;
+    char proc_dir[64];
 };
 
 static uint64_t now_us(void)
@@ -1968,6 +1973,38 @@ static void preload_register_sendfile(pd_sendfile_fn fn, void *ctx)
     if (reg) reg(fn, ctx);
 }
 
+/* Before a shell command of the script (the preload's system()): synack's counters and
+ * the application's sockets, in the kernel's /proc formats, where the command's nstat and
+ * /proc/net/tcp readers look (pd_proc.c). */
+static void pd_preload_command(void *ud)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    struct pd_proc_sock *socks = malloc(PD_MAX_FDS * sizeof *socks);
+    int n = 0;
+    for (int fd = 0; socks && fd < PD_MAX_FDS; fd++) {
+        const struct pd_fd *f = &p->fds[fd];
+        if (f->kind != PD_SOCKET) continue;
+        socks[n++] = (struct pd_proc_sock){
+            .sd = f->sd, .listening = f->listening, .inet6 = f->domain == AF_INET6};
+    }
+    if (socks) pd_proc_write(p->proc_dir, p->st, socks, n);
+    free(socks);
+    pthread_mutex_unlock(&p->mu);
+}
+
+typedef void (*pd_command_fn)(void *);
+typedef void (*pd_preload_register_command_fn)(pd_command_fn fn, void *ctx);
+
+/* Registers (fn NULL: withdraws) the hook; false when the preload library is not loaded. */
+static bool preload_register_command(pd_command_fn fn, void *ctx)
+{
+    pd_preload_register_command_fn reg;
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register_command");
+    if (reg) reg(fn, ctx);
+    return reg != NULL;
+}
+
 /* ---- poll and epoll ------------------------------------------------------------------- */
 /* A deadline in µs for a poll-style timeout in ms: 0 = none (wait forever). */
 static uint64_t ms_deadline(int timeout_ms)
@@ -2372,6 +2409,8 @@ static void pd_free(void *ud)
     if (!p) return;
     preload_register(NULL, NULL);
     preload_register_sendfile(NULL, NULL);
+    preload_register_command(NULL, NULL);
+    if (p->proc_on) pd_proc_remove(p->proc_dir);
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2628,4 +2667,8 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     ifc->splice = pd_splice;
     preload_register(pd_preload_getsockopt, p);
     preload_register_sendfile(pd_preload_sendfile, p);
+    if (dlsym(RTLD_DEFAULT, "synack_pd_preload_register_command") && pd_proc_init(p->proc_dir)) {
+        p->proc_on = true;
+        (void)preload_register_command(pd_preload_command, p);
+    }
 }
