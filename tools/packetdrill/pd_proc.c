@@ -82,17 +82,28 @@ static void group(FILE *fp, const char *prefix, const struct mib *m, size_t n)
 static int linux_state(int s)
 {
     switch (s) {
-    case SYNACK_ESTABLISHED: return 1;
-    case SYNACK_SYN_SENT: return 2;
-    case SYNACK_SYN_RECEIVED: return 3;
-    case SYNACK_FIN_WAIT_1: return 4;
-    case SYNACK_FIN_WAIT_2: return 5;
-    case SYNACK_TIME_WAIT: return 6;
-    case SYNACK_CLOSE_WAIT: return 8;
-    case SYNACK_LAST_ACK: return 9;
-    case SYNACK_LISTEN: return 10;
-    case SYNACK_CLOSING: return 11;
-    default: return 7; /* CLOSED */
+    case SYNACK_ESTABLISHED:
+        return 1;
+    case SYNACK_SYN_SENT:
+        return 2;
+    case SYNACK_SYN_RECEIVED:
+        return 3;
+    case SYNACK_FIN_WAIT_1:
+        return 4;
+    case SYNACK_FIN_WAIT_2:
+        return 5;
+    case SYNACK_TIME_WAIT:
+        return 6;
+    case SYNACK_CLOSE_WAIT:
+        return 8;
+    case SYNACK_LAST_ACK:
+        return 9;
+    case SYNACK_LISTEN:
+        return 10;
+    case SYNACK_CLOSING:
+        return 11;
+    default:
+        return 7; /* CLOSED */
     }
 }
 
@@ -129,8 +140,7 @@ static void tcp_file(const char *dir, synack_stack *st, const struct pd_proc_soc
         addr_hex(ra, &in.remote.addr, v6);
         int state = socks[i].listening ? 10 : linux_state(in.state);
         fprintf(fp, "%4d: %s:%04X %s:%04X %02X %08X:%08X 00:00000000 00000000     0        0 0\n",
-                sl++, la, in.local.port, ra, in.remote.port, state, in.snd_queued,
-                in.rcv_queued);
+                sl++, la, in.local.port, ra, in.remote.port, state, in.snd_queued, in.rcv_queued);
     }
     close_tmp(fp, dir, name, tmp);
 }
@@ -166,9 +176,12 @@ void pd_proc_write(const char *dir, synack_stack *st, const struct pd_proc_sock 
         const struct mib ip[] = {{"InReceives", s.ip_in}, {"OutRequests", s.ip_out}};
         const struct mib icmp[] = {{"InMsgs", s.icmp_in}, {"OutMsgs", s.icmp_out}};
         const struct mib tcp[] = {
-            {"ActiveOpens", s.conn_opened_active}, {"PassiveOpens", s.conn_opened_passive},
-            {"InSegs", s.tcp_in},                  {"OutSegs", s.tcp_out},
-            {"RetransSegs", s.retransmits},        {"OutRsts", s.rst_out},
+            {"ActiveOpens", s.conn_opened_active},
+            {"PassiveOpens", s.conn_opened_passive},
+            {"InSegs", s.tcp_in},
+            {"OutSegs", s.tcp_out},
+            {"RetransSegs", s.retransmits},
+            {"OutRsts", s.rst_out},
         };
         group(fp, "Ip", ip, 2);
         group(fp, "Icmp", icmp, 2);

@@ -1993,6 +1993,18 @@ static void pd_preload_command(void *ud)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* The /proc views' directory goes when packetdrill exits too: it does not always free the
+ * plug-in first (a failed script ends in exit()). One packetdrill process loads one
+ * plug-in, so one directory; a handler registered from a shared object runs at dlclose if
+ * that comes first. */
+static char proc_dir_at_exit[64];
+
+static void proc_remove_at_exit(void)
+{
+    if (proc_dir_at_exit[0]) pd_proc_remove(proc_dir_at_exit);
+    proc_dir_at_exit[0] = 0;
+}
+
 typedef void (*pd_command_fn)(void *);
 typedef void (*pd_preload_register_command_fn)(pd_command_fn fn, void *ctx);
 
@@ -2410,7 +2422,7 @@ static void pd_free(void *ud)
     preload_register(NULL, NULL);
     preload_register_sendfile(NULL, NULL);
     preload_register_command(NULL, NULL);
-    if (p->proc_on) pd_proc_remove(p->proc_dir);
+    if (p->proc_on) proc_remove_at_exit();
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2669,6 +2681,8 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     preload_register_sendfile(pd_preload_sendfile, p);
     if (dlsym(RTLD_DEFAULT, "synack_pd_preload_register_command") && pd_proc_init(p->proc_dir)) {
         p->proc_on = true;
+        memcpy(proc_dir_at_exit, p->proc_dir, sizeof proc_dir_at_exit);
+        (void)atexit(proc_remove_at_exit);
         (void)preload_register_command(pd_preload_command, p);
     }
 }
