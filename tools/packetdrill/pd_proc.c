@@ -32,7 +32,8 @@ static const char *const files[] = {"netstat", "snmp", "snmp6", "tcp", "tcp6", "
 
 bool pd_proc_init(char *dir)
 {
-    strcpy(dir, "/tmp/synack-pd-proc.XXXXXX");
+    static const char tmpl[] = "/tmp/synack-pd-proc.XXXXXX";
+    memcpy(dir, tmpl, sizeof tmpl); /* dir has room for 64 bytes */
     if (!mkdtemp(dir)) return false;
     char path[128];
     static const struct {
@@ -110,14 +111,13 @@ static int linux_state(int s)
 /* An address as /proc/net/tcp prints it: the 32-bit words in host order, in hex. */
 static void addr_hex(char *out, const struct synack_addr *a, bool v6)
 {
-    const uint8_t *b = a->bytes;
-    int words = v6 ? 4 : 1, first = v6 ? 0 : 3;
+    size_t words = v6 ? 4 : 1, first = v6 ? 0 : 3;
     out[0] = 0;
-    for (int w = 0; w < words; w++) {
-        const uint8_t *q = b + 4 * (first + w);
+    for (size_t w = 0; w < words; w++) {
         uint32_t host;
-        memcpy(&host, q, 4); /* the bytes in network order, read as the host reads memory */
-        sprintf(out + strlen(out), "%08X", host);
+        /* The bytes in network order, read as the host reads memory. */
+        memcpy(&host, a->bytes + 4 * (first + w), 4);
+        (void)snprintf(out + 8 * w, 9, "%08X", (unsigned)host);
     }
 }
 
