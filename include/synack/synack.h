@@ -215,6 +215,23 @@ struct synack_config {
      * connection's minimum RTT by an eighth of it (4 to 16 ms) ends slow start at once,
      * ssthresh = cwnd, with no Conservative Slow Start. Default false (RFC 9406). */
     bool hystart_linux;
+    /* The most fragments one segment may carry, for zero-copy data (Linux's MAX_SKB_FRAGS,
+     * 17): each element of a zero-copy synack_sendv stays in the caller's buffer and is one
+     * fragment, a whole zero-copy synack_send_flags buffer is one, and a run of copied bytes
+     * between them is one. A segment (or a super-segment for cfg.tso_max) that would carry
+     * more ends after the last fragment that fits, with PSH, as Linux's skb that runs out
+     * of fragments (tcp_sendmsg_locked's tcp_mark_push); retransmissions keep the limit.
+     * RFC 9293 leaves the grouping of data into segments to the sender (§3.8.6). Linux
+     * counts pages, so an element that crosses a page boundary is two of its fragments,
+     * and merges adjacent ones in one page; synack counts elements. 0, the default: no
+     * limit. */
+    uint32_t zc_max_frags;
+    /* RACK.rtt as Linux takes it (tcp_rack_advance): the RTT of the last range an ACK
+     * delivers, in sequence order (SACKed ranges first, then the cumulative ACK), instead
+     * of RFC 8985 §6.2's RTT of the most recently sent one. They differ when an ACK covers a
+     * retransmission and, above it, data sent once before it: Linux then takes the longer
+     * RTT of the older data, and deems fewer segments lost. Default false (RFC 8985). */
+    bool rack_rtt_seq;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -337,6 +354,22 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
 #define SYNACK_ZEROCOPY_MAX  64
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,
                        unsigned flags);
+/* One buffer of a gathered send (synack_sendv; POSIX's struct iovec). */
+struct synack_iov {
+    const void *base;
+    size_t len;
+};
+/* The most elements synack_sendv takes (Linux's UIO_MAXIOV). */
+#define SYNACK_IOV_MAX 1024
+/* synack_send_flags over iovcnt buffers, in order (Linux's sendmsg with an iovec): the
+ * same flags, errors and partial takes (a take may stop inside an element). Copied, the
+ * elements are one stream of bytes. With SYNACK_SEND_ZEROCOPY each element stays where it
+ * is, to be read by reference as synack_send_flags's buffer is, and is one fragment for
+ * cfg.zc_max_frags; the call is one send, with one id and one notice, once every byte it
+ * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX or a NULL element with
+ * bytes. */
+long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
+                  unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
  * active open as synack_connect does, with data for the SYN. When the stack's client side
  * is on (SYNACK_TFO_CLIENT) and a cookie from this server is cached (or
@@ -534,6 +567,10 @@ struct synack_sockinfo {
     uint64_t bytes_sent, bytes_acked, bytes_received;
     uint64_t segs_out, segs_in, retransmits;
     uint32_t snd_queued, rcv_queued; /* bytes in the rings */
+    /* Bytes the application has still to read up to the end of the urgent data the peer
+     * announced (RCV.UP, RFC 9293 §3.8.5: MUST-33), perhaps more than have arrived; 0 when
+     * none is pending. The urgent bytes themselves stay in the stream (RFC 6093 §6). */
+    uint32_t rcv_urgent;
     uint8_t snd_wscale, rcv_wscale;
     bool sack_ok, ts_ok;
     /* The last ICMP error reported for the connection while synchronized (RFC 1122
@@ -618,6 +655,9 @@ struct synack_stats {
      * fallbacks to a smaller MSS after repeated timeouts of full-size segments. */
     uint64_t pmtu_lowered, pmtu_ignored, pmtu_blackholes;
     uint64_t icmp_soft_errors; /* ICMP errors recorded as soft errors (RFC 1122 §4.2.3.9) */
+    /* ICMP errors about a connection of ours ignored because the TCP sequence number they
+     * quote is not in flight (RFC 5927 §4.1; Linux's TcpExtOutOfWindowIcmps). */
+    uint64_t icmp_out_of_window;
     /* SYN cookies that were checked and failed (checked only shortly after an overflow);
      * SYNs answered by a cookie because no request record was free (max_half_open); cookie
      * ACKs that could

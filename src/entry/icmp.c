@@ -102,6 +102,7 @@ void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp
          * too-big error changes nothing before there is data to send. */
         struct tcp_req *rq = container_of(n, struct tcp_req, ct);
         if (r->seq != rq->iss && r->seq != rq->iss + 1) {
+            st->stats.icmp_out_of_window++;
             stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, tcp_req_sd(st, rq));
             return;
         }
@@ -126,6 +127,7 @@ void icmp_report_to_tcp(struct synack_stack *st, uint64_t now, const struct icmp
      * not had acknowledged, which an off-path attacker must guess. */
     struct tcb *t = &sk->tcb;
     if (!seq_in(r->seq, t->snd_una, t->snd_max)) {
+        st->stats.icmp_out_of_window++; /* Linux's TcpExtOutOfWindowIcmps */
         stack_drop(st, now, ignored, pkt, (uint32_t)len, NULL, sk->idx);
         return;
     }

@@ -359,6 +359,27 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     return r;
 }
 
+long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
+                  unsigned flags)
+{
+    if (st && stack_busy(st)) return SYNACK_EBUSY;
+    struct sock *sk = user_sock(st, sd);
+    if (!sk) return SYNACK_EBADF;
+    if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX || (!iov && iovcnt > 0)) return SYNACK_EINVAL;
+    for (int i = 0; i < iovcnt; i++)
+        if (!iov[i].base && iov[i].len) return SYNACK_EINVAL;
+    if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
+    /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
+     * element with bytes; the rest is a partial take's rest, sent once connected. */
+    int first = 0;
+    while (first < iovcnt && iov[first].len == 0) first++;
+    long r = sk->tcb.tfo_defer && first < iovcnt
+                 ? tcp_user_syn_data(st, sk, iov[first].base, iov[first].len, flags)
+                 : tcp_user_sendv(st, sk, now, iov, iovcnt, flags);
+    sock_seen(st, sk);
+    return r;
+}
+
 long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
 {
     if (st && stack_busy(st)) return SYNACK_EBUSY;
@@ -733,9 +754,10 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
     info->snd_queued = tcp_snd_queued(t);
     if (sk->zc) {
         info->notices = sk->zc->notices;
-        info->zerocopy_pending = sk->zc->rec_n;
+        info->zerocopy_pending = sk->zc->sends;
     }
     info->rcv_queued = t->rcv.len;
+    info->rcv_urgent = tcp_urg_pending(t);
     info->snd_wscale = t->snd_wscale;
     info->rcv_wscale = t->rcv_wscale;
     info->sack_ok = t->sack_ok;

@@ -97,6 +97,7 @@ struct tcp_rack {
     uint64_t ord_now;    /* the microsecond ord counts in */
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
+    bool rtt_seq;  /* cfg.rack_rtt_seq: RACK.rtt as Linux takes it (tcp_rack.c) */
 };
 
 /* A windowed minimum of the RTT (rtt.c): the best sample of the window and the best of its
@@ -160,6 +161,9 @@ struct tcb {
     bool fin_rcvd;    /* the peer's FIN was processed: end of stream */
     bool ooo_fin;     /* a FIN arrived beyond a hole, at ooo_fin_seq */
     uint32_t ooo_fin_seq;
+    /* RCV.UP (tcp_urg.c): where the urgent data the peer announced ends, once it did. */
+    bool urg_valid;
+    uint32_t rcv_up;
     struct reass reass;
 
     /* The rings (tcp_conn.c) take memory as they are used and give it back after
@@ -641,6 +645,13 @@ long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf
                        unsigned flags);
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags);
+/* tcp_user_send over iovcnt buffers (synack_sendv): one send, one zero-copy id. */
+long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
+                    const struct synack_iov *iov, int iovcnt, unsigned flags);
+/* The urgent pointer (tcp_urg.c, RFC 9293 §3.8.5): a segment with URG arrived; the bytes
+ * the application has still to read up to RCV.UP (0: none pending). */
+void tcp_urg_rcvd(struct tcb *t, uint32_t seg_seq, uint16_t urg_ptr);
+uint32_t tcp_urg_pending(const struct tcb *t);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */
 bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
 /* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */

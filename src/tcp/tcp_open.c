@@ -458,6 +458,11 @@ void tcp_icmp_error(struct synack_stack *st, struct sock *sk, uint64_t now, int 
      * never fatal. */
     if (t->state == SYNACK_SYN_SENT) {
         tcp_done(st, sk, now, err);
+    } else if (t->state == SYNACK_SYN_RECEIVED && t->tfo_child && sk->parent >= 0) {
+        /* A connection born from a SYN with data (RFC 7413) is already the accept
+         * queue's: as Linux's Fast Open child it stays there, closed, with its data and
+         * the error to report (tcp_done_keep). */
+        tcp_done_keep(st, sk, now, err);
     } else if (t->state == SYNACK_SYN_RECEIVED && t->passive) {
         tcp_done(st, sk, now, 0);
     } else {

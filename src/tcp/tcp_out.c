@@ -485,6 +485,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             len = rec_end - t->snd_nxt;
             at_eor = true;
         }
+        /* Nor carries more zero-copy fragments than cfg.zc_max_frags (tcp_zc.c): the end of
+         * the last that fits is pushed and goes as a record's end does. */
+        bool frag_cut;
+        len = tcp_zc_frag_clip(sk, t->snd_nxt, len, &frag_cut);
+        at_eor = at_eor || frag_cut;
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
          * room for that last byte's sequence number. */
         bool fin = false;

@@ -239,6 +239,18 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
     }
 }
 
+/* RACK.rtt from a range newly delivered (step 2), the most recently sent one (newest)
+ * or not. RFC 8985 §6.2 takes the RTT of the most recently sent segment delivered, with
+ * RACK.xmit_ts. cfg.rack_rtt_seq takes Linux's instead (tcp_rack_advance, called for each
+ * SACKed and then each cumulatively ACKed skb in sequence order, sets rack.rtt_us every
+ * time and the send time only when later): the RTT of the last range this ACK delivered,
+ * in the order the ranges are processed. When an ACK covers a retransmission and, above
+ * it, a segment sent once before it, Linux's RACK.rtt is the older segment's, longer. */
+static void rack_rtt_take(struct tcp_rack *k, uint64_t rtt, bool newest)
+{
+    if (newest || k->rtt_seq) k->rtt = rtt;
+}
+
 /* RACK.fack as the ACK being processed found it. */
 struct rack_prior {
     uint32_t fack;
@@ -274,13 +286,14 @@ static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
     }
     if (rtt > 0) tcp_min_rtt_sample(t, rtt, now);
     struct tcp_xrec cur = {.ts = k->xmit_ts, .ord = k->xmit_ord, .end = k->end_seq};
-    if (!k->has || sent_after(r->ts, r->ord, end, &cur)) {
+    bool newest = !k->has || sent_after(r->ts, r->ord, end, &cur);
+    if (newest) {
         k->xmit_ts = r->ts;
         k->xmit_ord = r->ord;
         k->end_seq = end;
-        k->rtt = rtt;
         k->has = true;
     }
+    rack_rtt_take(k, rtt, newest);
 }
 
 /* The RTO estimator's sample for cfg.rtt_every_ack, as Linux's tcp_clean_rtx_queue takes

@@ -109,10 +109,13 @@ enum tcp_verdict tcp_text_step(struct synack_stack *st, struct sock *sk, uint64_
                                const struct tcp_seg *seg, const struct tcp_rx *rx)
 {
     struct tcb *t = &sk->tcb;
-    /* Sixth: URG. The urgent pointer is ignored and urgent bytes are ordinary data, in
-     * order (RFC 6093 §6: new applications should not use urgent data; Linux's default
-     * SO_OOBINLINE-like behaviour keeps them in the stream too). Counted. */
-    if (seg->flags & SYNACK_TCP_URG) st->stats.urgent_in++;
+    /* Sixth: URG. RCV.UP moves on (tcp_urg.c: the application can learn how much urgent
+     * data is left to read) and the urgent bytes are ordinary data, in order (RFC 6093
+     * §6: in-line; new applications should not use urgent data). Counted. */
+    if (seg->flags & SYNACK_TCP_URG) {
+        st->stats.urgent_in++;
+        if (!t->fin_rcvd) tcp_urg_rcvd(t, seg->seq, seg->s->tcp.urg);
+    }
 
     /* Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2 only. */
     if (rx->dlen > 0) {

@@ -10,9 +10,15 @@
  * has offered (tcp_bound_to_half_wnd: a sender that fills only half a window at a time
  * leaves the peer room to acknowledge the first half, the same reasoning as RFC 9293
  * §3.8.6.2.1's SWS rule of half the largest window), in whole segments, and at most one
- * GSO packet (64 KiB less the headers); never less than one segment.
+ * GSO packet (64 KiB less the headers); never less than one segment. Retransmissions keep
+ * the boundaries the first transmission had: record ends (MSG_EOR) and the limit of
+ * fragments per segment of zero-copy data (cfg.zc_max_frags, tcp_zc.c).
  */
+#include <stddef.h>
+
+#include "table/fifo.h"
 #include "tcp/stack.h"
+#include "tcp/tcp_zc.h"
 
 /* Linux's gso_max_size (64 KiB) less MAX_TCP_HEADER and one byte (sk_setup_caps), as
  * tcp_push.c's TSO_MAX_BYTES. */
@@ -46,6 +52,11 @@ uint32_t tcp_rexmit_clip(struct tcb *t, uint32_t seq, uint32_t len, uint16_t *fl
         len = end - seq;
         *flags |= SYNACK_TCP_PSH;
     }
+    /* Nor does it carry more fragments than cfg.zc_max_frags (tcp_zc.c), and the buffer
+     * Linux filled to its last fragment was pushed, so its retransmission carries PSH too. */
+    bool cut;
+    len = tcp_zc_frag_clip(container_of(t, struct sock, tcb), seq, len, &cut);
+    if (cut) *flags |= SYNACK_TCP_PSH;
     return len;
 }
 
@@ -54,7 +65,8 @@ uint32_t tcp_rexmit_last_start(struct tcb *t, uint32_t seq, uint32_t end)
     uint32_t e;
     /* The last record end inside (seq, end): the last segment starts after it. */
     while (seq_lt(seq, end) && tcp_eor_after(t, seq, &e) && seq_lt(e, end)) seq = e;
-    return seq;
+    /* And it carries no more fragments than the limit allows (tcp_zc.c). */
+    return tcp_zc_frag_tail(container_of(t, struct sock, tcb), seq, end);
 }
 
 /* A connection born from a Fast Open SYN sends data before the handshake's ACK (RFC 7413

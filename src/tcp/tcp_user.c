@@ -153,7 +153,17 @@ bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end)
 long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const void *buf,
                    size_t len, unsigned flags)
 {
+    struct synack_iov one = {.base = buf, .len = len};
+    return tcp_user_sendv(st, sk, now, &one, 1, flags);
+}
+
+long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
+                    const struct synack_iov *iov, int iovcnt, unsigned flags)
+{
     struct tcb *t = &sk->tcb;
+    size_t len = 0;
+    for (int i = 0; i < iovcnt; i++)
+        len = iov[i].len > SIZE_MAX - len ? SIZE_MAX : len + iov[i].len;
     if (sk->error) return sk->error;
     if (t->fin_queued || sk->shut_wr) return SYNACK_EPIPE;
     switch (t->state) {
@@ -182,7 +192,7 @@ long tcp_user_send(struct synack_stack *st, struct sock *sk, uint64_t now, const
     uint32_t room =
         sk->sndbuf_linux ? tcp_sndbuf_linux_take(sk, (uint32_t)len, &tail) : tcp_snd_room(sk);
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
-    long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
+    long took = tcp_snd_takev(st, sk, iov, iovcnt, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
     if (len > 0) tcp_info_on_queue(t, now, n < len); /* tcp_info's busy, sndbuf-limited */

@@ -26,10 +26,33 @@
 #include "tcp/stack.h"
 #include "tcp/tcp_zc.h"
 
-static struct tcp_zc *zc_get(struct sock *sk)
+static struct tcp_zc *zc_get(const struct synack_stack *st, struct sock *sk)
 {
-    if (!sk->zc) sk->zc = calloc(1, sizeof *sk->zc);
+    if (!sk->zc) {
+        sk->zc = calloc(1, sizeof *sk->zc);
+        if (sk->zc) sk->zc->max_frags = st->cfg.zc_max_frags;
+    }
     return sk->zc;
+}
+
+/* Room for one more record: the array doubles up to TCP_ZC_REC_MAX. */
+static bool rec_room(struct tcp_zc *z)
+{
+    if (z->rec_n < z->rec_cap) return true;
+    if (z->rec_cap >= TCP_ZC_REC_MAX) return false;
+    uint32_t cap = z->rec_cap ? 2u * z->rec_cap : 16u;
+    if (cap > TCP_ZC_REC_MAX) cap = TCP_ZC_REC_MAX;
+    struct tcp_zc_rec *r = realloc(z->rec, cap * sizeof *r);
+    if (!r) return false;
+    z->rec = r;
+    z->rec_cap = (uint16_t)cap;
+    return true;
+}
+
+/* Record i is the last of its send (the records of one send are consecutive). */
+static bool rec_last_of_send(const struct tcp_zc *z, uint16_t i)
+{
+    return i + 1u >= z->rec_n || z->rec[i + 1u].id != z->rec[i].id;
 }
 
 /* ---- the notice queue ----------------------------------------------------------------- */
@@ -116,6 +139,13 @@ static void ts_request(struct synack_stack *st, struct sock *sk, struct tcp_zc *
 long tcp_snd_take(struct synack_stack *st, struct sock *sk, const void *buf, uint32_t want,
                   unsigned flags)
 {
+    struct synack_iov one = {.base = buf, .len = want};
+    return tcp_snd_takev(st, sk, &one, 1, want, flags);
+}
+
+long tcp_snd_takev(struct synack_stack *st, struct sock *sk, const struct synack_iov *iov,
+                   int iovcnt, uint32_t want, unsigned flags)
+{
     struct tcb *t = &sk->tcb;
     /* As Linux, MSG_ZEROCOPY without SO_ZEROCOPY is an ordinary send. */
     bool zc = (flags & SYNACK_SEND_ZEROCOPY) && sk->zerocopy;
@@ -123,27 +153,42 @@ long tcp_snd_take(struct synack_stack *st, struct sock *sk, const void *buf, uin
     if (want == 0) return 0;
     struct tcp_zc *z = NULL;
     if (zc || ts) {
-        z = zc_get(sk);
+        z = zc_get(st, sk);
         if (!z) return SYNACK_ENOMEM;
-        if (zc && z->rec_n + z->note_zc >= SYNACK_ZEROCOPY_MAX) return SYNACK_ENOBUFS;
+        if (zc && z->sends + z->note_zc >= SYNACK_ZEROCOPY_MAX) return SYNACK_ENOBUFS;
+        if (zc && !rec_room(z)) return SYNACK_ENOBUFS;
     }
     uint32_t seq = tcp_data_end(t);
-    uint32_t n;
+    uint32_t n = 0;
     /* Before the connection is established the bytes are copied (Linux's MSG_ZEROCOPY
      * waits for the connection, or copies a Fast Open SYN's data): the notice says so. */
     bool by_ref = zc && (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT);
+    for (int i = 0; i < iovcnt && n < want; i++) {
+        uint32_t k = iov[i].len < want - n ? (uint32_t)iov[i].len : want - n;
+        if (k == 0) continue;
+        if (by_ref) {
+            /* Each element is a record of its own, one fragment (cfg.zc_max_frags). */
+            if (!rec_room(z)) break; /* room for the first was made above */
+            z->rec[z->rec_n++] = (struct tcp_zc_rec){
+                .p = (const uint8_t *)iov[i].base, .seq = seq + n, .len = k, .id = z->next_id};
+            n += k;
+            continue;
+        }
+        uint32_t w = ring_write(&t->snd, iov[i].base, k);
+        n += w;
+        if (w < k) break;
+    }
+    if (n == 0) return 0;
     if (by_ref) {
-        n = want;
         t->snd_zc_held += n;
         st->stats.zerocopy_sends++;
-    } else {
-        n = ring_write(&t->snd, buf, want);
-        if (n == 0) return 0;
-        if (zc) st->stats.zerocopy_copied++;
+    } else if (zc) {
+        st->stats.zerocopy_copied++;
+        z->rec[z->rec_n++] = (struct tcp_zc_rec){.p = NULL, .seq = seq, .len = n, .id = z->next_id};
     }
     if (zc) {
-        z->rec[z->rec_n++] = (struct tcp_zc_rec){
-            .p = by_ref ? (const uint8_t *)buf : NULL, .seq = seq, .len = n, .id = z->next_id++};
+        z->next_id++;
+        z->sends++;
     }
     if (ts) ts_request(st, sk, z, seq + n - 1u);
     return (long)n;
@@ -210,7 +255,10 @@ void tcp_snd_consume(struct synack_stack *st, struct sock *sk, uint32_t n, uint6
             r->seq += k;
             r->len -= k;
             if (r->len > 0) break;
-            note_zc(st, sk, z, r->id, r->p == NULL);
+            if (rec_last_of_send(z, i)) {
+                note_zc(st, sk, z, r->id, r->p == NULL);
+                z->sends--;
+            }
             done++;
         }
         if (done) {
@@ -253,6 +301,69 @@ void tcp_tstamp_on_send(struct synack_stack *st, struct sock *sk, uint32_t seq, 
     }
 }
 
+/* ---- fragments per segment (cfg.zc_max_frags) -------------------------------------------- */
+
+/* The end of the fragment that starts at offset pos of the queued data (from snd_buf_seq),
+ * at most end: a record read by reference is one fragment, and so is a run of ring bytes
+ * between two (Linux's copied bytes share a page fragment). *i walks the records, which
+ * are in sequence order, so a walk along a segment is one pass. */
+static uint32_t frag_end(const struct tcb *t, const struct tcp_zc *z, uint32_t pos, uint32_t end,
+                         uint16_t *i)
+{
+    for (; *i < z->rec_n; (*i)++) {
+        const struct tcp_zc_rec *r = &z->rec[*i];
+        if (!r->p) continue;
+        uint32_t ro = r->seq - t->snd_buf_seq;
+        if (ro + r->len <= pos) continue;
+        uint32_t e = ro <= pos ? ro + r->len : ro; /* inside the record, or the ring before it */
+        return e < end ? e : end;
+    }
+    return end;
+}
+
+static bool frags_limited(const struct sock *sk)
+{
+    return sk->zc && sk->zc->max_frags > 0 && sk->tcb.snd_zc_held > 0;
+}
+
+uint32_t tcp_zc_frag_clip(const struct sock *sk, uint32_t seq, uint32_t len, bool *cut)
+{
+    *cut = false;
+    if (!frags_limited(sk) || len == 0) return len;
+    const struct tcb *t = &sk->tcb;
+    const struct tcp_zc *z = sk->zc;
+    uint32_t off = seq - t->snd_buf_seq, end = off + len, pos = off;
+    uint32_t total = tcp_snd_queued(t), k = 0;
+    uint16_t i = 0;
+    /* pos: where the k-th fragment from seq ends, whole. */
+    for (; k < z->max_frags && pos < end; k++) pos = frag_end(t, z, pos, total, &i);
+    /* Linux starts a new skb when the last one has no fragment left, and pushes the full
+     * one (tcp_sendmsg_locked: tcp_mark_push): so a segment ends, with PSH, where its
+     * fragments run out and more data follows, also when something else (the windows, a
+     * retransmission's SND.MAX) would have ended it there. */
+    *cut = k == z->max_frags && pos <= end && pos < total;
+    return pos < end ? pos - off : len;
+}
+
+uint32_t tcp_zc_frag_tail(const struct sock *sk, uint32_t seq, uint32_t end)
+{
+    if (!frags_limited(sk) || !seq_lt(seq, end)) return seq;
+    const struct tcb *t = &sk->tcb;
+    const struct tcp_zc *z = sk->zc;
+    uint32_t off = seq - t->snd_buf_seq, e = end - t->snd_buf_seq, pos = off, n = 0;
+    uint16_t i = 0;
+    while (pos < e) {
+        pos = frag_end(t, z, pos, e, &i);
+        n++;
+    }
+    if (n <= z->max_frags) return seq;
+    /* Skip the first n - max fragments: the rest is the tail. */
+    pos = off;
+    i = 0;
+    for (uint32_t k = 0; k < n - z->max_frags; k++) pos = frag_end(t, z, pos, e, &i);
+    return t->snd_buf_seq + pos;
+}
+
 /* ---- the end -------------------------------------------------------------------------- */
 
 void tcp_zc_end(struct synack_stack *st, struct sock *sk)
@@ -262,8 +373,10 @@ void tcp_zc_end(struct synack_stack *st, struct sock *sk)
     /* As Linux, whose notification fires when the last segment holding the buffer is
      * freed: a reset, an abort or a timeout ends the use of every buffer, and the
      * application learns it may reuse them. */
-    for (uint16_t i = 0; i < z->rec_n; i++) note_zc(st, sk, z, z->rec[i].id, z->rec[i].p == NULL);
+    for (uint16_t i = 0; i < z->rec_n; i++)
+        if (rec_last_of_send(z, i)) note_zc(st, sk, z, z->rec[i].id, z->rec[i].p == NULL);
     z->rec_n = 0;
+    z->sends = 0;
     z->ts_n = 0;
     sk->tcb.snd_zc_held = 0;
 }
@@ -291,12 +404,14 @@ int tcp_zc_detach(struct synack_stack *st, struct sock *sk)
     }
     /* Nobody will read a notice: the sends are forgotten, not reported. */
     z->rec_n = 0;
+    z->sends = 0;
     z->ts_n = 0;
     return 0;
 }
 
 void tcp_zc_free(struct sock *sk)
 {
+    if (sk->zc) free(sk->zc->rec);
     free(sk->zc);
     sk->zc = NULL;
     sk->tcb.snd_zc_held = 0;

@@ -15,9 +15,12 @@
 struct synack_stack;
 struct sock;
 
-/* One send that asked for zero-copy, in sequence order: [seq, seq + len) of the queued
- * data, read from p (the caller's buffer, advanced as its head is acknowledged) or, when
- * p is NULL, from the send ring (the stack copied it). Done when all of it is acknowledged. */
+/* One send that asked for zero-copy, or one element of such a send given as an array
+ * (synack_sendv: then several records in a row share its id), in sequence order:
+ * [seq, seq + len) of the queued data, read from p (the caller's buffer, advanced as its
+ * head is acknowledged) or, when p is NULL, from the send ring (the stack copied it). A
+ * record with p is one fragment (cfg.zc_max_frags). The send is done when its last record
+ * is wholly acknowledged. */
 struct tcp_zc_rec {
     const uint8_t *p;
     uint32_t seq, len;
@@ -40,8 +43,15 @@ struct tcp_ts_rec {
 #define TCP_TS_MAX   64
 #define TCP_NOTE_MAX (SYNACK_ZEROCOPY_MAX + TCP_TS_MAX)
 
+/* Records at most, over all the sends of a socket (the array grows to this, as they
+ * come): a send that would need more takes the elements that fit. */
+#define TCP_ZC_REC_MAX 4096
+
 struct tcp_zc {
-    struct tcp_zc_rec rec[SYNACK_ZEROCOPY_MAX];
+    struct tcp_zc_rec *rec; /* rec_cap of them, rec_n in use */
+    uint16_t rec_cap;
+    uint16_t sends;     /* zero-copy sends not yet done */
+    uint32_t max_frags; /* cfg.zc_max_frags */
     struct tcp_ts_rec ts[TCP_TS_MAX];
     struct synack_notice note[TCP_NOTE_MAX]; /* a ring of notices, oldest at note_head */
     uint16_t rec_n, ts_n;
@@ -56,6 +66,15 @@ struct tcp_zc {
  * SYNACK_ENOBUFS (too many zero-copy sends outstanding) / SYNACK_ENOMEM. */
 long tcp_snd_take(struct synack_stack *st, struct sock *sk, const void *buf, uint32_t want,
                   unsigned flags);
+/* tcp_snd_take over iovcnt buffers, taken in order up to want bytes in all: one send. */
+long tcp_snd_takev(struct synack_stack *st, struct sock *sk, const struct synack_iov *iov,
+                   int iovcnt, uint32_t want, unsigned flags);
+/* cfg.zc_max_frags: a segment of queued data from seq, len bytes at most, is cut after
+ * the last fragment that fits; *cut says whether it was. */
+uint32_t tcp_zc_frag_clip(const struct sock *sk, uint32_t seq, uint32_t len, bool *cut);
+/* Where the last segment of [seq, end) may start so as to carry no more fragments than
+ * cfg.zc_max_frags allows (seq, or later). */
+uint32_t tcp_zc_frag_tail(const struct sock *sk, uint32_t seq, uint32_t end);
 /* n bytes at the head of the queued data were acknowledged: the ring and the zero-copy
  * sends give them up (snd_buf_seq advances), finished sends and acknowledged timestamps
  * are reported. */

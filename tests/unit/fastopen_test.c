@@ -770,6 +770,56 @@ TEST(listen_fastopen_reset_after_accept_reports_it)
     tcpf_free(&f);
 }
 
+/* An ICMP host unreachable quoting the SYN-ACK of a connection born from a SYN with data
+ * (RFC 1122 §4.2.3.9: a hard error before the connection is synchronized) ends it, but as
+ * Linux's Fast Open child it stays in the accept queue (tcp_done on a child its request
+ * still holds): accept returns it, the SYN's data is read, then the error (Linux's
+ * fastopen/server/icmp-before-accept.pkt). An error quoting a sequence number not in
+ * flight is ignored and counted. */
+TEST(listen_fastopen_icmp_before_accept_keeps_the_child)
+{
+    struct tcpf f;
+    tfo_listen(&f, 4);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    uint8_t synack[28], icmp[64], pkt[128];
+    memcpy(synack, f.rx, sizeof synack); /* the IP header and the first 8 bytes of TCP */
+    struct synack_ipv4_hdr ip = {
+        .ttl = 64, .proto = SYNACK_IPPROTO_ICMP, .src = 0x0a0000feu, .dst = TCPF_LOCAL};
+    /* First a quote out of the window: ignored. */
+    wire_put32(synack + 24, f.iss + 5000);
+    size_t m = wire_icmp_emit_error(icmp, sizeof icmp, SYNACK_ICMP_UNREACH, 1, 0, synack, 28);
+    ASSERT(m > 0);
+    memcpy(pkt + WIRE_IPV4_HDR_LEN, icmp, m);
+    size_t len = wire_ipv4_emit(pkt, sizeof pkt, &ip, m) + m;
+    synack_input(f.st, f.now, pkt, len);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.icmp_out_of_window, 1);
+    /* Then the SYN-ACK's own. */
+    wire_put32(synack + 24, f.iss);
+    m = wire_icmp_emit_error(icmp, sizeof icmp, SYNACK_ICMP_UNREACH, 1, 0, synack, 28);
+    memcpy(pkt + WIRE_IPV4_HDR_LEN, icmp, m);
+    len = wire_ipv4_emit(pkt, sizeof pkt, &ip, m) + m;
+    synack_input(f.st, f.now, pkt, len);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    f.sd = sd;
+    EXPECT_STATE(&f, SYNACK_CLOSED);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), 10);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, buf, sizeof buf), SYNACK_EHOSTUNREACH);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    /* Off the tables: the handshake's ACK now draws a reset. */
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 11, f.iss + 1);
+    EXPECT_SEG(&f, SYNACK_TCP_RST, f.iss + 1, 0, 0);
+    tcpf_free(&f);
+}
+
 /* The cookie cache is bounded: with room for one server, a second one pushes the first
  * out, and its next SYN asks for a cookie again. */
 TEST(connect_fastopen_cache_bounded)

@@ -1,7 +1,8 @@
 /*
  * icmp_test.c - ICMP at the stack's edge (RFC 792, RFC 1122 §3.2.2 and §4.2.3.9, RFC 5927):
  * echo requests are answered; a destination-unreachable error quoting our SYN fails the
- * connect with a clear error; one quoting a sequence number we never sent is ignored.
+ * connect with a clear error; one quoting a sequence number we never sent is ignored and
+ * counted (stats.icmp_out_of_window, Linux's TcpExtOutOfWindowIcmps).
  */
 #include "synack/synack.h"
 #include "test.h"
@@ -80,7 +81,7 @@ TEST(echo_request_that_cannot_be_answered_is_dropped_by_name)
 /* Connects to PEER:80 and answers the SYN with an unreachable error of the given code;
  * quote_seq_delta moves the quoted sequence number away from what we sent. Returns the
  * socket's error (0 if none). */
-static int unreachable(uint8_t code, uint32_t quote_seq_delta)
+static int unreachable_oow(uint8_t code, uint32_t quote_seq_delta, uint64_t *oow)
 {
     synack_stack *s = new_stack();
     int sd = synack_socket(s);
@@ -96,7 +97,18 @@ static int unreachable(uint8_t code, uint32_t quote_seq_delta)
     size_t len = wrap_ip(pkt, ROUTER, icmp, m);
     synack_input(s, 2000, pkt, len);
     int err = synack_socket_error(s, sd);
+    struct synack_stats st;
+    synack_get_stats(s, &st);
+    *oow = st.icmp_out_of_window;
     synack_stack_free(s);
+    return err;
+}
+
+static int unreachable(uint8_t code, uint32_t quote_seq_delta)
+{
+    uint64_t oow;
+    int err = unreachable_oow(code, quote_seq_delta, &oow);
+    ASSERT_EQ(oow, quote_seq_delta ? 1u : 0u);
     return err;
 }
 

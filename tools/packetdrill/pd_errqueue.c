@@ -66,22 +66,37 @@ static bool eq_reserve(struct pd_eq *eq)
     return true;
 }
 
-const void *pd_eq_zc_begin(struct pd_eq **eqp, synack_stack *st, int sd, const void *buf,
-                           size_t len, unsigned *sflags)
+bool pd_eq_zc_begin_iov(struct pd_eq **eqp, synack_stack *st, int sd, struct synack_iov *iov, int n,
+                        unsigned *sflags)
 {
     long on = 0;
-    if (synack_getopt(st, sd, SYNACK_OPT_ZEROCOPY, &on) < 0 || !on || len == 0) return buf;
+    size_t len = 0;
+    for (int i = 0; i < n; i++) len += iov[i].len;
+    if (synack_getopt(st, sd, SYNACK_OPT_ZEROCOPY, &on) < 0 || !on || len == 0) return true;
     struct pd_eq *eq = eq_get(eqp);
     /* Room in the FIFO first: once the stack has taken the block, pd_eq_zc_took must not
      * fail, or a later completion would free another send's block the stack still reads. */
-    if (!eq || !eq_reserve(eq)) return NULL;
+    if (!eq || !eq_reserve(eq)) return false;
     struct pd_zc_block *b = malloc(sizeof *b + len);
-    if (!b) return NULL;
+    if (!b) return false;
     b->refs = 1;
-    memcpy(b->data, buf, len);
+    /* One block for the call; each element keeps its place in it, and stays an element of
+     * its own for the stack (one fragment each, cfg.zc_max_frags). */
+    for (size_t off = 0, i = 0; i < (size_t)n; i++) {
+        if (iov[i].len) memcpy(b->data + off, iov[i].base, iov[i].len);
+        iov[i].base = b->data + off;
+        off += iov[i].len;
+    }
     eq->cur = b;
     *sflags |= SYNACK_SEND_ZEROCOPY;
-    return b->data;
+    return true;
+}
+
+const void *pd_eq_zc_begin(struct pd_eq **eqp, synack_stack *st, int sd, const void *buf,
+                           size_t len, unsigned *sflags)
+{
+    struct synack_iov one = {.base = buf, .len = len};
+    return pd_eq_zc_begin_iov(eqp, st, sd, &one, 1, sflags) ? one.base : NULL;
 }
 
 bool pd_eq_zc_reserve(struct pd_eq *eq)

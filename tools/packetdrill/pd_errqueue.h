@@ -27,6 +27,10 @@ struct pd_eq; /* one socket's state, made on first use; NULL until then */
  * the block); pd_eq_zc_end when the call returns. */
 const void *pd_eq_zc_begin(struct pd_eq **eq, synack_stack *st, int sd, const void *buf, size_t len,
                            unsigned *sflags);
+/* pd_eq_zc_begin for an iovec (sendmsg): the elements are copied into one block, each at
+ * its own place, and iov's pointers rewritten to point there; false when out of memory. */
+bool pd_eq_zc_begin_iov(struct pd_eq **eq, synack_stack *st, int sd, struct synack_iov *iov, int n,
+                        unsigned *sflags);
 bool pd_eq_zc_reserve(struct pd_eq *eq);
 void pd_eq_zc_took(struct pd_eq *eq);
 void pd_eq_zc_end(struct pd_eq *eq);

@@ -47,6 +47,11 @@
  *                   Linux's (cfg.rtt_every_ack, the default here)
  *   hystart_linux=0 RFC 9406's HyStart++ (synack's default) instead of Linux's CUBIC
  *                   HyStart delay test (cfg.hystart_linux, the default here)
+ *   rack_linux=0    RACK.rtt from the most recently sent segment an ACK delivers (RFC
+ *                   8985 §6.2, synack's default) instead of the last in sequence order, as
+ *                   Linux's tcp_rack_advance (cfg.rack_rtt_seq, the default here)
+ *   zc_frags=N      at most N fragments (zero-copy iovec elements) per segment
+ *                   (cfg.zc_max_frags); 17, Linux's MAX_SKB_FRAGS, by default here; 0: none
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -85,6 +90,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -93,6 +99,7 @@
 #include "synack/synack.h"
 #include "synack/trace.h"
 #include "pd_errqueue.h"
+#include "pd_proc.h"
 
 /* ---- packetdrill's interface (packetdrill.h), declared here so that no code of
  * packetdrill's is part of this repository. The layout must match it field for field. */
@@ -209,6 +216,10 @@ struct pd {
     bool no_sysctls;       /* tfo= or tfo_key= given: /proc's TCP values are not read */
     bool ecn_flag;         /* ecn= given: /proc's tcp_ecn is not read */
     uint32_t sysctl_lowat; /* net.ipv4.tcp_notsent_lowat when the last socket was made */
+    /* The directory of the /proc views a shell command reads (pd_proc.c), when the preload
+     * library runs our hook before each command. */
+    bool proc_on;
+    char proc_dir[64];
 };
 
 static uint64_t now_us(void)
@@ -825,6 +836,7 @@ static bool fastopen_deferred(struct pd *p, int fd)
 }
 
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags);
+static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov, int n, int flags);
 
 /* The synack state of a descriptor's socket (SYNACK_CLOSED when it has none). */
 static int sock_state(struct pd *p, const struct pd_fd *f)
@@ -954,9 +966,46 @@ static ssize_t do_send(struct pd *p, int fd, const void *buf, size_t len, int fl
  * (or an error ends it); a non-blocking one takes what fits. */
 static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int flags)
 {
+    struct synack_iov one = {.base = buf, .len = len};
+    return plain_sendv(p, fd, &one, 1, flags);
+}
+
+/* The elements of iov[0..n) after the first done bytes, into out: how many. */
+static int iov_rest(const struct synack_iov *iov, int n, size_t done, struct synack_iov *out)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (done >= iov[i].len) {
+            done -= iov[i].len;
+            continue;
+        }
+        out[k++] =
+            (struct synack_iov){.base = (const char *)iov[i].base + done, .len = iov[i].len - done};
+        done = 0;
+    }
+    return k;
+}
+
+/* plain_send over an iovec (writev, sendmsg): the stack takes the elements as they are, so
+ * that a zero-copy sendmsg's elements stay fragments of their own (cfg.zc_max_frags, Linux's
+ * MAX_SKB_FRAGS). */
+static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in, int n, int flags)
+{
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_ZEROCOPY))
         return fail(EOPNOTSUPP);
-    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
+    if (n < 0) return fail(EINVAL);
+    if (n > SYNACK_IOV_MAX) return fail(EMSGSIZE); /* Linux: more than UIO_MAXIOV */
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (!iov_in[i].base && iov_in[i].len) return fail(EFAULT); /* Linux: the copy faults */
+        len += iov_in[i].len;
+    }
+    /* The caller's array, then (MSG_ZEROCOPY) the same pointing into the plug-in's block;
+     * rest: what is left after a partial take. */
+    struct synack_iov *iov = malloc(2 * (size_t)(n ? n : 1) * sizeof *iov);
+    if (!iov) return fail(ENOMEM);
+    struct synack_iov *rest = iov + (n ? n : 1);
+    if (n) memcpy(iov, iov_in, (size_t)n * sizeof *iov);
     /* MSG_MORE holds a partial segment; MSG_EOR ends a record once the whole buffer is
      * queued (synack takes the flag on the call that queues the last byte). */
     unsigned sflags =
@@ -970,14 +1019,14 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
         if (f->nonblock || (flags & MSG_DONTWAIT)) {
             errno = EAGAIN;
             pthread_mutex_unlock(&p->mu);
+            free(iov);
             return -1;
         }
         wait_change(p, 0);
         f = sock_fd(p, fd);
     }
     /* MSG_ZEROCOPY: the stack reads a block the plug-in keeps until it is reported done. */
-    if (f && (flags & MSG_ZEROCOPY) &&
-        !(buf = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &sflags))) {
+    if (f && (flags & MSG_ZEROCOPY) && !pd_eq_zc_begin_iov(&f->eq, p->st, f->sd, iov, n, &sflags)) {
         errno = ENOBUFS;
         f = NULL;
     }
@@ -990,30 +1039,30 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
             }
             break;
         }
-        long n = synack_send_flags(p->st, f->sd, now_us(), (const char *)buf + done,
-                                   len - (size_t)done, sflags);
+        int k = iov_rest(iov, n, (size_t)done, rest);
+        long m = synack_sendv(p->st, f->sd, now_us(), rest, k, sflags);
         settle(p);
-        if (n > 0 && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_took(f->eq);
-        if (n >= 0) {
-            done += n;
+        if (m > 0 && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_took(f->eq);
+        if (m >= 0) {
+            done += m;
             if ((size_t)done >= len) {
                 r = done;
                 break;
             }
-            if (n > 0) continue;
-            n = SYNACK_EAGAIN;
+            if (m > 0) continue;
+            m = SYNACK_EAGAIN;
         }
         bool nb = f->nonblock || (flags & MSG_DONTWAIT);
-        if (n != SYNACK_EAGAIN || nb) {
+        if (m != SYNACK_EAGAIN || nb) {
             if (done > 0) {
                 r = done;
-            } else if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && f->err_taken) {
+            } else if (m != SYNACK_EAGAIN && m != SYNACK_EPIPE && f->err_taken) {
                 errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
             } else {
                 /* Linux's tcp_sendmsg on a socket never connected (or listening): its
                  * sk_stream_wait_connect says EPIPE, not ENOTCONN. */
-                errno = n == SYNACK_ENOTCONN ? EPIPE : to_errno((int)n);
-                if (n != SYNACK_EAGAIN && n != SYNACK_EPIPE && n != SYNACK_ENOTCONN)
+                errno = m == SYNACK_ENOTCONN ? EPIPE : to_errno((int)m);
+                if (m != SYNACK_EAGAIN && m != SYNACK_EPIPE && m != SYNACK_ENOTCONN)
                     take_error(p, f);
             }
             break;
@@ -1023,6 +1072,7 @@ static ssize_t plain_send(struct pd *p, int fd, const void *buf, size_t len, int
     }
     if (f && (sflags & SYNACK_SEND_ZEROCOPY)) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
+    free(iov);
     return r;
 }
 
@@ -1075,6 +1125,17 @@ static ssize_t recv_iov(struct pd *p, int fd, const struct iovec *iov, int n, in
 static ssize_t send_iov(struct pd *p, int fd, const struct iovec *iov, int n, int flags)
 {
     if (n < 0) return fail(EINVAL);
+    /* An ordinary send takes the elements as they are (plain_sendv); a Fast Open one, one
+     * buffer. */
+    if (!(flags & MSG_FASTOPEN) && !fastopen_deferred(p, fd)) {
+        if (n > SYNACK_IOV_MAX) return fail(EMSGSIZE);
+        struct synack_iov *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+        if (!v) return fail(ENOMEM);
+        for (int i = 0; i < n; i++) v[i] = (struct synack_iov){iov[i].iov_base, iov[i].iov_len};
+        ssize_t r = plain_sendv(p, fd, v, n, flags);
+        free(v);
+        return r;
+    }
     size_t total = iov_total(iov, n);
     char *tmp = malloc(total ? total : 1);
     if (!tmp) return fail(ENOMEM);
@@ -1867,6 +1928,95 @@ static void preload_register(pd_getsockopt_fn fn, void *ctx)
     if (reg) reg(fn, ctx);
 }
 
+/* sendfile() with a socket of ours as its output (libsynack_pd_preload.so sends the call
+ * here; packetdrill calls libc's sendfile even in plug-in mode): what Linux's does, in user
+ * space. Up to count bytes are read from in_fd, at *offset (which then moves on by the
+ * bytes sent; the file's own position stays) or at its position (which moves on by the
+ * bytes sent), and sent as a blocking or non-blocking write() would send them; 0 at the
+ * end of the file. -2: not ours, libc's turn. */
+#define SENDFILE_CHUNK (1u << 20)
+static ssize_t pd_preload_sendfile(void *ud, int out_fd, int in_fd, off_t *offset, size_t count)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    bool ours = is_ours(p, out_fd) && p->fds[out_fd].kind == PD_SOCKET;
+    pthread_mutex_unlock(&p->mu);
+    if (!ours) return -2;
+    if (offset && *offset < 0) return fail(EINVAL);
+    /* Linux's sendfile moves at most 0x7ffff000 bytes a call; a chunk at a time here. */
+    if (count > SENDFILE_CHUNK) count = SENDFILE_CHUNK;
+    char *buf = malloc(count ? count : 1);
+    if (!buf) return fail(ENOMEM);
+    ssize_t got = offset ? pread(in_fd, buf, count, *offset) : read(in_fd, buf, count);
+    ssize_t r = got;
+    if (got > 0) {
+        r = do_send(p, out_fd, buf, (size_t)got, 0);
+        ssize_t sent = r > 0 ? r : 0;
+        if (offset)
+            *offset += sent;
+        else if (sent < got)
+            (void)lseek(in_fd, (off_t)(sent - got), SEEK_CUR); /* what was not sent */
+    }
+    int e = errno;
+    free(buf);
+    errno = e;
+    return r;
+}
+
+typedef ssize_t (*pd_sendfile_fn)(void *, int, int, off_t *, size_t);
+typedef void (*pd_preload_register_sendfile_fn)(pd_sendfile_fn fn, void *ctx);
+
+static void preload_register_sendfile(pd_sendfile_fn fn, void *ctx)
+{
+    pd_preload_register_sendfile_fn reg;
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register_sendfile");
+    if (reg) reg(fn, ctx);
+}
+
+/* Before a shell command of the script (the preload's system()): synack's counters and
+ * the application's sockets, in the kernel's /proc formats, where the command's nstat and
+ * /proc/net/tcp readers look (pd_proc.c). */
+static void pd_preload_command(void *ud)
+{
+    struct pd *p = ud;
+    pthread_mutex_lock(&p->mu);
+    struct pd_proc_sock *socks = malloc(PD_MAX_FDS * sizeof *socks);
+    int n = 0;
+    for (int fd = 0; socks && fd < PD_MAX_FDS; fd++) {
+        const struct pd_fd *f = &p->fds[fd];
+        if (f->kind != PD_SOCKET) continue;
+        socks[n++] = (struct pd_proc_sock){
+            .sd = f->sd, .listening = f->listening, .inet6 = f->domain == AF_INET6};
+    }
+    if (socks) pd_proc_write(p->proc_dir, p->st, socks, n);
+    free(socks);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* The /proc views' directory goes when packetdrill exits too: it does not always free the
+ * plug-in first (a failed script ends in exit()). One packetdrill process loads one
+ * plug-in, so one directory; a handler registered from a shared object runs at dlclose if
+ * that comes first. */
+static char proc_dir_at_exit[64];
+
+static void proc_remove_at_exit(void)
+{
+    if (proc_dir_at_exit[0]) pd_proc_remove(proc_dir_at_exit);
+    proc_dir_at_exit[0] = 0;
+}
+
+typedef void (*pd_command_fn)(void *);
+typedef void (*pd_preload_register_command_fn)(pd_command_fn fn, void *ctx);
+
+/* Registers (fn NULL: withdraws) the hook; false when the preload library is not loaded. */
+static bool preload_register_command(pd_command_fn fn, void *ctx)
+{
+    pd_preload_register_command_fn reg;
+    *(void **)&reg = dlsym(RTLD_DEFAULT, "synack_pd_preload_register_command");
+    if (reg) reg(fn, ctx);
+    return reg != NULL;
+}
+
 /* ---- poll and epoll ------------------------------------------------------------------- */
 /* A deadline in µs for a poll-style timeout in ms: 0 = none (wait forever). */
 static uint64_t ms_deadline(int timeout_ms)
@@ -2057,12 +2207,107 @@ static int pd_pipe(void *ud, int pipefd[2])
     return pipe(pipefd);
 }
 
+/* The bytes a pipe has room for (its size less what it holds), or -1. */
+static long pipe_room(int fd)
+{
+    int size = fcntl(fd, F_GETPIPE_SZ), held = 0;
+    if (size < 0 || ioctl(fd, FIONREAD, &held) < 0) return -1;
+    return size > held ? size - held : 0;
+}
+
+/* splice() from a socket of ours into a pipe: what Linux's tcp_splice_read does, in user
+ * space. As many bytes as asked for, the socket holds and the pipe has room for; never
+ * past the urgent mark: Linux's tcp_read_sock stops before its urgent byte (RCV.UP - 1, the
+ * byte it takes out of band), and with data queued and nothing to splice returns 0 rather
+ * than wait (it used to loop: Linux's splice/tcp_splice_loop_test.pkt). With nothing
+ * queued: 0 at the end of the stream, the connection's error, EAGAIN when non-blocking (the
+ * socket's O_NONBLOCK or SPLICE_F_NONBLOCK), else it waits. A socket as the output (the
+ * other way) is EINVAL here; packetdrill passes pointers to its offsets even for NULL, so
+ * they are ignored for the socket. */
+static int splice_from_socket(struct pd *p, int fd_in, int fd_out, size_t len, unsigned int flags)
+{
+    struct stat sb;
+    if (fstat(fd_out, &sb) < 0) return -1;
+    if (!S_ISFIFO(sb.st_mode)) return fail(EINVAL);
+    if (len > (1u << 20)) len = 1u << 20;
+    char *tmp = malloc(len ? len : 1);
+    if (!tmp) return fail(ENOMEM);
+    pthread_mutex_lock(&p->mu);
+    struct pd_fd *f = sock_fd(p, fd_in);
+    long r = -1;
+    if (!f) errno = EINVAL;
+    while (f) {
+        bool nb = f->nonblock || (flags & SPLICE_F_NONBLOCK);
+        struct synack_sockinfo in;
+        if (f->listening || synack_getinfo(p->st, f->sd, &in) < 0) {
+            errno = EINVAL;
+            break;
+        }
+        long room = pipe_room(fd_out);
+        if (room < 0) break;
+        size_t n = len < in.rcv_queued ? len : in.rcv_queued;
+        if ((size_t)room < n) n = (size_t)room;
+        if (in.rcv_urgent > 0 && in.rcv_urgent - 1u < n) n = in.rcv_urgent - 1u;
+        if (n > 0) {
+            r = synack_recv(p->st, f->sd, now_us(), tmp, n);
+            settle(p); /* reading may open the window */
+            if (r < 0) {
+                errno = to_errno((int)r);
+                r = -1;
+            }
+            break;
+        }
+        if (in.rcv_queued > 0 && room > 0) { /* at the urgent mark */
+            r = 0;
+            break;
+        }
+        if (in.rcv_queued > 0) { /* the pipe is full: wait for room, or EAGAIN */
+            if (nb) {
+                errno = EAGAIN;
+                break;
+            }
+            pthread_mutex_unlock(&p->mu);
+            struct pollfd pf = {.fd = fd_out, .events = POLLOUT};
+            (void)poll(&pf, 1, -1);
+            pthread_mutex_lock(&p->mu);
+            f = sock_fd(p, fd_in);
+            continue;
+        }
+        /* Nothing queued: synack_recv says whether it is the end, an error or EAGAIN. */
+        long m = synack_recv(p->st, f->sd, now_us(), tmp, 0);
+        if (m == 0) {
+            r = 0;
+            break;
+        }
+        if (m < 0 && m != SYNACK_EAGAIN) {
+            if (f->err_taken) {
+                r = 0; /* the error was reported once: end of stream, as read() */
+            } else {
+                errno = to_errno((int)m);
+                take_error(p, f);
+            }
+            break;
+        }
+        if (nb) {
+            errno = EAGAIN;
+            break;
+        }
+        wait_change(p, 0);
+        f = sock_fd(p, fd_in);
+    }
+    pthread_mutex_unlock(&p->mu);
+    /* The pipe had room for these bytes: the write does not block. */
+    if (r > 0 && write(fd_out, tmp, (size_t)r) != r) r = -1;
+    free(tmp);
+    return (int)r;
+}
+
 static int pd_splice(void *ud, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
                      unsigned int flags)
 {
     struct pd *p = ud;
-    /* synack sockets have no kernel pipe buffers to splice through. */
-    if (is_ours(p, fd_in) || is_ours(p, fd_out)) return fail(EINVAL);
+    if (is_ours(p, fd_out)) return fail(EINVAL); /* into a socket of ours: not mapped */
+    if (is_ours(p, fd_in)) return splice_from_socket(p, fd_in, fd_out, len, flags);
     return (int)splice(fd_in, off_in, fd_out, off_out, len, flags);
 }
 
@@ -2175,6 +2420,9 @@ static void pd_free(void *ud)
     struct pd *p = ud;
     if (!p) return;
     preload_register(NULL, NULL);
+    preload_register_sendfile(NULL, NULL);
+    preload_register_command(NULL, NULL);
+    if (p->proc_on) proc_remove_at_exit();
     pthread_mutex_lock(&p->mu);
     p->stop = true;
     pthread_cond_broadcast(&p->cv);
@@ -2278,6 +2526,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->rtt_every_ack = x != 0;
         } else if (!strcmp(w, "hystart_linux")) {
             c->hystart_linux = x != 0;
+        } else if (!strcmp(w, "rack_linux")) {
+            c->rack_rtt_seq = x != 0;
+        } else if (!strcmp(w, "zc_frags")) {
+            c->zc_max_frags = (uint32_t)(x > UINT32_MAX ? UINT32_MAX : x);
         } else if (!strcmp(w, "msl")) {
             c->msl_us = x * 1000;
         } else if (!strcmp(w, "rto_min")) {
@@ -2329,6 +2581,12 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     /* Linux's HyStart (tcp_cubic.c): slow start ends at once, ssthresh = cwnd, when a
      * round's RTT rises an eighth (4 to 16 ms) above the connection's minimum. */
     p->cfg.hystart_linux = true;
+    /* Linux's MAX_SKB_FRAGS: a zero-copy sendmsg's iovec elements are fragments, at most 17
+     * a segment (zerocopy/maxfrags.pkt). */
+    p->cfg.zc_max_frags = 17;
+    /* Linux's RACK.rtt: from the last segment an ACK delivers in sequence order, not the
+     * most recently sent one (RFC 8985 §6.2). */
+    p->cfg.rack_rtt_seq = true;
     /* IPv6: in packetdrill's default local prefix (fd3d:fa7b:d17d::/48, RFC 4193), whose
      * host part packetdrill draws at random: run it with --local_ip=fd3d:fa7b:d17d::1.
      * Every remote is on-link (its 2001:db8::1 too). */
@@ -2420,4 +2678,11 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
     ifc->pipe = pd_pipe;
     ifc->splice = pd_splice;
     preload_register(pd_preload_getsockopt, p);
+    preload_register_sendfile(pd_preload_sendfile, p);
+    if (dlsym(RTLD_DEFAULT, "synack_pd_preload_register_command") && pd_proc_init(p->proc_dir)) {
+        p->proc_on = true;
+        memcpy(proc_dir_at_exit, p->proc_dir, sizeof proc_dir_at_exit);
+        (void)atexit(proc_remove_at_exit);
+        (void)preload_register_command(pd_preload_command, p);
+    }
 }
