@@ -13,7 +13,9 @@
 #     from its CPU (4 each): both queues still take connections;
 #   - clients pinned one per CPU (as in interop_queues.sh): queue c takes the connections of
 #     the client on CPU c;
-#   - the startup line says the flows are steered by the flow map.
+#   - the startup line says the flows are steered by the flow map;
+#   - churn: with --steer-flows 1024, a connection idle while 3000 short ones come and go
+#     (closed by the client) is still in the map: its client moves CPUs without a reset.
 # Before the flow map (a program that answered the sending CPU for each datagram) the first
 # write after a move met the other queue's stack and the connection was reset.
 source "$(dirname "$0")/interop_common.bash"
@@ -22,7 +24,18 @@ need python3 taskset
 [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
 taskset -c 0,1 true 2>/dev/null || skip "CPUs 0 and 1 are not both allowed"
 
+# The startup line is written to stderr in pieces, and start_serve returns at its first: the
+# line that follows it ("offload: ...") says it is whole.
+started() {
+    for _ in $(seq 100); do
+        grep -q "^synack serve: offload:" "$WORK/serve.log" && return 0
+        sleep 0.1
+    done
+    fail "serve did not finish its startup lines: $(head -3 "$WORK/serve.log")"
+}
+
 start_serve --echo 7 --queues 2 --steer cpu
+started
 serve_has_ipv6
 grep -q "2 queues on CPUs 0-1, steered by CPU" "$WORK/serve.log" ||
     fail "serve --steer cpu does not say so: $(head -3 "$WORK/serve.log")"
@@ -170,5 +183,56 @@ echo "pinned clients: queue 0 accepted $((b0 - a0)) (client on CPU 0: 16), queue
 [ $((b0 - a0)) = 16 ] && [ $((b1 - a1)) = 32 ] ||
     fail "pinned clients: the queues accepted $((b0 - a0)) and $((b1 - a1)), want 16 and 32"
 [ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "a stack sent RSTs ($r0, $r1)"
+stop_serve
+
+# Churn: the map keeps an idle flow while many others come and go. Flows the client has
+# closed (its FIN) leave the map of open flows for one of their own, so with a map of 1024
+# open flows, 3000 short connections do not evict a connection opened before them and idle
+# since: its client then moves to the other CPU and is still served by its own queue. (With
+# one map the 3000 SYNs evicted it, and the move was answered with a RST.)
+start_serve --echo 7 --queues 2 --steer cpu --steer-flows 1024
+started
+grep -q "steered by CPU per flow (maps of 1024 open and 1024 closed flows)" "$WORK/serve.log" ||
+    fail "serve --steer-flows 1024 does not say so: $(head -3 "$WORK/serve.log")"
+cat >"$WORK/churn.py" <<'EOF'
+# One connection from CPU 0, idle while n short ones (1 byte echoed each, closed by the
+# client) run from CPU 0 and 1 in turn; then the first one's thread moves to CPU 1 and back
+# for 20 round trips. Prints "ok" or exits with the failure.
+import os, socket, sys
+host, n = sys.argv[1], int(sys.argv[2])
+def echo(s, msg):
+    s.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        b = s.recv(len(msg) - len(got))
+        if not b:
+            sys.exit("closed by the server")
+        got += b
+    if got != msg:
+        sys.exit("echoed %r" % got)
+os.sched_setaffinity(0, {0})
+idle = socket.create_connection((host, 7), timeout=10)
+idle.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+echo(idle, b"before")
+for i in range(n):
+    os.sched_setaffinity(0, {i % 2})
+    s = socket.create_connection((host, 7), timeout=10)
+    echo(s, b"x")
+    s.close()
+try:
+    for r in range(20):
+        os.sched_setaffinity(0, {1 - r % 2})
+        echo(idle, b"after %d" % r)
+except ConnectionResetError:
+    sys.exit("the idle connection was reset after %d short ones: evicted from the map?" % n)
+idle.close()
+print("ok")
+EOF
+got=$(inns timeout 120 python3 "$WORK/churn.py" "$STACK" 3000 2>&1) || fail "churn: $got"
+[ "$got" = ok ] || fail "churn: $got"
+read -r c0 c1 r0 r1 <<<"$(queue_status)"
+echo "churn: an idle connection survived 3000 short ones with a map of 1024 open flows and" \
+    "moved CPUs without a reset (accepted: queue 0 $c0, queue 1 $c1; RSTs $r0, $r1)"
+[ "$r0" = 0 ] && [ "$r1" = 0 ] || fail "churn: a stack sent RSTs ($r0, $r1)"
 stop_serve
 echo "PASS"

@@ -138,14 +138,15 @@ struct serve {
     bool stopping;
     uint64_t stop_deadline;
 
-    long nqueues;   /* --queues (1) */
-    bool no_pin;    /* --no-pin: the queues' threads float over the allowed CPUs */
-    bool io_uring;  /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
-    bool steer_cpu; /* --steer cpu: a datagram goes to the queue of the CPU that sent it */
-    unsigned queue; /* this one's number, 0 .. nqueues-1 */
-    char who[32];   /* "synack serve", or "synack serve: queue I" (loop.announce) */
-    int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
-    int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
+    long nqueues;     /* --queues (1) */
+    bool no_pin;      /* --no-pin: the queues' threads float over the allowed CPUs */
+    bool io_uring;    /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
+    bool steer_cpu;   /* --steer cpu: a flow goes to the queue of the CPU that sent its SYN */
+    long steer_flows; /* --steer-flows: the flow map's size; 0: steer_map_entries() */
+    unsigned queue;   /* this one's number, 0 .. nqueues-1 */
+    char who[32];     /* "synack serve", or "synack serve: queue I" (loop.announce) */
+    int cpu;          /* the CPU its thread is pinned to; -1: not pinned */
+    int ctl_fd;       /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
     struct serve_group *g;
     pthread_t thread;
 };
@@ -160,7 +161,7 @@ static void usage(FILE *f)
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "                    [--live-viewers N] [--live-conns N]\n"
-          "                    [--queues N [--no-pin | --steer cpu]]\n"
+          "                    [--queues N [--no-pin | --steer cpu [--steer-flows N]]]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
@@ -232,6 +233,10 @@ static void usage(FILE *f)
           "                 Where the kernel refuses the map, each datagram goes to its CPU's\n"
           "                 queue (said at startup), and a connection whose client moves is\n"
           "                 reset\n"
+          "  --steer-flows N  the flow map's size (1024..4194304): N open flows, and as many\n"
+          "                 the client has closed; by default every 4-tuple the stacks can\n"
+          "                 hold, at least 65536. Smaller, an idle flow may be evicted while\n"
+          "                 its stack holds it (then steered by the CPU of each datagram)\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -364,6 +369,8 @@ static int parse(int argc, char **argv, struct serve *o)
         } else if (!strcmp(a, "--steer")) {
             if (strcmp(v, "cpu") != 0) goto bad;
             o->steer_cpu = true;
+        } else if (!strcmp(a, "--steer-flows")) {
+            if (parse_count(v, STEER_FLOWS_MIN, STEER_FLOWS_MAX, &o->steer_flows) < 0) goto bad;
         } else if (!strcmp(a, "--queues")) {
             if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
         } else if (!strcmp(a, "--live-viewers")) {
@@ -434,6 +441,10 @@ static int parse(int argc, char **argv, struct serve *o)
     }
     if (o->steer_cpu && (o->nqueues < 2 || o->no_pin)) {
         fprintf(stderr, "synack serve: --steer cpu needs --queues N (N > 1), not --no-pin\n");
+        return 2;
+    }
+    if (o->steer_flows && !o->steer_cpu) {
+        fprintf(stderr, "synack serve: --steer-flows is for --steer cpu\n");
         return 2;
     }
     o->side.nqueues = (unsigned)o->nqueues;
@@ -1179,9 +1190,10 @@ int synack_cmd_serve(int argc, char **argv)
     }
 
     char steer_say[96] = "";
-    if (sv->steer_cpu &&
-        steer_set(synack_tun_fd(sv->side.tun), steer_map_entries(stack_flows(sv) * g->n), steer_say,
-                  sizeof steer_say) < 0)
+    if (sv->steer_cpu && steer_set(synack_tun_fd(sv->side.tun),
+                                   sv->steer_flows ? (uint32_t)sv->steer_flows
+                                                   : steer_map_entries(stack_flows(sv) * g->n),
+                                   steer_say, sizeof steer_say) < 0)
         goto out;
 
     char addrs[256];

@@ -5,13 +5,18 @@
  * CPU that sends it, and takes its answer mod the number of queues (drivers/net/tun.c,
  * tun_ebpf_select_queue); queue i's thread is pinned to CPU i.
  *
- * Per flow: a SYN without ACK stores (its 4-tuple -> this CPU) in an LRU hash map and goes to
- * this CPU's queue; any other TCP segment goes to the queue its flow's SYN went to, so a
- * client whose thread moves to another CPU mid-connection stays with the stack that knows
- * the connection. A segment whose flow is not in the map (non-TCP, an IP fragment, an IPv6
- * extension header, a flow evicted from the map) goes to the sending CPU's queue, as the
- * per-CPU program answers everything. Nothing is shared between serve's threads on the data
- * path: the map lives in the kernel and only the program touches it.
+ * Per flow: a SYN without ACK stores (its 4-tuple -> this CPU) in an LRU hash map of open
+ * flows and goes to this CPU's queue; any other TCP segment goes to the queue its flow's SYN
+ * went to, so a client whose thread moves to another CPU mid-connection stays with the stack
+ * that knows the connection. The client's FIN moves its flow to a second map, of closed
+ * flows (it may still send: the ACK of our FIN, window updates while it reads after a
+ * half-close, its FIN again), and a RST removes it: the flows that have ended do not crowd
+ * the open ones out of their map (an LRU evicts by last use, so an idle open flow would go
+ * before the many closed ones used after it). A segment whose flow is in neither map (not
+ * TCP, an IP fragment, an IPv6 extension header, a flow evicted) goes to the sending CPU's
+ * queue, as the per-CPU program, the fallback, answers everything. Nothing is shared between
+ * serve's threads on the data path: the maps live in the kernel and only the program, run
+ * in the sender's context, touches them.
  */
 #include "steer.h"
 
@@ -28,7 +33,7 @@
 #include <unistd.h>
 
 /*
- * The flow map's key, built on the program's stack at fp-40 (fp: r10, the frame pointer):
+ * The flow maps' key, built on the program's stack at fp-40 (fp: r10, the frame pointer):
  * the source and destination addresses (IPv4: 8 bytes, the rest zero; IPv6: 32), the two
  * ports as in the TCP header, and the IP version, so that no IPv4 key equals an IPv6 one.
  * The value is the CPU (a u32) whose queue the flow's SYN went to.
@@ -37,12 +42,11 @@
 #define KEY_OFF    (-40) /* key: addresses at 0, ports at 32, version at 36 */
 #define SCRATCH    (-48) /* one byte read from the datagram; the map value of a SYN */
 #define HDR        (-72) /* the IPv4 header's first 20 bytes, then the TCP header's first 16 */
-#define INSN_CAP   96
-#define LABELS     4
+#define INSN_CAP   192
 #define LOG_BYTES  65536 /* the verifier's log of this program is a few KB */
 #define LRU_TARGET 128   /* free nodes the kernel's LRU may keep per CPU (bpf_lru_list.c) */
 
-enum { L_OUT, L_V6, L_TCP, L_SYN };
+enum { L_OUT, L_V6, L_TCP, L_SYN, L_ENDING, L_R9, L_CLOSED, L_CLOSED_RST, LABELS };
 
 /* A tiny assembler: instructions, and jumps to labels resolved at the end. */
 struct as {
@@ -112,6 +116,21 @@ static void ld_map(struct as *a, int map_fd)
     emit(a, BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd);
     emit(a, 0, 0, 0, 0, 0);
 }
+/* r0 = helper(map, fp + KEY_OFF[, fp + SCRATCH, BPF_ANY]): a lookup, a delete, or (value) an
+ * update that creates or replaces the entry with the u32 at SCRATCH. */
+static void map_call(struct as *a, int map_fd, int32_t helper, bool value)
+{
+    ld_map(a, map_fd);
+    mov_x(a, BPF_REG_2, BPF_REG_10);
+    alu_k(a, BPF_ADD, BPF_REG_2, KEY_OFF);
+    if (value) {
+        mov_x(a, BPF_REG_3, BPF_REG_10);
+        alu_k(a, BPF_ADD, BPF_REG_3, SCRATCH);
+        emit(a, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY);
+    }
+    call(a, helper);
+}
+
 /* r0 = bpf_skb_load_bytes(ctx, off (imm, or the register off_reg when >= 0), fp + to, len) */
 static void load_bytes(struct as *a, int off_reg, int32_t off, int16_t to, int32_t len)
 {
@@ -131,7 +150,7 @@ static void load_bytes(struct as *a, int off_reg, int32_t off, int16_t to, int32
  * offset. The datagram starts at its IP header: serve's device is IFF_TUN (no link header)
  * and the program runs in the device's transmit, before the packet information or the
  * virtio_net_hdr is put in front for our read. */
-static int build_per_flow(struct as *a, int map_fd)
+static int build_per_flow(struct as *a, int open_fd, int closed_fd)
 {
     memset(a, 0, sizeof *a);
     mov_x(a, BPF_REG_6, BPF_REG_1);
@@ -191,27 +210,43 @@ static int build_per_flow(struct as *a, int map_fd)
     ldx(a, BPF_B, BPF_REG_1, BPF_REG_10, HDR + 13);
     alu_k(a, BPF_AND, BPF_REG_1, 0x12); /* SYN 0x02, ACK 0x10 */
     jmp_k(a, BPF_JEQ, BPF_REG_1, 0x02, L_SYN);
-    /* Not an opening SYN: its flow's CPU, if the map has it. */
-    ld_map(a, map_fd);
-    mov_x(a, BPF_REG_2, BPF_REG_10);
-    alu_k(a, BPF_ADD, BPF_REG_2, KEY_OFF);
-    call(a, BPF_FUNC_map_lookup_elem);
-    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_OUT);
-    ldx(a, BPF_W, BPF_REG_0, BPF_REG_0, 0);
+    /* Not an opening SYN: its flow's CPU, if a map has it; the flags kept in r8. */
+    ldx(a, BPF_B, BPF_REG_8, BPF_REG_10, HDR + 13);
+    map_call(a, open_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_CLOSED);
+    ldx(a, BPF_W, BPF_REG_9, BPF_REG_0, 0);        /* read before a delete frees the element */
+    jmp_k(a, BPF_JSET, BPF_REG_8, 0x05, L_ENDING); /* FIN 0x01 or RST 0x04 */
+    jmp_k(a, BPF_JA, 0, 0, L_R9);
+    /* The client's FIN or RST: the flow leaves the map of open flows, so that flows which
+     * have ended do not crowd out open ones (the LRU would evict an idle open flow before
+     * the closed ones used after it). After a FIN the client may still send: its FIN again,
+     * the ACK of ours, window updates while it reads (a half-close): the flow is kept in the
+     * map of closed flows. A RST is the flow's last segment (RFC 9293 §3.5.2). */
+    here(a, L_ENDING);
+    map_call(a, open_fd, BPF_FUNC_map_delete_elem, false);
+    jmp_k(a, BPF_JSET, BPF_REG_8, 0x04, L_R9);
+    stx(a, BPF_W, BPF_REG_10, SCRATCH, BPF_REG_9);
+    map_call(a, closed_fd, BPF_FUNC_map_update_elem, true);
+    here(a, L_R9);
+    mov_x(a, BPF_REG_0, BPF_REG_9);
     exit_(a);
+    /* Not an open flow: a closed one's CPU (its RST takes it out), else this CPU. */
+    here(a, L_CLOSED);
+    map_call(a, closed_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_OUT);
+    ldx(a, BPF_W, BPF_REG_9, BPF_REG_0, 0);
+    jmp_k(a, BPF_JSET, BPF_REG_8, 0x04, L_CLOSED_RST);
+    jmp_k(a, BPF_JA, 0, 0, L_R9);
+    here(a, L_CLOSED_RST);
+    map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
+    jmp_k(a, BPF_JA, 0, 0, L_R9);
 
     /* An opening SYN (a new connection, or a new one on a reused 4-tuple, which takes the
      * entry over): the flow is this CPU's from now on. A failed update (it cannot, short
      * of memory: the LRU evicts to make room) leaves the flow to the per-CPU answer. */
     here(a, L_SYN);
     stx(a, BPF_W, BPF_REG_10, SCRATCH, BPF_REG_7);
-    ld_map(a, map_fd);
-    mov_x(a, BPF_REG_2, BPF_REG_10);
-    alu_k(a, BPF_ADD, BPF_REG_2, KEY_OFF);
-    mov_x(a, BPF_REG_3, BPF_REG_10);
-    alu_k(a, BPF_ADD, BPF_REG_3, SCRATCH);
-    emit(a, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY);
-    call(a, BPF_FUNC_map_update_elem);
+    map_call(a, open_fd, BPF_FUNC_map_update_elem, true);
 
     here(a, L_OUT);
     mov_x(a, BPF_REG_0, BPF_REG_7);
@@ -283,8 +318,8 @@ uint32_t steer_map_entries(uint64_t flows)
     return (uint32_t)n;
 }
 
-/* The per-flow program with its map; the program's fd, or -1 with the reason in why. */
-static int per_flow(uint32_t entries, char *why, size_t n)
+/* An LRU hash map of entries flows (4-tuple -> CPU); its fd, or -1 with errno. */
+static int map_create(uint32_t entries, const char *name)
 {
     union bpf_attr at;
     memset(&at, 0, sizeof at);
@@ -292,25 +327,36 @@ static int per_flow(uint32_t entries, char *why, size_t n)
     at.key_size = KEY_SIZE;
     at.value_size = sizeof(uint32_t);
     at.max_entries = entries;
-    snprintf(at.map_name, sizeof at.map_name, "synack_steer");
-    int map = bpf_sys(BPF_MAP_CREATE, &at);
-    if (map < 0) {
-        snprintf(why, n, "the flow map (%u entries) was refused: %s", entries, strerror(errno));
+    snprintf(at.map_name, sizeof at.map_name, "%s", name);
+    return bpf_sys(BPF_MAP_CREATE, &at);
+}
+
+/* The per-flow program with its two maps, open flows and closed ones, of entries each; the
+ * program's fd, or -1 with the reason in why. */
+static int per_flow(uint32_t entries, char *why, size_t n)
+{
+    int open_fd = map_create(entries, "synack_open");
+    int closed_fd = open_fd < 0 ? -1 : map_create(entries, "synack_closed");
+    if (closed_fd < 0) {
+        snprintf(why, n, "the flow maps (%u entries each) were refused: %s", entries,
+                 strerror(errno));
+        if (open_fd >= 0) close(open_fd);
         return -1;
     }
     struct as *a = malloc(sizeof *a);
     int pfd = -1;
     if (!a) {
         snprintf(why, n, "out of memory");
-    } else if (build_per_flow(a, map) < 0) {
+    } else if (build_per_flow(a, open_fd, closed_fd) < 0) {
         snprintf(why, n, "the program does not fit in %d instructions", INSN_CAP);
     } else {
         pfd = prog_load(a, "per-flow");
         if (pfd < 0) snprintf(why, n, "the per-flow program was refused: %s", strerror(errno));
     }
     free(a);
-    /* The program holds its own reference to the map. */
-    close(map);
+    /* The program holds its own references to the maps. */
+    close(open_fd);
+    close(closed_fd);
     return pfd;
 }
 
@@ -331,14 +377,13 @@ int steer_set(int tun_fd, uint32_t map_entries, char *say, size_t n)
     int pfd = per_flow(map_entries, why, sizeof why);
     if (pfd >= 0) {
         if (attach(tun_fd, pfd) == 0) {
-            snprintf(say, n, "per flow (a map of %u)", map_entries);
+            snprintf(say, n, "per flow (maps of %u open and %u closed flows)", map_entries,
+                     map_entries);
             return STEER_PER_FLOW;
         }
-        snprintf(why, sizeof why, "the per-flow program: TUNSETSTEERINGEBPF: %s",
-                 strerror(errno));
+        snprintf(why, sizeof why, "the per-flow program: TUNSETSTEERINGEBPF: %s", strerror(errno));
     }
-    fprintf(stderr, "synack serve: --steer cpu: %s; each datagram goes to its CPU's queue\n",
-            why);
+    fprintf(stderr, "synack serve: --steer cpu: %s; each datagram goes to its CPU's queue\n", why);
     struct as a;
     build_per_cpu(&a);
     pfd = prog_load(&a, "per-CPU");
