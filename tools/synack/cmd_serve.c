@@ -12,7 +12,7 @@
  * its SYN cookie's ACK and its TIME-WAIT all meet the same stack. The main thread is queue 0
  * and takes the signals; it tells the other queues through an eventfd each. --no-pin leaves
  * the threads to the scheduler; --steer cpu sends each flow to the queue of the CPU that
- * sent its SYN (a BPF program with a flow map, TUNSETSTEERINGEBPF: tools/synack/steer.c), for
+ * sent its SYN (a BPF program with flow maps, TUNSETSTEERINGEBPF: tools/synack/steer.c), for
  * clients that run one per CPU.
  */
 #include <errno.h>
@@ -22,13 +22,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/bpf.h>
-#include <linux/if_tun.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -228,9 +224,9 @@ static void usage(FILE *f)
           "  --steer cpu    each connection to the queue of the CPU that sent its SYN (queue\n"
           "                 i's thread on CPU i; N at most the CPUs, CPUs 0..N-1 allowed), for\n"
           "                 clients on this machine that run one per CPU: a BPF program keeps\n"
-          "                 the flows in a map (every connection the stacks can hold, at least\n"
+          "                 the flows in maps (every connection the stacks can hold, at least\n"
           "                 65536), so a client that moves to another CPU stays on its queue.\n"
-          "                 Where the kernel refuses the map, each datagram goes to its CPU's\n"
+          "                 Where the kernel refuses the maps, each datagram goes to its CPU's\n"
           "                 queue (said at startup), and a connection whose client moves is\n"
           "                 reset\n"
           "  --steer-flows N  the flow map's size (1024..4194304): N open flows, and as many\n"
