@@ -1117,6 +1117,37 @@ static int steer_cpus(int *cpus, unsigned ncpus, unsigned n)
     return 0;
 }
 
+/* serve's startup line: the device, the addresses, the services, the queues. Written whole:
+ * stderr is unbuffered, and a reader (a test waiting for the start) must not see its first
+ * words without the rest. */
+static void startup_line(const struct serve *sv, const struct serve_group *g, const char *steer_say)
+{
+    char addrs[256];
+    char *line = NULL;
+    size_t line_len = 0;
+    FILE *f = open_memstream(&line, &line_len);
+    if (!f) f = stderr;
+    fprintf(f, "synack serve: %s %s (MTU %u); %s;",
+            synack_tun_created(sv->side.tun) ? "created" : "attached to",
+            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
+            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
+    for (int i = 0; i < sv->nls; i++) fprintf(f, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
+    fprintf(f, "%s", sv->faults_spec ? " (with faults)" : "");
+    if (sv->steer_cpu) {
+        fprintf(f, "; %u queues on CPUs 0-%u, steered by CPU %s", g->n, g->n - 1, steer_say);
+    } else if (g->n > 1 && sv->no_pin) {
+        fprintf(f, "; %u queues, not pinned", g->n);
+    } else if (g->n > 1) {
+        fprintf(f, "; %u queues on CPUs", g->n);
+        for (unsigned i = 0; i < g->n; i++) fprintf(f, "%s%d", i ? "," : " ", g->q[i]->cpu);
+    }
+    fputc('\n', f);
+    if (f != stderr) {
+        if (fclose(f) == 0) fputs(line, stderr);
+        free(line);
+    }
+}
+
 /* Queue i's thread on the allowed CPUs in turn: one queue per core, so that no two stacks
  * share a core's caches or wait for each other's wake-ups. */
 static void pin_attr(pthread_attr_t *a, int cpu)
@@ -1192,23 +1223,7 @@ int synack_cmd_serve(int argc, char **argv)
                                    steer_say, sizeof steer_say) < 0)
         goto out;
 
-    char addrs[256];
-    fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
-            synack_tun_created(sv->side.tun) ? "created" : "attached to",
-            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
-            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
-    for (int i = 0; i < sv->nls; i++)
-        fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
-    fprintf(stderr, "%s", sv->faults_spec ? " (with faults)" : "");
-    if (sv->steer_cpu) {
-        fprintf(stderr, "; %u queues on CPUs 0-%u, steered by CPU %s", g->n, g->n - 1, steer_say);
-    } else if (g->n > 1 && sv->no_pin) {
-        fprintf(stderr, "; %u queues, not pinned", g->n);
-    } else if (g->n > 1) {
-        fprintf(stderr, "; %u queues on CPUs", g->n);
-        for (unsigned i = 0; i < g->n; i++) fprintf(stderr, "%s%d", i ? "," : " ", g->q[i]->cpu);
-    }
-    fputc('\n', stderr);
+    startup_line(sv, g, steer_say);
     char om[128];
     if (sv->side.offload)
         synack_tun_offload_str(sv->side.tun, om, sizeof om);
