@@ -111,7 +111,7 @@ if [ -z "$TUN_SKIP" ]; then
 fi
 QUEUES=0
 if [ -z "$TUN_SKIP" ] && "$build/synack" serve --help 2>&1 | grep -q -- '--queues'; then QUEUES=1; fi
-# serve --queues 2 --steer cpu (each datagram to the queue of the CPU that sent it): its own
+# serve --queues 2 --steer cpu (each connection to the queue of the CPU that sent its SYN): its own
 # column, for the row whose clients are one per vCPU
 STEER=0
 if [ "$QUEUES" = 1 ] && [ "$NCPU" -ge 2 ] && "$build/synack" serve --help 2>&1 | grep -q -- '--steer cpu'; then

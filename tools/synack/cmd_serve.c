@@ -11,8 +11,9 @@
  * (drivers/net/tun.c: by the flow's hash, then the queue we answer it on), so a connection,
  * its SYN cookie's ACK and its TIME-WAIT all meet the same stack. The main thread is queue 0
  * and takes the signals; it tells the other queues through an eventfd each. --no-pin leaves
- * the threads to the scheduler; --steer cpu sends each datagram to the queue of the CPU that
- * sent it (a BPF program, TUNSETSTEERINGEBPF), for clients pinned one per CPU.
+ * the threads to the scheduler; --steer cpu sends each flow to the queue of the CPU that
+ * sent its SYN (a BPF program with flow maps, TUNSETSTEERINGEBPF: tools/synack/steer.c), for
+ * clients that run one per CPU.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,18 +22,15 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/bpf.h>
-#include <linux/if_tun.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "live_web.h"
 #include "loop.h"
+#include "steer.h"
 #include "svc.h"
 #include "svc_limits.h"
 #include "synack/dev.h"
@@ -136,14 +134,15 @@ struct serve {
     bool stopping;
     uint64_t stop_deadline;
 
-    long nqueues;   /* --queues (1) */
-    bool no_pin;    /* --no-pin: the queues' threads float over the allowed CPUs */
-    bool io_uring;  /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
-    bool steer_cpu; /* --steer cpu: a datagram goes to the queue of the CPU that sent it */
-    unsigned queue; /* this one's number, 0 .. nqueues-1 */
-    char who[32];   /* "synack serve", or "synack serve: queue I" (loop.announce) */
-    int cpu;        /* the CPU its thread is pinned to; -1: not pinned */
-    int ctl_fd;     /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
+    long nqueues;     /* --queues (1) */
+    bool no_pin;      /* --no-pin: the queues' threads float over the allowed CPUs */
+    bool io_uring;    /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
+    bool steer_cpu;   /* --steer cpu: a flow goes to the queue of the CPU that sent its SYN */
+    long steer_flows; /* --steer-flows: the flow map's size; 0: steer_map_entries() */
+    unsigned queue;   /* this one's number, 0 .. nqueues-1 */
+    char who[32];     /* "synack serve", or "synack serve: queue I" (loop.announce) */
+    int cpu;          /* the CPU its thread is pinned to; -1: not pinned */
+    int ctl_fd;       /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
     struct serve_group *g;
     pthread_t thread;
 };
@@ -158,7 +157,7 @@ static void usage(FILE *f)
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "                    [--live-viewers N] [--live-conns N]\n"
-          "                    [--queues N [--no-pin | --steer cpu]]\n"
+          "                    [--queues N [--no-pin | --steer cpu [--steer-flows N]]]\n"
           "\n"
           "Runs a synack stack on the TUN device IF (created when missing, brought up, and given\n"
           "the kernel-side addresses), serving to the kernel's own TCP over IPv4 and IPv6:\n"
@@ -222,11 +221,18 @@ static void usage(FILE *f)
           "  --no-pin       the queues' threads are not pinned: the scheduler places them, near\n"
           "                 the processes that wake them (for clients on this machine, whose\n"
           "                 datagrams reach a queue from their own CPU)\n"
-          "  --steer cpu    each datagram to the queue of the CPU that sent it (queue i's thread\n"
-          "                 on CPU i; N at most the CPUs, CPUs 0..N-1 allowed): for clients\n"
-          "                 on this machine that keep each connection on one CPU (one pinned\n"
-          "                 client per CPU); a connection whose datagrams come from two CPUs\n"
-          "                 meets two stacks, and the one that does not know it resets it\n"
+          "  --steer cpu    each connection to the queue of the CPU that sent its SYN (queue\n"
+          "                 i's thread on CPU i; N at most the CPUs, CPUs 0..N-1 allowed), for\n"
+          "                 clients on this machine that run one per CPU: a BPF program keeps\n"
+          "                 the flows in maps (every connection the stacks can hold, at least\n"
+          "                 65536), so a client that moves to another CPU stays on its queue.\n"
+          "                 Where the kernel refuses the maps, each datagram goes to its CPU's\n"
+          "                 queue (said at startup), and a connection whose client moves is\n"
+          "                 reset\n"
+          "  --steer-flows N  the flow map's size (1024..4194304): N open flows, and as many\n"
+          "                 the client has closed; by default every 4-tuple the stacks can\n"
+          "                 hold, at least 65536. Smaller, an idle flow may be evicted while\n"
+          "                 its stack holds it (then steered by the CPU of each datagram)\n"
           "A service's own values follow its port: --http 80,max-conns=64,header-timeout=3,\n"
           "idle-timeout=5,keepalive (keepalive=S: the first probe after S).\n"
           "At its limit a service evicts (resets) a connection that is closing or has waited\n"
@@ -359,6 +365,8 @@ static int parse(int argc, char **argv, struct serve *o)
         } else if (!strcmp(a, "--steer")) {
             if (strcmp(v, "cpu") != 0) goto bad;
             o->steer_cpu = true;
+        } else if (!strcmp(a, "--steer-flows")) {
+            if (parse_count(v, STEER_FLOWS_MIN, STEER_FLOWS_MAX, &o->steer_flows) < 0) goto bad;
         } else if (!strcmp(a, "--queues")) {
             if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
         } else if (!strcmp(a, "--live-viewers")) {
@@ -429,6 +437,10 @@ static int parse(int argc, char **argv, struct serve *o)
     }
     if (o->steer_cpu && (o->nqueues < 2 || o->no_pin)) {
         fprintf(stderr, "synack serve: --steer cpu needs --queues N (N > 1), not --no-pin\n");
+        return 2;
+    }
+    if (o->steer_flows && !o->steer_cpu) {
+        fprintf(stderr, "synack serve: --steer-flows is for --steer cpu\n");
         return 2;
     }
     o->side.nqueues = (unsigned)o->nqueues;
@@ -915,6 +927,18 @@ static int setup_faults(struct serve *sv)
     return 0;
 }
 
+/* The 4-tuples one queue's stack can know at once: its sockets (listeners, connections,
+ * TIME-WAIT sockets), its request records (half-open connections) and its TIME-WAIT records
+ * (src/entry/stack.c sizes its 4-tuple hash so). --steer cpu's flow map holds as many for
+ * every queue (tools/synack/steer.c). */
+static uint64_t stack_flows(const struct serve *sv)
+{
+    struct synack_config cfg;
+    synack_config_default(&cfg);
+    uint64_t socks = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
+    return socks + cfg.max_half_open + cfg.max_time_wait;
+}
+
 /* One queue, its device already open: its tables, live views, stack, listeners and loop.
  * shared_key: the Fast Open key of every queue, or NULL (one queue: the stack draws its own).
  * 0, or -1 with a message. */
@@ -1093,40 +1117,35 @@ static int steer_cpus(int *cpus, unsigned ncpus, unsigned n)
     return 0;
 }
 
-/* --steer cpu: a BPF program that answers the CPU it runs on, set as the device's queue
- * selection (TUNSETSTEERINGEBPF; the kernel takes the answer mod the number of queues). The
- * TUN device's transmit runs on the CPU of whoever sent the datagram, so a client pinned to
- * CPU c has every datagram on queue c, whose thread is pinned to c: no wake-up crosses CPUs
- * (docs/performance.md, "Past one core"). Two instructions: r0 = get_smp_processor_id();
- * return r0. 0, or -1 with a message. */
-static int steer_by_cpu(int tun_fd)
+/* serve's startup line: the device, the addresses, the services, the queues. Written whole:
+ * stderr is unbuffered, and a reader (a test waiting for the start) must not see its first
+ * words without the rest. */
+static void startup_line(const struct serve *sv, const struct serve_group *g, const char *steer_say)
 {
-    struct bpf_insn prog[2];
-    memset(prog, 0, sizeof prog);
-    prog[0].code = BPF_JMP | BPF_CALL;
-    prog[0].imm = BPF_FUNC_get_smp_processor_id;
-    prog[1].code = BPF_JMP | BPF_EXIT;
-    union bpf_attr at;
-    memset(&at, 0, sizeof at);
-    at.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-    at.insn_cnt = 2;
-    at.insns = (uint64_t)(uintptr_t)prog;
-    at.license = (uint64_t)(uintptr_t) "GPL";
-    int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &at, sizeof at);
-    if (pfd < 0) {
-        fprintf(stderr, "synack serve: --steer cpu: cannot load the steering program: %s\n",
-                strerror(errno));
-        return -1;
+    char addrs[256];
+    char *line = NULL;
+    size_t line_len = 0;
+    FILE *f = open_memstream(&line, &line_len);
+    if (!f) f = stderr;
+    fprintf(f, "synack serve: %s %s (MTU %u); %s;",
+            synack_tun_created(sv->side.tun) ? "created" : "attached to",
+            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
+            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
+    for (int i = 0; i < sv->nls; i++) fprintf(f, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
+    fprintf(f, "%s", sv->faults_spec ? " (with faults)" : "");
+    if (sv->steer_cpu) {
+        fprintf(f, "; %u queues on CPUs 0-%u, steered by CPU %s", g->n, g->n - 1, steer_say);
+    } else if (g->n > 1 && sv->no_pin) {
+        fprintf(f, "; %u queues, not pinned", g->n);
+    } else if (g->n > 1) {
+        fprintf(f, "; %u queues on CPUs", g->n);
+        for (unsigned i = 0; i < g->n; i++) fprintf(f, "%s%d", i ? "," : " ", g->q[i]->cpu);
     }
-    /* The device holds its own reference to the program. */
-    int r = ioctl(tun_fd, TUNSETSTEERINGEBPF, &pfd);
-    int e = errno;
-    close(pfd);
-    if (r < 0) {
-        fprintf(stderr, "synack serve: --steer cpu: TUNSETSTEERINGEBPF: %s\n", strerror(e));
-        return -1;
+    fputc('\n', f);
+    if (f != stderr) {
+        if (fclose(f) == 0) fputs(line, stderr);
+        free(line);
     }
-    return 0;
 }
 
 /* Queue i's thread on the allowed CPUs in turn: one queue per core, so that no two stacks
@@ -1197,25 +1216,14 @@ int synack_cmd_serve(int argc, char **argv)
         if (setup_queue(g->q[i], g->n > 1 ? key : NULL) < 0) goto out;
     }
 
-    if (sv->steer_cpu && steer_by_cpu(synack_tun_fd(sv->side.tun)) < 0) goto out;
+    char steer_say[96] = "";
+    if (sv->steer_cpu && steer_set(synack_tun_fd(sv->side.tun),
+                                   sv->steer_flows ? (uint32_t)sv->steer_flows
+                                                   : steer_map_entries(stack_flows(sv) * g->n),
+                                   steer_say, sizeof steer_say) < 0)
+        goto out;
 
-    char addrs[256];
-    fprintf(stderr, "synack serve: %s %s (MTU %u); %s;",
-            synack_tun_created(sv->side.tun) ? "created" : "attached to",
-            synack_tun_name(sv->side.tun), sv->side.dev->mtu,
-            tun_side_describe(&sv->side, false, addrs, sizeof addrs));
-    for (int i = 0; i < sv->nls; i++)
-        fprintf(stderr, " %s %u", sv->ls[i].ops->name, sv->ls[i].port);
-    fprintf(stderr, "%s", sv->faults_spec ? " (with faults)" : "");
-    if (sv->steer_cpu) {
-        fprintf(stderr, "; %u queues on CPUs 0-%u, steered by CPU", g->n, g->n - 1);
-    } else if (g->n > 1 && sv->no_pin) {
-        fprintf(stderr, "; %u queues, not pinned", g->n);
-    } else if (g->n > 1) {
-        fprintf(stderr, "; %u queues on CPUs", g->n);
-        for (unsigned i = 0; i < g->n; i++) fprintf(stderr, "%s%d", i ? "," : " ", g->q[i]->cpu);
-    }
-    fputc('\n', stderr);
+    startup_line(sv, g, steer_say);
     char om[128];
     if (sv->side.offload)
         synack_tun_offload_str(sv->side.tun, om, sizeof om);
@@ -1270,8 +1278,7 @@ int synack_cmd_serve(int argc, char **argv)
 out:
     if (sv->steer_cpu && sv->side.tun) {
         /* A persistent device outlives us: it goes back to the kernel's own selection. */
-        int none = -1;
-        ioctl(synack_tun_fd(sv->side.tun), TUNSETSTEERINGEBPF, &none);
+        steer_clear(synack_tun_fd(sv->side.tun));
     }
     for (unsigned i = 0; i < SYNACK_TUN_MAX_QUEUES; i++)
         if (g->q[i]) free_queue(g->q[i]);
