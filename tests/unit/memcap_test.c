@@ -18,12 +18,12 @@
 #define MS  1000ull
 #define SEC 1000000ull
 
-#define NCONN 5              /* four under attack and a late one */
-#define LATE  (NCONN - 1)    /* opens at LATE_AT, while the holes are open, and has none */
-#define TOTAL (12u << 20)    /* bytes each attacked connection carries */
-#define LATE_TOTAL (3u << 19) /* bytes the late one carries: 1.5 MiB */
-#define HOLE  (6u << 20)     /* the stream offset of the segment held back */
-#define LATE_AT (2 * SEC)
+#define NCONN      5           /* four under attack and a late one */
+#define LATE       (NCONN - 1) /* opens at LATE_AT, while the holes are open, and has none */
+#define TOTAL      (12u << 20) /* bytes each attacked connection carries */
+#define LATE_TOTAL (3u << 19)  /* bytes the late one carries: 1.5 MiB */
+#define HOLE       (6u << 20)  /* the stream offset of the segment held back */
+#define LATE_AT    (2 * SEC)
 
 static uint8_t pat(int c, uint64_t i)
 {
@@ -38,11 +38,11 @@ struct atk {
     uint64_t sent[NCONN], got[NCONN];
     bool edge_known[NCONN];
     uint32_t edge[NCONN];
-    uint64_t release;  /* the hole is held back until then */
+    uint64_t release;     /* the hole is held back until then */
     uint64_t late_done;   /* when the late connection had all its bytes */
     uint32_t late_queued; /* the most B held of them unread (it reads after release) */
-    uint64_t held_hi;  /* B's ring memory, the most seen (its own account) */
-    uint64_t ooo_hi;   /* B's out-of-order bytes held at once, the most seen */
+    uint64_t held_hi;     /* B's ring memory, the most seen (its own account) */
+    uint64_t ooo_hi;      /* B's out-of-order bytes held at once, the most seen */
     int violations;
     bool bad;
 };
@@ -228,10 +228,10 @@ static uint64_t attack(uint64_t seed, uint64_t mem_max, struct synack_stats *out
     synack_get_stats(k->n.st[1], out);
     uint64_t hi = k->held_hi;
     printf("     mem_max %llu: B held at most %llu ring bytes, %llu out of order at once; "
-           "%llu prunes (%llu bytes), %llu pressure entries, %llu refused; done at %.2f s, the late one at %.2f s\n",
-           (unsigned long long)out->mem_max, (unsigned long long)hi,
-           (unsigned long long)k->ooo_hi, (unsigned long long)out->mem_prunes,
-           (unsigned long long)out->mem_pruned_bytes,
+           "%llu prunes (%llu bytes), %llu pressure entries, %llu refused; done at %.2f s, the "
+           "late one at %.2f s\n",
+           (unsigned long long)out->mem_max, (unsigned long long)hi, (unsigned long long)k->ooo_hi,
+           (unsigned long long)out->mem_prunes, (unsigned long long)out->mem_pruned_bytes,
            (unsigned long long)out->mem_pressure_entries, (unsigned long long)out->mem_refused,
            (double)k->n.now / 1e6, (double)k->late_done / 1e6);
     simnet_free(&k->n);
