@@ -262,6 +262,77 @@ TEST(hole_attack_held_within_mem_max_and_every_connection_completes)
     ASSERT_EQ(s.mem_held, 0);
 }
 
+TEST(send_ring_stops_at_the_limit_with_eagain_and_loses_nothing)
+{
+    /* A may queue 4 MiB per socket but hold 256 KiB in all: a writer whose peer does not
+     * read yet fills the limit, then sees SYNACK_EAGAIN with room left in its ring; once
+     * the peer reads, the stream completes byte for byte. */
+    struct simnet n;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 11);
+    simnet_config(&c[1], 1, 11);
+    c[0].sndbuf = 4u << 20;
+    c[0].mem_max = 256u << 10;
+    c[0].max_sockets = c[1].max_sockets = 8;
+    test_seed(11);
+    simnet_init_with(&n, c, NULL, 11);
+    int lsd = synack_socket(n.st[1]);
+    ASSERT_EQ(synack_bind(n.st[1], lsd, SYNACK_ADDR_ANY, 9), 0);
+    ASSERT_EQ(synack_listen(n.st[1], lsd, 8), 0);
+    int a = synack_socket(n.st[0]);
+    synack_connect(n.st[0], a, n.now, SIM_B_ADDR, 9);
+    simnet_run_to(&n, 100 * MS);
+    int b = synack_accept(n.st[1], lsd, NULL);
+    ASSERT(b >= 0);
+    static uint8_t buf[65536];
+    const uint64_t total = 2u << 20;
+    uint64_t sent = 0, got = 0;
+    long w = 0;
+    /* B reads nothing for a second: A fills what its limit allows. */
+    while (n.now < 1 * SEC) {
+        while (sent < total) {
+            uint64_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
+            for (uint64_t i = 0; i < k; i++) buf[i] = pat(0, sent + i);
+            w = synack_send(n.st[0], a, n.now, buf, (size_t)k);
+            if (w <= 0) break;
+            sent += (uint64_t)w;
+        }
+        if (!simnet_step(&n)) break;
+    }
+    ASSERT_EQ(w, SYNACK_EAGAIN);
+    struct synack_stats s;
+    synack_get_stats(n.st[0], &s);
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(n.st[0], a, &in), 0);
+    printf("     A queued %llu bytes, its ring %u bytes, held %llu of %llu; %llu refused\n",
+           (unsigned long long)sent, in.snd_mem, (unsigned long long)s.mem_held,
+           (unsigned long long)s.mem_max, (unsigned long long)s.mem_refused);
+    ASSERT(s.mem_held <= (256u << 10));
+    ASSERT(s.mem_refused > 0);
+    ASSERT(in.snd_queued < (1u << 20)); /* far from the ring's 4 MiB: the limit held it */
+    ASSERT(sent < total);
+    /* B reads: everything arrives, in order, nothing lost. */
+    while (got < total && n.now < 60 * SEC) {
+        while (sent < total) {
+            uint64_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
+            for (uint64_t i = 0; i < k; i++) buf[i] = pat(0, sent + i);
+            w = synack_send(n.st[0], a, n.now, buf, (size_t)k);
+            if (w <= 0) break;
+            sent += (uint64_t)w;
+        }
+        long r;
+        while ((r = synack_recv(n.st[1], b, n.now, buf, sizeof buf)) > 0) {
+            for (long i = 0; i < r; i++) ASSERT_EQ(buf[i], pat(0, got + (uint64_t)i));
+            got += (uint64_t)r;
+        }
+        synack_get_stats(n.st[0], &s);
+        ASSERT(s.mem_held <= (256u << 10));
+        if (!simnet_step(&n)) break;
+    }
+    ASSERT_EQ(got, total);
+    simnet_free(&n);
+}
+
 TEST(ring_trim_gives_memory_back_and_the_account_follows)
 {
     struct ring_cache c;

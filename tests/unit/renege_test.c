@@ -55,7 +55,8 @@ static int take(struct tcpf *f, uint32_t base, uint32_t mss, int *times_sent)
         uint32_t off = f->seg.tcp.seq - base;
         ASSERT_EQ(off % mss, 0);
         ASSERT(off / mss < NSEG);
-        for (uint32_t i = 0; i < f->seg.payload_len; i++) ASSERT_EQ(f->seg.payload[i], pat(off + i));
+        for (uint32_t i = 0; i < f->seg.payload_len; i++)
+            ASSERT_EQ(f->seg.payload[i], pat(off + i));
         times_sent[off / mss]++;
         n++;
     }
