@@ -46,8 +46,9 @@ struct ring {
  * is the sum of the buffers of every ring made with it, counted as each buffer is taken
  * and given back (the spare buffers are not in it: they are bounded apart). A ring may not
  * take a buffer that would bring held past max, counting the old buffer it still holds
- * while its bytes are copied, so that the memory really allocated never passes max; a
- * smaller buffer (a ring that shrinks) is always allowed. Pressure, with hysteresis as
+ * while its bytes are copied, so that growing never takes the allocation past max; a
+ * smaller buffer (a ring that shrinks) is always allowed, though for the moment of its copy
+ * it sits beside the old one. Pressure, with hysteresis as
  * tcp_mem's: entered when held reaches press_on, left when it falls to press_off. */
 struct ring_cache {
     uint8_t **bufs;
