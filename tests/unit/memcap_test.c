@@ -333,6 +333,96 @@ TEST(send_ring_stops_at_the_limit_with_eagain_and_loses_nothing)
     simnet_free(&n);
 }
 
+/* B's bulk connection's receive buffer (rcv_space) at its largest over an 8 MiB transfer
+ * that B reads as it comes, with hogs beside it when hog: two connections whose
+ * application reads nothing, their in-order data holding B above pressure's threshold. */
+static uint32_t bulk_space_hi(bool hog, uint64_t *pressure_entries)
+{
+    struct simnet n;
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 10 * MS;
+    lc.bandwidth_bps = 100000000;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 5);
+    simnet_config(&c[1], 1, 5);
+    c[0].sndbuf = 1u << 20;
+    c[1].rcvbuf = 4u << 20;
+    c[1].mem_max = 640u << 10; /* pressure from 480 KiB */
+    c[0].max_sockets = c[1].max_sockets = 8;
+    test_seed(5);
+    simnet_init_with(&n, c, &lc, 5);
+    int lsd = synack_socket(n.st[1]), lsd2 = synack_socket(n.st[1]);
+    ASSERT_EQ(synack_bind(n.st[1], lsd, SYNACK_ADDR_ANY, 9), 0);
+    ASSERT_EQ(synack_listen(n.st[1], lsd, 8), 0);
+    ASSERT_EQ(synack_setopt(n.st[1], lsd2, SYNACK_OPT_RCVBUF, 1l << 20), 0);
+    ASSERT_EQ(synack_bind(n.st[1], lsd2, SYNACK_ADDR_ANY, 10), 0);
+    ASSERT_EQ(synack_listen(n.st[1], lsd2, 8), 0);
+    static uint8_t buf[65536];
+    if (hog) {
+        /* Two of them: one ring alone grows only while three times its size fits (it
+         * doubles beside its old buffer), so about half the limit; two reach 512 KiB. */
+        memset(buf, 'h', sizeof buf);
+        for (int j = 0; j < 2; j++) {
+            int h = synack_socket(n.st[0]);
+            synack_connect(n.st[0], h, n.now, SIM_B_ADDR, 10);
+            simnet_run_to(&n, n.now + 100 * MS);
+            for (int i = 0; i < 6; i++) ASSERT(synack_send(n.st[0], h, n.now, buf, sizeof buf) > 0);
+            simnet_run_to(&n, n.now + 1 * SEC);
+        }
+        struct synack_stats s;
+        synack_get_stats(n.st[1], &s);
+        ASSERT(s.mem_pressure);
+    }
+    int a = synack_socket(n.st[0]);
+    synack_connect(n.st[0], a, n.now, SIM_B_ADDR, 9);
+    int b = -1;
+    uint64_t sent = 0, got = 0, total = 8u << 20;
+    uint32_t hi = 0;
+    uint64_t until = n.now + 60 * SEC;
+    while (got < total && n.now < until) {
+        if (b < 0) b = synack_accept(n.st[1], lsd, NULL);
+        while ((synack_events(n.st[0], a) & SYNACK_EV_CONNECTED) && sent < total) {
+            uint64_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
+            for (uint64_t i = 0; i < k; i++) buf[i] = pat(1, sent + i);
+            long w = synack_send(n.st[0], a, n.now, buf, (size_t)k);
+            if (w <= 0) break;
+            sent += (uint64_t)w;
+        }
+        long r;
+        while (b >= 0 && (r = synack_recv(n.st[1], b, n.now, buf, sizeof buf)) > 0) {
+            for (long i = 0; i < r; i++) ASSERT_EQ(buf[i], pat(1, got + (uint64_t)i));
+            got += (uint64_t)r;
+        }
+        if (b >= 0) {
+            struct synack_sockinfo in;
+            ASSERT_EQ(synack_getinfo(n.st[1], b, &in), 0);
+            if (in.rcv_space > hi) hi = in.rcv_space;
+        }
+        if (!simnet_step(&n)) break;
+    }
+    ASSERT_EQ(got, total);
+    struct synack_stats s;
+    synack_get_stats(n.st[1], &s);
+    *pressure_entries = s.mem_pressure_entries;
+    simnet_free(&n);
+    return hi;
+}
+
+TEST(autotuning_holds_under_pressure)
+{
+    uint64_t pe;
+    /* Alone, the buffer grows by auto-tuning well past its first 64 KiB. */
+    uint32_t alone = bulk_space_hi(false, &pe);
+    ASSERT(alone > 65536);
+    /* Beside hogs that keep the stack under pressure it holds at 64 KiB (Linux's
+     * tcp_rcv_space_adjust under tcp_memory_pressure), and the transfer still completes. */
+    uint32_t pressed = bulk_space_hi(true, &pe);
+    printf("     receive buffer at most %u alone, %u under pressure\n", alone, pressed);
+    ASSERT_EQ(pressed, 65536);
+    ASSERT(pe > 0);
+}
+
 TEST(ring_trim_gives_memory_back_and_the_account_follows)
 {
     struct ring_cache c;
