@@ -600,7 +600,8 @@ struct synack_sockinfo {
      * EPOLLET waiter with EPOLLERR for each). And zero-copy sends still holding a buffer. */
     uint32_t notices, zerocopy_pending;
     /* Memory the connection's rings hold now (bytes, the stack's cfg.mem_max counts it),
-     * and the out-of-order bytes given up under memory pressure (reneged, RFC 2018 §8). */
+     * and the out-of-order bytes given up under memory pressure (reneged, RFC 2018 §8;
+     * counted modulo 2^32). */
     uint32_t snd_mem, rcv_mem;
     uint64_t ooo_pruned;
 };

@@ -161,7 +161,6 @@ struct tcb {
     bool ooo_fin;     /* a FIN arrived beyond a hole, at ooo_fin_seq */
     uint32_t ooo_fin_seq;
     struct reass reass;
-    uint64_t ooo_pruned; /* out-of-order bytes given up under memory pressure (tcp_mem.c) */
 
     /* The rings (tcp_conn.c) take memory as they are used and give it back after
      * TCP_RING_IDLE_US with nothing in them (t_idle). The send ring may hold sndbuf bytes;
@@ -173,6 +172,9 @@ struct tcb {
     struct ring snd, rcv;
     uint32_t rcv_tuned;
     uint32_t rcvq_space, rcvq_seq;
+    /* Out-of-order bytes given up under memory pressure (tcp_mem.c), modulo 2^32: here, in
+     * what was padding before rcvq_time, the socket stays its size. */
+    uint32_t ooo_pruned;
     uint64_t rcvq_time;
     bool rcvq_on;
 
