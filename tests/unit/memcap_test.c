@@ -6,8 +6,10 @@
  * with one the total stays within it, the right edge of each window never moves left (RFC
  * 9293 §3.8.6, RFC 7323 §2.4), and once the hole fills every connection still completes
  * byte for byte: the sender (synack too) sends again what the receiver gave up after
- * SACKing it (reneging, RFC 2018 §8; RFC 6675 §5.1). Two stacks over the simulated link,
- * the integer clock; the hole is the test's drop filter.
+ * SACKing it (reneging, RFC 2018 §8; RFC 6675 §5.1). Beside it: a send ring stops at the
+ * limit with SYNACK_EAGAIN and loses nothing, auto-tuning holds under pressure, and the base
+ * pieces (the ring's account and trim, reassembly's trim from the top). Two stacks over the
+ * simulated link, the integer clock; the hole is the test's drop filter.
  */
 #include "test.h"
 #include "simnet.h"
