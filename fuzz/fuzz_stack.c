@@ -4,7 +4,8 @@
  *
  * Stack A (10.0.0.1 and fd00::1) and stack B (10.0.0.2 and fd00::2) are dual-stack and both
  * listen on port 80 of both families; before the script runs, A connects to B and B
- * accepts, so the script starts from ESTABLISHED. The input is:
+ * accepts, so the script starts from ESTABLISHED. B's rings share a small stack-wide limit
+ * (cfg.mem_max, FS_MEM_MAX), checked after every op with its account. The input is:
  *
  *   [setup byte] [op] [op] ...
  *
@@ -90,8 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FS_BUF_MAX   16320         /* SO_SNDBUF / SO_RCVBUF from SETOPT: 255 * 64 at most */
 #define FS_RCV_BIG   (256u * 1024) /* setup bit 7: the receive buffer auto-tuning grows */
 #define FS_SND_SLACK (2u * 65536)  /* cfg.sndbuf_linux: one send may fill a buffer past sndbuf */
-#define FS_MAX_OPS   2000
-#define FS_MAX_RUNS  3000 /* sim steps per op, a bound against a stack that never settles */
+/* Stack B's cfg.mem_max: a few connections' rings fill it, so that its pressure, the
+ * refusals at the limit and the reclaim of out-of-order data (tcp/tcp_mem.c) are fuzzed;
+ * A keeps the default. */
+#define FS_MEM_MAX  (40u * 1024)
+#define FS_MAX_OPS  2000
+#define FS_MAX_RUNS 3000 /* sim steps per op, a bound against a stack that never settles */
 
 struct fs_world;
 
@@ -307,6 +312,9 @@ static void fs_check(struct fs_world *w)
         CHECK(records <= socks && socks - records <= FS_SOCKETS);
         CHECK(st.time_wait_records <= FS_TIME_WAIT);
         CHECK(st.half_open <= FS_HALF_OPEN);
+        /* The memory account is exact (the rings' sizes, walked) and B's within its limit. */
+        CHECK(st.mem_held == st.ring_bytes);
+        if (side == 1) CHECK(st.mem_held <= FS_MEM_MAX);
     }
 }
 
@@ -404,6 +412,7 @@ static bool fs_setup(struct fs_world *w, uint8_t setup)
             cfg.hystart_linux = true;
         }
         if (setup & 128) cfg.rcvbuf = FS_RCV_BIG;
+        if (side == 1) cfg.mem_max = FS_MEM_MAX;
         int err;
         w->st[side] = synack_stack_new(&cfg, &err);
         if (!w->st[side]) return false;

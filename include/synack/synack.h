@@ -232,6 +232,21 @@ struct synack_config {
      * retransmission and, above it, data sent once before it: Linux then takes the longer
      * RTT of the older data, and deems fewer segments lost. Default false (RFC 8985). */
     bool rack_rtt_seq;
+    /* The most memory, in bytes, all connections' send and receive rings may hold together
+     * (out-of-order data waiting for reassembly is parked in the receive rings), as Linux's
+     * tcp_mem: a peer that grows one connection's window and then sends data behind a hole
+     * makes it hold its whole receive buffer, and with many connections the sum, not each,
+     * is what must be bounded. At three quarters of it the stack is under pressure
+     * (stats.mem_pressure, until it falls to half): receive buffers stop growing by
+     * auto-tuning (a window once offered is never taken back, RFC 9293 §3.8.6). At the limit
+     * a ring cannot grow: in-order data that needs memory makes the stack give up
+     * out-of-order data, the highest first, of the connections holding the most (RFC 2018
+     * §8 allows it; their senders send it again), other data is dropped as lost
+     * (tcp-no-memory), and a send finds no room (SYNACK_EAGAIN). 0, the default: the sum of
+     * what every socket's rings may hold with the configured sizes (max_sockets × (sndbuf +
+     * rcvbuf + 144 KiB, the send ring's Linux accounting and the window's rounding)), so
+     * that only buffers set larger per socket (SYNACK_OPT_RCVBUF/SNDBUF) can meet it. */
+    uint64_t mem_max;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */
@@ -621,6 +636,11 @@ struct synack_sockinfo {
      * grows, so that a poller can tell a new one from one it has seen (Linux wakes an
      * EPOLLET waiter with EPOLLERR for each). And zero-copy sends still holding a buffer. */
     uint32_t notices, zerocopy_pending;
+    /* Memory the connection's rings hold now (bytes, the stack's cfg.mem_max counts it),
+     * and the out-of-order bytes given up under memory pressure (reneged, RFC 2018 §8;
+     * counted modulo 2^32). */
+    uint32_t snd_mem, rcv_mem;
+    uint64_t ooo_pruned;
 };
 /* ca_state values (Linux's TCP_CA_*): what the sender is doing about congestion. */
 #define SYNACK_CA_OPEN     0
@@ -706,6 +726,14 @@ struct synack_stats {
     /* Zero-copy sends (SYNACK_SEND_ZEROCOPY) whose bytes stayed in the caller's buffer, and
      * those the stack copied; timestamp notices lost to a full notice queue. */
     uint64_t zerocopy_sends, zerocopy_copied, tstamps_dropped;
+    /* The stack-wide memory bound (cfg.mem_max): bytes the rings hold now (counted as each
+     * buffer is taken and given back; ring_bytes is the same sum, walked), the limit in
+     * force, whether the stack is under pressure now, times it entered pressure, ring
+     * buffers refused for the limit, and out-of-order data given up: prunes (one per
+     * connection trimmed) and bytes. */
+    uint64_t mem_held, mem_max;
+    uint32_t mem_pressure;
+    uint64_t mem_pressure_entries, mem_refused, mem_prunes, mem_pruned_bytes;
 };
 void synack_get_stats(const synack_stack *st, struct synack_stats *out);
 

@@ -81,6 +81,12 @@ void reass_trim_below(struct reass *q, uint32_t seq)
     if (q->n > 0 && seq_lt(q->left[0], seq)) q->left[0] = seq;
 }
 
+void reass_trim_above(struct reass *q, uint32_t seq)
+{
+    while (q->n > 0 && seq_geq(q->left[q->n - 1], seq)) q->n--;
+    if (q->n > 0 && seq_gt(q->right[q->n - 1], seq)) q->right[q->n - 1] = seq;
+}
+
 uint32_t reass_bytes(const struct reass *q)
 {
     uint32_t b = 0;

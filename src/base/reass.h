@@ -36,6 +36,9 @@ int reass_add(struct reass *q, uint32_t l, uint32_t r);
 uint32_t reass_advance(struct reass *q, uint32_t rcv_nxt);
 /* Forgets everything below seq (a range straddling it is cut at seq). */
 void reass_trim_below(struct reass *q, uint32_t seq);
+/* Forgets everything at or above seq (a range straddling it is cut at seq): out-of-order
+ * data given up under memory pressure, the highest first. */
+void reass_trim_above(struct reass *q, uint32_t seq);
 /* Bytes held in all ranges. */
 uint32_t reass_bytes(const struct reass *q);
 /* Up to max SACK blocks, the range touched last first and the rest from the most recently

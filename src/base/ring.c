@@ -11,6 +11,9 @@
 
 int ring_cache_init(struct ring_cache *c, uint32_t cap)
 {
+    c->held = c->max = c->press_on = c->press_off = 0;
+    c->pressure = false;
+    c->pressure_entries = c->refused = 0;
     c->n = 0;
     c->cap = cap;
     c->bufs = cap ? malloc(cap * sizeof *c->bufs) : NULL;
@@ -46,18 +49,59 @@ int ring_init(struct ring *r, uint32_t cap)
     return ring_init_cached(r, cap, NULL);
 }
 
-/* A buffer of size bytes: a spare first buffer from the cache when it is that size. */
-static uint8_t *buf_get(struct ring *r, uint32_t size)
+void ring_cache_limit(struct ring_cache *c, uint64_t max)
 {
-    if (size == RING_MIN_SIZE && r->cache && r->cache->n > 0) return r->cache->bufs[--r->cache->n];
-    return malloc(size);
+    c->max = max;
+    c->press_on = max - max / 4;
+    c->press_off = max / 2;
+}
+
+/* held changed: pressure is entered at press_on and left at press_off (hysteresis, so that
+ * a stack near the threshold does not flap in and out of it). */
+static void account(struct ring_cache *c)
+{
+    if (!c->max) return;
+    if (!c->pressure && c->held >= c->press_on) {
+        c->pressure = true;
+        c->pressure_entries++;
+    } else if (c->pressure && c->held <= c->press_off) {
+        c->pressure = false;
+    }
+}
+
+/* A buffer of size bytes for a ring that holds old bytes now: a spare first buffer from
+ * the cache when it is that size. NULL when the stack's limit forbids it: a larger buffer
+ * must fit beside the old one, which is held until its bytes are copied (ring_cache). */
+static uint8_t *buf_get(struct ring *r, uint32_t size, uint32_t old)
+{
+    struct ring_cache *c = r->cache;
+    if (c && c->max && size > old && c->held + size > c->max) {
+        c->refused++;
+        return NULL;
+    }
+    uint8_t *b;
+    if (size == RING_MIN_SIZE && c && c->n > 0)
+        b = c->bufs[--c->n];
+    else
+        b = malloc(size);
+    if (b && c) {
+        c->held += size;
+        account(c);
+    }
+    return b;
 }
 
 /* Gives a buffer back: a first-size one to the cache while it has room. */
 static void buf_put(struct ring *r, uint8_t *buf, uint32_t size)
 {
-    if (buf && size == RING_MIN_SIZE && r->cache && r->cache->n < r->cache->cap)
-        r->cache->bufs[r->cache->n++] = buf;
+    struct ring_cache *c = r->cache;
+    if (!buf) return;
+    if (c) {
+        c->held -= size;
+        account(c);
+    }
+    if (size == RING_MIN_SIZE && c && c->n < c->cap)
+        c->bufs[c->n++] = buf;
     else
         free(buf);
 }
@@ -81,7 +125,7 @@ void ring_release(struct ring *r)
  * size, size) bytes from head. */
 static int move_to(struct ring *r, uint32_t size)
 {
-    uint8_t *nb = buf_get(r, size);
+    uint8_t *nb = buf_get(r, size, r->size);
     if (!nb) return SYNACK_ENOMEM;
     if (r->buf) ring_peek(r, 0, nb, r->size < size ? r->size : size);
     buf_put(r, r->buf, r->size);
@@ -92,15 +136,21 @@ static int move_to(struct ring *r, uint32_t size)
     return 0;
 }
 
-int ring_reserve(struct ring *r, uint32_t n)
+uint32_t ring_grow_size(const struct ring *r, uint32_t n)
 {
-    if (n <= r->size) return 0;
-    if (n > r->cap) return SYNACK_EINVAL;
+    if (n <= r->size) return r->size;
     /* Doubling: a ring that grows to S bytes has copied fewer than S bytes on the way. */
     uint64_t want = r->size ? 2ull * r->size : RING_MIN_SIZE;
     if (want < n) want = n;
     if (want > r->cap) want = r->cap;
-    return move_to(r, (uint32_t)want);
+    return (uint32_t)want;
+}
+
+int ring_reserve(struct ring *r, uint32_t n)
+{
+    if (n <= r->size) return 0;
+    if (n > r->cap) return SYNACK_EINVAL;
+    return move_to(r, ring_grow_size(r, n));
 }
 
 int ring_resize(struct ring *r, uint32_t cap)
@@ -133,6 +183,23 @@ int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
     }
     if (off + n > r->ext) r->ext = off + n;
     return 0;
+}
+
+uint32_t ring_trim(struct ring *r, uint32_t ext)
+{
+    if (ext < r->len) ext = r->len;
+    if (ext < r->ext) r->ext = ext;
+    uint32_t before = r->size;
+    if (r->ext == 0) {
+        ring_release(r);
+        return before - r->size;
+    }
+    /* The size the ring would have reached by doubling to hold ext bytes (ring_reserve). */
+    uint64_t want = RING_MIN_SIZE;
+    while (want < r->ext) want *= 2;
+    if (want > r->cap) want = r->cap;
+    if (want >= r->size || move_to(r, (uint32_t)want) < 0) return 0;
+    return before - r->size;
 }
 
 uint32_t ring_span_at(const struct ring *r, uint32_t off, uint8_t **p)

@@ -40,11 +40,29 @@ struct ring {
  * made with ring_init_cached takes its first buffer from here and gives a first-size buffer
  * back here (at release, free, or when it grows past it), so that a short connection's
  * rings cost no malloc and free. At most cap buffers are kept; the rest go back to the
- * allocator, so the memory it holds is bounded. */
+ * allocator, so the memory it holds is bounded.
+ *
+ * It also keeps the stack's account of ring memory (cfg.mem_max, as Linux's tcp_mem): held
+ * is the sum of the buffers of every ring made with it, counted as each buffer is taken
+ * and given back (the spare buffers are not in it: they are bounded apart). A ring may not
+ * take a buffer that would bring held past max, counting the old buffer it still holds
+ * while its bytes are copied, so that growing never takes the allocation past max; a
+ * smaller buffer (a ring that shrinks) is always allowed, though for the moment of its copy
+ * it sits beside the old one. Pressure, with hysteresis as
+ * tcp_mem's: entered when held reaches press_on, left when it falls to press_off. */
 struct ring_cache {
     uint8_t **bufs;
     uint32_t n, cap;
+    uint64_t held;                /* bytes in ring buffers now */
+    uint64_t max;                 /* the limit on held; 0: none */
+    uint64_t press_on, press_off; /* pressure's thresholds (0 with max 0) */
+    bool pressure;
+    uint64_t pressure_entries; /* times pressure was entered */
+    uint64_t refused;          /* buffers refused for the limit */
 };
+
+/* Sets the limit and pressure's thresholds (three quarters and half of max). */
+void ring_cache_limit(struct ring_cache *c, uint64_t max);
 
 /* A cache of at most cap buffers (none held yet). 0, or SYNACK_ENOMEM. */
 int ring_cache_init(struct ring_cache *c, uint32_t cap);
@@ -67,6 +85,8 @@ void ring_release(struct ring *r);
 /* Makes at least n bytes from head storable (n <= cap), keeping every byte stored so far.
  * 0, or SYNACK_ENOMEM (unchanged). */
 int ring_reserve(struct ring *r, uint32_t n);
+/* The size ring_reserve(r, n) would move the ring to (its size when n already fits). */
+uint32_t ring_grow_size(const struct ring *r, uint32_t n);
 /* Sets what the ring may hold to cap (never below len), keeping its first min(size, cap)
  * bytes from head (the bytes held and, for a receive ring, data parked beyond them): the
  * caller makes sure nothing it needs lies past the new end. Growing takes no memory.
@@ -76,6 +96,11 @@ static inline uint32_t ring_free_space(const struct ring *r)
 {
     return r->cap - r->len;
 }
+/* Forgets bytes parked beyond ext (ext >= len; the caller's reassembly no longer holds
+ * them) and gives back the memory the rest no longer needs: the ring moves to the smallest
+ * buffer of its doubling sizes that holds ext bytes (none when ext is 0). Returns the bytes
+ * of memory given back (0 when the ring stays in its buffer). */
+uint32_t ring_trim(struct ring *r, uint32_t ext);
 /* Appends up to n bytes; returns how many fit (fewer when memory runs out). */
 uint32_t ring_write(struct ring *r, const void *data, uint32_t n);
 /* Writes n bytes at offset off from head without changing len (off + n <= cap).

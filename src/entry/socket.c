@@ -780,6 +780,9 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
     info->reord_seen = t->rack.reord_seen;
     /* The receive buffer in use: auto-tuned up to SYNACK_OPT_RCVBUF (tcp_rcv_autotune). */
     info->rcv_space = ring_live(&t->rcv) ? t->rcv_tuned : sk->rcvbuf;
+    info->snd_mem = t->snd.size;
+    info->rcv_mem = t->rcv.size;
+    info->ooo_pruned = t->ooo_pruned;
     info->advmss = t->rcv_mss;
     info->min_rtt_us = t->min_rtt;
     info->bytes_retrans = t->bytes_retrans;

@@ -180,6 +180,7 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
         synack_stack_free(st);
         goto nomem;
     }
+    ring_cache_limit(&st->ring_cache, tcp_mem_max_for(cfg));
     fifo_init(&st->free_socks);
     fifo_init(&st->evq);
     fifo_init(&st->want_out);
@@ -367,6 +368,11 @@ void synack_get_stats(const synack_stack *st, struct synack_stats *out)
             out->sockets_by_state[sk->tcb.state]++;
         out->ring_bytes += (uint64_t)sk->tcb.snd.size + sk->tcb.rcv.size;
     }
+    out->mem_held = st->ring_cache.held;
+    out->mem_max = st->ring_cache.max;
+    out->mem_pressure = st->ring_cache.pressure;
+    out->mem_pressure_entries = st->ring_cache.pressure_entries;
+    out->mem_refused = st->ring_cache.refused;
     /* Half-open connections are SYN-RECEIVED, though no socket holds them. */
     out->half_open = st->nreqs - st->free_reqs.n;
     out->sockets_by_state[SYNACK_SYN_RECEIVED] += out->half_open;

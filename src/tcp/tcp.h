@@ -176,6 +176,9 @@ struct tcb {
     struct ring snd, rcv;
     uint32_t rcv_tuned;
     uint32_t rcvq_space, rcvq_seq;
+    /* Out-of-order bytes given up under memory pressure (tcp_mem.c), modulo 2^32: here, in
+     * what was padding before rcvq_time, the socket stays its size. */
+    uint32_t ooo_pruned;
     uint64_t rcvq_time;
     bool rcvq_on;
 
@@ -710,8 +713,17 @@ uint32_t tcp_rcv_slack(const struct sock *sk);
 /* What the receive ring must be able to hold: the buffer in use plus the slack, and never
  * less than what it holds and was promised (RFC 9293 §3.8.6). */
 uint32_t tcp_rcv_ring_need(const struct sock *sk);
-/* Receive-buffer auto-tuning, after the application read up to copied_seq: see tcp_conn.c. */
-void tcp_rcv_autotune(struct sock *sk, uint64_t now);
+/* Receive-buffer auto-tuning, after the application read up to copied_seq: see tcp_conn.c.
+ * It holds while the stack is under memory pressure (tcp_mem.c). */
+void tcp_rcv_autotune(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* The stack-wide bound on ring memory (tcp_mem.c, cfg.mem_max): the limit a config asks
+ * for (its default when 0), whether the stack is under pressure now, and the reclaim made
+ * when in-order data finds no memory: out-of-order data of other connections given up,
+ * the highest first, from those holding the most, until want more bytes fit. True when
+ * they fit. */
+uint64_t tcp_mem_max_for(const struct synack_config *cfg);
+bool tcp_mem_pressure(const struct synack_stack *st);
+bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t want);
 /* Arms t_idle when a ring holds memory and nothing else; and its expiry. */
 void tcp_rings_idle_arm(struct tcb *t, uint64_t now);
 void tcp_rings_idle(struct sock *sk, uint64_t now);

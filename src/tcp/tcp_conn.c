@@ -86,8 +86,8 @@ int tcb_rings(struct synack_stack *st, struct sock *sk)
  * reading rate, and one that does not read never grows. The buffer only grows: a window
  * once offered is never taken back (RFC 9293 §3.8.6), and memory follows use anyway, since
  * the ring takes memory as data arrives and gives it back when idle. Called after each
- * read by the application. */
-void tcp_rcv_autotune(struct sock *sk, uint64_t now)
+ * read by the application. Under the stack's memory pressure it measures but does not grow. */
+void tcp_rcv_autotune(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     uint32_t copied_seq = t->rcv_nxt - t->rcv.len; /* the next byte the application reads */
@@ -106,7 +106,10 @@ void tcp_rcv_autotune(struct sock *sk, uint64_t now)
         t->rcvq_space = copied;
         uint64_t want = 2ull * copied + 16ull * t->rcv_mss;
         if (want > sk->rcvbuf) want = sk->rcvbuf;
-        if (!sk->rcvbuf_set && want > t->rcv_tuned) {
+        /* Under memory pressure the buffer holds where it is (Linux's tcp_rcv_space_adjust
+         * stops growing sk_rcvbuf under tcp_memory_pressure): the window already offered
+         * stays, it only stops growing (tcp_mem.c). */
+        if (!sk->rcvbuf_set && want > t->rcv_tuned && !tcp_mem_pressure(st)) {
             t->rcv_tuned = (uint32_t)want;
             /* Growing what the ring may hold takes no memory, so it cannot fail. */
             (void)ring_resize(&t->rcv, tcp_rcv_ring_need(sk));

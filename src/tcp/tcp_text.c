@@ -47,8 +47,14 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
     }
     if (n > space - off) n = space - off; /* never beyond the ring, whatever was advertised */
     /* The ring takes its memory as data arrives (base/ring.h). Without it the segment is
-     * dropped, as if lost, and the peer sends it again. */
-    if (ring_write_at(&t->rcv, t->rcv.len + off, data, n) < 0) {
+     * dropped, as if lost, and the peer sends it again; in-order data first makes other
+     * connections give up out-of-order data when the stack's limit was what refused it
+     * (tcp_mem.c). */
+    uint32_t at = t->rcv.len + off;
+    int e = ring_write_at(&t->rcv, at, data, n);
+    if (e < 0 && off == 0 && tcp_mem_reclaim(st, sk, ring_grow_size(&t->rcv, at + n)))
+        e = ring_write_at(&t->rcv, at, data, n);
+    if (e < 0) {
         tcp_drop(st, sk, now, SYNACK_DROP_TCP_NO_MEMORY, seg);
         return;
     }

@@ -223,7 +223,7 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
             ring_consume(&t->rcv, n);
         }
         rings_settle(sk);
-        tcp_rcv_autotune(sk, now);
+        tcp_rcv_autotune(st, sk, now);
         if (!t->t_idle) {
             tcp_rings_idle_arm(t, now);
             if (t->t_idle) timer_update(st, sk);

@@ -60,6 +60,13 @@
  * starts at 64 KiB, grows only with what the application reads per round trip, and is given
  * back when idle; the window scale (RFC 7323 §2.3) is chosen from this bound at the SYN. */
 
+/* The default --mem-max: 256 KiB per connection allowed (--max-conns), the library's default
+ * buffer, for all queues together. Any one connection may still grow to --rcvbuf; the sum
+ * may not: a peer that opens every connection it may, grows each window and sends behind a
+ * hole would otherwise make serve hold --rcvbuf for each (2048 sockets × 4 MiB is 8 GiB).
+ * With 1024 connections it is 256 MiB: 64 connections at the full 4 MiB at once. */
+#define SERVE_MEM_PER_CONN (256u << 10)
+
 struct listener;
 struct serve;
 
@@ -111,6 +118,7 @@ struct serve {
     uint64_t msl_us;      /* 0: the stack's default (30 s) */
     uint32_t max_sockets; /* 0: SERVE_SOCKETS */
     uint32_t rcvbuf;      /* --rcvbuf; 0: SERVE_RCVBUF */
+    uint64_t mem_max;     /* --mem-max, all queues; 0: SERVE_MEM_PER_CONN × --max-conns */
     struct listener ls[4];
     int nls;
     struct policy defaults; /* --max-conns-per-service, --header-timeout, ... */
@@ -153,7 +161,7 @@ static void usage(FILE *f)
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
           "                    [--pcap FILE] [--trace] [--no-offload] [--io-uring]\n"
           "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N]\n"
-          "                    [--rcvbuf B] [--max-conns N]\n"
+          "                    [--rcvbuf B] [--mem-max B] [--max-conns N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
           "                    [--live-viewers N] [--live-conns N]\n"
@@ -197,6 +205,9 @@ static void usage(FILE *f)
           "                 (2..2048, 2048); a handshake that finds it full is reset\n"
           "  --rcvbuf B     the most a connection's receive buffer grows to, by auto-tuning,\n"
           "                 in bytes (4096..1073741824, 4194304); the window scale follows\n"
+          "  --mem-max B    the most all connections' buffers hold together, in bytes\n"
+          "                 (1048576..2^40; 262144 per --max-conns): at 3/4 windows stop\n"
+          "                 growing, at the limit out-of-order data is given up\n"
           "Limits and timeouts (S in seconds, 0 = none):\n"
           "  --max-conns N  connections of all services together (1024, at most 2000)\n"
           "  --max-conns-per-service N  connections of each service (256)\n"
@@ -391,6 +402,11 @@ static int parse(int argc, char **argv, struct serve *o)
             unsigned long long x = strtoull(v, &end, 10);
             if (!*v || *end || x < 4096 || x > (1ull << 30)) goto bad;
             o->rcvbuf = (uint32_t)x;
+        } else if (!strcmp(a, "--mem-max")) {
+            char *end;
+            unsigned long long x = strtoull(v, &end, 10);
+            if (!*v || *end || x < (1ull << 20) || x > (1ull << 40)) goto bad;
+            o->mem_max = x;
         } else if (!strcmp(a, "--echo")) {
             svc = &svc_echo;
         } else if (!strcmp(a, "--discard")) {
@@ -966,6 +982,10 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
     cfg.rcvbuf = sv->rcvbuf ? sv->rcvbuf : SERVE_RCVBUF;
+    /* --mem-max is for all queues: each queue's stack gets its share (tcp/tcp_mem.c). */
+    uint64_t mem =
+        sv->mem_max ? sv->mem_max : (uint64_t)SERVE_MEM_PER_CONN * (uint64_t)sv->max_conns;
+    cfg.mem_max = mem / (uint64_t)(sv->nqueues > 0 ? sv->nqueues : 1);
     /* The loop feeds a batch, runs the services, then flushes: an echo or a FIN then
      * carries the ACK of what it answers (one datagram, not a pure ACK and then it). */
     cfg.defer_output = true;

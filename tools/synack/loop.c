@@ -580,6 +580,13 @@ static void stats_out(FILE *f, const synack_stack *s, bool json, bool braces)
         {"merged_in", st.merged_in},
         {"placed_in", st.placed_in},
         {"tso_out", st.tso_out},
+        {"mem_held", st.mem_held},
+        {"mem_max", st.mem_max},
+        {"mem_pressure", st.mem_pressure},
+        {"mem_pressure_entries", st.mem_pressure_entries},
+        {"mem_refused", st.mem_refused},
+        {"mem_prunes", st.mem_prunes},
+        {"mem_pruned_bytes", st.mem_pruned_bytes},
     };
     size_t nc = sizeof c / sizeof c[0];
     if (json && braces) fputs("{", f);

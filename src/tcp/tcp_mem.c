@@ -1,0 +1,88 @@
+/*
+ * tcp/tcp_mem.c - the stack-wide bound on the memory the connections' rings hold
+ * (cfg.mem_max, as Linux's tcp_mem): its default, pressure, and the reclaim of out-of-order
+ * data when in-order data finds no memory.
+ *
+ * The account itself is kept where memory is taken and given back (base/ring.c, struct
+ * ring_cache): the limit holds for every buffer, send or receive, whoever asks. This file
+ * decides what gives way at the limit. Out-of-order data parked in a receive ring is the
+ * one kind the stack may throw away: it was never acknowledged cumulatively, and RFC 2018
+ * §8 lets a receiver discard data it has SACKed (reneging); the sender keeps everything
+ * until SND.UNA passes it and sends it again after its timeout (RFC 6675 §5.1). In-order
+ * data was acknowledged and cannot be dropped; unsent data is the application's and is
+ * refused at the send (SYNACK_EAGAIN) rather than lost. So when in-order data needs memory
+ * the limit forbids, the connections holding the most receive memory give up their highest
+ * out-of-order bytes first (the data furthest from filling its hole is worth the least, as
+ * Linux's tcp_prune_ofo_queue takes from the tail), half a ring at a time, until the data
+ * fits. Out-of-order data that finds no memory is dropped as lost and reclaims nothing: a
+ * peer sending beyond holes cannot make the stack throw away other connections' data.
+ */
+#include "tcp/stack.h"
+
+#include "base/seq.h"
+
+uint64_t tcp_mem_max_for(const struct synack_config *cfg)
+{
+    if (cfg->mem_max) return cfg->mem_max;
+    /* What every socket's rings could hold with the configured sizes: the send ring with
+     * Linux's accounting slack (tcp_sndbuf.c, 128 KiB) and the receive ring with the
+     * window scale's rounding (at most 2^14): the per-connection limits already bounded
+     * this much, so the default changes nothing a config did not already allow. */
+    return (uint64_t)cfg->max_sockets *
+           ((uint64_t)cfg->sndbuf + cfg->rcvbuf + 2u * 65536u + (1u << 14));
+}
+
+bool tcp_mem_pressure(const struct synack_stack *st)
+{
+    return st->ring_cache.pressure;
+}
+
+/* Gives up v's out-of-order data above half its ring (all of it when the in-order bytes
+ * fill that half), and the memory that frees. Returns the bytes of memory given back;
+ * when that is 0, v holds no out-of-order data any more. */
+static uint32_t prune_one(struct synack_stack *st, struct sock *v)
+{
+    struct tcb *t = &v->tcb;
+    uint32_t half = t->rcv.size / 2;
+    uint32_t limit = half > t->rcv.len ? t->rcv_nxt + (half - t->rcv.len) : t->rcv_nxt;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t before = reass_bytes(&t->reass);
+        reass_trim_above(&t->reass, limit);
+        uint32_t pruned = before - reass_bytes(&t->reass);
+        /* A FIN beyond what is given up would end the stream before its bytes: it is
+         * forgotten with them, and comes again with their retransmission. */
+        if (t->ooo_fin && seq_gt(t->ooo_fin_seq, limit)) t->ooo_fin = false;
+        uint32_t ext = t->rcv.len;
+        if (t->reass.n > 0) ext += t->reass.right[t->reass.n - 1] - t->rcv_nxt;
+        uint32_t freed = ring_trim(&t->rcv, ext);
+        if (pruned) {
+            t->ooo_pruned += pruned;
+            st->stats.mem_prunes++;
+            st->stats.mem_pruned_bytes += pruned;
+        }
+        if (freed || t->reass.n == 0) return freed;
+        /* The ring could not shrink for what stayed: give up all of it. */
+        limit = t->rcv_nxt;
+    }
+    return 0;
+}
+
+bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t want)
+{
+    struct ring_cache *c = &st->ring_cache;
+    if (!c->max) return false; /* no limit: the allocator itself failed */
+    /* Each round either frees memory or empties a connection's reassembly, so it ends.
+     * A round walks the sockets: reclaim happens only at the limit, once per segment that
+     * meets it, and frees at least half a ring when it can. */
+    while (c->held + want > c->max) {
+        struct sock *v = NULL;
+        for (uint32_t i = 0; i < st->nsocks; i++) {
+            struct sock *sk = &st->socks[i];
+            if (!sk->in_use || sk == self || sk->tcb.reass.n == 0 || !sk->tcb.rcv.buf) continue;
+            if (!v || sk->tcb.rcv.size > v->tcb.rcv.size) v = sk;
+        }
+        if (!v) return false;
+        (void)prune_one(st, v);
+    }
+    return true;
+}
