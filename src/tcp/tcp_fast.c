@@ -12,7 +12,8 @@
  * steps are skipped, and what is left is the ACK step (tcp_ack_step, shared with the
  * general path, so that congestion control, RACK, the RTT sample and the window update are
  * the same code) and, for data, the in-order append to the receive ring (tcp_take_data,
- * with its delayed-ACK and quick-ACK rules). Everything else takes the general path. The
+ * with its delayed-ACK and quick-ACK rules). Data may acknowledge new data too (a
+ * request/response exchange). Everything else takes the general path. The
  * result is the same either way, which tests/unit/hp_test.c checks segment by segment
  * against cfg.no_header_prediction.
  */
@@ -43,26 +44,27 @@ enum tcp_verdict tcp_fast_input(struct synack_stack *st, struct sock *sk, uint64
      * text; one with text must fit what was offered (no trim) and the ring (no cut in
      * tcp_take_data). RCV.WND = 0 takes no text at all: the general path. */
     if (seg->seq != t->rcv_nxt) return TCP_SLOW;
-    if (seg->dlen > 0 && (seg->dlen > tcp_rcv_wnd_offered(t) || seg->dlen > t->rcv.cap - t->rcv.len))
+    if (seg->dlen > 0 &&
+        (seg->dlen > tcp_rcv_wnd_offered(t) || seg->dlen > t->rcv.cap - t->rcv.len))
         return TCP_SLOW;
     if (!options_predicted(t, h)) return TCP_SLOW;
     /* PAWS (RFC 7323 §5.3): TSval not older than TS.Recent. The general path's exception
      * for a TS.Recent older than 24 days (§5.5) only accepts more; this is accepted by both. */
     if (t->ts_ok && (int32_t)(h->opts.ts_val - t->ts_recent) < 0) return TCP_SLOW;
-    /* Fifth, the part that needs no recovery logic: SND.UNA <= SEG.ACK <= SND.NXT, the
-     * window unchanged (no window update to weigh, no dup-ACK test that depends on it), and
-     * no loss recovery, F-RTO, tail loss probe, SACK scoreboard, reassembly queue or
-     * out-of-order FIN in play. */
+    /* Fifth, the part that needs no recovery logic: SND.UNA <= SEG.ACK <= SND.NXT, and no
+     * loss recovery, F-RTO, tail loss probe, SACK scoreboard, reassembly queue or
+     * out-of-order FIN in play. A duplicate ACK (no text, SEG.ACK = SND.UNA), which counts
+     * towards fast retransmit, goes the general way. Van Jacobson's prediction (and Linux's
+     * pred_flags) also asks for the window unchanged, because their short path leaves the
+     * window update out; here the ACK step, window update included, is the general one, so
+     * a moving window (every ACK of a bulk receiver that reads) does not stop the
+     * prediction. */
     if (seq_lt(seg->ack, t->snd_una) || seq_gt(seg->ack, t->snd_nxt) || t->snd_nxt != t->snd_max)
         return TCP_SLOW;
-    if (((uint32_t)h->window << t->snd_wscale) != t->snd_wnd) return TCP_SLOW;
     if (t->in_recovery || t->rto_recovery || t->frto || t->tlp_active || t->sacked.n ||
         t->reass.n || t->ooo_fin)
         return TCP_SLOW;
-    /* Either a pure ACK of new data or in-order data that acknowledges nothing new. A
-     * duplicate ACK (no text, SEG.ACK = SND.UNA) counts towards fast retransmit: the
-     * general path. */
-    if (seg->dlen == 0 ? seg->ack == t->snd_una : seg->ack != t->snd_una) return TCP_SLOW;
+    if (seg->dlen == 0 && seg->ack == t->snd_una) return TCP_SLOW;
     /* Text nobody will read is answered with a reset (tcp_text_step): the general path. */
     if (seg->dlen > 0 && !sk->user_open && sk->parent < 0) return TCP_SLOW;
 
