@@ -161,6 +161,10 @@ struct synack_config {
      * Segments beyond a hole (or duplicates) are still answered inside synack_input, one
      * ACK each (RFC 5681 §4.2). Off by default. */
     bool defer_output;
+    /* No header prediction (tcp/tcp_fast.c): every segment takes the general steps of
+     * SEGMENT ARRIVES (RFC 9293 §3.10.7.4). The result is the same either way; the flag is
+     * for tests that compare the two paths, and for measuring what the short one saves. */
+    bool no_header_prediction;
     /* TCP Fast Open (RFC 7413), Linux's tcp_fastopen bits (SYNACK_TFO_*, below); default
      * SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER: synack_connect_data() and
      * SYNACK_OPT_FASTOPEN_CONNECT may carry data in the SYN, and a listener given

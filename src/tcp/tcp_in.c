@@ -11,6 +11,8 @@
  *                         first-fourth  sequence, RST, security, SYN     (tcp_check.c)
  *                         fifth         the ACK field                    (tcp_ack.c)
  *                         sixth-eighth  URG, text, FIN                   (tcp_text.c)
+ *                       or, for in-order data and pure ACKs in ESTABLISHED, the short
+ *                       path of header prediction                        (tcp_fast.c)
  * Each step returns a verdict (tcp_in.h); tcp_input() then does, once, what every path
  * needs: output (ACKs and data the segment made possible), the timer heap entry, and the
  * readiness report. Every discarded segment leaves with a named drop reason.
@@ -21,6 +23,12 @@
 static enum tcp_verdict input_synchronized(struct synack_stack *st, struct sock *sk, uint64_t now,
                                            const struct tcp_seg *seg)
 {
+    /* Header prediction (tcp_fast.c): the common segment of an established connection
+     * skips the steps that cannot apply to it, with the same result. */
+    if (sk->tcb.state == SYNACK_ESTABLISHED && !st->cfg.no_header_prediction) {
+        enum tcp_verdict f = tcp_fast_input(st, sk, now, seg);
+        if (f != TCP_SLOW) return f;
+    }
     struct tcp_rx rx;
     enum tcp_verdict v = tcp_check_segment(st, sk, now, seg, &rx);
     if (v != TCP_GO) return v;

@@ -16,6 +16,7 @@ enum tcp_verdict {
     TCP_REPLY, /* fully handled: send what it made possible (an ACK, data) */
     TCP_STOP,  /* dropped or handled with its own answer: nothing more is sent */
     TCP_GONE,  /* the connection ended (tcp_done ran and unhooked it) */
+    TCP_SLOW,  /* header prediction (tcp_fast.c) declined: take the general steps */
 };
 
 /* The segment as the steps after the sequence check see it: trimmed to the window. */
@@ -88,6 +89,11 @@ bool tcp_oow_rate_limited(const struct synack_stack *st, uint64_t *last, uint64_
 /* RFC 9293 §3.10.7.4 First: is a segment (seq, SEG.LEN len) acceptable in the receive
  * window [rcv_nxt, rcv_adv)? */
 bool tcp_seq_acceptable(uint32_t rcv_nxt, uint32_t rcv_adv, uint32_t seq, uint32_t len);
+
+/* tcp_fast.c: header prediction for ESTABLISHED, in-order data and pure ACKs; TCP_SLOW
+ * (nothing done) for any other segment. */
+enum tcp_verdict tcp_fast_input(struct synack_stack *st, struct sock *sk, uint64_t now,
+                                const struct tcp_seg *seg);
 
 /* tcp_ack.c: the fifth step, the ACK field. */
 enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t now,
