@@ -10,7 +10,6 @@
 
 unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 {
-    (void)st;
     unsigned ev = 0;
     const struct tcb *t = &sk->tcb;
     if (!sk->in_use) return 0;
@@ -27,6 +26,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
     bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
                     !t->fin_queued && !sk->shut_wr;
     bool room = sk->sndbuf_linux ? tcp_sndbuf_linux_writable(sk) : tcp_snd_room(sk) > 0;
+    if (sk->snd_mem_wait && !tcp_snd_mem_ok(st, sk)) room = false; /* tcp_mem.c */
     if (can_send && room) ev |= SYNACK_EV_WRITABLE;
     if (t->state == SYNACK_CLOSED && sk->connected_reported) ev |= SYNACK_EV_CLOSED;
     if (t->state == SYNACK_TIME_WAIT) ev |= SYNACK_EV_CLOSED;
@@ -36,6 +36,7 @@ unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 int synack_next_event(synack_stack *st, int *sd, unsigned *events)
 {
     if (stack_busy(st)) return SYNACK_EBUSY;
+    tcp_mem_wake(st);
     struct fifo_node *x;
     while ((x = fifo_pop(&st->evq)) != NULL) {
         struct sock *sk = container_of(x, struct sock, evq);

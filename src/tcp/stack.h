@@ -109,6 +109,9 @@ struct sock {
     uint32_t sndbuf, rcvbuf;
     bool sndbuf_linux; /* cfg.sndbuf_linux: the send buffer counted as Linux (tcp_sndbuf.c) */
     bool rcvbuf_set;   /* SO_RCVBUF was set: no receive-buffer auto-tuning (as Linux) */
+    /* A send found no memory under the stack's limit (cfg.mem_max): not writable until its
+     * ring has room in the memory it holds or the stack can grow it (tcp_mem.c). */
+    bool snd_mem_wait;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
 
@@ -221,6 +224,11 @@ struct synack_stack {
     /* Spare first ring buffers (base/ring.h), at most RING_CACHE_MAX: a connection's
      * rings take their first memory from here and give it back here. */
     struct ring_cache ring_cache;
+    /* Some socket waits for memory (sock.snd_mem_wait); none can get it while the memory
+     * held is at least mem_wait_held (what was held when the last of them was refused or
+     * looked at), so they are looked at again only once it falls below (tcp_mem_wake). */
+    bool mem_waiters;
+    uint64_t mem_wait_held;
     struct sink sink;
 
     /* ICMPv6 errors' token bucket (entry/icmp6.c, RFC 4443 §2.4(f)). */

@@ -723,6 +723,14 @@ void tcp_rcv_autotune(struct synack_stack *st, struct sock *sk, uint64_t now);
  * they fit. */
 uint64_t tcp_mem_max_for(const struct synack_config *cfg);
 bool tcp_mem_pressure(const struct synack_stack *st);
+/* Whether sk's send ring can take a byte now: room in the memory it holds, or the limit
+ * lets it grow. */
+bool tcp_snd_mem_ok(const struct synack_stack *st, const struct sock *sk);
+/* A send of sk took less than it was allowed because memory ran out: sk is not writable
+ * until tcp_snd_mem_ok, and is reported when it is again. */
+void tcp_mem_wait(struct synack_stack *st, struct sock *sk);
+/* Reports the sockets waiting for memory that may send again (synack_next_event). */
+void tcp_mem_wake(struct synack_stack *st);
 bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t want);
 /* Arms t_idle when a ring holds memory and nothing else; and its expiry. */
 void tcp_rings_idle_arm(struct tcb *t, uint64_t now);

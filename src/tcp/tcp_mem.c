@@ -86,3 +86,47 @@ bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t 
     }
     return true;
 }
+
+/* ---- writers waiting for memory -------------------------------------------------------
+ * A send refused for memory returns SYNACK_EAGAIN while the socket's own buffer still has
+ * room, so WRITABLE, a level computed from that room, would stay on and an application
+ * that waits for its next WRITABLE event would wait forever. As Linux's write-space
+ * callback (sk_stream_write_space) wakes a writer when memory comes back, a socket refused
+ * memory is not writable until it can take a byte, and is reported when it can: by its own
+ * input (ACKed bytes leave room in its ring) or, when other connections give memory back,
+ * by tcp_mem_wake, which looks at the waiting sockets only when the memory held has
+ * fallen since it last looked. */
+
+bool tcp_snd_mem_ok(const struct synack_stack *st, const struct sock *sk)
+{
+    const struct ring *r = &sk->tcb.snd;
+    const struct ring_cache *c = &st->ring_cache;
+    if (!c->max || r->len < r->size) return true;
+    return c->held + ring_grow_size(r, r->len + 1) <= c->max;
+}
+
+void tcp_mem_wait(struct synack_stack *st, struct sock *sk)
+{
+    sk->snd_mem_wait = true;
+    st->mem_waiters = true;
+    if (st->ring_cache.held > st->mem_wait_held) st->mem_wait_held = st->ring_cache.held;
+    sock_notify(st, sk); /* WRITABLE goes off: reported, so that its return is news */
+}
+
+void tcp_mem_wake(struct synack_stack *st)
+{
+    if (!st->mem_waiters || st->ring_cache.held >= st->mem_wait_held) return;
+    bool left = false;
+    for (uint32_t i = 0; i < st->nsocks; i++) {
+        struct sock *sk = &st->socks[i];
+        if (!sk->in_use || !sk->snd_mem_wait) continue;
+        if (tcp_snd_mem_ok(st, sk)) {
+            sk->snd_mem_wait = false;
+            sock_notify(st, sk);
+        } else {
+            left = true;
+        }
+    }
+    st->mem_waiters = left;
+    st->mem_wait_held = st->ring_cache.held;
+}

@@ -195,6 +195,9 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
     long took = tcp_snd_takev(st, sk, iov, iovcnt, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
+    uint32_t allowed = (uint32_t)(len < room ? len : room);
+    sk->snd_mem_wait = false;
+    if (n < allowed && !tcp_snd_mem_ok(st, sk)) tcp_mem_wait(st, sk); /* tcp_mem.c */
     if (len > 0) tcp_info_on_queue(t, now, n < len); /* tcp_info's busy, sndbuf-limited */
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
     t->snd_tail = tail;

@@ -335,6 +335,76 @@ TEST(send_ring_stops_at_the_limit_with_eagain_and_loses_nothing)
     simnet_free(&n);
 }
 
+/* Drains A's events; returns those last reported for sd (0 when none was). */
+static unsigned events_for(synack_stack *st, int sd)
+{
+    unsigned got = 0, ev;
+    int s;
+    while (synack_next_event(st, &s, &ev) > 0)
+        if (s == sd) got = ev | 0x80000000u;
+    return got;
+}
+
+TEST(a_writer_refused_memory_is_not_writable_and_is_told_when_memory_comes_back)
+{
+    /* An event-driven writer must learn when it may write again (Linux's write-space
+     * callback, sk_stream_write_space): a1 and a2 on A share a 256 KiB limit, B reads
+     * neither. a2's send that finds no memory returns SYNACK_EAGAIN with room left in its
+     * ring by the socket's own limit; WRITABLE must then be off, and once a1 is aborted and
+     * its memory comes back, an event must say a2 is WRITABLE again, and a send take bytes. */
+    struct simnet n;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 12);
+    simnet_config(&c[1], 1, 12);
+    c[0].sndbuf = 4u << 20;
+    c[0].mem_max = 256u << 10;
+    c[1].rcvbuf = 16u << 10; /* B's window closes early: A's rings stay full */
+    c[0].max_sockets = c[1].max_sockets = 8;
+    test_seed(12);
+    simnet_init_with(&n, c, NULL, 12);
+    int lsd = synack_socket(n.st[1]);
+    ASSERT_EQ(synack_bind(n.st[1], lsd, SYNACK_ADDR_ANY, 9), 0);
+    ASSERT_EQ(synack_listen(n.st[1], lsd, 8), 0);
+    int a[2];
+    for (int i = 0; i < 2; i++) {
+        a[i] = synack_socket(n.st[0]);
+        synack_connect(n.st[0], a[i], n.now, SIM_B_ADDR, 9);
+    }
+    simnet_run_to(&n, 100 * MS);
+    for (int i = 0; i < 2; i++) ASSERT(synack_accept(n.st[1], lsd, NULL) >= 0);
+    static uint8_t buf[65536];
+    memset(buf, 'x', sizeof buf);
+    /* a1 first, then a2, each until the stack's limit stops it. */
+    long w = 0;
+    for (int i = 0; i < 2; i++) {
+        uint64_t until = n.now + 1 * SEC;
+        for (int k = 0; k < 2000 && n.now < until; k++) {
+            while ((w = synack_send(n.st[0], a[i], n.now, buf, sizeof buf)) > 0) {
+            }
+            if (!simnet_step(&n)) break;
+        }
+        ASSERT_EQ(w, SYNACK_EAGAIN);
+    }
+    struct synack_stats s;
+    synack_get_stats(n.st[0], &s);
+    ASSERT(s.mem_refused > 0);
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(n.st[0], a[1], &in), 0);
+    printf("     a2's ring %u bytes, queued %u; held %llu of %llu\n", in.snd_mem, in.snd_queued,
+           (unsigned long long)s.mem_held, (unsigned long long)s.mem_max);
+    ASSERT(in.snd_queued < (4u << 20)); /* its own limit left room: memory stopped it */
+    (void)events_for(n.st[0], a[1]);
+    ASSERT((synack_events(n.st[0], a[1]) & SYNACK_EV_WRITABLE) == 0);
+    /* a1 goes: its memory comes back, and a2 is told. */
+    ASSERT_EQ(synack_abort(n.st[0], a[0], n.now), 0);
+    simnet_step(&n);
+    unsigned ev = events_for(n.st[0], a[1]);
+    ASSERT(ev & 0x80000000u);
+    ASSERT(ev & SYNACK_EV_WRITABLE);
+    ASSERT(synack_send(n.st[0], a[1], n.now, buf, sizeof buf) > 0);
+    simnet_free(&n);
+}
+
 /* B's bulk connection's receive buffer (rcv_space) at its largest over an 8 MiB transfer
  * that B reads as it comes, with hogs beside it when hog: two connections whose
  * application reads nothing, their in-order data holding B above pressure's threshold. */
