@@ -5,8 +5,8 @@
  * same datagrams whole.
  *
  * Two stacks with the same configuration and seed, P and W, each with one accepted
- * connection from the same scripted peer (10.0.0.2:40000 to 10.0.0.1:80). Every datagram
- * the input describes is written to two SOCK_SEQPACKET socketpairs standing for TUN
+ * connection from the same scripted peer (10.0.0.2:40000 to 10.0.0.1:80, or over IPv6). Every
+ * datagram the input describes is written to two SOCK_SEQPACKET socketpairs standing for TUN
  * devices: P's device reads it with the hint (tun_read_datagram given the stack: the
  * payload may land in the ring before any check), W's without (the ordinary copy). The
  * hint must change where bytes are copied, nothing else, so after every op:
@@ -21,8 +21,9 @@
  *
  * The input is [setup] [op] [op] ...; setup: bit 0 the peer's timestamps (RFC 7323), bit
  * 1 a virtio_net_hdr before each datagram, bit 2 P traces, bits 3-4 the receive buffer
- * (4, 16, 64 or 256 KiB). Each op is a byte, low 3 bits the operation, the rest `x`, and
- * its own bytes (0 when the input ran out):
+ * (4, 16, 64 or 256 KiB), bit 5 IPv6 (fd00::2 to fd00::1; m2's bits 5, 6 then do nothing
+ * and m's bit 2 makes the payload length lie). Each op is a byte, low 3 bits the operation, the
+ * rest `x`, and its own bytes (0 when the input ran out):
  *
  *   0 SEG   [f][s:2][n:2][m][m2]  a segment: flags f, SEQ = W's RCV.NXT + s (signed),
  *                                 ACK = W's SND.NXT - (x & 3), n bytes (at most 65000) of
@@ -99,6 +100,22 @@ static uint8_t pat(uint32_t i)
     return (uint8_t)(i * 7 + (i >> 8) * 13 + 1);
 }
 
+/* fd00::1 (the stacks) and fd00::2 (the peer). */
+static struct synack_addr fp_addr6(uint8_t last)
+{
+    uint8_t b[16] = {0xfd, 0x00};
+    b[15] = last;
+    return synack_addr_v6(b);
+}
+static struct synack_addr fp_local6(void)
+{
+    return fp_addr6(1);
+}
+static struct synack_addr fp_peer6(void)
+{
+    return fp_addr6(2);
+}
+
 struct fp_side {
     synack_stack *st;
     int sd, lsd;
@@ -108,7 +125,7 @@ struct fp_side {
 
 struct fp_world {
     struct fp_side s[2]; /* 0: P (hinted), 1: W (whole) */
-    bool vnet, ts;
+    bool vnet, ts, v6;
     uint32_t tsval;
     uint64_t now;
     uint32_t base;    /* the peer's first data sequence number */
@@ -159,6 +176,28 @@ static void compare(struct fp_world *w)
     CHECK(a.rcv_wnd == b.rcv_wnd);
 }
 
+/* The peer's datagram, over IPv4 or IPv6 (setup bit 5). */
+static size_t emit(const struct fp_world *w, uint8_t *p, size_t cap, const struct synack_tcp_hdr *h,
+                   const uint8_t *payload, size_t n)
+{
+    if (w->v6) {
+        struct synack_ipv6_hdr ip;
+        memset(&ip, 0, sizeof ip);
+        ip.hop_limit = 64;
+        ip.next_header = SYNACK_IPPROTO_TCP;
+        memcpy(ip.src, fp_peer6().bytes, 16);
+        memcpy(ip.dst, fp_local6().bytes, 16);
+        return wire_segment_emit6(p, cap, &ip, h, payload, n);
+    }
+    struct synack_ipv4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ip.src = FP_PEER;
+    ip.dst = FP_LOCAL;
+    return wire_segment_emit(p, cap, &ip, h, payload, n);
+}
+
 /* The peer's segment, as the op describes it; written to both devices (twice to P's when
  * dup), then each device reads and its stack takes what it read. */
 static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
@@ -171,12 +210,6 @@ static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
     uint32_t n = u16(in);
     uint8_t m = u8(in), m2 = u8(in);
     if (n > 65000) n = 65000;
-    struct synack_ipv4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.src = FP_PEER;
-    ip.dst = FP_LOCAL;
     struct synack_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = (m2 & 0x10) ? FP_PPORT + 1 : FP_PPORT;
@@ -197,14 +230,15 @@ static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
     for (uint32_t i = 0; i < n; i++) g_payload[i] = pat(h.seq - w->base + i);
     size_t off = w->vnet ? VNET_HDR_LEN : 0;
     uint8_t *p = g_dgram + off;
-    size_t len = wire_segment_emit(p, FP_DGRAM - off, &ip, &h, g_payload, n);
+    size_t len = emit(w, p, FP_DGRAM - off, &h, g_payload, n);
     CHECK(len > 0);
-    size_t thl = (size_t)(p[32] >> 4) * 4;
+    size_t ihl = w->v6 ? 40 : 20;
+    size_t thl = (size_t)(p[ihl + 12] >> 4) * 4;
     bool partial = w->vnet && (m & 0x10);
     bool valid = w->vnet && (m & 0x20);
     bool lie = false;
-    if (partial) synack_tun_csum_complete(p, len), wire_put16(p + 36, 0x1234);
-    if (m2 & 0x20) {
+    if (partial) synack_tun_csum_complete(p, len), wire_put16(p + ihl + 16, 0x1234);
+    if ((m2 & 0x20) && !w->v6) {
         /* An IPv4 option (a NOP word): the header 24 bytes, checksums made right again. */
         memmove(p + 24, p + 20, len - 20);
         memset(p + 20, 1, 4);
@@ -214,8 +248,8 @@ static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
         wire_put16(p + 10, 0);
         wire_put16(p + 10, wire_csum_fold(wire_csum_add(0, p, 24)));
     }
-    size_t ihl = (size_t)(p[0] & 15) * 4;
-    if (m2 & 0x40) {
+    if (!w->v6) ihl = (size_t)(p[0] & 15) * 4;
+    if ((m2 & 0x40) && !w->v6) {
         wire_put16(p + 6, 0x2000); /* more fragments */
         wire_put16(p + 10, 0);
         wire_put16(p + 10, wire_csum_fold(wire_csum_add(0, p, ihl)));
@@ -228,7 +262,12 @@ static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
         p[ihl + 12] = (uint8_t)(p[ihl + 12] + 0x10);
         lie = true;
     }
-    if (m & 4) {
+    if ((m & 4) && w->v6) {
+        /* The payload length lies (IPv6 has no header checksum to make right). */
+        int d = (m2 & 8) ? -(int)(m2 & 7) - 1 : (int)(m2 & 7) + 1;
+        wire_put16(p + 4, (uint16_t)(wire_get16(p + 4) + d));
+        lie = true;
+    } else if (m & 4) {
         int d = (m2 & 8) ? -(int)(m2 & 7) - 1 : (int)(m2 & 7) + 1;
         wire_put16(p + 2, (uint16_t)(wire_get16(p + 2) + d));
         wire_put16(p + 10, 0);
@@ -309,6 +348,7 @@ static bool setup(struct fp_world *w, uint8_t su)
         synack_config_default(&cfg);
         cfg.name = "fuzz";
         cfg.addr = synack_addr_v4(FP_LOCAL);
+        cfg.addr6 = fp_local6();
         cfg.max_sockets = 8;
         cfg.rcvbuf = rcvbufs[(su >> 3) & 3];
         cfg.sndbuf = 65536;
@@ -333,12 +373,6 @@ static bool setup(struct fp_world *w, uint8_t su)
         CHECK(synack_listen(s->st, s->lsd, 4) == 0);
     }
     /* The handshake, the same segments into both. */
-    struct synack_ipv4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.src = FP_PEER;
-    ip.dst = FP_LOCAL;
     struct synack_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = FP_PPORT;
@@ -352,7 +386,7 @@ static bool setup(struct fp_world *w, uint8_t su)
         h.opts.has_ts = true;
         h.opts.ts_val = ++w->tsval;
     }
-    size_t n = wire_segment_emit(g_dgram, sizeof g_dgram, &ip, &h, NULL, 0);
+    size_t n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
     for (int k = 0; k < 2; k++) synack_input(w->s[k].st, w->now, g_dgram, n);
     int a = synack_output(w->s[0].st, w->now, g_out[0], sizeof g_out[0]);
     int b = synack_output(w->s[1].st, w->now, g_out[1], sizeof g_out[1]);
@@ -369,7 +403,7 @@ static bool setup(struct fp_world *w, uint8_t su)
     h.seq = FP_ISS + 1;
     h.ack = sa.tcp.seq + 1;
     h.flags = SYNACK_TCP_ACK;
-    n = wire_segment_emit(g_dgram, sizeof g_dgram, &ip, &h, NULL, 0);
+    n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
     for (int k = 0; k < 2; k++) {
         synack_input(w->s[k].st, w->now, g_dgram, n);
         struct synack_endpoint peer;
@@ -390,6 +424,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t su = u8(&in);
     w.ts = su & 1;
     w.vnet = su & 2;
+    w.v6 = su & 0x20;
     w.now = 1000000;
     w.pattern = true;
     setup(&w, su);
