@@ -447,6 +447,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 3:
+            if (x < 4 && ((x % 3) + 1) & SYNACK_SHUT_RD) {
+                /* SHUT_RD throws away what was queued: the stream's next byte read is past it. */
+                struct synack_sockinfo si;
+                if (synack_getinfo(w.s[1].st, w.s[1].sd, &si) == 0) w.readoff += si.rcv_queued;
+            }
             for (int k = 0; k < 2; k++) {
                 if (x < 4)
                     (void)synack_shutdown(w.s[k].st, w.s[k].sd, w.now, (int)(x % 3) + 1);
