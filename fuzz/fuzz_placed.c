@@ -45,7 +45,8 @@
  *   5 SEND  [n]                   both send n*64+1 bytes
  *   6 SPLIT                       the next datagram is written twice to P's device and
  *                                 read twice (a duplicate arriving behind the hint)
- *   7 NOP
+ *   7 SEG2  [n:2]                 n % 4096 + 1 bytes in order on a second connection (from
+ *                                 port 40002), read at once: the hint moves to it and back
  *
  *   make fuzz    (or: build-fuzz/fuzz_placed fuzz/corpus/fuzz_placed)
  */
@@ -73,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FP_PORT   80
 #define FP_PPORT  40000
 #define FP_ISS    1000000u
+#define FP_PPORT2 40002
+#define FP_ISS2   3000000000u
 #define FP_BIG    65536
 #define FP_OPS    400
 #define FP_DGRAM  (FP_BIG + VNET_HDR_LEN + 64)
@@ -118,8 +121,8 @@ static struct synack_addr fp_peer6(void)
 
 struct fp_side {
     synack_stack *st;
-    int sd, lsd;
-    int fd[2]; /* fd[0] the device's end, fd[1] the kernel's */
+    int sd, sd2, lsd; /* sd2: the second connection */
+    int fd[2];        /* fd[0] the device's end, fd[1] the kernel's */
     struct synack_tun_stats ts;
 };
 
@@ -130,6 +133,7 @@ struct fp_world {
     uint64_t now;
     uint32_t base;    /* the peer's first data sequence number */
     uint32_t readoff; /* stream offset of the next byte read */
+    uint32_t sent2;   /* bytes the peer sent in order on the second connection */
     bool pattern;     /* what is read must be pat(): no trusted lie was sent */
     bool closed;      /* the application closed or aborted the connection */
 };
@@ -319,6 +323,53 @@ static void seg_op(struct fp_world *w, struct fp_in *in, uint8_t x, bool dup)
     }
 }
 
+/* In-order data on the second connection: the hint moves to it, and back with the next
+ * in-order segment of the first; read at once from both stacks and compared. */
+static void seg2_op(struct fp_world *w, struct fp_in *in)
+{
+    uint32_t n = u16(in) % 4096u + 1u;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    struct synack_sockinfo info;
+    if (synack_getinfo(w->s[1].st, w->s[1].sd2, &info) != 0) return;
+    h.sport = FP_PPORT2;
+    h.dport = FP_PORT;
+    h.seq = FP_ISS2 + 1 + w->sent2;
+    h.ack = info.snd_nxt;
+    h.flags = SYNACK_TCP_ACK;
+    h.window = 65535;
+    if (w->ts) {
+        h.opts.has_ts = true;
+        h.opts.ts_val = ++w->tsval;
+    }
+    for (uint32_t i = 0; i < n; i++) g_payload[i] = pat(w->sent2 + i);
+    size_t off = w->vnet ? VNET_HDR_LEN : 0;
+    size_t len = emit(w, g_dgram + off, FP_DGRAM - off, &h, g_payload, n);
+    CHECK(len > 0);
+    if (w->vnet) {
+        struct vnet_hdr hv;
+        memset(&hv, 0, sizeof hv);
+        hv.hdr_len = (uint16_t)(len - n);
+        vnet_emit(g_dgram, &hv);
+    }
+    for (int k = 0; k < 2; k++) {
+        CHECK(write(w->s[k].fd[1], g_dgram, len + off) == (ssize_t)(len + off));
+        unsigned flags = 0;
+        int r = tun_read_datagram(w->s[k].fd[0], w->vnet, k == 0 ? w->s[0].st : NULL, g_buf,
+                                  sizeof g_buf, &flags, &w->s[k].ts);
+        if (r > 0) synack_input_flags(w->s[k].st, w->now, g_buf, (size_t)r, flags);
+    }
+    static uint8_t a[FP_BIG], b[FP_BIG];
+    long ra = synack_recv(w->s[0].st, w->s[0].sd2, w->now, a, sizeof a);
+    long rb = synack_recv(w->s[1].st, w->s[1].sd2, w->now, b, sizeof b);
+    CHECK(ra == rb);
+    if (ra > 0) {
+        CHECK(memcmp(a, b, (size_t)ra) == 0);
+        for (long i = 0; i < ra; i++) CHECK(a[i] == pat(w->sent2 + (uint32_t)i));
+        w->sent2 += (uint32_t)ra;
+    }
+}
+
 static void recv_op(struct fp_world *w, uint32_t max, bool discard)
 {
     static uint8_t a[FP_BIG], b[FP_BIG];
@@ -338,6 +389,53 @@ static void recv_op(struct fp_world *w, uint32_t max, bool discard)
         }
     }
     if (ra > 0) w->readoff += (uint32_t)ra;
+}
+
+/* A connection from the peer's port sport, ISS iss, accepted by both stacks alike (c 0:
+ * the one the ops play with, 1: the second, which only takes in-order data). */
+static void handshake(struct fp_world *w, uint16_t sport, uint32_t iss, int c)
+{
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = sport;
+    h.dport = FP_PORT;
+    h.seq = iss;
+    h.flags = SYNACK_TCP_SYN;
+    h.window = 65535;
+    h.opts.has_mss = true;
+    h.opts.mss = 1460;
+    if (w->ts) {
+        h.opts.has_ts = true;
+        h.opts.ts_val = ++w->tsval;
+    }
+    size_t n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
+    for (int k = 0; k < 2; k++) synack_input(w->s[k].st, w->now, g_dgram, n);
+    int a = synack_output(w->s[0].st, w->now, g_out[0], sizeof g_out[0]);
+    int b = synack_output(w->s[1].st, w->now, g_out[1], sizeof g_out[1]);
+    CHECK(a > 0 && a == b && memcmp(g_out[0], g_out[1], (size_t)a) == 0);
+    struct synack_segment sa;
+    CHECK(wire_segment_parse(g_out[0], (size_t)a, true, &sa) == 0);
+    w->now += 1000;
+    memset(&h.opts, 0, sizeof h.opts);
+    if (w->ts) {
+        h.opts.has_ts = true;
+        h.opts.ts_val = ++w->tsval;
+        h.opts.ts_ecr = sa.tcp.opts.ts_val;
+    }
+    h.seq = iss + 1;
+    h.ack = sa.tcp.seq + 1;
+    h.flags = SYNACK_TCP_ACK;
+    n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
+    for (int k = 0; k < 2; k++) {
+        synack_input(w->s[k].st, w->now, g_dgram, n);
+        struct synack_endpoint peer;
+        int sd = synack_accept(w->s[k].st, w->s[k].lsd, &peer);
+        CHECK(sd >= 0);
+        if (c == 0)
+            w->s[k].sd = sd;
+        else
+            w->s[k].sd2 = sd;
+    }
 }
 
 static bool setup(struct fp_world *w, uint8_t su)
@@ -372,44 +470,8 @@ static bool setup(struct fp_world *w, uint8_t su)
         CHECK(synack_bind(s->st, s->lsd, SYNACK_ADDR_ANY, FP_PORT) == 0);
         CHECK(synack_listen(s->st, s->lsd, 4) == 0);
     }
-    /* The handshake, the same segments into both. */
-    struct synack_tcp_hdr h;
-    memset(&h, 0, sizeof h);
-    h.sport = FP_PPORT;
-    h.dport = FP_PORT;
-    h.seq = FP_ISS;
-    h.flags = SYNACK_TCP_SYN;
-    h.window = 65535;
-    h.opts.has_mss = true;
-    h.opts.mss = 1460;
-    if (w->ts) {
-        h.opts.has_ts = true;
-        h.opts.ts_val = ++w->tsval;
-    }
-    size_t n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
-    for (int k = 0; k < 2; k++) synack_input(w->s[k].st, w->now, g_dgram, n);
-    int a = synack_output(w->s[0].st, w->now, g_out[0], sizeof g_out[0]);
-    int b = synack_output(w->s[1].st, w->now, g_out[1], sizeof g_out[1]);
-    CHECK(a > 0 && a == b && memcmp(g_out[0], g_out[1], (size_t)a) == 0);
-    struct synack_segment sa;
-    CHECK(wire_segment_parse(g_out[0], (size_t)a, true, &sa) == 0);
-    w->now += 1000;
-    memset(&h.opts, 0, sizeof h.opts);
-    if (w->ts) {
-        h.opts.has_ts = true;
-        h.opts.ts_val = ++w->tsval;
-        h.opts.ts_ecr = sa.tcp.opts.ts_val;
-    }
-    h.seq = FP_ISS + 1;
-    h.ack = sa.tcp.seq + 1;
-    h.flags = SYNACK_TCP_ACK;
-    n = emit(w, g_dgram, sizeof g_dgram, &h, NULL, 0);
-    for (int k = 0; k < 2; k++) {
-        synack_input(w->s[k].st, w->now, g_dgram, n);
-        struct synack_endpoint peer;
-        w->s[k].sd = synack_accept(w->s[k].st, w->s[k].lsd, &peer);
-        CHECK(w->s[k].sd >= 0);
-    }
+    handshake(w, FP_PPORT, FP_ISS, 0);
+    handshake(w, FP_PPORT2, FP_ISS2, 1);
     w->base = FP_ISS + 1;
     drain(w);
     return true;
@@ -480,6 +542,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             dup = true;
             break;
         default:
+            seg2_op(&w, &in);
             break;
         }
         drain(&w);

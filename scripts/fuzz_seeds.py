@@ -302,6 +302,9 @@ def placed_seeds():
         "dup": bytes([6]) + seg(0x10, 0, 1448) + recv(255),
         "finwait": bytes([5, 100, 3 | (1 << 3)]) + seg(0x10, 0, 1448) + recv(255),
     }
+    # The hint moves to a second connection (op 7) and back.
+    seg2 = bytes([7, 0x05, 0xA8])
+    cases["two_conns"] = seg2 + seg(0x10, 0, 1448) + seg2 * 2 + seg(0x10, 0, 1448) * 2 + recv(255) + seg2
     for name, d in cases.items():
         write(t, name, b"\x10" + pre + d)
         if name in ("window", "dup", "close"):
