@@ -254,6 +254,63 @@ def stack_seeds():
           op(SLEEP, 0, 0, 0x10))
 
 
+def placed_seeds():
+    """fuzz_placed: the receive hint's path against the whole one (fuzz/fuzz_placed.c). A
+    first in-order segment names the connection, three full ones grow the ring past a
+    segment's room; then the case. Setup bits: 0 timestamps, 1 virtio_net_hdr, 2 trace,
+    3-4 the receive buffer (0x10: 64 KiB), 5 IPv6."""
+    t = "fuzz_placed"
+
+    def seg(f, s, n, m=0, m2=0, x=0):
+        b = bytes([x << 3, f]) + (s & 0xffff).to_bytes(2, "big") + n.to_bytes(2, "big") + bytes([m, m2])
+        if m & 0x80:
+            b += b"\x00\x05"
+        return b + bytes(8)
+
+    def recv(n, x=0):
+        return bytes([1 | (x << 3), n])
+
+    pre = seg(0x18, 0, 100) + seg(0x10, 0, 1448) * 3
+    for su in (0x08, 0x10, 0x11, 0x12, 0x13, 0x16, 0x18, 0x1B):
+        d = bytes([su]) + seg(0x18, 0, 100)
+        for i in range(12):
+            d += seg(0x10, 0, 1436 if su & 1 else 1448)
+            if i % 4 == 3:
+                d += recv(40)
+        write(t, "bulk_%02x" % su, d)
+        if su in (0x10, 0x12, 0x16, 0x1B):
+            write(t, "v6_bulk_%02x" % su, bytes([su | 0x20]) + d[1:])
+    muts = [(1, 0), (2, 0), (4, 3), (4, 0x0B), (8, 0), (0x10, 0), (0x20, 0), (0x21, 0), (0x40, 0),
+            (0x80, 0), (0, 0x10), (0, 0x20), (0, 0x40), (0, 0x80), (0x11, 0), (0x22, 0)]
+    for i, (m, m2) in enumerate(muts):
+        su = 0x12 if m & 0x70 else 0x10
+        d = pre + seg(0x10, 0, 1448, m, m2) + seg(0x10, 0, 1448) + recv(255)
+        write(t, "mut_%02d" % i, bytes([su]) + d)
+        if i in (0, 2, 5, 6, 8):
+            write(t, "v6_mut_%02d" % i, bytes([su | 0x20]) + d)
+    for i, f in enumerate((0x11, 0x14, 0x12, 0x30, 0x19, 0x00, 0x50, 0x90)):
+        d = pre + seg(f, 0, 1000) + recv(255) + seg(0x10, 0, 500) + recv(255)
+        write(t, "flags_%d" % i, b"\x10" + d)
+        if i in (0, 3):
+            write(t, "v6_flags_%d" % i, b"\x30" + d)
+    cases = {
+        "window": seg(0x10, 0xFFF0, 1448) + seg(0x10, 60000, 1448) + seg(0x10, 0, 1448) + recv(255),
+        "rcvbuf": bytes([2, 4]) + seg(0x10, 0, 1448) + bytes([2, 200]) + seg(0x10, 0, 1448) + recv(255),
+        "close": bytes([3 | (4 << 3)]) + seg(0x10, 0, 1448) + seg(0x11, 0, 1448),
+        "abort": bytes([3 | (5 << 3)]) + seg(0x10, 0, 1448),
+        "idle": recv(255) + bytes([4 | (5 << 3), 200]) + seg(0x10, 0, 1448) + recv(255),
+        "dup": bytes([6]) + seg(0x10, 0, 1448) + recv(255),
+        "finwait": bytes([5, 100, 3 | (1 << 3)]) + seg(0x10, 0, 1448) + recv(255),
+    }
+    # The hint moves to a second connection (op 7) and back.
+    seg2 = bytes([7, 0x05, 0xA8])
+    cases["two_conns"] = seg2 + seg(0x10, 0, 1448) + seg2 * 2 + seg(0x10, 0, 1448) * 2 + recv(255) + seg2
+    for name, d in cases.items():
+        write(t, name, b"\x10" + pre + d)
+        if name in ("window", "dup", "close"):
+            write(t, "v6_" + name, b"\x30" + pre + d)
+
+
 if __name__ == "__main__":
     wire_seeds()
     wire6_seeds()
@@ -262,3 +319,4 @@ if __name__ == "__main__":
     os.makedirs(os.path.join(SRC, "fuzz", "corpus", "fuzz_capture"), exist_ok=True)
     capture_seeds()
     stack_seeds()
+    placed_seeds()

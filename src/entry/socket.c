@@ -412,6 +412,7 @@ int synack_shutdown(synack_stack *st, int sd, uint64_t now, int how)
     if (how & SYNACK_SHUT_RD) {
         sk->shut_rd = true;
         ring_consume(&sk->tcb.rcv, sk->tcb.rcv.len);
+        tcp_urg_read(&sk->tcb);
     }
     int r = 0;
     if (how & SYNACK_SHUT_WR) {

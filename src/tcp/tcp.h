@@ -655,6 +655,7 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
  * the application has still to read up to RCV.UP (0: none pending). */
 void tcp_urg_rcvd(struct tcb *t, uint32_t seg_seq, uint16_t urg_ptr);
 uint32_t tcp_urg_pending(const struct tcb *t);
+void tcp_urg_read(struct tcb *t);
 /* The first record end (SYNACK_SEND_EOR) after seq, if one is queued. */
 bool tcp_eor_after(struct tcb *t, uint32_t seq, uint32_t *end);
 /* A partial segment waits: TCP_CORK, or SYNACK_SEND_MORE and nothing acknowledged since. */

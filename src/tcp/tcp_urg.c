@@ -32,6 +32,15 @@ void tcp_urg_rcvd(struct tcb *t, uint32_t seg_seq, uint16_t urg_ptr)
     }
 }
 
+/* The application read past RCV.UP: the urgent data is over, and the mark with it (Linux
+ * clears tp->urg_data when copied_seq passes it). Kept, RCV.UP would be compared with
+ * sequence numbers 2^31 bytes on, where it reads as far ahead again: 2 GiB of urgent data
+ * announced, and a new SEG.UP "behind" it ignored (RFC 9293 §3.10.7.4's max()). */
+void tcp_urg_read(struct tcb *t)
+{
+    if (t->urg_valid && !seq_gt(t->rcv_up, read_seq(t))) t->urg_valid = false;
+}
+
 uint32_t tcp_urg_pending(const struct tcb *t)
 {
     uint32_t read = read_seq(t);

@@ -225,6 +225,7 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
             n = want < t->rcv.len ? want : t->rcv.len;
             ring_consume(&t->rcv, n);
         }
+        tcp_urg_read(t);
         rings_settle(sk);
         tcp_rcv_autotune(st, sk, now);
         if (!t->t_idle) {

@@ -4,6 +4,7 @@
  * the application still has to read up to it (MUST-33), 0 once it has read past it. The
  * urgent bytes themselves stay in the stream (RFC 6093 §6).
  */
+#include "tcp/stack.h"
 #include "tcp_fixture.h"
 
 static int send_urg(struct tcpf *f, uint32_t seq, uint16_t up, size_t n)
@@ -101,6 +102,42 @@ TEST(a_mark_already_read_is_none)
     /* A retransmission's stale pointer, or one into data already read. */
     ASSERT_EQ(send_urg(&f, s + 100, 0, 10), 0);
     ASSERT_EQ(urgent(&f), 0);
+    tcpf_free(&f);
+}
+
+/* The stream moved on by 2^31 bytes, all of them read, since the mark (a long-lived
+ * connection whose peer sent one urgent byte near its start, as telnet's or FTP's ABOR
+ * does): RCV.NXT and what follows it are moved here rather than by 2 GiB of segments. */
+static void skip_half_the_space(struct tcpf *f)
+{
+    struct tcb *t = &sock_of(f->st, f->sd)->tcb;
+    ASSERT_EQ(t->rcv.len, 0);
+    uint32_t d = 0x80000000u + 100u;
+    t->rcv_nxt += d;
+    t->rcv_adv += d;
+    t->rcvq_seq += d;
+    f->rcv_nxt += d;
+}
+
+/* A mark the application read past is over, however far the stream goes on (Linux clears
+ * tp->urg_data once copied_seq passes it): compared with sequence arithmetic it would come
+ * back 2^31 bytes later as 2 GiB of urgent data still to read, and a new urgent pointer,
+ * "behind" the stale RCV.UP, would be ignored. */
+TEST(a_mark_read_past_stays_over_after_half_the_sequence_space)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(send_urg(&f, f.rcv_nxt, 10, 10), 0);
+    f.rcv_nxt += 10;
+    ASSERT_EQ(urgent(&f), 10);
+    read_n(&f, 10);
+    ASSERT_EQ(urgent(&f), 0);
+    skip_half_the_space(&f);
+    ASSERT_EQ(urgent(&f), 0);
+    ASSERT_EQ(send_urg(&f, f.rcv_nxt, 5, 10), 0);
+    ASSERT_EQ(tcpf_info(&f).rcv_queued, 10);
+    ASSERT_EQ(urgent(&f), 5);
     tcpf_free(&f);
 }
 
