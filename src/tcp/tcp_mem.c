@@ -29,7 +29,7 @@ uint64_t tcp_mem_max_for(const struct synack_config *cfg)
      * window scale's rounding (at most 2^14): the per-connection limits already bounded
      * this much, so the default changes nothing a config did not already allow. */
     return (uint64_t)cfg->max_sockets *
-           ((uint64_t)cfg->sndbuf + cfg->rcvbuf + 2u * 65536u + (1u << 14));
+           ((uint64_t)cfg->sndbuf + cfg->rcvbuf + 2ull * 65536u + (1ull << 14));
 }
 
 bool tcp_mem_pressure(const struct synack_stack *st)

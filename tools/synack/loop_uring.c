@@ -201,6 +201,7 @@ static int uring_setup(struct loop_uring *u, struct loop *l, const char **why)
     u->bufs = malloc((size_t)u->nbufs * u->bufsz);
     u->arena = malloc(TX_ARENA);
     u->br_bytes = u->nbufs * sizeof(struct io_uring_buf);
+    // cppcheck-suppress invalidFunctionArg ; fd -1 is what mmap(2) asks with MAP_ANONYMOUS
     u->br = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (u->br == MAP_FAILED) u->br = NULL;
     if (!u->bufs || !u->arena || !u->br) {

@@ -113,7 +113,8 @@ static void here(struct as *a, int label)
 /* r1 = the map (a 16-byte instruction: the fd, replaced by the map when loaded). */
 static void ld_map(struct as *a, int map_fd)
 {
-    emit(a, BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd);
+    /* BPF_LD | BPF_DW | BPF_IMM, written as its value: BPF_LD and BPF_IMM are both 0. */
+    emit(a, 0x18, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd);
     emit(a, 0, 0, 0, 0, 0);
 }
 /* r0 = helper(map, fp + KEY_OFF[, fp + SCRATCH, BPF_ANY]): a lookup, a delete, or (value) an
