@@ -101,6 +101,11 @@ got=$(client echo 1048576) || fail "echo: $got"
 echo "echo: $got bytes back, byte-exact"
 got=$(client pingpong 2000) || fail "ping-pong: $got"
 echo "ping-pong: $got round trips"
+# A bulk echo after the ping-pong: datagrams in batches again, so the loop goes back to the
+# ring (64 connections at a time do it too, but not always: their datagrams may come one per
+# answer when the client's threads and serve take turns on a vCPU).
+got=$(client echo 4194304) || fail "echo after the ping-pong: $got"
+echo "echo after the ping-pong: $got bytes back, byte-exact"
 got=$(client conns 1000 64) || fail "connections: $got"
 [ "$got" = 1000 ] || fail "$got of 1000 connections served"
 echo "connections: $got, 64 at a time, each echoed"
@@ -115,8 +120,8 @@ rst=$(tail -n +$((lines + 1)) "$WORK/serve.log" | awk '/^rst_out/ { print $2 }')
 [ "$rst" = 0 ] || fail "the stack sent ${rst:-?} RSTs"
 stop_serve
 echo "SIGTERM: stopped cleanly, no RST sent"
-# The ping-pong runs on epoll (one datagram per answer), the 64 connections at a time on the
-# ring: the loop handed over between them.
+# The ping-pong runs on epoll (one datagram per answer), the bulk echo after it on the ring:
+# the loop handed over between them.
 sw=$(sed -n 's/^synack serve: loop: \([0-9]*\) hand-overs between io_uring and epoll$/\1/p' \
     "$WORK/serve.log")
 [ "${sw:-0}" -ge 2 ] || fail "the loop did not hand over between io_uring and epoll (${sw:-no count})"
