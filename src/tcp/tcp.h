@@ -95,6 +95,9 @@ struct tcp_rack {
     uint32_t reordering; /* Linux's reordering degree, segments (0: not raised, 3) */
     uint32_t reord_seen; /* ACKs that showed reordering (Linux's tcpi_reord_seen) */
     uint64_t ord_now;    /* the microsecond ord counts in */
+    /* The send time of a retransmission still outstanding that a merge of records
+     * (compact) dated later, 0 none: tcp_rack_oldest_rxt may not answer later than it. */
+    uint64_t rxt_floor;
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
     bool rtt_seq;  /* cfg.rack_rtt_seq: RACK.rtt as Linux takes it (tcp_rack.c) */

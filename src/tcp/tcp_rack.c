@@ -120,6 +120,13 @@ static void compact(struct tcb *t)
         if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
         if (b->flags & TCP_XR_SACKED) t->rack.sacked -= b->end - a->end;
     }
+    /* The merged range dates from the later send (RACK needs the most recent); if the
+     * earlier one was a retransmission still outstanding, its time is kept aside, so that
+     * Eifel's RetransmitTS (tcp_rack_oldest_rxt) does not move later with it. */
+    const struct tcp_xrec *older = b->ts < a->ts ? b : a;
+    if (a->ts != b->ts && (older->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) == TCP_XR_EVER_RXT &&
+        (t->rack.rxt_floor == 0 || older->ts < t->rack.rxt_floor))
+        t->rack.rxt_floor = older->ts;
     a->flags = (uint8_t)(keep | any);
     if (b->ts > a->ts || (b->ts == a->ts && b->ord > a->ord)) {
         a->ts = b->ts;
@@ -410,6 +417,12 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     }
     memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
+    if (t->rack.rxt_floor) { /* kept while a retransmission is outstanding (compact) */
+        bool any = false;
+        for (int i = 0; i < t->xr_n && !any; i++)
+            any = (t->xr[i].flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) == TCP_XR_EVER_RXT;
+        if (!any) t->rack.rxt_floor = 0;
+    }
     /* Linux measures the cumulative ACK's reordering up to the highest SACKed byte, or
      * SEG.ACK when nothing SACKed is left. */
     if (reord) reordering_seen(t, low, t->rack.sacked ? t->rack.fack : ack);
@@ -535,6 +548,9 @@ uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now)
         if ((x->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) == TCP_XR_EVER_RXT && x->ts < oldest)
             oldest = x->ts;
     }
+    /* A merge may have dated the oldest one later (compact): an older floor is the safe
+     * answer (an older RetransmitTS calls fewer recoveries spurious, never a real one). */
+    if (oldest < now && t->rack.rxt_floor && t->rack.rxt_floor < oldest) oldest = t->rack.rxt_floor;
     return oldest;
 }
 
