@@ -109,6 +109,18 @@ static void flush_output(struct loop *l, uint64_t now, uint8_t *buf)
     }
 }
 
+uint64_t loop_deadline(const struct loop *l, const struct loop_ops *ops, void *ctx)
+{
+    uint64_t deadline = synack_next_deadline(l->stack);
+    uint64_t d = synack_dev_next_deadline(l->dev);
+    if (d < deadline) deadline = d;
+    if (ops->deadline) {
+        d = ops->deadline(ctx);
+        if (d < deadline) deadline = d;
+    }
+    return deadline;
+}
+
 /* The wait in epoll: for the device when it ran dry (and every other descriptor), with the
  * earliest deadline as its timeout; a look without waiting (timeout 0) when the device may
  * still have input. -1 when epoll failed. */
@@ -117,13 +129,7 @@ static int loop_wait(struct loop *l, const struct loop_ops *ops, void *ctx, uint
 {
     int timeout = 0;
     if (!look_only) {
-        uint64_t deadline = synack_next_deadline(l->stack);
-        uint64_t d = synack_dev_next_deadline(l->dev);
-        if (d < deadline) deadline = d;
-        if (ops->deadline) {
-            d = ops->deadline(ctx);
-            if (d < deadline) deadline = d;
-        }
+        uint64_t deadline = loop_deadline(l, ops, ctx);
         if (deadline <= now)
             timeout = 0; /* a timer is due */
         else if (deadline == UINT64_MAX)

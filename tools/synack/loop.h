@@ -96,6 +96,9 @@ void loop_close(struct loop *l);
 /* Looks at the epoll set without waiting and hands what is ready to ops (signals, the tool's
  * descriptors): the io_uring loop calls it when its poll of the set fires. 0, or -1. */
 int loop_look(struct loop *l, const struct loop_ops *ops, void *ctx);
+/* The earliest deadline of the stack, the device and the application (ops->deadline): when
+ * either loop must wake at the latest. */
+uint64_t loop_deadline(const struct loop *l, const struct loop_ops *ops, void *ctx);
 /* The io_uring loop (loop_uring.c): what loop_run does, on a ring. Returns 0 or -1 as
  * loop_run, or LOOP_URING_REFUSED with *why (and errno) saying why it cannot run here;
  * the epoll set is then as loop_open made it. */

@@ -463,13 +463,7 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
 
         /* The wait: the writes just queued go in the same system call; it returns at the
          * first completion (the next datagram, usually) or at the earliest deadline. */
-        uint64_t deadline = synack_next_deadline(l->stack);
-        uint64_t d = synack_dev_next_deadline(l->dev);
-        if (d < deadline) deadline = d;
-        if (ops->deadline) {
-            d = ops->deadline(ctx);
-            if (d < deadline) deadline = d;
-        }
+        uint64_t deadline = loop_deadline(l, ops, ctx);
         now = loop_now();
         /* Every write in flight posts a completion (TUN writes complete inside the submit):
          * were they counted as what we wait for, the call would return before the answer
