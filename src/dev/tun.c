@@ -208,6 +208,33 @@ static const struct synack_dev_ops tun_ops = {
  * partial checksum. The TUN path costs per datagram, not per byte (issue 12: ~400,000
  * datagrams/s per direction per core), so fewer, larger datagrams are the way to speed. */
 
+/* The virtio_net_hdr of a datagram the stack built (vnet_tx_hdr), a refusal counted as a
+ * drop: what send_gso and synack_tun_tx_raw both do first. */
+static int tx_hdr(struct tun_dev *t, const uint8_t *pkt, size_t len, uint32_t gso_size,
+                  struct vnet_hdr *vh, uint16_t *csum, size_t *thl)
+{
+    if (vnet_tx_hdr(pkt, len, gso_size, vh, csum, thl) < 0) {
+        t->stats.tx_dropped++;
+        return SYNACK_EINVAL;
+    }
+    return 0;
+}
+
+/* Counts the write of a datagram of len bytes (res: what the write returned, bytes or
+ * -errno), for send_gso and for a loop that writes the descriptor itself
+ * (synack_tun_tx_done) alike. 0, or the code send() returns. */
+static int tx_counted(struct tun_dev *t, long res, size_t len, bool gso)
+{
+    if (res < 0) {
+        t->stats.tx_dropped++;
+        return res == -EAGAIN || res == -ENOBUFS ? SYNACK_ENOBUFS : SYNACK_ESYS;
+    }
+    t->stats.tx_packets++;
+    t->stats.tx_bytes += len;
+    if (gso) t->stats.tx_gso++;
+    return 0;
+}
+
 static int tun_send_vnet_gso(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len,
                              uint32_t gso_size)
 {
@@ -216,10 +243,7 @@ static int tun_send_vnet_gso(synack_dev *d, uint64_t now, const uint8_t *pkt, si
     struct vnet_hdr vh;
     uint16_t csum;
     size_t thl;
-    if (vnet_tx_hdr(pkt, len, gso_size, &vh, &csum, &thl) < 0) {
-        t->stats.tx_dropped++;
-        return SYNACK_EINVAL;
-    }
+    if (tx_hdr(t, pkt, len, gso_size, &vh, &csum, &thl) < 0) return SYNACK_EINVAL;
     uint8_t hdr[VNET_HDR_LEN];
     vnet_emit(hdr, &vh);
     /* The IP and TCP headers go from a copy whose checksum field holds the pseudo-header
@@ -238,14 +262,7 @@ static int tun_send_vnet_gso(synack_dev *d, uint64_t now, const uint8_t *pkt, si
         vnet_emit(hdr, &vh);
     }
     ssize_t n = writev(t->fd, iov, niov);
-    if (n < 0) {
-        t->stats.tx_dropped++;
-        return errno == EAGAIN || errno == ENOBUFS ? SYNACK_ENOBUFS : SYNACK_ESYS;
-    }
-    t->stats.tx_packets++;
-    t->stats.tx_bytes += len;
-    if (vh.gso_type != VNET_GSO_NONE) t->stats.tx_gso++;
-    return 0;
+    return tx_counted(t, n < 0 ? -(long)errno : (long)n, len, vh.gso_type != VNET_GSO_NONE);
 }
 
 static int tun_send_vnet(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
@@ -603,10 +620,7 @@ int synack_tun_tx_raw(synack_dev *d, uint8_t *buf, size_t len, uint32_t gso_size
     struct vnet_hdr vh;
     uint16_t csum;
     size_t thl;
-    if (vnet_tx_hdr(pkt, len, gso_size, &vh, &csum, &thl) < 0) {
-        t->stats.tx_dropped++;
-        return SYNACK_EINVAL;
-    }
+    if (tx_hdr(t, pkt, len, gso_size, &vh, &csum, &thl) < 0) return SYNACK_EINVAL;
     /* The caller's copy is ours to change: the partial checksum's field takes the
      * pseudo-header sum in place (send_gso writes it into a copy of the headers). */
     if (thl) wire_put16(pkt + vh.csum_start + vh.csum_offset, csum);
@@ -618,12 +632,5 @@ int synack_tun_tx_done(synack_dev *d, long res, size_t len, uint32_t gso_size)
 {
     struct tun_dev *t = as_tun(d);
     if (!t) return SYNACK_EINVAL;
-    if (res < 0) {
-        t->stats.tx_dropped++;
-        return res == -EAGAIN || res == -ENOBUFS ? SYNACK_ENOBUFS : SYNACK_ESYS;
-    }
-    t->stats.tx_packets++;
-    t->stats.tx_bytes += len;
-    if (gso_size) t->stats.tx_gso++;
-    return 0;
+    return tx_counted(t, res, len, gso_size != 0);
 }
