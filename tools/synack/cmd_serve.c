@@ -769,6 +769,14 @@ static void serve_trace(void *ctx, const struct synack_trace_event *ev)
     if (sv->web) live_web_event(sv->web, ev);
 }
 
+/* The listener whose descriptor sd is, or NULL. */
+static struct listener *listener_of(struct serve *sv, int sd)
+{
+    for (int i = 0; i < sv->nls; i++)
+        if (sv->ls[i].sd == sd && sd >= 0) return &sv->ls[i];
+    return NULL;
+}
+
 static void serve_app(void *ctx, uint64_t now)
 {
     struct serve *sv = ctx;
@@ -776,15 +784,21 @@ static void serve_app(void *ctx, uint64_t now)
     unsigned ev;
     /* the rows of what the input and the timers did, for the viewers below */
     if (sv->web) live_web_flush(sv->web, now);
-    for (int i = 0; i < sv->nls; i++)
-        if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
+    /* A listener is reported when its accept queue gains a connection (the stack queues it
+     * for synack_next_event as it queues the child), and accept_all drains the queue, so
+     * that the report after the next one is a change again: listeners are accepted from
+     * only when reported. Asking each listener on every turn cost ~500 instructions per
+     * ping-pong round trip (docs/performance.md, "Third pass"). */
     while (synack_next_event(sv->stack, &sd, &ev)) {
+        struct listener *l = listener_of(sv, sd);
+        if (l) {
+            if (ev & SYNACK_EV_READABLE) accept_all(sv, l, now);
+            continue;
+        }
         if (sd < 0 || sd >= SERVE_SOCKETS) continue;
         struct conn *k = sv->conns[sd];
         if (k) conn_handle(sv, k, now);
     }
-    for (int i = 0; i < sv->nls; i++)
-        if (sv->ls[i].sd >= 0) accept_all(sv, &sv->ls[i], now);
     /* Connections with output waiting for room, or a lingering close running out; then the
      * timeouts, and the earliest of those still ahead for the loop's wait. */
     /* From the end down: a connection released takes the last one into its place, which
