@@ -8,28 +8,28 @@
 #include "entry/events.h"
 #include "tcp/tcp_zc.h"
 
+/* Called on every recv, send and report (five times in a request/response round trip of
+ * serve), so the tests that decide nothing in the common case are skipped: the send room
+ * only when sending is possible at all, the memory wait only when there is room. */
 unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 {
-    unsigned ev = 0;
-    const struct tcb *t = &sk->tcb;
     if (!sk->in_use) return 0;
-    if (t->state == SYNACK_LISTEN) {
-        if (sk->acceptq.n > 0) ev |= SYNACK_EV_READABLE;
-        return ev;
-    }
+    const struct tcb *t = &sk->tcb;
+    const int s = t->state;
+    if (s == SYNACK_LISTEN) return sk->acceptq.n > 0 ? SYNACK_EV_READABLE : 0;
+    unsigned ev = 0;
     if (sk->error) ev |= SYNACK_EV_ERROR | SYNACK_EV_CLOSED | SYNACK_EV_READABLE;
     if (tcp_zc_has_notice(sk->zc)) ev |= SYNACK_EV_NOTICE;
-    bool synced = t->state >= SYNACK_ESTABLISHED && t->state != SYNACK_TIME_WAIT;
+    bool synced = s >= SYNACK_ESTABLISHED && s != SYNACK_TIME_WAIT;
     if (sk->connected_reported || synced) ev |= SYNACK_EV_CONNECTED;
-    if (t->rcv.len > 0) ev |= SYNACK_EV_READABLE;
-    if (t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
-    bool can_send = (t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT) &&
-                    !t->fin_queued && !sk->shut_wr;
-    bool room = sk->sndbuf_linux ? tcp_sndbuf_linux_writable(sk) : tcp_snd_room(sk) > 0;
-    if (sk->snd_mem_wait && !tcp_snd_mem_ok(st, sk)) room = false; /* tcp_mem.c */
-    if (can_send && room) ev |= SYNACK_EV_WRITABLE;
-    if (t->state == SYNACK_CLOSED && sk->connected_reported) ev |= SYNACK_EV_CLOSED;
-    if (t->state == SYNACK_TIME_WAIT) ev |= SYNACK_EV_CLOSED;
+    if (t->rcv.len > 0 || t->fin_rcvd || sk->shut_rd) ev |= SYNACK_EV_READABLE;
+    if ((s == SYNACK_ESTABLISHED || s == SYNACK_CLOSE_WAIT) && !t->fin_queued && !sk->shut_wr) {
+        bool room = sk->sndbuf_linux ? tcp_sndbuf_linux_writable(sk) : tcp_snd_room(sk) > 0;
+        if (room && sk->snd_mem_wait && !tcp_snd_mem_ok(st, sk)) room = false; /* tcp_mem.c */
+        if (room) ev |= SYNACK_EV_WRITABLE;
+    }
+    if ((s == SYNACK_CLOSED && sk->connected_reported) || s == SYNACK_TIME_WAIT)
+        ev |= SYNACK_EV_CLOSED;
     return ev;
 }
 

@@ -249,7 +249,9 @@ long tcp_user_recv(struct synack_stack *st, struct sock *sk, uint64_t now, void 
             t->ack_now = true;
             sock_want_output(st, sk);
         }
-        sock_notify(st, sk);
+        /* No sock_notify: what reading changed (less or nothing readable) is the caller's
+         * own doing, recorded as seen by synack_recv's sock_seen (entry/socket.c) right
+         * after; a report queued here was popped and found unchanged every time. */
         return (long)n;
     }
     if (sk->error) return sk->error;
