@@ -415,7 +415,8 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         else if (!was_sacked)
             delivered(t, x, x->end, o, now, &pr);
     }
-    memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
+    /* Everything acknowledged (every exchange of a request and its answer): nothing to move. */
+    if (drop < t->xr_n) memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
     t->xr_n = (uint16_t)(t->xr_n - drop);
     if (t->rack.rxt_floor) { /* kept while a retransmission is outstanding (compact) */
         bool any = false;
@@ -470,7 +471,8 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
     /* RFC 8985 §6.2 step 5. */
     t->t_rack = 0;
     const struct tcp_rack *k = &t->rack;
-    if (!t->xr || !t->sack_ok || !k->has) return false;
+    /* Nothing in flight, nothing to mark (the reordering window is not needed). */
+    if (!t->xr || !t->sack_ok || !k->has || t->xr_n == 0) return false;
     uint64_t reo = tcp_rack_reo_wnd(t);
     uint64_t timeout = 0;
     bool lost = false;
