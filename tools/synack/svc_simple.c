@@ -99,6 +99,13 @@ static enum svc_result echo_io(const struct svc_host *h, struct svc_conn *c, uin
             e->off = 0;
             memcpy(e->buf, h->scratch + w, e->len);
             c->priv = e;
+        } else if ((size_t)r < h->scratch_len &&
+                   !(synack_events(h->stack, c->sd) &
+                     (SYNACK_EV_READABLE | SYNACK_EV_CLOSED | SYNACK_EV_ERROR))) {
+            /* A short read emptied the ring, and no FIN, error or end waits: the next
+             * synack_recv could only say SYNACK_EAGAIN. Asking the level is half its cost
+             * (one call of a request/response round trip, docs/performance.md). */
+            return SVC_MORE;
         }
     }
 }
