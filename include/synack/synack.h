@@ -251,6 +251,13 @@ struct synack_config {
      * rcvbuf + 144 KiB, the send ring's Linux accounting and the window's rounding)), so
      * that only buffers set larger per socket (SYNACK_OPT_RCVBUF/SNDBUF) can meet it. */
     uint64_t mem_max;
+    /* The receive hint (synack_tun_rx_hint, synack/tun.h; entry/rxhint.c) is offered only
+     * after an in-order segment that carried at least this many payload bytes: a bulk
+     * receiver's segments are full, and for the small ones of a request/response exchange
+     * the hint's checks cost more than the copy they save (about 400 instructions against
+     * a copy of a few bytes, docs/performance.md, "Third pass"). Default 536, RFC 9293
+     * §3.7.1's default MSS; 0: after any in-order data. */
+    uint32_t rx_hint_min;
 };
 
 /* Linux's tcp_fastopen bits (cfg.fastopen, synack_set_fastopen). */

@@ -49,6 +49,7 @@ void synack_config_default(struct synack_config *cfg)
     cfg->ecn = 2; /* accept ECN when asked, as Linux's default tcp_ecn=2 */
     cfg->fastopen = SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER;
     cfg->fastopen_cache = 64;
+    cfg->rx_hint_min = 536;    /* RFC 9293 §3.7.1's default MSS: the hint for bulk receivers */
     cfg->slow_start_limit = 2; /* RFC 3465 §2.2's L */
 }
 

@@ -34,6 +34,9 @@ static void rig_open(struct rig *r, uint32_t rcvbuf, bool ts)
 {
     memset(r, 0, sizeof *r);
     tcpf_config(&r->f);
+    /* Any in-order segment arms the hint: these cases test its checks, whatever the size of
+     * the segment before (hint_only_after_bulk_segment tests the default, 536). */
+    r->f.cfg.rx_hint_min = 0;
     r->f.cfg.rcvbuf = rcvbuf;
     r->f.peer_ts = ts;
     r->f.peer_tsval = 1000;
@@ -500,6 +503,7 @@ TEST(hint_traced_stack_events_whole)
     memset(&r, 0, sizeof r);
     struct seen w = {0};
     tcpf_config(&r.f);
+    r.f.cfg.rx_hint_min = 0;
     r.f.cfg.rcvbuf = 65536;
     r.f.cfg.trace = on_event;
     r.f.cfg.trace_ctx = &w;
@@ -515,6 +519,46 @@ TEST(hint_traced_stack_events_whole)
     ASSERT_EQ(w.segs, 2);
     ASSERT_EQ(w.bad, 0);
     ASSERT_EQ(read_check(&r, r.f.sd, 0, BIG), 1600);
+    rig_close(&r);
+}
+
+/* With the default cfg.rx_hint_min (536, RFC 9293 §3.7.1's default MSS) the hint follows a
+ * bulk receiver only: after a small segment (a request of a request/response exchange) the
+ * device reads the next datagram the ordinary way, without the hint's checks, and the bytes
+ * are the same; after a full-sized one the hint is offered again. */
+TEST(hint_only_after_bulk_segment)
+{
+    struct rig r;
+    memset(&r, 0, sizeof r);
+    tcpf_config(&r.f);
+    ASSERT_EQ(r.f.cfg.rx_hint_min, 536);
+    r.f.cfg.rcvbuf = 65536;
+    conn_in_established(&r.f);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, r.fd), 0);
+    r.base = r.f.rcv_nxt;
+    plain_data(&r, 1);
+    struct dg d = {.flags = SYNACK_TCP_ACK, .seq = r.base + r.sent, .len = 1000};
+    put(&r, &d);
+    ASSERT_EQ(pump(&r, false), 40 + 1000);
+    r.sent += 1000;
+    ASSERT_EQ(placed(&r), 0);
+    ASSERT_EQ(r.ts.rx_placed, 0);
+    ASSERT_EQ(r.ts.rx_hint_missed, 0); /* none offered, none missed */
+    ASSERT_EQ(read_check(&r, r.f.sd, 0, BIG), 1001);
+    /* That segment carried 1000 bytes: the next one's place is named, and it is placed. */
+    d.seq = r.base + r.sent;
+    put(&r, &d);
+    ASSERT_EQ(pump(&r, false), 40 + 1000);
+    r.sent += 1000;
+    ASSERT_EQ(placed(&r), 1);
+    ASSERT_EQ(r.ts.rx_placed, 1);
+    /* 535 bytes: one short of the default; the next is read the ordinary way again. */
+    plain_data(&r, 535);
+    put(&r, &(struct dg){.flags = SYNACK_TCP_ACK, .seq = r.base + r.sent, .len = 700});
+    ASSERT_EQ(pump(&r, false), 40 + 700);
+    r.sent += 700;
+    ASSERT_EQ(placed(&r), 1);
+    ASSERT_EQ(read_check(&r, r.f.sd, 1001, BIG), 1000 + 535 + 700);
     rig_close(&r);
 }
 
