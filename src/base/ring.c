@@ -179,7 +179,9 @@ int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
      * entry/rxhint.c) are already there: only the extent changes. */
     if (r->buf + pos != (const uint8_t *)data || first != n) {
         memcpy(r->buf + pos, data, first);
-        memcpy(r->buf, (const uint8_t *)data + first, n - first);
+        /* The wrapped rest, when there is one (a call of memcpy for nothing is a dozen
+         * instructions on every small write). */
+        if (first < n) memcpy(r->buf, (const uint8_t *)data + first, n - first);
     }
     if (off + n > r->ext) r->ext = off + n;
     return 0;
@@ -230,7 +232,7 @@ void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n)
     uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
     uint32_t first = r->size - pos < n ? r->size - pos : n;
     memcpy(out, r->buf + pos, first);
-    memcpy((uint8_t *)out + first, r->buf, n - first);
+    if (first < n) memcpy((uint8_t *)out + first, r->buf, n - first);
 }
 
 void ring_consume(struct ring *r, uint32_t n)
