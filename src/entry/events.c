@@ -8,9 +8,9 @@
 #include "entry/events.h"
 #include "tcp/tcp_zc.h"
 
-/* Called on every recv, send and report (five times in a request/response round trip of
- * serve), so the tests that decide nothing in the common case are skipped: the send room
- * only when sending is possible at all, the memory wait only when there is room. */
+/* Called after every recv and send and for every report (four times in a request/response
+ * round trip of serve), so the tests that decide nothing in the common case are skipped: the
+ * send room only when sending is possible at all, the memory wait only when there is room. */
 unsigned sock_events(const struct synack_stack *st, const struct sock *sk)
 {
     if (!sk->in_use) return 0;
