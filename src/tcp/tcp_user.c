@@ -67,8 +67,14 @@ static void rings_settle(struct sock *sk)
     uint32_t snd_cap = tcp_snd_ring_cap(sk);
     if (ring_live(&t->snd) && t->snd.cap > snd_cap && t->snd.len <= snd_cap)
         (void)ring_resize(&t->snd, snd_cap); /* no memory: stays as it was */
-    if (ring_live(&t->rcv) && t->rcv.cap > tcp_rcv_ring_need(sk))
-        (void)ring_resize(&t->rcv, tcp_rcv_ring_need(sk));
+    /* The need is at least rcv_tuned plus 2^rcv_wscale (tcp_rcv_slack is never less), so a
+     * ring no bigger than that has nothing to give back: that test first, as this runs on
+     * every recv and send. */
+    if (ring_live(&t->rcv) &&
+        (uint64_t)t->rcv.cap > (uint64_t)t->rcv_tuned + (1u << t->rcv_wscale)) {
+        uint32_t need = tcp_rcv_ring_need(sk);
+        if (t->rcv.cap > need) (void)ring_resize(&t->rcv, need);
+    }
 }
 
 int tcp_user_set_buf(struct synack_stack *st, struct sock *sk, bool snd, uint32_t bytes)
