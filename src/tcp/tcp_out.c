@@ -433,8 +433,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     sack_rexmit(st, sk, now, sack_rec, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false, new_data = false;
-    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. */
-    uint32_t tso_n = 0, tso_segs = tcp_tso_segs(t);
+    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. The
+     * size is read only for a segment of new data; with none queued beyond SND.NXT now,
+     * none is sent below (SND.NXT only grows in the loop), so it is not computed. */
+    uint32_t tso_n = 0, tso_segs = seq_lt(t->snd_nxt, data_end) ? tcp_tso_segs(t) : 0;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -487,8 +489,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         /* Nor carries more zero-copy fragments than cfg.zc_max_frags (tcp_zc.c): the end of
          * the last that fits is pushed and goes as a record's end does. */
-        bool frag_cut;
-        len = tcp_zc_frag_clip(sk, t->snd_nxt, len, &frag_cut);
+        bool frag_cut = false;
+        /* Only a socket that made zero-copy sends has a fragment limit: the test of one
+         * pointer instead of a call per segment. */
+        if (sk->zc) len = tcp_zc_frag_clip(sk, t->snd_nxt, len, &frag_cut);
         at_eor = at_eor || frag_cut;
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
          * room for that last byte's sequence number. */
