@@ -94,14 +94,26 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
         memcpy(ip.dst, dst->bytes, 16);
         return wire_segment_emit6_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
     }
-    struct synack_ipv4_hdr ip = {.ttl = 64,
-                                 .tos = ecn,
-                                 .proto = SYNACK_IPPROTO_TCP,
-                                 .src = wire_addr_v4(src),
-                                 .dst = wire_addr_v4(dst),
-                                 .id = 0, /* atomic: see above */
-                                 .frag = 0x4000};
-    return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
+    /* IPv4: the options block in its place, then the short form around it (wire/seg4.c,
+     * the bytes of wire_segment_emit_csum). */
+    size_t olen = hl - WIRE_IPV4_HDR_LEN - WIRE_TCP_HDR_LEN;
+    if (olen > WIRE_TCP_MAX_OPTS) return 0;
+    if (olen) wire_tcp_emit_opts(slot + WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN, olen, &h->opts);
+    struct wire_seg4 s = {.src = wire_addr_v4(src),
+                          .dst = wire_addr_v4(dst),
+                          .tos = ecn,
+                          .ttl = 64,
+                          .id = 0, /* atomic: see above */
+                          .frag = 0x4000,
+                          .sport = h->sport,
+                          .dport = h->dport,
+                          .seq = h->seq,
+                          .ack = h->ack,
+                          .flags = h->flags,
+                          .window = h->window,
+                          .urg = h->urg,
+                          .opts_len = (uint8_t)olen};
+    return wire_seg4_emit(slot, cap, &s, plen, st->cfg.csum_offload);
 }
 
 /* The trace event of a segment sent: apart from the queueing below, which every segment

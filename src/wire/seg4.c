@@ -1,14 +1,15 @@
 /*
- * wire/seg4.c - the short form of one IPv4 datagram carrying one TCP segment whose only
- * option is the timestamps (RFC 7323 Appendix A's NOP NOP TS) or none: every segment of a
- * connection after its handshake but those that report SACK blocks. The headers are
- * written field by field, and both checksums are summed from the fields' values rather
- * than read back from the bytes; only the payload is summed as bytes.
+ * wire/seg4.c - the short form of one IPv4 datagram carrying one TCP segment: the headers
+ * written field by field, and both checksums summed from the fields' values rather than
+ * read back from the bytes; only the payload, and an options block other than the
+ * timestamps, are summed as bytes. The timestamps alone (RFC 7323 Appendix A's NOP NOP TS,
+ * every segment of a connection after its handshake but those that report SACK blocks)
+ * are written here; any other options block (a SYN's, SACK blocks) is written in place
+ * before by wire_tcp_emit_opts.
  *
- * The bytes are those wire_segment_emit_csum writes for the same fields (segment.c, with
- * h->opts holding has_ts alone, or nothing): wire_test checks the two against each other
- * on random fields and payloads. The general emitter stays the one for everything else
- * (a SYN's options, SACK blocks, IPv6, a reset for no connection).
+ * The bytes are those wire_segment_emit_csum writes for the same fields (segment.c):
+ * seg4_test checks the two against each other on random fields, options and payloads.
+ * The general emitter stays the one for IPv6.
  */
 #include "wire/wire.h"
 
@@ -34,16 +35,16 @@ static inline uint64_t sum_short(const uint8_t *p, size_t n)
     return sum;
 }
 
-size_t wire_seg4_emit(uint8_t *buf, size_t cap, const struct wire_seg4 *in, size_t plen,
+size_t wire_seg4_emit(uint8_t *buf, size_t cap, const struct wire_seg4 *s, size_t plen,
                       bool partial)
 {
-    /* A copy the bytes written cannot alias, so that its fields stay in registers. */
-    const struct wire_seg4 f = *in, *s = &f;
-    size_t thl = WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : 0u);
+    size_t thl = WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : s->opts_len);
     size_t tlen = thl + plen;
     /* The limits of wire_segment_emit_csum: the datagram in cap and in IPv4's 16-bit total
      * length. */
-    if (tlen > 0xffffu - WIRE_IPV4_HDR_LEN || cap < WIRE_IPV4_HDR_LEN + tlen) return 0;
+    if (tlen > 0xffffu - WIRE_IPV4_HDR_LEN || cap < WIRE_IPV4_HDR_LEN + tlen ||
+        (!s->has_ts && (s->opts_len > WIRE_TCP_MAX_OPTS || (s->opts_len & 3))))
+        return 0;
     uint8_t *ip = buf, *tcp = buf + WIRE_IPV4_HDR_LEN;
     uint16_t total = (uint16_t)(WIRE_IPV4_HDR_LEN + tlen);
 
@@ -82,6 +83,10 @@ size_t wire_seg4_emit(uint8_t *buf, size_t cap, const struct wire_seg4 *in, size
         wire_put32(tcp + 24, s->ts_val);
         wire_put32(tcp + 28, s->ts_ecr);
         sum += 0x0101080au + (uint64_t)s->ts_val + s->ts_ecr;
+    } else {
+        /* An options block already in place: whole 32-bit words (its length a multiple
+         * of 4). */
+        for (size_t i = 0; i < s->opts_len; i += 4) sum += wire_get32(tcp + 20 + i);
     }
     /* The pseudo-header (RFC 9293 §3.1: addresses, zero and protocol, TCP length). */
     uint64_t pseudo = addrs + SYNACK_IPPROTO_TCP + tlen;

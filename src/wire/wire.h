@@ -81,7 +81,10 @@ uint32_t wire_csum_add(uint32_t sum, const void *data, size_t len);
  * out ends two sums with it. */
 static inline uint16_t wire_csum_fold(uint32_t sum)
 {
-    while (sum >> 16) sum = (sum & 0xffffu) + (sum >> 16);
+    /* Two folds are always enough for 32 bits: the first leaves at most 0x1fffe, the
+     * second at most 0xffff. */
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
     return (uint16_t)~sum;
 }
 /* RFC 1624: the checksum field hc after one 16-bit (or 32-bit) word it covers changed from
@@ -197,8 +200,10 @@ size_t wire_segment_emit_csum(uint8_t *buf, size_t cap, const struct synack_ipv4
 size_t wire_segment_emit6_csum(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
                                const struct synack_tcp_hdr *tcp, const uint8_t *payload,
                                size_t plen, bool partial);
-/* The short form (seg4.c): an IPv4 datagram of one TCP segment whose only option is the
- * timestamps (NOP NOP TS) or none, without IP options; the fields in host order. */
+/* The short form (seg4.c): an IPv4 datagram of one TCP segment, without IP options; the
+ * fields in host order. The options: has_ts, the timestamps alone (NOP NOP TS), written by
+ * wire_seg4_emit; else opts_len bytes (a multiple of 4, at most 40; 0: none) already at
+ * buf + 40, as wire_tcp_emit_opts writes them. */
 struct wire_seg4 {
     uint32_t src, dst;
     uint8_t tos, ttl;
@@ -207,12 +212,14 @@ struct wire_seg4 {
     uint32_t seq, ack;
     uint16_t flags, window, urg;
     bool has_ts;
+    uint8_t opts_len;
     uint32_t ts_val, ts_ecr;
 };
-/* Writes s around the plen bytes of payload already at buf + 20 + 20 (+ 12 with the
- * timestamps), both checksums computed (the TCP one left to the device when partial, as
+/* Writes s around the plen bytes of payload already at buf + 20 + 20 + the options' length,
+ * both checksums computed (the TCP one left to the device when partial, as
  * wire_tcp_emit_csum): the bytes wire_segment_emit_csum writes for the same fields.
- * Returns the datagram's length, 0 when it does not fit cap or IPv4's 16-bit length. */
+ * Returns the datagram's length, 0 when it does not fit cap or IPv4's 16-bit length (or
+ * opts_len is no multiple of 4 up to 40). */
 size_t wire_seg4_emit(uint8_t *buf, size_t cap, const struct wire_seg4 *s, size_t plen,
                       bool partial);
 /* Sets s->family, s->src and s->dst from s->ip (addrs4) or s->ip6 (addrs6). */

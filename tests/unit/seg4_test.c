@@ -9,7 +9,9 @@
  * (all zeros); payloads of every length up to 40 bytes (the short sum), odd and even, and
  * longer ones up to IPv4's limit (the general sum); with and without the timestamps; with
  * the TCP checksum finished or left to the device (partial); caps that fit exactly, one
- * short, and past IPv4's 16-bit total length.
+ * short, and past IPv4's 16-bit total length. And any other options block (a SYN's, SACK
+ * blocks, a Fast Open cookie) written in place by wire_tcp_emit_opts, which the short form
+ * then sums as bytes.
  */
 #include <string.h>
 
@@ -57,12 +59,14 @@ static struct wire_seg4 draw(uint64_t *s)
     default:
         break;
     }
+    f.opts_len = 0; /* the timestamps or nothing; seg4_options_in_place sets its own */
     return f;
 }
 
-/* The general emitter's view of the same datagram. */
-static size_t general(uint8_t *buf, size_t cap, const struct wire_seg4 *f, size_t plen,
-                      bool partial)
+/* The general emitter's view of the same datagram; o, when given, is the options block
+ * the short form found in place. */
+static size_t general(uint8_t *buf, size_t cap, const struct wire_seg4 *f,
+                      const struct synack_tcp_opts *o, size_t plen, bool partial)
 {
     struct synack_ipv4_hdr ip = {.tos = f->tos,
                                  .ttl = f->ttl,
@@ -80,10 +84,14 @@ static size_t general(uint8_t *buf, size_t cap, const struct wire_seg4 *f, size_
     h.flags = f->flags;
     h.window = f->window;
     h.urg = f->urg;
-    h.opts.has_ts = f->has_ts;
-    h.opts.ts_val = f->ts_val;
-    h.opts.ts_ecr = f->ts_ecr;
-    size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + (f->has_ts ? 12u : 0u);
+    if (o) {
+        h.opts = *o;
+    } else {
+        h.opts.has_ts = f->has_ts;
+        h.opts.ts_val = f->ts_val;
+        h.opts.ts_ecr = f->ts_ecr;
+    }
+    size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h.opts);
     return wire_segment_emit_csum(buf, cap, &ip, &h, buf + hl, plen, partial);
 }
 
@@ -126,7 +134,7 @@ TEST(seg4_same_bytes_as_the_general_emitter)
         for (size_t j = 0; j < cap; j++) fast[j] = (uint8_t)next(&s);
         memcpy(slow, fast, cap);
         size_t a = wire_seg4_emit(fast, cap, &f, plen, partial);
-        size_t b = general(slow, cap, &f, plen, partial);
+        size_t b = general(slow, cap, &f, NULL, plen, partial);
         ASSERT_EQ(a, b);
         ASSERT_MEM_EQ(fast, slow, cap);
         if (a) {
@@ -146,6 +154,70 @@ TEST(seg4_same_bytes_as_the_general_emitter)
     /* Both kinds were met. */
     ASSERT(emitted > 20000);
     ASSERT(refused > 1000);
+}
+
+/* Random options as a SYN, a SYN-ACK or a segment reporting SACK blocks carries them. */
+static struct synack_tcp_opts opts_draw(uint64_t *s)
+{
+    uint64_t r = next(s);
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = r & 1;
+    o.mss = (uint16_t)(r >> 8);
+    o.has_wscale = (r >> 1) & 1;
+    o.wscale = (uint8_t)(r >> 24);
+    o.sack_permitted = (r >> 2) & 1;
+    o.has_ts = (r >> 3) & 1;
+    o.ts_val = (uint32_t)next(s);
+    o.ts_ecr = (uint32_t)next(s);
+    o.sack_count = (uint8_t)((r >> 32) % (SYNACK_TCP_MAX_SACK + 1));
+    for (int i = 0; i < SYNACK_TCP_MAX_SACK; i++) {
+        o.sack[i].left = (uint32_t)next(s);
+        o.sack[i].right = (uint32_t)next(s);
+    }
+    if ((r >> 40) % 4 == 0) {
+        o.fo_kind = (r >> 42) & 1 ? SYNACK_TCP_FO : SYNACK_TCP_FO_EXP;
+        o.fo_len = (uint8_t)((r >> 44) % 5 == 0 ? 0 : 4 + (r >> 48) % 13);
+        for (int i = 0; i < SYNACK_TCP_FO_COOKIE_MAX; i++) o.fo_cookie[i] = (uint8_t)next(s);
+    }
+    return o;
+}
+
+TEST(seg4_options_in_place_same_bytes_as_the_general_emitter)
+{
+    uint64_t seed = 0x0b7;
+    test_seed(seed);
+    uint64_t s = seed;
+    static uint8_t fast[4096], slow[4096];
+    int emitted = 0, with_sack = 0, with_fo = 0;
+    for (int i = 0; i < 30000; i++) {
+        struct wire_seg4 f = draw(&s);
+        struct synack_tcp_opts o = opts_draw(&s);
+        size_t olen = wire_tcp_opts_len(&o);
+        if (olen > WIRE_TCP_MAX_OPTS) continue; /* no block the stack builds */
+        f.has_ts = false;
+        f.opts_len = (uint8_t)olen;
+        size_t plen = plen_draw(&s) % 2000;
+        bool partial = next(&s) % 4 == 0;
+        size_t cap = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + olen + plen;
+        if (next(&s) % 8 == 0) cap--;
+        for (size_t j = 0; j < cap; j++) fast[j] = (uint8_t)next(&s);
+        memcpy(slow, fast, cap);
+        /* As ip_output_tcp does: the block first, in its place. */
+        if (olen) wire_tcp_emit_opts(fast + WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN, olen, &o);
+        size_t a = wire_seg4_emit(fast, cap, &f, plen, partial);
+        size_t b = general(slow, cap, &f, &o, plen, partial);
+        ASSERT_EQ(a, b);
+        if (a) {
+            ASSERT_MEM_EQ(fast, slow, a);
+            emitted++;
+            with_sack += o.sack_count > 0;
+            with_fo += o.fo_kind != 0;
+        }
+    }
+    ASSERT(emitted > 15000);
+    ASSERT(with_sack > 5000);
+    ASSERT(with_fo > 2000);
 }
 
 TEST(seg4_refusal_leaves_the_buffer)
