@@ -94,14 +94,56 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
         memcpy(ip.dst, dst->bytes, 16);
         return wire_segment_emit6_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
     }
-    struct synack_ipv4_hdr ip = {.ttl = 64,
-                                 .tos = ecn,
-                                 .proto = SYNACK_IPPROTO_TCP,
-                                 .src = wire_addr_v4(src),
-                                 .dst = wire_addr_v4(dst),
-                                 .id = 0, /* atomic: see above */
-                                 .frag = 0x4000};
-    return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
+    /* IPv4: the options block in its place, then the short form around it (wire/seg4.c,
+     * the bytes of wire_segment_emit_csum). */
+    size_t olen = hl - WIRE_IPV4_HDR_LEN - WIRE_TCP_HDR_LEN;
+    if (olen > WIRE_TCP_MAX_OPTS) return 0;
+    if (olen) wire_tcp_emit_opts(slot + WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN, olen, &h->opts);
+    struct wire_seg4 s = {.src = wire_addr_v4(src),
+                          .dst = wire_addr_v4(dst),
+                          .tos = ecn,
+                          .ttl = 64,
+                          .id = 0, /* atomic: see above */
+                          .frag = 0x4000,
+                          .sport = h->sport,
+                          .dport = h->dport,
+                          .seq = h->seq,
+                          .ack = h->ack,
+                          .flags = h->flags,
+                          .window = h->window,
+                          .urg = h->urg,
+                          .opts_len = (uint8_t)olen};
+    return wire_seg4_emit(slot, cap, &s, plen, st->cfg.csum_offload);
+}
+
+/* The trace event of a segment sent: apart from the queueing below, which every segment
+ * takes, since only a traced stack gets here. */
+static void trace_seg_out(struct synack_stack *st, uint64_t now, int sd, uint8_t *slot, size_t n,
+                          bool retransmit, const struct synack_addr *src, uint16_t sport,
+                          const struct synack_addr *dst, uint16_t dport)
+{
+    struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_OUT,
+                                    .now = now,
+                                    .sd = sd,
+                                    .retransmit = retransmit,
+                                    .pkt = slot,
+                                    .pkt_len = (uint32_t)n,
+                                    .local_addr = *src,
+                                    .local_port = sport,
+                                    .remote_addr = *dst,
+                                    .remote_port = dport};
+    if (wire_segment_parse(slot, n, false, &ev.seg) == 0) ev.has_seg = true;
+    stack_trace(st, &ev);
+}
+
+/* A datagram of n bytes built at slot joins the output queue, counted. */
+static inline void tcp_queued(struct synack_stack *st, size_t n, uint32_t gso, uint16_t flags)
+{
+    if (gso) st->stats.tso_out++;
+    outq_commit_gso(&st->outq, (uint32_t)n, gso);
+    st->stats.ip_out++;
+    st->stats.tcp_out++;
+    if (flags & SYNACK_TCP_RST) st->stats.rst_out++;
 }
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
@@ -129,25 +171,36 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
     size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
     if (n == 0) return SYNACK_EMSGSIZE;
-    if (gso) st->stats.tso_out++;
-    outq_commit_gso(&st->outq, (uint32_t)n, gso);
-    st->stats.ip_out++;
-    st->stats.tcp_out++;
-    if (h->flags & SYNACK_TCP_RST) st->stats.rst_out++;
-    if (stack_tracing(st)) {
-        struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_OUT,
-                                        .now = now,
-                                        .sd = sd,
-                                        .retransmit = retransmit,
-                                        .pkt = slot,
-                                        .pkt_len = (uint32_t)n,
-                                        .local_addr = *src,
-                                        .local_port = h->sport,
-                                        .remote_addr = *dst,
-                                        .remote_port = h->dport};
-        if (wire_segment_parse(slot, n, false, &ev.seg) == 0) ev.has_seg = true;
-        stack_trace(st, &ev);
+    tcp_queued(st, n, gso, h->flags);
+    if (stack_tracing(st))
+        trace_seg_out(st, now, sd, slot, n, retransmit, src, h->sport, dst, h->dport);
+    return 0;
+}
+
+int ip_output_tcp4(struct synack_stack *st, uint64_t now, const struct sock *sk,
+                   struct wire_seg4 *s, uint32_t off, uint32_t plen, unsigned out)
+{
+    /* The IPv4 header of emit_ip: TTL 64, DF, ID 0 (atomic: see above), ECT(0) when asked. */
+    s->tos = (out & IP_OUT_ECT) ? 2 : 0;
+    s->ttl = 64;
+    s->id = 0;
+    s->frag = 0x4000;
+    size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : 0u);
+    uint32_t gso = out >> 16;
+    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
+    if (hl + plen > cap) return SYNACK_EMSGSIZE;
+    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
+    if (!slot) {
+        st->stats.out_queue_full++;
+        return SYNACK_ENOBUFS;
     }
+    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
+    size_t n = wire_seg4_emit(slot, hl + plen, s, plen, st->cfg.csum_offload);
+    if (n == 0) return SYNACK_EMSGSIZE;
+    tcp_queued(st, n, gso, s->flags);
+    if (stack_tracing(st))
+        trace_seg_out(st, now, sk->idx, slot, n, (out & IP_OUT_RETRANSMIT) != 0, &sk->tcb.laddr,
+                      s->sport, &sk->tcb.raddr, s->dport);
     return 0;
 }
 
