@@ -1,0 +1,280 @@
+/*
+ * memwalk_test.c - what the reclaim at the stack's memory limit (cfg.mem_max, tcp/tcp_mem.c)
+ * costs, against a peer that keeps the stack at the limit. The reclaim runs once for every
+ * in-order segment that finds no memory; if it looked at every socket slot to find one
+ * holding out-of-order data, a peer at the limit would make each of its segments cost
+ * max_sockets steps (100,000 at the scale target). So the same attack runs on a stack of 64
+ * slots and on one of 20,000, and the sockets the reclaim looked at (the stack's
+ * mem_reclaim_visits) must be the same few in both, a handful per reclaim. Beside it, the
+ * writers waiting for memory: the wake-up after memory comes back looks at the waiting
+ * sockets only, not at every slot. Two stacks over the simulated link, the integer clock;
+ * the hole is the test's drop filter.
+ */
+#include "test.h"
+#include "simnet.h"
+#include "tcp_fixture.h"
+#include "tcp/stack.h"
+
+#define MS  1000ull
+#define SEC 1000000ull
+
+#define TOTAL   (1u << 20)  /* bytes each connection carries */
+#define HOLE    (16u << 10) /* the stream offset of V's segment held back */
+#define RELEASE (3 * SEC)   /* the hole is filled, and H's reader starts, then */
+
+enum { V = 0, H = 1, NC = 2 };
+
+static uint8_t pat(int c, uint64_t i)
+{
+    return (uint8_t)(((i + (uint64_t)c * 7919u) * 2654435761u) >> 13);
+}
+
+struct walk {
+    struct simnet n;
+    int lsd[NC], a[NC], b[NC];
+    uint16_t aport[NC];
+    uint32_t iss[NC];
+    uint64_t sent[NC], got[NC];
+    uint64_t max_held;
+    bool bad;
+};
+
+/* A's segment carrying V's byte at HOLE, until RELEASE: V holds what follows out of order. */
+static bool hole_drop(struct simnet *n, int from, const struct synack_segment *seg)
+{
+    struct walk *w = (struct walk *)((char *)n - offsetof(struct walk, n));
+    if (from != 0 || seg->payload_len == 0 || n->now >= RELEASE || !w->iss[V]) return false;
+    if (seg->tcp.sport != w->aport[V]) return false;
+    uint32_t off = seg->tcp.seq - (w->iss[V] + 1);
+    return off <= HOLE && HOLE - off < seg->payload_len;
+}
+
+/* V's reader reads at once (its data waits only for the hole); H's reads nothing until
+ * RELEASE, so that H's in-order data needs memory V's out-of-order data holds. */
+static void walk_run(struct walk *w, uint64_t until)
+{
+    static uint8_t buf[65536];
+    synack_stack *a = w->n.st[0], *b = w->n.st[1];
+    while (w->n.now <= until && !w->bad) {
+        bool progress = false, done = true;
+        for (int c = 0; c < NC; c++) {
+            if (w->b[c] < 0) w->b[c] = synack_accept(b, w->lsd[c], NULL);
+            if (!w->iss[c] && (synack_events(a, w->a[c]) & SYNACK_EV_CONNECTED)) {
+                struct synack_sockinfo in;
+                ASSERT_EQ(synack_getinfo(a, w->a[c], &in), 0);
+                w->iss[c] = in.iss;
+                w->aport[c] = in.local.port;
+            }
+            while (w->iss[c] && w->sent[c] < TOTAL) {
+                uint64_t k = TOTAL - w->sent[c] < sizeof buf ? TOTAL - w->sent[c] : sizeof buf;
+                for (uint64_t i = 0; i < k; i++) buf[i] = pat(c, w->sent[c] + i);
+                long r = synack_send(a, w->a[c], w->n.now, buf, (size_t)k);
+                if (r <= 0) break;
+                w->sent[c] += (uint64_t)r;
+                progress = true;
+            }
+            long r;
+            while (w->b[c] >= 0 && (c != H || w->n.now >= RELEASE) &&
+                   (r = synack_recv(b, w->b[c], w->n.now, buf, sizeof buf)) > 0) {
+                for (long i = 0; i < r && !w->bad; i++)
+                    if (buf[i] != pat(c, w->got[c] + (uint64_t)i)) {
+                        fprintf(stderr, "    conn %d: byte %llu differs\n", c,
+                                (unsigned long long)(w->got[c] + (uint64_t)i));
+                        w->bad = true;
+                    }
+                w->got[c] += (uint64_t)r;
+                progress = true;
+            }
+            if (w->got[c] < TOTAL) done = false;
+        }
+        struct synack_stats s;
+        synack_get_stats(b, &s);
+        if (s.mem_held > w->max_held) w->max_held = s.mem_held;
+        if (done) return;
+        if (progress) continue;
+        if (!simnet_step(&w->n)) return;
+    }
+}
+
+struct cost {
+    uint64_t reclaims, visits, prunes, refused;
+};
+
+/* The attack on a stack B of nsocks slots, its rings bounded to 64 KiB: one ring alone reaches 32 KiB of its 64 KiB window (it grows only while three times its size fits), so the peer, sending into the window it was given, meets the limit with every in-order segment beyond. */
+static struct cost attack(uint32_t nsocks)
+{
+    const uint64_t seed = 17;
+    test_seed(seed);
+    struct walk *w = calloc(1, sizeof *w);
+    ASSERT(w != NULL);
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 5 * MS;
+    lc.bandwidth_bps = 100000000;
+    lc.queue_limit = 1000;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, seed);
+    simnet_config(&c[1], 1, seed);
+    c[0].sndbuf = 1u << 20;
+    c[0].max_sockets = 16;
+    c[1].rcvbuf = 64u << 10;
+    c[1].mem_max = 64u << 10;
+    c[1].max_sockets = nsocks;
+    simnet_init_with(&w->n, c, &lc, seed);
+    w->n.drop = hole_drop;
+    for (int k = 0; k < NC; k++) {
+        w->b[k] = -1;
+        w->lsd[k] = synack_socket(w->n.st[1]);
+        ASSERT_EQ(synack_bind(w->n.st[1], w->lsd[k], SYNACK_ADDR_ANY, (uint16_t)(9 + k)), 0);
+        ASSERT_EQ(synack_listen(w->n.st[1], w->lsd[k], 4), 0);
+        w->a[k] = synack_socket(w->n.st[0]);
+        synack_connect(w->n.st[0], w->a[k], w->n.now, SIM_B_ADDR, (uint16_t)(9 + k));
+    }
+    walk_run(w, 120 * SEC);
+    ASSERT(!w->bad);
+    for (int k = 0; k < NC; k++) ASSERT_EQ(w->got[k], TOTAL);
+    ASSERT(w->max_held <= (64u << 10));
+    struct synack_stack *b = w->n.st[1];
+    struct synack_stats s;
+    synack_get_stats(b, &s);
+    struct cost r = {.reclaims = b->mem_reclaims,
+                     .visits = b->mem_reclaim_visits,
+                     .prunes = s.mem_prunes,
+                     .refused = s.mem_refused};
+    printf("     %u slots: %llu reclaims looked at %llu sockets; %llu prunes, %llu refused, "
+           "done at %.2f s\n",
+           nsocks, (unsigned long long)r.reclaims, (unsigned long long)r.visits,
+           (unsigned long long)r.prunes, (unsigned long long)r.refused, (double)w->n.now / 1e6);
+    simnet_free(&w->n);
+    free(w);
+    return r;
+}
+
+TEST(the_reclaim_at_the_limit_costs_what_it_frees_not_the_number_of_slots)
+{
+    struct cost small = attack(64), large = attack(20000);
+    /* The attack happened: H's in-order data met the limit and took V's out-of-order data. */
+    ASSERT(small.reclaims > 0);
+    ASSERT(small.prunes > 0);
+    /* Each reclaim looks at the sockets holding out-of-order data (and at most one that no
+     * longer does, or itself), not at every slot: a handful per reclaim or prune, and the
+     * same on 20,000 slots as on 64. */
+    ASSERT(small.visits <= 3 * (small.reclaims + small.prunes));
+    ASSERT(large.visits <= 3 * (large.reclaims + large.prunes));
+    ASSERT(large.visits <= small.visits + 3 * (large.reclaims + large.prunes));
+}
+
+TEST(a_peer_sending_in_order_at_the_limit_costs_no_walk_of_the_slots)
+{
+    /* The plainest form: one connection of a 64 KiB window on a stack of 20,000 slots held to
+     * 64 KiB, whose application reads nothing. Its ring reaches 32 KiB and can grow no
+     * more, so every in-order segment the peer sends into the window it was given meets the
+     * limit, and nobody holds out-of-order data to give up. A thousand of them: each is
+     * dropped (tcp-no-memory, to be sent again), and each may cost a look or two, never a
+     * walk of the slots. */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.max_sockets = 20000;
+    f.cfg.rcvbuf = 64u << 10;
+    f.cfg.mem_max = 64u << 10;
+    conn_in_established(&f);
+    uint32_t seq = f.rcv_nxt;
+    const size_t mss = 1400;
+    int taken = 0;
+    while (taken < 100) {
+        send_data(&f, SYNACK_TCP_ACK, seq, f.snd_nxt, mss);
+        struct synack_sockinfo in = tcpf_info(&f);
+        if (in.rcv_nxt == seq) break; /* dropped: the limit */
+        seq += (uint32_t)mss;
+        taken++;
+    }
+    ASSERT(taken >= 20); /* about 32 KiB went in before the limit */
+    ASSERT(taken < 100);
+    struct synack_stack *st = f.st;
+    uint64_t r0 = st->mem_reclaims, v0 = st->mem_reclaim_visits;
+    for (int i = 0; i < 1000; i++) {
+        f.now += TCPF_STEP;
+        send_data(&f, SYNACK_TCP_ACK, seq, f.snd_nxt, mss);
+    }
+    struct synack_sockinfo in = tcpf_info(&f);
+    ASSERT_EQ(in.rcv_nxt, seq); /* all dropped */
+    uint64_t reclaims = st->mem_reclaims - r0, visits = st->mem_reclaim_visits - v0;
+    printf("     1000 in-order segments at the limit: %llu reclaims, %llu sockets looked at\n",
+           (unsigned long long)reclaims, (unsigned long long)visits);
+    ASSERT_EQ(reclaims, 1000);
+    ASSERT(visits <= 2 * reclaims);
+    tcpf_free(&f);
+}
+
+/* Drains st's events; whether sd was reported WRITABLE among them. */
+static bool writable_reported(synack_stack *st, int sd)
+{
+    bool w = false;
+    int s;
+    unsigned ev;
+    while (synack_next_event(st, &s, &ev) > 0)
+        if (s == sd && (ev & SYNACK_EV_WRITABLE)) w = true;
+    return w;
+}
+
+TEST(the_wake_up_of_writers_waiting_for_memory_looks_at_them_not_at_every_slot)
+{
+    /* A, of 20,000 slots held to 1 MiB, has sixteen connections that each keep 32 KiB in
+     * their send rings (B's window is 16 KiB and B reads nothing), and a writer that filled
+     * what was left and waits for memory. Each filler in turn is aborted: its memory comes
+     * back and the waiting writers are looked at again (told WRITABLE when their ring can
+     * grow; it doubles, so not every time), and the writer writes until it waits again.
+     * The wake-ups look at the one waiting socket, never at the 20,000 slots. */
+    enum { NF = 16 };
+    struct simnet n;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 23);
+    simnet_config(&c[1], 1, 23);
+    c[0].sndbuf = 4u << 20;
+    c[0].mem_max = 1u << 20;
+    c[0].max_sockets = 20000;
+    c[1].rcvbuf = 16u << 10;
+    c[1].max_sockets = 64;
+    test_seed(23);
+    simnet_init_with(&n, c, NULL, 23);
+    synack_stack *a = n.st[0];
+    int lsd = synack_socket(n.st[1]);
+    ASSERT_EQ(synack_bind(n.st[1], lsd, SYNACK_ADDR_ANY, 9), 0);
+    ASSERT_EQ(synack_listen(n.st[1], lsd, 32), 0);
+    int f[NF], wr;
+    for (int i = 0; i < NF; i++) {
+        f[i] = synack_socket(a);
+        synack_connect(a, f[i], n.now, SIM_B_ADDR, 9);
+    }
+    wr = synack_socket(a);
+    synack_connect(a, wr, n.now, SIM_B_ADDR, 9);
+    simnet_run_to(&n, 100 * MS);
+    for (int i = 0; i <= NF; i++) ASSERT(synack_accept(n.st[1], lsd, NULL) >= 0);
+    static uint8_t buf[32768];
+    memset(buf, 'w', sizeof buf);
+    for (int i = 0; i < NF; i++) ASSERT_EQ(synack_send(a, f[i], n.now, buf, sizeof buf), 32768);
+    simnet_run_to(&n, n.now + 200 * MS);
+    long w;
+    while ((w = synack_send(a, wr, n.now, buf, sizeof buf)) > 0) {
+    }
+    ASSERT_EQ(w, SYNACK_EAGAIN);
+    (void)writable_reported(a, wr);
+    struct synack_stack *st = a;
+    uint64_t v0 = st->mem_wake_visits;
+    int woken = 0;
+    for (int i = 0; i < NF; i++) {
+        ASSERT_EQ(synack_abort(a, f[i], n.now), 0);
+        if (writable_reported(a, wr)) woken++;
+        while ((w = synack_send(a, wr, n.now, buf, sizeof buf)) > 0) {
+        }
+        ASSERT_EQ(w, SYNACK_EAGAIN);
+    }
+    uint64_t visits = st->mem_wake_visits - v0;
+    printf("     %d wake-ups of one waiting writer looked at %llu sockets\n", woken,
+           (unsigned long long)visits);
+    ASSERT(woken >= 1);
+    ASSERT(visits <= 2 * NF);
+    simnet_free(&n);
+}
+
+TEST_MAIN()
