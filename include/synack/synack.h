@@ -367,8 +367,9 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
  *                     established the bytes are copied (the notice says so: copied). At
  *                     most SYNACK_ZEROCOPY_MAX sends may be outstanding or waiting in the
  *                     notice queue (Linux's optmem): beyond, SYNACK_ENOBUFS. synack_close
- *                     copies what zero-copy sends still hold into the send ring: the
- *                     buffers are free once it returns. */
+ *                     copies what zero-copy sends still hold into the send ring (past
+ *                     cfg.mem_max if need be: a close never fails for the stack's limit):
+ *                     the buffers are free once it returns. */
 #define SYNACK_SEND_ZEROCOPY 0x4u
 #define SYNACK_ZEROCOPY_MAX  64
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,

@@ -100,7 +100,9 @@ struct cost {
     uint64_t reclaims, visits, prunes, refused;
 };
 
-/* The attack on a stack B of nsocks slots, its rings bounded to 64 KiB: one ring alone reaches 32 KiB of its 64 KiB window (it grows only while three times its size fits), so the peer, sending into the window it was given, meets the limit with every in-order segment beyond. */
+/* The attack on a stack B of nsocks slots, its rings bounded to 64 KiB: one ring alone reaches 32
+ * KiB of its 64 KiB window (it grows only while three times its size fits), so the peer, sending
+ * into the window it was given, meets the limit with every in-order segment beyond. */
 static struct cost attack(uint32_t nsocks)
 {
     const uint64_t seed = 17;
