@@ -5,17 +5,18 @@
  * CPU that sends it, and takes its answer mod the number of queues (drivers/net/tun.c,
  * tun_ebpf_select_queue); queue i's thread is pinned to CPU i.
  *
- * Per flow: a SYN without ACK stores (its 4-tuple -> this CPU) in an LRU hash map of open
- * flows and goes to this CPU's queue; any other TCP segment goes to the queue its flow's SYN
- * went to, so a client whose thread moves to another CPU mid-connection stays with the stack
- * that knows the connection. The client's FIN moves its flow to a second map, of closed
- * flows (it may still send: the ACK of our FIN, window updates while it reads after a
- * half-close, its FIN again), and a RST removes it: the flows that have ended do not crowd
- * the open ones out of their map (an LRU evicts by last use, so an idle open flow would go
- * before the many closed ones used after it). A segment whose flow is in neither map (not
- * TCP, an IP fragment, an IPv6 extension header, a flow evicted) goes to the sending CPU's
- * queue, as the per-CPU program, the fallback, answers everything. Nothing is shared between
- * serve's threads on the data path: the maps live in the kernel and only the program, run
+ * Per flow: a SYN without ACK of a flow no map has stores (its 4-tuple -> this CPU) in an
+ * LRU hash map of open flows and goes to this CPU's queue (a SYN of a flow a map has goes
+ * where the flow is: a retransmitted SYN to its request, a reused 4-tuple to its
+ * TIME-WAIT); any other TCP segment goes to the queue its flow's first SYN went to, so a client
+ * whose thread moves to another CPU mid-connection stays with the stack that knows the connection.
+ * The client's FIN moves its flow to a second map, of closed flows (it may still send: the ACK of
+ * our FIN, window updates while it reads after a half-close, its FIN again), and a RST removes it:
+ * the flows that have ended do not crowd the open ones out of their map (an LRU evicts by last use,
+ * so an idle open flow would go before the many closed ones used after it). A segment whose flow is
+ * in neither map (not TCP, an IP fragment, an IPv6 extension header, a flow evicted) goes to the
+ * sending CPU's queue, as the per-CPU program, the fallback, answers everything. Nothing is shared
+ * between serve's threads on the data path: the maps live in the kernel and only the program, run
  * in the sender's context, touches them.
  */
 #include "steer.h"
@@ -46,7 +47,19 @@
 #define LOG_BYTES  65536 /* the verifier's log of this program is a few KB */
 #define LRU_TARGET 128   /* free nodes the kernel's LRU may keep per CPU (bpf_lru_list.c) */
 
-enum { L_OUT, L_V6, L_TCP, L_SYN, L_ENDING, L_R9, L_CLOSED, L_CLOSED_RST, LABELS };
+enum {
+    L_OUT,
+    L_V6,
+    L_TCP,
+    L_SYN,
+    L_SYN_CLOSED,
+    L_SYN_NEW,
+    L_ENDING,
+    L_R9,
+    L_CLOSED,
+    L_CLOSED_RST,
+    LABELS
+};
 
 /* A tiny assembler: instructions, and jumps to labels resolved at the end. */
 struct as {
@@ -242,10 +255,29 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd)
     map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
     jmp_k(a, BPF_JA, 0, 0, L_R9);
 
-    /* An opening SYN (a new connection, or a new one on a reused 4-tuple, which takes the
-     * entry over): the flow is this CPU's from now on. A failed update (it cannot, short
-     * of memory: the LRU evicts to make room) leaves the flow to the per-CPU answer. */
+    /* An opening SYN. One whose flow a map has already goes where the flow is: a SYN the
+     * client's timer sends again, from whatever CPU it runs on, must meet the stack that
+     * holds the first one's request (another stack would answer with a SYN-ACK of its own
+     * ISN, and the client's ACK of the first SYN-ACK would then meet it and be reset, RFC
+     * 9293 §3.10.7.4); a new connection on the 4-tuple of a flow the client closed goes to
+     * the stack that may hold its TIME-WAIT (which reopens it, RFC 6191), and the flow is
+     * open again. The entry is looked up, never overwritten: a stale one (a connection the
+     * server ended with no FIN or RST from the client) only sends a new connection to
+     * another queue than its CPU's, which any queue can take. */
     here(a, L_SYN);
+    map_call(a, open_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_CLOSED);
+    ldx(a, BPF_W, BPF_REG_9, BPF_REG_0, 0);
+    jmp_k(a, BPF_JA, 0, 0, L_R9);
+    here(a, L_SYN_CLOSED);
+    map_call(a, closed_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_NEW);
+    ldx(a, BPF_W, BPF_REG_7, BPF_REG_0, 0); /* the answer: the flow's CPU */
+    map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
+    /* A new flow (or one back from the closed map): the answer's CPU from now on. A failed
+     * update (it cannot, short of memory: the LRU evicts to make room) leaves the flow to
+     * the per-CPU answer. */
+    here(a, L_SYN_NEW);
     stx(a, BPF_W, BPF_REG_10, SCRATCH, BPF_REG_7);
     map_call(a, open_fd, BPF_FUNC_map_update_elem, true);
 

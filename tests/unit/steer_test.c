@@ -1,0 +1,162 @@
+/*
+ * steer_test.c - `serve --steer cpu`'s per-flow program (tools/synack/steer.c) run by the
+ * kernel on datagrams the test builds (BPF_PROG_TEST_RUN), from CPU 0 and CPU 1 in turn: no
+ * device and no interface, only the program and its maps. What a hostile or merely unlucky
+ * client could do to the flow map:
+ *   - a SYN retransmitted from another CPU while the first one's request waits on its
+ *     queue must reach that queue again, or a second stack answers with a SYN-ACK of its own
+ *     ISN and, when the client acknowledges the first one, resets the connection;
+ *   - a flood of SYNs (each a new 4-tuple, as a spoofed flood is) must not evict an
+ *     established flow from the map, or its next datagram sent from another CPU meets the
+ *     stack that does not know it, which resets it;
+ *   - a new connection on the 4-tuple of a flow the client closed must meet the stack
+ *     that may hold its TIME-WAIT.
+ * Needs root (BPF) and two CPUs; skipped otherwise.
+ */
+#include "test.h"
+#include <sched.h>
+#include "../../tools/synack/steer.c"
+
+struct prog {
+    int fd;
+};
+
+static bool on_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
+/* An Ethernet frame (BPF_PROG_TEST_RUN takes one and hands a socket filter what follows
+ * the link header, as the TUN device does) with an IPv4 TCP header: client port sport to
+ * the server's port 7, the flags given. */
+static size_t frame(uint8_t *f, uint32_t saddr, uint16_t sport, uint8_t flags)
+{
+    memset(f, 0, 14 + 40);
+    f[12] = 0x08; /* ETH_P_IP */
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    ip[0] = 0x45;
+    ip[3] = 40;
+    ip[6] = 0x40; /* DF */
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[12] = (uint8_t)(saddr >> 24), ip[13] = (uint8_t)(saddr >> 16);
+    ip[14] = (uint8_t)(saddr >> 8), ip[15] = (uint8_t)saddr;
+    ip[16] = 10, ip[17] = 0, ip[18] = 0, ip[19] = 2;
+    tcp[0] = (uint8_t)(sport >> 8), tcp[1] = (uint8_t)sport;
+    tcp[3] = 7;
+    tcp[12] = 0x50;
+    tcp[13] = flags;
+    return 14 + 40;
+}
+
+/* The queue (CPU) the program answers for a datagram sent from cpu; -1 when the kernel
+ * would not run it. */
+static int run_on(const struct prog *p, int cpu, uint32_t saddr, uint16_t sport, uint8_t flags)
+{
+    if (!on_cpu(cpu)) return -1;
+    uint8_t f[64];
+    size_t n = frame(f, saddr, sport, flags);
+    union bpf_attr at;
+    memset(&at, 0, sizeof at);
+    at.test.prog_fd = (uint32_t)p->fd;
+    at.test.data_in = (uint64_t)(uintptr_t)f;
+    at.test.data_size_in = (uint32_t)n;
+    at.test.repeat = 1;
+    if (bpf_sys(BPF_PROG_TEST_RUN, &at) < 0) return -1;
+    return (int)at.test.retval;
+}
+
+#define SYN     0x02
+#define ACK     0x10
+#define SYN_ACK 0x12
+#define CLIENT  0x0a000001u
+
+/* The per-flow program with maps of entries flows, or a skip. */
+static struct prog load(uint32_t entries)
+{
+    struct prog p;
+    char why[160];
+    p.fd = per_flow(entries, why, sizeof why);
+    if (p.fd < 0) {
+        printf("     skipped: %s\n", why);
+        exit(77);
+    }
+    if (run_on(&p, 0, CLIENT, 1, ACK) != 0 || run_on(&p, 1, CLIENT, 1, ACK) != 1) {
+        printf("     skipped: BPF_PROG_TEST_RUN on CPUs 0 and 1: %s\n", strerror(errno));
+        exit(77);
+    }
+    return p;
+}
+
+TEST(a_flow_stays_on_the_queue_of_its_syn)
+{
+    struct prog p = load(STEER_MIN_ENTRIES);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 1000, SYN), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK | 0x08), 1); /* PSH */
+    /* Its FIN and what follows: still queue 1; its RST ends it. */
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK | 0x01), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, 0x04), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK), 0); /* unknown: the sending CPU */
+    close(p.fd);
+}
+
+TEST(a_syn_retransmitted_from_another_cpu_reaches_the_queue_of_the_first)
+{
+    struct prog p = load(STEER_MIN_ENTRIES);
+    /* The SYN from CPU 0: queue 0 makes a request record and answers. Its SYN-ACK is late
+     * (or lost, and queue 0 sends it again), and the client's timer sends the SYN again from
+     * CPU 1: it must reach queue 0, whose request it is. */
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 2000, SYN), 0);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 2000, SYN), 0);
+    /* The handshake's ACK and the data, from either CPU: queue 0. */
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 2000, ACK), 0);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 2000, ACK), 0);
+    close(p.fd);
+}
+
+TEST(a_syn_flood_does_not_evict_an_established_flow)
+{
+    /* The smallest maps --steer-flows allows; a flood of 64 times as many SYNs, each a new
+     * 4-tuple (a spoofed flood), from CPU 0 and 1 in turn, as the kernel receives it
+     * on either. The kernel's LRU keeps a flow that was looked up (every established one:
+     * its handshake's ACK) before the SYNs' entries no segment looked up again (the
+     * inactive list goes first, bpf_lru_list.c), so the flood evicts only its own. */
+    uint32_t entries = STEER_FLOWS_MIN;
+    struct prog p = load(entries);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 3000, SYN), 0);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 3000, ACK), 0); /* established, then idle */
+    int flood = 0;
+    for (uint32_t i = 0; i < 64 * entries; i++) {
+        uint32_t a = 0x0b000000u + i / 60000u;
+        int cpu = (int)(i / 512u & 1u); /* in runs: moving costs more than a run */
+        if (run_on(&p, cpu, a, (uint16_t)(1024 + i % 60000u), SYN) == cpu) flood++;
+    }
+    ASSERT_EQ(flood, (int)(64 * entries));
+    /* The established flow's client thread, now on CPU 1, writes: queue 0 still. */
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 3000, ACK), 0);
+    close(p.fd);
+}
+
+TEST(a_new_syn_on_a_closed_flow_goes_to_the_queue_of_its_time_wait)
+{
+    /* The server closed first and holds the TIME-WAIT; the client's FIN moved the flow to
+     * the closed map. A new connection on the same 4-tuple, its SYN from the other CPU,
+     * must meet that TIME-WAIT (RFC 6191's reopening), and its flow is open again. */
+    struct prog p = load(STEER_MIN_ENTRIES);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 4000, SYN), 0);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 4000, ACK), 0);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, ACK | 0x01), 0);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, SYN), 0);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, ACK), 0);
+    /* Its RST ends it for good: a SYN after it is a new flow of its CPU. */
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, 0x04), 0);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, SYN), 1);
+    close(p.fd);
+}
+
+TEST_MAIN()
