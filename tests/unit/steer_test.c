@@ -19,6 +19,7 @@
 
 struct prog {
     int fd;
+    int est; /* the map of established flows (serve's, steer_flow_mark) */
 };
 
 static bool on_cpu(int cpu)
@@ -79,7 +80,7 @@ static struct prog load(uint32_t entries)
 {
     struct prog p;
     char why[160];
-    p.fd = per_flow(entries, why, sizeof why);
+    p.fd = per_flow(entries, why, sizeof why, &p.est);
     if (p.fd < 0) {
         printf("     skipped: %s\n", why);
         exit(77);
@@ -103,6 +104,7 @@ TEST(a_flow_stays_on_the_queue_of_its_syn)
     ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, 0x04), 1);
     ASSERT_EQ(run_on(&p, 0, CLIENT, 1000, ACK), 0); /* unknown: the sending CPU */
     close(p.fd);
+    close(p.est);
 }
 
 TEST(a_syn_retransmitted_from_another_cpu_reaches_the_queue_of_the_first)
@@ -117,6 +119,7 @@ TEST(a_syn_retransmitted_from_another_cpu_reaches_the_queue_of_the_first)
     ASSERT_EQ(run_on(&p, 1, CLIENT, 2000, ACK), 0);
     ASSERT_EQ(run_on(&p, 0, CLIENT, 2000, ACK), 0);
     close(p.fd);
+    close(p.est);
 }
 
 TEST(a_syn_flood_does_not_evict_an_established_flow)
@@ -140,6 +143,7 @@ TEST(a_syn_flood_does_not_evict_an_established_flow)
     /* The established flow's client thread, now on CPU 1, writes: queue 0 still. */
     ASSERT_EQ(run_on(&p, 1, CLIENT, 3000, ACK), 0);
     close(p.fd);
+    close(p.est);
 }
 
 TEST(a_new_syn_on_a_closed_flow_goes_to_the_queue_of_its_time_wait)
@@ -157,6 +161,64 @@ TEST(a_new_syn_on_a_closed_flow_goes_to_the_queue_of_its_time_wait)
     ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, 0x04), 0);
     ASSERT_EQ(run_on(&p, 1, CLIENT, 4000, SYN), 1);
     close(p.fd);
+    close(p.est);
+}
+
+/* serve's mark of a connection its stack accepted: the client at CLIENT:sport. */
+static int mark(const struct prog *p, uint16_t sport, int cpu)
+{
+    struct synack_endpoint local = {.addr = synack_addr_v4(0x0a000002u), .port = 7};
+    struct synack_endpoint remote = {.addr = synack_addr_v4(CLIENT), .port = sport};
+    return steer_flow_mark(p->est, &local, &remote, cpu);
+}
+
+TEST(an_accepted_flow_survives_a_flood_of_syns_each_followed_by_an_ack)
+{
+    /* A flood whose every SYN is followed by a blind ACK of its flow (a spoofer needs no
+     * answer to send it) has each new flow looked up once, as an established one is: the
+     * LRU then evicts idle established flows as readily as the flood's. The program cannot
+     * tell a real handshake from a spoofed one, the stack can: serve marks each connection
+     * its stack accepted (steer_flow_mark) in a map no segment writes, and the program
+     * answers from it first. Unmarked, the same flow is evicted. */
+    uint32_t entries = STEER_FLOWS_MIN;
+    struct prog p = load(entries);
+    for (int marked = 1; marked >= 0; marked--) {
+        uint16_t port = (uint16_t)(5000 + marked);
+        ASSERT_EQ(run_on(&p, 0, CLIENT, port, SYN), 0);
+        ASSERT_EQ(run_on(&p, 0, CLIENT, port, ACK), 0);
+        if (marked) ASSERT_EQ(mark(&p, port, 0), 0);
+        for (uint32_t i = 0; i < 8 * entries; i++) {
+            uint32_t a = 0x0c000000u + (uint32_t)marked * 0x10000u + i / 60000u;
+            uint16_t fport = (uint16_t)(1024 + i % 60000u);
+            int cpu = (int)(i / 512u & 1u);
+            ASSERT_EQ(run_on(&p, cpu, a, fport, SYN), cpu);
+            ASSERT_EQ(run_on(&p, cpu, a, fport, ACK), cpu);
+        }
+        printf("     %s: the flow's data from CPU 1 goes to queue %d\n",
+               marked ? "marked" : "unmarked", run_on(&p, 1, CLIENT, port, ACK));
+        ASSERT_EQ(run_on(&p, 1, CLIENT, port, ACK), marked ? 0 : 1);
+    }
+    /* serve lets go of the marked one: the LRU maps steer it again (its FIN kept there). */
+    ASSERT_EQ(mark(&p, 5001, -1), 0);
+    ASSERT_EQ(mark(&p, 5001, -1), 0); /* twice: nothing to take, no error */
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 5001, ACK), 1);
+    close(p.fd);
+    close(p.est);
+}
+
+TEST(a_marked_flow_keeps_its_queue_through_its_fin_and_a_stray_syn)
+{
+    struct prog p = load(STEER_MIN_ENTRIES);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 6000, SYN), 1);
+    ASSERT_EQ(run_on(&p, 1, CLIENT, 6000, ACK), 1);
+    ASSERT_EQ(mark(&p, 6000, 1), 0);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 6000, SYN), 1); /* a duplicate SYN: no new entry */
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 6000, ACK | 0x01), 1);
+    ASSERT_EQ(mark(&p, 6000, -1), 0);
+    /* Its FIN moved it to the closed map (the bookkeeping ran under the mark): still 1. */
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 6000, ACK), 1);
+    close(p.fd);
+    close(p.est);
 }
 
 TEST_MAIN()
