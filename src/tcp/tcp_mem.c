@@ -121,14 +121,15 @@ bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t 
      * holder goes first: a hole that real loss opened is filled within a round trip and
      * its socket leaves the list, so the data that has waited longest for its hole is the
      * likeliest to be a peer's hoard, and the least likely to be needed soon. A victim
-     * that still holds some after its prune goes to the end, so that the next prune takes
-     * another's first. Each round frees memory or empties a reassembly, so it ends. */
+     * that still holds some after its prune keeps its place, so that the next prune takes
+     * from it again (half of what is left) before anyone else's: a hoarder sent to the end
+     * would keep half its hoard while others paid. Each round frees memory or empties a
+     * reassembly, so it ends. */
     while (c->held + want > c->max) {
         struct sock *v = victim(st, self);
         if (!v) return false;
         (void)prune_one(st, v);
-        fifo_unlink(&st->mem_ooo, &v->mem_ooo);
-        if (holds_ooo(v)) fifo_push(&st->mem_ooo, &v->mem_ooo);
+        if (!holds_ooo(v)) fifo_unlink(&st->mem_ooo, &v->mem_ooo);
     }
     return true;
 }

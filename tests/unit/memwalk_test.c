@@ -400,4 +400,73 @@ TEST(a_thousand_connections_at_the_limit_under_loss_complete_byte_exact)
     free(n);
 }
 
+/* The scripted peer opens another connection, from port pport; the server's sd, with
+ * *rcv_nxt its RCV.NXT (the peer's next sequence number) and *snd_nxt the peer's ACK. */
+static int tcpf_open_more(struct tcpf *f, uint16_t pport, uint32_t *rcv_nxt, uint32_t *snd_nxt)
+{
+    f->pport = pport;
+    send_syn(f, SYNACK_TCP_SYN, TCPF_PEER_ISS, 0);
+    ASSERT(recv_seg(f, f->now, NULL));
+    *snd_nxt = f->seg.tcp.seq + 1;
+    *rcv_nxt = TCPF_PEER_ISS + 1;
+    f->now += TCPF_STEP;
+    send_ctl(f, SYNACK_TCP_ACK, *rcv_nxt, *snd_nxt);
+    int sd = synack_accept(f->st, f->lsd, NULL);
+    ASSERT(sd >= 0);
+    while (recv_seg(f, f->now, NULL)) {
+    }
+    return sd;
+}
+
+/* n segments of 1,400 bytes from the peer on port pport, from seq on. */
+static void peer_data(struct tcpf *f, uint16_t pport, uint32_t seq, uint32_t ack, int n)
+{
+    static uint8_t d[1400];
+    f->pport = pport;
+    for (int i = 0; i < n; i++)
+        send_seg(f, f->now, SYNACK_TCP_ACK, seq + (uint32_t)i * 1400u, ack, TCPF_PEER_WIN, d,
+                 sizeof d, NULL);
+    while (recv_seg(f, f->now, NULL)) {
+    }
+}
+
+TEST(the_oldest_hoard_goes_whole_before_a_younger_hole_loses_a_byte)
+{
+    /* H holds 16 KiB beyond a hole since long ago; L, later, 2.8 KB beyond a hole of its
+     * own (real loss, about to be repaired); M's in-order data, which its reader does not
+     * read yet, meets the 64 KiB limit again and again. Every byte M takes comes from H
+     * until H holds nothing out of order; only then may L's be touched. */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.rcvbuf = 64u << 10;
+    f.cfg.mem_max = 64u << 10;
+    conn_in_established(&f);
+    int h = f.sd;
+    uint32_t h_nxt = f.rcv_nxt, h_ack = f.snd_nxt;
+    peer_data(&f, TCPF_PEER_PORT, h_nxt + 1400, h_ack, 12);
+    f.now += 1000 * TCPF_STEP;
+    uint32_t l_nxt, l_ack, m_nxt, m_ack;
+    int l = tcpf_open_more(&f, TCPF_PEER_PORT + 1, &l_nxt, &l_ack);
+    int m = tcpf_open_more(&f, TCPF_PEER_PORT + 2, &m_nxt, &m_ack);
+    peer_data(&f, TCPF_PEER_PORT + 1, l_nxt + 1400, l_ack, 2);
+    struct synack_stack *st = f.st;
+    struct sock *hs = sock_of(st, h), *ls = sock_of(st, l), *ms = sock_of(st, m);
+    uint32_t h0 = reass_bytes(&hs->tcb.reass), l0 = reass_bytes(&ls->tcb.reass);
+    ASSERT_EQ(h0, 12 * 1400);
+    ASSERT_EQ(l0, 2 * 1400);
+    int violations = 0;
+    for (int i = 0; i < 60; i++) {
+        f.now += TCPF_STEP;
+        peer_data(&f, TCPF_PEER_PORT + 2, ms->tcb.rcv_nxt, m_ack, 1); /* again if dropped */
+        if (reass_bytes(&ls->tcb.reass) < l0 && reass_bytes(&hs->tcb.reass) > 0) violations++;
+    }
+    printf("     H's hoard %u -> %u bytes, L's hole %u -> %u, M took %u in order; %llu prunes\n",
+           h0, reass_bytes(&hs->tcb.reass), l0, reass_bytes(&ls->tcb.reass),
+           ms->tcb.rcv_nxt - m_nxt, (unsigned long long)st->stats.mem_prunes);
+    ASSERT_EQ(violations, 0);
+    ASSERT_EQ(reass_bytes(&hs->tcb.reass), 0); /* the hoard went, all of it */
+    ASSERT(st->stats.mem_prunes >= 2);         /* in more than one prune */
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
