@@ -115,6 +115,12 @@ bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t 
     if (!c->max) return false; /* no limit: the allocator itself failed */
     if (c->held + want <= c->max) return true;
     st->mem_reclaims++;
+    /* A growing ring's old buffer is held while it copies (base/ring.c): it needs its own
+     * size and the new one within the limit, whatever others give up. When even that does
+     * not fit, giving up others' data would only destroy it: a peer whose connection holds
+     * a third of the limit would otherwise wipe every other connection's out-of-order data
+     * with each in-order segment it sends. */
+    if (self && (uint64_t)self->tcb.rcv.size + want > c->max) return false;
     /* The victims come from the list of the sockets holding out-of-order data, never from
      * a walk of the slots: a peer that keeps the stack at its limit makes every in-order
      * segment reclaim, and with 100,000 slots a walk each would be its weapon. The oldest
