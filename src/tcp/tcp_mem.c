@@ -11,13 +11,13 @@
  * until SND.UNA passes it and sends it again after its timeout (RFC 6675 §5.1). In-order
  * data was acknowledged and cannot be dropped; unsent data is the application's and is
  * refused at the send (SYNACK_EAGAIN) rather than lost. So when in-order data needs memory
- * the limit forbids, the connections holding out-of-order data give it up, the oldest holder first
- * and, within one, the highest bytes first (the data furthest from filling its hole is
- * worth the least, as Linux's tcp_prune_ofo_queue takes from the tail), half a ring at a
- * time, until the data fits. They are found on a list of their own, so that the cost of a
- * reclaim is what it frees, whatever the number of sockets. Out-of-order data that finds no memory
- * is dropped as lost and reclaims nothing: a peer sending beyond holes cannot make the stack throw
- * away other connections' data.
+ * the limit forbids, the connections holding out-of-order data give it up, the oldest
+ * holder first and, within one, the highest bytes first (the data furthest from filling its
+ * hole is worth the least, as Linux's tcp_prune_ofo_queue takes from the tail), half a ring
+ * at a time, until the data fits. They are found on a list of their own, so that the cost
+ * of a reclaim is what it frees, whatever the number of sockets. Out-of-order data that
+ * finds no memory is dropped as lost and reclaims nothing: a peer sending beyond holes
+ * cannot make the stack throw away other connections' data.
  */
 #include "tcp/stack.h"
 
