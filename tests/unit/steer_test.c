@@ -221,4 +221,61 @@ TEST(a_marked_flow_keeps_its_queue_through_its_fin_and_a_stray_syn)
     close(p.est);
 }
 
+/* The same datagram over IPv6: client fd00::1 port sport to fd00::2 port 7. */
+static size_t frame6(uint8_t *f, uint16_t sport, uint8_t flags)
+{
+    memset(f, 0, 14 + 60);
+    f[12] = 0x86, f[13] = 0xdd; /* ETH_P_IPV6 */
+    uint8_t *ip = f + 14, *tcp = ip + 40;
+    ip[0] = 0x60;
+    ip[5] = 20; /* payload length */
+    ip[6] = 6;  /* next header: TCP */
+    ip[7] = 64;
+    ip[8] = 0xfd, ip[23] = 1;  /* fd00::1 */
+    ip[24] = 0xfd, ip[39] = 2; /* fd00::2 */
+    tcp[0] = (uint8_t)(sport >> 8), tcp[1] = (uint8_t)sport;
+    tcp[3] = 7;
+    tcp[12] = 0x50;
+    tcp[13] = flags;
+    return 14 + 60;
+}
+
+static int run6_on(const struct prog *p, int cpu, uint16_t sport, uint8_t flags)
+{
+    if (!on_cpu(cpu)) return -1;
+    uint8_t f[80];
+    size_t n = frame6(f, sport, flags);
+    union bpf_attr at;
+    memset(&at, 0, sizeof at);
+    at.test.prog_fd = (uint32_t)p->fd;
+    at.test.data_in = (uint64_t)(uintptr_t)f;
+    at.test.data_size_in = (uint32_t)n;
+    at.test.repeat = 1;
+    if (bpf_sys(BPF_PROG_TEST_RUN, &at) < 0) return -1;
+    return (int)at.test.retval;
+}
+
+TEST(serves_mark_names_the_flow_the_program_sees_in_either_family)
+{
+    /* The key serve builds from a connection's endpoints (steer_flow_mark) must be the one
+     * the program builds from its datagrams: a flow whose SYN went to queue 0, marked for
+     * queue 1, is then answered 1 (a mark wins over the LRU maps), over IPv4 and IPv6. */
+    struct prog p = load(STEER_MIN_ENTRIES);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 7000, SYN), 0);
+    ASSERT_EQ(mark(&p, 7000, 1), 0);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 7000, ACK), 1);
+    ASSERT_EQ(run6_on(&p, 0, 7000, SYN), 0);
+    ASSERT_EQ(run6_on(&p, 0, 7000, ACK), 0);
+    struct synack_endpoint local = {.port = 7}, remote = {.port = 7000};
+    ASSERT_EQ(synack_addr_parse("fd00::2", &local.addr), 0);
+    ASSERT_EQ(synack_addr_parse("fd00::1", &remote.addr), 0);
+    ASSERT_EQ(steer_flow_mark(p.est, &local, &remote, 1), 0);
+    ASSERT_EQ(run6_on(&p, 0, 7000, ACK), 1);
+    ASSERT_EQ(run_on(&p, 0, CLIENT, 7000, ACK), 1); /* the IPv4 flow is another */
+    ASSERT_EQ(steer_flow_mark(p.est, &local, &remote, -1), 0);
+    ASSERT_EQ(run6_on(&p, 0, 7000, ACK), 0);
+    close(p.fd);
+    close(p.est);
+}
+
 TEST_MAIN()
