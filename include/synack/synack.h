@@ -619,7 +619,15 @@ struct synack_sockinfo {
     uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
     uint64_t bytes_retrans; /* bytes of data sent again */
     uint32_t notsent_bytes; /* queued and never sent */
-    uint64_t delivery_rate; /* not tracked yet: 0 (bytes per second) */
+    /* The delivery rate (bytes per second; 0 before the first sample): Linux's
+     * tcpi_delivery_rate, the packets of SND.MSS delivered between the send of the most
+     * recently sent packet an ACK delivered and that ACK, over the longer of its send and
+     * ACK phases (draft-cheng-iccrg-delivery-rate-estimation). A sample taken while the
+     * application left the congestion window unused replaces the last only when higher;
+     * delivery_rate_app_limited says the one reported was such a sample (Linux's
+     * tcpi_delivery_rate_app_limited). */
+    uint64_t delivery_rate;
+    bool delivery_rate_app_limited;
     /* Linux's chronographs (tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited), µs:
      * the time with data to send (from the first byte queued until all is acknowledged),
      * of which the time the peer's window held the next segment back, and the time all was

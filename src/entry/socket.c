@@ -801,6 +801,6 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
     info->busy_time_us = ch[0] + ch[1] + ch[2];
     info->rwnd_limited_us = ch[TCP_CHRONO_RWND_LIMITED - 1];
     info->sndbuf_limited_us = ch[TCP_CHRONO_SNDBUF_LIMITED - 1];
-    /* Not tracked yet, reported as 0: delivery_rate. */
+    info->delivery_rate = tcp_rate_read(t, &info->delivery_rate_app_limited);
     return 0;
 }

@@ -531,4 +531,58 @@ TEST(reordering_is_not_taken_for_loss_eifel_undo)
     simnet_free(&n);
 }
 
+/* The delivery rate (synack_sockinfo.delivery_rate, Linux's tcpi_delivery_rate) of a bulk
+ * sender on a clean 10 Mbit/s link: the bottleneck's rate, in payload bytes per second
+ * (full segments of SND.MSS), once slow start has filled the path. */
+static struct synack_sockinfo info_of(struct simnet *n, int side, int sd)
+{
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(n->st[side], sd, &in), 0);
+    return in;
+}
+
+/* The client writes and the server reads whatever they can, as transfer_run does, until
+ * the clock reaches until. */
+static void bulk_until(struct simnet *n, const struct est *e, uint64_t until)
+{
+    static uint8_t buf[65536];
+    for (uint64_t iter = 0; iter < 50000000ull && n->now < until; iter++) {
+        bool progress = false;
+        while (synack_send(n->st[0], e->csd, n->now, buf, sizeof buf) > 0) progress = true;
+        while (synack_recv(n->st[1], e->ssd, n->now, buf, sizeof buf) > 0) progress = true;
+        if (!progress && !simnet_step(n)) break;
+    }
+}
+
+TEST(delivery_rate_of_a_bulk_sender_is_the_bottleneck_rate)
+{
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 10 * MS;
+    lc.bandwidth_bps = 10000000;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 41);
+    simnet_config(&c[1], 1, 41);
+    c[0].sndbuf = c[1].rcvbuf = 1u << 20;
+    struct simnet n;
+    simnet_init_with(&n, c, &lc, 41);
+    struct est e;
+    connect_pair(&n, &e);
+    ASSERT_EQ(info_of(&n, 0, e.csd).delivery_rate, 0u);
+    uint64_t until = n.now + 2 * SEC;
+    bulk_until(&n, &e, until);
+    ASSERT(n.now >= until);
+    struct synack_sockinfo in = info_of(&n, 0, e.csd);
+    /* The link carries 10e6 / 8 / (MSS + headers) datagrams a second. */
+    uint32_t hdrs = 1500 - sim_mss();
+    double link = 10000000.0 / 8 / (sim_mss() + hdrs) * in.snd_mss;
+    printf("     delivery rate %llu B/s, the link's %.0f B/s (%.1f%%)%s\n",
+           (unsigned long long)in.delivery_rate, link, in.delivery_rate * 100 / link,
+           in.delivery_rate_app_limited ? ", app-limited" : "");
+    ASSERT(in.delivery_rate >= 0.9 * link);
+    ASSERT(in.delivery_rate <= 1.02 * link);
+    ASSERT(!in.delivery_rate_app_limited);
+    simnet_free(&n);
+}
+
 TEST_MAIN()

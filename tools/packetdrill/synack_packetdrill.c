@@ -1402,9 +1402,8 @@ static int pd_shutdown(void *ud, int fd, int how)
  * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
 struct pd_tcp_info {
     uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
-    uint8_t tcpi_wscale; /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
-    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
-    uint8_t tcpi_app_limited;
+    uint8_t tcpi_wscale;      /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
+    uint8_t tcpi_app_limited; /* delivery_rate_app_limited : 1, fastopen_client_fail : 2 */
     uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
     // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
@@ -1505,6 +1504,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_notsent_bytes = in->notsent_bytes;
     ti->tcpi_min_rtt = in->min_rtt_us ? clamp_u32(in->min_rtt_us) : UINT32_MAX;
     ti->tcpi_delivery_rate = in->delivery_rate;
+    ti->tcpi_app_limited = in->delivery_rate_app_limited ? 1 : 0; /* the bitfield's bit 0 */
     ti->tcpi_busy_time = in->busy_time_us;
     ti->tcpi_rwnd_limited = in->rwnd_limited_us;
     ti->tcpi_sndbuf_limited = in->sndbuf_limited_us;
