@@ -559,6 +559,10 @@ enum synack_opt {
      * when the bit is first set (EINVAL on a socket not connected, as Linux); other bits
      * Linux knows are accepted and ignored (the plug-in validates them). */
     SYNACK_OPT_TIMESTAMPING,
+    /* Linux's IP_TOS (IPV6_TCLASS over IPv6): the DS field of the socket's datagrams, 0 to
+     * 255; its two ECN bits are the stack's (RFC 3168 §5), as Linux keeps them for TCP, so
+     * they read back as 0. A listener's is its SYN-ACKs' and its children's. */
+    SYNACK_OPT_TOS,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */

@@ -538,6 +538,12 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (t->state != SYNACK_CLOSED) return SYNACK_EISCONN; /* Linux: before connect */
         sk->tfo_connect = v != 0;
         return 0;
+    case SYNACK_OPT_TOS:
+        /* Linux's do_ip_setsockopt: an int of 0-255 (a byte, for IP_TOS); TCP keeps the
+         * ECN bits to itself (INET_ECN_MASK). */
+        if (v < 0 || v > 255) return SYNACK_EINVAL;
+        sk->tos = (uint8_t)(v & 0xfc);
+        return 0;
     case SYNACK_OPT_CONGESTION: {
         if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
         const struct tcp_cc_ops *cc = tcp_cc_find(v == SYNACK_CC_CUBIC ? "cubic" : "newreno");
@@ -654,6 +660,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     }
     case SYNACK_OPT_INQ:
         *v = !sk->shut_rd ? t->rcv.len : 0;
+        return 0;
+    case SYNACK_OPT_TOS:
+        *v = sk->tos;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;

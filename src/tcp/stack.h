@@ -114,6 +114,7 @@ struct sock {
     bool snd_mem_wait;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
+    uint8_t tos; /* SYNACK_OPT_TOS: the DS field's upper six bits (ip_out.c adds ECN's) */
 
     /* Listener: half-open connections (its requests, and a child between its birth and its
      * establishment) count against the backlog (n_syn), established ones wait in the
