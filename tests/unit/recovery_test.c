@@ -496,11 +496,14 @@ TEST(sacked_segment_on_a_data_segment_frees_the_window)
 static void rule3_partial_ack(const char *cc)
 {
     /* Ten segments and no more data; 0 and 8 are lost. Recovery resends 0. The hole at
-     * 8 has one SACKed segment above it, too few for IsLost (rule 1), and there is no new
-     * data (rule 2): once the SACK of 9 leaves the pipe (the resent 0 and the hole at 8)
-     * below cwnd, rule (3) retransmits the first unSACKed segment above HighRxt below the
-     * highest SACKed byte. Without it, the ACK of the resent 0 is partial, nothing more
-     * comes back and the hole at 8 waits for the RTO. */
+     * 8 has one SACKed segment above it, too few for RFC 6675's IsLost, and there is no new
+     * data (rule 2): RFC 6675's rule (3) would retransmit it, the first unSACKed segment
+     * above HighRxt below the highest SACKed byte. synack leaves rule (3) out, as Linux
+     * does (tcp_sack.c): RACK (RFC 8985 §6.2), whose reordering window is 0 during
+     * recovery while no reordering was seen, deems 8 lost as soon as 9, sent after it, is
+     * SACKed, and rule (1) resends it. Either way, without it the ACK of the resent 0 is
+     * partial, nothing more comes back and the hole at 8 waits for the RTO (the stall
+     * issue 13 found with CUBIC). */
     static struct peer p;
     peer_open(&p, false, cc);
     write_segs(&p, 10);
