@@ -52,6 +52,8 @@
  *                   Linux's tcp_rack_advance (cfg.rack_rtt_seq, the default here)
  *   zc_frags=N      at most N fragments (zero-copy iovec elements) per segment
  *                   (cfg.zc_max_frags); 17, Linux's MAX_SKB_FRAGS, by default here; 0: none
+ *   sack=0 wscale=0 no SACK-permitted or window scale offered or accepted (Linux's
+ *                   tcp_sack=0, tcp_window_scaling=0; the host's sysctls cannot undo them)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -790,9 +792,9 @@ static void fastopen_sysctls(struct pd *p)
         synack_set_timestamps(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_timestamps);
     /* tcp_sack and tcp_window_scaling, as a script may turn them off. */
     if (read_proc("/proc/sys/net/ipv4/tcp_sack", buf, sizeof buf))
-        synack_set_sack(p->st, strtoul(buf, NULL, 0) != 0);
+        synack_set_sack(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_sack);
     if (read_proc("/proc/sys/net/ipv4/tcp_window_scaling", buf, sizeof buf))
-        synack_set_window_scaling(p->st, strtoul(buf, NULL, 0) != 0);
+        synack_set_window_scaling(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_window_scaling);
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen", buf, sizeof buf))
         synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
     /* tcp_ecn: 0 off, 1 ask and accept, 2 accept (RFC 3168; the suite's defaults.sh sets 0,
@@ -2550,6 +2552,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->data_retries = (uint32_t)x;
         } else if (!strcmp(w, "ts")) {
             c->no_timestamps = x == 0;
+        } else if (!strcmp(w, "sack")) {
+            c->no_sack = x == 0; /* Linux's tcp_sack=0; the sysctl cannot turn it back on */
+        } else if (!strcmp(w, "wscale")) {
+            c->no_window_scaling = x == 0; /* tcp_window_scaling=0, likewise */
         } else if (!strcmp(w, "ecn")) {
             if (x > 2) die("ecn is 0, 1 or 2 (Linux's tcp_ecn)", v);
             c->ecn = (uint8_t)x; /* the host's tcp_ecn is then not read */
