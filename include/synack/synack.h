@@ -58,7 +58,8 @@ extern "C" {
     X(ESYS, -23, "an operating-system call failed (see errno)")                                    \
     X(EPROTO, -24, "protocol error")                                                               \
     X(EBUSY, -25, "called from the stack's own trace callback")                                    \
-    X(EAFNOSUPPORT, -26, "address family not configured on this stack")
+    X(EAFNOSUPPORT, -26, "address family not configured on this stack")                            \
+    X(EFAULT, -27, "bad address: a NULL buffer with a length")
 
 enum synack_error {
 #define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),

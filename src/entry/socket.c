@@ -262,7 +262,7 @@ long synack_connect_data_flags(synack_stack *st, int sd, uint64_t now, struct sy
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     if (flags & ~(unsigned)SYNACK_SEND_ZEROCOPY) return SYNACK_EINVAL;
     /* As Linux: EOPNOTSUPP when the stack's client side is off. */
     if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
@@ -350,7 +350,7 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
     long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
@@ -365,9 +365,10 @@ long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_io
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX || (!iov && iovcnt > 0)) return SYNACK_EINVAL;
+    if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX) return SYNACK_EINVAL;
+    if (!iov && iovcnt > 0) return SYNACK_EFAULT;
     for (int i = 0; i < iovcnt; i++)
-        if (!iov[i].base && iov[i].len) return SYNACK_EINVAL;
+        if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
      * element with bytes; the rest is a partial take's rest, sent once connected. */
@@ -385,7 +386,7 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     long r = tcp_user_recv(st, sk, now, buf, len);
     sock_seen(st, sk);
     return r;

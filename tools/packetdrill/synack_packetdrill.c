@@ -289,6 +289,8 @@ static int to_errno(int err)
         return EOPNOTSUPP;
     case SYNACK_EPROTO:
         return EPROTO;
+    case SYNACK_EFAULT:
+        return EFAULT;
     default:
         return EIO;
     }
