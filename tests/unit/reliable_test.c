@@ -609,7 +609,7 @@ TEST(tcp_info_fields_are_all_filled_on_a_lossy_path)
     struct est e;
     connect_pair(&n, &e);
     static uint8_t buf[65536];
-    uint32_t sacked = 0, lost = 0, retrans = 0, unacked = 0, probes_or_backoff = 0;
+    uint32_t sacked = 0, lost = 0, retrans = 0, unacked = 0;
     bool recovery = false;
     uint64_t until = n.now + 3 * SEC;
     for (uint64_t iter = 0; iter < 50000000ull && n.now < until; iter++) {
@@ -621,7 +621,6 @@ TEST(tcp_info_fields_are_all_filled_on_a_lossy_path)
         lost = in.lost > lost ? in.lost : lost;
         retrans = in.retrans > retrans ? in.retrans : retrans;
         unacked = in.unacked > unacked ? in.unacked : unacked;
-        probes_or_backoff |= in.backoff;
         recovery |= in.ca_state == SYNACK_CA_RECOVERY;
         if (!progress && !simnet_step(&n)) break;
     }
