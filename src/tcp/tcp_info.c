@@ -182,11 +182,13 @@ void tcp_info_on_queue(struct tcb *t, uint64_t now, uint32_t taken, bool buffer_
     uint32_t notsent = tcp_notsent(t);
     uint32_t before = notsent > taken ? notsent - taken : 0;
     uint32_t mss = t->snd_mss ? t->snd_mss : 536;
-    uint32_t pipe = segs_of(t, t->xr ? tcp_rack_pipe(t) : tcp_flight(t));
-    if (before < mss && pipe < t->cwnd / mss) {
+    /* The map is walked only then: a bulk writer keeps a segment or more unsent and pays
+     * nothing here per write. */
+    if (before < mss) {
+        uint32_t pipe = segs_of(t, t->xr ? tcp_rack_pipe(t) : tcp_flight(t));
         uint32_t lost, retrans;
         tcp_info_outstanding(t, &lost, &retrans);
-        if (lost <= retrans) {
+        if (pipe < t->cwnd / mss && lost <= retrans) {
             uint32_t al = t->delivered + pipe;
             t->rate.app_limited = al ? al : 1;
         }
