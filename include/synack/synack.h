@@ -564,6 +564,12 @@ enum synack_opt {
      * 255; its two ECN bits are the stack's (RFC 3168 §5), as Linux keeps them for TCP, so
      * they read back as 0. A listener's is its SYN-ACKs' and its children's. */
     SYNACK_OPT_TOS,
+    /* Linux's IP_MTU_DISCOVER (IPV6_MTU_DISCOVER) for TCP, one of SYNACK_PMTUDISC_*: with
+     * WANT (the default) and DO datagrams carry DF and a fragmentation-needed (packet too
+     * big) error lowers the MSS (RFC 1191); DONT, PROBE, INTERFACE and OMIT send IPv4
+     * without DF (each datagram with an ID of its own, RFC 6864 §4.1), and DONT, INTERFACE
+     * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF). */
+    SYNACK_OPT_MTU_DISCOVER,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */
@@ -572,6 +578,13 @@ enum synack_opt {
 #define SYNACK_TS_KNOWN       0x3ffffu /* every bit Linux 6.x defines (SOF_TIMESTAMPING_MASK) */
 #define SYNACK_CC_NEWRENO     0
 #define SYNACK_CC_CUBIC       1
+/* SYNACK_OPT_MTU_DISCOVER's values, Linux's IP_PMTUDISC_*. */
+#define SYNACK_PMTUDISC_DONT      0
+#define SYNACK_PMTUDISC_WANT      1
+#define SYNACK_PMTUDISC_DO        2
+#define SYNACK_PMTUDISC_PROBE     3
+#define SYNACK_PMTUDISC_INTERFACE 4
+#define SYNACK_PMTUDISC_OMIT      5
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */
 #define SYNACK_SNDBUF_MIN 2304

@@ -539,6 +539,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (t->state != SYNACK_CLOSED) return SYNACK_EISCONN; /* Linux: before connect */
         sk->tfo_connect = v != 0;
         return 0;
+    case SYNACK_OPT_MTU_DISCOVER:
+        if (v < SYNACK_PMTUDISC_DONT || v > SYNACK_PMTUDISC_OMIT) return SYNACK_EINVAL;
+        sk->pmtudisc_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
+        return 0;
     case SYNACK_OPT_TOS:
         /* Linux's do_ip_setsockopt: an int of 0-255 (a byte, for IP_TOS); TCP keeps the
          * ECN bits to itself (INET_ECN_MASK). */
@@ -664,6 +668,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_TOS:
         *v = sk->tos;
+        return 0;
+    case SYNACK_OPT_MTU_DISCOVER:
+        *v = sock_pmtudisc(sk);
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;

@@ -85,7 +85,8 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
  * returns the datagram's length, 0 when it does not fit. */
 static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t hl,
                       const struct synack_addr *src, const struct synack_addr *dst,
-                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn)
+                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn,
+                      const struct sock *sk)
 {
     if (src->family == SYNACK_AF_INET6) {
         struct synack_ipv6_hdr ip = {
@@ -101,6 +102,15 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
                                  .dst = wire_addr_v4(dst),
                                  .id = 0, /* atomic: see above */
                                  .frag = 0x4000};
+    if (sk && !sock_pmtu_df(sk)) {
+        /* SYNACK_OPT_MTU_DISCOVER without DF (Linux's ip_dont_fragment): not atomic, so
+         * the ID must be unique for the pair within a datagram's lifetime (RFC 6864 §4.1):
+         * the connection's segment count from a keyed hash of its 4-tuple, as Linux's
+         * per-socket counter (RFC 7739 §5.1), unpredictable off-path. */
+        ip.frag = 0;
+        uint64_t k = siphash_tuple_addr(st->flow_key, src, h->sport, dst, h->dport);
+        ip.id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
+    }
     return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
 }
 
@@ -129,7 +139,7 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     /* The payload goes straight from the ring, or the buffer of a zero-copy send, into its
      * place in the datagram. */
     if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
-    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
+    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn, sk);
     if (n == 0) return SYNACK_EMSGSIZE;
     if (gso) st->stats.tso_out++;
     outq_commit_gso(&st->outq, (uint32_t)n, gso);

@@ -108,7 +108,8 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;
     c->ecn_opt = lsk->ecn_opt;
-    c->tos = lsk->tos;           /* IP_TOS, as Linux's sk_clone */
+    c->tos = lsk->tos; /* IP_TOS, as Linux's sk_clone */
+    c->pmtudisc_x = lsk->pmtudisc_x;
     c->zerocopy = lsk->zerocopy; /* SO_ZEROCOPY and SO_TIMESTAMPING's bits, as Linux's clone */
     c->ts_flags = lsk->ts_flags & ~SYNACK_TS_OPT_ID;
     t->ecn_ok = p->ecn_ok;

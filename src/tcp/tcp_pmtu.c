@@ -135,6 +135,14 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
 {
     struct tcb *t = &sk->tcb;
     uint32_t cur = tcp_pmtu(st, t);
+    /* SYNACK_OPT_MTU_DISCOVER: DONT lets routers fragment (Linux's tcp_v4_mtu_reduced
+     * skips it), INTERFACE and OMIT keep the device's MTU (ip_sk_accept_pmtu). */
+    int mode = sock_pmtudisc(sk);
+    if (mode == SYNACK_PMTUDISC_DONT || mode == SYNACK_PMTUDISC_INTERFACE ||
+        mode == SYNACK_PMTUDISC_OMIT) {
+        st->stats.pmtu_ignored++;
+        return;
+    }
     if (mtu == 0) mtu = plateau_below(quoted_len ? quoted_len : cur);
     if (mtu < pmtu_floor(t)) mtu = pmtu_floor(t);
     /* RFC 5927 §7.2: a report not below the MTU in use says nothing new (or is forged). */

@@ -1717,14 +1717,20 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
         r = 0;
     } else if (ip) {
-        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does, and the DS
-         * field goes to the library's SYNACK_OPT_TOS: IP_TOS on an AF_INET socket,
-         * IPV6_TCLASS on an AF_INET6 one (whose IP_TOS is only read back: synack keeps one
-         * DS field per socket, Linux one per IP version). */
+        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does, the DS field
+         * goes to the library's SYNACK_OPT_TOS and the path MTU discovery mode to its
+         * SYNACK_OPT_MTU_DISCOVER: the IP_ option on an AF_INET socket, the IPV6_ one on
+         * an AF_INET6 socket (whose IP_ options are only read back: synack keeps one per
+         * socket, Linux one per IP version). */
         int e = set_ip_opt(p, f, level, name, v, ip);
-        bool ds = (f->domain == AF_INET && level == IPPROTO_IP && name == IP_TOS) ||
-                  (f->domain == AF_INET6 && level == IPPROTO_IPV6 && name == IPV6_TCLASS);
+        bool v4 = f->domain == AF_INET && level == IPPROTO_IP;
+        bool v6 = f->domain == AF_INET6 && level == IPPROTO_IPV6;
+        bool ds = (v4 && name == IP_TOS) || (v6 && name == IPV6_TCLASS);
+        bool pmtu = (v4 && name == IP_MTU_DISCOVER) || (v6 && name == IPV6_MTU_DISCOVER);
         if (!e && ds) e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_TOS, *ip));
+        /* Linux's IP_PMTUDISC_* and IPV6_PMTUDISC_* are the library's values. */
+        if (!e && pmtu)
+            e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_MTU_DISCOVER, *ip));
         if (e)
             errno = e;
         else
