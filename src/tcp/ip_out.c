@@ -11,7 +11,9 @@
  * CVE-2016-5696's kind of attack learns whether a spoofed guess drew a reply (RFC 7739
  * §3). Zero leaks nothing and costs nothing; a per-connection random start would do too,
  * but it buys nothing for atomic datagrams. Linux sends ID 0 in the same case for
- * datagrams without a connected socket.
+ * datagrams without a connected socket. The one exception is a socket whose
+ * SYNACK_OPT_MTU_DISCOVER asks for no DF: its datagrams are not atomic, and carry that
+ * per-connection counter from a keyed hash of the 4-tuple (below).
  */
 #include <string.h>
 

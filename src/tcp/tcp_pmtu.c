@@ -1,5 +1,7 @@
 /*
- * tcp/tcp_pmtu.c - Path MTU: every datagram leaves with DF set (ip_out.c), so a router
+ * tcp/tcp_pmtu.c - Path MTU: every datagram leaves with DF set (ip_out.c; unless the
+ * socket's SYNACK_OPT_MTU_DISCOVER says otherwise, and then the errors below are ignored
+ * with DONT, INTERFACE and OMIT, as Linux's TCP ignores them), so a router
  * whose next hop is narrower drops it and says so with an ICMP "fragmentation needed"
  * carrying that hop's MTU (RFC 1191). The connection believes the report only when it
  * quotes a sequence number in flight (RFC 5927 §4.1, checked in entry/icmp.c) and the MTU
