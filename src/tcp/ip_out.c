@@ -11,7 +11,9 @@
  * CVE-2016-5696's kind of attack learns whether a spoofed guess drew a reply (RFC 7739
  * §3). Zero leaks nothing and costs nothing; a per-connection random start would do too,
  * but it buys nothing for atomic datagrams. Linux sends ID 0 in the same case for
- * datagrams without a connected socket.
+ * datagrams without a connected socket. The one exception is a socket whose
+ * SYNACK_OPT_MTU_DISCOVER asks for no DF: its datagrams are not atomic, and carry that
+ * per-connection counter from a keyed hash of the 4-tuple (below).
  */
 #include <string.h>
 
@@ -81,11 +83,31 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
     return f ? f : 1;
 }
 
+/* The IPv4 ID and fragment field of a segment's datagram, for the general form and the
+ * short form alike: DF and ID 0 (atomic: see above), unless the socket's
+ * SYNACK_OPT_MTU_DISCOVER drops DF (Linux's ip_dont_fragment). Then the datagram is not
+ * atomic, so its ID must be unique for the pair within a datagram's lifetime (RFC 6864
+ * §4.1): the connection's segment count from a keyed hash of its 4-tuple, as Linux's
+ * per-socket counter (RFC 7739 §5.1), unpredictable off-path. s's ports are set. */
+static void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
+                        const struct synack_addr *src, const struct synack_addr *dst,
+                        struct wire_seg4 *s)
+{
+    s->id = 0;
+    s->frag = 0x4000;
+    if (sk && !sock_pmtu_df(sk)) {
+        s->frag = 0;
+        uint64_t k = siphash_tuple_addr(st->flow_key, src, s->sport, dst, s->dport);
+        s->id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
+    }
+}
+
 /* The IP header goes before the segment at slot (IPv4 or IPv6 by the addresses' family);
  * returns the datagram's length, 0 when it does not fit. */
 static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t hl,
                       const struct synack_addr *src, const struct synack_addr *dst,
-                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn)
+                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn,
+                      const struct sock *sk)
 {
     if (src->family == SYNACK_AF_INET6) {
         struct synack_ipv6_hdr ip = {
@@ -103,8 +125,6 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
                           .dst = wire_addr_v4(dst),
                           .tos = ecn,
                           .ttl = 64,
-                          .id = 0, /* atomic: see above */
-                          .frag = 0x4000,
                           .sport = h->sport,
                           .dport = h->dport,
                           .seq = h->seq,
@@ -113,6 +133,7 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
                           .window = h->window,
                           .urg = h->urg,
                           .opts_len = (uint8_t)olen};
+    ip4_id_frag(st, sk, src, dst, &s);
     return wire_seg4_emit(slot, cap, &s, plen, st->cfg.csum_offload);
 }
 
@@ -152,8 +173,10 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
 {
     bool retransmit = (out & IP_OUT_RETRANSMIT) != 0;
     /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
-     * the rest of the DS field stays 0. */
-    uint8_t ecn = (out & IP_OUT_ECT) ? 2 : 0;
+     * the rest of the DS field (RFC 2474 §3) is the socket's SYNACK_OPT_TOS, or what the
+     * caller names for a datagram sent without a socket. */
+    uint8_t ecn = (uint8_t)(((out & IP_OUT_ECT) ? 2u : 0u) | ((out >> 8) & 0xfcu) |
+                            (sk ? sk->tos & 0xfcu : 0u));
     size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
     size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
     /* A super-segment may be as large as the device splits (cfg.tso_max), anything else
@@ -169,7 +192,7 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     /* The payload goes straight from the ring, or the buffer of a zero-copy send, into its
      * place in the datagram. */
     if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
-    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
+    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn, sk);
     if (n == 0) return SYNACK_EMSGSIZE;
     tcp_queued(st, n, gso, h->flags);
     if (stack_tracing(st))
@@ -180,11 +203,11 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
 int ip_output_tcp4(struct synack_stack *st, uint64_t now, const struct sock *sk,
                    struct wire_seg4 *s, uint32_t off, uint32_t plen, unsigned out)
 {
-    /* The IPv4 header of emit_ip: TTL 64, DF, ID 0 (atomic: see above), ECT(0) when asked. */
-    s->tos = (out & IP_OUT_ECT) ? 2 : 0;
+    /* The IPv4 header of emit_ip: TTL 64, the DS field of ip_output_tcp (the socket's
+     * SYNACK_OPT_TOS, ECT(0) when asked), the ID and DF of ip4_id_frag. */
+    s->tos = (uint8_t)(((out & IP_OUT_ECT) ? 2u : 0u) | (sk->tos & 0xfcu));
     s->ttl = 64;
-    s->id = 0;
-    s->frag = 0x4000;
+    ip4_id_frag(st, sk, &sk->tcb.laddr, &sk->tcb.raddr, s);
     size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : 0u);
     uint32_t gso = out >> 16;
     size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
