@@ -237,10 +237,7 @@ def load_of(path):
     except OSError:
         return ""
 levels = sorted({r["loss_pct"] for r in lines})
-rows_seen = []
-for r in lines:
-    if "row" in r and r["row"] not in rows_seen:
-        rows_seen.append(r["row"])
+rows_seen = [k for k in TITLE if any(r.get("row") == k for r in lines)]
 summary = {"mss": MSS, "rtt_ms_nominal": RTT * 1000, "seconds_per_run": float(secs),
            "max_mib": int(max_mib), "load_start": load_of(ls), "load_end": load_of(le),
            "elapsed_s": int(elapsed), "levels": []}
