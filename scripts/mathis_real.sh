@@ -19,6 +19,8 @@
 #   linux_cubic_s2c  Linux -> Linux the other way (sv sends), CUBIC  loadgen recv <- kserve chargen
 #   synack_rcv       Linux (CUBIC) -> synack: synack receives    loadgen send -> serve --discard
 #   synack_snd       synack (CUBIC, its default) -> Linux        loadgen recv <- serve --chargen
+#   synack_snd_newreno  synack NewReno -> Linux (a second serve, --cc newreno, on tun1 at
+#                    10.7.2.2)                                   loadgen recv <- serve --chargen
 # Rounds (MATHIS_RUNS) interleave the rows, order rotated per round; each round and loss level
 # starts a fresh relay with its own seed (MATHIS_SEED + 100*level + round). Before the rows of
 # a round, ping (through the same lossy path) measures the RTT seen to each server.
@@ -32,7 +34,7 @@
 #                    summary: median and range per row, the bound, the ratios); a text table
 #                    on stdout in any case
 # Exit 77 (skipped) without root, TUN, ip or the binaries; 1 when setup fails.
-# Addresses: 10.7.0.0/24 and 10.7.1.0/24 inside the namespaces made here only.
+# Addresses: 10.7.0.0/24, 10.7.1.0/24 and 10.7.2.0/24 inside the namespaces made here only.
 set -u
 build="${1:-build}"
 cd "$(dirname "$0")/.." || exit 1
@@ -129,6 +131,11 @@ ip netns exec "$SV" "$build/synack" serve --tun tun0 --no-offload --no-ipv6 --di
 SERVE_PID=$!
 PIDS+=("$SERVE_PID")
 wait_for "$WORK/serve.log" "^synack serve: created\|^synack serve: attached" $SERVE_PID "synack serve"
+ip netns exec "$SV" "$build/synack" serve --tun tun1 --no-offload --no-ipv6 --addr 10.7.2.2/24 \
+    --host-addr 10.7.2.1/24 --cc newreno --discard 9 --chargen 19 >"$WORK/serve-newreno.log" 2>&1 &
+PIDS+=($!)
+wait_for "$WORK/serve-newreno.log" "^synack serve: created\|^synack serve: attached" $! \
+    "synack serve --cc newreno"
 
 # A relay with loss p (a fraction) on both directions and DELAY_MS each way, its TUN devices
 # ra (in cl, 10.7.1.1) and rb (in sv, 10.7.1.2); cl reaches synack's 10.7.0.0/24 through it.
@@ -140,6 +147,7 @@ start_relay() { # p seed tag
     RELAY_PID=$!
     wait_for "$log.err" "^relay: up" $RELAY_PID relay
     ip netns exec "$CL" ip route replace 10.7.0.0/24 dev ra || fail_setup "route in $CL"
+    ip netns exec "$CL" ip route replace 10.7.2.0/24 dev ra || fail_setup "route in $CL"
     # Offloads off on both devices (a plain TUN device has no TSO; GSO and GRO too, so that
     # nothing is merged or split on the way).
     ip netns exec "$CL" ethtool -K ra gso off gro off >/dev/null 2>&1
@@ -171,6 +179,7 @@ run_row() { # level p round row
     linux_cubic_s2c) mode=recv dst=10.7.1.2 port=19 cc=cubic snd_ns=$SV ;;
     synack_rcv) mode=send dst=10.7.0.2 port=9 cc=cubic snd_ns=$CL ;;
     synack_snd) mode=recv dst=10.7.0.2 port=19 cc=cubic snd_ns="" ;;
+    synack_snd_newreno) mode=recv dst=10.7.2.2 port=19 cc=cubic snd_ns="" ;;
     *) fail_setup "unknown row $row" ;;
     esac
     progress "loss $l%, round $r/$RUNS: $row"
@@ -228,7 +237,8 @@ RTT = 2 * float(delay_ms) / 1000
 TITLE = {"linux_cubic": "Linux -> Linux, CUBIC", "linux_reno": "Linux -> Linux, Reno",
          "linux_cubic_s2c": "Linux -> Linux, CUBIC (sv sends)",
          "synack_rcv": "Linux CUBIC -> synack (synack receives)",
-         "synack_snd": "synack CUBIC -> Linux (synack sends)"}
+         "synack_snd": "synack CUBIC -> Linux (synack sends)",
+         "synack_snd_newreno": "synack NewReno -> Linux (synack sends)"}
 def bound(p, rtt=RTT):
     return MSS * 8 / rtt * 1.22 / math.sqrt(p) / 1e6
 def load_of(path):
@@ -299,12 +309,12 @@ for lv in levels:
         extra = f", sender retransmitted {s['retrans_fraction'] * 100:.2f}%" if rtx else ""
         out.append(f"  {TITLE.get(row, row):<42} {med:7.2f} [{min(vals):.2f}-{max(vals):.2f}]"
                    f"  {med / b:.2f}x the bound (n={len(vals)}{extra})")
-    lin = lvl["rows"].get("linux_cubic")
-    for row in ("synack_snd", "synack_rcv"):
-        s = lvl["rows"].get(row)
+    for row, peer in (("synack_snd", "linux_cubic"), ("synack_rcv", "linux_cubic"),
+                      ("synack_snd_newreno", "linux_reno")):
+        s, lin = lvl["rows"].get(row), lvl["rows"].get(peer)
         if s and lin:
-            s["ratio_to_linux_cubic"] = s["median"] / lin["median"]
-            out.append(f"  {TITLE[row]} / Linux -> Linux CUBIC: {s['ratio_to_linux_cubic']:.2f}x")
+            s["ratio_to_" + peer] = s["median"] / lin["median"]
+            out.append(f"  {TITLE[row]} / {TITLE[peer]}: {s['ratio_to_' + peer]:.2f}x")
     summary["levels"].append(lvl)
 if failures:
     out.append("")
