@@ -30,6 +30,9 @@
 #   scripts/mathis_real.sh [BUILD_DIR]      (as root; BUILD_DIR: build)
 #   MATHIS_LOSS="1 5" MATHIS_RUNS=3 MATHIS_SECONDS=20 MATHIS_MAX_MIB=64 MATHIS_SEED=1
 #   MATHIS_ROWS="linux_cubic linux_reno synack_rcv synack_snd" MATHIS_DELAY_MS=10
+#   MATHIS_LOSS_ON=data  loss on the data direction only (ACKs never lost), a relay per row
+#                    (--faults-ab or --faults-ba), to tell what the ACKs' loss costs; the
+#                    default "both" is the simulator's path
 #   MATHIS_OUT=DIR   writes DIR/mathis_runs.jsonl (one line per run) and DIR/mathis.json (the
 #                    summary: median and range per row, the bound, the ratios); a text table
 #                    on stdout in any case
@@ -46,6 +49,8 @@ SECS=${MATHIS_SECONDS:-20}
 MAX_MIB=${MATHIS_MAX_MIB:-64}
 SEED=${MATHIS_SEED:-1}
 DELAY_MS=${MATHIS_DELAY_MS:-10}
+LOSS_ON=${MATHIS_LOSS_ON:-both}
+case $LOSS_ON in both | data) ;; *) echo "mathis_real: MATHIS_LOSS_ON is both or data" >&2; exit 2 ;; esac
 read -r -a ROWS <<<"${MATHIS_ROWS:-linux_cubic linux_reno synack_rcv synack_snd}"
 T_START=$(date +%s)
 
@@ -137,12 +142,17 @@ PIDS+=($!)
 wait_for "$WORK/serve-newreno.log" "^synack serve: created\|^synack serve: attached" $! \
     "synack serve --cc newreno"
 
-# A relay with loss p (a fraction) on both directions and DELAY_MS each way, its TUN devices
+# A relay with DELAY_MS each way and loss p (a fraction) on both directions, or with
+# MATHIS_LOSS_ON=data on the direction named only (ab: cl to sv, ba: sv to cl); its TUN devices
 # ra (in cl, 10.7.1.1) and rb (in sv, 10.7.1.2); cl reaches synack's 10.7.0.0/24 through it.
-start_relay() { # p seed tag
-    local log="$WORK/relay.$3"
+start_relay() { # p seed tag [ab|ba]
+    local log="$WORK/relay.$3" f=(--faults "loss=$1,delay=${DELAY_MS}ms")
+    case ${4:-} in
+    ab) f=(--faults-ab "loss=$1,delay=${DELAY_MS}ms" --faults-ba "delay=${DELAY_MS}ms") ;;
+    ba) f=(--faults-ab "delay=${DELAY_MS}ms" --faults-ba "loss=$1,delay=${DELAY_MS}ms") ;;
+    esac
     "$build/relay" --ns-a "$CL" --tun-a ra --addr-a 10.7.1.1/24 --ns-b "$SV" --tun-b rb \
-        --addr-b 10.7.1.2/24 --faults "loss=$1,delay=${DELAY_MS}ms" --seed "$2" \
+        --addr-b 10.7.1.2/24 "${f[@]}" --seed "$2" \
         --max-seconds "$MAX_S" >"$log.json" 2>"$log.err" &
     RELAY_PID=$!
     wait_for "$log.err" "^relay: up" $RELAY_PID relay
@@ -171,6 +181,9 @@ RUNS_OUT="$OUT/mathis_runs.jsonl"
 : >"$RUNS_OUT"
 MAXN=$((MAX_MIB * 16)) # loadgen's --max counts 64 KiB writes/reads
 
+row_mode() { # row: send (cl sends) or recv (sv sends)
+    case $1 in linux_cubic_s2c | synack_snd*) echo recv ;; *) echo send ;; esac
+}
 run_row() { # level p round row
     local l=$1 p=$2 r=$3 row=$4 mode dst port cc snd_ns out rc load1 before after
     case $row in
@@ -207,7 +220,7 @@ for l in $LOSS; do
     p=$(awk -v l="$l" 'BEGIN { printf "%.4f", l / 100 }')
     for r in $(seq "$RUNS"); do
         seed=$((SEED + 100 * ${l%%.*} + r))
-        start_relay "$p" "$seed" "$l.$r"
+        if [ "$LOSS_ON" = data ]; then start_relay 0 "$seed" "$l.$r"; else start_relay "$p" "$seed" "$l.$r"; fi
         progress "loss $l%, round $r/$RUNS: the RTT (ping through the path)"
         for dst in 10.7.1.2 10.7.0.2; do
             ip netns exec "$CL" ping -q -n -c 20 -i 0.05 -W 1 "$dst" 2>&1 |
@@ -216,6 +229,19 @@ for l in $LOSS; do
                         l, r, d, $6, $7 }' >>"$RUNS_OUT"
         done
         n=${#ROWS[@]}
+        if [ "$LOSS_ON" = data ]; then # ping saw the path without loss; a relay per row
+            stop_relay
+            for k in $(seq 0 $((n - 1))); do
+                row=${ROWS[$(((k + r) % n))]}
+                if [ "$(row_mode "$row")" = send ]; then d=ab; else d=ba; fi
+                start_relay "$p" "$((seed * 16 + k))" "$l.$r.$k" "$d"
+                run_row "$l" "$p" "$r" "$row"
+                stop_relay
+                printf '{"loss_pct":%s,"round":%d,"relay":%s}\n' "$l" "$r" \
+                    "$(cat "$WORK/relay.$l.$r.$k.json" 2>/dev/null || echo null)" >>"$RUNS_OUT"
+            done
+            continue
+        fi
         for k in $(seq 0 $((n - 1))); do
             run_row "$l" "$p" "$r" "${ROWS[$(((k + r) % n))]}"
         done
@@ -228,9 +254,9 @@ uptime >"$WORK/load_end"
 [ -t 2 ] && printf '\r\033[K' >&2
 
 python3 - "$RUNS_OUT" "$OUT/mathis.json" "$WORK/load_start" "$WORK/load_end" "$SECS" "$MAX_MIB" \
-    "$DELAY_MS" "$(($(date +%s) - T_START))" <<'PY'
+    "$DELAY_MS" "$(($(date +%s) - T_START))" "$LOSS_ON" <<'PY'
 import json, math, statistics, sys
-runs_path, out_path, ls, le, secs, max_mib, delay_ms, elapsed = sys.argv[1:9]
+runs_path, out_path, ls, le, secs, max_mib, delay_ms, elapsed, loss_on = sys.argv[1:10]
 lines = [json.loads(l) for l in open(runs_path) if l.strip()]
 MSS = 1448           # MTU 1500, 20-byte IP and TCP headers, 12 bytes of timestamps (both stacks)
 RTT = 2 * float(delay_ms) / 1000
@@ -249,9 +275,11 @@ def load_of(path):
 levels = sorted({r["loss_pct"] for r in lines})
 rows_seen = [k for k in TITLE if any(r.get("row") == k for r in lines)]
 summary = {"mss": MSS, "rtt_ms_nominal": RTT * 1000, "seconds_per_run": float(secs),
+           "loss_on": loss_on,
            "max_mib": int(max_mib), "load_start": load_of(ls), "load_end": load_of(le),
            "elapsed_s": int(elapsed), "levels": []}
-out = [f"The Mathis bound on a real path (bench/relay: {delay_ms} ms each way, loss p both ways, "
+where = "both ways" if loss_on == "both" else "on the data direction only"
+out = [f"The Mathis bound on a real path (bench/relay: {delay_ms} ms each way, loss p {where}, "
        f"no offloads; MSS {MSS}), bulk for {secs} s or {max_mib} MiB; "
        f"median [min-max] of the rounds, Mbit/s",
        f"load average at start: {summary['load_start']}; at end: {summary['load_end']}"]
@@ -266,8 +294,8 @@ for lv in levels:
                "avg_ms": statistics.median(x["avg_ms"] for x in v)} for d, v in pings.items()}
     relays = [r["relay"] for r in lines if r.get("loss_pct") == lv and r.get("relay")]
     real = {}
-    for d in ("ab", "ba"):
-        rd = sum(x[d]["read"] for x in relays)
+    for d in ("ab", "ba"):  # over the relays that lost anything that way (all, on "both")
+        rd = sum(x[d]["read"] for x in relays if x[d]["lost"])
         lost = sum(x[d]["lost"] for x in relays)
         real[d] = lost / rd if rd else None
     b = bound(p)
