@@ -28,7 +28,7 @@
 #   BENCH_MATHIS=1   also the Mathis bound on a real path (scripts/mathis_real.sh, root only):
 #                    Linux-to-Linux (CUBIC, Reno) and synack both ways behind bench/relay, 20 ms
 #                    RTT and 1%/5% loss both ways, BENCH_ROUNDS rounds of BENCH_MATHIS_SECONDS
-#                    (10; 3 with BENCH_QUICK) per row: about 4 minutes (1.5 quick);
+#                    (10; 3 with BENCH_QUICK) per row: about 4.5 minutes (1.5 quick);
 #                    BENCH_MATHIS_LOSS="1 5" the levels (percent)
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
 # offloads off (one loss is one segment), synack against Linux-to-Linux in the same run. Over
