@@ -274,8 +274,9 @@ struct synack_config {
 
 /* Fills cfg with the defaults: 10.0.0.1/24 and no IPv6, MTU 1500, 1024 sockets, 256 KiB rings,
  * backlog 128, MSL 30 s, RTO 1 s / 200 ms / 60 s, 6 SYN and 15 data retries, 40 ms
- * delayed ACK, 1000 challenge ACKs/s, ephemeral ports 49152-65535, CUBIC, one ACK per
- * 500 ms to unacceptable segments, 5 SYN-ACK retries, 1024 half-open connections, slow
+ * delayed ACK, no stack-wide budget of challenge ACKs (UINT32_MAX), ephemeral ports
+ * 49152-65535, CUBIC, one ACK per 500 ms per connection to unacceptable segments and
+ * challenges (oow_ack_interval_us), 5 SYN-ACK retries, 1024 half-open connections, slow
  * start growing by at most 2 segments per ACK. */
 void synack_config_default(struct synack_config *cfg);
 
