@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "synack/dev.h"
+#include "table/timer_heap.h"
 #include "tcp_fixture.h"
 
 #define US4   0x0a000001u /* 10.0.0.1/24 */
@@ -367,6 +368,168 @@ TEST(cwnd_never_zero_against_a_random_sack_peer)
         }
         tcpf_free(&f);
     }
+}
+
+/* Session 5's merges: lifecycle's short form of an IPv4 segment (wire/seg4.c,
+ * ip_output_tcp4) wrote the DS field, DF and the ID by hand, and audit13's SYNACK_OPT_TOS and
+ * SYNACK_OPT_MTU_DISCOVER set them only in the general form: once merged, a connection's
+ * segments after the handshake (all of them but a SYN and those carrying SACK blocks) went
+ * with DS 0, DF and ID 0 whatever the socket asked. Checked here with the timestamps option
+ * (the short form's one option) on ACKs, data and a FIN; sockopt_test and pmtud_test check
+ * them without. RFC 2474 §3 (the DS field is the sender's), RFC 6864 §4.1 (a datagram
+ * without DF carries an ID unique for its pair). */
+TEST(tos_and_mtu_discover_reach_the_short_form_with_timestamps)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.peer_ts = true;
+    f.peer_tsval = 777;
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_TOS, 0xb8), 0); /* EF */
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    static uint8_t data[3000];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, 2000), 2000);
+    int ids = 0;
+    uint16_t last_id = 0;
+    for (int i = 0; i < 2; i++) {
+        ASSERT(recv_seg(&f, f.now, NULL));
+        ASSERT(f.seg.tcp.opts.has_ts); /* the short form's own option */
+        ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+        ASSERT_EQ(f.seg.ip.frag & 0x4000, 0);
+        if (ids++) ASSERT(f.seg.ip.id != last_id);
+        last_id = f.seg.ip.id;
+    }
+    /* A pure ACK of the peer's data, and the FIN. */
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_ts = true;
+    o.ts_val = 778;
+    uint8_t p[10] = {0};
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt + 2000, 65535, p,
+             sizeof p, &o);
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.payload_len, 0);
+    ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+    ASSERT_EQ(f.seg.ip.frag & 0x4000, 0);
+    ASSERT(f.seg.ip.id != last_id);
+    uint8_t got[16];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, got, sizeof got), (long)sizeof p);
+    ASSERT_EQ(synack_close(f.st, f.sd, f.now), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT(f.seg.tcp.flags & SYNACK_TCP_FIN);
+    ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+    ASSERT_EQ(f.seg.ip.frag & 0x4000, 0);
+    tcpf_free(&f);
+}
+
+/* RFC 5961 §7: "an implementation SHOULD include an ACK throttling mechanism". hostile made
+ * the stack-wide budget off by default (cfg.challenge_ack_limit UINT32_MAX, as Linux since
+ * 6.0); what must still hold is the limit per connection: a burst of in-window RSTs and
+ * SYNs, a blind attacker's, draws one challenge ACK per oow_ack_interval_us (500 ms), not
+ * one per segment. */
+TEST(challenge_acks_still_throttled_per_connection_by_default)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    struct synack_config d;
+    synack_config_default(&d);
+    ASSERT_EQ(f.cfg.challenge_ack_limit, UINT32_MAX);
+    ASSERT_EQ(d.challenge_ack_limit, UINT32_MAX);
+    conn_in_established(&f);
+    for (int round = 0; round < 3; round++) {
+        int acks = 0;
+        for (int i = 0; i < 200; i++) {
+            /* In the window, not exact: RFC 5961 §3.2's challenge; and a SYN, §4.2's. */
+            uint16_t flags = i & 1 ? SYNACK_TCP_SYN : SYNACK_TCP_RST;
+            f.now += 1000; /* 200 segments over 200 ms */
+            if (flags == SYNACK_TCP_SYN)
+                send_syn(&f, flags, f.rcv_nxt + 1 + (uint32_t)i, 0);
+            else
+                send_ctl(&f, flags, f.rcv_nxt + 1 + (uint32_t)i, 0);
+            while (recv_seg(&f, f.now, NULL)) {
+                ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+                acks++;
+            }
+        }
+        ASSERT_EQ(acks, 1);
+        EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+        f.now += 400000; /* past the interval since this round's ACK */
+    }
+    tcpf_free(&f);
+}
+
+/* lifecycle's timer_heap_set returns early when a node is re-armed at the deadline it has.
+ * Against a flat model, on random arms, re-arms later, earlier and unchanged, removals and
+ * firings (the first entry taken out, as the stack does when it is due): the heap's first
+ * is always the model's earliest, and every node the model says is armed is in the heap
+ * with its deadline (a timer that must fire does fire). Deadlines from a small range, so
+ * that ties and unchanged re-arms are common. */
+TEST(timer_heap_first_is_the_earliest_through_unchanged_rearms)
+{
+    enum { N = 97 };
+    struct timer_heap h;
+    ASSERT_EQ(timer_heap_init(&h, N), 0);
+    static struct timer_node x[N];
+    uint64_t model[N];
+    for (int i = 0; i < N; i++) {
+        timer_node_init(&x[i]);
+        model[i] = 0;
+    }
+    const uint64_t seed = 0x71ae;
+    test_seed(seed);
+    uint64_t r = seed;
+#define TH_RAND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
+    for (int step = 0; step < 300000; step++) {
+        int i = (int)(TH_RAND() % N);
+        unsigned op = (unsigned)(TH_RAND() % 8);
+        if (op < 3) { /* arm or move anywhere */
+            model[i] = 1 + TH_RAND() % 64;
+            timer_heap_set(&h, &x[i], model[i]);
+        } else if (op == 3 && model[i]) { /* re-arm at the same deadline */
+            timer_heap_set(&h, &x[i], model[i]);
+        } else if (op == 4 && model[i]) { /* later */
+            model[i] += 1 + TH_RAND() % 8;
+            timer_heap_set(&h, &x[i], model[i]);
+        } else if (op == 5 && model[i] > 1) { /* earlier */
+            model[i] -= 1 + TH_RAND() % (model[i] - 1);
+            timer_heap_set(&h, &x[i], model[i]);
+        } else if (op == 6) { /* cancelled */
+            model[i] = 0;
+            timer_heap_set(&h, &x[i], 0);
+        } else { /* the first fires */
+            struct timer_node *first = timer_heap_first(&h);
+            if (first) {
+                int k = (int)(first - x);
+                model[k] = 0;
+                timer_heap_remove(&h, first);
+            }
+        }
+        uint64_t min = 0;
+        uint32_t armed = 0;
+        for (int k = 0; k < N; k++) {
+            if (!model[k]) {
+                ASSERT_EQ(x[k].pos, -1);
+                continue;
+            }
+            armed++;
+            ASSERT(x[k].pos >= 0);
+            ASSERT_EQ(x[k].deadline, model[k]);
+            ASSERT(h.a[x[k].pos] == &x[k]);
+            if (!min || model[k] < min) min = model[k];
+        }
+        ASSERT_EQ(h.n, armed);
+        struct timer_node *first = timer_heap_first(&h);
+        if (!armed) {
+            ASSERT(first == NULL);
+        } else {
+            ASSERT(first != NULL);
+            ASSERT_EQ(first->deadline, min);
+        }
+        for (uint32_t k = 1; k < h.n; k++) ASSERT(h.a[(k - 1) / 2]->deadline <= h.a[k]->deadline);
+    }
+#undef TH_RAND
+    timer_heap_free(&h);
 }
 
 TEST_MAIN()
