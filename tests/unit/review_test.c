@@ -532,4 +532,61 @@ TEST(timer_heap_first_is_the_earliest_through_unchanged_rearms)
     timer_heap_free(&h);
 }
 
+/* audit13's SYNACK_OPT_MTU_DISCOVER without DF gives a datagram the ID (hash of the 4-tuple)
+ * + the connection's segment count, counted once per call that builds one. A super-segment
+ * (cfg.tso_max) is one such call, but the device splits it as Linux's GSO does
+ * (inet_gso_segment): each part takes the next ID, id, id + 1, ... So the next datagram's
+ * ID, one more, repeated its predecessor's second part's: two datagrams of one pair with the
+ * same ID within a datagram's lifetime, which RFC 6864 §4.1 forbids for non-atomic ones
+ * (their fragments would be reassembled together). Linux advances its per-socket counter
+ * by the packet's segment count (ip_select_ident_segs). Here: the ranges of IDs each
+ * datagram's parts take never overlap. */
+TEST(mtu_discover_dont_ids_unique_across_the_parts_of_super_segments)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.tso_max = 65535;
+    f.cfg.sndbuf = 1u << 20;
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    static uint8_t data[60000];
+    ASSERT(synack_send(f.st, f.sd, f.now, data, sizeof data) > 0);
+    f.now += TCPF_STEP;
+    synack_poll(f.st, f.now);
+    uint32_t used[65536 / 32];
+    memset(used, 0, sizeof used);
+    int datagrams = 0, supers = 0;
+    for (int round = 0; round < 8; round++) {
+        uint8_t buf[70000];
+        uint32_t gso = 0;
+        int n;
+        uint32_t acked = 0;
+        while ((n = synack_output_gso(f.st, f.now, buf, sizeof buf, &gso)) > 0) {
+            struct synack_segment seg;
+            ASSERT_EQ(wire_segment_parse(buf, (size_t)n, false, &seg), 0);
+            ASSERT_EQ(seg.ip.frag & 0x4000, 0);
+            uint32_t parts = gso && seg.payload_len > gso ? (seg.payload_len + gso - 1) / gso : 1;
+            if (parts > 1) supers++;
+            for (uint32_t k = 0; k < parts; k++) {
+                uint16_t id = (uint16_t)(seg.ip.id + k);
+                if (used[id / 32] & (1u << (id % 32))) {
+                    fprintf(stderr, "    datagram %d (%u parts): ID %u taken before\n", datagrams,
+                            parts, id);
+                    ASSERT(0);
+                }
+                used[id / 32] |= 1u << (id % 32);
+            }
+            datagrams++;
+            uint32_t end = seg.tcp.seq + seg.payload_len;
+            if (end - (f.snd_nxt) > acked) acked = end - f.snd_nxt;
+        }
+        if (!acked) break;
+        f.now += TCPF_STEP;
+        send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + acked);
+        f.snd_nxt += acked;
+    }
+    ASSERT(supers >= 2);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
