@@ -87,8 +87,9 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
  * short form alike: DF and ID 0 (atomic: see above), unless the socket's
  * SYNACK_OPT_MTU_DISCOVER drops DF (Linux's ip_dont_fragment). Then the datagram is not
  * atomic, so its ID must be unique for the pair within a datagram's lifetime (RFC 6864
- * §4.1): the connection's segment count from a keyed hash of its 4-tuple, as Linux's
- * per-socket counter (RFC 7739 §5.1), unpredictable off-path. s's ports are set. */
+ * §4.1): a count of the connection's datagrams' parts (sock.ip_id, which tcp_send_segment
+ * advances) from a keyed hash of its 4-tuple, as Linux's per-socket counter (RFC 7739
+ * §5.1), unpredictable off-path. s's ports are set. */
 static void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
                         const struct synack_addr *src, const struct synack_addr *dst,
                         struct wire_seg4 *s)
@@ -98,7 +99,7 @@ static void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
     if (sk && !sock_pmtu_df(sk)) {
         s->frag = 0;
         uint64_t k = siphash_tuple_addr(st->flow_key, src, s->sport, dst, s->dport);
-        s->id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
+        s->id = (uint16_t)((k >> 32) + sk->ip_id);
     }
 }
 

@@ -121,6 +121,10 @@ struct sock {
     /* SYNACK_OPT_MTU_DISCOVER xor SYNACK_PMTUDISC_WANT, so that a fresh (zeroed) socket
      * has WANT: read it with sock_pmtudisc(). */
     uint8_t pmtudisc_x;
+    /* The IPv4 ID count of a socket whose datagrams go without DF (ip_out.c): advanced by
+     * each datagram's parts, as a device splitting a super-segment gives each part the next
+     * ID (Linux's ip_select_ident_segs), so that no two overlap (RFC 6864 §4.1). */
+    uint16_t ip_id;
 
     /* Listener: half-open connections (its requests, and a child between its birth and its
      * establishment) count against the backlog (n_syn), established ones wait in the

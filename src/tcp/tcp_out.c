@@ -211,6 +211,8 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
     if (r < 0) return r;
     if (sk->zc) tcp_tstamp_on_send(st, sk, t->snd_buf_seq + off, len, now); /* tcp_zc.c */
     t->segs_out++;
+    /* The next datagram's IPv4 ID past each part a device makes of this one (ip_out.c). */
+    sk->ip_id = (uint16_t)(sk->ip_id + (gso ? (len + gso - 1) / gso : 1u));
     if (len) t->bytes_sent += len;
     if (gso) t->tso_used = true;
     /* RACK's transmission map (RFC 8985 §6.1): when this data (or FIN) went. */
