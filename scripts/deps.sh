@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that synack's tests and tools use. Only root can install;
 # anyone else is told what is missing, and the tests that need it are reported as skipped.
-PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libpcap-dev tshark tcpdump iproute2 iptables netcat-openbsd socat curl chromium ethtool python3 iputils-ping hping3 cppcheck clang-tidy clang-tools liblwip-dev liburing-dev"
+PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config libpcap-dev tshark tcpdump iproute2 iptables netcat-openbsd socat curl chromium ethtool python3 iputils-ping hping3 cppcheck clang-tidy clang-tools liblwip-dev liburing-dev gdb"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
