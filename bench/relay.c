@@ -19,9 +19,10 @@
  * No bandwidth limit and no queue: the delay is a fixed line, the RTT stays the sum of the
  * two directions' delays.
  *
- * It prints "relay: up ..." on stderr once both devices are up, runs until SIGINT/SIGTERM or
- * --max-seconds (600), and on exit prints one JSON object on stdout: per direction, the
- * datagrams read, lost (dropped by the injector), written and refused by the kernel.
+ * It prints "relay: up ..." on stderr once both devices are up, runs until SIGINT/SIGTERM (taken
+ * only inside its ppoll, so that none is lost) or --max-seconds (600), and on exit prints one JSON
+ * object on stdout: per direction, the datagrams read, lost (dropped by the injector), written and
+ * refused by the kernel.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -246,9 +247,24 @@ int main(int argc, char **argv)
         if (faults_for(spec_dir[k] ? spec_dir[k] : spec_both, seed + (uint64_t)k, &fc[k]) < 0)
             return 2;
 
+    /* SIGINT and SIGTERM stay blocked except inside ppoll below, which unblocks them
+     * atomically with its sleep: a signal arriving between the loop's test of stop and the
+     * sleep is then delivered by ppoll (EINTR), not lost until the next datagram or
+     * --max-seconds (tests/scripts/relay_signal.sh). */
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigset_t stopsigs, waitmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stopsigs, &waitmask);
+    sigdelset(&waitmask, SIGINT);
+    sigdelset(&waitmask, SIGTERM);
 
     synack_dev *raw[2];
     for (int s = 0; s < 2; s++) {
@@ -296,19 +312,22 @@ int main(int argc, char **argv)
             rc = 1;
             break;
         }
-        if (m0 == RELAY_BATCH || m1 == RELAY_BATCH) continue;
         /* Sleep until a device is readable or the next held datagram is due, to the
-         * microsecond (ppoll), so that the delay line adds no rounding of its own. */
-        uint64_t due = synack_dev_next_deadline(dir[0].out);
-        uint64_t due1 = synack_dev_next_deadline(dir[1].out);
-        if (due1 < due) due = due1;
-        if (end < due) due = end;
-        now = now_us();
-        if (due <= now) continue;
-        uint64_t wait = due - now;
+         * microsecond (ppoll), so that the delay line adds no rounding of its own. A full
+         * batch, or a datagram already due, does not sleep: ppoll with no timeout still
+         * delivers a pending stop signal, so that a busy path ends too. */
+        uint64_t wait = 0;
+        if (m0 < RELAY_BATCH && m1 < RELAY_BATCH) {
+            uint64_t due = synack_dev_next_deadline(dir[0].out);
+            uint64_t due1 = synack_dev_next_deadline(dir[1].out);
+            if (due1 < due) due = due1;
+            if (end < due) due = end;
+            now = now_us();
+            if (due > now) wait = due - now;
+        }
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000u),
                               .tv_nsec = (long)(wait % 1000000u) * 1000};
-        if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR) {
+        if (ppoll(pfd, 2, &ts, &waitmask) < 0 && errno != EINTR) {
             fprintf(stderr, "relay: ppoll: %s\n", strerror(errno));
             rc = 1;
             break;
