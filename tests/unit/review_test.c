@@ -589,4 +589,65 @@ TEST(mtu_discover_dont_ids_unique_across_the_parts_of_super_segments)
     tcpf_free(&f);
 }
 
+/* audit13 made a NULL buffer with a length SYNACK_EFAULT "as Linux's", checked before
+ * anything else. Linux faults only when it copies (tcp_sendmsg: the state, then the room,
+ * then the copy; tcp_recvmsg: only bytes there are get copied), so a NULL buffer gets the
+ * answer a valid one would wherever no byte moves. Seen on this kernel over loopback:
+ * send on an unconnected socket EPIPE, on a shut-down one EPIPE; recv with nothing to
+ * read EAGAIN, after the peer's FIN 0; EFAULT only for a send with room or a recv with
+ * data. Here: a NULL buffer gets what a valid one gets in each of those states, and EFAULT
+ * where bytes would move. */
+TEST(null_buffer_is_efault_only_where_bytes_would_move)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf = 4096;
+    conn_in_established(&f);
+    char b[8] = {0};
+    /* Nothing to read: EAGAIN either way. */
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), SYNACK_EAGAIN);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, NULL, 8), SYNACK_EAGAIN);
+    /* Data: EFAULT, and the data stays. */
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, NULL, 8), SYNACK_EFAULT);
+    char got[16];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, got, sizeof got), 10);
+    /* The send buffer full: EAGAIN either way; with room, EFAULT and nothing queued. */
+    static uint8_t big[65536];
+    long q = synack_send(f.st, f.sd, f.now, big, sizeof big);
+    ASSERT(q > 0);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, big, 10), SYNACK_EAGAIN);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 10), SYNACK_EAGAIN);
+    struct synack_iov nullv = {.base = NULL, .len = 10};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, &nullv, 1, 0), SYNACK_EAGAIN);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + (uint32_t)q);
+    f.snd_nxt += (uint32_t)q;
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 10), SYNACK_EFAULT);
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, &nullv, 1, 0), SYNACK_EFAULT);
+    ASSERT_EQ(tcpf_info(&f).snd_queued, 0);
+    /* The peer's FIN: recv says 0 either way. */
+    send_ctl(&f, SYNACK_TCP_ACK | SYNACK_TCP_FIN, f.rcv_nxt, f.snd_nxt);
+    f.rcv_nxt++;
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, b, sizeof b), 0);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, NULL, 8), 0);
+    /* Our side shut: EPIPE either way. */
+    ASSERT_EQ(synack_shutdown(f.st, f.sd, f.now, SYNACK_SHUT_WR), 0);
+    long valid = synack_send(f.st, f.sd, f.now, b, sizeof b);
+    ASSERT(valid < 0);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 8), valid);
+    /* A socket never connected: whatever a valid buffer gets. */
+    int sd = synack_socket(f.st);
+    ASSERT(sd >= 0);
+    valid = synack_send(f.st, sd, f.now, b, sizeof b);
+    ASSERT(valid < 0 && valid != SYNACK_EFAULT);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, NULL, 8), valid);
+    valid = synack_recv(f.st, sd, f.now, b, sizeof b);
+    ASSERT_EQ(synack_recv(f.st, sd, f.now, NULL, 8), valid);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
