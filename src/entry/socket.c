@@ -350,8 +350,11 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
+    /* A NULL buffer is SYNACK_EFAULT only where bytes would be taken from it (Linux faults
+     * at the copy, after the state and the room: tcp_user_sendv); the SYN's data below is
+     * taken at once. */
+    if (!buf && len && sk->tcb.tfo_defer) return SYNACK_EFAULT;
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
     long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
                                : tcp_user_send(st, sk, now, buf, len, flags);
@@ -367,8 +370,11 @@ long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_io
     if (!sk) return SYNACK_EBADF;
     if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX) return SYNACK_EINVAL;
     if (!iov && iovcnt > 0) return SYNACK_EFAULT;
-    for (int i = 0; i < iovcnt; i++)
-        if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
+    /* An element with a NULL base: SYNACK_EFAULT where its bytes would be taken
+     * (tcp_user_sendv), as for synack_send_flags; the SYN's data below is taken at once. */
+    if (sk->tcb.tfo_defer)
+        for (int i = 0; i < iovcnt; i++)
+            if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
      * element with bytes; the rest is a partial take's rest, sent once connected. */
@@ -386,7 +392,9 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
+    /* Linux: EFAULT when the copy faults, so only when there are bytes to copy; with none,
+     * what a valid buffer gets (EAGAIN, 0 after the FIN, the error). */
+    if (!buf && len && sk->tcb.rcv.len > 0) return SYNACK_EFAULT;
     long r = tcp_user_recv(st, sk, now, buf, len);
     sock_seen(st, sk);
     return r;

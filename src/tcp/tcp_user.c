@@ -197,8 +197,14 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
     uint32_t tail = t->snd_tail;
     uint32_t room =
         sk->sndbuf_linux ? tcp_sndbuf_linux_take(sk, (uint32_t)len, &tail) : tcp_snd_room(sk);
+    /* A NULL base among the bytes about to be taken: SYNACK_EFAULT, nothing taken. Only
+     * here, after the state and the room, as Linux's tcp_sendmsg faults at the copy (a
+     * send that could take nothing says what it would with a valid buffer). */
+    uint32_t want = (uint32_t)(len < room ? len : room);
+    for (size_t i = 0, at = 0; i < (size_t)iovcnt && at < want; at += iov[i++].len)
+        if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
-    long took = tcp_snd_takev(st, sk, iov, iovcnt, (uint32_t)(len < room ? len : room), flags);
+    long took = tcp_snd_takev(st, sk, iov, iovcnt, want, flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
     uint32_t allowed = (uint32_t)(len < room ? len : room);
