@@ -650,4 +650,82 @@ TEST(null_buffer_is_efault_only_where_bytes_would_move)
     tcpf_free(&f);
 }
 
+/* rtt's changes to the reports (sock_events tests fewer things, tcp_user_recv queues no
+ * report, echo asks the level instead of a second recv, serve accepts only when a listener
+ * is reported): a missed wake-up is a stalled connection. An application that acts only on
+ * synack_next_event must still hear of: send room after a full buffer, a FIN that came in
+ * the same segment as the data it read (the level stays readable, and the next recv says
+ * 0), a reset after it read everything, and a second connection queued on a listener
+ * after it drained the first. */
+static unsigned next_events_of(struct tcpf *f, int want_sd)
+{
+    int sd;
+    unsigned ev, got = 0;
+    while (synack_next_event(f->st, &sd, &ev))
+        if (sd == want_sd) got |= ev;
+    return got;
+}
+
+TEST(reports_reach_an_application_that_waits_on_next_event)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf = 4096;
+    conn_in_established(&f);
+    (void)next_events_of(&f, f.sd);
+    /* Send room after a full buffer. */
+    static uint8_t big[65536];
+    long q = synack_send(f.st, f.sd, f.now, big, sizeof big);
+    ASSERT(q > 0);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, big, 10), SYNACK_EAGAIN);
+    ASSERT_EQ(synack_events(f.st, f.sd) & SYNACK_EV_WRITABLE, 0);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    (void)next_events_of(&f, f.sd);
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + (uint32_t)q);
+    f.snd_nxt += (uint32_t)q;
+    ASSERT(next_events_of(&f, f.sd) & SYNACK_EV_WRITABLE);
+    /* Data and FIN in one segment: reported readable; after the data is read the level
+     * stays readable and recv says 0. */
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH | SYNACK_TCP_FIN, f.rcv_nxt, f.snd_nxt, 20);
+    f.rcv_nxt += 21;
+    ASSERT(next_events_of(&f, f.sd) & SYNACK_EV_READABLE);
+    char buf[64];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 20);
+    ASSERT(synack_events(f.st, f.sd) & SYNACK_EV_READABLE);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 0);
+    /* A reset after everything was read: reported. */
+    (void)next_events_of(&f, f.sd);
+    send_ctl(&f, SYNACK_TCP_RST, f.rcv_nxt, 0);
+    ASSERT(next_events_of(&f, f.sd) & (SYNACK_EV_ERROR | SYNACK_EV_CLOSED));
+    /* A listener drained, then a second connection queued: reported again. */
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    f.pport++;
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    uint32_t iss2 = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, iss2 + 1);
+    ASSERT(next_events_of(&f, f.lsd) & SYNACK_EV_READABLE);
+    int c2 = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(c2 >= 0);
+    ASSERT_EQ(synack_accept(f.st, f.lsd, NULL), SYNACK_EAGAIN);
+    (void)next_events_of(&f, f.lsd);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    f.pport++;
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    uint32_t iss3 = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, iss3 + 1);
+    ASSERT(next_events_of(&f, f.lsd) & SYNACK_EV_READABLE);
+    ASSERT(synack_accept(f.st, f.lsd, NULL) >= 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
