@@ -728,4 +728,40 @@ TEST(reports_reach_an_application_that_waits_on_next_event)
     tcpf_free(&f);
 }
 
+/* audit13's SYNACK_OPT_TOS is kept by a socket and a listener's children, but a connection
+ * that ends in TIME-WAIT after its application closed it becomes a compact record
+ * (tcp/tcp_tw.c), and the scratch socket that answers for the record started with a DS
+ * field of 0: the ACK of a retransmitted FIN went without the socket's TOS. Linux keeps it
+ * in the TIME-WAIT socket (tw_tos) and sends its ACKs with it (tcp_v4_timewait_ack). */
+TEST(tos_kept_by_a_compact_time_wait_record)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_TOS, 0xb8), 0);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(synack_close(f.st, f.sd, f.now), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_FIN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+    f.snd_nxt++;
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.rcv_nxt++;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+    struct synack_stats st;
+    synack_get_stats(f.st, &st);
+    ASSERT_EQ(st.time_wait_records, 1); /* compact: the socket's slot is free */
+    /* The peer did not get our ACK and sends its FIN again: the record answers. */
+    f.now += 200 * TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f.rcv_nxt - 1, f.snd_nxt);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
