@@ -86,6 +86,7 @@ struct tw_rec {
     uint16_t rcv_mss; /* what we advertised (receiver-side SWS avoidance's step) */
     uint8_t snd_wscale, rcv_wscale;
     uint8_t flags; /* TW_* below */
+    uint8_t tos;   /* the socket's SYNACK_OPT_TOS, for its ACKs (Linux's tw_tos) */
 };
 #define TW_NONE      UINT32_MAX
 #define TW_TS_OK     0x01u
