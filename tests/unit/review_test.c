@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "base/ring.h"
 #include "synack/dev.h"
 #include "table/timer_heap.h"
 #include "tcp_fixture.h"
@@ -762,6 +763,74 @@ TEST(tos_kept_by_a_compact_time_wait_record)
     ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
     ASSERT_EQ(f.seg.ip.tos & 0xfc, 0xb8);
     tcpf_free(&f);
+}
+
+/* lifecycle's ring_pos (the position of a byte, a compare and a subtraction instead of a
+ * division) and rtt's skip of the wrapped copy when there is none: against a flat model,
+ * with capacities that are not powers of two (what ring_resize sets a receive ring to:
+ * rcv_tuned plus the slack), resized up and down on the way, writes ending exactly at the
+ * buffer's end, peeks from every offset, and spans at random offsets. */
+TEST(ring_wraps_at_exact_boundaries_of_odd_sizes)
+{
+    const uint64_t seed0 = 0x0dd5;
+    test_seed(seed0);
+    uint64_t x = seed0;
+#define RW_RAND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    static uint8_t model[1u << 17], tmp[1u << 17];
+    const uint32_t caps[] = {3000, 4097, 65535, 70001, 98304 + 1, 131071};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        struct ring r;
+        ASSERT_EQ(ring_init(&r, caps[c]), 0);
+        uint32_t len = 0;
+        uint8_t v = 1;
+        for (int step = 0; step < 6000; step++) {
+            uint32_t op = (uint32_t)(RW_RAND() % 6);
+            if (op <= 1) { /* append; often exactly to the end of the buffer */
+                uint32_t room = r.cap - len;
+                uint32_t n = (uint32_t)(RW_RAND() % 4000);
+                if (r.size && RW_RAND() % 3 == 0) {
+                    uint32_t tail = (uint32_t)(((uint64_t)r.head + len) % r.size);
+                    n = r.size - tail; /* exactly up to the buffer's end */
+                }
+                if (n > room) n = room;
+                for (uint32_t i = 0; i < n; i++) tmp[i] = v++;
+                uint32_t w = ring_write(&r, tmp, n);
+                ASSERT_EQ(w, n);
+                memcpy(model + len, tmp, w);
+                len += w;
+            } else if (op == 2) { /* consume, sometimes all */
+                uint32_t n = len ? (uint32_t)(RW_RAND() % (len + 1)) : 0;
+                ring_consume(&r, n);
+                memmove(model, model + n, len - n);
+                len -= n;
+            } else if (op == 3 && len) { /* peek from any offset */
+                uint32_t off = (uint32_t)(RW_RAND() % len);
+                uint32_t n = (uint32_t)(RW_RAND() % (len - off + 1));
+                ring_peek(&r, off, tmp, n);
+                ASSERT_MEM_EQ(tmp, model + off, n);
+            } else if (op == 4) { /* resize to an odd capacity that keeps what is held */
+                uint32_t to = len + 1 + (uint32_t)(RW_RAND() % (caps[c] + 1));
+                if (to > sizeof model) to = sizeof model; /* the model's own size */
+                if (to >= len && ring_resize(&r, to) == 0) ASSERT_EQ(r.cap, to);
+            } else if (len) { /* a span where the next bytes go, and the bytes held */
+                uint8_t *p;
+                uint32_t n = ring_span_at(&r, len, &p);
+                if (n) ASSERT(p >= r.buf && p + n <= r.buf + r.size);
+                uint32_t off = (uint32_t)(RW_RAND() % len);
+                n = ring_span_at(&r, off, &p);
+                ASSERT(n > 0);
+                if (n > len - off) n = len - off;
+                ASSERT_MEM_EQ(p, model + off, n);
+            }
+            ASSERT_EQ(r.len, len);
+            if (len) {
+                ring_peek(&r, 0, tmp, len);
+                ASSERT_MEM_EQ(tmp, model, len);
+            }
+        }
+        ring_free(&r);
+    }
+#undef RW_RAND
 }
 
 TEST_MAIN()
