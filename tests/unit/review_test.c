@@ -7,6 +7,7 @@
 
 #include "base/ring.h"
 #include "synack/dev.h"
+#include "table/outq.h"
 #include "table/timer_heap.h"
 #include "tcp_fixture.h"
 
@@ -831,6 +832,68 @@ TEST(ring_wraps_at_exact_boundaries_of_odd_sizes)
         ring_free(&r);
     }
 #undef RW_RAND
+}
+
+/* lifecycle's outq wrap (the slot index brought back by a compare instead of a modulo):
+ * against a FIFO model, with slot counts that are not powers of two (1, 3, 7, 100), random
+ * datagram lengths up to the largest (super-segments among them), so that the byte ring
+ * wraps at every position and the slot index at every count: every datagram comes out
+ * whole, in order, with its length and gso, and the queue takes exactly cap of them. */
+TEST(outq_fifo_through_wraps_of_odd_slot_counts)
+{
+    const uint64_t seed0 = 0x0a7;
+    test_seed(seed0);
+    uint64_t x = seed0;
+#define OQ_RAND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    const uint32_t caps[] = {1, 3, 7, 100};
+    static uint8_t out[70000];
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        struct outq q;
+        const uint32_t mtu = 1500, max = 65535;
+        ASSERT_EQ(outq_init(&q, caps[c], mtu, max), 0);
+        /* The model: lengths, gso and first byte of the datagrams queued, oldest first. */
+        static uint32_t mlen[128], mgso[128];
+        static uint8_t mtag[128];
+        uint32_t mfirst = 0, mcount = 0;
+        uint8_t tag = 1;
+        for (int step = 0; step < 40000; step++) {
+            if (OQ_RAND() % 2) {
+                uint32_t need = OQ_RAND() % 8 == 0 ? 1 + (uint32_t)(OQ_RAND() % max)
+                                                   : 1 + (uint32_t)(OQ_RAND() % mtu);
+                uint8_t *p = outq_reserve_len(&q, need);
+                if (mcount == caps[c]) ASSERT(p == NULL);
+                if (!p) continue;
+                ASSERT(p >= q.buf && p + need <= q.buf + q.bytes);
+                memset(p, tag, need);
+                uint32_t gso = need > mtu ? 1400 : 0;
+                outq_commit_gso(&q, need, gso);
+                uint32_t at = (mfirst + mcount) % 128;
+                mlen[at] = need;
+                mgso[at] = gso;
+                mtag[at] = tag++;
+                mcount++;
+            } else {
+                uint32_t gso = 7;
+                int n = OQ_RAND() % 2 ? outq_pop(&q, out, sizeof out, &gso) : 0;
+                const uint8_t *pkt = out;
+                if (!n && OQ_RAND() % 2) n = outq_next(&q, &pkt, &gso);
+                if (!mcount) {
+                    ASSERT_EQ(n, 0);
+                    continue;
+                }
+                if (!n) continue;
+                ASSERT_EQ((uint32_t)n, mlen[mfirst]);
+                ASSERT_EQ(gso, mgso[mfirst]);
+                ASSERT_EQ(pkt[0], mtag[mfirst]);
+                ASSERT_EQ(pkt[n - 1], mtag[mfirst]);
+                mfirst = (mfirst + 1) % 128;
+                mcount--;
+            }
+            ASSERT_EQ(q.count, mcount);
+        }
+        outq_free(&q);
+    }
+#undef OQ_RAND
 }
 
 TEST_MAIN()
