@@ -896,4 +896,44 @@ TEST(outq_fifo_through_wraps_of_odd_slot_counts)
 #undef OQ_RAND
 }
 
+/* hostile turned the stack-wide budget of challenge ACKs off by default, leaving the limit
+ * per connection, which challenge ACKs share with the ACKs to unacceptable segments. A
+ * compact TIME-WAIT record (tcp_tw.c) answers through a scratch socket, so that limit lives
+ * only if the record keeps the time of its last such ACK. A flood of bare ACKs outside the
+ * window, above and below it (RFC 9293 §3.10.7.4: an ACK, rate-limited), at a record draws
+ * one ACK per 500 ms, not one per segment. */
+TEST(time_wait_record_throttles_its_challenge_and_out_of_window_acks)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(synack_close(f.st, f.sd, f.now), 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.snd_nxt++;
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.rcv_nxt++;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    struct synack_stats st;
+    synack_get_stats(f.st, &st);
+    ASSERT_EQ(st.time_wait_records, 1);
+    f.now += 600000; /* past the interval since the ACK of the FIN */
+    int acks = 0;
+    for (int i = 0; i < 200; i++) {
+        f.now += 1000; /* 200 segments over 200 ms */
+        if (i & 1)
+            send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt + 100000 + (uint32_t)i, f.snd_nxt);
+        else
+            send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt - 50000 - (uint32_t)i, f.snd_nxt);
+        while (recv_seg(&f, f.now, NULL)) {
+            ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_ACK);
+            acks++;
+        }
+    }
+    ASSERT(acks >= 1);
+    ASSERT(acks <= 1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
