@@ -25,6 +25,11 @@
 #                    interleaved
 #   BENCH_ONLY=loss  only the lossy rows: the lossy paths against Linux, and bench_sim's lossy
 #                    and Mathis rows (BENCH_SIM_ONLY=loss), for quick work on loss recovery
+#   BENCH_MATHIS=1   also the Mathis bound on a real path (scripts/mathis_real.sh, root only):
+#                    Linux-to-Linux (CUBIC, Reno) and synack both ways behind bench/relay, 20 ms
+#                    RTT and 1%/5% loss both ways, BENCH_ROUNDS rounds of BENCH_MATHIS_SECONDS
+#                    (10; 3 with BENCH_QUICK) per row: about 4.5 minutes (1.5 quick);
+#                    BENCH_MATHIS_LOSS="1 5" the levels (percent)
 # The lossy-path rows: bulk both ways with P% of the datagrams lost at each receiver's input,
 # offloads off (one loss is one segment), synack against Linux-to-Linux in the same run. Over
 # veth, iptables' statistic match in both namespaces' INPUT; towards synack, its own seeded
@@ -426,6 +431,14 @@ if [ -n "$LOSS_LEVELS" ]; then
             done
         done
     done
+fi
+# The Mathis bound on a real path (issue 13), opt-in: its own namespaces, relay and servers
+# (scripts/mathis_real.sh), its runs and summary into $WORK (mathis_runs.jsonl, mathis.json).
+if [ "${BENCH_MATHIS:-0}" = 1 ] && [ -z "$TUN_SKIP" ]; then
+    if [ "$QUICK" = 1 ]; then msecs=${BENCH_MATHIS_SECONDS:-3}; else msecs=${BENCH_MATHIS_SECONDS:-10}; fi
+    MATHIS_RUNS=$ROUNDS MATHIS_SECONDS=$msecs MATHIS_LOSS=${BENCH_MATHIS_LOSS:-1 5} \
+        MATHIS_OUT="$WORK" bash scripts/mathis_real.sh "$build" >"$WORK/mathis.txt" ||
+        echo "bench: scripts/mathis_real.sh failed or skipped: $(tail -3 "$WORK/mathis.txt")" >&2
 fi
 [ -t 2 ] && printf '\r\033[K' >&2
 uptime >"$WORK/load_end"

@@ -340,6 +340,14 @@ def main():
             if row.get("ratio") is not None:
                 line += f"   synack/Linux {row['ratio']:.2f}x"
             out.append(line)
+    # ---- the Mathis bound on a real path (BENCH_MATHIS=1, scripts/mathis_real.sh's summary)
+    mathis = None
+    mpath = os.path.join(a.work, "mathis.json")
+    if os.path.exists(mpath):
+        with open(mpath, encoding="utf-8") as f:
+            mathis = json.load(f)
+        out.append("")
+        out.extend(mathis.get("text", []))  # its failed runs included, and in its JSON
     out.append("")
     out.append(f"In-process (bench_sim: two synack stacks over the simulated link, one core), "
                f"median of {a.rounds} [min-max]")
@@ -376,7 +384,8 @@ def main():
             lines = [l.rstrip("\n") for l in f if not l.startswith(("drop ", "state "))]
         logs[os.path.basename(path)] = lines[-40:]
     result = {"meta": meta, "peers": [p for p, _ in peers], "tun": rows, "lossy": lossy,
-              "in_process": in_process, "targets": targets, "failures": failures,
+              "in_process": in_process, "mathis_real": mathis, "targets": targets,
+              "failures": failures,
               "runs": runs, "server_logs": logs}
     with open(a.json, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)

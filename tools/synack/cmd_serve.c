@@ -115,6 +115,7 @@ struct serve {
     const char *faults_spec;
     bool no_offload; /* --no-offload */
     uint64_t seed;
+    const char *cc;       /* --cc; NULL: the stack's default (CUBIC) */
     uint64_t msl_us;      /* 0: the stack's default (30 s) */
     uint32_t max_sockets; /* 0: SERVE_SOCKETS */
     uint32_t rcvbuf;      /* --rcvbuf; 0: SERVE_RCVBUF */
@@ -160,7 +161,8 @@ static void usage(FILE *f)
     fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
           "                    [--pcap FILE] [--trace] [--no-offload] [--io-uring]\n"
-          "                    [--faults SPEC] [--seed N] [--msl S] [--max-sockets N]\n"
+          "                    [--faults SPEC] [--seed N] [--cc NAME] [--msl S]\n"
+          "                    [--max-sockets N]\n"
           "                    [--rcvbuf B] [--mem-max B] [--max-conns N]\n"
           "                    [--max-conns-per-service N] [--header-timeout S]\n"
           "                    [--http-idle-timeout S] [--idle-timeout S] [--keepalive]\n"
@@ -200,6 +202,7 @@ static void usage(FILE *f)
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
+          "  --cc NAME      congestion control: cubic (the default) or newreno\n"
           "  --msl S        Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30)\n"
           "  --max-sockets N  the stack's socket table: listeners, connections, TIME-WAIT\n"
           "                 (2..2048, 2048); a handshake that finds it full is reset\n"
@@ -366,6 +369,10 @@ static int parse(int argc, char **argv, struct serve *o)
             char *end;
             o->seed = strtoull(v, &end, 10);
             if (!*v || *end) goto bad;
+        } else if (!strcmp(a, "--cc")) {
+            if (strcmp(v, "cubic") != 0 && strcmp(v, "newreno") != 0 && strcmp(v, "reno") != 0)
+                goto bad;
+            o->cc = v;
         } else if (!strcmp(a, "--msl")) {
             char *end;
             double x = strtod(v, &end);
@@ -995,6 +1002,7 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
     cfg.mtu = sv->side.dev->mtu;
     cfg.max_sockets = sv->max_sockets ? sv->max_sockets : SERVE_SOCKETS;
     if (sv->msl_us) cfg.msl_us = sv->msl_us;
+    if (sv->cc) cfg.cc = sv->cc;
     cfg.rcvbuf = sv->rcvbuf ? sv->rcvbuf : SERVE_RCVBUF;
     /* --mem-max is for all queues: each queue's stack gets its share (tcp/tcp_mem.c). */
     uint64_t mem =
