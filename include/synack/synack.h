@@ -112,10 +112,14 @@ struct synack_config {
     uint32_t out_queue;     /* datagrams the stack may hold for the device */
     uint64_t msl_us;        /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (RFC 9293 §3.4.2) */
     uint64_t rto_initial_us, rto_min_us, rto_max_us; /* RFC 6298 */
-    uint32_t syn_retries;                /* SYN retransmissions before connect() gives up */
-    uint32_t data_retries;               /* data/FIN retransmissions before "timed out" */
-    uint64_t delack_us;                  /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
-    uint32_t challenge_ack_limit;        /* challenge ACKs per second, per stack (RFC 5961 §7) */
+    uint32_t syn_retries;  /* SYN retransmissions before connect() gives up */
+    uint32_t data_retries; /* data/FIN retransmissions before "timed out" */
+    uint64_t delack_us;    /* delayed-ACK timer (RFC 9293 §3.8.6.3: under 500 ms) */
+    /* Challenge ACKs per second, per stack (RFC 5961 §7), beyond the limit per connection
+     * (oow_ack_interval_us). UINT32_MAX, the default: no stack-wide budget, as Linux since
+     * 6.0 (tcp_challenge_ack_limit INT_MAX), for a hostile peer's own connections could
+     * spend it all and silence everyone else's. */
+    uint32_t challenge_ack_limit;
     uint16_t ephemeral_lo, ephemeral_hi; /* local ports for connect() without bind() */
     bool isn_secret_set;                 /* use isn_secret rather than one drawn from getrandom() */
     uint8_t isn_secret[16];              /* RFC 6528 secret key, for reproducible tests */
@@ -374,8 +378,9 @@ long synack_send(synack_stack *s, int sd, uint64_t now, const void *buf, size_t 
  *                     established the bytes are copied (the notice says so: copied). At
  *                     most SYNACK_ZEROCOPY_MAX sends may be outstanding or waiting in the
  *                     notice queue (Linux's optmem): beyond, SYNACK_ENOBUFS. synack_close
- *                     copies what zero-copy sends still hold into the send ring: the
- *                     buffers are free once it returns. */
+ *                     copies what zero-copy sends still hold into the send ring (past
+ *                     cfg.mem_max if need be: a close never fails for the stack's limit):
+ *                     the buffers are free once it returns. */
 #define SYNACK_SEND_ZEROCOPY 0x4u
 #define SYNACK_ZEROCOPY_MAX  64
 long synack_send_flags(synack_stack *s, int sd, uint64_t now, const void *buf, size_t len,

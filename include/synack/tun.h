@@ -134,9 +134,11 @@ int synack_tun_rx_raw(synack_dev *d, uint8_t *raw, size_t n, uint8_t **pkt);
  * the checksum field in place. Returns the bytes to write from buf, or a negative code
  * (SYNACK_EINVAL, SYNACK_EMSGSIZE a super-segment on a device without offloads). */
 int synack_tun_tx_raw(synack_dev *d, uint8_t *buf, size_t len, uint32_t gso_size);
-/* Counts the write of such a datagram: res is what the write returned (bytes, or -errno).
- * 0, or the code send() would have returned. */
-int synack_tun_tx_done(synack_dev *d, long res, size_t len, uint32_t gso_size);
+/* Counts the write of such a datagram: res is what the write returned (bytes, or -errno),
+ * buf what synack_tun_tx_raw filled (still as it left it: its header says whether the
+ * kernel was asked to split the datagram, which a gso_size alone does not), len the
+ * datagram's length as given to it. 0, or the code send() would have returned. */
+int synack_tun_tx_done(synack_dev *d, long res, const uint8_t *buf, size_t len);
 
 /* Over rtnetlink (no `ip` command): gives interface `ifname` the address host_addr/prefix
  * (host byte order) for the kernel's side, replacing it if present, and sets the link up.

@@ -12,7 +12,7 @@
 int ring_cache_init(struct ring_cache *c, uint32_t cap)
 {
     c->held = c->max = c->press_on = c->press_off = 0;
-    c->pressure = false;
+    c->pressure = c->forced = false;
     c->pressure_entries = c->refused = 0;
     c->n = 0;
     c->cap = cap;
@@ -75,7 +75,7 @@ static void account(struct ring_cache *c)
 static uint8_t *buf_get(struct ring *r, uint32_t size, uint32_t old)
 {
     struct ring_cache *c = r->cache;
-    if (c && c->max && size > old && c->held + size > c->max) {
+    if (c && c->max && !c->forced && size > old && c->held + size > c->max) {
         c->refused++;
         return NULL;
     }

@@ -59,6 +59,10 @@ struct ring_cache {
     bool pressure;
     uint64_t pressure_entries; /* times pressure was entered */
     uint64_t refused;          /* buffers refused for the limit */
+    /* While set, buffers are taken past max (still counted): for the one growth that must
+     * not fail, a close copying what zero-copy sends hold (tcp/tcp_zc.c), as Linux forces
+     * the memory a FIN needs (sk_forced_mem_schedule). */
+    bool forced;
 };
 
 /* Sets the limit and pressure's thresholds (three quarters and half of max). */

@@ -23,6 +23,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dev/tun_fd.h"
 #include "dev/tun_read.h"
 #include "dev/vnet.h"
 #include "wire/wire.h"
@@ -628,9 +629,35 @@ int synack_tun_tx_raw(synack_dev *d, uint8_t *buf, size_t len, uint32_t gso_size
     return (int)(hl + len);
 }
 
-int synack_tun_tx_done(synack_dev *d, long res, size_t len, uint32_t gso_size)
+int synack_tun_tx_done(synack_dev *d, long res, const uint8_t *buf, size_t len)
 {
     struct tun_dev *t = as_tun(d);
-    if (!t) return SYNACK_EINVAL;
-    return tx_counted(t, res, len, gso_size != 0);
+    if (!t || !buf) return SYNACK_EINVAL;
+    /* A GSO header is what tx_gso counts, as send_gso counts it: a datagram given a
+     * gso_size whose payload fits in one segment went without one (vnet_tx_hdr). */
+    bool gso = false;
+    if (synack_tun_hdr_len(d)) {
+        struct vnet_hdr vh;
+        vnet_parse(buf, &vh);
+        gso = vh.gso_type != VNET_GSO_NONE;
+    }
+    return tx_counted(t, res, len, gso);
+}
+
+synack_dev *tun_dev_over_fd(int fd, bool vnet)
+{
+    struct tun_dev *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->fd = fd;
+    snprintf(t->name, sizeof t->name, "fd%d", fd);
+    t->dev.mtu = 1500;
+    t->dev.name = t->name;
+    t->dev.ops = &tun_ops;
+    if (vnet) {
+        /* What tun_offload_setup leaves when the kernel grants everything. */
+        t->dev.ops = &tun_vnet_ops;
+        t->dev.tso_max = 65535;
+        t->offload = SYNACK_TUN_OFFLOAD_VNET | SYNACK_TUN_OFFLOAD_TSO_OUT;
+    }
+    return &t->dev;
 }

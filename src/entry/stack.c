@@ -40,8 +40,8 @@ void synack_config_default(struct synack_config *cfg)
     cfg->max_half_open = 1024;
     cfg->data_retries = 15;
     cfg->delack_us = 40000;
-    cfg->challenge_ack_limit = 1000;
-    cfg->ephemeral_lo = 49152; /* RFC 6335 §6 dynamic ports */
+    cfg->challenge_ack_limit = UINT32_MAX; /* no stack-wide budget: tcp_check.c */
+    cfg->ephemeral_lo = 49152;             /* RFC 6335 §6 dynamic ports */
     cfg->ephemeral_hi = 65535;
     cfg->cc = "cubic"; /* RFC 9438; Linux's default too. NewReno per stack or socket. */
     /* Linux's tcp_invalid_ratelimit, HZ/2 */

@@ -40,6 +40,7 @@ void sock_release(struct synack_stack *st, struct sock *sk)
     fifo_unlink(&st->tw, &sk->tw);
     fifo_unlink(&st->evq, &sk->evq);
     fifo_unlink(&st->want_out, &sk->outw);
+    tcp_mem_forget(st, sk);
     timer_heap_remove(&st->timers, &sk->timer);
     ring_free(&sk->tcb.snd);
     ring_free(&sk->tcb.rcv);

@@ -112,6 +112,9 @@ struct sock {
     /* A send found no memory under the stack's limit (cfg.mem_max): not writable until its
      * ring has room in the memory it holds or the stack can grow it (tcp_mem.c). */
     bool snd_mem_wait;
+    /* Its places in the stack's lists of tcp_mem.c: the sockets holding out-of-order data
+     * (what the reclaim at the limit may take), and the writers waiting for memory. */
+    struct fifo_node mem_ooo, mem_wait;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
 
@@ -229,6 +232,15 @@ struct synack_stack {
      * looked at), so they are looked at again only once it falls below (tcp_mem_wake). */
     bool mem_waiters;
     uint64_t mem_wait_held;
+    /* tcp_mem.c's lists, so that neither the reclaim at the limit nor the wake-up of the
+     * writers walks every slot: the sockets that hold out-of-order data, oldest first (a
+     * socket joins when its reassembly goes from empty to not, leaves when it is empty
+     * again), and the sockets waiting for memory (sock.snd_mem_wait). */
+    struct fifo mem_ooo, mem_wait;
+    /* What the reclaim at the limit and the wake-up cost (tcp_mem.c): the times in-order
+     * data had to reclaim, and the sockets looked at by either. Not in synack_stats: a
+     * measure of the code's work that memwalk_test bounds, not of the traffic. */
+    uint64_t mem_reclaims, mem_reclaim_visits, mem_wake_visits;
     struct sink sink;
 
     /* ICMPv6 errors' token bucket (entry/icmp6.c, RFC 4443 §2.4(f)). */

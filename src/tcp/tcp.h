@@ -736,6 +736,11 @@ void tcp_mem_wait(struct synack_stack *st, struct sock *sk);
 /* Reports the sockets waiting for memory that may send again (synack_next_event). */
 void tcp_mem_wake(struct synack_stack *st);
 bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t want);
+/* sk's reassembly may have changed (tcp_take_data): it joins the list of the sockets
+ * holding out-of-order data, or leaves it. */
+void tcp_mem_ooo_note(struct synack_stack *st, struct sock *sk);
+/* sk's slot is freed (sock_release): out of tcp_mem.c's lists. */
+void tcp_mem_forget(struct synack_stack *st, struct sock *sk);
 /* Arms t_idle when a ring holds memory and nothing else; and its expiry. */
 void tcp_rings_idle_arm(struct tcb *t, uint64_t now);
 void tcp_rings_idle(struct sock *sk, uint64_t now);

@@ -30,12 +30,22 @@ bool tcp_challenge_allowed(struct synack_stack *st, uint64_t *last_oow, uint64_t
      * an attacker that spends it on its own connection sees one ACK fewer when its spoofed
      * guess fell in a victim's window. So, as Linux since 4.7: first a limit per
      * connection (one per oow_ack_interval_us, shared with the other out-of-window ACKs),
-     * which keeps any one connection from draining the stack's budget; then the stack-wide
-     * budget, drawn at random each second between half and one and a half times
-     * challenge_ack_limit, so that what is left of it says nothing. */
+     * which keeps any one connection from draining the stack's budget; then, when one is
+     * set, the stack-wide budget, drawn at random each second between half and one and a
+     * half times challenge_ack_limit, so that what is left of it says nothing. */
     if (tcp_oow_rate_limited(st, last_oow, now, false)) {
         stack_drop(st, now, SYNACK_DROP_TCP_CHALLENGE_LIMIT, NULL, 0, NULL, sd);
         return false;
+    }
+    /* The stack-wide budget is off by default (UINT32_MAX), as Linux's since 6.0: a peer
+     * holding many connections could spend it on its own and leave none for the others'
+     * (a restarted peer's SYN then never draws the challenge ACK that clears its dead
+     * connection, RFC 5961 §4), and however drawn, a shared budget is something to
+     * measure. The limit per connection above bounds what a flood draws. */
+    if (st->cfg.challenge_ack_limit == UINT32_MAX) {
+        tcp_oow_rate_limited(st, last_oow, now, true);
+        st->stats.challenge_acks++;
+        return true;
     }
     if (now - st->chal_window_start >= 1000000 || st->chal_window_start == 0) {
         uint32_t limit = st->cfg.challenge_ack_limit;

@@ -11,11 +11,13 @@
  * until SND.UNA passes it and sends it again after its timeout (RFC 6675 §5.1). In-order
  * data was acknowledged and cannot be dropped; unsent data is the application's and is
  * refused at the send (SYNACK_EAGAIN) rather than lost. So when in-order data needs memory
- * the limit forbids, the connections holding the most receive memory give up their highest
- * out-of-order bytes first (the data furthest from filling its hole is worth the least, as
- * Linux's tcp_prune_ofo_queue takes from the tail), half a ring at a time, until the data
- * fits. Out-of-order data that finds no memory is dropped as lost and reclaims nothing: a
- * peer sending beyond holes cannot make the stack throw away other connections' data.
+ * the limit forbids, the connections holding out-of-order data give it up, the oldest
+ * holder first and, within one, the highest bytes first (the data furthest from filling its
+ * hole is worth the least, as Linux's tcp_prune_ofo_queue takes from the tail), half a ring
+ * at a time, until the data fits. They are found on a list of their own, so that the cost
+ * of a reclaim is what it frees, whatever the number of sockets. Out-of-order data that
+ * finds no memory is dropped as lost and reclaims nothing: a peer sending beyond holes
+ * cannot make the stack throw away other connections' data.
  */
 #include "tcp/stack.h"
 
@@ -67,22 +69,73 @@ static uint32_t prune_one(struct synack_stack *st, struct sock *v)
     return 0;
 }
 
+/* v holds out-of-order data the reclaim could take. */
+static bool holds_ooo(const struct sock *v)
+{
+    return v->in_use && v->tcb.reass.n > 0 && v->tcb.rcv.buf;
+}
+
+void tcp_mem_ooo_note(struct synack_stack *st, struct sock *sk)
+{
+    if (sk->tw_scratch) return; /* loaded from a TIME-WAIT record: never holds any */
+    if (holds_ooo(sk))
+        fifo_push(&st->mem_ooo, &sk->mem_ooo); /* nothing when it is there already */
+    else
+        fifo_unlink(&st->mem_ooo, &sk->mem_ooo);
+}
+
+void tcp_mem_forget(struct synack_stack *st, struct sock *sk)
+{
+    fifo_unlink(&st->mem_ooo, &sk->mem_ooo);
+    fifo_unlink(&st->mem_wait, &sk->mem_wait);
+}
+
+/* The oldest holder of out-of-order data other than self. Entries that hold none any more
+ * (their reassembly emptied by a path that did not say so, their ring freed at the
+ * connection's end) are forgotten on the way, each once. */
+static struct sock *victim(struct synack_stack *st, const struct sock *self)
+{
+    struct fifo_node *x = st->mem_ooo.head;
+    while (x) {
+        struct fifo_node *next = x->next;
+        struct sock *sk = container_of(x, struct sock, mem_ooo);
+        st->mem_reclaim_visits++;
+        if (!holds_ooo(sk))
+            fifo_unlink(&st->mem_ooo, x);
+        else if (sk != self)
+            return sk;
+        x = next;
+    }
+    return NULL;
+}
+
 bool tcp_mem_reclaim(struct synack_stack *st, const struct sock *self, uint32_t want)
 {
     struct ring_cache *c = &st->ring_cache;
     if (!c->max) return false; /* no limit: the allocator itself failed */
-    /* Each round either frees memory or empties a connection's reassembly, so it ends.
-     * A round walks the sockets: reclaim happens only at the limit, once per segment that
-     * meets it, and frees at least half a ring when it can. */
+    if (c->held + want <= c->max) return true;
+    st->mem_reclaims++;
+    /* A growing ring's old buffer is held while it copies (base/ring.c): it needs its own
+     * size and the new one within the limit, whatever others give up. When even that does
+     * not fit, giving up others' data would only destroy it: a peer whose connection holds
+     * a third of the limit would otherwise wipe every other connection's out-of-order data
+     * with each in-order segment it sends. */
+    if (self && (uint64_t)self->tcb.rcv.size + want > c->max) return false;
+    /* The victims come from the list of the sockets holding out-of-order data, never from
+     * a walk of the slots: a peer that keeps the stack at its limit makes every in-order
+     * segment reclaim, and with 100,000 slots a walk each would be its weapon. The oldest
+     * holder goes first: a hole that real loss opened is filled within a round trip and
+     * its socket leaves the list, so the data that has waited longest for its hole is the
+     * likeliest to be a peer's hoard, and the least likely to be needed soon. A victim
+     * that still holds some after its prune keeps its place, so that the next prune takes
+     * from it again (half of what is left) before anyone else's: a hoarder sent to the end
+     * would keep half its hoard while others paid. Each round frees memory or empties a
+     * reassembly, so it ends. */
     while (c->held + want > c->max) {
-        struct sock *v = NULL;
-        for (uint32_t i = 0; i < st->nsocks; i++) {
-            struct sock *sk = &st->socks[i];
-            if (!sk->in_use || sk == self || sk->tcb.reass.n == 0 || !sk->tcb.rcv.buf) continue;
-            if (!v || sk->tcb.rcv.size > v->tcb.rcv.size) v = sk;
-        }
+        struct sock *v = victim(st, self);
         if (!v) return false;
         (void)prune_one(st, v);
+        if (!holds_ooo(v)) fifo_unlink(&st->mem_ooo, &v->mem_ooo);
     }
     return true;
 }
@@ -109,6 +162,7 @@ void tcp_mem_wait(struct synack_stack *st, struct sock *sk)
 {
     sk->snd_mem_wait = true;
     st->mem_waiters = true;
+    fifo_push(&st->mem_wait, &sk->mem_wait);
     if (st->ring_cache.held > st->mem_wait_held) st->mem_wait_held = st->ring_cache.held;
     sock_notify(st, sk); /* WRITABLE goes off: reported, so that its return is news */
 }
@@ -116,17 +170,22 @@ void tcp_mem_wait(struct synack_stack *st, struct sock *sk)
 void tcp_mem_wake(struct synack_stack *st)
 {
     if (!st->mem_waiters || st->ring_cache.held >= st->mem_wait_held) return;
-    bool left = false;
-    for (uint32_t i = 0; i < st->nsocks; i++) {
-        struct sock *sk = &st->socks[i];
-        if (!sk->in_use || !sk->snd_mem_wait) continue;
-        if (tcp_snd_mem_ok(st, sk)) {
+    /* The waiting sockets are on their own list: a wake-up looks at them, not at every
+     * slot. One whose wait ended otherwise (its next send took bytes) leaves it here. */
+    struct fifo_node *x = st->mem_wait.head;
+    while (x) {
+        struct fifo_node *next = x->next;
+        struct sock *sk = container_of(x, struct sock, mem_wait);
+        st->mem_wake_visits++;
+        if (!sk->in_use || !sk->snd_mem_wait) {
+            fifo_unlink(&st->mem_wait, x);
+        } else if (tcp_snd_mem_ok(st, sk)) {
             sk->snd_mem_wait = false;
+            fifo_unlink(&st->mem_wait, x);
             sock_notify(st, sk);
-        } else {
-            left = true;
         }
+        x = next;
     }
-    st->mem_waiters = left;
+    st->mem_waiters = st->mem_wait.n > 0;
     st->mem_wait_held = st->ring_cache.held;
 }

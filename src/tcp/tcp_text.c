@@ -110,6 +110,9 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
         /* An out-of-order segment draws an immediate duplicate ACK (RFC 5681 §4.2). */
         t->ack_now = true;
     }
+    /* What the reclaim at the limit may take (tcp_mem.c); in order and without holes, the
+     * common case, costs no call. */
+    if (t->reass.n > 0 || sk->mem_ooo.linked) tcp_mem_ooo_note(st, sk);
 }
 
 enum tcp_verdict tcp_text_step(struct synack_stack *st, struct sock *sk, uint64_t now,

@@ -391,10 +391,24 @@ int tcp_zc_detach(struct synack_stack *st, struct sock *sk)
         uint32_t total = tcp_snd_queued(t);
         uint8_t *tmp = malloc(total);
         if (!tmp) return SYNACK_ENOMEM;
-        if ((t->snd.cap < total && ring_resize(&t->snd, total) < 0) ||
-            ring_reserve(&t->snd, total) < 0) {
+        /* The stack's limit (cfg.mem_max, tcp_mem.c) does not refuse this copy: a close
+         * that failed for it would leave the application nothing to release, and one that
+         * aborted would lose a stream it asked to end gracefully. So the ring grows past
+         * the limit, counted (pressure holds other growth back until it is given back), as
+         * Linux's tcp_send_fin forces the memory of its FIN (sk_forced_mem_schedule). The
+         * excess is bounded: the bytes lent were already within this socket's send
+         * buffer. Only the allocator itself can still refuse it. */
+        struct ring_cache *c = t->snd.cache;
+        bool was_forced = c && c->forced;
+        if (c) c->forced = true;
+        int e = (t->snd.cap < total && ring_resize(&t->snd, total) < 0) ||
+                        ring_reserve(&t->snd, total) < 0
+                    ? SYNACK_ENOMEM
+                    : 0;
+        if (c) c->forced = was_forced;
+        if (e < 0) {
             free(tmp);
-            return SYNACK_ENOMEM;
+            return e;
         }
         tcp_snd_peek(sk, 0, tmp, total);
         ring_consume(&t->snd, t->snd.len);

@@ -156,6 +156,50 @@ TEST(challenge_acks_are_limited_per_connection)
     tcpf_free(&f);
 }
 
+TEST(a_peer_with_many_connections_cannot_silence_the_challenge_acks_of_others)
+{
+    /* A stack-wide budget of challenge ACKs is a shared resource a hostile peer can spend:
+     * with 1,600 connections of its own, an in-window RST on each every second draws one
+     * challenge ACK each (the per-connection limit allows it), and with a budget of 1,000
+     * a second (drawn between 500 and 1,500) nothing is left for the victim's peer, who
+     * restarted and sends a SYN into the old connection: RFC 5961 §4's challenge ACK, which
+     * its RST answers to clear the dead connection, never comes. Linux since 6.0 has no
+     * stack-wide budget by default (tcp_challenge_ack_limit INT_MAX), the per-connection
+     * limit alone bounding what a flood draws; so does synack's default. */
+    enum { MINE = 1600 };
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.max_sockets = MINE + 8;
+    f.cfg.max_backlog = MINE + 8;
+    conn_in_established(&f);
+    struct conn victim = {.pport = TCPF_PEER_PORT, .iss = f.iss, .rcv_nxt = f.rcv_nxt};
+    static struct conn mine[MINE];
+    for (int i = 0; i < MINE; i++) mine[i] = open_conn(&f, (uint16_t)(20000 + i), 7000000);
+    int victim_acks = 0;
+    for (int r = 0; r < 3; r++) {
+        f.now += 1100000; /* a fresh second, past every per-connection interval */
+        int acks = 0;
+        for (int i = 0; i < MINE; i++) {
+            spoof_rst(&f, &mine[i], mine[i].rcv_nxt + 1);
+            while (recv_seg(&f, f.now, NULL)) acks++;
+        }
+        /* The victim's peer restarted: a SYN with a new ISN lands in the old window. */
+        f.pport = victim.pport;
+        send_syn(&f, SYNACK_TCP_SYN, victim.rcv_nxt + 1000, 0);
+        int before = victim_acks;
+        while (recv_seg(&f, f.now, NULL))
+            if (f.seg.tcp.dport == victim.pport && f.seg.tcp.flags == SYNACK_TCP_ACK &&
+                f.seg.tcp.ack == victim.rcv_nxt)
+                victim_acks++;
+        printf("     second %d: %d challenge ACKs to the attacker's connections, %d to the "
+               "victim's\n",
+               r, acks, victim_acks - before);
+        ASSERT_EQ(victim_acks - before, 1);
+        ASSERT_EQ(acks, MINE); /* each one's own limit allowed one */
+    }
+    tcpf_free(&f);
+}
+
 /* ---- blind injection into a live transfer ------------------------------------------- */
 
 #define INJECTIONS 10000

@@ -302,6 +302,60 @@ TEST(close_copies_what_zerocopy_sends_hold)
     tcpf_free(&f);
 }
 
+TEST(close_at_the_memory_limit_still_copies_and_closes_gracefully)
+{
+    /* The stack's rings are held to 8 KiB (cfg.mem_max) and 20,000 bytes are lent by
+     * zero-copy sends when the application closes: the copy needs more ring memory than
+     * the limit allows. Close must neither fail nor abort for it (the application cannot
+     * release anything else, and a graceful close was asked for): the copy is made past
+     * the limit, as Linux forces the memory a FIN needs (sk_forced_mem_schedule), and the
+     * stream ends with every byte and a FIN, no reset. */
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.mem_max = 8192;
+    conn_in_established(&f);
+    zc_on(&f);
+    static uint8_t want[20300], z[20000];
+    fill(want, sizeof want, 41);
+    memcpy(z, want + 300, sizeof z);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, want, 300), 300);
+    ASSERT_EQ(zc_send(&f, z, sizeof z), (long)sizeof z);
+    while (recv_seg(&f, f.now, NULL)) {
+    }
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    uint64_t refused = s.mem_refused;
+    ASSERT_EQ(synack_close(f.st, f.sd, f.now), 0);
+    memset(z, 0xee, sizeof z); /* the application reuses its buffer at once */
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.mem_refused, refused); /* the copy was not refused */
+    EXPECT_STATE(&f, SYNACK_FIN_WAIT_1);
+    /* Nothing was acknowledged: the retransmissions carry the bytes from the copy, then
+     * the FIN; never a reset. */
+    uint32_t got = 0;
+    bool fin = false;
+    for (int round = 0; round < 50 && !fin; round++) {
+        f.now += 300 * MS;
+        while (recv_seg(&f, f.now, NULL)) {
+            ASSERT((f.seg.tcp.flags & SYNACK_TCP_RST) == 0);
+            uint32_t off = f.seg.tcp.seq - (f.iss + 1);
+            if (f.seg.payload_len > 0) {
+                ASSERT(off + f.seg.payload_len <= sizeof want);
+                ASSERT_MEM_EQ(f.seg.payload, want + off, f.seg.payload_len);
+                if (off == got) got += f.seg.payload_len;
+            }
+            if ((f.seg.tcp.flags & SYNACK_TCP_FIN) && off + f.seg.payload_len == sizeof want)
+                fin = got == sizeof want;
+        }
+        if (got > 0) ack_to(&f, f.iss + 1 + got);
+    }
+    ASSERT_EQ(got, sizeof want);
+    ASSERT(fin);
+    ack_to(&f, f.iss + 1 + (uint32_t)sizeof want + 1);
+    EXPECT_STATE(&f, SYNACK_FIN_WAIT_2);
+    tcpf_free(&f);
+}
+
 TEST(copied_before_the_connection_is_established)
 {
     struct tcpf f;

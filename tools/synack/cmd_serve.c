@@ -50,6 +50,7 @@
 #define SERVE_LINGER_US   10000000ull /* after our FIN, how long we read what still comes */
 #define SERVE_SHUTDOWN_US 5000000ull  /* SIGINT/SIGTERM: bound on the FIN exchanges */
 #define SERVE_PCAP_FLUSH  1000000ull  /* push the capture to its file every second */
+#define SERVE_STEER_MARK  100000ull   /* --steer cpu: a connection's flow is marked then */
 #define SERVE_RCVBUF      (4u << 20)  /* default --rcvbuf (below) */
 
 /* The default --rcvbuf: what a connection's receive buffer may grow to by auto-tuning. The
@@ -88,6 +89,11 @@ struct conn {
     bool draining; /* our FIN is out; reading (and dropping) until the peer's */
     uint64_t linger_until;
     uint32_t idx; /* its place in serve's list of open connections */
+    /* --steer cpu: when its flow goes into the map of established flows (steer_flow_mark;
+     * 0: done or not to be), whether it is there, and by which key */
+    uint64_t mark_at;
+    bool steered;
+    struct synack_endpoint local, remote;
 };
 
 /* A service's limits: given per service (--http 80,max-conns=64,...) or from the defaults. */
@@ -151,6 +157,7 @@ struct serve {
     unsigned queue;   /* this one's number, 0 .. nqueues-1 */
     char who[32];     /* "synack serve", or "synack serve: queue I" (loop.announce) */
     int cpu;          /* the CPU its thread is pinned to; -1: not pinned */
+    int steer_est;    /* --steer cpu: the map of established flows (steer.h); -1: none */
     int ctl_fd;       /* eventfd: queue 0 asks this queue to act (serve_group.ctl) */
     struct serve_group *g;
     pthread_t thread;
@@ -593,6 +600,8 @@ static void status(void *ctx, FILE *f, bool json)
 static void conn_release(struct serve *sv, struct conn *k, uint64_t now, bool abort)
 {
     int sd = k->c.sd;
+    /* Its last segments (the FINs, TIME-WAIT) are steered by the LRU maps again. */
+    if (k->steered) (void)steer_flow_mark(sv->steer_est, &k->local, &k->remote, -1);
     if (abort)
         synack_abort(sv->stack, sd, now);
     else
@@ -726,6 +735,26 @@ static bool make_room(struct serve *sv, struct listener *l, uint64_t now)
     return true;
 }
 
+/* --steer cpu: the stack completed this flow's handshake, so it is this queue's for as long
+ * as serve holds it, whatever flood would push it out of the program's LRU maps (a SYN and
+ * a blind ACK for each of many 4-tuples: tools/synack/steer.c). A connection is marked
+ * once it has lived SERVE_STEER_MARK, so that the short ones, most of them, never pay the
+ * two system calls (about 4.5 µs here); a younger one is still in the LRU maps, recently
+ * used, and a flood would have to push the whole map through them meanwhile. */
+static void steer_mark(struct serve *sv, struct conn *k, uint64_t now)
+{
+    if (now < k->mark_at) {
+        if (k->mark_at < sv->next_timeout) sv->next_timeout = k->mark_at;
+        return;
+    }
+    k->mark_at = 0;
+    struct synack_sockinfo si;
+    if (synack_getinfo(sv->stack, k->c.sd, &si) < 0 || si.state != SYNACK_ESTABLISHED) return;
+    k->local = si.local;
+    k->remote = si.remote;
+    k->steered = steer_flow_mark(sv->steer_est, &k->local, &k->remote, sv->cpu) == 0;
+}
+
 static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
 {
     for (;;) {
@@ -760,6 +789,7 @@ static void accept_all(struct serve *sv, struct listener *l, uint64_t now)
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPCNT, SERVE_KA_CNT);
             synack_setopt(sv->stack, sd, SYNACK_OPT_KEEPALIVE, 1);
         }
+        if (sv->steer_est >= 0 && sv->cpu >= 0) k->mark_at = now + SERVE_STEER_MARK;
         sv->conns[sd] = k;
         k->idx = sv->nconns;
         sv->open[sv->nconns++] = k;
@@ -815,6 +845,7 @@ static void serve_app(void *ctx, uint64_t now)
         struct conn *k = sv->open[i];
         if ((k->c.busy || (k->draining && now >= k->linger_until)) && conn_handle(sv, k, now))
             continue; /* released */
+        if (k->mark_at) steer_mark(sv, k, now);
         if (k->draining) {
             if (k->linger_until < sv->next_timeout) sv->next_timeout = k->linger_until;
             continue;
@@ -1206,6 +1237,7 @@ int synack_cmd_serve(int argc, char **argv)
     if (!sv) return 1;
     sv->ctl_fd = -1;
     sv->cpu = -1;
+    sv->steer_est = -1;
     int pr = parse(argc, argv, sv);
     if (pr) {
         free(sv);
@@ -1259,11 +1291,13 @@ int synack_cmd_serve(int argc, char **argv)
     }
 
     char steer_say[96] = "";
+    int est = -1;
     if (sv->steer_cpu && steer_set(synack_tun_fd(sv->side.tun),
                                    sv->steer_flows ? (uint32_t)sv->steer_flows
                                                    : steer_map_entries(stack_flows(sv) * g->n),
-                                   steer_say, sizeof steer_say) < 0)
+                                   steer_say, sizeof steer_say, &est) < 0)
         goto out;
+    for (unsigned i = 0; i < g->n; i++) g->q[i]->steer_est = est;
 
     startup_line(sv, g, steer_say);
     char om[128];
@@ -1322,6 +1356,7 @@ out:
         /* A persistent device outlives us: it goes back to the kernel's own selection. */
         steer_clear(synack_tun_fd(sv->side.tun));
     }
+    if (sv->steer_est >= 0) close(sv->steer_est); /* the queues share it: closed once */
     for (unsigned i = 0; i < SYNACK_TUN_MAX_QUEUES; i++)
         if (g->q[i]) free_queue(g->q[i]);
     pthread_mutex_destroy(&g->print);

@@ -61,7 +61,8 @@ enum { UD_READ = 1, UD_WRITE = 2, UD_POLL = 3, UD_TIMER = 4, UD_TIMER_UPDATE = 5
 #define RING_ENTRIES 512
 
 struct tx_slot {
-    uint32_t len, gso;
+    const uint8_t *buf; /* what synack_tun_tx_raw filled: synack_tun_tx_done reads its header */
+    uint32_t len;
 };
 
 struct loop_uring {
@@ -274,7 +275,7 @@ static bool queue_output(struct loop_uring *u, struct loop *l, uint64_t now)
             io_uring_prep_write(sqe, FILE_DEV, buf, (unsigned)w, 0);
         sqe->flags |= IOSQE_FIXED_FILE;
         unsigned slot = u->free_slot[--u->nfree];
-        u->slots[slot] = (struct tx_slot){.len = (uint32_t)n, .gso = gso};
+        u->slots[slot] = (struct tx_slot){.buf = buf, .len = (uint32_t)n};
         sqe->user_data = UD_WRITE | ((uint64_t)slot << 8);
         u->inflight++;
         u->arena_used += ((size_t)w + 63) & ~(size_t)63;
@@ -411,7 +412,7 @@ int loop_uring_run(struct loop *l, const struct loop_ops *ops, void *ctx, const 
                 buf_give(u, bid, (int)given++);
             } else if (kind == UD_WRITE) {
                 unsigned slot = (unsigned)(cqe->user_data >> 8);
-                if (synack_tun_tx_done(l->dev, cqe->res, u->slots[slot].len, u->slots[slot].gso) <
+                if (synack_tun_tx_done(l->dev, cqe->res, u->slots[slot].buf, u->slots[slot].len) <
                     0)
                     l->out_errors++;
                 u->free_slot[u->nfree++] = slot;

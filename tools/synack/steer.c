@@ -5,18 +5,27 @@
  * CPU that sends it, and takes its answer mod the number of queues (drivers/net/tun.c,
  * tun_ebpf_select_queue); queue i's thread is pinned to CPU i.
  *
- * Per flow: a SYN without ACK stores (its 4-tuple -> this CPU) in an LRU hash map of open
- * flows and goes to this CPU's queue; any other TCP segment goes to the queue its flow's SYN
- * went to, so a client whose thread moves to another CPU mid-connection stays with the stack
- * that knows the connection. The client's FIN moves its flow to a second map, of closed
- * flows (it may still send: the ACK of our FIN, window updates while it reads after a
- * half-close, its FIN again), and a RST removes it: the flows that have ended do not crowd
- * the open ones out of their map (an LRU evicts by last use, so an idle open flow would go
- * before the many closed ones used after it). A segment whose flow is in neither map (not
- * TCP, an IP fragment, an IPv6 extension header, a flow evicted) goes to the sending CPU's
- * queue, as the per-CPU program, the fallback, answers everything. Nothing is shared between
- * serve's threads on the data path: the maps live in the kernel and only the program, run
- * in the sender's context, touches them.
+ * Per flow: a SYN without ACK of a flow no map has stores (its 4-tuple -> this CPU) in an
+ * LRU hash map of open flows and goes to this CPU's queue (a SYN of a flow a map has goes
+ * where the flow is: a retransmitted SYN to its request, a reused 4-tuple to its
+ * TIME-WAIT); any other TCP segment goes to the queue its flow's first SYN went to, so a
+ * client whose thread moves to another CPU mid-connection stays with the stack that knows
+ * the connection. The client's FIN moves its flow to a second map, of closed flows (it may
+ * still send: the ACK of our FIN, window updates while it reads after a half-close, its FIN
+ * again), and a RST removes it: the flows that have ended do not crowd the open ones out of
+ * their map (an LRU evicts by last use, so an idle open flow would go before the many
+ * closed ones used after it). A segment whose flow is in no map (not TCP, an IP fragment,
+ * an IPv6 extension header, a flow evicted) goes to the sending CPU's queue, as the per-CPU
+ * program, the fallback, answers everything.
+ *
+ * The LRU maps are written by what arrives, so a flood can push a flow out of them: SYNs
+ * alone cannot (the kernel's LRU gives up entries no segment looked up again first, and an
+ * established flow's entry was looked up by its handshake's ACK), but SYNs each followed by
+ * a blind ACK can, and nothing in a datagram tells a spoofed ACK from a real one. So a third
+ * map, a plain hash of established flows, is written by serve alone (steer_flow_mark): a
+ * connection its stack accepted, which the program answers from first. Nothing is shared
+ * between serve's threads on the data path: the maps live in the kernel, the program runs
+ * in the sender's context, and a thread writes only its own flows.
  */
 #include "steer.h"
 
@@ -42,11 +51,27 @@
 #define KEY_OFF    (-40) /* key: addresses at 0, ports at 32, version at 36 */
 #define SCRATCH    (-48) /* one byte read from the datagram; the map value of a SYN */
 #define HDR        (-72) /* the IPv4 header's first 20 bytes, then the TCP header's first 16 */
+#define EST        (-52) /* the established map's answer + 1; 0: it has not the flow */
 #define INSN_CAP   192
 #define LOG_BYTES  65536 /* the verifier's log of this program is a few KB */
 #define LRU_TARGET 128   /* free nodes the kernel's LRU may keep per CPU (bpf_lru_list.c) */
 
-enum { L_OUT, L_V6, L_TCP, L_SYN, L_ENDING, L_R9, L_CLOSED, L_CLOSED_RST, LABELS };
+enum {
+    L_OUT,
+    L_V6,
+    L_TCP,
+    L_SYN,
+    L_SYN_CLOSED,
+    L_SYN_NEW,
+    L_ENDING,
+    L_R9,
+    L_CLOSED,
+    L_CLOSED_RST,
+    L_NO_EST,
+    L_EXIT,
+    L_RET,
+    LABELS
+};
 
 /* A tiny assembler: instructions, and jumps to labels resolved at the end. */
 struct as {
@@ -151,7 +176,7 @@ static void load_bytes(struct as *a, int off_reg, int32_t off, int16_t to, int32
  * offset. The datagram starts at its IP header: serve's device is IFF_TUN (no link header)
  * and the program runs in the device's transmit, before the packet information or the
  * virtio_net_hdr is put in front for our read. */
-static int build_per_flow(struct as *a, int open_fd, int closed_fd)
+static int build_per_flow(struct as *a, int open_fd, int closed_fd, int est_fd)
 {
     memset(a, 0, sizeof *a);
     mov_x(a, BPF_REG_6, BPF_REG_1);
@@ -159,6 +184,7 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd)
     mov_x(a, BPF_REG_7, BPF_REG_0);
     /* The key's bytes must all be written before the map reads them (the verifier checks). */
     for (int off = KEY_OFF; off < 0; off += 8) st(a, BPF_DW, BPF_REG_10, (int16_t)off, 0);
+    st(a, BPF_W, BPF_REG_10, EST, 0);
     /* The version: the first byte's high nibble (RFC 791 §3.1, RFC 8200 §3). */
     load_bytes(a, -1, 0, SCRATCH, 1);
     jmp_k(a, BPF_JNE, BPF_REG_0, 0, L_OUT);
@@ -208,6 +234,16 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd)
     jmp_k(a, BPF_JNE, BPF_REG_0, 0, L_OUT);
     ldx(a, BPF_W, BPF_REG_1, BPF_REG_10, HDR);
     stx(a, BPF_W, BPF_REG_10, KEY_OFF + 32, BPF_REG_1);
+    /* A flow serve put in the map of established flows (its stack completed the handshake,
+     * steer_flow_mark) is that queue's, whatever the LRU maps say: the answer at the exit.
+     * The bookkeeping of the LRU maps below still runs, for the flow's last segments after
+     * serve lets go of it. */
+    map_call(a, est_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_NO_EST);
+    ldx(a, BPF_W, BPF_REG_1, BPF_REG_0, 0);
+    alu_k(a, BPF_ADD, BPF_REG_1, 1);
+    stx(a, BPF_W, BPF_REG_10, EST, BPF_REG_1);
+    here(a, L_NO_EST);
     ldx(a, BPF_B, BPF_REG_1, BPF_REG_10, HDR + 13);
     alu_k(a, BPF_AND, BPF_REG_1, 0x12); /* SYN 0x02, ACK 0x10 */
     jmp_k(a, BPF_JEQ, BPF_REG_1, 0x02, L_SYN);
@@ -230,7 +266,7 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd)
     map_call(a, closed_fd, BPF_FUNC_map_update_elem, true);
     here(a, L_R9);
     mov_x(a, BPF_REG_0, BPF_REG_9);
-    exit_(a);
+    jmp_k(a, BPF_JA, 0, 0, L_EXIT);
     /* Not an open flow: a closed one's CPU (its RST takes it out), else this CPU. */
     here(a, L_CLOSED);
     map_call(a, closed_fd, BPF_FUNC_map_lookup_elem, false);
@@ -242,15 +278,42 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd)
     map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
     jmp_k(a, BPF_JA, 0, 0, L_R9);
 
-    /* An opening SYN (a new connection, or a new one on a reused 4-tuple, which takes the
-     * entry over): the flow is this CPU's from now on. A failed update (it cannot, short
-     * of memory: the LRU evicts to make room) leaves the flow to the per-CPU answer. */
+    /* An opening SYN. One whose flow a map has already goes where the flow is: a SYN the
+     * client's timer sends again, from whatever CPU it runs on, must meet the stack that
+     * holds the first one's request (another stack would answer with a SYN-ACK of its own
+     * ISN, and the client's ACK of the first SYN-ACK would then meet it and be reset, RFC
+     * 9293 §3.10.7.4); a new connection on the 4-tuple of a flow the client closed goes to
+     * the stack that may hold its TIME-WAIT (which reopens it, RFC 6191), and the flow is
+     * open again. The entry is looked up, never overwritten: a stale one (a connection the
+     * server ended with no FIN or RST from the client) only sends a new connection to
+     * another queue than its CPU's, which any queue can take. */
     here(a, L_SYN);
+    ldx(a, BPF_W, BPF_REG_1, BPF_REG_10, EST);
+    jmp_k(a, BPF_JNE, BPF_REG_1, 0, L_OUT); /* established: the LRU maps are not touched */
+    map_call(a, open_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_CLOSED);
+    ldx(a, BPF_W, BPF_REG_9, BPF_REG_0, 0);
+    jmp_k(a, BPF_JA, 0, 0, L_R9);
+    here(a, L_SYN_CLOSED);
+    map_call(a, closed_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_NEW);
+    ldx(a, BPF_W, BPF_REG_7, BPF_REG_0, 0); /* the answer: the flow's CPU */
+    map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
+    /* A new flow (or one back from the closed map): the answer's CPU from now on. A failed
+     * update (it cannot, short of memory: the LRU evicts to make room) leaves the flow to
+     * the per-CPU answer. */
+    here(a, L_SYN_NEW);
     stx(a, BPF_W, BPF_REG_10, SCRATCH, BPF_REG_7);
     map_call(a, open_fd, BPF_FUNC_map_update_elem, true);
 
     here(a, L_OUT);
     mov_x(a, BPF_REG_0, BPF_REG_7);
+    here(a, L_EXIT);
+    ldx(a, BPF_W, BPF_REG_1, BPF_REG_10, EST);
+    jmp_k(a, BPF_JEQ, BPF_REG_1, 0, L_RET);
+    mov_x(a, BPF_REG_0, BPF_REG_1);
+    alu_k(a, BPF_ADD, BPF_REG_0, -1);
+    here(a, L_RET);
     exit_(a);
 
     if (a->n >= INSN_CAP) return -1;
@@ -319,12 +382,13 @@ uint32_t steer_map_entries(uint64_t flows)
     return (uint32_t)n;
 }
 
-/* An LRU hash map of entries flows (4-tuple -> CPU); its fd, or -1 with errno. */
-static int map_create(uint32_t entries, const char *name)
+/* A hash map of entries flows (4-tuple -> CPU), LRU or plain (type); its fd, or -1 with
+ * errno. */
+static int map_create(uint32_t type, uint32_t entries, const char *name)
 {
     union bpf_attr at;
     memset(&at, 0, sizeof at);
-    at.map_type = BPF_MAP_TYPE_LRU_HASH;
+    at.map_type = type;
     at.key_size = KEY_SIZE;
     at.value_size = sizeof(uint32_t);
     at.max_entries = entries;
@@ -332,33 +396,79 @@ static int map_create(uint32_t entries, const char *name)
     return bpf_sys(BPF_MAP_CREATE, &at);
 }
 
-/* The per-flow program with its two maps, open flows and closed ones, of entries each; the
+/* The per-flow program with its maps of entries each: open flows and closed ones (LRU, the
+ * program's), and established ones (serve's, *est_fd: kept open for steer_flow_mark); the
  * program's fd, or -1 with the reason in why. */
-static int per_flow(uint32_t entries, char *why, size_t n)
+static int per_flow(uint32_t entries, char *why, size_t n, int *est_fd)
 {
-    int open_fd = map_create(entries, "synack_open");
-    int closed_fd = open_fd < 0 ? -1 : map_create(entries, "synack_closed");
-    if (closed_fd < 0) {
+    int open_fd = map_create(BPF_MAP_TYPE_LRU_HASH, entries, "synack_open");
+    int closed_fd = open_fd < 0 ? -1 : map_create(BPF_MAP_TYPE_LRU_HASH, entries, "synack_closed");
+    *est_fd = closed_fd < 0 ? -1 : map_create(BPF_MAP_TYPE_HASH, entries, "synack_est");
+    if (*est_fd < 0) {
         snprintf(why, n, "the flow maps (%u entries each) were refused: %s", entries,
                  strerror(errno));
         if (open_fd >= 0) close(open_fd);
+        if (closed_fd >= 0) close(closed_fd);
         return -1;
     }
     struct as *a = malloc(sizeof *a);
     int pfd = -1;
     if (!a) {
         snprintf(why, n, "out of memory");
-    } else if (build_per_flow(a, open_fd, closed_fd) < 0) {
+    } else if (build_per_flow(a, open_fd, closed_fd, *est_fd) < 0) {
         snprintf(why, n, "the program does not fit in %d instructions", INSN_CAP);
     } else {
         pfd = prog_load(a, "per-flow");
         if (pfd < 0) snprintf(why, n, "the per-flow program was refused: %s", strerror(errno));
     }
     free(a);
-    /* The program holds its own references to the maps. */
+    /* The program holds its own references to the maps; serve keeps the established one's. */
     close(open_fd);
     close(closed_fd);
+    if (pfd < 0) {
+        close(*est_fd);
+        *est_fd = -1;
+    }
     return pfd;
+}
+
+/* The map's key of the flow the kernel sends us from remote to local (the program's: the
+ * datagram's source and destination addresses, its ports as in the TCP header, the IP
+ * version). */
+static void flow_key(uint8_t key[KEY_SIZE], const struct synack_endpoint *local,
+                     const struct synack_endpoint *remote)
+{
+    memset(key, 0, KEY_SIZE);
+    if (synack_addr_is_v4(&remote->addr)) {
+        memcpy(key, remote->addr.bytes + 12, 4);
+        memcpy(key + 4, local->addr.bytes + 12, 4);
+        key[36] = 4;
+    } else {
+        memcpy(key, remote->addr.bytes, 16);
+        memcpy(key + 16, local->addr.bytes, 16);
+        key[36] = 6;
+    }
+    key[32] = (uint8_t)(remote->port >> 8);
+    key[33] = (uint8_t)remote->port;
+    key[34] = (uint8_t)(local->port >> 8);
+    key[35] = (uint8_t)local->port;
+}
+
+int steer_flow_mark(int est_fd, const struct synack_endpoint *local,
+                    const struct synack_endpoint *remote, int cpu)
+{
+    if (est_fd < 0) return 0;
+    uint8_t key[KEY_SIZE];
+    flow_key(key, local, remote);
+    uint32_t value = (uint32_t)cpu;
+    union bpf_attr at;
+    memset(&at, 0, sizeof at);
+    at.map_fd = (uint32_t)est_fd;
+    at.key = (uint64_t)(uintptr_t)key;
+    if (cpu < 0) return bpf_sys(BPF_MAP_DELETE_ELEM, &at) < 0 && errno != ENOENT ? -1 : 0;
+    at.value = (uint64_t)(uintptr_t)&value;
+    at.flags = BPF_ANY;
+    return bpf_sys(BPF_MAP_UPDATE_ELEM, &at);
 }
 
 /* Sets program pfd on the device and closes pfd (the device holds its own reference). 0, or
@@ -372,10 +482,10 @@ static int attach(int tun_fd, int pfd)
     return r;
 }
 
-int steer_set(int tun_fd, uint32_t map_entries, char *say, size_t n)
+int steer_set(int tun_fd, uint32_t map_entries, char *say, size_t n, int *est_fd)
 {
     char why[160];
-    int pfd = per_flow(map_entries, why, sizeof why);
+    int pfd = per_flow(map_entries, why, sizeof why, est_fd);
     if (pfd >= 0) {
         if (attach(tun_fd, pfd) == 0) {
             snprintf(say, n, "per flow (maps of %u open and %u closed flows)", map_entries,
@@ -383,6 +493,8 @@ int steer_set(int tun_fd, uint32_t map_entries, char *say, size_t n)
             return STEER_PER_FLOW;
         }
         snprintf(why, sizeof why, "the per-flow program: TUNSETSTEERINGEBPF: %s", strerror(errno));
+        close(*est_fd);
+        *est_fd = -1;
     }
     fprintf(stderr, "synack serve: --steer cpu: %s; each datagram goes to its CPU's queue\n", why);
     struct as a;
