@@ -58,7 +58,8 @@ extern "C" {
     X(ESYS, -23, "an operating-system call failed (see errno)")                                    \
     X(EPROTO, -24, "protocol error")                                                               \
     X(EBUSY, -25, "called from the stack's own trace callback")                                    \
-    X(EAFNOSUPPORT, -26, "address family not configured on this stack")
+    X(EAFNOSUPPORT, -26, "address family not configured on this stack")                            \
+    X(EFAULT, -27, "bad address: a NULL buffer with a length")
 
 enum synack_error {
 #define SYNACK_ERR_ENUM(name, code, text) SYNACK_##name = (code),
@@ -571,6 +572,16 @@ enum synack_opt {
      * when the bit is first set (EINVAL on a socket not connected, as Linux); other bits
      * Linux knows are accepted and ignored (the plug-in validates them). */
     SYNACK_OPT_TIMESTAMPING,
+    /* Linux's IP_TOS (IPV6_TCLASS over IPv6): the DS field of the socket's datagrams, 0 to
+     * 255; its two ECN bits are the stack's (RFC 3168 §5), as Linux keeps them for TCP, so
+     * they read back as 0. A listener's is its SYN-ACKs' and its children's. */
+    SYNACK_OPT_TOS,
+    /* Linux's IP_MTU_DISCOVER (IPV6_MTU_DISCOVER) for TCP, one of SYNACK_PMTUDISC_*: with
+     * WANT (the default) and DO datagrams carry DF and a fragmentation-needed (packet too
+     * big) error lowers the MSS (RFC 1191); DONT, PROBE, INTERFACE and OMIT send IPv4
+     * without DF (each datagram with an ID of its own, RFC 6864 §4.1), and DONT, INTERFACE
+     * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF). */
+    SYNACK_OPT_MTU_DISCOVER,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */
@@ -579,6 +590,13 @@ enum synack_opt {
 #define SYNACK_TS_KNOWN       0x3ffffu /* every bit Linux 6.x defines (SOF_TIMESTAMPING_MASK) */
 #define SYNACK_CC_NEWRENO     0
 #define SYNACK_CC_CUBIC       1
+/* SYNACK_OPT_MTU_DISCOVER's values, Linux's IP_PMTUDISC_*. */
+#define SYNACK_PMTUDISC_DONT      0
+#define SYNACK_PMTUDISC_WANT      1
+#define SYNACK_PMTUDISC_DO        2
+#define SYNACK_PMTUDISC_PROBE     3
+#define SYNACK_PMTUDISC_INTERFACE 4
+#define SYNACK_PMTUDISC_OMIT      5
 /* Linux's SOCK_MIN_SNDBUF (4608) and SOCK_MIN_RCVBUF (2304), halved: Linux doubles the
  * value it is given for its bookkeeping, synack takes the bytes themselves. */
 #define SYNACK_SNDBUF_MIN 2304
@@ -631,7 +649,15 @@ struct synack_sockinfo {
     uint64_t min_rtt_us;    /* the smallest RTT sample; 0 before the first */
     uint64_t bytes_retrans; /* bytes of data sent again */
     uint32_t notsent_bytes; /* queued and never sent */
-    uint64_t delivery_rate; /* not tracked yet: 0 (bytes per second) */
+    /* The delivery rate (bytes per second; 0 before the first sample): Linux's
+     * tcpi_delivery_rate, the packets of SND.MSS delivered between the send of the most
+     * recently sent packet an ACK delivered and that ACK, over the longer of its send and
+     * ACK phases (draft-cheng-iccrg-delivery-rate-estimation). A sample taken while the
+     * application left the congestion window unused replaces the last only when higher;
+     * delivery_rate_app_limited says the one reported was such a sample (Linux's
+     * tcpi_delivery_rate_app_limited). */
+    uint64_t delivery_rate;
+    bool delivery_rate_app_limited;
     /* Linux's chronographs (tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited), µs:
      * the time with data to send (from the first byte queued until all is acknowledged),
      * of which the time the peer's window held the next segment back, and the time all was

@@ -262,7 +262,7 @@ long synack_connect_data_flags(synack_stack *st, int sd, uint64_t now, struct sy
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     if (flags & ~(unsigned)SYNACK_SEND_ZEROCOPY) return SYNACK_EINVAL;
     /* As Linux: EOPNOTSUPP when the stack's client side is off. */
     if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
@@ -350,7 +350,7 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
     long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
@@ -365,9 +365,10 @@ long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_io
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX || (!iov && iovcnt > 0)) return SYNACK_EINVAL;
+    if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX) return SYNACK_EINVAL;
+    if (!iov && iovcnt > 0) return SYNACK_EFAULT;
     for (int i = 0; i < iovcnt; i++)
-        if (!iov[i].base && iov[i].len) return SYNACK_EINVAL;
+        if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
      * element with bytes; the rest is a partial take's rest, sent once connected. */
@@ -385,7 +386,7 @@ long synack_recv(synack_stack *st, int sd, uint64_t now, void *buf, size_t len)
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EINVAL;
+    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
     long r = tcp_user_recv(st, sk, now, buf, len);
     sock_seen(st, sk);
     return r;
@@ -538,6 +539,16 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (t->state != SYNACK_CLOSED) return SYNACK_EISCONN; /* Linux: before connect */
         sk->tfo_connect = v != 0;
         return 0;
+    case SYNACK_OPT_MTU_DISCOVER:
+        if (v < SYNACK_PMTUDISC_DONT || v > SYNACK_PMTUDISC_OMIT) return SYNACK_EINVAL;
+        sk->pmtudisc_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
+        return 0;
+    case SYNACK_OPT_TOS:
+        /* Linux's do_ip_setsockopt: an int of 0-255 (a byte, for IP_TOS); TCP keeps the
+         * ECN bits to itself (INET_ECN_MASK). */
+        if (v < 0 || v > 255) return SYNACK_EINVAL;
+        sk->tos = (uint8_t)(v & 0xfc);
+        return 0;
     case SYNACK_OPT_CONGESTION: {
         if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
         const struct tcp_cc_ops *cc = tcp_cc_find(v == SYNACK_CC_CUBIC ? "cubic" : "newreno");
@@ -654,6 +665,12 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     }
     case SYNACK_OPT_INQ:
         *v = !sk->shut_rd ? t->rcv.len : 0;
+        return 0;
+    case SYNACK_OPT_TOS:
+        *v = sk->tos;
+        return 0;
+    case SYNACK_OPT_MTU_DISCOVER:
+        *v = sock_pmtudisc(sk);
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;
@@ -801,6 +818,6 @@ int synack_getinfo_at(const synack_stack *st, int sd, uint64_t now, struct synac
     info->busy_time_us = ch[0] + ch[1] + ch[2];
     info->rwnd_limited_us = ch[TCP_CHRONO_RWND_LIMITED - 1];
     info->sndbuf_limited_us = ch[TCP_CHRONO_SNDBUF_LIMITED - 1];
-    /* Not tracked yet, reported as 0: delivery_rate. */
+    info->delivery_rate = tcp_rate_read(t, &info->delivery_rate_app_limited);
     return 0;
 }

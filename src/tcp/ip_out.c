@@ -11,7 +11,9 @@
  * CVE-2016-5696's kind of attack learns whether a spoofed guess drew a reply (RFC 7739
  * §3). Zero leaks nothing and costs nothing; a per-connection random start would do too,
  * but it buys nothing for atomic datagrams. Linux sends ID 0 in the same case for
- * datagrams without a connected socket.
+ * datagrams without a connected socket. The one exception is a socket whose
+ * SYNACK_OPT_MTU_DISCOVER asks for no DF: its datagrams are not atomic, and carry that
+ * per-connection counter from a keyed hash of the 4-tuple (below).
  */
 #include <string.h>
 
@@ -85,7 +87,8 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
  * returns the datagram's length, 0 when it does not fit. */
 static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t hl,
                       const struct synack_addr *src, const struct synack_addr *dst,
-                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn)
+                      const struct synack_tcp_hdr *h, uint32_t plen, uint8_t ecn,
+                      const struct sock *sk)
 {
     if (src->family == SYNACK_AF_INET6) {
         struct synack_ipv6_hdr ip = {
@@ -101,6 +104,15 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
                                  .dst = wire_addr_v4(dst),
                                  .id = 0, /* atomic: see above */
                                  .frag = 0x4000};
+    if (sk && !sock_pmtu_df(sk)) {
+        /* SYNACK_OPT_MTU_DISCOVER without DF (Linux's ip_dont_fragment): not atomic, so
+         * the ID must be unique for the pair within a datagram's lifetime (RFC 6864 §4.1):
+         * the connection's segment count from a keyed hash of its 4-tuple, as Linux's
+         * per-socket counter (RFC 7739 §5.1), unpredictable off-path. */
+        ip.frag = 0;
+        uint64_t k = siphash_tuple_addr(st->flow_key, src, h->sport, dst, h->dport);
+        ip.id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
+    }
     return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
 }
 
@@ -110,8 +122,10 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
 {
     bool retransmit = (out & IP_OUT_RETRANSMIT) != 0;
     /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
-     * the rest of the DS field stays 0. */
-    uint8_t ecn = (out & IP_OUT_ECT) ? 2 : 0;
+     * the rest of the DS field (RFC 2474 §3) is the socket's SYNACK_OPT_TOS, or what the
+     * caller names for a datagram sent without a socket. */
+    uint8_t ecn = (uint8_t)(((out & IP_OUT_ECT) ? 2u : 0u) | ((out >> 8) & 0xfcu) |
+                            (sk ? sk->tos & 0xfcu : 0u));
     size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
     size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
     /* A super-segment may be as large as the device splits (cfg.tso_max), anything else
@@ -127,7 +141,7 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     /* The payload goes straight from the ring, or the buffer of a zero-copy send, into its
      * place in the datagram. */
     if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
-    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn);
+    size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn, sk);
     if (n == 0) return SYNACK_EMSGSIZE;
     if (gso) st->stats.tso_out++;
     outq_commit_gso(&st->outq, (uint32_t)n, gso);

@@ -18,6 +18,9 @@ struct sock;
  * retransmission), and its datagram is ECN-capable, ECT(0) (RFC 3168 §5). */
 #define IP_OUT_RETRANSMIT 0x1u
 #define IP_OUT_ECT        0x2u
+/* The DS field's upper six bits (SYNACK_OPT_TOS) for a datagram sent without its socket (a
+ * listener's SYN-ACK): bits 8-15; a socket's own come from sk. */
+#define IP_OUT_TOS(tos) (((unsigned)(tos)&0xfcu) << 8)
 /* A super-segment (cfg.tso_max) the device splits at gso payload bytes: its bits 16-31. */
 #define IP_OUT_GSO(gso) ((unsigned)(gso) << 16)
 /* Builds IPv4 + TCP or IPv6 + TCP, as src's family says (h, with plen payload bytes copied

@@ -117,6 +117,10 @@ struct sock {
     struct fifo_node mem_ooo, mem_wait;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
+    uint8_t tos; /* SYNACK_OPT_TOS: the DS field's upper six bits (ip_out.c adds ECN's) */
+    /* SYNACK_OPT_MTU_DISCOVER xor SYNACK_PMTUDISC_WANT, so that a fresh (zeroed) socket
+     * has WANT: read it with sock_pmtudisc(). */
+    uint8_t pmtudisc_x;
 
     /* Listener: half-open connections (its requests, and a child between its birth and its
      * establishment) count against the backlog (n_syn), established ones wait in the
@@ -397,6 +401,18 @@ static inline void stack_drop(struct synack_stack *st, uint64_t now, int reason,
                               uint32_t len, const struct synack_segment *seg, int sd)
 {
     sink_drop(&st->sink, now, reason, pkt, len, seg, sd);
+}
+
+/* A socket's SYNACK_OPT_MTU_DISCOVER (SYNACK_PMTUDISC_*). */
+static inline int sock_pmtudisc(const struct sock *sk)
+{
+    return sk->pmtudisc_x ^ SYNACK_PMTUDISC_WANT;
+}
+/* Linux's ip_dont_fragment for TCP: DF with WANT and DO only. */
+static inline bool sock_pmtu_df(const struct sock *sk)
+{
+    int m = sock_pmtudisc(sk);
+    return m == SYNACK_PMTUDISC_WANT || m == SYNACK_PMTUDISC_DO;
 }
 
 #endif

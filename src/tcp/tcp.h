@@ -64,6 +64,10 @@ struct tcp_xrec {
     uint32_t end;
     uint8_t flags;
     uint16_t ord; /* the order of sending within one microsecond (tcp_rack.c) */
+    /* The delivery rate's snapshot at its send (tcp_info.c, Linux's skb->tx): the packets
+     * delivered then (C.delivered), and how long before ts the last delivery (or the start
+     * of the flight) was and the send phase began (µs, at most UINT32_MAX). */
+    uint32_t dlv, dlv_age, first_age;
 };
 #define TCP_XR_SACKED   1u /* the peer holds all of it */
 #define TCP_XR_LOST     2u /* deemed lost (RACK, or a timeout) */
@@ -72,6 +76,8 @@ struct tcp_xrec {
 /* SACKed before a retransmission timeout dropped the SACK marks (tcp_rack_on_rto): the peer
  * reported holding it, so its cumulative ACK later is no reordering and no RTT sample. */
 #define TCP_XR_WAS_SACKED 16u
+/* Sent while the application left the congestion window unused (tcp_info.c's rate). */
+#define TCP_XR_APP_LIMITED 32u
 /* The map's size: at most one record per KiB of send buffer (a record per segment in flight
  * and more), within these bounds; it starts at TCP_XMAP_START records and doubles as a
  * window of data in flight needs more, as the rings do (base/ring.h). */
@@ -101,6 +107,23 @@ struct tcp_rack {
     uint16_t ord;
     bool ord_bump; /* the last send was a retransmission: new data after it is later */
     bool rtt_seq;  /* cfg.rack_rtt_seq: RACK.rtt as Linux takes it (tcp_rack.c) */
+};
+
+/* The delivery rate (tcp_info.c; draft-cheng-iccrg-delivery-rate-estimation, Linux's
+ * tcp_rate.c), kept for tcpi_delivery_rate alone. */
+struct tcp_rate {
+    uint64_t delivered_time, first_sent_time; /* C.delivered_time, C.first_sent_time */
+    uint32_t app_limited; /* C.app_limited: app-limited until delivered passes it; 0 not */
+    /* This ACK's sample (P: the most recently sent packet it delivered), taken while RACK
+     * walks what the ACK delivered (tcp_rack.c) and ended by tcp_info_on_ack. */
+    uint64_t ack_now, p_ts, p_dlv_time, p_first_sent;
+    uint32_t p_dlv, p_end;
+    uint16_t p_ord;
+    bool p_has, p_app_limited, p_rxt;
+    /* The sample reported: packets over µs, and whether it was app-limited. */
+    uint32_t rate_delivered;
+    uint64_t rate_interval_us;
+    bool rate_app_limited;
 };
 
 /* A windowed minimum of the RTT (rtt.c): the best sample of the window and the best of its
@@ -229,6 +252,7 @@ struct tcb {
     struct tcp_xrec *xr;
     uint16_t xr_n, xr_cap, xr_max; /* records used, allocated, and the most it may have */
     struct tcp_rack rack;
+    struct tcp_rate rate; /* tcpi_delivery_rate (tcp_info.c) */
     /* An RTO recovery runs from a timeout until SND.UNA reaches recover (RFC 5682 §2.1). */
     bool rto_recovery;
     /* F-RTO (RFC 5682 §2.1, tcp_timer.c and tcp_ack.c): 1 waits for the first ACK after the
@@ -466,14 +490,22 @@ uint32_t tcp_tfo_syn_in_flight(const struct tcb *t);
  * SACKed bytes before it; the lost and retransmitted packets outstanding. */
 void tcp_info_on_ack(struct tcb *t, uint32_t una0, uint32_t sacked0);
 void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans);
+/* The delivery rate (tcp_info.c): a record of RACK's map (re)sent now (empty: nothing was
+ * in flight before it), a record an ACK newly delivers, the start of each ACK's sample, and
+ * the rate reported (bytes per second; whether its sample was app-limited). */
+void tcp_rate_on_send(struct tcb *t, struct tcp_xrec *x, uint64_t now, bool empty);
+void tcp_rate_on_delivered(struct tcb *t, const struct tcp_xrec *x, uint32_t end);
+void tcp_rate_ack_start(struct tcb *t, uint64_t now);
+uint64_t tcp_rate_read(const struct tcb *t, bool *app_limited);
 /* Linux's chronographs (tcp_info.c), in the order that lets a later one take over from an
  * earlier one: busy, limited by the peer's window, limited by the send buffer. */
 #define TCP_CHRONO_BUSY           1
 #define TCP_CHRONO_RWND_LIMITED   2
 #define TCP_CHRONO_SNDBUF_LIMITED 3
 #define TCP_CHRONO_N              3
-/* A send took bytes (busy starts), and whether the buffer refused some of them. */
-void tcp_info_on_queue(struct tcb *t, uint64_t now, bool buffer_full);
+/* A send took bytes (taken of them; busy starts, the delivery rate asks whether the
+ * application is the limit), and whether the buffer refused some of them. */
+void tcp_info_on_queue(struct tcb *t, uint64_t now, uint32_t taken, bool buffer_full);
 /* After the send loop (segments of seg_max bytes; the congestion window full or not, data
  * sent or not): what the ACKs since made of the queue (all acknowledged, the buffer
  * writable again), and whether the peer's window or the buffer is now the limit. */

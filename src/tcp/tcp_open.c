@@ -108,6 +108,8 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;
     c->ecn_opt = lsk->ecn_opt;
+    c->tos = lsk->tos; /* IP_TOS, as Linux's sk_clone */
+    c->pmtudisc_x = lsk->pmtudisc_x;
     c->zerocopy = lsk->zerocopy; /* SO_ZEROCOPY and SO_TIMESTAMPING's bits, as Linux's clone */
     c->ts_flags = lsk->ts_flags & ~SYNACK_TS_OPT_ID;
     t->ecn_ok = p->ecn_ok;
@@ -180,7 +182,8 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
         h.opts.ts_ecr = seg->s->tcp.opts.ts_val;
     }
     lsk->cookies_until = now + tcp_syncookie_lifetime();
-    if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0, 0) == 0)
+    if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0,
+                      IP_OUT_TOS(lsk->tos)) == 0)
         st->stats.syn_cookies_sent++;
 }
 

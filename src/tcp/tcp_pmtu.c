@@ -1,5 +1,7 @@
 /*
- * tcp/tcp_pmtu.c - Path MTU: every datagram leaves with DF set (ip_out.c), so a router
+ * tcp/tcp_pmtu.c - Path MTU: every datagram leaves with DF set (ip_out.c; unless the
+ * socket's SYNACK_OPT_MTU_DISCOVER says otherwise, and then the errors below are ignored
+ * with DONT, INTERFACE and OMIT, as Linux's TCP ignores them), so a router
  * whose next hop is narrower drops it and says so with an ICMP "fragmentation needed"
  * carrying that hop's MTU (RFC 1191). The connection believes the report only when it
  * quotes a sequence number in flight (RFC 5927 §4.1, checked in entry/icmp.c) and the MTU
@@ -135,6 +137,14 @@ void tcp_pmtu_frag_needed(struct synack_stack *st, struct sock *sk, uint64_t now
 {
     struct tcb *t = &sk->tcb;
     uint32_t cur = tcp_pmtu(st, t);
+    /* SYNACK_OPT_MTU_DISCOVER: DONT lets routers fragment (Linux's tcp_v4_mtu_reduced
+     * skips it), INTERFACE and OMIT keep the device's MTU (ip_sk_accept_pmtu). */
+    int mode = sock_pmtudisc(sk);
+    if (mode == SYNACK_PMTUDISC_DONT || mode == SYNACK_PMTUDISC_INTERFACE ||
+        mode == SYNACK_PMTUDISC_OMIT) {
+        st->stats.pmtu_ignored++;
+        return;
+    }
     if (mtu == 0) mtu = plateau_below(quoted_len ? quoted_len : cur);
     if (mtu < pmtu_floor(t)) mtu = pmtu_floor(t);
     /* RFC 5927 §7.2: a report not below the MTU in use says nothing new (or is forged). */

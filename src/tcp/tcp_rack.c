@@ -37,6 +37,9 @@
 #include "tcp/tcp.h"
 
 #define DUP_THRESH 3 /* RFC 8985 §6.2 step 4, RFC 5681 §3.2 */
+/* A record's flags that RACK reads: the delivery rate's app-limited mark is not one of
+ * them, and records that differ only by it merge as if it were not there. */
+#define XR_STATE(f) ((uint8_t)((f) & ~TCP_XR_APP_LIMITED))
 
 int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 {
@@ -97,7 +100,7 @@ static void compact(struct tcb *t)
     for (int i = 0; i + 1 < t->xr_n; i++) {
         const struct tcp_xrec *a = &t->xr[i], *b = &t->xr[i + 1];
         uint64_t d = a->ts > b->ts ? a->ts - b->ts : b->ts - a->ts;
-        if (a->flags != b->flags)
+        if (XR_STATE(a->flags) != XR_STATE(b->flags))
             d = d / 2 + (UINT64_MAX / 2);
         else if (a->flags & TCP_XR_SACKED || (a->flags & (TCP_XR_LOST | TCP_XR_RXT)) == TCP_XR_LOST)
             d = 0;
@@ -127,11 +130,17 @@ static void compact(struct tcb *t)
     if (a->ts != b->ts && (older->flags & (TCP_XR_EVER_RXT | TCP_XR_SACKED)) == TCP_XR_EVER_RXT &&
         (t->rack.rxt_floor == 0 || older->ts < t->rack.rxt_floor))
         t->rack.rxt_floor = older->ts;
-    a->flags = (uint8_t)(keep | any);
+    /* The delivery rate's snapshot goes with the time kept (tcp_info.c). */
+    uint8_t app = a->flags & TCP_XR_APP_LIMITED;
     if (b->ts > a->ts || (b->ts == a->ts && b->ord > a->ord)) {
         a->ts = b->ts;
         a->ord = b->ord;
+        a->dlv = b->dlv;
+        a->dlv_age = b->dlv_age;
+        a->first_age = b->first_age;
+        app = b->flags & TCP_XR_APP_LIMITED;
     }
+    a->flags = (uint8_t)(keep | any | app);
     a->end = b->end;
     memmove(&t->xr[best + 1], &t->xr[best + 2], (size_t)(t->xr_n - best - 2) * sizeof *t->xr);
     t->xr_n--;
@@ -177,7 +186,8 @@ static void coalesce(struct tcb *t)
     int w = 0;
     for (int i = 0; i < t->xr_n; i++) {
         const struct tcp_xrec *p = &t->xr[w - (w > 0)];
-        if (w > 0 && p->ts == t->xr[i].ts && p->ord == t->xr[i].ord && p->flags == t->xr[i].flags) {
+        if (w > 0 && p->ts == t->xr[i].ts && p->ord == t->xr[i].ord &&
+            XR_STATE(p->flags) == XR_STATE(t->xr[i].flags)) {
             t->xr[w - 1].end = t->xr[i].end;
             continue;
         }
@@ -188,15 +198,18 @@ static void coalesce(struct tcb *t)
 
 static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
 {
-    if (t->xr_n > 0) {
+    bool empty = t->xr_n == 0;
+    if (!empty) {
         struct tcp_xrec *last = &t->xr[t->xr_n - 1];
-        if (last->ts == now && last->ord == ord && last->flags == 0) {
+        if (last->ts == now && last->ord == ord && XR_STATE(last->flags) == 0) {
             last->end = end;
             return;
         }
     }
     reserve(t, 1);
-    t->xr[t->xr_n++] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
+    t->xr[t->xr_n] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
+    tcp_rate_on_send(t, &t->xr[t->xr_n], now, empty);
+    t->xr_n++;
 }
 
 void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, bool retransmit)
@@ -237,6 +250,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
             if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
             r->flags &= (uint8_t) ~(TCP_XR_SACKED | TCP_XR_WAS_SACKED);
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
+            tcp_rate_on_send(t, r, now, false);
         }
         coalesce(t);
     }
@@ -272,6 +286,7 @@ static void delivered(struct tcb *t, const struct tcp_xrec *r, uint32_t end,
     struct tcp_rack *k = &t->rack;
     bool rxt = r->flags & TCP_XR_EVER_RXT;
     uint64_t rtt = now > r->ts ? now - r->ts : 0;
+    tcp_rate_on_delivered(t, r, end); /* the delivery rate's sample (tcp_info.c) */
     /* Step 3: a segment sent once, delivered below the highest sequence delivered before
      * this ACK (RACK.fack as the ACK found it), was overtaken: the path reorders. Compared
      * with RACK.fack as this ACK moves it, the segments one ACK reports together would
@@ -342,6 +357,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     t->rack.sample = 0;
     t->rack.ack_rtt = 0;
     t->rack.ack_rxt = false;
+    tcp_rate_ack_start(t, now);
     if (!t->xr) return;
     uint32_t mend = map_end(t);
     const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};

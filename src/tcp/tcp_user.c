@@ -204,7 +204,7 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
     uint32_t allowed = (uint32_t)(len < room ? len : room);
     sk->snd_mem_wait = false;
     if (n < allowed && !tcp_snd_mem_ok(st, sk)) tcp_mem_wait(st, sk); /* tcp_mem.c */
-    if (len > 0) tcp_info_on_queue(t, now, n < len); /* tcp_info's busy, sndbuf-limited */
+    if (len > 0) tcp_info_on_queue(t, now, n, n < len); /* tcp_info's busy, sndbuf-limited */
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
     t->snd_tail = tail;
     /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:

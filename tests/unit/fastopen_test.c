@@ -284,6 +284,35 @@ TEST(listen_without_fastopen_ignores_cookie)
     tcpf_free(&f);
 }
 
+/* SYNACK_TFO_SERVER_ALL (Linux's 0x400): every listener takes Fast Open without
+ * SYNACK_OPT_FASTOPEN, with the queue limit of the flags' bits 16-31. A limit of 1: the
+ * first SYN with data is born at once, the second, while the first child is still in
+ * SYN-RECEIVED, falls back to the 3-way handshake. */
+TEST(listen_fastopen_server_all_bit_gives_every_listener_the_flags_queue_limit)
+{
+    struct tcpf f;
+    tfo_listen(&f, 0);
+    ASSERT_EQ(synack_set_fastopen(f.st, SYNACK_TFO_SERVER | SYNACK_TFO_SERVER_ALL | (1u << 16)), 0);
+    uint8_t ck[8];
+    peer_cookie(fx_key, ck);
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 11);
+    /* A second client (another port), the same cookie (it depends on the addresses). */
+    f.pport++;
+    f.irs += 100000;
+    tfo_syn(&f, SYNACK_TCP_FO, ck, 8, 10);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    struct synack_stats st;
+    synack_get_stats(f.st, &st);
+    ASSERT_EQ(st.tfo_passive, 1);
+    ASSERT_EQ(st.tfo_fallbacks, 1);
+    tcpf_free(&f);
+}
+
 /* SYNACK_TFO_SERVER off: no listener takes Fast Open, whatever its option says. */
 TEST(listen_fastopen_server_bit_off_ignores_cookie)
 {

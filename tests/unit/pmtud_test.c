@@ -473,4 +473,80 @@ TEST(a_connection_timing_out_without_a_soft_error_reports_timed_out)
     tcpf_free(&f);
 }
 
+/* SYNACK_OPT_MTU_DISCOVER, Linux's IP_MTU_DISCOVER for TCP (ip_dont_fragment,
+ * ip_sk_accept_pmtu, tcp_v4_mtu_reduced): WANT (the default) and DO send with DF and take
+ * fragmentation-needed; DONT sends without DF, so routers fragment, and ignores the errors;
+ * PROBE, INTERFACE and OMIT send without DF too, and INTERFACE and OMIT ignore the errors
+ * (the device's MTU is the connection's). A datagram without DF is not atomic (RFC 6864
+ * §4.1): its ID is unique among the connection's. */
+TEST(mtu_discover_dont_sends_without_df_and_ignores_frag_needed)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    long v = -1;
+    ASSERT_EQ(synack_getopt(f.st, f.lsd, SYNACK_OPT_MTU_DISCOVER, &v), 0);
+    ASSERT_EQ(v, SYNACK_PMTUDISC_WANT);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_MTU_DISCOVER, 6), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    ASSERT_EQ(synack_getopt(f.st, f.lsd, SYNACK_OPT_MTU_DISCOVER, &v), 0);
+    ASSERT_EQ(v, SYNACK_PMTUDISC_DONT);
+    /* A listener's is its children's. */
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    f.now += TCPF_STEP;
+    send_ctl(&f, SYNACK_TCP_ACK, f.irs + 1, f.iss + 1);
+    int sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(sd >= 0);
+    ASSERT_EQ(synack_getopt(f.st, sd, SYNACK_OPT_MTU_DISCOVER, &v), 0);
+    ASSERT_EQ(v, SYNACK_PMTUDISC_DONT);
+    tcpf_free(&f);
+
+    /* Set on a live connection: its datagrams go without DF, their IDs distinct. */
+    tcpf_config(&f);
+    uint8_t first[QUOTE];
+    established_with_flight(&f, 4 * 1460, 1460, first);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    static uint8_t data[3000];
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, data, 2 * 1460), 2 * 1460);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt + 4 * 1460, f.rcv_nxt, 1460);
+    uint16_t id0 = f.seg.ip.id;
+    ASSERT_EQ(f.seg.ip.frag & 0x4000, 0);
+    EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.snd_nxt + 5 * 1460, f.rcv_nxt, 1460);
+    ASSERT_EQ(f.seg.ip.frag & 0x4000, 0);
+    ASSERT(f.seg.ip.id != id0);
+    /* A fragmentation-needed error changes nothing: the router may fragment. */
+    f.now += TCPF_STEP;
+    ASSERT_EQ(frag_needed(&f, first, 1280), 0);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(tcpf_info(&f).snd_mss, 1460);
+    ASSERT_EQ(stats(&f).pmtu_lowered, 0);
+    ASSERT_EQ(stats(&f).pmtu_ignored, 1);
+    /* Back to DO: DF again, and the next error is taken. */
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_DO), 0);
+    ASSERT_EQ(frag_needed(&f, first, 1280), 0);
+    ASSERT_EQ(tcpf_info(&f).snd_mss, 1240);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.ip.frag & 0x4000, 0x4000);
+    ASSERT_EQ(f.seg.ip.id, 0);
+    tcpf_free(&f);
+}
+
+/* INTERFACE: without DF, and the errors ignored (Linux's ip_sk_accept_pmtu). */
+TEST(mtu_discover_interface_ignores_frag_needed)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    uint8_t first[QUOTE];
+    established_with_flight(&f, 4 * 1460, 1460, first);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_MTU_DISCOVER, SYNACK_PMTUDISC_INTERFACE), 0);
+    f.now += TCPF_STEP;
+    ASSERT_EQ(frag_needed(&f, first, 1280), 0);
+    EXPECT_NOTHING(&f);
+    ASSERT_EQ(tcpf_info(&f).snd_mss, 1460);
+    ASSERT_EQ(stats(&f).pmtu_lowered, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

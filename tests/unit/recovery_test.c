@@ -17,6 +17,7 @@
 struct peer {
     struct tcpf f;
     bool ts;         /* timestamps negotiated */
+    bool no_sack;    /* the peer's SYN offers no SACK-permitted: RFC 5681's DupThresh alone */
     uint32_t tsval;  /* the peer's clock, always moving on (PAWS) */
     uint32_t ecr;    /* what the next ACK echoes */
     uint32_t base;   /* the sequence number of segment 0 */
@@ -42,13 +43,13 @@ static void peer_open(struct peer *p, bool ts, const char *cc)
     memset(&o, 0, sizeof o);
     o.has_mss = true;
     o.mss = 1460;
-    o.sack_permitted = true;
+    o.sack_permitted = !p->no_sack;
     o.has_ts = ts;
     o.ts_val = p->tsval++;
     send_seg(f, f->now, SYNACK_TCP_SYN, f->irs, 0, TCPF_PEER_WIN, NULL, 0, &o);
     ASSERT(recv_seg(f, f->now, NULL));
     ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
-    ASSERT(f->seg.tcp.opts.sack_permitted);
+    ASSERT_EQ(f->seg.tcp.opts.sack_permitted, !p->no_sack);
     f->iss = f->seg.tcp.seq;
     p->ecr = f->seg.tcp.opts.ts_val;
     f->snd_nxt = f->iss + 1;
@@ -66,7 +67,7 @@ static void peer_open(struct peer *p, bool ts, const char *cc)
     tcpf_follow(f);
     ASSERT_EQ(synack_accept(f->st, f->lsd, NULL), f->sd);
     struct synack_sockinfo in = tcpf_info(f);
-    ASSERT(in.sack_ok);
+    ASSERT_EQ(in.sack_ok, !p->no_sack);
     ASSERT_EQ(in.ts_ok, ts);
     p->base = f->iss + 1;
     p->mss = in.snd_mss;
@@ -106,7 +107,7 @@ static void peer_ack(struct peer *p)
     o.has_ts = p->ts;
     o.ts_val = p->tsval++;
     o.ts_ecr = p->ecr;
-    int maxb = p->ts ? 3 : 4;
+    int maxb = p->no_sack ? 0 : p->ts ? 3 : 4;
     for (int i = NSEG - 1; i > cum && o.sack_count < maxb; i--) {
         if (!p->have[i]) continue;
         int r = i + 1, l = i;
@@ -421,6 +422,42 @@ TEST(limited_transmit_sends_one_new_segment_per_early_dup_ack)
     tcpf_free(&p.f);
 }
 
+/* A peer without SACK (RFC 8985 §6.2 step 4 keeps RFC 5681's rule for it): only duplicate
+ * ACKs tell of a loss. The first two each release one new segment (limited transmit, RFC
+ * 3042) and nothing is retransmitted; the third (DupThresh, RFC 5681 §3.2 step 2) resends
+ * the first unacknowledged segment at once, and its ACK ends the recovery without a
+ * timeout. */
+TEST(dupthresh_without_sack_retransmits_at_the_third_duplicate_ack)
+{
+    static struct peer p;
+    p.no_sack = true;
+    peer_open(&p, false, NULL);
+    p.no_sack = false;
+    ASSERT(!tcpf_info(&p.f).sack_ok);
+    write_segs(&p, 20);
+    ASSERT_EQ(peer_take(&p), 10); /* the initial window, RFC 6928 */
+    p.f.now += 1 * MS;
+    int from = p.nsent;
+    ASSERT_EQ(deliver(&p, 1), 1);
+    ASSERT_EQ(deliver(&p, 2), 1);
+    ASSERT(!sent_after(&p, from, 0));
+    ASSERT_EQ(p.sent[from], 10);
+    ASSERT_EQ(p.sent[from + 1], 11);
+    ASSERT_EQ(stats(&p).fast_retransmits, 0);
+    from = p.nsent;
+    deliver(&p, 3);
+    ASSERT(p.nsent > from);
+    ASSERT_EQ(p.sent[from], 0);
+    ASSERT_EQ(stats(&p).fast_retransmits, 1);
+    ASSERT_EQ(tcpf_info(&p.f).ca_state, SYNACK_CA_RECOVERY);
+    for (int i = 4; i < 12; i++) deliver(&p, i);
+    p.f.now += 1 * MS;
+    deliver(&p, 0);
+    ASSERT_EQ(tcpf_info(&p.f).ca_state, SYNACK_CA_OPEN);
+    ASSERT_EQ(stats(&p).rto_timeouts, 0);
+    tcpf_free(&p.f);
+}
+
 TEST(sacked_segment_on_a_data_segment_frees_the_window)
 {
     /* The same four segments in flight and 8 lost, but the peer is sending too: its SACK
@@ -459,11 +496,14 @@ TEST(sacked_segment_on_a_data_segment_frees_the_window)
 static void rule3_partial_ack(const char *cc)
 {
     /* Ten segments and no more data; 0 and 8 are lost. Recovery resends 0. The hole at
-     * 8 has one SACKed segment above it, too few for IsLost (rule 1), and there is no new
-     * data (rule 2): once the SACK of 9 leaves the pipe (the resent 0 and the hole at 8)
-     * below cwnd, rule (3) retransmits the first unSACKed segment above HighRxt below the
-     * highest SACKed byte. Without it, the ACK of the resent 0 is partial, nothing more
-     * comes back and the hole at 8 waits for the RTO. */
+     * 8 has one SACKed segment above it, too few for RFC 6675's IsLost, and there is no new
+     * data (rule 2): RFC 6675's rule (3) would retransmit it, the first unSACKed segment
+     * above HighRxt below the highest SACKed byte. synack leaves rule (3) out, as Linux
+     * does (tcp_sack.c): RACK (RFC 8985 §6.2), whose reordering window is 0 during
+     * recovery while no reordering was seen, deems 8 lost as soon as 9, sent after it, is
+     * SACKed, and rule (1) resends it. Either way, without it the ACK of the resent 0 is
+     * partial, nothing more comes back and the hole at 8 waits for the RTO (the stall
+     * issue 13 found with CUBIC). */
     static struct peer p;
     peer_open(&p, false, cc);
     write_segs(&p, 10);

@@ -531,4 +531,123 @@ TEST(reordering_is_not_taken_for_loss_eifel_undo)
     simnet_free(&n);
 }
 
+/* The delivery rate (synack_sockinfo.delivery_rate, Linux's tcpi_delivery_rate) of a bulk
+ * sender on a clean 10 Mbit/s link: the bottleneck's rate, in payload bytes per second
+ * (full segments of SND.MSS), once slow start has filled the path. */
+static struct synack_sockinfo info_of(struct simnet *n, int side, int sd)
+{
+    struct synack_sockinfo in;
+    ASSERT_EQ(synack_getinfo(n->st[side], sd, &in), 0);
+    return in;
+}
+
+/* The client writes and the server reads whatever they can, as transfer_run does, until
+ * the clock reaches until. */
+static void bulk_until(struct simnet *n, const struct est *e, uint64_t until)
+{
+    static uint8_t buf[65536];
+    for (uint64_t iter = 0; iter < 50000000ull && n->now < until; iter++) {
+        bool progress = false;
+        while (synack_send(n->st[0], e->csd, n->now, buf, sizeof buf) > 0) progress = true;
+        while (synack_recv(n->st[1], e->ssd, n->now, buf, sizeof buf) > 0) progress = true;
+        if (!progress && !simnet_step(n)) break;
+    }
+}
+
+TEST(delivery_rate_of_a_bulk_sender_is_the_bottleneck_rate)
+{
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 10 * MS;
+    lc.bandwidth_bps = 10000000;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 41);
+    simnet_config(&c[1], 1, 41);
+    c[0].sndbuf = c[1].rcvbuf = 1u << 20;
+    struct simnet n;
+    simnet_init_with(&n, c, &lc, 41);
+    struct est e;
+    connect_pair(&n, &e);
+    ASSERT_EQ(info_of(&n, 0, e.csd).delivery_rate, 0u);
+    uint64_t until = n.now + 2 * SEC;
+    bulk_until(&n, &e, until);
+    ASSERT(n.now >= until);
+    struct synack_sockinfo in = info_of(&n, 0, e.csd);
+    /* The link carries 10e6 / 8 / (MSS + headers) datagrams a second. */
+    uint32_t hdrs = 1500 - sim_mss();
+    double link = 10000000.0 / 8 / (sim_mss() + hdrs) * in.snd_mss;
+    printf("     delivery rate %llu B/s, the link's %.0f B/s (%.1f%%)%s\n",
+           (unsigned long long)in.delivery_rate, link, in.delivery_rate * 100 / link,
+           in.delivery_rate_app_limited ? ", app-limited" : "");
+    ASSERT(in.delivery_rate >= 0.9 * link);
+    ASSERT(in.delivery_rate <= 1.02 * link);
+    ASSERT(!in.delivery_rate_app_limited);
+    simnet_free(&n);
+}
+
+/* Every field of Linux's tcp_info that issue 13 lists is filled, not left 0: a bulk sender
+ * over a link that loses, duplicates and reorders (so that recovery, SACK, D-SACKs and
+ * reordering all happen), sampled as it goes for the fields that say what is outstanding
+ * now, and once at the end for the totals. */
+TEST(tcp_info_fields_are_all_filled_on_a_lossy_path)
+{
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.delay_us = 10 * MS;
+    lc.bandwidth_bps = 10000000;
+    lc.faults.loss = 0.02;
+    lc.faults.dup = 0.01;
+    lc.faults.reorder = 0.01;
+    lc.faults.reorder_us = 10 * MS; /* about 8 segments overtake it */
+    lc.faults.seed = 43;
+    struct synack_config c[2];
+    simnet_config(&c[0], 0, 43);
+    simnet_config(&c[1], 1, 43);
+    c[0].sndbuf = c[1].rcvbuf = 1u << 20;
+    struct simnet n;
+    simnet_init_with(&n, c, &lc, 43);
+    struct est e;
+    connect_pair(&n, &e);
+    static uint8_t buf[65536];
+    uint32_t sacked = 0, lost = 0, retrans = 0, unacked = 0;
+    bool recovery = false;
+    uint64_t until = n.now + 3 * SEC;
+    for (uint64_t iter = 0; iter < 50000000ull && n.now < until; iter++) {
+        bool progress = false;
+        while (synack_send(n.st[0], e.csd, n.now, buf, sizeof buf) > 0) progress = true;
+        while (synack_recv(n.st[1], e.ssd, n.now, buf, sizeof buf) > 0) progress = true;
+        struct synack_sockinfo in = info_of(&n, 0, e.csd);
+        sacked = in.sacked > sacked ? in.sacked : sacked;
+        lost = in.lost > lost ? in.lost : lost;
+        retrans = in.retrans > retrans ? in.retrans : retrans;
+        unacked = in.unacked > unacked ? in.unacked : unacked;
+        recovery |= in.ca_state == SYNACK_CA_RECOVERY;
+        if (!progress && !simnet_step(&n)) break;
+    }
+    ASSERT(n.now >= until);
+    struct synack_sockinfo s = info_of(&n, 0, e.csd), r = info_of(&n, 1, e.ssd);
+    ASSERT_EQ(s.state, SYNACK_ESTABLISHED);
+    ASSERT(recovery); /* ca_state */
+    ASSERT(s.rto_us > 0 && s.ato_us > 0);
+    ASSERT(s.snd_mss > 0 && r.rcv_mss > 0 && s.advmss > 0);
+    ASSERT(unacked > 0 && sacked > 0 && lost > 0 && retrans > 0);
+    ASSERT(s.srtt_us > 0 && s.rttvar_us > 0 && s.min_rtt_us > 0);
+    ASSERT(s.ssthresh > 0 && s.ssthresh < UINT32_MAX / 2 && s.cwnd > 0);
+    ASSERT(s.reordering > 3 && s.reord_seen > 0);
+    ASSERT(r.rcv_space > 0);
+    ASSERT(s.retransmits > 0 && s.bytes_retrans > 0);
+    ASSERT(s.bytes_sent > s.bytes_acked && s.bytes_acked > 0 && r.bytes_received > 0);
+    ASSERT(s.segs_out > 0 && s.segs_in > 0 && r.segs_in > 0 && r.segs_out > 0);
+    ASSERT(s.delivered > 0 && s.delivery_rate > 0);
+    ASSERT(s.busy_time_us > 0);
+    ASSERT(s.dsack_dups > 0);
+    printf("     sender: cwnd %u ssthresh %u srtt %llu us min_rtt %llu us reordering %u "
+           "retransmits %llu dsack_dups %u delivery_rate %llu B/s; max sacked %u lost %u "
+           "retrans %u\n",
+           s.cwnd / s.snd_mss, s.ssthresh / s.snd_mss, (unsigned long long)s.srtt_us,
+           (unsigned long long)s.min_rtt_us, s.reordering, (unsigned long long)s.retransmits,
+           s.dsack_dups, (unsigned long long)s.delivery_rate, sacked, lost, retrans);
+    simnet_free(&n);
+}
+
 TEST_MAIN()

@@ -53,6 +53,11 @@ static inline uint32_t sim_mss(void)
 struct simnet;
 /* Return true to drop the segment that side `from` (0 = A, 1 = B) is sending. */
 typedef bool (*simnet_drop_fn)(struct simnet *n, int from, const struct synack_segment *seg);
+/* Return when (µs) the segment side `from` is sending may enter the link, or 0 for now: a
+ * delay spike on one direction. Held segments keep their order (one behind another is
+ * held at least as long), at most SIMNET_HOLD_MAX per side (more are sent at once). */
+typedef uint64_t (*simnet_hold_fn)(struct simnet *n, int from, const struct synack_segment *seg);
+#define SIMNET_HOLD_MAX 64
 
 struct simnet_filter {
     struct synack_dev dev;
@@ -86,6 +91,13 @@ struct simnet {
     struct simnet_filter filt[2];
     uint64_t now;
     simnet_drop_fn drop;
+    simnet_hold_fn hold;
+    struct {
+        uint64_t at;
+        uint32_t len;
+        uint8_t pkt[1600];
+    } held[2][SIMNET_HOLD_MAX];
+    int nheld[2], held_total[2];
     int drop_count[2];      /* segments dropped by the filter, per side */
     int wrong_family;       /* segments sent over the other IP version than the run's */
     int sent_flags[2][512]; /* flags of each TCP segment sent, per side (first 512) */
@@ -102,15 +114,42 @@ struct simnet {
     void *on_step_ctx;
 };
 
+/* The held segments whose time has come go into the link, in order. */
+static void simnet_filter_release(struct simnet_filter *f, uint64_t now)
+{
+    struct simnet *n = f->net;
+    int s = f->side, k = 0;
+    while (k < n->nheld[s] && n->held[s][k].at <= now) {
+        (void)synack_dev_send(f->inner, now, n->held[s][k].pkt, n->held[s][k].len);
+        k++;
+    }
+    if (k == 0) return;
+    memmove(&n->held[s][0], &n->held[s][k], (size_t)(n->nheld[s] - k) * sizeof n->held[s][0]);
+    n->nheld[s] -= k;
+}
+
 static int simnet_filter_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len)
 {
     struct simnet_filter *f = (struct simnet_filter *)d;
+    struct simnet *n = f->net;
+    simnet_filter_release(f, now);
     struct synack_segment seg;
     if (wire_segment_parse(pkt, len, false, &seg) == 0) {
-        struct simnet *n = f->net;
         if (n->nsent[f->side] < 512) n->sent_flags[f->side][n->nsent[f->side]++] = seg.tcp.flags;
         if (n->drop && n->drop(n, f->side, &seg)) {
             n->drop_count[f->side]++;
+            return 0;
+        }
+        uint64_t at = n->hold ? n->hold(n, f->side, &seg) : 0;
+        int s = f->side;
+        if (n->nheld[s] > 0 && at < n->held[s][n->nheld[s] - 1].at)
+            at = n->held[s][n->nheld[s] - 1].at; /* behind one held: no overtaking */
+        if (at > now && n->nheld[s] < SIMNET_HOLD_MAX && len <= sizeof n->held[s][0].pkt) {
+            n->held[s][n->nheld[s]].at = at;
+            n->held[s][n->nheld[s]].len = (uint32_t)len;
+            memcpy(n->held[s][n->nheld[s]].pkt, pkt, len);
+            n->nheld[s]++;
+            n->held_total[s]++;
             return 0;
         }
     }
@@ -120,13 +159,17 @@ static int simnet_filter_send(synack_dev *d, uint64_t now, const uint8_t *pkt, s
 static int simnet_filter_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
 {
     struct simnet_filter *f = (struct simnet_filter *)d;
+    simnet_filter_release(f, now);
     return synack_dev_recv(f->inner, now, buf, cap);
 }
 
 static uint64_t simnet_filter_deadline(const synack_dev *d)
 {
     const struct simnet_filter *f = (const struct simnet_filter *)d;
-    return synack_dev_next_deadline(f->inner);
+    uint64_t t = synack_dev_next_deadline(f->inner);
+    const struct simnet *n = f->net;
+    if (n->nheld[f->side] > 0 && n->held[f->side][0].at < t) t = n->held[f->side][0].at;
+    return t;
 }
 
 static const struct synack_dev_ops simnet_filter_ops = {.send = simnet_filter_send,

@@ -767,4 +767,43 @@ TEST(syncnt_limits_the_syn_retransmissions_of_one_socket)
     tcpf_free(&f);
 }
 
+/* SYNACK_OPT_TOS (Linux's IP_TOS, IPV6_TCLASS for TCP): the DS field's upper six bits of
+ * every datagram of the socket, the SYN-ACK of a listener's half-open connections and its
+ * children's; the two ECN bits stay the stack's (RFC 3168 §5: Linux masks them too). */
+TEST(tos_sets_the_ds_field_of_a_sockets_datagrams_and_a_listeners_childrens)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_TOS), 0);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_TOS, 256), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_TOS, -1), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_TOS, 0x2b), 0);
+    ASSERT_EQ(getopt_of(&f, f.lsd, SYNACK_OPT_TOS), 0x28);
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.ip.tos, 0x28);
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    f.sd = synack_accept(f.st, f.lsd, NULL);
+    ASSERT(f.sd >= 0);
+    ASSERT_EQ(getopt_of(&f, f.sd, SYNACK_OPT_TOS), 0x28);
+    ASSERT_EQ(send_pattern(&f, 0, 100), 100);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.ip.tos, 0x28);
+    f.snd_nxt += 100;
+    /* Changed on the live connection: its next datagram. */
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_TOS, 0x10), 0);
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    ASSERT(recv_seg(&f, f.now + f.cfg.delack_us, NULL));
+    ASSERT_EQ(f.seg.tcp.ack, f.rcv_nxt);
+    ASSERT_EQ(f.seg.ip.tos, 0x10);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

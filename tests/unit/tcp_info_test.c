@@ -172,4 +172,52 @@ TEST(sndbuf_limited_time_as_linux_chronograph)
     tcpf_free(&f);
 }
 
+/* tcpi_delivery_rate as Linux samples it (tcp_rate.c; draft-cheng-iccrg-delivery-rate-
+ * estimation): on each ACK, the packets delivered since the most recently sent packet it
+ * delivered was sent, over the longer of that packet's send phase and its ACK phase, in
+ * bytes per second of SND.MSS; a sample taken while the application left the window unused
+ * (app-limited) replaces the last only when it is higher. */
+TEST(delivery_rate_from_each_ack_and_app_limited_samples_only_when_higher)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_established(&f);
+    struct synack_sockinfo in = info_of(&f);
+    ASSERT_EQ(in.delivery_rate, 0u);
+    uint64_t mss = in.snd_mss;
+    uint32_t d0 = in.delivered; /* the handshake's packet */
+    /* Four segments at t0, nothing in flight before: their send phase starts at t0. The
+     * write leaves the window unused, so the samples are app-limited. */
+    f.now += 100 * MS;
+    uint64_t t0 = f.now;
+    write_n(&f, (uint32_t)(4 * mss));
+    for (int i = 0; i < 4; i++) ASSERT(recv_seg(&f, f.now, NULL));
+    /* The first two acknowledged 50 ms later: 2 packets in 50 ms. */
+    f.now = t0 + 50 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + (uint32_t)(2 * mss));
+    in = info_of(&f);
+    ASSERT_EQ(in.delivered, d0 + 2);
+    ASSERT_EQ(in.delivery_rate, 2 * mss * 1000000 / (50 * MS));
+    ASSERT(in.delivery_rate_app_limited);
+    /* The other two at 60 ms: 4 packets since t0, in 60 ms; higher, so kept although
+     * app-limited. */
+    f.now = t0 + 60 * MS;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt + (uint32_t)(4 * mss));
+    f.snd_nxt += (uint32_t)(4 * mss);
+    in = info_of(&f);
+    ASSERT_EQ(in.delivery_rate, 4 * mss * 1000000 / (60 * MS));
+    /* One segment a second later, acknowledged after 100 ms: 1 packet in 100 ms, an
+     * app-limited sample lower than the last, which stays. */
+    f.now += 1000 * MS;
+    write_n(&f, (uint32_t)mss);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.now += 100 * MS;
+    f.snd_nxt += (uint32_t)mss;
+    send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+    in = info_of(&f);
+    ASSERT_EQ(in.delivered, d0 + 5);
+    ASSERT_EQ(in.delivery_rate, 4 * mss * 1000000 / (60 * MS));
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -86,4 +86,28 @@ TEST(user_calls_queue_nothing_until_an_output_call)
     tcpf_free(&f);
 }
 
+/* A NULL buffer with a length is SYNACK_EFAULT (Linux's EFAULT for write, send, read, recv:
+ * issue 13), for every call that takes one, and nothing is queued or consumed; a length
+ * of 0 with NULL is no error. */
+TEST(null_buffer_is_efault_and_changes_nothing)
+{
+    struct tcpf f;
+    established_with_ts(&f);
+    send_data(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, 10);
+    f.rcv_nxt += 10;
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 5), SYNACK_EFAULT);
+    ASSERT_EQ(synack_send_flags(f.st, f.sd, f.now, NULL, 5, SYNACK_SEND_MORE), SYNACK_EFAULT);
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, NULL, 5), SYNACK_EFAULT);
+    ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 0), 0);
+    ASSERT_EQ(tcpf_info(&f).snd_queued, 0);
+    char buf[16];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, buf, sizeof buf), 10);
+    int sd = synack_socket(f.st);
+    ASSERT(sd >= 0);
+    ASSERT_EQ(synack_connect_data(f.st, sd, f.now, synack_addr_v4(TCPF_PEER), 80, NULL, 5),
+              SYNACK_EFAULT);
+    ASSERT(strcmp(synack_strerror(SYNACK_EFAULT), synack_strerror(-1000)) != 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

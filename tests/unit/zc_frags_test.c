@@ -214,8 +214,8 @@ TEST(bad_arguments)
     struct synack_iov null_base[1] = {{.base = NULL, .len = 4}};
     ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, -1, 0), SYNACK_EINVAL);
     ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, SYNACK_IOV_MAX + 1, 0), SYNACK_EINVAL);
-    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, NULL, 1, 0), SYNACK_EINVAL);
-    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, null_base, 1, 0), SYNACK_EINVAL);
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, NULL, 1, 0), SYNACK_EFAULT);
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, null_base, 1, 0), SYNACK_EFAULT);
     ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, 0, 0), 0);
     ASSERT_EQ(synack_sendv(f.st, f.sd + 1, f.now, iov, 1, 0), SYNACK_EBADF);
     tcpf_free(&f);

@@ -52,6 +52,8 @@
  *                   Linux's tcp_rack_advance (cfg.rack_rtt_seq, the default here)
  *   zc_frags=N      at most N fragments (zero-copy iovec elements) per segment
  *                   (cfg.zc_max_frags); 17, Linux's MAX_SKB_FRAGS, by default here; 0: none
+ *   sack=0 wscale=0 no SACK-permitted or window scale offered or accepted (Linux's
+ *                   tcp_sack=0, tcp_window_scaling=0; the host's sysctls cannot undo them)
  *   ecn=0|1|2       ECN as Linux's tcp_ecn (else read from /proc when a socket is made)
  *   wait=S          how long netdev_receive() waits for the stack to send (default 30);
  *                   then it reports an empty read, which fails the script rather than
@@ -287,6 +289,8 @@ static int to_errno(int err)
         return EOPNOTSUPP;
     case SYNACK_EPROTO:
         return EPROTO;
+    case SYNACK_EFAULT:
+        return EFAULT;
     default:
         return EIO;
     }
@@ -790,9 +794,9 @@ static void fastopen_sysctls(struct pd *p)
         synack_set_timestamps(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_timestamps);
     /* tcp_sack and tcp_window_scaling, as a script may turn them off. */
     if (read_proc("/proc/sys/net/ipv4/tcp_sack", buf, sizeof buf))
-        synack_set_sack(p->st, strtoul(buf, NULL, 0) != 0);
+        synack_set_sack(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_sack);
     if (read_proc("/proc/sys/net/ipv4/tcp_window_scaling", buf, sizeof buf))
-        synack_set_window_scaling(p->st, strtoul(buf, NULL, 0) != 0);
+        synack_set_window_scaling(p->st, strtoul(buf, NULL, 0) != 0 && !p->cfg.no_window_scaling);
     if (read_proc("/proc/sys/net/ipv4/tcp_fastopen", buf, sizeof buf))
         synack_set_fastopen(p->st, (uint32_t)strtoul(buf, NULL, 0));
     /* tcp_ecn: 0 off, 1 ask and accept, 2 accept (RFC 3168; the suite's defaults.sh sets 0,
@@ -1402,9 +1406,8 @@ static int pd_shutdown(void *ud, int fd, int how)
  * does. Declared here because glibc's <netinet/tcp.h> has an older, shorter one. */
 struct pd_tcp_info {
     uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes, tcpi_backoff, tcpi_options;
-    uint8_t tcpi_wscale; /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
-    // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
-    uint8_t tcpi_app_limited;
+    uint8_t tcpi_wscale;      /* snd_wscale : 4, rcv_wscale : 4 (snd in the low bits) */
+    uint8_t tcpi_app_limited; /* delivery_rate_app_limited : 1, fastopen_client_fail : 2 */
     uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
     // cppcheck-suppress unusedStructMember ; Linux's tcp_info layout, copied whole
     uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans, tcpi_fackets;
@@ -1505,6 +1508,7 @@ static void fill_tcp_info(const struct synack_sockinfo *in, struct pd_tcp_info *
     ti->tcpi_notsent_bytes = in->notsent_bytes;
     ti->tcpi_min_rtt = in->min_rtt_us ? clamp_u32(in->min_rtt_us) : UINT32_MAX;
     ti->tcpi_delivery_rate = in->delivery_rate;
+    ti->tcpi_app_limited = in->delivery_rate_app_limited ? 1 : 0; /* the bitfield's bit 0 */
     ti->tcpi_busy_time = in->busy_time_us;
     ti->tcpi_rwnd_limited = in->rwnd_limited_us;
     ti->tcpi_sndbuf_limited = in->sndbuf_limited_us;
@@ -1713,8 +1717,20 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
         r = 0;
     } else if (ip) {
-        /* Accepted and remembered; only IPV6_V6ONLY changes what the socket does. */
+        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does, the DS field
+         * goes to the library's SYNACK_OPT_TOS and the path MTU discovery mode to its
+         * SYNACK_OPT_MTU_DISCOVER: the IP_ option on an AF_INET socket, the IPV6_ one on
+         * an AF_INET6 socket (whose IP_ options are only read back: synack keeps one per
+         * socket, Linux one per IP version). */
         int e = set_ip_opt(p, f, level, name, v, ip);
+        bool v4 = f->domain == AF_INET && level == IPPROTO_IP;
+        bool v6 = f->domain == AF_INET6 && level == IPPROTO_IPV6;
+        bool ds = (v4 && name == IP_TOS) || (v6 && name == IPV6_TCLASS);
+        bool pmtu = (v4 && name == IP_MTU_DISCOVER) || (v6 && name == IPV6_MTU_DISCOVER);
+        if (!e && ds) e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_TOS, *ip));
+        /* Linux's IP_PMTUDISC_* and IPV6_PMTUDISC_* are the library's values. */
+        if (!e && pmtu)
+            e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_MTU_DISCOVER, *ip));
         if (e)
             errno = e;
         else
@@ -2544,6 +2560,10 @@ static void parse_flags(struct pd *p, const char *flags, const char **pcap_path)
             c->data_retries = (uint32_t)x;
         } else if (!strcmp(w, "ts")) {
             c->no_timestamps = x == 0;
+        } else if (!strcmp(w, "sack")) {
+            c->no_sack = x == 0; /* Linux's tcp_sack=0; the sysctl cannot turn it back on */
+        } else if (!strcmp(w, "wscale")) {
+            c->no_window_scaling = x == 0; /* tcp_window_scaling=0, likewise */
         } else if (!strcmp(w, "ecn")) {
             if (x > 2) die("ecn is 0, 1 or 2 (Linux's tcp_ecn)", v);
             c->ecn = (uint8_t)x; /* the host's tcp_ecn is then not read */

@@ -11,6 +11,9 @@
  * cache lives as long as the stack, that is the run: --count N makes N connections one after
  * the other, each sending all of stdin (read first, at most CONNECT_BUF bytes), so that the
  * second and later ones carry their data in the SYN.
+ *
+ * --ecn: ask for ECN on the connection (RFC 3168 §6.1.1: an ECN-setup SYN, cfg.ecn 1); the
+ * stack accepts it from peers that ask in any case (cfg.ecn 2, Linux's default).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,7 @@ struct client {
     uint64_t timeout_us; /* 0: the stack's own SYN retries decide */
     bool trace, verbose;
     bool fastopen;  /* --fastopen: data in the SYN (RFC 7413) */
+    bool ecn;       /* --ecn: an ECN-setup SYN (RFC 3168) */
     unsigned count; /* --count: connections one after the other (1) */
 
     synack_stack *stack;
@@ -58,7 +62,7 @@ struct client {
 static void usage(FILE *f)
 {
     fputs("usage: synack connect --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
-          "                      [--no-ipv6] [--timeout S] [--fastopen] [--count N]\n"
+          "                      [--no-ipv6] [--timeout S] [--fastopen] [--ecn] [--count N]\n"
           "                      [--pcap FILE] [--trace] [-v] HOST PORT\n"
           "\n"
           "Opens a TCP connection from a synack stack on the TUN device IF (created when missing,\n"
@@ -77,6 +81,8 @@ static void usage(FILE *f)
           "                   SYN once the server's cookie is cached; the first connection\n"
           "                   of a run has none, so its SYN asks for one and the data\n"
           "                   follows the handshake (the cache lives for the run)\n"
+          "  --ecn            ask for ECN (RFC 3168): the SYN carries ECE and CWR; when the\n"
+          "                   server agrees, data goes ECT(0) and CE marks are echoed\n"
           "  --count N        N connections one after the other, each sending all of stdin\n"
           "                   (read first, at most 64 KiB); exit 0 when every one closed\n"
           "                   cleanly\n"
@@ -102,6 +108,8 @@ static int parse(int argc, char **argv, struct client *c)
             c->verbose = true;
         } else if (!strcmp(a, "--fastopen")) {
             c->fastopen = true;
+        } else if (!strcmp(a, "--ecn")) {
+            c->ecn = true;
         } else if (tun_side_flag(&c->side, a)) { /* --no-ipv4, --no-ipv6 */
         } else if (a[0] == '-' && a[1] == '-') {
             if (!v) goto bad;
@@ -470,6 +478,7 @@ int synack_cmd_connect(int argc, char **argv)
     tun_side_config(&c->side, &cfg);
     cfg.mtu = c->side.dev->mtu;
     cfg.max_sockets = 16;
+    if (c->ecn) cfg.ecn = 1; /* ask on active opens (RFC 3168 §6.1.1) */
     if (c->live) {
         cfg.trace = live_trace_event;
         cfg.trace_ctx = c->live;
