@@ -168,12 +168,25 @@ int ring_resize(struct ring *r, uint32_t cap)
     return 0;
 }
 
+/* Where byte off of the ring lies in its buffer: (head + off) mod size, without a 64-bit
+ * division in the common case (off within the buffer), for every payload byte stored,
+ * read or consumed. */
+static inline uint32_t ring_pos(const struct ring *r, uint64_t off)
+{
+    uint64_t x = r->head + off;
+    if (x >= r->size) {
+        x -= r->size;
+        if (x >= r->size) x %= r->size;
+    }
+    return (uint32_t)x;
+}
+
 int ring_write_at(struct ring *r, uint32_t off, const void *data, uint32_t n)
 {
     if (n == 0) return 0;
     int e = ring_reserve(r, off + n);
     if (e < 0) return e;
-    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t pos = ring_pos(r, off);
     uint32_t first = r->size - pos < n ? r->size - pos : n;
     /* Bytes a device read straight into their place (ring_span_at, the receive hint of
      * entry/rxhint.c) are already there: only the extent changes. */
@@ -208,7 +221,7 @@ uint32_t ring_span_at(const struct ring *r, uint32_t off, uint8_t **p)
 {
     *p = NULL;
     if (!r->buf || off >= r->size) return 0;
-    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t pos = ring_pos(r, off);
     uint32_t to_end = r->size - pos, held = r->size - off;
     *p = r->buf + pos;
     return to_end < held ? to_end : held;
@@ -229,7 +242,7 @@ uint32_t ring_write(struct ring *r, const void *data, uint32_t n)
 void ring_peek(const struct ring *r, uint32_t off, void *out, uint32_t n)
 {
     if (n == 0) return;
-    uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+    uint32_t pos = ring_pos(r, off);
     uint32_t first = r->size - pos < n ? r->size - pos : n;
     memcpy(out, r->buf + pos, first);
     if (first < n) memcpy((uint8_t *)out + first, r->buf, n - first);
@@ -245,7 +258,7 @@ void ring_consume(struct ring *r, uint32_t n)
     if (r->ext == 0)
         r->head = 0;
     else
-        r->head = (uint32_t)(((uint64_t)r->head + n) % r->size);
+        r->head = ring_pos(r, n);
 }
 
 uint32_t ring_read(struct ring *r, void *out, uint32_t n)

@@ -55,8 +55,14 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
     }
     switch (ip.proto) {
     case SYNACK_IPPROTO_TCP: {
+        /* Not cleared whole (240 bytes, a rep stos per datagram, 2% of a lifecycle's
+         * time): the addresses and the TCP header are written whole below (the header by
+         * wire_tcp_parse_ph, its options cleared there first), the payload after the
+         * parse; only the IPv6 header, unused here, is cleared. */
         struct synack_segment seg;
-        memset(&seg, 0, sizeof seg);
+        memset(&seg.ip6, 0, sizeof seg.ip6);
+        seg.payload = NULL;
+        seg.payload_len = 0;
         seg.ip = ip;
         wire_segment_addrs4(&seg);
         return tcp_segment_in(st, now, &seg, payload, plen, pkt, len);

@@ -237,9 +237,8 @@ void synack_stack_free(synack_stack *st)
 
 /* Builds what user calls asked for since the last call that carried a clock. A socket
  * that stops because the output queue is full stays marked (tcp_output marks it again). */
-static void build_wanted_output(struct synack_stack *st, uint64_t now)
+static void build_wanted_output_slow(struct synack_stack *st, uint64_t now)
 {
-    st->now = now;
     uint32_t n = st->want_out.n;
     while (n-- > 0 && !outq_full(&st->outq)) {
         struct fifo_node *x = fifo_pop(&st->want_out);
@@ -247,6 +246,14 @@ static void build_wanted_output(struct synack_stack *st, uint64_t now)
         struct sock *sk = container_of(x, struct sock, outw);
         if (sk->in_use) tcp_output(st, sk, now);
     }
+}
+
+/* Every call that carries a clock starts here, and most find nothing wanted: that test is
+ * made where it is called, the loop only when there is work. */
+static inline void build_wanted_output(struct synack_stack *st, uint64_t now)
+{
+    st->now = now;
+    if (st->want_out.n > 0) build_wanted_output_slow(st, now);
 }
 
 int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)

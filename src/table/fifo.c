@@ -17,6 +17,20 @@ void fifo_push(struct fifo *q, struct fifo_node *x)
     q->n++;
 }
 
+void fifo_push_front(struct fifo *q, struct fifo_node *x)
+{
+    if (x->linked) return;
+    x->linked = true;
+    x->prev = NULL;
+    x->next = q->head;
+    if (q->head)
+        q->head->prev = x;
+    else
+        q->tail = x;
+    q->head = x;
+    q->n++;
+}
+
 void fifo_unlink(struct fifo *q, struct fifo_node *x)
 {
     if (!x->linked) return;

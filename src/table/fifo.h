@@ -32,6 +32,9 @@ static inline void fifo_init(struct fifo *q)
 }
 /* Appends x; nothing when x is already linked (a node is in one queue at most). */
 void fifo_push(struct fifo *q, struct fifo_node *x);
+/* Puts x first, to be taken next: a stack's push (the free socket slots, so that the slot
+ * freed last, still in the cache, is the next one used). Nothing when x is linked. */
+void fifo_push_front(struct fifo *q, struct fifo_node *x);
 /* Takes the oldest node, or NULL. */
 struct fifo_node *fifo_pop(struct fifo *q);
 /* Takes x out of q; nothing when it is not linked. */

@@ -40,6 +40,13 @@ void outq_free(struct outq *q)
     q->off = q->len = q->gso = NULL;
 }
 
+/* Index i of the datagram slots, less than 2 * cap (first and count are each at most cap),
+ * brought into [0, cap): a compare instead of a division, several times a datagram. */
+static inline uint32_t wrap(const struct outq *q, uint32_t i)
+{
+    return i >= q->cap ? i - q->cap : i;
+}
+
 /* Where a datagram of need bytes can go at the tail, or UINT32_MAX. The live datagrams run
  * from off[first] to the end of the last one, either in one stretch or wrapped (the last
  * starts before the first). */
@@ -47,7 +54,7 @@ static uint32_t tail_for(const struct outq *q, uint32_t need)
 {
     if (q->count >= q->cap || need > q->bytes) return UINT32_MAX;
     if (q->count == 0) return 0;
-    uint32_t last = (q->first + q->count - 1) % q->cap;
+    uint32_t last = wrap(q, q->first + q->count - 1);
     uint32_t head = q->off[q->first];
     uint32_t tail = q->off[last] + q->len[last];
     if (q->off[last] >= head) { /* one stretch: room after it, or at the front */
@@ -67,7 +74,7 @@ uint8_t *outq_reserve_len(struct outq *q, uint32_t need)
     if (need > q->max_len) return NULL;
     uint32_t at = tail_for(q, need);
     if (at == UINT32_MAX) return NULL;
-    q->off[(q->first + q->count) % q->cap] = at;
+    q->off[wrap(q, q->first + q->count)] = at;
     return q->buf + at;
 }
 
@@ -78,7 +85,7 @@ uint8_t *outq_reserve(struct outq *q)
 
 void outq_commit_gso(struct outq *q, uint32_t len, uint32_t gso)
 {
-    uint32_t slot = (q->first + q->count) % q->cap;
+    uint32_t slot = wrap(q, q->first + q->count);
     q->len[slot] = len;
     q->gso[slot] = gso;
     q->count++;
@@ -96,7 +103,7 @@ int outq_pop(struct outq *q, uint8_t *buf, size_t cap, uint32_t *gso)
     if (len > cap) return SYNACK_EMSGSIZE;
     memcpy(buf, q->buf + q->off[q->first], len);
     if (gso) *gso = q->gso[q->first];
-    q->first = (q->first + 1) % q->cap;
+    q->first = wrap(q, q->first + 1);
     q->count--;
     return (int)len;
 }
@@ -107,7 +114,7 @@ int outq_next(struct outq *q, const uint8_t **pkt, uint32_t *gso)
     uint32_t len = q->len[q->first];
     *pkt = q->buf + q->off[q->first];
     *gso = q->gso[q->first];
-    q->first = (q->first + 1) % q->cap;
+    q->first = wrap(q, q->first + 1);
     q->count--;
     return (int)len;
 }

@@ -72,6 +72,9 @@ void timer_heap_set(struct timer_heap *h, struct timer_node *x, uint64_t deadlin
         timer_heap_remove(h, x);
         return;
     }
+    /* Re-armed at the deadline it has (most re-arms after a segment in or out): the heap is
+     * already in order around it, so the sifts below would move nothing. */
+    if (x->pos >= 0 && x->deadline == deadline) return;
     x->deadline = deadline;
     if (x->pos < 0) {
         /* The heap has one slot per socket, so it cannot be full. */

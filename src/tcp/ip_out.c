@@ -83,6 +83,25 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
     return f ? f : 1;
 }
 
+/* The IPv4 ID and fragment field of a segment's datagram, for the general form and the
+ * short form alike: DF and ID 0 (atomic: see above), unless the socket's
+ * SYNACK_OPT_MTU_DISCOVER drops DF (Linux's ip_dont_fragment). Then the datagram is not
+ * atomic, so its ID must be unique for the pair within a datagram's lifetime (RFC 6864
+ * §4.1): the connection's segment count from a keyed hash of its 4-tuple, as Linux's
+ * per-socket counter (RFC 7739 §5.1), unpredictable off-path. s's ports are set. */
+static void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
+                        const struct synack_addr *src, const struct synack_addr *dst,
+                        struct wire_seg4 *s)
+{
+    s->id = 0;
+    s->frag = 0x4000;
+    if (sk && !sock_pmtu_df(sk)) {
+        s->frag = 0;
+        uint64_t k = siphash_tuple_addr(st->flow_key, src, s->sport, dst, s->dport);
+        s->id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
+    }
+}
+
 /* The IP header goes before the segment at slot (IPv4 or IPv6 by the addresses' family);
  * returns the datagram's length, 0 when it does not fit. */
 static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t hl,
@@ -97,23 +116,55 @@ static size_t emit_ip(struct synack_stack *st, uint8_t *slot, size_t cap, size_t
         memcpy(ip.dst, dst->bytes, 16);
         return wire_segment_emit6_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
     }
-    struct synack_ipv4_hdr ip = {.ttl = 64,
-                                 .tos = ecn,
-                                 .proto = SYNACK_IPPROTO_TCP,
-                                 .src = wire_addr_v4(src),
-                                 .dst = wire_addr_v4(dst),
-                                 .id = 0, /* atomic: see above */
-                                 .frag = 0x4000};
-    if (sk && !sock_pmtu_df(sk)) {
-        /* SYNACK_OPT_MTU_DISCOVER without DF (Linux's ip_dont_fragment): not atomic, so
-         * the ID must be unique for the pair within a datagram's lifetime (RFC 6864 §4.1):
-         * the connection's segment count from a keyed hash of its 4-tuple, as Linux's
-         * per-socket counter (RFC 7739 §5.1), unpredictable off-path. */
-        ip.frag = 0;
-        uint64_t k = siphash_tuple_addr(st->flow_key, src, h->sport, dst, h->dport);
-        ip.id = (uint16_t)((k >> 32) + sk->tcb.segs_out);
-    }
-    return wire_segment_emit_csum(slot, cap, &ip, h, slot + hl, plen, st->cfg.csum_offload);
+    /* IPv4: the options block in its place, then the short form around it (wire/seg4.c,
+     * the bytes of wire_segment_emit_csum). */
+    size_t olen = hl - WIRE_IPV4_HDR_LEN - WIRE_TCP_HDR_LEN;
+    if (olen > WIRE_TCP_MAX_OPTS) return 0;
+    if (olen) wire_tcp_emit_opts(slot + WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN, olen, &h->opts);
+    struct wire_seg4 s = {.src = wire_addr_v4(src),
+                          .dst = wire_addr_v4(dst),
+                          .tos = ecn,
+                          .ttl = 64,
+                          .sport = h->sport,
+                          .dport = h->dport,
+                          .seq = h->seq,
+                          .ack = h->ack,
+                          .flags = h->flags,
+                          .window = h->window,
+                          .urg = h->urg,
+                          .opts_len = (uint8_t)olen};
+    ip4_id_frag(st, sk, src, dst, &s);
+    return wire_seg4_emit(slot, cap, &s, plen, st->cfg.csum_offload);
+}
+
+/* The trace event of a segment sent: apart from the queueing below, which every segment
+ * takes, since only a traced stack gets here. */
+static void trace_seg_out(struct synack_stack *st, uint64_t now, int sd, uint8_t *slot, size_t n,
+                          bool retransmit, const struct synack_addr *src, uint16_t sport,
+                          const struct synack_addr *dst, uint16_t dport)
+{
+    struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_OUT,
+                                    .now = now,
+                                    .sd = sd,
+                                    .retransmit = retransmit,
+                                    .pkt = slot,
+                                    .pkt_len = (uint32_t)n,
+                                    .local_addr = *src,
+                                    .local_port = sport,
+                                    .remote_addr = *dst,
+                                    .remote_port = dport};
+    if (wire_segment_parse(slot, n, false, &ev.seg) == 0) ev.has_seg = true;
+    stack_trace(st, &ev);
+}
+
+/* A datagram of n bytes built at slot joins the output queue, counted. */
+static inline void tcp_queued(struct synack_stack *st, size_t n, uint32_t gso, uint16_t flags)
+{
+    if (gso) st->stats.tso_out++;
+    outq_commit_gso(&st->outq, (uint32_t)n, gso);
+    st->stats.ip_out++;
+    st->stats.tcp_out++;
+    if (flags & SYNACK_TCP_RST) st->stats.rst_out++;
 }
 
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
@@ -143,25 +194,36 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
     if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
     size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn, sk);
     if (n == 0) return SYNACK_EMSGSIZE;
-    if (gso) st->stats.tso_out++;
-    outq_commit_gso(&st->outq, (uint32_t)n, gso);
-    st->stats.ip_out++;
-    st->stats.tcp_out++;
-    if (h->flags & SYNACK_TCP_RST) st->stats.rst_out++;
-    if (stack_tracing(st)) {
-        struct synack_trace_event ev = {.kind = SYNACK_TRACE_SEG_OUT,
-                                        .now = now,
-                                        .sd = sd,
-                                        .retransmit = retransmit,
-                                        .pkt = slot,
-                                        .pkt_len = (uint32_t)n,
-                                        .local_addr = *src,
-                                        .local_port = h->sport,
-                                        .remote_addr = *dst,
-                                        .remote_port = h->dport};
-        if (wire_segment_parse(slot, n, false, &ev.seg) == 0) ev.has_seg = true;
-        stack_trace(st, &ev);
+    tcp_queued(st, n, gso, h->flags);
+    if (stack_tracing(st))
+        trace_seg_out(st, now, sd, slot, n, retransmit, src, h->sport, dst, h->dport);
+    return 0;
+}
+
+int ip_output_tcp4(struct synack_stack *st, uint64_t now, const struct sock *sk,
+                   struct wire_seg4 *s, uint32_t off, uint32_t plen, unsigned out)
+{
+    /* The IPv4 header of emit_ip: TTL 64, the DS field of ip_output_tcp (the socket's
+     * SYNACK_OPT_TOS, ECT(0) when asked), the ID and DF of ip4_id_frag. */
+    s->tos = (uint8_t)(((out & IP_OUT_ECT) ? 2u : 0u) | (sk->tos & 0xfcu));
+    s->ttl = 64;
+    ip4_id_frag(st, sk, &sk->tcb.laddr, &sk->tcb.raddr, s);
+    size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : 0u);
+    uint32_t gso = out >> 16;
+    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
+    if (hl + plen > cap) return SYNACK_EMSGSIZE;
+    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
+    if (!slot) {
+        st->stats.out_queue_full++;
+        return SYNACK_ENOBUFS;
     }
+    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
+    size_t n = wire_seg4_emit(slot, hl + plen, s, plen, st->cfg.csum_offload);
+    if (n == 0) return SYNACK_EMSGSIZE;
+    tcp_queued(st, n, gso, s->flags);
+    if (stack_tracing(st))
+        trace_seg_out(st, now, sk->idx, slot, n, (out & IP_OUT_RETRANSMIT) != 0, &sk->tcb.laddr,
+                      s->sport, &sk->tcb.raddr, s->dport);
     return 0;
 }
 

@@ -29,6 +29,12 @@ struct sock;
 int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct synack_tcp_hdr *h,
                   const struct synack_addr *src, const struct synack_addr *dst,
                   const struct sock *sk, uint32_t off, uint32_t plen, unsigned out);
+/* The same for a connection's IPv4 segment in the short form (wire/seg4.c: the timestamps
+ * or no option): s holds the TCP fields and the addresses, its IPv4 header fields are set
+ * here as ip_output_tcp sets them. The same datagram, counters and trace event. */
+struct wire_seg4;
+int ip_output_tcp4(struct synack_stack *st, uint64_t now, const struct sock *sk,
+                   struct wire_seg4 *s, uint32_t off, uint32_t plen, unsigned out);
 /* A datagram built in place: the next output-queue slot (outq.slot_size bytes), or NULL
  * when the queue is full (counted); then ip_output_built() queues and traces its len
  * bytes. */

@@ -74,26 +74,52 @@ uint32_t tcp_rcv_window(const struct tcb *t)
 
 static uint32_t tcp_seg_max(const struct tcb *t);
 
-int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
-                     uint32_t len, uint16_t flags, bool retransmit)
+/* The short form (wire/seg4.c) serves a segment over IPv4 that is no SYN and reports no
+ * SACK blocks: its only option is the timestamps, or none. Everything else (a SYN's options,
+ * SACK blocks and their fit, IPv6) goes through the general header below. */
+static bool hdr_short(const struct tcb *t, uint16_t flags)
+{
+    if ((flags & SYNACK_TCP_SYN) || t->laddr.family != SYNACK_AF_INET) return false;
+    return !(t->sack_ok && (t->reass.n > 0 || t->dsack_pending) && !(flags & SYNACK_TCP_RST));
+}
+
+/* The fields of the general header's else-branch below, as the short form takes them: the
+ * same window, acknowledgment and timestamps (RFC 7323 §3.2: on every segment once agreed,
+ * a reset included). */
+static int send_short(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                      uint32_t len, uint16_t flags, uint32_t off, unsigned out, uint16_t *window)
+{
+    const struct tcb *t = &sk->tcb;
+    struct wire_seg4 s = {.src = wire_addr_v4(&t->laddr),
+                          .dst = wire_addr_v4(&t->raddr),
+                          .sport = t->lport,
+                          .dport = t->rport,
+                          .seq = seq,
+                          .ack = (flags & SYNACK_TCP_ACK) ? t->rcv_nxt : 0,
+                          .flags = flags,
+                          .window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale),
+                          .has_ts = t->ts_ok};
+    if (t->ts_ok) {
+        s.ts_val = tcp_ts_now(t, now);
+        s.ts_ecr = t->ts_recent;
+    }
+    *window = s.window;
+    return ip_output_tcp4(st, now, sk, &s, off, len, out);
+}
+
+/* The general header: any segment, either family. */
+static int send_general(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                        uint32_t len, uint16_t flags, bool retransmit, uint32_t gso, uint32_t off,
+                        unsigned out, uint16_t *window)
 {
     struct tcb *t = &sk->tcb;
-    /* More than one segment's payload is a super-segment for a device that splits it
-     * (tcp_tso_max): each part carries what one segment may (tcp_seg_max, the options
-     * below included), the device repeating the header and putting PSH and FIN on the last
-     * part only. */
-    uint32_t part = tcp_seg_max(t);
-    uint32_t gso = st->cfg.tso_max && len > part ? part : 0;
     struct synack_tcp_hdr h;
     memset(&h, 0, sizeof h);
     h.sport = t->lport;
     h.dport = t->rport;
     h.seq = seq;
-    bool ect;
-    flags = tcp_ecn_out(t, flags, len, retransmit, &ect);
     h.flags = flags;
     if (flags & SYNACK_TCP_ACK) h.ack = t->rcv_nxt;
-
     if (flags & SYNACK_TCP_SYN) {
         /* RFC 7323 §2.2: the window in a SYN is never scaled. */
         /* A passive connection has no rings before it is established (tcb_rings): its
@@ -158,11 +184,30 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
                 h.opts.sack_count--;
         }
     }
+    *window = h.window;
+    return ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, sk, off, len, out);
+}
+
+int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t seq,
+                     uint32_t len, uint16_t flags, bool retransmit)
+{
+    struct tcb *t = &sk->tcb;
+    /* More than one segment's payload is a super-segment for a device that splits it
+     * (tcp_tso_max): each part carries what one segment may (tcp_seg_max, the options
+     * below included), the device repeating the header and putting PSH and FIN on the last
+     * part only. */
+    uint32_t part = tcp_seg_max(t);
+    uint32_t gso = st->cfg.tso_max && len > part ? part : 0;
+    bool ect;
+    flags = tcp_ecn_out(t, flags, len, retransmit, &ect);
     /* The data of a SYN (TCP Fast Open) follows the SYN's own sequence number. */
     uint32_t off = len ? seq + ((flags & SYNACK_TCP_SYN) ? 1u : 0u) - t->snd_buf_seq : 0;
     unsigned out =
         (retransmit ? IP_OUT_RETRANSMIT : 0u) | (ect ? IP_OUT_ECT : 0u) | IP_OUT_GSO(gso);
-    int r = ip_output_tcp(st, now, sk->idx, &h, &t->laddr, &t->raddr, sk, off, len, out);
+    uint16_t window;
+    int r = hdr_short(t, flags)
+                ? send_short(st, sk, now, seq, len, flags, off, out, &window)
+                : send_general(st, sk, now, seq, len, flags, retransmit, gso, off, out, &window);
     if (r < 0) return r;
     if (sk->zc) tcp_tstamp_on_send(st, sk, t->snd_buf_seq + off, len, now); /* tcp_zc.c */
     t->segs_out++;
@@ -192,12 +237,12 @@ int tcp_send_segment(struct synack_stack *st, struct sock *sk, uint64_t now, uin
         t->segs_unacked = 0;
         t->t_delack = 0;
         if (!(flags & SYNACK_TCP_SYN)) {
-            uint32_t edge = t->rcv_nxt + ((uint32_t)h.window << t->rcv_wscale);
+            uint32_t edge = t->rcv_nxt + ((uint32_t)window << t->rcv_wscale);
             if (seq_gt(edge, t->rcv_adv)) t->rcv_adv = edge;
         }
     }
     if (flags & SYNACK_TCP_SYN) {
-        uint32_t edge = t->rcv_nxt + h.window;
+        uint32_t edge = t->rcv_nxt + window;
         if (seq_gt(edge, t->rcv_adv) || t->rcv_adv == 0) t->rcv_adv = edge;
     }
     return 0;
@@ -433,8 +478,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     sack_rexmit(st, sk, now, sack_rec, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false, new_data = false;
-    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. */
-    uint32_t tso_n = 0, tso_segs = tcp_tso_segs(t);
+    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. The
+     * size is read only for a segment of new data; with none queued beyond SND.NXT now,
+     * none is sent below (SND.NXT only grows in the loop), so it is not computed. */
+    uint32_t tso_n = 0, tso_segs = seq_lt(t->snd_nxt, data_end) ? tcp_tso_segs(t) : 0;
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -487,8 +534,10 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         /* Nor carries more zero-copy fragments than cfg.zc_max_frags (tcp_zc.c): the end of
          * the last that fits is pushed and goes as a record's end does. */
-        bool frag_cut;
-        len = tcp_zc_frag_clip(sk, t->snd_nxt, len, &frag_cut);
+        bool frag_cut = false;
+        /* Only a socket that made zero-copy sends has a fragment limit: the test of one
+         * pointer instead of a call per segment. */
+        if (sk->zc) len = tcp_zc_frag_clip(sk, t->snd_nxt, len, &frag_cut);
         at_eor = at_eor || frag_cut;
         /* The FIN goes with (or after) the last byte of data, once the peer's window has
          * room for that last byte's sequence number. */

@@ -30,12 +30,14 @@ void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
  * SACKed or duplicate-ACKed yet, and no probe already in flight. */
 static bool tlp_allowed(const struct tcb *t)
 {
-    bool state = t->state == SYNACK_ESTABLISHED || t->state == SYNACK_CLOSE_WAIT ||
-                 t->state == SYNACK_FIN_WAIT_1 || t->state == SYNACK_CLOSING ||
-                 t->state == SYNACK_LAST_ACK;
-    return state && t->sack_ok && t->snd_una != t->snd_max && t->snd_nxt == t->snd_max &&
-           !t->in_recovery && seq_geq(t->snd_una, t->recover) && t->rtx_count == 0 &&
-           t->sacked.n == 0 && t->dupacks == 0 && !t->tlp_active && !t->t_rack && !t->frto;
+    /* Nothing outstanding is the common case (every ACK that covers all that was sent ends
+     * here): tested first. The states as one mask, not five compares. */
+    const unsigned states = 1u << SYNACK_ESTABLISHED | 1u << SYNACK_CLOSE_WAIT |
+                            1u << SYNACK_FIN_WAIT_1 | 1u << SYNACK_CLOSING | 1u << SYNACK_LAST_ACK;
+    if (t->snd_una == t->snd_max || !(states >> (unsigned)t->state & 1u)) return false;
+    return t->sack_ok && t->snd_nxt == t->snd_max && !t->in_recovery &&
+           seq_geq(t->snd_una, t->recover) && t->rtx_count == 0 && t->sacked.n == 0 &&
+           t->dupacks == 0 && !t->tlp_active && !t->t_rack && !t->frto;
 }
 
 #define TLP_MIN_PTO_US   10000u  /* 10 ms */

@@ -1,7 +1,8 @@
 /*
  * wire/checksum.c - the Internet checksum (RFC 1071) and the pseudo-header sums of IPv4
  * (RFC 9293 §3.1) and IPv6 (RFC 8200 §8.1). Every other wire file computes and verifies
- * checksums through these four functions, so there is one implementation of the one's-complement
+ * checksums through these functions and wire_csum_fold (wire.h, inline: it ends every sum
+ * of every segment in and out), so there is one implementation of the one's-complement
  * arithmetic.
  */
 #include <string.h>
@@ -163,14 +164,6 @@ uint16_t wire_csum_update32(uint16_t hc, uint32_t old, uint32_t new_)
     sum += new_ >> 16;
     sum += new_ & 0xffffu;
     return wire_csum_fold(sum);
-}
-
-/* RFC 1071 §4.1: fold the carries into 16 bits, then complement. A datagram whose sum
- * (checksum field included) folds to 0xffff verifies, so verifiers test fold(...) == 0. */
-uint16_t wire_csum_fold(uint32_t sum)
-{
-    while (sum >> 16) sum = (sum & 0xffffu) + (sum >> 16);
-    return (uint16_t)~sum;
 }
 
 /* RFC 9293 §3.1 (the "pseudo-header"): source address, destination address, a zero byte,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "synack/packet.h"
 #include "synack/drop.h"
@@ -29,14 +30,29 @@
 /* IPv6's minimum link MTU (RFC 8200 §5): no ICMPv6 error may exceed it (RFC 4443 §2.4(c)). */
 #define WIRE_IPV6_MIN_MTU 1280
 
-/* ---- byte order helpers (unaligned-safe) ---- */
+/* ---- byte order helpers (unaligned-safe) ----
+ * One load or store through memcpy and a byte swap on a little-endian host: written byte by
+ * byte, a header's run of fields came out of the compiler as a byte-wise shuffle into wide
+ * registers (over 100 instructions for a TCP header), since every byte stored may alias the
+ * fields still to be read. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WIRE_BE16(v) __builtin_bswap16(v)
+#define WIRE_BE32(v) __builtin_bswap32(v)
+#else
+#define WIRE_BE16(v) (v)
+#define WIRE_BE32(v) (v)
+#endif
 static inline uint16_t wire_get16(const uint8_t *p)
 {
-    return (uint16_t)(p[0] << 8 | p[1]);
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return (uint16_t)WIRE_BE16(v);
 }
 static inline uint32_t wire_get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return (uint32_t)WIRE_BE32(v);
 }
 /* An IPv4 address as synack_addr_to_v4 gives it (0 for another family), inline: the
  * per-segment paths (the input's address checks, the header and pseudo-header built) ask
@@ -47,22 +63,30 @@ static inline uint32_t wire_addr_v4(const struct synack_addr *a)
 }
 static inline void wire_put16(uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    uint16_t w = (uint16_t)WIRE_BE16(v);
+    memcpy(p, &w, 2);
 }
 static inline void wire_put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    uint32_t w = (uint32_t)WIRE_BE32(v);
+    memcpy(p, &w, 4);
 }
 
 /* ---- the Internet checksum (RFC 1071) ---- */
 /* Adds len bytes to a running 32-bit sum (odd lengths padded with a zero byte). */
 uint32_t wire_csum_add(uint32_t sum, const void *data, size_t len);
-/* Folds and complements: the value to store in a checksum field. */
-uint16_t wire_csum_fold(uint32_t sum);
+/* Folds and complements: the value to store in a checksum field. RFC 1071 §4.1: fold the
+ * carries into 16 bits, then complement. A datagram whose sum (checksum field included)
+ * folds to 0xffff verifies, so verifiers test fold(...) == 0. Inline: every segment in and
+ * out ends two sums with it. */
+static inline uint16_t wire_csum_fold(uint32_t sum)
+{
+    /* Two folds are always enough for 32 bits: the first leaves at most 0x1fffe, the
+     * second at most 0xffff. */
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    return (uint16_t)~sum;
+}
 /* RFC 1624: the checksum field hc after one 16-bit (or 32-bit) word it covers changed from
  * old to new, without summing the data again. */
 uint16_t wire_csum_update16(uint16_t hc, uint16_t old, uint16_t new_);
@@ -176,6 +200,28 @@ size_t wire_segment_emit_csum(uint8_t *buf, size_t cap, const struct synack_ipv4
 size_t wire_segment_emit6_csum(uint8_t *buf, size_t cap, const struct synack_ipv6_hdr *ip,
                                const struct synack_tcp_hdr *tcp, const uint8_t *payload,
                                size_t plen, bool partial);
+/* The short form (seg4.c): an IPv4 datagram of one TCP segment, without IP options; the
+ * fields in host order. The options: has_ts, the timestamps alone (NOP NOP TS), written by
+ * wire_seg4_emit; else opts_len bytes (a multiple of 4, at most 40; 0: none) already at
+ * buf + 40, as wire_tcp_emit_opts writes them. */
+struct wire_seg4 {
+    uint32_t src, dst;
+    uint8_t tos, ttl;
+    uint16_t id, frag;
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint16_t flags, window, urg;
+    bool has_ts;
+    uint8_t opts_len;
+    uint32_t ts_val, ts_ecr;
+};
+/* Writes s around the plen bytes of payload already at buf + 20 + 20 + the options' length,
+ * both checksums computed (the TCP one left to the device when partial, as
+ * wire_tcp_emit_csum): the bytes wire_segment_emit_csum writes for the same fields.
+ * Returns the datagram's length, 0 when it does not fit cap or IPv4's 16-bit length (or
+ * opts_len is no multiple of 4 up to 40). */
+size_t wire_seg4_emit(uint8_t *buf, size_t cap, const struct wire_seg4 *s, size_t plen,
+                      bool partial);
 /* Sets s->family, s->src and s->dst from s->ip (addrs4) or s->ip6 (addrs6). */
 void wire_segment_addrs4(struct synack_segment *s);
 void wire_segment_addrs6(struct synack_segment *s);
