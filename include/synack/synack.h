@@ -334,10 +334,17 @@ struct synack_endpoint {
 
 /* Returns a socket descriptor >= 0, or SYNACK_EMFILE / SYNACK_ENOMEM. */
 int synack_socket(synack_stack *s);
-/* addr: one of the stack's addresses, or an unspecified one: SYNACK_AF_UNSPEC (a zeroed
- * struct) or :: takes both families, synack_addr_v4(0) IPv4 only. port 0 = an ephemeral
- * port. EADDRINUSE, EADDRNOTAVAIL, EINVAL, EBADF. */
+/* addr: one of the stack's addresses (any address with SYNACK_OPT_FREEBIND set), or an
+ * unspecified one: SYNACK_AF_UNSPEC (a zeroed struct) or :: takes both families,
+ * synack_addr_v4(0) IPv4 only. port 0 = an ephemeral port. EADDRINUSE, EADDRNOTAVAIL,
+ * EINVAL, EBADF. */
 int synack_bind(synack_stack *s, int sd, struct synack_addr addr, uint16_t port);
+/* Makes addr the stack's address of its family, with its on-link prefix (IPv4 0..32, IPv6
+ * 0..128), as an interface's address is changed while sockets live: sockets bound ahead of
+ * it (SYNACK_OPT_FREEBIND) start to hear it; connections on the old address keep it and
+ * hear nothing more, ending by their timers, as on Linux when an address is removed.
+ * EINVAL for an unspecified, multicast or otherwise invalid address, EBUSY from a callback. */
+int synack_set_addr(synack_stack *s, struct synack_addr addr, uint8_t prefix_len);
 /* backlog is clamped to the config's max_backlog. EINVAL (also for a socket that was a
  * connection, as Linux), EBADF, EADDRINUSE. */
 int synack_listen(synack_stack *s, int sd, int backlog);
@@ -583,6 +590,10 @@ enum synack_opt {
      * without DF (each datagram with an ID of its own, RFC 6864 §4.1), and DONT, INTERFACE
      * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF). */
     SYNACK_OPT_MTU_DISCOVER,
+    /* Linux's IP_FREEBIND (IPV6_FREEBIND): 1 lets synack_bind() take an address that is not
+     * the stack's (yet); the socket hears it once synack_set_addr() makes it so, and may
+     * connect from it only then. */
+    SYNACK_OPT_FREEBIND,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */

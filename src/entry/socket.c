@@ -130,8 +130,10 @@ int synack_bind(synack_stack *st, int sd, struct synack_addr addr, uint16_t port
     struct synack_addr a;
     if (!synack_addr_canon(&addr, &a)) return SYNACK_EINVAL;
     /* 0.0.0.0 on a stack without IPv4 could never receive anything. */
+    /* With SYNACK_OPT_FREEBIND any specific address, as Linux's inet_bind with IP_FREEBIND
+     * (inet_addr_valid_or_nonlocal): the socket hears it once it is the stack's. */
     if (synack_addr_is_any(&a) ? a.family == SYNACK_AF_INET && !st->cfg.addr.family
-                               : !addr_is_ours(st, &a))
+                               : !addr_is_ours(st, &a) && !sk->freebind)
         return SYNACK_EADDRNOTAVAIL;
     /* No remote end yet; for an IPv4 address 0.0.0.0, so that the port is what it always
      * was for the same key (RFC 6056's hash over IPv4 is unchanged). */
@@ -551,6 +553,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         if (v < SYNACK_PMTUDISC_DONT || v > SYNACK_PMTUDISC_OMIT) return SYNACK_EINVAL;
         sk->pmtudisc_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
         return 0;
+    case SYNACK_OPT_FREEBIND:
+        if (v != 0 && v != 1) return SYNACK_EINVAL;
+        sk->freebind = v != 0;
+        return 0;
     case SYNACK_OPT_TOS:
         /* Linux's do_ip_setsockopt: an int of 0-255 (a byte, for IP_TOS); TCP keeps the
          * ECN bits to itself (INET_ECN_MASK). */
@@ -676,6 +682,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_TOS:
         *v = sk->tos;
+        return 0;
+    case SYNACK_OPT_FREEBIND:
+        *v = sk->freebind;
         return 0;
     case SYNACK_OPT_MTU_DISCOVER:
         *v = sock_pmtudisc(sk);

@@ -261,6 +261,32 @@ int synack_input(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len)
     return synack_input_flags(st, now, pkt, len, 0);
 }
 
+int synack_set_addr(synack_stack *st, struct synack_addr addr, uint8_t prefix_len)
+{
+    if (!st) return SYNACK_EINVAL;
+    if (stack_busy(st)) return SYNACK_EBUSY;
+    /* The same rules as the config's at synack_stack_new, checked on a copy. */
+    struct synack_config c = st->cfg;
+    struct synack_addr a;
+    if (!synack_addr_canon(&addr, &a) || synack_addr_is_any(&a)) return SYNACK_EINVAL;
+    if (a.family == SYNACK_AF_INET) {
+        if (prefix_len > 32 || synack_addr_is_multicast(&a)) return SYNACK_EINVAL;
+        c.addr = a;
+        c.prefix_len = prefix_len;
+    } else {
+        c.addr6 = a;
+        c.prefix6_len = prefix_len;
+    }
+    if (!addrs_valid(&c)) return SYNACK_EINVAL;
+    /* Nothing else is derived from the address: input (ip.c, ip6.c), bind and connect
+     * (socket.c), on-link tests and ICMP read it from the config each time. */
+    st->cfg.addr = c.addr;
+    st->cfg.prefix_len = c.prefix_len;
+    st->cfg.addr6 = c.addr6;
+    st->cfg.prefix6_len = c.prefix6_len;
+    return 0;
+}
+
 int synack_input_flags(synack_stack *st, uint64_t now, const uint8_t *pkt, size_t len,
                        unsigned flags)
 {

@@ -103,6 +103,7 @@ struct sock {
     bool user_open; /* the application holds this descriptor */
     bool bound;
     bool reuseaddr;
+    bool freebind; /* SYNACK_OPT_FREEBIND: bind() may take an address not the stack's */
     bool shut_rd, shut_wr;
     bool connected_reported;
     int error;      /* the error that ended the connection, until read */

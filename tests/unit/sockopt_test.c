@@ -806,4 +806,54 @@ TEST(tos_sets_the_ds_field_of_a_sockets_datagrams_and_a_listeners_childrens)
     tcpf_free(&f);
 }
 
+/* SYNACK_OPT_FREEBIND (Linux's IP_FREEBIND): bind() takes an address that is not (yet) the
+ * stack's, as Linux's inet_bind does with the option set; such a socket hears nothing until
+ * synack_set_addr() makes the address the stack's, and a connect() from it is EINVAL until
+ * then, as Linux's route lookup refuses a source that is not local. */
+TEST(freebind_binds_an_address_before_the_stack_has_it)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.addr = synack_addr_v4(0x0a000009); /* 10.0.0.9: the fixture's 10.0.0.1 comes later */
+    tcpf_start(&f);
+    f.lport = TCPF_SRV_PORT;
+    f.pport = TCPF_PEER_PORT;
+    int plain = synack_socket(f.st);
+    ASSERT(plain >= 0);
+    ASSERT_EQ(synack_bind(f.st, plain, synack_addr_v4(TCPF_LOCAL), 81), SYNACK_EADDRNOTAVAIL);
+    ASSERT_EQ(getopt_of(&f, plain, SYNACK_OPT_FREEBIND), 0);
+    ASSERT_EQ(synack_setopt(f.st, plain, SYNACK_OPT_FREEBIND, 2), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(f.st, plain, SYNACK_OPT_FREEBIND, 1), 0);
+    ASSERT_EQ(getopt_of(&f, plain, SYNACK_OPT_FREEBIND), 1);
+    ASSERT_EQ(synack_bind(f.st, plain, synack_addr_v4(TCPF_LOCAL), 81), 0);
+    /* Not the stack's address yet: no route from it (Linux: EINVAL). */
+    ASSERT_EQ(synack_connect(f.st, plain, f.now, synack_addr_v4(TCPF_PEER), 9), SYNACK_EINVAL);
+
+    f.lsd = synack_socket(f.st);
+    ASSERT(f.lsd >= 0);
+    ASSERT_EQ(synack_setopt(f.st, f.lsd, SYNACK_OPT_FREEBIND, 1), 0);
+    ASSERT_EQ(synack_bind(f.st, f.lsd, synack_addr_v4(TCPF_LOCAL), TCPF_SRV_PORT), 0);
+    ASSERT_EQ(synack_listen(f.st, f.lsd, 8), 0);
+    /* A SYN to 10.0.0.1 is not for this stack yet: no answer. */
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    recv_nothing_at(&f, f.now, __FILE__, __LINE__);
+    /* The address arrives (as a DHCP lease or a failover would bring it): the listener
+     * bound ahead of it answers, from it. */
+    ASSERT_EQ(synack_set_addr(f.st, synack_addr_v4(TCPF_LOCAL), 33), SYNACK_EINVAL);
+    ASSERT_EQ(synack_set_addr(f.st, synack_addr_v4(0), 24), SYNACK_EINVAL);
+    ASSERT_EQ(synack_set_addr(f.st, synack_addr_v4(TCPF_LOCAL), 24), 0);
+    f.now += MS;
+    send_syn(&f, SYNACK_TCP_SYN, f.irs, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.ip.src, TCPF_LOCAL);
+    /* And the socket bound ahead may now connect from it. */
+    ASSERT_EQ(synack_connect(f.st, plain, f.now, synack_addr_v4(TCPF_PEER), 9), SYNACK_EINPROGRESS);
+    /* The old address is no longer the stack's: bind() there needs the option now. */
+    int late = synack_socket(f.st);
+    ASSERT(late >= 0);
+    ASSERT_EQ(synack_bind(f.st, late, synack_addr_v4(0x0a000009), 82), SYNACK_EADDRNOTAVAIL);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

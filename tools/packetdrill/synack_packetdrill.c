@@ -1721,7 +1721,7 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
          * goes to the library's SYNACK_OPT_TOS and the path MTU discovery mode to its
          * SYNACK_OPT_MTU_DISCOVER: the IP_ option on an AF_INET socket, the IPV6_ one on
          * an AF_INET6 socket (whose IP_ options are only read back: synack keeps one per
-         * socket, Linux one per IP version). */
+         * socket, Linux one per IP version); IP_FREEBIND to SYNACK_OPT_FREEBIND. */
         int e = set_ip_opt(p, f, level, name, v, ip);
         bool v4 = f->domain == AF_INET && level == IPPROTO_IP;
         bool v6 = f->domain == AF_INET6 && level == IPPROTO_IPV6;
@@ -1731,6 +1731,9 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         /* Linux's IP_PMTUDISC_* and IPV6_PMTUDISC_* are the library's values. */
         if (!e && pmtu)
             e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_MTU_DISCOVER, *ip));
+        /* IP_FREEBIND is one flag per socket on Linux (inet->freebind), for either family. */
+        if (!e && level == IPPROTO_IP && name == IP_FREEBIND)
+            e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_FREEBIND, *ip));
         if (e)
             errno = e;
         else
