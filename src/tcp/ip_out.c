@@ -158,6 +158,28 @@ static void trace_seg_out(struct synack_stack *st, uint64_t now, int sd, uint8_t
     stack_trace(st, &ev);
 }
 
+/* Room in the output queue for a segment of hl header bytes and plen payload bytes, with
+ * the payload in its place: straight from the ring, or the buffer of a zero-copy send, at
+ * stream offset off. A super-segment (gso) may be as large as the device splits
+ * (cfg.tso_max), anything else one MTU. NULL with *err set when it cannot be had. */
+static inline uint8_t *tcp_slot(struct synack_stack *st, const struct sock *sk, size_t hl,
+                                uint32_t off, uint32_t plen, uint32_t gso, int *err)
+{
+    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
+    if (hl + plen > cap) {
+        *err = SYNACK_EMSGSIZE;
+        return NULL;
+    }
+    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
+    if (!slot) {
+        st->stats.out_queue_full++;
+        *err = SYNACK_ENOBUFS;
+        return NULL;
+    }
+    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
+    return slot;
+}
+
 /* A datagram of n bytes built at slot joins the output queue, counted. */
 static inline void tcp_queued(struct synack_stack *st, size_t n, uint32_t gso, uint16_t flags)
 {
@@ -180,19 +202,10 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
                             (sk ? sk->tos & 0xfcu : 0u));
     size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
     size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
-    /* A super-segment may be as large as the device splits (cfg.tso_max), anything else
-     * one MTU. */
     uint32_t gso = out >> 16;
-    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
-    if (hl + plen > cap) return SYNACK_EMSGSIZE;
-    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
-    if (!slot) {
-        st->stats.out_queue_full++;
-        return SYNACK_ENOBUFS;
-    }
-    /* The payload goes straight from the ring, or the buffer of a zero-copy send, into its
-     * place in the datagram. */
-    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
+    int err = 0;
+    uint8_t *slot = tcp_slot(st, sk, hl, off, plen, gso, &err);
+    if (!slot) return err;
     size_t n = emit_ip(st, slot, hl + plen, hl, src, dst, h, plen, ecn, sk);
     if (n == 0) return SYNACK_EMSGSIZE;
     tcp_queued(st, n, gso, h->flags);
@@ -211,14 +224,9 @@ int ip_output_tcp4(struct synack_stack *st, uint64_t now, const struct sock *sk,
     ip4_id_frag(st, sk, &sk->tcb.laddr, &sk->tcb.raddr, s);
     size_t hl = WIRE_IPV4_HDR_LEN + WIRE_TCP_HDR_LEN + (s->has_ts ? 12u : 0u);
     uint32_t gso = out >> 16;
-    size_t cap = gso ? st->outq.max_len : st->outq.slot_size;
-    if (hl + plen > cap) return SYNACK_EMSGSIZE;
-    uint8_t *slot = outq_reserve_len(&st->outq, (uint32_t)(hl + plen));
-    if (!slot) {
-        st->stats.out_queue_full++;
-        return SYNACK_ENOBUFS;
-    }
-    if (plen) tcp_snd_peek(sk, off, slot + hl, plen);
+    int err = 0;
+    uint8_t *slot = tcp_slot(st, sk, hl, off, plen, gso, &err);
+    if (!slot) return err;
     size_t n = wire_seg4_emit(slot, hl + plen, s, plen, st->cfg.csum_offload);
     if (n == 0) return SYNACK_EMSGSIZE;
     tcp_queued(st, n, gso, s->flags);
