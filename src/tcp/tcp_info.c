@@ -133,6 +133,7 @@ void tcp_info_outstanding(const struct tcb *t, uint32_t *lost, uint32_t *retrans
      * flight. The FIN's sequence number is not data. */
     uint32_t data_end = tcp_data_end(t);
     *lost = *retrans = 0;
+    if (!t->xr) return; /* no map taken yet (xr_n is 0 then too) */
     for (int i = 0; i < t->xr_n; i++) {
         const struct tcp_xrec *x = &t->xr[i];
         if (x->flags & TCP_XR_SACKED) continue;
