@@ -261,7 +261,8 @@ struct synack_config {
      * receiver's segments are full, and for the small ones of a request/response exchange
      * the hint's checks cost more than the copy they save (about 400 instructions against
      * a copy of a few bytes, docs/performance.md, "Third pass"). Default 536, RFC 9293
-     * §3.7.1's default MSS; 0: after any in-order data. */
+     * §3.7.1's default MSS (or a full segment of a peer whose MSS option is smaller); 0:
+     * after any in-order data. */
     uint32_t rx_hint_min;
 };
 

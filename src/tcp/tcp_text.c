@@ -61,8 +61,10 @@ void tcp_take_data(struct synack_stack *st, struct sock *sk, uint64_t now, uint3
     if (off == 0) {
         /* The next in-order segment will most likely be this connection's too: the receive
          * hint (entry/rxhint.c) names its place in the ring, when this one was a bulk
-         * receiver's (cfg.rx_hint_min); after a small one no hint is offered. */
-        st->rx_last_sd = n >= st->cfg.rx_hint_min ? sk->idx : -1;
+         * receiver's: cfg.rx_hint_min bytes, or a full segment of a peer whose MSS option
+         * (what snd_mss follows) is smaller; after a small one no hint is offered. */
+        uint32_t bulk = st->cfg.rx_hint_min < t->snd_mss ? st->cfg.rx_hint_min : t->snd_mss;
+        st->rx_last_sd = n >= bulk ? sk->idx : -1;
         bool had_holes = t->reass.n > 0;
         uint32_t nxt = reass_advance(&t->reass, t->rcv_nxt + n);
         t->rcv.len += nxt - t->rcv_nxt;

@@ -562,4 +562,33 @@ TEST(hint_only_after_bulk_segment)
     rig_close(&r);
 }
 
+/* A peer whose segments cannot reach the default (its MSS option says 400: a path of MTU 440)
+ * is a bulk sender all the same when its segments are full: the threshold is the smaller of
+ * cfg.rx_hint_min and the segment size the peer told us. */
+TEST(hint_after_full_segment_of_a_small_mss_peer)
+{
+    struct rig r;
+    memset(&r, 0, sizeof r);
+    tcpf_config(&r.f);
+    r.f.cfg.rcvbuf = 65536;
+    r.f.peer_mss = 400;
+    conn_in_established(&r.f);
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, r.fd), 0);
+    r.base = r.f.rcv_nxt;
+    plain_data(&r, 400);
+    struct dg d = {.flags = SYNACK_TCP_ACK, .seq = r.base + r.sent, .len = 400};
+    put(&r, &d);
+    ASSERT_EQ(pump(&r, false), 40 + 400);
+    r.sent += 400;
+    ASSERT_EQ(placed(&r), 1);
+    /* 399 bytes: not a full segment of this peer's; the next one is read the ordinary way. */
+    plain_data(&r, 399);
+    put(&r, &(struct dg){.flags = SYNACK_TCP_ACK, .seq = r.base + r.sent, .len = 400});
+    ASSERT_EQ(pump(&r, false), 40 + 400);
+    r.sent += 400;
+    ASSERT_EQ(placed(&r), 1);
+    ASSERT_EQ(read_check(&r, r.f.sd, 0, BIG), 400 + 400 + 399 + 400);
+    rig_close(&r);
+}
+
 TEST_MAIN()
