@@ -715,7 +715,8 @@ static void take_error(struct pd *p, struct pd_fd *f)
 static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
 {
     if (flags & ~(MSG_DONTWAIT | MSG_WAITALL | MSG_NOSIGNAL)) return fail(EOPNOTSUPP);
-    if (!buf && len) return fail(EFAULT); /* Linux: the copy faults */
+    /* A NULL buffer: synack_recv says EFAULT only when it has bytes to copy, as Linux's copy
+     * faults only then (no data: EAGAIN or a wait; the end of the stream: 0). */
     pthread_mutex_lock(&p->mu);
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
@@ -740,6 +741,8 @@ static ssize_t do_recv(struct pd *p, int fd, void *buf, size_t len, int flags)
         if (n != SYNACK_EAGAIN || nb) {
             if (done > 0) {
                 r = done;
+            } else if (n == SYNACK_EFAULT) {
+                errno = EFAULT; /* the caller's fault, not the connection's error */
             } else if (n != SYNACK_EAGAIN && f->err_taken) {
                 r = 0; /* Linux reports a connection's error once, then end of stream */
             } else {
