@@ -591,7 +591,7 @@ enum synack_opt {
      * without DF (each datagram with an ID of its own, RFC 6864 §4.1), and DONT, INTERFACE
      * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF). */
     SYNACK_OPT_MTU_DISCOVER,
-    /* Linux's IP_FREEBIND (IPV6_FREEBIND): 1 lets synack_bind() take an address that is not
+    /* Linux's IP_FREEBIND (either family): 1 lets synack_bind() take an address that is not
      * the stack's (yet); the socket hears it once synack_set_addr() makes it so, and may
      * connect from it only then. */
     SYNACK_OPT_FREEBIND,
