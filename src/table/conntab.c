@@ -18,7 +18,9 @@ int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
     ct->buckets = calloc(nb, sizeof(struct ct_node *));
     if (!ct->buckets) return SYNACK_ENOMEM;
     ct->mask = nb - 1;
-    ct->last_valid = false;
+    ct->memo[0].valid = ct->memo[1].valid = false;
+    ct->recent = 0;
+    ct->hashes = 0;
     memcpy(ct->key, key, sizeof ct->key);
     return 0;
 }
@@ -32,13 +34,14 @@ void conntab_free(struct conntab *ct)
 /* The 12 bytes every IPv4-mapped address begins with (::ffff:0:0/96, RFC 4291 §2.5.5.2). */
 static const uint8_t v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-static uint32_t hash_bucket(const struct conntab *ct, const struct ct_key *k)
+static uint32_t hash_bucket(struct conntab *ct, const struct ct_key *k)
 {
     /* Two IPv4 ends (the common case): only the 12 bytes that vary are hashed, the two
      * IPv4 addresses and the ports, which SipHash takes in two rounds of compression
      * instead of five. The bucket is still a keyed function of the whole key, since the
      * prefixes it leaves out are the same for every such key, and a key of another
      * length (an IPv6 end) is hashed as its 36 bytes. */
+    ct->hashes++;
     if (memcmp(k->laddr, v4_prefix, 12) == 0 && memcmp(k->raddr, v4_prefix, 12) == 0) {
         uint8_t b[12];
         memcpy(b, k->laddr + 12, 4);
@@ -52,21 +55,38 @@ static uint32_t hash_bucket(const struct conntab *ct, const struct ct_key *k)
     return (uint32_t)siphash13(ct->key, k, sizeof *k) & ct->mask;
 }
 
-static bool same(const struct ct_key *a, const struct ct_key *b)
+/* The ports first, as one 32-bit word: the keys of a chain or of the memo that differ
+ * mostly differ there (one local port, many remote ones), and are told apart by one
+ * compare; then the addresses as four 64-bit words without a branch (the key has no
+ * padding: its bytes are its fields). */
+static inline bool same(const struct ct_key *a, const struct ct_key *b)
 {
-    return a->lport == b->lport && a->rport == b->rport && memcmp(a->laddr, b->laddr, 16) == 0 &&
-           memcmp(a->raddr, b->raddr, 16) == 0;
+    uint32_t xp, yp;
+    memcpy(&xp, &a->lport, sizeof xp);
+    memcpy(&yp, &b->lport, sizeof yp);
+    if (xp != yp) return false;
+    uint64_t x[4], y[4];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
-/* The bucket of k, from the memo of the last key hashed when it is the same key (see
- * struct conntab): a SipHash of 12 or 36 bytes spared for a compare. */
-static uint32_t bucket(struct conntab *ct, const struct ct_key *k)
+/* The bucket of k, from the memo of the last two keys hashed when it is one of them (see
+ * struct conntab): a SipHash of 12 or 36 bytes spared for a compare or two. A key hashed
+ * anew takes the place of the one used less recently. */
+static inline uint32_t bucket(struct conntab *ct, const struct ct_key *k)
 {
-    if (ct->last_valid && same(&ct->last, k)) return ct->last_bucket;
+    unsigned r = ct->recent;
+    if (ct->memo[r].valid && same(&ct->memo[r].key, k)) return ct->memo[r].bucket;
+    if (ct->memo[r ^ 1].valid && same(&ct->memo[r ^ 1].key, k)) {
+        ct->recent = (uint8_t)(r ^ 1);
+        return ct->memo[r ^ 1].bucket;
+    }
     uint32_t b = hash_bucket(ct, k);
-    ct->last = *k;
-    ct->last_bucket = b;
-    ct->last_valid = true;
+    ct->memo[r ^ 1].key = *k;
+    ct->memo[r ^ 1].bucket = b;
+    ct->memo[r ^ 1].valid = true;
+    ct->recent = (uint8_t)(r ^ 1);
     return b;
 }
 

@@ -33,14 +33,20 @@ struct conntab {
     struct ct_node **buckets;
     uint32_t mask;
     uint8_t key[16];
-    /* The last key hashed and its bucket. The segments of one connection tend to come one
-     * after another (a handshake's SYN and the request entered for it, a burst of data, a
-     * close), and each would hash the same 4-tuple again; a hit costs one compare of the
-     * key. The bucket is a pure function of the key under a key that never changes, so
-     * the memo is never stale. */
-    struct ct_key last;
-    uint32_t last_bucket;
-    bool last_valid;
+    /* The last two keys hashed and their buckets (memo[recent] the more recently used). The
+     * segments of one connection tend to come one after another (a handshake's SYN and the
+     * request entered for it, a burst of data, a close), and each would hash the same
+     * 4-tuple again; a stack's segments also alternate between the connection that closes
+     * and the one that opens (the last ACK of one after the next one's SYN), which two
+     * entries hold. A hit costs a compare of the key. The bucket is a pure function of the
+     * key under a key that never changes, so the memo is never stale. */
+    struct {
+        struct ct_key key;
+        uint32_t bucket;
+        bool valid;
+    } memo[2];
+    uint8_t recent;
+    uint64_t hashes; /* SipHash computations, for tests of the memo */
 };
 
 /* Room for about `entries` connections (twice as many buckets, a power of two). 0 or

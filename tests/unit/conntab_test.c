@@ -3,8 +3,9 @@
  * and IPv6 keys alike, through shared buckets; and a node that takes another's place
  * (conntab_replace: a request promoted to a socket, a socket become a TIME-WAIT record)
  * is found under the same key, the old one no more, its neighbours untouched. The memo of
- * the last key hashed gives each key the bucket a fresh hash gives it, whatever the order
- * of the keys (repeated, alternated, IPv4 and IPv6).
+ * the last two keys hashed gives each key the bucket a fresh hash gives it, whatever the
+ * order of the keys (repeated, alternated, IPv4 and IPv6), and two connections whose
+ * segments alternate are hashed once each.
  */
 #include "table/conntab.h"
 #include "test.h"
@@ -95,6 +96,45 @@ TEST(memo_of_last_key)
     for (uint32_t i = 0; i < 64; i++) {
         struct ct_key k = key_of(i, i % 3 == 0);
         ASSERT(conntab_lookup(&ct, &k) == &a[i]);
+    }
+    conntab_free(&ct);
+}
+
+TEST(memo_holds_two_alternating_keys)
+{
+    /* A stack's segments alternate between the connection that closes and the one that
+     * opens (the last ACK of one lifecycle after the next one's SYN): two keys, each hashed
+     * once however often they alternate; a third key evicts the older of the two. */
+    static struct conntab ct, fresh;
+    static struct ct_node a[3], f;
+    const uint8_t hk[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    ASSERT_EQ(conntab_init(&ct, 1024, hk), 0);
+    memset(a, 0, sizeof a);
+    struct ct_key k[3] = {key_of(1, false), key_of(2, false), key_of(3, true)};
+    conntab_insert(&ct, &a[0], &k[0]);
+    conntab_insert(&ct, &a[1], &k[1]);
+    conntab_insert(&ct, &a[2], &k[2]);
+    uint64_t h0 = ct.hashes;
+    ASSERT_EQ(h0, 3u);
+    /* k[1] and k[2] are the memo's: alternated, no hash. */
+    for (int i = 0; i < 10; i++) {
+        ASSERT(conntab_lookup(&ct, &k[1 + i % 2]) == &a[1 + i % 2]);
+    }
+    ASSERT_EQ(ct.hashes, h0);
+    /* k[0] evicts the older (k[1], last used before the final k[2]); k[2] stays. */
+    ASSERT(conntab_lookup(&ct, &k[0]) == &a[0]);
+    ASSERT_EQ(ct.hashes, h0 + 1);
+    ASSERT(conntab_lookup(&ct, &k[2]) == &a[2]);
+    ASSERT_EQ(ct.hashes, h0 + 1);
+    ASSERT(conntab_lookup(&ct, &k[1]) == &a[1]);
+    ASSERT_EQ(ct.hashes, h0 + 2);
+    /* Every bucket the memo gave is the one a fresh table computes. */
+    for (int i = 0; i < 3; i++) {
+        ASSERT_EQ(conntab_init(&fresh, 1024, hk), 0);
+        memset(&f, 0, sizeof f);
+        conntab_insert(&fresh, &f, &k[i]);
+        ASSERT_EQ(a[i].bucket, f.bucket);
+        conntab_free(&fresh);
     }
     conntab_free(&ct);
 }
