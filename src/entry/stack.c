@@ -223,6 +223,7 @@ void synack_stack_free(synack_stack *st)
             tcp_zc_free(&st->socks[i]);
         }
     }
+    tcp_rack_spares_free(&st->xr_spares); /* after the sockets', which give theirs back */
     free(st->socks);
     free(st->reqs);
     free(st->tfo_cache);

@@ -237,6 +237,8 @@ struct synack_stack {
     /* Spare first ring buffers (base/ring.h), at most RING_CACHE_MAX: a connection's
      * rings take their first memory from here and give it back here. */
     struct ring_cache ring_cache;
+    /* Spare RACK maps of the first size (tcp_rack.c), at most TCP_XR_SPARES. */
+    struct tcp_xr_spares xr_spares;
     /* Some socket waits for memory (sock.snd_mem_wait); none can get it while the memory
      * held is at least mem_wait_held (what was held when the last of them was refused or
      * looked at), so they are looked at again only once it falls below (tcp_mem_wake). */

@@ -84,6 +84,14 @@ struct tcp_xrec {
 #define TCP_XMAP_MIN   64
 #define TCP_XMAP_MAX   8192
 #define TCP_XMAP_START 16
+/* Spare maps of the first size (TCP_XMAP_START records, 512 bytes) a stack keeps, so that a
+ * request/response connection's map, taken at its first send and given back at its end,
+ * costs no malloc and free (struct tcp_xr_spares: 32 KiB at most). */
+#define TCP_XR_SPARES 64
+struct tcp_xr_spares {
+    struct tcp_xrec *buf[TCP_XR_SPARES];
+    uint32_t n;
+};
 
 /* RACK's state (RFC 8985 §6.1). */
 struct tcp_rack {
@@ -250,7 +258,8 @@ struct tcb {
      * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
      * timer. */
     struct tcp_xrec *xr;
-    uint16_t xr_n, xr_cap, xr_max; /* records used, allocated, and the most it may have */
+    uint16_t xr_n, xr_cap, xr_max;   /* records used, allocated, and the most it may have */
+    struct tcp_xr_spares *xr_spares; /* its stack's spare maps (tcb_defaults), or NULL */
     struct tcp_rack rack;
     struct tcp_rate rate; /* tcpi_delivery_rate (tcp_info.c) */
     /* An RTO recovery runs from a timeout until SND.UNA reaches recover (RFC 5682 §2.1). */
@@ -599,7 +608,11 @@ bool tcp_sack_next_hole(const struct tcb *t, uint32_t *seq, uint32_t *len);
 /* RACK (tcp_rack.c, RFC 8985 §6). The transmission map is allocated with the rings
  * (0 or SYNACK_ENOMEM) and freed with the send ring. */
 int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf);
+/* A map of the first size goes to t->xr_spares while they have room, any other to the
+ * allocator. */
 void tcp_rack_free(struct tcb *t);
+/* The spare maps back to the allocator (the stack's end, after its sockets'). */
+void tcp_rack_spares_free(struct tcp_xr_spares *sp);
 /* [seq, seq + len) (a FIN counting one) went out at now. */
 void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, bool retransmit);
 /* An ACK arrived (before SND.UNA moves to ack): marks what its SACK blocks (but the D-SACK

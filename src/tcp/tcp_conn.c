@@ -174,6 +174,7 @@ void tcb_defaults(struct synack_stack *st, struct sock *sk)
     t->cc = sk->cc ? sk->cc : st->cc;
     t->hs.linux_delay = st->cfg.hystart_linux;
     t->rack.rtt_seq = st->cfg.rack_rtt_seq;
+    t->xr_spares = &st->xr_spares;
     t->rcv_mss = tcp_rcv_mss_for(st, &t->laddr, t->user_mss);
     t->snd_mss = 536;
     tcp_rtt_init(t, st->cfg.rto_initial_us);

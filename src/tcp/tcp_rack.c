@@ -50,7 +50,13 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
     /* A request/response connection needs a few records, a bulk one many: start small and
      * grow (reserve), so that 100,000 quiet connections do not each hold 4 KiB of map. */
     uint32_t cap = TCP_XMAP_START < max ? TCP_XMAP_START : max;
-    t->xr = malloc(cap * sizeof *t->xr);
+    /* A map of the first size from the stack's spares when it has one: most connections
+     * never need more, and take one and give it back once each. */
+    struct tcp_xr_spares *sp = t->xr_spares;
+    if (cap == TCP_XMAP_START && sp && sp->n > 0)
+        t->xr = sp->buf[--sp->n];
+    else
+        t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
     t->xr_cap = (uint16_t)cap;
@@ -60,11 +66,20 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 
 void tcp_rack_free(struct tcb *t)
 {
-    free(t->xr);
+    struct tcp_xr_spares *sp = t->xr_spares;
+    if (t->xr && t->xr_cap == TCP_XMAP_START && sp && sp->n < TCP_XR_SPARES)
+        sp->buf[sp->n++] = t->xr;
+    else
+        free(t->xr);
     t->xr = NULL;
     t->xr_n = t->xr_cap = t->xr_max = 0;
     t->rack.sacked = 0;
     t->t_rack = 0;
+}
+
+void tcp_rack_spares_free(struct tcp_xr_spares *sp)
+{
+    while (sp->n > 0) free(sp->buf[--sp->n]);
 }
 
 /* RFC 8985 §6.2: RACK_sent_after. Later in time, or at the same time and further in
