@@ -18,9 +18,4 @@ struct synack_stack;
 int tcp_segment_in(struct synack_stack *st, uint64_t now, struct synack_segment *seg,
                    const uint8_t *tcp, size_t tlen, const uint8_t *pkt, size_t len);
 
-/* Finds the connection (exact 4-tuple, then a listener on the port, else "closed") and
- * runs the machine on the segment. Returns 0 or a negative code for a dropped segment. */
-int tcp_demux(struct synack_stack *st, uint64_t now, const struct synack_segment *seg,
-              const uint8_t *pkt, uint32_t len);
-
 #endif
