@@ -12,7 +12,8 @@
 #define IPV4_MF          0x2000u
 #define IPV4_OFFSET_MASK 0x1fffu
 
-void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
+/* The fields, for wire_ipv4_fields and, inline, for the parse of every datagram. */
+static inline void ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
 {
     out->hdr_len = (uint8_t)((buf[0] & 0x0f) * 4);
     out->tos = buf[1];
@@ -24,6 +25,11 @@ void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
     out->checksum = wire_get16(buf + 10);
     out->src = wire_get32(buf + 12);
     out->dst = wire_get32(buf + 16);
+}
+
+void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
+{
+    ipv4_fields(buf, out);
 }
 
 /*
@@ -68,7 +74,7 @@ int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
     uint16_t frag = wire_get16(buf + 6);
     if ((frag & IPV4_MF) || (frag & IPV4_OFFSET_MASK)) return SYNACK_DROP_IP_FRAGMENT;
 
-    wire_ipv4_fields(buf, out);
+    ipv4_fields(buf, out);
     *payload = buf + hlen;
     *plen = total - hlen;
     return 0;
