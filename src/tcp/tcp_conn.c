@@ -269,7 +269,10 @@ void tcp_enter_time_wait(struct synack_stack *st, struct sock *sk, uint64_t now)
             break; /* the counts and the lists disagree: never, but never loop on it */
     }
     fifo_push(&st->tw, &sk->tw);
-    timer_update(st, sk);
+    /* No timer_update here: every caller is a step of SEGMENT ARRIVES (the FIN, or the ACK
+     * of ours in CLOSING), and tcp_input's one exit re-arms the heap entry, or the socket
+     * becomes a compact record (tcp_tw.c) and leaves the heap: an entry set here was taken
+     * out again in the same call. */
 }
 
 void tcp_orphan_fin_wait_2(struct synack_stack *st, struct sock *sk, uint64_t now)
