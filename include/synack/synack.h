@@ -407,8 +407,10 @@ struct synack_iov {
  * elements are one stream of bytes. With SYNACK_SEND_ZEROCOPY each element stays where it
  * is, to be read by reference as synack_send_flags's buffer is, and is one fragment for
  * cfg.zc_max_frags; the call is one send, with one id and one notice, once every byte it
- * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX or a NULL element with
- * bytes. */
+ * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX. An element with a
+ * NULL base and bytes is where the copy faults, as Linux's tcp_sendmsg: the bytes before it
+ * are taken and counted (a short write), SYNACK_EFAULT only when there are none (and, for a
+ * Fast Open SYN's data, SYNACK_EFAULT at once). */
 long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
                   unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
