@@ -1732,20 +1732,21 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
         r = 0;
     } else if (ip) {
-        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does, the DS field
-         * goes to the library's SYNACK_OPT_TOS and the path MTU discovery mode to its
-         * SYNACK_OPT_MTU_DISCOVER: the IP_ option on an AF_INET socket, the IPV6_ one on
-         * an AF_INET6 socket (whose IP_ options are only read back: synack keeps one per
-         * socket, Linux one per IP version); IP_FREEBIND to SYNACK_OPT_FREEBIND. */
+        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does; the DS field
+         * and the path MTU discovery mode go to the library, one of each per IP version as
+         * Linux keeps them (inet->tos and ->pmtudisc, np->tclass and ->pmtudisc): IP_TOS and
+         * IP_MTU_DISCOVER are the IPv4 datagrams' (an AF_INET6 socket's IPv4-mapped
+         * connections' too: ipv6_setsockopt hands SOL_IP to ip_setsockopt), IPV6_TCLASS and
+         * IPV6_MTU_DISCOVER the IPv6 ones'; IP_FREEBIND to SYNACK_OPT_FREEBIND. */
         int e = set_ip_opt(p, f, level, name, v, ip);
-        bool v4 = f->domain == AF_INET && level == IPPROTO_IP;
         bool v6 = f->domain == AF_INET6 && level == IPPROTO_IPV6;
-        bool ds = (v4 && name == IP_TOS) || (v6 && name == IPV6_TCLASS);
-        bool pmtu = (v4 && name == IP_MTU_DISCOVER) || (v6 && name == IPV6_MTU_DISCOVER);
-        if (!e && ds) e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_TOS, *ip));
+        int lib = level == IPPROTO_IP && name == IP_TOS            ? SYNACK_OPT_IP_TOS
+                  : level == IPPROTO_IP && name == IP_MTU_DISCOVER ? SYNACK_OPT_IP_MTU_DISCOVER
+                  : v6 && name == IPV6_TCLASS                      ? SYNACK_OPT_IPV6_TCLASS
+                  : v6 && name == IPV6_MTU_DISCOVER                ? SYNACK_OPT_IPV6_MTU_DISCOVER
+                                                                   : -1;
         /* Linux's IP_PMTUDISC_* and IPV6_PMTUDISC_* are the library's values. */
-        if (!e && pmtu)
-            e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_MTU_DISCOVER, *ip));
+        if (!e && lib >= 0) e = to_errno_or_0(synack_setopt(p->st, f->sd, lib, *ip));
         /* IP_FREEBIND is one flag per socket on Linux (inet->freebind), for either family. */
         if (!e && level == IPPROTO_IP && name == IP_FREEBIND)
             e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_FREEBIND, *ip));
