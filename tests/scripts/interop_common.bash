@@ -65,6 +65,11 @@ inns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 
 # start_serve ARGS...: synack serve on tun0 in the namespace, waiting until it is up.
 start_serve() {
+    # The log emptied here, before the fork: the redirection below truncates it only when
+    # the child gets to run, and until then the wait below would find the previous serve's
+    # "created" line in it (a test that starts serve again, on a loaded machine) and go on
+    # before this one is up, its SIGUSR1 handler not yet set.
+    : >"$WORK/serve.log"
     # Not through inns: $! must be synack's own PID (ip netns exec execs it).
     ip netns exec "$NS" "$SYNACK" serve --tun tun0 "$@" >"$WORK/serve.log" 2>&1 &
     SERVE_PID=$!
