@@ -98,6 +98,14 @@ stop_serve() {
     [ -n "$rc" ] || fail "serve did not exit within 10 s of SIGTERM"
     [ "$rc" = 0 ] || fail "serve exited with $rc after SIGTERM"
     grep -q "synack serve: stopped" "$WORK/serve.log" || fail "serve did not say it stopped"
+    # Its device can outlive it: with --io-uring the ring, which holds the TUN descriptor,
+    # is torn down by the kernel after the process has gone. A serve started again before
+    # tun0 is gone finds it there (not multi-queue, say): wait for that (bounded: 10 s).
+    for _ in $(seq 100); do
+        inns ip link show tun0 >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    inns ip link show tun0 >/dev/null 2>&1 && fail "tun0 is still there 10 s after serve exited"
     SERVE_PID=""
 }
 
