@@ -74,15 +74,8 @@ trap 'echo; echo "bench: interrupted" >&2; exit 130' INT TERM
 # A progress line: rewritten in place on a terminal, one line per step otherwise.
 STEP=0
 TOTAL=1
-progress() {
-    STEP=$((STEP + 1))
-    local el=$(($(date +%s) - T_START))
-    if [ -t 2 ]; then
-        printf '\r\033[K[%3d/%d %3ds] %s' "$STEP" "$TOTAL" "$el" "$*" >&2
-    else
-        printf '[%3d/%d %3ds] %s\n' "$STEP" "$TOTAL" "$el" "$*" >&2
-    fi
-}
+# shellcheck source=scripts/progress.bash
+. scripts/progress.bash # the working directory is the top of the tree (above)
 
 # ---- what can run ----------------------------------------------------------------------------
 [ -x "$build/bench_sim" ] || { echo "bench: $build/bench_sim missing (make build)" >&2; exit 1; }

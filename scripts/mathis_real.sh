@@ -92,15 +92,9 @@ fail_setup() {
 
 STEP=0
 TOTAL=$(($(echo "$LOSS" | wc -w) * RUNS * (1 + ${#ROWS[@]})))
-progress() {
-    STEP=$((STEP + 1))
-    local el=$(($(date +%s) - T_START))
-    if [ -t 2 ]; then
-        printf '\r\033[K[%3d/%d %3ds] %s' "$STEP" "$TOTAL" "$el" "$*" >&2
-    else
-        printf '[%3d/%d %3ds] mathis: %s\n' "$STEP" "$TOTAL" "$el" "$*" >&2
-    fi
-}
+PROGRESS_TAG="mathis: "
+# shellcheck source=scripts/progress.bash
+. scripts/progress.bash # the working directory is the top of the tree (above)
 
 wait_for() { # file pattern pid what
     for _ in $(seq 100); do

@@ -407,8 +407,10 @@ struct synack_iov {
  * elements are one stream of bytes. With SYNACK_SEND_ZEROCOPY each element stays where it
  * is, to be read by reference as synack_send_flags's buffer is, and is one fragment for
  * cfg.zc_max_frags; the call is one send, with one id and one notice, once every byte it
- * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX or a NULL element with
- * bytes. */
+ * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX. An element with a
+ * NULL base and bytes is where the copy faults, as Linux's tcp_sendmsg: the bytes before it
+ * are taken and counted (a short write), SYNACK_EFAULT only when there are none (and, for a
+ * Fast Open SYN's data, SYNACK_EFAULT at once). */
 long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
                   unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
@@ -583,18 +585,29 @@ enum synack_opt {
     SYNACK_OPT_TIMESTAMPING,
     /* Linux's IP_TOS (IPV6_TCLASS over IPv6): the DS field of the socket's datagrams, 0 to
      * 255; its two ECN bits are the stack's (RFC 3168 §5), as Linux keeps them for TCP, so
-     * they read back as 0. A listener's is its SYN-ACKs' and its children's. */
+     * they read back as 0. A listener's is its SYN-ACKs' and its children's. Sets the
+     * values of both IP versions (SYNACK_OPT_IP_TOS, SYNACK_OPT_IPV6_TCLASS); reads the
+     * one of the connection's version, IPv4's before it has one. */
     SYNACK_OPT_TOS,
     /* Linux's IP_MTU_DISCOVER (IPV6_MTU_DISCOVER) for TCP, one of SYNACK_PMTUDISC_*: with
      * WANT (the default) and DO datagrams carry DF and a fragmentation-needed (packet too
      * big) error lowers the MSS (RFC 1191); DONT, PROBE, INTERFACE and OMIT send IPv4
      * without DF (each datagram with an ID of its own, RFC 6864 §4.1), and DONT, INTERFACE
-     * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF). */
+     * and OMIT ignore those errors. A listener's is its children's (its SYN-ACKs keep DF).
+     * Sets both IP versions' (SYNACK_OPT_IP_/IPV6_MTU_DISCOVER); reads as SYNACK_OPT_TOS. */
     SYNACK_OPT_MTU_DISCOVER,
     /* Linux's IP_FREEBIND (either family): 1 lets synack_bind() take an address that is not
      * the stack's (yet); the socket hears it once synack_set_addr() makes it so, and may
      * connect from it only then. */
     SYNACK_OPT_FREEBIND,
+    /* SYNACK_OPT_TOS and SYNACK_OPT_MTU_DISCOVER for one IP version, as Linux keeps one of
+     * each per version: the IP_ ones for IPv4 datagrams (Linux's IP_TOS and IP_MTU_DISCOVER,
+     * which on an AF_INET6 socket rule its IPv4-mapped connections), the IPV6_ ones for
+     * IPv6 datagrams (IPV6_TCLASS, IPV6_MTU_DISCOVER). */
+    SYNACK_OPT_IP_TOS,
+    SYNACK_OPT_IPV6_TCLASS,
+    SYNACK_OPT_IP_MTU_DISCOVER,
+    SYNACK_OPT_IPV6_MTU_DISCOVER,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */

@@ -550,18 +550,28 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         sk->tfo_connect = v != 0;
         return 0;
     case SYNACK_OPT_MTU_DISCOVER:
+    case SYNACK_OPT_IP_MTU_DISCOVER:
+    case SYNACK_OPT_IPV6_MTU_DISCOVER:
         if (v < SYNACK_PMTUDISC_DONT || v > SYNACK_PMTUDISC_OMIT) return SYNACK_EINVAL;
-        sk->pmtudisc_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
+        /* One per IP version, as Linux's inet->pmtudisc and np->pmtudisc. */
+        if (opt != SYNACK_OPT_IPV6_MTU_DISCOVER)
+            sk->pmtudisc_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
+        if (opt != SYNACK_OPT_IP_MTU_DISCOVER)
+            sk->pmtudisc6_x = (uint8_t)(v ^ SYNACK_PMTUDISC_WANT);
         return 0;
     case SYNACK_OPT_FREEBIND:
         if (v != 0 && v != 1) return SYNACK_EINVAL;
         sk->freebind = v != 0;
         return 0;
     case SYNACK_OPT_TOS:
+    case SYNACK_OPT_IP_TOS:
+    case SYNACK_OPT_IPV6_TCLASS:
         /* Linux's do_ip_setsockopt: an int of 0-255 (a byte, for IP_TOS); TCP keeps the
-         * ECN bits to itself (INET_ECN_MASK). */
+         * ECN bits to itself (INET_ECN_MASK). One per IP version, as Linux's inet->tos
+         * (an IPv4-mapped connection's too) and np->tclass. */
         if (v < 0 || v > 255) return SYNACK_EINVAL;
-        sk->tos = (uint8_t)(v & 0xfc);
+        if (opt != SYNACK_OPT_IPV6_TCLASS) sk->tos = (uint8_t)(v & 0xfc);
+        if (opt != SYNACK_OPT_IP_TOS) sk->tclass = (uint8_t)(v & 0xfc);
         return 0;
     case SYNACK_OPT_CONGESTION: {
         if (v != SYNACK_CC_NEWRENO && v != SYNACK_CC_CUBIC) return SYNACK_EINVAL;
@@ -680,14 +690,26 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
     case SYNACK_OPT_INQ:
         *v = !sk->shut_rd ? t->rcv.len : 0;
         return 0;
-    case SYNACK_OPT_TOS:
+    case SYNACK_OPT_TOS: /* the connection's IP version's; IPv4's before it has one */
+        *v = sock_ds(sk, t->laddr.family);
+        return 0;
+    case SYNACK_OPT_IP_TOS:
         *v = sk->tos;
+        return 0;
+    case SYNACK_OPT_IPV6_TCLASS:
+        *v = sk->tclass;
         return 0;
     case SYNACK_OPT_FREEBIND:
         *v = sk->freebind;
         return 0;
-    case SYNACK_OPT_MTU_DISCOVER:
+    case SYNACK_OPT_MTU_DISCOVER: /* the connection's IP version's, as SYNACK_OPT_TOS */
         *v = sock_pmtudisc(sk);
+        return 0;
+    case SYNACK_OPT_IP_MTU_DISCOVER:
+        *v = sk->pmtudisc_x ^ SYNACK_PMTUDISC_WANT;
+        return 0;
+    case SYNACK_OPT_IPV6_MTU_DISCOVER:
+        *v = sk->pmtudisc6_x ^ SYNACK_PMTUDISC_WANT;
         return 0;
     case SYNACK_OPT_SNDBUF:
         *v = sk->sndbuf;

@@ -196,10 +196,10 @@ int ip_output_tcp(struct synack_stack *st, uint64_t now, int sd, const struct sy
 {
     bool retransmit = (out & IP_OUT_RETRANSMIT) != 0;
     /* The ECN field: ECT(0), binary 10, for an ECN-capable segment (RFC 3168 §5, §6.1.5);
-     * the rest of the DS field (RFC 2474 §3) is the socket's SYNACK_OPT_TOS, or what the
-     * caller names for a datagram sent without a socket. */
+     * the rest of the DS field (RFC 2474 §3) is the socket's for this IP version (sock_ds),
+     * or what the caller names for a datagram sent without a socket. */
     uint8_t ecn = (uint8_t)(((out & IP_OUT_ECT) ? 2u : 0u) | ((out >> 8) & 0xfcu) |
-                            (sk ? sk->tos & 0xfcu : 0u));
+                            (sk ? sock_ds(sk, src->family) & 0xfcu : 0u));
     size_t iphl = src->family == SYNACK_AF_INET6 ? WIRE_IPV6_HDR_LEN : WIRE_IPV4_HDR_LEN;
     size_t hl = iphl + WIRE_TCP_HDR_LEN + wire_tcp_opts_len(&h->opts);
     uint32_t gso = out >> 16;

@@ -119,10 +119,14 @@ struct sock {
     struct fifo_node mem_ooo, mem_wait;
     const struct tcp_cc_ops *cc; /* SYNACK_OPT_CONGESTION; NULL: the stack's */
     int8_t ecn_opt;              /* SYNACK_OPT_ECN: 0 or 1; -1: the config's */
-    uint8_t tos; /* SYNACK_OPT_TOS: the DS field's upper six bits (ip_out.c adds ECN's) */
-    /* SYNACK_OPT_MTU_DISCOVER xor SYNACK_PMTUDISC_WANT, so that a fresh (zeroed) socket
-     * has WANT: read it with sock_pmtudisc(). */
-    uint8_t pmtudisc_x;
+    /* The DS field's upper six bits (ip_out.c adds ECN's), one per IP version as Linux's
+     * inet->tos and np->tclass: SYNACK_OPT_IP_TOS for IPv4 datagrams (an IPv4-mapped
+     * connection's too), SYNACK_OPT_IPV6_TCLASS for IPv6 ones; SYNACK_OPT_TOS sets both.
+     * Read them with sock_ds(). */
+    uint8_t tos, tclass;
+    /* SYNACK_OPT_IP_MTU_DISCOVER and SYNACK_OPT_IPV6_MTU_DISCOVER xor SYNACK_PMTUDISC_WANT,
+     * so that a fresh (zeroed) socket has WANT: read them with sock_pmtudisc(). */
+    uint8_t pmtudisc_x, pmtudisc6_x;
     /* The IPv4 ID count of a socket whose datagrams go without DF (ip_out.c): advanced by
      * each datagram's parts, as a device splitting a super-segment gives each part the next
      * ID (Linux's ip_select_ident_segs), so that no two overlap (RFC 6864 §4.1). */
@@ -411,10 +415,17 @@ static inline void stack_drop(struct synack_stack *st, uint64_t now, int reason,
     sink_drop(&st->sink, now, reason, pkt, len, seg, sd);
 }
 
-/* A socket's SYNACK_OPT_MTU_DISCOVER (SYNACK_PMTUDISC_*). */
+/* The DS field (its upper six bits) of a socket's datagrams of family (SYNACK_AF_*). */
+static inline uint8_t sock_ds(const struct sock *sk, uint8_t family)
+{
+    return family == SYNACK_AF_INET6 ? sk->tclass : sk->tos;
+}
+/* A socket's path MTU discovery mode (SYNACK_PMTUDISC_*) for the IP version of its
+ * connection: IPv4's when it has none yet. */
 static inline int sock_pmtudisc(const struct sock *sk)
 {
-    return sk->pmtudisc_x ^ SYNACK_PMTUDISC_WANT;
+    return (sk->tcb.laddr.family == SYNACK_AF_INET6 ? sk->pmtudisc6_x : sk->pmtudisc_x) ^
+           SYNACK_PMTUDISC_WANT;
 }
 /* Linux's ip_dont_fragment for TCP: DF with WANT and DO only. */
 static inline bool sock_pmtu_df(const struct sock *sk)

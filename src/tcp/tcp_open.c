@@ -108,8 +108,10 @@ struct sock *tcp_child_new(struct synack_stack *st, struct sock *lsk, uint64_t n
     c->reuseaddr = lsk->reuseaddr;
     c->cc = lsk->cc;
     c->ecn_opt = lsk->ecn_opt;
-    c->tos = lsk->tos; /* IP_TOS, as Linux's sk_clone */
+    c->tos = lsk->tos; /* IP_TOS and IPV6_TCLASS, as Linux's sk_clone */
+    c->tclass = lsk->tclass;
     c->pmtudisc_x = lsk->pmtudisc_x;
+    c->pmtudisc6_x = lsk->pmtudisc6_x;
     c->zerocopy = lsk->zerocopy; /* SO_ZEROCOPY and SO_TIMESTAMPING's bits, as Linux's clone */
     c->ts_flags = lsk->ts_flags & ~SYNACK_TS_OPT_ID;
     t->ecn_ok = p->ecn_ok;
@@ -183,7 +185,7 @@ static void send_cookie(struct synack_stack *st, struct sock *lsk, uint64_t now,
     }
     lsk->cookies_until = now + tcp_syncookie_lifetime();
     if (ip_output_tcp(st, now, lsk->idx, &h, &seg->s->dst, &seg->s->src, NULL, 0, 0,
-                      IP_OUT_TOS(lsk->tos)) == 0)
+                      IP_OUT_TOS(sock_ds(lsk, seg->s->dst.family))) == 0)
         st->stats.syn_cookies_sent++;
 }
 

@@ -131,7 +131,8 @@ static void send_synack(struct synack_stack *st, struct tcp_req *rq, uint64_t no
     /* If the output queue has no room, the retransmission timer sends it again. */
     const struct sock *l = listener_of(st, rq);
     (void)ip_output_tcp(st, now, tcp_req_sd(st, rq), &h, &rq->laddr, &rq->raddr, NULL, 0, 0,
-                        (again ? IP_OUT_RETRANSMIT : 0u) | IP_OUT_TOS(l ? l->tos : 0));
+                        (again ? IP_OUT_RETRANSMIT : 0u) |
+                            IP_OUT_TOS(l ? sock_ds(l, rq->laddr.family) : 0));
     if (rq->synacks < UINT8_MAX) rq->synacks++;
 }
 

@@ -138,7 +138,7 @@ bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
     tw->rcv_cap = t->rcv.cap;
     tw->sd = sk->idx;
     tw->rcv_mss = t->rcv_mss;
-    tw->tos = sk->tos;
+    tw->tos = sock_ds(sk, t->laddr.family); /* the record is of one IP version */
     tw->snd_wscale = t->snd_wscale;
     tw->rcv_wscale = t->rcv_wscale;
     tw->flags = (uint8_t)(TW_IN_USE | (t->ts_ok ? TW_TS_OK : 0) | (t->sack_ok ? TW_SACK_OK : 0) |
@@ -166,7 +166,8 @@ static struct sock *load(struct synack_stack *st, const struct tw_rec *tw)
     sk->parent = -1;
     sk->linger = -1;
     sk->ecn_opt = -1;
-    sk->tos = tw->tos; /* its ACKs keep the socket's DS field, as Linux's tw_tos */
+    /* its ACKs keep the socket's DS field, as Linux's tw_tos (tw_tclass over IPv6) */
+    sk->tos = sk->tclass = tw->tos;
     fifo_init(&sk->acceptq);
     fifo_init(&sk->reqs);
     timer_node_init(&sk->timer);

@@ -197,20 +197,29 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
     uint32_t tail = t->snd_tail;
     uint32_t room =
         sk->sndbuf_linux ? tcp_sndbuf_linux_take(sk, (uint32_t)len, &tail) : tcp_snd_room(sk);
-    /* A NULL base among the bytes about to be taken: SYNACK_EFAULT, nothing taken. Only
-     * here, after the state and the room, as Linux's tcp_sendmsg faults at the copy (a
-     * send that could take nothing says what it would with a valid buffer). */
+    /* A NULL base among the bytes about to be taken: the bytes before it are taken (a
+     * short write), and SYNACK_EFAULT only when there are none. Only here, after the state
+     * and the room, as Linux's tcp_sendmsg_locked faults at the copy and then returns what
+     * it copied if anything ("do_error: if (copied) goto out"); a send that could take
+     * nothing says what it would with a valid buffer. */
     uint32_t want = (uint32_t)(len < room ? len : room);
-    for (size_t i = 0, at = 0; i < (size_t)iovcnt && at < want; at += iov[i++].len)
-        if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
+    bool fault = false;
+    for (size_t i = 0, at = 0; i < (size_t)iovcnt && at < want; at += iov[i++].len) {
+        if (iov[i].base || !iov[i].len) continue;
+        if (at == 0) return SYNACK_EFAULT;
+        want = (uint32_t)at;
+        fault = true;
+        break;
+    }
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
     long took = tcp_snd_takev(st, sk, iov, iovcnt, want, flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
-    uint32_t allowed = (uint32_t)(len < room ? len : room);
     sk->snd_mem_wait = false;
-    if (n < allowed && !tcp_snd_mem_ok(st, sk)) tcp_mem_wait(st, sk); /* tcp_mem.c */
-    if (len > 0) tcp_info_on_queue(t, now, n, n < len); /* tcp_info's busy, sndbuf-limited */
+    if (n < want && !tcp_snd_mem_ok(st, sk)) tcp_mem_wait(st, sk); /* tcp_mem.c */
+    /* tcp_info's busy and sndbuf-limited times; a write cut short by its own bad element
+     * was not limited by the buffer. */
+    if (len > 0) tcp_info_on_queue(t, now, n, n < len && !(fault && n == want));
     if (n == 0) return len == 0 ? 0 : SYNACK_EAGAIN;
     t->snd_tail = tail;
     /* MSG_MORE holds what this call queued; a send without it lets everything go (Linux:

@@ -65,6 +65,11 @@ inns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 
 # start_serve ARGS...: synack serve on tun0 in the namespace, waiting until it is up.
 start_serve() {
+    # The log emptied here, before the fork: the redirection below truncates it only when
+    # the child gets to run, and until then the wait below would find the previous serve's
+    # "created" line in it (a test that starts serve again, on a loaded machine) and go on
+    # before this one is up, its SIGUSR1 handler not yet set.
+    : >"$WORK/serve.log"
     # Not through inns: $! must be synack's own PID (ip netns exec execs it).
     ip netns exec "$NS" "$SYNACK" serve --tun tun0 "$@" >"$WORK/serve.log" 2>&1 &
     SERVE_PID=$!
@@ -93,6 +98,14 @@ stop_serve() {
     [ -n "$rc" ] || fail "serve did not exit within 10 s of SIGTERM"
     [ "$rc" = 0 ] || fail "serve exited with $rc after SIGTERM"
     grep -q "synack serve: stopped" "$WORK/serve.log" || fail "serve did not say it stopped"
+    # Its device can outlive it: with --io-uring the ring, which holds the TUN descriptor,
+    # is torn down by the kernel after the process has gone. A serve started again before
+    # tun0 is gone finds it there (not multi-queue, say): wait for that (bounded: 10 s).
+    for _ in $(seq 100); do
+        inns ip link show tun0 >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    inns ip link show tun0 >/dev/null 2>&1 && fail "tun0 is still there 10 s after serve exited"
     SERVE_PID=""
 }
 

@@ -27,6 +27,26 @@ start_serve --echo 7 --http 80 --queues 2
 serve_has_ipv6
 grep -q "2 queues on CPUs" "$WORK/serve.log" || fail "serve does not say it runs 2 queues"
 
+# status_of_both_queues: SIGUSR1, then the two queues' status blocks into $WORK/status. Each
+# queue prints its own block when it gets to it (queue 1 after queue 0 has told it), so the
+# wait is for what is read below, from both: the services' lines and the counters rst_out,
+# tfo_passive and tfo_cookie_invalid (bounded: 10 s), never a fixed time.
+status_of_both_queues() {
+    local lines ok
+    lines=$(wc -l <"$WORK/serve.log")
+    kill -USR1 "$SERVE_PID"
+    for _ in $(seq 100); do
+        tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+        ok=1
+        for l in '^queue [01] of 2' '^service echo' '^rst_out ' '^tfo_passive ' '^tfo_cookie_invalid '; do
+            [ "$(grep -c "$l" "$WORK/status")" = 2 ] || ok=0
+        done
+        [ $ok = 1 ] && return 0
+        sleep 0.1
+    done
+    fail "the two queues' status did not come within 10 s: $(cat "$WORK/status")"
+}
+
 N=256
 cat >"$WORK/client.py" <<'EOF'
 # Opens n connections to the echo service at host, `at` at a time; each sends its own 64
@@ -75,14 +95,7 @@ stats_json | grep -q '"serve":{"queue":[01],"queues":2,' || fail "/stats does no
 echo "16 requests with --tcp-fastopen answered byte-exact"
 
 # Each queue's status: "queue I of 2 on cpu C", then its services, then its stack's counters.
-lines=$(wc -l <"$WORK/serve.log")
-kill -USR1 "$SERVE_PID"
-for _ in $(seq 50); do
-    [ "$(tail -n +$((lines + 1)) "$WORK/serve.log" | grep -c '^queue [01] of 2')" = 2 ] && break
-    sleep 0.1
-done
-sleep 0.3 # the last queue's counters after its header
-tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+status_of_both_queues
 per_queue=$(awk '/^queue [0-9]+ of 2/ { q = $2 }
     /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
     /^rst_out/ { r[q] = $2 }
@@ -150,13 +163,7 @@ for c in 0 1; do
         fail "--steer cpu client on CPU $c: $got"
     [ "$got" = $((32 * (c + 1))) ] || fail "--steer cpu: $got connections served from CPU $c"
 done
-lines=$(wc -l <"$WORK/serve.log")
-kill -USR1 "$SERVE_PID"
-for _ in $(seq 50); do
-    [ "$(tail -n +$((lines + 1)) "$WORK/serve.log" | grep -c '^rst_out')" = 2 ] && break
-    sleep 0.1
-done
-tail -n +$((lines + 1)) "$WORK/serve.log" >"$WORK/status"
+status_of_both_queues
 read -r a0 a1 r0 r1 <<<"$(awk '/^queue [0-9]+ of 2/ { q = $2 }
     /^service echo/ { for (i = 1; i <= NF; i++) if ($i == "accepted") { sub(",", "", $(i + 1)); a[q] = $(i + 1) } }
     /^rst_out/ { r[q] = $2 }

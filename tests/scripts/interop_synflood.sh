@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # interop_synflood.sh - a SYN flood from forged sources against `synack serve --http 80`,
 # while the kernel's curl keeps connecting (RFC 4987 §3.6, SYN cookies):
-#   - hping3 sends up to 100,000 SYNs from random source addresses, one per 100 us (at most
-#     12 s; hping3's pacing gives ~6,000/s here, ~70,000 SYNs), into synack's TUN device. The namespace has no default route and no link but lo and tun0:
+#   - hping3 sends SYNs from random source addresses, one per 100 us (hping3's pacing gives
+#     ~6,000/s here), into synack's TUN device from before curl's first connection until
+#     its last is done (bounded: 1,000,000 SYNs, 240 s), so that every curl meets the flood
+#     however slowly a loaded machine runs them. The namespace has no default route and no link but lo and tun0:
 #     synack's SYN-ACKs to the forged sources go back into the namespace's kernel, which has
 #     no route for them (and does not forward) and drops them.
-#   - meanwhile curl makes 300 connections for / one after another (--max-time 3 each);
-#     >= 99% must succeed. time_connect p50/p99 are printed.
+#   - meanwhile curl makes 300 connections for / one after another (--max-time 3 each;
+#     bounded: 180 s in all); >= 99% must succeed. time_connect p50/p99 are printed. The
+#     first starts once synack answers SYNs with cookies (/stats), not after a fixed sleep.
 #   - serve's peak resident memory (VmHWM) stays under a bound: 64 MB, or 192 MB with ASan,
 #     whose freed-memory quarantine is cut to 1 MB here (its default 256 MB would measure
 #     ASan, not serve: the live view's per-connection state is freed and made again for
@@ -19,8 +22,10 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 source "$(dirname "$0")/interop_common.bash"
 need curl hping3 tcpdump tshark
 
-FLOOD_SYNS=100000
+FLOOD_SYNS=1000000
+FLOOD_SECONDS=240
 CURLS=300
+CURL_SECONDS=180
 if grep -qa __asan_init "$SYNACK"; then MEM_LIMIT_KB=$((192 * 1024)); else MEM_LIMIT_KB=$((64 * 1024)); fi
 
 start_serve --http 80 --msl 1
@@ -42,7 +47,7 @@ js0=$(stats_json) || fail "/stats failed before the flood"
 hwm0=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVE_PID/status")
 
 # --- capture: SYNs and SYN-ACKs of curl's address only, bounded in count and time --------
-ip netns exec "$NS" timeout 60 tcpdump -i tun0 -n -U --immediate-mode -B 32768 -c 5000 -w "$WORK/syn.pcap" \
+ip netns exec "$NS" timeout $((FLOOD_SECONDS + 30)) tcpdump -i tun0 -n -U --immediate-mode -B 32768 -c 5000 -w "$WORK/syn.pcap" \
     "host $HOST and tcp port 80 and tcp[tcpflags] & tcp-syn != 0" 2>"$WORK/tcpdump.err" &
 PIDS+=("$!")
 for _ in $(seq 50); do
@@ -52,14 +57,27 @@ done
 grep -q "listening on" "$WORK/tcpdump.err" || fail "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
 
 # --- the flood -----------------------------------------------------------------------------
-ip netns exec "$NS" timeout 12 hping3 -q -S --rand-source -p 80 -i u100 -c "$FLOOD_SYNS" \
-    "$STACK" >"$WORK/hping.out" 2>&1 &
+# Not through inns: $! must be timeout's own PID, which passes a SIGTERM on to hping3 (and
+# hping3 then prints its count).
+ip netns exec "$NS" timeout "$FLOOD_SECONDS" hping3 -q -S --rand-source -p 80 -i u100 \
+    -c "$FLOOD_SYNS" "$STACK" >"$WORK/hping.out" 2>&1 &
 HPING_PID=$!
 PIDS+=("$HPING_PID")
-sleep 1 # the SYN queue is full of forged half-open connections long before this
+# The flood is on once synack answers with cookies: its SYN queue is full of forged
+# half-open connections (bounded: 30 s).
+cookies0=$(field "$js0" syn_cookies_sent)
+cookies=$cookies0
+t_end=$(($(date +%s) + 30))
+while [ "$(date +%s)" -lt "$t_end" ]; do
+    cookies=$(field "$(stats_json)" syn_cookies_sent)
+    [ "${cookies:-0}" -gt "$cookies0" ] && break
+    kill -0 "$HPING_PID" 2>/dev/null || fail "hping3 ended: $(cat "$WORK/hping.out")"
+    sleep 0.5
+done
+[ "${cookies:-0}" -gt "$cookies0" ] || fail "no SYN cookie sent after 30 s of flood"
 
-# --- curl, one connection after another, during the flood (bounded: 300, and 60 s) --------
-t_end=$(($(date +%s) + 60))
+# --- curl, one connection after another, during the flood (bounded: 300, and 180 s) -------
+t_end=$(($(date +%s) + CURL_SECONDS))
 during=0
 for _ in $(seq "$CURLS"); do
     [ "$(date +%s)" -lt "$t_end" ] || break
@@ -67,6 +85,7 @@ for _ in $(seq "$CURLS"); do
     inns curl -s -o /dev/null --max-time 3 -w '%{http_code} %{time_connect}\n' "$URL/" \
         >>"$WORK/curl.out" 2>/dev/null || echo "fail -" >>"$WORK/curl.out"
 done
+kill -0 "$HPING_PID" 2>/dev/null && kill -TERM "$HPING_PID" # the curls are done: so is the flood
 wait "$HPING_PID"
 hping_rc=$?
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/hping.out")
@@ -81,7 +100,7 @@ read -r p50 p99 < <(awk '$1 == 200 { print $2 * 1000 }' "$WORK/curl.out" | sort 
         if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1; printf "%.2f %.2f\n", v[i50], v[i99] }')
 echo "curl: $ok of $total succeeded ($(awk -v a="$ok" -v b="$total" 'BEGIN { printf "%.1f", 100 * a / b }')%);" \
     "time_connect p50 ${p50} ms, p99 ${p99} ms"
-[ "$total" = "$CURLS" ] || fail "only $total of $CURLS curls ran within 60 s"
+[ "$total" = "$CURLS" ] || fail "only $total of $CURLS curls ran within $CURL_SECONDS s"
 [ $((ok * 100)) -ge $((total * 99)) ] || fail "only $ok of $total curls succeeded during the flood"
 
 # --- memory and counters -------------------------------------------------------------------

@@ -60,39 +60,52 @@ make_normal() {
     wait_listen 5001
     capture_start "$WORK/normal.pcap"
     head -c 20000 /dev/zero | inA timeout 20 socat -u - TCP:$B:5001
-    sleep 0.3
+    # the server's FIN answered: the client's last ACK is sent
+    wait_tcp_state A time-wait "( dport = :5001 )"
     capture_stop
 }
 
 make_reset() {
-    # the server closes at once; the client, which does not read, sends data 1 s later (time
-    # enough for the server's close on a loaded machine) to a socket that no longer exists:
-    # the server's kernel answers with an RST
+    # the server closes at once; the client, which does not read, sends data once the server
+    # has closed its socket (its process gone: a condition, not a time) to a socket that no
+    # longer exists: the server's kernel answers with an RST
     # (RFC 9293 §3.10.7.1 for the closed socket, Linux's tcp_rcv_state_process)
     inB timeout 20 socat -t 0 TCP-LISTEN:5002,reuseaddr SYSTEM:"exit 0" &
+    local server=$!
     wait_listen 5002
     capture_start "$WORK/reset.pcap"
-    (sleep 1; printf 'hello\n'; sleep 0.3) | inA timeout 20 socat -u - TCP:$B:5002
-    sleep 0.3
+    (wait_gone "$server"; printf 'hello\n'; sleep 0.3) | inA timeout 20 socat -u - TCP:$B:5002
     capture_stop
 }
 
 make_simul() {
-    # both sides close at about 1 s; from 0.5 s to 2 s each side's INPUT drops the other's
-    # segments, so both FINs are sent before either arrives, and cross on retransmission
-    inB timeout 20 socat TCP-LISTEN:5003,reuseaddr SYSTEM:"sleep 1" &
+    # both sides close while each side's INPUT drops the other's segments, so both FINs are
+    # sent before either arrives, and cross on retransmission when the path heals. Each step
+    # waits for its condition (the connection up, both FINs sent), never for a fixed time: a
+    # loaded machine stretches any schedule. Each side closes when its file appears
+    # (bounded: 20 s).
+    # shellcheck disable=SC2016 # the script's own $1 and $i
+    printf '%s\n' 'i=0; while [ ! -e "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done' \
+        >"$WORK/wait-file.sh"
+    inB timeout 30 socat TCP-LISTEN:5003,reuseaddr SYSTEM:"sh $WORK/wait-file.sh $WORK/close-b" &
     wait_listen 5003
     capture_start "$WORK/simul.pcap"
-    (sleep 1) | inA timeout 20 socat -t 5 - TCP:$B:5003 >/dev/null &
+    sh "$WORK/wait-file.sh" "$WORK/close-a" | inA timeout 30 socat -t 5 - TCP:$B:5003 >/dev/null &
     local client=$!
-    sleep 0.5
+    wait_tcp_state A established "( dport = :5003 )"
+    wait_tcp_state B established "( sport = :5003 )"
     inA iptables -A INPUT -p tcp -s $B -j DROP
     inB iptables -A INPUT -p tcp -s $A -j DROP
-    sleep 1.5
+    touch "$WORK/close-a" "$WORK/close-b"
+    # each FIN sent and not acknowledged (dropped at the other side)
+    wait_tcp_state A fin-wait-1 "( dport = :5003 )"
+    wait_tcp_state B fin-wait-1 "( sport = :5003 )"
     inA iptables -D INPUT -p tcp -s $B -j DROP
     inB iptables -D INPUT -p tcp -s $A -j DROP
     wait "$client"
-    sleep 1
+    # both through CLOSING to TIME-WAIT: the crossing FINs and their ACKs are all sent
+    wait_tcp_state A time-wait "( dport = :5003 )"
+    wait_tcp_state B time-wait "( sport = :5003 )"
     capture_stop
 }
 
@@ -102,7 +115,7 @@ make_lossy() {
     inB iptables -A INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP
     capture_start "$WORK/lossy.pcap"
     head -c "${LOSSY_BYTES:-2000000}" /dev/zero | inA timeout 30 socat -u - TCP:$B:5004
-    sleep 0.5
+    wait_tcp_state A time-wait "( dport = :5004 )"
     capture_stop
     inB iptables -D INPUT -p tcp --dport 5004 -m statistic --mode nth --every 25 --packet 3 -j DROP
 }

@@ -74,23 +74,24 @@ make_normal() {
     wait_listen 5001
     capture_start "$WORK/normal.pcap"
     head -c "${NORMAL_BYTES:-20000}" /dev/zero | inA timeout 20 socat -u - "TCP6:[$B]:5001"
-    sleep 0.3
+    # the server's FIN answered: the client's last ACK is sent
+    wait_tcp_state A time-wait "( dport = :5001 )"
     capture_stop
 }
 
 make_reset() {
-    # the server closes at once; the client, which does not read, sends data 1 s later (time
-    # enough for the server's close on a loaded machine) to a socket that no longer exists:
-    # the server's kernel answers with an RST
+    # the server closes at once; the client, which does not read, sends data once the server
+    # has closed its socket (its process gone: a condition, not a time) to a socket that no
+    # longer exists: the server's kernel answers with an RST
     inB timeout 20 socat -t 0 TCP6-LISTEN:5002,reuseaddr SYSTEM:"exit 0" &
+    local server=$!
     wait_listen 5002
     capture_start "$WORK/reset.pcap"
     (
-        sleep 1
+        wait_gone "$server"
         printf 'hello\n'
         sleep 0.3
     ) | inA timeout 20 socat -u - "TCP6:[$B]:5002"
-    sleep 0.3
     capture_stop
 }
 
@@ -101,7 +102,7 @@ make_lossy() {
     inB ip6tables -A "${LOSS_RULE[@]}"
     capture_start "$WORK/lossy.pcap"
     head -c "${LOSSY_BYTES:-2000000}" /dev/zero | inA timeout 30 socat -u - "TCP6:[$B]:5004"
-    sleep 0.5
+    wait_tcp_state A time-wait "( dport = :5004 )"
     capture_stop
     inB ip6tables -D "${LOSS_RULE[@]}"
 }
@@ -119,7 +120,7 @@ s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, bytes([0, 0, 1, 4, 0, 0, 
 s.connect((sys.argv[1], 5005))
 s.sendall(bytes(30000))
 s.close()' "$B"
-    sleep 0.3
+    wait_tcp_state A time-wait "( dport = :5005 )"
     capture_stop
 }
 

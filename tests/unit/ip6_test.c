@@ -1994,4 +1994,92 @@ TEST(every_truncation_of_an_icmpv6_message_is_dropped_by_name)
     w6_free(&w);
 }
 
+/* The DS field and the path MTU discovery mode are one per IP version, as Linux keeps
+ * inet->tos and inet->pmtudisc for IPv4 (IP_TOS, IP_MTU_DISCOVER, which on an AF_INET6
+ * socket rule its IPv4-mapped connections) apart from np->tclass and np->pmtudisc for IPv6
+ * (IPV6_TCLASS, IPV6_MTU_DISCOVER): a dual-stack listener's IPv4 SYN-ACK and connection take
+ * SYNACK_OPT_IP_TOS and SYNACK_OPT_IP_MTU_DISCOVER, its IPv6 ones SYNACK_OPT_IPV6_TCLASS and
+ * SYNACK_OPT_IPV6_MTU_DISCOVER; SYNACK_OPT_TOS sets both and reads the connection's. */
+static long opt_of(struct w6 *w, int sd, int opt)
+{
+    long v = -1;
+    ASSERT_EQ(synack_getopt(w->st, sd, opt, &v), 0);
+    return v;
+}
+
+TEST(tos_and_mtu_discover_are_one_per_ip_version)
+{
+    struct w6 w;
+    w6_config(&w);
+    w6_start(&w);
+    int lsd = listen_on(&w, SYNACK_ADDR_ANY, SRV_PORT);
+    ASSERT_EQ(synack_setopt(w.st, lsd, SYNACK_OPT_IP_TOS, 0x2b), 0);
+    ASSERT_EQ(synack_setopt(w.st, lsd, SYNACK_OPT_IPV6_TCLASS, 0x40), 0);
+    ASSERT_EQ(synack_setopt(w.st, lsd, SYNACK_OPT_IPV6_TCLASS, 256), SYNACK_EINVAL);
+    ASSERT_EQ(synack_setopt(w.st, lsd, SYNACK_OPT_IPV6_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    ASSERT_EQ(synack_setopt(w.st, lsd, SYNACK_OPT_IP_MTU_DISCOVER, 6), SYNACK_EINVAL);
+    ASSERT_EQ(opt_of(&w, lsd, SYNACK_OPT_IP_TOS), 0x28);
+    ASSERT_EQ(opt_of(&w, lsd, SYNACK_OPT_IPV6_TCLASS), 0x40);
+    ASSERT_EQ(opt_of(&w, lsd, SYNACK_OPT_TOS), 0x28); /* no connection: IPv4's */
+    ASSERT_EQ(opt_of(&w, lsd, SYNACK_OPT_IP_MTU_DISCOVER), SYNACK_PMTUDISC_WANT);
+    ASSERT_EQ(opt_of(&w, lsd, SYNACK_OPT_IPV6_MTU_DISCOVER), SYNACK_PMTUDISC_DONT);
+
+    struct synack_tcp_opts o = {.has_mss = true, .mss = 1400};
+    ASSERT_EQ(peer4(&w, PEER_PORT, SYNACK_TCP_SYN, PEER_ISS, 0, &o), 0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.family, SYNACK_AF_INET);
+    ASSERT_EQ(w.seg.ip.tos, 0x28);
+    uint32_t iss4 = w.seg.tcp.seq;
+    ASSERT_EQ(peer6(&w, PEER_PORT + 1, SYNACK_TCP_SYN, PEER_ISS, 0, &o, NULL, 0), 0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.family, SYNACK_AF_INET6);
+    ASSERT_EQ(w.seg.ip6.traffic_class, 0x40);
+    uint32_t iss6 = w.seg.tcp.seq;
+    w.now += 1000;
+    ASSERT_EQ(peer4(&w, PEER_PORT, SYNACK_TCP_ACK, PEER_ISS + 1, iss4 + 1, NULL), 0);
+    ASSERT_EQ(peer6(&w, PEER_PORT + 1, SYNACK_TCP_ACK, PEER_ISS + 1, iss6 + 1, NULL, NULL, 0), 0);
+    EXPECT_NOTHING(&w);
+    int sd4 = synack_accept(w.st, lsd, NULL), sd6 = synack_accept(w.st, lsd, NULL);
+    ASSERT(sd4 >= 0 && sd6 >= 0);
+
+    /* The IPv4 connection: IPv4's values, DF on (WANT) until its own IP_ mode says DONT. */
+    ASSERT_EQ(opt_of(&w, sd4, SYNACK_OPT_TOS), 0x28);
+    ASSERT_EQ(opt_of(&w, sd4, SYNACK_OPT_MTU_DISCOVER), SYNACK_PMTUDISC_WANT);
+    ASSERT_EQ(synack_send(w.st, sd4, w.now, "four", 4), 4);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.family, SYNACK_AF_INET);
+    ASSERT_EQ(w.seg.ip.tos, 0x28);
+    ASSERT(w.seg.ip.frag & 0x4000);
+    /* The IPv6 value changed live is not the IPv4 datagrams'; the IPv4 one is. */
+    ASSERT_EQ(synack_setopt(w.st, sd4, SYNACK_OPT_IPV6_TCLASS, 0x80), 0);
+    ASSERT_EQ(synack_setopt(w.st, sd4, SYNACK_OPT_IPV6_MTU_DISCOVER, SYNACK_PMTUDISC_DO), 0);
+    w.now += 1000;
+    ASSERT_EQ(peer4(&w, PEER_PORT, SYNACK_TCP_ACK, PEER_ISS + 1, iss4 + 5, NULL), 0);
+    ASSERT_EQ(synack_send(w.st, sd4, w.now, "more", 4), 4);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.ip.tos, 0x28);
+    ASSERT(w.seg.ip.frag & 0x4000);
+    ASSERT_EQ(synack_setopt(w.st, sd4, SYNACK_OPT_IP_TOS, 0x10), 0);
+    ASSERT_EQ(synack_setopt(w.st, sd4, SYNACK_OPT_IP_MTU_DISCOVER, SYNACK_PMTUDISC_DONT), 0);
+    w.now += 1000;
+    ASSERT_EQ(peer4(&w, PEER_PORT, SYNACK_TCP_ACK, PEER_ISS + 1, iss4 + 9, NULL), 0);
+    ASSERT_EQ(synack_send(w.st, sd4, w.now, "last", 4), 4);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.ip.tos, 0x10);
+    ASSERT_EQ(w.seg.ip.frag & 0x4000, 0);
+
+    /* The IPv6 connection: IPv6's values. */
+    ASSERT_EQ(opt_of(&w, sd6, SYNACK_OPT_TOS), 0x40);
+    ASSERT_EQ(opt_of(&w, sd6, SYNACK_OPT_MTU_DISCOVER), SYNACK_PMTUDISC_DONT);
+    ASSERT_EQ(synack_send(w.st, sd6, w.now, "six", 3), 3);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.family, SYNACK_AF_INET6);
+    ASSERT_EQ(w.seg.ip6.traffic_class, 0x40);
+    /* SYNACK_OPT_TOS sets both versions' values. */
+    ASSERT_EQ(synack_setopt(w.st, sd6, SYNACK_OPT_TOS, 0xb8), 0);
+    ASSERT_EQ(opt_of(&w, sd6, SYNACK_OPT_IP_TOS), 0xb8);
+    ASSERT_EQ(opt_of(&w, sd6, SYNACK_OPT_IPV6_TCLASS), 0xb8);
+    w6_free(&w);
+}
+
 TEST_MAIN()

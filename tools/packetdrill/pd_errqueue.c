@@ -83,6 +83,9 @@ bool pd_eq_zc_begin_iov(struct pd_eq **eqp, synack_stack *st, int sd, struct syn
     /* One block for the call; each element keeps its place in it, and stays an element of
      * its own for the stack (one fragment each, cfg.zc_max_frags). */
     for (size_t off = 0, i = 0; i < (size_t)n; i++) {
+        /* A NULL element stays NULL: the stack takes the bytes before it and faults there,
+         * as Linux's pinning of the caller's pages does (nothing after it is read). */
+        if (iov[i].len && !iov[i].base) break;
         if (iov[i].len) memcpy(b->data + off, iov[i].base, iov[i].len);
         iov[i].base = b->data + off;
         off += iov[i].len;

@@ -860,7 +860,6 @@ static int sock_state(struct pd *p, const struct pd_fd *f)
 static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, int flags,
                              const struct sockaddr *dest, socklen_t destlen)
 {
-    if (!buf && len) return fail(EFAULT);
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_ZEROCOPY)) return fail(EOPNOTSUPP);
     pthread_mutex_lock(&p->mu);
     fastopen_sysctls(p);
@@ -883,6 +882,12 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
         }
         pthread_mutex_unlock(&p->mu);
         return plain_send(p, fd, buf, len, flags);
+    }
+    /* The SYN's data is copied at once (a connected socket's send is plain_send's, above,
+     * which faults only where Linux's copy would). */
+    if (!buf && len) {
+        errno = EFAULT;
+        goto out;
     }
     if ((flags & MSG_ZEROCOPY) && !(data = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &zc))) {
         errno = ENOBUFS;
@@ -950,12 +955,17 @@ static ssize_t fastopen_sendmsg(struct pd *p, int fd, const struct msghdr *msg, 
     for (size_t i = 0; i < msg->msg_iovlen; i++) total += msg->msg_iov[i].iov_len;
     char *tmp = malloc(total ? total : 1);
     if (!tmp) return fail(ENOMEM);
-    for (size_t off = 0, i = 0; i < msg->msg_iovlen; i++) {
-        memcpy(tmp + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+    /* The copy stops at an element with a NULL base: the bytes before it go (a short
+     * write), none at all is a NULL buffer (EFAULT where fastopen_send would copy). */
+    size_t off = 0;
+    for (size_t i = 0; i < msg->msg_iovlen; i++) {
+        if (!msg->msg_iov[i].iov_base && msg->msg_iov[i].iov_len) break;
+        if (msg->msg_iov[i].iov_len)
+            memcpy(tmp + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
         off += msg->msg_iov[i].iov_len;
     }
-    ssize_t r =
-        fastopen_send(p, fd, tmp, total, flags & ~MSG_FASTOPEN, msg->msg_name, msg->msg_namelen);
+    ssize_t r = fastopen_send(p, fd, off || !total ? tmp : NULL, off || !total ? off : total,
+                              flags & ~MSG_FASTOPEN, msg->msg_name, msg->msg_namelen);
     free(tmp);
     return r;
 }
@@ -1002,11 +1012,11 @@ static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in
         return fail(EOPNOTSUPP);
     if (n < 0) return fail(EINVAL);
     if (n > SYNACK_IOV_MAX) return fail(EMSGSIZE); /* Linux: more than UIO_MAXIOV */
+    /* An element with a NULL base is left to the stack, which answers as Linux's
+     * tcp_sendmsg_locked: the state and the room first, then the copy, which takes the
+     * bytes before the bad element (a short write) or faults (EFAULT) when there are none. */
     size_t len = 0;
-    for (int i = 0; i < n; i++) {
-        if (!iov_in[i].base && iov_in[i].len) return fail(EFAULT); /* Linux: the copy faults */
-        len += iov_in[i].len;
-    }
+    for (int i = 0; i < n; i++) len += iov_in[i].len;
     /* The caller's array, then (MSG_ZEROCOPY) the same pointing into the plug-in's block;
      * rest: what is left after a partial take. */
     struct synack_iov *iov = malloc(2 * (size_t)(n ? n : 1) * sizeof *iov);
@@ -1063,6 +1073,8 @@ static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in
         if (m != SYNACK_EAGAIN || nb) {
             if (done > 0) {
                 r = done;
+            } else if (m == SYNACK_EFAULT) {
+                errno = EFAULT; /* the caller's fault, not the connection's error */
             } else if (m != SYNACK_EAGAIN && m != SYNACK_EPIPE && f->err_taken) {
                 errno = EPIPE; /* after the error was reported, as Linux: EPIPE */
             } else {
@@ -1720,20 +1732,21 @@ static int pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
         f->so_mark = (int)v; /* the routing mark: nothing routes by it here */
         r = 0;
     } else if (ip) {
-        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does, the DS field
-         * goes to the library's SYNACK_OPT_TOS and the path MTU discovery mode to its
-         * SYNACK_OPT_MTU_DISCOVER: the IP_ option on an AF_INET socket, the IPV6_ one on
-         * an AF_INET6 socket (whose IP_ options are only read back: synack keeps one per
-         * socket, Linux one per IP version); IP_FREEBIND to SYNACK_OPT_FREEBIND. */
+        /* Accepted and remembered. IPV6_V6ONLY changes what the socket does; the DS field
+         * and the path MTU discovery mode go to the library, one of each per IP version as
+         * Linux keeps them (inet->tos and ->pmtudisc, np->tclass and ->pmtudisc): IP_TOS and
+         * IP_MTU_DISCOVER are the IPv4 datagrams' (an AF_INET6 socket's IPv4-mapped
+         * connections' too: ipv6_setsockopt hands SOL_IP to ip_setsockopt), IPV6_TCLASS and
+         * IPV6_MTU_DISCOVER the IPv6 ones'; IP_FREEBIND to SYNACK_OPT_FREEBIND. */
         int e = set_ip_opt(p, f, level, name, v, ip);
-        bool v4 = f->domain == AF_INET && level == IPPROTO_IP;
         bool v6 = f->domain == AF_INET6 && level == IPPROTO_IPV6;
-        bool ds = (v4 && name == IP_TOS) || (v6 && name == IPV6_TCLASS);
-        bool pmtu = (v4 && name == IP_MTU_DISCOVER) || (v6 && name == IPV6_MTU_DISCOVER);
-        if (!e && ds) e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_TOS, *ip));
+        int lib = level == IPPROTO_IP && name == IP_TOS            ? SYNACK_OPT_IP_TOS
+                  : level == IPPROTO_IP && name == IP_MTU_DISCOVER ? SYNACK_OPT_IP_MTU_DISCOVER
+                  : v6 && name == IPV6_TCLASS                      ? SYNACK_OPT_IPV6_TCLASS
+                  : v6 && name == IPV6_MTU_DISCOVER                ? SYNACK_OPT_IPV6_MTU_DISCOVER
+                                                                   : -1;
         /* Linux's IP_PMTUDISC_* and IPV6_PMTUDISC_* are the library's values. */
-        if (!e && pmtu)
-            e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_MTU_DISCOVER, *ip));
+        if (!e && lib >= 0) e = to_errno_or_0(synack_setopt(p->st, f->sd, lib, *ip));
         /* IP_FREEBIND is one flag per socket on Linux (inet->freebind), for either family. */
         if (!e && level == IPPROTO_IP && name == IP_FREEBIND)
             e = to_errno_or_0(synack_setopt(p->st, f->sd, SYNACK_OPT_FREEBIND, *ip));
