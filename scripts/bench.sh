@@ -5,6 +5,12 @@
 #    on TUN, against lwIP on TUN (bench/lwip/lwip_tun.c, built here from Debian's
 #    liblwip-dev) and against Linux over veth (bench/kserve), each in network namespaces made
 #    here and removed by name on exit, also on failure. Unpinned, then all pinned to vCPU 0.
+#  - the floor (bench/floor.c, root only): a stateless TCP echo responder on TUN, no TCP at
+#    all, the least any server could do on this path; its columns "floor" (1 queue: the
+#    cps1, cps64, cps64pc and pingpong rows), "floor 2q" and "floor 2q steered" (--queues 2,
+#    and with --steer cpu: the cps64 and cps64pc rows), and each target's ratio at the floor
+#    beside synack's, so that a target no server can reach on this path says so.
+#    BENCH_FLOOR=0 leaves them out; BENCH_FLOOR_ARGS="--vnet" adds options to every floor.
 # Writes bench/results.json and bench/results.svg and prints one table (scripts/bench_report.py).
 # Bounded: each load-generator run stops by itself after BENCH_SECONDS and has a timeout.
 #   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
@@ -99,6 +105,8 @@ fi
 for t in loadgen kserve synack; do
     [ -n "$TUN_SKIP" ] || [ -x "$build/$t" ] || TUN_SKIP="$build/$t missing"
 done
+FLOOR=${BENCH_FLOOR:-1}
+[ -x "$build/floor" ] || FLOOR=0
 LWIP_SKIP=""
 if [ -z "$TUN_SKIP" ]; then
     if ! pkg-config --exists lwip 2>/dev/null; then
@@ -202,6 +210,36 @@ start_lwip() {
     TARGETS+=(lwip)
 }
 
+# The floor: bench/floor creates its TUN device (multi-queue with --queues) and says
+# "listening"; the kernel's side gets its addresses here.
+start_floor() { # target-name [floor options]
+    local ns="synack-bench-$1-$$" name=$1 more=()
+    shift
+    # shellcheck disable=SC2206 # a list of words, as on a command line
+    [ -n "${BENCH_FLOOR_ARGS:-}" ] && more=($BENCH_FLOOR_ARGS)
+    newns "$ns"
+    ip netns exec "$ns" "$build/floor" --tun tun0 --max-seconds $MAX_S "$@" "${more[@]}" \
+        >"$WORK/$name.log" 2>&1 &
+    SERVER_PID[$name]=$!
+    PIDS+=($!)
+    wait_for "$WORK/$name.log" "listening" $! "floor"
+    ip netns exec "$ns" ip addr add 10.7.0.1/24 dev tun0 || fail_setup "address in $ns"
+    ip netns exec "$ns" ip link set tun0 up || fail_setup "link in $ns"
+    client_side "$ns" tun0
+    CLIENT_NS[$name]=$ns
+    TARGETS+=("$name")
+}
+
+# Which rows a target runs: the floor only answers echo (no discard, no chargen: no bulk
+# rows), and its 2-queue columns only the 2-queue rows.
+runs_metric() { # target metric
+    case $1 in
+    floor) case $2 in cps1 | cps64 | cps64pc | pingpong) return 0 ;; *) return 1 ;; esac ;;
+    floor2q*) case $2 in cps64 | cps64pc) return 0 ;; *) return 1 ;; esac ;;
+    esac
+    return 0
+}
+
 start_linux() {
     local c="synack-bench-linux-c-$$" s="synack-bench-linux-s-$$"
     newns "$c"
@@ -225,6 +263,17 @@ start_linux() {
 pin_servers() { # cpu-list
     local t tid i
     for t in "${TARGETS[@]}"; do
+        if [[ $t = floor2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
+            # floor --queues pins queue i's thread to CPU i; its main thread only waits
+            i=0
+            for tid in $(for d in /proc/"${SERVER_PID[$t]}"/task/*; do echo "${d##*/}"; done |
+                sort -n); do
+                [ "$tid" = "${SERVER_PID[$t]}" ] && continue
+                taskset -p -c $((i % NCPU)) "$tid" >/dev/null 2>&1
+                i=$((i + 1))
+            done
+            continue
+        fi
         if [[ $t = synack2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
             # serve --queues pins queue i's thread to CPU i (mod the CPUs): put that back
             # after the pinned rounds rather than let every thread float over all CPUs.
@@ -368,6 +417,13 @@ if [ -z "$TUN_SKIP" ]; then
         [ "$STEER" = 1 ] && start_synack synack2qs 2 "$build/synack" --steer cpu
         [ -n "${BENCH_BASE:-}" ] && start_synack synackbase 1 "$BENCH_BASE"
         [ -z "$LWIP_SKIP" ] && start_lwip
+        if [ "$FLOOR" = 1 ]; then
+            start_floor floor
+            if [ "$NCPU" -ge 2 ]; then
+                start_floor floor2q --queues 2
+                start_floor floor2qs --queues 2 --steer cpu
+            fi
+        fi
     fi
     start_linux
     if [ -n "$LOSS_LEVELS" ] && command -v iptables >/dev/null && command -v ethtool >/dev/null; then
@@ -381,7 +437,11 @@ NLOSS=$(echo "$LOSS_LEVELS" | wc -w)
 # the lossy comparison).
 CLEAN_TARGETS=("${TARGETS[@]}")
 [ "$ONLY" = loss ] && CLEAN_TARGETS=()
-TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#CLEAN_TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
+NCLEAN=0
+for t in "${CLEAN_TARGETS[@]}"; do
+    for m in "${METRICS[@]}"; do runs_metric "$t" "$m" && NCLEAN=$((NCLEAN + 2)); done
+done
+TOTAL=$((ROUNDS * (1 + NCLEAN + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
 
 for r in $(seq "$ROUNDS"); do
     if [ "${BENCH_SIM:-1}" != 0 ]; then
@@ -396,7 +456,8 @@ for r in $(seq "$ROUNDS"); do
             # interleaved: each metric against every target in turn, the order rotated by round
             n=${#TARGETS[@]}
             for k in $(seq 0 $((n - 1))); do
-                run_one "$r" "$pin" "${TARGETS[$(((k + r) % n))]}" "$m"
+                t=${TARGETS[$(((k + r) % n))]}
+                runs_metric "$t" "$m" && run_one "$r" "$pin" "$t" "$m"
             done
         done
     done
