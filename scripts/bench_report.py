@@ -26,6 +26,7 @@ PEERS = [  # (key, column title)
     ("floor", "floor (stateless echo, no TCP)"),
     ("floor2q", "floor 2q"),  # floor --queues 2
     ("floor2qs", "floor 2q steered"),  # floor --queues 2 --steer cpu
+    ("floorv", "floor variant"),  # BENCH_FLOOR_VARIANT: a floor with other options
 ]
 PINS = ["unpinned", "pinned"]
 # (row key, metric run, field of its result, label, unit, higher is better)
@@ -368,6 +369,54 @@ def main():
         if any(s and s.get("connection_errors") for row in rows for s in row["peers"].values()):
             out.append("* some connections failed (refused, reset or timed out): see "
                        "connection_errors in the JSON")
+        # The servers' own CPU per connection (or round trip): for the floor almost all of
+        # it is the kernel's work in its system calls, so it is what any server on the TUN
+        # path pays at least (bench.sh's server_cpu; n/a for runs without it).
+        cpu_rows = []
+        for key, run_metric, per in (("cps1", "cps1", "done"), ("cps64", "cps64", "done"),
+                                     ("cps64pc", "cps64pc", "done"),
+                                     ("pp50", "pingpong", "n")):
+            for pin in PINS:
+                cells, any_cpu = [], False
+                for pk, _ in peers:
+                    us, sys_share = [], []
+                    for r in runs:
+                        c, res = r.get("server_cpu"), r.get("result")
+                        if (r["metric"] != run_metric or r["pin"] != pin or r["target"] != pk
+                                or not c or not res or not res.get(per)):
+                            continue
+                        us.append(c["ns"] / 1000 / res[per])
+                        ticks = c["utime"] + c["stime"]
+                        if ticks:
+                            sys_share.append(c["stime"] / ticks)
+                    if us:
+                        any_cpu = True
+                        sh = (f" {100 * statistics.median(sys_share):.0f}%k"
+                              if sys_share else "")
+                        cells.append(f"{statistics.median(us):.1f}{sh}")
+                    else:
+                        cells.append("-")
+                    for row in rows:
+                        if row["key"] == key and row["pin"] == pin and row["peers"].get(pk):
+                            row["peers"][pk]["server_cpu_us"] = (
+                                statistics.median(us) if us else None)
+                            row["peers"][pk]["server_kernel_share"] = (
+                                statistics.median(sys_share) if sys_share else None)
+                if any_cpu:
+                    label = {"cps1": "per conn, 1 at a time", "cps64": "per conn, 64 concurrent",
+                             "cps64pc": "per conn, 64, client/vCPU",
+                             "pp50": "per ping-pong round trip"}[key]
+                    cpu_rows.append((label, pin, cells))
+        if cpu_rows:
+            out.append("")
+            out.append("The server's own CPU, us per connection or round trip (median of the "
+                       "rounds; N%k: its share in the kernel, system time)")
+            last = None
+            for label, pin, cells in cpu_rows:
+                line = (label if label != last else "").ljust(w0) + pin.ljust(10)
+                last = label
+                line += "".join(c.rjust(w) for c, w in zip(cells, wcs))
+                out.append(line)
     if lossy:
         out.append("")
         out.append("Lossy paths (issue 13): per-segment loss at each receiver's input (Linux: "
@@ -444,7 +493,8 @@ def main():
 # ---- the plot ---------------------------------------------------------------------------------
 
 COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3", "synackbase": "#937860",
-          "synack2qs": "#da8bc3", "floor": "#8c8c8c", "floor2q": "#b0b0b0", "floor2qs": "#cccccc"}
+          "synack2qs": "#da8bc3", "floor": "#8c8c8c", "floor2q": "#b0b0b0", "floor2qs": "#cccccc",
+          "floorv": "#6f6f6f"}
 NAMES = {k: v.split(" (")[0] for k, v in PEERS}  # short, for the plot
 
 
