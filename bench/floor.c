@@ -36,13 +36,18 @@
  *   --napi         IFF_NAPI: the kernel takes our writes through a NAPI poll (and GRO)
  *   --busy-us N    after a read finds the device empty, read again for up to N µs before
  *                  sleeping in poll() (0: sleep at once)
+ *   --wscale S     offers window scaling (RFC 7323) on the SYN-ACK, and --ip-ids counts IP
+ *                  IDs without DF at TTL 255: the two ways lwIP's segments differ from ours
+ *   --thread       queue 0 on a thread of its own (by default the main thread runs it, as
+ *                  serve's; the process is then single-threaded with one queue)
  *   --queues N     IFF_MULTI_QUEUE, N descriptors, one thread each, thread i pinned to CPU i
  *                  (mod the CPUs) unless --no-pin, as `synack serve --queues N`; --steer cpu
  *                  sets the per-CPU steering program (r0 = get_smp_processor_id(); exit): a
  *                  stateless responder needs no flow map, any queue can answer any datagram
  *
  *   floor --tun IF [--mtu M] [--queues N [--no-pin] [--steer cpu]] [--writev] [--vnet
- *         [--csum-offload]] [--napi] [--busy-us N] [--max-seconds S]
+ *         [--csum-offload]] [--napi] [--busy-us N] [--wscale S] [--ip-ids] [--thread]
+ *         [--max-seconds S]
  *
  * It creates IF (root, or CAP_NET_ADMIN) and prints "floor: ... listening" once every queue is
  * attached; the caller gives the kernel's side its address and sets the link up. It answers
@@ -83,6 +88,9 @@ struct opts {
     const char *tun;
     unsigned queues;
     bool no_pin, steer_cpu, writev, vnet, csum_offload, napi;
+    int wscale;      /* --wscale S: the window scale offered on the SYN-ACK (-1: none) */
+    bool ip_ids;     /* --ip-ids: IP IDs counted, no DF, TTL 255 (as lwIP's), not ID 0 with DF */
+    bool own_thread; /* --thread: queue 0 on a thread of its own, not the main thread */
     long busy_us;
     double max_s;
     uint16_t mss;
@@ -96,6 +104,7 @@ struct queue {
     pthread_t th;
     /* counters: this queue's thread only */
     uint64_t rx, tx, syn, data, fin, ignored, bad, write_err, sleeps, busy_hits;
+    uint16_t ip_id; /* --ip-ids */
 };
 
 /* The only state shared between the threads: whether to stop, and when they started. */
@@ -228,7 +237,7 @@ static size_t answer(struct queue *q, uint8_t *pkt, size_t n, bool csum_ok)
         out_fl = F_SYN | F_ACK;
         out_seq = isn_of(q->o, pkt, tcp);
         out_ack = seq + 1;
-        out_thl = 24;
+        out_thl = q->o->wscale >= 0 ? 28 : 24;
         len = 0; /* data on a SYN (TFO) is not echoed: not offered, not taken */
         q->syn++;
     } else if (!(fl & F_ACK)) {
@@ -253,9 +262,15 @@ static size_t answer(struct queue *q, uint8_t *pkt, size_t n, bool csum_ok)
     ip[0] = 0x45;
     ip[1] = 0;
     put16(ip + 2, (uint16_t)out_tot);
-    put16(ip + 4, 0);      /* ID 0 with DF: an atomic datagram (RFC 6864 §4.1) */
-    put16(ip + 6, 0x4000); /* DF */
-    ip[8] = 64;
+    if (q->o->ip_ids) {
+        put16(ip + 4, q->ip_id++);
+        put16(ip + 6, 0);
+        ip[8] = 255;
+    } else {
+        put16(ip + 4, 0);      /* ID 0 with DF: an atomic datagram (RFC 6864 §4.1) */
+        put16(ip + 6, 0x4000); /* DF */
+        ip[8] = 64;
+    }
     ip[9] = 6;
     put16(ip + 10, 0);
     memcpy(ip + 12, daddr, 4);
@@ -268,13 +283,22 @@ static size_t answer(struct queue *q, uint8_t *pkt, size_t n, bool csum_ok)
     put32(t + 8, out_ack);
     t[12] = (uint8_t)(out_thl / 4 << 4);
     t[13] = out_fl;
-    put16(t + 14, 65535); /* the window: never enforced, nothing is ever buffered */
+    /* The window: never enforced, nothing is ever buffered. A SYN's is never scaled
+     * (RFC 7323 §2.2). */
+    int ws = q->o->wscale;
+    put16(t + 14, (uint16_t)(ws > 0 && !(out_fl & F_SYN) ? 65535 >> ws : 65535));
     put16(t + 16, 0);
     put16(t + 18, 0);
-    if (out_thl == 24) { /* MSS (kind 2, length 4), RFC 9293 §3.2 */
+    if (out_fl & F_SYN) { /* MSS (kind 2, length 4), RFC 9293 §3.2 */
         t[20] = 2;
         t[21] = 4;
         put16(t + 22, q->o->mss);
+        if (ws >= 0) { /* NOP, window scale (kind 3, length 3), RFC 7323 §2.2 */
+            t[24] = 1;
+            t[25] = 3;
+            t[26] = 3;
+            t[27] = (uint8_t)ws;
+        }
     }
     put16(t + 16, (uint16_t)~fold(tcp_sum(ip, 20, out_tot - 20)));
     return out_tot;
@@ -421,13 +445,13 @@ static int usage(void)
 {
     fprintf(stderr, "usage: floor --tun IF [--mtu M] [--queues N [--no-pin] [--steer cpu]] "
                     "[--writev] [--vnet [--csum-offload]] [--napi] [--busy-us N] "
-                    "[--max-seconds S]\n");
+                    "[--wscale S] [--ip-ids] [--thread] [--max-seconds S]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    struct opts o = {.queues = 1, .max_s = 600, .mss = 1460};
+    struct opts o = {.queues = 1, .max_s = 600, .mss = 1460, .wscale = -1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -441,6 +465,10 @@ int main(int argc, char **argv)
             o.csum_offload = true;
         else if (!strcmp(a, "--napi"))
             o.napi = true;
+        else if (!strcmp(a, "--ip-ids"))
+            o.ip_ids = true;
+        else if (!strcmp(a, "--thread"))
+            o.own_thread = true;
         else if (!v)
             return usage();
         else if (!strcmp(a, "--tun"))
@@ -456,6 +484,10 @@ int main(int argc, char **argv)
             o.busy_us = strtol(v, &end, 10);
             if (*end || o.busy_us < 0 || o.busy_us > 1000000) return usage();
             i++;
+        } else if (!strcmp(a, "--wscale")) {
+            long w = strtol(v, &end, 10);
+            if (*end || w < 0 || w > 14) return usage();
+            o.wscale = (int)w, i++;
         } else if (!strcmp(a, "--mtu")) {
             long m = strtol(v, &end, 10);
             if (*end || m < 68 || m > 65535) return usage();
@@ -505,21 +537,26 @@ int main(int argc, char **argv)
            o.napi ? ", napi" : "", o.busy_us);
     fflush(stdout);
     t_start = mono_s();
+    /* Queue 0 runs on the main thread, as serve's: a process of one thread takes its
+     * descriptors without the reference counting a shared descriptor table costs in every
+     * read and write (the kernel's fdget); --thread puts it on a thread of its own. */
+    unsigned first = o.own_thread ? 0 : 1, started = o.queues;
     for (unsigned i = 0; i < o.queues; i++) {
-        if (pthread_create(&qs[i].th, NULL, queue_run, &qs[i]) != 0) {
+        if (i >= first && pthread_create(&qs[i].th, NULL, queue_run, &qs[i]) != 0) {
             fprintf(stderr, "floor: pthread_create failed\n");
             stop = 1;
-            o.queues = i;
+            started = i;
             break;
         }
         if (o.queues > 1 && !o.no_pin) {
             cpu_set_t set;
             CPU_ZERO(&set);
             CPU_SET((size_t)(i % (unsigned)ncpu), &set);
-            pthread_setaffinity_np(qs[i].th, sizeof set, &set);
+            pthread_setaffinity_np(i >= first ? qs[i].th : pthread_self(), sizeof set, &set);
         }
     }
-    for (unsigned i = 0; i < o.queues; i++) pthread_join(qs[i].th, NULL);
+    if (!o.own_thread && started == o.queues) queue_run(&qs[0]);
+    for (unsigned i = first; i < started; i++) pthread_join(qs[i].th, NULL);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +

@@ -275,19 +275,8 @@ start_linux() {
 pin_servers() { # cpu-list
     local t tid i
     for t in "${TARGETS[@]}"; do
-        if [[ $t = floor2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
-            # floor --queues pins queue i's thread to CPU i; its main thread only waits
-            i=0
-            for tid in $(for d in /proc/"${SERVER_PID[$t]}"/task/*; do echo "${d##*/}"; done |
-                sort -n); do
-                [ "$tid" = "${SERVER_PID[$t]}" ] && continue
-                taskset -p -c $((i % NCPU)) "$tid" >/dev/null 2>&1
-                i=$((i + 1))
-            done
-            continue
-        fi
-        if [[ $t = synack2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
-            # serve --queues pins queue i's thread to CPU i (mod the CPUs): put that back
+        if [[ $t = synack2q* || $t = floor2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
+            # serve --queues (and floor --queues) pins queue i's thread to CPU i (mod the CPUs): put that back
             # after the pinned rounds rather than let every thread float over all CPUs.
             # Its threads in the order they were made: queue 0 (the main thread) first.
             i=0
