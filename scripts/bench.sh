@@ -57,6 +57,9 @@ cd "$(dirname "$0")/.." || exit 1
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 
 QUICK=${BENCH_QUICK:-0}
+# Every namespace this run creates ends in RUN, so that a caller (bench_smoke) can tell its own
+# from those of another bench running beside it; the process id unless the caller names it.
+RUN=${BENCH_RUN_ID:-$$}
 ONLY=${BENCH_ONLY:-}
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ "$QUICK" = 1 ]; then SECS=${BENCH_SECONDS:-0.5}; else SECS=${BENCH_SECONDS:-3}; fi
@@ -171,7 +174,7 @@ wait_for() { # file pattern pid what
 }
 
 start_synack() { # target-name queues [binary [more serve options]]
-    local ns="synack-bench-$1-$$" extra=() bin=${3:-$build/synack}
+    local ns="synack-bench-$1-$RUN" extra=() bin=${3:-$build/synack}
     [ "$2" -gt 1 ] && extra=(--queues "$2")
     extra+=("${@:4}")
     local more
@@ -192,7 +195,7 @@ start_synack() { # target-name queues [binary [more serve options]]
 }
 
 start_lwip() {
-    local ns="synack-bench-lwip-$$"
+    local ns="synack-bench-lwip-$RUN"
     newns "$ns"
     ip netns exec "$ns" ip tuntap add dev tun0 mode tun || fail_setup "tuntap in $ns"
     ip netns exec "$ns" ip addr add 10.7.0.1/24 dev tun0
@@ -211,7 +214,7 @@ start_lwip() {
 # The floor: bench/floor creates its TUN device (multi-queue with --queues) and says
 # "listening"; the kernel's side gets its addresses here.
 start_floor() { # target-name [floor options]
-    local ns="synack-bench-$1-$$" name=$1 more=()
+    local ns="synack-bench-$1-$RUN" name=$1 more=()
     shift
     # shellcheck disable=SC2206 # a list of words, as on a command line
     [ -n "${BENCH_FLOOR_ARGS:-}" ] && more=($BENCH_FLOOR_ARGS)
@@ -246,7 +249,7 @@ runs_metric() { # target metric
 }
 
 start_linux() {
-    local c="synack-bench-linux-c-$$" s="synack-bench-linux-s-$$"
+    local c="synack-bench-linux-c-$RUN" s="synack-bench-linux-s-$RUN"
     newns "$c"
     newns "$s"
     ip netns exec "$c" ip link add veth-c type veth peer name veth-s || fail_setup "no veth"
@@ -383,7 +386,7 @@ LOSSY_METRICS=(bulk_c2s bulk_s2c)
 declare -A LOSSY_NS
 LOSSY_CC=${BENCH_LOSS_CC:-cubic}
 start_lossy() { # level%
-    local p ns="synack-bench-loss$1-$$"
+    local p ns="synack-bench-loss$1-$RUN"
     p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
     newns "$ns"
     ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
@@ -395,7 +398,7 @@ start_lossy() { # level%
     LOSSY_NS[$1]=$ns
 }
 linux_loss() { # level% on|off: iptables at both namespaces' INPUT, offloads off
-    local c=${CLIENT_NS[linux]} s="synack-bench-linux-s-$$" p op
+    local c=${CLIENT_NS[linux]} s="synack-bench-linux-s-$RUN" p op
     p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
     [ "$2" = on ] && op=-A || op=-D
     ip netns exec "$c" iptables "$op" INPUT -p tcp -m statistic --mode random \
@@ -484,14 +487,14 @@ if [ -n "$LOSS_LEVELS" ]; then
     # (synack's lossy servers run without offloads: serve --faults). Only now: the clean rows
     # compare against Linux with its offloads, as synack has its own (serve's TSO and GRO).
     ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
-    ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
+    ip netns exec "synack-bench-linux-s-$RUN" ethtool -K veth-s tso off gso off gro off \
         >/dev/null 2>&1
     # CUBIC on both Linux ends, as synack's: loadgen sets it on its sockets (run_lossy), and
     # kserve is started again with it on its listeners (a namespace's default can only be
     # one of the host's allowed algorithms). Only now: the clean rows keep the default.
     kill -TERM "${SERVER_PID[linux]}" 2>/dev/null
     wait "${SERVER_PID[linux]}" 2>/dev/null
-    ip netns exec "synack-bench-linux-s-$$" "$build/kserve" --echo $PORT_ECHO \
+    ip netns exec "synack-bench-linux-s-$RUN" "$build/kserve" --echo $PORT_ECHO \
         --discard $PORT_DISCARD --chargen $PORT_CHARGEN --max-seconds $MAX_S --cc "$LOSSY_CC" \
         >"$WORK/linux-lossy.log" 2>&1 &
     SERVER_PID[linux]=$!

@@ -36,14 +36,18 @@ for b in synack loadgen kserve bench_sim floor; do [ -x "$BUILD/$b" ] || fail "$
 
 WORK=$(mktemp -d /tmp/synack-bench-smoke.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-ip netns list 2>/dev/null | awk '{print $1}' | grep '^synack-bench' | sort >"$WORK/ns.before"
+# The bench's namespaces end in the run id it is given, so that only this run's are checked:
+# another bench running beside it (a developer's make bench) has namespaces of its own.
+RUN_ID="smoke$$"
+ours() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^synack-bench-.*-$RUN_ID\$" | sort; }
+ours >"$WORK/ns.before"
 
-BENCH_ROUNDS=1 BENCH_SECONDS=0.3 BENCH_METRICS="cps1 bulk_s2c" BENCH_LOSS="1" \
+BENCH_RUN_ID="$RUN_ID" BENCH_ROUNDS=1 BENCH_SECONDS=0.3 BENCH_METRICS="cps1 bulk_s2c" BENCH_LOSS="1" \
     BENCH_SIM_CASES=connections BENCH_JSON="$WORK/r.json" BENCH_SVG="$WORK/r.svg" \
     timeout 300 bash "$SRC/scripts/bench.sh" "$BUILD" >"$WORK/out.txt" 2>&1 ||
     fail "bench.sh ended with status $?"
 
-ip netns list 2>/dev/null | awk '{print $1}' | grep '^synack-bench' | sort >"$WORK/ns.after"
+ours >"$WORK/ns.after"
 left=$(comm -13 "$WORK/ns.before" "$WORK/ns.after")
 [ -z "$left" ] || fail "namespaces left behind: $left"
 
