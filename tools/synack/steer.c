@@ -6,17 +6,17 @@
  * tun_ebpf_select_queue); queue i's thread is pinned to CPU i.
  *
  * Per flow: a SYN without ACK of a flow no map has stores (its 4-tuple -> this CPU) in an
- * LRU hash map of open flows and goes to this CPU's queue (a SYN of a flow the open map has
- * goes where the flow is: a retransmitted SYN to its request; a SYN reusing a closed flow's
- * 4-tuple is a new flow of this CPU's); any other TCP segment goes to the queue its flow's first
- * SYN went to, so a client whose thread moves to another CPU mid-connection stays with the stack
- * that knows the connection. The client's FIN moves its flow to a second map, of closed flows (it
- * may still send: the ACK of our FIN, window updates while it reads after a half-close, its FIN
- * again), and a RST or a new SYN on its 4-tuple (a new flow of the SYN's CPU) removes it: the flows
- * that have ended do not crowd the open ones out of their map (an LRU evicts by last use, so an
- * idle open flow would go before the many closed ones used after it). A segment whose flow is in no
- * map (not TCP, an IP fragment, an IPv6 extension header, a flow evicted) goes to the sending CPU's
- * queue, as the per-CPU program, the fallback, answers everything.
+ * LRU hash map of open flows and goes to this CPU's queue (a SYN of a flow a map has goes
+ * where the flow is: a retransmitted SYN to its request, a reused 4-tuple to its
+ * TIME-WAIT); any other TCP segment goes to the queue its flow's first SYN went to, so a
+ * client whose thread moves to another CPU mid-connection stays with the stack that knows
+ * the connection. The client's FIN moves its flow to a second map, of closed flows (it may
+ * still send: the ACK of our FIN, window updates while it reads after a half-close, its FIN
+ * again), and a RST removes it: the flows that have ended do not crowd the open ones out of
+ * their map (an LRU evicts by last use, so an idle open flow would go before the many
+ * closed ones used after it). A segment whose flow is in no map (not TCP, an IP fragment,
+ * an IPv6 extension header, a flow evicted) goes to the sending CPU's queue, as the per-CPU
+ * program, the fallback, answers everything.
  *
  * The LRU maps are written by what arrives, so a flood can push a flow out of them: SYNs
  * alone cannot (the kernel's LRU gives up entries no segment looked up again first, and an
@@ -278,13 +278,15 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd, int est_fd)
     map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
     jmp_k(a, BPF_JA, 0, 0, L_R9);
 
-    /* An opening SYN. One whose flow the map of open flows has goes where the flow is: a
-     * SYN the client's timer sends again, from whatever CPU it runs on, must meet the stack
-     * that holds the first one's request (another stack would answer with a SYN-ACK of its
-     * own ISN, and the client's ACK of the first SYN-ACK would then meet it and be reset,
-     * RFC 9293 §3.10.7.4). The entry is looked up, never overwritten: a stale one (a
-     * connection the server ended with no FIN or RST from the client) only sends a new
-     * connection to another queue than its CPU's, which any queue can take. */
+    /* An opening SYN. One whose flow a map has already goes where the flow is: a SYN the
+     * client's timer sends again, from whatever CPU it runs on, must meet the stack that
+     * holds the first one's request (another stack would answer with a SYN-ACK of its own
+     * ISN, and the client's ACK of the first SYN-ACK would then meet it and be reset, RFC
+     * 9293 §3.10.7.4); a new connection on the 4-tuple of a flow the client closed goes to
+     * the stack that may hold its TIME-WAIT (which reopens it, RFC 6191), and the flow is
+     * open again. The entry is looked up, never overwritten: a stale one (a connection the
+     * server ended with no FIN or RST from the client) only sends a new connection to
+     * another queue than its CPU's, which any queue can take. */
     here(a, L_SYN);
     ldx(a, BPF_W, BPF_REG_1, BPF_REG_10, EST);
     jmp_k(a, BPF_JNE, BPF_REG_1, 0, L_OUT); /* established: the LRU maps are not touched */
@@ -292,15 +294,10 @@ static int build_per_flow(struct as *a, int open_fd, int closed_fd, int est_fd)
     jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_CLOSED);
     ldx(a, BPF_W, BPF_REG_9, BPF_REG_0, 0);
     jmp_k(a, BPF_JA, 0, 0, L_R9);
-    /* A SYN on the 4-tuple of a closed flow is a new connection of the sending CPU's,
-     * wherever the old one was: its entry is dropped (a delete of an absent flow fails
-     * harmlessly) and the flow is stored as new. From the old flow's CPU that is the queue
-     * that may hold its TIME-WAIT, as before; from another CPU, sending it to the old
-     * queue put the whole new connection across vCPUs from its client, a wake-up per
-     * datagram for its life (the client usually closed first, and then no stack holds a
-     * TIME-WAIT at all), docs/performance.md "Past one core", third pass. The other
-     * queue's TIME-WAIT, if any, then sees nothing more and expires. */
     here(a, L_SYN_CLOSED);
+    map_call(a, closed_fd, BPF_FUNC_map_lookup_elem, false);
+    jmp_k(a, BPF_JEQ, BPF_REG_0, 0, L_SYN_NEW);
+    ldx(a, BPF_W, BPF_REG_7, BPF_REG_0, 0); /* the answer: the flow's CPU */
     map_call(a, closed_fd, BPF_FUNC_map_delete_elem, false);
     /* A new flow (or one back from the closed map): the answer's CPU from now on. A failed
      * update (it cannot, short of memory: the LRU evicts to make room) leaves the flow to
