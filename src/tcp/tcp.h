@@ -474,6 +474,8 @@ uint32_t tcp_flight(const struct tcb *t);
 /* The segments in one of Linux's TSO packets now (tcp_push.c): the send loop puts PSH on
  * the last segment of each such group of two or more, as Linux's GSO packets carry it. */
 uint32_t tcp_tso_segs(const struct tcb *t);
+/* The same for a flight of this many bytes, as the send loop had before its first segment. */
+uint32_t tcp_tso_segs_at(const struct tcb *t, uint32_t flight);
 /* Linux's size goal (tcp_tso.c): the most one buffer of a write holds, and so the most one
  * TSO packet carries: whole segments of mss in half the peer's largest window, at most 64 KiB
  * less the headers, at least one segment. */
