@@ -936,4 +936,162 @@ TEST(time_wait_record_throttles_its_challenge_and_out_of_window_acks)
     tcpf_free(&f);
 }
 
+/* ---- Session 6: TIME-WAIT without tcp_enter_time_wait's own re-arm -------------------
+ * tcp_enter_time_wait no longer arms the timer itself (tcp_input's one exit does), so
+ * every way into TIME-WAIT, with the user holding the socket or not (a compact record,
+ * tcp_tw.c), with header prediction or output deferred, must still end 2*MSL later (RFC
+ * 9293 §3.10.7.4, MUST-13) and leave no deadline behind. (Passes: the review found it
+ * held.) */
+
+/* How the test drives a connection into TIME-WAIT (each a different step of SEGMENT
+ * ARRIVES calls tcp_enter_time_wait). */
+enum tw_path {
+    TW_FIN_WAIT_2_FIN,      /* FIN-WAIT-2, the peer's FIN (tcp_process_fin) */
+    TW_FIN_WAIT_1_FIN_ACK,  /* FIN-WAIT-1, a FIN that also acknowledges ours */
+    TW_CLOSING_ACK,         /* simultaneous close: CLOSING, then the ACK of our FIN */
+    TW_FIN_WAIT_2_DATA_FIN, /* FIN-WAIT-2, data with the FIN */
+    TW_FIN_WAIT_2_OOO_FIN,  /* FIN-WAIT-2, the FIN ahead of a hole, then the hole filled */
+    TW_PATHS
+};
+
+/* FIN-WAIT-1 by the user's close (orphan: the socket becomes a compact record) or its
+ * shutdown (the user holds it). */
+static void fin_wait_1(struct tcpf *f, bool orphan)
+{
+    conn_in_established(f);
+    f->now += TCPF_STEP;
+    if (orphan)
+        ASSERT_EQ(synack_close(f->st, f->sd, f->now), 0);
+    else
+        ASSERT_EQ(synack_shutdown(f->st, f->sd, f->now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+    EXPECT_NOTHING(f);
+    f->snd_nxt++;
+}
+
+/* Drives the connection into TIME-WAIT by path; returns the time it entered. */
+static uint64_t enter_time_wait(struct tcpf *f, enum tw_path path, bool orphan)
+{
+    const uint16_t FA = SYNACK_TCP_FIN | SYNACK_TCP_ACK;
+    fin_wait_1(f, orphan);
+    f->now += TCPF_STEP;
+    switch (path) {
+    case TW_FIN_WAIT_2_FIN:
+    case TW_FIN_WAIT_2_DATA_FIN:
+    case TW_FIN_WAIT_2_OOO_FIN:
+        send_ctl(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt);
+        EXPECT_NOTHING(f);
+        f->now += TCPF_STEP;
+        if (path == TW_FIN_WAIT_2_FIN) {
+            send_ctl(f, FA, f->rcv_nxt, f->snd_nxt);
+            f->rcv_nxt++;
+        } else if (path == TW_FIN_WAIT_2_DATA_FIN) {
+            send_data(f, FA, f->rcv_nxt, f->snd_nxt, 100);
+            f->rcv_nxt += 101;
+        } else {
+            /* 100 bytes missing, then 100 bytes and the FIN: a duplicate ACK, then the
+             * hole's bytes, which take the FIN from reassembly (tcp_text.c). */
+            send_data(f, FA, f->rcv_nxt + 100, f->snd_nxt, 100);
+            EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+            EXPECT_NOTHING(f);
+            f->now += TCPF_STEP;
+            send_data(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt, 100);
+            f->rcv_nxt += 201;
+        }
+        break;
+    case TW_FIN_WAIT_1_FIN_ACK:
+        send_ctl(f, FA, f->rcv_nxt, f->snd_nxt);
+        f->rcv_nxt++;
+        break;
+    case TW_CLOSING_ACK:
+        send_ctl(f, FA, f->rcv_nxt, f->snd_nxt - 1);
+        f->rcv_nxt++;
+        EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+        EXPECT_NOTHING(f);
+        f->now += TCPF_STEP;
+        send_ctl(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt);
+        EXPECT_NOTHING(f);
+        return f->now;
+    default:
+        ASSERT(0);
+    }
+    EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+    EXPECT_NOTHING(f);
+    return f->now;
+}
+
+static void check_time_wait_ends(enum tw_path path, bool orphan, bool no_hp, bool defer)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_header_prediction = no_hp;
+    f.cfg.defer_output = defer;
+    uint64_t entered = enter_time_wait(&f, path, orphan);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    if (orphan) ASSERT_EQ(s.time_wait_records, 1u);
+    uint64_t twomsl = 2 * f.cfg.msl_us;
+    if (synack_next_deadline(f.st) != entered + twomsl) {
+        fprintf(stderr, "    path %d orphan %d no_hp %d defer %d: deadline %llu, want %llu\n",
+                (int)path, orphan, no_hp, defer, (unsigned long long)synack_next_deadline(f.st),
+                (unsigned long long)(entered + twomsl));
+        test_fail_at(__FILE__, __LINE__);
+    }
+    recv_nothing(&f, entered + twomsl - 1);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    recv_nothing(&f, entered + twomsl);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_CLOSED);
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.time_wait_records, 0u);
+    ASSERT_EQ(synack_next_deadline(f.st), UINT64_MAX);
+    tcpf_free(&f);
+}
+
+/* Every way into TIME-WAIT ends 2*MSL after it, whether the socket stays or becomes a
+ * record, whichever of header prediction and deferred output is on. (Data to an orphan is
+ * answered with a reset, RFC 9293 §3.10.4 as Linux: the data paths need a user.) */
+TEST(every_path_into_time_wait_ends_after_2msl)
+{
+    for (int path = 0; path < TW_PATHS; path++)
+        for (int orphan = 0; orphan < 2; orphan++) {
+            if (orphan && (path == TW_FIN_WAIT_2_DATA_FIN || path == TW_FIN_WAIT_2_OOO_FIN))
+                continue;
+            for (int no_hp = 0; no_hp < 2; no_hp++)
+                for (int defer = 0; defer < 2; defer++)
+                    check_time_wait_ends((enum tw_path)path, orphan, no_hp, defer);
+        }
+}
+
+/* An orphan in FIN-WAIT-2 waits at most 2*MSL for the FIN (tcp_orphan_fin_wait_2); a FIN
+ * that comes in that wait starts TIME-WAIT's own 2*MSL from its arrival, not the
+ * FIN-WAIT-2 deadline already set. */
+TEST(fin_wait_2_timeout_then_fin_restarts_the_wait)
+{
+    for (int no_hp = 0; no_hp < 2; no_hp++) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.no_header_prediction = no_hp;
+        fin_wait_1(&f, true);
+        f.now += TCPF_STEP;
+        send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+        EXPECT_NOTHING(&f);
+        uint64_t fw2 = f.now;
+        uint64_t twomsl = 2 * f.cfg.msl_us;
+        ASSERT_EQ(synack_next_deadline(f.st), fw2 + twomsl);
+        f.now = fw2 + twomsl / 2;
+        send_ctl(&f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+        f.rcv_nxt++;
+        EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+        EXPECT_NOTHING(&f);
+        ASSERT_EQ(synack_next_deadline(f.st), f.now + twomsl);
+        struct synack_stats s;
+        recv_nothing(&f, f.now + twomsl);
+        synack_get_stats(f.st, &s);
+        ASSERT_EQ(s.time_wait_records, 0u);
+        ASSERT_EQ(synack_next_deadline(f.st), UINT64_MAX);
+        tcpf_free(&f);
+    }
+}
+
 TEST_MAIN()
