@@ -1094,4 +1094,35 @@ TEST(fin_wait_2_timeout_then_fin_restarts_the_wait)
     }
 }
 
+/* ---- Session 6: a short write's last buffer under cfg.sndbuf_linux ----------------------
+ * A vector send cut short at a NULL element (synack_sendv's short write, as Linux's
+ * tcp_sendmsg_locked returns what it copied) leaves the queue as the write of its good
+ * bytes alone would: Linux's buffers are filled up to the fault and the next write fills
+ * the last one. tcp_sndbuf.c's accounting keeps where the last buffer starts (snd_tail);
+ * taken for the whole length, it named a buffer beyond the bytes taken, the next write
+ * opened one more buffer, charged 832 bytes more, and took less. */
+static uint32_t sndbuf_short_write_then_fill(bool with_null)
+{
+    static uint8_t b[100000];
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf_linux = true;
+    f.peer_mss = 1000; /* the size goal: 32 segments, half the peer's window */
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 50000), 0);
+    struct synack_iov iov[2] = {{.base = b, .len = 40000}, {.base = NULL, .len = 60000}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, with_null ? 2 : 1, 0), 40000);
+    long more = synack_send(f.st, f.sd, f.now, b, sizeof b);
+    ASSERT(more > 0);
+    tcpf_free(&f);
+    return 40000u + (uint32_t)more;
+}
+
+TEST(sndbuf_linux_short_write_at_a_null_element_keeps_its_last_buffer)
+{
+    uint32_t plain = sndbuf_short_write_then_fill(false);
+    ASSERT_EQ(plain, 74000u); /* as sndbuf_linux_test's 74000 */
+    ASSERT_EQ(sndbuf_short_write_then_fill(true), plain);
+}
+
 TEST_MAIN()
