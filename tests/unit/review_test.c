@@ -1125,4 +1125,60 @@ TEST(sndbuf_linux_short_write_at_a_null_element_keeps_its_last_buffer)
     ASSERT_EQ(sndbuf_short_write_then_fill(true), plain);
 }
 
+/* ---- Session 6: a Fast Open SYN's data from a vector with a NULL element -----------------
+ * A SYNACK_OPT_FASTOPEN_CONNECT socket's first sendv puts its first element with bytes in
+ * the SYN and leaves the rest for after the handshake. A NULL element after that one is
+ * not read by this call; Linux's tcp_send_syn_data copies what it can before a fault and
+ * returns those bytes. synack_sendv said SYNACK_EFAULT for a NULL element anywhere in the
+ * vector, and sent nothing. */
+TEST(fastopen_connect_sendv_null_element_after_the_syn_data)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    /* A cookie for the server: its SYN-ACK to a SYN that asked for one. */
+    f.sd = synack_socket(f.st);
+    static char data[1000];
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              SYNACK_EINPROGRESS);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memset(o.fo_cookie, 0x5a, 8);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0,
+             &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL);
+    /* The deferred connect, and a vector whose second element is bad. */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+    EXPECT_NOTHING(&f);
+    struct synack_iov iov[2] = {{.base = "hello", .len = 5}, {.base = NULL, .len = 50}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, 2, 0), 5);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 5);
+    ASSERT_MEM_EQ(f.seg.payload, "hello", 5);
+    /* A bad first element with bytes: nothing to take, SYNACK_EFAULT (the documented
+     * answer of a Fast Open SYN's data), and no SYN. */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+    struct synack_iov bad[2] = {{.base = NULL, .len = 0}, {.base = NULL, .len = 5}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, bad, 2, 0), SYNACK_EFAULT);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
