@@ -1181,4 +1181,92 @@ TEST(fastopen_connect_sendv_null_element_after_the_syn_data)
     tcpf_free(&f);
 }
 
+/* ---- Session 6: IPv4's fields read inline, the pseudo-header from the header's words -----
+ * The parse reads the header's fields inline and demux sums the pseudo-header from the
+ * header's two address words: a header with options (IHL 6, RFC 791 §3.1's Router Alert,
+ * RFC 2113) puts the segment 24 bytes in, and a datagram longer than its total length
+ * (a link's padding) carries bytes that are neither the segment's nor its checksum's.
+ * (Passes: the review found it held.) */
+static int send_seg_ip_options(struct tcpf *f, uint16_t flags, uint32_t seq, uint32_t ack,
+                               const uint8_t *payload, size_t plen, size_t pad, uint32_t src)
+{
+    struct synack_ipv4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ip.src = TCPF_PEER;
+    ip.dst = TCPF_LOCAL;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = f->pport;
+    h.dport = f->lport;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.window = TCPF_PEER_WIN;
+    uint8_t plain[2048], buf[2048];
+    size_t n = wire_segment_emit(plain, sizeof plain, &ip, &h, payload, plen);
+    ASSERT(n > 0);
+    /* The same segment behind a 24-byte header: Router Alert (type 148, length 4). */
+    memcpy(buf, plain, 20);
+    const uint8_t ra[4] = {0x94, 0x04, 0, 0};
+    memcpy(buf + 20, ra, 4);
+    memcpy(buf + 24, plain + 20, n - 20);
+    buf[0] = 0x46;
+    wire_put16(buf + 2, (uint16_t)(n + 4));
+    wire_put16(buf + 10, 0);
+    wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, 24)));
+    memset(buf + n + 4, 0xee, pad); /* the link's padding, beyond the total length */
+    if (src) { /* another source than the segment was summed for, the header's sum redone */
+        wire_put32(buf + 12, src);
+        wire_put16(buf + 10, 0);
+        wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, 24)));
+    }
+    return synack_input(f->st, f->now, buf, n + 4 + pad);
+}
+
+TEST(ipv4_header_options_and_link_padding_on_the_inline_parse)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_SYN, f.irs, 0, NULL, 0, 6, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, NULL, 0, 0, 0);
+    EXPECT_NOTHING(&f);
+    struct synack_endpoint peer;
+    f.sd = synack_accept(f.st, f.lsd, &peer);
+    ASSERT(f.sd >= 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    /* Data behind options, padded: exactly its 100 bytes are taken, ACKed and read. */
+    uint8_t d[100];
+    for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 3 + 1);
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, d, sizeof d, 11,
+                        0);
+    f.rcv_nxt += sizeof d;
+    uint8_t got[200];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, got, sizeof got), (long)sizeof d);
+    ASSERT(memcmp(got, d, sizeof d) == 0);
+    /* A SYN whose TCP sum was made for another source address is dropped as a bad sum:
+     * the inline pseudo-header takes the header's address words. */
+    struct synack_stats s0, s1;
+    synack_get_stats(f.st, &s0);
+    f.pport = TCPF_PEER_PORT + 1;
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_SYN, 5000, 0, NULL, 0, 0, TCPF_PEER + 1);
+    EXPECT_NOTHING(&f);
+    synack_get_stats(f.st, &s1);
+    ASSERT_EQ(s1.drop_by_reason[SYNACK_DROP_TCP_CHECKSUM],
+              s0.drop_by_reason[SYNACK_DROP_TCP_CHECKSUM] + 1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
