@@ -5,6 +5,17 @@
 #    on TUN, against lwIP on TUN (bench/lwip/lwip_tun.c, built here from Debian's
 #    liblwip-dev) and against Linux over veth (bench/kserve), each in network namespaces made
 #    here and removed by name on exit, also on failure. Unpinned, then all pinned to vCPU 0.
+#  - the floor (bench/floor.c, root only): a stateless TCP echo responder on TUN, no TCP at
+#    all, the least any server could do on this path; its columns "floor" (1 queue: the
+#    cps1, cps64, cps64pc and pingpong rows), "floor 2q" and "floor 2q steered" (--queues 2,
+#    and with --steer cpu: the cps64 and cps64pc rows), and each target's ratio at the floor
+#    beside synack's, so that a target no server can reach on this path says so.
+#    BENCH_FLOOR=0 leaves them out; BENCH_FLOOR_ARGS="--vnet" adds options to every floor;
+#    BENCH_FLOOR_VARIANT="--writev" adds the column "floor variant", a 1-queue floor with
+#    those options, in the same interleaved rounds (a variant against the plain floor).
+#   BENCH_PEERS="floor floorv lwip"  starts only the TUN servers named (of synack synack2q
+#                    synack2qs synackbase lwip floor floor2q floor2qs floorv linux), for quick
+#                    work on a few columns; Linux also runs for the lossy rows when they run
 # Writes bench/results.json and bench/results.svg and prints one table (scripts/bench_report.py).
 # Bounded: each load-generator run stops by itself after BENCH_SECONDS and has a timeout.
 #   BENCH_QUICK=1    0.5 s per run instead of 3 (about 1 minute instead of 6)
@@ -46,6 +57,9 @@ cd "$(dirname "$0")/.." || exit 1
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 
 QUICK=${BENCH_QUICK:-0}
+# Every namespace this run creates ends in RUN, so that a caller (bench_smoke) can tell its own
+# from those of another bench running beside it; the process id unless the caller names it.
+RUN=${BENCH_RUN_ID:-$$}
 ONLY=${BENCH_ONLY:-}
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ "$QUICK" = 1 ]; then SECS=${BENCH_SECONDS:-0.5}; else SECS=${BENCH_SECONDS:-3}; fi
@@ -92,6 +106,8 @@ fi
 for t in loadgen kserve synack; do
     [ -n "$TUN_SKIP" ] || [ -x "$build/$t" ] || TUN_SKIP="$build/$t missing"
 done
+FLOOR=${BENCH_FLOOR:-1}
+[ -x "$build/floor" ] || FLOOR=0
 LWIP_SKIP=""
 if [ -z "$TUN_SKIP" ]; then
     if ! pkg-config --exists lwip 2>/dev/null; then
@@ -158,7 +174,7 @@ wait_for() { # file pattern pid what
 }
 
 start_synack() { # target-name queues [binary [more serve options]]
-    local ns="synack-bench-$1-$$" extra=() bin=${3:-$build/synack}
+    local ns="synack-bench-$1-$RUN" extra=() bin=${3:-$build/synack}
     [ "$2" -gt 1 ] && extra=(--queues "$2")
     extra+=("${@:4}")
     local more
@@ -179,7 +195,7 @@ start_synack() { # target-name queues [binary [more serve options]]
 }
 
 start_lwip() {
-    local ns="synack-bench-lwip-$$"
+    local ns="synack-bench-lwip-$RUN"
     newns "$ns"
     ip netns exec "$ns" ip tuntap add dev tun0 mode tun || fail_setup "tuntap in $ns"
     ip netns exec "$ns" ip addr add 10.7.0.1/24 dev tun0
@@ -195,8 +211,45 @@ start_lwip() {
     TARGETS+=(lwip)
 }
 
+# The floor: bench/floor creates its TUN device (multi-queue with --queues) and says
+# "listening"; the kernel's side gets its addresses here.
+start_floor() { # target-name [floor options]
+    local ns="synack-bench-$1-$RUN" name=$1 more=()
+    shift
+    # shellcheck disable=SC2206 # a list of words, as on a command line
+    [ -n "${BENCH_FLOOR_ARGS:-}" ] && more=($BENCH_FLOOR_ARGS)
+    newns "$ns"
+    ip netns exec "$ns" "$build/floor" --tun tun0 --max-seconds $MAX_S "$@" "${more[@]}" \
+        >"$WORK/$name.log" 2>&1 &
+    SERVER_PID[$name]=$!
+    PIDS+=($!)
+    wait_for "$WORK/$name.log" "listening" $! "floor"
+    ip netns exec "$ns" ip addr add 10.7.0.1/24 dev tun0 || fail_setup "address in $ns"
+    ip netns exec "$ns" ip link set tun0 up || fail_setup "link in $ns"
+    client_side "$ns" tun0
+    CLIENT_NS[$name]=$ns
+    TARGETS+=("$name")
+}
+
+# Whether a server is wanted (BENCH_PEERS, all by default).
+wanted() { # target-name
+    [ -z "${BENCH_PEERS:-}" ] && return 0
+    case " $BENCH_PEERS " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
+# Which rows a target runs: the floor only answers echo (no discard, no chargen: no bulk
+# rows), and its 2-queue columns only the 2-queue rows.
+runs_metric() { # target metric
+    case $1 in
+    floor | floorv) case $2 in cps1 | cps64 | cps64pc | pingpong) return 0 ;; *) return 1 ;; esac ;;
+    floor2q*) case $2 in cps64 | cps64pc) return 0 ;; *) return 1 ;; esac ;;
+    esac
+    return 0
+}
+
 start_linux() {
-    local c="synack-bench-linux-c-$$" s="synack-bench-linux-s-$$"
+    local c="synack-bench-linux-c-$RUN" s="synack-bench-linux-s-$RUN"
     newns "$c"
     newns "$s"
     ip netns exec "$c" ip link add veth-c type veth peer name veth-s || fail_setup "no veth"
@@ -218,8 +271,8 @@ start_linux() {
 pin_servers() { # cpu-list
     local t tid i
     for t in "${TARGETS[@]}"; do
-        if [[ $t = synack2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
-            # serve --queues pins queue i's thread to CPU i (mod the CPUs): put that back
+        if [[ $t = synack2q* || $t = floor2q* ]] && [ "$1" = "0-$((NCPU - 1))" ]; then
+            # serve --queues (and floor --queues) pins queue i's thread to CPU i (mod the CPUs): put that back
             # after the pinned rounds rather than let every thread float over all CPUs.
             # Its threads in the order they were made: queue 0 (the main thread) first.
             i=0
@@ -276,13 +329,26 @@ print(json.dumps({"mode": "cps", "conc": s("conc"), "value": round(s("value"), 1
                   "clients": [r["value"] for r in rs]}))
 PY
 }
+# The server's CPU so far: "ns utime stime": its threads' time on a CPU (schedstat, ns) and
+# the process's user and system time (clock ticks). Across a run, divided by the connections
+# or round trips done: what the server spent on each, and how much of it in the kernel (its
+# system calls, and the kernel client's TCP that runs inside its writes to the TUN device).
+server_cpu() { # pid
+    local ns=0 f v
+    for f in /proc/"$1"/task/*/schedstat; do
+        read -r v _ <"$f" 2>/dev/null && ns=$((ns + v))
+    done
+    echo "$ns $(sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | awk '{ print $12, $13 }')"
+}
+
 run_one() { # round pin target metric
     local r=$1 pin=$2 t=$3 m=$4 out wrap=() rc
     [ "$pin" = pinned ] && wrap=(taskset -c 0)
     progress "round $r/$ROUNDS, $pin: $m against $t"
     # the 1-minute load average as the run starts: a sign of other work on the machine
-    local load1
+    local load1 cpu0 cpu1 pid=${SERVER_PID[$t]}
     load1=$(cut -d' ' -f1 /proc/loadavg)
+    read -r -a cpu0 <<<"$(server_cpu "$pid")"
     : >"$WORK/lg.err"
     if [ "$m" = cps64pc ]; then
         # a client per vCPU: not with everything pinned to one
@@ -295,9 +361,14 @@ run_one() { # round pin target metric
             2>"$WORK/lg.err")
     fi
     rc=$?
+    read -r -a cpu1 <<<"$(server_cpu "$pid")"
     if [ $rc = 0 ] && [ -n "$out" ]; then
-        printf '{"round":%d,"pin":"%s","target":"%s","metric":"%s","load1":%s,"result":%s}\n' \
-            "$r" "$pin" "$t" "$m" "$load1" "$out" >>"$RUNS"
+        local cpu=null
+        [ ${#cpu0[@]} = 3 ] && [ ${#cpu1[@]} = 3 ] &&
+            cpu=$(printf '{"ns":%d,"utime":%d,"stime":%d,"hz":%d}' $((cpu1[0] - cpu0[0])) \
+                $((cpu1[1] - cpu0[1])) $((cpu1[2] - cpu0[2])) "$(getconf CLK_TCK)")
+        printf '{"round":%d,"pin":"%s","target":"%s","metric":"%s","load1":%s,"result":%s,"server_cpu":%s}\n' \
+            "$r" "$pin" "$t" "$m" "$load1" "$out" "$cpu" >>"$RUNS"
     else
         local err
         err=$(head -c 200 "$WORK/lg.err" | tr -d '"\\\n')
@@ -315,7 +386,7 @@ LOSSY_METRICS=(bulk_c2s bulk_s2c)
 declare -A LOSSY_NS
 LOSSY_CC=${BENCH_LOSS_CC:-cubic}
 start_lossy() { # level%
-    local p ns="synack-bench-loss$1-$$"
+    local p ns="synack-bench-loss$1-$RUN"
     p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
     newns "$ns"
     ip netns exec "$ns" "$build/synack" serve --tun tun0 --echo $PORT_ECHO --discard $PORT_DISCARD \
@@ -327,7 +398,7 @@ start_lossy() { # level%
     LOSSY_NS[$1]=$ns
 }
 linux_loss() { # level% on|off: iptables at both namespaces' INPUT, offloads off
-    local c=${CLIENT_NS[linux]} s="synack-bench-linux-s-$$" p op
+    local c=${CLIENT_NS[linux]} s="synack-bench-linux-s-$RUN" p op
     p=$(awk -v l="$1" 'BEGIN { printf "%.4f", l / 100 }')
     [ "$2" = on ] && op=-A || op=-D
     ip netns exec "$c" iptables "$op" INPUT -p tcp -m statistic --mode random \
@@ -356,13 +427,24 @@ run_lossy() { # round target level metric
 uptime >"$WORK/load_start"
 if [ -z "$TUN_SKIP" ]; then
     if [ "$ONLY" != loss ]; then
-        start_synack synack 1
-        [ "$QUEUES" = 1 ] && start_synack synack2q 2
-        [ "$STEER" = 1 ] && start_synack synack2qs 2 "$build/synack" --steer cpu
-        [ -n "${BENCH_BASE:-}" ] && start_synack synackbase 1 "$BENCH_BASE"
-        [ -z "$LWIP_SKIP" ] && start_lwip
+        wanted synack && start_synack synack 1
+        [ "$QUEUES" = 1 ] && wanted synack2q && start_synack synack2q 2
+        [ "$STEER" = 1 ] && wanted synack2qs && start_synack synack2qs 2 "$build/synack" --steer cpu
+        [ -n "${BENCH_BASE:-}" ] && wanted synackbase && start_synack synackbase 1 "$BENCH_BASE"
+        [ -z "$LWIP_SKIP" ] && wanted lwip && start_lwip
+        if [ "$FLOOR" = 1 ]; then
+            wanted floor && start_floor floor
+            if [ "$NCPU" -ge 2 ]; then
+                wanted floor2q && start_floor floor2q --queues 2
+                wanted floor2qs && start_floor floor2qs --queues 2 --steer cpu
+            fi
+            # shellcheck disable=SC2086 # a list of words, as on a command line
+            [ -n "${BENCH_FLOOR_VARIANT:-}" ] && wanted floorv &&
+                start_floor floorv $BENCH_FLOOR_VARIANT
+        fi
     fi
-    start_linux
+    # Linux's namespaces also serve the lossy rows
+    if wanted linux || [ -n "$LOSS_LEVELS" ]; then start_linux; fi
     if [ -n "$LOSS_LEVELS" ] && command -v iptables >/dev/null && command -v ethtool >/dev/null; then
         for l in $LOSS_LEVELS; do start_lossy "$l"; done
     else
@@ -374,7 +456,11 @@ NLOSS=$(echo "$LOSS_LEVELS" | wc -w)
 # the lossy comparison).
 CLEAN_TARGETS=("${TARGETS[@]}")
 [ "$ONLY" = loss ] && CLEAN_TARGETS=()
-TOTAL=$((ROUNDS * (1 + 2 * ${#METRICS[@]} * ${#CLEAN_TARGETS[@]} + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
+NCLEAN=0
+for t in "${CLEAN_TARGETS[@]}"; do
+    for m in "${METRICS[@]}"; do runs_metric "$t" "$m" && NCLEAN=$((NCLEAN + 2)); done
+done
+TOTAL=$((ROUNDS * (1 + NCLEAN + NLOSS * 2 * ${#LOSSY_METRICS[@]})))
 
 for r in $(seq "$ROUNDS"); do
     if [ "${BENCH_SIM:-1}" != 0 ]; then
@@ -389,7 +475,8 @@ for r in $(seq "$ROUNDS"); do
             # interleaved: each metric against every target in turn, the order rotated by round
             n=${#TARGETS[@]}
             for k in $(seq 0 $((n - 1))); do
-                run_one "$r" "$pin" "${TARGETS[$(((k + r) % n))]}" "$m"
+                t=${TARGETS[$(((k + r) % n))]}
+                runs_metric "$t" "$m" && run_one "$r" "$pin" "$t" "$m"
             done
         done
     done
@@ -400,14 +487,14 @@ if [ -n "$LOSS_LEVELS" ]; then
     # (synack's lossy servers run without offloads: serve --faults). Only now: the clean rows
     # compare against Linux with its offloads, as synack has its own (serve's TSO and GRO).
     ip netns exec "${CLIENT_NS[linux]}" ethtool -K veth-c tso off gso off gro off >/dev/null 2>&1
-    ip netns exec "synack-bench-linux-s-$$" ethtool -K veth-s tso off gso off gro off \
+    ip netns exec "synack-bench-linux-s-$RUN" ethtool -K veth-s tso off gso off gro off \
         >/dev/null 2>&1
     # CUBIC on both Linux ends, as synack's: loadgen sets it on its sockets (run_lossy), and
     # kserve is started again with it on its listeners (a namespace's default can only be
     # one of the host's allowed algorithms). Only now: the clean rows keep the default.
     kill -TERM "${SERVER_PID[linux]}" 2>/dev/null
     wait "${SERVER_PID[linux]}" 2>/dev/null
-    ip netns exec "synack-bench-linux-s-$$" "$build/kserve" --echo $PORT_ECHO \
+    ip netns exec "synack-bench-linux-s-$RUN" "$build/kserve" --echo $PORT_ECHO \
         --discard $PORT_DISCARD --chargen $PORT_CHARGEN --max-seconds $MAX_S --cc "$LOSSY_CC" \
         >"$WORK/linux-lossy.log" 2>&1 &
     SERVER_PID[linux]=$!

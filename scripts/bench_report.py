@@ -22,6 +22,11 @@ PEERS = [  # (key, column title)
     ("synack2q", "synack/TUN 2q"),
     ("synack2qs", "synack 2q steered"),  # serve --queues 2 --steer cpu
     ("synackbase", "synack base"),  # BENCH_BASE: another build's serve, for before/after
+    # bench/floor.c: a stateless echo responder, no TCP; the least any server could do on TUN
+    ("floor", "floor (stateless echo, no TCP)"),
+    ("floor2q", "floor 2q"),  # floor --queues 2
+    ("floor2qs", "floor 2q steered"),  # floor --queues 2 --steer cpu
+    ("floorv", "floor variant"),  # BENCH_FLOOR_VARIANT: a floor with other options
 ]
 PINS = ["unpinned", "pinned"]
 # (row key, metric run, field of its result, label, unit, higher is better)
@@ -215,11 +220,29 @@ def main():
 
     targets = []
 
-    def target(name, measured, op, goal, unit, basis):
+    def target(name, measured, op, goal, unit, basis, floor=None, floor_basis=None):
         ratio = None if measured is None or goal in (None, 0) else measured / goal
         met = None if ratio is None else (ratio >= 1 if op == ">=" else ratio <= 1)
-        targets.append({"target": name, "measured": measured, "op": op, "goal": goal,
-                        "unit": unit, "basis": basis, "ratio": ratio, "met": met})
+        t = {"target": name, "measured": measured, "op": op, "goal": goal,
+             "unit": unit, "basis": basis, "ratio": ratio, "met": met}
+        if floor is not None:
+            # The same ratio for the stateless responder (bench/floor.c): when even it does
+            # not reach the goal, no server on this path can, whatever its TCP costs.
+            t["floor_measured"] = floor
+            t["floor_basis"] = floor_basis
+            t["floor_reaches"] = floor >= goal if op == ">=" else floor <= goal
+        targets.append(t)
+
+    def ratio_of(key, pin, a, b):
+        x, y = med(key, pin, a), med(key, pin, b)
+        return x / y if x and y else None
+
+    def floor_say(f, op, goal, what="floor"):
+        """What the floor's ratio says of a target, for the table."""
+        if f is None:
+            return ""
+        reach = f >= goal if op == ">=" else f <= goal
+        return f"; {what} {f:.2f}x" + ("" if reach else " (target beyond the floor)")
 
     tun_ratio = {}  # (key, pin) -> (text, met)
     if not a.tun_skip:
@@ -227,31 +250,46 @@ def main():
             for key in ("cps1", "cps64"):
                 s, l = med(key, pin, "synack"), med(key, pin, "lwip")
                 r = s / l if s and l else None
+                f = ratio_of(key, pin, "floor", "lwip")
                 target(f"conn/s {key[3:]} at a time ({pin}) >= 1.5x lwIP", r, ">=", 1.5, "x",
-                       "synack / lwIP")
-                tun_ratio[(key, pin)] = (r, ">= 1.5x lwIP", r is not None and r >= 1.5)
+                       "synack / lwIP", f, "floor / lwIP")
+                tun_ratio[(key, pin)] = (r, ">= 1.5x lwIP", r is not None and r >= 1.5,
+                                         floor_say(f, ">=", 1.5))
             for key in ("c2s", "s2c"):
                 s, l = med(key, pin, "synack"), med(key, pin, "linux")
                 r = s / l if s and l else None
                 target(f"bulk {key} ({pin}) >= Linux over veth", r, ">=", 1.0, "x",
                        "synack / Linux")
-                tun_ratio[(key, pin)] = (r, ">= 1.0x Linux", r is not None and r >= 1.0)
+                tun_ratio[(key, pin)] = (r, ">= 1.0x Linux", r is not None and r >= 1.0, "")
         s, l = med("pp50", "pinned", "synack"), med("pp50", "pinned", "lwip")
         r = s / l if s and l else None
-        target("ping-pong p50 pinned <= 0.8x lwIP", r, "<=", 0.8, "x", "synack / lwIP")
-        tun_ratio[("pp50", "pinned")] = (r, "<= 0.8x lwIP", r is not None and r <= 0.8)
+        f = ratio_of("pp50", "pinned", "floor", "lwip")
+        target("ping-pong p50 pinned <= 0.8x lwIP", r, "<=", 0.8, "x", "synack / lwIP", f,
+               "floor / lwIP")
+        tun_ratio[("pp50", "pinned")] = (r, "<= 0.8x lwIP", r is not None and r <= 0.8,
+                                         floor_say(f, "<=", 0.8))
+        f = ratio_of("pp50", "unpinned", "floor", "lwip")
+        if f is not None:  # not a target: what the floor does without pinning
+            tun_ratio[("pp50", "unpinned")] = (None, "floor / lwIP", False, f"floor {f:.2f}x")
         if a.queues == "1":
             s2, s1 = med("cps64", "unpinned", "synack2q"), med("cps64", "unpinned", "synack")
             r = s2 / s1 if s2 and s1 else None
+            f = ratio_of("cps64", "unpinned", "floor2q", "floor")
             target("2 queues >= 1.7x the conn/s of 1 (64 concurrent)", r, ">=", 1.7, "x",
-                   "synack 2q / 1q")
+                   "synack 2q / 1q", f, "floor 2q / floor 1q")
+            if f is not None:
+                tun_ratio[("cps64", "unpinned")] += (f"; 2q/1q: synack {r:.2f}x"
+                                                     if r else "; 2q/1q: synack n/a",
+                                                     floor_say(f, ">=", 1.7, "floor"))
             # The clients spread one per vCPU, serve's queues steered by CPU (--steer cpu).
             s2, s1 = med("cps64pc", "unpinned", "synack2qs"), med("cps64pc", "unpinned", "synack")
             if s2 and s1:
                 r = s2 / s1
+                f = ratio_of("cps64pc", "unpinned", "floor2qs", "floor")
                 target("2 queues steered >= 1.7x 1 (64 concurrent, a client per vCPU)", r, ">=",
-                       1.7, "x", "synack 2q steered / 1q")
-                tun_ratio[("cps64pc", "unpinned")] = (r, ">= 1.7x 1q", r >= 1.7)
+                       1.7, "x", "synack 2q steered / 1q", f, "floor 2q steered / floor 1q")
+                tun_ratio[("cps64pc", "unpinned")] = (r, ">= 1.7x 1q", r >= 1.7,
+                                                      floor_say(f, ">=", 1.7))
                 l = med("cps64pc", "unpinned", "lwip")
                 if l:
                     target("conn/s 64, a client per vCPU, 2 queues steered >= 1.5x lwIP", s2 / l,
@@ -299,13 +337,15 @@ def main():
         if a.lwip_skip:
             out.append(f"lwIP: SKIPPED: {a.lwip_skip}")
         cols = [t for _, t in peers]
-        w0, wc = 30, 25
+        w0 = 30
+        wcs = [max(25, len(c) + 2) for c in cols]
         out.append("kernel client against".ljust(w0) + "pin       "
-                   + "".join(c.rjust(wc) for c in cols) + "   target: synack's ratio")
+                   + "".join(c.rjust(w) for c, w in zip(cols, wcs))
+                   + "   target: synack's ratio; the floor's")
         for row in rows:
             line = (row["metric"] if row["pin"] == "unpinned" else "").ljust(w0)
             line += row["pin"].ljust(10)
-            for pk, _ in peers:
+            for (pk, _), wc in zip(peers, wcs):
                 s = row["peers"].get(pk)
                 c = cell(s, row["unit"])
                 if s and s.get("connection_errors"):
@@ -314,10 +354,12 @@ def main():
                     c += "~"
                 line += c.rjust(wc)
             tr = tun_ratio.get((row["key"], row["pin"]))
-            if tr:
-                r, goal, met = tr
+            if tr and tr[0] is None and tr[1] == "floor / lwIP":
+                line += f"   ({tr[3]} lwIP's)"
+            elif tr:
+                r, goal, met = tr[:3]
                 line += f"   {goal}: " + (f"{r:.2f}x {'met' if met else 'NOT met'}"
-                                          if r is not None else "n/a")
+                                          if r is not None else "n/a") + "".join(tr[3:])
             out.append(line)
         if a.queues != "1":
             out.append("synack, 2 queues against 1".ljust(w0 + 10)
@@ -327,6 +369,54 @@ def main():
         if any(s and s.get("connection_errors") for row in rows for s in row["peers"].values()):
             out.append("* some connections failed (refused, reset or timed out): see "
                        "connection_errors in the JSON")
+        # The servers' own CPU per connection (or round trip): for the floor almost all of
+        # it is the kernel's work in its system calls, so it is what any server on the TUN
+        # path pays at least (bench.sh's server_cpu; n/a for runs without it).
+        cpu_rows = []
+        for key, run_metric, per in (("cps1", "cps1", "done"), ("cps64", "cps64", "done"),
+                                     ("cps64pc", "cps64pc", "done"),
+                                     ("pp50", "pingpong", "n")):
+            for pin in PINS:
+                cells, any_cpu = [], False
+                for pk, _ in peers:
+                    us, sys_share = [], []
+                    for r in runs:
+                        c, res = r.get("server_cpu"), r.get("result")
+                        if (r["metric"] != run_metric or r["pin"] != pin or r["target"] != pk
+                                or not c or not res or not res.get(per)):
+                            continue
+                        us.append(c["ns"] / 1000 / res[per])
+                        ticks = c["utime"] + c["stime"]
+                        if ticks:
+                            sys_share.append(c["stime"] / ticks)
+                    if us:
+                        any_cpu = True
+                        sh = (f" {100 * statistics.median(sys_share):.0f}%k"
+                              if sys_share else "")
+                        cells.append(f"{statistics.median(us):.1f}{sh}")
+                    else:
+                        cells.append("-")
+                    for row in rows:
+                        if row["key"] == key and row["pin"] == pin and row["peers"].get(pk):
+                            row["peers"][pk]["server_cpu_us"] = (
+                                statistics.median(us) if us else None)
+                            row["peers"][pk]["server_kernel_share"] = (
+                                statistics.median(sys_share) if sys_share else None)
+                if any_cpu:
+                    label = {"cps1": "per conn, 1 at a time", "cps64": "per conn, 64 concurrent",
+                             "cps64pc": "per conn, 64, client/vCPU",
+                             "pp50": "per ping-pong round trip"}[key]
+                    cpu_rows.append((label, pin, cells))
+        if cpu_rows:
+            out.append("")
+            out.append("The server's own CPU, us per connection or round trip (median of the "
+                       "rounds; N%k: its share in the kernel, system time)")
+            last = None
+            for label, pin, cells in cpu_rows:
+                line = (label if label != last else "").ljust(w0) + pin.ljust(10)
+                last = label
+                line += "".join(c.rjust(w) for c, w in zip(cells, wcs))
+                out.append(line)
     if lossy:
         out.append("")
         out.append("Lossy paths (issue 13): per-segment loss at each receiver's input (Linux: "
@@ -364,8 +454,12 @@ def main():
             continue
         unit, verdict = t["unit"], "met" if t["met"] else "NOT met"
         if unit == "x":  # a ratio between peers: the ratio is the figure
+            fl = ""
+            if t.get("floor_measured") is not None:
+                fl = (f"; {t['floor_basis']} = {t['floor_measured']:.2f}x"
+                      + ("" if t["floor_reaches"] else ": target beyond the floor"))
             out.append(f"  {t['target']:<66} {t['basis']} = {t['measured']:.2f}x"
-                       f"  {verdict}")
+                       f"  {verdict}{fl}")
             continue
         meas = f"{fmt(t['measured'], unit)} {unit}"
         out.append(f"  {t['target']:<66} {meas:>16}  {t['op']} {fmt(t['goal'], unit)} {unit}: "
@@ -399,8 +493,9 @@ def main():
 # ---- the plot ---------------------------------------------------------------------------------
 
 COLORS = {"linux": "#4c72b0", "lwip": "#dd8452", "synack": "#55a868", "synack2q": "#8172b3", "synackbase": "#937860",
-          "synack2qs": "#da8bc3"}
-NAMES = dict(PEERS)
+          "synack2qs": "#da8bc3", "floor": "#8c8c8c", "floor2q": "#b0b0b0", "floor2qs": "#cccccc",
+          "floorv": "#6f6f6f"}
+NAMES = {k: v.split(" (")[0] for k, v in PEERS}  # short, for the plot
 
 
 def esc(s):

@@ -66,15 +66,12 @@ void timer_heap_remove(struct timer_heap *h, struct timer_node *x)
     x->pos = -1;
 }
 
-void timer_heap_set(struct timer_heap *h, struct timer_node *x, uint64_t deadline)
+void timer_heap_move(struct timer_heap *h, struct timer_node *x, uint64_t deadline)
 {
     if (deadline == 0) {
         timer_heap_remove(h, x);
         return;
     }
-    /* Re-armed at the deadline it has (most re-arms after a segment in or out): the heap is
-     * already in order around it, so the sifts below would move nothing. */
-    if (x->pos >= 0 && x->deadline == deadline) return;
     x->deadline = deadline;
     if (x->pos < 0) {
         /* The heap has one slot per socket, so it cannot be full. */

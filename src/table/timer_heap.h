@@ -29,8 +29,16 @@ static inline void timer_node_init(struct timer_node *x)
     x->deadline = 0;
     x->pos = -1;
 }
-/* Arms x at deadline (absolute microseconds), or takes it out when deadline is 0. */
-void timer_heap_set(struct timer_heap *h, struct timer_node *x, uint64_t deadline);
+/* timer_heap_set's work when the entry moves, enters or leaves. */
+void timer_heap_move(struct timer_heap *h, struct timer_node *x, uint64_t deadline);
+/* Arms x at deadline (absolute microseconds), or takes it out when deadline is 0. Re-armed
+ * at the deadline it has (most re-arms after a segment in or out), the heap is already in
+ * order around it and nothing moves: that test inline, the rest in timer_heap_move. */
+static inline void timer_heap_set(struct timer_heap *h, struct timer_node *x, uint64_t deadline)
+{
+    if (deadline != 0 && x->pos >= 0 && x->deadline == deadline) return;
+    timer_heap_move(h, x, deadline);
+}
 void timer_heap_remove(struct timer_heap *h, struct timer_node *x);
 /* The entry with the earliest deadline, or NULL. */
 static inline struct timer_node *timer_heap_first(const struct timer_heap *h)

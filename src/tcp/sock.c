@@ -153,11 +153,6 @@ bool port_has_listener(struct synack_stack *st, const struct synack_addr *laddr,
     return false;
 }
 
-void timer_update(struct synack_stack *st, struct sock *sk)
-{
-    timer_heap_set(&st->timers, &sk->timer, sk->in_use ? tcb_next_deadline(&sk->tcb) : 0);
-}
-
 void sock_notify(struct synack_stack *st, struct sock *sk)
 {
     if (!sk->in_use) return;

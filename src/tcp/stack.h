@@ -347,8 +347,13 @@ bool port_in_use(struct synack_stack *st, const struct synack_addr *laddr, uint1
 /* A LISTEN socket holds this port (on this address or the wildcard): two sockets bound
  * with SO_REUSEADDR may not both listen. */
 bool port_has_listener(struct synack_stack *st, const struct synack_addr *laddr, uint16_t lport);
-/* Keeps the socket's heap entry at tcb_next_deadline() (out of the heap when none). */
-void timer_update(struct synack_stack *st, struct sock *sk);
+/* Keeps the socket's heap entry at tcb_next_deadline() (out of the heap when none).
+ * Inline (with timer_heap_set's test for an unchanged deadline): most of a lifecycle's
+ * re-arms leave the deadline where it was. */
+static inline void timer_update(struct synack_stack *st, struct sock *sk)
+{
+    timer_heap_set(&st->timers, &sk->timer, sk->in_use ? tcb_next_deadline(&sk->tcb) : 0);
+}
 /* The socket's readiness may have changed: queue it (its listener, for a child not yet
  * accepted) for synack_next_event(), which computes and compares. */
 void sock_notify(struct synack_stack *st, struct sock *sk);

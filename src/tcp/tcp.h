@@ -483,6 +483,8 @@ uint32_t tcp_flight(const struct tcb *t);
 /* The segments in one of Linux's TSO packets now (tcp_push.c): the send loop puts PSH on
  * the last segment of each such group of two or more, as Linux's GSO packets carry it. */
 uint32_t tcp_tso_segs(const struct tcb *t);
+/* The same for a flight of this many bytes, as the send loop had before its first segment. */
+uint32_t tcp_tso_segs_at(const struct tcb *t, uint32_t flight);
 /* Linux's size goal (tcp_tso.c): the most one buffer of a write holds, and so the most one
  * TSO packet carries: whole segments of mss in half the peer's largest window, at most 64 KiB
  * less the headers, at least one segment. */
@@ -670,7 +672,21 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
 
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
-uint64_t tcb_next_deadline(const struct tcb *t);
+/* The earliest armed deadline, 0 when none. A deadline of 0 is "not armed": less one, it
+ * wraps to the largest value, so that a plain minimum (no branch per timer: this runs after
+ * every segment) skips it, and 0 comes back out when nothing is armed. Inline, as is
+ * timer_update() (tcp/stack.h) around it: it runs about 19 times a connection's lifecycle,
+ * and the calls cost as much as the minimum. */
+static inline uint64_t tcb_min_armed(uint64_t a, uint64_t b)
+{
+    return a - 1 < b - 1 ? a : b;
+}
+static inline uint64_t tcb_next_deadline(const struct tcb *t)
+{
+    uint64_t a = tcb_min_armed(t->t_rtx, t->t_persist), b = tcb_min_armed(t->t_delack, t->t_tw);
+    uint64_t c = tcb_min_armed(t->t_keep, t->t_tlp), d = tcb_min_armed(t->t_idle, t->t_rack);
+    return tcb_min_armed(tcb_min_armed(a, b), tcb_min_armed(c, d));
+}
 /* Keepalive runs in this state (ESTABLISHED, CLOSE-WAIT, FIN-WAIT-1, FIN-WAIT-2). */
 bool tcp_keepalive_state(int state);
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now);

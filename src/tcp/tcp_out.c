@@ -480,10 +480,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
     sack_rexmit(st, sk, now, sack_rec, seg_max);
     if (seq_lt(t->snd_nxt, data_end)) tcp_cwnd_restart_check(t, now);
     bool cwnd_full = false, new_data = false;
-    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size. The
-     * size is read only for a segment of new data; with none queued beyond SND.NXT now,
-     * none is sent below (SND.NXT only grows in the loop), so it is not computed. */
-    uint32_t tso_n = 0, tso_segs = seq_lt(t->snd_nxt, data_end) ? tcp_tso_segs(t) : 0;
+    /* Segments in the current TSO-sized group (tcp_push.c), and the group's size, as the
+     * flight before the loop gives it. The size (five divisions) is computed when first
+     * read: only where a segment of new data has another behind it, which a lifecycle's
+     * one-segment request and answer never have (0 stands for not yet: it is at least 2). */
+    uint32_t tso_n = 0, tso_segs = 0, tso_flight = tcp_flight(t);
     for (int guard = 0; guard < 100000; guard++) {
         if (outq_full(&st->outq)) {
             sock_want_output(st, sk);
@@ -592,8 +593,15 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
             bool next_goes =
                 !at_eor && rest > 0 && ((rest >= seg_max && room >= seg_max) || tail_goes);
             tso_n++;
-            if (tso_n >= 2 && (tso_n >= tso_segs || !next_goes)) flags |= SYNACK_TCP_PSH;
-            if (tso_n >= tso_segs || !next_goes) tso_n = 0;
+            bool group_ends = !next_goes;
+            if (!group_ends) {
+                if (!tso_segs) tso_segs = tcp_tso_segs_at(t, tso_flight);
+                group_ends = tso_n >= tso_segs;
+            }
+            if (group_ends) {
+                if (tso_n >= 2) flags |= SYNACK_TCP_PSH;
+                tso_n = 0;
+            }
         }
         if (fin) flags |= SYNACK_TCP_FIN;
         bool rexmit = seq_lt(t->snd_nxt, t->snd_max);

@@ -28,8 +28,13 @@
 
 uint32_t tcp_tso_segs(const struct tcb *t)
 {
+    return tcp_tso_segs_at(t, tcp_flight(t));
+}
+
+uint32_t tcp_tso_segs_at(const struct tcb *t, uint32_t flight)
+{
     uint64_t mss = t->snd_mss ? t->snd_mss : 1;
-    uint64_t cwnd_segs = t->cwnd / mss, out_segs = (tcp_flight(t) + mss - 1) / mss;
+    uint64_t cwnd_segs = t->cwnd / mss, out_segs = (flight + mss - 1) / mss;
     uint64_t segs = cwnd_segs > out_segs ? cwnd_segs : out_segs;
     /* tcp_update_pacing_rate(): the congestion window per smoothed RTT, doubled in slow
      * start (below half ssthresh), 1.2 times after; unlimited before an RTT sample. */

@@ -5,21 +5,6 @@
  */
 #include "tcp/stack.h"
 
-/* The earliest armed deadline, 0 when none. A deadline of 0 is "not armed": less one, it
- * wraps to the largest value, so that a plain minimum (no branch per timer: this runs after
- * every segment) skips it, and 0 comes back out when nothing is armed. */
-static inline uint64_t min_armed(uint64_t a, uint64_t b)
-{
-    return a - 1 < b - 1 ? a : b;
-}
-
-uint64_t tcb_next_deadline(const struct tcb *t)
-{
-    uint64_t a = min_armed(t->t_rtx, t->t_persist), b = min_armed(t->t_delack, t->t_tw);
-    uint64_t c = min_armed(t->t_keep, t->t_tlp), d = min_armed(t->t_idle, t->t_rack);
-    return min_armed(min_armed(a, b), min_armed(c, d));
-}
-
 void tcp_rtx_arm(struct synack_stack *st, struct tcb *t, uint64_t now)
 {
     t->t_rtx = now + tcp_rto_backed_off(t, st->cfg.rto_max_us);

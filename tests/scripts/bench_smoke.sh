@@ -6,7 +6,8 @@
 #   - bench.sh ends with status 0 and prints the table, the targets and the in-process rows;
 #   - bench/results.json (written to a temporary file here) parses, and every peer measured
 #     something in each row asked for: synack on TUN, lwIP on TUN (built by the bench from
-#     Debian's liblwip-dev) and Linux over veth, connections/s and bulk server->client;
+#     Debian's liblwip-dev) and Linux over veth, connections/s and bulk server->client, and
+#     the floor (bench/floor.c) connections/s;
 #   - the lossy row ran for synack and Linux (1% loss, iptables and the fault injector);
 #   - the plot was written;
 #   - no namespace the bench made is left (it removes them by name, also on failure).
@@ -31,18 +32,22 @@ done
 pkg-config --exists lwip || skip "liblwip-dev not installed (make deps)"
 SRC=${SYNACK_SRC:?SYNACK_SRC not set}
 BUILD=${SYNACK_BUILD:?SYNACK_BUILD not set}
-for b in synack loadgen kserve bench_sim; do [ -x "$BUILD/$b" ] || fail "$BUILD/$b not built"; done
+for b in synack loadgen kserve bench_sim floor; do [ -x "$BUILD/$b" ] || fail "$BUILD/$b not built"; done
 
 WORK=$(mktemp -d /tmp/synack-bench-smoke.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-ip netns list 2>/dev/null | awk '{print $1}' | grep '^synack-bench' | sort >"$WORK/ns.before"
+# The bench's namespaces end in the run id it is given, so that only this run's are checked:
+# another bench running beside it (a developer's make bench) has namespaces of its own.
+RUN_ID="smoke$$"
+ours() { ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^synack-bench-.*-$RUN_ID\$" | sort; }
+ours >"$WORK/ns.before"
 
-BENCH_ROUNDS=1 BENCH_SECONDS=0.3 BENCH_METRICS="cps1 bulk_s2c" BENCH_LOSS="1" \
+BENCH_RUN_ID="$RUN_ID" BENCH_ROUNDS=1 BENCH_SECONDS=0.3 BENCH_METRICS="cps1 bulk_s2c" BENCH_LOSS="1" \
     BENCH_SIM_CASES=connections BENCH_JSON="$WORK/r.json" BENCH_SVG="$WORK/r.svg" \
     timeout 300 bash "$SRC/scripts/bench.sh" "$BUILD" >"$WORK/out.txt" 2>&1 ||
     fail "bench.sh ended with status $?"
 
-ip netns list 2>/dev/null | awk '{print $1}' | grep '^synack-bench' | sort >"$WORK/ns.after"
+ours >"$WORK/ns.after"
 left=$(comm -13 "$WORK/ns.before" "$WORK/ns.after")
 [ -z "$left" ] || fail "namespaces left behind: $left"
 
@@ -64,7 +69,8 @@ for key in ("cps1", "s2c"):
         if r is None:
             bad.append("no row %s %s" % (key, pin))
             continue
-        for peer in ("synack", "lwip", "linux"):
+        # the floor (bench/floor.c) answers echo only: the connections/s rows
+        for peer in ("synack", "lwip", "linux") + (("floor",) if key == "cps1" else ()):
             p = r["peers"].get(peer)
             if not p or not p.get("median") or p["median"] <= 0:
                 bad.append("%s %s: %s measured nothing" % (key, pin, peer))

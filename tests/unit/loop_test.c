@@ -35,6 +35,9 @@ struct fake {
     /* a datagram read again and again, forever (junk_reads counts them) */
     const uint8_t *junk;
     size_t junk_len;
+    /* after each of the loop's writes, the next hide_each reads find nothing even when a
+     * datagram is queued: the client's answer comes a little after the write returns */
+    unsigned hide_each, hide;
     /* what the loop did */
     uint64_t reads, reads_empty, sends, reads_at_first_send;
     /* the client's ping-pong: bytes sent, echoes received, rounds wanted */
@@ -73,7 +76,8 @@ static int fake_recv(synack_dev *d, uint64_t now, uint8_t *buf, size_t cap)
         memcpy(buf, f->junk, f->junk_len);
         return (int)f->junk_len;
     }
-    if (!f->n) {
+    if (!f->n || f->hide) {
+        if (f->hide) f->hide--;
         f->reads_empty++;
         return 0;
     }
@@ -91,6 +95,7 @@ static int fake_send(synack_dev *d, uint64_t now, const uint8_t *pkt, size_t len
 {
     struct fake *f = (struct fake *)d;
     if (!f->sends++) f->reads_at_first_send = f->reads;
+    f->hide = f->hide_each;
     synack_input(f->client, now, pkt, len);
     synack_poll(f->client, now);
     uint8_t b[16];
@@ -231,6 +236,44 @@ TEST(ping_pong_reads_each_datagram_once)
                 ", rounds %u, epoll waits %" PRIu64 "\n",
                 f.reads, f.reads_empty, datagrams, f.rounds, l.wakeups);
     ASSERT(f.reads_empty * 4 <= f.rounds);
+    teardown(&f, &l, srv, efd);
+}
+
+/* serve --busy-poll: a client whose answer comes a little after the loop's write (here: 3
+ * reads later). Without busy polling every answer costs the loop an epoll wait or more (it
+ * would sleep there on a real device); with it, the loop looks at the device without
+ * waiting (busy_wait: the test's descriptor is always readable) and reads again, and never
+ * goes to the wait that sleeps. */
+TEST(busy_poll_reads_again_before_it_would_sleep)
+{
+    static struct fake f;
+    struct loop l;
+    synack_stack *srv;
+    int efd;
+    struct loop_ops ops = {.app = echo_app, .done = done_rounds};
+    setup(&f, &l, &srv, &efd);
+    f.want_rounds = 200;
+    f.hide_each = 3;
+    ASSERT_EQ(loop_run(&l, &ops, &f), 0);
+    ASSERT_EQ(f.rounds, 200u);
+    uint64_t waits_plain = l.wakeups;
+    ASSERT(waits_plain >= f.rounds); /* at least one wait per answer */
+    ASSERT_EQ(l.busy_hits, 0u);
+    teardown(&f, &l, srv, efd);
+
+    setup(&f, &l, &srv, &efd);
+    f.want_rounds = 200;
+    f.hide_each = 3;
+    l.busy_us = 1000000; /* bounded by the stack's next deadline too */
+    ASSERT_EQ(loop_run(&l, &ops, &f), 0);
+    ASSERT_EQ(f.rounds, 200u);
+    if (l.wakeups * 4 > f.rounds || l.busy_hits * 2 < f.rounds)
+        fprintf(stderr,
+                "    epoll waits %" PRIu64 " (%" PRIu64 " without), busy hits %" PRIu64
+                ", misses %" PRIu64 "\n",
+                l.wakeups, waits_plain, l.busy_hits, l.busy_misses);
+    ASSERT(l.wakeups * 4 <= f.rounds);
+    ASSERT(l.busy_hits * 2 >= f.rounds);
     teardown(&f, &l, srv, efd);
 }
 

@@ -152,6 +152,7 @@ struct serve {
     long nqueues;     /* --queues (1) */
     bool no_pin;      /* --no-pin: the queues' threads float over the allowed CPUs */
     bool io_uring;    /* --io-uring: the loop on io_uring (loop_uring.c), epoll where refused */
+    long busy_poll;   /* --busy-poll: µs of looking before the epoll loop sleeps (0: none) */
     bool steer_cpu;   /* --steer cpu: a flow goes to the queue of the CPU that sent its SYN */
     long steer_flows; /* --steer-flows: the flow map's size; 0: steer_map_entries() */
     unsigned queue;   /* this one's number, 0 .. nqueues-1 */
@@ -168,6 +169,7 @@ static void usage(FILE *f)
     fputs("usage: synack serve --tun IF [--addr A/N]... [--host-addr A/N]... [--no-ipv4]\n"
           "                    [--no-ipv6] [--echo P] [--discard P] [--chargen P] [--http P]\n"
           "                    [--pcap FILE] [--trace] [--no-offload] [--io-uring]\n"
+          "                    [--busy-poll US]\n"
           "                    [--faults SPEC] [--seed N] [--cc NAME] [--msl S]\n"
           "                    [--max-sockets N]\n"
           "                    [--rcvbuf B] [--mem-max B] [--max-conns N]\n"
@@ -206,6 +208,10 @@ static void usage(FILE *f)
           "                 with --pcap or --faults) the epoll loop runs, and it runs while\n"
           "                 datagrams come one per answer (a ping-pong). The loop in use is\n"
           "                 said at startup\n"
+          "  --busy-poll US when a read finds the device empty, look at it again without\n"
+          "                 waiting for up to US microseconds (0..1000, 0) before the epoll\n"
+          "                 loop sleeps: a request that comes within them costs no wake-up,\n"
+          "                 at the price of the CPU spent spinning\n"
           "  --faults SPEC  seeded faults between the device and the stack, both ways, e.g.\n"
           "                 loss=0.03,dup=0.01,reorder=0.1,delay=5ms (also corrupt=, jitter=)\n"
           "  --seed N       the faults' seed (1)\n"
@@ -392,6 +398,8 @@ static int parse(int argc, char **argv, struct serve *o)
             o->steer_cpu = true;
         } else if (!strcmp(a, "--steer-flows")) {
             if (parse_count(v, STEER_FLOWS_MIN, STEER_FLOWS_MAX, &o->steer_flows) < 0) goto bad;
+        } else if (!strcmp(a, "--busy-poll")) {
+            if (parse_count(v, 0, 1000, &o->busy_poll) < 0) goto bad;
         } else if (!strcmp(a, "--queues")) {
             if (parse_count(v, 1, SYNACK_TUN_MAX_QUEUES, &o->nqueues) < 0) goto bad;
         } else if (!strcmp(a, "--live-viewers")) {
@@ -1100,6 +1108,7 @@ static int setup_queue(struct serve *sv, const uint8_t *shared_key)
                   sv->queue == 0 ? sigs : NULL) < 0)
         return -1;
     sv->loop.use_uring = sv->io_uring;
+    sv->loop.busy_us = (uint64_t)sv->busy_poll;
     /* Each queue says which loop it runs (io_uring is set up, or refused, per thread). */
     if (sv->nqueues > 1)
         snprintf(sv->who, sizeof sv->who, "synack serve: queue %u", sv->queue);

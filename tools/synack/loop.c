@@ -183,6 +183,33 @@ int loop_look(struct loop *l, const struct loop_ops *ops, void *ctx)
     return loop_wait(l, ops, ctx, loop_now(), true);
 }
 
+/* serve --busy-poll: the device found empty and the loop about to sleep, it looks at the
+ * epoll set without waiting, again and again, for up to l->busy_us µs, never past the next
+ * deadline. On this path the kernel client's answer often comes a few µs after our write
+ * returns (when it runs on another CPU, or after a switch on ours); finding it then instead
+ * of sleeping saves the wake-up (docs/performance.md, "The floor": 0.7-1.0 µs of a pinned
+ * ping-pong round trip for the stateless responder), at the price of the CPU spent
+ * spinning. True when the device has a datagram; false when the spin ran out, or another
+ * descriptor is ready (loop_wait then hears it at once). */
+static bool busy_wait(struct loop *l, uint64_t now, uint64_t deadline)
+{
+    uint64_t until = now + l->busy_us;
+    if (deadline < until) until = deadline;
+    struct epoll_event evs[16];
+    while (loop_now() < until) {
+        int n = epoll_wait(l->ep, evs, 16, 0);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == l->dev_fd) {
+                l->busy_hits++;
+                return true;
+            }
+        }
+        if (n != 0) break; /* a signal or another descriptor: loop_wait takes it */
+    }
+    l->busy_misses++;
+    return false;
+}
+
 /* The epoll loop. With a ring to go back to (l->uring_live), it hands over to it once the
  * traffic comes in batches (LOOP_SWITCH): of LOOP_SWITCH_WINDOW turns that read something,
  * LOOP_SWITCH_BURSTY read more than one datagram. */
@@ -230,6 +257,8 @@ static int epoll_run(struct loop *l, const struct loop_ops *ops, void *ctx, uint
          * when those descriptors carry data: ops->data_fds). */
         bool more = got == want || l->out_packets != out_before;
         if (more && !ops->data_fds && now - looked < LOOP_LOOK_US) continue;
+        if (!more && l->busy_us && !ops->data_fds && busy_wait(l, now, loop_deadline(l, ops, ctx)))
+            continue;
         if (loop_wait(l, ops, ctx, now, more) < 0) {
             rc = -1;
             break;

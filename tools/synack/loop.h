@@ -76,6 +76,11 @@ struct loop {
      * the two loops. */
     struct loop_uring *uring_live;
     uint64_t switches;
+    /* `serve --busy-poll US`: when a read found the device empty and the loop would sleep,
+     * it looks at the epoll set without waiting for up to busy_us µs first (never past the
+     * next deadline). busy_hits: spins that found the device readable; busy_misses: spins
+     * that ran out (or met another descriptor) and went on to the wait. */
+    uint64_t busy_us, busy_hits, busy_misses;
 };
 
 /* Blocks the given signals (0-terminated list) and routes them to a signalfd; makes the
