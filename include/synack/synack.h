@@ -410,7 +410,8 @@ struct synack_iov {
  * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX. An element with a
  * NULL base and bytes is where the copy faults, as Linux's tcp_sendmsg: the bytes before it
  * are taken and counted (a short write), SYNACK_EFAULT only when there are none (and, for a
- * Fast Open SYN's data, SYNACK_EFAULT at once). */
+ * Fast Open SYN's data, which is the first element with bytes alone, SYNACK_EFAULT at once
+ * when that element is NULL). */
 long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
                   unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the

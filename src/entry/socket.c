@@ -372,16 +372,16 @@ long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_io
     if (!sk) return SYNACK_EBADF;
     if (iovcnt < 0 || iovcnt > SYNACK_IOV_MAX) return SYNACK_EINVAL;
     if (!iov && iovcnt > 0) return SYNACK_EFAULT;
-    /* An element with a NULL base: SYNACK_EFAULT where its bytes would be taken
-     * (tcp_user_sendv), as for synack_send_flags; the SYN's data below is taken at once. */
-    if (sk->tcb.tfo_defer)
-        for (int i = 0; i < iovcnt; i++)
-            if (!iov[i].base && iov[i].len) return SYNACK_EFAULT;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
-     * element with bytes; the rest is a partial take's rest, sent once connected. */
+     * element with bytes; the rest is a partial take's rest, sent once connected. An
+     * element with a NULL base: SYNACK_EFAULT where its bytes would be taken
+     * (tcp_user_sendv), as for synack_send_flags; the SYN's data is taken at once, from
+     * that first element alone, so only its base matters here (Linux's
+     * tcp_send_syn_data returns what it copied before a fault). */
     int first = 0;
     while (first < iovcnt && iov[first].len == 0) first++;
+    if (sk->tcb.tfo_defer && first < iovcnt && !iov[first].base) return SYNACK_EFAULT;
     long r = sk->tcb.tfo_defer && first < iovcnt
                  ? tcp_user_syn_data(st, sk, iov[first].base, iov[first].len, flags)
                  : tcp_user_sendv(st, sk, now, iov, iovcnt, flags);

@@ -211,6 +211,10 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
         fault = true;
         break;
     }
+    /* Linux's buffers are filled up to the fault, and the next write fills the last one:
+     * where it starts is the accounting's for the bytes taken, not for the whole write
+     * (whose last buffer may lie beyond them). */
+    if (fault && sk->sndbuf_linux) (void)tcp_sndbuf_linux_take(sk, want, &tail);
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
     long took = tcp_snd_takev(st, sk, iov, iovcnt, want, flags);
     if (took < 0) return took;

@@ -5,7 +5,8 @@
 # second per load: connections one at a time and 16 at once (connect, 1 byte each way,
 # close) and a ping-pong. Every connection completes (no error, no timeout), every round
 # trip comes back, the stack sent no RST, and SIGTERM still stops serve at once: the spin is
-# bounded and gives way to a signal. Speed is not judged here (docs/performance.md, "The
+# bounded and gives way to a signal; and the spin ran (serve's count of its spins at the
+# end). Speed is not judged here (docs/performance.md, "The
 # floor", for what it does to the round trip).
 source "$(dirname "$0")/interop_common.bash"
 need python3
@@ -41,8 +42,20 @@ if p["n"] < 100:
 sys.exit(1 if bad else 0)
 EOF
 kill -USR1 "$SERVE_PID"
-sleep 0.5
+# Its counters once written (bounded: 10 s), not after a fixed sleep a loaded machine overruns.
+for _ in $(seq 100); do
+    awk '$1 == "rst_out" { found = 1 } END { exit !found }' "$WORK/serve.log" && break
+    sleep 0.1
+done
 rst=$(awk '$1 == "rst_out" { print $2 }' "$WORK/serve.log" | tail -1)
 [ "${rst:-x}" = 0 ] || fail "the stack sent ${rst:-an unknown number of} RSTs"
 stop_serve
+# The spin ran: every passage through it is counted, found a datagram or ran out. Without
+# this the test passes with --busy-poll parsed and ignored.
+spins=$(sed -n 's/^synack serve: queue 0: busy-poll: \([0-9]*\) spins found a datagram, \([0-9]*\) ran out$/\1 \2/p' \
+    "$WORK/serve.log")
+read -r hits misses <<<"${spins:-x x}"
+[ "$hits" != x ] || fail "serve did not report its busy-poll spins: $(tail -3 "$WORK/serve.log")"
+[ $((hits + misses)) -gt 0 ] || fail "the busy-poll spin never ran"
+echo "  busy-poll: $hits spins found a datagram, $misses ran out"
 echo "PASS: serve --busy-poll 50 answered every connection and round trip, and stopped on SIGTERM"

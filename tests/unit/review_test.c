@@ -936,4 +936,337 @@ TEST(time_wait_record_throttles_its_challenge_and_out_of_window_acks)
     tcpf_free(&f);
 }
 
+/* ---- Session 6: TIME-WAIT without tcp_enter_time_wait's own re-arm -------------------
+ * tcp_enter_time_wait no longer arms the timer itself (tcp_input's one exit does), so
+ * every way into TIME-WAIT, with the user holding the socket or not (a compact record,
+ * tcp_tw.c), with header prediction or output deferred, must still end 2*MSL later (RFC
+ * 9293 §3.10.7.4, MUST-13) and leave no deadline behind. (Passes: the review found it
+ * held.) */
+
+/* How the test drives a connection into TIME-WAIT (each a different step of SEGMENT
+ * ARRIVES calls tcp_enter_time_wait). */
+enum tw_path {
+    TW_FIN_WAIT_2_FIN,      /* FIN-WAIT-2, the peer's FIN (tcp_process_fin) */
+    TW_FIN_WAIT_1_FIN_ACK,  /* FIN-WAIT-1, a FIN that also acknowledges ours */
+    TW_CLOSING_ACK,         /* simultaneous close: CLOSING, then the ACK of our FIN */
+    TW_FIN_WAIT_2_DATA_FIN, /* FIN-WAIT-2, data with the FIN */
+    TW_FIN_WAIT_2_OOO_FIN,  /* FIN-WAIT-2, the FIN ahead of a hole, then the hole filled */
+    TW_PATHS
+};
+
+/* FIN-WAIT-1 by the user's close (orphan: the socket becomes a compact record) or its
+ * shutdown (the user holds it). */
+static void fin_wait_1(struct tcpf *f, bool orphan)
+{
+    conn_in_established(f);
+    f->now += TCPF_STEP;
+    if (orphan)
+        ASSERT_EQ(synack_close(f->st, f->sd, f->now), 0);
+    else
+        ASSERT_EQ(synack_shutdown(f->st, f->sd, f->now, SYNACK_SHUT_WR), 0);
+    EXPECT_SEG(f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+    EXPECT_NOTHING(f);
+    f->snd_nxt++;
+}
+
+/* Drives the connection into TIME-WAIT by path; returns the time it entered. */
+static uint64_t enter_time_wait(struct tcpf *f, enum tw_path path, bool orphan)
+{
+    const uint16_t FA = SYNACK_TCP_FIN | SYNACK_TCP_ACK;
+    fin_wait_1(f, orphan);
+    f->now += TCPF_STEP;
+    switch (path) {
+    case TW_FIN_WAIT_2_FIN:
+    case TW_FIN_WAIT_2_DATA_FIN:
+    case TW_FIN_WAIT_2_OOO_FIN:
+        send_ctl(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt);
+        EXPECT_NOTHING(f);
+        f->now += TCPF_STEP;
+        if (path == TW_FIN_WAIT_2_FIN) {
+            send_ctl(f, FA, f->rcv_nxt, f->snd_nxt);
+            f->rcv_nxt++;
+        } else if (path == TW_FIN_WAIT_2_DATA_FIN) {
+            send_data(f, FA, f->rcv_nxt, f->snd_nxt, 100);
+            f->rcv_nxt += 101;
+        } else {
+            /* 100 bytes missing, then 100 bytes and the FIN: a duplicate ACK, then the
+             * hole's bytes, which take the FIN from reassembly (tcp_text.c). */
+            send_data(f, FA, f->rcv_nxt + 100, f->snd_nxt, 100);
+            EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+            EXPECT_NOTHING(f);
+            f->now += TCPF_STEP;
+            send_data(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt, 100);
+            f->rcv_nxt += 201;
+        }
+        break;
+    case TW_FIN_WAIT_1_FIN_ACK:
+        send_ctl(f, FA, f->rcv_nxt, f->snd_nxt);
+        f->rcv_nxt++;
+        break;
+    case TW_CLOSING_ACK:
+        send_ctl(f, FA, f->rcv_nxt, f->snd_nxt - 1);
+        f->rcv_nxt++;
+        EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+        EXPECT_NOTHING(f);
+        f->now += TCPF_STEP;
+        send_ctl(f, SYNACK_TCP_ACK, f->rcv_nxt, f->snd_nxt);
+        EXPECT_NOTHING(f);
+        return f->now;
+    default:
+        ASSERT(0);
+    }
+    EXPECT_SEG(f, SYNACK_TCP_ACK, f->snd_nxt, f->rcv_nxt, 0);
+    EXPECT_NOTHING(f);
+    return f->now;
+}
+
+static void check_time_wait_ends(enum tw_path path, bool orphan, bool no_hp, bool defer)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.no_header_prediction = no_hp;
+    f.cfg.defer_output = defer;
+    uint64_t entered = enter_time_wait(&f, path, orphan);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    struct synack_stats s;
+    synack_get_stats(f.st, &s);
+    if (orphan) ASSERT_EQ(s.time_wait_records, 1u);
+    uint64_t twomsl = 2 * f.cfg.msl_us;
+    if (synack_next_deadline(f.st) != entered + twomsl) {
+        fprintf(stderr, "    path %d orphan %d no_hp %d defer %d: deadline %llu, want %llu\n",
+                (int)path, orphan, no_hp, defer, (unsigned long long)synack_next_deadline(f.st),
+                (unsigned long long)(entered + twomsl));
+        test_fail_at(__FILE__, __LINE__);
+    }
+    recv_nothing(&f, entered + twomsl - 1);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_TIME_WAIT);
+    recv_nothing(&f, entered + twomsl);
+    if (!orphan) EXPECT_STATE(&f, SYNACK_CLOSED);
+    synack_get_stats(f.st, &s);
+    ASSERT_EQ(s.time_wait_records, 0u);
+    ASSERT_EQ(synack_next_deadline(f.st), UINT64_MAX);
+    tcpf_free(&f);
+}
+
+/* Every way into TIME-WAIT ends 2*MSL after it, whether the socket stays or becomes a
+ * record, whichever of header prediction and deferred output is on. (Data to an orphan is
+ * answered with a reset, RFC 9293 §3.10.4 as Linux: the data paths need a user.) */
+TEST(every_path_into_time_wait_ends_after_2msl)
+{
+    for (int path = 0; path < TW_PATHS; path++)
+        for (int orphan = 0; orphan < 2; orphan++) {
+            if (orphan && (path == TW_FIN_WAIT_2_DATA_FIN || path == TW_FIN_WAIT_2_OOO_FIN))
+                continue;
+            for (int no_hp = 0; no_hp < 2; no_hp++)
+                for (int defer = 0; defer < 2; defer++)
+                    check_time_wait_ends((enum tw_path)path, orphan, no_hp, defer);
+        }
+}
+
+/* An orphan in FIN-WAIT-2 waits at most 2*MSL for the FIN (tcp_orphan_fin_wait_2); a FIN
+ * that comes in that wait starts TIME-WAIT's own 2*MSL from its arrival, not the
+ * FIN-WAIT-2 deadline already set. */
+TEST(fin_wait_2_timeout_then_fin_restarts_the_wait)
+{
+    for (int no_hp = 0; no_hp < 2; no_hp++) {
+        struct tcpf f;
+        tcpf_config(&f);
+        f.cfg.no_header_prediction = no_hp;
+        fin_wait_1(&f, true);
+        f.now += TCPF_STEP;
+        send_ctl(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+        EXPECT_NOTHING(&f);
+        uint64_t fw2 = f.now;
+        uint64_t twomsl = 2 * f.cfg.msl_us;
+        ASSERT_EQ(synack_next_deadline(f.st), fw2 + twomsl);
+        f.now = fw2 + twomsl / 2;
+        send_ctl(&f, SYNACK_TCP_FIN | SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt);
+        f.rcv_nxt++;
+        EXPECT_SEG(&f, SYNACK_TCP_ACK, f.snd_nxt, f.rcv_nxt, 0);
+        EXPECT_NOTHING(&f);
+        ASSERT_EQ(synack_next_deadline(f.st), f.now + twomsl);
+        struct synack_stats s;
+        recv_nothing(&f, f.now + twomsl);
+        synack_get_stats(f.st, &s);
+        ASSERT_EQ(s.time_wait_records, 0u);
+        ASSERT_EQ(synack_next_deadline(f.st), UINT64_MAX);
+        tcpf_free(&f);
+    }
+}
+
+/* ---- Session 6: a short write's last buffer under cfg.sndbuf_linux ----------------------
+ * A vector send cut short at a NULL element (synack_sendv's short write, as Linux's
+ * tcp_sendmsg_locked returns what it copied) leaves the queue as the write of its good
+ * bytes alone would: Linux's buffers are filled up to the fault and the next write fills
+ * the last one. tcp_sndbuf.c's accounting keeps where the last buffer starts (snd_tail);
+ * taken for the whole length, it named a buffer beyond the bytes taken, the next write
+ * opened one more buffer, charged 832 bytes more, and took less. */
+static uint32_t sndbuf_short_write_then_fill(bool with_null)
+{
+    static uint8_t b[100000];
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf_linux = true;
+    f.peer_mss = 1000; /* the size goal: 32 segments, half the peer's window */
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 50000), 0);
+    struct synack_iov iov[2] = {{.base = b, .len = 40000}, {.base = NULL, .len = 60000}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, with_null ? 2 : 1, 0), 40000);
+    long more = synack_send(f.st, f.sd, f.now, b, sizeof b);
+    ASSERT(more > 0);
+    tcpf_free(&f);
+    return 40000u + (uint32_t)more;
+}
+
+TEST(sndbuf_linux_short_write_at_a_null_element_keeps_its_last_buffer)
+{
+    uint32_t plain = sndbuf_short_write_then_fill(false);
+    ASSERT_EQ(plain, 74000u); /* as sndbuf_linux_test's 74000 */
+    ASSERT_EQ(sndbuf_short_write_then_fill(true), plain);
+}
+
+/* ---- Session 6: a Fast Open SYN's data from a vector with a NULL element -----------------
+ * A SYNACK_OPT_FASTOPEN_CONNECT socket's first sendv puts its first element with bytes in
+ * the SYN and leaves the rest for after the handshake. A NULL element after that one is
+ * not read by this call; Linux's tcp_send_syn_data copies what it can before a fault and
+ * returns those bytes. synack_sendv said SYNACK_EFAULT for a NULL element anywhere in the
+ * vector, and sent nothing. */
+TEST(fastopen_connect_sendv_null_element_after_the_syn_data)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    tcpf_start(&f);
+    f.pport = TCPF_SRV_PORT;
+    /* A cookie for the server: its SYN-ACK to a SYN that asked for one. */
+    f.sd = synack_socket(f.st);
+    static char data[1000];
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, data,
+                                  sizeof data),
+              SYNACK_EINPROGRESS);
+    f.lport = tcpf_info(&f).local.port;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    f.iss = f.seg.tcp.seq;
+    struct synack_tcp_opts o;
+    memset(&o, 0, sizeof o);
+    o.has_mss = true;
+    o.mss = 1460;
+    o.fo_kind = SYNACK_TCP_FO;
+    o.fo_len = 8;
+    memset(o.fo_cookie, 0x5a, 8);
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1, TCPF_PEER_WIN, NULL, 0,
+             &o);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+    (void)recv_seg(&f, f.now, NULL);
+    /* The deferred connect, and a vector whose second element is bad. */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+    EXPECT_NOTHING(&f);
+    struct synack_iov iov[2] = {{.base = "hello", .len = 5}, {.base = NULL, .len = 50}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, iov, 2, 0), 5);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f.seg.payload_len, 5);
+    ASSERT_MEM_EQ(f.seg.payload, "hello", 5);
+    /* A bad first element with bytes: nothing to take, SYNACK_EFAULT (the documented
+     * answer of a Fast Open SYN's data), and no SYN. */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+    ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+    struct synack_iov bad[2] = {{.base = NULL, .len = 0}, {.base = NULL, .len = 5}};
+    ASSERT_EQ(synack_sendv(f.st, f.sd, f.now, bad, 2, 0), SYNACK_EFAULT);
+    EXPECT_NOTHING(&f);
+    tcpf_free(&f);
+}
+
+/* ---- Session 6: IPv4's fields read inline, the pseudo-header from the header's words -----
+ * The parse reads the header's fields inline and demux sums the pseudo-header from the
+ * header's two address words: a header with options (IHL 6, RFC 791 §3.1's Router Alert,
+ * RFC 2113) puts the segment 24 bytes in, and a datagram longer than its total length
+ * (a link's padding) carries bytes that are neither the segment's nor its checksum's.
+ * (Passes: the review found it held.) */
+static int send_seg_ip_options(struct tcpf *f, uint16_t flags, uint32_t seq, uint32_t ack,
+                               const uint8_t *payload, size_t plen, size_t pad, uint32_t src)
+{
+    struct synack_ipv4_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ip.src = TCPF_PEER;
+    ip.dst = TCPF_LOCAL;
+    struct synack_tcp_hdr h;
+    memset(&h, 0, sizeof h);
+    h.sport = f->pport;
+    h.dport = f->lport;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.window = TCPF_PEER_WIN;
+    uint8_t plain[2048], buf[2048];
+    size_t n = wire_segment_emit(plain, sizeof plain, &ip, &h, payload, plen);
+    ASSERT(n > 0);
+    /* The same segment behind a 24-byte header: Router Alert (type 148, length 4). */
+    memcpy(buf, plain, 20);
+    const uint8_t ra[4] = {0x94, 0x04, 0, 0};
+    memcpy(buf + 20, ra, 4);
+    memcpy(buf + 24, plain + 20, n - 20);
+    buf[0] = 0x46;
+    wire_put16(buf + 2, (uint16_t)(n + 4));
+    wire_put16(buf + 10, 0);
+    wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, 24)));
+    memset(buf + n + 4, 0xee, pad); /* the link's padding, beyond the total length */
+    if (src) { /* another source than the segment was summed for, the header's sum redone */
+        wire_put32(buf + 12, src);
+        wire_put16(buf + 10, 0);
+        wire_put16(buf + 10, wire_csum_fold(wire_csum_add(0, buf, 24)));
+    }
+    return synack_input(f->st, f->now, buf, n + 4 + pad);
+}
+
+TEST(ipv4_header_options_and_link_padding_on_the_inline_parse)
+{
+    struct tcpf f;
+    tcpf_config(&f);
+    conn_in_listen(&f);
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_SYN, f.irs, 0, NULL, 0, 6, 0);
+    ASSERT(recv_seg(&f, f.now, NULL));
+    ASSERT_EQ(f.seg.tcp.flags, SYNACK_TCP_SYN | SYNACK_TCP_ACK);
+    ASSERT_EQ(f.seg.tcp.ack, f.irs + 1);
+    f.iss = f.seg.tcp.seq;
+    f.snd_nxt = f.iss + 1;
+    f.rcv_nxt = f.irs + 1;
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_ACK, f.rcv_nxt, f.snd_nxt, NULL, 0, 0, 0);
+    EXPECT_NOTHING(&f);
+    struct synack_endpoint peer;
+    f.sd = synack_accept(f.st, f.lsd, &peer);
+    ASSERT(f.sd >= 0);
+    EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+    /* Data behind options, padded: exactly its 100 bytes are taken, ACKed and read. */
+    uint8_t d[100];
+    for (size_t i = 0; i < sizeof d; i++) d[i] = (uint8_t)(i * 3 + 1);
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.rcv_nxt, f.snd_nxt, d, sizeof d, 11,
+                        0);
+    f.rcv_nxt += sizeof d;
+    uint8_t got[200];
+    ASSERT_EQ(synack_recv(f.st, f.sd, f.now, got, sizeof got), (long)sizeof d);
+    ASSERT(memcmp(got, d, sizeof d) == 0);
+    /* A SYN whose TCP sum was made for another source address is dropped as a bad sum:
+     * the inline pseudo-header takes the header's address words. */
+    struct synack_stats s0, s1;
+    synack_get_stats(f.st, &s0);
+    f.pport = TCPF_PEER_PORT + 1;
+    f.now += TCPF_STEP;
+    send_seg_ip_options(&f, SYNACK_TCP_SYN, 5000, 0, NULL, 0, 0, TCPF_PEER + 1);
+    EXPECT_NOTHING(&f);
+    synack_get_stats(f.st, &s1);
+    ASSERT_EQ(s1.drop_by_reason[SYNACK_DROP_TCP_CHECKSUM],
+              s0.drop_by_reason[SYNACK_DROP_TCP_CHECKSUM] + 1);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()

@@ -1358,6 +1358,13 @@ int synack_cmd_serve(int argc, char **argv)
                 i, where, accepted, q->loop.in_packets, q->loop.out_packets, q->loop.wakeups,
                 q->loop.reads_empty);
     }
+    /* --busy-poll: how often the spin found a datagram before the loop would have slept,
+     * and how often it ran out (or met another descriptor): that it ran, and what it won. */
+    for (unsigned i = 0; sv->busy_poll && i < started; i++)
+        fprintf(stderr,
+                "synack serve: queue %u: busy-poll: %" PRIu64 " spins found a datagram, %" PRIu64
+                " ran out\n",
+                i, g->q[i]->loop.busy_hits, g->q[i]->loop.busy_misses);
     fprintf(stderr, "synack serve: stopped\n");
 
 out:
