@@ -63,6 +63,9 @@ ip netns exec "$NS" timeout "$FLOOD_SECONDS" hping3 -q -S --rand-source -p 80 -i
     -c "$FLOOD_SYNS" "$STACK" >"$WORK/hping.out" 2>&1 &
 HPING_PID=$!
 PIDS+=("$HPING_PID")
+# The flood lasts at least 5 s (about 50,000 SYNs at hping3's pace), however fast the curls
+# below are done on a quiet machine: the check of its count must not depend on their speed.
+flood_min_end=$(($(date +%s) + 5))
 # The flood is on once synack answers with cookies: its SYN queue is full of forged
 # half-open connections (bounded: 30 s).
 cookies0=$(field "$js0" syn_cookies_sent)
@@ -84,6 +87,9 @@ for _ in $(seq "$CURLS"); do
     kill -0 "$HPING_PID" 2>/dev/null && during=$((during + 1))
     inns curl -s -o /dev/null --max-time 3 -w '%{http_code} %{time_connect}\n' "$URL/" \
         >>"$WORK/curl.out" 2>/dev/null || echo "fail -" >>"$WORK/curl.out"
+done
+while [ "$(date +%s)" -lt "$flood_min_end" ] && kill -0 "$HPING_PID" 2>/dev/null; do
+    sleep 0.2
 done
 kill -0 "$HPING_PID" 2>/dev/null && kill -TERM "$HPING_PID" # the curls are done: so is the flood
 wait "$HPING_PID"
