@@ -75,11 +75,12 @@ fuzz:
 packetdrill: build
 	@sh scripts/packetdrill.sh $(BUILD) "$(PACKETDRILL)"
 
-# A release build in $(BUILD), installed under $(PREFIX) (staged under $(DESTDIR) if given):
+# A release build in $(BUILD) (without LTO, which make bench may have left in its cache: an
+# installed libsynack.a holds machine code only), installed under $(PREFIX) (staged under $(DESTDIR) if given):
 # libsynack and libsynack-trace (static and shared), include/synack/*.h, pkg-config files,
 # the CMake package (find_package(synack)), bin/synack and its man page.
 install:
-	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSYNACK_SANITIZE=OFF \
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSYNACK_SANITIZE=OFF -DSYNACK_LTO=OFF \
 		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 	@DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD)
