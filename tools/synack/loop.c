@@ -198,13 +198,21 @@ static bool busy_wait(struct loop *l, uint64_t now, uint64_t deadline)
     struct epoll_event evs[16];
     while (loop_now() < until) {
         int n = epoll_wait(l->ep, evs, 16, 0);
+        bool dev = false, other = false;
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd == l->dev_fd) {
-                l->busy_hits++;
-                return true;
-            }
+            if (evs[i].data.fd == l->dev_fd)
+                dev = true;
+            else
+                other = true;
         }
-        if (n != 0) break; /* a signal or another descriptor: loop_wait takes it */
+        /* A signal or another descriptor ready, with the device or not: loop_wait hears it
+         * at once (and the device with it), rather than the spin finding the device again
+         * and again while a SIGTERM waits. */
+        if (other) break;
+        if (dev) {
+            l->busy_hits++;
+            return true;
+        }
     }
     l->busy_misses++;
     return false;
