@@ -1191,19 +1191,8 @@ static int send_seg_ip_options(struct tcpf *f, uint16_t flags, uint32_t seq, uin
                                const uint8_t *payload, size_t plen, size_t pad, uint32_t src)
 {
     struct synack_ipv4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.src = TCPF_PEER;
-    ip.dst = TCPF_LOCAL;
     struct synack_tcp_hdr h;
-    memset(&h, 0, sizeof h);
-    h.sport = f->pport;
-    h.dport = f->lport;
-    h.seq = seq;
-    h.ack = ack;
-    h.flags = flags;
-    h.window = TCPF_PEER_WIN;
+    tcpf_peer_hdrs(f, &ip, &h, flags, seq, ack, TCPF_PEER_WIN);
     uint8_t plain[2048], buf[2048];
     size_t n = wire_segment_emit(plain, sizeof plain, &ip, &h, payload, plen);
     ASSERT(n > 0);

@@ -113,6 +113,28 @@ static inline const char *tcpf_flags(uint16_t flags, char *buf)
     return wire_flags_str(flags, buf, 48);
 }
 
+/* The peer's IPv4 and TCP headers for one segment of the fixture's connection, no options:
+ * for a test that changes a field send_seg does not take (the urgent pointer, the IPv4
+ * header's length) before it emits the segment. */
+static inline void tcpf_peer_hdrs(const struct tcpf *f, struct synack_ipv4_hdr *ip,
+                                  struct synack_tcp_hdr *h, uint16_t flags, uint32_t seq,
+                                  uint32_t ack, uint16_t win)
+{
+    memset(ip, 0, sizeof *ip);
+    ip->ttl = 64;
+    ip->tos = f->peer_tos;
+    ip->proto = SYNACK_IPPROTO_TCP;
+    ip->src = TCPF_PEER;
+    ip->dst = TCPF_LOCAL;
+    memset(h, 0, sizeof *h);
+    h->sport = f->pport;
+    h->dport = f->lport;
+    h->seq = seq;
+    h->ack = ack;
+    h->flags = flags;
+    h->window = win;
+}
+
 /* Builds one segment from the peer and feeds it to the stack at time t. Returns what
  * synack_input returned. opts may be NULL (no options). */
 static inline int send_seg(struct tcpf *f, uint64_t t, uint16_t flags, uint32_t seq, uint32_t ack,
@@ -120,20 +142,8 @@ static inline int send_seg(struct tcpf *f, uint64_t t, uint16_t flags, uint32_t 
                            const struct synack_tcp_opts *opts)
 {
     struct synack_ipv4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.tos = f->peer_tos;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.src = TCPF_PEER;
-    ip.dst = TCPF_LOCAL;
     struct synack_tcp_hdr h;
-    memset(&h, 0, sizeof h);
-    h.sport = f->pport;
-    h.dport = f->lport;
-    h.seq = seq;
-    h.ack = ack;
-    h.flags = flags;
-    h.window = win;
+    tcpf_peer_hdrs(f, &ip, &h, flags, seq, ack, win);
     if (opts) h.opts = *opts;
     uint8_t buf[2048];
     size_t n = wire_segment_emit(buf, sizeof buf, &ip, &h, payload, plen);

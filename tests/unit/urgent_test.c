@@ -10,21 +10,10 @@
 static int send_urg(struct tcpf *f, uint32_t seq, uint16_t up, size_t n)
 {
     static uint8_t data[1000];
-    /* send_seg has no urgent pointer: build the header here, as send_seg does. */
+    /* send_seg has no urgent pointer: the fixture's headers, then the pointer. */
     struct synack_ipv4_hdr ip;
-    memset(&ip, 0, sizeof ip);
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.src = TCPF_PEER;
-    ip.dst = TCPF_LOCAL;
     struct synack_tcp_hdr h;
-    memset(&h, 0, sizeof h);
-    h.sport = f->pport;
-    h.dport = f->lport;
-    h.seq = seq;
-    h.ack = f->snd_nxt;
-    h.flags = SYNACK_TCP_ACK | SYNACK_TCP_URG;
-    h.window = TCPF_PEER_WIN;
+    tcpf_peer_hdrs(f, &ip, &h, SYNACK_TCP_ACK | SYNACK_TCP_URG, seq, f->snd_nxt, TCPF_PEER_WIN);
     h.urg = up;
     for (size_t i = 0; i < n; i++) data[i] = (uint8_t)i;
     uint8_t buf[2048];
