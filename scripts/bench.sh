@@ -71,13 +71,11 @@ T_START=$(date +%s)
 WORK=$(mktemp -d /tmp/synack-bench.XXXXXX)
 NSS=()  # namespaces made here, deleted by name
 PIDS=() # processes started here, ended by PID
+# shellcheck source=scripts/bench_common.bash
+. scripts/bench_common.bash # the working directory is the top of the tree (above)
 cleanup() {
-    local p ns
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
+    local ns
+    stop_pids "${PIDS[@]}"
     for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
     if [ -n "${BENCH_KEEP:-}" ]; then mkdir -p "$BENCH_KEEP" && cp -r "$WORK"/. "$BENCH_KEEP"/; fi
     rm -rf "$WORK"
@@ -88,8 +86,6 @@ trap 'echo; echo "bench: interrupted" >&2; exit 130' INT TERM
 # A progress line: rewritten in place on a terminal, one line per step otherwise.
 STEP=0
 TOTAL=1
-# shellcheck source=scripts/progress.bash
-. scripts/progress.bash # the working directory is the top of the tree (above)
 
 # ---- what can run ----------------------------------------------------------------------------
 [ -x "$build/bench_sim" ] || { echo "bench: $build/bench_sim missing (make build)" >&2; exit 1; }
@@ -162,15 +158,6 @@ client_side() { # ns dev
     for i in $(seq 0 $((NSRC - 1))); do
         ip netns exec "$1" ip addr add "10.7.0.$((101 + i))/24" dev "$2" || fail_setup "address in $1"
     done
-}
-
-wait_for() { # file pattern pid what
-    for _ in $(seq 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || fail_setup "$4 exited: $(tail -5 "$1")"
-        sleep 0.1
-    done
-    fail_setup "$4 did not come up: $(tail -5 "$1")"
 }
 
 start_synack() { # target-name queues [binary [more serve options]]

@@ -71,13 +71,11 @@ SV="synack-mathis-sv-$$"
 NSS=()
 PIDS=()
 RELAY_PID=""
+# shellcheck source=scripts/bench_common.bash
+. scripts/bench_common.bash # the working directory is the top of the tree (above)
 cleanup() {
-    local p ns
-    for p in "${PIDS[@]}" $RELAY_PID; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}" $RELAY_PID; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
+    local ns
+    stop_pids "${PIDS[@]}" $RELAY_PID
     for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
     [ -n "${MATHIS_KEEP:-}" ] && mkdir -p "$MATHIS_KEEP" && cp -r "$WORK"/. "$MATHIS_KEEP"/
     rm -rf "$WORK"
@@ -93,17 +91,6 @@ fail_setup() {
 STEP=0
 TOTAL=$(($(echo "$LOSS" | wc -w) * RUNS * (1 + ${#ROWS[@]})))
 PROGRESS_TAG="mathis: "
-# shellcheck source=scripts/progress.bash
-. scripts/progress.bash # the working directory is the top of the tree (above)
-
-wait_for() { # file pattern pid what
-    for _ in $(seq 100); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$3" 2>/dev/null || fail_setup "$4 exited: $(tail -5 "$1")"
-        sleep 0.1
-    done
-    fail_setup "$4 did not come up: $(tail -5 "$1")"
-}
 
 newns() {
     ip netns add "$1" || fail_setup "cannot create namespace $1"
