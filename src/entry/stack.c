@@ -175,6 +175,9 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     st->tfo_cache = calloc(st->tfo_ncache ? st->tfo_ncache : 1, sizeof *st->tfo_cache);
     if (!st->socks || !st->reqs || !st->tfo_cache || tcp_tw_init(st) < 0 ||
         conntab_init(&st->ct, hashed, st->hash_key) < 0 ||
+        conntab_pool(&st->ct, OWNER_SOCK, &st->socks[0].ct, sizeof *st->socks, st->nsocks) < 0 ||
+        conntab_pool(&st->ct, OWNER_REQ, &st->reqs[0].ct, sizeof *st->reqs, st->nreqs) < 0 ||
+        conntab_pool(&st->ct, OWNER_TW, &st->twr[0].ct, sizeof *st->twr, st->ntwr) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
         outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0 ||
         ring_cache_init(&st->ring_cache, RING_CACHE_MAX) < 0) {

@@ -37,9 +37,11 @@ int tcp_tw_init(struct synack_stack *st)
     st->twr_head = st->twr_tail = TW_NONE;
     st->twr_n = 0;
     st->twr_free = NULL;
+    /* The free list is linked through the records' ct.next, by pool index as the hash
+     * links them (CT_NIL at its end), its head a pointer. */
     for (uint32_t i = st->ntwr; i-- > 0;) {
         st->twr[i].ct.owner = OWNER_TW;
-        st->twr[i].ct.next = st->twr_free;
+        st->twr[i].ct.next = st->twr_free ? i + 1 : CT_NIL;
         st->twr_free = &st->twr[i].ct;
     }
     return 0;
@@ -123,10 +125,11 @@ bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->ack_now || sk->outw.linked || t->rcv.len > 0 || !st->twr_free)
         return false;
     struct tw_rec *tw = container_of(st->twr_free, struct tw_rec, ct);
-    st->twr_free = tw->ct.next;
-    struct ct_node ct = tw->ct;
+    st->twr_free = tw->ct.next == CT_NIL ? NULL : &st->twr[tw->ct.next].ct;
+    unsigned owner = tw->ct.owner;
     memset(tw, 0, sizeof *tw);
-    tw->ct.owner = ct.owner;
+    tw->ct.owner = owner & 3u;
+    tw->ct.next = CT_NIL;
     tw->expires = t->t_tw;
     tw->ts_recent_time = t->ts_recent_time;
     tw->last_oow_ack_time = t->last_oow_ack_time;
@@ -221,7 +224,8 @@ static void release(struct synack_stack *st, struct tw_rec *tw)
     conntab_remove(&st->ct, &tw->ct);
     list_unlink(st, tw);
     tw->flags = 0;
-    tw->ct.next = st->twr_free;
+    tw->ct.next =
+        st->twr_free ? tw_index(st, container_of(st->twr_free, struct tw_rec, ct)) : CT_NIL;
     st->twr_free = &tw->ct;
     st->twr_n--;
 }
