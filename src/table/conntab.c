@@ -198,6 +198,7 @@ void conntab_chains(const struct conntab *ct, struct conntab_chains *out)
         uint64_t len = 0;
         for (uint32_t r = ct->buckets[b]; r != CT_NIL; r = node_at(ct, r)->next) len++;
         out->nodes += len;
+        out->probes += len * (len + 1) / 2;
         out->used += len > 0;
         if (len > out->longest) out->longest = len;
     }

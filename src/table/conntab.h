@@ -92,9 +92,11 @@ void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *no
 struct ct_node *conntab_lookup(struct conntab *ct, const struct ct_key *k);
 
 /* The chains as they are (for the bench and tests; walks every bucket): the nodes hashed,
- * the longest chain, the buckets in use, and the buckets in all. */
+ * the longest chain, the buckets in use, the buckets in all, and the keys a lookup of
+ * every node in turn compares (probes / nodes: the mean of a hit; nodes / buckets: of a
+ * miss). */
 struct conntab_chains {
-    uint64_t nodes, longest, used, buckets;
+    uint64_t nodes, longest, used, buckets, probes;
 };
 void conntab_chains(const struct conntab *ct, struct conntab_chains *out);
 

@@ -199,6 +199,23 @@ TEST(three_pools_share_chains)
     ASSERT_EQ(c.nodes, 3u * P);
     ASSERT_EQ(c.buckets, 64u);
     ASSERT(c.longest >= c.nodes / c.buckets && c.used <= c.buckets);
+    /* The census against a walk of every key: a hit compares as many keys as its place. */
+    uint64_t probes = 0;
+    for (uint32_t i = 0; i < 3 * P; i++) {
+        uint32_t r = ct.buckets[node[i]->bucket];
+        for (uint32_t place = 1; r != CT_NIL; place++) {
+            const struct ct_pool *pl = &ct.pool[r >> 30];
+            const struct ct_node *n =
+                (const struct ct_node *)(pl->base + (size_t)(r & CT_POOL_MAX) * pl->stride);
+            if (n == node[i]) {
+                probes += place;
+                break;
+            }
+            r = n->next;
+        }
+        ASSERT(r != CT_NIL);
+    }
+    ASSERT_EQ(c.probes, probes);
     /* Half of them out, in an order drawn from the seed (heads, middles, ends of chains). */
     bool in[3 * P];
     for (uint32_t i = 0; i < 3 * P; i++) in[i] = true;
