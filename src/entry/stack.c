@@ -168,8 +168,10 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     st->nreqs = cfg->max_half_open;
     st->reqs = calloc(st->nreqs ? st->nreqs : 1, sizeof *st->reqs);
     uint32_t entries = st->nsocks + st->nreqs;
-    /* TIME-WAIT records (tcp/tcp_tw.c) are in the 4-tuple hash too, not in the heap. */
-    uint32_t hashed = entries + cfg->max_time_wait;
+    /* TIME-WAIT records (tcp/tcp_tw.c) are in the 4-tuple hash too, not in the heap: two
+     * buckets for each socket and request, one for each record (table/conntab.c says why). */
+    uint64_t buckets = 2ull * entries + cfg->max_time_wait;
+    uint32_t hashed = buckets > UINT32_MAX ? UINT32_MAX : (uint32_t)buckets;
     /* The client's Fast Open cookie cache (RFC 7413 §4.1.3), bounded by the config. */
     st->tfo_ncache = cfg->fastopen_cache;
     st->tfo_cache = calloc(st->tfo_ncache ? st->tfo_ncache : 1, sizeof *st->tfo_cache);

@@ -13,21 +13,19 @@
 #include "base/siphash.h"
 #include "synack/synack.h"
 
-/* Buckets per entry, at least: the table is sized for every socket, half-open request and
- * TIME-WAIT record the config allows, so at its fullest a chain holds one node on average
- * and a lookup that misses reads one key (a keyed hash: a peer cannot lengthen chains at
- * will). The table is rarely that full (its socket slots are sized above what is used),
- * and doubling the buckets would cost 4 more bytes an entry (the measured chains:
- * docs/performance.md, "TIME-WAIT entries"). */
-#define CT_LOAD 1u
-
-int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
+/* How many buckets an entry gets is the caller's choice (the stack: two for each socket and
+ * half-open request, so that a lookup that misses, a SYN's, compares half a key on the mean
+ * at most when every slot is in use, as before; one for each TIME-WAIT record, whose 4 bytes are
+ * part of what issue 12 allows a record: docs/performance.md, "TIME-WAIT entries"). The
+ * hash is keyed: a peer cannot lengthen chains at will. */
+int conntab_init(struct conntab *ct, uint32_t buckets, const uint8_t key[16])
 {
     memset(ct->pool, 0, sizeof ct->pool);
+    memset(ct->count, 0, sizeof ct->count);
     ct->buckets = NULL;
-    if (entries > CT_BUCKETS_MAX / CT_LOAD) return SYNACK_ENOMEM;
+    if (buckets > CT_BUCKETS_MAX) return SYNACK_ENOMEM;
     uint32_t nb = 16;
-    while (nb < CT_LOAD * entries) nb <<= 1;
+    while (nb < buckets) nb <<= 1;
     ct->buckets = malloc((size_t)nb * sizeof *ct->buckets);
     if (!ct->buckets) return SYNACK_ENOMEM;
     memset(ct->buckets, 0xff, (size_t)nb * sizeof *ct->buckets); /* CT_NIL */
@@ -52,7 +50,7 @@ int conntab_pool(struct conntab *ct, unsigned owner, struct ct_node *first, size
         return SYNACK_EINVAL;
     ct->pool[owner].base = (char *)first;
     ct->pool[owner].stride = stride;
-    ct->pool[owner].count = count;
+    ct->count[owner] = count;
     return 0;
 }
 
@@ -69,7 +67,7 @@ static uint32_t ref_of(const struct conntab *ct, const struct ct_node *node)
 {
     const struct ct_pool *p = &ct->pool[node->owner];
     size_t i = (size_t)((const char *)node - p->base) / p->stride;
-    assert(node->owner < CT_POOLS && (const char *)node >= p->base && i < p->count &&
+    assert(node->owner < CT_POOLS && (const char *)node >= p->base && i < ct->count[node->owner] &&
            node_at(ct, (uint32_t)node->owner << 30 | (uint32_t)i) == node);
     return (uint32_t)node->owner << 30 | (uint32_t)i;
 }

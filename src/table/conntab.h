@@ -45,16 +45,17 @@ struct ct_node {
 
 _Static_assert(sizeof(struct ct_node) == 44, "a node is its key and two 32-bit words");
 
-/* An array of nodes' holders: the first node, the distance between two, how many. */
+/* An array of nodes' holders: the first node and the distance between two (16 bytes, so
+ * that a reference's pool is found with a shift). */
 struct ct_pool {
     char *base;
     size_t stride;
-    uint32_t count;
 };
 
 struct conntab {
     uint32_t *buckets; /* references (CT_NIL: empty) */
     struct ct_pool pool[CT_POOLS];
+    uint32_t count[CT_POOLS]; /* each pool's holders, for the checks of ref_of */
     uint32_t mask;
     uint8_t key[16];
     /* The last two keys hashed and their buckets (memo[recent] the more recently used). The
@@ -73,9 +74,9 @@ struct conntab {
     uint64_t hashes; /* SipHash computations, for tests of the memo */
 };
 
-/* Room for about `entries` connections (CT_LOAD below: buckets a power of two, at least as
- * many as entries). 0 or SYNACK_ENOMEM (also beyond CT_BUCKETS_MAX). */
-int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16]);
+/* At least `buckets` buckets (a power of two, at least 16; the caller chooses how many an
+ * entry gets). 0 or SYNACK_ENOMEM (also beyond CT_BUCKETS_MAX). */
+int conntab_init(struct conntab *ct, uint32_t buckets, const uint8_t key[16]);
 void conntab_free(struct conntab *ct);
 /* Registers pool `owner` (0 to CT_POOLS - 1): count holders of a node, the first node at
  * first, each next one stride bytes on. Every node entered must be in the pool its owner

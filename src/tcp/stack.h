@@ -243,7 +243,7 @@ struct synack_stack {
      * into. */
     struct tw_rec *twr;
     uint32_t ntwr, twr_n, twr_head, twr_tail;
-    struct ct_node *twr_free;
+    uint32_t twr_free; /* the free records, by pool index through ct.next; CT_NIL: none */
     struct sock *tw_scratch;
     struct outq outq;
     /* Spare first ring buffers (base/ring.h), at most RING_CACHE_MAX: a connection's

@@ -42,13 +42,13 @@ int tcp_tw_init(struct synack_stack *st)
     if (!st->twr || !st->tw_scratch) return SYNACK_ENOMEM;
     st->twr_head = st->twr_tail = TW_NONE;
     st->twr_n = 0;
-    st->twr_free = NULL;
+    st->twr_free = CT_NIL;
     /* The free list is linked through the records' ct.next, by pool index as the hash
-     * links them (CT_NIL at its end), its head a pointer. */
+     * links them (CT_NIL at its end). */
     for (uint32_t i = st->ntwr; i-- > 0;) {
         st->twr[i].ct.owner = OWNER_TW;
-        st->twr[i].ct.next = st->twr_free ? i + 1 : CT_NIL;
-        st->twr_free = &st->twr[i].ct;
+        st->twr[i].ct.next = st->twr_free;
+        st->twr_free = i;
     }
     return 0;
 }
@@ -91,7 +91,7 @@ static void list_unlink(struct synack_stack *st, struct tw_rec *tw)
  * milliseconds or seconds: at worst a second early in 24 days. */
 static const uint64_t tw_unit_us[3] = {1, 1000, 1000000};
 
-static int32_t tw_time_put(uint64_t expires, uint64_t t, unsigned *unit)
+static int32_t tw_time_put_far(uint64_t expires, uint64_t t, unsigned *unit)
 {
     for (unsigned u = 0; u < 3; u++) {
         uint64_t m = tw_unit_us[u];
@@ -113,6 +113,16 @@ static int32_t tw_time_put(uint64_t expires, uint64_t t, unsigned *unit)
     return t <= expires ? INT32_MAX : INT32_MIN;
 }
 
+/* The common case inline (a time within 35 minutes before the expiry): no division. */
+static inline int32_t tw_time_put(uint64_t expires, uint64_t t, unsigned *unit)
+{
+    if (t <= expires && expires - t <= INT32_MAX) {
+        *unit = 0;
+        return (int32_t)(expires - t);
+    }
+    return tw_time_put_far(expires, t, unit);
+}
+
 static uint64_t tw_time_get(uint64_t expires, int32_t age, unsigned unit)
 {
     uint64_t m = tw_unit_us[unit < 3 ? unit : 2];
@@ -125,8 +135,8 @@ static uint64_t tw_time_get(uint64_t expires, int32_t age, unsigned unit)
 }
 
 /* Keeps the connection's two times in tw (its expiry set first: they are kept from it). */
-static void tw_put_times(const struct synack_stack *st, struct tw_rec *tw, uint64_t now,
-                         uint64_t ts_recent_time, uint64_t last_oow_ack_time)
+static inline void tw_put_times(const struct synack_stack *st, struct tw_rec *tw, uint64_t now,
+                                uint64_t ts_recent_time, uint64_t last_oow_ack_time)
 {
     unsigned u;
     tw->ts_recent_age = tw_time_put(tw->expires, ts_recent_time, &u);
@@ -202,10 +212,10 @@ bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
      * in its queues, with nothing left to send: the ACK of the FIN went out (it stays a
      * socket, and a full TIME-WAIT, if the output queue had no room for it). */
     if (t->state != SYNACK_TIME_WAIT || sk->user_open || sk->parent >= 0 || sk->tw_scratch ||
-        t->ack_now || sk->outw.linked || t->rcv.len > 0 || !st->twr_free)
+        t->ack_now || sk->outw.linked || t->rcv.len > 0 || st->twr_free == CT_NIL)
         return false;
-    struct tw_rec *tw = container_of(st->twr_free, struct tw_rec, ct);
-    st->twr_free = tw->ct.next == CT_NIL ? NULL : &st->twr[tw->ct.next].ct;
+    struct tw_rec *tw = &st->twr[st->twr_free];
+    st->twr_free = tw->ct.next;
     unsigned owner = tw->ct.owner;
     memset(tw, 0, sizeof *tw);
     tw->ct.owner = owner & 3u;
@@ -303,9 +313,8 @@ static void release(struct synack_stack *st, struct tw_rec *tw)
     conntab_remove(&st->ct, &tw->ct);
     list_unlink(st, tw);
     tw->flags = 0;
-    tw->ct.next =
-        st->twr_free ? tw_index(st, container_of(st->twr_free, struct tw_rec, ct)) : CT_NIL;
-    st->twr_free = &tw->ct;
+    tw->ct.next = st->twr_free;
+    st->twr_free = tw_index(st, tw);
     st->twr_n--;
 }
 
