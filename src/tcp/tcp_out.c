@@ -441,18 +441,18 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
     }
 }
 
-void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
+bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     switch (t->state) {
     case SYNACK_CLOSED:
     case SYNACK_LISTEN:
-        return;
+        return false;
     case SYNACK_SYN_SENT:
         /* The SYN of a connect() that no call carrying a clock has built yet (a Fast Open
          * connect waits for its first send: SYNACK_OPT_FASTOPEN_CONNECT). */
         if (t->snd_max == t->iss && !t->tfo_defer) tcp_send_syn(st, sk, now);
-        return;
+        return false;
     case SYNACK_SYN_RECEIVED:
         if (t->ack_now) {
             t->ack_now = false;
@@ -460,11 +460,11 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         /* A connection born from a SYN with data may send before the handshake's ACK
          * (RFC 7413 §4.2.2), once its SYN-ACK is out. */
-        if (!t->tfo_child || !seq_gt(t->snd_max, t->iss)) return;
+        if (!t->tfo_child || !seq_gt(t->snd_max, t->iss)) return false;
         break;
     case SYNACK_TIME_WAIT:
         if (t->ack_now) tcp_send_ack(st, sk, now);
-        return;
+        return false;
     default:
         break;
     }
@@ -670,5 +670,12 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->t_persist = now + (d < st->cfg.rto_max_us ? d : st->cfg.rto_max_us);
     }
     if (t->ack_now) tcp_send_ack(st, sk, now);
-    timer_update(st, sk);
+    return true;
+}
+
+void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    /* The states that return early leave the entry as it was (a SYN sent re-arms it in
+     * tcp_send_syn); the others re-arm it for the timers the send loop set. */
+    if (tcp_output_untimed(st, sk, now)) timer_update(st, sk);
 }
