@@ -34,8 +34,8 @@ TEST(outq_short_cases_agree_with_the_general_ones)
                             : r < 5  ? 1 + (uint32_t)(OQ_RAND() % max)
                                      : 1 + (uint32_t)(OQ_RAND() % mtu);
             if (OQ_RAND() % 2) {
-                uint32_t slot = q.first + q.count >= q.cap ? q.first + q.count - q.cap
-                                                           : q.first + q.count;
+                uint32_t slot =
+                    q.first + q.count >= q.cap ? q.first + q.count - q.cap : q.first + q.count;
                 q.off[slot] = 0xdeadbeef;
                 uint8_t *p_slow = outq_reserve_len_slow(&q, need);
                 uint32_t off_slow = q.off[slot];
