@@ -746,6 +746,9 @@ uint32_t tcp_notsent(const struct tcb *t);
 uint32_t tcp_sndbuf_linux_room(const struct sock *sk);
 /* What a write of len bytes takes now, and where its last buffer starts (for snd_tail). */
 uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *tail);
+/* Where the last buffer starts after a write that queued only its last took bytes of what
+ * tcp_sndbuf_linux_take planned (a short write). */
+uint32_t tcp_sndbuf_linux_tail(const struct sock *sk, uint32_t took);
 bool tcp_sndbuf_linux_writable(const struct sock *sk);
 /* The send ring's size for a send buffer of sndbuf bytes. */
 uint32_t tcp_snd_ring_cap(const struct sock *sk);
