@@ -64,13 +64,14 @@ struct lq {
     uint32_t mss, goal, base, sent, tail, end, go;
 };
 
-static void lq_of(const struct sock *sk, struct lq *q)
+static void lq_of(const struct sock *sk, struct lq *q, uint32_t back)
 {
     const struct tcb *t = &sk->tcb;
     q->mss = snd_mss_of(t);
     q->goal = tcp_size_goal(t, q->mss);
     q->base = t->snd_buf_seq;
-    q->end = tcp_data_end(t);
+    /* back: the bytes a write queued since (tcp_sndbuf_linux_tail): the queue before it. */
+    q->end = tcp_data_end(t) - back;
     q->sent = seq_lt(t->snd_max, q->base)  ? q->base
               : seq_gt(t->snd_max, q->end) ? q->end
                                            : t->snd_max;
@@ -115,32 +116,28 @@ bool tcp_sndbuf_linux_writable(const struct sock *sk)
     const struct tcb *t = &sk->tcb;
     if (tcp_sndbuf_linux_room(sk) == 0) return false;
     struct lq q;
-    lq_of(sk, &q);
+    lq_of(sk, &q, 0);
     uint64_t charge = lq_charge(&q);
     if (charge >= sk->sndbuf) return false;
     if (t->notsent_lowat && (uint64_t)(q.end - q.sent) * 2 >= t->notsent_lowat) return false;
     return sk->sndbuf - charge >= charge / 2;
 }
 
-/* Whether the last queued byte ends a record: its buffer takes nothing more. */
-static bool ends_record(const struct tcb *t)
+/* Whether the byte before end ends a record: its buffer takes nothing more. */
+static bool ends_record(const struct tcb *t, uint32_t end)
 {
-    return t->eor_n > 0 && t->eor[t->eor_n - 1] == tcp_data_end(t);
+    return t->eor_n > 0 && t->eor[t->eor_n - 1] == end;
 }
 
-uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *tail)
+/* What a write of len bytes takes of the queue q (as the last write left it), and where
+ * its last buffer starts. */
+static uint32_t take_from(const struct sock *sk, struct lq q, uint32_t len, uint32_t *tail)
 {
     const struct tcb *t = &sk->tcb;
-    *tail = t->snd_tail;
-    if (!ring_live(&t->snd)) return 0;
-    struct lq q;
-    lq_of(sk, &q);
-    uint32_t ring_room = t->snd.cap > t->snd.len ? t->snd.cap - t->snd.len : 0;
-    if (len > ring_room) len = ring_room;
     /* A buffer that fills while it is the first unsent one goes at once (tcp_push_one) as
      * far as the windows allow: not when older bytes wait unsent. */
     if (seq_lt(q.sent, q.end)) q.go = 0;
-    bool closed = ends_record(t);
+    bool closed = ends_record(t, q.end);
     uint32_t took = 0;
     /* Each turn fills the last buffer or opens one charged SKB_OVERHEAD, so the turns are
      * bounded by sndbuf over the overhead; and by TAKE_TURNS whatever the peer's MSS and
@@ -168,6 +165,36 @@ uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *ta
     }
     *tail = q.tail;
     return took;
+}
+
+uint32_t tcp_sndbuf_linux_take(const struct sock *sk, uint32_t len, uint32_t *tail)
+{
+    const struct tcb *t = &sk->tcb;
+    *tail = t->snd_tail;
+    if (!ring_live(&t->snd)) return 0;
+    struct lq q;
+    lq_of(sk, &q, 0);
+    uint32_t ring_room = t->snd.cap > t->snd.len ? t->snd.cap - t->snd.len : 0;
+    if (len > ring_room) len = ring_room;
+    return take_from(sk, q, len, tail);
+}
+
+/* The write has queued took bytes already, fewer than tcp_sndbuf_linux_take planned (a
+ * fault in its buffer, or the memory limit): the accounting is replayed on the queue as it
+ * was before them, for the bytes taken alone. Linux ends such a write at the copy that
+ * fails (tcp_sendmsg_locked: "goto do_error" or "goto wait_for_space"), removes the empty
+ * buffer it may have opened for it (tcp_remove_empty_skb) and returns what it copied, so
+ * that its last buffer is the one holding the last byte copied, which the next write
+ * fills. The queue before the write is the queue now less its last took bytes: a user
+ * call sends nothing (tcp_user.c), and the record ends are noted after the take. */
+uint32_t tcp_sndbuf_linux_tail(const struct sock *sk, uint32_t took)
+{
+    uint32_t tail = sk->tcb.snd_tail;
+    if (!ring_live(&sk->tcb.snd)) return tail;
+    struct lq q;
+    lq_of(sk, &q, took);
+    (void)take_from(sk, q, took, &tail);
+    return tail;
 }
 
 uint32_t tcp_sndbuf_linux_room(const struct sock *sk)

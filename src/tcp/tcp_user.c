@@ -46,6 +46,17 @@ long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf
     uint32_t room = tcp_fastopen_syn_space(st, sk);
     uint32_t free = tcp_snd_room(sk);
     if (room > free) room = free;
+    if (!buf && len && room) {
+        /* The copy into the SYN faults: Linux's tcp_send_syn_data falls back to a SYN
+         * without data that asks for a cookie again (cookie.len = 0: the empty option,
+         * RFC 7413 §4.1.1), and its send, having copied nothing, returns EINPROGRESS when
+         * non-blocking; the fault itself comes at the copy a send makes once connected. */
+        t->fo_len = 0;
+        t->syn_data_len = 0;
+        t->tfo_defer = false;
+        sock_want_output(st, sk);
+        return SYNACK_EINPROGRESS;
+    }
     /* A zero-copy send is copied here (not established) but gets its id (tcp_zc.c). */
     long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;
@@ -211,14 +222,16 @@ long tcp_user_sendv(struct synack_stack *st, struct sock *sk, uint64_t now,
         fault = true;
         break;
     }
-    /* Linux's buffers are filled up to the fault, and the next write fills the last one:
-     * where it starts is the accounting's for the bytes taken, not for the whole write
-     * (whose last buffer may lie beyond them). */
-    if (fault && sk->sndbuf_linux) (void)tcp_sndbuf_linux_take(sk, want, &tail);
     /* Into the ring, or by reference for a zero-copy send (tcp_zc.c). */
     long took = tcp_snd_takev(st, sk, iov, iovcnt, want, flags);
     if (took < 0) return took;
     uint32_t n = (uint32_t)took;
+    /* Short of what was planned (a fault above, the memory limit, the zero-copy records):
+     * Linux's buffers are filled up to where the copy stopped, and the next write fills
+     * the last one; where it starts is the accounting's for the bytes taken, not for the
+     * whole write, whose last buffer may lie beyond them (tcp_sndbuf.c). */
+    if (sk->sndbuf_linux && n > 0 && n < (len < room ? len : room))
+        tail = tcp_sndbuf_linux_tail(sk, n);
     sk->snd_mem_wait = false;
     if (n < want && !tcp_snd_mem_ok(st, sk)) tcp_mem_wait(st, sk); /* tcp_mem.c */
     /* tcp_info's busy and sndbuf-limited times; a write cut short by its own bad element

@@ -150,4 +150,53 @@ TEST(a_record_end_closes_its_buffer)
     tcpf_free(&f);
 }
 
+/* A write that the stack's memory limit (cfg.mem_max, tcp/tcp_mem.c) cuts short, then a
+ * write once memory is back: the queue is the one a write of the short write's bytes alone
+ * leaves. Linux's tcp_sendmsg_locked, when sk_wmem_schedule fails mid-write, gives up at
+ * wait_for_space, removes the empty buffer it may have opened (tcp_remove_empty_skb) and
+ * returns what it copied: its last buffer is the one that holds the last byte copied, and
+ * the next write fills it. Another socket's send ring (queued before its handshake) holds
+ * the memory and its abort gives it back. Returns what the two writes took. */
+static uint32_t short_then_fill(bool limited, uint32_t *first)
+{
+    static uint8_t hold[150000];
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.sndbuf_linux = true;
+    f.cfg.mem_max = 18000u + sizeof hold + 4096u;
+    f.peer_mss = 1000;
+    conn_in_established(&f);
+    ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_SNDBUF, 50000), 0);
+    /* The initial window's 10000 bytes go; the ring has grown to 18000 bytes for them (9000,
+     * then twice that). */
+    ASSERT_EQ(write_n(&f, 9000), 9000);
+    ASSERT_EQ(write_n(&f, 1000), 1000);
+    ASSERT_EQ(drain(&f), 10000u);
+    int h = synack_socket(f.st);
+    ASSERT(h >= 0);
+    ASSERT_EQ(synack_setopt(f.st, h, SYNACK_OPT_SNDBUF, 1u << 20), 0);
+    ASSERT_EQ(synack_connect(f.st, h, f.now, synack_addr_v4(TCPF_PEER), 4242), SYNACK_EINPROGRESS);
+    uint32_t held = limited ? (uint32_t)sizeof hold : 0;
+    if (held) ASSERT_EQ(synack_send(f.st, h, f.now, hold, held), (long)held);
+    long a = write_n(&f, limited ? 100000 : 8000);
+    ASSERT(a > 0);
+    *first = (uint32_t)a;
+    ASSERT_EQ(synack_abort(f.st, h, f.now), 0);
+    long b = write_n(&f, 100000);
+    printf("     %s: %ld then %ld\n", limited ? "cut by the limit" : "plain", a, b);
+    ASSERT(b > 0);
+    tcpf_free(&f);
+    return (uint32_t)a + (uint32_t)b;
+}
+
+TEST(a_write_cut_short_by_the_memory_limit_leaves_its_last_buffer_for_the_next)
+{
+    uint32_t first;
+    uint32_t plain = short_then_fill(false, &first);
+    ASSERT_EQ(first, 8000u);
+    uint32_t cut = short_then_fill(true, &first);
+    ASSERT_EQ(first, 8000u); /* what the ring of 18000 had room for */
+    ASSERT_EQ(cut, plain);
+}
+
 TEST_MAIN()
