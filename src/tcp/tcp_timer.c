@@ -220,10 +220,26 @@ static void rack_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
     tcp_output(st, sk, now);
 }
 
+/* An orphan (closed by its user) stalled by its peer's window, when the stack is short of
+ * what it holds: no socket slot is free, or memory is under pressure. Such an orphan is
+ * reset, as Linux's probe timer resets it (tcp_out_of_resources): otherwise a receiver that
+ * answers every probe and opens its window a byte at a time keeps it for as long as its
+ * unsent data lasts at a byte per persist timeout (hours for 64 KiB), each ACK being
+ * progress that no retry count sees, and enough of them hold every slot: new connections
+ * are refused while nobody is left to read or write on these. */
+static bool orphan_out_of_resources(const struct synack_stack *st, const struct sock *sk)
+{
+    return !sk->user_open && sk->parent < 0 && (st->free_socks.n == 0 || tcp_mem_pressure(st));
+}
+
 static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     t->t_persist = 0;
+    if (orphan_out_of_resources(st, sk)) {
+        give_up(st, sk, now);
+        return;
+    }
     uint32_t flight = tcp_flight(t);
     uint32_t usable = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
     if (usable > 0) {
