@@ -455,6 +455,36 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
     }
 }
 
+/* What the send loop below and its epilogue do when there is nothing to send (the loop's
+ * first pass ends at "len == 0 && !fin"): about half of tcp_output's calls in a
+ * connection's lifecycle (after the ACK of what was sent, or with only an ACK to send).
+ * Taken only where the first pass would find, with no output queue full, no new data, no
+ * FIN to send and none waiting, and none of the cases that move cwnd for one segment
+ * (limited transmit's duplicate ACKs, recovery, a tail loss probe, F-RTO's new segments):
+ * then cwnd's use is the flight's, which tcp_cwnd_validate and the chronographs read, the
+ * connection stalls only while something is unacknowledged (RFC 5482), and the persist
+ * timer has nothing to wait for. out_idle_test holds it to the loop. */
+static bool output_idle(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t data_end)
+{
+    struct tcb *t = &sk->tcb;
+    if (t->in_recovery || t->dupacks || t->tlp_probe || t->frto_new || st->out_no_idle_path)
+        return false;
+    if (seq_lt(t->snd_nxt, data_end) || (t->fin_queued && seq_leq(t->snd_nxt, data_end)))
+        return false;
+    if (outq_full(&st->outq)) return false;
+    uint32_t seg_max = tcp_seg_max(t);
+    uint32_t in_net = tcp_sack_unsacked_flight(t, tcp_flight(t) - tcp_tfo_syn_in_flight(t));
+    bool cwnd_full = (t->cwnd > in_net ? t->cwnd - in_net : 0) < seg_max;
+    tcp_cwnd_validate(t, cwnd_full);
+    tcp_info_on_output(sk, now, seg_max, cwnd_full, false);
+    if (t->snd_una == t->snd_max)
+        t->stall_since = 0;
+    else if (!t->stall_since)
+        t->stall_since = now;
+    if (t->ack_now) tcp_send_ack(st, sk, now);
+    return true;
+}
+
 bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
@@ -484,6 +514,7 @@ bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now)
     }
 
     uint32_t data_end = tcp_data_end(t);
+    if (output_idle(st, sk, now, data_end)) return true;
     uint32_t seg_max = tcp_seg_max(t);
     uint32_t burst_max = tcp_tso_max(st, t, seg_max);
     bool sack_rec = t->in_recovery && t->sack_recovery;
