@@ -1263,4 +1263,62 @@ TEST(ipv4_header_options_and_link_padding_on_the_inline_parse)
     tcpf_free(&f);
 }
 
+/* ---- Session 7: an orphan on a full stack that loses one segment ------------------------
+ * A server whose every socket slot is in use (the listener, a connection its application
+ * holds, one it has answered and closed) loses the first segment of the closed one's
+ * answer. Its retransmission timer fires: nothing is wrong but one loss, nobody waits for a
+ * slot, and no other orphan exists. Linux resets an orphan at that timer only when it is
+ * out of resources (tcp_out_of_resources: more orphans than tcp_max_orphans, or TCP's memory
+ * over its hard limit); one orphan among live connections is neither, and the answer is
+ * retransmitted (RFC 9293 §3.8.1). */
+static int review_connect(struct tcpf *f, uint16_t pport, uint32_t *iss)
+{
+    f->pport = pport;
+    send_syn(f, SYNACK_TCP_SYN, f->irs, 0);
+    if (!recv_seg(f, f->now, NULL) || f->seg.tcp.flags != (SYNACK_TCP_SYN | SYNACK_TCP_ACK))
+        return -1;
+    *iss = f->seg.tcp.seq;
+    f->now += TCPF_STEP;
+    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
+    while (recv_seg(f, f->now, NULL))
+        if (f->seg.tcp.flags & SYNACK_TCP_RST) return -1;
+    return synack_accept(f->st, f->lsd, NULL);
+}
+
+TEST(orphan_on_a_full_stack_retransmits_after_one_loss)
+{
+    static uint8_t answer[3000];
+    struct tcpf f;
+    tcpf_config(&f);
+    f.cfg.max_sockets = 3; /* the listener and two connections: full */
+    conn_in_listen(&f);
+    uint32_t iss_held, iss;
+    int held = review_connect(&f, TCPF_PEER_PORT, &iss_held);
+    ASSERT(held >= 0);
+    int sd = review_connect(&f, TCPF_PEER_PORT + 1, &iss);
+    ASSERT(sd >= 0);
+    ASSERT_EQ(synack_send(f.st, sd, f.now, answer, sizeof answer), (long)sizeof answer);
+    ASSERT_EQ(synack_close(f.st, sd, f.now), 0);
+    /* The answer and the FIN go out; all of it is lost. */
+    int sent = 0;
+    while (recv_seg(&f, f.now, NULL)) sent++;
+    ASSERT(sent >= 1);
+    /* The retransmission timer: the first segment again, not a reset. */
+    uint64_t d = synack_next_deadline(f.st);
+    ASSERT(d != UINT64_MAX);
+    f.now = d;
+    ASSERT(recv_seg(&f, f.now, NULL));
+    if (f.seg.tcp.flags & SYNACK_TCP_RST)
+        fprintf(stderr, "    the orphan was reset at its first retransmission timeout\n");
+    ASSERT_EQ(f.seg.tcp.flags & SYNACK_TCP_RST, 0);
+    ASSERT_EQ(f.seg.tcp.seq, iss + 1);
+    ASSERT(f.seg.payload_len > 0);
+    /* The peer takes everything: the orphan ends its close as any other. */
+    f.now += TCPF_STEP;
+    send_seg(&f, f.now, SYNACK_TCP_ACK | SYNACK_TCP_FIN, f.irs + 1, iss + 1 + sizeof answer + 1,
+             TCPF_PEER_WIN, NULL, 0, NULL);
+    while (recv_seg(&f, f.now, NULL)) ASSERT_EQ(f.seg.tcp.flags & SYNACK_TCP_RST, 0);
+    tcpf_free(&f);
+}
+
 TEST_MAIN()
