@@ -109,6 +109,9 @@ struct sock {
     int32_t idx;
     bool in_use;
     bool user_open; /* the application holds this descriptor */
+    /* When the application closed it (tcp_user_close): an orphan's age, for
+     * orphan_out_of_resources (tcp_timer.c). */
+    uint64_t orphan_since;
     bool bound;
     bool reuseaddr;
     bool freebind; /* SYNACK_OPT_FREEBIND: bind() may take an address not the stack's */

@@ -679,6 +679,9 @@ void tcp_fastopen_synack(struct synack_stack *st, struct sock *sk, uint64_t now,
 
 /* Timers (tcp_timer.c). */
 void tcp_timers(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* An orphan whose peer holds up its data while the stack is short of slots or memory is
+ * reset and ended (tcp_timer.c says when): true when it was. */
+bool tcp_orphan_reclaim(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* The earliest armed deadline, 0 when none. A deadline of 0 is "not armed": less one, it
  * wraps to the largest value, so that a plain minimum (no branch per timer: this runs after
  * every segment) skips it, and 0 comes back out when nothing is armed. Inline, as is

@@ -61,17 +61,44 @@ static bool user_timed_out(const struct tcb *t, uint64_t now)
     return t->user_timeout_us && t->stall_since && now - t->stall_since >= t->user_timeout_us;
 }
 
+static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now);
+
 /* An orphan (closed by its user) whose peer holds up its data, when the stack is short of
- * what it holds: no socket slot is free, or memory is under pressure. At its persist or
- * retransmission timer such an orphan is reset, as Linux's probe and retransmission
- * timers reset it (tcp_out_of_resources): otherwise a receiver that answers every probe
- * and opens its window a byte at a time, or acknowledges each retransmission a byte
- * further, keeps it for as long as its unsent data lasts at a byte a timeout (hours for
- * 64 KiB), each ACK being progress that no retry count sees, and enough of them hold every
- * slot: new connections are refused while nobody is left to read or write on these. */
-static bool orphan_out_of_resources(const struct synack_stack *st, const struct sock *sk)
+ * what it holds: no socket slot is free, or memory is under pressure. Such an orphan is
+ * reset, as Linux's probe and retransmission timers reset it (tcp_out_of_resources):
+ * otherwise a receiver that answers every probe and opens its window a byte at a time, or
+ * acknowledges each segment a byte further, keeps it for as long as its unsent data lasts
+ * at a byte a turn (hours for 64 KiB), each ACK being progress that no retry count sees,
+ * and enough of them hold every slot: new connections are refused while nobody is left to
+ * read or write on these.
+ *
+ * A full table alone is no shortage of orphans: it is the usual state of a busy server,
+ * where Linux resets an orphan only beyond tcp_max_orphans. So a slot counts only once the
+ * orphan has held it 2*MSL past its close (as long as an orphaned FIN-WAIT-2 may wait for
+ * its peer, Linux's tcp_fin_timeout); an answer that lost a segment just after its close
+ * is sent again (RFC 9293 §3.8.1), not reset. The check is made at the persist and
+ * retransmission timers and, since a peer that acknowledges a byte at a time before each
+ * timeout lets neither fire, at each segment such an orphan takes (tcp_input). */
+static bool orphan_out_of_resources(const struct synack_stack *st, const struct sock *sk,
+                                    uint64_t now)
 {
-    return !sk->user_open && sk->parent < 0 && (st->free_socks.n == 0 || tcp_mem_pressure(st));
+    const struct tcb *t = &sk->tcb;
+    if (sk->user_open || sk->parent >= 0 || t->state == SYNACK_TIME_WAIT) return false;
+    if (tcp_mem_pressure(st)) return true;
+    return st->free_socks.n == 0 && now - sk->orphan_since >= 2 * st->cfg.msl_us;
+}
+
+bool tcp_orphan_reclaim(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    const struct tcb *t = &sk->tcb;
+    /* Held up: data or a FIN outstanding, or data waiting for the peer's window. */
+    uint32_t end = tcp_data_end(t);
+    if (t->snd_una == t->snd_max && !seq_lt(t->snd_nxt, end) &&
+        !(t->fin_queued && seq_leq(t->snd_nxt, end)))
+        return false;
+    if (!orphan_out_of_resources(st, sk, now)) return false;
+    give_up(st, sk, now);
+    return true;
 }
 
 static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now)
@@ -108,7 +135,8 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
         return;
     }
     if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
-    if (user_timed_out(t, now) || orphan_out_of_resources(st, sk)) {
+    if (tcp_orphan_reclaim(st, sk, now)) return;
+    if (user_timed_out(t, now)) {
         give_up(st, sk, now);
         return;
     }
@@ -237,10 +265,7 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
 {
     struct tcb *t = &sk->tcb;
     t->t_persist = 0;
-    if (orphan_out_of_resources(st, sk)) {
-        give_up(st, sk, now);
-        return;
-    }
+    if (tcp_orphan_reclaim(st, sk, now)) return;
     uint32_t flight = tcp_flight(t);
     uint32_t usable = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
     if (usable > 0) {

@@ -374,6 +374,7 @@ int tcp_user_close(struct synack_stack *st, struct sock *sk, uint64_t now)
         r = tcp_user_shutdown_wr(st, sk, now);
     /* From here on the connection is an orphan: nobody reads what arrives. */
     sk->user_open = false;
+    sk->orphan_since = now;
     if (!sk->in_use) return r;
     if (t->state == SYNACK_TIME_WAIT || t->state == SYNACK_CLOSED) ring_free(&t->rcv);
     tcp_orphan_fin_wait_2(st, sk, now);
