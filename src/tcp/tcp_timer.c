@@ -73,8 +73,10 @@ static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now);
  * read or write on these.
  *
  * A full table alone is no shortage of orphans: it is the usual state of a busy server,
- * where Linux resets an orphan only beyond tcp_max_orphans. So a slot counts only once the
- * orphan has held it 2*MSL past its close (as long as an orphaned FIN-WAIT-2 may wait for
+ * where Linux resets an orphan only beyond tcp_max_orphans; nor is memory pressure, which
+ * begins at three quarters of cfg.mem_max (Linux's tcp_mem[1]: it resets an orphan only
+ * beyond tcp_mem[2], the hard limit). So either counts only once the orphan has held its
+ * slot 2*MSL past its close (as long as an orphaned FIN-WAIT-2 may wait for
  * its peer, Linux's tcp_fin_timeout); an answer that lost a segment just after its close
  * is sent again (RFC 9293 §3.8.1), not reset. The check is made at the persist and
  * retransmission timers and, since a peer that acknowledges a byte at a time before each
@@ -84,8 +86,8 @@ static bool orphan_out_of_resources(const struct synack_stack *st, const struct 
 {
     const struct tcb *t = &sk->tcb;
     if (sk->user_open || sk->parent >= 0 || t->state == SYNACK_TIME_WAIT) return false;
-    if (tcp_mem_pressure(st)) return true;
-    return st->free_socks.n == 0 && now - sk->orphan_since >= 2 * st->cfg.msl_us;
+    return (st->free_socks.n == 0 || tcp_mem_pressure(st)) &&
+           now - sk->orphan_since >= 2 * st->cfg.msl_us;
 }
 
 bool tcp_orphan_reclaim(struct synack_stack *st, struct sock *sk, uint64_t now)
