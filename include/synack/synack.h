@@ -409,9 +409,9 @@ struct synack_iov {
  * cfg.zc_max_frags; the call is one send, with one id and one notice, once every byte it
  * took is acknowledged. EINVAL for iovcnt outside 0..SYNACK_IOV_MAX. An element with a
  * NULL base and bytes is where the copy faults, as Linux's tcp_sendmsg: the bytes before it
- * are taken and counted (a short write), SYNACK_EFAULT only when there are none (and, for a
- * Fast Open SYN's data, which is the first element with bytes alone, SYNACK_EFAULT at once
- * when that element is NULL). */
+ * are taken and counted (a short write), SYNACK_EFAULT only when there are none (a Fast
+ * Open SYN's data is the first element with bytes alone: when that element is NULL the SYN
+ * goes without data, as synack_connect_data's with a NULL buffer). */
 long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov *iov, int iovcnt,
                   unsigned flags);
 /* TCP Fast Open's connect (RFC 7413 §4.2.1; Linux's sendto with MSG_FASTOPEN): starts the
@@ -422,8 +422,11 @@ long synack_sendv(synack_stack *s, int sd, uint64_t now, const struct synack_iov
  * connected; what the SYN-ACK does not acknowledge is sent again after it). Otherwise the
  * SYN asks for a cookie (when the client side is on), takes nothing and the call returns
  * SYNACK_EINPROGRESS. A socket already in SYN-SENT by SYNACK_OPT_FASTOPEN_CONNECT (its SYN
- * not yet sent) takes its data here too. Errors as synack_connect, and EOPNOTSUPP when the
- * stack's client side is off (as Linux). */
+ * not yet sent) takes its data here too, as does its first synack_send or synack_sendv.
+ * A NULL buf with a cached cookie is where the copy into the SYN faults: as Linux's
+ * tcp_send_syn_data, the SYN goes without data and asks for a cookie again, and the call
+ * returns SYNACK_EINPROGRESS (a send once connected faults, SYNACK_EFAULT). Errors as
+ * synack_connect, and EOPNOTSUPP when the stack's client side is off (as Linux). */
 long synack_connect_data(synack_stack *s, int sd, uint64_t now, struct synack_addr addr,
                          uint16_t port, const void *buf, size_t len);
 /* synack_connect_data with SYNACK_SEND_ZEROCOPY (Linux's sendto with MSG_FASTOPEN |
@@ -609,6 +612,12 @@ enum synack_opt {
     SYNACK_OPT_IPV6_TCLASS,
     SYNACK_OPT_IP_MTU_DISCOVER,
     SYNACK_OPT_IPV6_MTU_DISCOVER,
+    /* Linux's sk_write_pending, for a caller that emulates a blocking send waiting for the
+     * handshake (the packetdrill plug-in): 1 makes the ACK of the SYN-ACK that completes
+     * this socket's active open wait up to 200 ms (Linux's TCP_DELACK_MAX) for the waiting
+     * writer's data to carry it, as Linux's tcp_rcv_synsent_state_process; data queued by
+     * then goes at once with it. The handshake consumes it (reads 0 after). 0 or 1. */
+    SYNACK_OPT_WRITE_PENDING,
 };
 #define SYNACK_TS_TX_SOFTWARE 0x2u     /* SOF_TIMESTAMPING_TX_SOFTWARE: handed to the device */
 #define SYNACK_TS_OPT_ID      0x80u    /* SOF_TIMESTAMPING_OPT_ID: a byte counter as the key */

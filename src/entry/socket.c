@@ -264,7 +264,8 @@ long synack_connect_data_flags(synack_stack *st, int sd, uint64_t now, struct sy
     if (st && stack_busy(st)) return SYNACK_EBUSY;
     struct sock *sk = user_sock(st, sd);
     if (!sk) return SYNACK_EBADF;
-    if (!buf && len) return SYNACK_EFAULT; /* Linux: EFAULT, the copy faults */
+    /* A NULL buffer faults only at the copy into the SYN, after the SYN is decided
+     * (tcp_user_syn_data), as Linux's tcp_sendmsg_fastopen. */
     if (flags & ~(unsigned)SYNACK_SEND_ZEROCOPY) return SYNACK_EINVAL;
     /* As Linux: EOPNOTSUPP when the stack's client side is off. */
     if (!(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
@@ -354,9 +355,8 @@ long synack_send_flags(synack_stack *st, int sd, uint64_t now, const void *buf, 
     if (!sk) return SYNACK_EBADF;
     if (flags & ~(SYNACK_SEND_MORE | SYNACK_SEND_EOR | SYNACK_SEND_ZEROCOPY)) return SYNACK_EINVAL;
     /* A NULL buffer is SYNACK_EFAULT only where bytes would be taken from it (Linux faults
-     * at the copy, after the state and the room: tcp_user_sendv); the SYN's data below is
-     * taken at once. */
-    if (!buf && len && sk->tcb.tfo_defer) return SYNACK_EFAULT;
+     * at the copy, after the state and the room: tcp_user_sendv); the SYN's data below
+     * then goes without data (tcp_user_syn_data). */
     /* SYNACK_OPT_FASTOPEN_CONNECT: the first send is the SYN's data (RFC 7413 §4.2.1). */
     long r = sk->tcb.tfo_defer ? tcp_user_syn_data(st, sk, buf, len, flags)
                                : tcp_user_send(st, sk, now, buf, len, flags);
@@ -376,12 +376,12 @@ long synack_sendv(synack_stack *st, int sd, uint64_t now, const struct synack_io
     /* A SYN waiting for its data (SYNACK_OPT_FASTOPEN_CONNECT) takes it from the first
      * element with bytes; the rest is a partial take's rest, sent once connected. An
      * element with a NULL base: SYNACK_EFAULT where its bytes would be taken
-     * (tcp_user_sendv), as for synack_send_flags; the SYN's data is taken at once, from
-     * that first element alone, so only its base matters here (Linux's
-     * tcp_send_syn_data returns what it copied before a fault). */
+     * (tcp_user_sendv), as for synack_send_flags; the SYN's data is taken from that first
+     * element alone, so only its base matters here (Linux's tcp_send_syn_data returns
+     * what it copied before a fault, and sends the SYN without data when that is
+     * nothing). */
     int first = 0;
     while (first < iovcnt && iov[first].len == 0) first++;
-    if (sk->tcb.tfo_defer && first < iovcnt && !iov[first].base) return SYNACK_EFAULT;
     long r = sk->tcb.tfo_defer && first < iovcnt
                  ? tcp_user_syn_data(st, sk, iov[first].base, iov[first].len, flags)
                  : tcp_user_sendv(st, sk, now, iov, iovcnt, flags);
@@ -543,6 +543,10 @@ int synack_setopt(synack_stack *st, int sd, int opt, long v)
         return 0;
     case SYNACK_OPT_TIMESTAMPING:
         return set_timestamping(sk, v);
+    case SYNACK_OPT_WRITE_PENDING:
+        if (v != 0 && v != 1) return SYNACK_EINVAL;
+        t->writer_waits = v != 0;
+        return 0;
     case SYNACK_OPT_FASTOPEN_CONNECT:
         if (v != 0 && v != 1) return SYNACK_EINVAL;
         if (v && !(st->tfo_flags & SYNACK_TFO_CLIENT)) return SYNACK_EOPNOTSUPP;
@@ -749,6 +753,9 @@ int synack_getopt(synack_stack *st, int sd, int opt, long *v)
         return 0;
     case SYNACK_OPT_FASTOPEN_CONNECT:
         *v = sk->tfo_connect;
+        return 0;
+    case SYNACK_OPT_WRITE_PENDING:
+        *v = t->writer_waits;
         return 0;
     case SYNACK_OPT_ZEROCOPY:
         *v = sk->zerocopy;

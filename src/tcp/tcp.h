@@ -310,6 +310,9 @@ struct tcb {
     /* An active open whose SYN-ACK found more data queued to send (Linux's write_pending:
      * it delays the handshake's ACK and starts its delayed-ACK clock then). */
     bool est_write_pending;
+    /* SYNACK_OPT_WRITE_PENDING: a writer waits for the handshake (Linux's sk_write_pending
+     * while tcp_sendmsg waits to connect): the SYN-ACK's ACK is delayed (tcp_open.c). */
+    bool writer_waits;
     uint64_t last_data_time;
 
     /* Options set by the user. */
@@ -776,6 +779,9 @@ int tcb_rings(struct synack_stack *st, struct sock *sk);
  * segment in or out, before its memory goes back. */
 #define TCP_RCV_INITIAL  65536u
 #define TCP_RING_IDLE_US 1000000ull
+/* How long the SYN-ACK's ACK waits for a waiting writer's data (SYNACK_OPT_WRITE_PENDING):
+ * Linux's TCP_DELACK_MAX, HZ/5. */
+#define TCP_SYNACK_DELACK_US 200000ull
 /* The receive ring's slack beyond the buffer: one unit of the window scale (see tcb_rings). */
 uint32_t tcp_rcv_slack(const struct sock *sk);
 /* What the receive ring must be able to hold: the buffer in use plus the slack, and never

@@ -369,7 +369,17 @@ enum tcp_verdict tcp_input_syn_sent(struct synack_stack *st, struct sock *sk, ui
         if (seg->dlen > 0) tcp_take_data(st, sk, now, seg->seq + 1, seg->data, seg->dlen, seg);
         if ((seg->flags & SYNACK_TCP_FIN) && t->rcv_nxt == seg->seq + 1 + seg->dlen)
             tcp_process_fin(st, sk, now);
-        t->ack_now = true;
+        /* A writer waits for the handshake (SYNACK_OPT_WRITE_PENDING): Linux's
+         * tcp_rcv_synsent_state_process saves the ACK for the writer's data for up to
+         * TCP_DELACK_MAX (200 ms), a delay RFC 9293 §3.8.6.3 allows (under 0.5 s); data
+         * queued now carries it at once, and tcp_output's ACK clears the timer. */
+        if (t->writer_waits && !t->fin_rcvd && seg->dlen == 0) {
+            t->writer_waits = false;
+            t->t_delack = now + TCP_SYNACK_DELACK_US;
+        } else {
+            t->writer_waits = false;
+            t->ack_now = true;
+        }
         return TCP_REPLY; /* the one exit sends the ACK */
     }
     /* A SYN without ACK: simultaneous open (RFC 9293 Figure 8). Answer

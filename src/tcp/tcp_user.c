@@ -46,6 +46,17 @@ long tcp_user_syn_data(struct synack_stack *st, struct sock *sk, const void *buf
     uint32_t room = tcp_fastopen_syn_space(st, sk);
     uint32_t free = tcp_snd_room(sk);
     if (room > free) room = free;
+    if (!buf && len && room) {
+        /* The copy into the SYN faults: Linux's tcp_send_syn_data falls back to a SYN
+         * without data that asks for a cookie again (cookie.len = 0: the empty option,
+         * RFC 7413 §4.1.1), and its send, having copied nothing, returns EINPROGRESS when
+         * non-blocking; the fault itself comes at the copy a send makes once connected. */
+        t->fo_len = 0;
+        t->syn_data_len = 0;
+        t->tfo_defer = false;
+        sock_want_output(st, sk);
+        return SYNACK_EINPROGRESS;
+    }
     /* A zero-copy send is copied here (not established) but gets its id (tcp_zc.c). */
     long took = tcp_snd_take(st, sk, buf, (uint32_t)(len < room ? len : room), flags);
     if (took < 0) return took;

@@ -738,6 +738,126 @@ TEST(connect_fastopen_connect_option_defers_syn)
     tcpf_free(&f);
 }
 
+/* The SYN with its cookie cached, whose data is a NULL buffer: it goes without data and asks
+ * for a cookie again, an empty option (Linux's tcp_send_syn_data: the copy into the SYN
+ * faults, "goto fallback", cookie.len = 0); nothing was taken, so SYNACK_EINPROGRESS, as a
+ * non-blocking Linux send returns. The connection completes, and a NULL buffer then faults
+ * where a copy would be made, as any send's. */
+static void expect_syn_asking_again(struct tcpf *f)
+{
+    f->lport = tcpf_info(f).local.port;
+    ASSERT(recv_seg(f, f->now, NULL));
+    ASSERT_EQ(f->seg.tcp.flags, SYNACK_TCP_SYN);
+    ASSERT_EQ(f->seg.payload_len, 0);
+    ASSERT_EQ(f->seg.tcp.opts.fo_kind, SYNACK_TCP_FO);
+    ASSERT_EQ(f->seg.tcp.opts.fo_len, 0);
+    EXPECT_NOTHING(f);
+    f->iss = f->seg.tcp.seq;
+    f->now += TCPF_STEP;
+    send_syn(f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f->irs, f->iss + 1);
+    EXPECT_SEG(f, SYNACK_TCP_ACK, f->iss + 1, f->irs + 1, 0);
+    EXPECT_STATE(f, SYNACK_ESTABLISHED);
+    ASSERT_EQ(synack_send(f->st, f->sd, f->now, NULL, 100), SYNACK_EFAULT);
+    ASSERT_EQ(synack_send(f->st, f->sd, f->now, "hello", 5), 5);
+    EXPECT_SEG(f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f->iss + 1, f->irs + 1, 5);
+    ASSERT_EQ(synack_abort(f->st, f->sd, f->now), 0);
+    (void)recv_seg(f, f->now, NULL); /* the reset */
+}
+
+TEST(connect_fastopen_null_buffer_sends_the_syn_without_data_first)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    /* synack_connect_data (sendto with MSG_FASTOPEN). */
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, NULL,
+                                  1000),
+              SYNACK_EINPROGRESS);
+    expect_syn_asking_again(&f);
+    /* SYNACK_OPT_FASTOPEN_CONNECT's first send: synack_send, then synack_sendv whose first
+     * element with bytes is NULL. */
+    for (int v = 0; v < 2; v++) {
+        f.sd = synack_socket(f.st);
+        ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_FASTOPEN_CONNECT, 1), 0);
+        ASSERT_EQ(synack_connect(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT), 0);
+        EXPECT_NOTHING(&f);
+        struct synack_iov bad[2] = {{.base = NULL, .len = 0}, {.base = NULL, .len = 5}};
+        long r = v ? synack_sendv(f.st, f.sd, f.now, bad, 2, 0)
+                   : synack_send(f.st, f.sd, f.now, NULL, 100);
+        ASSERT_EQ(r, SYNACK_EINPROGRESS);
+        expect_syn_asking_again(&f);
+    }
+    tcpf_free(&f);
+}
+
+/* SYNACK_OPT_WRITE_PENDING (Linux's sk_write_pending): a blocking writer waits for the
+ * handshake, as Linux's tcp_sendmsg_fastopen does in __inet_stream_connect, so the SYN-ACK's
+ * ACK waits up to 200 ms (TCP_DELACK_MAX) for the writer's data to carry it
+ * (tcp_rcv_synsent_state_process); a writer whose buffer then faults sends nothing, and the
+ * ACK goes when the timer fires. With data queued it rides on the data at once. */
+TEST(connect_write_pending_delays_the_handshake_ack)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    const uint8_t ck[8] = {1, 1, 2, 2, 3, 3, 4, 4};
+    client_learns_cookie(&f, ck, 1460);
+    for (int data = 0; data < 2; data++) {
+        f.sd = synack_socket(f.st);
+        ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT,
+                                      NULL, 1000),
+                  SYNACK_EINPROGRESS);
+        ASSERT_EQ(synack_setopt(f.st, f.sd, SYNACK_OPT_WRITE_PENDING, 1), 0);
+        long v = -1;
+        ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_WRITE_PENDING, &v), 0);
+        ASSERT_EQ(v, 1);
+        f.lport = tcpf_info(&f).local.port;
+        ASSERT(recv_seg(&f, f.now, NULL));
+        ASSERT_EQ(f.seg.payload_len, 0);
+        f.iss = f.seg.tcp.seq;
+        f.now += TCPF_STEP;
+        send_syn(&f, SYNACK_TCP_SYN | SYNACK_TCP_ACK, f.irs, f.iss + 1);
+        EXPECT_STATE(&f, SYNACK_ESTABLISHED);
+        if (data) {
+            /* The writer's data goes, and carries the ACK. */
+            ASSERT_EQ(synack_send(f.st, f.sd, f.now, "hello", 5), 5);
+            EXPECT_SEG(&f, SYNACK_TCP_ACK | SYNACK_TCP_PSH, f.iss + 1, f.irs + 1, 5);
+            EXPECT_NOTHING(&f);
+        } else {
+            ASSERT_EQ(synack_send(f.st, f.sd, f.now, NULL, 100), SYNACK_EFAULT);
+            EXPECT_NOTHING(&f);
+            ASSERT_EQ(synack_next_deadline(f.st), f.now + 200000);
+            recv_nothing(&f, f.now + 199999);
+            f.now += 200000;
+            EXPECT_SEG(&f, SYNACK_TCP_ACK, f.iss + 1, f.irs + 1, 0);
+        }
+        /* Read once: the handshake consumed it. */
+        ASSERT_EQ(synack_getopt(f.st, f.sd, SYNACK_OPT_WRITE_PENDING, &v), 0);
+        ASSERT_EQ(v, 0);
+        ASSERT_EQ(synack_abort(f.st, f.sd, f.now), 0);
+        (void)recv_seg(&f, f.now, NULL);
+    }
+    /* 0 or 1. */
+    int s = synack_socket(f.st);
+    ASSERT_EQ(synack_setopt(f.st, s, SYNACK_OPT_WRITE_PENDING, 2), SYNACK_EINVAL);
+    tcpf_free(&f);
+}
+
+/* No cookie cached: the SYN asks for one and reads no data, so a NULL buffer is never
+ * touched; SYNACK_EINPROGRESS as with a valid one. */
+TEST(connect_fastopen_null_buffer_without_a_cookie_asks_for_one)
+{
+    struct tcpf f;
+    tfo_client(&f);
+    f.sd = synack_socket(f.st);
+    ASSERT_EQ(synack_connect_data(f.st, f.sd, f.now, synack_addr_v4(TCPF_PEER), TCPF_SRV_PORT, NULL,
+                                  1000),
+              SYNACK_EINPROGRESS);
+    expect_syn_asking_again(&f);
+    tcpf_free(&f);
+}
+
 /* SYNACK_TFO_CLIENT off: connect_data and FASTOPEN_CONNECT are refused (as Linux), and
  * nothing is sent. */
 TEST(connect_fastopen_client_bit_off_refused)

@@ -855,8 +855,13 @@ static int sock_state(struct pd *p, const struct pd_fd *f)
 /* sendto() with MSG_FASTOPEN, or the first send of a TCP_FASTOPEN_CONNECT socket whose SYN
  * waits (Linux's tcp_sendmsg_fastopen): the SYN takes what it can (synack_connect_data). A
  * non-blocking call returns that count, or EINPROGRESS when the SYN took nothing (no
- * cookie: it asks for one). A blocking one queues the rest at once, so that it rides with
- * the handshake's ACK as Linux sends it, waits for the connection, and returns every byte. */
+ * cookie: it asks for one; or a NULL buffer, whose copy into the SYN faults: the SYN goes
+ * without data). A blocking one queues the rest at once, so that it rides with the
+ * handshake's ACK as Linux sends it, waits for the connection, and returns every byte; a
+ * NULL buffer faults then, at the copy after the handshake (EFAULT). While it waits with
+ * bytes the SYN did not take, Linux's writer counts in sk_write_pending
+ * (inet_wait_for_connect's writebias: tcp_send_syn_data clears fo->data only when the SYN
+ * took all), which delays the SYN-ACK's ACK for its data: SYNACK_OPT_WRITE_PENDING. */
 static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, int flags,
                              const struct sockaddr *dest, socklen_t destlen)
 {
@@ -883,13 +888,10 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
         pthread_mutex_unlock(&p->mu);
         return plain_send(p, fd, buf, len, flags);
     }
-    /* The SYN's data is copied at once (a connected socket's send is plain_send's, above,
-     * which faults only where Linux's copy would). */
-    if (!buf && len) {
-        errno = EFAULT;
-        goto out;
-    }
-    if ((flags & MSG_ZEROCOPY) && !(data = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &zc))) {
+    /* A NULL buffer goes to the stack as it is: its SYN goes without data (the copy into
+     * it faults), as Linux's tcp_send_syn_data falls back. */
+    if ((flags & MSG_ZEROCOPY) && buf &&
+        !(data = pd_eq_zc_begin(&f->eq, p->st, f->sd, buf, len, &zc))) {
         errno = ENOBUFS;
         goto out;
     }
@@ -925,26 +927,33 @@ static ssize_t fastopen_send(struct pd *p, int fd, const void *buf, size_t len, 
         goto out;
     }
     blocking = true;
-    if (done < len) {
+    if (buf && done < len) {
         long m = synack_send(p->st, f->sd, now_us(), (const char *)buf + done, len - done);
         if (m > 0) done += (size_t)m;
         settle(p);
     }
+    if (done < len) (void)synack_setopt(p->st, f->sd, SYNACK_OPT_WRITE_PENDING, 1);
     struct pd_fd *c = wait_connected(p, fd, f);
     if (!c) {
         f = sock_fd(p, fd); /* still there after a failed handshake: its block goes below */
+        if (f) (void)synack_setopt(p->st, f->sd, SYNACK_OPT_WRITE_PENDING, 0);
         goto out;
     }
     f = c;
+    (void)synack_setopt(p->st, f->sd, SYNACK_OPT_WRITE_PENDING, 0);
     f->connecting = false;
     r = (ssize_t)done;
 out:
     if (f && zc) pd_eq_zc_end(f->eq);
     pthread_mutex_unlock(&p->mu);
-    /* Blocking, and the ring took less than all: the rest as any blocking send. */
+    /* Blocking, and the ring took less than all: the rest as any blocking send; when it
+     * took nothing, that send's error (a NULL buffer's EFAULT) is the call's. */
     if (blocking && r >= 0 && (size_t)r < len) {
-        ssize_t m = plain_send(p, fd, (const char *)buf + r, len - (size_t)r, flags);
-        if (m > 0) r += m;
+        ssize_t m = plain_send(p, fd, buf ? (const char *)buf + r : NULL, len - (size_t)r, flags);
+        if (m > 0)
+            r += m;
+        else if (m < 0 && r == 0)
+            r = m;
     }
     return r;
 }
@@ -1031,7 +1040,10 @@ static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in
     struct pd_fd *f = sock_fd(p, fd);
     ssize_t done = 0, r = -1;
     /* While an active open is under way, Linux's sk_stream_wait_connect(): a non-blocking
-     * write is EAGAIN, a blocking one waits for the handshake (synack would queue it). */
+     * write is EAGAIN, a blocking one waits for the handshake (synack would queue it),
+     * counted in sk_write_pending, which delays the SYN-ACK's ACK for its data
+     * (SYNACK_OPT_WRITE_PENDING). */
+    bool waited = false;
     while (f && !f->tfo_deferred && sock_state(p, f) == SYNACK_SYN_SENT) {
         if (f->nonblock || (flags & MSG_DONTWAIT)) {
             errno = EAGAIN;
@@ -1039,9 +1051,12 @@ static ssize_t plain_sendv(struct pd *p, int fd, const struct synack_iov *iov_in
             free(iov);
             return -1;
         }
+        if (!waited) (void)synack_setopt(p->st, f->sd, SYNACK_OPT_WRITE_PENDING, 1);
+        waited = true;
         wait_change(p, 0);
         f = sock_fd(p, fd);
     }
+    if (f && waited) (void)synack_setopt(p->st, f->sd, SYNACK_OPT_WRITE_PENDING, 0);
     /* MSG_ZEROCOPY: the stack reads a block the plug-in keeps until it is reported done. */
     if (f && (flags & MSG_ZEROCOPY) && !pd_eq_zc_begin_iov(&f->eq, p->st, f->sd, iov, n, &sflags)) {
         errno = ENOBUFS;
