@@ -14,7 +14,8 @@
 #   MODE=kernel     run the same scripts against the Linux kernel instead (packetdrill's
 #                   own TUN device inside each namespace), to compare
 #   IP_VERSION=V    packetdrill's --ip_version: ipv4 (the default), ipv4-mapped-ipv6 or
-#                   ipv6. IPv6 runs give the stack fd3d:fa7b:d17d::1 and an MTU of 1520
+#                   ipv6. IPv6 runs give the stack fd3d:a0b:17d6::1 (the remote end
+#                   fd3d:fa7b:d17d::1, as run_all.py, whose TFO_COOKIE is theirs) and an MTU of 1520
 #                   (packetdrill --mtu=1520 against the kernel), as Linux's own runner does,
 #                   so that the scripts' MSS 1460 holds. A script that names its own
 #                   --ip_version (mtu_probe/basic-v6) runs in it, with its own --local_ip.
@@ -70,10 +71,16 @@ run_one() {
     local f=$2 ns="pdsuite-$$-$1" log="$work/$1.log" rc
     ip netns add "$ns" || return
     ip netns exec "$ns" ip link set lo up
-    local args=() v=$ipv own local=192.168.0.1
+    local args=() v=$ipv own local=192.168.0.1 v6ends=()
     own=$(sed -n 's/^--ip_version="\{0,1\}\([a-z0-9-]*\).*/\1/p' "$f" | head -n 1)
-    [ "$v" = ipv6 ] && local=fd3d:fa7b:d17d::1
+    # IPv6: run_all.py's addresses (the local end, its gateway and the remote end), for
+    # which its TFO_COOKIE below is the cookie under defaults.sh's key.
+    if [ "$v" = ipv6 ]; then
+        local=fd3d:a0b:17d6::1
+        v6ends=(--gateway_ip=fd3d:a0b:17d6:8888::1 --remote_ip=fd3d:fa7b:d17d::1)
+    fi
     if [ -n "$own" ]; then
+        v6ends=()
         v=$own
         local=$(sed -n 's/^--local_ip="\{0,1\}\([0-9a-fA-F:.]*\).*/\1/p' "$f" | head -n 1)
         [ -n "$local" ] || { [ "$v" = ipv6 ] && local=fd3d:fa7b:d17d::1 || local=192.168.0.1; }
@@ -81,13 +88,13 @@ run_one() {
         # A script that names its own local address (its Fast Open cookies depend on it)
         # keeps it.
         own=$(sed -n 's/^--local_ip="\{0,1\}\([0-9a-fA-F:.]*\).*/\1/p' "$f" | head -n 1)
-        [ -n "$own" ] && local=$own
+        [ -n "$own" ] && { local=$own; v6ends=(); }
+        grep -q '^--remote_ip' "$f" && v6ends=()
     fi
-    args=(--ip_version="$v")
+    args=(--ip_version="$v" "${v6ends[@]}")
     # The symbols packetdrill's own runner (run_all.py) defines for each mode: the TCP Fast
-    # Open cookie under defaults.sh's key (IPv4: 192.0.2.1 -> 192.168.0.1; IPv6: run_all's
-    # addresses, which differ from the plug-in's here, so IPv6 cookies will not match), the
-    # ICMP code and the error-queue names.
+    # Open cookie under defaults.sh's key (IPv4: 192.0.2.1 -> 192.168.0.1; IPv6:
+    # fd3d:fa7b:d17d::1 -> fd3d:a0b:17d6::1), the ICMP code and the error-queue names.
     if [ "$v" = ipv6 ]; then
         args+=(-D TFO_COOKIE=c1d1e9742a47a9bc -D CMSG_LEVEL_IP=SOL_IPV6
                -D CMSG_TYPE_RECVERR=IPV6_RECVERR)
