@@ -79,7 +79,7 @@ struct tw_rec {
     struct ct_node ct; /* the 4-tuple hash (owner OWNER_TW); free list when unused */
     uint32_t prev;     /* the TIME-WAIT order, by pool index; TW_NONE at the ends */
     uint64_t expires;  /* 2*MSL after entering TIME-WAIT or its last restart */
-    uint32_t next;
+    uint32_t next;     /* (prev's pair, apart so that expires needs no padding) */
     uint32_t snd_nxt, rcv_nxt, rcv_adv;
     uint32_t ts_recent, ts_offset;
     uint32_t rcv_cap;      /* the receive ring's size: the window field is computed from it */
@@ -90,7 +90,7 @@ struct tw_rec {
     uint8_t snd_wscale, rcv_wscale;
     uint8_t flags;  /* TW_* below */
     uint8_t tos;    /* the socket's SYNACK_OPT_TOS, for its ACKs (Linux's tw_tos) */
-    uint8_t tunits; /* the units of the two ages (TW_TSR_UNIT, TW_OOW_UNIT), TW_OOW_NONE */
+    uint8_t tunits; /* the two ages' units (at TW_TSR_SHIFT, TW_OOW_SHIFT), TW_OOW_NONE */
 };
 #define TW_NONE      UINT32_MAX
 #define TW_TS_OK     0x01u
