@@ -4,10 +4,12 @@
  * parse (wire/ipv4.c) and the options' common layouts read without the loop
  * (wire/tcp_opts.c) against reference parsers written here from RFC 9293 §3.1-§3.2, RFC 791
  * §3.1 and RFC 1071 §1 byte by byte, on seeded random and adversarial datagrams: every
- * verdict (the drop reason named) and every field the same.
+ * verdict (the drop reason named) and every field the same. And IPv4 input's test of the
+ * source address (entry/ip.c) against RFC 1122 §3.2.1.3's list, through a stack.
  */
 #include <stdlib.h>
 
+#include "synack/synack.h"
 #include "test.h"
 #include "wire/wire.h"
 
@@ -356,6 +358,99 @@ TEST(tcp_opts_match_reference)
     }
     ASSERT(fast_syn > 30000);
     ASSERT(fast_ts > 30000);
+}
+
+/* RFC 1122 §3.2.1.3 as it lists them: 0, all ones, class D (multicast) and E, loopback, our
+ * own address, and our subnet's directed broadcast (host bits all ones on a prefix shorter
+ * than /31, RFC 3021 §2.1). */
+static bool ref_src_invalid(uint32_t src, uint32_t own, int prefix)
+{
+    if (src == 0 || src == 0xffffffffu) return true;
+    if (src >> 28 == 0xe || src >> 28 == 0xf) return true;
+    if (src >> 24 == 127) return true;
+    if (src == own) return true;
+    if (prefix < 31) {
+        uint32_t host = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
+        if ((src & ~host) == (own & ~host) && (src & host) == host) return true;
+    }
+    return false;
+}
+
+TEST(ipv4_source_check_matches_rfc1122)
+{
+    /* SYNs from seeded random sources and from the edges of every class, to stacks on
+     * several prefixes: each is dropped as an invalid source exactly when the list says. */
+    const uint64_t seed = 7004;
+    test_seed(seed);
+    rng = seed;
+    const uint32_t own = 0x0a0a0a21u; /* 10.10.10.33 */
+    const int prefixes[] = {0, 1, 8, 16, 24, 27, 30, 31, 32};
+    for (size_t q = 0; q < sizeof prefixes / sizeof prefixes[0]; q++) {
+        struct synack_config c;
+        synack_config_default(&c);
+        c.addr = synack_addr_v4(own);
+        c.prefix_len = (uint8_t)prefixes[q];
+        c.seed = seed;
+        int err = 0;
+        synack_stack *st = synack_stack_new(&c, &err);
+        ASSERT(st != NULL);
+        uint32_t host = prefixes[q] == 0 ? 0xffffffffu : (1u << (32 - prefixes[q])) - 1;
+        for (int i = 0; i < 3000; i++) {
+            uint32_t src;
+            switch (i < 2000 ? 9 : next() % 9) {
+            case 0:
+                src = 0;
+                break;
+            case 1:
+                src = 0xffffffffu;
+                break;
+            case 2:
+                src = 0xe0000000u + (uint32_t)(next() % 3) - 1;
+                break; /* 224/4's edge */
+            case 3:
+                src = 0xf0000000u + (uint32_t)(next() % 3) - 1;
+                break; /* 240/4's */
+            case 4:
+                src = ((uint32_t)(126 + next() % 3) << 24) | (uint32_t)(next() & 0xffffff);
+                break;
+            case 5:
+                src = own + (uint32_t)(next() % 3) - 1;
+                break;
+            case 6:
+                src = (own | host) + (uint32_t)(next() % 3) - 1;
+                break; /* the broadcast */
+            case 7:
+                src = (own & ~host) + (uint32_t)(next() % 3) - 1;
+                break;
+            default:
+                src = (uint32_t)next();
+                break;
+            }
+            uint8_t pkt[64];
+            struct synack_ipv4_hdr ip = {
+                .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = src, .dst = own};
+            struct synack_tcp_hdr th;
+            memset(&th, 0, sizeof th);
+            th.sport = 40000;
+            th.dport = 80; /* nobody listens: a valid source draws a reset or nothing */
+            th.seq = 1;
+            th.flags = SYNACK_TCP_ACK;
+            th.ack = 2;
+            size_t n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+            ASSERT(n > 0);
+            struct synack_stats b, a;
+            synack_get_stats(st, &b);
+            synack_input(st, 1000000, pkt, n);
+            synack_get_stats(st, &a);
+            uint8_t out[256];
+            while (synack_output(st, 1000000, out, sizeof out) > 0) {
+            }
+            uint64_t d = a.drop_by_reason[SYNACK_DROP_IP_SRC_INVALID] -
+                         b.drop_by_reason[SYNACK_DROP_IP_SRC_INVALID];
+            ASSERT_EQ(d, ref_src_invalid(src, own, prefixes[q]) ? 1u : 0u);
+        }
+        synack_stack_free(st);
+    }
 }
 
 TEST_MAIN()
