@@ -5,7 +5,9 @@
  * (wire/tcp_opts.c) against reference parsers written here from RFC 9293 §3.1-§3.2, RFC 791
  * §3.1 and RFC 1071 §1 byte by byte, on seeded random and adversarial datagrams: every
  * verdict (the drop reason named) and every field the same. And IPv4 input's test of the
- * source address (entry/ip.c) against RFC 1122 §3.2.1.3's list, through a stack.
+ * source address (entry/ip.c) against RFC 1122 §3.2.1.3's list, through a stack; and the
+ * demultiplexer's choice of listener (entry/demux.c, one walk of the port's listeners)
+ * against the order of preference it documents.
  */
 #include <stdlib.h>
 
@@ -451,6 +453,142 @@ TEST(ipv4_source_check_matches_rfc1122)
         }
         synack_stack_free(st);
     }
+}
+
+/* A SYN from 10.0.0.9:40000 to own:80 (IPv4) or from fd00::9 to own6 (IPv6); which of the
+ * listeners l[] answered it, found by the connection it queued. */
+static int who_took(synack_stack *st, const int *l, int nl, bool v6, uint32_t own,
+                    const struct synack_addr *own6, uint32_t iss)
+{
+    uint8_t pkt[128];
+    struct synack_tcp_hdr th;
+    memset(&th, 0, sizeof th);
+    th.sport = 40000;
+    th.dport = 80;
+    th.seq = iss;
+    th.flags = SYNACK_TCP_SYN;
+    th.window = 65535;
+    size_t n;
+    if (!v6) {
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
+        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    } else {
+        struct synack_ipv6_hdr ip;
+        memset(&ip, 0, sizeof ip);
+        static const uint8_t peer[16] = {0xfd, [15] = 9};
+        memcpy(ip.src, peer, 16);
+        memcpy(ip.dst, own6->bytes, 16);
+        ip.next_header = SYNACK_IPPROTO_TCP;
+        ip.hop_limit = 64;
+        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    }
+    ASSERT(n > 0);
+    ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
+    uint8_t out[256];
+    long m = synack_output(st, 1000000, out, sizeof out);
+    ASSERT(m > 0);
+    /* Complete the handshake so that the child reaches its listener's accept queue. */
+    struct synack_segment seg;
+    ASSERT_EQ(wire_segment_parse(out, (size_t)m, true, &seg), 0);
+    th.flags = SYNACK_TCP_ACK;
+    th.seq = iss + 1;
+    th.ack = seg.tcp.seq + 1;
+    if (!v6) {
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
+        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    } else {
+        struct synack_ipv6_hdr ip;
+        memset(&ip, 0, sizeof ip);
+        static const uint8_t peer[16] = {0xfd, [15] = 9};
+        memcpy(ip.src, peer, 16);
+        memcpy(ip.dst, own6->bytes, 16);
+        ip.next_header = SYNACK_IPPROTO_TCP;
+        ip.hop_limit = 64;
+        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    }
+    ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
+    int took = -1;
+    for (int i = 0; i < nl && took < 0; i++) {
+        struct synack_endpoint ep;
+        int c = synack_accept(st, l[i], &ep);
+        if (c >= 0) {
+            synack_abort(st, c, 1000000);
+            took = i;
+        }
+    }
+    /* Whatever was answered (the reset of an ACK nobody took, the abort's) goes. */
+    while (synack_output(st, 1000000, out, sizeof out) > 0) {
+    }
+    return took;
+}
+
+TEST(listener_choice_most_specific_first)
+{
+    /* Listeners on the stack's own address, on 0.0.0.0, on the unspecified address of both
+     * families and on the own IPv6 address, on one port, every subset entered in every order
+     * (those that overlap one already listening are refused): an IPv4 SYN goes to the own
+     * address's, else 0.0.0.0's, else the unspecified one's; an IPv6 SYN to the own IPv6
+     * address's, else the unspecified one's. */
+    const uint32_t own = 0x0a000001u;
+    static const uint8_t own6b[16] = {0xfd, [15] = 1};
+    const struct synack_addr own6 = synack_addr_v6(own6b);
+    const struct synack_addr addrs[4] = {synack_addr_v4(own), synack_addr_v4(0), SYNACK_ADDR_ANY,
+                                         own6};
+    static const int perms[24][4] = {
+        {0, 1, 2, 3}, {0, 1, 3, 2}, {0, 2, 1, 3}, {0, 2, 3, 1}, {0, 3, 1, 2}, {0, 3, 2, 1},
+        {1, 0, 2, 3}, {1, 0, 3, 2}, {1, 2, 0, 3}, {1, 2, 3, 0}, {1, 3, 0, 2}, {1, 3, 2, 0},
+        {2, 0, 1, 3}, {2, 0, 3, 1}, {2, 1, 0, 3}, {2, 1, 3, 0}, {2, 3, 0, 1}, {2, 3, 1, 0},
+        {3, 0, 1, 2}, {3, 0, 2, 1}, {3, 1, 0, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}, {3, 2, 1, 0}};
+    uint32_t iss = 100;
+    int combos = 0;
+    for (int mask = 1; mask < 16; mask++)
+        for (int p = 0; p < 24; p++) {
+            struct synack_config c;
+            synack_config_default(&c);
+            c.addr = synack_addr_v4(own);
+            c.prefix_len = 24;
+            c.addr6 = own6;
+            c.seed = 7005;
+            int err = 0;
+            synack_stack *st = synack_stack_new(&c, &err);
+            ASSERT(st != NULL);
+            int l[4], which[4], nl = 0;
+            for (int k = 0; k < 4; k++) {
+                int a = perms[p][k];
+                if (!(mask & (1 << a))) continue;
+                int sd = synack_socket(st);
+                ASSERT(sd >= 0);
+                ASSERT_EQ(synack_setopt(st, sd, SYNACK_OPT_REUSEADDR, 1), 0);
+                ASSERT_EQ(synack_bind(st, sd, addrs[a], 80), 0);
+                l[nl] = sd;
+                which[nl++] = a;
+            }
+            /* A listen that overlaps one already listening is refused (EADDRINUSE, as
+             * Linux without SO_REUSEPORT): that socket drops out of the set. */
+            int present = 0, kept = 0;
+            for (int k = 0; k < nl; k++) {
+                if (synack_listen(st, l[k], 8) == 0) {
+                    present |= 1 << which[k];
+                    l[kept] = l[k];
+                    which[kept++] = which[k];
+                } else {
+                    ASSERT_EQ(synack_close(st, l[k], 1000000), 0);
+                }
+            }
+            nl = kept;
+            combos += nl > 1;
+            /* The expected: the first of the preference order present. */
+            int want4 = present & 1 ? 0 : present & 2 ? 1 : present & 4 ? 2 : -1;
+            int want6 = present & 8 ? 3 : present & 4 ? 2 : -1;
+            int got4 = who_took(st, l, nl, false, own, &own6, iss++);
+            ASSERT_EQ(got4 >= 0 ? which[got4] : -1, want4);
+            int got6 = who_took(st, l, nl, true, own, &own6, iss++);
+            ASSERT_EQ(got6 >= 0 ? which[got6] : -1, want6);
+            synack_stack_free(st);
+        }
+    ASSERT(combos > 0); /* two listeners of the port at once (own4 or 0.0.0.0 with own6) */
 }
 
 TEST_MAIN()
