@@ -13,22 +13,19 @@
 #include "entry/demux.h"
 #include "wire/wire.h"
 
-static bool source_invalid(const struct synack_stack *st, uint32_t src)
+static bool source_invalid(const struct synack_stack *st, uint32_t src, uint32_t own)
 {
     /* RFC 1122 §3.2.1.3: a source that is 0, broadcast, multicast (224/4), class E, or
-     * loopback from outside is not a host that can be answered. Our own address as
-     * source would be a spoof from outside (or a loop). */
-    if (src == 0 || src == 0xffffffffu) return true;
-    if ((src >> 28) == 0xe || (src >> 28) == 0xf) return true;
-    if ((src >> 24) == 127) return true;
-    uint32_t own = wire_addr_v4(&st->cfg.addr);
-    if (src == own) return true;
+     * loopback from outside is not a host that can be answered (all ones is in class E's
+     * range, 224/4 and 240/4 are everything from 0xe0000000 up). Our own address as source
+     * would be a spoof from outside (or a loop). */
+    if (src == 0 || src >= 0xe0000000u || (src >> 24) == 127 || src == own) return true;
     /* §3.2.1.3 (d)-(e): a directed broadcast "MUST NOT be used as a source address". The
      * one a host knows is its own subnet's: host bits all ones, on a prefix shorter than
      * /31 (RFC 3021 §2.1: a /31 has none), as connect() refuses it as a peer. */
     if (st->cfg.prefix_len < 31) {
         uint32_t host = 0xffffffffu >> st->cfg.prefix_len;
-        if ((src & ~host) == (own & ~host) && (src & host) == host) return true;
+        if (((src ^ own) & ~host) == 0 && (src & host) == host) return true;
     }
     return false;
 }
@@ -51,11 +48,12 @@ int ip_input(struct synack_stack *st, uint64_t now, const uint8_t *pkt, size_t l
         return SYNACK_EPROTO;
     }
     /* A stack without IPv4 has no address here: everything is for someone else. */
-    if (!st->cfg.addr.family || ip->dst != wire_addr_v4(&st->cfg.addr)) {
+    uint32_t own = wire_addr_v4(&st->cfg.addr);
+    if (!st->cfg.addr.family || ip->dst != own) {
         stack_drop(st, now, SYNACK_DROP_IP_NOT_FOR_US, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }
-    if (source_invalid(st, ip->src)) {
+    if (source_invalid(st, ip->src, own)) {
         stack_drop(st, now, SYNACK_DROP_IP_SRC_INVALID, pkt, (uint32_t)len, NULL, -1);
         return SYNACK_EPROTO;
     }

@@ -4,10 +4,14 @@
  * parse (wire/ipv4.c) and the options' common layouts read without the loop
  * (wire/tcp_opts.c) against reference parsers written here from RFC 9293 §3.1-§3.2, RFC 791
  * §3.1 and RFC 1071 §1 byte by byte, on seeded random and adversarial datagrams: every
- * verdict (the drop reason named) and every field the same.
+ * verdict (the drop reason named) and every field the same. And IPv4 input's test of the
+ * source address (entry/ip.c) against RFC 1122 §3.2.1.3's list, through a stack; and the
+ * demultiplexer's choice of listener (entry/demux.c, one walk of the port's listeners)
+ * against the order of preference it documents.
  */
 #include <stdlib.h>
 
+#include "synack/synack.h"
 #include "test.h"
 #include "wire/wire.h"
 
@@ -356,6 +360,235 @@ TEST(tcp_opts_match_reference)
     }
     ASSERT(fast_syn > 30000);
     ASSERT(fast_ts > 30000);
+}
+
+/* RFC 1122 §3.2.1.3 as it lists them: 0, all ones, class D (multicast) and E, loopback, our
+ * own address, and our subnet's directed broadcast (host bits all ones on a prefix shorter
+ * than /31, RFC 3021 §2.1). */
+static bool ref_src_invalid(uint32_t src, uint32_t own, int prefix)
+{
+    if (src == 0 || src == 0xffffffffu) return true;
+    if (src >> 28 == 0xe || src >> 28 == 0xf) return true;
+    if (src >> 24 == 127) return true;
+    if (src == own) return true;
+    if (prefix < 31) {
+        uint32_t host = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
+        if ((src & ~host) == (own & ~host) && (src & host) == host) return true;
+    }
+    return false;
+}
+
+TEST(ipv4_source_check_matches_rfc1122)
+{
+    /* SYNs from seeded random sources and from the edges of every class, to stacks on
+     * several prefixes: each is dropped as an invalid source exactly when the list says. */
+    const uint64_t seed = 7004;
+    test_seed(seed);
+    rng = seed;
+    const uint32_t own = 0x0a0a0a21u; /* 10.10.10.33 */
+    const int prefixes[] = {0, 1, 8, 16, 24, 27, 30, 31, 32};
+    for (size_t q = 0; q < sizeof prefixes / sizeof prefixes[0]; q++) {
+        struct synack_config c;
+        synack_config_default(&c);
+        c.addr = synack_addr_v4(own);
+        c.prefix_len = (uint8_t)prefixes[q];
+        c.seed = seed;
+        int err = 0;
+        synack_stack *st = synack_stack_new(&c, &err);
+        ASSERT(st != NULL);
+        uint32_t host = prefixes[q] == 0 ? 0xffffffffu : (1u << (32 - prefixes[q])) - 1;
+        for (int i = 0; i < 3000; i++) {
+            uint32_t src;
+            switch (i < 2000 ? 9 : next() % 9) {
+            case 0:
+                src = 0;
+                break;
+            case 1:
+                src = 0xffffffffu;
+                break;
+            case 2:
+                src = 0xe0000000u + (uint32_t)(next() % 3) - 1;
+                break; /* 224/4's edge */
+            case 3:
+                src = 0xf0000000u + (uint32_t)(next() % 3) - 1;
+                break; /* 240/4's */
+            case 4:
+                src = ((uint32_t)(126 + next() % 3) << 24) | (uint32_t)(next() & 0xffffff);
+                break;
+            case 5:
+                src = own + (uint32_t)(next() % 3) - 1;
+                break;
+            case 6:
+                src = (own | host) + (uint32_t)(next() % 3) - 1;
+                break; /* the broadcast */
+            case 7:
+                src = (own & ~host) + (uint32_t)(next() % 3) - 1;
+                break;
+            default:
+                src = (uint32_t)next();
+                break;
+            }
+            uint8_t pkt[64];
+            struct synack_ipv4_hdr ip = {
+                .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = src, .dst = own};
+            struct synack_tcp_hdr th;
+            memset(&th, 0, sizeof th);
+            th.sport = 40000;
+            th.dport = 80; /* nobody listens: a valid source draws a reset or nothing */
+            th.seq = 1;
+            th.flags = SYNACK_TCP_ACK;
+            th.ack = 2;
+            size_t n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+            ASSERT(n > 0);
+            struct synack_stats b, a;
+            synack_get_stats(st, &b);
+            synack_input(st, 1000000, pkt, n);
+            synack_get_stats(st, &a);
+            uint8_t out[256];
+            while (synack_output(st, 1000000, out, sizeof out) > 0) {
+            }
+            uint64_t d = a.drop_by_reason[SYNACK_DROP_IP_SRC_INVALID] -
+                         b.drop_by_reason[SYNACK_DROP_IP_SRC_INVALID];
+            ASSERT_EQ(d, ref_src_invalid(src, own, prefixes[q]) ? 1u : 0u);
+        }
+        synack_stack_free(st);
+    }
+}
+
+/* A SYN from 10.0.0.9:40000 to own:80 (IPv4) or from fd00::9 to own6 (IPv6); which of the
+ * listeners l[] answered it, found by the connection it queued. */
+static int who_took(synack_stack *st, const int *l, int nl, bool v6, uint32_t own,
+                    const struct synack_addr *own6, uint32_t iss)
+{
+    uint8_t pkt[128];
+    struct synack_tcp_hdr th;
+    memset(&th, 0, sizeof th);
+    th.sport = 40000;
+    th.dport = 80;
+    th.seq = iss;
+    th.flags = SYNACK_TCP_SYN;
+    th.window = 65535;
+    size_t n;
+    if (!v6) {
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
+        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    } else {
+        struct synack_ipv6_hdr ip;
+        memset(&ip, 0, sizeof ip);
+        static const uint8_t peer[16] = {0xfd, [15] = 9};
+        memcpy(ip.src, peer, 16);
+        memcpy(ip.dst, own6->bytes, 16);
+        ip.next_header = SYNACK_IPPROTO_TCP;
+        ip.hop_limit = 64;
+        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    }
+    ASSERT(n > 0);
+    ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
+    uint8_t out[256];
+    long m = synack_output(st, 1000000, out, sizeof out);
+    ASSERT(m > 0);
+    /* Complete the handshake so that the child reaches its listener's accept queue. */
+    struct synack_segment seg;
+    ASSERT_EQ(wire_segment_parse(out, (size_t)m, true, &seg), 0);
+    th.flags = SYNACK_TCP_ACK;
+    th.seq = iss + 1;
+    th.ack = seg.tcp.seq + 1;
+    if (!v6) {
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
+        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    } else {
+        struct synack_ipv6_hdr ip;
+        memset(&ip, 0, sizeof ip);
+        static const uint8_t peer[16] = {0xfd, [15] = 9};
+        memcpy(ip.src, peer, 16);
+        memcpy(ip.dst, own6->bytes, 16);
+        ip.next_header = SYNACK_IPPROTO_TCP;
+        ip.hop_limit = 64;
+        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
+    }
+    ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
+    int took = -1;
+    for (int i = 0; i < nl && took < 0; i++) {
+        struct synack_endpoint ep;
+        int c = synack_accept(st, l[i], &ep);
+        if (c >= 0) {
+            synack_abort(st, c, 1000000);
+            took = i;
+        }
+    }
+    /* Whatever was answered (the reset of an ACK nobody took, the abort's) goes. */
+    while (synack_output(st, 1000000, out, sizeof out) > 0) {
+    }
+    return took;
+}
+
+TEST(listener_choice_most_specific_first)
+{
+    /* Listeners on the stack's own address, on 0.0.0.0, on the unspecified address of both
+     * families and on the own IPv6 address, on one port, every subset entered in every order
+     * (those that overlap one already listening are refused): an IPv4 SYN goes to the own
+     * address's, else 0.0.0.0's, else the unspecified one's; an IPv6 SYN to the own IPv6
+     * address's, else the unspecified one's. */
+    const uint32_t own = 0x0a000001u;
+    static const uint8_t own6b[16] = {0xfd, [15] = 1};
+    const struct synack_addr own6 = synack_addr_v6(own6b);
+    const struct synack_addr addrs[4] = {synack_addr_v4(own), synack_addr_v4(0), SYNACK_ADDR_ANY,
+                                         own6};
+    static const int perms[24][4] = {
+        {0, 1, 2, 3}, {0, 1, 3, 2}, {0, 2, 1, 3}, {0, 2, 3, 1}, {0, 3, 1, 2}, {0, 3, 2, 1},
+        {1, 0, 2, 3}, {1, 0, 3, 2}, {1, 2, 0, 3}, {1, 2, 3, 0}, {1, 3, 0, 2}, {1, 3, 2, 0},
+        {2, 0, 1, 3}, {2, 0, 3, 1}, {2, 1, 0, 3}, {2, 1, 3, 0}, {2, 3, 0, 1}, {2, 3, 1, 0},
+        {3, 0, 1, 2}, {3, 0, 2, 1}, {3, 1, 0, 2}, {3, 1, 2, 0}, {3, 2, 0, 1}, {3, 2, 1, 0}};
+    uint32_t iss = 100;
+    int combos = 0;
+    for (int mask = 1; mask < 16; mask++)
+        for (int p = 0; p < 24; p++) {
+            struct synack_config c;
+            synack_config_default(&c);
+            c.addr = synack_addr_v4(own);
+            c.prefix_len = 24;
+            c.addr6 = own6;
+            c.seed = 7005;
+            int err = 0;
+            synack_stack *st = synack_stack_new(&c, &err);
+            ASSERT(st != NULL);
+            int l[4], which[4], nl = 0;
+            for (int k = 0; k < 4; k++) {
+                int a = perms[p][k];
+                if (!(mask & (1 << a))) continue;
+                int sd = synack_socket(st);
+                ASSERT(sd >= 0);
+                ASSERT_EQ(synack_setopt(st, sd, SYNACK_OPT_REUSEADDR, 1), 0);
+                ASSERT_EQ(synack_bind(st, sd, addrs[a], 80), 0);
+                l[nl] = sd;
+                which[nl++] = a;
+            }
+            /* A listen that overlaps one already listening is refused (EADDRINUSE, as
+             * Linux without SO_REUSEPORT): that socket drops out of the set. */
+            int present = 0, kept = 0;
+            for (int k = 0; k < nl; k++) {
+                if (synack_listen(st, l[k], 8) == 0) {
+                    present |= 1 << which[k];
+                    l[kept] = l[k];
+                    which[kept++] = which[k];
+                } else {
+                    ASSERT_EQ(synack_close(st, l[k], 1000000), 0);
+                }
+            }
+            nl = kept;
+            combos += nl > 1;
+            /* The expected: the first of the preference order present. */
+            int want4 = present & 1 ? 0 : present & 2 ? 1 : present & 4 ? 2 : -1;
+            int want6 = present & 8 ? 3 : present & 4 ? 2 : -1;
+            int got4 = who_took(st, l, nl, false, own, &own6, iss++);
+            ASSERT_EQ(got4 >= 0 ? which[got4] : -1, want4);
+            int got6 = who_took(st, l, nl, true, own, &own6, iss++);
+            ASSERT_EQ(got6 >= 0 ? which[got6] : -1, want6);
+            synack_stack_free(st);
+        }
+    ASSERT(combos > 0); /* two listeners of the port at once (own4 or 0.0.0.0 with own6) */
 }
 
 TEST_MAIN()
