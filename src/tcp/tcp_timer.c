@@ -63,31 +63,30 @@ static bool user_timed_out(const struct tcb *t, uint64_t now)
 
 static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now);
 
-/* An orphan (closed by its user) whose peer holds up its data, when the stack is short of
- * what it holds: no socket slot is free, or memory is under pressure. Such an orphan is
- * reset, as Linux's probe and retransmission timers reset it (tcp_out_of_resources):
- * otherwise a receiver that answers every probe and opens its window a byte at a time, or
- * acknowledges each segment a byte further, keeps it for as long as its unsent data lasts
- * at a byte a turn (hours for 64 KiB), each ACK being progress that no retry count sees,
- * and enough of them hold every slot: new connections are refused while nobody is left to
- * read or write on these.
+/* An orphan (closed by its user) whose peer holds up its data, when no socket slot is free.
+ * Such an orphan is reset, as Linux's probe and retransmission timers reset an orphan when
+ * it is out of resources (tcp_out_of_resources): otherwise a receiver that answers every
+ * probe and opens its window a byte at a time, or acknowledges each segment a byte
+ * further, keeps it for as long as its unsent data lasts at a byte a turn (hours for 64
+ * KiB), each ACK being progress that no retry count sees, and enough of them hold every
+ * slot: new connections are refused while nobody is left to read or write on these.
+ * Memory is not the trigger here, unlike Linux's: a close at the memory limit still ends
+ * gracefully (the copy of what zero-copy sends hold, tcp_zc.c, is made past cfg.mem_max
+ * for it), and what orphans hold is bounded by the slots.
  *
  * A full table alone is no shortage of orphans: it is the usual state of a busy server,
- * where Linux resets an orphan only beyond tcp_max_orphans; nor is memory pressure, which
- * begins at three quarters of cfg.mem_max (Linux's tcp_mem[1]: it resets an orphan only
- * beyond tcp_mem[2], the hard limit). So either counts only once the orphan has held its
- * slot 2*MSL past its close (as long as an orphaned FIN-WAIT-2 may wait for
- * its peer, Linux's tcp_fin_timeout); an answer that lost a segment just after its close
- * is sent again (RFC 9293 §3.8.1), not reset. The check is made at the persist and
- * retransmission timers and, since a peer that acknowledges a byte at a time before each
- * timeout lets neither fire, at each segment such an orphan takes (tcp_input). */
+ * where Linux resets an orphan only beyond tcp_max_orphans. So it counts only once the
+ * orphan has held its slot 2*MSL past its close (as long as an orphaned FIN-WAIT-2 may
+ * wait for its peer, Linux's tcp_fin_timeout); an answer that lost a segment just after
+ * its close is sent again (RFC 9293 §3.8.1), not reset. The check is made at the persist
+ * and retransmission timers and, since a peer that acknowledges a byte at a time before
+ * each timeout lets neither fire, at each segment such an orphan takes (tcp_input). */
 static bool orphan_out_of_resources(const struct synack_stack *st, const struct sock *sk,
                                     uint64_t now)
 {
     const struct tcb *t = &sk->tcb;
     if (sk->user_open || sk->parent >= 0 || t->state == SYNACK_TIME_WAIT) return false;
-    return (st->free_socks.n == 0 || tcp_mem_pressure(st)) &&
-           now - sk->orphan_since >= 2 * st->cfg.msl_us;
+    return st->free_socks.n == 0 && now - sk->orphan_since >= 2 * st->cfg.msl_us;
 }
 
 bool tcp_orphan_reclaim(struct synack_stack *st, struct sock *sk, uint64_t now)
