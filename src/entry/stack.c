@@ -168,13 +168,18 @@ synack_stack *synack_stack_new(const struct synack_config *cfg, int *err)
     st->nreqs = cfg->max_half_open;
     st->reqs = calloc(st->nreqs ? st->nreqs : 1, sizeof *st->reqs);
     uint32_t entries = st->nsocks + st->nreqs;
-    /* TIME-WAIT records (tcp/tcp_tw.c) are in the 4-tuple hash too, not in the heap. */
-    uint32_t hashed = entries + cfg->max_time_wait;
+    /* TIME-WAIT records (tcp/tcp_tw.c) are in the 4-tuple hash too, not in the heap: two
+     * buckets for each socket and request, one for each record (table/conntab.c says why). */
+    uint64_t buckets = 2ull * entries + cfg->max_time_wait;
+    uint32_t hashed = buckets > UINT32_MAX ? UINT32_MAX : (uint32_t)buckets;
     /* The client's Fast Open cookie cache (RFC 7413 §4.1.3), bounded by the config. */
     st->tfo_ncache = cfg->fastopen_cache;
     st->tfo_cache = calloc(st->tfo_ncache ? st->tfo_ncache : 1, sizeof *st->tfo_cache);
     if (!st->socks || !st->reqs || !st->tfo_cache || tcp_tw_init(st) < 0 ||
         conntab_init(&st->ct, hashed, st->hash_key) < 0 ||
+        conntab_pool(&st->ct, OWNER_SOCK, &st->socks[0].ct, sizeof *st->socks, st->nsocks) < 0 ||
+        conntab_pool(&st->ct, OWNER_REQ, &st->reqs[0].ct, sizeof *st->reqs, st->nreqs) < 0 ||
+        conntab_pool(&st->ct, OWNER_TW, &st->twr[0].ct, sizeof *st->twr, st->ntwr) < 0 ||
         timer_heap_init(&st->timers, entries) < 0 ||
         outq_init(&st->outq, cfg->out_queue, cfg->mtu, cfg->tso_max) < 0 ||
         ring_cache_init(&st->ring_cache, RING_CACHE_MAX) < 0) {

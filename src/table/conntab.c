@@ -1,22 +1,34 @@
 /*
  * table/conntab.c - the 4-tuple hash of table/conntab.h. Buckets are chosen by SipHash-1-3
  * under the stack's key (base/siphash.h): every segment that arrives is hashed once, so
- * the lighter variant, still keyed, is what a hash table needs.
+ * the lighter variant, still keyed, is what a hash table needs. Chains are linked by pool
+ * references (conntab.h); a reference becomes a node with one multiply.
  */
 #include "table/conntab.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/siphash.h"
 #include "synack/synack.h"
 
-int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16])
+/* How many buckets an entry gets is the caller's choice (the stack: two for each socket and
+ * half-open request, so that a lookup that misses, a SYN's, compares half a key on the mean
+ * at most when every slot is in use, as before; one for each TIME-WAIT record, whose 4 bytes are
+ * part of what issue 12 allows a record: docs/performance.md, "TIME-WAIT entries"). The
+ * hash is keyed: a peer cannot lengthen chains at will. */
+int conntab_init(struct conntab *ct, uint32_t buckets, const uint8_t key[16])
 {
+    memset(ct->pool, 0, sizeof ct->pool);
+    memset(ct->count, 0, sizeof ct->count);
+    ct->buckets = NULL;
+    if (buckets > CT_BUCKETS_MAX) return SYNACK_ENOMEM;
     uint32_t nb = 16;
-    while (nb < 2 * entries) nb <<= 1;
-    ct->buckets = calloc(nb, sizeof(struct ct_node *));
+    while (nb < buckets) nb <<= 1;
+    ct->buckets = malloc((size_t)nb * sizeof *ct->buckets);
     if (!ct->buckets) return SYNACK_ENOMEM;
+    memset(ct->buckets, 0xff, (size_t)nb * sizeof *ct->buckets); /* CT_NIL */
     ct->mask = nb - 1;
     ct->memo[0].valid = ct->memo[1].valid = false;
     ct->recent = 0;
@@ -29,6 +41,35 @@ void conntab_free(struct conntab *ct)
 {
     free(ct->buckets);
     ct->buckets = NULL;
+}
+
+int conntab_pool(struct conntab *ct, unsigned owner, struct ct_node *first, size_t stride,
+                 uint32_t count)
+{
+    if (owner >= CT_POOLS || count > CT_POOL_MAX || (count && (!first || !stride)))
+        return SYNACK_EINVAL;
+    ct->pool[owner].base = (char *)first;
+    ct->pool[owner].stride = stride;
+    ct->count[owner] = count;
+    return 0;
+}
+
+/* A reference's node: its pool's array, the index times the pool's stride. */
+static inline struct ct_node *node_at(const struct conntab *ct, uint32_t ref)
+{
+    const struct ct_pool *p = &ct->pool[ref >> 30];
+    return (struct ct_node *)(p->base + (size_t)(ref & CT_POOL_MAX) * p->stride);
+}
+
+/* A node's reference: its pool (the owner field) and its place in it. Only when a node is
+ * entered, not on the lookups of the packet path. */
+static uint32_t ref_of(const struct conntab *ct, const struct ct_node *node)
+{
+    const struct ct_pool *p = &ct->pool[node->owner];
+    size_t i = (size_t)((const char *)node - p->base) / p->stride;
+    assert(node->owner < CT_POOLS && (const char *)node >= p->base && i < ct->count[node->owner] &&
+           node_at(ct, (uint32_t)node->owner << 30 | (uint32_t)i) == node);
+    return (uint32_t)node->owner << 30 | (uint32_t)i;
 }
 
 /* The 12 bytes every IPv4-mapped address begins with (::ffff:0:0/96, RFC 4291 §2.5.5.2). */
@@ -97,22 +138,25 @@ void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_ke
     uint32_t b = bucket(ct, k);
     node->bucket = b;
     node->next = ct->buckets[b];
-    ct->buckets[b] = node;
+    ct->buckets[b] = ref_of(ct, node);
     node->hashed = true;
+}
+
+/* The link that refers to node in its chain (its bucket's head or its predecessor's next),
+ * or NULL. */
+static uint32_t *link_to(struct conntab *ct, const struct ct_node *node)
+{
+    for (uint32_t *pp = &ct->buckets[node->bucket]; *pp != CT_NIL; pp = &node_at(ct, *pp)->next)
+        if (node_at(ct, *pp) == node) return pp;
+    return NULL;
 }
 
 void conntab_remove(struct conntab *ct, struct ct_node *node)
 {
     if (!node->hashed) return;
-    struct ct_node **pp = &ct->buckets[node->bucket];
-    while (*pp) {
-        if (*pp == node) {
-            *pp = node->next;
-            break;
-        }
-        pp = &(*pp)->next;
-    }
-    node->next = NULL;
+    uint32_t *pp = link_to(ct, node);
+    if (pp) *pp = node->next;
+    node->next = CT_NIL;
     node->hashed = false;
 }
 
@@ -122,23 +166,38 @@ void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *no
         conntab_insert(ct, node, &old->key);
         return;
     }
-    for (struct ct_node **pp = &ct->buckets[old->bucket]; *pp; pp = &(*pp)->next) {
-        if (*pp == old) {
-            node->key = old->key;
-            node->bucket = old->bucket;
-            node->next = old->next;
-            node->hashed = true;
-            *pp = node;
-            break;
-        }
+    uint32_t *pp = link_to(ct, old);
+    if (pp) {
+        node->key = old->key;
+        node->bucket = old->bucket;
+        node->next = old->next;
+        node->hashed = true;
+        *pp = ref_of(ct, node);
     }
-    old->next = NULL;
+    old->next = CT_NIL;
     old->hashed = false;
 }
 
 struct ct_node *conntab_lookup(struct conntab *ct, const struct ct_key *k)
 {
-    for (struct ct_node *n = ct->buckets[bucket(ct, k)]; n; n = n->next)
+    for (uint32_t r = ct->buckets[bucket(ct, k)]; r != CT_NIL;) {
+        struct ct_node *n = node_at(ct, r);
         if (same(&n->key, k)) return n;
+        r = n->next;
+    }
     return NULL;
+}
+
+void conntab_chains(const struct conntab *ct, struct conntab_chains *out)
+{
+    memset(out, 0, sizeof *out);
+    out->buckets = (uint64_t)ct->mask + 1;
+    for (uint64_t b = 0; b < out->buckets; b++) {
+        uint64_t len = 0;
+        for (uint32_t r = ct->buckets[b]; r != CT_NIL; r = node_at(ct, r)->next) len++;
+        out->nodes += len;
+        out->probes += len * (len + 1) / 2;
+        out->used += len > 0;
+        if (len > out->longest) out->longest = len;
+    }
 }

@@ -2,14 +2,22 @@
  * table/conntab.h - the connection table: the 4-tuple hash that finds the connection of an
  * arriving segment in O(1). The hash is keyed (SipHash-1-3 with a per-stack key), so a peer
  * cannot aim many tuples at one bucket. A listener is entered with a zero remote end.
- * Nodes live inside the sockets (and the request records of half-open connections); the
- * table holds only bucket heads. A node carries a small owner-kind byte that its owner sets
- * and the table never reads, so that whoever finds a node knows what holds it.
+ * Nodes live inside the sockets (and the request records of half-open connections, and the
+ * TIME-WAIT records); the table holds only bucket heads. A node carries its owner's kind
+ * (two bits) that its owner sets, so that whoever finds a node knows what holds it; the
+ * table reads it only as the pool the node is in.
+ *
+ * Chains are linked by 32-bit references, not pointers: a reference is a pool (the owner
+ * kind, two bits) and an index in it (30 bits), and each pool is an array the stack
+ * registers once (conntab_pool). A bucket head is then 4 bytes and so is a node's link,
+ * which is what lets a TIME-WAIT record, buckets counted, stay within issue 12's 128
+ * bytes (docs/performance.md, "TIME-WAIT entries").
  */
 #ifndef SYNACK_TABLE_CONNTAB_H
 #define SYNACK_TABLE_CONNTAB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Addresses as 16 bytes in network byte order, IPv4 in its IPv4-mapped form (synack/addr.h):
@@ -21,16 +29,33 @@ struct ct_key {
 
 _Static_assert(sizeof(struct ct_key) == 36, "the key is hashed and compared as its bytes");
 
+/* The end of a chain: no pool has index 2^30 - 1 of pool 3 (pools are 0 to 2). */
+#define CT_NIL         UINT32_MAX
+#define CT_POOLS       3u
+#define CT_POOL_MAX    ((1u << 30) - 1) /* entries a pool may have */
+#define CT_BUCKETS_MAX (1u << 29)       /* what the node's bucket field holds */
+
 struct ct_node {
     struct ct_key key;
-    uint32_t bucket; /* while hashed: its bucket, so that removal need not hash again */
-    struct ct_node *next;
-    bool hashed;
-    uint8_t owner; /* what holds this node, set by the owner; the table only carries it */
+    uint32_t next;        /* the next node of its chain (a reference), CT_NIL at its end */
+    uint32_t bucket : 29; /* while hashed: its bucket, so that removal need not hash again */
+    uint32_t hashed : 1;
+    uint32_t owner : 2; /* what holds this node, set by the owner: its pool (conntab_pool) */
+};
+
+_Static_assert(sizeof(struct ct_node) == 44, "a node is its key and two 32-bit words");
+
+/* An array of nodes' holders: the first node and the distance between two (16 bytes, so
+ * that a reference's pool is found with a shift). */
+struct ct_pool {
+    char *base;
+    size_t stride;
 };
 
 struct conntab {
-    struct ct_node **buckets;
+    uint32_t *buckets; /* references (CT_NIL: empty) */
+    struct ct_pool pool[CT_POOLS];
+    uint32_t count[CT_POOLS]; /* each pool's holders, for the checks of ref_of */
     uint32_t mask;
     uint8_t key[16];
     /* The last two keys hashed and their buckets (memo[recent] the more recently used). The
@@ -49,10 +74,15 @@ struct conntab {
     uint64_t hashes; /* SipHash computations, for tests of the memo */
 };
 
-/* Room for about `entries` connections (twice as many buckets, a power of two). 0 or
- * SYNACK_ENOMEM. */
-int conntab_init(struct conntab *ct, uint32_t entries, const uint8_t key[16]);
+/* At least `buckets` buckets (a power of two, at least 16; the caller chooses how many an
+ * entry gets). 0 or SYNACK_ENOMEM (also beyond CT_BUCKETS_MAX). */
+int conntab_init(struct conntab *ct, uint32_t buckets, const uint8_t key[16]);
 void conntab_free(struct conntab *ct);
+/* Registers pool `owner` (0 to CT_POOLS - 1): count holders of a node, the first node at
+ * first, each next one stride bytes on. Every node entered must be in the pool its owner
+ * field names. 0, or SYNACK_EINVAL for a bad pool or more than CT_POOL_MAX holders. */
+int conntab_pool(struct conntab *ct, unsigned owner, struct ct_node *first, size_t stride,
+                 uint32_t count);
 /* Enters node under key k; nothing when it is already hashed. */
 void conntab_insert(struct conntab *ct, struct ct_node *node, const struct ct_key *k);
 void conntab_remove(struct conntab *ct, struct ct_node *node);
@@ -61,5 +91,14 @@ void conntab_remove(struct conntab *ct, struct ct_node *node);
  * old is then not hashed. When old is not hashed, node is entered under old's key. */
 void conntab_replace(struct conntab *ct, struct ct_node *old, struct ct_node *node);
 struct ct_node *conntab_lookup(struct conntab *ct, const struct ct_key *k);
+
+/* The chains as they are (for the bench and tests; walks every bucket): the nodes hashed,
+ * the longest chain, the buckets in use, the buckets in all, and the keys a lookup of
+ * every node in turn compares (probes / nodes: the mean of a hit; nodes / buckets: of a
+ * miss). */
+struct conntab_chains {
+    uint64_t nodes, longest, used, buckets, probes;
+};
+void conntab_chains(const struct conntab *ct, struct conntab_chains *out);
 
 #endif

@@ -66,27 +66,31 @@ _Static_assert(sizeof(struct tcp_req) <= 256, "a half-open connection must stay 
 
 /* A TIME-WAIT entry whose socket the user has closed (tcp/tcp_tw.c), as Linux's
  * inet_timewait_sock: the socket and its rings are given back when an orphaned connection
- * enters TIME-WAIT, and this record, at most 128 bytes (checked below), keeps what the
- * state still needs: the 4-tuple (its ct node's key), SND.NXT and RCV.NXT with the edge we
- * advertised and what the window field is computed from, the timestamp state of RFC 7323
- * and RFC 6191, the out-of-window ACK rate limit, and its expiry. Records come from a pool
- * of cfg.max_time_wait made with the stack; in use, they are linked oldest first (by pool
- * index), which is also the order of expiry: every record's wait is 2*MSL from its last
- * restart, and a restart moves it to the end. */
+ * enters TIME-WAIT, and this record, 104 bytes (at most 128 with its share of the 4-tuple
+ * hash's buckets, issue 12; checked below), keeps what the state still needs: the 4-tuple
+ * (its ct node's key), SND.NXT and RCV.NXT with the edge we advertised and what the window
+ * field is computed from, the timestamp state of RFC 7323 and RFC 6191, the out-of-window
+ * ACK rate limit, and its expiry. Records come from a pool of cfg.max_time_wait made with
+ * the stack; in use, they are linked oldest first (by pool index), which is also the order
+ * of expiry: every record's wait is 2*MSL from its last restart, and a restart moves it to
+ * the end. The expiry is kept exact (the stack's microseconds); the two other times are
+ * kept as their distance before it in 32 bits (tcp_tw.c: tw_time_put says how exact). */
 struct tw_rec {
-    struct ct_node ct;          /* the 4-tuple hash (owner OWNER_TW); free list when unused */
-    uint64_t expires;           /* 2*MSL after entering TIME-WAIT or its last restart */
-    uint64_t ts_recent_time;    /* when TS.Recent was set (RFC 7323 §5.5) */
-    uint64_t last_oow_ack_time; /* the last ACK to an unacceptable segment (rate limit) */
-    uint32_t prev, next;        /* the TIME-WAIT order, by pool index; TW_NONE at the ends */
+    struct ct_node ct; /* the 4-tuple hash (owner OWNER_TW); free list when unused */
+    uint32_t prev;     /* the TIME-WAIT order, by pool index; TW_NONE at the ends */
+    uint64_t expires;  /* 2*MSL after entering TIME-WAIT or its last restart */
+    uint32_t next;     /* (prev's pair, apart so that expires needs no padding) */
     uint32_t snd_nxt, rcv_nxt, rcv_adv;
     uint32_t ts_recent, ts_offset;
-    uint32_t rcv_cap; /* the receive ring's size: the window field is computed from it */
-    int32_t sd;       /* the socket it was, for the trace */
-    uint16_t rcv_mss; /* what we advertised (receiver-side SWS avoidance's step) */
+    uint32_t rcv_cap;      /* the receive ring's size: the window field is computed from it */
+    int32_t sd;            /* the socket it was, for the trace */
+    int32_t ts_recent_age; /* when TS.Recent was set (RFC 7323 §5.5), before expires */
+    int32_t oow_ack_age;   /* the last ACK to an unacceptable segment (rate limit), likewise */
+    uint16_t rcv_mss;      /* what we advertised (receiver-side SWS avoidance's step) */
     uint8_t snd_wscale, rcv_wscale;
-    uint8_t flags; /* TW_* below */
-    uint8_t tos;   /* the socket's SYNACK_OPT_TOS, for its ACKs (Linux's tw_tos) */
+    uint8_t flags;  /* TW_* below */
+    uint8_t tos;    /* the socket's SYNACK_OPT_TOS, for its ACKs (Linux's tw_tos) */
+    uint8_t tunits; /* the two ages' units (at TW_TSR_SHIFT, TW_OOW_SHIFT), TW_OOW_NONE */
 };
 #define TW_NONE      UINT32_MAX
 #define TW_TS_OK     0x01u
@@ -94,7 +98,11 @@ struct tw_rec {
 #define TW_WSCALE_OK 0x04u
 #define TW_ECN_OK    0x08u
 #define TW_IN_USE    0x10u
-_Static_assert(sizeof(struct tw_rec) <= 128, "a TIME-WAIT entry must stay small (issue 12)");
+/* tunits: each age's unit, 0 microseconds, 1 milliseconds, 2 seconds (tcp_tw.c) */
+#define TW_TSR_SHIFT 0
+#define TW_OOW_SHIFT 2
+#define TW_OOW_NONE  0x10u /* no ACK to an unacceptable segment limits the next one */
+_Static_assert(sizeof(struct tw_rec) <= 104, "a TIME-WAIT entry must stay small (issue 12)");
 
 struct sock {
     struct tcb tcb;
@@ -235,7 +243,7 @@ struct synack_stack {
      * into. */
     struct tw_rec *twr;
     uint32_t ntwr, twr_n, twr_head, twr_tail;
-    struct ct_node *twr_free;
+    uint32_t twr_free; /* the free records, by pool index through ct.next; CT_NIL: none */
     struct sock *tw_scratch;
     struct outq outq;
     /* Spare first ring buffers (base/ring.h), at most RING_CACHE_MAX: a connection's

@@ -1,8 +1,8 @@
 /*
  * tcp/tcp_tw.c - compact TIME-WAIT entries: when a connection the user has closed enters
- * TIME-WAIT, its socket (about 1.5 KB) and rings go back and a record of at most 128
- * bytes (struct tw_rec, stack.h) takes its place in the 4-tuple hash for the 2*MSL wait,
- * as Linux's inet_timewait_sock does. A socket the user still holds stays a socket.
+ * TIME-WAIT, its socket (about 1.5 KB) and rings go back and a record of 104 bytes
+ * (struct tw_rec, stack.h) takes its place in the 4-tuple hash for the 2*MSL wait, as
+ * Linux's inet_timewait_sock does. A socket the user still holds stays a socket.
  *
  * What TIME-WAIT must still do (RFC 9293 §3.10.7.4 and the notes on TIME-WAIT): answer a
  * retransmitted FIN with an ACK and restart the 2*MSL wait; ignore a reset (RFC 1337);
@@ -21,6 +21,12 @@
  * restarted, goes at the end; only a socket the user held in TIME-WAIT and closes later
  * brings an earlier end, and is put in its place walking back from the end (user-driven,
  * and records made since it entered TIME-WAIT are all it can pass).
+ *
+ * The record keeps its expiry exact, in the stack's microseconds, and the two other times
+ * it needs (when TS.Recent was set, when the last ACK to an unacceptable segment went) as
+ * 32-bit distances before that expiry, each in the finest unit that holds it
+ * (tw_time_put): exact within 35 minutes of it, which with the default 2*MSL of 60 s is
+ * every time a record ever keeps.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +42,13 @@ int tcp_tw_init(struct synack_stack *st)
     if (!st->twr || !st->tw_scratch) return SYNACK_ENOMEM;
     st->twr_head = st->twr_tail = TW_NONE;
     st->twr_n = 0;
-    st->twr_free = NULL;
+    st->twr_free = CT_NIL;
+    /* The free list is linked through the records' ct.next, by pool index as the hash
+     * links them (CT_NIL at its end). */
     for (uint32_t i = st->ntwr; i-- > 0;) {
         st->twr[i].ct.owner = OWNER_TW;
         st->twr[i].ct.next = st->twr_free;
-        st->twr_free = &st->twr[i].ct;
+        st->twr_free = i;
     }
     return 0;
 }
@@ -69,6 +77,91 @@ static void list_unlink(struct synack_stack *st, struct tw_rec *tw)
     else
         st->twr_tail = tw->prev;
     tw->prev = tw->next = TW_NONE;
+}
+
+/* The times a record keeps besides its expiry, as signed distances before it: a
+ * non-negative age is that long before, a negative one after (a segment that came after
+ * the expiry, before synack_poll ended the record). The unit is the finest of these that
+ * holds the distance in 31 bits: microseconds (exact, within 35 minutes), milliseconds
+ * (within 24.8 days), seconds (within 68 years, beyond which it is held at 68 years
+ * before). Rounded so that the time read back is never later than the one kept: an ACK's
+ * rate limit (cfg.oow_ack_interval_us) can then end up to one unit early, never late, and
+ * never holds back an answer the socket would have sent; TS.Recent can turn invalid (RFC
+ * 7323 §5.5: older than 24 days) up to one unit early, and a TS.Recent that old is in
+ * milliseconds or seconds: at worst a second early in 24 days. */
+static const uint64_t tw_unit_us[3] = {1, 1000, 1000000};
+
+static int32_t tw_time_put_far(uint64_t expires, uint64_t t, unsigned *unit)
+{
+    for (unsigned u = 0; u < 3; u++) {
+        uint64_t m = tw_unit_us[u];
+        if (t <= expires) {
+            uint64_t d = expires - t, q = d / m + (d % m != 0); /* rounded up: earlier */
+            if (q <= INT32_MAX) {
+                *unit = u;
+                return (int32_t)q;
+            }
+        } else {
+            uint64_t q = (t - expires) / m; /* rounded down: earlier */
+            if (q <= (uint64_t)INT32_MAX + 1) {
+                *unit = u;
+                return (int32_t)(-(int64_t)q);
+            }
+        }
+    }
+    *unit = 2;
+    return t <= expires ? INT32_MAX : INT32_MIN;
+}
+
+/* The common case inline (a time within 35 minutes before the expiry): no division. */
+static inline int32_t tw_time_put(uint64_t expires, uint64_t t, unsigned *unit)
+{
+    if (t <= expires && expires - t <= INT32_MAX) {
+        *unit = 0;
+        return (int32_t)(expires - t);
+    }
+    return tw_time_put_far(expires, t, unit);
+}
+
+static uint64_t tw_time_get(uint64_t expires, int32_t age, unsigned unit)
+{
+    uint64_t m = tw_unit_us[unit < 3 ? unit : 2];
+    if (age >= 0) {
+        uint64_t d = (uint64_t)age * m;
+        return d > expires ? 0 : expires - d;
+    }
+    uint64_t d = (uint64_t)(-(int64_t)age) * m;
+    return d > UINT64_MAX - expires ? UINT64_MAX : expires + d;
+}
+
+/* Keeps the connection's two times in tw (its expiry set first: they are kept from it). */
+static inline void tw_put_times(const struct synack_stack *st, struct tw_rec *tw, uint64_t now,
+                                uint64_t ts_recent_time, uint64_t last_oow_ack_time)
+{
+    unsigned u;
+    tw->ts_recent_age = tw_time_put(tw->expires, ts_recent_time, &u);
+    tw->tunits = (uint8_t)(u << TW_TSR_SHIFT);
+    /* An ACK that can limit no later one, the interval having passed since (the clock only
+     * moves on), is as none: tcp_oow_rate_limited answers alike for both, now and later. */
+    if (!last_oow_ack_time || now - last_oow_ack_time >= st->cfg.oow_ack_interval_us) {
+        tw->oow_ack_age = 0;
+        tw->tunits |= TW_OOW_NONE;
+    } else {
+        tw->oow_ack_age = tw_time_put(tw->expires, last_oow_ack_time, &u);
+        tw->tunits |= (uint8_t)(u << TW_OOW_SHIFT);
+    }
+}
+
+static uint64_t tw_ts_recent_time(const struct tw_rec *tw)
+{
+    return tw_time_get(tw->expires, tw->ts_recent_age, (tw->tunits >> TW_TSR_SHIFT) & 3u);
+}
+
+static uint64_t tw_last_oow_ack_time(const struct tw_rec *tw)
+{
+    if (tw->tunits & TW_OOW_NONE) return 0;
+    uint64_t t = tw_time_get(tw->expires, tw->oow_ack_age, (tw->tunits >> TW_OOW_SHIFT) & 3u);
+    return t ? t : 1; /* 0 is "none" (tcp_oow_rate_limited), 1 the earliest time */
 }
 
 /* Puts tw in the list by its expiry: after the last record that ends no later. */
@@ -115,21 +208,20 @@ bool tcp_tw_port_in_use(const struct synack_stack *st, const struct synack_addr 
 bool tcp_tw_compact(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
-    (void)now;
     /* Only an orphan (nobody will read or close it again), not a listener's child still
      * in its queues, with nothing left to send: the ACK of the FIN went out (it stays a
      * socket, and a full TIME-WAIT, if the output queue had no room for it). */
     if (t->state != SYNACK_TIME_WAIT || sk->user_open || sk->parent >= 0 || sk->tw_scratch ||
-        t->ack_now || sk->outw.linked || t->rcv.len > 0 || !st->twr_free)
+        t->ack_now || sk->outw.linked || t->rcv.len > 0 || st->twr_free == CT_NIL)
         return false;
-    struct tw_rec *tw = container_of(st->twr_free, struct tw_rec, ct);
+    struct tw_rec *tw = &st->twr[st->twr_free];
     st->twr_free = tw->ct.next;
-    struct ct_node ct = tw->ct;
+    unsigned owner = tw->ct.owner;
     memset(tw, 0, sizeof *tw);
-    tw->ct.owner = ct.owner;
+    tw->ct.owner = owner & 3u;
+    tw->ct.next = CT_NIL;
     tw->expires = t->t_tw;
-    tw->ts_recent_time = t->ts_recent_time;
-    tw->last_oow_ack_time = t->last_oow_ack_time;
+    tw_put_times(st, tw, now, t->ts_recent_time, t->last_oow_ack_time);
     tw->snd_nxt = t->snd_nxt;
     tw->rcv_nxt = t->rcv_nxt;
     tw->rcv_adv = t->rcv_adv;
@@ -188,8 +280,8 @@ static struct sock *load(struct synack_stack *st, const struct tw_rec *tw)
     t->fin_rcvd = true;
     t->ts_recent = tw->ts_recent;
     t->ts_offset = tw->ts_offset;
-    t->ts_recent_time = tw->ts_recent_time;
-    t->last_oow_ack_time = tw->last_oow_ack_time;
+    t->ts_recent_time = tw_ts_recent_time(tw);
+    t->last_oow_ack_time = tw_last_oow_ack_time(tw);
     t->rcv_mss = tw->rcv_mss;
     t->snd_wscale = tw->snd_wscale;
     t->rcv_wscale = tw->rcv_wscale;
@@ -222,7 +314,7 @@ static void release(struct synack_stack *st, struct tw_rec *tw)
     list_unlink(st, tw);
     tw->flags = 0;
     tw->ct.next = st->twr_free;
-    st->twr_free = &tw->ct;
+    st->twr_free = tw_index(st, tw);
     st->twr_n--;
 }
 
@@ -281,8 +373,6 @@ void tcp_tw_input(struct synack_stack *st, struct tw_rec *tw, uint64_t now,
         return;
     }
     tw->ts_recent = t->ts_recent;
-    tw->ts_recent_time = t->ts_recent_time;
-    tw->last_oow_ack_time = t->last_oow_ack_time;
     tw->rcv_adv = t->rcv_adv;
     if (t->t_tw != tw->expires) {
         /* The 2*MSL wait restarted (a retransmitted FIN): the record moves to its new place
@@ -291,5 +381,7 @@ void tcp_tw_input(struct synack_stack *st, struct tw_rec *tw, uint64_t now,
         list_unlink(st, tw);
         list_insert(st, tw);
     }
+    /* After the expiry, which they are kept from. */
+    tw_put_times(st, tw, now, t->ts_recent_time, t->last_oow_ack_time);
     unload(st, sk);
 }

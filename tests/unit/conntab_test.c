@@ -5,8 +5,11 @@
  * is found under the same key, the old one no more, its neighbours untouched. The memo of
  * the last two keys hashed gives each key the bucket a fresh hash gives it, whatever the
  * order of the keys (repeated, alternated, IPv4 and IPv6), and two connections whose
- * segments alternate are hashed once each.
+ * segments alternate are hashed once each. Chains link nodes of three pools (arrays of
+ * holders of different sizes, the node inside them) by 32-bit references: insertions and
+ * removals anywhere in a chain, and the chains' census.
  */
+#include "synack/synack.h"
 #include "table/conntab.h"
 #include "test.h"
 
@@ -39,6 +42,9 @@ TEST(lookups_and_replacement)
     ASSERT_EQ(conntab_init(&ct, 64, hk), 0);
     memset(a, 0, sizeof a);
     memset(b, 0, sizeof b);
+    for (uint32_t i = 0; i < N; i++) b[i].owner = 1;
+    ASSERT_EQ(conntab_pool(&ct, 0, a, sizeof a[0], N), 0);
+    ASSERT_EQ(conntab_pool(&ct, 1, b, sizeof b[0], N), 0);
     for (uint32_t i = 0; i < N; i++) {
         struct ct_key k = key_of(i, i % 2 == 1);
         conntab_insert(&ct, &a[i], &k);
@@ -75,6 +81,7 @@ TEST(memo_of_last_key)
     static struct ct_node a[64], f;
     const uint8_t hk[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
     ASSERT_EQ(conntab_init(&ct, 1024, hk), 0);
+    ASSERT_EQ(conntab_pool(&ct, 0, a, sizeof a[0], 64), 0);
     memset(a, 0, sizeof a);
     /* Each key looked up (a miss, memoized), entered (from the memo), looked up again
      * after its neighbour's lookup moved the memo on, and twice in a row. */
@@ -88,6 +95,7 @@ TEST(memo_of_last_key)
         ASSERT(conntab_lookup(&ct, &k) == &a[i]);
         /* The same key in a table that never saw another: its bucket from a fresh hash. */
         ASSERT_EQ(conntab_init(&fresh, 1024, hk), 0);
+        ASSERT_EQ(conntab_pool(&fresh, 0, &f, sizeof f, 1), 0);
         memset(&f, 0, sizeof f);
         conntab_insert(&fresh, &f, &k);
         ASSERT_EQ(a[i].bucket, f.bucket);
@@ -109,6 +117,7 @@ TEST(memo_holds_two_alternating_keys)
     static struct ct_node a[3], f;
     const uint8_t hk[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     ASSERT_EQ(conntab_init(&ct, 1024, hk), 0);
+    ASSERT_EQ(conntab_pool(&ct, 0, a, sizeof a[0], 3), 0);
     memset(a, 0, sizeof a);
     struct ct_key k[3] = {key_of(1, false), key_of(2, false), key_of(3, true)};
     conntab_insert(&ct, &a[0], &k[0]);
@@ -131,11 +140,123 @@ TEST(memo_holds_two_alternating_keys)
     /* Every bucket the memo gave is the one a fresh table computes. */
     for (int i = 0; i < 3; i++) {
         ASSERT_EQ(conntab_init(&fresh, 1024, hk), 0);
+        ASSERT_EQ(conntab_pool(&fresh, 0, &f, sizeof f, 1), 0);
         memset(&f, 0, sizeof f);
         conntab_insert(&fresh, &f, &k[i]);
         ASSERT_EQ(a[i].bucket, f.bucket);
         conntab_free(&fresh);
     }
+    conntab_free(&ct);
+}
+
+/* Holders of three sizes, the node not first in them, as a socket, a request and a
+ * TIME-WAIT record hold theirs. */
+struct big {
+    char before[1000];
+    struct ct_node ct;
+    char after[3];
+};
+struct mid {
+    uint64_t x;
+    struct ct_node ct;
+};
+struct small {
+    struct ct_node ct;
+    uint32_t y;
+};
+
+#define P 700
+
+TEST(three_pools_share_chains)
+{
+    static struct conntab ct;
+    static struct big bg[P];
+    static struct mid md[P];
+    static struct small sm[P];
+    struct ct_node *node[3 * P];
+    const uint8_t hk[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
+    uint64_t seed = 20261130;
+    test_seed(seed);
+    /* Few buckets for 3 * P keys: chains of about 40, each a mix of the three pools. */
+    ASSERT_EQ(conntab_init(&ct, 40, hk), 0);
+    ASSERT_EQ(conntab_pool(&ct, 0, &bg[0].ct, sizeof bg[0], P), 0);
+    ASSERT_EQ(conntab_pool(&ct, 1, &md[0].ct, sizeof md[0], P), 0);
+    ASSERT_EQ(conntab_pool(&ct, 2, &sm[0].ct, sizeof sm[0], P), 0);
+    for (uint32_t i = 0; i < P; i++) {
+        node[3 * i] = &bg[i].ct;
+        node[3 * i + 1] = &md[i].ct;
+        node[3 * i + 2] = &sm[i].ct;
+        bg[i].ct.owner = 0;
+        md[i].ct.owner = 1;
+        sm[i].ct.owner = 2;
+    }
+    for (uint32_t i = 0; i < 3 * P; i++) {
+        struct ct_key k = key_of(i, i % 5 == 0);
+        conntab_insert(&ct, node[i], &k);
+    }
+    struct conntab_chains c;
+    conntab_chains(&ct, &c);
+    ASSERT_EQ(c.nodes, 3u * P);
+    ASSERT_EQ(c.buckets, 64u);
+    ASSERT(c.longest >= c.nodes / c.buckets && c.used <= c.buckets);
+    /* The census against a walk of every key: a hit compares as many keys as its place. */
+    uint64_t probes = 0;
+    for (uint32_t i = 0; i < 3 * P; i++) {
+        uint32_t r = ct.buckets[node[i]->bucket];
+        for (uint32_t place = 1; r != CT_NIL; place++) {
+            const struct ct_pool *pl = &ct.pool[r >> 30];
+            const struct ct_node *n =
+                (const struct ct_node *)(pl->base + (size_t)(r & CT_POOL_MAX) * pl->stride);
+            if (n == node[i]) {
+                probes += place;
+                break;
+            }
+            r = n->next;
+        }
+        ASSERT(r != CT_NIL);
+    }
+    ASSERT_EQ(c.probes, probes);
+    /* Half of them out, in an order drawn from the seed (heads, middles, ends of chains). */
+    bool in[3 * P];
+    for (uint32_t i = 0; i < 3 * P; i++) in[i] = true;
+    uint64_t r = seed;
+    for (uint32_t n = 0; n < 3 * P / 2;) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t i = (uint32_t)(r >> 33) % (3 * P);
+        if (!in[i]) continue;
+        conntab_remove(&ct, node[i]);
+        ASSERT(!node[i]->hashed);
+        in[i] = false;
+        n++;
+    }
+    for (uint32_t i = 0; i < 3 * P; i++) {
+        struct ct_key k = key_of(i, i % 5 == 0);
+        ASSERT(conntab_lookup(&ct, &k) == (in[i] ? node[i] : NULL));
+    }
+    conntab_chains(&ct, &c);
+    ASSERT_EQ(c.nodes, 3u * P - 3u * P / 2);
+    /* A TIME-WAIT record takes a socket's place (pool 2 for pool 0) and back in. */
+    for (uint32_t i = 0; i < P; i++) {
+        if (!in[3 * i] || in[3 * i + 2]) continue;
+        conntab_replace(&ct, node[3 * i], node[3 * i + 2]);
+        struct ct_key k = key_of(3 * i, (3 * i) % 5 == 0);
+        ASSERT(conntab_lookup(&ct, &k) == node[3 * i + 2]);
+        ASSERT(!node[3 * i]->hashed);
+    }
+    conntab_free(&ct);
+}
+
+TEST(pool_and_size_limits)
+{
+    static struct conntab ct;
+    static struct ct_node a[2];
+    const uint8_t hk[16] = {0};
+    ASSERT_EQ(conntab_init(&ct, CT_BUCKETS_MAX + 1u, hk), SYNACK_ENOMEM);
+    conntab_free(&ct);
+    ASSERT_EQ(conntab_init(&ct, 4, hk), 0);
+    ASSERT_EQ(conntab_pool(&ct, CT_POOLS, a, sizeof a[0], 2), SYNACK_EINVAL);
+    ASSERT_EQ(conntab_pool(&ct, 0, a, sizeof a[0], CT_POOL_MAX + 1u), SYNACK_EINVAL);
+    ASSERT_EQ(conntab_pool(&ct, 0, a, sizeof a[0], CT_POOL_MAX), 0);
     conntab_free(&ct);
 }
 

@@ -1436,6 +1436,84 @@ TEST(time_wait_over_ipv6_answers_and_ends)
     w6_free(&w);
 }
 
+/* The same over IPv6 when the user closed the socket first: the entry is a compact record
+ * (tcp/tcp_tw.c), its key the IPv6 4-tuple. Its ACKs still go from our address to the
+ * peer's, with the socket's traffic class (Linux's tw_tclass), the connection's flow
+ * label and its timestamps, and it ends 2*MSL after its last restart: as the socket does
+ * when its user holds it (record false), what the ACKs carry compared. */
+struct tw6_seen {
+    uint32_t seq[2], ack[2], ecr[2], label[2];
+    uint8_t tclass[2];
+};
+
+static void tw6_scenario(bool record, struct tw6_seen *seen)
+{
+    struct w6 w;
+    w6_config(&w);
+    w.cfg.msl_us = 1000000;
+    w6_start(&w);
+    established6(&w, true);
+    ASSERT_EQ(synack_setopt(w.st, w.sd, SYNACK_OPT_IPV6_TCLASS, 0x48), 0);
+    w.now += 1000;
+    if (record)
+        ASSERT_EQ(synack_close(w.st, w.sd, w.now), 0);
+    else
+        ASSERT_EQ(synack_shutdown(w.st, w.sd, w.now, SYNACK_SHUT_WR), 0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_FIN | SYNACK_TCP_ACK);
+    ASSERT_EQ(w.seg.ip6.traffic_class & 0xfc, 0x48);
+    uint32_t label = w.seg.ip6.flow_label, our_ts = w.seg.tcp.opts.ts_val;
+    w.now += 1000;
+    struct synack_tcp_opts o = {.has_ts = true, .ts_val = 502, .ts_ecr = our_ts};
+    ASSERT_EQ(
+        peer6(&w, w.pport, SYNACK_TCP_FIN | SYNACK_TCP_ACK, w.rcv_nxt, w.snd_nxt + 1, &o, NULL, 0),
+        0);
+    EXPECT_TCP(&w);
+    ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_ACK);
+    ASSERT_EQ(stats(&w).time_wait_records, record ? 1u : 0u);
+    ASSERT_EQ(stats(&w).sockets_by_state[SYNACK_TIME_WAIT], 1);
+    /* The FIN again, later (our ACK was lost), then one with an older timestamp (PAWS,
+     * RFC 7323 §5.3): each answered with an ACK. */
+    w.now += 300000;
+    uint64_t restarted = w.now;
+    const uint32_t tsval[2] = {503, 400};
+    for (int i = 0; i < 2; i++) {
+        o.ts_val = tsval[i];
+        ASSERT_EQ(peer6(&w, w.pport, SYNACK_TCP_FIN | SYNACK_TCP_ACK, w.rcv_nxt, w.snd_nxt + 1, &o,
+                        NULL, 0),
+                  0);
+        EXPECT_TCP(&w);
+        is_ours6_to(&w, PEER6);
+        ASSERT_EQ(w.seg.tcp.flags, SYNACK_TCP_ACK);
+        ASSERT_EQ(w.seg.ip6.flow_label, label);
+        ASSERT(w.seg.tcp.opts.has_ts);
+        seen->seq[i] = w.seg.tcp.seq;
+        seen->ack[i] = w.seg.tcp.ack;
+        seen->ecr[i] = w.seg.tcp.opts.ts_ecr;
+        seen->label[i] = w.seg.ip6.flow_label;
+        seen->tclass[i] = w.seg.ip6.traffic_class;
+        w.now += 1000;
+    }
+    ASSERT_EQ(seen->ack[0], w.rcv_nxt + 1);
+    ASSERT_EQ(seen->tclass[0] & 0xfc, 0x48);
+    ASSERT_EQ(synack_next_deadline(w.st), restarted + 2000000);
+    w.now = restarted + 2000000;
+    synack_poll(w.st, w.now);
+    ASSERT_EQ(stats(&w).time_wait_records, 0);
+    ASSERT_EQ(stats(&w).sockets_by_state[SYNACK_TIME_WAIT], 0);
+    w6_free(&w);
+}
+
+TEST(time_wait_record_over_ipv6_answers_as_the_socket)
+{
+    struct tw6_seen sock, rec;
+    memset(&sock, 0, sizeof sock);
+    memset(&rec, 0, sizeof rec);
+    tw6_scenario(false, &sock);
+    tw6_scenario(true, &rec);
+    ASSERT_MEM_EQ(&rec, &sock, sizeof rec);
+}
+
 /* ==== RFC 8200 §4: extension headers, and the errors they ask for ============================ */
 
 /* A SYN from src to dst, port sport, behind the extension headers ext[0..extlen) (whose

@@ -9,7 +9,11 @@
  * nothing as the state does, out-of-window ACKs rate limited, PAWS (RFC 7323 §5), a new
  * SYN reopening the pair or not (RFC 6191). With and without timestamps, passive (a
  * listener on the port) and active. Plus the record's size (at most 128 bytes) and the
- * limit of cfg.max_time_wait across sockets and records.
+ * limit of cfg.max_time_wait across sockets and records. The record keeps two times as
+ * 32-bit distances from its expiry (tcp_tw.c): the ladder again with clocks about to pass
+ * 2^32 microseconds and 2^32 milliseconds and far beyond, with a 2*MSL of 24.5 days (its
+ * times then kept in milliseconds), and a TS.Recent that turns older than 24 days while
+ * the record waits (RFC 7323 §5.5).
  */
 #include "tcp_fixture.h"
 
@@ -102,7 +106,8 @@ static void tw_counts(struct tcpf *f, uint32_t *socks, uint32_t *recs)
 /* Both stacks to TIME-WAIT by the same exchanges: passive (we close first on an accepted
  * connection: a listener remains on the port) or active (we connected). Then [1]'s user
  * closes its socket: a record, and the socket's slot is free. */
-static void pair_to_time_wait(struct pair *p, bool passive, bool ts)
+static void pair_to_time_wait_at(struct pair *p, bool passive, bool ts, uint64_t start,
+                                 uint64_t msl_us)
 {
     memset(p, 0, sizeof *p);
     p->ts = ts;
@@ -110,6 +115,8 @@ static void pair_to_time_wait(struct pair *p, bool passive, bool ts)
     for (int i = 0; i < 2; i++) {
         struct tcpf *f = &p->f[i];
         tcpf_config(f);
+        if (start) f->now = start;
+        if (msl_us) f->cfg.msl_us = msl_us;
         f->cfg.oow_ack_interval_us = 1000; /* rate limits within a short ladder */
         f->peer_ts = ts;
         f->peer_tsval = p->tsval;
@@ -165,6 +172,11 @@ static void pair_to_time_wait(struct pair *p, bool passive, bool ts)
     ASSERT_EQ(same_output(p, t), 0);
 }
 
+static void pair_to_time_wait(struct pair *p, bool passive, bool ts)
+{
+    pair_to_time_wait_at(p, passive, ts, 0, 0);
+}
+
 static void pair_free(struct pair *p)
 {
     tcpf_free(&p->f[0]);
@@ -180,11 +192,12 @@ static void expect_ended(struct pair *p, bool ended)
     EXPECT_STATE(&p->f[0], ended ? SYNACK_CLOSED : SYNACK_TIME_WAIT);
 }
 
-/* The ladder: every rule in turn on one entry, then the restarted wait to its end. */
-static void ladder(bool passive, bool ts)
+/* The ladder: every rule in turn on one entry, then the restarted wait to its end; the
+ * clock from start (0: the fixture's), 2*MSL from msl_us (0: the default). */
+static void ladder_at(bool passive, bool ts, uint64_t start, uint64_t msl_us)
 {
     struct pair p;
-    pair_to_time_wait(&p, passive, ts);
+    pair_to_time_wait_at(&p, passive, ts, start, msl_us);
     struct tcpf *f = &p.f[0];
     uint32_t rn = f->rcv_nxt, sn = f->snd_nxt;
     uint64_t t = f->now;
@@ -243,6 +256,11 @@ static void ladder(bool passive, bool ts)
     pair_free(&p);
 }
 
+static void ladder(bool passive, bool ts)
+{
+    ladder_at(passive, ts, 0, 0);
+}
+
 TEST(tw_record_ladder_passive)
 {
     ladder(true, false);
@@ -258,6 +276,59 @@ TEST(tw_record_ladder_active)
 TEST(tw_record_ladder_active_timestamps)
 {
     ladder(false, true);
+}
+
+/* The clock about to pass 2^32 microseconds (and 2^32 milliseconds) during the ladder, and
+ * far beyond both: the record's times are kept from its 64-bit expiry, so nothing wraps. */
+TEST(tw_record_ladder_clock_near_2e32_us)
+{
+    ladder_at(true, true, (1ull << 32) - 1000000, 0);
+    ladder_at(false, false, (1ull << 32) - 1000000, 0);
+    ladder_at(true, true, (1ull << 32) + 1000, 0);
+}
+TEST(tw_record_ladder_clock_near_2e32_ms)
+{
+    ladder_at(true, true, (1ull << 32) * 1000 - 2000000, 0);
+    ladder_at(false, true, (1ull << 32) * 1000 - 31000000, 0);
+}
+TEST(tw_record_ladder_clock_far)
+{
+    ladder_at(true, true, (1ull << 62) + 12345, 0);
+}
+
+/* A 2*MSL of 24.5 days: the ladder's times lie days before the record's expiry, further
+ * than 32 bits of microseconds reach, and are kept in milliseconds. The ladder's
+ * rate limit (1 ms) still holds the second of two ACKs sent at once. */
+#define LONG_MSL (49ull * 86400 * 1000000 / 4)
+TEST(tw_record_ladder_long_msl)
+{
+    ladder_at(true, true, 0, LONG_MSL);
+    ladder_at(false, false, 0, LONG_MSL);
+}
+
+/* RFC 7323 §5.5: TS.Recent older than 24 days is invalid, and PAWS no longer drops a
+ * segment for an older timestamp. With a 2*MSL of 24.5 days, a record's TS.Recent
+ * (set by the FIN that took it to TIME-WAIT) turns that old while it waits: a
+ * retransmitted FIN with an old timestamp just before is dropped (an ACK, no restart),
+ * just after it is taken (an ACK, and the wait restarts), by the record as by the
+ * socket. */
+TEST(tw_record_ts_recent_older_than_24_days)
+{
+    struct pair p;
+    pair_to_time_wait_at(&p, true, true, 1ull << 45, LONG_MSL); /* 407 days on */
+    struct tcpf *f = &p.f[0];
+    uint32_t rn = f->rcv_nxt, sn = f->snd_nxt;
+    uint64_t set = f->now; /* the FIN (and TS.Recent) came then */
+    uint64_t expires = set + 2 * LONG_MSL;
+    const uint64_t day24 = 24ull * 86400 * 1000000;
+    ASSERT_EQ(synack_next_deadline(p.f[1].st), expires);
+    ASSERT_EQ(probe(&p, set + day24 - 2000000, FIN | ACK, rn - 1, sn, 0, -100000), 1);
+    ASSERT_EQ(synack_next_deadline(p.f[1].st), expires);
+    expect_ended(&p, false);
+    ASSERT_EQ(probe(&p, set + day24 + 2000000, FIN | ACK, rn - 1, sn, 0, -100000), 1);
+    ASSERT_EQ(synack_next_deadline(p.f[1].st), set + day24 + 2000000 + 2 * LONG_MSL);
+    expect_ended(&p, false);
+    pair_free(&p);
 }
 
 /* RFC 6191 / RFC 9293 §3.10.7.4: a new SYN with a higher sequence number (or, with
