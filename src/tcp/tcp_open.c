@@ -24,12 +24,14 @@ void tcp_input_closed(struct synack_stack *st, uint64_t now, const struct tcp_se
 
 uint16_t tcp_mss_from_peer(uint32_t peer_mss, uint32_t link_mss, uint16_t user_mss, bool ts_ok)
 {
-    /* A tiny MSS would make us send a flood of tiny segments; 64 is the floor (Linux uses
-     * 48). */
+    /* A tiny MSS option would make us send a flood of tiny segments; 64 is the floor
+     * (Linux uses 48). The floor is for the peer's claim only: our own device's limit
+     * stands above it, since a segment larger than the device's MTU is never sent at all
+     * (cfg.mtu may be as low as IPv4's 68, RFC 791, which leaves 28 bytes). */
     uint32_t mss = peer_mss;
-    if (mss > link_mss) mss = link_mss;
     if (user_mss && mss > user_mss) mss = user_mss;
     if (mss < 64) mss = 64;
+    if (mss > link_mss) mss = link_mss;
     /* Every segment will carry the 12-byte timestamp option (10 + 2 NOPs). */
     if (ts_ok) mss -= 12;
     return (uint16_t)mss;

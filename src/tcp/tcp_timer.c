@@ -61,6 +61,21 @@ static bool user_timed_out(const struct tcb *t, uint64_t now)
     return t->user_timeout_us && t->stall_since && now - t->stall_since >= t->user_timeout_us;
 }
 
+/* An orphan (closed by its user) whose peer holds up its data, when no socket slot is free.
+ * At its persist or retransmission timer such an orphan is reset, as Linux's probe and
+ * retransmission timers reset an orphan when it is out of resources (tcp_out_of_resources):
+ * otherwise a receiver that answers every probe and opens its window a byte at a time, or
+ * acknowledges each retransmission a byte further, keeps it for as long as its unsent data
+ * lasts at a byte a timeout (hours for 64 KiB), each ACK being progress that no retry count
+ * sees, and enough of them hold every slot: new connections are refused while nobody is
+ * left to read or write on these. Memory is not the trigger here, unlike Linux's: a close
+ * at the memory limit still ends gracefully (the copy of what zero-copy sends hold, tcp_zc.c,
+ * is made past cfg.mem_max for it), and what orphans hold is bounded by the slots. */
+static bool orphan_out_of_resources(const struct synack_stack *st, const struct sock *sk)
+{
+    return !sk->user_open && sk->parent < 0 && st->free_socks.n == 0;
+}
+
 static void give_up(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     tcp_send_rst(st, sk, now);
@@ -95,7 +110,7 @@ static void rtx_timeout(struct synack_stack *st, struct sock *sk, uint64_t now)
         return;
     }
     if (t->snd_una == t->snd_max) return; /* nothing outstanding any more */
-    if (user_timed_out(t, now)) {
+    if (user_timed_out(t, now) || orphan_out_of_resources(st, sk)) {
         give_up(st, sk, now);
         return;
     }
@@ -224,6 +239,10 @@ static void persist_timeout(struct synack_stack *st, struct sock *sk, uint64_t n
 {
     struct tcb *t = &sk->tcb;
     t->t_persist = 0;
+    if (orphan_out_of_resources(st, sk)) {
+        give_up(st, sk, now);
+        return;
+    }
     uint32_t flight = tcp_flight(t);
     uint32_t usable = t->snd_wnd > flight ? t->snd_wnd - flight : 0;
     if (usable > 0) {
