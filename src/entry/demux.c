@@ -6,23 +6,36 @@
  */
 #include "entry/demux.h"
 
+#include <string.h>
+
 #include "tcp/stack.h"
 #include "wire/wire.h"
 
 /* A listener on the port: bound to the address, to the unspecified address of its family
  * (0.0.0.0 for IPv4), or to that of both (the hash keys a listener with an unspecified
- * remote end). Only looked up when no connection matched: not on the data path. */
+ * remote end), in that order of preference. Only looked up when no connection matched: not
+ * on the data path. */
 static struct sock *find_listener(struct synack_stack *st, const struct synack_addr *addr,
                                   uint16_t port)
 {
-    /* In the listeners by port (table/lsntab.h), not the 4-tuple hash: no hashing. */
-    static const struct synack_addr any;
-    struct sock *l = listener_lookup(st, addr, port);
-    if (!l && addr->family == SYNACK_AF_INET) {
-        struct synack_addr any4 = synack_addr_v4(0);
-        l = listener_lookup(st, &any4, port);
+    /* In the listeners by port (table/lsntab.h), not the 4-tuple hash: no hashing. One walk
+     * of the port's chain keeps the first listener of each kind, as three lookups in turn
+     * (listener_lookup) would find them, compared as bytes as the hash compares them. */
+    static const uint8_t any[16];
+    static const uint8_t any4[16] = {[10] = 0xff, [11] = 0xff}; /* ::ffff:0.0.0.0 */
+    bool v4 = addr->family == SYNACK_AF_INET;
+    struct sock *exact = NULL, *l4 = NULL, *l0 = NULL;
+    for (struct lsn_node *n = lsntab_first(&st->lsn, port); n; n = lsntab_next(n->next, port)) {
+        struct sock *sk = container_of(n, struct sock, lsn);
+        const uint8_t *b = sk->tcb.laddr.bytes;
+        if (memcmp(b, addr->bytes, 16) == 0) {
+            exact = sk;
+            break;
+        }
+        if (!l4 && v4 && memcmp(b, any4, 16) == 0) l4 = sk;
+        if (!l0 && memcmp(b, any, 16) == 0) l0 = sk;
     }
-    if (!l) l = listener_lookup(st, &any, port);
+    struct sock *l = exact ? exact : l4 ? l4 : l0;
     return l && l->tcb.state == SYNACK_LISTEN ? l : NULL;
 }
 

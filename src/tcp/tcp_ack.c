@@ -359,12 +359,20 @@ enum tcp_verdict tcp_ack_step(struct synack_stack *st, struct sock *sk, uint64_t
     tlp_on_ack(t, o, seg->ack, dsack);
     /* RFC 8985 §6.2 steps 4 and 5: mark what is lost now, arm the reordering timer for what
      * may be soon; marked data starts SACK recovery (RFC 6675 §5 (b)). */
-    bool newly_lost = tcp_rack_detect_loss(t, now);
+    bool newly_lost = false;
     bool entering = false;
-    if (!t->in_recovery && !t->frto && tcp_sack_should_recover(t) &&
-        seq_geq(t->snd_una, t->recover)) {
-        tcp_enter_recovery(st, sk, now);
-        entering = true;
+    if (t->xr_n == 0) {
+        /* No send record left (the usual ACK of a request or an answer acknowledges all):
+         * tcp_rack_detect_loss would only stop the reordering timer, and with nothing
+         * marked lost tcp_sack_should_recover is false. */
+        t->t_rack = 0;
+    } else {
+        newly_lost = tcp_rack_detect_loss(t, now);
+        if (!t->in_recovery && !t->frto && tcp_sack_should_recover(t) &&
+            seq_geq(t->snd_una, t->recover)) {
+            tcp_enter_recovery(st, sk, now);
+            entering = true;
+        }
     }
     if (t->in_recovery && t->sack_recovery) {
         tcp_prr_on_ack(t, tcp_sack_delivered(t, t->snd_una - una0, sacked0),

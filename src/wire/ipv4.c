@@ -12,8 +12,9 @@
 #define IPV4_MF          0x2000u
 #define IPV4_OFFSET_MASK 0x1fffu
 
-/* The fields, for wire_ipv4_fields and, inline, for the parse of every datagram. */
-static inline void ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
+/* The fields without the checks, for ICMP's quote and the capture reader (the parse below
+ * takes them from the words it has read). */
+void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
 {
     out->hdr_len = (uint8_t)((buf[0] & 0x0f) * 4);
     out->tos = buf[1];
@@ -25,11 +26,6 @@ static inline void ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
     out->checksum = wire_get16(buf + 10);
     out->src = wire_get32(buf + 12);
     out->dst = wire_get32(buf + 16);
-}
-
-void wire_ipv4_fields(const uint8_t *buf, struct synack_ipv4_hdr *out)
-{
-    ipv4_fields(buf, out);
 }
 
 /*
@@ -48,33 +44,40 @@ int wire_ipv4_parse(const uint8_t *buf, size_t len, struct synack_ipv4_hdr *out,
                     const uint8_t **payload, size_t *plen)
 {
     if (len < WIRE_IPV4_HDR_LEN) return SYNACK_DROP_IP_TRUNCATED;
-    if (buf[0] >> 4 != 4) return SYNACK_DROP_IP_VERSION;
-    size_t hlen = (size_t)(buf[0] & 0x0f) * 4;
+    /* The fixed header's five 32-bit words, read once: the checks, the fields and the
+     * checksum all come from them. */
+    uint32_t w0 = wire_get32(buf), w1 = wire_get32(buf + 4), w2 = wire_get32(buf + 8),
+             w3 = wire_get32(buf + 12), w4 = wire_get32(buf + 16);
+    if (w0 >> 28 != 4) return SYNACK_DROP_IP_VERSION;
+    size_t hlen = (size_t)(w0 >> 24 & 0x0f) * 4;
     /* RFC 791 §3.1: "the minimum value for a correct header is 5". */
     if (hlen < WIRE_IPV4_HDR_LEN || hlen > len) return SYNACK_DROP_IP_HDR_LEN;
-    size_t total = wire_get16(buf + 2);
+    size_t total = w0 & 0xffffu;
     if (total < hlen) return SYNACK_DROP_IP_TOTAL_LEN;
     /* Bytes past total length are link padding (Ethernet pads to 60 bytes): ignored. */
     if (total > len) return SYNACK_DROP_IP_TRUNCATED;
-    /* RFC 791 §3.1 "Header Checksum": the sum over the header, options included. A header
-     * without options (every one synack sends, nearly every one it receives) is summed as
-     * its five 32-bit words: 2^16 is 1 modulo 0xffff, so a 32-bit word adds what its two
-     * 16-bit halves add (RFC 1071 §2), and the 64-bit total folds to 32 bits in two steps.
-     * The same sum as wire_csum_add's, without its general loop. */
-    uint32_t hsum;
-    if (hlen == WIRE_IPV4_HDR_LEN) {
-        uint64_t w = (uint64_t)wire_get32(buf) + wire_get32(buf + 4) + wire_get32(buf + 8) +
-                     wire_get32(buf + 12) + wire_get32(buf + 16);
-        w = (w & 0xffffffffu) + (w >> 32);
-        hsum = (uint32_t)((w & 0xffffffffu) + (w >> 32));
-    } else {
-        hsum = wire_csum_add(0, buf, hlen);
-    }
+    /* RFC 791 §3.1 "Header Checksum": the sum over the header, options included, as its
+     * 32-bit words: 2^16 is 1 modulo 0xffff, so a 32-bit word adds what its two 16-bit
+     * halves add (RFC 1071 §2), and the 64-bit total (at most 15 words) folds to 32 bits
+     * in two steps. The same sum as wire_csum_add's, without its general loop. */
+    uint64_t w = (uint64_t)w0 + w1 + w2 + w3 + w4;
+    for (size_t i = WIRE_IPV4_HDR_LEN; i < hlen; i += 4) w += wire_get32(buf + i);
+    w = (w & 0xffffffffu) + (w >> 32);
+    uint32_t hsum = (uint32_t)((w & 0xffffffffu) + (w >> 32));
     if (wire_csum_fold(hsum) != 0) return SYNACK_DROP_IP_CHECKSUM;
-    uint16_t frag = wire_get16(buf + 6);
+    uint16_t frag = (uint16_t)w1;
     if ((frag & IPV4_MF) || (frag & IPV4_OFFSET_MASK)) return SYNACK_DROP_IP_FRAGMENT;
 
-    ipv4_fields(buf, out);
+    out->hdr_len = (uint8_t)hlen;
+    out->tos = (uint8_t)(w0 >> 16);
+    out->total_len = (uint16_t)total;
+    out->id = (uint16_t)(w1 >> 16);
+    out->frag = frag;
+    out->ttl = (uint8_t)(w2 >> 24);
+    out->proto = (uint8_t)(w2 >> 16);
+    out->checksum = (uint16_t)w2;
+    out->src = w3;
+    out->dst = w4;
     *payload = buf + hlen;
     *plen = total - hlen;
     return 0;

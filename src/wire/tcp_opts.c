@@ -68,6 +68,23 @@ int wire_tcp_parse_opts(const uint8_t *p, size_t len, struct synack_tcp_opts *o)
         o->ts_ecr = wire_get32(p + 8);
         return 0;
     }
+    /* The block of a SYN from synack (wire_tcp_emit_opts) and from Linux: MSS,
+     * SACK-permitted, timestamps, NOP, window scale, 20 bytes. The loop below would read
+     * each of the five with its right length and set the same fields. */
+    if (len == 20 && wire_get16(p) == (uint16_t)(OPT_MSS << 8 | OPT_MSS_LEN) &&
+        wire_get32(p + 4) ==
+            (uint32_t)(OPT_SACK_PERM << 24 | OPT_SACK_PERM_LEN << 16 | OPT_TS << 8 | OPT_TS_LEN) &&
+        (wire_get32(p + 16) >> 8) == (uint32_t)(OPT_NOP << 16 | OPT_WS << 8 | OPT_WS_LEN)) {
+        o->has_mss = true;
+        o->mss = wire_get16(p + 2);
+        o->sack_permitted = true;
+        o->has_ts = true;
+        o->ts_val = wire_get32(p + 8);
+        o->ts_ecr = wire_get32(p + 12);
+        o->has_wscale = true;
+        o->wscale = p[19];
+        return 0;
+    }
     size_t i = 0;
     while (i < len) {
         uint8_t kind = p[i];
