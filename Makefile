@@ -18,7 +18,7 @@ help:
 	@echo "make demo         the in-process demo"
 	@echo "make deps         the Debian packages of the tests and tools (as root)"
 	@echo "make test         ASan+UBSan build, every test through ctest (lint_quick included)"
-	@echo "make lint         cppcheck, clang-tidy and scan-build; zero findings (README.md)"
+	@echo "make lint         cppcheck, clang-tidy, scan-build, gcc+clang release builds; zero findings"
 	@echo "make bench        the benchmarks (link-time optimised build in $(BUILD))"
 	@echo "make fuzz         the libFuzzer targets for FUZZ_SECONDS each"
 	@echo "make packetdrill  tests/packetdrill/*.pkt with PACKETDRILL=/path/to/packetdrill"

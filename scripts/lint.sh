@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Static analysis (make lint; README.md "Static analysis"). Usage:
 #
-#   scripts/lint.sh [BUILD_DIR] [TOOL...]    TOOL: cppcheck clang-tidy scan-build (default all)
+#   scripts/lint.sh [BUILD_DIR] [TOOL...]    TOOL: cppcheck clang-tidy scan-build release
+#                                            (default all)
 #   scripts/lint.sh --quick BUILD_DIR        cppcheck over src/ only (tests/scripts/lint_quick.sh)
 #
 # BUILD_DIR (default build-lint) is configured here (Debug, no sanitizers, so that the
 # packetdrill plug-in is in it too) for its compile_commands.json: cppcheck and clang-tidy
 # see the includes and defines of the real build (SYNACK_HAVE_PCAP, _GNU_SOURCE). scan-build
-# builds everything in BUILD_DIR-scan, made afresh each time.
+# builds everything in BUILD_DIR-scan, made afresh each time. release builds everything in
+# Release mode (-O3 -DNDEBUG, as `make install` does) with gcc and with clang, in
+# BUILD_DIR-rel-gcc and BUILD_DIR-rel-clang: the optimiser's own warnings (gcc's
+# -Wstringop-truncation, -Wmaybe-uninitialized) are errors under -Werror, and the Debug and
+# RelWithDebInfo builds of make test and make demo do not see them all.
 #
 # Scope: src/, tools/ and examples/ for cppcheck and clang-tidy (checks: .clang-tidy);
 # scan-build analyses every file the build compiles, tests/ and bench/ included. tests/ and
@@ -40,7 +45,7 @@ fi
 build="${1:-build-lint}"
 [ $# -gt 0 ] && shift
 tools=("$@")
-[ ${#tools[@]} -eq 0 ] && tools=(cppcheck clang-tidy scan-build)
+[ ${#tools[@]} -eq 0 ] && tools=(cppcheck clang-tidy scan-build release)
 case "$build" in /*) ;; *) build="$src/$build" ;; esac
 
 out=$(mktemp -d)
@@ -118,6 +123,8 @@ for t in "${tools[@]}"; do
             { echo "lint: $t is missing (make deps installs it)"; exit 1; } ;;
         scan-build) command -v scan-build >/dev/null ||
             { echo "lint: scan-build is missing (package clang-tools; make deps)"; exit 1; } ;;
+        release) for cc in gcc clang; do command -v $cc >/dev/null ||
+            { echo "lint: $cc is missing (make deps installs it)"; exit 1; }; done ;;
         *) echo "lint: unknown tool $t"; exit 2 ;;
     esac
 done
@@ -161,6 +168,19 @@ for t in "${tools[@]}"; do
                 status=1
             fi
             report scan-build "$out/scan-build"
+            ;;
+        release)
+            : >"$out/release"
+            for cc in gcc clang; do
+                echo "release build with $($cc --version | head -1)"
+                CC=$cc cmake -S "$src" -B "$build-rel-$cc" -DCMAKE_BUILD_TYPE=Release \
+                    -DSYNACK_SANITIZE=OFF -DSYNACK_LTO=OFF >/dev/null
+                if ! cmake --build "$build-rel-$cc" -j "$JOBS" >"$out/rel-$cc.log" 2>&1; then
+                    grep -E '(warning|error):' "$out/rel-$cc.log" | sort -u >>"$out/release"
+                    grep -q . "$out/release" || { tail -20 "$out/rel-$cc.log"; status=1; }
+                fi
+            done
+            report release "$out/release"
             ;;
     esac
     echo "lint: $t took $(($(date +%s) - start)) s"

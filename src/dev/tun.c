@@ -47,6 +47,14 @@ static struct tun_dev *as_tun(const synack_dev *d)
     return d && (d->ops == &tun_ops || d->ops == &tun_vnet_ops) ? (struct tun_dev *)d : NULL;
 }
 
+/* Copy an interface name into a request, cut to IFNAMSIZ - 1 bytes; the caller has cleared
+ * the request, so the name stays terminated (memcpy of the measured length: strncpy's
+ * truncation is what gcc's -Wstringop-truncation rightly warns of in a release build). */
+static void ifr_set_name(struct ifreq *ifr, const char *name)
+{
+    memcpy(ifr->ifr_name, name, strnlen(name, IFNAMSIZ - 1));
+}
+
 /* The interface's index, 0 when there is none (ioctl, so that it works without root). */
 static int if_index(const char *name)
 {
@@ -54,7 +62,7 @@ static int if_index(const char *name)
     if (s < 0) return 0;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    ifr_set_name(&ifr, name);
     int r = ioctl(s, SIOCGIFINDEX, &ifr);
     close(s);
     return r < 0 ? 0 : ifr.ifr_ifindex;
@@ -66,7 +74,7 @@ int synack_tun_mtu(const char *ifname)
     if (s < 0) return SYNACK_ESYS;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    ifr_set_name(&ifr, ifname);
     int r = ioctl(s, SIOCGIFMTU, &ifr);
     int e = errno;
     close(s);
@@ -100,7 +108,7 @@ static synack_dev *tun_open_flags(const char *name, short flags, bool offload, i
     /* IFF_NO_PI: no 4-byte protocol header before each datagram. Both directions tell IPv4
      * from IPv6 by the version nibble: the kernel on our writes, synack_input on our reads. */
     ifr.ifr_flags = (short)(flags | (offload ? IFF_VNET_HDR : 0));
-    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    ifr_set_name(&ifr, name);
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
         /* A kernel without IFF_VNET_HDR (before 2.6.27) refuses the flag: plain TUN. */
         if (!(ifr.ifr_flags & IFF_VNET_HDR) || errno != EINVAL) goto fail;

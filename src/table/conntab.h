@@ -3,9 +3,9 @@
  * arriving segment in O(1). The hash is keyed (SipHash-1-3 with a per-stack key), so a peer
  * cannot aim many tuples at one bucket. A listener is entered with a zero remote end.
  * Nodes live inside the sockets (and the request records of half-open connections, and the
- * TIME-WAIT records); the table holds only bucket heads. A node carries a small owner-kind
- * byte that its owner sets: the table reads it only as the pool the node is in, so that
- * whoever finds a node knows what holds it.
+ * TIME-WAIT records); the table holds only bucket heads. A node carries its owner's kind
+ * (two bits) that its owner sets, so that whoever finds a node knows what holds it; the
+ * table reads it only as the pool the node is in.
  *
  * Chains are linked by 32-bit references, not pointers: a reference is a pool (the owner
  * kind, two bits) and an index in it (30 bits), and each pool is an array the stack

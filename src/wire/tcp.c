@@ -49,9 +49,9 @@ int wire_tcp_parse_ph(const uint8_t *seg, size_t len, uint32_t pseudo, bool veri
          * of 4 bytes, at most 60) is summed as big-endian 32-bit words in a 64-bit total
          * that cannot overflow: 2^16 is 1 modulo 0xffff, so a 32-bit word adds what its two
          * 16-bit halves add (RFC 1071 §2). The data follows at an even offset; a short
-         * header costs no call, no loop set-up and no tail. The total
-         * is positive (the length is in it), so its fold is 0 only where the 16-bit sum of
-         * the general form is too: the same verdict for every segment. */
+         * header costs no call, no loop set-up and no tail. The total is positive (the
+         * length is in it), so its fold is 0 only where the 16-bit sum of the general form
+         * is too: the same verdict for every segment. */
         if (len > 0xffffu) return SYNACK_DROP_TCP_CHECKSUM;
         uint64_t acc = (uint64_t)pseudo + len + w0 + w1 + w2 + w3 + w4;
         if (hlen == WIRE_TCP_HDR_LEN + 12) /* the timestamps alone: RFC 7323 Appendix A */

@@ -205,7 +205,9 @@ TEST(orphans_acknowledged_a_byte_at_a_time_do_not_lock_out_new_clients)
  * reset the connection nor acknowledge beyond the peer's FIN; and once its output is
  * drained, its next deadline must lie ahead (no spin). Passive and active opens, the ISN
  * near the wrap, with and without timestamps and SACK, small receive buffers, deferred
- * output, Linux's send-buffer accounting, a small cfg.mem_max, the general path alone. */
+ * output, Linux's send-buffer accounting, a small cfg.mem_max, the general path alone, and
+ * a peer MSS of 64 with a 64 KiB send buffer (segments of 52 bytes on a RACK map of at
+ * most 64 records, merged under the lying SACK blocks). */
 
 static uint64_t liar_rs;
 
@@ -242,6 +244,7 @@ struct liar {
     uint32_t st_max;     /* the highest offset we sent up to */
     uint32_t tsval;
     bool ts, sack;
+    bool small_mss; /* the peer's MSS option says 64: RACK's map at its record limit */
     bool bad;
 };
 
@@ -393,7 +396,7 @@ static void liar_open(struct liar *L, bool active)
     struct synack_tcp_opts o;
     memset(&o, 0, sizeof o);
     o.has_mss = true;
-    o.mss = 1460;
+    o.mss = L->small_mss ? 64 : 1460;
     o.sack_permitted = L->sack;
     if (L->ts) {
         o.has_ts = true;
@@ -439,7 +442,8 @@ static bool liar_run(uint64_t seed)
     L.end = 20000 + liar_rn(200000);
     struct tcpf *f = &L.f;
     tcpf_config(f);
-    f->cfg.sndbuf = 16384;
+    L.small_mss = seed % 8 == 5;
+    f->cfg.sndbuf = L.small_mss ? 65536 : 16384;
     f->cfg.rcvbuf = seed % 5 == 0 ? 1000 : seed % 19 == 0 ? 536 : seed % 23 == 0 ? 65536 : 8192;
     f->cfg.defer_output = seed % 7 == 0;
     f->cfg.sndbuf_linux = seed % 11 == 0;
