@@ -575,7 +575,9 @@ bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* No segment crosses the end of a record (SYNACK_SEND_EOR, Linux's MSG_EOR). */
         uint32_t rec_end;
         bool at_eor = false;
-        if (len > 0 && tcp_eor_after(t, t->snd_nxt, &rec_end) &&
+        /* Only a socket with record ends queued asks (tcp_eor_after prunes and finds nothing
+         * without one): the test of a count instead of a call per segment. */
+        if (len > 0 && t->eor_n > 0 && tcp_eor_after(t, t->snd_nxt, &rec_end) &&
             seq_leq(rec_end, t->snd_nxt + len)) {
             len = rec_end - t->snd_nxt;
             at_eor = true;
