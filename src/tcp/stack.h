@@ -109,9 +109,6 @@ struct sock {
     int32_t idx;
     bool in_use;
     bool user_open; /* the application holds this descriptor */
-    /* When the application closed it (tcp_user_close): an orphan's age, for
-     * orphan_out_of_resources (tcp_timer.c). */
-    uint64_t orphan_since;
     bool bound;
     bool reuseaddr;
     bool freebind; /* SYNACK_OPT_FREEBIND: bind() may take an address not the stack's */
@@ -151,6 +148,9 @@ struct sock {
     struct fifo reqs; /* its half-open connections (struct tcp_req), oldest first */
     uint32_t backlog, n_syn;
     uint64_t cookies_until; /* ACKs may return a SYN cookie of this listener until then */
+    /* When the application closed it (tcp_user_close): an orphan's age, for
+     * orphan_out_of_resources (tcp_timer.c). */
+    uint64_t orphan_since;
     /* TCP Fast Open (RFC 7413 §5.1): a listener's queue limit (SYNACK_OPT_FASTOPEN) and its
      * children born from a SYN with data still in SYN-RECEIVED; such a child's listener
      * (its sd + 1, 0 when not counted). SYNACK_OPT_FASTOPEN_CONNECT on a client. */

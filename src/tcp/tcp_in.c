@@ -51,8 +51,9 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
                                                      : input_synchronized(st, sk, now, seg);
     /* The one exit. A connection that ended has been unhooked by tcp_done(). */
     if (v == TCP_GONE || !sk->in_use || t->state == SYNACK_CLOSED) return;
-    /* An orphan holding a slot or memory the stack lacks gives way (tcp_timer.c). */
-    if (!sk->user_open && tcp_orphan_reclaim(st, sk, now)) return;
+    /* An orphan holding a slot the stack lacks gives way (tcp_timer.c); asked only when no
+     * slot is free, so that a lifecycle's segments pay one test. */
+    if (st->free_socks.n == 0 && !sk->user_open && tcp_orphan_reclaim(st, sk, now)) return;
     if (v == TCP_GO || v == TCP_REPLY) {
         /* cfg.defer_output: built by the next synack_output/poll, after the application's
          * turn, so that its answer or FIN carries this ACK. Not beyond a hole or for a
