@@ -159,8 +159,11 @@ static uint64_t head_due(const struct sim_dir *d)
     return d->count == 0 ? UINT64_MAX : dir_first(d)->due;
 }
 
-/* Takes the oldest entry if it is due: its header, the entry's place made head. */
-static const struct entry_hdr *dir_take(struct sim_dir *d, uint64_t now)
+/* Takes the oldest entry if it is due: its header, the entry's place made head. Inline in
+ * both receives: every pump asks until the queue is empty, so a lifecycle of the bench
+ * makes 18 takes for its 8 datagrams, and the call cost as much as an empty take. */
+static inline __attribute__((always_inline)) const struct entry_hdr *dir_take(struct sim_dir *d,
+                                                                              uint64_t now)
 {
     dir_release(d);
     if (head_due(d) > now) return NULL;

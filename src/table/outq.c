@@ -64,12 +64,12 @@ static uint32_t tail_for(const struct outq *q, uint32_t need)
     return head - tail >= need ? tail : UINT32_MAX; /* wrapped: room between */
 }
 
-bool outq_full(const struct outq *q)
+bool outq_full_slow(const struct outq *q)
 {
     return tail_for(q, q->slot_size) == UINT32_MAX;
 }
 
-uint8_t *outq_reserve_len(struct outq *q, uint32_t need)
+uint8_t *outq_reserve_len_slow(struct outq *q, uint32_t need)
 {
     if (need > q->max_len) return NULL;
     uint32_t at = tail_for(q, need);

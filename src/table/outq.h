@@ -29,12 +29,28 @@ struct outq {
  * 0 or SYNACK_ENOMEM. */
 int outq_init(struct outq *q, uint32_t cap, uint32_t slot_size, uint32_t max_len);
 void outq_free(struct outq *q);
-/* No room for another datagram of slot_size bytes. */
-bool outq_full(const struct outq *q);
+bool outq_full_slow(const struct outq *q);
+uint8_t *outq_reserve_len_slow(struct outq *q, uint32_t need);
+/* No room for another datagram of slot_size bytes. The send loop asks before every segment
+ * and mostly finds the queue empty (the device drained it since the last call): that case
+ * inline, the rest in outq.c. */
+static inline bool outq_full(const struct outq *q)
+{
+    if (q->count == 0 && q->cap > 0 && q->slot_size <= q->bytes) return false;
+    return outq_full_slow(q);
+}
 /* Room to build a datagram of slot_size bytes at the tail, or NULL when full. */
 uint8_t *outq_reserve(struct outq *q);
-/* Room for one of need bytes (at most max_len), or NULL when there is none now. */
-uint8_t *outq_reserve_len(struct outq *q, uint32_t need);
+/* Room for one of need bytes (at most max_len), or NULL when there is none now. An empty
+ * queue's first datagram goes at the front of the ring (as outq.c's tail_for says), inline. */
+static inline uint8_t *outq_reserve_len(struct outq *q, uint32_t need)
+{
+    if (q->count == 0 && q->cap > 0 && need <= q->max_len && need <= q->bytes) {
+        q->off[q->first] = 0;
+        return q->buf;
+    }
+    return outq_reserve_len_slow(q, need);
+}
 /* The datagram built at the last reserved place is len bytes (no more than reserved), to be
  * split by the device at gso payload bytes (0: not a super-segment): it joins the queue. */
 void outq_commit(struct outq *q, uint32_t len);

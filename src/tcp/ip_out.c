@@ -90,9 +90,9 @@ static uint32_t flow_label(const struct synack_stack *st, const struct synack_ad
  * §4.1): a count of the connection's datagrams' parts (sock.ip_id, which tcp_send_segment
  * advances) from a keyed hash of its 4-tuple, as Linux's per-socket counter (RFC 7739
  * §5.1), unpredictable off-path. s's ports are set. */
-static void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
-                        const struct synack_addr *src, const struct synack_addr *dst,
-                        struct wire_seg4 *s)
+static inline void ip4_id_frag(const struct synack_stack *st, const struct sock *sk,
+                               const struct synack_addr *src, const struct synack_addr *dst,
+                               struct wire_seg4 *s)
 {
     s->id = 0;
     s->frag = 0x4000;

@@ -208,6 +208,9 @@ struct synack_stack {
     uint64_t now;
     /* SYNACK_INPUT_* of the datagram synack_input_flags() is reading; 0 otherwise. */
     unsigned in_flags;
+    /* For out_idle_test only: tcp_output never takes its short path for nothing to send
+     * (tcp_out.c), so that a test can hold the two to the same result. */
+    bool out_no_idle_path;
     /* The receive hint (entry/rxhint.c): the socket whose text step last took an in-order
      * segment (tcp_take_data; a slot number checked before use), the hint last handed to a
      * device, and, while synack_input_flags reads a SYNACK_INPUT_PLACED datagram, where its

@@ -466,6 +466,10 @@ int tcp_timeout_error(const struct tcb *t);
 
 /* Output (tcp_out.c). */
 void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now);
+/* tcp_output without its last step, the timer-heap entry's re-arm, for a caller that
+ * re-arms it itself right after (tcp_input's one exit): true when tcp_output would have
+ * re-armed it. */
+bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_syn(struct synack_stack *st, struct sock *sk, uint64_t now);
 void tcp_send_ack(struct synack_stack *st, struct sock *sk, uint64_t now);
 /* An ACK whose seq is SND.UNA - 1: answers nothing, makes the peer state its window

@@ -61,7 +61,7 @@ void tcp_input(struct synack_stack *st, struct sock *sk, uint64_t now, const str
             t->state != SYNACK_TIME_WAIT)
             sock_want_output(st, sk);
         else
-            tcp_output(st, sk, now);
+            (void)tcp_output_untimed(st, sk, now); /* The exit re-arms the timer entry below. */
     }
     /* An orphan that entered TIME-WAIT and sent what it had to becomes a compact record
      * (tcp/tcp_tw.c): its socket and rings go back now. */

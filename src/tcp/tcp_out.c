@@ -45,8 +45,12 @@ static uint32_t u32min(uint32_t a, uint32_t b)
  * foresees ("a retracted window can be offered", which senders must accept). Bytes the
  * peer sent up to the old edge still fit, since that edge was within the ring, and
  * rcv_adv keeps the highest edge ever advertised, so they are still taken. With the
- * reader stopped the window thus reaches exactly zero when the peer fills it. */
-static uint32_t rcv_window_shifted(const struct tcb *t, unsigned shift)
+ * reader stopped the window thus reaches exactly zero when the peer fills it.
+ *
+ * Inline in its callers (the short form's send asks it for every segment of a lifecycle
+ * but the SYNs): the call and its spills cost a fifth of the computation. */
+static inline __attribute__((always_inline)) uint32_t rcv_window_shifted(const struct tcb *t,
+                                                                         unsigned shift)
 {
     if (!ring_live(&t->rcv)) return 0;
     uint32_t unit = 1u << shift;
@@ -67,12 +71,17 @@ static uint32_t rcv_window_shifted(const struct tcb *t, unsigned shift)
     return u32min(free, max) & ~(unit - 1);
 }
 
-uint32_t tcp_rcv_window(const struct tcb *t)
+static inline uint32_t rcv_window(const struct tcb *t)
 {
     return rcv_window_shifted(t, t->rcv_wscale);
 }
 
-static uint32_t tcp_seg_max(const struct tcb *t);
+uint32_t tcp_rcv_window(const struct tcb *t)
+{
+    return rcv_window(t);
+}
+
+static inline uint32_t tcp_seg_max(const struct tcb *t);
 
 /* The short form (wire/seg4.c) serves a segment over IPv4 that is no SYN and reports no
  * SACK blocks: its only option is the timestamps, or none. Everything else (a SYN's options,
@@ -97,7 +106,7 @@ static int send_short(struct synack_stack *st, struct sock *sk, uint64_t now, ui
                           .seq = seq,
                           .ack = (flags & SYNACK_TCP_ACK) ? t->rcv_nxt : 0,
                           .flags = flags,
-                          .window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale),
+                          .window = (uint16_t)(rcv_window(t) >> t->rcv_wscale),
                           .has_ts = t->ts_ok};
     if (t->ts_ok) {
         s.ts_val = tcp_ts_now(t, now);
@@ -151,7 +160,7 @@ static int send_general(struct synack_stack *st, struct sock *sk, uint64_t now, 
         }
     } else {
         /* Exact: the window is a multiple of the unit and at most 65535 units. */
-        h.window = (uint16_t)(tcp_rcv_window(t) >> t->rcv_wscale);
+        h.window = (uint16_t)(rcv_window(t) >> t->rcv_wscale);
         /* Timestamps go on every segment once agreed (RFC 7323 §3.2), and on a reset too,
          * which §3.2 allows ("MAY be sent in an <RST> segment") and Linux does. */
         if (t->ts_ok) {
@@ -343,21 +352,26 @@ void tcp_send_rst_for(struct synack_stack *st, uint64_t now, const struct tcp_se
 /* The most payload one segment may carry now: the send MSS (which already allows for the
  * timestamp option) less the room the SACK blocks we report take (RFC 2018 §3: the MSS
  * counts data only, so the segment must shrink). */
-static uint32_t tcp_seg_max(const struct tcb *t)
+static uint32_t seg_max_sack(const struct tcb *t)
 {
     uint32_t m = t->snd_mss;
-    if (t->sack_ok && (t->reass.n > 0 || t->dsack_pending)) {
-        uint32_t max_blocks = t->ts_ok ? 3u : 4u;
-        uint32_t n = t->reass.n + (t->dsack_pending ? 1u : 0u);
-        uint32_t k = n < max_blocks ? n : max_blocks;
-        uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
-        /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving
-         * the payload of a large MSS. Where the floor wins, send_general reports fewer
-         * blocks, so that the data and the options stay within the peer's MSS. */
-        uint32_t floor = m < 64 ? m : 64;
-        m = m > sack_bytes + floor ? m - sack_bytes : floor;
-    }
-    return m;
+    uint32_t max_blocks = t->ts_ok ? 3u : 4u;
+    uint32_t n = t->reass.n + (t->dsack_pending ? 1u : 0u);
+    uint32_t k = n < max_blocks ? n : max_blocks;
+    uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
+    /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving the
+     * payload of a large MSS. Where the floor wins, send_general reports fewer blocks, so
+     * that the data and the options stay within the peer's MSS. */
+    uint32_t floor = m < 64 ? m : 64;
+    return m > sack_bytes + floor ? m - sack_bytes : floor;
+}
+
+/* Asked about 14 times a lifecycle, nearly always with no SACK block to report: that test
+ * inline, the blocks' room out of line. */
+static inline uint32_t tcp_seg_max(const struct tcb *t)
+{
+    if (t->sack_ok && (t->reass.n > 0 || t->dsack_pending)) return seg_max_sack(t);
+    return t->snd_mss;
 }
 
 /* Resends the first unacknowledged segment (fast retransmit, NewReno partial ACK): never
@@ -447,18 +461,48 @@ static void sack_rexmit(struct synack_stack *st, struct sock *sk, uint64_t now, 
     }
 }
 
-void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
+/* What the send loop below and its epilogue do when there is nothing to send (the loop's
+ * first pass ends at "len == 0 && !fin"): about half of tcp_output's calls in a
+ * connection's lifecycle (after the ACK of what was sent, or with only an ACK to send).
+ * Taken only where the first pass would find, with no output queue full, no new data, no
+ * FIN to send and none waiting, and none of the cases that move cwnd for one segment
+ * (limited transmit's duplicate ACKs, recovery, a tail loss probe, F-RTO's new segments):
+ * then cwnd's use is the flight's, which tcp_cwnd_validate and the chronographs read, the
+ * connection stalls only while something is unacknowledged (RFC 5482), and the persist
+ * timer has nothing to wait for. out_idle_test holds it to the loop. */
+static bool output_idle(struct synack_stack *st, struct sock *sk, uint64_t now, uint32_t data_end)
+{
+    struct tcb *t = &sk->tcb;
+    if (t->in_recovery || t->dupacks || t->tlp_probe || t->frto_new || st->out_no_idle_path)
+        return false;
+    if (seq_lt(t->snd_nxt, data_end) || (t->fin_queued && seq_leq(t->snd_nxt, data_end)))
+        return false;
+    if (outq_full(&st->outq)) return false;
+    uint32_t seg_max = tcp_seg_max(t);
+    uint32_t in_net = tcp_sack_unsacked_flight(t, tcp_flight(t) - tcp_tfo_syn_in_flight(t));
+    bool cwnd_full = (t->cwnd > in_net ? t->cwnd - in_net : 0) < seg_max;
+    tcp_cwnd_validate(t, cwnd_full);
+    tcp_info_on_output(sk, now, seg_max, cwnd_full, false);
+    if (t->snd_una == t->snd_max)
+        t->stall_since = 0;
+    else if (!t->stall_since)
+        t->stall_since = now;
+    if (t->ack_now) tcp_send_ack(st, sk, now);
+    return true;
+}
+
+bool tcp_output_untimed(struct synack_stack *st, struct sock *sk, uint64_t now)
 {
     struct tcb *t = &sk->tcb;
     switch (t->state) {
     case SYNACK_CLOSED:
     case SYNACK_LISTEN:
-        return;
+        return false;
     case SYNACK_SYN_SENT:
         /* The SYN of a connect() that no call carrying a clock has built yet (a Fast Open
          * connect waits for its first send: SYNACK_OPT_FASTOPEN_CONNECT). */
         if (t->snd_max == t->iss && !t->tfo_defer) tcp_send_syn(st, sk, now);
-        return;
+        return false;
     case SYNACK_SYN_RECEIVED:
         if (t->ack_now) {
             t->ack_now = false;
@@ -466,16 +510,17 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         }
         /* A connection born from a SYN with data may send before the handshake's ACK
          * (RFC 7413 §4.2.2), once its SYN-ACK is out. */
-        if (!t->tfo_child || !seq_gt(t->snd_max, t->iss)) return;
+        if (!t->tfo_child || !seq_gt(t->snd_max, t->iss)) return false;
         break;
     case SYNACK_TIME_WAIT:
         if (t->ack_now) tcp_send_ack(st, sk, now);
-        return;
+        return false;
     default:
         break;
     }
 
     uint32_t data_end = tcp_data_end(t);
+    if (output_idle(st, sk, now, data_end)) return true;
     uint32_t seg_max = tcp_seg_max(t);
     uint32_t burst_max = tcp_tso_max(st, t, seg_max);
     bool sack_rec = t->in_recovery && t->sack_recovery;
@@ -536,7 +581,9 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         /* No segment crosses the end of a record (SYNACK_SEND_EOR, Linux's MSG_EOR). */
         uint32_t rec_end;
         bool at_eor = false;
-        if (len > 0 && tcp_eor_after(t, t->snd_nxt, &rec_end) &&
+        /* Only a socket with record ends queued asks (tcp_eor_after prunes and finds nothing
+         * without one): the test of a count instead of a call per segment. */
+        if (len > 0 && t->eor_n > 0 && tcp_eor_after(t, t->snd_nxt, &rec_end) &&
             seq_leq(rec_end, t->snd_nxt + len)) {
             len = rec_end - t->snd_nxt;
             at_eor = true;
@@ -676,5 +723,12 @@ void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
         t->t_persist = now + (d < st->cfg.rto_max_us ? d : st->cfg.rto_max_us);
     }
     if (t->ack_now) tcp_send_ack(st, sk, now);
-    timer_update(st, sk);
+    return true;
+}
+
+void tcp_output(struct synack_stack *st, struct sock *sk, uint64_t now)
+{
+    /* The states that return early leave the entry as it was (a SYN sent re-arms it in
+     * tcp_send_syn); the others re-arm it for the timers the send loop set. */
+    if (tcp_output_untimed(st, sk, now)) timer_update(st, sk);
 }
