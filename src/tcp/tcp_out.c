@@ -186,10 +186,15 @@ static int send_general(struct synack_stack *st, struct sock *sk, uint64_t now, 
             }
             h.opts.sack_count = (uint8_t)k;
             /* The blocks may not all fit beside a full-size segment (its MSS leaves room for
-             * the timestamp option only): report fewer. The IP header is the family's. */
-            while (h.opts.sack_count > 0 &&
-                   tcp_ip_hdrs(&t->laddr) + wire_tcp_opts_len(&h.opts) + (gso ? gso : len) >
-                       st->outq.slot_size)
+             * the timestamp option only): report fewer. The device's slot bounds the
+             * datagram (the IP header is the family's); the peer's MSS bounds the data and
+             * the options together (RFC 6691 §2, RFC 9293 §3.7.1), which matters where
+             * tcp_seg_max's floor keeps 64 bytes of data beside a small MSS. */
+            uint32_t part = gso ? gso : len, mss_room = t->snd_mss + (t->ts_ok ? 12u : 0u);
+            while (
+                h.opts.sack_count > 0 &&
+                (tcp_ip_hdrs(&t->laddr) + wire_tcp_opts_len(&h.opts) + part > st->outq.slot_size ||
+                 wire_tcp_opts_len(&h.opts) + part > mss_room))
                 h.opts.sack_count--;
         }
     }
@@ -355,7 +360,8 @@ static uint32_t seg_max_sack(const struct tcb *t)
     uint32_t k = n < max_blocks ? n : max_blocks;
     uint32_t sack_bytes = (2 + 8 * k + 2 + 3) & ~3u; /* two NOPs, kind, length, blocks */
     /* Never above SND.MSS (RFC 6691): the floor of 64 only holds SACK from starving the
-     * payload of a large MSS. */
+     * payload of a large MSS. Where the floor wins, send_general reports fewer blocks, so
+     * that the data and the options stay within the peer's MSS. */
     uint32_t floor = m < 64 ? m : 64;
     return m > sack_bytes + floor ? m - sack_bytes : floor;
 }
