@@ -30,6 +30,7 @@
  * keeps its one timed segment per round trip, unless cfg.rtt_every_ack asks for a sample
  * from every ACK (rack.ack_rtt, as Linux's).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,8 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
         t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
+    t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
+    t->rack.una = t->snd_una;
     t->xr_cap = (uint16_t)cap;
     t->xr_max = (uint16_t)max;
     return 0;
@@ -74,6 +77,7 @@ void tcp_rack_free(struct tcb *t)
     t->xr = NULL;
     t->xr_n = t->xr_cap = t->xr_max = 0;
     t->rack.sacked = 0;
+    t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
     t->t_rack = 0;
 }
 
@@ -102,6 +106,91 @@ static uint32_t rec_start(const struct tcb *t, int i)
 static uint32_t map_end(const struct tcb *t)
 {
     return t->xr_n ? t->xr[t->xr_n - 1].end : t->snd_una;
+}
+
+/* The first record that ends after seq, xr_n if none: the one that holds seq when seq is in
+ * [SND.UNA, the map's end). A binary search: the records are in sequence order, and their
+ * ends, taken from SND.UNA, grow (the map spans less than 2^31). A seq below SND.UNA is
+ * far from it the other way and finds none. */
+static int find(const struct tcb *t, uint32_t seq)
+{
+    uint32_t off = seq - t->snd_una;
+    int lo = 0, hi = t->xr_n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t->xr[mid].end - t->snd_una <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* n bytes of a record with flags f join the map's counts (add) or leave them: what RFC 6675
+ * §4's pipe and NextSeg need, kept up to date at every change of a record's marks or range
+ * rather than recounted on each ACK (a receiver's SACKs would otherwise make every ACK cost
+ * the whole flight). The arithmetic is modulo 2^32, so the order of the changes does not
+ * matter. */
+static void acct_in(struct tcp_rack *k, uint8_t f, uint32_t n, bool add)
+{
+    if ((f & TCP_XR_SACKED) || n == 0) return;
+    uint32_t d = add ? n : 0u - n;
+    if (f & TCP_XR_LOST) {
+        k->lost += d;
+        if (!(f & TCP_XR_RXT)) k->lost_unsent += d;
+    } else {
+        k->out += d;
+    }
+    if (f & TCP_XR_RXT) k->rxt += d;
+}
+
+static void acct(struct tcb *t, uint8_t f, uint32_t n, bool add)
+{
+    acct_in(&t->rack, f, n, add);
+}
+
+/* The counts from scratch, for the operations that rewrite every record's marks anyway (a
+ * timeout, an undo) and for the check below. */
+static void recount_into(const struct tcb *t, struct tcp_rack *k)
+{
+    k->out = k->lost = k->rxt = k->lost_unsent = 0;
+    k->una = t->snd_una;
+    for (int i = 0; i < t->xr_n; i++)
+        acct_in(k, t->xr[i].flags, t->xr[i].end - rec_start(t, i), true);
+}
+
+static void recount(struct tcb *t)
+{
+    recount_into(t, &t->rack);
+}
+
+/* The counts are of the map from rack.una, which tcp_rack_on_ack moves with SEG.ACK; SND.UNA
+ * also moves without it (the ACK of a SYN a record covers, tcp_open.c), and then the first
+ * record is shorter than counted: count again (rare, and once). */
+static void sync_una(struct tcb *t)
+{
+    if (t->rack.una != t->snd_una) recount(t);
+}
+
+/* The counts as they are now, for the functions that may not change the map's state: the
+ * ones kept, or a recount into *c when SND.UNA moved without them. */
+static const struct tcp_rack *counts(const struct tcb *t, struct tcp_rack *c)
+{
+    if (t->rack.una == t->snd_una) return &t->rack;
+    recount_into(t, c);
+    return c;
+}
+
+bool tcp_rack_counts_ok(const struct tcb *t)
+{
+    struct tcp_rack c, d;
+    recount_into(t, &c);
+    uint32_t sacked = 0;
+    for (int i = 0; i < t->xr_n; i++)
+        if (t->xr[i].flags & TCP_XR_SACKED) sacked += t->xr[i].end - rec_start(t, i);
+    const struct tcp_rack *a = counts(t, &d), *b = &c;
+    return a->out == b->out && a->lost == b->lost && a->rxt == b->rxt &&
+           a->lost_unsent == b->lost_unsent && t->rack.sacked == sacked;
 }
 
 /* The array is full: merge two neighbours. First choice, two whose times no longer
@@ -138,6 +227,9 @@ static void compact(struct tcb *t)
         if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
         if (b->flags & TCP_XR_SACKED) t->rack.sacked -= b->end - a->end;
     }
+    uint32_t alen = a->end - rec_start(t, best), blen = b->end - a->end;
+    acct(t, a->flags, alen, false);
+    acct(t, b->flags, blen, false);
     /* The merged range dates from the later send (RACK needs the most recent); if the
      * earlier one was a retransmission still outstanding, its time is kept aside, so that
      * Eifel's RetransmitTS (tcp_rack_oldest_rxt) does not move later with it. */
@@ -157,6 +249,7 @@ static void compact(struct tcb *t)
     }
     a->flags = (uint8_t)(keep | any | app);
     a->end = b->end;
+    acct(t, a->flags, alen + blen, true);
     memmove(&t->xr[best + 1], &t->xr[best + 2], (size_t)(t->xr_n - best - 2) * sizeof *t->xr);
     t->xr_n--;
 }
@@ -184,15 +277,11 @@ static void split_at(struct tcb *t, uint32_t seq)
 {
     if (!seq_lt(t->snd_una, seq) || !seq_lt(seq, map_end(t))) return;
     if (t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
-    for (int i = 0; i < t->xr_n; i++) {
-        uint32_t s = rec_start(t, i), e = t->xr[i].end;
-        if (seq_leq(e, seq)) continue;
-        if (s == seq) return;
-        memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
-        t->xr_n++;
-        t->xr[i].end = seq;
-        return;
-    }
+    int i = find(t, seq);
+    if (i >= t->xr_n || rec_start(t, i) == seq) return;
+    memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
+    t->xr_n++;
+    t->xr[i].end = seq;
 }
 
 /* Joins neighbours that were sent at the same instant with the same flags. */
@@ -214,13 +303,16 @@ static void coalesce(struct tcb *t)
 static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
 {
     bool empty = t->xr_n == 0;
+    uint32_t start = map_end(t);
     if (!empty) {
         struct tcp_xrec *last = &t->xr[t->xr_n - 1];
         if (last->ts == now && last->ord == ord && XR_STATE(last->flags) == 0) {
+            acct(t, last->flags, end - start, true);
             last->end = end;
             return;
         }
     }
+    acct(t, 0, end - start, true);
     reserve(t, 1);
     t->xr[t->xr_n] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
     tcp_rate_on_send(t, &t->xr[t->xr_n], now, empty);
@@ -234,6 +326,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
      * an idle connection holds neither (tcp_rings_idle gives both back). Without it RACK
      * stays silent and the DupThresh rules recover alone. */
     if (!t->xr && tcp_rack_alloc(t, t->snd.cap) < 0) return;
+    sync_una(t);
     uint32_t end = seq + len;
     if (seq_lt(seq, t->snd_una)) seq = t->snd_una;
     if (!seq_lt(seq, end)) return;
@@ -255,16 +348,18 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
         reserve(t, 2);
         split_at(t, seq);
         split_at(t, re);
-        for (int i = 0; i < t->xr_n; i++) {
+        for (int i = find(t, seq); i < t->xr_n; i++) {
             uint32_t s = rec_start(t, i);
             if (seq_lt(s, seq)) continue;
             if (seq_geq(s, re)) break;
             struct tcp_xrec *r = &t->xr[i];
+            acct(t, r->flags, r->end - s, false);
             r->ts = now;
             r->ord = k->ord;
             if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
             r->flags &= (uint8_t) ~(TCP_XR_SACKED | TCP_XR_WAS_SACKED);
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
+            acct(t, r->flags, r->end - s, true);
             tcp_rate_on_send(t, r, now, false);
         }
         coalesce(t);
@@ -374,6 +469,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     t->rack.ack_rxt = false;
     tcp_rate_ack_start(t, now);
     if (!t->xr) return;
+    sync_una(t);
     uint32_t mend = map_end(t);
     const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};
     uint64_t sack_rtt = 0;
@@ -389,7 +485,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         reserve(t, 2);
         split_at(t, l);
         split_at(t, r);
-        for (int i = 0; i < t->xr_n; i++) {
+        for (int i = find(t, l); i < t->xr_n; i++) {
             uint32_t s = rec_start(t, i);
             if (seq_lt(s, l)) continue;
             if (seq_geq(s, r)) break;
@@ -406,6 +502,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
                 }
                 delivered(t, x, x->end, o, now, &pr);
             }
+            acct(t, x->flags, x->end - s, false);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
         }
@@ -418,6 +515,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         t->rack.ack_rtt = sack_rtt;
         return;
     }
+    t->rack.una = ack; /* the caller moves SND.UNA there (tcp_ack.c) */
     int drop = 0;
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
@@ -435,12 +533,14 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             reord = true;
         }
         if (seq_gt(x->end, ack)) {
+            acct(t, x->flags, ack - s, false);
             if (x->flags & TCP_XR_SACKED)
                 t->rack.sacked -= ack - s;
             else if (!was_sacked)
                 delivered(t, x, ack, o, now, &pr);
             break;
         }
+        acct(t, x->flags, x->end - s, false);
         if (x->flags & TCP_XR_SACKED)
             t->rack.sacked -= x->end - s;
         else if (!was_sacked)
@@ -504,6 +604,7 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
     const struct tcp_rack *k = &t->rack;
     /* Nothing in flight, nothing to mark (the reordering window is not needed). */
     if (!t->xr || !t->sack_ok || !k->has || t->xr_n == 0) return false;
+    sync_una(t);
     uint64_t reo = tcp_rack_reo_wnd(t);
     uint64_t timeout = 0;
     bool lost = false;
@@ -521,8 +622,11 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
         if ((x->flags & TCP_XR_LOST) && !(x->flags & TCP_XR_RXT)) continue;
         uint64_t due = x->ts + k->rtt + reo;
         if (due <= now) {
+            uint32_t n = x->end - rec_start(t, i);
+            acct(t, x->flags, n, false);
             x->flags |= TCP_XR_LOST;
             x->flags &= (uint8_t)~TCP_XR_RXT; /* a lost retransmission: it goes again */
+            acct(t, x->flags, n, true);
             lost = true;
         } else if (due - now > timeout) {
             timeout = due - now;
@@ -546,6 +650,7 @@ void tcp_rack_on_rto(struct tcb *t)
         t->xr[i].flags = (uint8_t)(TCP_XR_LOST | was | (f & TCP_XR_EVER_RXT));
     }
     t->rack.sacked = 0;
+    recount(t);
     if (t->xr) coalesce(t);
     t->t_rack = 0;
 }
@@ -553,22 +658,21 @@ void tcp_rack_on_rto(struct tcb *t)
 void tcp_rack_unmark_lost(struct tcb *t)
 {
     for (int i = 0; i < t->xr_n; i++) t->xr[i].flags &= (uint8_t)~TCP_XR_LOST;
+    recount(t);
     if (t->xr) coalesce(t);
 }
 
 bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq)
 {
-    for (int i = 0; i < t->xr_n; i++)
-        if (seq_lt(seq, t->xr[i].end))
-            return seq_geq(seq, rec_start(t, i)) && (t->xr[i].flags & TCP_XR_LOST);
-    return false;
+    int i = find(t, seq);
+    return i < t->xr_n && seq_geq(seq, rec_start(t, i)) && (t->xr[i].flags & TCP_XR_LOST);
 }
 
 bool tcp_rack_any_lost(const struct tcb *t)
 {
-    for (int i = 0; i < t->xr_n; i++)
-        if ((t->xr[i].flags & (TCP_XR_LOST | TCP_XR_SACKED)) == TCP_XR_LOST) return true;
-    return false;
+    /* Records are never empty: lost bytes not SACKed are a record deemed lost. */
+    struct tcp_rack c;
+    return counts(t, &c)->lost > 0;
 }
 
 uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now)
@@ -596,17 +700,22 @@ uint32_t tcp_rack_pipe(const struct tcb *t)
 {
     /* RFC 6675 §4 SetPipe with RACK's marks (Linux: packets_out - sacked_out - lost_out +
      * retrans_out): each unSACKed byte counts once unless it is deemed lost, and once more
-     * while a retransmission of it is in flight. The FIN's sequence number is not data. */
-    uint32_t pipe = 0;
+     * while a retransmission of it is in flight: the counts kept (acct). The FIN's sequence
+     * number is not data: what of the last records lies beyond the data's end (the FIN's one
+     * byte) is taken away, walking back from the end. */
+    /* Debug builds (the tests') check the counts against a recount at every use. */
+    assert(tcp_rack_counts_ok(t));
+    struct tcp_rack c;
+    const struct tcp_rack *k = counts(t, &c);
+    uint32_t pipe = k->out + k->rxt;
     uint32_t data_end = tcp_data_end(t);
-    for (int i = 0; i < t->xr_n; i++) {
+    for (int i = t->xr_n - 1; i >= 0 && seq_gt(t->xr[i].end, data_end); i--) {
         const struct tcp_xrec *x = &t->xr[i];
         if (x->flags & TCP_XR_SACKED) continue;
-        uint32_t s = rec_start(t, i), e = seq_lt(data_end, x->end) ? data_end : x->end;
-        if (!seq_lt(s, e)) continue;
-        uint32_t n = e - s;
-        if (!(x->flags & TCP_XR_LOST)) pipe += n;
-        if (x->flags & TCP_XR_RXT) pipe += n;
+        uint32_t s = rec_start(t, i);
+        uint32_t n = x->end - (seq_lt(s, data_end) ? data_end : s);
+        if (!(x->flags & TCP_XR_LOST)) pipe -= n;
+        if (x->flags & TCP_XR_RXT) pipe -= n;
     }
     return pipe;
 }
@@ -614,7 +723,9 @@ uint32_t tcp_rack_pipe(const struct tcb *t)
 bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len)
 {
     /* RFC 6675 §4 NextSeg rule (1) with RACK's marks: the first range deemed lost and not
-     * yet sent again since. */
+     * yet sent again since. None, as the counts say: nothing to look for. */
+    struct tcp_rack c;
+    if (counts(t, &c)->lost_unsent == 0) return false;
     uint32_t data_end = tcp_data_end(t);
     for (int i = 0; i < t->xr_n; i++) {
         uint8_t f = t->xr[i].flags;
