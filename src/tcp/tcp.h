@@ -93,6 +93,7 @@ struct tcp_xr_spares {
     uint32_t n;
 };
 
+#define TCP_XR_DIRTY 16
 /* RACK's state (RFC 8985 §6.1). */
 struct tcp_rack {
     uint64_t xmit_ts, rtt; /* RACK.xmit_ts, RACK.rtt */
@@ -113,6 +114,12 @@ struct tcp_rack {
      * (rack.una: the SND.UNA they count from). */
     uint32_t out, lost, rxt, lost_unsent;
     uint32_t una; /* the SND.UNA they count from: SND.UNA moved another way, they are recounted */
+    /* The record boundaries (sequence numbers) where two neighbours may have become
+     * mergeable since the last coalescing (tcp_rack.c's coalesce looks only there), or
+     * dirty_all when more than TCP_XR_DIRTY were. */
+    uint32_t dirty[TCP_XR_DIRTY];
+    uint8_t ndirty;
+    bool dirty_all;
     uint32_t reordering; /* Linux's reordering degree, segments (0: not raised, 3) */
     uint32_t reord_seen; /* ACKs that showed reordering (Linux's tcpi_reord_seen) */
     uint64_t ord_now;    /* the microsecond ord counts in */

@@ -62,6 +62,8 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
     t->xr_n = 0;
     t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
     t->rack.una = t->snd_una;
+    t->rack.ndirty = 0;
+    t->rack.dirty_all = false;
     t->xr_cap = (uint16_t)cap;
     t->xr_max = (uint16_t)max;
     return 0;
@@ -193,6 +195,26 @@ bool tcp_rack_counts_ok(const struct tcb *t)
            a->lost_unsent == b->lost_unsent && t->rack.sacked == sacked;
 }
 
+/* Two neighbours meeting at seq may have become mergeable (coalesce). */
+static void dirty(struct tcb *t, uint32_t seq)
+{
+    struct tcp_rack *k = &t->rack;
+    if (k->dirty_all) return;
+    for (int d = 0; d < k->ndirty; d++)
+        if (k->dirty[d] == seq) return;
+    if (k->ndirty < TCP_XR_DIRTY)
+        k->dirty[k->ndirty++] = seq;
+    else
+        k->dirty_all = true;
+}
+
+/* A record's time or marks changed: both its edges. */
+static void dirty_rec(struct tcb *t, int i)
+{
+    dirty(t, rec_start(t, i));
+    dirty(t, t->xr[i].end);
+}
+
 /* The array is full: merge two neighbours. First choice, two whose times no longer
  * matter: both SACKed, or both lost and waiting to be sent again. Else the two with the
  * same flags sent closest together in time, and as a last resort any two, keeping the
@@ -250,6 +272,7 @@ static void compact(struct tcb *t)
     a->flags = (uint8_t)(keep | any | app);
     a->end = b->end;
     acct(t, a->flags, alen + blen, true);
+    dirty_rec(t, best);
     memmove(&t->xr[best + 1], &t->xr[best + 2], (size_t)(t->xr_n - best - 2) * sizeof *t->xr);
     t->xr_n--;
 }
@@ -282,22 +305,45 @@ static void split_at(struct tcb *t, uint32_t seq)
     memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
     t->xr_n++;
     t->xr[i].end = seq;
+    dirty(t, seq);
 }
 
-/* Joins neighbours that were sent at the same instant with the same flags. */
+static bool mergeable(const struct tcp_xrec *a, const struct tcp_xrec *b)
+{
+    return a->ts == b->ts && a->ord == b->ord && XR_STATE(a->flags) == XR_STATE(b->flags);
+}
+
+/* Joins neighbours that were sent at the same instant with the same flags, where some may
+ * be: at the boundaries marked dirty since the last time (a change of a record's time or
+ * marks dirties both its edges, a split the new edge), or everywhere when too many were.
+ * Being sent together with the same marks is an equivalence, so joining at the marked
+ * boundaries gives the same records as the walk over the whole map it replaces, without
+ * costing the map's length on every retransmission and every loss marked (issue 12). */
 static void coalesce(struct tcb *t)
 {
-    int w = 0;
-    for (int i = 0; i < t->xr_n; i++) {
-        const struct tcp_xrec *p = &t->xr[w - (w > 0)];
-        if (w > 0 && p->ts == t->xr[i].ts && p->ord == t->xr[i].ord &&
-            XR_STATE(p->flags) == XR_STATE(t->xr[i].flags)) {
-            t->xr[w - 1].end = t->xr[i].end;
-            continue;
+    struct tcp_rack *k = &t->rack;
+    if (k->dirty_all) {
+        int w = 0;
+        for (int i = 0; i < t->xr_n; i++) {
+            if (w > 0 && mergeable(&t->xr[w - 1], &t->xr[i])) {
+                t->xr[w - 1].end = t->xr[i].end;
+                continue;
+            }
+            t->xr[w++] = t->xr[i];
         }
-        t->xr[w++] = t->xr[i];
+        t->xr_n = (uint16_t)w;
+    } else {
+        for (int d = 0; d < k->ndirty; d++) {
+            int i = find(t, k->dirty[d]);
+            if (i <= 0 || i >= t->xr_n || rec_start(t, i) != k->dirty[d]) continue;
+            if (!mergeable(&t->xr[i - 1], &t->xr[i])) continue;
+            t->xr[i - 1].end = t->xr[i].end;
+            memmove(&t->xr[i], &t->xr[i + 1], (size_t)(t->xr_n - i - 1) * sizeof *t->xr);
+            t->xr_n--;
+        }
     }
-    t->xr_n = (uint16_t)w;
+    k->ndirty = 0;
+    k->dirty_all = false;
 }
 
 static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
@@ -360,6 +406,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
             r->flags &= (uint8_t) ~(TCP_XR_SACKED | TCP_XR_WAS_SACKED);
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
             acct(t, r->flags, r->end - s, true);
+            dirty_rec(t, i);
             tcp_rate_on_send(t, r, now, false);
         }
         coalesce(t);
@@ -503,6 +550,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
                 delivered(t, x, x->end, o, now, &pr);
             }
             acct(t, x->flags, x->end - s, false);
+            dirty_rec(t, i);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
         }
@@ -627,6 +675,7 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
             x->flags |= TCP_XR_LOST;
             x->flags &= (uint8_t)~TCP_XR_RXT; /* a lost retransmission: it goes again */
             acct(t, x->flags, n, true);
+            dirty_rec(t, i);
             lost = true;
         } else if (due - now > timeout) {
             timeout = due - now;
@@ -651,6 +700,7 @@ void tcp_rack_on_rto(struct tcb *t)
     }
     t->rack.sacked = 0;
     recount(t);
+    t->rack.dirty_all = true;
     if (t->xr) coalesce(t);
     t->t_rack = 0;
 }
@@ -659,6 +709,7 @@ void tcp_rack_unmark_lost(struct tcb *t)
 {
     for (int i = 0; i < t->xr_n; i++) t->xr[i].flags &= (uint8_t)~TCP_XR_LOST;
     recount(t);
+    t->rack.dirty_all = true;
     if (t->xr) coalesce(t);
 }
 

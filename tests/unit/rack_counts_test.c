@@ -68,6 +68,20 @@ static bool ref_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len)
     return false;
 }
 
+/* After a retransmission the map is coalesced: the old walk over the whole map left no two
+ * neighbours sent at the same instant with the same marks, and the walk over the boundaries
+ * marked dirty must leave none either. */
+static bool none_mergeable(const struct tcb *t)
+{
+    for (int i = 1; i < t->xr_n; i++) {
+        const struct tcp_xrec *a = &t->xr[i - 1], *b = &t->xr[i];
+        if (a->ts == b->ts && a->ord == b->ord &&
+            (a->flags & ~TCP_XR_APP_LIMITED) == (b->flags & ~TCP_XR_APP_LIMITED))
+            return false;
+    }
+    return true;
+}
+
 /* The data queued ends 100 segments beyond SND.MAX, or at the FIN once it went. */
 static void set_data_end(struct tcb *t, bool fin)
 {
@@ -80,9 +94,12 @@ static uint32_t any_seq(const struct tcb *t)
     /* Mostly inside [SND.UNA, SND.MAX], sometimes below or beyond (a lying receiver). */
     uint32_t span = t->snd_max - t->snd_una;
     switch (rnd(8)) {
-    case 0: return t->snd_una - rnd(5 * MSS);
-    case 1: return t->snd_max + rnd(5 * MSS);
-    default: return t->snd_una + rnd(span + 1) / 100 * 100;
+    case 0:
+        return t->snd_una - rnd(5 * MSS);
+    case 1:
+        return t->snd_max + rnd(5 * MSS);
+    default:
+        return t->snd_una + rnd(span + 1) / 100 * 100;
     }
 }
 
@@ -116,8 +133,9 @@ static void run(uint64_t seed, uint32_t sndbuf)
             if (rnd(3) && tcp_rack_next_lost(&t, &s, &l))
                 tcp_rack_on_send(&t, s, l < MSS ? l : MSS, now, true);
             else if (t.snd_max != t.snd_una)
-                tcp_rack_on_send(&t, t.snd_una + rnd(t.snd_max - t.snd_una), 1 + rnd(2 * MSS),
-                                 now, true);
+                tcp_rack_on_send(&t, t.snd_una + rnd(t.snd_max - t.snd_una), 1 + rnd(2 * MSS), now,
+                                 true);
+            if (t.snd_max != t.snd_una) ASSERT(none_mergeable(&t));
         } else if (r < 90) {
             /* An ACK: SND.UNA moves a little, not at all, or back (ignored); up to four
              * blocks, the first sometimes a D-SACK below SEG.ACK. */
