@@ -272,7 +272,10 @@ struct tcb {
      * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
      * timer. */
     struct tcp_xrec *xr;
-    uint16_t xr_n, xr_cap, xr_max;   /* records used, allocated, and the most it may have */
+    uint16_t xr_n, xr_cap, xr_max; /* records used, allocated, and the most it may have */
+    /* Records the cumulative ACK dropped from the front: xr is that far into its memory
+     * (tcp_rack.c moves the start instead of the records; reserve takes the room back). */
+    uint16_t xr_head;
     struct tcp_xr_spares *xr_spares; /* its stack's spare maps (tcb_defaults), or NULL */
     struct tcp_rack rack;
     struct tcp_rate rate; /* tcpi_delivery_rate (tcp_info.c) */

@@ -60,6 +60,7 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
         t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
+    t->xr_head = 0;
     t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
     t->rack.una = t->snd_una;
     t->rack.ndirty = 0;
@@ -72,12 +73,13 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 void tcp_rack_free(struct tcb *t)
 {
     struct tcp_xr_spares *sp = t->xr_spares;
-    if (t->xr && t->xr_cap == TCP_XMAP_START && sp && sp->n < TCP_XR_SPARES)
-        sp->buf[sp->n++] = t->xr;
+    struct tcp_xrec *base = t->xr ? t->xr - t->xr_head : NULL;
+    if (base && t->xr_cap == TCP_XMAP_START && sp && sp->n < TCP_XR_SPARES)
+        sp->buf[sp->n++] = base;
     else
-        free(t->xr);
+        free(base);
     t->xr = NULL;
-    t->xr_n = t->xr_cap = t->xr_max = 0;
+    t->xr_n = t->xr_cap = t->xr_max = t->xr_head = 0;
     t->rack.sacked = 0;
     t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
     t->t_rack = 0;
@@ -281,6 +283,15 @@ static void compact(struct tcb *t)
  * cannot undo a split the same operation just made. */
 static void reserve(struct tcb *t, int n)
 {
+    /* The room the cumulative ACK left at the front is taken back when the end is reached:
+     * the records move down once, which is O(1) per record dropped while the map has room
+     * to spare (a full map merges records anyway, compact). */
+    if (t->xr_head + t->xr_n + n > t->xr_cap && t->xr_head > 0) {
+        struct tcp_xrec *base = t->xr - t->xr_head;
+        memmove(base, t->xr, (size_t)t->xr_n * sizeof *t->xr);
+        t->xr = base;
+        t->xr_head = 0;
+    }
     /* Grow first (doubling, so the copies cost O(1) per record over the map's life), then
      * merge neighbours once the map has all it may have, or memory is short. */
     while (t->xr_n + n > t->xr_cap && t->xr_cap < t->xr_max) {
@@ -299,7 +310,7 @@ static void reserve(struct tcb *t, int n)
 static void split_at(struct tcb *t, uint32_t seq)
 {
     if (!seq_lt(t->snd_una, seq) || !seq_lt(seq, map_end(t))) return;
-    if (t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
+    if (t->xr_head + t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
     int i = find(t, seq);
     if (i >= t->xr_n || rec_start(t, i) == seq) return;
     memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
@@ -594,8 +605,16 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         else if (!was_sacked)
             delivered(t, x, x->end, o, now, &pr);
     }
-    /* Everything acknowledged (every exchange of a request and its answer): nothing to move. */
-    if (drop < t->xr_n) memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
+    /* The records dropped are skipped, not moved over (the map's start moves: each ACK would
+     * otherwise move the whole flight's records, issue 12); everything acknowledged (every
+     * exchange of a request and its answer) puts the start back at the memory's. */
+    if (drop == t->xr_n) {
+        t->xr -= t->xr_head;
+        t->xr_head = 0;
+    } else {
+        t->xr += drop;
+        t->xr_head = (uint16_t)(t->xr_head + drop);
+    }
     t->xr_n = (uint16_t)(t->xr_n - drop);
     if (t->rack.rxt_floor) { /* kept while a retransmission is outstanding (compact) */
         bool any = false;
