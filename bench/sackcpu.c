@@ -21,10 +21,10 @@
 #include "tcp/stack.h"
 #include "tcp/tcp.h"
 
-#define MSS   1448u
-#define ISS   1000000u
-#define ACKS  1000 /* ACKs per round (fewer when the flight is too short for them) */
-#define SEED  0x5ac6c0deu
+#define MSS  1448u
+#define ISS  1000000u
+#define ACKS 1000 /* ACKs per round (fewer when the flight is too short for them) */
+#define SEED 0x5ac6c0deu
 
 enum kind { PLAIN, SEQ, RAND };
 
@@ -33,7 +33,8 @@ struct bench {
     uint64_t now;
     uint32_t n;   /* segments in flight at the start of a round */
     uint32_t rng; /* xorshift32 */
-    uint64_t trace; /* a hash of what was sent and the pipe after each ACK: equal for equal behaviour */
+    /* A hash of what was sent and of the pipe after each ACK: equal for equal behaviour. */
+    uint64_t trace;
 };
 
 static void mix(struct bench *b, uint64_t v)

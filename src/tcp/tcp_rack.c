@@ -15,6 +15,11 @@
  * the later time, which only makes RACK wait a little longer before it calls them lost. Records are
  * split at the edges of SACK blocks and of retransmissions, so that every record is entirely
  * SACKed or not.
+ * Most of what an ACK costs does not grow with the records (issue 12: a receiver's SACKs made
+ * all of it do so): the pipe's counts are kept as the marks change, records are found by binary
+ * search, neighbours are joined only where a change may have made them joinable, and the records
+ * the cumulative ACK drops are skipped, not moved over (docs/performance.md, "The ACK's
+ * cost against the data in flight", says what is still linear).
  *
  * RACK (RFC 8985 §6.2): on each ACK, the most recently sent segment that was delivered
  * (RACK.xmit_ts, RACK.end_seq) and its RTT (RACK.rtt) are updated; a segment sent before it
