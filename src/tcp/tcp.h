@@ -93,6 +93,7 @@ struct tcp_xr_spares {
     uint32_t n;
 };
 
+#define TCP_XR_DIRTY 16
 /* RACK's state (RFC 8985 §6.1). */
 struct tcp_rack {
     uint64_t xmit_ts, rtt; /* RACK.xmit_ts, RACK.rtt */
@@ -102,10 +103,23 @@ struct tcp_rack {
     uint32_t dsack_round;  /* RACK.dsack_round (valid while dsack_round_on) */
     bool has, has_fack, reord, dsack_round_on;
     uint8_t reo_mult, reo_persist; /* RACK.reo_wnd_mult, RACK.reo_wnd_persist */
-    uint64_t sample;     /* the smallest RTT of data sent once that this ACK delivered; 0 none */
-    uint64_t ack_rtt;    /* cfg.rtt_every_ack's sample from this ACK (tcp_rack.c), 0 none */
-    bool ack_rxt;        /* this ACK cumulatively covers data sent more than once */
-    uint32_t sacked;     /* bytes of the map's SACKed records */
+    uint64_t sample;  /* the smallest RTT of data sent once that this ACK delivered; 0 none */
+    uint64_t ack_rtt; /* cfg.rtt_every_ack's sample from this ACK (tcp_rack.c), 0 none */
+    bool ack_rxt;     /* this ACK cumulatively covers data sent more than once */
+    uint32_t sacked;  /* bytes of the map's SACKed records */
+    /* The map's unSACKed bytes by mark, kept as the marks change (tcp_rack.c's acct), so
+     * that the pipe (RFC 6675 §4) and the questions "anything lost?" and "anything lost and
+     * not sent again?" cost O(1) per ACK, as Linux's packets_out, lost_out and retrans_out:
+     * not deemed lost, deemed lost, sent again and in flight, deemed lost and not sent again
+     * (rack.una: the SND.UNA they count from). */
+    uint32_t out, lost, rxt, lost_unsent;
+    uint32_t una; /* the SND.UNA they count from: SND.UNA moved another way, they are recounted */
+    /* The record boundaries (sequence numbers) where two neighbours may have become
+     * mergeable since the last coalescing (tcp_rack.c's coalesce looks only there), or
+     * dirty_all when more than TCP_XR_DIRTY were. */
+    uint32_t dirty[TCP_XR_DIRTY];
+    uint8_t ndirty;
+    bool dirty_all;
     uint32_t reordering; /* Linux's reordering degree, segments (0: not raised, 3) */
     uint32_t reord_seen; /* ACKs that showed reordering (Linux's tcpi_reord_seen) */
     uint64_t ord_now;    /* the microsecond ord counts in */
@@ -258,7 +272,10 @@ struct tcb {
      * records, allocated with the rings), and the state of §6.1. t_rack is the reordering
      * timer. */
     struct tcp_xrec *xr;
-    uint16_t xr_n, xr_cap, xr_max;   /* records used, allocated, and the most it may have */
+    uint16_t xr_n, xr_cap, xr_max; /* records used, allocated, and the most it may have */
+    /* Records the cumulative ACK dropped from the front: xr is that far into its memory
+     * (tcp_rack.c moves the start instead of the records; reserve takes the room back). */
+    uint16_t xr_head;
     struct tcp_xr_spares *xr_spares; /* its stack's spare maps (tcb_defaults), or NULL */
     struct tcp_rack rack;
     struct tcp_rate rate; /* tcpi_delivery_rate (tcp_info.c) */
@@ -644,6 +661,9 @@ bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq);
 bool tcp_rack_any_lost(const struct tcb *t);
 uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now);
 uint32_t tcp_rack_pipe(const struct tcb *t);
+/* The counts the map keeps (rack.out, lost, rxt, lost_unsent, sacked) equal a recount of its
+ * records: for the differential test. */
+bool tcp_rack_counts_ok(const struct tcb *t);
 /* SACKed bytes as the map knows them (more ranges than the scoreboard keeps). */
 uint32_t tcp_rack_sacked_bytes(const struct tcb *t);
 bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len);

@@ -15,6 +15,11 @@
  * the later time, which only makes RACK wait a little longer before it calls them lost. Records are
  * split at the edges of SACK blocks and of retransmissions, so that every record is entirely
  * SACKed or not.
+ * Most of what an ACK costs does not grow with the records (issue 12: a receiver's SACKs made
+ * all of it do so): the pipe's counts are kept as the marks change, records are found by binary
+ * search, neighbours are joined only where a change may have made them joinable, and the records
+ * the cumulative ACK drops are skipped, not moved over (docs/performance.md, "The ACK's
+ * cost against the data in flight", says what is still linear).
  *
  * RACK (RFC 8985 §6.2): on each ACK, the most recently sent segment that was delivered
  * (RACK.xmit_ts, RACK.end_seq) and its RTT (RACK.rtt) are updated; a segment sent before it
@@ -30,6 +35,7 @@
  * keeps its one timed segment per round trip, unless cfg.rtt_every_ack asks for a sample
  * from every ACK (rack.ack_rtt, as Linux's).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +65,11 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
         t->xr = malloc(cap * sizeof *t->xr);
     if (!t->xr) return SYNACK_ENOMEM;
     t->xr_n = 0;
+    t->xr_head = 0;
+    t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
+    t->rack.una = t->snd_una;
+    t->rack.ndirty = 0;
+    t->rack.dirty_all = false;
     t->xr_cap = (uint16_t)cap;
     t->xr_max = (uint16_t)max;
     return 0;
@@ -67,13 +78,15 @@ int tcp_rack_alloc(struct tcb *t, uint32_t sndbuf)
 void tcp_rack_free(struct tcb *t)
 {
     struct tcp_xr_spares *sp = t->xr_spares;
-    if (t->xr && t->xr_cap == TCP_XMAP_START && sp && sp->n < TCP_XR_SPARES)
-        sp->buf[sp->n++] = t->xr;
+    struct tcp_xrec *base = t->xr ? t->xr - t->xr_head : NULL;
+    if (base && t->xr_cap == TCP_XMAP_START && sp && sp->n < TCP_XR_SPARES)
+        sp->buf[sp->n++] = base;
     else
-        free(t->xr);
+        free(base);
     t->xr = NULL;
-    t->xr_n = t->xr_cap = t->xr_max = 0;
+    t->xr_n = t->xr_cap = t->xr_max = t->xr_head = 0;
     t->rack.sacked = 0;
+    t->rack.out = t->rack.lost = t->rack.rxt = t->rack.lost_unsent = 0;
     t->t_rack = 0;
 }
 
@@ -102,6 +115,111 @@ static uint32_t rec_start(const struct tcb *t, int i)
 static uint32_t map_end(const struct tcb *t)
 {
     return t->xr_n ? t->xr[t->xr_n - 1].end : t->snd_una;
+}
+
+/* The first record that ends after seq, xr_n if none: the one that holds seq when seq is in
+ * [SND.UNA, the map's end). A binary search: the records are in sequence order, and their
+ * ends, taken from SND.UNA, grow (the map spans less than 2^31). A seq below SND.UNA is
+ * far from it the other way and finds none. */
+static int find(const struct tcb *t, uint32_t seq)
+{
+    uint32_t off = seq - t->snd_una;
+    int lo = 0, hi = t->xr_n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t->xr[mid].end - t->snd_una <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* n bytes of a record with flags f join the map's counts (add) or leave them: what RFC 6675
+ * §4's pipe and NextSeg need, kept up to date at every change of a record's marks or range
+ * rather than recounted on each ACK (a receiver's SACKs would otherwise make every ACK cost
+ * the whole flight). The arithmetic is modulo 2^32, so the order of the changes does not
+ * matter. */
+static void acct_in(struct tcp_rack *k, uint8_t f, uint32_t n, bool add)
+{
+    if ((f & TCP_XR_SACKED) || n == 0) return;
+    uint32_t d = add ? n : 0u - n;
+    if (f & TCP_XR_LOST) {
+        k->lost += d;
+        if (!(f & TCP_XR_RXT)) k->lost_unsent += d;
+    } else {
+        k->out += d;
+    }
+    if (f & TCP_XR_RXT) k->rxt += d;
+}
+
+static void acct(struct tcb *t, uint8_t f, uint32_t n, bool add)
+{
+    acct_in(&t->rack, f, n, add);
+}
+
+/* The counts from scratch, for the operations that rewrite every record's marks anyway (a
+ * timeout, an undo) and for the check below. */
+static void recount_into(const struct tcb *t, struct tcp_rack *k)
+{
+    k->out = k->lost = k->rxt = k->lost_unsent = 0;
+    k->una = t->snd_una;
+    for (int i = 0; i < t->xr_n; i++)
+        acct_in(k, t->xr[i].flags, t->xr[i].end - rec_start(t, i), true);
+}
+
+static void recount(struct tcb *t)
+{
+    recount_into(t, &t->rack);
+}
+
+/* The counts are of the map from rack.una, which tcp_rack_on_ack moves with SEG.ACK; SND.UNA
+ * also moves without it (the ACK of a SYN a record covers, tcp_open.c), and then the first
+ * record is shorter than counted: count again (rare, and once). */
+static void sync_una(struct tcb *t)
+{
+    if (t->rack.una != t->snd_una) recount(t);
+}
+
+/* The counts as they are now, for the functions that may not change the map's state: the
+ * ones kept, or a recount into *c when SND.UNA moved without them. */
+static const struct tcp_rack *counts(const struct tcb *t, struct tcp_rack *c)
+{
+    if (t->rack.una == t->snd_una) return &t->rack;
+    recount_into(t, c);
+    return c;
+}
+
+bool tcp_rack_counts_ok(const struct tcb *t)
+{
+    struct tcp_rack c, d;
+    recount_into(t, &c);
+    uint32_t sacked = 0;
+    for (int i = 0; i < t->xr_n; i++)
+        if (t->xr[i].flags & TCP_XR_SACKED) sacked += t->xr[i].end - rec_start(t, i);
+    const struct tcp_rack *a = counts(t, &d), *b = &c;
+    return a->out == b->out && a->lost == b->lost && a->rxt == b->rxt &&
+           a->lost_unsent == b->lost_unsent && t->rack.sacked == sacked;
+}
+
+/* Two neighbours meeting at seq may have become mergeable (coalesce). */
+static void dirty(struct tcb *t, uint32_t seq)
+{
+    struct tcp_rack *k = &t->rack;
+    if (k->dirty_all) return;
+    for (int d = 0; d < k->ndirty; d++)
+        if (k->dirty[d] == seq) return;
+    if (k->ndirty < TCP_XR_DIRTY)
+        k->dirty[k->ndirty++] = seq;
+    else
+        k->dirty_all = true;
+}
+
+/* A record's time or marks changed: both its edges. */
+static void dirty_rec(struct tcb *t, int i)
+{
+    dirty(t, rec_start(t, i));
+    dirty(t, t->xr[i].end);
 }
 
 /* The array is full: merge two neighbours. First choice, two whose times no longer
@@ -138,6 +256,9 @@ static void compact(struct tcb *t)
         if (a->flags & TCP_XR_SACKED) t->rack.sacked -= a->end - rec_start(t, best);
         if (b->flags & TCP_XR_SACKED) t->rack.sacked -= b->end - a->end;
     }
+    uint32_t alen = a->end - rec_start(t, best), blen = b->end - a->end;
+    acct(t, a->flags, alen, false);
+    acct(t, b->flags, blen, false);
     /* The merged range dates from the later send (RACK needs the most recent); if the
      * earlier one was a retransmission still outstanding, its time is kept aside, so that
      * Eifel's RetransmitTS (tcp_rack_oldest_rxt) does not move later with it. */
@@ -157,6 +278,8 @@ static void compact(struct tcb *t)
     }
     a->flags = (uint8_t)(keep | any | app);
     a->end = b->end;
+    acct(t, a->flags, alen + blen, true);
+    dirty_rec(t, best);
     memmove(&t->xr[best + 1], &t->xr[best + 2], (size_t)(t->xr_n - best - 2) * sizeof *t->xr);
     t->xr_n--;
 }
@@ -165,6 +288,15 @@ static void compact(struct tcb *t)
  * cannot undo a split the same operation just made. */
 static void reserve(struct tcb *t, int n)
 {
+    /* The room the cumulative ACK left at the front is taken back when the end is reached:
+     * the records move down once, which is O(1) per record dropped while the map has room
+     * to spare (a full map merges records anyway, compact). */
+    if (t->xr_head + t->xr_n + n > t->xr_cap && t->xr_head > 0) {
+        struct tcp_xrec *base = t->xr - t->xr_head;
+        memmove(base, t->xr, (size_t)t->xr_n * sizeof *t->xr);
+        t->xr = base;
+        t->xr_head = 0;
+    }
     /* Grow first (doubling, so the copies cost O(1) per record over the map's life), then
      * merge neighbours once the map has all it may have, or memory is short. */
     while (t->xr_n + n > t->xr_cap && t->xr_cap < t->xr_max) {
@@ -183,44 +315,66 @@ static void reserve(struct tcb *t, int n)
 static void split_at(struct tcb *t, uint32_t seq)
 {
     if (!seq_lt(t->snd_una, seq) || !seq_lt(seq, map_end(t))) return;
-    if (t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
-    for (int i = 0; i < t->xr_n; i++) {
-        uint32_t s = rec_start(t, i), e = t->xr[i].end;
-        if (seq_leq(e, seq)) continue;
-        if (s == seq) return;
-        memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
-        t->xr_n++;
-        t->xr[i].end = seq;
-        return;
-    }
+    if (t->xr_head + t->xr_n >= t->xr_cap) return; /* reserve() failed: the boundary is lost */
+    int i = find(t, seq);
+    if (i >= t->xr_n || rec_start(t, i) == seq) return;
+    memmove(&t->xr[i + 1], &t->xr[i], (size_t)(t->xr_n - i) * sizeof *t->xr);
+    t->xr_n++;
+    t->xr[i].end = seq;
+    dirty(t, seq);
 }
 
-/* Joins neighbours that were sent at the same instant with the same flags. */
+static bool mergeable(const struct tcp_xrec *a, const struct tcp_xrec *b)
+{
+    return a->ts == b->ts && a->ord == b->ord && XR_STATE(a->flags) == XR_STATE(b->flags);
+}
+
+/* Joins neighbours that were sent at the same instant with the same flags, where some may
+ * be: at the boundaries marked dirty since the last time (a change of a record's time or
+ * marks dirties both its edges, a split the new edge), or everywhere when too many were.
+ * Being sent together with the same marks is an equivalence, so joining at the marked
+ * boundaries gives the same records as the walk over the whole map it replaces, without
+ * costing the map's length on every retransmission and every loss marked (issue 12). */
 static void coalesce(struct tcb *t)
 {
-    int w = 0;
-    for (int i = 0; i < t->xr_n; i++) {
-        const struct tcp_xrec *p = &t->xr[w - (w > 0)];
-        if (w > 0 && p->ts == t->xr[i].ts && p->ord == t->xr[i].ord &&
-            XR_STATE(p->flags) == XR_STATE(t->xr[i].flags)) {
-            t->xr[w - 1].end = t->xr[i].end;
-            continue;
+    struct tcp_rack *k = &t->rack;
+    if (k->dirty_all) {
+        int w = 0;
+        for (int i = 0; i < t->xr_n; i++) {
+            if (w > 0 && mergeable(&t->xr[w - 1], &t->xr[i])) {
+                t->xr[w - 1].end = t->xr[i].end;
+                continue;
+            }
+            t->xr[w++] = t->xr[i];
         }
-        t->xr[w++] = t->xr[i];
+        t->xr_n = (uint16_t)w;
+    } else {
+        for (int d = 0; d < k->ndirty; d++) {
+            int i = find(t, k->dirty[d]);
+            if (i <= 0 || i >= t->xr_n || rec_start(t, i) != k->dirty[d]) continue;
+            if (!mergeable(&t->xr[i - 1], &t->xr[i])) continue;
+            t->xr[i - 1].end = t->xr[i].end;
+            memmove(&t->xr[i], &t->xr[i + 1], (size_t)(t->xr_n - i - 1) * sizeof *t->xr);
+            t->xr_n--;
+        }
     }
-    t->xr_n = (uint16_t)w;
+    k->ndirty = 0;
+    k->dirty_all = false;
 }
 
 static void append(struct tcb *t, uint32_t end, uint64_t now, uint16_t ord)
 {
     bool empty = t->xr_n == 0;
+    uint32_t start = map_end(t);
     if (!empty) {
         struct tcp_xrec *last = &t->xr[t->xr_n - 1];
         if (last->ts == now && last->ord == ord && XR_STATE(last->flags) == 0) {
+            acct(t, last->flags, end - start, true);
             last->end = end;
             return;
         }
     }
+    acct(t, 0, end - start, true);
     reserve(t, 1);
     t->xr[t->xr_n] = (struct tcp_xrec){.ts = now, .end = end, .flags = 0, .ord = ord};
     tcp_rate_on_send(t, &t->xr[t->xr_n], now, empty);
@@ -234,6 +388,7 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
      * an idle connection holds neither (tcp_rings_idle gives both back). Without it RACK
      * stays silent and the DupThresh rules recover alone. */
     if (!t->xr && tcp_rack_alloc(t, t->snd.cap) < 0) return;
+    sync_una(t);
     uint32_t end = seq + len;
     if (seq_lt(seq, t->snd_una)) seq = t->snd_una;
     if (!seq_lt(seq, end)) return;
@@ -255,16 +410,19 @@ void tcp_rack_on_send(struct tcb *t, uint32_t seq, uint32_t len, uint64_t now, b
         reserve(t, 2);
         split_at(t, seq);
         split_at(t, re);
-        for (int i = 0; i < t->xr_n; i++) {
+        for (int i = find(t, seq); i < t->xr_n; i++) {
             uint32_t s = rec_start(t, i);
             if (seq_lt(s, seq)) continue;
             if (seq_geq(s, re)) break;
             struct tcp_xrec *r = &t->xr[i];
+            acct(t, r->flags, r->end - s, false);
             r->ts = now;
             r->ord = k->ord;
             if (r->flags & TCP_XR_SACKED) k->sacked -= r->end - s;
             r->flags &= (uint8_t) ~(TCP_XR_SACKED | TCP_XR_WAS_SACKED);
             if (retransmit) r->flags |= TCP_XR_RXT | TCP_XR_EVER_RXT;
+            acct(t, r->flags, r->end - s, true);
+            dirty_rec(t, i);
             tcp_rate_on_send(t, r, now, false);
         }
         coalesce(t);
@@ -374,6 +532,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
     t->rack.ack_rxt = false;
     tcp_rate_ack_start(t, now);
     if (!t->xr) return;
+    sync_una(t);
     uint32_t mend = map_end(t);
     const struct rack_prior pr = {.fack = t->rack.fack, .has = t->rack.has_fack};
     uint64_t sack_rtt = 0;
@@ -389,7 +548,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         reserve(t, 2);
         split_at(t, l);
         split_at(t, r);
-        for (int i = 0; i < t->xr_n; i++) {
+        for (int i = find(t, l); i < t->xr_n; i++) {
             uint32_t s = rec_start(t, i);
             if (seq_lt(s, l)) continue;
             if (seq_geq(s, r)) break;
@@ -406,6 +565,8 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
                 }
                 delivered(t, x, x->end, o, now, &pr);
             }
+            acct(t, x->flags, x->end - s, false);
+            dirty_rec(t, i);
             x->flags |= TCP_XR_SACKED;
             t->rack.sacked += x->end - s;
         }
@@ -418,6 +579,7 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
         t->rack.ack_rtt = sack_rtt;
         return;
     }
+    t->rack.una = ack; /* the caller moves SND.UNA there (tcp_ack.c) */
     int drop = 0;
     for (; drop < t->xr_n; drop++) {
         struct tcp_xrec *x = &t->xr[drop];
@@ -435,19 +597,29 @@ void tcp_rack_on_ack(struct tcb *t, const struct synack_tcp_opts *o, uint32_t ac
             reord = true;
         }
         if (seq_gt(x->end, ack)) {
+            acct(t, x->flags, ack - s, false);
             if (x->flags & TCP_XR_SACKED)
                 t->rack.sacked -= ack - s;
             else if (!was_sacked)
                 delivered(t, x, ack, o, now, &pr);
             break;
         }
+        acct(t, x->flags, x->end - s, false);
         if (x->flags & TCP_XR_SACKED)
             t->rack.sacked -= x->end - s;
         else if (!was_sacked)
             delivered(t, x, x->end, o, now, &pr);
     }
-    /* Everything acknowledged (every exchange of a request and its answer): nothing to move. */
-    if (drop < t->xr_n) memmove(&t->xr[0], &t->xr[drop], (size_t)(t->xr_n - drop) * sizeof *t->xr);
+    /* The records dropped are skipped, not moved over (the map's start moves: each ACK would
+     * otherwise move the whole flight's records, issue 12); everything acknowledged (every
+     * exchange of a request and its answer) puts the start back at the memory's. */
+    if (drop == t->xr_n) {
+        t->xr -= t->xr_head;
+        t->xr_head = 0;
+    } else {
+        t->xr += drop;
+        t->xr_head = (uint16_t)(t->xr_head + drop);
+    }
     t->xr_n = (uint16_t)(t->xr_n - drop);
     if (t->rack.rxt_floor) { /* kept while a retransmission is outstanding (compact) */
         bool any = false;
@@ -504,6 +676,7 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
     const struct tcp_rack *k = &t->rack;
     /* Nothing in flight, nothing to mark (the reordering window is not needed). */
     if (!t->xr || !t->sack_ok || !k->has || t->xr_n == 0) return false;
+    sync_una(t);
     uint64_t reo = tcp_rack_reo_wnd(t);
     uint64_t timeout = 0;
     bool lost = false;
@@ -521,8 +694,12 @@ bool tcp_rack_detect_loss(struct tcb *t, uint64_t now)
         if ((x->flags & TCP_XR_LOST) && !(x->flags & TCP_XR_RXT)) continue;
         uint64_t due = x->ts + k->rtt + reo;
         if (due <= now) {
+            uint32_t n = x->end - rec_start(t, i);
+            acct(t, x->flags, n, false);
             x->flags |= TCP_XR_LOST;
             x->flags &= (uint8_t)~TCP_XR_RXT; /* a lost retransmission: it goes again */
+            acct(t, x->flags, n, true);
+            dirty_rec(t, i);
             lost = true;
         } else if (due - now > timeout) {
             timeout = due - now;
@@ -546,6 +723,8 @@ void tcp_rack_on_rto(struct tcb *t)
         t->xr[i].flags = (uint8_t)(TCP_XR_LOST | was | (f & TCP_XR_EVER_RXT));
     }
     t->rack.sacked = 0;
+    recount(t);
+    t->rack.dirty_all = true;
     if (t->xr) coalesce(t);
     t->t_rack = 0;
 }
@@ -553,22 +732,22 @@ void tcp_rack_on_rto(struct tcb *t)
 void tcp_rack_unmark_lost(struct tcb *t)
 {
     for (int i = 0; i < t->xr_n; i++) t->xr[i].flags &= (uint8_t)~TCP_XR_LOST;
+    recount(t);
+    t->rack.dirty_all = true;
     if (t->xr) coalesce(t);
 }
 
 bool tcp_rack_is_lost(const struct tcb *t, uint32_t seq)
 {
-    for (int i = 0; i < t->xr_n; i++)
-        if (seq_lt(seq, t->xr[i].end))
-            return seq_geq(seq, rec_start(t, i)) && (t->xr[i].flags & TCP_XR_LOST);
-    return false;
+    int i = find(t, seq);
+    return i < t->xr_n && seq_geq(seq, rec_start(t, i)) && (t->xr[i].flags & TCP_XR_LOST);
 }
 
 bool tcp_rack_any_lost(const struct tcb *t)
 {
-    for (int i = 0; i < t->xr_n; i++)
-        if ((t->xr[i].flags & (TCP_XR_LOST | TCP_XR_SACKED)) == TCP_XR_LOST) return true;
-    return false;
+    /* Records are never empty: lost bytes not SACKed are a record deemed lost. */
+    struct tcp_rack c;
+    return counts(t, &c)->lost > 0;
 }
 
 uint64_t tcp_rack_oldest_rxt(const struct tcb *t, uint64_t now)
@@ -596,17 +775,22 @@ uint32_t tcp_rack_pipe(const struct tcb *t)
 {
     /* RFC 6675 §4 SetPipe with RACK's marks (Linux: packets_out - sacked_out - lost_out +
      * retrans_out): each unSACKed byte counts once unless it is deemed lost, and once more
-     * while a retransmission of it is in flight. The FIN's sequence number is not data. */
-    uint32_t pipe = 0;
+     * while a retransmission of it is in flight: the counts kept (acct). The FIN's sequence
+     * number is not data: what of the last records lies beyond the data's end (the FIN's one
+     * byte) is taken away, walking back from the end. */
+    /* Debug builds (the tests') check the counts against a recount at every use. */
+    assert(tcp_rack_counts_ok(t));
+    struct tcp_rack c;
+    const struct tcp_rack *k = counts(t, &c);
+    uint32_t pipe = k->out + k->rxt;
     uint32_t data_end = tcp_data_end(t);
-    for (int i = 0; i < t->xr_n; i++) {
+    for (int i = t->xr_n - 1; i >= 0 && seq_gt(t->xr[i].end, data_end); i--) {
         const struct tcp_xrec *x = &t->xr[i];
         if (x->flags & TCP_XR_SACKED) continue;
-        uint32_t s = rec_start(t, i), e = seq_lt(data_end, x->end) ? data_end : x->end;
-        if (!seq_lt(s, e)) continue;
-        uint32_t n = e - s;
-        if (!(x->flags & TCP_XR_LOST)) pipe += n;
-        if (x->flags & TCP_XR_RXT) pipe += n;
+        uint32_t s = rec_start(t, i);
+        uint32_t n = x->end - (seq_lt(s, data_end) ? data_end : s);
+        if (!(x->flags & TCP_XR_LOST)) pipe -= n;
+        if (x->flags & TCP_XR_RXT) pipe -= n;
     }
     return pipe;
 }
@@ -614,7 +798,9 @@ uint32_t tcp_rack_pipe(const struct tcb *t)
 bool tcp_rack_next_lost(const struct tcb *t, uint32_t *seq, uint32_t *len)
 {
     /* RFC 6675 §4 NextSeg rule (1) with RACK's marks: the first range deemed lost and not
-     * yet sent again since. */
+     * yet sent again since. None, as the counts say: nothing to look for. */
+    struct tcp_rack c;
+    if (counts(t, &c)->lost_unsent == 0) return false;
     uint32_t data_end = tcp_data_end(t);
     for (int i = 0; i < t->xr_n; i++) {
         uint8_t f = t->xr[i].flags;
