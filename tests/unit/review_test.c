@@ -1360,37 +1360,6 @@ TEST(orphan_under_memory_pressure_retransmits_after_one_loss)
  * segment above the device). With losses, the receiver has holes to report: every ACK and
  * data segment then carries SACK blocks (RFC 2018 §3) beside the timestamps, and a segment
  * larger than the device is never sent. Every byte must still arrive both ways. */
-static struct transfer_result lossy_small_mtu(uint16_t mtu, bool ts, uint64_t seed)
-{
-    test_seed(seed);
-    struct synack_sim_config lc;
-    synack_sim_config_default(&lc);
-    lc.mtu = mtu;
-    lc.delay_us = 1000;
-    lc.faults.loss = 0.05;
-    lc.faults.seed = seed;
-    struct synack_config c[2];
-    for (int i = 0; i < 2; i++) {
-        simnet_config(&c[i], i, seed);
-        c[i].mtu = mtu;
-        c[i].no_timestamps = !ts;
-        c[i].msl_us = 1000000;
-    }
-    struct simnet n;
-    simnet_init_with(&n, c, &lc, seed);
-    uint64_t bytes[2] = {5000, 3000};
-    struct transfer_result r = transfer_run(&n, seed, bytes, 600ull * 1000000);
-    if (!r.ok || !r.closed)
-        fprintf(stderr,
-                "    mtu %u, timestamps %d, seed %llu: received %llu/%llu and %llu/%llu, states "
-                "%d %d\n",
-                mtu, ts, (unsigned long long)seed, (unsigned long long)r.received[1],
-                (unsigned long long)bytes[0], (unsigned long long)r.received[0],
-                (unsigned long long)bytes[1], r.state[0], r.state[1]);
-    simnet_free(&n);
-    return r;
-}
-
 TEST(a_tiny_mtu_with_losses_still_carries_every_byte)
 {
     if (simnet_ipv6()) TEST_SKIP("IPv4's minimum MTU; IPv6 needs 1280");
@@ -1398,7 +1367,7 @@ TEST(a_tiny_mtu_with_losses_still_carries_every_byte)
     for (size_t i = 0; i < sizeof mtus / sizeof mtus[0]; i++)
         for (int ts = 0; ts < 2; ts++)
             for (uint64_t seed = 1; seed <= 3; seed++) {
-                struct transfer_result r = lossy_small_mtu(mtus[i], ts, seed * 100 + i);
+                struct transfer_result r = transfer_small_mtu(mtus[i], ts, 0.05, seed * 100 + i);
                 ASSERT(r.ok);
                 ASSERT(r.closed);
             }

@@ -7,6 +7,7 @@
 #define SYNACK_TRANSFER_H
 
 #include "simnet.h"
+#include "test.h"
 
 struct transfer_result {
     bool ok;                 /* every byte arrived, in order, intact, both ways */
@@ -139,6 +140,44 @@ static inline struct transfer_result transfer_run(struct simnet *n, uint64_t see
     }
     r.ok = !bad && r.received[1] == bytes[0] && r.received[0] == bytes[1];
     synack_close(n->st[1], lsd, n->now);
+    return r;
+}
+
+/* 5,000 bytes from A to B and 3,000 back over a link of the given MTU (1 ms each way, the
+ * given loss rate, seeded), both stacks on that MTU, timestamps on or off, a 1-s MSL; prints
+ * what arrived when not every byte did or the connection did not close. For the tests of
+ * tiny MTUs (hunt_test, review_test). */
+static inline struct transfer_result transfer_small_mtu(uint16_t mtu, bool timestamps, double loss,
+                                                        uint64_t seed)
+{
+    test_seed(seed);
+    struct synack_sim_config lc;
+    synack_sim_config_default(&lc);
+    lc.mtu = mtu;
+    lc.delay_us = 1000;
+    if (loss > 0) {
+        lc.faults.loss = loss;
+        lc.faults.seed = seed;
+    }
+    struct synack_config c[2];
+    for (int i = 0; i < 2; i++) {
+        simnet_config(&c[i], i, seed);
+        c[i].mtu = mtu;
+        c[i].no_timestamps = !timestamps;
+        c[i].msl_us = 1000000;
+    }
+    struct simnet n;
+    simnet_init_with(&n, c, &lc, seed);
+    uint64_t bytes[2] = {5000, 3000};
+    struct transfer_result r = transfer_run(&n, seed, bytes, 600ull * 1000000);
+    if (!r.ok || !r.closed)
+        fprintf(stderr,
+                "    mtu %u, timestamps %d, loss %.2f, seed %llu: received %llu/%llu and "
+                "%llu/%llu, states %d %d\n",
+                mtu, timestamps, loss, (unsigned long long)seed, (unsigned long long)r.received[1],
+                (unsigned long long)bytes[0], (unsigned long long)r.received[0],
+                (unsigned long long)bytes[1], r.state[0], r.state[1]);
+    simnet_free(&n);
     return r;
 }
 
