@@ -455,6 +455,25 @@ TEST(ipv4_source_check_matches_rfc1122)
     }
 }
 
+/* The segment th from 10.0.0.9 to own (IPv4) or from fd00::9 to own6 (IPv6). */
+static size_t peer_emit(uint8_t *pkt, size_t cap, bool v6, uint32_t own,
+                        const struct synack_addr *own6, const struct synack_tcp_hdr *th)
+{
+    if (!v6) {
+        struct synack_ipv4_hdr ip = {
+            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
+        return wire_segment_emit(pkt, cap, &ip, th, NULL, 0);
+    }
+    struct synack_ipv6_hdr ip;
+    memset(&ip, 0, sizeof ip);
+    static const uint8_t peer[16] = {0xfd, [15] = 9};
+    memcpy(ip.src, peer, 16);
+    memcpy(ip.dst, own6->bytes, 16);
+    ip.next_header = SYNACK_IPPROTO_TCP;
+    ip.hop_limit = 64;
+    return wire_segment_emit6(pkt, cap, &ip, th, NULL, 0);
+}
+
 /* A SYN from 10.0.0.9:40000 to own:80 (IPv4) or from fd00::9 to own6 (IPv6); which of the
  * listeners l[] answered it, found by the connection it queued. */
 static int who_took(synack_stack *st, const int *l, int nl, bool v6, uint32_t own,
@@ -469,20 +488,7 @@ static int who_took(synack_stack *st, const int *l, int nl, bool v6, uint32_t ow
     th.flags = SYNACK_TCP_SYN;
     th.window = 65535;
     size_t n;
-    if (!v6) {
-        struct synack_ipv4_hdr ip = {
-            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
-        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
-    } else {
-        struct synack_ipv6_hdr ip;
-        memset(&ip, 0, sizeof ip);
-        static const uint8_t peer[16] = {0xfd, [15] = 9};
-        memcpy(ip.src, peer, 16);
-        memcpy(ip.dst, own6->bytes, 16);
-        ip.next_header = SYNACK_IPPROTO_TCP;
-        ip.hop_limit = 64;
-        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
-    }
+    n = peer_emit(pkt, sizeof pkt, v6, own, own6, &th);
     ASSERT(n > 0);
     ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
     uint8_t out[256];
@@ -494,20 +500,7 @@ static int who_took(synack_stack *st, const int *l, int nl, bool v6, uint32_t ow
     th.flags = SYNACK_TCP_ACK;
     th.seq = iss + 1;
     th.ack = seg.tcp.seq + 1;
-    if (!v6) {
-        struct synack_ipv4_hdr ip = {
-            .ttl = 64, .proto = SYNACK_IPPROTO_TCP, .src = 0x0a000009u, .dst = own};
-        n = wire_segment_emit(pkt, sizeof pkt, &ip, &th, NULL, 0);
-    } else {
-        struct synack_ipv6_hdr ip;
-        memset(&ip, 0, sizeof ip);
-        static const uint8_t peer[16] = {0xfd, [15] = 9};
-        memcpy(ip.src, peer, 16);
-        memcpy(ip.dst, own6->bytes, 16);
-        ip.next_header = SYNACK_IPPROTO_TCP;
-        ip.hop_limit = 64;
-        n = wire_segment_emit6(pkt, sizeof pkt, &ip, &th, NULL, 0);
-    }
+    n = peer_emit(pkt, sizeof pkt, v6, own, own6, &th);
     ASSERT_EQ(synack_input(st, 1000000, pkt, n), 0);
     int took = -1;
     for (int i = 0; i < nl && took < 0; i++) {
