@@ -33,22 +33,6 @@ TEST(a_device_mtu_below_104_still_carries_every_byte)
 
 #define DRIP_MAX 4
 
-/* The peer's handshake on port pport; returns the accepted descriptor and our ISS. */
-static int drip_connect(struct tcpf *f, uint16_t pport, uint32_t *iss)
-{
-    f->pport = pport;
-    send_syn(f, SYNACK_TCP_SYN, f->irs, 0);
-    if (!recv_seg(f, f->now, NULL) || f->seg.tcp.flags != (SYNACK_TCP_SYN | SYNACK_TCP_ACK))
-        return -1;
-    *iss = f->seg.tcp.seq;
-    f->now += TCPF_STEP;
-    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
-    while (recv_seg(f, f->now, NULL)) {
-        if (f->seg.tcp.flags & SYNACK_TCP_RST) return -1;
-    }
-    return synack_accept(f->st, f->lsd, NULL);
-}
-
 enum drip_kind {
     DRIP_HELD_WINDOW,   /* the application keeps it; the peer opens its window a byte a time */
     DRIP_ORPHAN_WINDOW, /* closed by the application; the same peer */
@@ -70,7 +54,7 @@ static bool drip_lockout(const enum drip_kind *kind, int n, int *resets)
     static uint8_t data[60000];
     for (int i = 0; i < n; i++) {
         resets[i] = 0;
-        int sd = drip_connect(&f, (uint16_t)(TCPF_PEER_PORT + i), &iss[i]);
+        int sd = tcpf_peer_connect(&f, (uint16_t)(TCPF_PEER_PORT + i), &iss[i]);
         ASSERT(sd >= 0);
         ASSERT_EQ(synack_send(f.st, sd, f.now, data, sizeof data), (long)sizeof data);
         hi[i] = acked[i] = iss[i] + 1;
@@ -116,7 +100,7 @@ static bool drip_lockout(const enum drip_kind *kind, int n, int *resets)
         }
     }
     uint32_t iss_new;
-    bool in = drip_connect(&f, TCPF_PEER_PORT + 100, &iss_new) >= 0;
+    bool in = tcpf_peer_connect(&f, TCPF_PEER_PORT + 100, &iss_new) >= 0;
     tcpf_free(&f);
     return in;
 }

@@ -1272,20 +1272,6 @@ TEST(ipv4_header_options_and_link_padding_on_the_inline_parse)
  * out of resources (tcp_out_of_resources: more orphans than tcp_max_orphans, or TCP's memory
  * over its hard limit); one orphan among live connections is neither, and the answer is
  * retransmitted (RFC 9293 §3.8.1). */
-static int review_connect(struct tcpf *f, uint16_t pport, uint32_t *iss)
-{
-    f->pport = pport;
-    send_syn(f, SYNACK_TCP_SYN, f->irs, 0);
-    if (!recv_seg(f, f->now, NULL) || f->seg.tcp.flags != (SYNACK_TCP_SYN | SYNACK_TCP_ACK))
-        return -1;
-    *iss = f->seg.tcp.seq;
-    f->now += TCPF_STEP;
-    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
-    while (recv_seg(f, f->now, NULL))
-        if (f->seg.tcp.flags & SYNACK_TCP_RST) return -1;
-    return synack_accept(f->st, f->lsd, NULL);
-}
-
 /* The orphan's answer is lost once; its retransmission timer must send it again. With
  * mem_max, the stack is also under memory pressure (three quarters of it held), which is
  * not Linux's hard limit either. */
@@ -1298,9 +1284,9 @@ static void orphan_loses_one_segment(uint32_t max_sockets, uint64_t mem_max)
     f.cfg.mem_max = mem_max;
     conn_in_listen(&f);
     uint32_t iss_held, iss;
-    int held = review_connect(&f, TCPF_PEER_PORT, &iss_held);
+    int held = tcpf_peer_connect(&f, TCPF_PEER_PORT, &iss_held);
     ASSERT(held >= 0);
-    int sd = review_connect(&f, TCPF_PEER_PORT + 1, &iss);
+    int sd = tcpf_peer_connect(&f, TCPF_PEER_PORT + 1, &iss);
     ASSERT(sd >= 0);
     if (mem_max) {
         /* The held connection's unacknowledged bytes hold most of the memory. */

@@ -375,6 +375,23 @@ static inline void conn_in_established(struct tcpf *f)
     EXPECT_STATE(f, SYNACK_ESTABLISHED);
 }
 
+/* One more passive connection on a listening fixture: the peer's handshake from port pport
+ * (our SYN-ACK, its ACK; nothing else may answer but data, a reset fails it). Returns the
+ * accepted descriptor, or -1, and our ISS in *iss. For tests that hold many at once. */
+static inline int tcpf_peer_connect(struct tcpf *f, uint16_t pport, uint32_t *iss)
+{
+    f->pport = pport;
+    send_syn(f, SYNACK_TCP_SYN, f->irs, 0);
+    if (!recv_seg(f, f->now, NULL) || f->seg.tcp.flags != (SYNACK_TCP_SYN | SYNACK_TCP_ACK))
+        return -1;
+    *iss = f->seg.tcp.seq;
+    f->now += TCPF_STEP;
+    send_ctl(f, SYNACK_TCP_ACK, f->irs + 1, *iss + 1);
+    while (recv_seg(f, f->now, NULL))
+        if (f->seg.tcp.flags & SYNACK_TCP_RST) return -1;
+    return synack_accept(f->st, f->lsd, NULL);
+}
+
 /* Active: connect() sends our SYN. */
 static inline void conn_in_syn_sent(struct tcpf *f)
 {
