@@ -30,12 +30,12 @@ for b in floor loadgen; do [ -x "$BUILD/$b" ] || skip "$BUILD/$b not built"; don
 NS="synack-floor-$$"
 WORK=$(mktemp -d /tmp/synack-floor.XXXXXX)
 FLOOR_PID=""
+# wait_for and stop_pids, as the benchmarks wait for a server and end what they started.
+# shellcheck source=../../scripts/bench_common.bash
+. "$(dirname "$0")/../../scripts/bench_common.bash"
+fail_setup() { fail "$@"; }
 cleanup() {
-    if [ -n "$FLOOR_PID" ]; then
-        kill "$FLOOR_PID" 2>/dev/null
-        for _ in $(seq 30); do kill -0 "$FLOOR_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$FLOOR_PID" 2>/dev/null
-    fi
+    [ -n "$FLOOR_PID" ] && stop_pids "$FLOOR_PID"
     ip netns del "$NS" 2>/dev/null
     rm -rf "$WORK"
 }
@@ -57,12 +57,7 @@ run() {
     # Not through a subshell: $! must be floor itself (ip netns exec execs it).
     ip netns exec "$NS" "$BUILD/floor" --tun tun0 --max-seconds 60 "$@" >"$WORK/$name.log" 2>&1 &
     FLOOR_PID=$!
-    for _ in $(seq 50); do
-        grep -q "listening" "$WORK/$name.log" && break
-        kill -0 "$FLOOR_PID" 2>/dev/null || fail "$name: floor exited"
-        sleep 0.1
-    done
-    grep -q "listening" "$WORK/$name.log" || fail "$name: floor did not come up"
+    wait_for "$WORK/$name.log" "listening" "$FLOOR_PID" "$name: floor"
     inns ip addr add 10.7.0.1/24 dev tun0 || fail "$name: address"
     for i in $(seq 0 3); do inns ip addr add "10.7.0.$((101 + i))/24" dev tun0; done
     inns ip link set tun0 up || fail "$name: link up"
