@@ -1,6 +1,6 @@
 # scripts/bench_common.bash - what the long-running benchmark scripts share (sourced by
-# scripts/bench.sh, scripts/mathis_real.sh and tests/scripts/floor_smoke.sh, not run): the progress line, the wait for a
-# server to come up, and the end of the processes they started.
+# scripts/bench.sh, scripts/mathis_real.sh and tests/scripts/floor_smoke.sh, not run): the
+# progress line, the wait for a server to come up, and the end of the processes they started.
 #
 # The sourcing script sets T_START (date +%s at its start), STEP (0) and TOTAL (the number
 # of steps), and may set PROGRESS_TAG, a word put before each step in a log ("mathis: ").
